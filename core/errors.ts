@@ -1,0 +1,42 @@
+// Every failure a user can cause has a stable code and a sentence saying what was expected and what arrived.
+
+export const ERROR_CODES = [
+  'UNSUPPORTED_FORMAT',
+  'FILE_TOO_LARGE',
+  'IMAGE_TOO_MANY_PIXELS',
+  'IMAGE_TOO_SMALL_FOR_WATERMARK',
+  'CORRUPT_MEDIA',
+  'KEY_LOCKED',
+  'NOT_FOUND',
+  'NOT_INITIALIZED',
+  'ALREADY_INITIALIZED',
+  'INVALID_ARGUMENT',
+  'NOT_AUTHENTICATED',
+  'NOT_PERMITTED',
+  'WORKFLOW_TRANSITION_REFUSED',
+  'HUB_UNREACHABLE',
+  'IO_ERROR',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class CustodyError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CustodyError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isCustodyError(e: unknown, code?: ErrorCode): e is CustodyError {
+  return e instanceof CustodyError && (code === undefined || e.code === code);
+}
+
+/** Exhaustiveness guard for switches over unions (Signal's missingCaseError). */
+export function missingCase(x: never): never {
+  throw new Error(`unhandled case: ${JSON.stringify(x)}`);
+}

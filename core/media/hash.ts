@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+
+export function sha256Hex(data: Uint8Array | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** SHA-256 of a file, streamed so that multi-gigabyte videos never sit in memory. */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+export function hamming(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) throw new Error(`hamming: expected equal lengths, got ${a.length} and ${b.length}`);
+  let d = 0;
+  for (let i = 0; i < a.length; i++) {
+    let x = (a[i] ?? 0) ^ (b[i] ?? 0);
+    while (x) {
+      x &= x - 1;
+      d++;
+    }
+  }
+  return d;
+}
+
+export function hammingHex(a: string, b: string): number {
+  return hamming(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}

@@ -1,0 +1,50 @@
+// Layering (DESIGN.md "Layout"): core/ is framework-free; renderer/ sees only the DeskApi types.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const forbiddenInCore = {
+  paths: [
+    { name: 'electron', message: 'core/ runs outside Electron: inject what you need from electron/.' },
+    { name: 'react', message: 'core/ has no UI.' },
+    { name: 'react-dom', message: 'core/ has no UI.' },
+    { name: 'fastify', message: 'core/ holds no server code.' },
+  ],
+  patterns: [
+    { group: ['electron/*', 'react/*', 'react-dom/*', 'fastify/*'], message: 'core/ imports no framework.' },
+    {
+      group: ['**/electron/**', '**/renderer/**', '**/server/**', '**/cli/**'],
+      message: 'core/ imports no other top-level folder (electron/, renderer/, server/, cli/).',
+    },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'out/**', 'dist/**', 'test-output/**', 'bin/**', 'scripts/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': ['error', forbiddenInCore] } },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/core/**', '!**/core/api/**'],
+              message: 'renderer/ talks to the desk only through the DeskApi (core/api).',
+            },
+            { group: ['**/core/api/**'], allowTypeImports: true, message: 'renderer/ imports only types from core/api.' },
+            { group: ['**/electron/**', '**/server/**', '**/cli/**'], message: 'renderer/ imports no host code.' },
+          ],
+        },
+      ],
+    },
+  },
+);
