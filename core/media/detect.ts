@@ -78,6 +78,7 @@ export async function detectFile(path: string, limits: Limits = DEFAULT_LIMITS):
   } finally {
     await fh.close();
   }
+  if (size === 0) throw new CustodyError('CORRUPT_MEDIA', `expected an image or a video, got an empty file (0 bytes) at ${path}`, { path });
   const format = sniff(head.subarray(0, n));
   if (!format) {
     throw new CustodyError(

@@ -1,0 +1,233 @@
+// The watermark attack suite of BENCHMARKS.md, with sharp, plus the quality metrics (PSNR, SSIM) and the photo set
+// (the skimage photographs and larger photos derived from them in code). Shared by bench/watermark.bench.ts and the
+// watermark tests.
+
+import sharp from 'sharp';
+type SharpPipe = ReturnType<typeof sharp>;
+import type { Raster } from '../core/media/watermark/codec.ts';
+import { PHOTOS, photo } from '../test/fixtures/photos.ts';
+import { mulberry32 } from '../core/media/watermark/prng.ts';
+
+export const ATTACKS = [
+  'none', 'jpeg90', 'jpeg75', 'jpeg60', 'jpeg50', 'webp75', 'resize75', 'resize50', 'screenshot',
+  'crop10', 'crop25', 'brightness20', 'contrast20', 'noise5', 'blur1', 'rotate2',
+] as const;
+export type Attack = (typeof ATTACKS)[number];
+
+export async function loadRaster(file: string | Buffer): Promise<Raster> {
+  const { data, info } = await sharp(file, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
+}
+
+function fromRaw(img: Raster): SharpPipe {
+  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 2 | 3 | 4 } });
+}
+
+async function raw(s: SharpPipe): Promise<Raster> {
+  const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
+}
+
+async function reencode(s: SharpPipe): Promise<Raster> {
+  return loadRaster(await s.toBuffer());
+}
+
+function meanLuma(img: Raster): number {
+  const { data, channels } = img;
+  const n = img.width * img.height;
+  let s = 0;
+  for (let i = 0, p = 0; i < n; i++, p += channels) {
+    s += channels >= 3 ? 0.299 * data[p]! + 0.587 * data[p + 1]! + 0.114 * data[p + 2]! : data[p]!;
+  }
+  return s / n;
+}
+
+/** Per-channel affine change a·v + b on colour channels (alpha kept), clamped and rounded like Pillow's point(). */
+function affine(img: Raster, a: number, b: number): Raster {
+  const out = Uint8Array.from(img.data);
+  const colour = img.channels >= 3 ? 3 : 1;
+  for (let p = 0; p < out.length; p += img.channels) {
+    for (let c = 0; c < colour; c++) out[p + c] = Math.min(255, Math.max(0, Math.round(a * img.data[p + c]! + b)));
+  }
+  return { ...img, data: out };
+}
+
+function gaussianNoise(img: Raster, sigma: number, seed: number): Raster {
+  const rand = mulberry32(seed);
+  const out = Uint8Array.from(img.data);
+  const colour = img.channels >= 3 ? 3 : 1;
+  for (let p = 0; p < out.length; p += img.channels) {
+    for (let c = 0; c < colour; c++) {
+      // Box–Muller
+      const g = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+      out[p + c] = Math.min(255, Math.max(0, Math.round(img.data[p + c]! + sigma * g)));
+    }
+  }
+  return { ...img, data: out };
+}
+
+function centralCrop(img: Raster, areaKept: number): SharpPipe {
+  const f = Math.sqrt(areaKept);
+  const w = Math.round(img.width * f);
+  const h = Math.round(img.height * f);
+  return fromRaw(img).extract({ left: Math.floor((img.width - w) / 2), top: Math.floor((img.height - h) / 2), width: w, height: h });
+}
+
+export async function attack(img: Raster, name: Attack, seed = 1): Promise<Raster> {
+  const { width: w, height: h } = img;
+  switch (name) {
+    case 'none':
+      return reencode(fromRaw(img).png({ compressionLevel: 1 }));
+    case 'jpeg90':
+    case 'jpeg75':
+    case 'jpeg60':
+    case 'jpeg50':
+      return reencode(fromRaw(img).jpeg({ quality: Number(name.slice(4)), chromaSubsampling: '4:2:0' }));
+    case 'webp75':
+      return reencode(fromRaw(img).webp({ quality: 75 }));
+    case 'resize75':
+    case 'resize50': {
+      const f = Number(name.slice(6)) / 100;
+      return raw(fromRaw(img).resize(Math.round(w * f), Math.round(h * f), { kernel: 'lanczos3', fit: 'fill' }));
+    }
+    case 'screenshot':
+      return reencode(fromRaw(img).resize(1366, Math.round((h * 1366) / w), { kernel: 'linear', fit: 'fill' }).png({ compressionLevel: 1 }));
+    case 'crop10':
+      return raw(centralCrop(img, 0.9));
+    case 'crop25':
+      return raw(centralCrop(img, 0.75));
+    case 'brightness20':
+      return affine(img, 1.2, 0);
+    case 'contrast20':
+      // Pillow's ImageEnhance.Contrast: blend with the mean grey, mean + 1.2·(v − mean)
+      return affine(img, 1.2, -0.2 * Math.round(meanLuma(img)));
+    case 'noise5':
+      return gaussianNoise(img, 5, seed);
+    case 'blur1':
+      return raw(fromRaw(img).blur(1));
+    case 'rotate2': {
+      const bg = { r: 0, g: 0, b: 0, alpha: 1 };
+      const big = await raw(fromRaw(img).rotate(2, { background: bg }));
+      return raw(fromRaw(big).extract({ left: Math.floor((big.width - w) / 2), top: Math.floor((big.height - h) / 2), width: w, height: h }));
+    }
+  }
+}
+
+/** PSNR over the colour channels (alpha excluded). */
+export function psnr(a: Raster, b: Raster): number {
+  const colour = a.channels >= 3 ? 3 : 1;
+  let se = 0;
+  let n = 0;
+  for (let p = 0; p < a.data.length; p += a.channels) {
+    for (let c = 0; c < colour; c++) {
+      const d = a.data[p + c]! - b.data[p + c]!;
+      se += d * d;
+      n++;
+    }
+  }
+  return se === 0 ? Infinity : 10 * Math.log10((255 * 255 * n) / se);
+}
+
+function lumaPlane(img: Raster): Float64Array {
+  const n = img.width * img.height;
+  const out = new Float64Array(n);
+  for (let i = 0, p = 0; i < n; i++, p += img.channels) {
+    out[i] = img.channels >= 3 ? 0.299 * img.data[p]! + 0.587 * img.data[p + 1]! + 0.114 * img.data[p + 2]! : img.data[p]!;
+  }
+  return out;
+}
+
+/** Mean SSIM on luminance with skimage's defaults (7×7 uniform window, K1 0.01, K2 0.03, sample covariance). */
+export function ssim(a: Raster, b: Raster): number {
+  const w = a.width;
+  const h = a.height;
+  const x = lumaPlane(a);
+  const y = lumaPlane(b);
+  const r = 3;
+  const N = 49;
+  const C1 = (0.01 * 255) ** 2;
+  const C2 = (0.03 * 255) ** 2;
+  const cov = N / (N - 1);
+  // column sums over 7 rows, updated as the window slides down
+  const sx = new Float64Array(w), sy = new Float64Array(w), sxx = new Float64Array(w), syy = new Float64Array(w), sxy = new Float64Array(w);
+  const add = (row: number, k: number): void => {
+    const o = row * w;
+    for (let i = 0; i < w; i++) {
+      const u = x[o + i]!;
+      const v = y[o + i]!;
+      sx[i] = sx[i]! + k * u;
+      sy[i] = sy[i]! + k * v;
+      sxx[i] = sxx[i]! + k * u * u;
+      syy[i] = syy[i]! + k * v * v;
+      sxy[i] = sxy[i]! + k * u * v;
+    }
+  };
+  for (let r0 = 0; r0 < 2 * r + 1; r0++) add(r0, 1);
+  let total = 0;
+  let count = 0;
+  for (let cy = r; cy < h - r; cy++) {
+    if (cy > r) {
+      add(cy - r - 1, -1);
+      add(cy + r, 1);
+    }
+    let a1 = 0, b1 = 0, aa = 0, bb = 0, ab = 0;
+    for (let i = 0; i < 2 * r + 1; i++) {
+      a1 += sx[i]!; b1 += sy[i]!; aa += sxx[i]!; bb += syy[i]!; ab += sxy[i]!;
+    }
+    for (let cx = r; cx < w - r; cx++) {
+      if (cx > r) {
+        const o = cx - r - 1;
+        const q = cx + r;
+        a1 += sx[q]! - sx[o]!; b1 += sy[q]! - sy[o]!; aa += sxx[q]! - sxx[o]!; bb += syy[q]! - syy[o]!; ab += sxy[q]! - sxy[o]!;
+      }
+      const mx = a1 / N;
+      const my = b1 / N;
+      const vx = (aa / N - mx * mx) * cov;
+      const vy = (bb / N - my * my) * cov;
+      const vxy = (ab / N - mx * my) * cov;
+      total += ((2 * mx * my + C1) * (2 * vxy + C2)) / ((mx * mx + my * my + C1) * (vx + vy + C2));
+      count++;
+    }
+  }
+  return total / count;
+}
+
+export interface BenchPhoto {
+  name: string;
+  load: () => Promise<Raster>;
+}
+
+/** The skimage photographs that are large enough to carry a watermark (≥ 256 px on the short side). */
+export async function skimagePhotos(): Promise<BenchPhoto[]> {
+  const out: BenchPhoto[] = [];
+  for (const f of PHOTOS) {
+    const m = await sharp(photo(f)).metadata();
+    if (Math.min(m.width ?? 0, m.height ?? 0) >= 256) out.push({ name: f, load: () => loadRaster(photo(f)) });
+  }
+  return out;
+}
+
+/** A cols×rows mosaic of photos, each resized (Lanczos) to cell×cell RGB, saved as JPEG q95 like camera output. */
+async function mosaic(names: string[], cols: number, rows: number, cell: number): Promise<Raster> {
+  const tiles = await Promise.all(
+    names.slice(0, cols * rows).map(async (n, i) => ({
+      input: await sharp(photo(n)).removeAlpha().toColourspace('srgb').resize(cell, cell, { fit: 'cover' }).png().toBuffer(),
+      left: (i % cols) * cell,
+      top: Math.floor(i / cols) * cell,
+    })),
+  );
+  const jpeg = await sharp({ create: { width: cols * cell, height: rows * cell, channels: 3, background: '#808080' } })
+    .composite(tiles)
+    .jpeg({ quality: 95 })
+    .toBuffer();
+  return loadRaster(jpeg);
+}
+
+/** Larger photographs derived from the skimage ones, 12–17 MP, as a newsroom camera would deliver. */
+export function largePhotos(): BenchPhoto[] {
+  return [
+    { name: 'mosaic-4x3 (17 MP)', load: () => mosaic(['astronaut.png', 'coffee.png', 'chelsea.png', 'rocket.jpg', 'motorcycle_left.png', 'retina.jpg', 'hubble_deep_field.jpg', 'ihc.png', 'camera.png', 'coins.png', 'gravel.png', 'moon.png'], 4, 3, 1200) },
+    { name: 'retina×2.5 (12 MP)', load: async () => loadRaster(await sharp(photo('retina.jpg')).resize(3528, 3528, { kernel: 'lanczos3' }).jpeg({ quality: 95 }).toBuffer()) },
+    { name: 'mosaic-3x2 (13 MP)', load: () => mosaic(['hubble_deep_field.jpg', 'motorcycle_left.png', 'coffee.png', 'brick.png', 'grass.png', 'astronaut.png'], 3, 2, 1500) },
+  ];
+}

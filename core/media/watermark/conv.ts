@@ -1,0 +1,94 @@
+// Payload error correction: a rate-1/3 convolutional code with constraint length 9 (generators 557, 663, 711 octal,
+// free distance 18; Larsen, IEEE Trans. IT 1973), zero-terminated, decoded by a soft-decision Viterbi decoder.
+// Soft decisions matter here: the extractor knows how confident each coded bit is (its correlation), and throwing
+// that away (hard decisions, as a BCH decoder needs) costs about 2 dB.
+
+export const K = 9;
+const GENERATORS = [0o557, 0o663, 0o711] as const;
+export const RATE = GENERATORS.length;
+const STATES = 1 << (K - 1);
+
+function parity(x: number): number {
+  x ^= x >>> 16;
+  x ^= x >>> 8;
+  x ^= x >>> 4;
+  x ^= x >>> 2;
+  x ^= x >>> 1;
+  return x & 1;
+}
+
+/** OUT[(state << 1 | bit) * RATE + j] = output j (0/1) when `bit` enters the register holding `state`. */
+const OUT = (() => {
+  const t = new Uint8Array(STATES * 2 * RATE);
+  for (let s = 0; s < STATES; s++) {
+    for (let b = 0; b < 2; b++) {
+      const reg = (b << (K - 1)) | s; // newest bit in the top position
+      for (let j = 0; j < RATE; j++) t[((s << 1) | b) * RATE + j] = parity(reg & GENERATORS[j]!);
+    }
+  }
+  return t;
+})();
+
+function next(state: number, bit: number): number {
+  return ((bit << (K - 1)) | state) >>> 1;
+}
+
+export function codedLength(bits: number): number {
+  return (bits + K - 1) * RATE;
+}
+
+/** Bits (0/1) → coded bits (0/1), with K-1 zero tail bits. */
+export function convEncode(bits: Uint8Array): Uint8Array {
+  const out = new Uint8Array(codedLength(bits.length));
+  let s = 0;
+  let o = 0;
+  for (let i = 0; i < bits.length + K - 1; i++) {
+    const b = i < bits.length ? bits[i]! : 0;
+    for (let j = 0; j < RATE; j++) out[o++] = OUT[((s << 1) | b) * RATE + j]!;
+    s = next(s, b);
+  }
+  return out;
+}
+
+/**
+ * Soft Viterbi: soft[i] > 0 means coded bit i is more likely 1, its magnitude the confidence (a log-likelihood ratio
+ * up to a scale). Returns the maximum-likelihood message of `bits` bits.
+ */
+export function viterbiDecode(soft: Float64Array, bits: number): Uint8Array {
+  const steps = bits + K - 1;
+  if (soft.length < steps * RATE) throw new Error(`expected ${steps * RATE} soft values, got ${soft.length}`);
+  let metric = new Float64Array(STATES).fill(-Infinity);
+  let nextMetric = new Float64Array(STATES);
+  metric[0] = 0;
+  const from = new Uint16Array(steps * STATES); // predecessor state; the input bit is the new state's top bit
+  for (let t = 0; t < steps; t++) {
+    nextMetric.fill(-Infinity);
+    const base = t * RATE;
+    const maxBit = t < bits ? 1 : 0;
+    for (let s = 0; s < STATES; s++) {
+      const m = metric[s]!;
+      if (m === -Infinity) continue;
+      for (let b = 0; b <= maxBit; b++) {
+        let bm = m;
+        const o = ((s << 1) | b) * RATE;
+        for (let j = 0; j < RATE; j++) bm += OUT[o + j] ? soft[base + j]! : -soft[base + j]!;
+        const ns = next(s, b);
+        if (bm > nextMetric[ns]!) {
+          nextMetric[ns] = bm;
+          from[t * STATES + ns] = s;
+        }
+      }
+    }
+    const tmp = metric;
+    metric = nextMetric;
+    nextMetric = tmp;
+  }
+  const out = new Uint8Array(bits);
+  let s = 0; // zero-terminated
+  for (let t = steps - 1; t >= 0; t--) {
+    const bit = (s >>> (K - 2)) & 1;
+    if (t < bits) out[t] = bit;
+    s = from[t * STATES + s]!;
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+// Image operations on the small working grid (the luminance resampled so its short side is GRID_SHORT_SIDE):
+// box filters, the local-contrast normalisation that whitens the host before correlation, and folding the grid onto
+// one tile under a candidate scale/rotation.
+
+/** Separable box blur with edge clamping, radius r (window 2r+1), via running sums. */
+export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  const norm = 1 / (2 * r + 1);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    let s = 0;
+    for (let i = -r; i <= r; i++) s += src[o + Math.min(w - 1, Math.max(0, i))]!;
+    for (let x = 0; x < w; x++) {
+      tmp[o + x] = s * norm;
+      s += src[o + Math.min(w - 1, x + r + 1)]! - src[o + Math.max(0, x - r)]!;
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    let s = 0;
+    for (let i = -r; i <= r; i++) s += tmp[Math.min(h - 1, Math.max(0, i)) * w + x]!;
+    for (let y = 0; y < h; y++) {
+      out[y * w + x] = s * norm;
+      s += tmp[Math.min(h - 1, y + r + 1) * w + x]! - tmp[Math.max(0, y - r) * w + x]!;
+    }
+  }
+  return out;
+}
+
+/** High-pass residual: the grid minus its local mean. */
+export function highPass(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const m = boxBlur(src, w, h, r);
+  const out = new Float32Array(w * h);
+  for (let i = 0; i < out.length; i++) out[i] = src[i]! - m[i]!;
+  return out;
+}
+
+/** Local RMS of `src` over a (2r+1)² window. */
+export function localRms(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const sq = new Float32Array(w * h);
+  for (let i = 0; i < sq.length; i++) sq[i] = src[i]! * src[i]!;
+  const m = boxBlur(sq, w, h, r);
+  for (let i = 0; i < m.length; i++) m[i] = Math.sqrt(Math.max(0, m[i]!)); // running sums can dip under 0 on flat areas
+  return m;
+}
+
+/**
+ * Folds the grid onto a t×t tile (t a power of two) under a candidate geometry: the grid shows the embedded grid
+ * magnified by `scale` and rotated by `angle` (radians) about its centre. Each embedded-grid position u is read
+ * bilinearly at x = c + scale·R(angle)·(u − c) and summed into tile[u mod t].
+ */
+export function fold(src: Float32Array, w: number, h: number, t: number, scale: number, angle: number): Float64Array {
+  const tile = new Float64Array(t * t);
+  const mask = t - 1;
+  const cx = (w - 1) / 2;
+  const cy = (h - 1) / 2;
+  const cos = Math.cos(angle) * scale;
+  const sin = Math.sin(angle) * scale;
+  if (scale === 1 && angle === 0) {
+    for (let y = 0; y < h; y++) {
+      const r = (y & mask) * t;
+      const o = y * w;
+      for (let x = 0; x < w; x++) tile[r + (x & mask)] = tile[r + (x & mask)]! + src[o + x]!;
+    }
+    return tile;
+  }
+  // the embedded-grid frame that maps into the source: its size is the source's divided by the scale
+  const uw = Math.floor(w / scale);
+  const uh = Math.floor(h / scale);
+  const ucx = (uw - 1) / 2;
+  const ucy = (uh - 1) / 2;
+  for (let v = 0; v < uh; v++) {
+    const dv = v - ucy;
+    const r = (v & mask) * t;
+    for (let u = 0; u < uw; u++) {
+      const du = u - ucx;
+      const x = cx + cos * du - sin * dv;
+      const y = cy + sin * du + cos * dv;
+      if (x < 0 || y < 0 || x > w - 1 || y > h - 1) continue;
+      const x0 = Math.min(Math.floor(x), w - 2);
+      const y0 = Math.min(Math.floor(y), h - 2);
+      const fx = x - x0;
+      const fy = y - y0;
+      const p = y0 * w + x0;
+      const a = src[p]! + fx * (src[p + 1]! - src[p]!);
+      const b = src[p + w]! + fx * (src[p + w + 1]! - src[p + w]!);
+      tile[r + (u & mask)] = tile[r + (u & mask)]! + a + fy * (b - a);
+    }
+  }
+  return tile;
+}
+
+/**
+ * The working grid: the luminance resampled so that its short side is GRID_SHORT_SIDE, whatever the image's size.
+ * Tying the mark to this grid rather than to pixels is what lets it survive rescaling: a resized copy maps onto
+ * the same grid. The grid is what a one-level Haar DWT's LL band of a 2·GRID_SHORT_SIDE working image holds (an
+ * average over each cell), computed directly by one anti-aliased resampling.
+ */
+export const GRID_SHORT_SIDE = 256;
+
+export function gridDims(width: number, height: number): { gw: number; gh: number } {
+  const s = GRID_SHORT_SIDE / Math.min(width, height);
+  return { gw: Math.max(GRID_SHORT_SIDE, Math.round(width * s)), gh: Math.max(GRID_SHORT_SIDE, Math.round(height * s)) };
+}
+
+/** Bytes → bits, most significant first. */
+export function bytesToBits(bytes: Uint8Array): Uint8Array {
+  const bits = new Uint8Array(bytes.length * 8);
+  for (let i = 0; i < bits.length; i++) bits[i] = (bytes[i >> 3]! >> (7 - (i & 7))) & 1;
+  return bits;
+}
+
+export function bitsToBytes(bits: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(Math.ceil(bits.length / 8));
+  for (let i = 0; i < bits.length; i++) if (bits[i]) bytes[i >> 3] = bytes[i >> 3]! | (0x80 >> (i & 7));
+  return bytes;
+}

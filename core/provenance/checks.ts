@@ -1,0 +1,39 @@
+// The shape of a verification report: every signal computed and reported on its own (DESIGN.md, "Verify").
+
+export type CheckStatus = 'pass' | 'fail' | 'absent' | 'skipped';
+
+export interface Check {
+  status: CheckStatus;
+  /** A sentence saying what was found, for people. */
+  detail: string;
+  [evidence: string]: unknown;
+}
+
+export type Verdict = 'authentic' | 'derived' | 'tampered' | 'unknown';
+
+export interface Checks {
+  sha256: Check;
+  signature: Check;
+  watermark: Check;
+  phash: Check;
+  c2pa: Check;
+  anchor: Check;
+}
+
+export interface VerifyReport {
+  file: string;
+  format: string;
+  verdict: Verdict;
+  confidence: number;
+  recordId: string | null;
+  checks: Checks;
+}
+
+/** Thresholds from DESIGN.md: watermark payload within Hamming 6 of 128 bits, pHash within 10 of 64. */
+export const WATERMARK_MAX_DISTANCE = 6;
+export const PHASH_MAX_DISTANCE = 10;
+/**
+ * Beyond this pHash distance a matching watermark cannot belong to the same picture: different photos are ≥ 20
+ * bits apart (BENCHMARKS.md), while a 25 % crop of the same photo reaches 26; past 26 the watermark was copied.
+ */
+export const PHASH_COPIED_WATERMARK = 26;

@@ -1,0 +1,32 @@
+// What an org key signs, and how the watermark payload derives from the signature (DESIGN.md, "Sign (image)").
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+
+/** `sha256|phash|timestamp|signer`: the original's SHA-256 (hex), pHash (hex), ISO time, signing key id. */
+export function fingerprint(parts: { sha256: string; phash: string; timestamp: string; signer: string }): string {
+  for (const [k, v] of Object.entries(parts)) {
+    if (v.includes('|')) throw new Error(`fingerprint: ${k} must not contain "|", got ${JSON.stringify(v)}`);
+  }
+  return `${parts.sha256}|${parts.phash}|${parts.timestamp}|${parts.signer}`;
+}
+
+/** The 128-bit watermark payload: the first 16 bytes of SHA-256(signature). */
+export function payloadFromSignature(signature: Uint8Array): Uint8Array {
+  return sha256(signature).subarray(0, 16);
+}
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** A record id: `rec_` + 10 base-32 digits of milliseconds + 16 random ones, so ids sort by creation time. */
+export function newRecordId(now: Date = new Date()): string {
+  let t = now.getTime();
+  let time = '';
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32]! + time;
+    t = Math.floor(t / 32);
+  }
+  const rnd = randomBytes(16);
+  let tail = '';
+  for (const b of rnd) tail += CROCKFORD[b & 31];
+  return `rec_${time}${tail}`;
+}

@@ -1,0 +1,23 @@
+// The verdict: one word and a confidence, read off the independent checks.
+import { PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Checks, type Verdict } from './checks.ts';
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+export function decideVerdict(c: Checks): { verdict: Verdict; confidence: number } {
+  // Credentials that contradict the content, or a record whose signature fails, mean tampering.
+  if (c.signature.status === 'fail' || c.c2pa.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
+  if (c.watermark.status === 'fail' && c.watermark.copied === true) return { verdict: 'tampered', confidence: 0.8 };
+
+  if (c.sha256.status === 'pass' && c.signature.status === 'pass') return { verdict: 'authentic', confidence: 1 };
+
+  const wm = c.watermark.status === 'pass';
+  const ph = c.phash.status === 'pass';
+  if (wm || ph) {
+    // Each surviving signal adds evidence, scaled by how close it came to its threshold.
+    const wmScore = wm ? 1 - num(c.watermark.distance) / (WATERMARK_MAX_DISTANCE * 4) : 0;
+    const phScore = ph ? 1 - num(c.phash.distance) / (PHASH_MAX_DISTANCE * 2) : 0;
+    const confidence = wm && ph ? 0.75 + 0.24 * Math.min(wmScore, phScore) : wm ? 0.6 + 0.2 * wmScore : 0.45 + 0.2 * phScore;
+    return { verdict: 'derived', confidence: Math.round(confidence * 100) / 100 };
+  }
+  return { verdict: 'unknown', confidence: 0 };
+}

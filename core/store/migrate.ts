@@ -1,0 +1,32 @@
+// Numbered migrations, one file each (Signal's ts/sql/migrations). The database's user_version is the number of
+// the last one applied; each runs in its own transaction.
+import type { WritableDB } from './db.ts';
+import m0001 from './migrations/0001-initial.ts';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: WritableDB): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [m0001];
+
+export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
+
+export function currentVersion(db: WritableDB): number {
+  return db.get<{ user_version: number }>({ text: 'PRAGMA user_version', params: [] })?.user_version ?? 0;
+}
+
+export function migrate(db: WritableDB, target: number = LATEST_VERSION): void {
+  const from = currentVersion(db);
+  if (from > LATEST_VERSION) {
+    throw new Error(`this desk database is at schema version ${from}, newer than this Custody (${LATEST_VERSION}); upgrade Custody`);
+  }
+  for (const m of MIGRATIONS) {
+    if (m.version <= from || m.version > target) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.exec(`PRAGMA user_version = ${m.version}`);
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import type { Sealed, WrappedKey } from '../crypto/vault.ts';
+import { sql, type ReadableDB, type WritableDB } from './db.ts';
+
+export function getWrappedKey(db: ReadableDB, kind: string): WrappedKey | null {
+  const row = db.get<{ kind: string; params: string; blob: Uint8Array }>(sql`SELECT kind, params, blob FROM vault_keys WHERE kind = ${kind}`);
+  return row ? { kind: row.kind, params: JSON.parse(row.params) as Record<string, unknown>, blob: row.blob } : null;
+}
+
+export function listWrappedKinds(db: ReadableDB): string[] {
+  return db.all<{ kind: string }>(sql`SELECT kind FROM vault_keys ORDER BY created_at`).map((r) => r.kind);
+}
+
+export function putWrappedKey(db: WritableDB, w: WrappedKey, now: string): void {
+  db.run(sql`INSERT INTO vault_keys (kind, params, blob, created_at) VALUES (${w.kind}, ${JSON.stringify(w.params)}, ${w.blob}, ${now})
+             ON CONFLICT (kind) DO UPDATE SET params = excluded.params, blob = excluded.blob`);
+}
+
+export function getSealedSecret(db: ReadableDB, name: string): Sealed | null {
+  return db.get<Sealed>(sql`SELECT nonce, ciphertext FROM vault_secrets WHERE name = ${name}`) ?? null;
+}
+
+export function putSealedSecret(db: WritableDB, name: string, s: Sealed, now: string): void {
+  db.run(sql`INSERT INTO vault_secrets (name, nonce, ciphertext, created_at) VALUES (${name}, ${s.nonce}, ${s.ciphertext}, ${now})`);
+}

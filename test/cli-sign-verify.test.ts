@@ -1,0 +1,260 @@
+// The CLI contract of the foundation issue, end to end through the real `custody` command.
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeBadInputs } from './fixtures/bad-inputs.ts';
+import { photo } from './fixtures/photos.ts';
+import { freshDesk, runCli, tempDir } from './helpers/cli.ts';
+
+interface Receipt {
+  recordId: string;
+  input: string;
+  output: string;
+  sha256: string;
+  outputSha256: string;
+  phash: string;
+  payload: string | null;
+  signature: string;
+  publicKey: string;
+}
+
+let env: Record<string, string>;
+let work: string;
+
+beforeAll(async () => {
+  env = await freshDesk();
+  work = tempDir();
+});
+
+async function signJson(files: string[], extra: string[] = []): Promise<Receipt[]> {
+  const r = await runCli(['sign', ...files, '--json', ...extra], env);
+  expect(r.stderr.match(/^error .*/m)?.[0] ?? '').toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Receipt[];
+}
+
+async function verifyJson(file: string): Promise<{ code: number; report: { verdict: string; confidence: number; recordId: string | null; checks: Record<string, { status: string; [k: string]: unknown }> } }> {
+  const r = await runCli(['verify', file, '--json'], env);
+  return { code: r.code, report: JSON.parse(r.stdout) };
+}
+
+describe('init', () => {
+  it('refuses to create a second desk in the same place', async () => {
+    const r = await runCli(['init', '--org', 'Again'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error ALREADY_INITIALIZED: /);
+  });
+
+  it('refuses to sign with the wrong passphrase', async () => {
+    const src = join(work, 'pw.png');
+    await sharp(photo('coins.png')).toFile(src);
+    const r = await runCli(['sign', src], { ...env, CUSTODY_PASSPHRASE: 'wrong' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error KEY_LOCKED: /);
+    expect(readdirSync(work).filter((f) => f.includes('.signed'))).toEqual([]);
+  });
+});
+
+describe('sign → verify in every format', () => {
+  it.each([
+    ['jpeg', 'jpg', (s: sharp.Sharp) => s.jpeg({ quality: 92 })],
+    ['png', 'png', (s: sharp.Sharp) => s.png()],
+    ['webp', 'webp', (s: sharp.Sharp) => s.webp({ quality: 90 })],
+    ['lossless webp', 'webp', (s: sharp.Sharp) => s.webp({ lossless: true })],
+    ['tiff', 'tif', (s: sharp.Sharp) => s.tiff()],
+  ])('%s: the signed file verifies as authentic, and so does the original', async (name, ext, enc) => {
+    const src = join(work, `chelsea-${name.replace(' ', '-')}.${ext}`);
+    await enc(sharp(photo('chelsea.png'))).toFile(src);
+    const [receipt] = await signJson([src]);
+    expect(receipt!.output).toBe(join(work, `chelsea-${name.replace(' ', '-')}.signed.${ext}`));
+    expect(receipt!.payload).toMatch(/^[0-9a-f]{32}$/);
+    expect(receipt!.sha256).not.toBe(receipt!.outputSha256);
+
+    const signed = await verifyJson(receipt!.output);
+    expect(signed.code).toBe(0);
+    expect(signed.report.verdict).toBe('authentic');
+    expect(signed.report.recordId).toBe(receipt!.recordId);
+    expect(signed.report.checks.sha256!.status).toBe('pass');
+    expect(signed.report.checks.signature!.status).toBe('pass');
+    expect(signed.report.checks.watermark!.status).toBe('pass');
+
+    const original = await verifyJson(src);
+    expect(original.report.verdict).toBe('authentic');
+    expect(original.report.checks.sha256!.matched).toBe('original');
+  });
+
+  it('keeps EXIF, ICC profile and orientation, and never touches the input', async () => {
+    const src = join(work, 'meta.jpg');
+    await sharp(photo('astronaut.png'))
+      .withExif({ IFD0: { Artist: 'Jimmy Olsen', Copyright: 'Daily Planet' } })
+      .withIccProfile('p3')
+      .jpeg({ quality: 90 })
+      .toFile(src);
+    // sharp writes orientation through withMetadata; set it on a copy so that both paths are covered.
+    const oriented = join(work, 'oriented.jpg');
+    await sharp(src).keepMetadata().withMetadata({ orientation: 6 }).toFile(oriented);
+    const before = await sharp(oriented).metadata();
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const inputHash = createHash('sha256').update(readFileSync(oriented)).digest('hex');
+
+    const [receipt] = await signJson([oriented]);
+    const after = await sharp(receipt!.output).metadata();
+    expect(after.orientation).toBe(6);
+    expect(after.exif?.includes(Buffer.from('Jimmy Olsen'))).toBe(true);
+    expect(after.icc).toEqual(before.icc);
+    expect(after.width).toBe(before.width);
+    expect(createHash('sha256').update(readFileSync(oriented)).digest('hex')).toBe(inputHash);
+  });
+
+  it.each([['png'], ['webp']])('keeps EXIF and ICC in %s', async (fmt) => {
+    const src = join(work, `meta.${fmt}`);
+    const base = sharp(photo('coffee.png')).withExif({ IFD0: { Artist: 'Lois Lane' } }).withIccProfile('p3');
+    await (fmt === 'png' ? base.png() : base.webp({ quality: 90 })).toFile(src);
+    const before = await sharp(src).metadata();
+    const [receipt] = await signJson([src]);
+    const after = await sharp(receipt!.output).metadata();
+    expect(after.exif?.includes(Buffer.from('Lois Lane'))).toBe(true);
+    expect(after.icc).toEqual(before.icc);
+  });
+
+  it('does not overwrite an earlier signed copy', async () => {
+    const src = join(work, 'twice.png');
+    await sharp(photo('camera.png')).toFile(src);
+    const [a] = await signJson([src]);
+    const [b] = await signJson([src]);
+    expect(a!.output).toBe(join(work, 'twice.signed.png'));
+    expect(b!.output).toBe(join(work, 'twice.signed-2.png'));
+    expect(a!.recordId).not.toBe(b!.recordId);
+  });
+});
+
+describe('verdicts', () => {
+  it('a JPEG-70 re-encode of a signed file is derived; an unrelated photo is unknown', async () => {
+    const src = join(work, 'hubble.png');
+    await sharp(photo('hubble_deep_field.jpg')).toFile(src);
+    const [receipt] = await signJson([src], ['--out', join(work, 'out')]);
+    const copy = join(work, 'hubble-70.jpg');
+    await sharp(receipt!.output).jpeg({ quality: 70 }).toFile(copy);
+
+    const derived = await verifyJson(copy);
+    expect(derived.code).toBe(0);
+    expect(derived.report.verdict).toBe('derived');
+    expect(derived.report.recordId).toBe(receipt!.recordId);
+    expect(derived.report.checks.sha256!.status).toBe('fail');
+    expect(derived.report.checks.phash!.status).toBe('pass');
+    expect(derived.report.confidence).toBeGreaterThan(0.4);
+    expect(derived.report.confidence).toBeLessThan(1);
+
+    const unrelated = await verifyJson(photo('motorcycle_left.png'));
+    expect(unrelated.code).toBe(1);
+    expect(unrelated.report.verdict).toBe('unknown');
+    expect(unrelated.report.recordId).toBeNull();
+    expect(unrelated.report.checks.watermark!.status).toBe('absent');
+  });
+
+  it('a record whose signature no longer verifies makes the verdict tampered', async () => {
+    const src = join(work, 'forged.png');
+    await sharp(photo('coins.png')).resize(300).toFile(src);
+    const [receipt] = await signJson([src]);
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(join(env.CUSTODY_HOME!, 'desk.db'));
+    db.prepare("UPDATE records SET fingerprint = replace(fingerprint, substr(fingerprint, 1, 4), 'beef') WHERE id = ?").run(receipt!.recordId);
+    db.close();
+    const v = await verifyJson(receipt!.output);
+    expect(v.code).toBe(1);
+    expect(v.report.verdict).toBe('tampered');
+    expect(v.report.checks.signature!.status).toBe('fail');
+  });
+
+  it('signs an image under 256 px but reports the watermark skipped', async () => {
+    const src = join(work, 'small.png');
+    await sharp(photo('camera.png')).resize(200).toFile(src);
+    const [receipt] = await signJson([src]);
+    expect(receipt!.payload).toBeNull();
+    const v = await verifyJson(receipt!.output);
+    expect(v.report.verdict).toBe('authentic');
+    expect(v.report.checks.watermark).toMatchObject({ status: 'skipped', reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK' });
+  });
+});
+
+describe('bad inputs', () => {
+  it('gives each bad input its code, exit 2 and no output file', async () => {
+    const dir = tempDir();
+    const table = writeBadInputs(dir, photo('rocket.jpg'), photo('no_time_for_that_tiny.gif'));
+    for (const bad of table) {
+      const r = await runCli(['sign', bad.file, '--out', join(dir, 'out')], env);
+      expect(r.code, bad.name).toBe(2);
+      expect(r.stderr, bad.name).toMatch(new RegExp(`^error ${bad.code}: \\S`));
+      expect(r.stderr.trim().split('\n'), bad.name).toHaveLength(1);
+      const v = await runCli(['verify', bad.file], env);
+      expect(v.code, `verify ${bad.name}`).toBe(2);
+      expect(v.stderr, `verify ${bad.name}`).toMatch(new RegExp(`^error ${bad.code}: `));
+    }
+    expect(existsSync(join(dir, 'out')) ? readdirSync(join(dir, 'out')) : []).toEqual([]);
+  });
+
+  it('keeps going through a batch, signing the good files and reporting the bad one', async () => {
+    const dir = tempDir();
+    const good = join(dir, 'good.png');
+    await sharp(photo('moon.png')).toFile(good);
+    const bad = join(dir, 'bad.jpg');
+    writeFileSync(bad, 'not an image');
+    const r = await runCli(['sign', good, bad, '--json'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error UNSUPPORTED_FORMAT: .*bad\.jpg/);
+    expect(r.stderr).toMatch(/\[1\/2\] signing/);
+    const receipts = JSON.parse(r.stdout) as Receipt[];
+    expect(receipts.map((x) => x.input)).toEqual([good]);
+  });
+
+  it('answers NOT_INITIALIZED where there is no desk', async () => {
+    const r = await runCli(['items'], { CUSTODY_HOME: join(tempDir(), 'none') });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^error NOT_INITIALIZED: .*custody init/);
+  });
+});
+
+describe('other commands', () => {
+  it('lists items and keys, and prints the version', async () => {
+    const items = await runCli(['items', '--json'], env);
+    expect(items.code).toBe(0);
+    const list = JSON.parse(items.stdout) as { id: string; kind: string }[];
+    expect(list.length).toBeGreaterThan(3);
+    expect(list.every((i) => i.kind === 'image')).toBe(true);
+
+    const keys = await runCli(['keys', 'list', '--json'], env);
+    const k = JSON.parse(keys.stdout) as { id: string; publicKey: string; retiredAt: string | null }[];
+    expect(k).toHaveLength(1);
+    expect(k[0]!.publicKey).toMatch(/^[0-9a-f]{64}$/);
+
+    const v = await runCli(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('embeds and extracts a watermark through PNG and JPEG 90; an unmarked photo exits 1', async () => {
+    const payload = '00112233445566778899aabbccddeeff';
+    const out = join(work, 'wm.png');
+    const e = await runCli(['watermark', 'embed', photo('astronaut.png'), out, '--payload', payload]);
+    expect(e.code).toBe(0);
+    const x = await runCli(['watermark', 'extract', out]);
+    expect(x.code).toBe(0);
+    expect(x.stdout.trim()).toBe(payload);
+
+    const jpeg90 = join(work, 'wm90.jpg');
+    await sharp(out).jpeg({ quality: 90 }).toFile(jpeg90);
+    const x90 = await runCli(['watermark', 'extract', jpeg90, '--json']);
+    expect(x90.code).toBe(0);
+    expect(JSON.parse(x90.stdout)).toMatchObject({ detected: true, payload });
+
+    const none = await runCli(['watermark', 'extract', photo('astronaut.png')]);
+    expect(none.code).toBe(1);
+    expect(none.stdout).toBe('');
+
+    const bad = await runCli(['watermark', 'embed', photo('astronaut.png'), join(work, 'x.png'), '--payload', 'abc']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error INVALID_ARGUMENT: expected a payload of 32 hex digits/);
+  });
+});

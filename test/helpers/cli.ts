@@ -1,0 +1,43 @@
+// Runs the real `custody` command in a child process against a throw-away desk.
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin', 'custody.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function tempDir(prefix = 'custody-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** A fresh desk (CUSTODY_HOME) with a passphrase; returns the env to run commands against it. */
+export async function freshDesk(org = 'Test Newsroom'): Promise<Record<string, string>> {
+  const env = { CUSTODY_HOME: join(tempDir('custody-home-'), 'desk'), CUSTODY_PASSPHRASE: 'correct horse battery staple' };
+  const r = await runCli(['init', '--org', org], env);
+  if (r.code !== 0) throw new Error(`custody init failed: ${r.stderr}`);
+  return env;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { Keyring } from '../core/crypto/keyring.ts';
+import { keyId, sign, verify } from '../core/crypto/ed25519.ts';
+import { PassphraseProtector, open, seal } from '../core/crypto/vault.ts';
+import { isCustodyError } from '../core/errors.ts';
+import { openStore, sql } from '../core/store/db.ts';
+
+const fast = { N: 1 << 10, r: 8, p: 1 }; // keeps the suite quick; the product uses DEFAULT_SCRYPT
+const now = '2026-11-22T00:00:00.000Z';
+
+describe('AES-256-GCM sealing', () => {
+  const key = new Uint8Array(32).fill(7);
+  it('round-trips, and refuses a wrong key, altered ciphertext or a different label', () => {
+    const s = seal(key, new TextEncoder().encode('secret'), 'label');
+    expect(new TextDecoder().decode(open(key, s, 'label')!)).toBe('secret');
+    expect(open(new Uint8Array(32).fill(8), s, 'label')).toBeNull();
+    expect(open(key, s, 'other label')).toBeNull();
+    const altered = { nonce: s.nonce, ciphertext: Buffer.from(s.ciphertext) };
+    altered.ciphertext[0]! ^= 1;
+    expect(open(key, altered, 'label')).toBeNull();
+  });
+});
+
+describe('keyring', () => {
+  it('keeps signing keys encrypted at rest and unlocks only with the right passphrase', async () => {
+    const db = openStore(':memory:');
+    const ring = await Keyring.create(db, new PassphraseProtector('right', fast), now);
+    const info = ring.createSigningKey(now);
+    const signer = ring.signer();
+    expect(signer.keyId).toBe(info.id);
+    expect(keyId(signer.publicKey)).toBe(info.id);
+
+    // Nothing in the database is the secret key in clear.
+    const rows = db.all<{ ciphertext: Uint8Array }>(sql`SELECT ciphertext FROM vault_secrets`);
+    expect(rows).toHaveLength(1);
+    const msg = new TextEncoder().encode('fingerprint');
+    const sig = signer.sign(msg);
+    expect(verify(sig, msg, signer.publicKey)).toBe(true);
+
+    const again = await Keyring.unlock(db, new PassphraseProtector('right', fast));
+    expect(Buffer.from(again.signer().publicKey)).toEqual(Buffer.from(signer.publicKey));
+    await expect(Keyring.unlock(db, new PassphraseProtector('wrong', fast))).rejects.toSatisfy((e) => isCustodyError(e, 'KEY_LOCKED'));
+  });
+
+  it('retires the previous key when a new one is created', async () => {
+    const db = openStore(':memory:');
+    const ring = await Keyring.create(db, new PassphraseProtector('pw', fast), now);
+    const first = ring.createSigningKey(now);
+    const second = ring.createSigningKey('2026-11-23T00:00:00.000Z');
+    expect(ring.signer().keyId).toBe(second.id);
+    expect(first.id).not.toBe(second.id);
+  });
+
+  it('refuses an empty passphrase', () => {
+    expect(() => new PassphraseProtector('')).toThrow(/empty/);
+  });
+});
+
+describe('Ed25519', () => {
+  it('verifies RFC 8032 test 1 and rejects a changed message', () => {
+    const sk = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
+    const pk = Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex');
+    const sig = sign(new Uint8Array(), sk);
+    expect(Buffer.from(sig).toString('hex')).toBe(
+      'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+    );
+    expect(verify(sig, new Uint8Array(), pk)).toBe(true);
+    expect(verify(sig, new Uint8Array([0]), pk)).toBe(false);
+    expect(verify(new Uint8Array(3), new Uint8Array(), pk)).toBe(false);
+  });
+});
