@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { PassphraseProtector } from '../core/crypto/vault.ts';
+import { err, json, out, withDesk } from './context.ts';
 import { Desk, resolveHome } from '../core/desk.ts';
 import { CustodyError, isCustodyError } from '../core/errors.ts';
 import { DEFAULT_LIMITS, detectFile, isImageFormat } from '../core/media/detect.ts';
@@ -13,30 +14,6 @@ import type { SignReceipt } from '../core/provenance/sign-image.ts';
 import { readPassphrase } from './passphrase.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-
-const out = (s: string) => process.stdout.write(`${s}\n`);
-const err = (s: string) => process.stderr.write(`${s}\n`);
-const json = (v: unknown) => out(JSON.stringify(v, null, 2));
-
-async function unlockedDesk(): Promise<Desk> {
-  const desk = Desk.open(resolveHome());
-  try {
-    await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
-    return desk;
-  } catch (e) {
-    desk.close();
-    throw e;
-  }
-}
-
-async function withDesk<T>(fn: (desk: Desk) => Promise<T> | T, opts: { unlock?: boolean } = {}): Promise<T> {
-  const desk = opts.unlock ? await unlockedDesk() : Desk.open(resolveHome());
-  try {
-    return await fn(desk);
-  } finally {
-    desk.close();
-  }
-}
 
 export const receiptJson = (r: SignReceipt) => ({
   recordId: r.recordId,

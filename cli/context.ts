@@ -1,0 +1,29 @@
+// What every command needs: output helpers and the desk, opened (and unlocked) for the length of one command.
+import { PassphraseProtector } from '../core/crypto/vault.ts';
+import { Desk, resolveHome } from '../core/desk.ts';
+import { readPassphrase } from './passphrase.ts';
+
+export const out = (s: string): void => void process.stdout.write(`${s}\n`);
+export const err = (s: string): void => void process.stderr.write(`${s}\n`);
+export const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
+
+export async function unlockedDesk(): Promise<Desk> {
+  const desk = Desk.open(resolveHome());
+  try {
+    await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
+    return desk;
+  } catch (e) {
+    desk.close();
+    throw e;
+  }
+}
+
+export async function withDesk<T>(fn: (desk: Desk) => Promise<T> | T, opts: { unlock?: boolean } = {}): Promise<T> {
+  const desk = opts.unlock ? await unlockedDesk() : Desk.open(resolveHome());
+  try {
+    return await fn(desk);
+  } finally {
+    desk.close();
+  }
+}
+
