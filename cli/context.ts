@@ -2,6 +2,10 @@
 import { PassphraseProtector } from '../core/crypto/vault.ts';
 import { Desk, resolveHome } from '../core/desk.ts';
 import { readPassphrase } from './passphrase.ts';
+import { fileURLToPath } from 'node:url';
+
+/** The project folder (for the renderer build and package.json). */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const out = (s: string): void => void process.stdout.write(`${s}\n`);
 export const err = (s: string): void => void process.stderr.write(`${s}\n`);

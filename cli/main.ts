@@ -12,6 +12,7 @@ import { embedWatermarkFile, extractWatermarkFile, parsePayload } from '../core/
 import type { VerifyReport } from '../core/provenance/checks.ts';
 import type { SignReceipt } from '../core/provenance/sign-image.ts';
 import { readPassphrase } from './passphrase.ts';
+import { register as registerWeb } from './commands/web.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -157,6 +158,7 @@ export function buildProgram(): Command {
       process.exitCode = payload ? 0 : 1;
     });
 
+  registerWeb(program);
   return program;
 }
 

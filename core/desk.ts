@@ -14,6 +14,7 @@ import { verifyImage } from './provenance/verify-image.ts';
 import { openStore, type Store } from './store/db.ts';
 import { listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
+import { listWrappedKinds } from './store/vault-rows.ts';
 
 export const DB_FILE = 'desk.db';
 
@@ -105,6 +106,16 @@ export class Desk {
 
   async unlock(protector: KeyProtector): Promise<void> {
     this.#keyring = await Keyring.unlock(this.store, protector);
+  }
+
+  /** Lets another protector open the vault from now on (the vault must be unlocked). */
+  async addProtector(protector: KeyProtector): Promise<void> {
+    await this.#requireKeyring().addProtector(protector, new Date().toISOString());
+  }
+
+  /** Whether the vault has a data key wrapped for this kind of protector. */
+  hasProtector(kind: string): boolean {
+    return listWrappedKinds(this.store).includes(kind);
   }
 
   #requireKeyring(): Keyring {

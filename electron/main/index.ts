@@ -2,19 +2,22 @@
 import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDeskHandlers } from '../../core/api/handlers.ts';
 import { Desk, resolveHome } from '../../core/desk.ts';
+import { registerDeskIpc } from './ipc.ts';
+import { KeychainProtector } from './keychain.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererIndex = join(here, '../renderer/index.html');
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
 
 /** Only our own top-level renderer frame may call the desk. */
-function assertTrustedSender(event: IpcMainInvokeEvent): void {
+function isTrustedSender(event: IpcMainInvokeEvent): boolean {
   const frame = event.senderFrame;
-  const url = frame?.url ?? '';
-  const trusted = frame !== null && frame.parent === null &&
-    (rendererUrl ? url.startsWith(rendererUrl) : url.startsWith('file://') && fileURLToPath(url.split('#')[0]!.split('?')[0]!) === rendererIndex);
-  if (!trusted) throw new Error(`refused IPC from an untrusted frame: ${url}`);
+  if (!frame || frame.parent !== null) return false;
+  const url = frame.url;
+  if (rendererUrl) return url.startsWith(rendererUrl);
+  return url.startsWith('file://') && fileURLToPath(url.split(/[?#]/)[0]!) === rendererIndex;
 }
 
 function createWindow(): void {
@@ -41,19 +44,28 @@ function createWindow(): void {
   else void win.loadFile(rendererIndex);
 }
 
-void app.whenReady().then(() => {
+async function openDesk(): Promise<Desk | null> {
+  const home = resolveHome();
+  if (!Desk.isInitialized(home)) return null;
+  const desk = Desk.open(home);
+  if (KeychainProtector.available() && desk.hasProtector('os-keychain')) {
+    await desk.unlock(new KeychainProtector()).catch(() => undefined); // falls back to the passphrase screen
+  }
+  return desk;
+}
+
+void app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  ipcMain.handle('desk:info', (event) => {
-    assertTrustedSender(event);
-    const home = resolveHome();
-    if (!Desk.isInitialized(home)) return { initialized: false, home, org: null };
-    const desk = Desk.open(home);
-    try {
-      return { initialized: true, home, org: desk.info.org };
-    } finally {
-      desk.close();
-    }
-  });
+  const desk = await openDesk();
+  if (desk) {
+    const api = createDeskHandlers(desk, {
+      afterUnlock: async (d) => {
+        if (KeychainProtector.available() && !d.hasProtector('os-keychain')) await d.addProtector(new KeychainProtector());
+      },
+    });
+    registerDeskIpc(ipcMain, api, isTrustedSender);
+    app.on('will-quit', () => desk.close());
+  }
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

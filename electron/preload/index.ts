@@ -1,6 +1,14 @@
-// Exposes hand-picked desk methods to the renderer; never ipcRenderer itself.
+// Exposes exactly the DeskApi methods to the renderer through contextBridge; never ipcRenderer itself.
 import { contextBridge, ipcRenderer } from 'electron';
+import { DESK_METHODS } from '../../core/api/desk-api.ts';
+import type { Envelope } from '../../core/api/envelope.ts';
 
-contextBridge.exposeInMainWorld('custody', {
-  info: (): Promise<{ initialized: boolean; home: string; org: string | null }> => ipcRenderer.invoke('desk:info'),
-});
+const api: Record<string, (args: unknown) => Promise<unknown>> = {};
+for (const method of DESK_METHODS) {
+  api[method] = async (args: unknown) => {
+    const answer = (await ipcRenderer.invoke(`desk:${method}`, args ?? {})) as Envelope<unknown>;
+    if (answer.ok) return answer.result;
+    throw Object.assign(new Error(answer.error.message), { code: answer.error.code });
+  };
+}
+contextBridge.exposeInMainWorld('custody', Object.freeze(api));

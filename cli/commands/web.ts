@@ -1,0 +1,34 @@
+// `custody web`: the desk UI in a browser, for machines where Electron cannot run.
+import type { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CustodyError } from '../../core/errors.ts';
+import { ROOT, out, unlockedDesk } from '../context.ts';
+import { startWebServer } from '../web.ts';
+
+export function register(program: Command): void {
+  program
+    .command('web')
+    .description('serve the desk UI and the DeskApi on 127.0.0.1 with a session token (for browsers)')
+    .option('--port <n>', 'port (default: any free one)', (v) => Number.parseInt(v, 10))
+    .action(async (o: { port?: number }) => {
+      if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) {
+        throw new CustodyError('INVALID_ARGUMENT', `expected a port from 0 to 65535, got ${o.port}`);
+      }
+      const rendererDir = join(ROOT, 'out', 'renderer');
+      if (!existsSync(join(rendererDir, 'index.html'))) {
+        process.stderr.write('building the renderer (first run)…\n');
+        const b = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--config', 'electron.config.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+        if (b.status !== 0) throw new CustodyError('IO_ERROR', 'expected to build the renderer with electron-vite, but the build failed (see above)');
+      }
+      const desk = await unlockedDesk();
+      const web = await startWebServer(desk, { rendererDir, ...(o.port !== undefined ? { port: o.port } : {}) });
+      out(`Custody desk at ${web.url}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void web.close().then(() => { desk.close(); resolve(); });
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}
