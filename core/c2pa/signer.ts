@@ -1,0 +1,83 @@
+// The C2PA claim signer handed to c2pa-wasm: it owns the certificate chain and produces the complete, padded
+// COSE_Sign1 for a claim (c2pa-wasm's signer uses "direct COSE handling": the callback returns the COSE bytes).
+import { sign as nodeSign, type KeyObject } from 'node:crypto';
+import { CustodyError, missingCase } from '../errors.ts';
+import type { C2paAlgorithm } from './algorithms.ts';
+import { coseProtectedHeader, coseReserveSize, coseSigStructure, padCoseSign1 } from './cose.ts';
+import { parseChainPem, privateKeyFromPkcs8, type CertificateInfo } from './certificates.ts';
+import { checkChainOrder, checkSigningCertificate, validateSigningCredentials } from './profile.ts';
+
+/** Signs raw bytes: Ed25519 (RFC 8032) or ECDSA P-256/SHA-256 as r‖s (IEEE P1363, what COSE requires). */
+export type RawSign = (message: Uint8Array) => Promise<Uint8Array> | Uint8Array;
+
+export interface C2paSigner {
+  readonly algorithm: C2paAlgorithm;
+  /** Signing certificate first, then intermediates. */
+  readonly chainPem: string;
+  readonly leaf: CertificateInfo;
+  /** The exact length of every COSE_Sign1 this signer returns. */
+  readonly reserveSize: number;
+  /** The COSE_Sign1 (tag 18, detached payload) over a C2PA claim, `reserveSize` bytes long. */
+  signClaim(claim: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A signer from a chain and its PKCS#8 private key (as the vault hands it out); checks both before any signing. */
+export async function createSigner(opts: { chainPem: string; keyPkcs8: Uint8Array; now?: Date }): Promise<C2paSigner> {
+  const creds = await validateSigningCredentials(opts.chainPem, opts.keyPkcs8, opts.now);
+  const key = privateKeyFromPkcs8(creds.keyPkcs8, 'signing key');
+  return buildSigner(creds.algorithm, parseChainPem(creds.chainPem), rawSignerFor(creds.algorithm, key));
+}
+
+/**
+ * A signer whose private key lives elsewhere (an HSM, a KMS, a vault that never releases it): `sign` receives the
+ * COSE Sig_structure bytes. The chain's signing certificate is checked against the C2PA profile; the key is not
+ * seen here, so a mismatch shows up as `claimSignature.mismatch` when the manifest is read.
+ */
+export async function createExternalSigner(opts: { chainPem: string; sign: RawSign; now?: Date }): Promise<C2paSigner> {
+  const chain = parseChainPem(opts.chainPem);
+  const leaf = chain[0] as CertificateInfo;
+  await checkChainOrder(chain);
+  const problems = await checkSigningCertificate(leaf, opts.now);
+  if (problems.length > 0) {
+    throw new CustodyError('INVALID_ARGUMENT', `the signing certificate "${leaf.subject.text}" cannot sign C2PA claims: ${problems.join('; ')}`, {
+      problems,
+    });
+  }
+  const last = chain[chain.length - 1] as CertificateInfo;
+  const kept = chain.length > 1 && last.subject.text === last.issuer.text ? chain.slice(0, -1) : chain;
+  return buildSigner(leaf.keyAlgorithm as C2paAlgorithm, kept, opts.sign);
+}
+
+function buildSigner(algorithm: C2paAlgorithm, chain: CertificateInfo[], raw: RawSign): C2paSigner {
+  const chainDer = chain.map((c) => c.der);
+  const protectedHeader = coseProtectedHeader(algorithm, chainDer);
+  const reserveSize = coseReserveSize(chainDer);
+  return {
+    algorithm,
+    chainPem: chain.map((c) => c.pem).join(''),
+    leaf: chain[0] as CertificateInfo,
+    reserveSize,
+    async signClaim(claim: Uint8Array): Promise<Uint8Array> {
+      const signature = await raw(coseSigStructure(protectedHeader, claim));
+      if (!(signature instanceof Uint8Array) || signature.length !== 64) {
+        throw new CustodyError(
+          'INVALID_ARGUMENT',
+          `expected a 64-byte ${algorithm} signature from the signer, got ${signature instanceof Uint8Array ? `${signature.length} bytes` : typeof signature}`,
+        );
+      }
+      return padCoseSign1(protectedHeader, signature, reserveSize);
+    },
+  };
+}
+
+function rawSignerFor(algorithm: C2paAlgorithm, key: KeyObject): RawSign {
+  switch (algorithm) {
+    case 'ed25519':
+      return (m) => new Uint8Array(nodeSign(null, m, key));
+    case 'es256':
+      return (m) => new Uint8Array(nodeSign('sha256', m, { key, dsaEncoding: 'ieee-p1363' }));
+    default:
+      return missingCase(algorithm);
+  }
+}
+
