@@ -1,5 +1,12 @@
 // Custody's invisible watermark: a DWT+DCT spread-spectrum codec with a re-synchronisable tiled layout.
-// See layout.ts for where the bits live, embed.ts and extract.ts for the two directions.
+// - where: luminance only, resampled to a working grid tied to the image's size, not its pixels (grid.ts), so a
+//   rescaled copy maps onto the same grid; in that grid (the LL band of a Haar level), mid-frequency coefficients of
+//   8×8 DCT blocks (layout.ts).
+// - what: 128 payload bits, convolutionally coded (conv.ts), spread over a 64×64 tile that repeats over the image,
+//   next to a known sync pattern; strength follows local texture and the embedder cancels host interference it can
+//   predict (informed.ts); scaled to a fixed PSNR (embed.ts).
+// - reading: fold the grid onto one tile under candidate scales/rotations, find the sync pattern by FFT
+//   correlation (its peak-to-RMS ratio is the detection statistic), read the slots, soft Viterbi (extract.ts).
 
 import { CustodyError } from '../../errors.ts';
 import { embedInto } from './embed.ts';
@@ -18,7 +25,9 @@ export const WATERMARK_PAYLOAD_BYTES = 16;
 
 export interface Extraction {
   detected: boolean;
+  /** 16 bytes when detected, else null */
   payload: Uint8Array | null;
+  /** sync correlation peak over the RMS of the correlation surface, best geometry (≈ 3.5–5.5 on unmarked photos) */
   score: number;
   threshold: number;
 }

@@ -61,19 +61,3 @@ function build(): Layout {
 }
 
 export const LAYOUT = build();
-
-/** The spatial tile for a codeword (0/1 coded bits), scaled to unit RMS. */
-export function renderTile(codeword: Uint8Array, syncWeight = 1): Float64Array {
-  const { pos, sign, bit } = LAYOUT;
-  const coef = new Float64Array(TILE * TILE);
-  for (let k = 0; k < SLOTS; k++) {
-    const b = bit[k]!;
-    coef[pos[k]!] = sign[k]! * (b < 0 ? syncWeight : codeword[b] ? 1 : -1);
-  }
-  const tile = blockIdct(coef, TILE);
-  let e = 0;
-  for (const x of tile) e += x * x;
-  const s = 1 / Math.sqrt(e / tile.length);
-  for (let k = 0; k < tile.length; k++) tile[k] = tile[k]! * s;
-  return tile;
-}

@@ -34,7 +34,6 @@ function taps(inSize: number, outSize: number): Taps {
       // degenerate (can only happen at the very edge): nearest sample
       lo = Math.min(inSize - 1, Math.max(0, Math.floor(center)));
       w[o * size] = 1;
-      sum = 1;
     } else {
       for (let i = 0; i < hi - lo; i++) w[o * size + i] = w[o * size + i]! / sum;
     }

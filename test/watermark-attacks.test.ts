@@ -1,0 +1,60 @@
+// The watermark survives each class of attack of BENCHMARKS.md on a few real photographs (seeded, fast).
+// The full suite over every photo is bench/watermark.bench.ts and test/watermark.slow.test.ts.
+import { describe, expect, it } from 'vitest';
+import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
+import { mulberry32 } from '../core/media/watermark/prng.ts';
+import { attack, loadRaster, type Attack } from '../bench/watermark-attacks.ts';
+import { photo } from './fixtures/photos.ts';
+
+function hamming(a: Uint8Array, b: Uint8Array): number {
+  let d = 0;
+  for (let i = 0; i < a.length; i++) for (let x = a[i]! ^ b[i]!; x; x &= x - 1) d++;
+  return d;
+}
+
+const PHOTOS = ['rocket.jpg', 'motorcycle_left.png'];
+const CLASSES: Record<string, Attack[]> = {
+  compression: ['jpeg75', 'webp75'],
+  rescale: ['resize75', 'screenshot'],
+  crop: ['crop10', 'crop25'],
+  colour: ['brightness20', 'contrast20'],
+  'noise and blur': ['noise5', 'blur1'],
+  rotation: ['rotate2'],
+};
+
+const marked = new Map<string, { img: Raster; payload: Uint8Array }>();
+async function markedPhoto(name: string): Promise<{ img: Raster; payload: Uint8Array }> {
+  let m = marked.get(name);
+  if (!m) {
+    const r = mulberry32(name.length * 7919);
+    const payload = new Uint8Array(16).map(() => Math.floor(r() * 256));
+    m = { img: embedWatermark(await loadRaster(photo(name)), payload), payload };
+    marked.set(name, m);
+  }
+  return m;
+}
+
+describe('watermark under attack', () => {
+  for (const [cls, attacks] of Object.entries(CLASSES)) {
+    it(`survives ${cls} (${attacks.join(', ')})`, async () => {
+      for (const name of PHOTOS) {
+        const { img, payload } = await markedPhoto(name);
+        for (const a of attacks) {
+          const r = extractWatermark(await attack(img, a, 3));
+          expect(r.detected, `${name} after ${a}: score ${r.score.toFixed(2)} < ${r.threshold}`).toBe(true);
+          expect(hamming(r.payload!, payload), `${name} after ${a}`).toBeLessThanOrEqual(6);
+        }
+      }
+    });
+  }
+
+  it('does not hand back another payload: a photo marked twice reads as the second mark only after re-marking', async () => {
+    const { img, payload } = await markedPhoto('rocket.jpg');
+    const other = new Uint8Array(16).map((_, i) => payload[i]! ^ 0xff);
+    const r = extractWatermark(embedWatermark(await loadRaster(photo('rocket.jpg')), other));
+    expect(r.detected).toBe(true);
+    expect(hamming(r.payload!, other)).toBeLessThanOrEqual(6);
+    expect(hamming(r.payload!, payload)).toBeGreaterThan(100);
+    void img;
+  });
+});
