@@ -1,7 +1,7 @@
 // The CLI contract of the foundation issue, end to end through the real `custody` command.
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeBadInputs } from './fixtures/bad-inputs.ts';
 import { photo } from './fixtures/photos.ts';
@@ -58,11 +58,11 @@ describe('init', () => {
 
 describe('sign → verify in every format', () => {
   it.each([
-    ['jpeg', 'jpg', (s: sharp.Sharp) => s.jpeg({ quality: 92 })],
-    ['png', 'png', (s: sharp.Sharp) => s.png()],
-    ['webp', 'webp', (s: sharp.Sharp) => s.webp({ quality: 90 })],
-    ['lossless webp', 'webp', (s: sharp.Sharp) => s.webp({ lossless: true })],
-    ['tiff', 'tif', (s: sharp.Sharp) => s.tiff()],
+    ['jpeg', 'jpg', (s: Sharp) => s.jpeg({ quality: 92 })],
+    ['png', 'png', (s: Sharp) => s.png()],
+    ['webp', 'webp', (s: Sharp) => s.webp({ quality: 90 })],
+    ['lossless webp', 'webp', (s: Sharp) => s.webp({ lossless: true })],
+    ['tiff', 'tif', (s: Sharp) => s.tiff()],
   ])('%s: the signed file verifies as authentic, and so does the original', async (name, ext, enc) => {
     const src = join(work, `chelsea-${name.replace(' ', '-')}.${ext}`);
     await enc(sharp(photo('chelsea.png'))).toFile(src);

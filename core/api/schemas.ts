@@ -34,6 +34,7 @@ export const receiptSchema = z.object({
   phash: z.string(),
   payload: z.string().nullable(),
   watermark: z.object({ status: z.enum(['embedded', 'skipped']), algorithm: z.string(), reason: z.string().optional() }),
+  c2pa: z.object({ status: z.enum(['embedded', 'skipped']), reason: z.string().optional(), pq: z.boolean() }),
   fingerprint: z.string(),
   signature: z.string(),
   publicKey: z.string(),

@@ -44,7 +44,8 @@ function jpegHeaderSegments(b: Uint8Array): Segment[] {
 
 function transplantJpeg(original: Uint8Array, encoded: Uint8Array): Uint8Array {
   // APP1 (EXIF, XMP), APP2 (ICC), APP13 (IPTC/Photoshop), other APPn and COM; APP0 (JFIF) stays the encoder's.
-  const keep = jpegHeaderSegments(original).filter((s) => (s.marker >= 0xe1 && s.marker <= 0xef) || s.marker === 0xfe);
+  // APP11 carries JUMBF, i.e. C2PA manifests: those describe the old bytes and are re-attached as a parent instead.
+  const keep = jpegHeaderSegments(original).filter((s) => (s.marker >= 0xe1 && s.marker <= 0xef && s.marker !== 0xeb) || s.marker === 0xfe);
   if (keep.length === 0) return encoded;
   const drop = new Set(jpegHeaderSegments(encoded).filter((s) => s.marker >= 0xe1 && s.marker <= 0xef).map((s) => s.start));
   const encSegs = jpegHeaderSegments(encoded);
@@ -86,6 +87,7 @@ function pngChunks(b: Uint8Array): Chunk[] {
 
 // Colour chunks must precede PLTE/IDAT; the rest may stand anywhere before IEND, so all go right after IHDR.
 const PNG_COLOUR = new Set(['iCCP', 'sRGB', 'gAMA', 'cHRM', 'cICP']);
+// Not caBX: a C2PA manifest describes the old bytes; the signer re-attaches it as a parent ingredient.
 const PNG_OTHER = new Set(['eXIf', 'iTXt', 'tEXt', 'zTXt', 'pHYs', 'tIME']);
 
 function transplantPng(original: Uint8Array, encoded: Uint8Array): Uint8Array {

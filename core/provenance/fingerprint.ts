@@ -1,13 +1,15 @@
 // What an org key signs, and how the watermark payload derives from the signature (DESIGN.md, "Sign (image)").
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { fingerprintBytes, type FingerprintFields } from '../c2pa/custody-assertion.ts';
 
-/** `sha256|phash|timestamp|signer`: the original's SHA-256 (hex), pHash (hex), ISO time, signing key id. */
-export function fingerprint(parts: { sha256: string; phash: string; timestamp: string; signer: string }): string {
-  for (const [k, v] of Object.entries(parts)) {
-    if (v.includes('|')) throw new Error(`fingerprint: ${k} must not contain "|", got ${JSON.stringify(v)}`);
-  }
-  return `${parts.sha256}|${parts.phash}|${parts.timestamp}|${parts.signer}`;
+/**
+ * `sha256|phash|timestamp|signer`: the original's SHA-256 and pHash (hex), the ISO instant, and the signer's
+ * Ed25519 public key (hex), so that the Custody assertion of a C2PA manifest can be checked on its own. The same
+ * bytes carry the ML-DSA co-signature; each field's format is checked there.
+ */
+export function fingerprint(fields: FingerprintFields): string {
+  return new TextDecoder().decode(fingerprintBytes(fields));
 }
 
 /** The 128-bit watermark payload: the first 16 bytes of SHA-256(signature). */

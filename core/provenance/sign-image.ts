@@ -2,6 +2,12 @@
 // metadata → atomic write → one database transaction → receipt. The original is never modified.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { embedManifest } from '../c2pa/embed.ts';
+import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
+import type { C2paMime } from '../c2pa/manifest.ts';
+import { mlDsaCoSignature, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
+import { hasManifest } from '../c2pa/read.ts';
+import type { C2paSigner } from '../c2pa/signer.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import { type ImageFormat, type Limits } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
@@ -13,11 +19,16 @@ import { insertRecord, type SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId, payloadFromSignature } from './fingerprint.ts';
 import { commitOutput, type OutputTarget } from './output.ts';
 
+/** The formats c2pa-rs writes manifests into (TIFF and AVIF are signed without one). */
+export const C2PA_MIME: Partial<Record<ImageFormat, C2paMime>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
 export interface SignContext {
   db: WritableDB;
   signer: Signer;
   limits: Limits;
   org: string;
+  /** Content Credentials: null writes none (a desk without a C2PA certificate). */
+  c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null; digitalSourceType?: string } | null;
   /** Joins the record's transaction: the audit entry and the hub outbox row of later layers go here. */
   onRecord?: (db: WritableDB, record: SignedRecord) => void;
 }
@@ -34,6 +45,7 @@ export interface SignReceipt {
   phash: string;
   payload: string | null;
   watermark: { status: 'embedded' | 'skipped'; algorithm: string; reason?: string };
+  c2pa: { status: 'embedded' | 'skipped'; reason?: string; pq: boolean };
   fingerprint: string;
   signature: string;
   publicKey: string;
@@ -49,7 +61,9 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
   const raster = await decodeImage(original, format, ctx.limits);
   const phash = phashHex(phashPixels(raster.data, raster.width, raster.height, raster.channels));
   const signedAt = now.toISOString();
-  const fp = fingerprint({ sha256, phash, timestamp: signedAt, signer: ctx.signer.keyId });
+  const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');
+  const fields = { sha256, phash, timestamp: signedAt, signer: publicKeyHex };
+  const fp = fingerprint(fields);
   const signature = ctx.signer.sign(new TextEncoder().encode(fp));
   const payload = payloadFromSignature(signature);
 
@@ -61,10 +75,39 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
   } else {
     watermark = { status: 'skipped', algorithm: WATERMARK_ALGORITHM, reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK' };
   }
-  const encoded = await encodeImage(marked, format, original, info);
-  const outputSha256 = sha256Hex(encoded);
   const recordId = newRecordId(now);
   const payloadHex = watermark.status === 'embedded' ? Buffer.from(payload).toString('hex') : null;
+  let encoded = await encodeImage(marked, format, original, info);
+  let c2pa: SignReceipt['c2pa'] = { status: 'skipped', reason: 'NO_C2PA_CERTIFICATE', pq: false };
+  const mime = C2PA_MIME[format];
+  if (ctx.c2pa && mime) {
+    const custody: CustodyAssertion = {
+      version: 1,
+      recordId,
+      org: ctx.org,
+      original: { sha256, phash },
+      signedAt,
+      signer: { alg: 'Ed25519', publicKey: publicKeyHex },
+      signature: Buffer.from(signature).toString('hex'),
+    };
+    if (ctx.c2pa.pq) custody.pq = mlDsaCoSignature(fields, ctx.c2pa.pq);
+    // A camera's own credentials stay in the history: the original goes in as the parent ingredient.
+    const parent = (await hasManifest(original, mime)) ? { bytes: new Uint8Array(original), mime, title: basename(path) } : undefined;
+    encoded = await embedManifest(encoded, mime, {
+      intent: parent ? 'edit' : 'create',
+      ...(parent ? { parent } : {}),
+      title: basename(path),
+      // c2pa.created (with its time and source type) only for new content; an edit opens its parent instead.
+      ...(parent ? {} : { createdAt: signedAt }),
+      ...(!parent && ctx.c2pa.digitalSourceType ? { digitalSourceType: ctx.c2pa.digitalSourceType } : {}),
+      custody,
+      ...(payloadHex ? { softBinding: { alg: WATERMARK_ALGORITHM, payloadHex } } : {}),
+    }, ctx.c2pa.signer);
+    c2pa = { status: 'embedded', pq: custody.pq !== undefined };
+  } else if (ctx.c2pa) {
+    c2pa = { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false };
+  }
+  const outputSha256 = sha256Hex(encoded);
 
   const record: SignedRecord = {
     id: recordId,
@@ -83,10 +126,10 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     watermark: watermark.status === 'embedded' ? 'embedded' : `skipped:${watermark.reason}`,
     fingerprint: fp,
     signature: Buffer.from(signature).toString('hex'),
-    publicKey: Buffer.from(ctx.signer.publicKey).toString('hex'),
+    publicKey: publicKeyHex,
     keyId: ctx.signer.keyId,
     signedAt,
-    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length },
+    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa },
   };
   const output = await commitOutput(target, encoded, (finalPath) => {
     record.outputPath = finalPath;
@@ -107,6 +150,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     phash,
     payload: payloadHex,
     watermark,
+    c2pa,
     fingerprint: fp,
     signature: record.signature,
     publicKey: record.publicKey,

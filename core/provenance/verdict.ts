@@ -4,8 +4,10 @@ import { PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Checks, type Verdict }
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 
 export function decideVerdict(c: Checks): { verdict: Verdict; confidence: number } {
-  // Credentials that contradict the content, or a record whose signature fails, mean tampering.
-  if (c.signature.status === 'fail' || c.c2pa.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
+  // Credentials that contradict the content, or a record whose signature fails, mean tampering. (Valid
+  // credentials from a signer this desk does not trust fail the c2pa check without meaning tampering.)
+  if (c.signature.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
+  if (c.c2pa.status === 'fail' && (c.c2pa.valid === false || c.c2pa.pqSignature === 'fail')) return { verdict: 'tampered', confidence: 0.9 };
   if (c.watermark.status === 'fail' && c.watermark.copied === true) return { verdict: 'tampered', confidence: 0.8 };
 
   if (c.sha256.status === 'pass' && c.signature.status === 'pass') return { verdict: 'authentic', confidence: 1 };

@@ -1,5 +1,7 @@
 // The image verify pipeline. Works offline against the desk database; nothing leaves the machine.
 import { readFile } from 'node:fs/promises';
+import { verifyCustodyPq } from '../c2pa/mldsa.ts';
+import { readManifest } from '../c2pa/read.ts';
 import { verify as verifyEd25519 } from '../crypto/ed25519.ts';
 import { listSigningKeys } from '../crypto/keyring.ts';
 import type { ImageFormat, Limits } from '../media/detect.ts';
@@ -10,11 +12,42 @@ import { WATERMARK_MIN_SIDE, extractWatermark } from '../media/watermark/codec.t
 import type { ReadableDB } from '../store/db.ts';
 import { findBySha256, getRecord, imageFingerprints, type SignedRecord } from '../store/records.ts';
 import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type VerifyReport } from './checks.ts';
+import { C2PA_MIME } from './sign-image.ts';
 import { decideVerdict } from './verdict.ts';
 
 export interface VerifyContext {
   db: ReadableDB;
   limits: Limits;
+  /** PEM bundle of the roots a manifest may chain to (the org root and the configured trust list). */
+  trustAnchorsPem: string;
+}
+
+/** The C2PA check: present, valid (content matches its credentials), trusted (chains to an anchor). */
+async function c2paCheck(bytes: Uint8Array, format: ImageFormat, trustAnchorsPem: string): Promise<{ check: Check; recordId: string | null }> {
+  const mime = C2PA_MIME[format];
+  if (!mime) return { check: { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', detail: `Content Credentials are not read from ${format.toUpperCase()} files` }, recordId: null };
+  const m = await readManifest(bytes, mime, { trustAnchorsPem });
+  if (!m) return { check: { status: 'absent', detail: 'the file carries no Content Credentials' }, recordId: null };
+  const pq = m.custody ? verifyCustodyPq(m.custody) : null;
+  const who = [m.signer.commonName, m.signer.organization].filter(Boolean).join(', ') || 'an unnamed signer';
+  const evidence = {
+    valid: m.valid,
+    trusted: m.trusted,
+    validationState: m.validationState,
+    signer: m.signer,
+    actions: m.actions.map((a) => a.action),
+    history: m.history.map((h) => ({ signer: h.signer.organization ?? h.signer.commonName, actions: h.actions.map((a) => a.action) })),
+    validationCodes: m.validationCodes,
+    custodyRecordId: m.custody?.recordId ?? null,
+    pqSignature: pq === null ? 'absent' : pq ? 'pass' : 'fail',
+  };
+  const recordId = m.valid ? (m.custody?.recordId ?? null) : null;
+  if (!m.valid) {
+    return { check: { status: 'fail', ...evidence, detail: `the Content Credentials no longer match the content (${m.validationCodes.join(', ') || m.error || 'invalid'})` }, recordId };
+  }
+  if (pq === false) return { check: { status: 'fail', ...evidence, detail: 'the ML-DSA-65 co-signature in the Content Credentials does not verify' }, recordId };
+  if (!m.trusted) return { check: { status: 'fail', ...evidence, detail: `valid Content Credentials signed by ${who}, a signer this desk does not trust` }, recordId };
+  return { check: { status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq ? ', with a valid ML-DSA-65 co-signature' : ''}` }, recordId };
 }
 
 interface Nearest {
@@ -42,6 +75,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
 
   // Exact bytes: the signed output or its original.
   const exact = findBySha256(ctx.db, sha256)[0] ?? null;
+  const c2pa = await c2paCheck(bytes, format, ctx.trustAnchorsPem);
 
   // Watermark.
   let watermark: Check;
@@ -68,7 +102,8 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   const phNearest = nearest(known.map((k) => ({ id: k.id, value: k.phash })), phash);
 
   // The record this file is traced to: exact bytes first, then the watermark, then the pHash.
-  const recordId = exact?.id ?? wmNearest?.id ?? (phNearest && phNearest.distance <= PHASH_MAX_DISTANCE ? phNearest.id : null);
+  const manifestRecord = c2pa.recordId ? getRecord(ctx.db, c2pa.recordId) : null;
+  const recordId = exact?.id ?? wmNearest?.id ?? manifestRecord?.id ?? (phNearest && phNearest.distance <= PHASH_MAX_DISTANCE ? phNearest.id : null);
   const record: SignedRecord | null = recordId ? (exact ?? getRecord(ctx.db, recordId)) : null;
 
   let phashCheck: Check;
@@ -108,7 +143,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
     signature,
     watermark,
     phash: phashCheck,
-    c2pa: { status: 'skipped', reason: 'NOT_YET_SUPPORTED', detail: 'Content Credentials are not read by this version' },
+    c2pa: c2pa.check,
     anchor: { status: 'skipped', reason: 'NO_HUB', detail: 'no hub is configured, so no on-chain anchor was looked up' },
   };
   const { verdict, confidence } = decideVerdict(checks);

@@ -1,0 +1,67 @@
+// `custody cert …` and `custody settings …`: the org's Content Credentials certificates, the trust list and the
+// hybrid post-quantum switch.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CustodyError } from '../../core/errors.ts';
+import { json, out, withDesk } from '../context.ts';
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new CustodyError('NOT_FOUND', `expected ${what} at ${path}, but it cannot be read`);
+  }
+}
+
+export function register(program: Command): void {
+  const cert = program.command('cert').description('Content Credentials (C2PA) certificates of this desk');
+  cert
+    .command('export')
+    .description('print the org root certificate as PEM: what verifiers add as a trust anchor')
+    .option('--root', 'the org root (the default and only choice today)')
+    .action(async () => out((await withDesk((desk) => desk.orgRootPem())).trimEnd()));
+  cert
+    .command('import')
+    .description('install a CA-issued signing chain (PEM, signing certificate first) and its private key (PKCS#8 PEM)')
+    .requiredOption('--chain <file>', 'PEM chain')
+    .requiredOption('--key <file>', 'PEM private key')
+    .option('--json', 'print as JSON')
+    .action(async (o: { chain: string; key: string; json?: boolean }) => {
+      const chain = readText(o.chain, 'a PEM certificate chain');
+      const key = readText(o.key, 'a PEM private key');
+      const r = await withDesk((desk) => desk.importCertificate(chain, key), { unlock: true });
+      if (o.json) json(r);
+      else out(`Content Credentials will be signed by ${r.subject} (issued by ${r.issuer})`);
+    });
+  cert
+    .command('trust')
+    .description('trust another root (PEM file) when verifying Content Credentials')
+    .argument('<file>')
+    .action(async (file: string) => {
+      const pem = readText(file, 'PEM certificates');
+      await withDesk((desk) => desk.addTrustAnchors(pem));
+      out(`trusted ${pem.match(/BEGIN CERTIFICATE/g)?.length ?? 0} more certificate(s)`);
+    });
+
+  const settings = program.command('settings').description('desk settings');
+  settings
+    .command('get')
+    .description('print the settings')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const s = await withDesk((desk) => ({ org: desk.info.org, 'hybrid-pq': desk.hybridPq ? 'on' : 'off', limits: desk.limits }));
+      if (o.json) json(s);
+      else for (const [k, v] of Object.entries(s)) out(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    });
+  settings
+    .command('set')
+    .description('change a setting: hybrid-pq on|off (an ML-DSA-65 co-signature in every manifest)')
+    .argument('<name>')
+    .argument('<value>')
+    .action(async (name: string, value: string) => {
+      if (name !== 'hybrid-pq') throw new CustodyError('INVALID_ARGUMENT', `expected a setting name (hybrid-pq), got ${JSON.stringify(name)}`);
+      if (value !== 'on' && value !== 'off') throw new CustodyError('INVALID_ARGUMENT', `expected on or off for hybrid-pq, got ${JSON.stringify(value)}`);
+      await withDesk((desk) => desk.setHybridPq(value === 'on'), { unlock: true });
+      out(`hybrid-pq: ${value}`);
+    });
+}
