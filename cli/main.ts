@@ -13,23 +13,13 @@ import type { VerifyReport } from '../core/provenance/checks.ts';
 import type { SignReceipt } from '../core/provenance/sign-image.ts';
 import { readPassphrase } from './passphrase.ts';
 import { register as registerWeb } from './commands/web.ts';
+import { register as registerAudit } from './commands/audit.ts';
+import { currentActor, readPassword, register as registerAuth } from './commands/auth.ts';
+import { register as registerUsers } from './commands/users.ts';
+import { register as registerWorkflow } from './commands/workflow.ts';
+import { register as registerCert } from './commands/cert.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-
-export const receiptJson = (r: SignReceipt) => ({
-  recordId: r.recordId,
-  input: r.input,
-  output: r.output,
-  sha256: r.sha256,
-  outputSha256: r.outputSha256,
-  phash: r.phash,
-  payload: r.payload,
-  signature: r.signature,
-  publicKey: r.publicKey,
-  keyId: r.keyId,
-  signedAt: r.signedAt,
-  watermark: r.watermark,
-});
 
 function printReport(r: VerifyReport): void {
   out(`${r.verdict} (confidence ${r.confidence.toFixed(2)})${r.recordId ? `, record ${r.recordId}` : ''}`);
@@ -49,15 +39,17 @@ export function buildProgram(): Command {
     .command('init')
     .description('create the desk: database, key vault (passphrase from CUSTODY_PASSPHRASE or a prompt) and org signing key')
     .requiredOption('--org <name>', 'organisation name written into every signature')
+    .option('--admin <name>', 'also create the first admin user (password from CUSTODY_PASSWORD or a prompt)')
     .option('--json', 'print the result as JSON')
-    .action(async (o: { org: string; json?: boolean }) => {
+    .action(async (o: { org: string; admin?: string; json?: boolean }) => {
       const home = resolveHome();
       if (Desk.isInitialized(home)) throw new CustodyError('ALREADY_INITIALIZED', `expected no desk at ${home}, but one exists already (set CUSTODY_HOME to create another)`);
       const passphrase = await readPassphrase('New passphrase for the desk keys: ', { confirm: true });
-      const { desk, key } = await Desk.init(home, { org: o.org, protector: new PassphraseProtector(passphrase) });
+      const admin = o.admin ? { name: o.admin, password: await readPassword(`Password for the admin ${o.admin}: `, { confirm: true }) } : undefined;
+      const { desk, key } = await Desk.init(home, { org: o.org, protector: new PassphraseProtector(passphrase), ...(admin ? { admin } : {}) });
       desk.close();
-      if (o.json) json({ home, org: o.org, keyId: key.id, publicKey: key.publicKey });
-      else out(`Desk created at ${home} for ${o.org}; signing key ${key.id}`);
+      if (o.json) json({ home, org: o.org, keyId: key.id, publicKey: key.publicKey, admin: o.admin ?? null });
+      else out(`Desk created at ${home} for ${o.org}; signing key ${key.id}${o.admin ? `; admin ${o.admin}` : ''}`);
     });
 
   program
@@ -68,12 +60,14 @@ export function buildProgram(): Command {
     .option('--json', 'print an array of receipts as JSON')
     .action(async (files: string[], o: { out?: string; json?: boolean }) => {
       await withDesk(async (desk) => {
+        // Signing needs the vault passphrase; a user, when one is given, is named in the audit log.
+        const actor = (await currentActor(desk, { required: false }))?.actor ?? null;
         const receipts: SignReceipt[] = [];
         const failures: CustodyError[] = [];
         for (const [i, file] of files.entries()) {
           if (files.length > 1) err(`[${i + 1}/${files.length}] signing ${file}`);
           try {
-            const r = await desk.sign(file, o.out ? { outDir: o.out } : {});
+            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), actor });
             receipts.push(r);
             if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, watermark ${r.watermark.status})`);
           } catch (e) {
@@ -82,7 +76,7 @@ export function buildProgram(): Command {
             err(`error ${e.code}: ${file}: ${e.message}`);
           }
         }
-        if (o.json) json(receipts.map(receiptJson));
+        if (o.json) json(receipts);
         if (failures.length > 0) process.exitCode = 2;
       }, { unlock: true });
     });
@@ -93,7 +87,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'the file to check')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: { json?: boolean }) => {
-      const report = await withDesk((desk) => desk.verify(file));
+      const report = await withDesk(async (desk) => desk.verify(file, { actor: (await currentActor(desk, { required: false }))?.actor ?? null }));
       if (o.json) json(report);
       else printReport(report);
       process.exitCode = report.verdict === 'authentic' || report.verdict === 'derived' ? 0 : 1;
@@ -159,6 +153,11 @@ export function buildProgram(): Command {
     });
 
   registerWeb(program);
+  registerAuth(program);
+  registerUsers(program);
+  registerWorkflow(program);
+  registerAudit(program);
+  registerCert(program);
   return program;
 }
 

@@ -16,7 +16,7 @@ export async function readPassphrase(prompt: string, opts: { confirm?: boolean }
   return first;
 }
 
-function hiddenPrompt(prompt: string): Promise<string> {
+export function hiddenPrompt(prompt: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const stdin = process.stdin;
     process.stderr.write(prompt);

@@ -3,20 +3,35 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { AUDIT_HEAD_FILE } from './audit/checkpoint.ts';
+import { AuditLog } from './audit/log.ts';
 import { Keyring, listSigningKeys, type SigningKeyInfo } from './crypto/keyring.ts';
-import type { KeyProtector } from './crypto/vault.ts';
+import type { KeyProtector, ScryptParams } from './crypto/vault.ts';
+import { Directory, checkNewUser } from './directory/directory.ts';
+import type { Actor } from './directory/roles.ts';
 import { CustodyError, missingCase } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
 import type { VerifyReport } from './provenance/checks.ts';
-import { defaultTarget } from './provenance/output.ts';
-import { signImage, type SignReceipt } from './provenance/sign-image.ts';
+import { defaultTarget, type OutputTarget } from './provenance/output.ts';
+import { signImage, type SignContext, type SignReceipt } from './provenance/sign-image.ts';
 import { verifyImage } from './provenance/verify-image.ts';
+import { addTrustAnchors, c2paSigner, createOrgCredentials, importCredentials, orgRootPem, pqEnabled, pqKeyPair, setPqEnabled, trustAnchorsPem } from './provenance/credentials.ts';
+import type { C2paSigner } from './c2pa/signer.ts';
 import { openStore, type Store } from './store/db.ts';
 import { listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { listWrappedKinds } from './store/vault-rows.ts';
+import { Workflow } from './workflow/service.ts';
 
 export const DB_FILE = 'desk.db';
+
+export interface DeskOptions {
+  /** scrypt cost of new password hashes (tests lower it). */
+  passwordParams?: ScryptParams;
+}
+
+/** The vault-passphrase holder, as an actor: signs without a user, and creates the first admin of a desk. */
+const DESK_ACTOR: Actor = { name: 'desk', roles: ['admin'] };
 
 /** CUSTODY_HOME, else the OS per-user app-data folder `Custody` (what Electron's userData resolves to). */
 export function resolveHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -41,32 +56,53 @@ export interface DeskInfo {
 export class Desk {
   readonly home: string;
   readonly store: Store;
+  /** The tamper-evident audit log; its head checkpoint is CUSTODY_HOME/audit-head.json. */
+  readonly audit: AuditLog;
+  readonly directory: Directory;
+  readonly workflow: Workflow;
   #keyring: Keyring | null = null;
+  #c2paSigner: C2paSigner | null | undefined = undefined;
 
-  private constructor(home: string, store: Store) {
+  private constructor(home: string, store: Store, opts: DeskOptions = {}) {
     this.home = home;
     this.store = store;
+    this.audit = new AuditLog(store, { checkpointPath: join(home, AUDIT_HEAD_FILE) });
+    this.directory = new Directory(store, this.audit, opts.passwordParams ? { passwordParams: opts.passwordParams } : {});
+    this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), org: () => this.info.org });
   }
 
   static isInitialized(home: string): boolean {
     return existsSync(join(home, DB_FILE));
   }
 
-  /** Creates a desk: database, key vault, the first org signing key. */
-  static async init(home: string, opts: { org: string; protector: KeyProtector; now?: Date }): Promise<{ desk: Desk; key: SigningKeyInfo }> {
+  /** Creates a desk: database, key vault, the first org signing key, the audit log, and the first admin if named. */
+  static async init(
+    home: string,
+    opts: { org: string; protector: KeyProtector; now?: Date; admin?: { name: string; password: string } } & DeskOptions,
+  ): Promise<{ desk: Desk; key: SigningKeyInfo }> {
     if (opts.org.trim() === '') throw new CustodyError('INVALID_ARGUMENT', 'expected an organisation name, got an empty one');
     if (Desk.isInitialized(home)) {
       throw new CustodyError('ALREADY_INITIALIZED', `expected no desk at ${home}, but one exists already (set CUSTODY_HOME to create another)`);
     }
+    // Checked before the database file exists, so that a bad admin name or password leaves no desk behind.
+    if (opts.admin) checkNewUser({ ...opts.admin, roles: ['admin'] });
     const now = (opts.now ?? new Date()).toISOString();
     const store = openStore(join(home, DB_FILE));
-    const desk = new Desk(home, store);
+    const desk = new Desk(home, store, opts);
     try {
+      const admin = opts.admin ? await desk.directory.prepareUser({ ...opts.admin, roles: ['admin'] }) : null;
       desk.#keyring = await Keyring.create(store, opts.protector, now);
-      const key = desk.#keyring.createSigningKey(now);
-      store.transaction(() => {
+      await createOrgCredentials(store, desk.#keyring, opts.org.trim(), new Date(now));
+      const key = desk.audit.act(() => {
+        const k = desk.#keyring!.createSigningKey(now);
+        desk.audit.attachSigner(desk.#keyring!.signer());
         setSetting(store, 'org', opts.org.trim());
         setSetting(store, 'created_at', now);
+        desk.audit.append({ actor: 'desk', action: 'desk.created', subject: null, details: { org: opts.org.trim() }, at: now });
+        desk.audit.append({ actor: 'desk', action: 'key.created', subject: k.id, details: { keyId: k.id, algorithm: k.algorithm, publicKey: k.publicKey }, at: now });
+        desk.audit.append({ actor: 'desk', action: 'certificate.created', subject: null, details: { kind: 'c2pa-org-root-and-signing' }, at: now });
+        if (admin) desk.directory.insertUser(DESK_ACTOR, admin, now);
+        return k;
       });
       return { desk, key };
     } catch (e) {
@@ -75,11 +111,11 @@ export class Desk {
     }
   }
 
-  static open(home: string): Desk {
+  static open(home: string, opts: DeskOptions = {}): Desk {
     if (!Desk.isInitialized(home)) {
       throw new CustodyError('NOT_INITIALIZED', `expected a desk at ${home}, but there is none: run \`custody init --org NAME\` first`);
     }
-    return new Desk(home, openStore(join(home, DB_FILE)));
+    return new Desk(home, openStore(join(home, DB_FILE)), opts);
   }
 
   get info(): DeskInfo {
@@ -104,13 +140,27 @@ export class Desk {
     return this.#keyring !== null;
   }
 
+  /** Unlocks the vault, and seals (signs) the audit entries written while it was locked. */
   async unlock(protector: KeyProtector): Promise<void> {
     this.#keyring = await Keyring.unlock(this.store, protector);
+    this.audit.attachSigner(this.#keyring.signer());
+    this.audit.seal();
+    this.audit.writeCheckpoint();
+  }
+
+  /**
+   * Whoever holds the vault passphrase, acting as admin while the desk has no users yet, so that a desk created
+   * without --admin can still get its first admin. Null once there are users, or while the vault is locked.
+   */
+  bootstrapActor(): Actor | null {
+    return this.unlocked && !this.directory.hasUsers() ? DESK_ACTOR : null;
   }
 
   /** Lets another protector open the vault from now on (the vault must be unlocked). */
   async addProtector(protector: KeyProtector): Promise<void> {
-    await this.#requireKeyring().addProtector(protector, new Date().toISOString());
+    const at = new Date().toISOString();
+    await this.#requireKeyring().addProtector(protector, at);
+    this.audit.act(() => this.audit.append({ actor: 'desk', action: 'vault.protector_added', subject: protector.kind, details: { kind: protector.kind }, at }));
   }
 
   /** Whether the vault has a data key wrapped for this kind of protector. */
@@ -123,21 +173,59 @@ export class Desk {
     return this.#keyring;
   }
 
-  async sign(path: string, opts: { outDir?: string; now?: Date } = {}): Promise<SignReceipt> {
+  /**
+   * `target` names the output exactly (a free variant is taken if the name exists); `onRecord` runs inside the
+   * record's transaction, where the watch queue links its job to the record.
+   */
+  async sign(
+    path: string,
+    opts: { outDir?: string; now?: Date; target?: OutputTarget; onRecord?: SignContext['onRecord']; actor?: Actor | null; digitalSourceType?: string | null } = {},
+  ): Promise<SignReceipt> {
     const limits = this.limits;
     const { format } = await detectFile(path, limits);
     const signer = this.#requireKeyring().signer();
     if (!isImageFormat(format)) {
       throw new CustodyError('UNSUPPORTED_FORMAT', `expected a still image (JPEG, PNG, WebP, TIFF, AVIF), got ${format.toUpperCase()} video, which this version does not sign yet`);
     }
-    const target = defaultTarget(path, FORMAT_EXTENSIONS[format], opts.outDir);
-    return signImage({ db: this.store, signer, limits, org: this.info.org }, path, format, target, opts.now);
+    const target = opts.target ?? defaultTarget(path, FORMAT_EXTENSIONS[format], opts.outDir);
+    const onRecord: SignContext['onRecord'] = (db, record) => {
+      this.audit.append({
+        actor: opts.actor?.name ?? DESK_ACTOR.name,
+        action: 'record.signed',
+        subject: record.id,
+        details: { input: record.inputName, sha256: record.sha256, outputSha256: record.outputSha256, phash: record.phash, keyId: record.keyId, watermark: record.watermark },
+        at: record.signedAt,
+      });
+      opts.onRecord?.(db, record);
+    };
+    const credentials = await this.#c2paContext();
+    // A watched folder's IPTC digital source type goes into the manifest's c2pa.created action.
+    const c2pa = credentials && opts.digitalSourceType ? { ...credentials, digitalSourceType: opts.digitalSourceType } : credentials;
+    const receipt = await signImage({ db: this.store, signer, limits, org: this.info.org, c2pa, onRecord }, path, format, target, opts.now);
+    this.audit.writeCheckpoint();
+    return receipt;
   }
 
-  async verify(path: string): Promise<VerifyReport> {
+  /** Verification needs no passphrase; its audit entry is chained now and sealed at the next unlock. */
+  async verify(path: string, opts: { actor?: Actor | null; now?: Date } = {}): Promise<VerifyReport> {
+    const report = await this.#verifyFile(path);
+    const at = (opts.now ?? new Date()).toISOString();
+    this.audit.act(() =>
+      this.audit.append({
+        actor: opts.actor?.name ?? 'anonymous',
+        action: 'record.verified',
+        subject: report.recordId,
+        details: { file: report.file, sha256: report.checks.sha256.sha256 ?? null, verdict: report.verdict, confidence: report.confidence },
+        at,
+      }),
+    );
+    return report;
+  }
+
+  async #verifyFile(path: string): Promise<VerifyReport> {
     const limits = this.limits;
     const { format } = await detectFile(path, limits);
-    if (isImageFormat(format)) return verifyImage({ db: this.store, limits }, path, format);
+    if (isImageFormat(format)) return verifyImage({ db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store) }, path, format);
     switch (format) {
       case 'mp4':
       case 'mov':
@@ -146,6 +234,49 @@ export class Desk {
       default:
         return missingCase(format);
     }
+  }
+
+  async #c2paContext(): Promise<SignContext['c2pa']> {
+    const keyring = this.#requireKeyring();
+    if (this.#c2paSigner === undefined) this.#c2paSigner = await c2paSigner(this.store, keyring);
+    return this.#c2paSigner ? { signer: this.#c2paSigner, pq: pqKeyPair(this.store, keyring) } : null;
+  }
+
+  /** The org root certificate (PEM): what verifiers add as a trust anchor. */
+  orgRootPem(): string {
+    return orgRootPem(this.store);
+  }
+
+  /** Installs a CA-issued signing chain and its key for Content Credentials. */
+  async importCertificate(chainPem: string, keyPem: string, actor: Actor | null = null): Promise<{ subject: string; issuer: string }> {
+    const now = new Date();
+    const r = await importCredentials(this.store, this.#requireKeyring(), chainPem, keyPem, now);
+    this.#c2paSigner = undefined;
+    this.audit.act(() => this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'certificate.imported', subject: null, details: r, at: now.toISOString() }));
+    return r;
+  }
+
+  /** Adds roots to the trust list that verification accepts besides the org root. */
+  addTrustAnchors(pem: string, actor: Actor | null = null): void {
+    const at = new Date().toISOString();
+    this.audit.act(() => {
+      addTrustAnchors(this.store, pem);
+      this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.trust_anchors_added', subject: null, details: { certificates: pem.match(/BEGIN CERTIFICATE/g)?.length ?? 0 }, at });
+    });
+  }
+
+  get hybridPq(): boolean {
+    return pqEnabled(this.store);
+  }
+
+  /** Hybrid post-quantum mode: an ML-DSA-65 co-signature in every manifest from now on. */
+  setHybridPq(on: boolean, actor: Actor | null = null): void {
+    const now = new Date();
+    const keyring = this.#requireKeyring();
+    this.audit.act(() => {
+      setPqEnabled(this.store, keyring, on, now);
+      this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: 'pq.enabled', details: { value: on ? 'on' : 'off' }, at: now.toISOString() });
+    });
   }
 
   items(limit = 1000): SignedRecord[] {

@@ -14,8 +14,14 @@ export const ERROR_CODES = [
   'NOT_AUTHENTICATED',
   'NOT_PERMITTED',
   'WORKFLOW_TRANSITION_REFUSED',
+  /** Stored state that does not match what its own history proves (a replayed workflow, the audit chain). */
+  'INTEGRITY_FAILED',
   'HUB_UNREACHABLE',
   'IO_ERROR',
+  /** A watched folder is held by another running watcher (core/watch). */
+  'WATCH_FOLDER_BUSY',
+  /** A watched folder received bytes it has already signed; the copy is set aside, not signed twice. */
+  'ALREADY_SIGNED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -34,10 +34,14 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   });
 }
 
-/** A fresh desk (CUSTODY_HOME) with a passphrase; returns the env to run commands against it. */
-export async function freshDesk(org = 'Test Newsroom'): Promise<Record<string, string>> {
-  const env = { CUSTODY_HOME: join(tempDir('custody-home-'), 'desk'), CUSTODY_PASSPHRASE: 'correct horse battery staple' };
-  const r = await runCli(['init', '--org', org], env);
+/**
+ * A fresh desk (CUSTODY_HOME) with a passphrase; returns the env to run commands against it. With `admin`, the desk
+ * also gets that first admin (password `admin.password`), and the env acts as them (CUSTODY_USER, CUSTODY_PASSWORD).
+ */
+export async function freshDesk(org = 'Test Newsroom', admin?: { name: string; password: string }): Promise<Record<string, string>> {
+  const env: Record<string, string> = { CUSTODY_HOME: join(tempDir('custody-home-'), 'desk'), CUSTODY_PASSPHRASE: 'correct horse battery staple' };
+  if (admin) Object.assign(env, { CUSTODY_USER: admin.name, CUSTODY_PASSWORD: admin.password });
+  const r = await runCli(['init', '--org', org, ...(admin ? ['--admin', admin.name] : [])], env);
   if (r.code !== 0) throw new Error(`custody init failed: ${r.stderr}`);
   return env;
 }

@@ -1,0 +1,170 @@
+// Who is acting: CUSTODY_USER + CUSTODY_PASSWORD (scripts), else the session of `custody login` (a token in
+// CUSTODY_HOME/session.json, only its SHA-256 in the database). Commands: login, whoami, logout.
+import type { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassphraseProtector } from '../../core/crypto/vault.ts';
+import { Desk, resolveHome } from '../../core/desk.ts';
+import { DEFAULT_SESSION_HOURS } from '../../core/directory/directory.ts';
+import type { Actor } from '../../core/directory/roles.ts';
+import { CustodyError, isCustodyError } from '../../core/errors.ts';
+import { json, out } from '../context.ts';
+import { hiddenPrompt, readPassphrase } from '../passphrase.ts';
+
+export const SESSION_FILE = 'session.json';
+
+interface SessionFile {
+  user: string;
+  token: string;
+  expiresAt: string;
+}
+
+const sessionPath = (desk: Desk): string => join(desk.home, SESSION_FILE);
+
+function readSessionFile(desk: Desk): SessionFile | null {
+  try {
+    const s = JSON.parse(readFileSync(sessionPath(desk), 'utf8')) as Partial<SessionFile>;
+    return typeof s.token === 'string' && typeof s.user === 'string' ? { user: s.user, token: s.token, expiresAt: String(s.expiresAt) } : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeSessionFile(desk: Desk, s: SessionFile): void {
+  const path = sessionPath(desk);
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.part`;
+  try {
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, `${JSON.stringify(s, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** A password: CUSTODY_PASSWORD, else typed at a hidden prompt. */
+export async function readPassword(prompt: string, opts: { confirm?: boolean; env?: boolean } = {}): Promise<string> {
+  const fromEnv = process.env.CUSTODY_PASSWORD;
+  if ((opts.env ?? true) && fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (!process.stdin.isTTY) throw new CustodyError('NOT_AUTHENTICATED', 'expected a password in CUSTODY_PASSWORD or typed at a prompt, got neither (no terminal to prompt on)');
+  const first = await hiddenPrompt(prompt);
+  if (opts.confirm && (await hiddenPrompt('Repeat the password: ')) !== first) {
+    throw new CustodyError('INVALID_ARGUMENT', 'expected the same password twice, got two different ones');
+  }
+  return first;
+}
+
+export interface Acting {
+  actor: Actor;
+  via: 'environment' | 'session';
+  expiresAt: string | null;
+}
+
+/** The acting user, or null when none is given (and `required` is false). Wrong credentials always throw. */
+export async function currentActor(desk: Desk, opts: { required: true }): Promise<Acting>;
+export async function currentActor(desk: Desk, opts: { required: false }): Promise<Acting | null>;
+export async function currentActor(desk: Desk, opts: { required: boolean }): Promise<Acting | null> {
+  const name = process.env.CUSTODY_USER;
+  if (name !== undefined && name !== '') {
+    const actor = await desk.directory.authenticate(name, await readPassword(`Password for ${name}: `));
+    return { actor, via: 'environment', expiresAt: null };
+  }
+  const s = readSessionFile(desk);
+  if (s) {
+    try {
+      const session = desk.directory.session(s.token);
+      return { actor: session.actor, via: 'session', expiresAt: session.expiresAt };
+    } catch (e) {
+      if (opts.required || !isCustodyError(e, 'NOT_AUTHENTICATED')) throw e;
+      return null;
+    }
+  }
+  if (!opts.required) return null;
+  throw new CustodyError('NOT_AUTHENTICATED', 'expected a user: set CUSTODY_USER and CUSTODY_PASSWORD, or run `custody login NAME`, got neither');
+}
+
+/**
+ * Opens the desk for one command. The vault is unlocked when the command needs the keys, or when CUSTODY_PASSPHRASE
+ * is set anyway, so that the act's audit entry is signed at once; otherwise the entry is sealed at the next unlock.
+ */
+export async function openDesk(opts: { keys?: boolean } = {}): Promise<Desk> {
+  const desk = Desk.open(resolveHome());
+  try {
+    if (opts.keys || (process.env.CUSTODY_PASSPHRASE ?? '') !== '') {
+      await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
+    }
+    return desk;
+  } catch (e) {
+    desk.close();
+    throw e;
+  }
+}
+
+/** Runs fn with the desk and the acting user (required). */
+export async function withActor<T>(fn: (desk: Desk, actor: Actor) => Promise<T> | T, opts: { keys?: boolean } = {}): Promise<T> {
+  const desk = await openDesk(opts);
+  try {
+    const { actor } = await currentActor(desk, { required: true });
+    return await fn(desk, actor);
+  } finally {
+    desk.close();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('login')
+    .description(`open a session as NAME (password from CUSTODY_PASSWORD or a prompt); it expires after --hours (default ${DEFAULT_SESSION_HOURS})`)
+    .argument('<name>')
+    .option('--hours <n>', 'session length in hours', Number.parseFloat)
+    .option('--json', 'print the session as JSON')
+    .action(async (name: string, o: { hours?: number; json?: boolean }) => {
+      const desk = await openDesk();
+      try {
+        const s = await desk.directory.login(name, await readPassword(`Password for ${name}: `), o.hours !== undefined ? { hours: o.hours } : {});
+        const previous = readSessionFile(desk);
+        if (previous) desk.directory.logout(previous.token);
+        writeSessionFile(desk, { user: s.actor.name, token: s.token, expiresAt: s.expiresAt });
+        if (o.json) json({ user: s.actor.name, roles: s.actor.roles, expiresAt: s.expiresAt });
+        else out(`logged in as ${s.actor.name} (${s.actor.roles.join(', ')}) until ${s.expiresAt}`);
+      } finally {
+        desk.close();
+      }
+    });
+
+  program
+    .command('whoami')
+    .description('print the acting user, their roles, and how they are known (CUSTODY_USER or a session)')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const desk = await openDesk();
+      try {
+        const a = await currentActor(desk, { required: true });
+        if (o.json) json({ user: a.actor.name, roles: a.actor.roles, via: a.via, expiresAt: a.expiresAt });
+        else out(`${a.actor.name} (${a.actor.roles.join(', ') || 'no roles'}), ${a.via === 'session' ? `session until ${a.expiresAt}` : 'from CUSTODY_USER'}`);
+      } finally {
+        desk.close();
+      }
+    });
+
+  program
+    .command('logout')
+    .description('end the session of `custody login`')
+    .action(async () => {
+      const desk = await openDesk();
+      try {
+        const s = readSessionFile(desk);
+        const ended = s ? desk.directory.logout(s.token) : false;
+        rmSync(sessionPath(desk), { force: true });
+        out(ended && s ? `logged out ${s.user}` : 'no session to end');
+      } finally {
+        desk.close();
+      }
+    });
+}

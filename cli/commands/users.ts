@@ -1,0 +1,95 @@
+// `custody users add|list|disable|roles`: the local directory. Changes need an admin; a desk without users gets
+// its first admin from whoever holds the vault passphrase.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { PassphraseProtector } from '../../core/crypto/vault.ts';
+import type { Desk } from '../../core/desk.ts';
+import type { Actor } from '../../core/directory/roles.ts';
+import { CustodyError } from '../../core/errors.ts';
+import { json, out } from '../context.ts';
+import { hiddenPrompt, readPassphrase } from '../passphrase.ts';
+import { currentActor, openDesk, withActor } from './auth.ts';
+
+async function newPassword(name: string, fromStdin: boolean): Promise<string> {
+  if (fromStdin) {
+    // One line: what `printf '%s\n' "$PW" | custody users add …` sends.
+    return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+  }
+  if (!process.stdin.isTTY) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected a password for ${name} on stdin (--password-stdin) or typed at a prompt, got neither (no terminal to prompt on)`);
+  }
+  const first = await hiddenPrompt(`New password for ${name}: `);
+  if ((await hiddenPrompt('Repeat the password: ')) !== first) throw new CustodyError('INVALID_ARGUMENT', 'expected the same password twice, got two different ones');
+  return first;
+}
+
+/** An admin, or on a desk with no users yet the passphrase holder (the vault is unlocked for that). */
+async function withAdmin<T>(fn: (desk: Desk, by: Actor) => Promise<T> | T): Promise<T> {
+  const desk = await openDesk();
+  try {
+    if (desk.directory.hasUsers()) return await fn(desk, (await currentActor(desk, { required: true })).actor);
+    if (!desk.unlocked) await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
+    const by = desk.bootstrapActor();
+    if (!by) throw new CustodyError('NOT_AUTHENTICATED', 'expected the vault passphrase to stand in for an admin on a desk without users, got a desk that has users');
+    return await fn(desk, by);
+  } finally {
+    desk.close();
+  }
+}
+
+const row = (u: { name: string; roles: string[]; disabledAt: string | null; createdAt: string }): string =>
+  `${u.name.padEnd(20)} ${(u.roles.join(',') || '-').padEnd(28)} ${u.disabledAt ? `disabled ${u.disabledAt}` : 'active'}  created ${u.createdAt}`;
+
+export function register(program: Command): void {
+  const users = program.command('users').description('the desk\'s users and their roles (admin, editor, chief, legal, viewer)');
+
+  users
+    .command('add')
+    .description('add a user (admins only; the first user of a desk without users may be added with the vault passphrase)')
+    .argument('<name>')
+    .requiredOption('--roles <list>', 'comma-separated roles: admin, editor, chief, legal, viewer')
+    .option('--password-stdin', "read the new user's password from stdin (else a prompt)")
+    .option('--json', 'print the user as JSON')
+    .action(async (name: string, o: { roles: string; passwordStdin?: boolean; json?: boolean }) => {
+      const password = await newPassword(name, o.passwordStdin ?? false);
+      const u = await withAdmin((desk, by) => desk.directory.addUser(by, { name, roles: o.roles, password }));
+      if (o.json) json(u);
+      else out(`added ${u.name} (${u.roles.join(', ')})`);
+    });
+
+  users
+    .command('list')
+    .description('list the users (any signed-in user)')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const desk = await openDesk();
+      try {
+        if (desk.directory.hasUsers()) await currentActor(desk, { required: true });
+        const list = desk.directory.list();
+        if (o.json) return json(list);
+        if (list.length === 0) return out('no users yet: `custody users add NAME --roles admin` with the vault passphrase');
+        for (const u of list) out(row(u));
+      } finally {
+        desk.close();
+      }
+    });
+
+  users
+    .command('disable')
+    .description('disable a user and end their sessions (admins only; the last active admin cannot be disabled)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      const u = await withActor((desk, by) => desk.directory.disable(by, name));
+      out(`disabled ${u.name}`);
+    });
+
+  users
+    .command('roles')
+    .description("replace a user's roles (admins only)")
+    .argument('<name>')
+    .requiredOption('--roles <list>', 'comma-separated roles')
+    .action(async (name: string, o: { roles: string }) => {
+      const u = await withActor((desk, by) => desk.directory.setRoles(by, name, o.roles));
+      out(`${u.name}: ${u.roles.join(', ')}`);
+    });
+}

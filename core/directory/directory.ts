@@ -1,0 +1,218 @@
+// The local user directory: users and roles, password checks, expiring sessions. Every change and every failed
+// login is an audit entry written in the same transaction as the change.
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuditLog } from '../audit/log.ts';
+import type { ScryptParams } from '../crypto/vault.ts';
+import { CustodyError } from '../errors.ts';
+import type { WritableDB } from '../store/db.ts';
+import { DEFAULT_PASSWORD_SCRYPT, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
+import { checkUserName, parseRoles, type Actor, type Role } from './roles.ts';
+import {
+  countActiveWithRole,
+  countUsers,
+  deleteExpiredSessions,
+  deleteSession,
+  getSession,
+  getUser,
+  insertSession,
+  insertUser,
+  listUsers,
+  markDisabled,
+  replaceRoles,
+  type UserInfo,
+} from './users.ts';
+
+export const DEFAULT_SESSION_HOURS = 8;
+export const MAX_SESSION_HOURS = 24 * 7;
+export const MIN_PASSWORD_LENGTH = 8;
+
+export interface NewUser {
+  name: string;
+  roles: Role[];
+  passwordHash: string;
+}
+
+export interface Session {
+  actor: Actor;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** The checks on a new user that need no database: name, roles, password length. */
+export function checkNewUser(input: { name: string; roles: readonly string[] | string; password: string }): { name: string; roles: Role[] } {
+  const name = checkUserName(input.name);
+  const roles = parseRoles(input.roles);
+  const length = [...input.password].length;
+  if (length < MIN_PASSWORD_LENGTH) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected a password of at least ${MIN_PASSWORD_LENGTH} characters for ${name}, got ${length}`);
+  }
+  return { name, roles };
+}
+
+const tokenDigest = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
+
+function requireAdmin(by: Actor, what: string): void {
+  if (!by.roles.includes('admin')) {
+    throw new CustodyError('NOT_PERMITTED', `expected an admin to ${what}, got ${by.name} with roles ${by.roles.join(', ') || 'none'}`);
+  }
+}
+
+export class Directory {
+  readonly #db: WritableDB;
+  readonly #audit: AuditLog;
+  readonly #params: ScryptParams;
+
+  /** passwordParams: scrypt cost for new hashes (tests lower it; existing hashes keep their own). */
+  constructor(db: WritableDB, audit: AuditLog, opts: { passwordParams?: ScryptParams } = {}) {
+    this.#db = db;
+    this.#audit = audit;
+    this.#params = opts.passwordParams ?? DEFAULT_PASSWORD_SCRYPT;
+  }
+
+  hasUsers(): boolean {
+    return countUsers(this.#db) > 0;
+  }
+
+  list(): UserInfo[] {
+    return listUsers(this.#db);
+  }
+
+  get(name: string): UserInfo | null {
+    const u = getUser(this.#db, name);
+    if (!u) return null;
+    const { passwordHash: _, ...rest } = u;
+    return rest;
+  }
+
+  /** Checks a new user and hashes the password (slow, async), ready for insertUser inside a transaction. */
+  async prepareUser(input: { name: string; roles: readonly string[] | string; password: string }): Promise<NewUser> {
+    const { name, roles } = checkNewUser(input);
+    return { name, roles, passwordHash: await hashPassword(input.password, this.#params) };
+  }
+
+  /** Inserts a prepared user and its audit entry; call inside the act's transaction. */
+  insertUser(by: Actor, u: NewUser, at: string): UserInfo {
+    requireAdmin(by, 'add users');
+    return this.#db.transaction(() => {
+      if (getUser(this.#db, u.name)) throw new CustodyError('INVALID_ARGUMENT', `expected a new user name, got ${u.name}, which exists already`);
+      // Otherwise no one could ever manage users on this desk.
+      if (!this.hasUsers() && !u.roles.includes('admin')) {
+        throw new CustodyError('NOT_PERMITTED', `expected the first user of a desk to be an admin, got ${u.name} with roles ${u.roles.join(', ')}`);
+      }
+      insertUser(this.#db, { ...u, createdAt: at, createdBy: by.name });
+      this.#audit.append({ actor: by.name, action: 'user.created', subject: u.name, details: { roles: u.roles }, at });
+      return { name: u.name, roles: u.roles, createdAt: at, createdBy: by.name, disabledAt: null };
+    });
+  }
+
+  async addUser(by: Actor, input: { name: string; roles: readonly string[] | string; password: string }, now = new Date()): Promise<UserInfo> {
+    requireAdmin(by, 'add users');
+    const prepared = await this.prepareUser(input);
+    return this.#audit.act(() => this.insertUser(by, prepared, now.toISOString()));
+  }
+
+  #requireUser(name: string): UserInfo {
+    const u = this.get(name);
+    if (!u) throw new CustodyError('NOT_FOUND', `expected an existing user, got ${JSON.stringify(name)}, who is not in the directory`);
+    return u;
+  }
+
+  /** Refuses a change that would leave the desk without an active admin: no one could manage users again. */
+  #keepAnAdmin(u: UserInfo, losesAdmin: boolean): void {
+    if (losesAdmin && u.roles.includes('admin') && u.disabledAt === null && countActiveWithRole(this.#db, 'admin') <= 1) {
+      throw new CustodyError('NOT_PERMITTED', `expected another active admin to remain, got ${u.name} as the last one`);
+    }
+  }
+
+  setRoles(by: Actor, name: string, roles: readonly string[] | string, now = new Date()): UserInfo {
+    requireAdmin(by, 'change roles');
+    const next = parseRoles(roles);
+    return this.#audit.act(() => {
+      const u = this.#requireUser(name);
+      this.#keepAnAdmin(u, !next.includes('admin'));
+      replaceRoles(this.#db, name, next);
+      this.#audit.append({ actor: by.name, action: 'user.roles_changed', subject: name, details: { from: u.roles, to: next }, at: now.toISOString() });
+      return { ...u, roles: next };
+    });
+  }
+
+  disable(by: Actor, name: string, now = new Date()): UserInfo {
+    requireAdmin(by, 'disable users');
+    const at = now.toISOString();
+    return this.#audit.act(() => {
+      const u = this.#requireUser(name);
+      if (u.disabledAt) throw new CustodyError('INVALID_ARGUMENT', `expected an active user, got ${name}, disabled since ${u.disabledAt}`);
+      this.#keepAnAdmin(u, true);
+      markDisabled(this.#db, name, at);
+      this.#audit.append({ actor: by.name, action: 'user.disabled', subject: name, details: {}, at });
+      return { ...u, disabledAt: at };
+    });
+  }
+
+  /**
+   * Checks a password. A failure is an audit entry (committed before the error is thrown) and the same error
+   * whether the name is unknown or the password wrong, in about the same time.
+   */
+  async authenticate(name: string, password: string, now = new Date()): Promise<Actor> {
+    const u = getUser(this.#db, name);
+    let reason: 'unknown user' | 'wrong password' | 'disabled' | null = null;
+    if (!u) {
+      await burnPasswordCheck(password, this.#params);
+      reason = 'unknown user';
+    } else if (!(await verifyPassword(password, u.passwordHash))) {
+      reason = 'wrong password';
+    } else if (u.disabledAt) {
+      reason = 'disabled';
+    }
+    if (reason !== null || !u) {
+      this.#audit.act(() =>
+        this.#audit.append({ actor: 'anonymous', action: 'auth.login_failed', subject: name, details: { reason: reason ?? 'unknown user' }, at: now.toISOString() }),
+      );
+      if (reason === 'disabled') throw new CustodyError('NOT_AUTHENTICATED', `expected an active user, got ${name}, who was disabled on ${u?.disabledAt}`);
+      throw new CustodyError('NOT_AUTHENTICATED', `expected the password of a user of this desk, got a user name and password that do not match (${name})`);
+    }
+    return { name: u.name, roles: u.roles };
+  }
+
+  /** Opens a session; the token is returned once and only its SHA-256 is kept. */
+  async login(name: string, password: string, opts: { now?: Date; hours?: number } = {}): Promise<Session & { token: string }> {
+    const now = opts.now ?? new Date();
+    const hours = opts.hours ?? DEFAULT_SESSION_HOURS;
+    if (!(hours > 0 && hours <= MAX_SESSION_HOURS)) {
+      throw new CustodyError('INVALID_ARGUMENT', `expected a session length between 0 and ${MAX_SESSION_HOURS} hours, got ${hours}`);
+    }
+    const actor = await this.authenticate(name, password, now);
+    const token = randomBytes(32).toString('base64url');
+    const createdAt = now.toISOString();
+    const expiresAt = new Date(now.getTime() + hours * 3_600_000).toISOString();
+    this.#audit.act(() => {
+      deleteExpiredSessions(this.#db, createdAt);
+      insertSession(this.#db, { tokenSha256: tokenDigest(token), userName: actor.name, createdAt, expiresAt });
+      this.#audit.append({ actor: actor.name, action: 'auth.login', subject: actor.name, details: { expiresAt }, at: createdAt });
+    });
+    return { token, actor, createdAt, expiresAt };
+  }
+
+  /** The user behind a session token; NOT_AUTHENTICATED when it is unknown, ended, expired or its user disabled. */
+  session(token: string, now = new Date()): Session {
+    const s = getSession(this.#db, tokenDigest(token));
+    if (!s) throw new CustodyError('NOT_AUTHENTICATED', 'expected a current session, got one that has ended: run `custody login NAME`');
+    if (s.expiresAt <= now.toISOString()) {
+      throw new CustodyError('NOT_AUTHENTICATED', `expected a current session, got one that expired at ${s.expiresAt}: run \`custody login ${s.userName}\``);
+    }
+    const u = getUser(this.#db, s.userName);
+    if (!u || u.disabledAt) throw new CustodyError('NOT_AUTHENTICATED', `expected an active user, got ${s.userName}, who was disabled`);
+    return { actor: { name: u.name, roles: u.roles }, createdAt: s.createdAt, expiresAt: s.expiresAt };
+  }
+
+  /** Ends a session; returns whether there was one. */
+  logout(token: string, now = new Date()): boolean {
+    const s = getSession(this.#db, tokenDigest(token));
+    if (!s) return false;
+    return this.#audit.act(() => {
+      deleteSession(this.#db, tokenDigest(token));
+      this.#audit.append({ actor: s.userName, action: 'auth.logout', subject: s.userName, details: {}, at: now.toISOString() });
+      return true;
+    });
+  }
+}
