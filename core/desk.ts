@@ -68,7 +68,7 @@ export class Desk {
     this.store = store;
     this.audit = new AuditLog(store, { checkpointPath: join(home, AUDIT_HEAD_FILE) });
     this.directory = new Directory(store, this.audit, opts.passwordParams ? { passwordParams: opts.passwordParams } : {});
-    this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), org: () => this.info.org });
+    this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#c2paContext(), org: () => this.info.org });
   }
 
   static isInitialized(home: string): boolean {

@@ -149,3 +149,34 @@ describe('custody cert', () => {
     expect(wrongKey.stderr).toMatch(/^error NOT_FOUND: /);
   });
 });
+
+describe('publishing after approval', () => {
+  it('adds c2pa.published in an update manifest whose Custody assertion records the approvals', async () => {
+    const root = desk.bootstrapActor();
+    if (!root) throw new Error('expected a desk without users to offer its bootstrap actor');
+    const ada = await desk.directory.addUser(root, { name: 'ada', roles: ['admin'], password: 'ada-password-1' });
+    const admin = { name: ada.name, roles: ada.roles };
+    const ed = await desk.directory.addUser(admin, { name: 'ed', roles: ['editor'], password: 'ed-password-1' });
+    const cy = await desk.directory.addUser(admin, { name: 'cy', roles: ['editor', 'chief'], password: 'cy-password-1' });
+    const edA = { name: ed.name, roles: ed.roles };
+    const cyA = { name: cy.name, roles: cy.roles };
+    const r = await desk.sign(await source('publish.jpg', 'jpeg', 'coffee.png'));
+    desk.workflow.submit(edA, r.recordId);
+    desk.workflow.approve(cyA, r.recordId);
+    desk.workflow.approve(cyA, r.recordId);
+    const { receipt } = await desk.workflow.publish(edA, r.recordId, { outDir: join(dir, 'published') });
+
+    const m = await readManifest(readFileSync(receipt.output), 'image/jpeg', { trustAnchorsPem: desk.orgRootPem() });
+    expect(m).toMatchObject({ valid: true, trusted: true, isUpdateManifest: true });
+    expect(m!.actions.map((a) => a.action)).toEqual(['c2pa.opened', 'c2pa.published']);
+    expect(m!.custody!.recordId).toBe(r.recordId);
+    expect(m!.custody!.approvals!.map((a) => [a.stage, a.by])).toEqual([['desk', 'cy'], ['chief', 'cy']]);
+    expect(m!.history).toHaveLength(2);
+
+    // The published file is the same picture: the desk traces it to the item, with valid credentials.
+    const v = await desk.verify(receipt.output);
+    expect(v.recordId).toBe(r.recordId);
+    expect(v.checks.c2pa).toMatchObject({ status: 'pass', actions: ['c2pa.opened', 'c2pa.published'] });
+    expect(['authentic', 'derived']).toContain(v.verdict);
+  });
+});

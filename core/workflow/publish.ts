@@ -3,12 +3,19 @@
 // publication statement. Like signing, it is written to a temporary file and renamed into place, and the database
 // commit (publication row, workflow event, audit entry) happens in one transaction after the rename.
 //
-// C2PA: the manifest that adds the `c2pa.published` action and carries the approvals in the Custody assertion
-// (core/c2pa, not wired into signing yet) belongs in renderPublished(); until then the published bytes are the
-// signed output's bytes, and the statement below is what proves the approvals.
+// C2PA: for JPEG, PNG and WebP the published file carries an update manifest over the signed output's (content
+// unchanged): `c2pa.opened`, `c2pa.published`, and the Custody assertion with the approvals. Formats without
+// Content Credentials are published as a copy; the signed statement below proves the approvals either way.
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import { canonicalJson } from '../audit/canonical-json.ts';
+import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
+import { embedManifest } from '../c2pa/embed.ts';
+import { mlDsaCoSignature, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
+import { hasManifest } from '../c2pa/read.ts';
+import type { C2paSigner } from '../c2pa/signer.ts';
+import type { ImageFormat } from '../media/detect.ts';
+import { C2PA_MIME } from '../provenance/sign-image.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import type { Role } from '../directory/roles.ts';
 import { CustodyError } from '../errors.ts';
@@ -64,6 +71,8 @@ export interface PublishContext {
   db: WritableDB;
   signer: Signer;
   org: string;
+  /** The org's C2PA signer (null: no Content Credentials on this desk). */
+  c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null } | null;
   /** Joins the publication's transaction: the workflow event and its audit entry go here; a throw undoes all. */
   onPublished: (db: WritableDB, receipt: PublishReceipt) => void;
 }
@@ -78,9 +87,32 @@ export function publishTarget(item: SignedRecord, outDir?: string): OutputTarget
   return { dir: outDir ?? dirname(item.outputPath), name: `${basename(item.inputName, extname(item.inputName))}.published${ext}` };
 }
 
-/** The published file's bytes. The seam for the C2PA manifest (c2pa.published + approvals); today, a copy. */
-export async function renderPublished(source: Uint8Array, _what: { item: SignedRecord; approvals: readonly PublishedApproval[]; publishedAt: string }): Promise<Uint8Array> {
-  return source;
+/** The published file's bytes: the signed output with an update manifest adding `c2pa.published` and the approvals. */
+export async function renderPublished(
+  source: Uint8Array,
+  what: { item: SignedRecord; approvals: readonly PublishedApproval[]; publishedAt: string; org: string; c2pa: PublishContext['c2pa'] },
+): Promise<Uint8Array> {
+  const mime = C2PA_MIME[what.item.format as ImageFormat];
+  if (!what.c2pa || !mime || !(await hasManifest(source, mime))) return source;
+  const { item } = what;
+  const fields = { sha256: item.sha256, phash: item.phash ?? '', timestamp: item.signedAt, signer: item.publicKey };
+  const custody: CustodyAssertion = {
+    version: 1,
+    recordId: item.id,
+    org: what.org,
+    original: { sha256: item.sha256, phash: fields.phash },
+    signedAt: item.signedAt,
+    signer: { alg: 'Ed25519', publicKey: item.publicKey },
+    signature: item.signature,
+    approvals: what.approvals.map((a) => ({ stage: a.stage, role: a.role, by: a.by, decision: a.decision, at: a.at })),
+    ...(what.c2pa.pq ? { pq: mlDsaCoSignature(fields, what.c2pa.pq) } : {}),
+  };
+  return embedManifest(source, mime, {
+    intent: 'update',
+    title: basename(publishTarget(item).name),
+    actions: [{ action: 'c2pa.published', when: what.publishedAt }],
+    custody,
+  }, what.c2pa.signer);
 }
 
 export async function publishItem(
@@ -102,7 +134,7 @@ export async function publishItem(
     throw new CustodyError('CORRUPT_MEDIA', `expected the signed output of ${item.id} (${item.outputPath}) to have SHA-256 ${item.outputSha256}, got ${sourceSha256}: it changed after signing`);
   }
   const publishedAt = now.toISOString();
-  const bytes = await renderPublished(source, { item, approvals: p.approvals, publishedAt });
+  const bytes = await renderPublished(source, { item, approvals: p.approvals, publishedAt, org: ctx.org, c2pa: ctx.c2pa });
   const outputSha256 = sha256Hex(bytes);
   const statement: PublicationStatement = {
     v: 1,

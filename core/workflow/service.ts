@@ -14,7 +14,7 @@ import type { Approval, HistoryEntry, WorkflowState } from './context.ts';
 import { EVENT_NAMES, parseClassification, parseFlags, parseInstant, parseText, type EventName, type EventOf, type WorkflowEvent } from './events.ts';
 import { getItemRow, getPublication, insertEventRow, listEventRows, listWorkflowItemIds, upsertItemRow } from './items.ts';
 import { stageOf, stateOf, whyRefused, type WorkflowSnapshot } from './machine.ts';
-import { publishItem, publishTarget, toPublishedApprovals, type PublishReceipt } from './publish.ts';
+import { publishItem, publishTarget, toPublishedApprovals, type PublishContext, type PublishReceipt } from './publish.ts';
 import { checkItem, eventDigest, persistSnapshot, replay, type ItemCheck } from './replay.ts';
 import type { Refusal } from './rules.ts';
 import { DEFAULT_TEMPLATE, getTemplate, listTemplates, saveTemplate, type Classification, type Flag, type TemplateInfo } from './template.ts';
@@ -24,6 +24,8 @@ export interface WorkflowDeps {
   audit: AuditLog;
   /** The org signer, for publishing; throws KEY_LOCKED while the vault is locked. */
   signer: () => Signer;
+  /** The org's C2PA signer for the published manifest (null: none on this desk). */
+  c2pa: () => Promise<PublishContext['c2pa']>;
   org: () => string;
 }
 
@@ -193,11 +195,13 @@ export class Workflow {
     const event: EventOf<'PUBLISH'> = { type: 'PUBLISH', ...base(actor, now), publicationId: newRecordId(now).replace(/^rec_/, 'pub_') };
     const { loaded } = this.#admit(itemId, event);
     const signer = this.#deps.signer();
+    const c2pa = await this.#deps.c2pa();
     let next: WorkflowSnapshot | null = null;
     const receipt = await publishItem(
       {
         db: this.#deps.db,
         signer,
+        c2pa,
         org: this.#deps.org(),
         onPublished: (_db, r) => {
           // Checked again inside the transaction: another desk process may have acted since.

@@ -66,7 +66,7 @@ export function fakeSignedItem(desk: Desk, dir = desk.home): SignedRecord {
     inputName: `${id}.jpg`,
     inputPath: join(dir, `${id}.jpg`),
     outputPath: output,
-    format: 'jpeg',
+    format: 'opaque', // random bytes: published as a copy, no Content Credentials
     width: 640,
     height: 480,
     sha256: sha256Hex(randomBytes(32)),
