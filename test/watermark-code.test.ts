@@ -4,7 +4,9 @@ import { codedLength, convEncode, viterbiDecode } from '../core/media/watermark/
 import { blockDct, blockIdct } from '../core/media/watermark/dct.ts';
 import { circularCorrelation, spectrum } from '../core/media/watermark/fft.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
-import { bitsToBytes, bytesToBits } from '../core/media/watermark/grid.ts';
+import { bitsToBytes, boxBlur, bytesToBits } from '../core/media/watermark/grid.ts';
+import { crc24Bits, crcMatches, withCrc } from '../core/media/watermark/crc.ts';
+import { addGridDelta, lumaToGrid } from '../core/media/watermark/resample.ts';
 
 describe('convolutional code (K=9, rate 1/3)', () => {
   it('encodes a single 1 as the generator impulse response 557, 663, 711 (octal)', () => {
@@ -67,5 +69,65 @@ describe('transforms', () => {
     expect(Array.from(bytesToBits(new Uint8Array([0x80, 0x01])))).toEqual([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
     const b = new Uint8Array([1, 2, 250, 99]);
     expect(Array.from(bitsToBytes(bytesToBits(b)))).toEqual(Array.from(b));
+  });
+});
+
+describe('CRC-24 (RFC 4880)', () => {
+  it('gives the OpenPGP check value for "123456789"', () => {
+    expect(crc24Bits(bytesToBits(new TextEncoder().encode('123456789')))).toBe(0x21cf02);
+    expect(crc24Bits(new Uint8Array(0))).toBe(0xb704ce);
+  });
+
+  it('accepts its own output and rejects every single-bit error', () => {
+    const rand = mulberry32(3);
+    const bits = withCrc(new Uint8Array(128).map(() => (rand() < 0.5 ? 1 : 0)));
+    expect(bits.length).toBe(152);
+    expect(crcMatches(bits)).toBe(true);
+    for (let i = 0; i < bits.length; i++) {
+      const bad = Uint8Array.from(bits);
+      bad[i] = bad[i]! ^ 1;
+      expect(crcMatches(bad), `bit ${i}`).toBe(false);
+    }
+  });
+});
+
+describe('grid resampling', () => {
+  it('box blur equals the clamped-edge window mean, at every size and radius', () => {
+    const rand = mulberry32(4);
+    for (const [w, h, r] of [[17, 9, 2], [5, 7, 3], [40, 33, 6], [3, 3, 4], [64, 1, 1]] as const) {
+      const src = new Float32Array(w * h).map(() => rand() * 255);
+      const out = boxBlur(src, w, h, r);
+      for (let y = 0; y < h; y++) {
+        for (let x = 0; x < w; x++) {
+          let s = 0;
+          for (let dy = -r; dy <= r; dy++) {
+            for (let dx = -r; dx <= r; dx++) s += src[Math.min(h - 1, Math.max(0, y + dy)) * w + Math.min(w - 1, Math.max(0, x + dx))]!;
+          }
+          expect(out[y * w + x]!, `${w}×${h} r${r} at ${x},${y}`).toBeCloseTo(s / (2 * r + 1) ** 2, 3);
+        }
+      }
+    }
+  });
+
+  it('area downsampling averages the luma of the pixels of each cell', () => {
+    // 8×4 RGB image, columns alternate two colours: each 2×2 cell averages one of each
+    const w = 8;
+    const h = 4;
+    const data = new Uint8Array(w * h * 3);
+    for (let i = 0; i < w * h; i++) data.set(i % 2 ? [200, 100, 50] : [0, 20, 250], i * 3);
+    const grid = lumaToGrid({ data, width: w, height: h, channels: 3 }, 4, 2);
+    const luma = (r: number, g: number, b: number): number => (77 * r + 150 * g + 29 * b) / 256;
+    for (const v of grid) expect(v).toBeCloseTo((luma(200, 100, 50) + luma(0, 20, 250)) / 2, 4);
+  });
+
+  it('adds the delta to R, G and B alike, rounded once and clamped, and leaves alpha alone', () => {
+    const data = new Uint8Array([10, 250, 3, 77, 128, 128, 128, 200]);
+    const img = { data, width: 2, height: 1, channels: 4 };
+    const up = addGridDelta(img, new Float32Array([2.5, 2.5]), 2, 1);
+    expect(Array.from(up.data)).toEqual([13, 253, 6, 77, 131, 131, 131, 200]);
+    const down = addGridDelta(img, new Float32Array([-6.4, 7.6]), 2, 1);
+    expect(Array.from(down.data)).toEqual([4, 244, 0, 77, 136, 136, 136, 200]);
+    const clip = addGridDelta({ data: Uint8Array.from([254, 1]), width: 2, height: 1, channels: 1 }, new Float32Array([3, -3]), 2, 1);
+    expect(Array.from(clip.data)).toEqual([255, 0]);
   });
 });

@@ -25,15 +25,18 @@ describe('watermark codec', () => {
   });
 
   for (const [i, name] of ROUND_TRIP.entries()) {
-    it(`round-trips ${name} through PNG and JPEG q90 at PSNR ≥ 40 dB`, async () => {
+    // ≥ 38 dB is the per-photo floor (issue 3); busy photos are marked at 39.5–40 dB and flat ones higher, so the
+    // mean stays ≥ 40 dB (checked over every photo in watermark.slow.test.ts)
+    it(`round-trips ${name} through PNG and JPEG q90 at PSNR ≥ 38 dB`, async () => {
       const img = await loadRaster(photo(name));
       const payload = payloadFor(i + 1);
       const marked = embedWatermark(img, payload);
       expect([marked.width, marked.height, marked.channels]).toEqual([img.width, img.height, img.channels]);
-      expect(psnr(img, marked)).toBeGreaterThanOrEqual(40);
+      expect(psnr(img, marked)).toBeGreaterThanOrEqual(38);
       for (const a of ['none', 'jpeg90'] as Attack[]) {
         const r = extractWatermark(await attack(marked, a));
         expect(r.detected, `${name} after ${a}: score ${r.score} threshold ${r.threshold}`).toBe(true);
+        expect(r.score).toBeGreaterThanOrEqual(r.threshold);
         expect(hamming(r.payload!, payload), `${name} after ${a}`).toBeLessThanOrEqual(6);
       }
     });

@@ -2,6 +2,7 @@
 // - `c2pa.actions` (C2PA spec §18.15): `c2pa.created` with an IPTC digital source type, then any further actions;
 // - the Custody assertion (`org.custody.provenance`, see custody-assertion.ts);
 // - `c2pa.soft-binding` (C2PA spec §18.8) naming the watermark algorithm and carrying its payload.
+import { WATERMARK_ALGORITHM } from '../media/watermark/codec.ts';
 import { CustodyError } from '../errors.ts';
 import { CUSTODY_ASSERTION_LABEL, validateCustodyAssertion, type CustodyAssertion } from './custody-assertion.ts';
 
@@ -13,7 +14,8 @@ const IPTC_SOURCE_TYPE = /^https?:\/\/cv\.iptc\.org\/newscodes\/digitalsourcetyp
  * Soft-binding algorithm name of Custody's DWT+DCT watermark. It is not on the C2PA soft-binding algorithm list,
  * so it uses an entity-specific (reverse-domain) name with a version suffix, as the list's own entries do.
  */
-export const CUSTODY_WATERMARK_ALG = 'org.custody.watermark.dwtdct.1';
+/** The watermark the soft binding names by default: the codec's own identifier, so the two never drift apart. */
+export const CUSTODY_WATERMARK_ALG = WATERMARK_ALGORITHM;
 export const SOFT_BINDING_LABEL = 'c2pa.soft-binding';
 export const ACTIONS_LABEL = 'c2pa.actions';
 

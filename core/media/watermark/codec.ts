@@ -2,11 +2,14 @@
 // - where: luminance only, resampled to a working grid tied to the image's size, not its pixels (grid.ts), so a
 //   rescaled copy maps onto the same grid; in that grid (the LL band of a Haar level), mid-frequency coefficients of
 //   8×8 DCT blocks (layout.ts).
-// - what: 128 payload bits, convolutionally coded (conv.ts), spread over a 64×64 tile that repeats over the image,
-//   next to a known sync pattern; strength follows local texture and the embedder cancels host interference it can
-//   predict (informed.ts); scaled to a fixed PSNR (embed.ts).
-// - reading: fold the grid onto one tile under candidate scales/rotations, find the sync pattern by FFT
-//   correlation (its peak-to-RMS ratio is the detection statistic), read the slots, soft Viterbi (extract.ts).
+// - what: 128 payload bits and their CRC-24 (crc.ts), convolutionally coded (conv.ts), spread over a 128×128 tile
+//   that repeats over the image, next to a known sync pattern; strength follows local texture, fades in near-black
+//   areas, and the embedder cancels host interference it can predict (informed.ts); the energy is set per photo by
+//   a predicted SSIM loss within a PSNR range (embed.ts).
+// - reading: fold the grid onto one tile, find the sync pattern by FFT correlation, decode the payload at the
+//   strongest sync peaks and keep a reading whose CRC matches; only when none does, search scales/rotations
+//   (extract.ts).
+// v2 (this format): 128-px tile, CRC-24, 384 sync slots, SSIM-driven energy; v1 marks do not read as v2.
 
 import { CustodyError } from '../../errors.ts';
 import { embedInto } from './embed.ts';
@@ -19,7 +22,7 @@ export interface Raster {
   channels: number;
 }
 
-export const WATERMARK_ALGORITHM = 'org.custody.watermark.dwtdct.v1';
+export const WATERMARK_ALGORITHM = 'org.custody.watermark.dwtdct.v2';
 export const WATERMARK_MIN_SIDE = 256;
 export const WATERMARK_PAYLOAD_BYTES = 16;
 
@@ -27,7 +30,11 @@ export interface Extraction {
   detected: boolean;
   /** 16 bytes when detected, else null */
   payload: Uint8Array | null;
-  /** sync correlation peak over the RMS of the correlation surface, best geometry (≈ 3.5–5.5 on unmarked photos) */
+  /**
+   * The sync correlation peak over the RMS of its surface at the best geometry (≈ 3.5–5.5 on unmarked photos),
+   * plus `threshold` when the payload read there passed its CRC-24 (chance: once in 2^24 per reading tried), so
+   * `detected` is always `score ≥ threshold`.
+   */
   score: number;
   threshold: number;
 }

@@ -1,15 +1,45 @@
 // Radix-2 complex FFT (iterative Cooley–Tukey) and the circular cross-correlation of two real n×n tiles, used to
 // find where the sync pattern sits in the folded tile. n is a power of two (the tile side).
 
-function fft1(re: Float64Array, im: Float64Array, off: number, stride: number, n: number, inverse: boolean): void {
-  // bit reversal
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
+interface Plan {
+  rev: Uint32Array;
+  /** cos/sin of −2πk/n, k < n/2 */
+  cos: Float64Array;
+  sin: Float64Array;
+}
+
+// the extractor correlates dozens of tiles of one size per photo: tables once per size
+const PLANS = new Map<number, Plan>();
+function plan(n: number): Plan {
+  let p = PLANS.get(n);
+  if (!p) {
+    const rev = new Uint32Array(n);
+    for (let i = 1, j = 0; i < n; i++) {
+      let bit = n >> 1;
+      for (; j & bit; bit >>= 1) j ^= bit;
+      j ^= bit;
+      rev[i] = j;
+    }
+    const cos = new Float64Array(n >> 1);
+    const sin = new Float64Array(n >> 1);
+    for (let k = 0; k < n >> 1; k++) {
+      cos[k] = Math.cos((-2 * Math.PI * k) / n);
+      sin[k] = Math.sin((-2 * Math.PI * k) / n);
+    }
+    p = { rev, cos, sin };
+    PLANS.set(n, p);
+  }
+  return p;
+}
+
+/** In-place FFT of re/im[off .. off+n) (contiguous); `inverse` conjugates the twiddles (no 1/n here). */
+function fft1(re: Float64Array, im: Float64Array, off: number, n: number, inverse: boolean, p: Plan): void {
+  const { rev, cos, sin } = p;
+  for (let i = 1; i < n; i++) {
+    const j = rev[i]!;
     if (i < j) {
-      const a = off + i * stride;
-      const b = off + j * stride;
+      const a = off + i;
+      const b = off + j;
       let t = re[a]!;
       re[a] = re[b]!;
       re[b] = t;
@@ -18,38 +48,45 @@ function fft1(re: Float64Array, im: Float64Array, off: number, stride: number, n
       im[b] = t;
     }
   }
+  const sg = inverse ? -1 : 1;
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = ((inverse ? 2 : -2) * Math.PI) / len;
-    const wr = Math.cos(ang);
-    const wi = Math.sin(ang);
+    const half = len >> 1;
+    const step = n / len;
     for (let i = 0; i < n; i += len) {
-      let cr = 1;
-      let ci = 0;
-      for (let k = 0; k < len / 2; k++) {
-        const a = off + (i + k) * stride;
-        const b = off + (i + k + len / 2) * stride;
+      for (let k = 0; k < half; k++) {
+        const cr = cos[k * step]!;
+        const ci = sg * sin[k * step]!;
+        const a = off + i + k;
+        const b = a + half;
         const xr = re[b]! * cr - im[b]! * ci;
         const xi = re[b]! * ci + im[b]! * cr;
         re[b] = re[a]! - xr;
         im[b] = im[a]! - xi;
         re[a] = re[a]! + xr;
         im[a] = im[a]! + xi;
-        const ncr = cr * wr - ci * wi;
-        ci = cr * wi + ci * wr;
-        cr = ncr;
       }
     }
   }
 }
 
+/** 2-D FFT of an n×n array: rows in place, then columns through a transposed copy so every pass reads in order. */
 export function fft2(re: Float64Array, im: Float64Array, n: number, inverse = false): void {
-  for (let y = 0; y < n; y++) fft1(re, im, y * n, 1, n, inverse);
-  for (let x = 0; x < n; x++) fft1(re, im, x, n, n, inverse);
-  if (inverse) {
-    const s = 1 / (n * n);
-    for (let i = 0; i < n * n; i++) {
-      re[i] = re[i]! * s;
-      im[i] = im[i]! * s;
+  const p = plan(n);
+  for (let y = 0; y < n; y++) fft1(re, im, y * n, n, inverse, p);
+  const tr = new Float64Array(n * n);
+  const ti = new Float64Array(n * n);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      tr[x * n + y] = re[y * n + x]!;
+      ti[x * n + y] = im[y * n + x]!;
+    }
+  }
+  for (let x = 0; x < n; x++) fft1(tr, ti, x * n, n, inverse, p);
+  const s = inverse ? 1 / (n * n) : 1;
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      re[y * n + x] = tr[x * n + y]! * s;
+      im[y * n + x] = ti[x * n + y]! * s;
     }
   }
 }

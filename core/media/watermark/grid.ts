@@ -2,7 +2,11 @@
 // box filters, the local-contrast normalisation that whitens the host before correlation, and folding the grid onto
 // one tile under a candidate scale/rotation.
 
-/** Separable box blur with edge clamping, radius r (window 2r+1), via running sums. */
+/**
+ * Separable box blur with edge clamping, radius r (window 2r+1), via running sums. The vertical pass runs along
+ * rows (one running sum per column) so that both passes read memory in order: on the grid this blur is the
+ * embedder's and extractor's most frequent operation.
+ */
 export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
@@ -11,17 +15,35 @@ export function boxBlur(src: Float32Array, w: number, h: number, r: number): Flo
     const o = y * w;
     let s = 0;
     for (let i = -r; i <= r; i++) s += src[o + Math.min(w - 1, Math.max(0, i))]!;
-    for (let x = 0; x < w; x++) {
+    // interior: no clamping needed while x - r ≥ 0 and x + r + 1 ≤ w - 1
+    const a = Math.min(w, r);
+    const b = Math.max(a, w - r - 1);
+    let x = 0;
+    for (; x < a; x++) {
+      tmp[o + x] = s * norm;
+      s += src[o + Math.min(w - 1, x + r + 1)]! - src[o + Math.max(0, x - r)]!;
+    }
+    for (; x < b; x++) {
+      tmp[o + x] = s * norm;
+      s += src[o + x + r + 1]! - src[o + x - r]!;
+    }
+    for (; x < w; x++) {
       tmp[o + x] = s * norm;
       s += src[o + Math.min(w - 1, x + r + 1)]! - src[o + Math.max(0, x - r)]!;
     }
   }
-  for (let x = 0; x < w; x++) {
-    let s = 0;
-    for (let i = -r; i <= r; i++) s += tmp[Math.min(h - 1, Math.max(0, i)) * w + x]!;
-    for (let y = 0; y < h; y++) {
-      out[y * w + x] = s * norm;
-      s += tmp[Math.min(h - 1, y + r + 1) * w + x]! - tmp[Math.max(0, y - r) * w + x]!;
+  const sum = new Float64Array(w);
+  for (let i = -r; i <= r; i++) {
+    const o = Math.min(h - 1, Math.max(0, i)) * w;
+    for (let x = 0; x < w; x++) sum[x] = sum[x]! + tmp[o + x]!;
+  }
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    const add = Math.min(h - 1, y + r + 1) * w;
+    const sub = Math.max(0, y - r) * w;
+    for (let x = 0; x < w; x++) {
+      out[o + x] = sum[x]! * norm;
+      sum[x] = sum[x]! + tmp[add + x]! - tmp[sub + x]!;
     }
   }
   return out;

@@ -1,6 +1,9 @@
-// Moving between the full-resolution image and the watermark's working grid. Both directions are separable
-// passes over precomputed index/weight tables, so the full-resolution image is touched once per direction and the
-// cost stays linear in its pixel count.
+// Moving between the full-resolution image and the watermark's working grid. Both directions touch each
+// full-resolution pixel once, with integer arithmetic where they can: a photo of 20 MP or more is mostly these two
+// passes, and signing must stay within a small multiple of sharp's own decode and encode.
+// - down: an area average (integer luma sums over the pixels whose centres fall in a grid cell) when the image is at
+//   least twice the grid, else a triangle filter; no full-resolution float plane is ever made.
+// - up: bilinear, fused with the add-back into RGB, rounded once per pixel and clamped by a Uint8ClampedArray.
 
 import type { Raster } from './codec.ts';
 
@@ -42,25 +45,76 @@ function taps(inSize: number, outSize: number): Taps {
   return { size, start, w };
 }
 
-/** Luma weights (ITU-R BT.601, as JPEG's YCbCr) for 1..4 interleaved channels; the alpha channel never counts. */
-function lumaWeights(channels: number): [number, number, number] | null {
-  return channels >= 3 ? [0.299, 0.587, 0.114] : null;
+/** Integer luma weights (ITU-R BT.601, as JPEG's YCbCr, in 1/256ths: 77 + 150 + 29 = 256); alpha never counts. */
+const WR = 77;
+const WG = 150;
+const WB = 29;
+
+/** Area averaging is used from this downscale factor on; under it, the triangle filter (bins would alias). */
+const AREA_FROM = 2;
+
+/** ends[o] = one past the last input index whose centre falls in output cell o. */
+function areaEnds(inSize: number, outSize: number): Int32Array {
+  const ends = new Int32Array(outSize);
+  for (let o = 0; o < outSize; o++) ends[o] = Math.min(inSize, Math.round(((o + 1) * inSize) / outSize));
+  return ends;
+}
+
+/** Sums of integer luma (×256) over the row's cells, added into `acc`. */
+function sumRow(data: Uint8Array, p: number, channels: number, ends: Int32Array, acc: Float64Array): void {
+  let x = 0;
+  if (channels >= 3) {
+    for (let o = 0; o < ends.length; o++) {
+      const end = ends[o]!;
+      let s = 0;
+      for (; x < end; x++, p += channels) s += WR * data[p]! + WG * data[p + 1]! + WB * data[p + 2]!;
+      acc[o] = acc[o]! + s;
+    }
+  } else {
+    for (let o = 0; o < ends.length; o++) {
+      const end = ends[o]!;
+      let s = 0;
+      for (; x < end; x++, p += channels) s += data[p]!;
+      acc[o] = acc[o]! + 256 * s;
+    }
+  }
+}
+
+function areaLuma(img: Raster, outW: number, outH: number): Float32Array {
+  const { data, width, height, channels } = img;
+  const xe = areaEnds(width, outW);
+  const ye = areaEnds(height, outH);
+  const out = new Float32Array(outW * outH);
+  const acc = new Float64Array(outW);
+  let y = 0;
+  for (let oy = 0; oy < outH; oy++) {
+    acc.fill(0);
+    const y0 = y;
+    for (; y < ye[oy]!; y++) sumRow(data, y * width * channels, channels, xe, acc);
+    const rows = y - y0;
+    let x0 = 0;
+    for (let ox = 0; ox < outW; ox++) {
+      const n = (xe[ox]! - x0) * rows;
+      out[oy * outW + ox] = n > 0 ? acc[ox]! / (256 * n) : 0;
+      x0 = xe[ox]!;
+    }
+  }
+  return out;
 }
 
 /** Luminance of `img` resampled to outW×outH. */
 export function lumaToGrid(img: Raster, outW: number, outH: number): Float32Array {
   const { data, width, height, channels } = img;
+  if (width >= AREA_FROM * outW && height >= AREA_FROM * outH) return areaLuma(img, outW, outH);
   const tx = taps(width, outW);
   const ty = taps(height, outH);
-  const lw = lumaWeights(channels);
   // horizontal pass, fused with the luma conversion: one row of luma at a time
   const rowY = new Float32Array(width);
   const mid = new Float32Array(outW * height);
   for (let y = 0; y < height; y++) {
     let p = y * width * channels;
-    if (lw) {
-      const [wr, wg, wb] = lw;
-      for (let x = 0; x < width; x++, p += channels) rowY[x] = wr * data[p]! + wg * data[p + 1]! + wb * data[p + 2]!;
+    if (channels >= 3) {
+      for (let x = 0; x < width; x++, p += channels) rowY[x] = (WR * data[p]! + WG * data[p + 1]! + WB * data[p + 2]!) / 256;
     } else {
       for (let x = 0; x < width; x++, p += channels) rowY[x] = data[p]!;
     }
@@ -114,11 +168,13 @@ function bilinear(outSize: number, gridSize: number): { i0: Int32Array; f: Float
  */
 export function addGridDelta(img: Raster, delta: Float32Array, gw: number, gh: number): Raster {
   const { data, width, height, channels } = img;
-  const out = new Uint8Array(data.length);
-  out.set(data);
+  const out = new Uint8ClampedArray(data.length);
+  if (channels === 2 || channels === 4) out.set(data); // alpha
   const colour = channels >= 3 ? 3 : 1;
   const bx = bilinear(width, gw);
   const by = bilinear(height, gh);
+  // the right-hand neighbour of each sample, clamped at the last grid column
+  const i1 = bx.i0.map((i) => Math.min(i + 1, gw - 1));
   const row = new Float32Array(gw);
   for (let y = 0; y < height; y++) {
     const r0 = by.i0[y]! * gw;
@@ -126,17 +182,23 @@ export function addGridDelta(img: Raster, delta: Float32Array, gw: number, gh: n
     const fy = by.f[y]!;
     for (let x = 0; x < gw; x++) row[x] = delta[r0 + x]! + fy * (delta[r1 + x]! - delta[r0 + x]!);
     let p = y * width * channels;
-    for (let x = 0; x < width; x++, p += channels) {
-      const i = bx.i0[x]!;
-      const a = row[i]!;
-      const d = a + bx.f[x]! * ((i + 1 < gw ? row[i + 1]! : a) - a);
-      for (let c = 0; c < colour; c++) {
-        const v = data[p + c]! + d;
-        out[p + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
+    // integer pixels plus a delta rounded once: round(v + d) = v + round(d); the clamped array clamps to 0..255
+    if (colour === 3) {
+      for (let x = 0; x < width; x++, p += channels) {
+        const a = row[bx.i0[x]!]!;
+        const d = Math.floor(a + bx.f[x]! * (row[i1[x]!]! - a) + 0.5);
+        out[p] = data[p]! + d;
+        out[p + 1] = data[p + 1]! + d;
+        out[p + 2] = data[p + 2]! + d;
+      }
+    } else {
+      for (let x = 0; x < width; x++, p += channels) {
+        const a = row[bx.i0[x]!]!;
+        out[p] = data[p]! + Math.floor(a + bx.f[x]! * (row[i1[x]!]! - a) + 0.5);
       }
     }
   }
-  return { data: out, width, height, channels };
+  return { data: new Uint8Array(out.buffer), width, height, channels };
 }
 
 /** Mean square of the upsampled delta, estimated on up to `rows` evenly spaced full-resolution rows. */
@@ -179,13 +241,20 @@ export function roundTripKernel(grid: number, full: number, radius = 2): Float32
     const f = up.f[o]!;
     signal[o] = (i === c ? 1 - f : 0) + (i + 1 === c ? f : 0);
   }
+  const area = full >= AREA_FROM * grid;
   const down = taps(fullN, n);
+  const ends = areaEnds(fullN, n);
   const k = new Float32Array(2 * radius + 1);
   for (let d = -radius; d <= radius; d++) {
     const o = c + d;
     if (o < 0 || o >= n) continue;
     let s = 0;
-    for (let i = 0; i < down.size && down.start[o]! + i < fullN; i++) s += signal[down.start[o]! + i]! * down.w[o * down.size + i]!;
+    if (area) {
+      const from = o > 0 ? ends[o - 1]! : 0;
+      for (let i = from; i < ends[o]!; i++) s += signal[i]! / (ends[o]! - from);
+    } else {
+      for (let i = 0; i < down.size && down.start[o]! + i < fullN; i++) s += signal[down.start[o]! + i]! * down.w[o * down.size + i]!;
+    }
     k[d + radius] = s;
   }
   return k;
