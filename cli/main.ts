@@ -13,6 +13,7 @@ import type { VerifyReport } from '../core/provenance/checks.ts';
 import type { SignReceipt } from '../core/provenance/sign-image.ts';
 import { readPassphrase } from './passphrase.ts';
 import { register as registerWeb } from './commands/web.ts';
+import { register as registerWatch } from './commands/watch.ts';
 import { register as registerAudit } from './commands/audit.ts';
 import { currentActor, readPassword, register as registerAuth } from './commands/auth.ts';
 import { register as registerUsers } from './commands/users.ts';
@@ -153,6 +154,7 @@ export function buildProgram(): Command {
     });
 
   registerWeb(program);
+  registerWatch(program);
   registerAuth(program);
   registerUsers(program);
   registerWorkflow(program);

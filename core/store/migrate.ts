@@ -5,6 +5,7 @@ import m0001 from './migrations/0001-initial.ts';
 import m0002 from './migrations/0002-directory.ts';
 import m0003 from './migrations/0003-audit-log.ts';
 import m0004 from './migrations/0004-workflow.ts';
+import m0005 from './migrations/0005-watch-folders.ts';
 
 export interface Migration {
   version: number;
@@ -12,7 +13,7 @@ export interface Migration {
   up(db: WritableDB): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 

@@ -1,0 +1,273 @@
+// Watched folders as stored in the desk database, so that the desktop app resumes them at start-up and the CLI
+// and the app see the same list. One engine at a time holds a folder, through a lease with a heartbeat.
+import { randomBytes } from 'node:crypto';
+import { realpathSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { CustodyError } from '../errors.ts';
+import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
+import { nested } from './paths.ts';
+
+/** What is done with each file of a folder besides signing it (carried on every job as data). */
+export interface WatchFolderOptions {
+  /** Workflow template the signed item is submitted into. */
+  workflowTemplate: string | null;
+  /** Classification given to every item (e.g. "internal", "embargoed"). */
+  classification: string | null;
+  /** Compliance flags set on every item (e.g. "personal-data", "trademark"). */
+  flags: string[];
+  /** IPTC digital source type for the C2PA `c2pa.created` action (full URI). */
+  digitalSourceType: string | null;
+}
+
+export interface WatchFolder extends WatchFolderOptions {
+  id: string;
+  path: string;
+  outDir: string;
+  concurrency: number;
+  /** How long size and modification time must stay unchanged before a file is taken. */
+  stableMs: number;
+  createdAt: string;
+  updatedAt: string;
+  lease: { owner: string; expiresAt: string } | null;
+}
+
+export interface WatchFolderInput {
+  path: string;
+  outDir: string;
+  concurrency?: number;
+  stableMs?: number;
+  options?: Partial<WatchFolderOptions>;
+}
+
+export const DEFAULT_STABLE_MS = 2000;
+export const MAX_CONCURRENCY = 32;
+const IPTC_SOURCE_TYPE_BASE = 'http://cv.iptc.org/newscodes/digitalsourcetype/';
+const IPTC_SOURCE_TYPE = /^https?:\/\/cv\.iptc\.org\/newscodes\/digitalsourcetype\/[A-Za-z]+$/;
+const FLAG = /^[a-z0-9][a-z0-9._:-]{0,63}$/;
+
+interface Row {
+  id: string;
+  path: string;
+  out_dir: string;
+  concurrency: number;
+  stable_ms: number;
+  workflow_template: string | null;
+  classification: string | null;
+  flags: string;
+  digital_source_type: string | null;
+  created_at: string;
+  updated_at: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+}
+
+const fromRow = (r: Row): WatchFolder => ({
+  id: r.id,
+  path: r.path,
+  outDir: r.out_dir,
+  concurrency: r.concurrency,
+  stableMs: r.stable_ms,
+  workflowTemplate: r.workflow_template,
+  classification: r.classification,
+  flags: JSON.parse(r.flags) as string[],
+  digitalSourceType: r.digital_source_type,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  lease: r.lease_owner && r.lease_expires_at ? { owner: r.lease_owner, expiresAt: r.lease_expires_at } : null,
+});
+
+export const folderOptions = (f: WatchFolder): WatchFolderOptions => ({
+  workflowTemplate: f.workflowTemplate,
+  classification: f.classification,
+  flags: f.flags,
+  digitalSourceType: f.digitalSourceType,
+});
+
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+function checkInt(name: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected ${name} to be a whole number from ${min} to ${max}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function checkText(name: string, v: string | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  const t = v.trim();
+  if (t === '' || t.length > 200) throw new CustodyError('INVALID_ARGUMENT', `expected ${name} of 1 to 200 characters, got ${JSON.stringify(v)}`);
+  return t;
+}
+
+/** Accepts a full IPTC digital source type URI or its last segment ("digitalCapture"). */
+export function normaliseDigitalSourceType(v: string | null | undefined): string | null {
+  if (v === null || v === undefined) return null;
+  const full = /^[A-Za-z]+$/.test(v) ? IPTC_SOURCE_TYPE_BASE + v : v;
+  if (!IPTC_SOURCE_TYPE.test(full)) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected an IPTC digital source type (${IPTC_SOURCE_TYPE_BASE}digitalCapture, or just digitalCapture), got ${JSON.stringify(v)}`);
+  }
+  return full;
+}
+
+function checkFlags(flags: readonly string[] | undefined): string[] {
+  const out = [...new Set(flags ?? [])];
+  for (const f of out) {
+    if (!FLAG.test(f)) throw new CustodyError('INVALID_ARGUMENT', `expected a flag of lower-case letters, digits and ._:- (e.g. personal-data), got ${JSON.stringify(f)}`);
+  }
+  return out;
+}
+
+function checkOptions(o: Partial<WatchFolderOptions>, base?: WatchFolderOptions): WatchFolderOptions {
+  return {
+    workflowTemplate: 'workflowTemplate' in o ? checkText('a workflow template', o.workflowTemplate) : (base?.workflowTemplate ?? null),
+    classification: 'classification' in o ? checkText('a classification', o.classification) : (base?.classification ?? null),
+    flags: 'flags' in o ? checkFlags(o.flags) : (base?.flags ?? []),
+    digitalSourceType: 'digitalSourceType' in o ? normaliseDigitalSourceType(o.digitalSourceType) : (base?.digitalSourceType ?? null),
+  };
+}
+
+/** Validates the two folders: IN must be an existing folder, and neither may contain the other. */
+function checkPaths(path: string, outDir: string): { path: string; outDir: string } {
+  const inPath = realOrResolved(path);
+  let isDir = false;
+  try {
+    isDir = statSync(inPath).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new CustodyError('NOT_FOUND', `expected a folder to watch at ${inPath}, but there is none`);
+  const out = realOrResolved(outDir);
+  if (nested(inPath, out)) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected an output folder outside the watched folder and not containing it, got ${out} for ${inPath}`);
+  }
+  return { path: inPath, outDir: out };
+}
+
+export function getWatchFolder(db: ReadableDB, idOrPath: string): WatchFolder | null {
+  const row =
+    db.get<Row>(sql`SELECT * FROM watch_folders WHERE id = ${idOrPath} AND removed_at IS NULL`) ??
+    db.get<Row>(sql`SELECT * FROM watch_folders WHERE path = ${realOrResolved(idOrPath)} AND removed_at IS NULL`);
+  return row ? fromRow(row) : null;
+}
+
+export function requireWatchFolder(db: ReadableDB, idOrPath: string): WatchFolder {
+  const f = getWatchFolder(db, idOrPath);
+  if (!f) throw new CustodyError('NOT_FOUND', `expected a watched folder ${idOrPath}, but none is registered (see \`custody watch-folders list\`)`);
+  return f;
+}
+
+export function listWatchFolders(db: ReadableDB): WatchFolder[] {
+  return db.all<Row>(sql`SELECT * FROM watch_folders WHERE removed_at IS NULL ORDER BY created_at, id`).map(fromRow);
+}
+
+export function addWatchFolder(db: WritableDB, input: WatchFolderInput, now: Date = new Date()): WatchFolder {
+  const { path, outDir } = checkPaths(input.path, input.outDir);
+  const concurrency = checkInt('the concurrency', input.concurrency ?? 1, 1, MAX_CONCURRENCY);
+  const stableMs = checkInt('the stability time in ms', input.stableMs ?? DEFAULT_STABLE_MS, 0, 600_000);
+  const o = checkOptions(input.options ?? {});
+  const at = now.toISOString();
+  const id = `wf_${randomBytes(8).toString('hex')}`;
+  return db.transaction(() => {
+    if (getWatchFolder(db, path)) throw new CustodyError('INVALID_ARGUMENT', `expected ${path} not to be watched yet, but it is (see \`custody watch-folders list\`)`);
+    for (const f of listWatchFolders(db)) {
+      if (nested(f.path, path) || nested(f.outDir, path) || nested(f.path, outDir)) {
+        throw new CustodyError('INVALID_ARGUMENT', `expected ${path} → ${outDir} to stay clear of the watched folder ${f.path} → ${f.outDir}, but they overlap`);
+      }
+    }
+    db.run(sql`INSERT INTO watch_folders (id, path, out_dir, concurrency, stable_ms, workflow_template, classification, flags,
+        digital_source_type, created_at, updated_at)
+      VALUES (${id}, ${path}, ${outDir}, ${concurrency}, ${stableMs}, ${o.workflowTemplate}, ${o.classification},
+        ${JSON.stringify(o.flags)}, ${o.digitalSourceType}, ${at}, ${at})`);
+    return requireWatchFolder(db, id);
+  });
+}
+
+/** Changes a folder's output folder or options; jobs already claimed finish with what they were claimed with. */
+export function updateWatchFolder(db: WritableDB, idOrPath: string, patch: Omit<Partial<WatchFolderInput>, 'path'>, now: Date = new Date()): WatchFolder {
+  const f = requireWatchFolder(db, idOrPath);
+  const outDir = patch.outDir === undefined ? f.outDir : checkPaths(f.path, patch.outDir).outDir;
+  const concurrency = checkInt('the concurrency', patch.concurrency ?? f.concurrency, 1, MAX_CONCURRENCY);
+  const stableMs = checkInt('the stability time in ms', patch.stableMs ?? f.stableMs, 0, 600_000);
+  const o = checkOptions(patch.options ?? {}, folderOptions(f));
+  db.run(sql`UPDATE watch_folders SET out_dir = ${outDir}, concurrency = ${concurrency}, stable_ms = ${stableMs},
+      workflow_template = ${o.workflowTemplate}, classification = ${o.classification}, flags = ${JSON.stringify(o.flags)},
+      digital_source_type = ${o.digitalSourceType}, updated_at = ${now.toISOString()}
+    WHERE id = ${f.id}`);
+  return requireWatchFolder(db, f.id);
+}
+
+/**
+ * Stops watching a folder for good. Refused while an engine holds it or files are in flight, so that no file
+ * is left half-way; its jobs stay in the database as history.
+ */
+export function removeWatchFolder(db: WritableDB, idOrPath: string, now: Date = new Date()): WatchFolder {
+  return db.transaction(() => {
+    const f = requireWatchFolder(db, idOrPath);
+    if (f.lease && !leaseIsFree(f.lease, now)) {
+      throw new CustodyError('WATCH_FOLDER_BUSY', `expected ${f.path} not to be watched right now, got it held by ${describeOwner(f.lease.owner)}; stop that watcher first`);
+    }
+    const open = db.get<{ n: number }>(sql`SELECT count(*) AS n FROM watch_jobs WHERE folder_id = ${f.id}
+      AND state IN ('claimed', 'staged', 'signed', 'placing')`)?.n ?? 0;
+    if (open > 0) {
+      throw new CustodyError('WATCH_FOLDER_BUSY', `expected no files in flight in ${f.path}, got ${open}; run \`custody watch ${f.path}\` to finish them first`);
+    }
+    db.run(sql`UPDATE watch_folders SET removed_at = ${now.toISOString()}, lease_owner = NULL, lease_expires_at = NULL WHERE id = ${f.id}`);
+    return f;
+  });
+}
+
+// Leases. The owner is "host|pid|nonce": a lease whose process is gone on this host is free at once (a restart
+// after kill -9 need not wait), one from another host only once it expires.
+
+export function newLeaseOwner(): string {
+  return `${hostname()}|${process.pid}|${randomBytes(4).toString('hex')}`;
+}
+
+function describeOwner(owner: string): string {
+  const [host, pid] = owner.split('|');
+  return `process ${pid ?? '?'} on ${host ?? '?'}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function leaseIsFree(lease: { owner: string; expiresAt: string }, now: Date): boolean {
+  if (Date.parse(lease.expiresAt) <= now.getTime()) return true;
+  const [host, pid] = lease.owner.split('|');
+  return host === hostname() && Number(pid) !== process.pid && !processAlive(Number(pid));
+}
+
+/** Takes the folder for `owner` until now + ttlMs, or throws WATCH_FOLDER_BUSY. */
+export function acquireLease(db: WritableDB, folderId: string, owner: string, ttlMs: number, now: Date = new Date()): WatchFolder {
+  return db.transaction(() => {
+    const f = requireWatchFolder(db, folderId);
+    if (f.lease && f.lease.owner !== owner && !leaseIsFree(f.lease, now)) {
+      throw new CustodyError('WATCH_FOLDER_BUSY', `expected ${f.path} to be free, got it watched by ${describeOwner(f.lease.owner)} until ${f.lease.expiresAt}`);
+    }
+    db.run(sql`UPDATE watch_folders SET lease_owner = ${owner}, lease_expires_at = ${new Date(now.getTime() + ttlMs).toISOString()} WHERE id = ${f.id}`);
+    return requireWatchFolder(db, f.id);
+  });
+}
+
+/** Extends the lease; false when another owner has taken it meanwhile. */
+export function renewLease(db: WritableDB, folderId: string, owner: string, ttlMs: number, now: Date = new Date()): boolean {
+  const expires = new Date(now.getTime() + ttlMs).toISOString();
+  return db.run(sql`UPDATE watch_folders SET lease_expires_at = ${expires} WHERE id = ${folderId} AND lease_owner = ${owner}`).changes === 1;
+}
+
+export function releaseLease(db: WritableDB, folderId: string, owner: string): void {
+  db.run(sql`UPDATE watch_folders SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ${folderId} AND lease_owner = ${owner}`);
+}

@@ -1,0 +1,55 @@
+// Which files in a watched folder are taken, and where each one lands under OUT.
+import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+/** Partial downloads and copies in progress, by suffix (lower case). */
+const TEMP_SUFFIXES = ['.part', '.partial', '.tmp', '.temp', '.crdownload', '.download', '.filepart', '.!ut', '~'];
+/** Operating-system litter that is never a photographer's file (lower case). */
+const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', 'ehthumbs.db', 'icon\r']);
+
+/**
+ * Whether a path relative to the watched folder is skipped: dot-files and anything inside a dot-folder
+ * (.DS_Store, ._AppleDouble, .Trashes, .git …), temporary and partial files, Thumbs.db and the like.
+ */
+export function isIgnored(rel: string): boolean {
+  if (rel === '') return false;
+  const parts = rel.split(/[\\/]/);
+  if (parts.some((p) => p.startsWith('.'))) return true;
+  const name = (parts[parts.length - 1] ?? '').toLowerCase();
+  return SYSTEM_FILES.has(name) || TEMP_SUFFIXES.some((s) => name.endsWith(s));
+}
+
+/** The path of `abs` inside `root` with '/' separators, or null when it is not inside. */
+export function relativeInside(root: string, abs: string): string | null {
+  const rel = relative(root, abs);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return null;
+  return rel.split(sep).join('/');
+}
+
+/** Joins a '/'-separated relative path onto a folder. */
+export const under = (root: string, rel: string): string => join(root, ...rel.split('/'));
+
+/** Whether one folder is the other or lies inside it. */
+export function nested(a: string, b: string): boolean {
+  const ra = resolve(a);
+  const rb = resolve(b);
+  return ra === rb || relativeInside(ra, rb) !== null || relativeInside(rb, ra) !== null;
+}
+
+/** Where the queue keeps files it is working on: inside OUT, so that the final moves are renames. */
+export const STAGING_DIR = '.custody';
+export const ORIGINALS_DIR = 'originals';
+export const REJECTED_DIR = 'rejected';
+
+/** One folder per job, named with the folder id too, so that two desks sharing an OUT by mistake never collide. */
+export const stagingDirOf = (outDir: string, folderId: string, jobId: number): string => join(outDir, STAGING_DIR, 'jobs', `${folderId}-${jobId}`);
+
+/** `photo.jpg`, then `photo-2.jpg`, `photo-3.jpg`, … (the same scheme as the sign command's outputs). */
+export function variant(path: string, n: number): string {
+  if (n <= 1) return path;
+  const name = basename(path);
+  const ext = extname(name);
+  return join(path.slice(0, path.length - name.length), `${name.slice(0, name.length - ext.length)}-${n}${ext}`);
+}
+
+export const receiptPathOf = (signedPath: string): string => `${signedPath}.receipt.json`;
+export const errorNotePathOf = (rejectedPath: string): string => `${rejectedPath}.error.txt`;

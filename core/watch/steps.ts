@@ -1,0 +1,234 @@
+// One step of a watch job at a time. Each step first looks at what is on disk, so that running it again after a
+// crash at any point (even between its file operations and its database commit) converges on the same result:
+// no file is lost, none is signed twice, nothing is overwritten.
+import { basename, dirname, join } from 'node:path';
+import type { Desk } from '../desk.ts';
+import { CustodyError, missingCase } from '../errors.ts';
+import { getRecord } from '../store/records.ts';
+import { NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, placeFile, takeFile, writeNew, type WatchFs } from './fs.ts';
+import {
+  decideReject, finishJob, getJob, linkRecord, markPlacing, markStaged, pathsTaken, releaseJob, repath, type WatchJob,
+} from './jobs.ts';
+import { errorNoteText, receiptText } from './notes.ts';
+import { ORIGINALS_DIR, REJECTED_DIR, errorNotePathOf, receiptPathOf, stagingDirOf, under, variant } from './paths.ts';
+
+export interface StepContext {
+  desk: Desk;
+  fs: WatchFs;
+  now: () => Date;
+}
+
+/** Runs the next step of an open job and returns the job as it is afterwards; a closed job is returned as is. */
+export async function step(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
+  switch (job.state) {
+    case 'claimed':
+      return stage(ctx, job);
+    case 'staged':
+      return job.disposition === 'sign' ? sign(ctx, job) : plan(ctx, job);
+    case 'signed':
+      return plan(ctx, job);
+    case 'placing':
+      return place(ctx, job);
+    case 'done':
+    case 'rejected':
+    case 'duplicate':
+    case 'released':
+      return job;
+    default:
+      return missingCase(job.state);
+  }
+}
+
+export type FailureKind = 'permanent' | 'transient' | 'unexpected';
+
+/** Codes for files that will never sign, however often they are tried: they go to rejected/. */
+const PERMANENT = new Set(['UNSUPPORTED_FORMAT', 'FILE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'CORRUPT_MEDIA']);
+
+/**
+ * What a failed step means. Bad files are permanent; the disk (full, read-only, unplugged) and a locked key are
+ * transient and retried without limit; anything else is unexpected and retried a few times before the file is
+ * rejected, so that one strange file cannot hold the folder forever.
+ */
+export function classify(e: unknown): { kind: FailureKind; code: string; message: string } {
+  if (e instanceof CustodyError) return { kind: PERMANENT.has(e.code) ? 'permanent' : 'transient', code: e.code, message: e.message };
+  const errno = errnoCode(e);
+  if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return { kind: 'transient', code: 'IO_ERROR', message: ioError('work on the file', e).message };
+  return { kind: 'unexpected', code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
+  const { fs } = ctx;
+  const db = ctx.desk.store;
+  // The original and the signed copy wait in two subfolders of the job's folder (so that no file name, not even
+  // "signed", can collide with them).
+  const dir = stagingDirOf(job.outDir, job.folderId, job.id);
+  const staged = join(dir, 'original', basename(job.sourcePath));
+  if (await exists(fs, staged)) {
+    // The move happened (staged names appear only complete, by rename). Across file systems a crash can fall
+    // between the verified copy and the unlink of the source: finish it if the source still holds these bytes.
+    // On one file system the move was a rename, so a file at the source now is a new drop and stays.
+    const { sha256 } = await hashFile(fs, staged);
+    if ((await exists(fs, job.sourcePath)) && (await crossDevice(fs, job.sourcePath, staged)) && (await hashFile(fs, job.sourcePath)).sha256 === sha256) {
+      await fs.unlink(job.sourcePath).catch((e: unknown) => {
+        throw ioError(`remove ${job.sourcePath} after copying it`, e);
+      });
+    }
+    return markStaged(db, job.id, sha256, staged, ctx.now());
+  }
+  let st;
+  try {
+    st = await fs.lstat(job.sourcePath);
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR') throw ioError(`look at ${job.sourcePath}`, e);
+    await freshTemp(fs, staged);
+    await removeEmptyDirs(fs, [dirname(staged), dir]);
+    return releaseJob(db, job.id, `expected ${job.relPath} in the watched folder, but it was gone before it could be taken`, ctx.now());
+  }
+  if (!st.isFile() || st.size !== job.size || Math.floor(st.mtimeMs) !== job.mtimeMs) {
+    await freshTemp(fs, staged);
+    await removeEmptyDirs(fs, [dirname(staged), dir]);
+    return releaseJob(db, job.id, `expected ${job.relPath} unchanged since it was claimed, but it changed; it is taken again once it settles`, ctx.now());
+  }
+  try {
+    await fs.mkdir(dirname(staged), { recursive: true });
+  } catch (e) {
+    throw ioError(`create the staging folder ${dir}`, e);
+  }
+  await takeFile(fs, job.sourcePath, staged);
+  const { sha256 } = await hashFile(fs, staged);
+  return markStaged(db, job.id, sha256, staged, ctx.now());
+}
+
+async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
+  const db = ctx.desk.store;
+  const staged = job.stagedPath!;
+  const dir = join(dirname(dirname(staged)), 'signed');
+  // The job is not 'signed', so no record names anything here: whatever is left is the output of an attempt
+  // that crashed between writing it and committing its record.
+  for (const name of await readdirOrEmpty(ctx.fs, dir)) {
+    await ctx.fs.unlink(join(dir, name)).catch((e: unknown) => {
+      throw ioError(`clear the staging folder ${dir}`, e);
+    });
+  }
+  try {
+    await ctx.desk.sign(staged, {
+      target: { dir, name: basename(staged) },
+      onRecord: (tx, record) => linkRecord(tx, job.id, record, ctx.now()),
+      digitalSourceType: job.options.digitalSourceType,
+      // The audit log names the hot folder as the actor of the signature.
+      actor: { name: `watch:${job.folderId}`, roles: [] },
+    });
+  } catch (e) {
+    const failure = classify(e);
+    if (failure.kind !== 'permanent') throw e;
+    return decideReject(db, job.id, failure, ctx.now());
+  }
+  return getJob(db, job.id);
+}
+
+/** The first variant of `base` from `from` on whose name and companions are all free on disk. */
+async function firstFree(fs: WatchFs, base: string, from: number, companions: (p: string) => string[]): Promise<{ path: string; n: number }> {
+  for (let n = from; ; n++) {
+    const path = variant(base, n);
+    let free = true;
+    for (const p of [path, ...companions(path)]) if (await exists(fs, p)) free = false;
+    if (free) return { path, n };
+  }
+}
+
+async function plan(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
+  const db = ctx.desk.store;
+  const signing = job.disposition === 'sign';
+  const originalBase = under(job.outDir, `${signing ? ORIGINALS_DIR : REJECTED_DIR}/${job.relPath}`);
+  const outputBase = under(job.outDir, job.relPath);
+  let fromOutput = 1;
+  let fromOriginal = 1;
+  for (;;) {
+    const output = signing ? await firstFree(ctx.fs, outputBase, fromOutput, (p) => [receiptPathOf(p)]) : null;
+    const original = await firstFree(ctx.fs, originalBase, fromOriginal, (p) => (signing ? [] : [errorNotePathOf(p)]));
+    // From here on nothing awaits, so no other job can choose a name in between: the database check and the
+    // commit see the same state.
+    if (output && pathsTaken(db, [output.path, receiptPathOf(output.path)])) {
+      fromOutput = output.n + 1;
+      continue;
+    }
+    if (pathsTaken(db, signing ? [original.path] : [original.path, errorNotePathOf(original.path)])) {
+      fromOriginal = original.n + 1;
+      continue;
+    }
+    const notePath = output ? receiptPathOf(output.path) : errorNotePathOf(original.path);
+    return markPlacing(db, job.id, { outputPath: output?.path ?? null, originalPath: original.path, notePath }, ctx.now());
+  }
+}
+
+async function place(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
+  const { fs } = ctx;
+  const db = ctx.desk.store;
+  const stagedPath = job.stagedPath!;
+  const originalPath = job.originalPath!;
+  const notePath = job.notePath!;
+  try {
+    if (job.disposition === 'sign') {
+      const record = getRecord(db, job.recordId!);
+      if (!record?.outputPath || !record.outputSha256) throw new Error(`watch job ${job.id}: expected record ${job.recordId} with its signed output, got none`);
+      const outputPath = job.outputPath!;
+      await placeFile(fs, record.outputPath, outputPath, record.outputSha256);
+      await placeFile(fs, stagedPath, originalPath, job.sha256!);
+      await writeNew(fs, notePath, receiptText(job, record, outputPath, originalPath));
+    } else {
+      await placeFile(fs, stagedPath, originalPath, job.sha256!);
+      await writeNew(fs, notePath, errorNoteText(job));
+    }
+  } catch (e) {
+    if (e instanceof NameTaken) return renameTaken(ctx, job, e.path);
+    throw e;
+  }
+  const done = finishJob(db, job.id, ctx.now());
+  const jobDir = dirname(dirname(stagedPath));
+  await removeEmptyDirs(fs, [join(jobDir, 'signed'), dirname(stagedPath), jobDir]);
+  return done;
+}
+
+/** Someone put a foreign file at one of this job's final names: pick another name for the files not yet placed. */
+async function renameTaken(ctx: StepContext, job: WatchJob, taken: string): Promise<WatchJob> {
+  const db = ctx.desk.store;
+  const free = async (base: string, companions: (p: string) => string[]) => {
+    for (let from = 2; ; ) {
+      const c = await firstFree(ctx.fs, base, from, companions);
+      if (!pathsTaken(db, [c.path, ...companions(c.path)])) return c.path;
+      from = c.n + 1;
+    }
+  };
+  if (taken === job.outputPath) {
+    const outputPath = await free(job.outputPath, (p) => [receiptPathOf(p)]);
+    return repath(db, job.id, { outputPath, notePath: receiptPathOf(outputPath) }, ctx.now());
+  }
+  if (taken === job.originalPath) {
+    if (job.disposition === 'sign') return repath(db, job.id, { originalPath: await free(taken, () => []) }, ctx.now());
+    const originalPath = await free(taken, (p) => [errorNotePathOf(p)]);
+    return repath(db, job.id, { originalPath, notePath: errorNotePathOf(originalPath) }, ctx.now());
+  }
+  return repath(db, job.id, { notePath: await free(taken, () => []) }, ctx.now());
+}
+
+async function crossDevice(fs: WatchFs, a: string, b: string): Promise<boolean> {
+  try {
+    return (await fs.stat(a)).dev !== (await fs.stat(dirname(b))).dev;
+  } catch (e) {
+    throw ioError(`look at ${a} and ${b}`, e);
+  }
+}
+
+async function readdirOrEmpty(fs: WatchFs, dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw ioError(`list ${dir}`, e);
+  }
+}
+
+/** Removes the queue's own staging folders once empty; a folder that is not empty is left alone. */
+async function removeEmptyDirs(fs: WatchFs, dirs: string[]): Promise<void> {
+  for (const d of dirs) await fs.rmdir(d).catch(() => undefined);
+}

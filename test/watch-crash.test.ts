@@ -1,0 +1,86 @@
+// Exactly once through crashes. A child engine SIGKILLs itself after a chosen durable step or file-system call;
+// a fresh engine then replays the queue. Every original must end up in originals/ (or rejected/) byte for byte,
+// every distinct good file must have one record and one signed copy, and the hot folder must be empty.
+// test/watch-crash.slow.test.ts kills at every file-system call in turn.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Desk } from '../core/desk.ts';
+import { claimJob, getJob, listJobs } from '../core/watch/jobs.ts';
+import { nodeFs } from '../core/watch/fs.ts';
+import { step } from '../core/watch/steps.ts';
+import { addFolder, crashFiles, expectExactlyOnce, newDesk, resume, runChild, sha256, uniqueJpeg } from './watch-helpers.ts';
+
+let desk: Desk;
+beforeAll(async () => {
+  desk = await newDesk();
+});
+afterAll(() => desk.close());
+
+describe('kill -9 of the watcher, then a restart', () => {
+  it.each(['step:staged:2', 'step:signed:1', 'step:placing:2', 'op:9', 'op:23'])(
+    'at %s: the restart finishes what was in flight, signs nothing twice and loses nothing',
+    async (mode) => {
+      const s = addFolder(desk);
+      const { dropped, bad } = await crashFiles(s.inDir);
+      const child = await runChild(desk, s.folder.id, mode);
+      expect(child.signal, child.stderr).toBe('SIGKILL');
+      const open = listJobs(desk.store, { folderId: s.folder.id, open: true });
+      if (mode.startsWith('step:')) expect(open.length).toBeGreaterThan(0);
+      await resume(desk, s);
+      expectExactlyOnce(desk, s, dropped, bad);
+    },
+  );
+});
+
+describe('replaying a step from states a crash can leave', () => {
+  const ctx = () => ({ desk, fs: nodeFs, now: () => new Date() });
+
+  it('removes a signed output whose record never committed (a crash between the write and the commit) and signs once', async () => {
+    const s = addFolder(desk);
+    const bytes = await uniqueJpeg();
+    writeFileSync(join(s.inDir, 'p.jpg'), bytes);
+    const claimed = claimJob(desk.store, s.folder, { relPath: 'p.jpg', sourcePath: join(s.inDir, 'p.jpg'), size: bytes.length, mtimeMs: (await nodeFs.stat(join(s.inDir, 'p.jpg'))).mtimeMs }, new Date())!;
+    const staged = await step(ctx(), claimed);
+    expect(staged.state).toBe('staged');
+    expect(existsSync(join(s.inDir, 'p.jpg'))).toBe(false);
+    const orphanDir = join(staged.stagedPath!, '..', '..', 'signed');
+    mkdirSync(orphanDir, { recursive: true });
+    writeFileSync(join(orphanDir, basename(staged.stagedPath!)), 'half of a signed copy');
+    writeFileSync(join(orphanDir, `.p.jpg.0123456789ab.part`), 'a temp file');
+
+    await resume(desk, s);
+    expect(getJob(desk.store, staged.id).state).toBe('done');
+    expect(existsSync(orphanDir)).toBe(false);
+    expectExactlyOnce(desk, s, new Map([['p.jpg', bytes]]));
+  });
+
+  it('releases a claim whose file changed before it was taken, and takes the new content as a new job', async () => {
+    const s = addFolder(desk);
+    const first = await uniqueJpeg();
+    writeFileSync(join(s.inDir, 'c.jpg'), first);
+    const st = await nodeFs.stat(join(s.inDir, 'c.jpg'));
+    const claimed = claimJob(desk.store, s.folder, { relPath: 'c.jpg', sourcePath: join(s.inDir, 'c.jpg'), size: st.size, mtimeMs: st.mtimeMs }, new Date())!;
+    // The photographer replaces the file while the watcher is down.
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await uniqueJpeg();
+    writeFileSync(join(s.inDir, 'c.jpg'), second);
+
+    const r = await resume(desk, s);
+    expect(getJob(desk.store, claimed.id)).toMatchObject({ state: 'released', lastError: expect.stringMatching(/^expected c\.jpg unchanged since it was claimed/) });
+    expect(r.outcomes).toHaveLength(1);
+    expect(r.outcomes[0]).toMatchObject({ status: 'signed', sha256: sha256(second) });
+    expect(readFileSync(join(s.outDir, 'originals/c.jpg')).equals(second)).toBe(true);
+  });
+
+  it('releases a claim whose file is gone, and moves nothing', async () => {
+    const s = addFolder(desk);
+    writeFileSync(join(s.inDir, 'g.jpg'), await uniqueJpeg());
+    const st = await nodeFs.stat(join(s.inDir, 'g.jpg'));
+    const claimed = claimJob(desk.store, s.folder, { relPath: 'g.jpg', sourcePath: join(s.inDir, 'g.jpg'), size: st.size, mtimeMs: st.mtimeMs }, new Date())!;
+    await nodeFs.rename(join(s.inDir, 'g.jpg'), join(s.inDir, '..', `${basename(s.inDir)}-taken-back.jpg`));
+    const r = await resume(desk, s);
+    expect(getJob(desk.store, claimed.id).state).toBe('released');
+    expect(r.outcomes).toEqual([]);
+  });
+});
