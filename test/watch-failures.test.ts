@@ -179,12 +179,12 @@ describe('failures on OUT (for real, where the host allows)', () => {
 describe('stored folders', () => {
   it('keeps the options, carries them as they were at claim time into every job and receipt, and writes the source type into C2PA', async () => {
     const { folder, inDir, outDir } = addFolder(desk, {
-      options: { workflowTemplate: 'news-desk', classification: 'internal', flags: ['personal-data', 'embargo'], digitalSourceType: 'negativeFilm' },
+      options: { workflowTemplate: 'news', classification: 'internal', flags: ['personal-data'], digitalSourceType: 'negativeFilm' },
     });
     expect(listWatchFolders(desk.store).find((f) => f.id === folder.id)).toMatchObject({
-      workflowTemplate: 'news-desk',
+      workflowTemplate: 'news',
       classification: 'internal',
-      flags: ['personal-data', 'embargo'],
+      flags: ['personal-data'],
       digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/negativeFilm',
     });
     const s = engineFor(desk, folder, inDir, outDir);
@@ -195,16 +195,18 @@ describe('stored folders', () => {
     expect(JSON.parse(readFileSync(o!.note!, 'utf8')).watch).toEqual({
       folderId: folder.id,
       jobId: o!.jobId,
-      workflowTemplate: 'news-desk',
+      workflowTemplate: 'news',
       classification: 'internal',
-      flags: ['personal-data', 'embargo'],
+      flags: ['personal-data'],
       digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/negativeFilm',
     });
+    // Submitted into the folder's template with its classification and flags.
+    expect(desk.workflow.status(null, o!.recordId!)).toMatchObject({ state: 'in_review', template: 'news', classification: 'internal', flags: ['personal-data'] });
     // A scanned negative, not a camera capture: the manifest says so.
     const manifest = await readManifest(readFileSync(o!.output!), 'image/jpeg');
     expect(manifest?.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/negativeFilm' });
     const updated = updateWatchFolder(desk.store, folder.id, { options: { classification: 'public', flags: [] } });
-    expect(updated).toMatchObject({ classification: 'public', flags: [], workflowTemplate: 'news-desk' });
+    expect(updated).toMatchObject({ classification: 'public', flags: [], workflowTemplate: 'news' });
     expect(listJobs(desk.store, { folderId: folder.id })[0]!.options.classification).toBe('internal');
   });
 

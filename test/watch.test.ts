@@ -70,6 +70,28 @@ describe('a watched folder', () => {
     expectExactlyOnce(desk, s, new Map([['photo.jpg', bytes]]));
   });
 
+  it('submits each signed file into the folder’s workflow template, once, as the hot folder', async () => {
+    const s = await start({ options: { workflowTemplate: 'news', classification: 'confidential', flags: ['trademark'] } });
+    writeFileSync(join(s.inDir, 'wire.jpg'), await uniqueJpeg());
+    const [o] = await s.waitFor(1);
+    expect(o!.status).toBe('signed');
+    const status = desk.workflow.status(null, o!.recordId!);
+    // Confidential and trademark-flagged: the news template routes it through legal after the desk.
+    expect(status).toMatchObject({ state: 'in_review', stage: 'desk', template: 'news', classification: 'confidential', flags: ['trademark'], submittedBy: `watch:${s.folder.id}` });
+    const submits = desk.store.all<{ actor: string }>(sql`SELECT actor FROM audit_log WHERE action = 'workflow.submit' AND subject = ${o!.recordId}`);
+    expect(submits).toEqual([{ actor: `watch:${s.folder.id}` }]);
+  });
+
+  it('refuses a folder whose template does not exist, and sets a file aside, unsigned, when submitting is refused', async () => {
+    expect(() => addFolder(desk, { options: { workflowTemplate: 'no-such-template' } })).toThrow(/workflow template .*no-such-template/);
+    const s = await start({ options: { workflowTemplate: 'news', flags: ['not-a-workflow-flag'] } });
+    writeFileSync(join(s.inDir, 'lost.jpg'), await uniqueJpeg());
+    const [o] = await s.waitFor(1);
+    expect(o).toMatchObject({ status: 'rejected', recordId: null, error: { code: 'WORKFLOW_TRANSITION_REFUSED' } });
+    expect(readFileSync(join(s.outDir, 'rejected', 'lost.jpg.error.txt'), 'utf8')).toMatch(/WORKFLOW_TRANSITION_REFUSED.*not-a-workflow-flag/s);
+    expect(desk.items().some((r) => r.inputName === 'lost.jpg')).toBe(false);
+  });
+
   it('leaves dot-files, partial downloads and system files alone', async () => {
     const s = await start();
     const litter = ['.DS_Store', 'Thumbs.db', 'desktop.ini', 'photo.jpg.part', 'photo.jpg~', 'export.tmp', 'movie.crdownload', '._photo.jpg', '.hidden/inside.jpg'];

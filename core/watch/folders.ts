@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { CustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
+import { getTemplate } from '../workflow/template.ts';
 import { nested } from './paths.ts';
 
 /** What is done with each file of a folder besides signing it (carried on every job as data). */
@@ -124,9 +125,13 @@ function checkFlags(flags: readonly string[] | undefined): string[] {
   return out;
 }
 
-function checkOptions(o: Partial<WatchFolderOptions>, base?: WatchFolderOptions): WatchFolderOptions {
+function checkOptions(db: ReadableDB, o: Partial<WatchFolderOptions>, base?: WatchFolderOptions): WatchFolderOptions {
+  const workflowTemplate = 'workflowTemplate' in o ? checkText('a workflow template', o.workflowTemplate) : (base?.workflowTemplate ?? null);
+  if (workflowTemplate && !getTemplate(db, workflowTemplate)) {
+    throw new CustodyError('NOT_FOUND', `expected a workflow template to submit into, got ${JSON.stringify(workflowTemplate)}, which this desk does not have`);
+  }
   return {
-    workflowTemplate: 'workflowTemplate' in o ? checkText('a workflow template', o.workflowTemplate) : (base?.workflowTemplate ?? null),
+    workflowTemplate,
     classification: 'classification' in o ? checkText('a classification', o.classification) : (base?.classification ?? null),
     flags: 'flags' in o ? checkFlags(o.flags) : (base?.flags ?? []),
     digitalSourceType: 'digitalSourceType' in o ? normaliseDigitalSourceType(o.digitalSourceType) : (base?.digitalSourceType ?? null),
@@ -171,7 +176,7 @@ export function addWatchFolder(db: WritableDB, input: WatchFolderInput, now: Dat
   const { path, outDir } = checkPaths(input.path, input.outDir);
   const concurrency = checkInt('the concurrency', input.concurrency ?? 1, 1, MAX_CONCURRENCY);
   const stableMs = checkInt('the stability time in ms', input.stableMs ?? DEFAULT_STABLE_MS, 0, 600_000);
-  const o = checkOptions(input.options ?? {});
+  const o = checkOptions(db, input.options ?? {});
   const at = now.toISOString();
   const id = `wf_${randomBytes(8).toString('hex')}`;
   return db.transaction(() => {
@@ -195,7 +200,7 @@ export function updateWatchFolder(db: WritableDB, idOrPath: string, patch: Omit<
   const outDir = patch.outDir === undefined ? f.outDir : checkPaths(f.path, patch.outDir).outDir;
   const concurrency = checkInt('the concurrency', patch.concurrency ?? f.concurrency, 1, MAX_CONCURRENCY);
   const stableMs = checkInt('the stability time in ms', patch.stableMs ?? f.stableMs, 0, 600_000);
-  const o = checkOptions(patch.options ?? {}, folderOptions(f));
+  const o = checkOptions(db, patch.options ?? {}, folderOptions(f));
   db.run(sql`UPDATE watch_folders SET out_dir = ${outDir}, concurrency = ${concurrency}, stable_ms = ${stableMs},
       workflow_template = ${o.workflowTemplate}, classification = ${o.classification}, flags = ${JSON.stringify(o.flags)},
       digital_source_type = ${o.digitalSourceType}, updated_at = ${now.toISOString()}

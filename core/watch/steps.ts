@@ -42,7 +42,7 @@ export async function step(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
 export type FailureKind = 'permanent' | 'transient' | 'unexpected';
 
 /** Codes for files that will never sign, however often they are tried: they go to rejected/. */
-const PERMANENT = new Set(['UNSUPPORTED_FORMAT', 'FILE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'CORRUPT_MEDIA']);
+const PERMANENT = new Set(['UNSUPPORTED_FORMAT', 'FILE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'CORRUPT_MEDIA', 'WORKFLOW_TRANSITION_REFUSED']);
 
 /**
  * What a failed step means. Bad files are permanent; the disk (full, read-only, unplugged) and a locked key are
@@ -113,7 +113,10 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   try {
     await ctx.desk.sign(staged, {
       target: { dir, name: basename(staged) },
-      onRecord: (tx, record) => linkRecord(tx, job.id, record, ctx.now()),
+      onRecord: (tx, record) => {
+        linkRecord(tx, job.id, record, ctx.now());
+        autoSubmit(ctx, job, record.id);
+      },
       digitalSourceType: job.options.digitalSourceType,
       // The audit log names the hot folder as the actor of the signature.
       actor: { name: `watch:${job.folderId}`, roles: [] },
@@ -124,6 +127,31 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
     return decideReject(db, job.id, failure, ctx.now());
   }
   return getJob(db, job.id);
+}
+
+/**
+ * A folder with a workflow template submits each signed file for approval, inside the record's own transaction,
+ * so a file is submitted exactly once or not signed at all. The hot folder acts as `watch:<folder>`, with the
+ * template's first submitting role (an admin configured the folder; its submissions are nobody's own, so every
+ * editor may approve them under four-eyes).
+ */
+function autoSubmit(ctx: StepContext, job: WatchJob, recordId: string): void {
+  const { workflowTemplate, classification, flags } = job.options;
+  if (!workflowTemplate) return;
+  try {
+    const template = ctx.desk.workflow.template(workflowTemplate).template;
+    const actor = { name: `watch:${job.folderId}`, roles: template.submitRoles.slice(0, 1) };
+    ctx.desk.workflow.submit(actor, recordId, {
+      template: workflowTemplate,
+      ...(classification ? { classification } : {}),
+      flags,
+      note: `signed from the hot folder ${job.folderId}: ${job.relPath}`,
+    }, ctx.now());
+  } catch (e) {
+    // The folder's settings, not the disk: retrying cannot help, so the file is set aside with the reason.
+    if (e instanceof CustodyError) throw new CustodyError('WORKFLOW_TRANSITION_REFUSED', `expected to submit into the folder's workflow, but it was refused: ${e.code}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** The first variant of `base` from `from` on whose name and companions are all free on disk. */
