@@ -31,3 +31,19 @@ export async function withDesk<T>(fn: (desk: Desk) => Promise<T> | T, opts: { un
   }
 }
 
+
+/**
+ * Progress of long work on stderr (stdout stays clean for --json): a line at every tenth of the way, for videos
+ * of a minute or more.
+ */
+export function progressOnStderr(label: string): (done: number, total: number) => void {
+  let shown = -1;
+  return (done, total) => {
+    if (total < 60) return;
+    const tenth = Math.min(10, Math.floor((done / total) * 10));
+    if (tenth <= shown) return;
+    shown = tenth;
+    const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+    err(`${label}: ${tenth * 10}% (${clock(done)} of ${clock(total)})`);
+  };
+}

@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { PassphraseProtector } from '../core/crypto/vault.ts';
-import { err, json, out, withDesk } from './context.ts';
+import { err, json, out, progressOnStderr, withDesk } from './context.ts';
 import { Desk, resolveHome } from '../core/desk.ts';
 import { CustodyError, isCustodyError } from '../core/errors.ts';
 import { DEFAULT_LIMITS, detectFile, isImageFormat } from '../core/media/detect.ts';
@@ -25,6 +25,11 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 function printReport(r: VerifyReport): void {
   out(`${r.verdict} (confidence ${r.confidence.toFixed(2)})${r.recordId ? `, record ${r.recordId}` : ''}`);
   for (const [name, c] of Object.entries(r.checks)) out(`  ${name.padEnd(10)} ${c.status.padEnd(8)} ${c.detail}`);
+  if (r.segments) {
+    const clock = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
+    out(`  chain      ${r.chainIntact ? 'intact' : 'broken'}`);
+    for (const g of r.changedRanges ?? []) out(`  ${g.status.padEnd(10)} ${clock(g.start)}–${clock(g.end)}`);
+  }
 }
 
 export function buildProgram(): Command {
@@ -68,9 +73,10 @@ export function buildProgram(): Command {
         for (const [i, file] of files.entries()) {
           if (files.length > 1) err(`[${i + 1}/${files.length}] signing ${file}`);
           try {
-            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), actor });
+            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), actor, onProgress: progressOnStderr(`fingerprinting ${file}`) });
             receipts.push(r);
-            if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, watermark ${r.watermark.status})`);
+            const what = r.video ? `${r.video.segments} segments` : `watermark ${r.watermark.status}`;
+            if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, ${what}, content credentials ${r.c2pa.status})`);
           } catch (e) {
             if (!isCustodyError(e) || files.length === 1) throw e;
             failures.push(e);
@@ -88,7 +94,9 @@ export function buildProgram(): Command {
     .argument('<file>', 'the file to check')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, o: { json?: boolean }) => {
-      const report = await withDesk(async (desk) => desk.verify(file, { actor: (await currentActor(desk, { required: false }))?.actor ?? null }));
+      const report = await withDesk(async (desk) =>
+        desk.verify(file, { actor: (await currentActor(desk, { required: false }))?.actor ?? null, onProgress: progressOnStderr(`fingerprinting ${file}`) }),
+      );
       if (o.json) json(report);
       else printReport(report);
       process.exitCode = report.verdict === 'authentic' || report.verdict === 'derived' ? 0 : 1;

@@ -4,21 +4,23 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIT_HEAD_FILE } from './audit/checkpoint.ts';
-import { AuditLog } from './audit/log.ts';
+import { AuditLog, auditEntries } from './audit/log.ts';
 import { Keyring, listSigningKeys, type SigningKeyInfo } from './crypto/keyring.ts';
 import type { KeyProtector, ScryptParams } from './crypto/vault.ts';
 import { Directory, checkNewUser } from './directory/directory.ts';
 import type { Actor } from './directory/roles.ts';
-import { CustodyError, missingCase } from './errors.ts';
+import { CustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
 import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
 import { signImage, type SignContext, type SignReceipt } from './provenance/sign-image.ts';
 import { verifyImage } from './provenance/verify-image.ts';
-import { addTrustAnchors, c2paSigner, createOrgCredentials, importCredentials, orgRootPem, pqEnabled, pqKeyPair, setPqEnabled, trustAnchorsPem } from './provenance/credentials.ts';
+import { signVideo } from './provenance/sign-video.ts';
+import { verifyVideo } from './provenance/verify-video.ts';
+import { addTrustAnchors, c2paSigner, createOrgCredentials, importCredentials, orgRootPem, pqEnabled, pqKeyPair, setPqEnabled, signingChainPem, trustAnchorsPem } from './provenance/credentials.ts';
 import type { C2paSigner } from './c2pa/signer.ts';
 import { openStore, type Store } from './store/db.ts';
-import { listRecords, type SignedRecord } from './store/records.ts';
+import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { listWrappedKinds } from './store/vault-rows.ts';
 import { Workflow } from './workflow/service.ts';
@@ -45,6 +47,17 @@ export function resolveHome(env: NodeJS.ProcessEnv = process.env, platform: Node
       return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Custody');
   }
 }
+
+export interface ItemComment {
+  /** The audit entry that holds it. */
+  seq: number;
+  at: string;
+  by: string;
+  text: string;
+}
+
+const COMMENT_ACTION = 'item.commented';
+const MAX_COMMENT = 4000;
 
 export interface DeskInfo {
   home: string;
@@ -179,14 +192,20 @@ export class Desk {
    */
   async sign(
     path: string,
-    opts: { outDir?: string; now?: Date; target?: OutputTarget; onRecord?: SignContext['onRecord']; actor?: Actor | null; digitalSourceType?: string | null } = {},
+    opts: {
+      outDir?: string;
+      now?: Date;
+      target?: OutputTarget;
+      onRecord?: SignContext['onRecord'];
+      actor?: Actor | null;
+      digitalSourceType?: string | null;
+      /** Videos: seconds fingerprinted so far, and the total. */
+      onProgress?: (doneSec: number, totalSec: number) => void;
+    } = {},
   ): Promise<SignReceipt> {
     const limits = this.limits;
     const { format } = await detectFile(path, limits);
     const signer = this.#requireKeyring().signer();
-    if (!isImageFormat(format)) {
-      throw new CustodyError('UNSUPPORTED_FORMAT', `expected a still image (JPEG, PNG, WebP, TIFF, AVIF), got ${format.toUpperCase()} video, which this version does not sign yet`);
-    }
     const target = opts.target ?? defaultTarget(path, FORMAT_EXTENSIONS[format], opts.outDir);
     const onRecord: SignContext['onRecord'] = (db, record) => {
       this.audit.append({
@@ -201,14 +220,17 @@ export class Desk {
     const credentials = await this.#c2paContext();
     // A watched folder's IPTC digital source type goes into the manifest's c2pa.created action.
     const c2pa = credentials && opts.digitalSourceType ? { ...credentials, digitalSourceType: opts.digitalSourceType } : credentials;
-    const receipt = await signImage({ db: this.store, signer, limits, org: this.info.org, c2pa, onRecord }, path, format, target, opts.now);
+    const ctx: SignContext = { db: this.store, signer, limits, org: this.info.org, c2pa, onRecord };
+    const receipt = isImageFormat(format)
+      ? await signImage(ctx, path, format, target, opts.now)
+      : await signVideo(ctx, path, format, target, { ...(opts.now ? { now: opts.now } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     this.audit.writeCheckpoint();
     return receipt;
   }
 
   /** Verification needs no passphrase; its audit entry is chained now and sealed at the next unlock. */
-  async verify(path: string, opts: { actor?: Actor | null; now?: Date } = {}): Promise<VerifyReport> {
-    const report = await this.#verifyFile(path);
+  async verify(path: string, opts: { actor?: Actor | null; now?: Date; onProgress?: (doneSec: number, totalSec: number) => void } = {}): Promise<VerifyReport> {
+    const report = await this.#verifyFile(path, opts.onProgress);
     const at = (opts.now ?? new Date()).toISOString();
     this.audit.act(() =>
       this.audit.append({
@@ -222,18 +244,12 @@ export class Desk {
     return report;
   }
 
-  async #verifyFile(path: string): Promise<VerifyReport> {
+  async #verifyFile(path: string, onProgress?: (doneSec: number, totalSec: number) => void): Promise<VerifyReport> {
     const limits = this.limits;
     const { format } = await detectFile(path, limits);
-    if (isImageFormat(format)) return verifyImage({ db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store) }, path, format);
-    switch (format) {
-      case 'mp4':
-      case 'mov':
-      case 'webm':
-        throw new CustodyError('UNSUPPORTED_FORMAT', `expected a still image, got ${format.toUpperCase()} video, which this version does not verify yet`);
-      default:
-        return missingCase(format);
-    }
+    const ctx = { db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store) };
+    if (isImageFormat(format)) return verifyImage(ctx, path, format);
+    return verifyVideo(ctx, path, format, onProgress ? { onProgress } : {});
   }
 
   async #c2paContext(): Promise<SignContext['c2pa']> {
@@ -277,6 +293,35 @@ export class Desk {
       setPqEnabled(this.store, keyring, on, now);
       this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: 'pq.enabled', details: { value: on ? 'on' : 'off' }, at: now.toISOString() });
     });
+  }
+
+  /** The Content Credentials signing chain (signing certificate first) and the roots verification trusts, as PEM. */
+  certificates(): { chainPem: string | null; anchorsPem: string } {
+    return { chainPem: signingChainPem(this.store), anchorsPem: trustAnchorsPem(this.store) };
+  }
+
+  /**
+   * A comment on a signed item, by a user, outside the workflow's events (a question to legal, an answer): kept in
+   * the audit log, so the discussion around an item is as tamper-evident as its approvals.
+   */
+  comment(actor: Actor, itemId: string, text: string, now = new Date()): ItemComment {
+    const record = getRecord(this.store, itemId);
+    if (!record || record.kind === 'segment') throw new CustodyError('NOT_FOUND', `expected the record id of a signed item, got ${JSON.stringify(itemId)}`);
+    const t = text.trim();
+    if (t === '') throw new CustodyError('INVALID_ARGUMENT', 'expected a comment, got an empty one');
+    if (t.length > MAX_COMMENT) throw new CustodyError('INVALID_ARGUMENT', `expected a comment of at most ${MAX_COMMENT} characters, got ${t.length}`);
+    const at = now.toISOString();
+    const entry = this.audit.act(() => this.audit.append({ actor: actor.name, action: COMMENT_ACTION, subject: itemId, details: { text: t }, at }));
+    return { seq: entry.seq, at, by: actor.name, text: t };
+  }
+
+  /** The comments on an item, oldest first. */
+  comments(itemId: string): ItemComment[] {
+    const out: ItemComment[] = [];
+    for (const e of auditEntries(this.store, { subject: itemId })) {
+      if (e.action === COMMENT_ACTION && typeof e.details.text === 'string') out.push({ seq: e.seq, at: e.at, by: e.actor, text: e.details.text });
+    }
+    return out;
   }
 
   items(limit = 1000): SignedRecord[] {

@@ -20,6 +20,14 @@ export interface Checks {
   anchor: Check;
 }
 
+export interface VideoSegmentReport {
+  index: number;
+  /** Seconds; for 'extra' footage, where it sits in the checked file. */
+  start: number;
+  end: number;
+  status: 'match' | 'similar' | 'changed' | 'missing' | 'extra';
+}
+
 export interface VerifyReport {
   file: string;
   format: string;
@@ -27,6 +35,12 @@ export interface VerifyReport {
   confidence: number;
   recordId: string | null;
   checks: Checks;
+  /** Video: every sampled frame identical and in place (the segment chain recomputes to the signed one). */
+  chainIntact?: boolean;
+  /** Video: each signed segment's fate in the checked file, with 'extra' footage where it was inserted. */
+  segments?: VideoSegmentReport[];
+  /** Video: the time ranges (signed time; 'extra' in the checked file's time) that are not traced, merged. */
+  changedRanges?: { start: number; end: number; status: 'changed' | 'missing' | 'extra' }[];
 }
 
 /** Thresholds from DESIGN.md: watermark payload within Hamming 6 of 128 bits, pHash within 10 of 64. */

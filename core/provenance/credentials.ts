@@ -41,6 +41,11 @@ export function orgRootPem(db: ReadableDB): string {
   return pem;
 }
 
+/** The Content Credentials signing chain as PEM, signing certificate first; null on a desk without one. */
+export function signingChainPem(db: ReadableDB): string | null {
+  return getSetting(db, CHAIN_PEM);
+}
+
 /** Every anchor a manifest may chain to: the org root and the configured trust list. */
 export function trustAnchorsPem(db: ReadableDB): string {
   return [getSetting(db, ROOT_PEM), getSetting(db, EXTRA_ANCHORS)].filter((p): p is string => !!p).join('\n');

@@ -3,7 +3,7 @@
 // leaves a half-written output or an output without its record.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, mkdir, open, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { CustodyError } from '../errors.ts';
 
@@ -35,7 +35,10 @@ class CommitFailed extends Error {
   }
 }
 
-export async function commitOutput(target: OutputTarget, bytes: Uint8Array, commit: (finalPath: string) => void): Promise<string> {
+/** What an output holds: bytes made in memory, or a copy of a file (a video too large to hold). */
+export type OutputContent = Uint8Array | { copyFrom: string };
+
+export async function commitOutput(target: OutputTarget, content: OutputContent, commit: (finalPath: string) => void): Promise<string> {
   try {
     await mkdir(target.dir, { recursive: true });
   } catch (e) {
@@ -43,12 +46,22 @@ export async function commitOutput(target: OutputTarget, bytes: Uint8Array, comm
   }
   const tmp = join(target.dir, `.${target.name}.${randomBytes(6).toString('hex')}.part`);
   try {
-    const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
+    if (content instanceof Uint8Array) {
+      const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+      try {
+        await fh.writeFile(content);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } else {
+      await copyFile(content.copyFrom, tmp, constants.COPYFILE_EXCL);
+      const fh = await open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
     }
     // link() fails when the name is taken, so two signers never overwrite each other's output.
     const ext = extname(target.name);

@@ -46,6 +46,8 @@ export interface SignReceipt {
   payload: string | null;
   watermark: { status: 'embedded' | 'skipped'; algorithm: string; reason?: string };
   c2pa: { status: 'embedded' | 'skipped'; reason?: string; pq: boolean };
+  /** For a video: what was fingerprinted (phash then holds the segment chain's final hash). */
+  video?: { durationSec: number; fps: number; codec: string; sampleRate: number; segments: number; chainHash: string };
   fingerprint: string;
   signature: string;
   publicKey: string;

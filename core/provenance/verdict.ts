@@ -23,3 +23,19 @@ export function decideVerdict(c: Checks): { verdict: Verdict; confidence: number
   }
   return { verdict: 'unknown', confidence: 0 };
 }
+
+/**
+ * A video's verdict: authentic when every segment is identical and the chain intact, derived when every signed
+ * segment is traced (re-encoded or rescaled), tampered when footage was changed, cut or added; the confidence
+ * is the traced share of the signed duration.
+ */
+export function decideVideoVerdict(c: Checks, cmp: { chainIntact: boolean; tracedFraction: number; segments: { status: string }[] } | null): { verdict: Verdict; confidence: number } {
+  if (c.signature.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
+  if (c.c2pa.status === 'fail' && (c.c2pa.valid === false || c.c2pa.pqSignature === 'fail')) return { verdict: 'tampered', confidence: 0.9 };
+  if (!cmp) return { verdict: 'unknown', confidence: 0 };
+  const confidence = Math.round(cmp.tracedFraction * 100) / 100;
+  const untraced = cmp.segments.some((s) => s.status === 'changed' || s.status === 'missing' || s.status === 'extra');
+  if (untraced) return { verdict: 'tampered', confidence };
+  if (cmp.chainIntact && cmp.segments.every((s) => s.status === 'match')) return { verdict: 'authentic', confidence: 1 };
+  return { verdict: 'derived', confidence };
+}
