@@ -7,10 +7,12 @@
 //    in a child process so that the numbers are its own. Target: ≤ 300 MB for node and ffmpeg together.
 // Clips are kept in $TMPDIR/custody-video-bench between runs (--fresh regenerates them).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PassphraseProtector } from '../core/crypto/vault.ts';
+import { Desk } from '../core/desk.ts';
 import { locateFfmpeg } from '../core/media/video/ffmpeg.ts';
 import { fingerprintVideo } from '../core/media/video/fingerprint.ts';
 import { thumbArgs } from '../core/media/video/frames.ts';
@@ -80,11 +82,19 @@ function memoryWatch(): { stop: () => { ffmpegPeakMB: number; combinedPeakMB: nu
   };
 }
 
+/** A throw-away desk (real database, vault and C2PA certificate) for timing `custody sign`. */
+async function benchDesk(): Promise<Desk> {
+  const home = join(mkdtempSync(join(tmpdir(), 'custody-video-bench-')), 'desk');
+  return (await Desk.init(home, { org: 'Bench', protector: new PassphraseProtector('bench', { N: 1 << 10, r: 8, p: 1 }) })).desk;
+}
+
 async function child(): Promise<void> {
   const clip = args[args.indexOf('--child') + 1]!;
   const watch = memoryWatch();
-  const s = await measure(() => fingerprintVideo(clip));
+  const desk = await benchDesk();
+  const s = await measure(() => desk.sign(clip, { outDir: join(desk.home, 'out') }));
   const mem = watch.stop();
+  desk.close();
   const nodePeakMB = process.resourceUsage().maxRSS / 1024;
   console.log(JSON.stringify({ ...s, nodePeakMB, ...mem }));
 }
@@ -116,14 +126,18 @@ async function main(): Promise<void> {
   const decode: Sample[] = [];
   const fp: Sample[] = [];
   const exact: Sample[] = [];
+  const signing: Sample[] = [];
+  const desk = await benchDesk();
   for (let r = 0; r < rounds; r++) {
     decode.push(await measure(() => run(tools.ffmpeg, ['-hide_banner', '-v', 'error', '-i', clip60, '-f', 'null', '-'])));
     fp.push(await measure(() => fingerprintVideo(clip60, { tools })));
     exact.push(await measure(() => fingerprintVideo(clip60, { tools, exactDecode: true })));
+    signing.push(await measure(() => desk.sign(clip60, { outDir: join(desk.home, 'out') })));
     console.log(
-      `  round ${r + 1}: full decode ${fmt(decode[r]!.wall)}, fingerprint ${fmt(fp[r]!.wall)}, fingerprint (exact decode) ${fmt(exact[r]!.wall)}`,
+      `  round ${r + 1}: full decode ${fmt(decode[r]!.wall)}, fingerprint ${fmt(fp[r]!.wall)}, fingerprint (exact decode) ${fmt(exact[r]!.wall)}, custody sign ${fmt(signing[r]!.wall)}`,
     );
   }
+  desk.close();
   const line = (label: string, xs: Sample[]): string => {
     const cpu = xs.every((x) => x.cpu !== null) ? `, CPU ${fmt(median(xs.map((x) => x.cpu!)))}` : '';
     return `${label.padEnd(34)} wall ${fmt(median(xs.map((x) => x.wall)))}${cpu}`;
@@ -132,9 +146,12 @@ async function main(): Promise<void> {
   console.log(line('ffmpeg -i clip -f null -', decode));
   console.log(line('fingerprintVideo', fp));
   console.log(line('fingerprintVideo, exact decode', exact));
+  console.log(line('custody sign (+ SHA-256, C2PA, records)', signing));
   const ratio = median(fp.map((x) => x.wall)) / median(decode.map((x) => x.wall));
   const cpuRatio = fp.every((x) => x.cpu) && decode.every((x) => x.cpu) ? median(fp.map((x) => x.cpu!)) / median(decode.map((x) => x.cpu!)) : null;
   console.log(`ratio fingerprint / full decode: wall ${ratio.toFixed(2)}${cpuRatio ? `, CPU ${cpuRatio.toFixed(2)}` : ''}  (target < 1: ${ratio < 1 ? 'met' : 'MISSED'})`);
+  const signRatio = median(signing.map((x) => x.wall)) / median(decode.map((x) => x.wall));
+  console.log(`ratio custody sign / full decode: wall ${signRatio.toFixed(2)}  (target < 1: ${signRatio < 1 ? 'met' : 'MISSED'})`);
   const exactRatio = median(exact.map((x) => x.wall)) / median(decode.map((x) => x.wall));
   console.log(`ratio exact-decode fingerprint / full decode: wall ${exactRatio.toFixed(2)}`);
 
@@ -146,7 +163,7 @@ async function main(): Promise<void> {
     p.on('close', (code) => (code === 0 ? resolve(s) : reject(new Error(`child exited ${code}`))));
   });
   const m = JSON.parse(out.trim().split('\n').pop()!) as Sample & { nodePeakMB: number; ffmpegPeakMB: number; combinedPeakMB: number };
-  console.log(`fingerprint wall ${fmt(m.wall)}${m.cpu !== null ? `, CPU ${fmt(m.cpu)}` : ''}`);
+  console.log(`custody sign wall ${fmt(m.wall)}${m.cpu !== null ? `, CPU ${fmt(m.cpu)}` : ''}`);
   console.log(
     `peak RSS: node ${m.nodePeakMB.toFixed(0)} MB, ffmpeg ${m.ffmpegPeakMB.toFixed(0)} MB, ` +
       `sampled together ${m.combinedPeakMB.toFixed(0)} MB, sum of peaks ${(m.nodePeakMB + m.ffmpegPeakMB).toFixed(0)} MB ` +
