@@ -1,14 +1,20 @@
-// The Electron IPC adapter with ipcMain replaced by a fake: sender checks and schema validation.
+// The Electron IPC adapter with ipcMain replaced by a fake: the real sender check on every channel, schema
+// validation of every method's arguments, and the preload bridge (with Electron's modules faked).
 import type { IpcMainInvokeEvent } from 'electron';
 import sharp from 'sharp';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DESK_METHODS, deskApi } from '../core/api/desk-api.ts';
+import { DESK_METHOD_NAMES } from '../core/api/methods.ts';
 import { createDeskHandlers } from '../core/api/handlers.ts';
 import type { Desk } from '../core/desk.ts';
 import { channelOf, registerDeskIpc, type IpcMainLike } from '../electron/main/ipc.ts';
+import { CSP, trustedSender, windowOptions } from '../electron/main/policy.ts';
+import { WEB_CSP } from '../cli/web.ts';
 import { photo } from './fixtures/photos.ts';
-import { tempDir } from './helpers/cli.ts';
+import { rendererBuild } from './helpers/browser.ts';
+import { ROOT, tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
 
 type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
@@ -22,16 +28,16 @@ class FakeIpcMain implements IpcMainLike {
   removeHandler(channel: string): void {
     this.handlers.delete(channel);
   }
-  invoke(channel: string, frameUrl: string, args: unknown, topLevel = true): Promise<unknown> {
+  invoke(channel: string, frameUrl: string | null, args: unknown, topLevel = true): Promise<unknown> {
     const h = this.handlers.get(channel);
     if (!h) throw new Error(`no handler for ${channel}`);
-    const event = { senderFrame: { url: frameUrl, parent: topLevel ? null : {} } } as unknown as IpcMainInvokeEvent;
-    return Promise.resolve(h(event, args));
+    const senderFrame = frameUrl === null ? null : { url: frameUrl, parent: topLevel ? null : {} };
+    return Promise.resolve(h({ senderFrame } as unknown as IpcMainInvokeEvent, args));
   }
 }
 
+const RENDERER_INDEX = '/app/out/renderer/index.html';
 const TRUSTED = 'file:///app/out/renderer/index.html';
-const trusted = (e: IpcMainInvokeEvent) => e.senderFrame?.url === TRUSTED && e.senderFrame.parent === null;
 
 let desk: Desk;
 let ipc: FakeIpcMain;
@@ -40,14 +46,62 @@ let unregister: () => void;
 beforeAll(async () => {
   desk = await tempDesk();
   ipc = new FakeIpcMain();
-  unregister = registerDeskIpc(ipc, createDeskHandlers(desk), trusted);
+  unregister = registerDeskIpc(ipc, createDeskHandlers(desk), trustedSender(RENDERER_INDEX, undefined));
 });
 afterAll(() => desk.close());
 
+describe('the sender check', () => {
+  const check = trustedSender(RENDERER_INDEX, undefined);
+  const event = (url: string, topLevel = true) => ({ senderFrame: { url, parent: topLevel ? null : {} } }) as unknown as IpcMainInvokeEvent;
+
+  it.each([
+    ['our window', TRUSTED, true, true],
+    ['our window with a hash route', `${TRUSTED}#/library/rec_x`, true, true],
+    ['a subframe of our page', TRUSTED, false, false],
+    ['another file', 'file:///tmp/evil.html', true, false],
+    ['a file named like ours elsewhere', 'file:///tmp/out/renderer/index.html', true, false],
+    ['a web page', 'https://evil.example/', true, false],
+    ['not a URL', 'garbage', true, false],
+  ])('%s', (_name, url, topLevel, ok) => {
+    expect(check(event(url, topLevel))).toBe(ok);
+  });
+
+  it('accepts only the dev server origin under electron-vite dev', () => {
+    const dev = trustedSender(RENDERER_INDEX, 'http://localhost:5173');
+    expect(dev(event('http://localhost:5173/#/sign'))).toBe(true);
+    expect(dev(event('http://localhost:51730/'))).toBe(false);
+    expect(dev(event(TRUSTED))).toBe(false);
+  });
+
+  it('refuses a call without a sender frame (a frame gone before the call arrived)', () => {
+    expect(check({ senderFrame: null } as unknown as IpcMainInvokeEvent)).toBe(false);
+  });
+});
+
+describe('the window policy', () => {
+  it('sandboxes the page: context isolation, no Node, web security, no webviews', () => {
+    expect(windowOptions('/app/out/preload/index.cjs').webPreferences).toMatchObject({
+      preload: '/app/out/preload/index.cjs', contextIsolation: true, sandbox: true, nodeIntegration: false,
+      nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false, webSecurity: true, webviewTag: false,
+    });
+  });
+
+  it('has one content security policy: the window header, the page meta tag and web mode agree', () => {
+    const directives = (p: string) => p.split(';').map((d) => d.trim()).filter((d) => d && !d.startsWith('frame-ancestors')).sort();
+    const meta = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(readFileSync(join(ROOT, 'renderer', 'index.html'), 'utf8'))![1]!;
+    expect(directives(meta)).toEqual(directives(CSP));
+    expect(directives(WEB_CSP)).toEqual(directives(CSP));
+    expect(CSP).toContain("img-src 'self' data: blob:");
+    expect(CSP).toContain("script-src 'self';");
+    expect(CSP).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline|\*/);
+  });
+});
+
 describe('IPC adapter', () => {
-  it('registers exactly one channel per DeskApi method', () => {
+  it('registers exactly one channel per DeskApi method, and the preload knows the same methods', () => {
     expect([...ipc.handlers.keys()].sort()).toEqual(DESK_METHODS.map(channelOf).sort());
-    expect(DESK_METHODS.sort()).toEqual(Object.keys(deskApi).sort());
+    expect([...DESK_METHODS].sort()).toEqual(Object.keys(deskApi).sort());
+    expect([...DESK_METHOD_NAMES].sort()).toEqual(Object.keys(deskApi).sort());
   });
 
   it('answers the trusted window', async () => {
@@ -55,16 +109,19 @@ describe('IPC adapter', () => {
     expect(r).toMatchObject({ ok: true, result: { org: 'Test Newsroom', unlocked: true } });
   });
 
-  it.each([
-    ['another origin', 'https://evil.example/', true],
-    ['a subframe of our page', TRUSTED, false],
-    ['a file elsewhere', 'file:///tmp/evil.html', true],
-  ])('refuses %s with NOT_PERMITTED, before anything runs', async (_name, url, topLevel) => {
-    const dir = tempDir();
-    const src = join(dir, 'x.png');
+  it.each(DESK_METHODS.map((m) => [m]))('refuses %s to a foreign frame with NOT_PERMITTED, before anything runs', async (method) => {
+    const before = desk.audit.verify().entries;
+    for (const [url, top] of [['https://evil.example/', true], [TRUSTED, false], [null, true]] as const) {
+      const r = await ipc.invoke(channelOf(method), url, { paths: ['/etc/passwd'], path: '/etc/passwd', id: 'rec_00000000000000000000000000' }, top);
+      expect(r).toMatchObject({ ok: false, error: { code: 'NOT_PERMITTED' } });
+    }
+    expect(desk.audit.verify().entries).toBe(before);
+  });
+
+  it('refuses a foreign frame even when the arguments would sign a real file', async () => {
+    const src = join(tempDir(), 'x.png');
     await sharp(photo('camera.png')).toFile(src);
-    const r = await ipc.invoke('desk:sign', url, { paths: [src] }, topLevel);
-    expect(r).toMatchObject({ ok: false, error: { code: 'NOT_PERMITTED' } });
+    expect(await ipc.invoke('desk:sign', 'https://evil.example/', { paths: [src] })).toMatchObject({ ok: false, error: { code: 'NOT_PERMITTED' } });
     expect(desk.items()).toHaveLength(0);
   });
 
@@ -73,9 +130,31 @@ describe('IPC adapter', () => {
     ['sign', { paths: 'a.jpg' }, /sign: paths: /],
     ['verify', {}, /verify: path: /],
     ['verify', { path: '' }, /expected a file path, got an empty string/],
+    ['verify', { path: '/x.jpg', progressKey: '../../x' }, /expected a progress key/],
+    ['progress', { key: 'short' }, /progress: key: expected a progress key/],
     ['item', { id: "rec_'; DROP TABLE records; --" }, /expected a record id/],
     ['items', { limit: -5 }, /items: limit: /],
+    ['items', { state: 'lost' }, /items: state: /],
+    ['items', { from: '1 March' }, /expected a date like 2025-06-01/],
     ['unlock', { passphrase: '' }, /expected the passphrase/],
+    ['login', { name: '', password: 'x' }, /expected a user name/],
+    ['thumbnail', { id: 'rec_00000000000000000000000000', size: 5000 }, /thumbnail: size: /],
+    ['submit', { id: 'rec_00000000000000000000000000', classification: 'top-secret' }, /submit: classification: /],
+    ['submit', { id: 'rec_00000000000000000000000000', flags: ['gossip'] }, /submit: flags\.0: /],
+    ['reject', { id: 'rec_00000000000000000000000000', comment: '   ' }, /expected a comment saying why/],
+    ['requestChanges', { id: 'rec_00000000000000000000000000' }, /requestChanges: comment: /],
+    ['comment', { id: 'rec_00000000000000000000000000', text: 'x'.repeat(4001) }, /at most 4000 characters/],
+    ['auditList', { limit: 0 }, /auditList: limit: /],
+    ['auditExport', { format: 'xlsx' }, /auditExport: format: /],
+    ['watchAdd', { path: '', outDir: '/out' }, /expected the folder to watch/],
+    ['watchRemove', { id: '../../etc' }, /expected a watched folder id/],
+    ['userAdd', { name: 'Ada Lovelace', roles: ['admin'], password: 'longenough' }, /userAdd: name: /],
+    ['userAdd', { name: 'ada', roles: [], password: 'longenough' }, /expected at least one role/],
+    ['userAdd', { name: 'ada', roles: ['root'], password: 'longenough' }, /userAdd: roles\.0: /],
+    ['userAdd', { name: 'ada', roles: ['admin'], password: 'short' }, /at least 8 characters/],
+    ['settingsSet', { hybridPq: 'yes' }, /settingsSet: hybridPq: /],
+    ['templateSave', { template: { name: 'x' } }, /templateSave: template\./],
+    ['pickFiles', { purpose: 'anything' }, /pickFiles: purpose: /],
   ])('rejects bad arguments to %s by its schema', async (method, args, msg) => {
     const r = (await ipc.invoke(channelOf(method), TRUSTED, args)) as { ok: boolean; error: { code: string; message: string } };
     expect(r.ok).toBe(false);
@@ -103,5 +182,46 @@ describe('IPC adapter', () => {
   it('removes its handlers', () => {
     unregister();
     expect(ipc.handlers.size).toBe(0);
+  });
+});
+
+describe('the preload bridge', () => {
+  it('exposes the DeskApi methods and a file-path helper, never ipcRenderer, and answers with envelopes', async () => {
+    const exposed: Record<string, unknown> = {};
+    const invoked: [string, unknown][] = [];
+    vi.resetModules();
+    vi.doMock('electron', () => ({
+      contextBridge: { exposeInMainWorld: (key: string, value: unknown) => void (exposed[key] = value) },
+      ipcRenderer: {
+        invoke: async (channel: string, args: unknown) => {
+          invoked.push([channel, args]);
+          if (channel === 'desk:info') return { ok: true, result: { org: 'X' } };
+          throw new Error('channel closed');
+        },
+      },
+      webUtils: { getPathForFile: (f: { name: string }) => `/dropped/${f.name}` },
+    }));
+    await import('../electron/preload/index.ts');
+    vi.doUnmock('electron');
+
+    expect(Object.keys(exposed).sort()).toEqual(['custody', 'custodyHost']);
+    const api = exposed.custody as Record<string, (a?: unknown) => Promise<unknown>>;
+    expect(Object.keys(api).sort()).toEqual([...DESK_METHOD_NAMES].sort());
+    expect(Object.isFrozen(api)).toBe(true);
+    expect(Object.values(exposed).some((v) => v && typeof v === 'object' && 'invoke' in v)).toBe(false);
+    expect(await api.info!({})).toEqual({ ok: true, result: { org: 'X' } });
+    expect(await api.items!()).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'channel closed' } });
+    expect(invoked).toEqual([['desk:info', {}], ['desk:items', {}]]);
+    const host = exposed.custodyHost as { pathForFile: (f: unknown) => string };
+    expect(Object.keys(host)).toEqual(['pathForFile']);
+    expect(host.pathForFile({ name: 'a.jpg' })).toBe('/dropped/a.jpg');
+  });
+
+  it('is built into one CommonJS file that loads nothing but electron (a sandboxed preload cannot)', () => {
+    rendererBuild();
+    const bundle = readFileSync(join(ROOT, 'out', 'preload', 'index.cjs'), 'utf8');
+    const required = [...bundle.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+    expect([...new Set(required)]).toEqual(['electron']);
+    expect(bundle).not.toMatch(/\bimport\s*[{(*]/);
   });
 });

@@ -1,4 +1,5 @@
-// Web mode over real HTTP: token, Host check, the DeskApi routes, upload → sign → verify → download.
+// Web mode over real HTTP: token, Host check, the DeskApi routes, upload → sign → verify → download, and one login
+// session per browser (a cookie) on a desk with users.
 import { readFileSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import type { Desk } from '../core/desk.ts';
 import { photo } from './fixtures/photos.ts';
 import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
+import { addUsers, testDesk } from './helpers/workflow-desk.ts';
 
 let desk: Desk;
 let web: WebServer;
@@ -19,7 +21,7 @@ beforeAll(async () => {
   const rendererDir = tempDir();
   mkdirSync(rendererDir, { recursive: true });
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Custody</title>');
-  web = await startWebServer(desk, { rendererDir });
+  web = await startWebServer(desk, { rendererDir, maxUploadBytes: 4 << 20 });
   base = new URL(web.url).origin;
 });
 afterAll(async () => {
@@ -60,6 +62,15 @@ describe('web mode', () => {
     expect(info.status).toBe(200);
   });
 
+  it('sends the content security policy with the page, allowing data: images and nothing from elsewhere', async () => {
+    const csp = (await fetch(web.url)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("img-src 'self' data: blob:");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("style-src 'self';");
+    expect(csp).not.toMatch(/unsafe-eval|\*/);
+  });
+
   it('validates arguments: 400 with INVALID_ARGUMENT, 404 for unknown methods', async () => {
     const bad = await call('verify', { path: 42 });
     expect(bad.status).toBe(400);
@@ -89,5 +100,107 @@ describe('web mode', () => {
     const report = (await (await call('verify', { path: copy })).json()) as { result: { verdict: string; recordId: string } };
     expect(report.result).toMatchObject({ verdict: 'authentic', recordId: receipt.recordId });
     expect(readFileSync(copy).equals(bytes)).toBe(true);
+  });
+});
+
+describe('web mode uploads', () => {
+  it('refuses an upload over the limit with 413 FILE_TOO_LARGE and leaves no partial file', async () => {
+    const res = await fetch(`${base}/api/upload`, { method: 'POST', headers: { authorization: `Bearer ${web.token}`, 'x-file-name': 'huge.mp4' }, body: Buffer.alloc(5 << 20) });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ ok: false, error: { code: 'FILE_TOO_LARGE' } });
+    const { readdirSync } = await import('node:fs');
+    const left = readdirSync(join(desk.home, 'uploads'), { recursive: true }).map(String).filter((f) => f.endsWith('huge.mp4'));
+    expect(left).toEqual([]);
+  });
+
+  it('refuses a malformed file name with 400, and never writes outside the uploads folder', async () => {
+    const bad = await fetch(`${base}/api/upload`, { method: 'POST', headers: { authorization: `Bearer ${web.token}`, 'x-file-name': '%E0%A4%A' }, body: 'x' });
+    expect(bad.status).toBe(400);
+    const dots = await fetch(`${base}/api/upload`, { method: 'POST', headers: { authorization: `Bearer ${web.token}`, 'x-file-name': '..' }, body: 'x' });
+    const { result } = (await dots.json()) as { result: { path: string } };
+    expect(result.path.startsWith(join(desk.home, 'uploads'))).toBe(true);
+    expect(result.path.endsWith('upload.bin')).toBe(true);
+  });
+});
+
+describe('web mode on a desk with users', () => {
+  let desk: Desk;
+  let web: WebServer;
+  let base: string;
+
+  beforeAll(async () => {
+    const t = await testDesk();
+    desk = t.desk;
+    await addUsers(desk, t.admin, { erin: ['editor'], chris: ['editor', 'chief'] });
+    const rendererDir = tempDir();
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Custody</title>');
+    web = await startWebServer(desk, { rendererDir });
+    base = new URL(web.url).origin;
+  });
+  afterAll(async () => {
+    await web.close();
+    desk.close();
+  });
+
+  /** A browser: the server token, plus whatever login cookie the server gives it. */
+  function browser() {
+    let cookie = '';
+    return async (method: string, args: unknown = {}) => {
+      const res = await fetch(`${base}/api/${method}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${web.token}`, 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+        body: JSON.stringify(args),
+      });
+      const set = res.headers.get('set-cookie');
+      if (set) cookie = set.split(';')[0]!.endsWith('=') ? '' : set.split(';')[0]!;
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the result it asked for
+      return { status: res.status, set, body: (await res.json()) as { ok: boolean; result?: any; error?: { code: string } } };
+    };
+  }
+
+  it('answers 401 NOT_AUTHENTICATED to a browser that has the token but no login', async () => {
+    const b = browser();
+    expect(await b('items')).toMatchObject({ status: 401, body: { ok: false, error: { code: 'NOT_AUTHENTICATED' } } });
+    expect((await b('info')).body.result.users).toBe(true);
+  });
+
+  it('keeps one login per browser in an HttpOnly cookie, and ends it at logout', async () => {
+    const erin = browser();
+    const chris = browser();
+    const login = await erin('login', { name: 'erin', password: 'erin-password' });
+    expect(login.status).toBe(200);
+    expect(login.set).toMatch(/^custody_session=[\w-]{20,}; HttpOnly; SameSite=Strict; Path=\/$/);
+    await chris('login', { name: 'chris', password: 'chris-password' });
+    expect((await erin('whoami')).body.result.user.name).toBe('erin');
+    expect((await chris('whoami')).body.result.user.name).toBe('chris');
+
+    const out = await erin('logout');
+    expect(out.set).toMatch(/^custody_session=; .*Max-Age=0/);
+    expect((await erin('items')).status).toBe(401);
+    expect((await chris('items')).status).toBe(200);
+    expect((await browser()('login', { name: 'erin', password: 'wrong-password' })).status).toBe(401);
+  });
+
+  it('hands out signed and published files only to a logged-in browser', async () => {
+    const erin = browser();
+    const chris = browser();
+    await erin('login', { name: 'erin', password: 'erin-password' });
+    const chrisLogin = await chris('login', { name: 'chris', password: 'chris-password' });
+    const src = join(tempDir(), 'pier.png');
+    await sharp(photo('coffee.png')).toFile(src);
+    const id = (await erin('sign', { paths: [src] })).body.result.receipts[0].recordId as string;
+    await erin('submit', { id });
+    expect((await erin('approve', { id })).body.error?.code).toBe('NOT_PERMITTED');
+    await chris('approve', { id });
+    await chris('approve', { id });
+    const pub = (await chris('publish', { id })).body.result.publication as { output: string; sha256: string };
+
+    const auth = { authorization: `Bearer ${web.token}` };
+    expect((await fetch(`${base}/files/${id}`, { headers: auth })).status).toBe(401);
+    const cookie = chrisLogin.set!.split(';')[0]!;
+    const dl = await fetch(`${base}/files/${id}?published=1`, { headers: { ...auth, cookie } });
+    expect(dl.status).toBe(200);
+    const { createHash } = await import('node:crypto');
+    expect(createHash('sha256').update(Buffer.from(await dl.arrayBuffer())).digest('hex')).toBe(pub.sha256);
   });
 });

@@ -1,11 +1,22 @@
 // `custody web`: the desk UI in a browser, for machines where Electron cannot run.
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CustodyError } from '../../core/errors.ts';
 import { ROOT, out, unlockedDesk } from '../context.ts';
 import { startWebServer } from '../web.ts';
+
+/** Newest modification time under a folder (0 when it does not exist: an installed package has no sources). */
+function newest(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
 
 export function register(program: Command): void {
   program
@@ -17,8 +28,10 @@ export function register(program: Command): void {
         throw new CustodyError('INVALID_ARGUMENT', `expected a port from 0 to 65535, got ${o.port}`);
       }
       const rendererDir = join(ROOT, 'out', 'renderer');
-      if (!existsSync(join(rendererDir, 'index.html'))) {
-        process.stderr.write('building the renderer (first run)…\n');
+      const index = join(rendererDir, 'index.html');
+      // A checkout whose renderer sources changed since the last build gets a fresh one, not yesterday's screens.
+      if (!existsSync(index) || statSync(index).mtimeMs < newest(join(ROOT, 'renderer'))) {
+        process.stderr.write(existsSync(index) ? 'rebuilding the renderer (its sources changed)…\n' : 'building the renderer (first run)…\n');
         const b = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--config', 'electron.config.ts'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
         if (b.status !== 0) throw new CustodyError('IO_ERROR', 'expected to build the renderer with electron-vite, but the build failed (see above)');
       }

@@ -1,49 +1,159 @@
 // The DeskApi: every method the screens need, declared once with its argument and result schemas. The Electron
 // IPC handlers, web mode's HTTP routes and the renderer's typed client all derive from this map.
 import { z } from 'zod';
-import { receiptSchema, recordSchema, signingKeySchema, verifyReportSchema } from './schemas.ts';
+import {
+  auditExportArgs, auditExportSchema, auditListArgs, auditListSchema, auditVerifySchema, certificatesSchema, rolesArg, settingsSchema,
+  templateInfoSchema, userName, userRefSchema, userSchema, watchAddArgs, watchFolderSchema, watchRef, whoamiSchema,
+} from './admin-schemas.ts';
+import { libraryItemSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
+import {
+  commentArgs, commentSchema, itemDetailSchema, itemRef, itemStatusSchema, optionalCommentArgs, queueEntrySchema, requiredCommentArgs,
+  resubmitArgs, submitArgs,
+} from './workflow-schemas.ts';
+import { TemplateSchema } from '../workflow/template.ts';
+import type { Envelope } from './envelope.ts';
+import { DESK_METHOD_NAMES, type DeskMethodName } from './methods.ts';
 
 const path = z.string().min(1, 'expected a file path, got an empty string');
+const none = z.object({});
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2025-06-01');
+/** Chosen by the caller to ask `progress` about a long sign or verify (a video) while it runs. */
+const progressKey = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected a progress key of 8–64 letters, digits, "_" or "-"');
+const pem = (what: string) => z.string().min(1, `expected ${what}, got nothing`).max(1 << 20, `expected ${what} of at most 1 MB`);
 
 export const deskApi = {
+  // The desk and who is acting
   info: {
-    args: z.object({}),
-    result: z.object({ home: z.string(), org: z.string(), unlocked: z.boolean(), version: z.string() }),
+    args: none,
+    result: z.object({
+      home: z.string(),
+      org: z.string(),
+      unlocked: z.boolean(),
+      version: z.string(),
+      /** The desk has users: the app asks who is acting. */
+      users: z.boolean(),
+      host: z.object({ kind: z.enum(['electron', 'web', 'test']), nativeDialogs: z.boolean() }),
+    }),
   },
   unlock: {
     args: z.object({ passphrase: z.string().min(1, 'expected the passphrase, got an empty one') }),
     result: z.object({ unlocked: z.boolean() }),
   },
+  login: {
+    args: z.object({ name: z.string().min(1, 'expected a user name, got an empty one').max(64), password: z.string().min(1, 'expected a password, got an empty one').max(1024) }),
+    result: z.object({ user: userRefSchema, expiresAt: z.string() }),
+  },
+  logout: { args: none, result: z.object({ loggedOut: z.boolean() }) },
+  whoami: { args: none, result: whoamiSchema },
+
+  // Signing, verification, the library
   sign: {
-    args: z.object({ paths: z.array(path).min(1, 'expected at least one file to sign'), outDir: path.optional() }),
+    args: z.object({ paths: z.array(path).min(1, 'expected at least one file to sign'), outDir: path.optional(), progressKey: progressKey.optional() }),
     result: z.object({
       receipts: z.array(receiptSchema),
       failures: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })),
     }),
   },
-  verify: {
-    args: z.object({ path }),
-    result: verifyReportSchema,
-  },
+  verify: { args: z.object({ path, progressKey: progressKey.optional() }), result: verifyReportSchema },
+  /** How far a sign or verify started with this progress key has got (videos report seconds); null before and after. */
+  progress: { args: z.object({ key: progressKey }), result: z.object({ file: z.string(), doneSec: z.number(), totalSec: z.number() }).nullable() },
   items: {
-    args: z.object({ limit: z.number().int().min(1).max(10_000).optional(), search: z.string().optional() }),
-    result: z.array(recordSchema),
+    args: z.object({
+      limit: z.number().int().min(1).max(10_000).optional(),
+      /** Part of the file name or the record id. */
+      search: z.string().max(200).optional(),
+      /** Signed on or after / on or before this day (UTC). */
+      from: isoDay.optional(),
+      to: isoDay.optional(),
+      /** A workflow state, or `unsubmitted` for items never submitted. */
+      state: z.union([workflowStateSchema, z.literal('unsubmitted')]).optional(),
+    }),
+    result: z.array(libraryItemSchema),
   },
-  item: {
-    args: z.object({ id: z.string().regex(/^rec_[0-9a-z]{26}$/, 'expected a record id like rec_…') }),
-    result: recordSchema,
+  item: { args: itemRef, result: itemDetailSchema },
+  thumbnail: {
+    args: z.object({ id: itemRef.shape.id, size: z.number().int().min(32).max(512).optional() }),
+    /** A small JPEG as a data: URL; null when the item has no picture to show (a video, a missing output). */
+    result: z.object({ dataUrl: z.string().startsWith('data:image/jpeg;base64,').nullable() }),
   },
-  keys: {
-    args: z.object({}),
-    result: z.array(signingKeySchema),
+
+  // Native integration (the desktop app; web mode answers NOT_PERMITTED)
+  pickFiles: {
+    args: z.object({ purpose: z.enum(['sign', 'verify', 'pem']), multiple: z.boolean().optional() }),
+    result: z.object({ paths: z.array(z.string()) }),
   },
+  pickFolder: { args: z.object({ purpose: z.enum(['watch', 'output']) }), result: z.object({ path: z.string().nullable() }) },
+  reveal: { args: itemRef.extend({ published: z.boolean().optional() }), result: z.object({ revealed: z.boolean() }) },
+
+  // Workflow
+  queue: {
+    /** mine: items the caller may act on now; all: every item in the workflow. */
+    args: z.object({ scope: z.enum(['mine', 'all']).optional() }),
+    result: z.array(queueEntrySchema),
+  },
+  submit: { args: submitArgs, result: itemStatusSchema },
+  approve: { args: optionalCommentArgs, result: itemStatusSchema },
+  reject: { args: requiredCommentArgs, result: itemStatusSchema },
+  requestChanges: { args: requiredCommentArgs, result: itemStatusSchema },
+  resubmit: { args: resubmitArgs, result: itemStatusSchema },
+  withdraw: { args: optionalCommentArgs, result: itemStatusSchema },
+  publish: {
+    args: itemRef,
+    result: z.object({ status: itemStatusSchema, publication: z.object({ id: z.string(), output: z.string(), sha256: z.string() }) }),
+  },
+  comment: { args: commentArgs, result: commentSchema },
+
+  // Audit
+  auditList: { args: auditListArgs, result: auditListSchema },
+  auditVerify: { args: none, result: auditVerifySchema },
+  auditExport: { args: auditExportArgs, result: auditExportSchema },
+
+  // Watched folders
+  watchFolders: { args: none, result: z.array(watchFolderSchema) },
+  watchAdd: { args: watchAddArgs, result: watchFolderSchema },
+  watchRemove: { args: watchRef, result: z.object({ removed: z.string() }) },
+  watchStart: { args: watchRef, result: watchFolderSchema },
+  watchStop: { args: watchRef, result: watchFolderSchema },
+
+  // Users
+  users: { args: none, result: z.array(userSchema) },
+  userAdd: {
+    args: z.object({ name: userName, roles: rolesArg, password: z.string().min(8, 'expected a password of at least 8 characters').max(1024) }),
+    result: userSchema,
+  },
+  userSetRoles: { args: z.object({ name: userName, roles: rolesArg }), result: userSchema },
+  userDisable: { args: z.object({ name: userName }), result: userSchema },
+
+  // Keys, certificates, settings, templates
+  keys: { args: none, result: z.array(signingKeySchema) },
+  certificates: { args: none, result: certificatesSchema },
+  certificateImport: {
+    args: z.object({ chainPem: pem('a PEM certificate chain'), keyPem: pem('a PEM private key') }),
+    result: z.object({ subject: z.string(), issuer: z.string() }),
+  },
+  trustAdd: { args: z.object({ pem: pem('PEM certificates') }), result: z.object({ added: z.number().int() }) },
+  settings: { args: none, result: settingsSchema },
+  settingsSet: { args: z.object({ hybridPq: z.boolean() }), result: settingsSchema },
+  templates: { args: none, result: z.array(templateInfoSchema) },
+  templateSave: { args: z.object({ template: TemplateSchema }), result: templateInfoSchema },
 } as const;
 
 export type DeskMethod = keyof typeof deskApi;
-export const DESK_METHODS = Object.keys(deskApi) as DeskMethod[];
+export const DESK_METHODS: readonly DeskMethod[] = DESK_METHOD_NAMES;
+
+// methods.ts lists the same names, for the preload: a method missing from either list fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _sameMethods: Same<DeskMethod, DeskMethodName> = true;
+void _sameMethods;
 
 export type DeskArgs<M extends DeskMethod> = z.input<(typeof deskApi)[M]['args']>;
 export type DeskResult<M extends DeskMethod> = z.output<(typeof deskApi)[M]['result']>;
 
 /** The typed client the renderer calls (through IPC in Electron, HTTP in web mode). */
 export type DeskApi = { [M in DeskMethod]: (args: DeskArgs<M>) => Promise<DeskResult<M>> };
+
+/**
+ * What the Electron preload exposes: the same methods answering with an envelope, because an Error crossing
+ * contextBridge keeps only its message, and the renderer needs the code. The renderer's client unwraps it.
+ */
+export type DeskBridge = { [M in DeskMethod]: (args: DeskArgs<M>) => Promise<Envelope<DeskResult<M>>> };

@@ -1,9 +1,30 @@
 // Shapes that cross a process boundary (IPC, HTTP, CLI), as zod schemas; the TypeScript types derive from them.
+// This file: signing, verification and the library. workflow-schemas.ts and admin-schemas.ts hold the rest.
 import { z } from 'zod';
+import type { VerifyReport, VideoSegmentReport } from '../provenance/checks.ts';
+import type { SignReceipt } from '../provenance/sign-image.ts';
+import type { SignedRecord } from '../store/records.ts';
+import { STATES } from '../workflow/context.ts';
 
 export const checkSchema = z.looseObject({
   status: z.enum(['pass', 'fail', 'absent', 'skipped']),
   detail: z.string(),
+});
+
+type SegmentStatus = VideoSegmentReport['status'];
+
+/** How a stretch of a verified video compares with the signed one (core/provenance/checks.ts). */
+export const SEGMENT_STATUSES = ['match', 'similar', 'changed', 'missing', 'extra'] as const satisfies readonly SegmentStatus[];
+type MissingStatus = Exclude<SegmentStatus, (typeof SEGMENT_STATUSES)[number]>;
+// Fails to compile when the video core adds a status this list (and the UI's legend) does not know.
+const _allStatuses: MissingStatus extends never ? true : never = true;
+void _allStatuses;
+
+export const segmentSchema = z.object({
+  index: z.number().int().min(0),
+  start: z.number().min(0),
+  end: z.number().min(0),
+  status: z.enum(SEGMENT_STATUSES),
 });
 
 export const verifyReportSchema = z.object({
@@ -20,7 +41,17 @@ export const verifyReportSchema = z.object({
     c2pa: checkSchema,
     anchor: checkSchema,
   }),
+  /** Videos: the signed segments in time order, each with how the verified copy compares. */
+  segments: z.array(segmentSchema).optional(),
+  /** Videos: the copy's segment hash chain equals the signed one. */
+  chainIntact: z.boolean().optional(),
+  /** Videos: the stretches not traced to the signed video, merged (signed time; 'extra' in the copy's time). */
+  changedRanges: z.array(z.object({ start: z.number(), end: z.number(), status: z.enum(['changed', 'missing', 'extra']) })).optional(),
 });
+
+// Fails to compile when core's report grows a field in a shape this schema would refuse.
+const _reportFits = (r: VerifyReport): z.input<typeof verifyReportSchema> => r;
+void _reportFits;
 
 export const receiptSchema = z.object({
   recordId: z.string(),
@@ -35,6 +66,7 @@ export const receiptSchema = z.object({
   payload: z.string().nullable(),
   watermark: z.object({ status: z.enum(['embedded', 'skipped']), algorithm: z.string(), reason: z.string().optional() }),
   c2pa: z.object({ status: z.enum(['embedded', 'skipped']), reason: z.string().optional(), pq: z.boolean() }),
+  video: z.object({ durationSec: z.number(), fps: z.number(), codec: z.string(), sampleRate: z.number(), segments: z.number().int(), chainHash: z.string() }).optional(),
   fingerprint: z.string(),
   signature: z.string(),
   publicKey: z.string(),
@@ -65,6 +97,19 @@ export const recordSchema = z.object({
   signedAt: z.string(),
   details: z.record(z.string(), z.unknown()),
 });
+
+export const workflowStateSchema = z.enum(STATES);
+
+/** A library row: the record and where it stands in the workflow (null: never submitted). */
+export const libraryItemSchema = recordSchema.extend({
+  workflow: z.object({ state: workflowStateSchema, stage: z.string().nullable(), updatedAt: z.string() }).nullable(),
+});
+
+// Fail to compile when core's receipt or record grows a field in a shape these schemas would refuse.
+const _receiptFits = (r: SignReceipt): z.input<typeof receiptSchema> => r;
+const _recordFits = (r: SignedRecord): z.input<typeof recordSchema> => r;
+void _receiptFits;
+void _recordFits;
 
 export const signingKeySchema = z.object({
   id: z.string(),

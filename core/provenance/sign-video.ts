@@ -15,8 +15,8 @@ import { commitOutput, type OutputContent, type OutputTarget } from './output.ts
 import type { SignContext, SignReceipt } from './sign-image.ts';
 import { segmentPhash, type SegmentDetails, type VideoDetails } from './video-records.ts';
 
-/** Largest video signed and read whole by c2pa-wasm (wasm32 holds it in memory; 110 MB took ~790 MB of RSS). */
-export const C2PA_VIDEO_MAX_BYTES = 512 * 1024 * 1024;
+/** Largest video signed and read whole by c2pa-wasm: it holds the file in memory several times over (a 128 MB MP4 took the process to 835 MB), so larger videos get a streamed copy without a manifest. */
+export const C2PA_VIDEO_MAX_BYTES = 256 * 1024 * 1024;
 /** Largest video accepted. */
 export const MAX_VIDEO_BYTES = 5 * 1024 * 1024 * 1024;
 

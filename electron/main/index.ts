@@ -1,47 +1,66 @@
-// The Electron main process: one locked-down window (DESIGN.md, "Electron rules") over the desk in core/.
-import { app, BrowserWindow, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+// The Electron main process: one locked-down window (DESIGN.md, "Electron rules") over the desk in core/, with
+// the OS around it: the keychain for the vault, native dialogs, notifications, and a tray icon while folders are
+// watched (closing the window then leaves the app signing in the background).
+import { app, BrowserWindow, dialog, ipcMain, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDeskHandlers } from '../../core/api/handlers.ts';
+import { DeskHost, createUnavailableHandlers } from '../../core/api/handlers.ts';
+import { memorySession, type HostHooks } from '../../core/api/context.ts';
 import { Desk, resolveHome } from '../../core/desk.ts';
+import { FORMAT_EXTENSIONS } from '../../core/media/detect.ts';
 import { registerDeskIpc } from './ipc.ts';
 import { KeychainProtector } from './keychain.ts';
+import { WatchNotifier } from './notify.ts';
+import { lockContents, lockSession } from './security.ts';
+import { trustedSender, windowOptions } from './policy.ts';
+import { WatchTray } from './tray.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererIndex = join(here, '../renderer/index.html');
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
 
-/** Only our own top-level renderer frame may call the desk. */
-function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame;
-  if (!frame || frame.parent !== null) return false;
-  const url = frame.url;
-  if (rendererUrl) return url.startsWith(rendererUrl);
-  return url.startsWith('file://') && fileURLToPath(url.split(/[?#]/)[0]!) === rendererIndex;
-}
+let win: BrowserWindow | null = null;
+let tray: WatchTray | null = null;
+let quitting = false;
 
-function createWindow(): void {
-  const win = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    title: 'Custody',
-    show: false,
-    webPreferences: {
-      preload: join(here, '../preload/index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-    },
-  });
-  win.once('ready-to-show', () => win.show());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  win.webContents.on('will-navigate', (e) => e.preventDefault());
+function showWindow(): void {
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+    return;
+  }
+  win = new BrowserWindow(windowOptions(join(here, '../preload/index.cjs')));
+  win.once('ready-to-show', () => win?.show());
+  win.on('closed', () => (win = null));
   if (rendererUrl) void win.loadURL(rendererUrl);
   else void win.loadFile(rendererIndex);
+}
+
+const imageExtensions = [...new Set(Object.values(FORMAT_EXTENSIONS).map((e) => e.replace(/^\./, '')))];
+
+function dialogs(): NonNullable<HostHooks['dialogs']> {
+  const parent = () => win ?? undefined;
+  return {
+    async pickFiles({ purpose, multiple }) {
+      const filters =
+        purpose === 'pem' ? [{ name: 'PEM', extensions: ['pem', 'crt', 'cer', 'key'] }]
+          : [{ name: 'Photos and videos', extensions: imageExtensions }, { name: 'All files', extensions: ['*'] }];
+      const options: Electron.OpenDialogOptions = { properties: multiple ? ['openFile', 'multiSelections'] : ['openFile'], filters };
+      const w = parent();
+      const r = w ? await dialog.showOpenDialog(w, options) : await dialog.showOpenDialog(options);
+      return r.canceled ? [] : r.filePaths;
+    },
+    async pickFolder({ purpose }) {
+      const options: Electron.OpenDialogOptions = {
+        title: purpose === 'watch' ? 'Folder to watch' : 'Folder for signed copies',
+        properties: ['openDirectory', 'createDirectory'],
+      };
+      const w = parent();
+      const r = w ? await dialog.showOpenDialog(w, options) : await dialog.showOpenDialog(options);
+      return r.canceled ? null : (r.filePaths[0] ?? null);
+    },
+  };
 }
 
 async function openDesk(): Promise<Desk | null> {
@@ -54,24 +73,61 @@ async function openDesk(): Promise<Desk | null> {
   return desk;
 }
 
-void app.whenReady().then(async () => {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+async function main(): Promise<void> {
+  lockSession();
+  app.on('web-contents-created', (_e, contents) => lockContents(contents));
+  const isTrusted = trustedSender(rendererIndex, rendererUrl);
   const desk = await openDesk();
-  if (desk) {
-    const api = createDeskHandlers(desk, {
-      afterUnlock: async (d) => {
-        if (KeychainProtector.available() && !d.hasProtector('os-keychain')) await d.addProtector(new KeychainProtector());
-      },
-    });
-    registerDeskIpc(ipcMain, api, isTrustedSender);
-    app.on('will-quit', () => desk.close());
+  if (!desk) {
+    registerDeskIpc(ipcMain, createUnavailableHandlers(resolveHome()), isTrusted);
+    showWindow();
+    return;
   }
-  createWindow();
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) createWindow();
-  });
-});
 
-app.on('window-all-closed', () => {
-  if (process.platform !== 'darwin') app.quit();
-});
+  const watchTray = new WatchTray({ open: showWindow, quit: () => app.quit() });
+  tray = watchTray;
+  const notifier = new WatchNotifier(showWindow);
+  const host = new DeskHost(desk, {
+    kind: 'electron',
+    afterUnlock: async (d) => {
+      if (KeychainProtector.available() && !d.hasProtector('os-keychain')) await d.addProtector(new KeychainProtector());
+      await host.watch.startAll();
+    },
+    dialogs: dialogs(),
+    reveal: (path) => shell.showItemInFolder(path),
+    watch: { onOutcome: (o) => notifier.push(o), onRunning: (folders) => watchTray.update(folders) },
+  });
+  // The app has one user at a time: one login session, ended when the app quits.
+  const session = memorySession();
+  registerDeskIpc(ipcMain, host.api(session), isTrusted);
+
+  app.on('before-quit', (e) => {
+    if (quitting) return;
+    e.preventDefault();
+    quitting = true;
+    notifier.dispose();
+    const token = session.get();
+    if (token) desk.directory.logout(token);
+    // Files in flight finish first, so that a quit never leaves a half-signed file in a watched folder.
+    void host.close().finally(() => {
+      desk.close();
+      app.quit();
+    });
+  });
+  showWindow();
+  // Stored folders resume at start-up; one that cannot (held elsewhere, gone) shows its problem on its screen.
+  if (desk.unlocked) await host.watch.startAll();
+}
+
+// One app per desk: a second launch brings the first window forward instead.
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', showWindow);
+  void app.whenReady().then(main);
+  app.on('activate', showWindow);
+  app.on('window-all-closed', () => {
+    // With folders watched the app stays in the tray; otherwise closing the window quits (but on macOS).
+    if (process.platform !== 'darwin' && !tray?.shown) app.quit();
+  });
+}

@@ -1,176 +1,169 @@
-import { useCallback, useEffect, useState, type DragEvent, type FormEvent } from 'react';
-import type { DeskResult } from '../../core/api/desk-api.ts';
-import { DeskError, desk, isElectron, uploadFile } from './api.ts';
+// The app's shell: who is acting (login when the desk has users), the navigation, and the screen of the route.
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { UNAUTHENTICATED_EVENT, desk } from './api.ts';
+import { Alert } from './components/Alert.tsx';
+import { go, useLoad, useRoute } from './hooks.ts';
+import { Approvals } from './screens/Approvals.tsx';
+import { Audit } from './screens/Audit.tsx';
+import { Library } from './screens/Library.tsx';
+import { Login } from './screens/Login.tsx';
+import { Settings } from './screens/Settings.tsx';
+import { Sign } from './screens/Sign.tsx';
+import { Unlock } from './screens/Unlock.tsx';
+import { Verify } from './screens/Verify.tsx';
+import { WatchFolders } from './screens/WatchFolders.tsx';
 
-type Info = DeskResult<'info'>;
-type Report = DeskResult<'verify'>;
-type Items = DeskResult<'items'>;
-type Receipt = DeskResult<'sign'>['receipts'][number];
-
-const VERDICT_TEXT: Record<Report['verdict'], string> = {
-  authentic: 'Authentic: this is the signed file, unchanged.',
-  derived: 'Derived: a re-encoded, resized or cropped copy of a signed file.',
-  tampered: 'Tampered: credentials are present but the content no longer matches them.',
-  unknown: 'Unknown: nothing on this desk vouches for this file.',
-};
-
-const message = (e: unknown) => (e instanceof DeskError ? `${e.code}: ${e.message}` : String(e));
-
-/** A path the desk process can read: the dropped file's own path in Electron, an upload in web mode. */
-async function deskPath(file: File): Promise<string> {
-  const withPath = file as File & { path?: string };
-  if (isElectron && withPath.path) return withPath.path;
-  return uploadFile(file);
-}
-
-function DropZone({ label, onFiles, busy }: { label: string; onFiles: (files: File[]) => void; busy: boolean }) {
-  const [over, setOver] = useState(false);
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault();
-    setOver(false);
-    onFiles(Array.from(e.dataTransfer.files));
-  };
-  return (
-    <label className={`drop${over ? ' over' : ''}`} onDragOver={(e) => { e.preventDefault(); setOver(true); }} onDragLeave={() => setOver(false)} onDrop={onDrop}>
-      <span>{busy ? 'Working…' : label}</span>
-      <input type="file" multiple aria-label={label} disabled={busy} onChange={(e) => onFiles(Array.from(e.target.files ?? []))} />
-    </label>
-  );
-}
-
-function Unlock({ onDone }: { onDone: () => void }) {
-  const [passphrase, setPassphrase] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    desk.unlock({ passphrase }).then(onDone, (err: unknown) => setError(message(err)));
-  };
-  return (
-    <form onSubmit={submit} className="card">
-      <h2>Unlock the desk keys</h2>
-      <input type="password" autoFocus aria-label="Passphrase" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />
-      <button type="submit">Unlock</button>
-      {error && <p role="alert">{error}</p>}
-    </form>
-  );
-}
-
-function Sign({ onSigned }: { onSigned: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [receipts, setReceipts] = useState<Receipt[]>([]);
-  const [errors, setErrors] = useState<string[]>([]);
-  const sign = async (files: File[]) => {
-    if (files.length === 0) return;
-    setBusy(true);
-    setErrors([]);
-    try {
-      const paths = await Promise.all(files.map(deskPath));
-      const r = await desk.sign({ paths });
-      setReceipts(r.receipts);
-      setErrors(r.failures.map((f) => `${f.path.split(/[\\/]/).pop()}: ${f.code}: ${f.message}`));
-      onSigned();
-    } catch (e) {
-      setErrors([message(e)]);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section aria-labelledby="sign-h">
-      <h2 id="sign-h">Sign</h2>
-      <DropZone label="Drop photos to sign, or choose files" onFiles={(f) => void sign(f)} busy={busy} />
-      {errors.map((e) => <p role="alert" key={e}>{e}</p>)}
-      {receipts.map((r) => (
-        <div className="card" key={r.recordId} data-testid="receipt">
-          <strong>{r.input.split(/[\\/]/).pop()}</strong> signed as record <code>{r.recordId}</code>; watermark {r.watermark.status}.
-        </div>
-      ))}
-    </section>
-  );
-}
-
-function Verify() {
-  const [busy, setBusy] = useState(false);
-  const [report, setReport] = useState<Report | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const verify = async (files: File[]) => {
-    const file = files[0];
-    if (!file) return;
-    setBusy(true);
-    setError(null);
-    try {
-      setReport(await desk.verify({ path: await deskPath(file) }));
-    } catch (e) {
-      setReport(null);
-      setError(message(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <section aria-labelledby="verify-h">
-      <h2 id="verify-h">Verify</h2>
-      <DropZone label="Drop any copy to verify it" onFiles={(f) => void verify(f)} busy={busy} />
-      {error && <p role="alert">{error}</p>}
-      {report && (
-        <div className={`card verdict ${report.verdict}`} data-testid="verdict">
-          <h3>{VERDICT_TEXT[report.verdict]}</h3>
-          <p>Confidence {Math.round(report.confidence * 100)} %{report.recordId ? `, record ${report.recordId}` : ''}</p>
-          <table>
-            <tbody>
-              {Object.entries(report.checks).map(([name, c]) => (
-                <tr key={name}>
-                  <th scope="row">{name}</th>
-                  <td className={`status ${c.status}`}>{c.status}</td>
-                  <td>{c.detail}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
-  );
-}
-
-function Library({ items }: { items: Items }) {
-  return (
-    <section aria-labelledby="lib-h">
-      <h2 id="lib-h">Library</h2>
-      {items.length === 0 ? <p>No signed items yet.</p> : (
-        <table>
-          <thead><tr><th>Item</th><th>Signed</th><th>Record</th></tr></thead>
-          <tbody>
-            {items.map((r) => (
-              <tr key={r.id}><td>{r.inputName}</td><td>{new Date(r.signedAt).toLocaleString()}</td><td><code>{r.id}</code></td></tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </section>
-  );
-}
+const SCREENS = [
+  ['sign', 'Sign'],
+  ['library', 'Library'],
+  ['verify', 'Verify'],
+  ['approvals', 'Approvals'],
+  ['audit', 'Audit'],
+  ['watch', 'Watch folders'],
+  ['settings', 'Settings'],
+] as const;
+type Screen = (typeof SCREENS)[number][0];
 
 export function App() {
-  const [info, setInfo] = useState<Info | null>(null);
-  const [items, setItems] = useState<Items>([]);
-  const [error, setError] = useState<string | null>(null);
-  const refresh = useCallback(() => {
-    desk.info({}).then(setInfo, (e: unknown) => setError(message(e)));
-    desk.items({ limit: 200 }).then(setItems, () => undefined);
+  const route = useRoute();
+  const [tick, setTick] = useState(0);
+  const refresh = () => setTick((t) => t + 1);
+  const info = useLoad(() => desk.info({}), [tick]);
+  const who = useLoad(() => desk.whoami({}), [tick]);
+  const user = who.data?.user ?? null;
+  const queue = useLoad(() => (user ? desk.queue({ scope: 'mine' }) : Promise.resolve([])), [user?.name, tick], { pollMs: 30_000 });
+  const screen: Screen = SCREENS.some(([s]) => s === route[0]) ? (route[0] as Screen) : 'sign';
+
+  useEffect(() => {
+    // The session token has done its job once the cookie is set: keep it out of the address bar and history.
+    if (window.location.search.includes('token=')) window.history.replaceState(null, '', window.location.pathname + window.location.hash);
+    window.addEventListener(UNAUTHENTICATED_EVENT, refresh);
+    const keys = (e: KeyboardEvent) => {
+      const n = Number(e.key);
+      if (e.altKey && !e.ctrlKey && !e.metaKey && n >= 1 && n <= SCREENS.length) {
+        e.preventDefault();
+        go(SCREENS[n - 1]![0]);
+      }
+    };
+    window.addEventListener('keydown', keys);
+    return () => {
+      window.removeEventListener(UNAUTHENTICATED_EVENT, refresh);
+      window.removeEventListener('keydown', keys);
+    };
   }, []);
-  useEffect(refresh, [refresh]);
+
+  if (info.error) return <NoDesk message={info.error} />;
+  if (!info.data || !who.data) return <main className="loading" id="main" aria-busy="true">Opening the desk…</main>;
+  const i = info.data;
+  const needsLogin = i.users && !user;
+  if (needsLogin && screen !== 'verify') return <Login org={i.org} onLogin={refresh} />;
+
+  const roles = user?.roles ?? [];
+  const isAdmin = roles.includes('admin');
+  const waiting = queue.data?.length ?? 0;
+  const logout = () => void desk.logout({}).finally(() => {
+    go('sign');
+    refresh();
+  });
+
+  let body: ReactNode;
+  switch (needsLogin ? 'verify' : screen) {
+    case 'sign':
+      body = <Sign nativeDialogs={i.host.nativeDialogs} onSigned={refresh} />;
+      break;
+    case 'library':
+      body = <Library selected={route[1] ?? null} />;
+      break;
+    case 'verify':
+      body = <Verify nativeDialogs={i.host.nativeDialogs} />;
+      break;
+    case 'approvals':
+      body = <Approvals selected={route[1] ?? null} singleUser={who.data.mode === 'single-user'} onChanged={queue.reload} />;
+      break;
+    case 'audit':
+      body = <Audit />;
+      break;
+    case 'watch':
+      body = <WatchFolders nativeDialogs={i.host.nativeDialogs} canManage={roles.includes('admin') || roles.includes('editor')} />;
+      break;
+    case 'settings':
+      body = <Settings tab={route[1] ?? null} isAdmin={isAdmin} me={who.data.mode === 'users' ? (user?.name ?? null) : null} onUsersChanged={refresh} />;
+      break;
+  }
+
   return (
-    <main>
-      <header>
-        <h1>Custody</h1>
-        {info && <span>{info.org} · {info.unlocked ? 'keys unlocked' : 'keys locked'}</span>}
+    <div className="shell">
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <strong className="brand">
+          <svg viewBox="0 0 32 32" width="18" height="18" aria-hidden="true">
+            <path d="M16 2 L28 7 V15 C28 23 22.5 28.5 16 30 C9.5 28.5 4 23 4 15 V7 Z" fill="currentColor" />
+            <path d="M10 16 L14.5 20.5 L22.5 11.5" stroke="var(--panel)" strokeWidth="3.2" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+          </svg>
+          Custody
+        </strong>
+        <span className="org" data-testid="org">{i.org}</span>
+        <span className={`keys ${i.unlocked ? 'open' : 'locked'}`}>{i.unlocked ? 'Keys unlocked' : 'Keys locked'}</span>
+        <span className="spacer" />
+        {user && who.data.mode === 'users' ? (
+          <>
+            <span className="user" data-testid="user">{user.name} <small>({user.roles.join(', ')})</small></span>
+            <button className="ghost" onClick={logout}>Log out</button>
+          </>
+        ) : needsLogin ? (
+          <a href="#/sign">Log in</a>
+        ) : (
+          <span className="user muted">Single-user desk</span>
+        )}
       </header>
-      {error && <p role="alert">{error}</p>}
-      {info && !info.unlocked && <Unlock onDone={refresh} />}
-      <Sign onSigned={refresh} />
-      <Verify />
-      <Library items={items} />
+      {!needsLogin && (
+        <nav className="side" aria-label="Screens">
+          <ul>
+            {SCREENS.map(([s, label], n) => (
+              <li key={s}>
+                <a href={`#/${s}`} aria-current={s === screen ? 'page' : undefined} title={`${label} (Alt+${n + 1})`}>
+                  {label}
+                  {s === 'approvals' && waiting > 0 && <span className="count" aria-label={`${waiting} waiting`}>{waiting}</span>}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      )}
+      <main id="main" className={needsLogin ? 'wide' : ''}>
+        {!i.unlocked && !needsLogin && <Unlock onDone={refresh} />}
+        <Alert text={who.error} />
+        <FocusOnChange screen={screen}>{body}</FocusOnChange>
+      </main>
+    </div>
+  );
+}
+
+/** Moves focus to the new screen's heading when the screen changes, for keyboard and screen-reader users. */
+function FocusOnChange({ screen, children }: { screen: string; children: ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    box.current?.querySelector<HTMLElement>('h1')?.focus();
+  }, [screen]);
+  return <div ref={box}>{children}</div>;
+}
+
+function NoDesk({ message }: { message: string }) {
+  return (
+    <main className="login" id="main">
+      <div className="card">
+        <h1>Custody</h1>
+        <p>The desk cannot be opened.</p>
+        <Alert text={message} />
+        <p className="muted">
+          To create a desk, run <code>custody init --org "Your Newsroom" --admin yourname</code> in a terminal, then start Custody again.
+        </p>
+      </div>
     </main>
   );
 }

@@ -1,5 +1,6 @@
-// The renderer's typed DeskApi client: Electron's preload bridge when present, else web mode's HTTP routes.
-import type { DeskApi, DeskMethod } from '../../core/api/desk-api.ts';
+// The renderer's typed DeskApi client: Electron's preload bridge when present, else web mode's HTTP routes. A call
+// refused for want of a login announces it (the app then shows the login screen).
+import type { DeskApi, DeskBridge, DeskMethod } from '../../core/api/desk-api.ts';
 
 export class DeskError extends Error {
   readonly code: string;
@@ -9,35 +10,122 @@ export class DeskError extends Error {
   }
 }
 
+interface HostBridge {
+  pathForFile(file: File): string;
+}
+
 declare global {
   interface Window {
-    custody?: DeskApi;
+    custody?: DeskBridge;
+    custodyHost?: HostBridge;
   }
 }
 
-function webClient(): DeskApi {
+export const UNAUTHENTICATED_EVENT = 'custody:unauthenticated';
+
+function webCall(method: DeskMethod, args: unknown): Promise<unknown> {
+  return fetch(`/api/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    credentials: 'same-origin',
+    body: JSON.stringify(args ?? {}),
+  }).then(async (res) => {
+    const body = (await res.json().catch(() => null)) as { ok: boolean; result?: unknown; error?: { code: string; message: string } } | null;
+    if (body?.ok) return body.result;
+    throw new DeskError(body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText);
+  });
+}
+
+async function bridgeCall(bridge: DeskBridge, method: DeskMethod, args: unknown): Promise<unknown> {
+  const answer = await (bridge[method] as (a: unknown) => Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>)(args ?? {});
+  if (answer.ok) return answer.result;
+  throw new DeskError(answer.error?.code ?? 'INTERNAL', answer.error?.message ?? 'the desk did not answer');
+}
+
+function client(): DeskApi {
+  const bridge = window.custody;
   return new Proxy({} as DeskApi, {
     get: (_t, method: DeskMethod) => async (args: unknown) => {
-      const res = await fetch(`/api/${method}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        credentials: 'same-origin',
-        body: JSON.stringify(args ?? {}),
-      });
-      const body = (await res.json().catch(() => null)) as { ok: boolean; result?: unknown; error?: { code: string; message: string } } | null;
-      if (body?.ok) return body.result;
-      throw new DeskError(body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText);
+      try {
+        return await (bridge ? bridgeCall(bridge, method, args) : webCall(method, args));
+      } catch (e) {
+        const err = e instanceof DeskError ? e : new DeskError('INTERNAL', errorText(e));
+        if (err.code === 'NOT_AUTHENTICATED' && method !== 'login') window.dispatchEvent(new Event(UNAUTHENTICATED_EVENT));
+        throw err;
+      }
     },
   });
 }
 
-export const desk: DeskApi = window.custody ?? webClient();
+export const desk: DeskApi = client();
 export const isElectron = window.custody !== undefined;
 
-/** Web mode only: sends a dropped file to the desk process and returns its path there. */
-export async function uploadFile(file: File): Promise<string> {
-  const res = await fetch('/api/upload', { method: 'POST', headers: { 'x-file-name': encodeURIComponent(file.name) }, credentials: 'same-origin', body: file });
-  const body = (await res.json()) as { ok: boolean; result?: { path: string }; error?: { code: string; message: string } };
-  if (!body.ok || !body.result) throw new DeskError(body.error?.code ?? 'UPLOAD_FAILED', body.error?.message ?? 'upload failed');
-  return body.result.path;
+export const errorText = (e: unknown): string => (e instanceof DeskError ? e.message : e instanceof Error ? e.message : String(e));
+
+/** Web mode only: sends a file to the desk process (with upload progress) and returns its path there. */
+export function uploadFile(file: File, onProgress?: (fraction: number) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/api/upload');
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('x-file-name', encodeURIComponent(file.name));
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress?.(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new DeskError('IO_ERROR', `expected to send ${file.name} to the desk, but the connection failed`));
+    xhr.onload = () => {
+      type Answer = { ok?: boolean; result?: { path: string }; error?: { code: string; message: string } };
+      const body = ((): Answer | null => {
+        try {
+          return JSON.parse(xhr.responseText) as Answer;
+        } catch {
+          return null;
+        }
+      })();
+      if (body?.ok && body.result) resolve(body.result.path);
+      else reject(new DeskError(body?.error?.code ?? `HTTP_${xhr.status}`, body?.error?.message ?? `upload of ${file.name} failed`));
+    };
+    xhr.send(file);
+  });
+}
+
+/** A path the desk process can read: the file's own path in the desktop app, an upload in web mode. */
+export async function deskPath(file: File, onProgress?: (fraction: number) => void): Promise<string> {
+  if (window.custodyHost) {
+    const p = window.custodyHost.pathForFile(file);
+    if (p) return p;
+    throw new DeskError('NOT_FOUND', `expected a file on disk, got ${file.name}, which has no path (drop it from a folder)`);
+  }
+  return uploadFile(file, onProgress);
+}
+
+/** Hands text to the user as a file download (web mode and the desktop app alike). */
+export function download(content: string, filename: string, mime: string): void {
+  const url = URL.createObjectURL(new Blob([content], { type: mime }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.rel = 'noopener';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Web mode: the download address of a signed (or published) file. */
+export const fileUrl = (id: string, published = false): string => `/files/${id}${published ? '?published=1' : ''}`;
+
+/** A fresh key for `progress`, and a poll of it while `work` runs (videos report seconds done of the total). */
+export async function withProgress<T>(onTick: (fraction: number, text: string) => void, work: (progressKey: string) => Promise<T>): Promise<T> {
+  const key = crypto.randomUUID();
+  const timer = setInterval(() => {
+    desk.progress({ key }).then((p) => {
+      if (p && p.totalSec > 0) onTick(Math.min(1, p.doneSec / p.totalSec), `${Math.round(p.doneSec)} of ${Math.round(p.totalSec)} s`);
+    }, () => undefined);
+  }, 500);
+  try {
+    return await work(key);
+  } finally {
+    clearInterval(timer);
+  }
 }

@@ -1,12 +1,15 @@
 // Debian's Chromium driven by playwright-core (no browser download), and the renderer build web mode serves.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT } from './cli.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'test-output', 'screenshots');
+
+/** How long a screen may take to show what the desk did (signing and publishing are slow on a loaded machine). */
+export const UI_WAIT = { timeout: 30_000, interval: 100 };
 
 export function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`expected Chromium at ${CHROMIUM}; install Debian's chromium package (.ci/run does)`);
@@ -18,11 +21,51 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** The renderer build (electron-vite), made once if missing. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * The renderer build (electron-vite), made when missing or older than any source it is built from. Test files run
+ * in parallel: one builds while the others wait on a lock, so that none serves a half-written build.
+ */
 export function rendererBuild(): string {
   const dir = join(ROOT, 'out', 'renderer');
-  if (!existsSync(join(dir, 'index.html'))) {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--config', 'electron.config.ts'], { cwd: ROOT, stdio: 'ignore' });
+  const index = join(dir, 'index.html');
+  const lock = join(ROOT, 'out', '.build-lock');
+  const stale = () => {
+    const sources = Math.max(newestMtime(join(ROOT, 'renderer')), newestMtime(join(ROOT, 'electron')), statSync(join(ROOT, 'core', 'api', 'methods.ts')).mtimeMs);
+    return !existsSync(index) || statSync(index).mtimeMs < sources;
+  };
+  mkdirSync(join(ROOT, 'out'), { recursive: true });
+  for (const started = Date.now(); ; sleep(200)) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Another test file is building; a lock older than two minutes was left by a killed run.
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() - started > 180_000) throw new Error(`expected the renderer build lock ${lock} to be released, but it was held for 3 minutes`);
+    }
+  }
+  try {
+    if (stale()) {
+      execFileSync(process.execPath, [join(ROOT, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build', '--config', 'electron.config.ts'], { cwd: ROOT, stdio: 'ignore' });
+    }
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
   return dir;
+}
+
+/** A screenshot with the test output, named for what it shows. */
+export function screenshot(page: Page, name: string): Promise<Buffer> {
+  return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }

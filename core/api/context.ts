@@ -1,0 +1,126 @@
+// What every handler of the DeskApi works with: the desk, the host's hooks, and who is calling. The host keeps one
+// login session per caller (the Electron app: one; web mode: one per browser, in a cookie) as a SessionSlot; the
+// user is looked up on every call, so a disabled user or an expired session stops working at once.
+import type { z } from 'zod';
+import type { Desk } from '../desk.ts';
+import type { Actor, Role } from '../directory/roles.ts';
+import { CustodyError, isCustodyError } from '../errors.ts';
+import type { deskApi, DeskMethod, DeskResult } from './desk-api.ts';
+import type { Thumbnails } from './thumbnails.ts';
+import type { WatchHooks, WatchService } from './watch-service.ts';
+
+/** Where the host keeps the caller's directory session token (core/directory): read and replaced per call. */
+export interface SessionSlot {
+  get(): string | null;
+  set(token: string | null): void;
+}
+
+export function memorySession(): SessionSlot {
+  let token: string | null = null;
+  return { get: () => token, set: (t) => void (token = t) };
+}
+
+export interface HostHooks {
+  /** Who serves the API (the renderer shows native pickers only in the desktop app). */
+  kind?: 'electron' | 'web' | 'test';
+  /** Runs after a passphrase opened the vault (Electron adds the OS keychain as a second protector here). */
+  afterUnlock?: (desk: Desk) => Promise<void>;
+  /** Native dialogs (Electron). */
+  dialogs?: {
+    pickFiles(o: { purpose: 'sign' | 'verify' | 'pem'; multiple: boolean }): Promise<string[]>;
+    pickFolder(o: { purpose: 'watch' | 'output' }): Promise<string | null>;
+  };
+  /** Shows a file in the OS file manager (Electron). */
+  reveal?: (path: string) => void;
+  watch?: WatchHooks;
+}
+
+export type ParsedArgs<M extends DeskMethod> = z.output<(typeof deskApi)[M]['args']>;
+export type Handlers<K extends DeskMethod> = { [M in K]: (args: ParsedArgs<M>) => Promise<DeskResult<M>> | DeskResult<M> };
+
+export interface Acting {
+  actor: Actor;
+  expiresAt: string | null;
+}
+
+/** Long work in flight, by the progress key its caller chose. */
+export type ProgressBoard = Map<string, { file: string; doneSec: number; totalSec: number }>;
+
+export interface SharedState {
+  desk: Desk;
+  hooks: HostHooks;
+  watch: WatchService;
+  thumbnails: Thumbnails;
+  progress: ProgressBoard;
+}
+
+export class HandlerContext {
+  readonly desk: Desk;
+  readonly hooks: HostHooks;
+  readonly session: SessionSlot;
+  readonly watch: WatchService;
+  readonly thumbnails: Thumbnails;
+  readonly progress: ProgressBoard;
+
+  constructor(shared: SharedState, session: SessionSlot) {
+    this.desk = shared.desk;
+    this.hooks = shared.hooks;
+    this.watch = shared.watch;
+    this.thumbnails = shared.thumbnails;
+    this.progress = shared.progress;
+    this.session = session;
+  }
+
+  /** Runs long work reporting under the key (when the caller gave one), and clears the key when it ends. */
+  async tracked<T>(key: string | undefined, file: string, work: (onProgress?: (doneSec: number, totalSec: number) => void) => Promise<T>): Promise<T> {
+    if (!key) return work();
+    this.progress.set(key, { file, doneSec: 0, totalSec: 0 });
+    try {
+      return await work((doneSec, totalSec) => this.progress.set(key, { file, doneSec, totalSec }));
+    } finally {
+      this.progress.delete(key);
+    }
+  }
+
+  /** The logged-in user; on a desk without users, the desk itself while its keys are unlocked; else null. */
+  current(): Acting | null {
+    const token = this.session.get();
+    if (token) {
+      try {
+        const s = this.desk.directory.session(token);
+        return { actor: s.actor, expiresAt: s.expiresAt };
+      } catch (e) {
+        if (!isCustodyError(e, 'NOT_AUTHENTICATED')) throw e;
+        this.session.set(null);
+      }
+    }
+    const desk = this.desk.bootstrapActor();
+    return desk ? { actor: desk, expiresAt: null } : null;
+  }
+
+  /** For reads: anyone on a desk without users; a logged-in user on a desk with users. */
+  reader(): Actor | null {
+    const acting = this.current();
+    if (!acting && this.desk.directory.hasUsers()) {
+      throw new CustodyError('NOT_AUTHENTICATED', 'expected a logged-in user of this desk, got no one: log in first');
+    }
+    return acting?.actor ?? null;
+  }
+
+  /** For acts: a logged-in user (or, on a desk without users, the desk while its keys are unlocked). */
+  actor(what: string): Actor {
+    const acting = this.current();
+    if (acting) return acting.actor;
+    if (this.desk.directory.hasUsers()) throw new CustodyError('NOT_AUTHENTICATED', `expected a logged-in user to ${what}, got no one: log in first`);
+    throw new CustodyError('KEY_LOCKED', `expected the desk keys unlocked to ${what} on a desk without users, but they are locked`);
+  }
+
+  /** An actor holding one of the roles. */
+  withRole(what: string, roles: readonly Role[]): Actor {
+    const a = this.actor(what);
+    if (!a.roles.some((r) => roles.includes(r))) {
+      throw new CustodyError('NOT_PERMITTED', `expected a user with role ${roles.join(' or ')} to ${what}, got ${a.name} with ${a.roles.join(', ') || 'no roles'}`);
+    }
+    return a;
+  }
+}

@@ -1,0 +1,57 @@
+// DeskApi handlers: the desk, who is acting (login sessions of core/directory), and the host's native dialogs.
+import { readFileSync } from 'node:fs';
+import { PassphraseProtector } from '../crypto/vault.ts';
+import { CustodyError } from '../errors.ts';
+import type { HandlerContext, Handlers } from './context.ts';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const noDialogs = (): never => {
+  throw new CustodyError('NOT_PERMITTED', 'expected the desktop app to show a native dialog, got a host without one (web mode: drop or choose files in the page)');
+};
+
+export function sessionHandlers(ctx: HandlerContext): Handlers<'info' | 'unlock' | 'login' | 'logout' | 'whoami' | 'pickFiles' | 'pickFolder'> {
+  const { desk, hooks, session } = ctx;
+  return {
+    info: () => ({
+      home: desk.home,
+      org: desk.info.org,
+      unlocked: desk.unlocked,
+      version,
+      users: desk.directory.hasUsers(),
+      host: { kind: hooks.kind ?? 'test', nativeDialogs: hooks.dialogs !== undefined },
+    }),
+
+    unlock: async ({ passphrase }) => {
+      await desk.unlock(new PassphraseProtector(passphrase));
+      await hooks.afterUnlock?.(desk);
+      return { unlocked: true };
+    },
+
+    login: async ({ name, password }) => {
+      const s = await desk.directory.login(name, password);
+      const previous = session.get();
+      if (previous) desk.directory.logout(previous);
+      session.set(s.token);
+      return { user: { name: s.actor.name, roles: s.actor.roles }, expiresAt: s.expiresAt };
+    },
+
+    logout: () => {
+      const token = session.get();
+      session.set(null);
+      return { loggedOut: token ? desk.directory.logout(token) : false };
+    },
+
+    whoami: () => {
+      const acting = ctx.current();
+      return {
+        user: acting ? { name: acting.actor.name, roles: acting.actor.roles } : null,
+        mode: desk.directory.hasUsers() ? 'users' : 'single-user',
+        expiresAt: acting?.expiresAt ?? null,
+      };
+    },
+
+    pickFiles: async ({ purpose, multiple }) => ({ paths: hooks.dialogs ? await hooks.dialogs.pickFiles({ purpose, multiple: multiple ?? false }) : noDialogs() }),
+    pickFolder: async ({ purpose }) => ({ path: hooks.dialogs ? await hooks.dialogs.pickFolder({ purpose }) : noDialogs() }),
+  };
+}

@@ -1,0 +1,54 @@
+// DeskApi handlers: the approval workflow (core/workflow), acted as the logged-in user, and comments.
+import { getRecord } from '../store/records.ts';
+import { listWorkflowItemIds } from '../workflow/items.ts';
+import type { EventName } from '../workflow/events.ts';
+import type { ItemStatus } from '../workflow/service.ts';
+import type { HandlerContext, Handlers } from './context.ts';
+import type { DeskResult } from './desk-api.ts';
+import { libraryItem } from './handle-library.ts';
+
+type QueueEntry = DeskResult<'queue'>[number];
+
+/**
+ * In "my queue": items the caller can move forward (approve, publish, resubmit). Rejecting or withdrawing alone
+ * is not a task: that is a submitter whose own role also reviews the stage, waiting for someone else.
+ */
+const FORWARD: readonly EventName[] = ['approve', 'publish', 'resubmit', 'submit'];
+const actionable = (s: ItemStatus): boolean => s.can.some((e) => FORWARD.includes(e));
+const lastActivity = (s: ItemStatus): string => s.history.at(-1)?.at ?? '';
+
+export function workflowHandlers(ctx: HandlerContext): Handlers<
+  'queue' | 'submit' | 'approve' | 'reject' | 'requestChanges' | 'resubmit' | 'withdraw' | 'publish' | 'comment'
+> {
+  const { desk } = ctx;
+  const wf = desk.workflow;
+  const act = (what: string) => ctx.actor(what);
+  return {
+    queue: ({ scope }) => {
+      const actor = ctx.reader();
+      const out: QueueEntry[] = [];
+      for (const id of listWorkflowItemIds(desk.store)) {
+        const record = getRecord(desk.store, id);
+        if (!record) continue;
+        const status = wf.status(actor, id);
+        if ((scope ?? 'mine') === 'mine' && !actionable(status)) continue;
+        out.push({ item: libraryItem(desk, record), status });
+      }
+      return out.sort((a, b) => lastActivity(b.status).localeCompare(lastActivity(a.status)));
+    },
+
+    submit: ({ id, ...o }) => wf.submit(act('submit items'), id, o),
+    approve: ({ id, comment }) => wf.approve(act('approve items'), id, { comment: comment ?? null }),
+    reject: ({ id, comment }) => wf.reject(act('reject items'), id, { comment }),
+    requestChanges: ({ id, comment }) => wf.requestChanges(act('request changes'), id, { comment }),
+    resubmit: ({ id, ...o }) => wf.resubmit(act('resubmit items'), id, o),
+    withdraw: ({ id, comment }) => wf.withdraw(act('withdraw items'), id, { comment: comment ?? null }),
+
+    publish: async ({ id }) => {
+      const { receipt, status } = await wf.publish(act('publish items'), id);
+      return { status, publication: { id: receipt.publicationId, output: receipt.output, sha256: receipt.outputSha256 } };
+    },
+
+    comment: ({ id, text }) => desk.comment(act('comment on items'), id, text),
+  };
+}

@@ -1,0 +1,103 @@
+// Sign: drop photos (or choose them); each is signed in turn, with its own progress, and its result shown with the
+// record id and a preview. One call per file keeps the progress real and one bad file from stopping the rest.
+import { useRef, useState } from 'react';
+import type { DeskResult } from '../../../core/api/desk-api.ts';
+import { deskPath, desk, errorText, withProgress } from '../api.ts';
+import { DropZone, type Picked } from '../components/DropZone.tsx';
+import { Thumb } from '../components/Thumb.tsx';
+import { go } from '../hooks.ts';
+
+type Receipt = DeskResult<'sign'>['receipts'][number];
+type Job = {
+  key: number;
+  name: string;
+  state: 'queued' | 'uploading' | 'signing' | 'signed' | 'failed';
+  /** Fraction done of the current state; null while the desk cannot say (a photo signs in one step). */
+  progress: number | null;
+  detail?: string;
+  receipt?: Receipt;
+  error?: string;
+};
+
+const STATE_TEXT: Record<Job['state'], string> = { queued: 'Waiting', uploading: 'Sending', signing: 'Signing', signed: 'Signed', failed: 'Not signed' };
+
+export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSigned: () => void }) {
+  const [jobs, setJobs] = useState<Job[]>([]);
+  const [outDir, setOutDir] = useState<string | null>(null);
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const nextKey = useRef(1);
+
+  const update = (key: number, patch: Partial<Job>) => setJobs((js) => js.map((j) => (j.key === key ? { ...j, ...patch } : j)));
+
+  const signOne = async (key: number, p: Picked) => {
+    try {
+      update(key, { state: p.file && !p.path ? 'uploading' : 'signing', progress: 0 });
+      const path = p.path ?? (await deskPath(p.file!, (progress) => update(key, { progress })));
+      update(key, { state: 'signing', progress: null });
+      const r = await withProgress(
+        (progress, detail) => update(key, { progress, detail }),
+        (progressKey) => desk.sign({ paths: [path], progressKey, ...(outDir ? { outDir } : {}) }),
+      );
+      const failure = r.failures[0];
+      if (failure) update(key, { state: 'failed', error: failure.message });
+      else update(key, { state: 'signed', receipt: r.receipts[0]! });
+    } catch (e) {
+      update(key, { state: 'failed', error: errorText(e) });
+    }
+  };
+
+  const add = (picked: Picked[]) => {
+    const added = picked.map((p) => ({ p, job: { key: nextKey.current++, name: p.name, state: 'queued' as const, progress: null } }));
+    setJobs((js) => [...added.map((a) => a.job), ...js]);
+    for (const { p, job } of added) queue.current = queue.current.then(() => signOne(job.key, p));
+    void queue.current.then(onSigned);
+  };
+
+  const pending = jobs.filter((j) => j.state !== 'signed' && j.state !== 'failed').length;
+  const done = jobs.filter((j) => j.state === 'signed').length;
+  return (
+    <section aria-labelledby="sign-h" className="screen">
+      <h1 id="sign-h" tabIndex={-1}>Sign</h1>
+      <p className="lead">Each photo is fingerprinted, watermarked and given Content Credentials; each video is fingerprinted segment by segment. The original is never changed; the signed copy goes beside it.</p>
+      <DropZone label="Drop photos to sign, or choose files" compact={jobs.length > 0} hint="Photos (JPEG, PNG, WebP, TIFF, HEIC, AVIF) and videos (MP4, MOV, WebM)" multiple nativeDialogs={nativeDialogs} purpose="sign" onPick={add} />
+      {nativeDialogs && (
+        <p className="muted">
+          Signed copies go {outDir ? <>to <code>{outDir}</code></> : 'beside the originals'}.{' '}
+          <button className="link" onClick={() => void desk.pickFolder({ purpose: 'output' }).then((r) => r.path && setOutDir(r.path))}>Choose a folder…</button>
+          {outDir && <button className="link" onClick={() => setOutDir(null)}>Beside the originals</button>}
+        </p>
+      )}
+      {jobs.length > 0 && (
+        <p role="status" className="muted">
+          {pending > 0 ? `Signing ${pending} file${pending === 1 ? '' : 's'}…` : `${done} of ${jobs.length} signed.`}
+        </p>
+      )}
+      <ul className="jobs">
+        {jobs.map((j) => (
+          <li key={j.key} className={`job ${j.state}`} data-testid="sign-job">
+            {j.receipt ? <Thumb id={j.receipt.recordId} alt={j.name} size={160} /> : <div className="thumb"><span aria-hidden="true">▧</span></div>}
+            <div className="job-body">
+              <strong>{j.name}</strong>
+              <span className="job-state">{STATE_TEXT[j.state]}</span>
+              {(j.state === 'uploading' || j.state === 'signing') && (
+                <span className="job-progress">
+                  <progress max={1} value={j.progress ?? undefined} aria-label={`${j.name}: ${STATE_TEXT[j.state]}`} />
+                  {j.detail && j.state === 'signing' && <small className="muted"> {j.detail}</small>}
+                </span>
+              )}
+              {j.receipt && (
+                <p data-testid="receipt">
+                  Record <code>{j.receipt.recordId}</code> · watermark {j.receipt.watermark.status} · Content Credentials {j.receipt.c2pa.status}
+                  {j.receipt.c2pa.pq ? ' (with ML-DSA co-signature)' : ''}
+                  <br />
+                  <button className="link" onClick={() => go('library', j.receipt!.recordId)}>Open in the library</button>
+                </p>
+              )}
+              {j.error && <p role="alert" className="error">{j.error}</p>}
+            </div>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

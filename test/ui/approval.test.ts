@@ -1,0 +1,145 @@
+// Two users take an item through approval in a real browser (web mode + Chromium): the editor logs in, signs and
+// submits; the desk chief logs in, approves at each stage and publishes; the audit screen shows who did what, the
+// log checks out intact, and its export downloads.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebServer, type WebServer } from '../../cli/web.ts';
+import { parseJsonl } from '../../core/audit/export.ts';
+import type { Desk } from '../../core/desk.ts';
+import { photo } from '../fixtures/photos.ts';
+import { UI_WAIT, launchChromium, rendererBuild, screenshot } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/cli.ts';
+import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
+
+let desk: Desk;
+let web: WebServer;
+let browser: Browser;
+let page: Page;
+let item: string;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  desk = (await testDesk()).desk;
+  await addUsers(desk, { name: 'ada', roles: ['admin'] }, { erin: ['editor'], chris: ['editor', 'chief'] });
+  web = await startWebServer(desk, { rendererDir: rendererBuild() });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A Content-Security-Policy violation is a console error; a refused API call (401, 403) is expected and not.
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await web?.close();
+  desk?.close();
+});
+
+async function logIn(name: string, password = `${name}-password`): Promise<void> {
+  await page.getByLabel('User name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+async function logOut(): Promise<void> {
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in' }).waitFor();
+}
+
+const detail = () => page.getByTestId('item-detail');
+const stateBadge = () => detail().locator('.facts .badge');
+
+describe('approval in the browser', () => {
+  it('asks who is acting, and says so plainly when the password is wrong', async () => {
+    await page.goto(web.url);
+    await page.getByRole('heading', { name: 'Custody' }).waitFor();
+    await logIn('erin', 'not-the-password');
+    expect(await page.getByRole('alert').textContent()).toMatch(/do not match/);
+    await screenshot(page, 'login');
+    expect(desk.audit.verify().entries).toBeGreaterThan(0);
+  });
+
+  it('lets the editor sign a photo and submit it for approval', async () => {
+    await logIn('erin');
+    expect(await page.getByTestId('user').textContent()).toBe('erin (editor)');
+    const src = join(tempDir(), 'flood.jpg');
+    await sharp(photo('chelsea.png')).jpeg({ quality: 90 }).toFile(src);
+    await page.getByRole('button', { name: 'Drop photos to sign, or choose files' }).getByTestId('file-input').setInputFiles(src);
+    const receipt = page.getByTestId('receipt');
+    await receipt.waitFor({ timeout: 30_000 });
+    item = /rec_[0-9a-z]{26}/.exec((await receipt.textContent()) ?? '')![0];
+    await receipt.getByRole('button', { name: 'Open in the library' }).click();
+
+    await detail().getByRole('heading', { name: 'flood.jpg' }).waitFor();
+    expect(await stateBadge().textContent()).toBe('Not submitted');
+    // Exactly what can() allows a draft's editor: submitting, nothing else.
+    expect(await detail().getByRole('button').allTextContents()).toEqual(['✕', 'Submit for approval', 'Comment']);
+    await detail().getByLabel('Classification').selectOption('public');
+    await detail().getByLabel('Note for reviewers').fill('For the front page');
+    await detail().getByRole('button', { name: 'Submit for approval' }).click();
+    await expect.poll(() => stateBadge().textContent(), UI_WAIT).toBe('In review · desk');
+    // Four-eyes: she may not approve her own submission, so the button is not there.
+    expect(await detail().getByRole('button', { name: /^Approve/ }).count()).toBe(0);
+    await detail().getByLabel('Add a comment').fill('Caption to follow.');
+    await detail().getByRole('button', { name: 'Comment', exact: true }).click();
+    await detail().locator('.history').getByText('Caption to follow.').waitFor();
+    await logOut();
+  });
+
+  it('lets the desk chief approve at both stages and publish', async () => {
+    await logIn('chris');
+    await page.getByRole('link', { name: /Approvals/ }).click();
+    const queue = page.getByTestId('queue-item');
+    await expect.poll(() => queue.count(), UI_WAIT).toBe(1);
+    expect(await page.locator('nav .count').textContent()).toBe('1');
+    expect(await queue.first().textContent()).toMatch(/flood\.jpg.*In review · desk.*Submitted by erin/);
+    await screenshot(page, 'approvals-queue');
+    await queue.first().click();
+    await detail().getByRole('heading', { name: 'flood.jpg' }).waitFor();
+    expect(await detail().locator('.history').textContent()).toMatch(/Submitted \(desk\) by erin.*For the front page.*Commented by erin.*Caption to follow\./);
+
+    await detail().getByLabel(/^Comment/).fill('Sharp, well framed.');
+    await detail().getByRole('button', { name: 'Approve (desk)' }).click();
+    await expect.poll(() => stateBadge().textContent(), UI_WAIT).toBe('In review · chief');
+    await detail().getByRole('button', { name: 'Approve (chief)' }).click();
+    await expect.poll(() => stateBadge().textContent(), UI_WAIT).toBe('Approved');
+    await detail().getByRole('button', { name: 'Publish' }).click();
+    await expect.poll(() => stateBadge().textContent(), UI_WAIT).toBe('Published');
+    expect(await detail().getByRole('link', { name: 'Download published file' }).count()).toBe(1);
+    expect(await detail().locator('.route .stage.done').count()).toBe(3);
+    await screenshot(page, 'approvals-published');
+
+    const history = desk.workflow.status(null, item).history.map((h) => `${h.actor}:${h.event}`);
+    expect(history).toEqual(['erin:submit', 'chris:approve', 'chris:approve', 'chris:publish']);
+    await expect.poll(() => page.getByTestId('queue-item').count(), UI_WAIT).toBe(0);
+  });
+
+  it('shows the audit entries of each step with its actor, checks the log and exports it', async () => {
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.getByLabel('Subject').fill(item);
+    const rows = page.getByTestId('audit-row');
+    await expect.poll(async () => (await rows.allTextContents()).length, UI_WAIT).toBe(6);
+    const seen = (await rows.evaluateAll((trs) => trs.map((tr) => `${tr.children[2]!.textContent}:${tr.children[3]!.textContent}`)));
+    expect(seen).toEqual([
+      'chris:workflow.publish', 'chris:workflow.approve', 'chris:workflow.approve', 'erin:item.commented', 'erin:workflow.submit', 'erin:record.signed',
+    ]);
+    await page.getByRole('button', { name: 'Check integrity' }).click();
+    const integrity = page.getByTestId('integrity');
+    await integrity.waitFor();
+    expect(await integrity.locator('h3').textContent()).toBe('The audit log is intact.');
+    expect(await integrity.textContent()).toContain('The workflow item replays to its stored state.');
+    await screenshot(page, 'audit');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON Lines' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^custody-audit-.*\.jsonl$/);
+    const entries = parseJsonl(readFileSync((await download.path())!, 'utf8'));
+    expect(entries.at(-1)).toMatchObject({ actor: 'chris', action: 'audit.exported' });
+    expect(entries.filter((e) => e.subject === item).map((e) => e.action)).toContain('workflow.publish');
+  });
+
+  it('raised no script errors and broke no content security policy', () => {
+    expect(errors).toEqual([]);
+  });
+});
