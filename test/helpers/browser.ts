@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startWebServer, type WebServer } from '../../cli/web.ts';
+import type { Desk } from '../../core/desk.ts';
 import { ROOT } from './cli.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -68,4 +70,28 @@ export function rendererBuild(): string {
 /** A screenshot with the test output, named for what it shows. */
 export function screenshot(page: Page, name: string): Promise<Buffer> {
   return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+export interface UiSession {
+  web: WebServer;
+  browser: Browser;
+  page: Page;
+}
+
+/**
+ * Web mode over `desk` and a Chromium page at 1280×800 on it. Script errors and console errors (a CSP violation is
+ * one; a refused API call's "Failed to load resource" is expected) are pushed into `errors`.
+ */
+export async function openUi(
+  desk: Desk,
+  errors: string[],
+  opts: { web?: Omit<Parameters<typeof startWebServer>[1], 'rendererDir'>; acceptDownloads?: boolean; goto?: boolean } = {},
+): Promise<UiSession> {
+  const web = await startWebServer(desk, { ...opts.web, rendererDir: rendererBuild() });
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...(opts.acceptDownloads ? { acceptDownloads: true } : {}) });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+  if (opts.goto !== false) await page.goto(web.url);
+  return { web, browser, page };
 }

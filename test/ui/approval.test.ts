@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebServer, type WebServer } from '../../cli/web.ts';
+import type { WebServer } from '../../cli/web.ts';
 import { parseJsonl } from '../../core/audit/export.ts';
 import type { Desk } from '../../core/desk.ts';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, launchChromium, rendererBuild, screenshot } from '../helpers/browser.ts';
+import { UI_WAIT, openUi, screenshot } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
 
@@ -24,12 +24,7 @@ const errors: string[] = [];
 beforeAll(async () => {
   desk = (await testDesk()).desk;
   await addUsers(desk, { name: 'ada', roles: ['admin'] }, { erin: ['editor'], chris: ['editor', 'chief'] });
-  web = await startWebServer(desk, { rendererDir: rendererBuild() });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  page.on('pageerror', (e) => errors.push(e.message));
-  // A Content-Security-Policy violation is a console error; a refused API call (401, 403) is expected and not.
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
+  ({ web, browser, page } = await openUi(desk, errors, { acceptDownloads: true, goto: false }));
 });
 afterAll(async () => {
   await browser?.close();

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebServer, type WebServer } from '../../cli/web.ts';
+import type { WebServer } from '../../cli/web.ts';
 import type { Desk } from '../../core/desk.ts';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, launchChromium, rendererBuild, screenshot } from '../helpers/browser.ts';
+import { UI_WAIT, openUi, screenshot } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { testDesk } from '../helpers/workflow-desk.ts';
 
@@ -20,13 +20,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   desk = (await testDesk()).desk;
-  web = await startWebServer(desk, { rendererDir: rendererBuild(), hooks: { watch: { engine: { rescanMs: 500 } } } });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => errors.push(e.message));
-  // A Content-Security-Policy violation is a console error; a refused API call (401, 403) is expected and not.
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-  await page.goto(web.url);
+  ({ web, browser, page } = await openUi(desk, errors, { web: { hooks: { watch: { engine: { rescanMs: 500 } } } } }));
   await page.getByLabel('User name').fill('ada');
   await page.getByLabel('Password').fill('ada-password');
   await page.getByRole('button', { name: 'Log in' }).click();

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebServer, type WebServer } from '../../cli/web.ts';
+import type { WebServer } from '../../cli/web.ts';
 import type { DeskResult } from '../../core/api/desk-api.ts';
 import type { Desk } from '../../core/desk.ts';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, launchChromium, rendererBuild, screenshot } from '../helpers/browser.ts';
+import { UI_WAIT, openUi, screenshot } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { tempDesk } from '../helpers/desk.ts';
 
@@ -22,13 +22,7 @@ const errors: string[] = [];
 
 beforeAll(async () => {
   desk = await tempDesk('UI Desk');
-  web = await startWebServer(desk, { rendererDir: rendererBuild() });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => errors.push(e.message));
-  // A Content-Security-Policy violation is a console error; a refused API call (401, 403) is expected and not.
-  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
-  await page.goto(web.url);
+  ({ web, browser, page } = await openUi(desk, errors));
 });
 afterAll(async () => {
   await browser?.close();
