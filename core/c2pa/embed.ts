@@ -9,8 +9,18 @@ import { c2paErrorKind, c2paErrorText, loadC2pa, sourceBlob, WasmBuilder } from 
 
 // Thumbnails off: the desk keeps its own previews, and a thumbnail would put pixels of the asset in the manifest.
 const BUILDER_CONTEXT = JSON.stringify({ builder: { thumbnail: { enabled: false } } });
+// c2pa-rs re-validates what it has just signed, hashing the whole asset a second time: half the cost on a video.
+const BUILDER_CONTEXT_NO_SELF_CHECK = JSON.stringify({ builder: { thumbnail: { enabled: false } }, verify: { verify_after_sign: false } });
 
-export async function embedManifest(bytes: Uint8Array, mime: C2paMime, input: ManifestInput, signer: C2paSigner): Promise<Uint8Array> {
+export interface EmbedOptions {
+  /**
+   * Let c2pa-rs validate the signed manifest before returning it (default true). Turn off only for large assets
+   * signed by a signer from createSigner, whose chain and key were validated together before any signing.
+   */
+  verifyAfterSign?: boolean;
+}
+
+export async function embedManifest(bytes: Uint8Array, mime: C2paMime, input: ManifestInput, signer: C2paSigner, options: EmbedOptions = {}): Promise<Uint8Array> {
   checkMedia(bytes, mime);
   const definition = manifestDefinition(mime, input);
   if (input.parent) checkMedia(input.parent.bytes, input.parent.mime);
@@ -47,7 +57,7 @@ export async function embedManifest(bytes: Uint8Array, mime: C2paMime, input: Ma
 
   let builder: WasmBuilder;
   try {
-    builder = WasmBuilder.fromJson(JSON.stringify(definition), BUILDER_CONTEXT);
+    builder = WasmBuilder.fromJson(JSON.stringify(definition), options.verifyAfterSign === false ? BUILDER_CONTEXT_NO_SELF_CHECK : BUILDER_CONTEXT);
   } catch (e) {
     throw new CustodyError('INVALID_ARGUMENT', `c2pa-rs refused the manifest definition: ${c2paErrorText(e)}`, { definition }, { cause: e });
   }
