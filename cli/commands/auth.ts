@@ -1,14 +1,14 @@
 // Who is acting: CUSTODY_USER + CUSTODY_PASSWORD (scripts), else the session of `custody login` (a token in
 // CUSTODY_HOME/session.json, only its SHA-256 in the database). Commands: login, whoami, logout.
 import type { Command } from 'commander';
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassphraseProtector } from '../../core/crypto/vault.ts';
 import { Desk, resolveHome } from '../../core/desk.ts';
 import { DEFAULT_SESSION_HOURS } from '../../core/directory/directory.ts';
 import type { Actor } from '../../core/directory/roles.ts';
 import { CustodyError, isCustodyError } from '../../core/errors.ts';
+import { writeFileAtomicSync } from '../../core/store/atomic-file.ts';
 import { json, out } from '../context.ts';
 import { hiddenPrompt, readPassphrase } from '../passphrase.ts';
 
@@ -32,20 +32,7 @@ function readSessionFile(desk: Desk): SessionFile | null {
 }
 
 function writeSessionFile(desk: Desk, s: SessionFile): void {
-  const path = sessionPath(desk);
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.part`;
-  try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(s, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  writeFileAtomicSync(sessionPath(desk), `${JSON.stringify(s, null, 2)}\n`);
 }
 
 /** A password: CUSTODY_PASSWORD, else typed at a hidden prompt. */

@@ -3,10 +3,9 @@
 // signed by a desk key, so rolling it back or forging it needs the vault; the `head` part is refreshed by every
 // append, locked or not, and catches truncation by anyone who edits only the database.
 // Written atomically: a temporary file, flushed, then renamed over the old one.
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { writeFileAtomicSync } from '../store/atomic-file.ts';
 
 export const AUDIT_HEAD_FILE = 'audit-head.json';
 
@@ -52,17 +51,5 @@ export function readCheckpoint(path: string): CheckpointRead {
 }
 
 export function writeCheckpoint(path: string, c: Checkpoint): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
-  try {
-    const fd = openSync(tmp, 'wx', 0o600);
-    try {
-      writeSync(fd, `${JSON.stringify(c, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
+  writeFileAtomicSync(path, `${JSON.stringify(c, null, 2)}\n`);
 }
