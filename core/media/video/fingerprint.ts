@@ -37,6 +37,8 @@ export interface FingerprintOptions {
   workers?: number;
   /** Called after each sampled frame with the seconds of video processed so far and the total. */
   onProgress?: (doneSec: number, totalSec: number) => void;
+  /** The file's SHA-256 when the caller has it already: the file is then not read a second time to hash it. */
+  sha256?: string;
   /** Refuse files larger than this many bytes (FILE_TOO_LARGE). */
   maxBytes?: number;
   /** Decode every picture rather than skipping non-reference ones; slower, for measurement only. */
@@ -84,7 +86,7 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
   const sampleRate = Math.round((options.sampleRate ?? sampleRateFor(durationSec)) * oversample * 1e9) / 1e9;
 
   // Hash the whole file while ffmpeg decodes; a rejection is held until the frames are done.
-  const sha = sha256File(path).then(
+  const sha = (options.sha256 !== undefined ? Promise.resolve(options.sha256) : sha256File(path)).then(
     (v) => ({ ok: true as const, v }),
     (e: unknown) => ({ ok: false as const, e }),
   );
