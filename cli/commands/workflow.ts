@@ -33,6 +33,17 @@ interface SubmitFlags {
   json?: boolean;
 }
 
+/** What submit and resubmit both take from the command line (classification, flags, embargo, consent, note). */
+function submissionOf(o: SubmitFlags) {
+  return {
+    ...(o.classification !== undefined ? { classification: o.classification } : {}),
+    flags: o.flag,
+    embargo: o.embargo ?? null,
+    consent: o.consent ?? null,
+    note: o.note ?? null,
+  };
+}
+
 export function register(program: Command): void {
   const metadataOptions = (c: Command) =>
     c
@@ -51,14 +62,7 @@ export function register(program: Command): void {
       .option('--template <name>', 'workflow template', 'news'),
   ).action(async (item: string, o: SubmitFlags) => {
     const s = await withActor((desk, actor) =>
-      desk.workflow.submit(actor, item, {
-        ...(o.template !== undefined ? { template: o.template } : {}),
-        ...(o.classification !== undefined ? { classification: o.classification } : {}),
-        flags: o.flag,
-        embargo: o.embargo ?? null,
-        consent: o.consent ?? null,
-        note: o.note ?? null,
-      }),
+      desk.workflow.submit(actor, item, { ...(o.template !== undefined ? { template: o.template } : {}), ...submissionOf(o) }),
     );
     report(s, o.json);
   });
@@ -70,13 +74,7 @@ export function register(program: Command): void {
       .argument('<item>'),
   ).action(async (item: string, o: SubmitFlags) => {
     const s = await withActor((desk, actor) =>
-      desk.workflow.resubmit(actor, item, {
-        ...(o.classification !== undefined ? { classification: o.classification } : {}),
-        flags: o.flag,
-        embargo: o.embargo ?? null,
-        consent: o.consent ?? null,
-        note: o.note ?? null,
-      }),
+      desk.workflow.resubmit(actor, item, submissionOf(o)),
     );
     report(s, o.json);
   });

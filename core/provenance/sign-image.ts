@@ -17,7 +17,7 @@ import { WATERMARK_ALGORITHM, WATERMARK_MIN_SIDE, embedWatermark } from '../medi
 import type { WritableDB } from '../store/db.ts';
 import { insertRecord, type SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId, payloadFromSignature } from './fingerprint.ts';
-import { commitOutput, type OutputTarget } from './output.ts';
+import { commitOutput, type OutputContent, type OutputTarget } from './output.ts';
 
 /** The formats c2pa-rs writes manifests into (TIFF and AVIF are signed without one). */
 export const C2PA_MIME: Partial<Record<ImageFormat, C2paMime>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -133,31 +133,46 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     signedAt,
     details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa },
   };
-  const output = await commitOutput(target, encoded, (finalPath) => {
+  return commitSigned(ctx, target, encoded, record, [], { watermark, c2pa });
+}
+
+/**
+ * Writes the output (temp file + rename), then commits the record, its child records and whatever joins the
+ * transaction through onRecord; the receipt repeats what the record holds.
+ */
+export async function commitSigned(
+  ctx: SignContext,
+  target: OutputTarget,
+  content: OutputContent,
+  record: SignedRecord,
+  children: readonly SignedRecord[],
+  extra: Pick<SignReceipt, 'watermark' | 'c2pa' | 'video'>,
+): Promise<SignReceipt> {
+  const output = await commitOutput(target, content, (finalPath) => {
     record.outputPath = finalPath;
     ctx.db.transaction(() => {
       insertRecord(ctx.db, record);
+      for (const child of children) insertRecord(ctx.db, child);
       ctx.onRecord?.(ctx.db, record);
     });
   });
   return {
-    recordId,
-    input: path,
+    recordId: record.id,
+    input: record.inputPath ?? record.inputName,
     output,
-    format,
-    width: raster.width,
-    height: raster.height,
-    sha256,
-    outputSha256,
-    phash,
-    payload: payloadHex,
-    watermark,
-    c2pa,
-    fingerprint: fp,
+    format: record.format,
+    width: record.width ?? 0,
+    height: record.height ?? 0,
+    sha256: record.sha256,
+    outputSha256: record.outputSha256 ?? '',
+    phash: record.phash ?? '',
+    payload: record.payload,
+    ...extra,
+    fingerprint: record.fingerprint,
     signature: record.signature,
     publicKey: record.publicKey,
-    keyId: ctx.signer.keyId,
-    signedAt,
+    keyId: record.keyId,
+    signedAt: record.signedAt,
     org: ctx.org,
   };
 }

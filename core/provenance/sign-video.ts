@@ -9,10 +9,10 @@ import { mlDsaCoSignature } from '../c2pa/mldsa.ts';
 import type { VideoFormat } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
-import { insertRecord, type SignedRecord } from '../store/records.ts';
+import type { SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId } from './fingerprint.ts';
-import { commitOutput, type OutputContent, type OutputTarget } from './output.ts';
-import type { SignContext, SignReceipt } from './sign-image.ts';
+import type { OutputContent, OutputTarget } from './output.ts';
+import { commitSigned, type SignContext, type SignReceipt } from './sign-image.ts';
 import { segmentPhash, type SegmentDetails, type VideoDetails } from './video-records.ts';
 
 /** Largest video signed and read whole by c2pa-wasm: it holds the file in memory several times over (a 128 MB MP4 took the process to 835 MB), so larger videos get a streamed copy without a manifest. */
@@ -100,33 +100,9 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
     };
   });
 
-  const output = await commitOutput(target, content, (finalPath) => {
-    parent.outputPath = finalPath;
-    ctx.db.transaction(() => {
-      insertRecord(ctx.db, parent);
-      for (const s of segments) insertRecord(ctx.db, s);
-      ctx.onRecord?.(ctx.db, parent);
-    });
-  });
-  return {
-    recordId,
-    input: path,
-    output,
-    format,
-    width: fp.width,
-    height: fp.height,
-    sha256: fp.sha256,
-    outputSha256,
-    phash: fp.chainHash,
-    payload: null,
+  return commitSigned(ctx, target, content, parent, segments, {
     watermark: { status: 'skipped', algorithm: 'none', reason: 'NOT_APPLICABLE_TO_VIDEO' },
     c2pa,
-    fingerprint: parent.fingerprint,
-    signature: parent.signature,
-    publicKey: publicKeyHex,
-    keyId: ctx.signer.keyId,
-    signedAt,
-    org: ctx.org,
     video: { durationSec: fp.durationSec, fps: fp.fps, codec: fp.codec, sampleRate: fp.sampleRate, segments: fp.segments.length, chainHash: fp.chainHash },
-  };
+  });
 }
