@@ -116,7 +116,8 @@ describe('grid resampling', () => {
     const data = new Uint8Array(w * h * 3);
     for (let i = 0; i < w * h; i++) data.set(i % 2 ? [200, 100, 50] : [0, 20, 250], i * 3);
     const grid = lumaToGrid({ data, width: w, height: h, channels: 3 }, 4, 2);
-    const luma = (r: number, g: number, b: number): number => (77 * r + 150 * g + 29 * b) / 256;
+    // Pillow's 'L' (the pHash's luma): round((19595 R + 38470 G + 7471 B) / 65536)
+    const luma = (r: number, g: number, b: number): number => Math.floor((19595 * r + 38470 * g + 7471 * b + 0x8000) / 65536);
     for (const v of grid) expect(v).toBeCloseTo((luma(200, 100, 50) + luma(0, 20, 250)) / 2, 4);
   });
 

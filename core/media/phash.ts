@@ -3,21 +3,12 @@
 // The grayscale conversion and the Lanczos resample follow Pillow's C code (Convert.c, Resample.c) to the bit,
 // including its 22-bit fixed-point coefficients and the rounding to 8 bits after each pass.
 
-/** Pillow's RGB → L: ITU-R 601-2 luma in 16-bit fixed point, L24 in Convert.c. */
+import { WASM_BASE64 } from './kernels/lanczos-rows.wasm.ts';
+import { lumaPlane, scanLuma, type LumaSink } from './luma.ts';
+
+/** Pillow's RGB → L of a whole image (see luma.ts). */
 export function lumaFromInterleaved(data: Uint8Array, width: number, height: number, channels: number): Uint8Array {
-  const n = width * height;
-  if (data.length < n * channels) {
-    throw new Error(`expected ${n * channels} bytes for ${width}×${height}×${channels}, got ${data.length}`);
-  }
-  const out = new Uint8Array(n);
-  if (channels === 1 || channels === 2) {
-    for (let i = 0, j = 0; i < n; i++, j += channels) out[i] = data[j]!;
-    return out;
-  }
-  for (let i = 0, j = 0; i < n; i++, j += channels) {
-    out[i] = (data[j]! * 19595 + data[j + 1]! * 38470 + data[j + 2]! * 7471 + 0x8000) >>> 16;
-  }
-  return out;
+  return lumaPlane({ data, width, height, channels });
 }
 
 const PRECISION_BITS = 32 - 8 - 2;
@@ -33,14 +24,14 @@ function lanczos(x: number): number {
   return x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0;
 }
 
-interface Coeffs {
+export interface Coeffs {
   ksize: number;
   bounds: Int32Array; // [xmin, count] per output sample
   k: Int32Array; // fixed-point coefficients, ksize per output sample
 }
 
 /** precompute_coeffs + normalize_coeffs_8bpc from Pillow's Resample.c, for the full-image box. */
-function coefficients(inSize: number, outSize: number): Coeffs {
+export function coefficients(inSize: number, outSize: number): Coeffs {
   let filterscale = inSize / outSize;
   const scale = filterscale;
   if (filterscale < 1) filterscale = 1;
@@ -76,46 +67,163 @@ function coefficients(inSize: number, outSize: number): Coeffs {
 function clip8(v: number): number {
   if (v >= 1 << (PRECISION_BITS + 8)) return 255;
   if (v <= 0) return 0;
-  return Math.floor(v / (1 << PRECISION_BITS));
+  return v >> PRECISION_BITS;
 }
 
-/** Pillow's Image.resize(size, LANCZOS) of an 8-bit single-channel image: horizontal pass, then vertical. */
-export function resizeLanczosL(src: Uint8Array, width: number, height: number, outW: number, outH: number): Uint8Array {
-  let cur = src;
-  let curW = width;
-  if (outW !== width) {
-    const { ksize, bounds, k } = coefficients(width, outW);
-    const tmp = new Uint8Array(outW * height);
-    const half = 1 << (PRECISION_BITS - 1);
-    for (let y = 0; y < height; y++) {
-      const row = y * width;
-      for (let xx = 0; xx < outW; xx++) {
-        const xmin = bounds[xx * 2]!;
-        const n = bounds[xx * 2 + 1]!;
-        const kb = xx * ksize;
-        let ss = half;
-        for (let x = 0; x < n; x++) ss += src[row + xmin + x]! * k[kb + x]!;
-        tmp[y * outW + xx] = clip8(ss);
+/**
+ * One row of Pillow's horizontal pass (ImagingResampleHorizontal_8bpc) from `src` at `row` into `out` at `at`.
+ * Int32 arithmetic: partial sums may wrap, the final one fits (|Σk| = 2^22, 8-bit input), so the result is exact.
+ */
+export function horizontalRow(src: Uint8Array, row: number, c: Coeffs, outW: number, out: Uint8Array, at: number): void {
+  const { ksize, bounds, k } = c;
+  for (let xx = 0; xx < outW; xx++) {
+    const xmin = row + bounds[xx * 2]!;
+    const n = bounds[xx * 2 + 1]!;
+    const kb = xx * ksize;
+    let ss = 1 << (PRECISION_BITS - 1);
+    for (let x = 0; x < n; x++) ss = (ss + Math.imul(src[xmin + x]!, k[kb + x]!)) | 0;
+    out[at + xx] = clip8(ss);
+  }
+}
+
+let lanczosModule: WebAssembly.Module | null | undefined;
+
+/**
+ * Pillow's horizontal pass over bands of rows in WebAssembly SIMD (kernels/lanczos-rows.wat): the same integer
+ * sums as horizontalRow, 8 taps a step; on a 20 MP photo 15 ms against 120 ms for the JavaScript loop. Each instance
+ * owns its memory: [coefficients zero-padded to 8 taps | bounds | band of luma + 8 spare bytes | output rows].
+ */
+export class LanczosRowsWasm {
+  private readonly rowsFn: (luma: number, rows: number, width: number, coeffs: number, stride: number, bounds: number, outW: number, out: number) => void;
+  private readonly mem: WebAssembly.Memory;
+  private readonly stride: number;
+  private readonly boundsAt: number;
+  private readonly bandAt: number;
+  private readonly outAt: number;
+  private readonly width: number;
+  private readonly outW: number;
+  private readonly capacity: number;
+
+  /** null where WebAssembly SIMD is not available (the JavaScript pass gives the same bytes). */
+  static create(width: number, outW: number, capacity = 16): LanczosRowsWasm | null {
+    if (lanczosModule === undefined) {
+      try {
+        lanczosModule = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
+      } catch {
+        lanczosModule = null;
       }
     }
-    cur = tmp;
-    curW = outW;
+    return lanczosModule ? new LanczosRowsWasm(lanczosModule, coefficients(width, outW), width, outW, capacity) : null;
   }
-  if (outH === height) return cur;
+
+  private constructor(module: WebAssembly.Module, c: Coeffs, width: number, outW: number, capacity: number) {
+    const exports = new WebAssembly.Instance(module, {}).exports as { memory: WebAssembly.Memory; rows: LanczosRowsWasm['rowsFn'] };
+    this.rowsFn = exports.rows;
+    this.mem = exports.memory;
+    this.width = width;
+    this.outW = outW;
+    this.capacity = capacity;
+    this.stride = Math.ceil(c.ksize / 8) * 8;
+    this.boundsAt = outW * this.stride * 4;
+    this.bandAt = this.boundsAt + outW * 8;
+    this.outAt = this.bandAt + width * capacity + 16;
+    const need = this.outAt + outW * capacity;
+    const have = this.mem.buffer.byteLength;
+    if (need > have) this.mem.grow(Math.ceil((need - have) / 65536));
+    const i32 = new Int32Array(this.mem.buffer);
+    i32.fill(0, 0, this.bandAt >> 2);
+    for (let xx = 0; xx < outW; xx++) {
+      const n = c.bounds[xx * 2 + 1]!;
+      i32.set(c.k.subarray(xx * c.ksize, xx * c.ksize + n), xx * this.stride);
+      i32[(this.boundsAt >> 2) + xx * 2] = c.bounds[xx * 2]!;
+      i32[(this.boundsAt >> 2) + xx * 2 + 1] = Math.ceil(n / 8);
+    }
+  }
+
+  /** The pass over `rows` rows of `width` bytes in `band` (from byte `at`), into `out` from `outAt`, outW a row. */
+  run(band: Uint8Array, at: number, rows: number, out: Uint8Array, outAt: number): void {
+    const mem = new Uint8Array(this.mem.buffer);
+    const { width, outW } = this;
+    for (let r = 0; r < rows; r += this.capacity) {
+      const n = Math.min(this.capacity, rows - r);
+      mem.set(band.subarray(at + r * width, at + (r + n) * width), this.bandAt);
+      this.rowsFn(this.bandAt, n, width, 0, this.stride, this.boundsAt, outW, this.outAt);
+      out.set(mem.subarray(this.outAt, this.outAt + n * outW), outAt + r * outW);
+    }
+  }
+}
+
+/** Pillow's vertical pass (ImagingResampleVertical_8bpc) of a curW-wide 8-bit image to outH rows. */
+function verticalPass(cur: Uint8Array, curW: number, height: number, outH: number): Uint8Array {
   const { ksize, bounds, k } = coefficients(height, outH);
   const out = new Uint8Array(curW * outH);
-  const half = 1 << (PRECISION_BITS - 1);
   for (let yy = 0; yy < outH; yy++) {
     const ymin = bounds[yy * 2]!;
     const n = bounds[yy * 2 + 1]!;
     const kb = yy * ksize;
     for (let x = 0; x < curW; x++) {
-      let ss = half;
-      for (let y = 0; y < n; y++) ss += cur[(ymin + y) * curW + x]! * k[kb + y]!;
+      let ss = 1 << (PRECISION_BITS - 1);
+      for (let y = 0; y < n; y++) ss = (ss + Math.imul(cur[(ymin + y) * curW + x]!, k[kb + y]!)) | 0;
       out[yy * curW + x] = clip8(ss);
     }
   }
   return out;
+}
+
+/** Pillow's Image.resize(size, LANCZOS) of an 8-bit single-channel image: horizontal pass, then vertical. */
+export function resizeLanczosL(src: Uint8Array, width: number, height: number, outW: number, outH: number): Uint8Array {
+  let cur = src;
+  if (outW !== width) {
+    const c = coefficients(width, outW);
+    cur = new Uint8Array(outW * height);
+    for (let y = 0; y < height; y++) horizontalRow(src, y * width, c, outW, cur, y * outW);
+  }
+  return outH === height ? cur : verticalPass(cur, outW, height, outH);
+}
+
+/**
+ * imagehash.phash fed a row of luma at a time (a LumaSink for scanLuma): the horizontal Lanczos pass runs per row,
+ * the vertical pass and the DCT at the end, so the pHash needs no luma plane of its own.
+ */
+export class PhashSink implements LumaSink {
+  private readonly width: number;
+  private readonly height: number;
+  private readonly coeffs: Coeffs | null;
+  private readonly wasm: LanczosRowsWasm | null;
+  /** the horizontal pass: 32 bytes per row seen, zero for rows not seen */
+  readonly mid: Uint8Array;
+
+  constructor(width: number, height: number) {
+    this.width = width;
+    this.height = height;
+    this.coeffs = width === 32 ? null : coefficients(width, 32);
+    this.wasm = width === 32 ? null : LanczosRowsWasm.create(width, 32);
+    this.mid = new Uint8Array(32 * height);
+  }
+
+  /** Takes in the rows another sink of the same image saw (its `mid`); each row must be seen by one sink only. */
+  absorb(mid: Uint8Array): void {
+    if (mid.length !== this.mid.length) throw new Error(`expected a ${this.mid.length}-byte horizontal pass, got ${mid.length}`);
+    for (let i = 0; i < mid.length; i++) this.mid[i] = this.mid[i]! + mid[i]!;
+  }
+
+  rows(y: number, rows: number, band: Uint8Array): void {
+    const { width, coeffs, mid } = this;
+    if (this.wasm) {
+      this.wasm.run(band, 0, rows, mid, y * 32);
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      if (coeffs) horizontalRow(band, r * width, coeffs, 32, mid, (y + r) * 32);
+      else mid.set(band.subarray(r * width, r * width + 32), (y + r) * 32);
+    }
+  }
+
+  /** The 8-byte hash, once every row has been seen. */
+  hash(): Uint8Array {
+    const thumb = this.height === 32 ? this.mid : verticalPass(this.mid, 32, this.height, 32);
+    return phashFromThumb32(thumb);
+  }
 }
 
 const DCT32 = (() => {
@@ -156,8 +264,9 @@ export function phashFromThumb32(thumb: Uint8Array): Uint8Array {
 
 /** pHash of decoded pixels (interleaved 8-bit channels, as sharp's raw output gives them). */
 export function phashPixels(data: Uint8Array, width: number, height: number, channels: number): Uint8Array {
-  const luma = lumaFromInterleaved(data, width, height, channels);
-  return phashFromThumb32(resizeLanczosL(luma, width, height, 32, 32));
+  const sink = new PhashSink(width, height);
+  scanLuma({ data, width, height, channels }, [sink]);
+  return sink.hash();
 }
 
 export function phashHex(hash: Uint8Array): string {

@@ -12,8 +12,8 @@ import type { Signer } from '../crypto/keyring.ts';
 import { type ImageFormat, type Limits } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
-import { phashHex, phashPixels } from '../media/phash.ts';
-import { WATERMARK_ALGORITHM, WATERMARK_MIN_SIDE, embedWatermark } from '../media/watermark/codec.ts';
+import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
+import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
 import type { WritableDB } from '../store/db.ts';
 import { insertRecord, type SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId, payloadFromSignature } from './fingerprint.ts';
@@ -60,8 +60,9 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
   const original = await readFile(path);
   const sha256 = sha256Hex(original);
   const info = await probeImage(original, format, ctx.limits);
-  const raster = await decodeImage(original, format, ctx.limits);
-  const phash = phashHex(phashPixels(raster.data, raster.width, raster.height, raster.channels));
+  const pixels = await sharePixels(await decodeImage(original, format, ctx.limits));
+  const raster = pixels.raster;
+  const { phash, watermarkLuma } = await perceptualScan(pixels);
   const signedAt = now.toISOString();
   const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');
   const fields = { sha256, phash, timestamp: signedAt, signer: publicKeyHex };
@@ -71,8 +72,9 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
 
   let watermark: SignReceipt['watermark'];
   let marked = raster;
-  if (Math.min(raster.width, raster.height) >= WATERMARK_MIN_SIDE) {
-    marked = embedWatermark(raster, payload);
+  if (watermarkLuma) {
+    // the decoded pixels are not needed afterwards: mark them in place
+    marked = await markPixels(pixels, planWatermark(raster, payload, { luma: watermarkLuma }));
     watermark = { status: 'embedded', algorithm: WATERMARK_ALGORITHM };
   } else {
     watermark = { status: 'skipped', algorithm: WATERMARK_ALGORITHM, reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK' };
@@ -80,6 +82,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
   const recordId = newRecordId(now);
   const payloadHex = watermark.status === 'embedded' ? Buffer.from(payload).toString('hex') : null;
   let encoded = await encodeImage(marked, format, original, info);
+  releasePixels(pixels);
   let c2pa: SignReceipt['c2pa'] = { status: 'skipped', reason: 'NO_C2PA_CERTIFICATE', pq: false };
   const mime = C2PA_MIME[format];
   if (ctx.c2pa && mime) {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { ImageFormat } from '../media/detect.ts';
 import { hammingHex, sha256Hex } from '../media/hash.ts';
 import { decodeImage, probeImage } from '../media/image.ts';
-import { phashHex, phashPixels } from '../media/phash.ts';
+import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
 import { WATERMARK_MIN_SIDE, extractWatermark } from '../media/watermark/codec.ts';
 import { findBySha256, getRecord, imageFingerprints, type SignedRecord } from '../store/records.ts';
 import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type VerifyReport } from './checks.ts';
@@ -33,8 +33,9 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   const bytes = await readFile(path);
   const sha256 = sha256Hex(bytes);
   await probeImage(bytes, format, ctx.limits);
-  const raster = await decodeImage(bytes, format, ctx.limits);
-  const phash = phashHex(phashPixels(raster.data, raster.width, raster.height, raster.channels));
+  const pixels = await sharePixels(await decodeImage(bytes, format, ctx.limits));
+  const raster = pixels.raster;
+  const { phash, watermarkLuma } = await perceptualScan(pixels);
   const known = imageFingerprints(ctx.db);
 
   // Exact bytes: the signed output or its original.
@@ -44,10 +45,10 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   // Watermark.
   let watermark: Check;
   let wmNearest: Nearest | null = null;
-  if (Math.min(raster.width, raster.height) < WATERMARK_MIN_SIDE) {
+  if (!watermarkLuma) {
     watermark = { status: 'skipped', reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK', detail: `the image is ${raster.width}×${raster.height}; watermarks need ${WATERMARK_MIN_SIDE} px on the short side` };
   } else {
-    const ex = extractWatermark(raster);
+    const ex = extractWatermark(raster, { luma: watermarkLuma });
     if (!ex.detected || !ex.payload) {
       watermark = { status: 'absent', score: round(ex.score), threshold: ex.threshold, detail: 'no Custody watermark was detected' };
     } else {
@@ -61,6 +62,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
       }
     }
   }
+  releasePixels(pixels);
 
   // Perceptual hash.
   const phNearest = nearest(known.map((k) => ({ id: k.id, value: k.phash })), phash);

@@ -12,8 +12,11 @@
 // v2 (this format): 128-px tile, CRC-24, 384 sync slots, SSIM-driven energy; v1 marks do not read as v2.
 
 import { CustodyError } from '../../errors.ts';
-import { embedInto } from './embed.ts';
+import { watermarkDelta } from './embed.ts';
 import { extractFrom } from './extract.ts';
+import { gridDims } from './grid.ts';
+import type { RowRange } from '../luma.ts';
+import { LumaGridSink, addGridDelta } from './resample.ts';
 
 export interface Raster {
   data: Uint8Array;
@@ -55,8 +58,40 @@ function checkRaster(img: Raster): void {
   }
 }
 
-/** Returns a watermarked copy of `img` (same size and channels; alpha untouched) carrying the 16-byte `payload`. */
-export function embedWatermark(img: Raster, payload: Uint8Array): Raster {
+/**
+ * The codec's view of an image's luma, to be filled by scanLuma together with other consumers (the pHash), so that
+ * signing and verifying pass over the full-resolution pixels once; hand it to embedWatermark / extractWatermark.
+ */
+export function watermarkLumaSink(width: number, height: number): LumaGridSink {
+  const { gw, gh } = gridDims(width, height);
+  return new LumaGridSink(width, height, gw, gh);
+}
+
+export interface WatermarkOptions {
+  /** a watermarkLumaSink(img.width, img.height) that has seen every row of `img` */
+  luma?: LumaGridSink;
+}
+
+function gridOf(img: Raster, luma: LumaGridSink | undefined): Float32Array | undefined {
+  if (!luma) return undefined;
+  const { gw, gh } = gridDims(img.width, img.height);
+  if (luma.outW !== gw || luma.outH !== gh) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected the luma of a ${img.width}×${img.height} image (a ${gw}×${gh} grid), got a ${luma.outW}×${luma.outH} grid`);
+  }
+  return luma.grid();
+}
+
+/** What embedding `payload` changes: the luminance delta on the working grid, before it is added to the pixels. */
+export interface WatermarkPlan {
+  width: number;
+  height: number;
+  gw: number;
+  gh: number;
+  delta: Float32Array;
+}
+
+/** Plans the watermark carrying the 16-byte `payload` in `img` (applyWatermark adds it to the pixels). */
+export function planWatermark(img: Raster, payload: Uint8Array, opts: WatermarkOptions = {}): WatermarkPlan {
   checkRaster(img);
   if (!(payload instanceof Uint8Array) || payload.length !== WATERMARK_PAYLOAD_BYTES) {
     throw new CustodyError(
@@ -71,11 +106,32 @@ export function embedWatermark(img: Raster, payload: Uint8Array): Raster {
       { width: img.width, height: img.height, minSide: WATERMARK_MIN_SIDE },
     );
   }
-  return embedInto(img, payload);
+  const { gw, gh } = gridDims(img.width, img.height);
+  return { width: img.width, height: img.height, gw, gh, delta: watermarkDelta(img, payload, gridOf(img, opts.luma)) };
+}
+
+/**
+ * Adds a planned watermark to `img`: a copy, or `img`'s own pixels changed when `inPlace` (no second full-size
+ * buffer), only the rows of `rows` if given (threads sharing the pixels each take a range).
+ */
+export function applyWatermark(img: Raster, plan: WatermarkPlan, opts: { inPlace?: boolean; rows?: RowRange } = {}): Raster {
+  checkRaster(img);
+  if (img.width !== plan.width || img.height !== plan.height) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected a ${plan.width}×${plan.height} image for this watermark, got ${img.width}×${img.height}`);
+  }
+  return addGridDelta(img, plan.delta, plan.gw, plan.gh, opts.inPlace ?? false, opts.rows);
+}
+
+/**
+ * Returns a watermarked copy of `img` (same size and channels; alpha untouched) carrying the 16-byte `payload`;
+ * with `inPlace`, `img`'s own pixels are changed and returned (no second full-size buffer).
+ */
+export function embedWatermark(img: Raster, payload: Uint8Array, opts: WatermarkOptions & { inPlace?: boolean } = {}): Raster {
+  return applyWatermark(img, planWatermark(img, payload, opts), opts);
 }
 
 /** Looks for a watermark; `detected` is false (and `payload` null) when the detection statistic is under threshold. */
-export function extractWatermark(img: Raster): Extraction {
+export function extractWatermark(img: Raster, opts: WatermarkOptions = {}): Extraction {
   checkRaster(img);
-  return extractFrom(img);
+  return extractFrom(img, gridOf(img, opts.luma));
 }

@@ -1,13 +1,13 @@
 // Embedding: payload + CRC → convolutional code → tile pattern in mid-frequency DCT coefficients of the working
-// grid → weighted by a texture mask → informed amplitudes → scaled to a predicted SSIM loss within a PSNR range →
-// upsampled to full resolution and added to the luminance.
+// grid → weighted by a texture mask → informed amplitudes → scaled to a predicted SSIM loss within a PSNR range;
+// codec.ts then has it upsampled to full resolution and added to the luminance (resample.ts).
 
 import type { Raster } from './codec.ts';
 import { convEncode } from './conv.ts';
 import { withCrc } from './crc.ts';
 import { LAYOUT, SLOTS, TILE } from './layout.ts';
 import { boxBlur, bytesToBits, fold, gridDims, highPass, localRms } from './grid.ts';
-import { addGridDelta, lumaToGrid, roundTripKernel, upsampledMeanSquare } from './resample.ts';
+import { lumaToGrid, roundTripKernel, upsampledMeanSquare } from './resample.ts';
 import { readSlots, whitening } from './extract.ts';
 import { deltaFor, informedAmplitudes, type Channel } from './informed.ts';
 
@@ -54,7 +54,11 @@ export function textureMask(grid: Float32Array, gw: number, gh: number): Float32
  * σx² and mark variance σw² in a window, SSIM's contrast-structure term falls by about σw² / (2σx² + C2 + σw²).
  */
 export function ssimGain(grid: Float32Array, delta: Float32Array, gw: number, gh: number, loss: number, r: number): number {
-  const sq = (a: Float32Array): Float32Array => a.map((v) => v * v);
+  const sq = (a: Float32Array): Float32Array => {
+    const out = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = a[i]! * a[i]!;
+    return out;
+  };
   const mx = boxBlur(grid, gw, gh, r);
   const vx = boxBlur(sq(grid), gw, gh, r);
   const md = boxBlur(delta, gw, gh, r);
@@ -96,9 +100,10 @@ function wantedSigns(payload: Uint8Array): Float64Array {
   return want;
 }
 
-export function embedInto(img: Raster, payload: Uint8Array): Raster {
+/** The luminance change (on the working grid) that carries `payload` in `img`; addGridDelta applies it. */
+export function watermarkDelta(img: Raster, payload: Uint8Array, lumaGrid?: Float32Array): Float32Array {
   const { gw, gh } = gridDims(img.width, img.height);
-  const grid = lumaToGrid(img, gw, gh);
+  const grid = lumaGrid ?? lumaToGrid(img, gw, gh);
   const mask = textureMask(grid, gw, gh);
   const { hp, weight } = whitening(grid, gw, gh);
   for (let i = 0; i < hp.length; i++) hp[i] = hp[i]! * weight[i]!;
@@ -120,5 +125,5 @@ export function embedInto(img: Raster, payload: Uint8Array): Raster {
   // informed amplitudes keep the plain pattern's energy in slot terms; hold it exactly at full resolution
   const g = g0 * Math.sqrt(plainMs / meanSquare(delta));
   for (let i = 0; i < delta.length; i++) delta[i] = delta[i]! * g;
-  return addGridDelta(img, delta, gw, gh);
+  return delta;
 }

@@ -234,11 +234,11 @@ export function findSync(white: Float32Array, gw: number, gh: number): SyncHit {
   return best;
 }
 
-export function extractFrom(img: Raster): Extraction {
+export function extractFrom(img: Raster, lumaGrid?: Float32Array): Extraction {
   const threshold = EXTRACT_PARAMS.threshold;
   if (Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { detected: false, payload: null, score: 0, threshold };
   const { gw, gh } = gridDims(img.width, img.height);
-  const white = whiten(lumaToGrid(img, gw, gh), gw, gh);
+  const white = whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh);
   const best = findSync(white, gw, gh);
   // a CRC-verified reading counts as a detection whatever its sync peak: the score carries it over the threshold
   if (best.payload) return { detected: true, payload: best.payload, score: Math.max(0, best.z) + threshold, threshold };

@@ -2,9 +2,12 @@
 // full-resolution pixel once, with integer arithmetic where they can: a photo of 20 MP or more is mostly these two
 // passes, and signing must stay within a small multiple of sharp's own decode and encode.
 // - down: an area average (integer luma sums over the pixels whose centres fall in a grid cell) when the image is at
-//   least twice the grid, else a triangle filter; no full-resolution float plane is ever made.
-// - up: bilinear, fused with the add-back into RGB, rounded once per pixel and clamped by a Uint8ClampedArray.
+//   least twice the grid, else a triangle filter; a row of luma at a time (LumaGridSink), so the signing pipeline
+//   feeds it from the same pass as the pHash, and no full-resolution plane is ever made.
+// - up: bilinear, fused with the add-back into RGB (in place when the caller no longer needs the original pixels),
+//   rounded once per pixel and clamped by a Uint8ClampedArray.
 
+import { scanLuma, type LumaSink, type RowRange } from '../luma.ts';
 import type { Raster } from './codec.ts';
 
 interface Taps {
@@ -45,11 +48,6 @@ function taps(inSize: number, outSize: number): Taps {
   return { size, start, w };
 }
 
-/** Integer luma weights (ITU-R BT.601, as JPEG's YCbCr, in 1/256ths: 77 + 150 + 29 = 256); alpha never counts. */
-const WR = 77;
-const WG = 150;
-const WB = 29;
-
 /** Area averaging is used from this downscale factor on; under it, the triangle filter (bins would alias). */
 const AREA_FROM = 2;
 
@@ -60,88 +58,112 @@ function areaEnds(inSize: number, outSize: number): Int32Array {
   return ends;
 }
 
-/** Sums of integer luma (×256) over the row's cells, added into `acc`. */
-function sumRow(data: Uint8Array, p: number, channels: number, ends: Int32Array, acc: Float64Array): void {
-  let x = 0;
-  if (channels >= 3) {
-    for (let o = 0; o < ends.length; o++) {
-      const end = ends[o]!;
-      let s = 0;
-      for (; x < end; x++, p += channels) s += WR * data[p]! + WG * data[p + 1]! + WB * data[p + 2]!;
-      acc[o] = acc[o]! + s;
-    }
-  } else {
-    for (let o = 0; o < ends.length; o++) {
-      const end = ends[o]!;
-      let s = 0;
-      for (; x < end; x++, p += channels) s += data[p]!;
-      acc[o] = acc[o]! + 256 * s;
-    }
-  }
-}
+/**
+ * The image's luma (Pillow's, see luma.ts) resampled to the outW×outH working grid, fed a row at a time by
+ * scanLuma: an area average (integer sums over the pixels whose centres fall in a grid cell) when the image is at
+ * least twice the grid, else a triangle filter (horizontal pass per row, vertical pass at the end).
+ */
+export class LumaGridSink implements LumaSink {
+  readonly width: number;
+  readonly height: number;
+  readonly outW: number;
+  readonly outH: number;
+  private readonly area: boolean;
+  private readonly xe: Int32Array;
+  private readonly ye: Int32Array;
+  /** area: sums per grid cell; triangle: the horizontal pass, outW per input row (zero for rows not seen) */
+  readonly acc: Float64Array | Float32Array;
+  private readonly tx: Taps;
+  private oy = 0;
 
-function areaLuma(img: Raster, outW: number, outH: number): Float32Array {
-  const { data, width, height, channels } = img;
-  const xe = areaEnds(width, outW);
-  const ye = areaEnds(height, outH);
-  const out = new Float32Array(outW * outH);
-  const acc = new Float64Array(outW);
-  let y = 0;
-  for (let oy = 0; oy < outH; oy++) {
-    acc.fill(0);
-    const y0 = y;
-    for (; y < ye[oy]!; y++) sumRow(data, y * width * channels, channels, xe, acc);
-    const rows = y - y0;
-    let x0 = 0;
-    for (let ox = 0; ox < outW; ox++) {
-      const n = (xe[ox]! - x0) * rows;
-      out[oy * outW + ox] = n > 0 ? acc[ox]! / (256 * n) : 0;
-      x0 = xe[ox]!;
-    }
+  constructor(width: number, height: number, outW: number, outH: number) {
+    this.width = width;
+    this.height = height;
+    this.outW = outW;
+    this.outH = outH;
+    this.area = width >= AREA_FROM * outW && height >= AREA_FROM * outH;
+    this.xe = areaEnds(width, outW);
+    this.ye = areaEnds(height, outH);
+    this.tx = taps(width, outW);
+    this.acc = this.area ? new Float64Array(outW * outH) : new Float32Array(outW * height);
   }
-  return out;
-}
 
-/** Luminance of `img` resampled to outW×outH. */
-export function lumaToGrid(img: Raster, outW: number, outH: number): Float32Array {
-  const { data, width, height, channels } = img;
-  if (width >= AREA_FROM * outW && height >= AREA_FROM * outH) return areaLuma(img, outW, outH);
-  const tx = taps(width, outW);
-  const ty = taps(height, outH);
-  // horizontal pass, fused with the luma conversion: one row of luma at a time
-  const rowY = new Float32Array(width);
-  const mid = new Float32Array(outW * height);
-  for (let y = 0; y < height; y++) {
-    let p = y * width * channels;
-    if (channels >= 3) {
-      for (let x = 0; x < width; x++, p += channels) rowY[x] = (WR * data[p]! + WG * data[p + 1]! + WB * data[p + 2]!) / 256;
-    } else {
-      for (let x = 0; x < width; x++, p += channels) rowY[x] = data[p]!;
+  rows(y: number, rows: number, band: Uint8Array): void {
+    for (let r = 0; r < rows; r++) this.row(y + r, band, r * this.width);
+  }
+
+  /** Adds in what another sink of the same image saw of other rows (its `acc`). */
+  absorb(acc: Float64Array | Float32Array): void {
+    if (acc.length !== this.acc.length) throw new Error(`expected ${this.acc.length} partial sums, got ${acc.length}`);
+    for (let i = 0; i < acc.length; i++) this.acc[i] = this.acc[i]! + acc[i]!;
+  }
+
+  private row(y: number, luma: Uint8Array, p: number): void {
+    const { outW, acc } = this;
+    if (this.area) {
+      while (y >= this.ye[this.oy]!) this.oy++;
+      const base = this.oy * outW;
+      let x = p;
+      for (let o = 0; o < outW; o++) {
+        const end = p + this.xe[o]!;
+        let s = 0;
+        for (; x < end; x++) s += luma[x]!;
+        acc[base + o] = acc[base + o]! + s;
+      }
+      return;
     }
+    const { start, size, w } = this.tx;
     const m = y * outW;
     for (let o = 0; o < outW; o++) {
-      const s0 = tx.start[o]!;
-      const wb = o * tx.size;
-      const n = Math.min(tx.size, width - s0);
+      const s0 = start[o]!;
+      const wb = o * size;
+      const n = Math.min(size, this.width - s0);
       let s = 0;
-      for (let i = 0; i < n; i++) s += rowY[s0 + i]! * tx.w[wb + i]!;
-      mid[m + o] = s;
+      for (let i = 0; i < n; i++) s += luma[p + s0 + i]! * w[wb + i]!;
+      acc[m + o] = s;
     }
   }
-  const out = new Float32Array(outW * outH);
-  for (let o = 0; o < outH; o++) {
-    const s0 = ty.start[o]!;
-    const wb = o * ty.size;
-    const n = Math.min(ty.size, height - s0);
-    const r = o * outW;
-    for (let i = 0; i < n; i++) {
-      const wv = ty.w[wb + i]!;
-      if (wv === 0) continue;
-      const m = (s0 + i) * outW;
-      for (let x = 0; x < outW; x++) out[r + x] = out[r + x]! + wv * mid[m + x]!;
+
+  /** The grid, once every row has been seen. */
+  grid(): Float32Array {
+    const { outW, outH, acc } = this;
+    const out = new Float32Array(outW * outH);
+    if (this.area) {
+      let y0 = 0;
+      for (let oy = 0; oy < outH; oy++) {
+        const rows = this.ye[oy]! - y0;
+        let x0 = 0;
+        for (let ox = 0; ox < outW; ox++) {
+          const n = (this.xe[ox]! - x0) * rows;
+          out[oy * outW + ox] = n > 0 ? acc[oy * outW + ox]! / n : 0;
+          x0 = this.xe[ox]!;
+        }
+        y0 = this.ye[oy]!;
+      }
+      return out;
     }
+    const ty = taps(this.height, outH);
+    for (let o = 0; o < outH; o++) {
+      const s0 = ty.start[o]!;
+      const wb = o * ty.size;
+      const n = Math.min(ty.size, this.height - s0);
+      const r = o * outW;
+      for (let i = 0; i < n; i++) {
+        const wv = ty.w[wb + i]!;
+        if (wv === 0) continue;
+        const m = (s0 + i) * outW;
+        for (let x = 0; x < outW; x++) out[r + x] = out[r + x]! + wv * acc[m + x]!;
+      }
+    }
+    return out;
   }
-  return out;
+}
+
+/** Luminance of `img` resampled to outW×outH (its own pass; signing shares one with the pHash instead). */
+export function lumaToGrid(img: Raster, outW: number, outH: number): Float32Array {
+  const sink = new LumaGridSink(img.width, img.height, outW, outH);
+  scanLuma(img, [sink]);
+  return sink.grid();
 }
 
 /** Bilinear sample positions of a full-resolution axis on a grid axis, aligned on pixel centres. */
@@ -162,43 +184,43 @@ function bilinear(outSize: number, gridSize: number): { i0: Int32Array; f: Float
 }
 
 /**
- * A copy of `img` with the grid-resolution luminance change `delta` (gw×gh) upsampled bilinearly and added.
- * Adding the same amount to R, G and B changes Y by that amount and leaves Cb and Cr as they were (BT.601), so
- * colour is untouched without a full colour-space round trip. Alpha is copied.
+ * `img` with the grid-resolution luminance change `delta` (gw×gh) upsampled bilinearly and added: a copy, or `img`
+ * itself changed when `inPlace` (only the rows of `range`, so that threads can share the work). Adding the same amount to R, G and B changes the luma by that amount and leaves Cb
+ * and Cr as they were (BT.601), so colour is untouched without a full colour-space round trip. Alpha is kept.
  */
-export function addGridDelta(img: Raster, delta: Float32Array, gw: number, gh: number): Raster {
+export function addGridDelta(img: Raster, delta: Float32Array, gw: number, gh: number, inPlace = false, range: RowRange = { from: 0, to: img.height }): Raster {
   const { data, width, height, channels } = img;
-  const out = new Uint8ClampedArray(data.length);
-  if (channels === 2 || channels === 4) out.set(data); // alpha
+  const out = inPlace ? new Uint8ClampedArray(data.buffer, data.byteOffset, data.length) : new Uint8ClampedArray(data);
   const colour = channels >= 3 ? 3 : 1;
   const bx = bilinear(width, gw);
   const by = bilinear(height, gh);
   // the right-hand neighbour of each sample, clamped at the last grid column
   const i1 = bx.i0.map((i) => Math.min(i + 1, gw - 1));
   const row = new Float32Array(gw);
-  for (let y = 0; y < height; y++) {
+  const d = new Int32Array(width);
+  for (let y = range.from; y < range.to; y++) {
     const r0 = by.i0[y]! * gw;
     const r1 = Math.min(by.i0[y]! + 1, gh - 1) * gw;
     const fy = by.f[y]!;
     for (let x = 0; x < gw; x++) row[x] = delta[r0 + x]! + fy * (delta[r1 + x]! - delta[r0 + x]!);
-    let p = y * width * channels;
     // integer pixels plus a delta rounded once: round(v + d) = v + round(d); the clamped array clamps to 0..255
+    for (let x = 0; x < width; x++) {
+      const a = row[bx.i0[x]!]!;
+      d[x] = Math.floor(a + bx.f[x]! * (row[i1[x]!]! - a) + 0.5);
+    }
+    let p = y * width * channels;
     if (colour === 3) {
       for (let x = 0; x < width; x++, p += channels) {
-        const a = row[bx.i0[x]!]!;
-        const d = Math.floor(a + bx.f[x]! * (row[i1[x]!]! - a) + 0.5);
-        out[p] = data[p]! + d;
-        out[p + 1] = data[p + 1]! + d;
-        out[p + 2] = data[p + 2]! + d;
+        const v = d[x]!;
+        out[p] = out[p]! + v;
+        out[p + 1] = out[p + 1]! + v;
+        out[p + 2] = out[p + 2]! + v;
       }
     } else {
-      for (let x = 0; x < width; x++, p += channels) {
-        const a = row[bx.i0[x]!]!;
-        out[p] = data[p]! + Math.floor(a + bx.f[x]! * (row[i1[x]!]! - a) + 0.5);
-      }
+      for (let x = 0; x < width; x++, p += channels) out[p] = out[p]! + d[x]!;
     }
   }
-  return { data: new Uint8Array(out.buffer), width, height, channels };
+  return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height, channels };
 }
 
 /** Mean square of the upsampled delta, estimated on up to `rows` evenly spaced full-resolution rows. */

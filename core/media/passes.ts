@@ -1,0 +1,137 @@
+// The full-resolution passes of signing and verifying a photo, on the calling thread or shared out by rows with the
+// pixel workers (pixel-pool.ts): the perceptual scan (Pillow's luma feeding the pHash's Lanczos pass and the
+// watermark's working grid together, in one pass over the pixels) and the watermark's add-back.
+//
+// Sharing needs the pixels in a SharedArrayBuffer: sharePixels copies a decoded image there once (≈ 15–40 ms for
+// 20 MP), which pays for itself from a few megapixels on. A scan job a worker fails is redone on the calling thread.
+import { scanLuma, type LumaSink, type RowRange } from './luma.ts';
+import { PhashSink, phashHex } from './phash.ts';
+import { rasterOf, runPixelJob, type PixelJob, type PixelResult, type SharedPixels } from './pixel-jobs.ts';
+import { pixelPool, type PixelPool } from './pixel-pool.ts';
+import { WATERMARK_MIN_SIDE, applyWatermark, watermarkLumaSink, type Raster, type WatermarkPlan } from './watermark/codec.ts';
+import type { LumaGridSink } from './watermark/resample.ts';
+
+/** Below this many pixels the copy into shared memory and the messages cost more than the second thread saves. */
+export const SHARE_MIN_PIXELS = 2_000_000;
+
+/** A decoded image ready for the passes: its pixels shared with the pool's workers, or not (then inline). */
+export interface Pixels {
+  raster: Raster;
+  shared: SharedPixels | null;
+  pool: PixelPool | null;
+}
+
+/**
+ * One shared buffer kept between photos (released by releasePixels, dropped after a minute unused): fresh memory
+ * costs a page fault per 4 KiB on first touch, which on these VMs is most of the copy's cost.
+ */
+let spare: SharedArrayBuffer | null = null;
+let spareTimer: NodeJS.Timeout | null = null;
+const SPARE_KEEP_MS = 60_000;
+
+function takeBuffer(bytes: number): SharedArrayBuffer {
+  if (spare && spare.byteLength >= bytes && spare.byteLength <= 2 * bytes) {
+    const b = spare;
+    spare = null;
+    return b;
+  }
+  return new SharedArrayBuffer(bytes);
+}
+
+/** Hands the shared buffer of `px` back for the next photo; `px` must not be used afterwards. */
+export function releasePixels(px: Pixels): void {
+  if (!px.shared) return;
+  spare = px.shared.buffer;
+  if (spareTimer) clearTimeout(spareTimer);
+  spareTimer = setTimeout(() => (spare = null), SPARE_KEEP_MS);
+  spareTimer.unref();
+}
+
+/** Copies `raster` into shared memory when the pool exists and the image is large enough to gain from it. */
+export async function sharePixels(raster: Raster, pool: PixelPool | null | 'default' = 'default'): Promise<Pixels> {
+  const p = pool === 'default' ? await pixelPool() : pool;
+  if (!p || raster.width * raster.height < SHARE_MIN_PIXELS) return { raster, shared: null, pool: null };
+  const buffer = takeBuffer(raster.data.length);
+  new Uint8Array(buffer).set(raster.data);
+  const shared: SharedPixels = { buffer, width: raster.width, height: raster.height, channels: raster.channels };
+  return { raster: rasterOf(shared), shared, pool: p };
+}
+
+/** Rows split into `parts` ranges of about equal size. */
+function split(height: number, parts: number): RowRange[] {
+  const out: RowRange[] = [];
+  for (let i = 0; i < parts; i++) {
+    const from = Math.round((i * height) / parts);
+    const to = Math.round(((i + 1) * height) / parts);
+    if (to > from) out.push({ from, to });
+  }
+  return out;
+}
+
+/**
+ * Runs `job(rows)` for every range: the first on this thread, the others in workers. A job that only reads
+ * (`retry`) is redone on this thread when its worker fails; one that writes is not (it may have half run).
+ */
+async function shareOut<R>(
+  px: Pixels,
+  job: (rows: RowRange) => PixelJob,
+  inline: (rows: RowRange) => R,
+  merge: (r: PixelResult) => void,
+  retry: boolean,
+): Promise<R> {
+  const [own, ...rest] = split(px.raster.height, 1 + px.pool!.size);
+  const remote = rest.map((rows) => {
+    const run = px.pool!.run(job(rows));
+    return retry ? run.catch(() => runPixelJob(job(rows))) : run;
+  });
+  const mine = inline(own!);
+  for (const r of await Promise.all(remote)) merge(r);
+  return mine;
+}
+
+export interface PerceptualScan {
+  /** imagehash.phash, 16 hex digits */
+  phash: string;
+  /** for planWatermark / extractWatermark; null when the image is too small to carry a watermark */
+  watermarkLuma: LumaGridSink | null;
+}
+
+/** The pHash and the watermark's view of the luma, from one pass over the pixels. */
+export async function perceptualScan(px: Pixels): Promise<PerceptualScan> {
+  const { raster } = px;
+  const phash = new PhashSink(raster.width, raster.height);
+  const watermarkLuma = Math.min(raster.width, raster.height) >= WATERMARK_MIN_SIDE ? watermarkLumaSink(raster.width, raster.height) : null;
+  const sinks: LumaSink[] = watermarkLuma ? [phash, watermarkLuma] : [phash];
+  if (!px.shared) {
+    scanLuma(raster, sinks);
+  } else {
+    const shared = px.shared;
+    const grid = watermarkLuma ? { gw: watermarkLuma.outW, gh: watermarkLuma.outH } : null;
+    await shareOut(
+      px,
+      (rows) => ({ kind: 'scan', pixels: shared, rows, grid }),
+      (rows) => scanLuma(raster, sinks, rows),
+      (r) => {
+        if (r.kind !== 'scan') return;
+        phash.absorb(r.mid);
+        if (watermarkLuma && r.acc) watermarkLuma.absorb(r.acc);
+      },
+      true,
+    );
+  }
+  return { phash: phashHex(phash.hash()), watermarkLuma };
+}
+
+/** Adds a planned watermark to the pixels, in place. */
+export async function markPixels(px: Pixels, plan: WatermarkPlan): Promise<Raster> {
+  if (!px.shared) return applyWatermark(px.raster, plan, { inPlace: true });
+  const shared = px.shared;
+  await shareOut(
+    px,
+    (rows) => ({ kind: 'add', pixels: shared, rows, delta: plan.delta, gw: plan.gw, gh: plan.gh }),
+    (rows) => applyWatermark(px.raster, plan, { inPlace: true, rows }),
+    () => {},
+    false,
+  );
+  return px.raster;
+}
