@@ -7,7 +7,8 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      rollupOptions: { input: { index: resolve('electron/main/index.ts') } },
+      // the pixel worker is its own entry, so that it lands beside index.js where pixel-pool.ts looks for it
+      rollupOptions: { input: { index: resolve('electron/main/index.ts'), 'pixel-worker': resolve('core/media/pixel-worker.js') } },
     },
   },
   preload: {
