@@ -7,8 +7,8 @@ export default defineConfig({
   main: {
     build: {
       externalizeDeps: true,
-      // the pixel worker is its own entry, so that it lands beside index.js where pixel-pool.ts looks for it
-      rollupOptions: { input: { index: resolve('electron/main/index.ts'), 'pixel-worker': resolve('core/media/pixel-worker.js') } },
+      // the worker scripts are entries of their own, so that they land beside index.js where their pools look for them
+      rollupOptions: { input: { index: resolve('electron/main/index.ts'), 'pixel-worker': resolve('core/media/pixel-worker.js'), 'phash-worker': resolve('core/media/video/phash-worker.js') } },
     },
   },
   preload: {

@@ -27,7 +27,7 @@ describe('WebAssembly kernels', () => {
         const js = new Uint8Array(32 * rows);
         for (let r = 0; r < rows; r++) horizontalRow(band, r * width, c, 32, js, r * 32);
         const wasm = new Uint8Array(32 * rows);
-        LanczosRowsWasm.create(width, 32)!.run(band, 0, rows, wasm, 0);
+        LanczosRowsWasm.create(c, width, 32)!.run(band, 0, rows, wasm, 0);
         expect(Buffer.from(wasm).equals(Buffer.from(js)), `${width} px, ${fill}`).toBe(true);
       }
     }

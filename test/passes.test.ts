@@ -59,7 +59,7 @@ describe('passes shared with a worker thread', () => {
     const img = await bigPhoto();
     expect(img.width * img.height).toBeGreaterThanOrEqual(SHARE_MIN_PIXELS);
     const one = await perceptualScan(inline(img));
-    const px = await sharePixels({ ...img, data: new Uint8Array(img.data) }, pool);
+    const px = sharePixels({ ...img, data: new Uint8Array(img.data) }, pool);
     expect(px.shared).not.toBeNull();
     const two = await perceptualScan(px);
     expect(two.phash).toBe(one.phash);
@@ -80,14 +80,14 @@ describe('passes shared with a worker thread', () => {
 
   it('small images stay on the calling thread', async () => {
     const { data, info } = await sharp(join(SKIMAGE_DIR, 'rocket.jpg')).raw().toBuffer({ resolveWithObject: true });
-    const px = await sharePixels({ data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels }, pool);
+    const px = sharePixels({ data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels }, pool);
     expect(px.shared).toBeNull();
   });
 
   it('a scan whose worker has stopped is redone on the calling thread', async () => {
     const img = await bigPhoto();
     const own = await startPixelPool(1);
-    const px = await sharePixels({ ...img, data: new Uint8Array(img.data) }, own);
+    const px = sharePixels({ ...img, data: new Uint8Array(img.data) }, own);
     await own.close();
     const scan = await perceptualScan(px);
     expect(scan.phash).toBe((await perceptualScan(inline(img))).phash);

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { hammingHex } from '../core/media/hash.ts';
-import { lumaFromInterleaved, phashFromThumb32, phashHex, phashPixels, resizeLanczosL } from '../core/media/phash.ts';
+import { lumaPlane } from '../core/media/luma.ts';
+import { phashFromThumb32, phashHex, phashPixels, resizeLanczosL } from '../core/media/phash.ts';
 import { SKIMAGE_DIR } from './fixtures/photos.ts';
 import { runCli } from './helpers/cli.ts';
 
@@ -47,7 +48,7 @@ describe('pHash building blocks', () => {
   it('converts RGB to luma with Pillow’s integer weights', () => {
     const rgb = new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255, 10, 20, 30]);
     // Pillow: L = (R*19595 + G*38470 + B*7471 + 0x8000) >> 16
-    expect(Array.from(lumaFromInterleaved(rgb, 5, 1, 3))).toEqual([76, 150, 29, 255, 18]);
+    expect(Array.from(lumaPlane({ data: rgb, width: 5, height: 1, channels: 3 }))).toEqual([76, 150, 29, 255, 18]);
   });
 
   it('keeps a flat image flat through the Lanczos resample', () => {

@@ -2,12 +2,12 @@
 // pixel workers (pixel-pool.ts): the perceptual scan (Pillow's luma feeding the pHash's Lanczos pass and the
 // watermark's working grid together, in one pass over the pixels) and the watermark's add-back.
 //
-// Sharing needs the pixels in a SharedArrayBuffer: sharePixels copies a decoded image there once (≈ 15–40 ms for
-// 20 MP), which pays for itself from a few megapixels on. A scan job a worker fails is redone on the calling thread.
+// Sharing needs the pixels in a SharedArrayBuffer: sharePixels copies a decoded image there once (20 MP: ~4 ms into
+// a reused buffer, ~35 ms into fresh memory), which pays for itself from a few megapixels on. A scan job a worker fails is redone on the calling thread.
 import { scanLuma, type LumaSink, type RowRange } from './luma.ts';
 import { PhashSink, phashHex } from './phash.ts';
 import { rasterOf, runPixelJob, type PixelJob, type PixelResult, type SharedPixels } from './pixel-jobs.ts';
-import { pixelPool, type PixelPool } from './pixel-pool.ts';
+import { pixelPoolIfReady, type PixelPool } from './pixel-pool.ts';
 import { WATERMARK_MIN_SIDE, applyWatermark, watermarkLumaSink, type Raster, type WatermarkPlan } from './watermark/codec.ts';
 import type { LumaGridSink } from './watermark/resample.ts';
 
@@ -47,10 +47,14 @@ export function releasePixels(px: Pixels): void {
   spareTimer.unref();
 }
 
-/** Copies `raster` into shared memory when the pool exists and the image is large enough to gain from it. */
-export async function sharePixels(raster: Raster, pool: PixelPool | null | 'default' = 'default'): Promise<Pixels> {
-  const p = pool === 'default' ? await pixelPool() : pool;
-  if (!p || raster.width * raster.height < SHARE_MIN_PIXELS) return { raster, shared: null, pool: null };
+/**
+ * Copies `raster` into shared memory when the image is large enough to gain from it and a pool is up (by default
+ * the process's pool, which the first large image starts without waiting for it).
+ */
+export function sharePixels(raster: Raster, pool: PixelPool | null | 'default' = 'default'): Pixels {
+  if (raster.width * raster.height < SHARE_MIN_PIXELS) return { raster, shared: null, pool: null };
+  const p = pool === 'default' ? pixelPoolIfReady() : pool;
+  if (!p) return { raster, shared: null, pool: null };
   const buffer = takeBuffer(raster.data.length);
   new Uint8Array(buffer).set(raster.data);
   const shared: SharedPixels = { buffer, width: raster.width, height: raster.height, channels: raster.channels };
@@ -72,21 +76,20 @@ function split(height: number, parts: number): RowRange[] {
  * Runs `job(rows)` for every range: the first on this thread, the others in workers. A job that only reads
  * (`retry`) is redone on this thread when its worker fails; one that writes is not (it may have half run).
  */
-async function shareOut<R>(
+async function shareOut(
   px: Pixels,
   job: (rows: RowRange) => PixelJob,
-  inline: (rows: RowRange) => R,
+  inline: (rows: RowRange) => void,
   merge: (r: PixelResult) => void,
   retry: boolean,
-): Promise<R> {
+): Promise<void> {
   const [own, ...rest] = split(px.raster.height, 1 + px.pool!.size);
   const remote = rest.map((rows) => {
     const run = px.pool!.run(job(rows));
     return retry ? run.catch(() => runPixelJob(job(rows))) : run;
   });
-  const mine = inline(own!);
+  inline(own!);
   for (const r of await Promise.all(remote)) merge(r);
-  return mine;
 }
 
 export interface PerceptualScan {
@@ -129,7 +132,7 @@ export async function markPixels(px: Pixels, plan: WatermarkPlan): Promise<Raste
   await shareOut(
     px,
     (rows) => ({ kind: 'add', pixels: shared, rows, delta: plan.delta, gw: plan.gw, gh: plan.gh }),
-    (rows) => applyWatermark(px.raster, plan, { inPlace: true, rows }),
+    (rows) => void applyWatermark(px.raster, plan, { inPlace: true, rows }),
     () => {},
     false,
   );

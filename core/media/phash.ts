@@ -4,12 +4,7 @@
 // including its 22-bit fixed-point coefficients and the rounding to 8 bits after each pass.
 
 import { WASM_BASE64 } from './kernels/lanczos-rows.wasm.ts';
-import { lumaPlane, scanLuma, type LumaSink } from './luma.ts';
-
-/** Pillow's RGB → L of a whole image (see luma.ts). */
-export function lumaFromInterleaved(data: Uint8Array, width: number, height: number, channels: number): Uint8Array {
-  return lumaPlane({ data, width, height, channels });
-}
+import { scanLuma, type LumaSink } from './luma.ts';
 
 const PRECISION_BITS = 32 - 8 - 2;
 const LANCZOS_SUPPORT = 3;
@@ -105,7 +100,7 @@ export class LanczosRowsWasm {
   private readonly capacity: number;
 
   /** null where WebAssembly SIMD is not available (the JavaScript pass gives the same bytes). */
-  static create(width: number, outW: number, capacity = 16): LanczosRowsWasm | null {
+  static create(c: Coeffs, width: number, outW: number, capacity = 16): LanczosRowsWasm | null {
     if (lanczosModule === undefined) {
       try {
         lanczosModule = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
@@ -113,7 +108,7 @@ export class LanczosRowsWasm {
         lanczosModule = null;
       }
     }
-    return lanczosModule ? new LanczosRowsWasm(lanczosModule, coefficients(width, outW), width, outW, capacity) : null;
+    return lanczosModule ? new LanczosRowsWasm(lanczosModule, c, width, outW, capacity) : null;
   }
 
   private constructor(module: WebAssembly.Module, c: Coeffs, width: number, outW: number, capacity: number) {
@@ -188,16 +183,18 @@ export function resizeLanczosL(src: Uint8Array, width: number, height: number, o
 export class PhashSink implements LumaSink {
   private readonly width: number;
   private readonly height: number;
-  private readonly coeffs: Coeffs | null;
+  /** the horizontal pass: WebAssembly where it loads, else JavaScript; none for a 32-px-wide image */
   private readonly wasm: LanczosRowsWasm | null;
+  private readonly coeffs: Coeffs | null;
   /** the horizontal pass: 32 bytes per row seen, zero for rows not seen */
   readonly mid: Uint8Array;
 
   constructor(width: number, height: number) {
     this.width = width;
     this.height = height;
-    this.coeffs = width === 32 ? null : coefficients(width, 32);
-    this.wasm = width === 32 ? null : LanczosRowsWasm.create(width, 32);
+    const c = width === 32 ? null : coefficients(width, 32);
+    this.wasm = c && LanczosRowsWasm.create(c, width, 32);
+    this.coeffs = this.wasm ? null : c;
     this.mid = new Uint8Array(32 * height);
   }
 

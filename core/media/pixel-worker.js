@@ -1,26 +1,7 @@
-// Worker thread for pixel-pool.ts. Plain JavaScript so that Node can start it without a TypeScript loader; it then
-// imports the job code (pixel-jobs.ts) natively where Node strips types (22.18+), else through tsx.
-import { parentPort } from 'node:worker_threads';
+// Worker thread for pixel-pool.ts: runs pixel-jobs.ts's jobs (see worker-host.js for the loading and the protocol).
+import { serve } from './worker-host.js';
 
-let run;
-let loader = 'native';
-try {
-  ({ runPixelJob: run } = await import('./pixel-jobs.ts'));
-} catch {
-  const { register } = await import('tsx/esm/api');
-  register();
-  loader = 'tsx';
-  ({ runPixelJob: run } = await import('./pixel-jobs.ts'));
-}
-
-// Request: { id, job: PixelJob }. Reply: { id, result: PixelResult } or { id, error }.
-parentPort.on('message', ({ id, job }) => {
-  try {
-    const result = run(job);
-    const transfer = result.kind === 'scan' ? [result.mid.buffer, ...(result.acc ? [result.acc.buffer] : [])] : [];
-    parentPort.postMessage({ id, result }, transfer);
-  } catch (e) {
-    parentPort.postMessage({ id, error: String(e?.message ?? e) });
-  }
-});
-parentPort.postMessage({ ready: true, loader });
+await serve(
+  async () => (await import('./pixel-jobs.ts')).runPixelJob,
+  (result) => (result.kind === 'scan' ? [result.mid.buffer, ...(result.acc ? [result.acc.buffer] : [])] : []),
+);

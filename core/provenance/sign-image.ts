@@ -60,7 +60,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
   const original = await readFile(path);
   const sha256 = sha256Hex(original);
   const info = await probeImage(original, format, ctx.limits);
-  const pixels = await sharePixels(await decodeImage(original, format, ctx.limits));
+  const pixels = sharePixels(await decodeImage(original, format, ctx.limits));
   const raster = pixels.raster;
   const { phash, watermarkLuma } = await perceptualScan(pixels);
   const signedAt = now.toISOString();

@@ -33,7 +33,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   const bytes = await readFile(path);
   const sha256 = sha256Hex(bytes);
   await probeImage(bytes, format, ctx.limits);
-  const pixels = await sharePixels(await decodeImage(bytes, format, ctx.limits));
+  const pixels = sharePixels(await decodeImage(bytes, format, ctx.limits));
   const raster = pixels.raster;
   const { phash, watermarkLuma } = await perceptualScan(pixels);
   const known = imageFingerprints(ctx.db);

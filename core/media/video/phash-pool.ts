@@ -4,9 +4,9 @@
 // every few milliseconds at best, so hashing never holds up decoding; the pool only pays off when the calling
 // thread has other work (a busy Electron main process) and the video is long. See WORKER_MIN_FRAMES.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { CustodyError } from '../../errors.ts';
 import { phashFromThumb32 } from '../phash.ts';
+import { startWorkerPool } from '../worker-pool.ts';
 import { THUMB_BYTES } from './frames.ts';
 
 export interface PhashHasher {
@@ -35,101 +35,26 @@ export interface PoolOptions {
   startTimeoutMs?: number;
 }
 
-interface Job {
-  resolve: (h: Uint8Array) => void;
-  reject: (e: Error) => void;
-}
-
-interface Slot {
-  worker: Worker;
-  jobs: Map<number, Job>;
-  loader: 'native' | 'tsx';
-}
-
 /** Starts worker threads and waits until each has loaded the pHash code; throws IO_ERROR if one cannot start. */
 export async function startPhashPool(options: PoolOptions = {}): Promise<PhashHasher> {
-  const size = Math.max(1, Math.floor(options.size ?? Math.max(1, availableParallelism() - 1)));
-  const url = options.workerUrl ?? new URL('./phash-worker.js', import.meta.url);
-  const timeout = options.startTimeoutMs ?? 20_000;
-  const slots: Slot[] = [];
-  let closed = false;
-
-  const fail = (slot: Slot, e: Error): void => {
-    for (const job of slot.jobs.values()) job.reject(e);
-    slot.jobs.clear();
-  };
-
-  const start = (): Promise<Slot> =>
-    new Promise((resolve, reject) => {
-      const worker = new Worker(url);
-      const slot: Slot = { worker, jobs: new Map(), loader: 'native' };
-      const timer = setTimeout(() => {
-        void worker.terminate();
-        reject(new CustodyError('IO_ERROR', `expected the pHash worker to start within ${timeout} ms, it did not`));
-      }, timeout);
-      worker.on('message', (m: { ready?: true; loader?: 'native' | 'tsx'; id?: number; hashes?: Uint8Array; error?: string }) => {
-        if (m.ready) {
-          clearTimeout(timer);
-          slot.loader = m.loader ?? 'native';
-          resolve(slot);
-          return;
-        }
-        const job = slot.jobs.get(m.id!);
-        if (!job) return;
-        slot.jobs.delete(m.id!);
-        if (m.hashes) job.resolve(m.hashes);
-        else job.reject(new CustodyError('IO_ERROR', `expected a pHash from the worker, got an error: ${m.error}`));
-      });
-      worker.on('error', (e) => {
-        clearTimeout(timer);
-        const err = new CustodyError('IO_ERROR', `expected the pHash worker to run, but it failed: ${e.message}`, {}, { cause: e });
-        reject(err);
-        fail(slot, err);
-      });
-      worker.on('exit', (code) => {
-        clearTimeout(timer);
-        const err = new CustodyError('IO_ERROR', `expected the pHash worker to keep running, but it exited (code ${code})`);
-        reject(err);
-        if (!closed) fail(slot, err);
-      });
-    });
-
-  const started = await Promise.allSettled(Array.from({ length: size }, start));
-  for (const r of started) if (r.status === 'fulfilled') slots.push(r.value);
-  const failure = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) {
-    closed = true;
-    await Promise.all(slots.map((s) => s.worker.terminate()));
-    throw failure.reason;
-  }
-
-  let nextId = 0;
+  const pool = await startWorkerPool<Uint8Array, Uint8Array>({
+    size: Math.max(1, Math.floor(options.size ?? Math.max(1, availableParallelism() - 1))),
+    url: options.workerUrl ?? new URL('./phash-worker.js', import.meta.url),
+    name: 'pHash',
+    ...(options.startTimeoutMs !== undefined ? { startTimeoutMs: options.startTimeoutMs } : {}),
+  });
   return {
     kind: 'workers',
-    loader: slots[0]!.loader,
+    loader: pool.loader,
     hash(thumb) {
-      if (closed) return Promise.reject(new CustodyError('IO_ERROR', 'expected an open pHash pool, it is closed'));
       if (thumb.length !== THUMB_BYTES) {
         return Promise.reject(new CustodyError('INVALID_ARGUMENT', `expected a ${THUMB_BYTES}-byte thumbnail, got ${thumb.length}`));
       }
-      // The least busy worker; ties go round-robin.
-      const id = nextId++;
-      let slot = slots[id % slots.length]!;
-      for (const s of slots) if (s.jobs.size < slot.jobs.size) slot = s;
-      return new Promise<Uint8Array>((resolve, reject) => {
-        slot.jobs.set(id, { resolve, reject });
-        const own = thumb.byteOffset === 0 && thumb.byteLength === thumb.buffer.byteLength && thumb.buffer instanceof ArrayBuffer;
-        const msg = own ? thumb : new Uint8Array(thumb);
-        slot.worker.postMessage({ id, thumbs: msg }, [msg.buffer as ArrayBuffer]);
-      });
+      const own = thumb.byteOffset === 0 && thumb.byteLength === thumb.buffer.byteLength && thumb.buffer instanceof ArrayBuffer;
+      const msg = own ? thumb : new Uint8Array(thumb);
+      return pool.run(msg, [msg.buffer as ArrayBuffer]);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      const err = new CustodyError('IO_ERROR', 'expected the pHash pool to stay open until its hashes arrived, but it was closed');
-      for (const s of slots) fail(s, err);
-      await Promise.all(slots.map((s) => s.worker.terminate()));
-    },
+    close: () => pool.close(),
   };
 }
 

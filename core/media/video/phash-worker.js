@@ -1,27 +1,16 @@
-// Worker thread for phash-pool.ts. Plain JavaScript so that Node can start it without a TypeScript loader; it then
-// imports the one pHash implementation (../phash.ts) natively where Node strips types (22.18+), else through tsx.
-import { parentPort } from 'node:worker_threads';
+// Worker thread for phash-pool.ts: the pHash of n 32×32 thumbnails (see ../worker-host.js for the loading and the
+// protocol). Request: a Uint8Array of n × 1024 bytes; result: a Uint8Array of n × 8 bytes.
+import { serve } from '../worker-host.js';
 
-let phash;
-let loader = 'native';
-try {
-  ({ phashFromThumb32: phash } = await import('../phash.ts'));
-} catch {
-  const { register } = await import('tsx/esm/api');
-  register();
-  loader = 'tsx';
-  ({ phashFromThumb32: phash } = await import('../phash.ts'));
-}
-
-// Request: { id, thumbs: Uint8Array of n × 1024 bytes }. Reply: { id, hashes: Uint8Array of n × 8 bytes } or { id, error }.
-parentPort.on('message', ({ id, thumbs }) => {
-  try {
-    const n = thumbs.length >> 10;
-    const hashes = new Uint8Array(n * 8);
-    for (let i = 0; i < n; i++) hashes.set(phash(thumbs.subarray(i << 10, (i + 1) << 10)), i * 8);
-    parentPort.postMessage({ id, hashes }, [hashes.buffer]);
-  } catch (e) {
-    parentPort.postMessage({ id, error: String(e?.message ?? e) });
-  }
-});
-parentPort.postMessage({ ready: true, loader });
+await serve(
+  async () => {
+    const { phashFromThumb32 } = await import('../phash.ts');
+    return (thumbs) => {
+      const n = thumbs.length >> 10;
+      const hashes = new Uint8Array(n * 8);
+      for (let i = 0; i < n; i++) hashes.set(phashFromThumb32(thumbs.subarray(i << 10, (i + 1) << 10)), i * 8);
+      return hashes;
+    };
+  },
+  (hashes) => [hashes.buffer],
+);

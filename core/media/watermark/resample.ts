@@ -73,7 +73,8 @@ export class LumaGridSink implements LumaSink {
   private readonly ye: Int32Array;
   /** area: sums per grid cell; triangle: the horizontal pass, outW per input row (zero for rows not seen) */
   readonly acc: Float64Array | Float32Array;
-  private readonly tx: Taps;
+  /** triangle only: the horizontal taps */
+  private readonly tx: Taps | null;
   private oy = 0;
 
   constructor(width: number, height: number, outW: number, outH: number) {
@@ -84,7 +85,7 @@ export class LumaGridSink implements LumaSink {
     this.area = width >= AREA_FROM * outW && height >= AREA_FROM * outH;
     this.xe = areaEnds(width, outW);
     this.ye = areaEnds(height, outH);
-    this.tx = taps(width, outW);
+    this.tx = this.area ? null : taps(width, outW);
     this.acc = this.area ? new Float64Array(outW * outH) : new Float32Array(outW * height);
   }
 
@@ -112,7 +113,7 @@ export class LumaGridSink implements LumaSink {
       }
       return;
     }
-    const { start, size, w } = this.tx;
+    const { start, size, w } = this.tx!;
     const m = y * outW;
     for (let o = 0; o < outW; o++) {
       const s0 = start[o]!;
