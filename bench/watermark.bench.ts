@@ -1,16 +1,22 @@
 // Watermark benchmark: the attack suite of /work/shared/BENCHMARKS.md over real photographs.
-//   node bin/run-ts.js bench/watermark.bench.ts [--quick] [--attacks=jpeg50,crop10] [--photos=camera.png,...]
-// --quick: the skimage photos only (no 12–17 MP derived photos). Prints, per attack, the share of photos whose
-// payload came back within Hamming 6 (the BENCHMARKS.md criterion) for all photos and split into the photos the
-// codec was tuned on and the held-out ones, the mean bit accuracy, how often the codec itself reported a detection;
-// then quality (PSNR, SSIM) and speed (seconds per megapixel, embed and extract).
+//   node bin/run-ts.js bench/watermark.bench.ts [--quick] [--payloads=N] [--attacks=jpeg50,crop10] [--photos=camera.png,...] [--verbose]
+// --quick: the skimage images only (no 12–20 MP derived photos). Prints, per attack, the share of photographs whose
+// payload came back within Hamming 6 (the BENCHMARKS.md criterion), split into the photos the codec was tuned on and
+// the held-out ones, the mean bit accuracy and how often the codec itself reported a detection; beside it, the same
+// for the skimage images that are graphics rather than photographs (GRAPHICS: the targets are set on photographs);
+// then quality (PSNR, SSIM) and speed (seconds per megapixel, embed and extract, after a warm-up), each against the
+// issue's target.
 
-import { ATTACKS, attack, largePhotos, psnr, skimagePhotos, ssim, type Attack, type BenchPhoto } from './watermark-attacks.ts';
+import { ATTACKS, GRAPHICS, attack, largePhotos, psnr, skimagePhotos, ssim, type Attack, type BenchPhoto } from './watermark-attacks.ts';
 import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
 
 /** Photos the parameters were tuned on; every other photo is held out. */
 export const TUNING_SET = new Set(['astronaut.png', 'camera.png', 'chelsea.png', 'coffee.png', 'rocket.jpg', 'gravel.png', 'moon.png']);
+/** Detection targets on photographs (issue 3): 95 % after every attack, 75 % after the stretch ones. */
+const STRETCH = new Set<string>(['crop25', 'rotate2']);
+const targetRate = (a: string): number => (STRETCH.has(a) ? 0.75 : 0.95);
+const TARGET = { psnrMean: 40, psnrMin: 38, ssimMean: 0.98, sPerMP: 0.05 };
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -18,6 +24,8 @@ const opt = (k: string): string | undefined => args.find((a) => a.startsWith(`--
 const attacks = (opt('attacks')?.split(',') as Attack[] | undefined) ?? [...ATTACKS];
 const only = opt('photos')?.split(',');
 const verbose = args.includes('--verbose');
+/** payloads embedded per photo (each attacked on its own): a photo near the margin shows as a rate, not a coin toss */
+const payloads = Math.max(1, Number(opt('payloads') ?? 1));
 
 let photos: BenchPhoto[] = await skimagePhotos();
 if (!quick) photos = photos.concat(largePhotos());
@@ -29,76 +37,138 @@ function hamming(a: Uint8Array, b: Uint8Array): number {
   return d;
 }
 
-interface Row { hit: number; hitTuned: number; hitHeld: number; reported: number; acc: number; n: number; nTuned: number; score: number; }
+interface Tally { hit: number; n: number; acc: number; reported: number; score: number }
+const tally = (): Tally => ({ hit: 0, n: 0, acc: 0, reported: 0, score: 0 });
+interface Row { photo: Tally; tuned: Tally; held: Tally; graphic: Tally }
 const rows = new Map<string, Row>();
 const row = (k: string): Row => {
   let r = rows.get(k);
-  if (!r) rows.set(k, (r = { hit: 0, hitTuned: 0, hitHeld: 0, reported: 0, acc: 0, n: 0, nTuned: 0, score: 0 }));
+  if (!r) rows.set(k, (r = { photo: tally(), tuned: tally(), held: tally(), graphic: tally() }));
   return r;
 };
-const quality: { name: string; psnr: number; ssim: number }[] = [];
+const quality: { name: string; kind: BenchPhoto['kind']; psnr: number; ssim: number }[] = [];
 let embedS = 0, embedMP = 0, extractS = 0, extractMP = 0;
-let bigEmbedS = 0, bigEmbedMP = 0, bigExtractS = 0, bigExtractMP = 0;
+let bigEmbedS = 0, bigEmbedMP = 0, bigExtractS = 0, bigExtractMP = 0, smallN = 0;
+/** [seconds, megapixels] of each extraction from an unmarked image: nothing to find, so the whole geometry search */
+const unmarkedS: [number, number][] = [];
 const rand = mulberry32(20261121);
+
+// warm-up (not timed): a signing desk is a long-lived process, so the speed figures are the JIT-compiled codec's;
+// a cold first call costs about 0.1–0.2 s more
+{
+  const wr = mulberry32(7);
+  const w = 640, h = 480;
+  const data = new Uint8Array(w * h * 3).map(() => 64 + Math.floor(wr() * 128));
+  for (let i = 0; i < 3; i++) extractWatermark(embedWatermark({ data, width: w, height: h, channels: 3 }, new Uint8Array(16).fill(i)));
+}
 
 const t0 = performance.now();
 for (const p of photos) {
   const img: Raster = await p.load();
   const mp = (img.width * img.height) / 1e6;
   const big = mp >= 4;
-  const tuned = TUNING_SET.has(p.name);
-  const payload = new Uint8Array(16).map(() => Math.floor(rand() * 256));
-  let t = performance.now();
-  const marked = embedWatermark(img, payload);
-  const te = (performance.now() - t) / 1000;
-  embedS += te; embedMP += mp;
-  if (big) { bigEmbedS += te; bigEmbedMP += mp; }
-  quality.push({ name: p.name, psnr: psnr(img, marked), ssim: ssim(img, marked) });
+  const groups = p.kind === 'graphic' ? ['graphic'] as const : (['photo', TUNING_SET.has(p.name) ? 'tuned' : 'held'] as const);
+  for (let k = 0; k < payloads; k++) {
+    const payload = new Uint8Array(16).map(() => Math.floor(rand() * 256));
+    let t = performance.now();
+    const marked = embedWatermark(img, payload);
+    const te = (performance.now() - t) / 1000;
+    embedS += te; embedMP += mp;
+    if (big) { bigEmbedS += te; bigEmbedMP += mp; } else smallN++;
+    quality.push({ name: p.name, kind: p.kind, psnr: psnr(img, marked), ssim: ssim(img, marked) });
 
-  const cases: [string, Raster][] = [['unmarked', img]];
-  const line: string[] = [];
-  for (const a of ['unmarked', ...attacks] as const) {
-    const input = a === 'unmarked' ? img : await attack(marked, a, 1 + quality.length);
-    const amp = (input.width * input.height) / 1e6;
-    t = performance.now();
-    const r = extractWatermark(input);
-    const tx = (performance.now() - t) / 1000;
-    extractS += tx; extractMP += amp;
-    if (big) { bigExtractS += tx; bigExtractMP += amp; }
-    const s = row(a);
-    s.n++;
-    if (tuned) s.nTuned++;
-    s.score += r.score;
-    if (r.detected) s.reported++;
-    if (a === 'unmarked') continue;
-    const h = r.payload ? hamming(r.payload, payload) : 128;
-    s.acc += r.payload ? 1 - h / 128 : 0.5;
-    if (h <= 6) {
-      s.hit++;
-      if (tuned) s.hitTuned++; else s.hitHeld++;
+    const line: string[] = [];
+    // the unmarked original is looked at once per photo, whatever the number of payloads
+    for (const a of k === 0 ? ['unmarked', ...attacks] as const : attacks) {
+      const input = a === 'unmarked' ? img : await attack(marked, a, 1 + quality.length);
+      const amp = (input.width * input.height) / 1e6;
+      t = performance.now();
+      const r = extractWatermark(input);
+      const tx = (performance.now() - t) / 1000;
+      extractS += tx; extractMP += amp;
+      if (big) { bigExtractS += tx; bigExtractMP += amp; }
+      if (a === 'unmarked') unmarkedS.push([tx, amp]);
+      const h = a === 'unmarked' ? 128 : r.payload ? hamming(r.payload, payload) : 128;
+      for (const g of groups) {
+        const s = row(a)[g];
+        s.n++;
+        s.score += r.score;
+        if (r.detected) s.reported++;
+        s.acc += r.payload ? 1 - h / 128 : 0.5;
+        if (h <= 6) s.hit++;
+      }
+      if (a !== 'unmarked') line.push(`${a}:${h <= 6 ? 'ok' : r.detected ? `h${h}` : '--'}(${r.score.toFixed(1)})`);
     }
-    line.push(`${a}:${h <= 6 ? 'ok' : r.detected ? `h${h}` : '--'}(${r.score.toFixed(1)})`);
+    const q = quality[quality.length - 1]!;
+    console.error(`${p.name}${p.kind === 'graphic' ? ' [graphic]' : ''}${payloads > 1 ? ` #${k + 1}` : ''} ${img.width}×${img.height} psnr ${q.psnr.toFixed(2)} ssim ${q.ssim.toFixed(4)} embed ${te.toFixed(2)}s` + (verbose ? `\n  ${line.join(' ')}` : ''));
   }
-  void cases;
-  const q = quality[quality.length - 1]!;
-  console.error(`${p.name} ${img.width}×${img.height} psnr ${q.psnr.toFixed(2)} ssim ${q.ssim.toFixed(4)} embed ${te.toFixed(2)}s` + (verbose ? `\n  ${line.join(' ')}` : ''));
 }
 
 const pct = (a: number, b: number): string => (b ? `${((100 * a) / b).toFixed(0)}%` : '-').padStart(5);
-const nT = photos.filter((p) => TUNING_SET.has(p.name)).length;
-const nH = photos.length - nT;
-console.log(`\nwatermark benchmark: ${photos.length} photos (${nT} tuned on, ${nH} held out)${quick ? ', --quick' : ''}, 128-bit payloads, detected = Hamming ≤ 6`);
-console.log(`${'attack'.padEnd(13)} ${'detected'.padStart(14)} ${'tuned'.padStart(6)} ${'held-out'.padStart(8)} ${'bit acc'.padStart(8)} ${'reported'.padStart(9)} ${'mean score'.padStart(10)}`);
-for (const [a, s] of rows) {
+const frac = (s: Tally): string => `${s.hit}/${s.n}`;
+const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+const nPhoto = photos.filter((p) => p.kind === 'photo').length;
+const perPhoto = payloads > 1 ? ` × ${payloads} payloads each (rates count photo-payload pairs)` : '';
+const nTuned = photos.filter((p) => p.kind === 'photo' && TUNING_SET.has(p.name)).length;
+const graphics = photos.filter((p) => p.kind === 'graphic').map((p) => p.name);
+console.log(
+  `\nwatermark benchmark: ${nPhoto} photographs (${nTuned} tuned on, ${nPhoto - nTuned} held out) + ${graphics.length} graphics` +
+    `${quick ? ', --quick' : ''}${perPhoto}; 128-bit payloads, detected = Hamming ≤ 6; targets on photographs`,
+);
+if (graphics.length) console.log(`graphics (reported, not targeted): ${graphics.map((g) => `${g} (${GRAPHICS.get(g)})`).join(', ')}`);
+console.log(
+  `${'attack'.padEnd(13)} ${'photographs'.padStart(12)} ${'tuned'.padStart(6)} ${'held-out'.padStart(8)} ${'bit acc'.padStart(8)} ` +
+    `${'reported'.padStart(9)} ${'mean score'.padStart(10)} ${'graphics'.padStart(9)}   target`,
+);
+for (const [a, r] of rows) {
   if (a === 'unmarked') continue;
-  console.log(`${a.padEnd(13)} ${`${s.hit}/${s.n}`.padStart(7)} ${pct(s.hit, s.n)}  ${pct(s.hitTuned, s.nTuned)} ${pct(s.hitHeld, s.n - s.nTuned).padStart(8)} ${(s.acc / s.n).toFixed(4).padStart(8)} ${`${s.reported}/${s.n}`.padStart(9)} ${(s.score / s.n).toFixed(1).padStart(10)}`);
+  const s = r.photo;
+  const target = s.n ? `≥${targetRate(a) * 100}% ${verdict(s.hit / s.n >= targetRate(a))}` : '';
+  console.log(
+    `${a.padEnd(13)} ${frac(s).padStart(6)} ${pct(s.hit, s.n)}  ${pct(r.tuned.hit, r.tuned.n)} ${pct(r.held.hit, r.held.n).padStart(8)} ` +
+      `${(s.n ? s.acc / s.n : 0).toFixed(4).padStart(8)} ${`${s.reported}/${s.n}`.padStart(9)} ${(s.n ? s.score / s.n : 0).toFixed(1).padStart(10)} ` +
+      `${frac(r.graphic).padStart(9)}   ${target}`,
+  );
 }
 const u = rows.get('unmarked')!;
-console.log(`${'unmarked'.padEnd(13)} false positives ${u.reported}/${u.n} (mean score ${(u.score / u.n).toFixed(1)})`);
-const ps = quality.map((q) => q.psnr);
-const ss = quality.map((q) => q.ssim);
+const fp = u.photo.reported + u.graphic.reported;
+console.log(`${'unmarked'.padEnd(13)} false positives ${fp}/${u.photo.n + u.graphic.n} (mean score ${((u.photo.score + u.graphic.score) / (u.photo.n + u.graphic.n)).toFixed(1)})   target 0 ${verdict(fp === 0)}`);
+
 const mean = (x: number[]): number => x.reduce((a, b) => a + b, 0) / x.length;
-console.log(`quality: PSNR mean ${mean(ps).toFixed(2)} dB, min ${Math.min(...ps).toFixed(2)} dB (${quality[ps.indexOf(Math.min(...ps))]!.name}); SSIM mean ${mean(ss).toFixed(4)}, min ${Math.min(...ss).toFixed(4)} (${quality[ss.indexOf(Math.min(...ss))]!.name})`);
-console.log(`speed, all photos: embed ${(embedS / embedMP).toFixed(3)} s/MP, extract ${(extractS / extractMP).toFixed(3)} s/MP (${embedMP.toFixed(1)} MP embedded)`);
-if (bigEmbedMP) console.log(`speed, photos ≥ 4 MP: embed ${(bigEmbedS / bigEmbedMP).toFixed(3)} s/MP, extract ${(bigExtractS / bigExtractMP).toFixed(3)} s/MP`);
+function qualityLine(label: string, qs: typeof quality, judge: boolean): void {
+  if (!qs.length) return;
+  const ps = qs.map((q) => q.psnr);
+  const ss = qs.map((q) => q.ssim);
+  const at = (x: number[]): string => qs[x.indexOf(Math.min(...x))]!.name;
+  const ok = mean(ps) >= TARGET.psnrMean && Math.min(...ps) >= TARGET.psnrMin && mean(ss) >= TARGET.ssimMean;
+  console.log(
+    `quality, ${label}: PSNR mean ${mean(ps).toFixed(2)} dB, min ${Math.min(...ps).toFixed(2)} dB (${at(ps)}); ` +
+      `SSIM mean ${mean(ss).toFixed(4)}, min ${Math.min(...ss).toFixed(4)} (${at(ss)})` +
+      (judge ? `   target PSNR ≥ ${TARGET.psnrMean} mean, ≥ ${TARGET.psnrMin} each, SSIM ≥ ${TARGET.ssimMean} mean: ${verdict(ok)}` : ''),
+  );
+}
+qualityLine('photographs', quality.filter((q) => q.kind === 'photo'), true);
+qualityLine('graphics', quality.filter((q) => q.kind === 'graphic'), false);
+const speedOk = embedS / embedMP <= TARGET.sPerMP && extractS / extractMP <= TARGET.sPerMP;
+console.log(
+  `speed, all images: embed ${(embedS / embedMP).toFixed(3)} s/MP, extract ${(extractS / extractMP).toFixed(3)} s/MP ` +
+    `(${embedMP.toFixed(1)} MP embedded)   target ≤ ${TARGET.sPerMP} s/MP each: ${verdict(speedOk)}`,
+);
+if (bigEmbedMP) console.log(`speed, images ≥ 4 MP: embed ${(bigEmbedS / bigEmbedMP).toFixed(3)} s/MP, extract ${(bigExtractS / bigExtractMP).toFixed(3)} s/MP`);
+// the working grid is at least 512 px on its short side, so an image under ~1 MP costs about as much as a 1 MP one
+if (embedMP > bigEmbedMP) {
+  console.log(
+    `speed, images < 4 MP: embed ${((embedS - bigEmbedS) / (embedMP - bigEmbedMP)).toFixed(3)} s/MP, extract ${((extractS - bigExtractS) / (extractMP - bigExtractMP)).toFixed(3)} s/MP ` +
+      `(${(((embedS - bigEmbedS) / smallN) * 1000).toFixed(0)} ms per embed: the 512-px working grid's fixed cost)`,
+  );
+}
+if (unmarkedS.length) {
+  const med = (x: number[]): number => x.sort((a, b) => a - b)[x.length >> 1]!;
+  const small = unmarkedS.filter(([, mp]) => mp < 4).map(([t]) => t);
+  const large = unmarkedS.filter(([, mp]) => mp >= 4).map(([t]) => t);
+  console.log(
+    `extract from an unmarked image (nothing found: the whole geometry search), median: ${small.length ? `${(med(small) * 1000).toFixed(0)} ms under 4 MP` : ''}` +
+      `${small.length && large.length ? ', ' : ''}${large.length ? `${(med(large) * 1000).toFixed(0)} ms at 12–20 MP` : ''}`,
+  );
+}
 console.log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);

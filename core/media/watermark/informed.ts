@@ -9,9 +9,13 @@ import { EXTRACT_PARAMS, readSlots } from './extract.ts';
 import { LAYOUT, SLOTS, TILE } from './layout.ts';
 
 export const INFORMED_PARAMS = {
-  /** smallest and largest amplitude of a slot, relative to plain spread spectrum's 1 */
-  floor: 0.4,
-  cap: 3,
+  /**
+   * smallest and largest amplitude of a slot, relative to plain spread spectrum's 1. The margin is planned for the
+   * unattacked image; a wider range (0.4–3) lifted it further but spent the energy on slots an attack then wipes:
+   * measured over 15 photographs × 5 payloads × 6 lossy attacks, misses 5 → 2 with 0.7–2.
+   */
+  floor: 0.7,
+  cap: 2,
 };
 
 /** Separable convolution with a symmetric odd kernel, edges clamped. */
