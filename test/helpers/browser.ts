@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { startWebServer, type WebServer } from '../../cli/web.ts';
 import type { Desk } from '../../core/desk.ts';
 import { ROOT } from './cli.ts';
@@ -82,11 +83,13 @@ export interface UiSession {
  * Web mode over `desk` and a Chromium page at 1280×800 on it. Script errors and console errors (a CSP violation is
  * one; a refused API call's "Failed to load resource" is expected) are pushed into `errors`.
  */
-export async function openUi(
-  desk: Desk,
-  errors: string[],
-  opts: { web?: Omit<Parameters<typeof startWebServer>[1], 'rendererDir'>; acceptDownloads?: boolean; goto?: boolean } = {},
-): Promise<UiSession> {
+export interface OpenUiOptions {
+  web?: Omit<Parameters<typeof startWebServer>[1], 'rendererDir'>;
+  acceptDownloads?: boolean;
+  goto?: boolean;
+}
+
+export async function openUi(desk: Desk, errors: string[], opts: OpenUiOptions = {}): Promise<UiSession> {
   const web = await startWebServer(desk, { ...opts.web, rendererDir: rendererBuild() });
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...(opts.acceptDownloads ? { acceptDownloads: true } : {}) });
@@ -94,4 +97,28 @@ export async function openUi(
   page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()));
   if (opts.goto !== false) await page.goto(web.url);
   return { web, browser, page };
+}
+
+export interface UiFile extends UiSession {
+  desk: Desk;
+  /** script and console errors the page raised (see openUi) */
+  errors: string[];
+}
+
+/**
+ * The desk UI for one test file: before its tests, the desk `makeDesk` returns, web mode over it and Chromium on it
+ * (openUi); after them, all of it closed. The returned object is filled in by the time the tests run.
+ */
+export function useUi(makeDesk: () => Promise<Desk>, opts: OpenUiOptions = {}): UiFile {
+  const ui = { errors: [] as string[] } as UiFile;
+  beforeAll(async () => {
+    ui.desk = await makeDesk();
+    Object.assign(ui, await openUi(ui.desk, ui.errors, opts));
+  });
+  afterAll(async () => {
+    await ui.browser?.close();
+    await ui.web?.close();
+    ui.desk?.close();
+  });
+  return ui;
 }

@@ -4,65 +4,52 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebServer } from '../../cli/web.ts';
+import { describe, expect, it } from 'vitest';
 import { parseJsonl } from '../../core/audit/export.ts';
-import type { Desk } from '../../core/desk.ts';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, openUi, screenshot } from '../helpers/browser.ts';
+import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
 
-let desk: Desk;
-let web: WebServer;
-let browser: Browser;
-let page: Page;
 let item: string;
-const errors: string[] = [];
 
-beforeAll(async () => {
-  desk = (await testDesk()).desk;
+const ui = useUi(async () => {
+  const { desk } = await testDesk();
   await addUsers(desk, { name: 'ada', roles: ['admin'] }, { erin: ['editor'], chris: ['editor', 'chief'] });
-  ({ web, browser, page } = await openUi(desk, errors, { acceptDownloads: true, goto: false }));
-});
-afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  desk?.close();
-});
+  return desk;
+}, { acceptDownloads: true, goto: false });
 
 async function logIn(name: string, password = `${name}-password`): Promise<void> {
-  await page.getByLabel('User name').fill(name);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await ui.page.getByLabel('User name').fill(name);
+  await ui.page.getByLabel('Password').fill(password);
+  await ui.page.getByRole('button', { name: 'Log in' }).click();
 }
 
 async function logOut(): Promise<void> {
-  await page.getByRole('button', { name: 'Log out' }).click();
-  await page.getByRole('button', { name: 'Log in' }).waitFor();
+  await ui.page.getByRole('button', { name: 'Log out' }).click();
+  await ui.page.getByRole('button', { name: 'Log in' }).waitFor();
 }
 
-const detail = () => page.getByTestId('item-detail');
+const detail = () => ui.page.getByTestId('item-detail');
 const stateBadge = () => detail().locator('.facts .badge');
 
 describe('approval in the browser', () => {
   it('asks who is acting, and says so plainly when the password is wrong', async () => {
-    await page.goto(web.url);
-    await page.getByRole('heading', { name: 'Custody' }).waitFor();
+    await ui.page.goto(ui.web.url);
+    await ui.page.getByRole('heading', { name: 'Custody' }).waitFor();
     await logIn('erin', 'not-the-password');
-    expect(await page.getByRole('alert').textContent()).toMatch(/do not match/);
-    await screenshot(page, 'login');
-    expect(desk.audit.verify().entries).toBeGreaterThan(0);
+    expect(await ui.page.getByRole('alert').textContent()).toMatch(/do not match/);
+    await screenshot(ui.page, 'login');
+    expect(ui.desk.audit.verify().entries).toBeGreaterThan(0);
   });
 
   it('lets the editor sign a photo and submit it for approval', async () => {
     await logIn('erin');
-    expect(await page.getByTestId('user').textContent()).toBe('erin (editor)');
+    expect(await ui.page.getByTestId('user').textContent()).toBe('erin (editor)');
     const src = join(tempDir(), 'flood.jpg');
     await sharp(photo('chelsea.png')).jpeg({ quality: 90 }).toFile(src);
-    await page.getByRole('button', { name: 'Drop photos to sign, or choose files' }).getByTestId('file-input').setInputFiles(src);
-    const receipt = page.getByTestId('receipt');
+    await ui.page.getByRole('button', { name: 'Drop photos to sign, or choose files' }).getByTestId('file-input').setInputFiles(src);
+    const receipt = ui.page.getByTestId('receipt');
     await receipt.waitFor({ timeout: 30_000 });
     item = /rec_[0-9a-z]{26}/.exec((await receipt.textContent()) ?? '')![0];
     await receipt.getByRole('button', { name: 'Open in the library' }).click();
@@ -85,12 +72,12 @@ describe('approval in the browser', () => {
 
   it('lets the desk chief approve at both stages and publish', async () => {
     await logIn('chris');
-    await page.getByRole('link', { name: /Approvals/ }).click();
-    const queue = page.getByTestId('queue-item');
+    await ui.page.getByRole('link', { name: /Approvals/ }).click();
+    const queue = ui.page.getByTestId('queue-item');
     await expect.poll(() => queue.count(), UI_WAIT).toBe(1);
-    expect(await page.locator('nav .count').textContent()).toBe('1');
+    expect(await ui.page.locator('nav .count').textContent()).toBe('1');
     expect(await queue.first().textContent()).toMatch(/flood\.jpg.*In review · desk.*Submitted by erin/);
-    await screenshot(page, 'approvals-queue');
+    await screenshot(ui.page, 'approvals-queue');
     await queue.first().click();
     await detail().getByRole('heading', { name: 'flood.jpg' }).waitFor();
     expect(await detail().locator('.history').textContent()).toMatch(/Submitted \(desk\) by erin.*For the front page.*Commented by erin.*Caption to follow\./);
@@ -104,30 +91,30 @@ describe('approval in the browser', () => {
     await expect.poll(() => stateBadge().textContent(), UI_WAIT).toBe('Published');
     expect(await detail().getByRole('link', { name: 'Download published file' }).count()).toBe(1);
     expect(await detail().locator('.route .stage.done').count()).toBe(3);
-    await screenshot(page, 'approvals-published');
+    await screenshot(ui.page, 'approvals-published');
 
-    const history = desk.workflow.status(null, item).history.map((h) => `${h.actor}:${h.event}`);
+    const history = ui.desk.workflow.status(null, item).history.map((h) => `${h.actor}:${h.event}`);
     expect(history).toEqual(['erin:submit', 'chris:approve', 'chris:approve', 'chris:publish']);
-    await expect.poll(() => page.getByTestId('queue-item').count(), UI_WAIT).toBe(0);
+    await expect.poll(() => ui.page.getByTestId('queue-item').count(), UI_WAIT).toBe(0);
   });
 
   it('shows the audit entries of each step with its actor, checks the log and exports it', async () => {
-    await page.getByRole('link', { name: 'Audit' }).click();
-    await page.getByLabel('Subject').fill(item);
-    const rows = page.getByTestId('audit-row');
+    await ui.page.getByRole('link', { name: 'Audit' }).click();
+    await ui.page.getByLabel('Subject').fill(item);
+    const rows = ui.page.getByTestId('audit-row');
     await expect.poll(async () => (await rows.allTextContents()).length, UI_WAIT).toBe(6);
     const seen = (await rows.evaluateAll((trs) => trs.map((tr) => `${tr.children[2]!.textContent}:${tr.children[3]!.textContent}`)));
     expect(seen).toEqual([
       'chris:workflow.publish', 'chris:workflow.approve', 'chris:workflow.approve', 'erin:item.commented', 'erin:workflow.submit', 'erin:record.signed',
     ]);
-    await page.getByRole('button', { name: 'Check integrity' }).click();
-    const integrity = page.getByTestId('integrity');
+    await ui.page.getByRole('button', { name: 'Check integrity' }).click();
+    const integrity = ui.page.getByTestId('integrity');
     await integrity.waitFor();
     expect(await integrity.locator('h3').textContent()).toBe('The audit log is intact.');
     expect(await integrity.textContent()).toContain('The workflow item replays to its stored state.');
-    await screenshot(page, 'audit');
+    await screenshot(ui.page, 'audit');
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON Lines' }).click()]);
+    const [download] = await Promise.all([ui.page.waitForEvent('download'), ui.page.getByRole('button', { name: 'Export JSON Lines' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^custody-audit-.*\.jsonl$/);
     const entries = parseJsonl(readFileSync((await download.path())!, 'utf8'));
     expect(entries.at(-1)).toMatchObject({ actor: 'chris', action: 'audit.exported' });
@@ -135,6 +122,6 @@ describe('approval in the browser', () => {
   });
 
   it('raised no script errors and broke no content security policy', () => {
-    expect(errors).toEqual([]);
+    expect(ui.errors).toEqual([]);
   });
 });

@@ -3,48 +3,34 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebServer } from '../../cli/web.ts';
-import type { Desk } from '../../core/desk.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, openUi, screenshot } from '../helpers/browser.ts';
+import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { testDesk } from '../helpers/workflow-desk.ts';
 
-let desk: Desk;
-let web: WebServer;
-let browser: Browser;
-let page: Page;
-const errors: string[] = [];
+const ui = useUi(async () => (await testDesk()).desk, { web: { hooks: { watch: { engine: { rescanMs: 500 } } } } });
 
 beforeAll(async () => {
-  desk = (await testDesk()).desk;
-  ({ web, browser, page } = await openUi(desk, errors, { web: { hooks: { watch: { engine: { rescanMs: 500 } } } } }));
-  await page.getByLabel('User name').fill('ada');
-  await page.getByLabel('Password').fill('ada-password');
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByTestId('user').waitFor();
-});
-afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  desk?.close();
+  await ui.page.getByLabel('User name').fill('ada');
+  await ui.page.getByLabel('Password').fill('ada-password');
+  await ui.page.getByRole('button', { name: 'Log in' }).click();
+  await ui.page.getByTestId('user').waitFor();
 });
 
 describe('the admin screens', () => {
   it('gets around by keyboard: Alt+digit picks a screen, focus lands on its heading, Enter opens the picker', async () => {
-    await page.keyboard.press('Alt+2');
-    await page.getByRole('heading', { name: 'Library', level: 1 }).waitFor();
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), UI_WAIT).toBe('Library');
-    await page.keyboard.press('Alt+1');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent), UI_WAIT).toBe('Sign');
+    await ui.page.keyboard.press('Alt+2');
+    await ui.page.getByRole('heading', { name: 'Library', level: 1 }).waitFor();
+    await expect.poll(() => ui.page.evaluate(() => document.activeElement?.textContent), UI_WAIT).toBe('Library');
+    await ui.page.keyboard.press('Alt+1');
+    await expect.poll(() => ui.page.evaluate(() => document.activeElement?.textContent), UI_WAIT).toBe('Sign');
     // From the heading, the next stop is the drop zone.
-    await page.keyboard.press('Tab');
-    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('aria-label')), UI_WAIT).toBe('Drop photos to sign, or choose files');
+    await ui.page.keyboard.press('Tab');
+    await expect.poll(() => ui.page.evaluate(() => document.activeElement?.getAttribute('aria-label')), UI_WAIT).toBe('Drop photos to sign, or choose files');
     // Enter reaches the (multiple) file input. Listening for its click rather than for Chromium's file-chooser
     // event keeps this deterministic on a loaded machine, where that event arrived after 30 s once.
-    await page.evaluate(() => {
+    await ui.page.evaluate(() => {
       const input = document.querySelector<HTMLInputElement>('[aria-label="Drop photos to sign, or choose files"] [data-testid="file-input"]');
       if (!input) throw new Error('no file input in the drop zone');
       (window as unknown as { picked?: boolean }).picked = false;
@@ -53,102 +39,102 @@ describe('the admin screens', () => {
         e.preventDefault();
       });
     });
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.evaluate(() => (window as unknown as { picked?: boolean }).picked), UI_WAIT).toBe(true);
+    await ui.page.keyboard.press('Enter');
+    await expect.poll(() => ui.page.evaluate(() => (window as unknown as { picked?: boolean }).picked), UI_WAIT).toBe(true);
   });
 
   it('adds a watched folder and shows each file it signs, live; then stops and removes it', async () => {
     const root = tempDir();
     const inDir = join(root, 'card');
     mkdirSync(inDir);
-    await page.getByRole('link', { name: 'Watch folders' }).click();
-    await page.getByLabel('Folder to watch').fill(inDir);
-    await page.getByLabel('Output folder').fill(join(root, 'signed'));
-    await page.getByRole('button', { name: 'Add folder' }).click();
-    const folder = page.getByTestId('watch-folder');
+    await ui.page.getByRole('link', { name: 'Watch folders' }).click();
+    await ui.page.getByLabel('Folder to watch').fill(inDir);
+    await ui.page.getByLabel('Output folder').fill(join(root, 'signed'));
+    await ui.page.getByRole('button', { name: 'Add folder' }).click();
+    const folder = ui.page.getByTestId('watch-folder');
     await expect.poll(() => folder.locator('.badge').textContent(), UI_WAIT).toBe('Watching');
 
     await sharp(photo('rocket.jpg')).jpeg().toFile(join(inDir, 'launch.jpg'));
     await expect.poll(() => folder.locator('.recent li').first().textContent(), UI_WAIT).toMatch(/launch\.jpg: signed \(rec_[0-9a-z]{26}\)/);
     expect(await folder.locator('.counts').textContent()).toBe('1 signed');
     expect(readdirSync(inDir)).toEqual([]);
-    await screenshot(page, 'watch-folders');
+    await screenshot(ui.page, 'watch-folders');
 
     await folder.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => folder.locator('.badge').textContent(), UI_WAIT).toBe('Stopped');
     await folder.getByRole('button', { name: 'Remove' }).click();
-    await expect.poll(() => page.getByTestId('watch-folder').count(), UI_WAIT).toBe(0);
+    await expect.poll(() => ui.page.getByTestId('watch-folder').count(), UI_WAIT).toBe(0);
   });
 
   it('adds a user with roles, and refuses a name the directory would not take, saying why', async () => {
-    await page.getByRole('link', { name: 'Settings' }).click();
-    await page.getByRole('button', { name: 'Users' }).click();
-    const form = page.getByRole('form', { name: 'Add a user' });
+    await ui.page.getByRole('link', { name: 'Settings' }).click();
+    await ui.page.getByRole('button', { name: 'Users' }).click();
+    const form = ui.page.getByRole('form', { name: 'Add a user' });
     await form.getByLabel('Name').fill('lee');
     await form.getByLabel('Password').fill('lee-password');
     await form.getByLabel('editor').uncheck();
     await form.getByLabel('legal').check();
     await form.getByRole('button', { name: 'Add user' }).click();
-    await expect.poll(() => page.getByTestId('user-row').count(), UI_WAIT).toBe(2);
-    expect(await page.getByTestId('user-row').filter({ hasText: 'lee' }).textContent()).toMatch(/lee.*legal.*active/);
-    expect(desk.directory.get('lee')?.roles).toEqual(['legal']);
+    await expect.poll(() => ui.page.getByTestId('user-row').count(), UI_WAIT).toBe(2);
+    expect(await ui.page.getByTestId('user-row').filter({ hasText: 'lee' }).textContent()).toMatch(/lee.*legal.*active/);
+    expect(ui.desk.directory.get('lee')?.roles).toEqual(['legal']);
 
     await form.getByLabel('Name').fill('desk');
     await form.getByLabel('Password').fill('desk-password');
     await form.getByRole('button', { name: 'Add user' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent(), UI_WAIT).toMatch(/other than desk, anonymous, system/);
-    await screenshot(page, 'settings-users');
+    await expect.poll(() => ui.page.getByRole('alert').textContent(), UI_WAIT).toMatch(/other than desk, anonymous, system/);
+    await screenshot(ui.page, 'settings-users');
   });
 
   it('shows the signing keys and the certificate chain', async () => {
-    await page.getByRole('button', { name: 'Keys & certificates' }).click();
-    const key = desk.keys()[0]!;
-    await page.getByRole('cell', { name: key.id }).waitFor();
-    expect(await page.locator('table').nth(1).textContent()).toContain('Test Newsroom');
-    await screenshot(page, 'settings-keys');
+    await ui.page.getByRole('button', { name: 'Keys & certificates' }).click();
+    const key = ui.desk.keys()[0]!;
+    await ui.page.getByRole('cell', { name: key.id }).waitFor();
+    expect(await ui.page.locator('table').nth(1).textContent()).toContain('Test Newsroom');
+    await screenshot(ui.page, 'settings-keys');
   });
 
   it('edits a workflow template as JSON, refusing an invalid one with the reason', async () => {
-    await page.getByRole('button', { name: 'Workflow templates' }).click();
-    const editor = page.getByLabel('Definition');
+    await ui.page.getByRole('button', { name: 'Workflow templates' }).click();
+    const editor = ui.page.getByLabel('Definition');
     await expect.poll(async () => JSON.parse(await editor.inputValue()).name, UI_WAIT).toBe('news');
     const news = JSON.parse(await editor.inputValue()) as { stages: unknown[] };
     await editor.fill(JSON.stringify({ ...news, name: 'wire', description: 'Wire pictures: chief only.', stages: [{ id: 'chief', roles: ['chief'], quorum: 1 }] }));
-    await page.getByRole('button', { name: 'Save template' }).click();
-    await page.getByText('Saved wire, version 1.').waitFor();
-    expect(desk.workflow.template('wire').template.stages.map((s) => s.id)).toEqual(['chief']);
+    await ui.page.getByRole('button', { name: 'Save template' }).click();
+    await ui.page.getByText('Saved wire, version 1.').waitFor();
+    expect(ui.desk.workflow.template('wire').template.stages.map((s) => s.id)).toEqual(['chief']);
 
     await editor.fill(JSON.stringify({ ...news, name: 'broken', stages: [] }));
-    await page.getByRole('button', { name: 'Save template' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent(), UI_WAIT).toMatch(/templateSave: template\.stages/);
-    expect(desk.workflow.templates().map((t) => t.template.name)).toEqual(['news', 'wire']);
+    await ui.page.getByRole('button', { name: 'Save template' }).click();
+    await expect.poll(() => ui.page.getByRole('alert').textContent(), UI_WAIT).toMatch(/templateSave: template\.stages/);
+    expect(ui.desk.workflow.templates().map((t) => t.template.name)).toEqual(['news', 'wire']);
   });
 
   it('switches to the dark theme and keeps it', async () => {
-    await page.getByRole('button', { name: 'Appearance' }).click();
-    await page.getByLabel('Dark').check();
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme), UI_WAIT).toBe('dark');
-    const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await ui.page.getByRole('button', { name: 'Appearance' }).click();
+    await ui.page.getByLabel('Dark').check();
+    await expect.poll(() => ui.page.evaluate(() => document.documentElement.dataset.theme), UI_WAIT).toBe('dark');
+    const bg = await ui.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).toBe('rgb(15, 19, 24)');
-    await page.reload();
-    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme), UI_WAIT).toBe('dark');
-    await page.getByRole('link', { name: 'Library' }).click();
-    await screenshot(page, 'dark-library');
-    await page.getByRole('link', { name: 'Settings' }).click();
-    await page.getByRole('button', { name: 'Appearance' }).click();
-    await page.getByLabel('As the system').check();
+    await ui.page.reload();
+    await expect.poll(() => ui.page.evaluate(() => document.documentElement.dataset.theme), UI_WAIT).toBe('dark');
+    await ui.page.getByRole('link', { name: 'Library' }).click();
+    await screenshot(ui.page, 'dark-library');
+    await ui.page.getByRole('link', { name: 'Settings' }).click();
+    await ui.page.getByRole('button', { name: 'Appearance' }).click();
+    await ui.page.getByLabel('As the system').check();
   });
 
   it('goes back to the login screen when the session ends elsewhere', async () => {
     // A session ended behind the page's back (here: by logging the user out on the server) sends it to the login.
-    const token = /custody_session=([^;]+)/.exec((await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; '))?.[1];
+    const token = /custody_session=([^;]+)/.exec((await ui.page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; '))?.[1];
     expect(token).toBeTruthy();
-    desk.directory.logout(token!);
-    await page.getByRole('link', { name: 'Audit' }).click();
-    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    ui.desk.directory.logout(token!);
+    await ui.page.getByRole('link', { name: 'Audit' }).click();
+    await ui.page.getByRole('button', { name: 'Log in' }).waitFor();
   });
 
   it('raised no script errors and broke no content security policy', () => {
-    expect(errors).toEqual([]);
+    expect(ui.errors).toEqual([]);
   });
 });

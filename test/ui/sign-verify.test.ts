@@ -4,31 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebServer } from '../../cli/web.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import type { DeskResult } from '../../core/api/desk-api.ts';
-import type { Desk } from '../../core/desk.ts';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, openUi, screenshot } from '../helpers/browser.ts';
+import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { tempDesk } from '../helpers/desk.ts';
 
-let desk: Desk;
-let web: WebServer;
-let browser: Browser;
-let page: Page;
-const errors: string[] = [];
-
-beforeAll(async () => {
-  desk = await tempDesk('UI Desk');
-  ({ web, browser, page } = await openUi(desk, errors));
-});
-afterAll(async () => {
-  await browser?.close();
-  await web?.close();
-  desk?.close();
-});
+const ui = useUi(() => tempDesk('UI Desk'));
 
 /** The hidden file input behind a drop zone (what the browser's file chooser fills). */
 const fileInput = (p: Page, zone: string) => p.getByRole('button', { name: zone }).getByTestId('file-input');
@@ -46,10 +30,10 @@ async function dropFile(p: Page, selector: string, path: string, name: string): 
 
 describe('web UI on a single-user desk', () => {
   it('opens on the Sign screen, drops the token from the address bar, and says who is acting', async () => {
-    await page.getByRole('heading', { name: 'Sign', level: 1 }).waitFor();
-    expect(page.url()).not.toContain('token=');
-    expect(await page.getByTestId('org').textContent()).toBe('UI Desk');
-    expect(await page.getByText('Single-user desk').count()).toBe(1);
+    await ui.page.getByRole('heading', { name: 'Sign', level: 1 }).waitFor();
+    expect(ui.page.url()).not.toContain('token=');
+    expect(await ui.page.getByTestId('org').textContent()).toBe('UI Desk');
+    expect(await ui.page.getByText('Single-user desk').count()).toBe(1);
   });
 
   it('signs files one by one with per-file progress, a record id and a preview each', async () => {
@@ -63,15 +47,15 @@ describe('web UI on a single-user desk', () => {
     writeFileSync(bad, 'not a photo at all');
 
     // Clicking the drop zone opens the file chooser (in web mode, the browser's).
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Drop photos to sign, or choose files' }).click()]);
+    const [chooser] = await Promise.all([ui.page.waitForEvent('filechooser'), ui.page.getByRole('button', { name: 'Drop photos to sign, or choose files' }).click()]);
     expect(chooser.isMultiple()).toBe(true);
     await chooser.setFiles([harbour, bad]);
     // A real drop of another file while the first are signing.
-    await dropFile(page, '[aria-label="Drop photos to sign, or choose files"]', cat, 'cat.jpg');
+    await dropFile(ui.page, '[aria-label="Drop photos to sign, or choose files"]', cat, 'cat.jpg');
 
-    const jobs = page.getByTestId('sign-job');
+    const jobs = ui.page.getByTestId('sign-job');
     await expect.poll(() => jobs.count(), UI_WAIT).toBe(3);
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'signed.' }).textContent(), { ...UI_WAIT, timeout: 60_000 }).toBe('2 of 3 signed.');
+    await expect.poll(() => ui.page.getByRole('status').filter({ hasText: 'signed.' }).textContent(), { ...UI_WAIT, timeout: 60_000 }).toBe('2 of 3 signed.');
     const harbourJob = jobs.filter({ hasText: 'harbour.jpg' });
     expect(await harbourJob.getByTestId('receipt').textContent()).toMatch(/Record rec_[0-9a-z]{26} · watermark embedded · Content Credentials embedded/);
     await harbourJob.locator('img').waitFor();
@@ -80,33 +64,33 @@ describe('web UI on a single-user desk', () => {
     const failed = jobs.filter({ hasText: 'notes.jpg' });
     expect(await failed.locator('.job-state').textContent()).toBe('Not signed');
     expect(await failed.getByRole('alert').textContent()).toMatch(/expected .*(JPEG|image)/i);
-    expect(desk.items().map((r) => r.inputName).sort()).toEqual(['cat.jpg', 'harbour.jpg']);
-    await screenshot(page, 'sign');
+    expect(ui.desk.items().map((r) => r.inputName).sort()).toEqual(['cat.jpg', 'harbour.jpg']);
+    await screenshot(ui.page, 'sign');
   });
 
   it('lists the signed items in the Library with previews, searchable, and opens one', async () => {
-    await page.getByRole('link', { name: 'Library' }).click();
-    const tiles = page.getByTestId('library-item');
+    await ui.page.getByRole('link', { name: 'Library' }).click();
+    const tiles = ui.page.getByTestId('library-item');
     await expect.poll(() => tiles.count(), UI_WAIT).toBe(2);
     await tiles.first().locator('img').waitFor();
-    await page.getByLabel('Search').fill('harb');
+    await ui.page.getByLabel('Search').fill('harb');
     await expect.poll(() => tiles.count(), UI_WAIT).toBe(1);
     await tiles.first().click();
-    const detail = page.getByTestId('item-detail');
+    const detail = ui.page.getByTestId('item-detail');
     await detail.getByRole('heading', { name: 'harbour.jpg' }).waitFor();
-    const id = desk.items().find((r) => r.inputName === 'harbour.jpg')!.id;
+    const id = ui.desk.items().find((r) => r.inputName === 'harbour.jpg')!.id;
     expect(await detail.textContent()).toContain(id);
-    expect(page.url()).toContain(`#/library/${id}`);
+    expect(ui.page.url()).toContain(`#/library/${id}`);
     // Nobody can approve on a single-user desk, and the screen says there is nothing to do rather than offering it.
     await detail.getByTestId('no-actions').waitFor();
-    await screenshot(page, 'library');
+    await screenshot(ui.page, 'library');
   });
 
   it('verifies the signed copy as authentic and explains every check, and a stranger as unknown', async () => {
-    await page.getByRole('link', { name: 'Verify' }).click();
-    const item = desk.items().find((r) => r.inputName === 'harbour.jpg')!;
-    await fileInput(page, 'Drop any copy to verify it').setInputFiles(item.outputPath!);
-    const verdict = page.getByTestId('verdict');
+    await ui.page.getByRole('link', { name: 'Verify' }).click();
+    const item = ui.desk.items().find((r) => r.inputName === 'harbour.jpg')!;
+    await fileInput(ui.page, 'Drop any copy to verify it').setInputFiles(item.outputPath!);
+    const verdict = ui.page.getByTestId('verdict');
     await verdict.waitFor({ timeout: 30_000 });
     expect(await verdict.getByTestId('verdict-title').textContent()).toBe('Authentic: This is the signed file, unchanged.');
     expect(await verdict.textContent()).toContain(item.id);
@@ -114,11 +98,11 @@ describe('web UI on a single-user desk', () => {
     expect(await verdict.getByTestId('check-watermark').textContent()).toMatch(/Invisible watermark\s*Passed/);
     expect(await verdict.getByTestId('check-c2pa').textContent()).toMatch(/Content Credentials\s*Passed/);
     expect(await verdict.locator('li.check-row').count()).toBe(6);
-    await screenshot(page, 'verify');
+    await screenshot(ui.page, 'verify');
 
     const other = join(tempDir(), 'other.png');
     await sharp(photo('astronaut.png')).toFile(other);
-    await fileInput(page, 'Drop any copy to verify it').setInputFiles(other);
+    await fileInput(ui.page, 'Drop any copy to verify it').setInputFiles(other);
     await expect.poll(() => verdict.getByTestId('verdict-title').textContent(), UI_WAIT).toMatch(/^Unknown: Nothing on this desk vouches/);
     expect(await verdict.getByTestId('check-sha256').textContent()).toMatch(/Not found|Failed/);
   });
@@ -143,9 +127,9 @@ describe('web UI on a single-user desk', () => {
         { index: 4, start: 20, end: 25, status: 'match' },
       ],
     };
-    await page.route('**/api/verify', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, result: report }) }));
-    await fileInput(page, 'Drop any copy to verify it').setInputFiles(desk.items()[0]!.outputPath!);
-    const segments = page.getByTestId('segments').locator('li');
+    await ui.page.route('**/api/verify', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ ok: true, result: report }) }));
+    await fileInput(ui.page, 'Drop any copy to verify it').setInputFiles(ui.desk.items()[0]!.outputPath!);
+    const segments = ui.page.getByTestId('segments').locator('li');
     await expect.poll(() => segments.count(), UI_WAIT).toBe(5);
     expect(await segments.evaluateAll((els) => els.map((e) => e.className))).toEqual([
       'segment seg-match', 'segment seg-similar', 'segment seg-changed', 'segment seg-missing', 'segment seg-match',
@@ -154,14 +138,14 @@ describe('web UI on a single-user desk', () => {
     // Colours differ by status (and each status has its own word in the legend).
     const colours = await segments.evaluateAll((els) => els.map((e) => getComputedStyle(e).backgroundColor));
     expect(new Set(colours).size).toBe(4);
-    expect(await page.locator('.legend').textContent()).toMatch(/Unchanged.*Re-encoded.*Changed.*Cut/);
-    expect(await page.getByText('The segment chain is broken').count()).toBe(1);
-    expect(await page.getByTestId('changed-ranges').textContent()).toBe('Not traced to the signed video: 0:10–0:15 changed; 0:15–0:20 cut.');
-    await screenshot(page, 'verify-video');
-    await page.unroute('**/api/verify');
+    expect(await ui.page.locator('.legend').textContent()).toMatch(/Unchanged.*Re-encoded.*Changed.*Cut/);
+    expect(await ui.page.getByText('The segment chain is broken').count()).toBe(1);
+    expect(await ui.page.getByTestId('changed-ranges').textContent()).toBe('Not traced to the signed video: 0:10–0:15 changed; 0:15–0:20 cut.');
+    await screenshot(ui.page, 'verify-video');
+    await ui.page.unroute('**/api/verify');
   });
 
   it('raised no script errors and broke no content security policy', () => {
-    expect(errors).toEqual([]);
+    expect(ui.errors).toEqual([]);
   });
 });
