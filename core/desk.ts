@@ -8,6 +8,8 @@ import { AuditLog, auditEntries } from './audit/log.ts';
 import { Keyring, listSigningKeys, type SigningKeyInfo } from './crypto/keyring.ts';
 import type { KeyProtector, ScryptParams } from './crypto/vault.ts';
 import { Directory, checkNewUser } from './directory/directory.ts';
+import { LdapAdmin } from './directory/ldap-admin.ts';
+import { ldapSource } from './directory/ldap-settings.ts';
 import type { Actor } from './directory/roles.ts';
 import { CustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
@@ -72,6 +74,8 @@ export class Desk {
   /** The tamper-evident audit log; its head checkpoint is CUSTODY_HOME/audit-head.json. */
   readonly audit: AuditLog;
   readonly directory: Directory;
+  /** The LDAP/AD directory that users may log in with (configured by an admin). */
+  readonly ldap: LdapAdmin;
   readonly workflow: Workflow;
   #keyring: Keyring | null = null;
   #c2paSigner: C2paSigner | null | undefined = undefined;
@@ -80,7 +84,10 @@ export class Desk {
     this.home = home;
     this.store = store;
     this.audit = new AuditLog(store, { checkpointPath: join(home, AUDIT_HEAD_FILE) });
-    this.directory = new Directory(store, this.audit, opts.passwordParams ? { passwordParams: opts.passwordParams } : {});
+    // The directory's service password is in the vault: asking it needs the keys unlocked (KEY_LOCKED otherwise).
+    const ldap = () => ldapSource(store, this.#keyring);
+    this.directory = new Directory(store, this.audit, opts.passwordParams ? { passwordParams: opts.passwordParams, ldap } : { ldap });
+    this.ldap = new LdapAdmin(store, this.audit, () => this.#requireKeyring());
     this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#c2paContext(), org: () => this.info.org });
   }
 

@@ -17,6 +17,14 @@ export const ERROR_CODES = [
   /** Stored state that does not match what its own history proves (a replayed workflow, the audit chain). */
   'INTEGRITY_FAILED',
   'HUB_UNREACHABLE',
+  /** The LDAP/AD directory did not answer (down, firewalled, timed out); a recent login may work offline. */
+  'DIRECTORY_UNREACHABLE',
+  /** The directory's TLS failed: certificate not signed by the pinned CA, wrong name, StartTLS refused. */
+  'DIRECTORY_TLS',
+  /** The directory refused the configured service account (DN or password wrong, account locked). */
+  'DIRECTORY_SERVICE_BIND',
+  /** The directory answered the user or group search with an error (a base DN that does not exist, a refused filter). */
+  'DIRECTORY_SEARCH_FAILED',
   'IO_ERROR',
   /** A watched folder is held by another running watcher (core/watch). */
   'WATCH_FOLDER_BUSY',

@@ -13,6 +13,8 @@ export const userSchema = z.object({
   createdAt: z.string(),
   createdBy: z.string(),
   disabledAt: z.string().nullable(),
+  /** local: a password kept on this desk; ldap: the newsroom's directory, roles from its groups at every login. */
+  source: z.enum(['local', 'ldap']),
 });
 
 export const whoamiSchema = z.object({

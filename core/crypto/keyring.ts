@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { CustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
-import { getSealedSecret, getWrappedKey, listWrappedKinds, putSealedSecret, putWrappedKey } from '../store/vault-rows.ts';
+import { getSealedSecret, getWrappedKey, listWrappedKinds, putSealedSecret, putWrappedKey, replaceSealedSecret } from '../store/vault-rows.ts';
 import { generateKeyPair, keyId, publicKeyOf, sign } from './ed25519.ts';
 import { open, seal, type KeyProtector } from './vault.ts';
 
@@ -59,6 +59,11 @@ export class Keyring {
 
   putSecret(name: string, secret: Uint8Array, now: string): void {
     putSealedSecret(this.#db, name, seal(this.#dataKey, secret, `custody-secret:${name}`), now);
+  }
+
+  /** Seals a secret that may be set again (a service password), replacing the previous one. */
+  replaceSecret(name: string, secret: Uint8Array, now: string): void {
+    replaceSealedSecret(this.#db, name, seal(this.#dataKey, secret, `custody-secret:${name}`), now);
   }
 
   getSecret(name: string): Uint8Array {

@@ -5,6 +5,8 @@ import type { AuditLog } from '../audit/log.ts';
 import type { ScryptParams } from '../crypto/vault.ts';
 import { CustodyError } from '../errors.ts';
 import type { WritableDB } from '../store/db.ts';
+import { directoryAuthenticate } from './ldap-login.ts';
+import type { LdapSource } from './ldap-source.ts';
 import { DEFAULT_PASSWORD_SCRYPT, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import { checkUserName, parseRoles, type Actor, type Role } from './roles.ts';
 import {
@@ -61,12 +63,18 @@ export class Directory {
   readonly #db: WritableDB;
   readonly #audit: AuditLog;
   readonly #params: ScryptParams;
+  readonly #ldap: () => LdapSource | null;
 
-  /** passwordParams: scrypt cost for new hashes (tests lower it; existing hashes keep their own). */
-  constructor(db: WritableDB, audit: AuditLog, opts: { passwordParams?: ScryptParams } = {}) {
+  /**
+   * passwordParams: scrypt cost for new hashes (tests lower it; existing hashes keep their own). ldap: the
+   * newsroom's directory when one is configured (core/directory/ldap-settings.ts), asked for every name that is not
+   * a local user.
+   */
+  constructor(db: WritableDB, audit: AuditLog, opts: { passwordParams?: ScryptParams; ldap?: () => LdapSource | null } = {}) {
     this.#db = db;
     this.#audit = audit;
     this.#params = opts.passwordParams ?? DEFAULT_PASSWORD_SCRYPT;
+    this.#ldap = opts.ldap ?? (() => null);
   }
 
   hasUsers(): boolean {
@@ -101,7 +109,7 @@ export class Directory {
       }
       insertUser(this.#db, { ...u, createdAt: at, createdBy: by.name });
       this.#audit.append({ actor: by.name, action: 'user.created', subject: u.name, details: { roles: u.roles }, at });
-      return { name: u.name, roles: u.roles, createdAt: at, createdBy: by.name, disabledAt: null };
+      return { name: u.name, roles: u.roles, createdAt: at, createdBy: by.name, disabledAt: null, source: 'local' };
     });
   }
 
@@ -129,6 +137,9 @@ export class Directory {
     const next = parseRoles(roles);
     return this.#audit.act(() => {
       const u = this.#requireUser(name);
+      if (u.source === 'ldap') {
+        throw new CustodyError('INVALID_ARGUMENT', `expected a local user, got ${name}, whose roles come from their directory groups at every login (change the group mapping instead)`);
+      }
       this.#keepAnAdmin(u, !next.includes('admin'));
       replaceRoles(this.#db, name, next);
       this.#audit.append({ actor: by.name, action: 'user.roles_changed', subject: name, details: { from: u.roles, to: next }, at: now.toISOString() });
@@ -155,8 +166,11 @@ export class Directory {
    */
   async authenticate(name: string, password: string, now = new Date()): Promise<Actor> {
     const u = getUser(this.#db, name);
+    const ldap = u?.source === 'local' ? null : this.#ldap();
+    if (ldap) return directoryAuthenticate({ db: this.#db, audit: this.#audit, params: this.#params, source: ldap }, name, password, now);
     let reason: 'unknown user' | 'wrong password' | 'disabled' | null = null;
-    if (!u) {
+    // A directory user's hash is their offline cache, which only ldap-login.ts may use (the directory is gone).
+    if (!u || u.source !== 'local') {
       await burnPasswordCheck(password, this.#params);
       reason = 'unknown user';
     } else if (!(await verifyPassword(password, u.passwordHash))) {

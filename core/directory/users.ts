@@ -8,6 +8,14 @@ export interface UserInfo {
   createdAt: string;
   createdBy: string;
   disabledAt: string | null;
+  /** local: a password kept on this desk; ldap: the newsroom's directory, roles from its groups. */
+  source: 'local' | 'ldap';
+}
+
+/** The rest of a directory user's row: their DN and the offline cache of their last directory login. */
+export interface DirectoryFields {
+  dn: string | null;
+  directoryLoginAt: string | null;
 }
 
 interface UserRow {
@@ -16,6 +24,9 @@ interface UserRow {
   created_at: string;
   created_by: string;
   disabled_at: string | null;
+  source: 'local' | 'ldap';
+  dn: string | null;
+  directory_login_at: string | null;
 }
 
 function rolesOf(db: ReadableDB, name: string): Role[] {
@@ -32,11 +43,12 @@ const info = (db: ReadableDB, r: UserRow): UserInfo => ({
   createdAt: r.created_at,
   createdBy: r.created_by,
   disabledAt: r.disabled_at,
+  source: r.source,
 });
 
-export function getUser(db: ReadableDB, name: string): (UserInfo & { passwordHash: string }) | null {
+export function getUser(db: ReadableDB, name: string): (UserInfo & DirectoryFields & { passwordHash: string }) | null {
   const r = db.get<UserRow>(sql`SELECT * FROM users WHERE name = ${name}`);
-  return r ? { ...info(db, r), passwordHash: r.password_hash } : null;
+  return r ? { ...info(db, r), passwordHash: r.password_hash, dn: r.dn, directoryLoginAt: r.directory_login_at } : null;
 }
 
 export function listUsers(db: ReadableDB): UserInfo[] {
@@ -60,6 +72,24 @@ export function insertUser(db: WritableDB, u: { name: string; passwordHash: stri
 export function replaceRoles(db: WritableDB, name: string, roles: Role[]): void {
   db.run(sql`DELETE FROM user_roles WHERE user_name = ${name}`);
   for (const role of roles) db.run(sql`INSERT INTO user_roles (user_name, role) VALUES (${name}, ${role})`);
+}
+
+/**
+ * Records a successful directory login: creates the user on first sight, and replaces DN, offline cache and roles
+ * (recomputed from the groups at every login) otherwise.
+ */
+export function saveDirectoryLogin(db: WritableDB, u: { name: string; dn: string; passwordHash: string; roles: Role[]; at: string }): void {
+  db.run(sql`INSERT INTO users (name, password_hash, created_at, created_by, source, dn, directory_login_at)
+             VALUES (${u.name}, ${u.passwordHash}, ${u.at}, 'directory', 'ldap', ${u.dn}, ${u.at})
+             ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, dn = excluded.dn, directory_login_at = excluded.directory_login_at
+             WHERE users.source = 'ldap'`);
+  replaceRoles(db, u.name, u.roles);
+}
+
+/** Forgets a directory user's offline cache and ends their sessions: the directory no longer vouches for them. */
+export function dropDirectoryCache(db: WritableDB, name: string): void {
+  db.run(sql`UPDATE users SET password_hash = '' WHERE name = ${name} AND source = 'ldap'`);
+  db.run(sql`DELETE FROM sessions WHERE user_name = ${name}`);
 }
 
 export function markDisabled(db: WritableDB, name: string, at: string): void {

@@ -6,6 +6,7 @@ import m0002 from './migrations/0002-directory.ts';
 import m0003 from './migrations/0003-audit-log.ts';
 import m0004 from './migrations/0004-workflow.ts';
 import m0005 from './migrations/0005-watch-folders.ts';
+import m0006 from './migrations/0006-directory-source.ts';
 
 export interface Migration {
   version: number;
@@ -13,7 +14,7 @@ export interface Migration {
   up(db: WritableDB): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 

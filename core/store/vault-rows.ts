@@ -22,3 +22,13 @@ export function getSealedSecret(db: ReadableDB, name: string): Sealed | null {
 export function putSealedSecret(db: WritableDB, name: string, s: Sealed, now: string): void {
   db.run(sql`INSERT INTO vault_secrets (name, nonce, ciphertext, created_at) VALUES (${name}, ${s.nonce}, ${s.ciphertext}, ${now})`);
 }
+
+/** Replaces a secret that an admin may change (the directory's service password); keys are only ever inserted. */
+export function replaceSealedSecret(db: WritableDB, name: string, s: Sealed, now: string): void {
+  db.run(sql`INSERT INTO vault_secrets (name, nonce, ciphertext, created_at) VALUES (${name}, ${s.nonce}, ${s.ciphertext}, ${now})
+             ON CONFLICT (name) DO UPDATE SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, created_at = excluded.created_at`);
+}
+
+export function hasSealedSecret(db: ReadableDB, name: string): boolean {
+  return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM vault_secrets WHERE name = ${name}`)?.n === 1;
+}
