@@ -19,6 +19,7 @@ import { currentActor, readPassword, register as registerAuth } from './commands
 import { register as registerUsers } from './commands/users.ts';
 import { register as registerWorkflow } from './commands/workflow.ts';
 import { register as registerCert } from './commands/cert.ts';
+import { register as registerDirectory } from './commands/directory.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -168,6 +169,7 @@ export function buildProgram(): Command {
   registerWorkflow(program);
   registerAudit(program);
   registerCert(program);
+  registerDirectory(program);
   return program;
 }
 

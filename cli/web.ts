@@ -58,7 +58,11 @@ function send(res: ServerResponse, status: number, body: unknown, extra: Record<
   res.end(text);
 }
 
-const STATUS: Record<string, number> = { INVALID_ARGUMENT: 400, NOT_AUTHENTICATED: 401, NOT_PERMITTED: 403, NOT_FOUND: 404, INTERNAL: 500 };
+const STATUS: Record<string, number> = {
+  INVALID_ARGUMENT: 400, NOT_AUTHENTICATED: 401, NOT_PERMITTED: 403, NOT_FOUND: 404, INTERNAL: 500,
+  // The directory behind a login failed: the desk is a gateway to it here.
+  DIRECTORY_UNREACHABLE: 503, DIRECTORY_TLS: 502, DIRECTORY_SERVICE_BIND: 502, DIRECTORY_SEARCH_FAILED: 502,
+};
 
 function tokenOf(req: IncomingMessage, url: URL): string | null {
   const auth = req.headers.authorization;

@@ -9,6 +9,7 @@ import { startWebServer, type WebServer } from '../cli/web.ts';
 import type { Desk } from '../core/desk.ts';
 import { photo } from './fixtures/photos.ts';
 import { tempDir } from './helpers/cli.ts';
+import { webBrowser } from './helpers/web-browser.ts';
 import { tempDesk } from './helpers/desk.ts';
 import { addUsers, testDesk } from './helpers/workflow-desk.ts';
 
@@ -142,21 +143,7 @@ describe('web mode on a desk with users', () => {
     desk.close();
   });
 
-  /** A browser: the server token, plus whatever login cookie the server gives it. */
-  function browser() {
-    let cookie = '';
-    return async (method: string, args: unknown = {}) => {
-      const res = await fetch(`${base}/api/${method}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${web.token}`, 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
-        body: JSON.stringify(args),
-      });
-      const set = res.headers.get('set-cookie');
-      if (set) cookie = set.split(';')[0]!.endsWith('=') ? '' : set.split(';')[0]!;
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the result it asked for
-      return { status: res.status, set, body: (await res.json()) as { ok: boolean; result?: any; error?: { code: string } } };
-    };
-  }
+  const browser = () => webBrowser(web);
 
   it('answers 401 NOT_AUTHENTICATED to a browser that has the token but no login', async () => {
     const b = browser();

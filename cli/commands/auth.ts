@@ -59,6 +59,7 @@ export async function currentActor(desk: Desk, opts: { required: false }): Promi
 export async function currentActor(desk: Desk, opts: { required: boolean }): Promise<Acting | null> {
   const name = process.env.CUSTODY_USER;
   if (name !== undefined && name !== '') {
+    await unlockForDirectory(desk, name);
     const actor = await desk.directory.authenticate(name, await readPassword(`Password for ${name}: `));
     return { actor, via: 'environment', expiresAt: null };
   }
@@ -93,6 +94,15 @@ export async function openDesk(opts: { keys?: boolean } = {}): Promise<Desk> {
   }
 }
 
+/**
+ * A name checked by the newsroom's directory needs the vault open: the service account's password is sealed in it.
+ * Local users log in without it, as before.
+ */
+export async function unlockForDirectory(desk: Desk, name: string): Promise<void> {
+  if (desk.unlocked || !desk.ldap.configured || desk.directory.get(name)?.source === 'local') return;
+  await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys (the directory needs them): ')));
+}
+
 /** Runs fn with the desk and the acting user (required). */
 export async function withActor<T>(fn: (desk: Desk, actor: Actor) => Promise<T> | T, opts: { keys?: boolean } = {}): Promise<T> {
   const desk = await openDesk(opts);
@@ -114,6 +124,7 @@ export function register(program: Command): void {
     .action(async (name: string, o: { hours?: number; json?: boolean }) => {
       const desk = await openDesk();
       try {
+        await unlockForDirectory(desk, name);
         const s = await desk.directory.login(name, await readPassword(`Password for ${name}: `), o.hours !== undefined ? { hours: o.hours } : {});
         const previous = readSessionFile(desk);
         if (previous) desk.directory.logout(previous.token);

@@ -24,8 +24,8 @@ async function newPassword(name: string, fromStdin: boolean): Promise<string> {
 }
 
 /** An admin, or on a desk with no users yet the passphrase holder (the vault is unlocked for that). */
-async function withAdmin<T>(fn: (desk: Desk, by: Actor) => Promise<T> | T): Promise<T> {
-  const desk = await openDesk();
+export async function withAdmin<T>(fn: (desk: Desk, by: Actor) => Promise<T> | T, opts: { keys?: boolean } = {}): Promise<T> {
+  const desk = await openDesk(opts);
   try {
     if (desk.directory.hasUsers()) return await fn(desk, (await currentActor(desk, { required: true })).actor);
     if (!desk.unlocked) await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
@@ -37,8 +37,8 @@ async function withAdmin<T>(fn: (desk: Desk, by: Actor) => Promise<T> | T): Prom
   }
 }
 
-const row = (u: { name: string; roles: string[]; disabledAt: string | null; createdAt: string }): string =>
-  `${u.name.padEnd(20)} ${(u.roles.join(',') || '-').padEnd(28)} ${u.disabledAt ? `disabled ${u.disabledAt}` : 'active'}  created ${u.createdAt}`;
+const row = (u: { name: string; roles: string[]; disabledAt: string | null; createdAt: string; source: string }): string =>
+  `${u.name.padEnd(20)} ${(u.roles.join(',') || '-').padEnd(28)} ${u.source.padEnd(6)} ${u.disabledAt ? `disabled ${u.disabledAt}` : 'active'}  created ${u.createdAt}`;
 
 export function register(program: Command): void {
   const users = program.command('users').description('the desk\'s users and their roles (admin, editor, chief, legal, viewer)');

@@ -11,6 +11,7 @@ import {
   resubmitArgs, submitArgs,
 } from './workflow-schemas.ts';
 import { TemplateSchema } from '../workflow/template.ts';
+import { ldapConfigSchema } from '../directory/ldap-config.ts';
 import type { Envelope } from './envelope.ts';
 import { DESK_METHOD_NAMES, type DeskMethodName } from './methods.ts';
 
@@ -19,6 +20,7 @@ const none = z.object({});
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2025-06-01');
 /** Chosen by the caller to ask `progress` about a long sign or verify (a video) while it runs. */
 const progressKey = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected a progress key of 8–64 letters, digits, "_" or "-"');
+const directoryStatusSchema = z.object({ config: ldapConfigSchema.nullable(), bindPasswordSet: z.boolean() });
 const pem = (what: string) => z.string().min(1, `expected ${what}, got nothing`).max(1 << 20, `expected ${what} of at most 1 MB`);
 
 export const deskApi = {
@@ -32,6 +34,8 @@ export const deskApi = {
       version: z.string(),
       /** The desk has users: the app asks who is acting. */
       users: z.boolean(),
+      /** Logins are checked against the newsroom's directory (LDAP/AD) for names that are not local users. */
+      directory: z.boolean(),
       host: z.object({ kind: z.enum(['electron', 'web', 'test']), nativeDialogs: z.boolean() }),
     }),
   },
@@ -123,6 +127,31 @@ export const deskApi = {
   },
   userSetRoles: { args: z.object({ name: userName, roles: rolesArg }), result: userSchema },
   userDisable: { args: z.object({ name: userName }), result: userSchema },
+
+  // The newsroom's directory (LDAP/AD): admins only; the service password goes into the vault and never comes back
+  directory: { args: none, result: directoryStatusSchema },
+  directorySet: {
+    args: z.object({
+      config: ldapConfigSchema,
+      /** Replaces the service account's password in the vault; omitted: keep the one there. */
+      bindPassword: z.string().min(1, 'expected the service account password, got an empty one').max(1024).optional(),
+    }),
+    result: directoryStatusSchema,
+  },
+  /** Without a user: connects and binds as the service account. With one: tries that login, recording nothing. */
+  directoryTest: {
+    args: z.object({ user: z.string().min(1).max(256).optional(), password: z.string().max(1024).optional() }),
+    result: z.object({
+      ok: z.boolean(),
+      outcome: z
+        .discriminatedUnion('kind', [
+          z.object({ kind: z.literal('ok'), dn: z.string(), groups: z.array(z.string()) }),
+          z.object({ kind: z.literal('refused'), reason: z.string() }),
+        ])
+        .nullable(),
+    }),
+  },
+  directoryRemove: { args: none, result: z.object({ removed: z.boolean() }) },
 
   // Keys, certificates, settings, templates
   keys: { args: none, result: z.array(signingKeySchema) },

@@ -19,6 +19,7 @@ export function sessionHandlers(ctx: HandlerContext): Handlers<'info' | 'unlock'
       unlocked: desk.unlocked,
       version,
       users: desk.directory.hasUsers(),
+      directory: desk.ldap.configured,
       host: { kind: hooks.kind ?? 'test', nativeDialogs: hooks.dialogs !== undefined },
     }),
 

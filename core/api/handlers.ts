@@ -6,6 +6,7 @@ import { CustodyError } from '../errors.ts';
 import { HandlerContext, memorySession, type Handlers, type HostHooks, type ParsedArgs, type SessionSlot, type SharedState } from './context.ts';
 import { deskApi, type DeskApi, type DeskArgs, type DeskMethod, type DeskResult } from './desk-api.ts';
 import { adminHandlers } from './handle-admin.ts';
+import { directoryHandlers } from './handle-directory.ts';
 import { auditHandlers } from './handle-audit.ts';
 import { libraryHandlers } from './handle-library.ts';
 import { sessionHandlers } from './handle-session.ts';
@@ -14,7 +15,7 @@ import { Thumbnails } from './thumbnails.ts';
 import { WatchService } from './watch-service.ts';
 
 function implementation(ctx: HandlerContext): Handlers<DeskMethod> {
-  return { ...sessionHandlers(ctx), ...libraryHandlers(ctx), ...workflowHandlers(ctx), ...auditHandlers(ctx), ...adminHandlers(ctx) };
+  return { ...sessionHandlers(ctx), ...libraryHandlers(ctx), ...workflowHandlers(ctx), ...auditHandlers(ctx), ...adminHandlers(ctx), ...directoryHandlers(ctx) };
 }
 
 /** Validates unknown input against the method's argument schema; INVALID_ARGUMENT says what was wrong. */
