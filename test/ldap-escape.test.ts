@@ -1,5 +1,6 @@
 // Escaping for LDAP filters (RFC 4515) and DNs (RFC 4514), DN comparison, the configuration's checks and the
 // group-to-role mapping: known answers and table-driven bad inputs.
+import { readFileSync } from 'node:fs';
 import { FilterParser } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { mapRoles, parseLdapConfig, type LdapConfigInput } from '../core/directory/ldap-config.ts';
@@ -90,7 +91,13 @@ const AD: LdapConfigInput = {
 };
 
 describe('directory configuration', () => {
-  it('takes the AD and OpenLDAP examples of the README, with defaults', () => {
+  it('takes the AD and OpenLDAP examples of the README and docs/directory.md, with defaults', () => {
+    for (const doc of ['README.md', 'docs/directory.md']) {
+      const text = readFileSync(new URL(`../${doc}`, import.meta.url), 'utf8');
+      const examples = [...text.matchAll(/```json\n([\s\S]+?)```/g)].map((m) => JSON.parse(m[1]!) as Record<string, unknown>).filter((j) => 'userFilter' in j);
+      expect(examples.map((e) => (e.groups as { mode: string }).mode), doc).toEqual(['inChain', 'memberOf']);
+      for (const { bindPassword: _, ...e } of examples) expect(parseLdapConfig(e).offlineDays, doc).toBe(7);
+    }
     const c = parseLdapConfig(AD);
     expect(c).toMatchObject({ caPem: null, offlineDays: 7, timeoutMs: 5000 });
     expect(parseLdapConfig({ ...AD, url: 'ldap://ldap.example.org', userFilter: '(uid={user})', groups: { mode: 'memberOf' } }).groups).toEqual({ mode: 'memberOf', nested: true });

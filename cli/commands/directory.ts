@@ -87,6 +87,7 @@ export function register(program: Command): void {
       }
       out(`${r.outcome.dn}`);
       for (const g of r.outcome.groups) out(`  in ${g}`);
+      out(`roles: ${r.grant?.roles.join(', ') || 'none (this user would be refused)'}`);
     });
 
   dir

@@ -8,7 +8,7 @@ import {
 import { libraryItemSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
 import {
   commentArgs, commentSchema, itemDetailSchema, itemRef, itemStatusSchema, optionalCommentArgs, queueEntrySchema, requiredCommentArgs,
-  resubmitArgs, submitArgs,
+  resubmitArgs, roleSchema, submitArgs,
 } from './workflow-schemas.ts';
 import { TemplateSchema } from '../workflow/template.ts';
 import { ldapConfigSchema } from '../directory/ldap-config.ts';
@@ -149,6 +149,8 @@ export const deskApi = {
           z.object({ kind: z.literal('refused'), reason: z.string() }),
         ])
         .nullable(),
+      /** The roles the groups map to, and which rule gave which. */
+      grant: z.object({ roles: z.array(roleSchema), from: z.array(z.object({ group: z.string(), roles: z.array(roleSchema) })) }).nullable(),
     }),
   },
   directoryRemove: { args: none, result: z.object({ removed: z.boolean() }) },

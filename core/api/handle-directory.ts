@@ -10,7 +10,7 @@ export function directoryHandlers(ctx: HandlerContext): Handlers<'directory' | '
     directoryTest: async ({ user, password }) => {
       const by = ctx.actor('test the directory');
       const r = await desk.ldap.test(by, user !== undefined && password !== undefined ? { user, password } : undefined);
-      return { ok: r.ok, outcome: r.outcome };
+      return r;
     },
     directoryRemove: () => ({ removed: desk.ldap.remove(ctx.actor('remove the directory configuration')) }),
   };

@@ -56,7 +56,7 @@ export function App() {
   if (!info.data || !who.data) return <main className="loading" id="main" aria-busy="true">Opening the desk…</main>;
   const i = info.data;
   const needsLogin = i.users && !user;
-  if (needsLogin && screen !== 'verify') return <Login org={i.org} onLogin={refresh} />;
+  if (needsLogin && screen !== 'verify') return <Login org={i.org} directory={i.directory} unlocked={i.unlocked} onLogin={refresh} />;
 
   const roles = user?.roles ?? [];
   const isAdmin = roles.includes('admin');

@@ -2,8 +2,11 @@
 import { useState, type FormEvent } from 'react';
 import { desk, errorText } from '../api.ts';
 import { Alert } from '../components/Alert.tsx';
+import { Unlock } from './Unlock.tsx';
 
-export function Login({ org, onLogin }: { org: string; onLogin: () => void }) {
+/** directory: names that are not local users are checked by the newsroom's directory, whose service password is in
+ * the vault; while the keys are locked, the screen offers to unlock them first. */
+export function Login({ org, onLogin, directory = false, unlocked = true }: { org: string; onLogin: () => void; directory?: boolean; unlocked?: boolean }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -25,9 +28,11 @@ export function Login({ org, onLogin }: { org: string; onLogin: () => void }) {
   };
   return (
     <main className="login" id="main">
+      {directory && !unlocked && <Unlock onDone={onLogin} />}
       <form className="card" onSubmit={submit} aria-labelledby="login-h">
         <h1 id="login-h">Custody</h1>
         <p className="muted">{org}</p>
+        {directory && <p className="muted">Log in with your newsroom (directory) user name and password.</p>}
         <label>
           User name
           <input value={name} autoFocus autoComplete="username" required onChange={(e) => setName(e.target.value)} />

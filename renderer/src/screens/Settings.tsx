@@ -1,6 +1,8 @@
-// Settings: the organisation, keys and certificates, users, workflow templates and appearance, one tab each.
+// Settings: the organisation, keys and certificates, users, the directory (LDAP/AD), workflow templates and
+// appearance, one tab each.
 import { Appearance } from './settings/Appearance.tsx';
 import { Certificates } from './settings/Certificates.tsx';
+import { Directory } from './settings/Directory.tsx';
 import { Organisation } from './settings/Organisation.tsx';
 import { Templates } from './settings/Templates.tsx';
 import { Users } from './settings/Users.tsx';
@@ -10,6 +12,7 @@ const TABS = [
   ['org', 'Organisation'],
   ['keys', 'Keys & certificates'],
   ['users', 'Users'],
+  ['directory', 'Directory'],
   ['templates', 'Workflow templates'],
   ['appearance', 'Appearance'],
 ] as const;
@@ -29,6 +32,7 @@ export function Settings({ tab, isAdmin, me, onUsersChanged }: { tab: string | n
       {current === 'org' && <Organisation isAdmin={isAdmin} />}
       {current === 'keys' && <Certificates isAdmin={isAdmin} />}
       {current === 'users' && <Users isAdmin={isAdmin} me={me} onChanged={onUsersChanged} />}
+      {current === 'directory' && <Directory isAdmin={isAdmin} />}
       {current === 'templates' && <Templates isAdmin={isAdmin} />}
       {current === 'appearance' && <Appearance />}
     </section>
