@@ -1,17 +1,28 @@
 // What every command needs: output helpers and the desk, opened (and unlocked) for the length of one command.
-import { PassphraseProtector } from '../core/crypto/vault.ts';
-import { Desk, resolveHome } from '../core/desk.ts';
+// The desk is imported when a command opens it, not when this module loads: commands that need no desk (phash,
+// watermark, --help) then start without the database, the vault and the media pipeline.
+import type { Desk } from '../core/desk.ts';
 import { readPassphrase } from './passphrase.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The project folder (for the renderer build and package.json). */
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/**
+ * The project folder (for the renderer build): the nearest folder above this module with a package.json, so that it
+ * is the same from the sources (cli/) and from the compiled command (out/cli/).
+ */
+export const ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+})();
 
 export const out = (s: string): void => void process.stdout.write(`${s}\n`);
 export const err = (s: string): void => void process.stderr.write(`${s}\n`);
 export const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
 
 export async function unlockedDesk(): Promise<Desk> {
+  const [{ Desk, resolveHome }, { PassphraseProtector }] = await Promise.all([import('../core/desk.ts'), import('../core/crypto/vault.ts')]);
   const desk = Desk.open(resolveHome());
   try {
     await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
@@ -23,6 +34,7 @@ export async function unlockedDesk(): Promise<Desk> {
 }
 
 export async function withDesk<T>(fn: (desk: Desk) => Promise<T> | T, opts: { unlock?: boolean } = {}): Promise<T> {
+  const { Desk, resolveHome } = await import('../core/desk.ts');
   const desk = opts.unlock ? await unlockedDesk() : Desk.open(resolveHome());
   try {
     return await fn(desk);

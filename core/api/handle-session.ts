@@ -1,10 +1,11 @@
 // DeskApi handlers: the desk, who is acting (login sessions of core/directory), and the host's native dialogs.
-import { readFileSync } from 'node:fs';
 import { PassphraseProtector } from '../crypto/vault.ts';
 import { CustodyError } from '../errors.ts';
 import type { HandlerContext, Handlers } from './context.ts';
+// Imported, not read beside this file: the compiled command and the Electron build do not keep the sources' layout.
+import pkg from '../../package.json' with { type: 'json' };
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const version = pkg.version;
 
 const noDialogs = (): never => {
   throw new CustodyError('NOT_PERMITTED', 'expected the desktop app to show a native dialog, got a host without one (web mode: drop or choose files in the page)');

@@ -18,8 +18,13 @@ export function tempDir(prefix = 'custody-test-'): string {
 }
 
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+  return runNode([BIN, ...args], env, input);
+}
+
+/** `node ...nodeArgs` (a script and its arguments, with node's options before) in the project folder. */
+export function runNode(nodeArgs: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(process.execPath, nodeArgs, {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,0 +1,106 @@
+// `custody init | sign | verify | items | keys`: the desk itself, its signed items and its keys.
+import type { Command } from 'commander';
+import { PassphraseProtector } from '../../core/crypto/vault.ts';
+import { Desk, resolveHome } from '../../core/desk.ts';
+import { CustodyError, isCustodyError } from '../../core/errors.ts';
+import type { VerifyReport } from '../../core/provenance/checks.ts';
+import type { SignReceipt } from '../../core/provenance/sign-image.ts';
+import { err, json, out, progressOnStderr, withDesk } from '../context.ts';
+import { readPassphrase } from '../passphrase.ts';
+import { currentActor, readPassword } from './auth.ts';
+
+function printReport(r: VerifyReport): void {
+  out(`${r.verdict} (confidence ${r.confidence.toFixed(2)})${r.recordId ? `, record ${r.recordId}` : ''}`);
+  for (const [name, c] of Object.entries(r.checks)) out(`  ${name.padEnd(10)} ${c.status.padEnd(8)} ${c.detail}`);
+  if (r.segments) {
+    const clock = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
+    out(`  chain      ${r.chainIntact ? 'intact' : 'broken'}`);
+    for (const g of r.changedRanges ?? []) out(`  ${g.status.padEnd(10)} ${clock(g.start)}–${clock(g.end)}`);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('init')
+    .description('create the desk: database, key vault (passphrase from CUSTODY_PASSPHRASE or a prompt) and org signing key')
+    .requiredOption('--org <name>', 'organisation name written into every signature')
+    .option('--admin <name>', 'also create the first admin user (password from CUSTODY_PASSWORD or a prompt)')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { org: string; admin?: string; json?: boolean }) => {
+      const home = resolveHome();
+      if (Desk.isInitialized(home)) throw new CustodyError('ALREADY_INITIALIZED', `expected no desk at ${home}, but one exists already (set CUSTODY_HOME to create another)`);
+      const passphrase = await readPassphrase('New passphrase for the desk keys: ', { confirm: true });
+      const admin = o.admin ? { name: o.admin, password: await readPassword(`Password for the admin ${o.admin}: `, { confirm: true }) } : undefined;
+      const { desk, key } = await Desk.init(home, { org: o.org, protector: new PassphraseProtector(passphrase), ...(admin ? { admin } : {}) });
+      desk.close();
+      if (o.json) json({ home, org: o.org, keyId: key.id, publicKey: key.publicKey, admin: o.admin ?? null });
+      else out(`Desk created at ${home} for ${o.org}; signing key ${key.id}${o.admin ? `; admin ${o.admin}` : ''}`);
+    });
+
+  program
+    .command('sign')
+    .description('sign photos: writes NAME.signed.EXT beside each input (or into --out) and records it on the desk')
+    .argument('<files...>', 'images to sign')
+    .option('--out <dir>', 'folder for the signed copies')
+    .option('--json', 'print an array of receipts as JSON')
+    .action(async (files: string[], o: { out?: string; json?: boolean }) => {
+      await withDesk(async (desk) => {
+        // Signing needs the vault passphrase; a user, when one is given, is named in the audit log.
+        const actor = (await currentActor(desk, { required: false }))?.actor ?? null;
+        const receipts: SignReceipt[] = [];
+        const failures: CustodyError[] = [];
+        for (const [i, file] of files.entries()) {
+          if (files.length > 1) err(`[${i + 1}/${files.length}] signing ${file}`);
+          try {
+            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), actor, onProgress: progressOnStderr(`fingerprinting ${file}`) });
+            receipts.push(r);
+            const what = r.video ? `${r.video.segments} segments` : `watermark ${r.watermark.status}`;
+            if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, ${what}, content credentials ${r.c2pa.status})`);
+          } catch (e) {
+            if (!isCustodyError(e) || files.length === 1) throw e;
+            failures.push(e);
+            err(`error ${e.code}: ${file}: ${e.message}`);
+          }
+        }
+        if (o.json) json(receipts);
+        if (failures.length > 0) process.exitCode = 2;
+      }, { unlock: true });
+    });
+
+  program
+    .command('verify')
+    .description('check any copy of a photo against this desk: exit 0 for authentic or derived, 1 for tampered or unknown')
+    .argument('<file>', 'the file to check')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, o: { json?: boolean }) => {
+      const report = await withDesk(async (desk) =>
+        desk.verify(file, { actor: (await currentActor(desk, { required: false }))?.actor ?? null, onProgress: progressOnStderr(`fingerprinting ${file}`) }),
+      );
+      if (o.json) json(report);
+      else printReport(report);
+      process.exitCode = report.verdict === 'authentic' || report.verdict === 'derived' ? 0 : 1;
+    });
+
+  program
+    .command('items')
+    .description('list the signed items on this desk, newest first')
+    .option('--json', 'print as JSON')
+    .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 1000)
+    .action(async (o: { json?: boolean; limit: number }) => {
+      const items = await withDesk((desk) => desk.items(o.limit));
+      if (o.json) return json(items);
+      if (items.length === 0) return out('no signed items yet');
+      for (const r of items) out(`${r.id}  ${r.signedAt}  ${r.kind.padEnd(5)}  ${r.inputName}  → ${r.outputPath ?? ''}`);
+    });
+
+  const keys = program.command('keys').description('org signing keys');
+  keys
+    .command('list')
+    .description('list the signing keys of this desk')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const list = await withDesk((desk) => desk.keys());
+      if (o.json) return json(list);
+      for (const k of list) out(`${k.id}  ${k.algorithm}  ${k.retiredAt ? `retired ${k.retiredAt}` : 'active'}  created ${k.createdAt}  ${k.publicKey}`);
+    });
+}

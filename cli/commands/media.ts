@@ -1,0 +1,47 @@
+// `custody phash` and `custody watermark embed | extract`: the media primitives on their own, without a desk.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CustodyError } from '../../core/errors.ts';
+import { DEFAULT_LIMITS, detectFile, isImageFormat } from '../../core/media/detect.ts';
+import { decodeImage, probeImage } from '../../core/media/image.ts';
+import { phashHex, phashPixels } from '../../core/media/phash.ts';
+import { embedWatermarkFile, extractWatermarkFile, parsePayload } from '../../core/media/watermark-file.ts';
+import { err, json, out } from '../context.ts';
+
+export function register(program: Command): void {
+  program
+    .command('phash')
+    .description("print a photo's 64-bit perceptual hash (16 hex digits, compatible with Python imagehash.phash)")
+    .argument('<file>')
+    .action(async (file: string) => {
+      const { format } = await detectFile(file, DEFAULT_LIMITS);
+      if (!isImageFormat(format)) throw new CustodyError('UNSUPPORTED_FORMAT', `expected a still image, got ${format.toUpperCase()} video`);
+      const bytes = readFileSync(file);
+      await probeImage(bytes, format);
+      const r = await decodeImage(bytes, format);
+      out(phashHex(phashPixels(r.data, r.width, r.height, r.channels)));
+    });
+
+  const wm = program.command('watermark').description('the invisible watermark on its own');
+  wm.command('embed')
+    .description('embed a 128-bit payload into an image')
+    .argument('<in>')
+    .argument('<out>')
+    .requiredOption('--payload <hex32>', '32 hex digits')
+    .action(async (input: string, output: string, o: { payload: string }) => {
+      const payload = parsePayload(o.payload);
+      out(await embedWatermarkFile(input, output, payload));
+    });
+  wm.command('extract')
+    .description('print the 32-hex payload of the watermark in an image; exit 1 when none is detected')
+    .argument('<in>')
+    .option('--json', 'print as JSON')
+    .action(async (input: string, o: { json?: boolean }) => {
+      const x = await extractWatermarkFile(input);
+      const payload = x.detected && x.payload ? Buffer.from(x.payload).toString('hex') : null;
+      if (o.json) json({ detected: x.detected, payload, score: x.score, threshold: x.threshold });
+      else if (payload) out(payload);
+      else err(`no watermark detected (score ${x.score.toFixed(2)}, threshold ${x.threshold})`);
+      process.exitCode = payload ? 0 : 1;
+    });
+}

@@ -1,0 +1,124 @@
+// The compiled `custody` command (scripts/build-cli.js): built fresh here into a folder of its own, it starts without
+// loading the heavy modules, signs and verifies like the sources do, and bin/custody.js runs it only while it matches
+// the sources.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error plain JavaScript, no declarations
+import { buildCli } from '../scripts/build-cli.js';
+// @ts-expect-error plain JavaScript, no declarations
+import { staleReason } from '../bin/compiled-cli.js';
+import { photo } from './fixtures/photos.ts';
+import { ROOT, runCli, runNode, tempDir, type CliResult } from './helpers/cli.ts';
+
+const outdir = join(ROOT, 'out', `cli-test-${process.pid}`);
+const TRACE = join(ROOT, 'test', 'fixtures', 'trace-modules.js');
+let info: { inputs: Record<string, [number, number]> };
+
+/** Runs a file with node, optionally recording the modules it resolves. */
+function run(file: string, args: string[], env: Record<string, string> = {}, trace?: string): Promise<CliResult> {
+  return runNode([...(trace ? ['--import', TRACE] : []), file, ...args], { ...env, ...(trace ? { TRACE_MODULES: trace } : {}) });
+}
+
+const built = (...args: string[]) => run(join(outdir, 'main.js'), args, env);
+let env: Record<string, string>;
+let work: string;
+
+beforeAll(async () => {
+  info = (await buildCli({ outdir })) as typeof info;
+  work = tempDir();
+  env = { CUSTODY_HOME: join(work, 'desk'), CUSTODY_PASSPHRASE: 'correct horse battery staple' };
+});
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+describe('the compiled command', () => {
+  it('prints the version and the help without loading the desk, sharp, c2pa-wasm or the watermark codec', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const args of [['--version'], ['--help']]) {
+      const trace = join(work, `trace-${args[0]}.txt`);
+      const r = await run(join(outdir, 'main.js'), args, env, trace);
+      expect(r.code).toBe(0);
+      if (args[0] === '--version') expect(r.stdout.trim()).toBe(version);
+      else expect(r.stdout).toContain('sign [options] <files...>');
+      const loaded = readFileSync(trace, 'utf8').split('\n');
+      expect(loaded.some((u) => u.endsWith('/main.js'))).toBe(true); // the trace itself works
+      expect(loaded.filter((u) => /sharp|better-sqlite3|c2pa|zod|xstate|ethers|\/(desk|media|watch|workflow)-/.test(u))).toEqual([]);
+    }
+  });
+
+  it('loads only the module of the command it runs', async () => {
+    const trace = join(work, 'trace-phash.txt');
+    const r = await run(join(outdir, 'main.js'), ['phash', photo('coins.png')], env, trace);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toMatch(/^[0-9a-f]{16}$/);
+    const loaded = readFileSync(trace, 'utf8').split('\n');
+    expect(loaded.some((u) => /\/media-[A-Z0-9]+\.js$/.test(u))).toBe(true);
+    expect(loaded.filter((u) => /better-sqlite3|c2pa|\/(desk|watch|workflow|audit)-[A-Z0-9]+\.js$/.test(u))).toEqual([]);
+  });
+
+  it('creates a desk, signs and verifies a photo like the sources do', async () => {
+    expect((await built('init', '--org', 'Compiled Newsroom')).code).toBe(0);
+    const src = join(work, 'coins.jpg');
+    writeFileSync(src, await sharp(photo('coins.png')).jpeg({ quality: 92 }).toBuffer());
+    const s = await built('sign', src, '--out', join(work, 'out'), '--json');
+    expect(s.stderr).toBe('');
+    const [receipt] = JSON.parse(s.stdout) as { output: string; watermark: { status: string }; c2pa: { status: string } }[];
+    expect(receipt!.watermark.status).toBe('embedded');
+    expect(receipt!.c2pa.status).toBe('embedded');
+    const v = await built('verify', receipt!.output, '--json');
+    expect(v.code).toBe(0);
+    expect((JSON.parse(v.stdout) as { verdict: string }).verdict).toBe('authentic');
+    // the same desk read by the sources: one build, one format
+    const items = await runCli(['items', '--json'], { ...env, CUSTODY_CLI: 'sources' });
+    expect((JSON.parse(items.stdout) as unknown[]).length).toBe(1);
+  });
+
+  it('starts its worker threads from beside its chunks, without a TypeScript loader', async () => {
+    for (const name of ['pixel-worker.js', 'phash-worker.js']) {
+      const w = new Worker(join(outdir, name));
+      const ready = await new Promise<{ ready: boolean; loader: string }>((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      await w.terminate();
+      expect(ready).toEqual({ ready: true, loader: 'native' });
+    }
+  });
+});
+
+describe('freshness', () => {
+  const copyInfo = (edit: (inputs: Record<string, [number, number]>) => void): string => {
+    const dir = tempDir('custody-build-info-');
+    const inputs = structuredClone(info.inputs);
+    edit(inputs);
+    writeFileSync(join(dir, 'build.json'), JSON.stringify({ inputs }));
+    return dir;
+  };
+
+  it('lists every source of the command, and finds the fresh build current', () => {
+    for (const f of ['cli/main.ts', 'cli/commands/desk.ts', 'core/desk.ts', 'core/media/watermark/extract.ts', 'core/media/pixel-worker.js', 'package.json']) {
+      expect(Object.keys(info.inputs)).toContain(f);
+    }
+    expect(staleReason(ROOT, outdir)).toBeNull();
+  });
+
+  it('finds a build stale when a source changed size or time, is gone, or there is no build', () => {
+    expect(staleReason(ROOT, copyInfo((i) => (i['core/desk.ts']![1] -= 1000)))).toBe('core/desk.ts changed');
+    expect(staleReason(ROOT, copyInfo((i) => (i['cli/main.ts']![0] += 1)))).toBe('cli/main.ts changed');
+    expect(staleReason(ROOT, copyInfo((i) => (i['cli/gone.ts'] = [1, 1])))).toBe('cli/gone.ts is gone');
+    expect(staleReason(ROOT, tempDir())).toBe('not built');
+  });
+
+  it('bin/custody.js runs out/cli when it is current, else the sources', async () => {
+    const trace = join(work, 'trace-bin.txt');
+    const r = await run(join(ROOT, 'bin', 'custody.js'), ['--version'], {}, trace);
+    expect(r.code).toBe(0);
+    const loaded = readFileSync(trace, 'utf8').split('\n');
+    const current = staleReason(ROOT, join(ROOT, 'out', 'cli')) === null;
+    expect(loaded.some((u) => u.endsWith('/out/cli/main.js'))).toBe(current);
+    expect(loaded.some((u) => u.endsWith('/cli/main.ts'))).toBe(!current);
+    expect(existsSync(join(outdir, 'main.js.map'))).toBe(true);
+  });
+});
