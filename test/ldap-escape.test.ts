@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { FilterParser } from 'ldapts';
 import { describe, expect, it } from 'vitest';
 import { mapRoles, parseLdapConfig, type LdapConfigInput } from '../core/directory/ldap-config.ts';
+import { inChainFilter } from '../core/directory/ldap-source.ts';
 import { checkFilterTemplate, escapeDnValue, escapeFilterValue, fillFilter, normalizeDn, parseDn, sameDn } from '../core/directory/ldap-escape.ts';
 
 describe('filter values (RFC 4515 §3)', () => {
@@ -25,6 +26,16 @@ describe('filter values (RFC 4515 §3)', () => {
       expect(clauses[1]!.attribute).toBe('sAMAccountName');
       expect(clauses[1]!.type).toBe(0xa3); // equalityMatch, not a substring or presence test
     }
+  });
+
+  it("build AD's in-chain group filter with the user's DN escaped as a value", () => {
+    expect(inChainFilter('CN=Ann Lee,OU=Staff,DC=corp')).toBe('(member:1.2.840.113556.1.4.1941:=CN=Ann Lee,OU=Staff,DC=corp)');
+    // A DN may hold filter syntax in its values (escaped there per RFC 4514, but not for a filter).
+    const dn = 'CN=Lee\\, Ann (Photo*),OU=Staff,DC=corp';
+    const f = inChainFilter(dn);
+    expect(f).toBe('(member:1.2.840.113556.1.4.1941:=CN=Lee\\5c, Ann \\28Photo\\2a\\29,OU=Staff,DC=corp)');
+    const parsed = FilterParser.parseString(f) as unknown as { type: number; matchType: string; rule: string; value: string };
+    expect(parsed).toMatchObject({ type: 0xa9, matchType: 'member', rule: '1.2.840.113556.1.4.1941', value: dn });
   });
 
   it('check configured templates: placeholders known, required ones present, the filter parses', () => {

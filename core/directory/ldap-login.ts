@@ -8,7 +8,7 @@ import { CustodyError, isCustodyError } from '../errors.ts';
 import type { WritableDB } from '../store/db.ts';
 import { mapRoles } from './ldap-config.ts';
 import type { LdapSource } from './ldap-source.ts';
-import { hashPassword, verifyPassword } from './passwords.ts';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import { checkUserName, type Actor } from './roles.ts';
 import { dropDirectoryCache, getUser, saveDirectoryLogin } from './users.ts';
 
@@ -76,9 +76,12 @@ export async function directoryAuthenticate(ctx: DirectoryLoginContext, typed: s
     const reason = outcome.kind === 'refused' ? outcome.reason : 'not a Custody user name';
     if (existing && (reason === 'unknown user' || reason === 'ambiguous user')) revoke(ctx, name, `the directory no longer finds ${name}`, at);
     // The directory refused a password that the cache would accept: the password was changed there, or the account
-    // locked or disabled. Either way the cache must not let it in later.
-    if (existing && reason === 'wrong password or locked' && existing.passwordHash && (await verifyPassword(password, existing.passwordHash))) {
-      revoke(ctx, name, 'the directory refused the password of the last login', at);
+    // locked or disabled. Either way the cache must not let it in later. Every refusal spends one scrypt (the check,
+    // or a dummy one), so that an unknown name does not answer faster than a known one with a wrong password.
+    if (existing?.passwordHash && reason === 'wrong password or locked') {
+      if (await verifyPassword(password, existing.passwordHash)) revoke(ctx, name, 'the directory refused the password of the last login', at);
+    } else {
+      await burnPasswordCheck(password, ctx.params);
     }
     failed(ctx, name, reason, at);
     throw badCredentials(name);

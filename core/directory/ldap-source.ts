@@ -39,6 +39,9 @@ function transportError(cfg: LdapConfig, e: unknown): CustodyError {
   return new CustodyError('DIRECTORY_UNREACHABLE', `expected the directory at ${cfg.url} to answer within ${cfg.timeoutMs} ms, got ${errorCode(e) || msg}`, undefined, { cause: e });
 }
 
+/** AD: every group the DN is a member of, directly or through nested groups, in one search. */
+export const inChainFilter = (dn: string): string => `(member:${MATCHING_RULE_IN_CHAIN}:=${fillFilter('{dn}', { dn })})`;
+
 const first = (v: Entry[string] | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x))));
 
 export class LdapSource {
@@ -129,8 +132,7 @@ export class LdapSource {
       case 'memberOf':
         return g.nested ? this.#nestedMemberOf(client, first(entry.memberOf)) : first(entry.memberOf);
       case 'inChain': {
-        const filter = `(member:${MATCHING_RULE_IN_CHAIN}:=${fillFilter('{dn}', { dn: entry.dn })})`;
-        const r = await client.search(g.base, { scope: 'sub', filter, attributes: ['dn'], sizeLimit: MAX_GROUPS });
+        const r = await client.search(g.base, { scope: 'sub', filter: inChainFilter(entry.dn), attributes: ['dn'], sizeLimit: MAX_GROUPS });
         return r.searchEntries.map((e) => e.dn);
       }
       case 'search': {
