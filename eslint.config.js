@@ -18,6 +18,18 @@ const forbiddenInCore = {
   ],
 };
 
+// server/ (the hub) builds on core/ and is built on by nothing: no desk shell, no UI, no CLI.
+const forbiddenInServer = {
+  paths: [
+    { name: 'electron', message: 'server/ runs without Electron.' },
+    { name: 'react', message: 'server/ renders no React.' },
+    { name: 'react-dom', message: 'server/ renders no React.' },
+  ],
+  patterns: [
+    { group: ['**/electron/**', '**/renderer/**', '**/cli/**'], message: 'server/ imports only core/ among the top-level folders.' },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '.scratch/**', 'out/**', 'dist/**', 'test-output/**', 'bin/**', 'scripts/**'] },
   js.configs.recommended,
@@ -29,6 +41,7 @@ export default tseslint.config(
     },
   },
   { files: ['core/**/*.ts'], rules: { 'no-restricted-imports': ['error', forbiddenInCore] } },
+  { files: ['server/**/*.ts'], rules: { 'no-restricted-imports': ['error', forbiddenInServer] } },
   {
     files: ['renderer/**/*.{ts,tsx}'],
     rules: {

@@ -19,6 +19,7 @@ export const MODULES = {
   audit: () => import('./commands/audit.ts'),
   cert: () => import('./commands/cert.ts'),
   directory: () => import('./commands/directory.ts'),
+  hub: () => import('./commands/hub.ts'),
 } satisfies Record<string, () => Promise<CommandModule>>;
 
 export type ModuleName = keyof typeof MODULES;
@@ -52,6 +53,7 @@ export const COMMANDS: readonly (readonly [term: string, description: string, mo
   ['cert', 'Content Credentials (C2PA) certificates of this desk', 'cert'],
   ['settings', 'desk settings', 'cert'],
   ['directory', "log users in with the newsroom's LDAP or Active Directory (admins only)", 'directory'],
+  ['hub', "the organisation's hub: collects every desk's fingerprints and answers verification queries", 'hub'],
 ];
 
 export const commandName = (term: string): string => term.split(' ')[0]!;

@@ -30,6 +30,18 @@ export const ERROR_CODES = [
   'WATCH_FOLDER_BUSY',
   /** A watched folder received bytes it has already signed; the copy is set aside, not signed twice. */
   'ALREADY_SIGNED',
+  /** A signature that does not verify with the key it names (the hub's ingest). */
+  'SIGNATURE_INVALID',
+  /** A record id already stored with other content: ids are accepted once (the hub's ingest). */
+  'RECORD_CONFLICT',
+  /** More items in one request than the hub takes (ingest, batch verify). */
+  'BATCH_TOO_LARGE',
+  /** A request body over the hub's size limit. */
+  'REQUEST_TOO_LARGE',
+  /** Too many requests for an API key, a tenant or an address in the current window. */
+  'RATE_LIMITED',
+  /** A revoked API key, or a desk whose enrolment was revoked. */
+  'REVOKED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

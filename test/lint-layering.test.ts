@@ -25,6 +25,20 @@ describe('lint: layering', () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 
+  it.each([
+    ["import { main } from '../../cli/main.ts';", 'cli/'],
+    ["import { App } from '../../renderer/src/App.tsx';", 'renderer/'],
+    ["import { app } from 'electron';", 'electron'],
+  ])('fails server/ code that does %s', async (code) => {
+    const errors = await layeringErrors(`${code}\nexport const used = [${code.match(/\{ (\w+) \}/)![1]}];\n`, 'server/http/example.ts');
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it('lets server/ import core/ and fastify', async () => {
+    const errors = await layeringErrors("import Fastify from 'fastify';\nimport { CustodyError } from '../../core/errors.ts';\nexport const used = [Fastify, CustodyError];\n", 'server/http/example.ts');
+    expect(errors).toEqual([]);
+  });
+
   it('lets core/ import its own modules and libraries', async () => {
     const errors = await layeringErrors("import sharp from 'sharp';\nimport { sha256Hex } from './hash.ts';\nexport const used = [sharp, sha256Hex];\n", 'core/media/example.ts');
     expect(errors).toEqual([]);

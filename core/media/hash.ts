@@ -12,6 +12,14 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** Set bits in a 32-bit word (SWAR, Hacker's Delight §5-1): the Hamming distance of two words is popcount32(a ^ b). */
+export function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
 export function hamming(a: Uint8Array, b: Uint8Array): number {
   if (a.length !== b.length) throw new Error(`hamming: expected equal lengths, got ${a.length} and ${b.length}`);
   let d = 0;

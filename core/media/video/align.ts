@@ -9,6 +9,7 @@
 // paired by time and compared), signed footage beyond the candidate's is missing, candidate footage beyond the
 // signed footage is extra.
 import { CustodyError } from '../../errors.ts';
+import { popcount32 } from '../hash.ts';
 import type { Frame } from './resample.ts';
 
 export interface AlignParams {
@@ -31,13 +32,6 @@ export interface Alignment {
 
 /** Largest alignment matrix accepted (cells); 10 h at 0.1 fps against 10 h at 0.4 fps is 5.2 M. */
 export const MAX_ALIGN_CELLS = 200_000_000;
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
 
 export function frameDistance(a: Frame, b: Frame): number {
   return popcount32((a.hi ^ b.hi) >>> 0) + popcount32((a.lo ^ b.lo) >>> 0);

@@ -1,0 +1,59 @@
+// `custody hub init` and `custody hub serve`: the organisation's shared verification server (server/).
+// SQLite in a data folder by default (CUSTODY_HUB_HOME, else ./custody-hub); PostgreSQL with --database or DATABASE_URL.
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { CustodyError } from '../../core/errors.ts';
+import { initHub, startHub, type HubLocation } from '../../server/serve.ts';
+import { err, json, out } from '../context.ts';
+import { readPassword } from './auth.ts';
+
+function location(o: { data?: string; database?: string }): HubLocation {
+  const database = o.database ?? process.env.DATABASE_URL ?? null;
+  return { database: database || null, dataDir: resolve(o.data ?? process.env.CUSTODY_HUB_HOME ?? 'custody-hub') };
+}
+
+export function register(program: Command): void {
+  const hub = program.command('hub').description("the organisation's hub: collects every desk's fingerprints and answers verification queries");
+
+  hub
+    .command('init')
+    .description('create an organisation on the hub (and the database, if new); prints its first admin API key once')
+    .requiredOption('--org <name>', 'organisation name')
+    .option('--data <dir>', 'data folder for the embedded SQLite database (default: CUSTODY_HUB_HOME, else ./custody-hub)')
+    .option('--database <url>', 'PostgreSQL URL (default: DATABASE_URL; none: SQLite in the data folder)')
+    .option('--admin <name>', 'also create a hub admin login (password from CUSTODY_PASSWORD or a prompt)')
+    .option('--json', 'print the result as JSON')
+    .action(async (o: { org: string; data?: string; database?: string; admin?: string; json?: boolean }) => {
+      const admin = o.admin ? { name: o.admin, password: await readPassword(`Password for the hub admin ${o.admin}: `, { confirm: true }) } : undefined;
+      const r = await initHub(location(o), { org: o.org, ...(admin ? { admin } : {}) });
+      if (o.json) {
+        json({ tenantId: r.tenant.id, org: r.tenant.name, adminKeyId: r.adminKeyId, adminKey: r.adminKey, hubAdmin: r.hubAdmin, database: r.database });
+        return;
+      }
+      out(`Organisation ${r.tenant.name} (${r.tenant.id}) created on the hub at ${r.database}.`);
+      out(`Admin API key (shown once, keep it safe): ${r.adminKey}`);
+      if (r.hubAdmin) out(`Hub admin login: ${r.hubAdmin}`);
+      out('Next: POST /v1/enrolment-tokens with this key to enrol a desk; `custody hub serve` to start the hub.');
+    });
+
+  hub
+    .command('serve')
+    .description('serve the hub API, the Soft Binding Resolution API and the public verification page')
+    .option('--port <n>', 'port (default 8640; 0 for any free one)', (v) => Number.parseInt(v, 10))
+    .option('--host <addr>', 'address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)')
+    .option('--data <dir>', 'data folder for the embedded SQLite database (default: CUSTODY_HUB_HOME, else ./custody-hub)')
+    .option('--database <url>', 'PostgreSQL URL (default: DATABASE_URL; none: SQLite in the data folder)')
+    .option('--trust-proxy', 'take client addresses from X-Forwarded-For (behind a reverse proxy)')
+    .action(async (o: { port?: number; host?: string; data?: string; database?: string; trustProxy?: boolean }) => {
+      const port = o.port ?? 8640;
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CustodyError('INVALID_ARGUMENT', `expected a port from 0 to 65535, got ${o.port}`);
+      const loc = location(o);
+      const running = await startHub(loc, { port, host: o.host ?? '127.0.0.1', logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...(o.trustProxy ? { trustProxy: true } : {}) });
+      err(`hub: serving ${running.url} (${running.hub.dialect} at ${running.hub.location})`);
+      await new Promise<void>((done) => {
+        const stop = () => void running.close().then(done);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

@@ -1,0 +1,116 @@
+// What a desk pushes to the hub for each signed record (DESIGN.md "Sync"): the fingerprint fields and the signature,
+// the watermark payload, the pHash, a video segment's place, and the C2PA manifest store, never the media. The
+// schema lives in core because both ends use it: the hub validates ingest with it, the desk's sync client builds
+// records with hubRecordOf. Also the canonical bytes of a record (its identity for idempotent ingest and, later,
+// its leaf in the hub's Merkle log) and the enrolment proof a desk signs with each key it registers.
+import { z } from 'zod';
+import { canonicalJson } from '../audit/canonical-json.ts';
+import { fingerprintBytes } from '../c2pa/custody-assertion.ts';
+import { CustodyError } from '../errors.ts';
+import { sha256Hex } from '../media/hash.ts';
+import { payloadFromSignature } from '../provenance/fingerprint.ts';
+import type { SignedRecord } from '../store/records.ts';
+
+const hex = (chars: number, what: string) =>
+  z.string().regex(new RegExp(`^[0-9a-f]{${chars}}$`), `expected ${what} as ${chars} lowercase hex characters`);
+
+/** `newRecordId()`: `rec_` + 26 Crockford base-32 digits. */
+export const RECORD_ID = /^rec_[0-9a-hjkmnp-tv-z]{26}$/;
+/** Largest manifest store accepted with a record (a store with a certificate chain and thumbnails is ~10–200 KB). */
+export const MAX_MANIFEST_BYTES = 2 * 1024 * 1024;
+
+export const HubManifestSchema = z.strictObject({
+  /** The active manifest's label (`urn:c2pa:…`), the id the Soft Binding Resolution API answers with. */
+  id: z.string().min(1).max(300).regex(/^[\x21-\x7e]+$/, 'expected a manifest label of printable ASCII without spaces'),
+  /** The C2PA manifest store (JUMBF), base64. */
+  data: z.base64().max(Math.ceil(MAX_MANIFEST_BYTES / 3) * 4, `expected a manifest store of at most ${MAX_MANIFEST_BYTES} bytes`),
+});
+
+export const HubRecordSchema = z.strictObject({
+  id: z.string().regex(RECORD_ID, 'expected a record id like rec_ followed by 26 base-32 digits'),
+  kind: z.enum(['image', 'video', 'segment']),
+  /** A segment's video record. */
+  parentId: z.string().regex(RECORD_ID, 'expected the parent record id').nullable(),
+  /** Signed: SHA-256 of the original (for a segment, its chain hash). */
+  sha256: hex(64, 'a SHA-256'),
+  /** SHA-256 of the signed output the desk wrote. */
+  outputSha256: hex(64, 'a SHA-256').nullable(),
+  /** Signed: the 64-bit pHash (image, segment) or the segment-chain hash (video). */
+  phash: z.union([hex(16, 'a 64-bit pHash'), hex(64, 'a video segment-chain hash')]),
+  /** The watermark payload, first 16 bytes of SHA-256(signature); null when none was embedded. */
+  payload: hex(32, 'a 128-bit watermark payload').nullable(),
+  /** Signed: the fingerprint's instant. */
+  signedAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'expected an ISO-8601 UTC instant like 2025-01-31T09:30:00.000Z'),
+  /** Signed: the org signing key (Ed25519, hex). */
+  publicKey: hex(64, 'an Ed25519 public key'),
+  /** Ed25519 over `sha256|phash|signedAt|publicKey`. */
+  signature: hex(128, 'an Ed25519 signature'),
+  format: z.string().min(1).max(16),
+  width: z.int().min(0).max(1_000_000).nullable(),
+  height: z.int().min(0).max(1_000_000).nullable(),
+  /** A video segment's place: index in the chain and its time range in seconds. */
+  segment: z.strictObject({ index: z.int().min(0).max(1_000_000), start: z.number().min(0), end: z.number().min(0) }).nullable(),
+  manifest: HubManifestSchema.nullable(),
+});
+
+export type HubRecord = z.infer<typeof HubRecordSchema>;
+
+/** The record the desk holds, in the hub's wire form. */
+export function hubRecordOf(r: SignedRecord, manifest: { id: string; data: Uint8Array } | null = null): HubRecord {
+  const seg = r.kind === 'segment' ? (r.details as { index: number; start: number; end: number }) : null;
+  return {
+    id: r.id,
+    kind: r.kind,
+    parentId: r.parentId,
+    sha256: r.sha256,
+    outputSha256: r.outputSha256,
+    phash: r.phash ?? '',
+    payload: r.payload,
+    signedAt: r.signedAt,
+    publicKey: r.publicKey,
+    signature: r.signature,
+    format: r.format,
+    width: r.width,
+    height: r.height,
+    segment: seg ? { index: seg.index, start: seg.start, end: seg.end } : null,
+    manifest: manifest ? { id: manifest.id, data: Buffer.from(manifest.data).toString('base64') } : null,
+  };
+}
+
+/**
+ * The record's canonical form (RFC 8785 JSON) with the manifest store replaced by its SHA-256: what the hub stores
+ * and compares when an id comes again, and the bytes a Merkle leaf can commit to.
+ */
+export function canonicalRecord(r: HubRecord): string {
+  const { manifest, ...rest } = r;
+  return canonicalJson({ ...rest, manifest: manifest ? { id: manifest.id, sha256: sha256Hex(Buffer.from(manifest.data, 'base64')) } : null });
+}
+
+/** The fingerprint bytes the record's signature covers. */
+export function recordFingerprintBytes(r: HubRecord): Uint8Array {
+  return fingerprintBytes({ sha256: r.sha256, phash: r.phash, timestamp: r.signedAt, signer: r.publicKey });
+}
+
+/**
+ * The shape rules the schema alone cannot say; the message names the first that fails. (The signature and
+ * whether the key belongs to the desk are the hub's to check.)
+ */
+export function checkRecordShape(r: HubRecord): void {
+  const fail = (what: string): never => {
+    throw new CustodyError('INVALID_ARGUMENT', `record ${r.id}: ${what}`);
+  };
+  if (r.kind === 'video' && r.phash.length !== 64) fail(`expected a video record to carry its 64-hex segment-chain hash as phash, got ${r.phash.length} hex`);
+  if (r.kind !== 'video' && r.phash.length !== 16) fail(`expected an ${r.kind} record to carry a 16-hex pHash, got ${r.phash.length} hex`);
+  if ((r.kind === 'segment') !== (r.parentId !== null)) fail(r.kind === 'segment' ? 'expected a segment to name its video record as parentId, got none' : `expected no parentId on a ${r.kind} record, got ${r.parentId}`);
+  if ((r.kind === 'segment') !== (r.segment !== null)) fail(r.kind === 'segment' ? 'expected a segment to give its index and time range, got none' : `expected no segment on a ${r.kind} record`);
+  if (r.segment && r.segment.end < r.segment.start) fail(`expected a segment to end after it starts, got ${r.segment.start}–${r.segment.end} s`);
+  if (r.payload !== null) {
+    const expected = Buffer.from(payloadFromSignature(Buffer.from(r.signature, 'hex'))).toString('hex');
+    if (r.payload !== expected) fail(`expected the watermark payload to be the first 16 bytes of SHA-256(signature), ${expected}, got ${r.payload}`);
+  }
+}
+
+/** What a desk signs with each key it enrols: the one-time token binds the proof to this enrolment. */
+export function enrolmentProofBytes(token: string, publicKeyHex: string): Uint8Array {
+  return new TextEncoder().encode(`custody-hub-enrol|${token}|${publicKeyHex}`);
+}

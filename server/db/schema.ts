@@ -1,0 +1,127 @@
+// The hub's tables as Kysely sees them (one query layer for SQLite and PostgreSQL). Instants are ISO-8601 text,
+// as on the desk; counters are 32-bit integers, which both dialects return as numbers.
+import type { Kysely } from 'kysely';
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  /** Records accepted so far: the last tenant_seq handed out. Ingest locks this row, so seqs are dense and in commit order. */
+  record_count: number;
+  created_at: string;
+}
+
+export interface HubAdminsTable {
+  name: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface AdminSessionsTable {
+  token_sha256: string;
+  admin_name: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  /** The desk the key was issued to at enrolment; null for keys an admin created. */
+  desk_id: string | null;
+  label: string;
+  token_sha256: string;
+  /** Space-separated, as OAuth 2.0 writes scopes (RFC 6749 §3.3). */
+  scopes: string;
+  created_at: string;
+  created_by: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface EnrolmentTokensTable {
+  id: string;
+  tenant_id: string;
+  token_sha256: string;
+  label: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string;
+  used_at: string | null;
+  desk_id: string | null;
+}
+
+export interface DesksTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  c2pa_root_pem: string | null;
+  enrolled_at: string;
+  revoked_at: string | null;
+}
+
+export interface DeskKeysTable {
+  public_key: string;
+  tenant_id: string;
+  desk_id: string;
+  key_id: string;
+  added_at: string;
+}
+
+export interface RecordsTable {
+  tenant_id: string;
+  id: string;
+  /** 1, 2, 3… per tenant in the order records were accepted: the index's ids, and the future Merkle leaf index. */
+  tenant_seq: number;
+  desk_id: string;
+  kind: 'image' | 'video' | 'segment';
+  parent_id: string | null;
+  sha256: string;
+  output_sha256: string | null;
+  phash: string;
+  payload: string | null;
+  segment_index: number | null;
+  signed_at: string;
+  public_key: string;
+  signature: string;
+  /** SHA-256 of `body`. */
+  content_sha256: string;
+  /** canonicalRecord(): the record as pushed, the manifest store replaced by its hash. */
+  body: string;
+  manifest_id: string | null;
+  received_at: string;
+  api_key_id: string;
+}
+
+export interface ManifestsTable {
+  id: string;
+  tenant_id: string;
+  record_id: string;
+  sha256: string;
+  data: Uint8Array;
+  created_at: string;
+}
+
+export interface RecordEventsTable {
+  tenant_id: string;
+  record_id: string;
+  at: string;
+  event: string;
+  actor: string;
+  detail: string;
+}
+
+export interface HubSchema {
+  tenants: TenantsTable;
+  hub_admins: HubAdminsTable;
+  admin_sessions: AdminSessionsTable;
+  api_keys: ApiKeysTable;
+  enrolment_tokens: EnrolmentTokensTable;
+  desks: DesksTable;
+  desk_keys: DeskKeysTable;
+  records: RecordsTable;
+  manifests: ManifestsTable;
+  record_events: RecordEventsTable;
+}
+
+export type HubKysely = Kysely<HubSchema>;
+export type Dialect = 'sqlite' | 'postgres';

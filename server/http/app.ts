@@ -1,0 +1,102 @@
+// The hub's HTTP server: Fastify 5 with zod schemas on every route (fastify-type-provider-zod), so requests and
+// responses are validated by the same schemas that generate the OpenAPI 3.1 document at /openapi.json.
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { DEFAULT_LIMITS, type Limits } from '../../core/media/detect.ts';
+import type { HubDatabase } from '../db/connect.ts';
+import { IndexSet } from '../index/tenant-index.ts';
+import { Verifier } from '../verify/service.ts';
+import { DEFAULT_RATE_LIMITS, Gate, type HubContext, type RateLimits } from './context.ts';
+import { installErrorHandling } from './errors.ts';
+import { HubMetrics } from './metrics.ts';
+import { adminRoutes } from './routes-admin.ts';
+import { deskRoutes } from './routes-desk.ts';
+import { opsRoutes } from './routes-ops.ts';
+import { publicRoutes } from './routes-public.ts';
+import { IMAGE_BODY_LIMIT, softBindingRoutes } from './routes-softbinding.ts';
+import { verifyRoutes } from './routes-verify.ts';
+
+export interface HubAppOptions {
+  hub: HubDatabase;
+  /** Fastify's pino logger options; false for none (tests). */
+  logger?: FastifyServerOptions['logger'];
+  rateLimits?: Partial<RateLimits>;
+  limits?: Limits;
+  /** Trust X-Forwarded-For from a reverse proxy (the address the public routes are limited by). */
+  trustProxy?: boolean;
+}
+
+export interface HubApp {
+  app: FastifyInstance;
+  ctx: HubContext;
+  /** Loads every tenant's index from the database; /readyz answers once it has. */
+  loadIndex(): Promise<void>;
+}
+
+export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
+  const app = Fastify({ logger: opts.logger ?? false, trustProxy: opts.trustProxy ?? false, bodyLimit: 1024 * 1024 });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  const indexes = new IndexSet(opts.hub.db);
+  const ctx: HubContext = {
+    hub: opts.hub,
+    indexes,
+    verifier: new Verifier(opts.hub.db, indexes),
+    metrics: new HubMetrics(indexes),
+    limits: opts.limits ?? DEFAULT_LIMITS,
+    rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
+    ready: false,
+  };
+
+  // Uploaded images (byContent, the public page) arrive as raw bytes.
+  app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer', bodyLimit: IMAGE_BODY_LIMIT }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', async () => {
+    ctx.metrics.inFlight.inc();
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    ctx.metrics.inFlight.dec();
+    ctx.metrics.latency.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(fastifyRateLimit, { global: false });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Custody hub',
+        version: '1',
+        description: "The organisation's shared verification server: desks enrol and push the fingerprints of what they sign; anyone with a key verifies copies by SHA-256, watermark, pHash or video segments; the C2PA Soft Binding Resolution API finds manifests of stripped copies.",
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'A hub API key (chk_…) with the scope the route names (ingest, verify, admin), or a hub admin session (chs_…)' },
+          auth: { type: 'http', scheme: 'bearer', description: 'The Soft Binding Resolution API\'s fetch:manifests scope: granted to API keys with the verify scope' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  const gate = new Gate(app, ctx);
+  opsRoutes(app, ctx);
+  adminRoutes(app, ctx, gate);
+  deskRoutes(app, ctx, gate);
+  verifyRoutes(app, ctx, gate);
+  softBindingRoutes(app, ctx, gate);
+  publicRoutes(app, ctx, gate);
+
+  return {
+    app,
+    ctx,
+    async loadIndex() {
+      await indexes.refresh();
+      ctx.ready = true;
+    },
+  };
+}

@@ -1,0 +1,93 @@
+// What every route needs: the database, the index, the verifier, metrics, limits, and the caller's identity
+// (resolved once per request) with the per-key and per-tenant rate limits applied after it.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CustodyError } from '../../core/errors.ts';
+import type { Limits } from '../../core/media/detect.ts';
+import { bearerOf, requireScope, resolvePrincipal, type Principal, type Scope } from '../auth/principal.ts';
+import type { HubDatabase } from '../db/connect.ts';
+import type { IndexSet } from '../index/tenant-index.ts';
+import type { Verifier } from '../verify/service.ts';
+import type { HubMetrics } from './metrics.ts';
+
+export interface RateLimits {
+  /** Requests per window for one API key. */
+  perKey: number;
+  /** Requests per window for all keys of one tenant together. */
+  perTenant: number;
+  /** Requests per window from one address to the public (no account) routes. */
+  perAddress: number;
+  windowMs: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { perKey: 600, perTenant: 3000, perAddress: 60, windowMs: 60_000 };
+
+/** createRateLimit's check: `isAllowed` is true only for allow-listed keys; a counted request is over when `isExceeded`. */
+type Check = (req: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number; max: number }>;
+
+export interface HubContext {
+  hub: HubDatabase;
+  indexes: IndexSet;
+  verifier: Verifier;
+  metrics: HubMetrics;
+  limits: Limits;
+  rateLimits: RateLimits;
+  /** Set once the index is loaded: /readyz. */
+  ready: boolean;
+}
+
+const principals = new WeakMap<FastifyRequest, Principal | null>();
+
+export class Gate {
+  readonly #ctx: HubContext;
+  readonly #byKey: Check;
+  readonly #byTenant: Check;
+  readonly #byAddress: Check;
+
+  constructor(app: FastifyInstance, ctx: HubContext) {
+    this.#ctx = ctx;
+    const { perKey, perTenant, perAddress, windowMs } = ctx.rateLimits;
+    const key = (req: FastifyRequest) => {
+      const p = principals.get(req);
+      return p?.kind === 'key' ? `key:${p.keyId}` : p?.kind === 'admin' ? `admin:${p.name}` : `ip:${req.ip}`;
+    };
+    const tenant = (req: FastifyRequest) => {
+      const p = principals.get(req);
+      return p?.kind === 'key' ? `tenant:${p.tenantId}` : `none:${req.ip}`;
+    };
+    this.#byKey = app.createRateLimit({ max: perKey, timeWindow: windowMs, keyGenerator: key }) as Check;
+    this.#byTenant = app.createRateLimit({ max: perTenant, timeWindow: windowMs, keyGenerator: tenant }) as Check;
+    this.#byAddress = app.createRateLimit({ max: perAddress, timeWindow: windowMs, keyGenerator: (req) => `ip:${req.ip}` }) as Check;
+  }
+
+  async principal(req: FastifyRequest): Promise<Principal | null> {
+    if (principals.has(req)) return principals.get(req)!;
+    const token = bearerOf(req.headers.authorization);
+    const p = token ? await resolvePrincipal(this.#ctx.hub.db, token, new Date()) : null;
+    principals.set(req, p);
+    return p;
+  }
+
+  /** The caller, rate-limited by key and by tenant. */
+  async caller(req: FastifyRequest, reply: FastifyReply): Promise<Principal | null> {
+    const p = await this.principal(req);
+    await this.#limit(this.#byKey, req, reply, 'this API key');
+    if (p?.kind === 'key') await this.#limit(this.#byTenant, req, reply, 'this organisation');
+    return p;
+  }
+
+  async scoped(req: FastifyRequest, reply: FastifyReply, scope: Scope) {
+    return requireScope(await this.caller(req, reply), scope);
+  }
+
+  /** Routes anyone may call: limited by address. */
+  async anonymous(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await this.#limit(this.#byAddress, req, reply, 'this address');
+  }
+
+  async #limit(check: Check, req: FastifyRequest, reply: FastifyReply, who: string): Promise<void> {
+    const r = await check(req);
+    if (r.isAllowed || !r.isExceeded) return;
+    reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
+    throw new CustodyError('RATE_LIMITED', `expected at most ${r.max} requests a window from ${who}, got more: retry in ${Math.max(1, r.ttlInSeconds)} s`);
+  }
+}

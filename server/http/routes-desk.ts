@@ -1,0 +1,61 @@
+// What desks call: enrolment (with a one-time token) and ingest of signed records.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CustodyError } from '../../core/errors.ts';
+import { HubRecordSchema } from '../../core/sync/hub-records.ts';
+import { ingestBatch } from '../ingest/ingest.ts';
+import { enrolDesk } from '../tenants/desks.ts';
+import type { Gate, HubContext } from './context.ts';
+import { errorResponses } from './errors.ts';
+import { DeskSchema, IngestResultSchema, hex } from './schemas.ts';
+
+/** An ingest body: up to 1,000 records, each with at most a 2 MB manifest store, in practice far less. */
+export const INGEST_BODY_LIMIT = 64 * 1024 * 1024;
+
+export function deskRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post('/v1/enrol', {
+    schema: {
+      tags: ['desks'],
+      summary: 'Enrol a desk with a one-time token: registers its signing keys and C2PA root, answers an API key (ingest, verify) once',
+      body: z.strictObject({
+        token: z.string().max(200),
+        name: z.string().min(1).max(200),
+        keys: z.array(z.strictObject({ publicKey: hex(64, 'an Ed25519 public key'), proof: hex(128, 'an Ed25519 signature over custody-hub-enrol|<token>|<public key>') })).min(1).max(16),
+        c2paRootPem: z.string().max(20_000).nullable(),
+      }),
+      response: { 201: z.object({ desk: DeskSchema, org: z.string(), apiKey: z.string(), apiKeyId: z.string() }), ...errorResponses(400, 401, 403, 422, 429) },
+    },
+  }, async (req, reply) => {
+    await gate.anonymous(req, reply);
+    const e = await enrolDesk(ctx.hub.db, req.body);
+    return reply.status(201).send({ desk: e.desk, org: e.tenantName, apiKey: e.apiKey, apiKeyId: e.apiKeyId });
+  });
+
+  r.post('/v1/records', {
+    bodyLimit: INGEST_BODY_LIMIT,
+    schema: {
+      tags: ['desks'],
+      summary: 'Push signed records (at most 1,000 a batch; all accepted or none). An id seen before with the same content is answered with its stored result',
+      security: [{ bearer: ['ingest'] }],
+      body: z.strictObject({ records: z.array(HubRecordSchema) }),
+      response: { 200: z.object({ results: z.array(IngestResultSchema) }), ...errorResponses(400, 401, 403, 409, 413, 422, 429) },
+    },
+  }, async (req, reply) => {
+    const p = await gate.scoped(req, reply, 'ingest');
+    if (!p.deskId) throw new CustodyError('NOT_PERMITTED', 'expected an ingest key issued to a desk, got one issued to no desk');
+    ctx.metrics.ingestQueue.inc();
+    try {
+      const { results, added } = await ingestBatch(ctx.hub.db, ctx.hub.dialect, { tenantId: p.tenantId, deskId: p.deskId, keyId: p.keyId }, req.body.records);
+      // Matchable the moment this returns: the index takes the rows before the answer goes out.
+      await ctx.indexes.accepted(p.tenantId, added);
+      ctx.metrics.ingested.inc({ status: 'accepted' }, added.length);
+      ctx.metrics.ingested.inc({ status: 'replayed' }, results.length - added.length);
+      return { results };
+    } finally {
+      ctx.metrics.ingestQueue.dec();
+    }
+  });
+}

@@ -1,0 +1,32 @@
+// The public verification page: anyone, without an account, drops a photo and reads the verdict, each signal in
+// plain words, and who signed it. The upload is read in memory, fingerprinted and dropped; nothing is stored.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { CustodyError } from '../../core/errors.ts';
+import { imageSignals } from '../../core/provenance/image-signals.ts';
+import type { Gate, HubContext } from './context.ts';
+import { errorResponses } from './errors.ts';
+import { PUBLIC_PAGE_HTML, PUBLIC_PAGE_SCRIPT, PUBLIC_PAGE_CSP } from './public-page.ts';
+import { IMAGE_BODY_LIMIT } from './routes-softbinding.ts';
+import { explain, PublicAnswerSchema } from './public-answer.ts';
+
+export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').header('content-security-policy', PUBLIC_PAGE_CSP).header('x-content-type-options', 'nosniff').send(PUBLIC_PAGE_HTML));
+  app.get('/verify.js', { schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(PUBLIC_PAGE_SCRIPT));
+
+  r.post('/public/verify', {
+    bodyLimit: IMAGE_BODY_LIMIT,
+    schema: { tags: ['public'], summary: 'Verify a photo without an account: the verdict and every signal in plain words; the upload is not kept', response: { 200: PublicAnswerSchema, ...errorResponses(400, 413, 415, 422, 429) } },
+  }, async (req, reply) => {
+    await gate.anonymous(req, reply);
+    if (!Buffer.isBuffer(req.body)) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected the photo as the request body with an image/* or application/octet-stream Content-Type');
+    const s = await imageSignals(req.body, ctx.limits);
+    const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;
+    const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload } : {}) }, null);
+    return explain(s, answer);
+  });
+}

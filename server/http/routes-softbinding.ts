@@ -1,0 +1,138 @@
+// The C2PA Soft Binding Resolution API (C2PA 2.x, "Soft Binding Resolution API", OpenAPI 1.1.0): a copy whose
+// Content Credentials were stripped is found by its watermark or its pHash (byBinding), or by its pixels (byContent:
+// the hub reads both itself and forgets the upload), and the manifest store a desk pushed is served back. Answers
+// span every organisation on the hub, as a public resolver's do. Each match carries the spec's similarityScore
+// (0–100) and, beside it, the raw Hamming distance and the signal that matched.
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CustodyError } from '../../core/errors.ts';
+import { hammingHex } from '../../core/media/hash.ts';
+import { WATERMARK_ALGORITHM } from '../../core/media/watermark/codec.ts';
+import { imageSignals } from '../../core/provenance/image-signals.ts';
+import { PHASH_COPIED_WATERMARK } from '../../core/provenance/checks.ts';
+import type { Match } from '../verify/service.ts';
+import type { Gate, HubContext } from './context.ts';
+import { errorResponses } from './errors.ts';
+
+/** The desk's pHash (imagehash.phash-compatible 64-bit DCT hash), as a soft-binding fingerprint algorithm. */
+export const PHASH_ALGORITHM = 'org.custody.phash.dct64.v1';
+export const IMAGE_BODY_LIMIT = 50 * 1024 * 1024 + 1024;
+
+const security = [{ auth: ['fetch:manifests'] }];
+
+const MatchSchema = z.object({
+  manifestId: z.string(),
+  similarityScore: z.int().min(0).max(100),
+  distance: z.int().meta({ description: 'Hamming distance between the query and the stored code (0 for an exact SHA-256 match)' }),
+  alg: z.string().meta({ description: 'The algorithm whose value matched (or "sha256" for exact bytes)' }),
+  recordId: z.string(),
+  org: z.string(),
+}).meta({ id: 'SoftBindingMatch' });
+const ResultSchema = z.object({ matches: z.array(MatchSchema) }).meta({ id: 'c2pa.softBindingQueryResult' });
+const QuerySchema = z.strictObject({ alg: z.string().max(200), value: z.string().max(1000) }).meta({ id: 'c2pa.softBindingQuery' });
+
+/** The id a record's manifest is served under: the label the desk pushed, else one naming the record. */
+export function manifestIdOf(m: Match['record']): string {
+  return m.manifestId ?? `urn:custody:record:${m.tenantId}:${m.id}`;
+}
+
+function scored(m: Match, bits: number, alg: string) {
+  return { manifestId: manifestIdOf(m.record), similarityScore: Math.round(100 * (1 - m.distance / bits)), distance: m.distance, alg, recordId: m.record.id, org: m.record.org };
+}
+
+function decode(alg: string, value: string): { kind: 'payload' | 'phash'; hex: string } {
+  const bytes = /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0 ? Buffer.from(value, 'base64') : null;
+  const want = alg === WATERMARK_ALGORITHM ? 16 : alg === PHASH_ALGORITHM ? 8 : 0;
+  if (!want) throw new CustodyError('INVALID_ARGUMENT', `expected alg ${WATERMARK_ALGORITHM} or ${PHASH_ALGORITHM} (GET /services/supportedAlgorithms), got ${JSON.stringify(alg)}`);
+  if (!bytes || bytes.length !== want) throw new CustodyError('INVALID_ARGUMENT', `expected value to be ${want} bytes in base64 for ${alg}, got ${bytes ? `${bytes.length} bytes` : 'text that is not base64'}`);
+  return { kind: want === 16 ? 'payload' : 'phash', hex: bytes.toString('hex') };
+}
+
+export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const maxResults = z.coerce.number().int().min(1).max(100).default(10);
+
+  const byBinding = async (alg: string, value: string, limit: number) => {
+    const q = decode(alg, value);
+    const answer = await ctx.verifier.verify(q.kind === 'payload' ? { payload: q.hex } : { phash: q.hex }, null);
+    const signal = q.kind === 'payload' ? 'watermark' : 'phash';
+    return { matches: answer.matches.filter((m) => m.signal === signal).slice(0, limit).map((m) => scored(m, q.kind === 'payload' ? 128 : 64, alg)) };
+  };
+
+  r.get('/matches/byBinding', {
+    schema: { tags: ['soft binding'], summary: 'Manifests matching a soft binding value', security, querystring: z.object({ alg: z.string().max(200), value: z.string().max(1000), maxResults }), response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 429) } },
+  }, async (req, reply) => {
+    await gate.scoped(req, reply, 'verify');
+    return byBinding(req.query.alg, req.query.value, req.query.maxResults);
+  });
+
+  r.post('/matches/byBinding', {
+    schema: { tags: ['soft binding'], summary: 'Manifests matching a soft binding value (in the body)', security, querystring: z.object({ maxResults }), body: QuerySchema, response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 429) } },
+  }, async (req, reply) => {
+    await gate.scoped(req, reply, 'verify');
+    return byBinding(req.body.alg, req.body.value, req.query.maxResults);
+  });
+
+  r.post('/matches/byContent', {
+    bodyLimit: IMAGE_BODY_LIMIT,
+    schema: {
+      tags: ['soft binding'],
+      summary: 'Manifests matching an uploaded image: the hub reads its watermark and pHash, answers, and keeps nothing',
+      security,
+      querystring: z.object({ alg: z.string().max(200).optional(), maxResults, hintAlg: z.string().max(200).optional(), hintValue: z.string().max(1000).optional() }),
+      response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 413, 415, 422, 429) },
+    },
+  }, async (req, reply) => {
+    await gate.scoped(req, reply, 'verify');
+    const { alg } = req.query;
+    if (alg !== undefined && alg !== WATERMARK_ALGORITHM && alg !== PHASH_ALGORITHM) {
+      throw new CustodyError('INVALID_ARGUMENT', `expected alg ${WATERMARK_ALGORITHM} or ${PHASH_ALGORITHM}, got ${JSON.stringify(alg)}`);
+    }
+    if (!Buffer.isBuffer(req.body)) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected the image as the request body with an image/* or application/octet-stream Content-Type');
+    const s = await imageSignals(req.body, ctx.limits);
+    const payload = s.watermark?.detected && alg !== PHASH_ALGORITHM ? s.watermark.payload ?? undefined : undefined;
+    const answer = await ctx.verifier.verify({ sha256: s.sha256, ...(payload ? { payload } : {}), ...(alg !== WATERMARK_ALGORITHM ? { phash: s.phash } : {}) }, null);
+    const seen = new Set<string>();
+    const matches = [];
+    for (const m of answer.matches) {
+      // A watermark on a picture far from its record's pHash was copied onto it: no match (core/provenance/checks.ts).
+      if (m.signal === 'watermark' && m.record.phash.length === 16 && hammingHex(m.record.phash, s.phash) > PHASH_COPIED_WATERMARK) continue;
+      const key = `${m.record.tenantId}/${m.record.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      matches.push(m.signal === 'sha256'
+        ? { manifestId: manifestIdOf(m.record), similarityScore: 100, distance: 0, alg: 'sha256', recordId: m.record.id, org: m.record.org }
+        : scored(m, m.signal === 'watermark' ? 128 : 64, m.signal === 'watermark' ? WATERMARK_ALGORITHM : PHASH_ALGORITHM));
+    }
+    return { matches: matches.slice(0, req.query.maxResults) };
+  });
+
+  r.get('/manifests/:manifestId', {
+    schema: {
+      tags: ['soft binding'],
+      summary: 'The C2PA manifest store a desk pushed (application/c2pa)',
+      security,
+      params: z.object({ manifestId: z.string().max(400) }),
+      querystring: z.object({ returnActiveManifest: z.enum(['true', 'false']).optional() }),
+      response: { ...errorResponses(400, 401, 403, 404, 429) },
+    },
+  }, async (req, reply) => {
+    await gate.scoped(req, reply, 'verify');
+    const row = await ctx.hub.db.selectFrom('manifests').select(['data', 'sha256']).where('id', '=', req.params.manifestId).executeTakeFirst();
+    if (!row) {
+      const why = req.params.manifestId.startsWith('urn:custody:record:') ? 'that record was pushed without a manifest store' : 'no desk pushed a manifest with this label';
+      throw new CustodyError('NOT_FOUND', `expected a stored manifest ${req.params.manifestId}, but ${why}`);
+    }
+    // The whole store is served either way: the hub keeps what the desk pushed and does not re-cut it.
+    return reply.type('application/c2pa').header('etag', `"${row.sha256}"`).send(Buffer.from(row.data) as never);
+  });
+
+  r.get('/services/supportedAlgorithms', {
+    schema: {
+      tags: ['soft binding'],
+      summary: 'The soft binding algorithms this service answers for',
+      response: { 200: z.object({ watermarks: z.array(z.object({ alg: z.string() })), fingerprints: z.array(z.object({ alg: z.string() })) }).meta({ id: 'c2pa.softBindingAlgList' }) },
+    },
+  }, async () => ({ watermarks: [{ alg: WATERMARK_ALGORITHM }], fingerprints: [{ alg: PHASH_ALGORITHM }] }));
+}

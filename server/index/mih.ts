@@ -1,0 +1,252 @@
+// Multi-index hashing (Norouzi, Punjani, Fleet, "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012):
+// a code of b bits is cut into m disjoint chunks; by pigeonhole, a code within Hamming distance r of the query
+// differs from it in at most ⌊r/m⌋ bits in at least one chunk. So every chunk's table is probed with every value
+// within ⌊r/m⌋ of the query's chunk, and each candidate found is checked on the whole code. Nothing within r can be
+// missed, which is what makes the answers the same as a brute-force scan (test/hub-mih.test.ts proves it).
+//
+// Storage is flat typed arrays: the codes (b/32 words each, most significant first, as the hex spells them) and a
+// 32-bit id per code. Each chunk's table is in CSR form (offsets by chunk value, then the positions), built in one
+// counting pass; codes added after the last build sit in a small per-chunk Map until the next rebuild.
+
+import { popcount32 } from '../../core/media/hash.ts';
+
+/** Positions of codes, keyed by one chunk's value. */
+type Delta = Map<number, number[]>;
+
+interface Chunk {
+  start: number;
+  bits: number;
+}
+
+export interface Hit {
+  id: number;
+  distance: number;
+}
+
+/** At most this many bits per chunk: the offsets array of a chunk has 2^bits + 1 entries. */
+const MAX_CHUNK_BITS = 24;
+/** A rebuild folds the delta in once it holds more than this share of the codes (and more than the floor). */
+const DELTA_SHARE = 1 / 8;
+const DELTA_FLOOR = 4096;
+
+/** Chunk count for n codes of `bits` bits: chunks of about log2(n) bits, the choice of Norouzi et al. (§4.1). */
+export function chunkCount(bits: number, n: number): number {
+  const perChunk = Math.max(16, Math.log2(Math.max(n, 2)));
+  return Math.max(Math.ceil(bits / MAX_CHUNK_BITS), Math.round(bits / perChunk));
+}
+
+function chunksOf(bits: number, m: number): Chunk[] {
+  const out: Chunk[] = [];
+  let start = 0;
+  for (let j = 0; j < m; j++) {
+    const len = Math.floor(bits / m) + (j < bits % m ? 1 : 0);
+    out.push({ start, bits: len });
+    start += len;
+  }
+  return out;
+}
+
+/** Bits [start, start + len) of the code at `off`, bit 0 being the most significant bit of the first word. */
+function bitsAt(words: Uint32Array, off: number, start: number, len: number): number {
+  const w = off + (start >>> 5);
+  const o = start & 31;
+  if (o + len <= 32) return (words[w]! >>> (32 - o - len)) & ((1 << len) - 1);
+  const hiLen = 32 - o;
+  const loLen = len - hiLen;
+  return (((words[w]! & ((1 << hiLen) - 1)) << loLen) | (words[w + 1]! >>> (32 - loLen))) >>> 0;
+}
+
+/** Parses lowercase or uppercase hex of exactly `bits` bits into words. */
+export function codeFromHex(hex: string, bits: number): Uint32Array {
+  if (hex.length !== bits / 4 || !/^[0-9a-fA-F]+$/.test(hex)) throw new Error(`expected ${bits / 4} hex digits, got ${JSON.stringify(hex)}`);
+  const out = new Uint32Array(bits / 32);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16) >>> 0;
+  return out;
+}
+
+export class HammingIndex {
+  readonly bits: number;
+  readonly words: number;
+  #codes: Uint32Array;
+  #ids: Uint32Array;
+  #size = 0;
+  /** Codes [0, #built) are in the CSR tables, the rest in the delta maps. */
+  #built = 0;
+  #chunks: Chunk[] = [];
+  #offsets: Uint32Array[] = [];
+  #postings: Uint32Array[] = [];
+  #delta: Delta[] = [];
+
+  constructor(bits: 64 | 128, capacity = 1024) {
+    this.bits = bits;
+    this.words = bits / 32;
+    this.#codes = new Uint32Array(Math.max(1, capacity) * this.words);
+    this.#ids = new Uint32Array(Math.max(1, capacity));
+    this.#layout(0);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get chunkCount(): number {
+    return this.#chunks.length;
+  }
+
+  /** Bytes held by the arrays (codes, ids, tables), for the metrics. */
+  get bytes(): number {
+    let b = this.#codes.byteLength + this.#ids.byteLength;
+    for (const o of this.#offsets) b += o.byteLength;
+    for (const p of this.#postings) b += p.byteLength;
+    return b;
+  }
+
+  /** Appends one code; it is searchable as soon as this returns. */
+  add(code: Uint32Array, id: number): void {
+    this.#append(code, 0, id);
+    const pos = this.#size - 1;
+    for (let j = 0; j < this.#chunks.length; j++) {
+      const c = this.#chunks[j]!;
+      const v = bitsAt(this.#codes, pos * this.words, c.start, c.bits);
+      const d = this.#delta[j]!;
+      const list = d.get(v);
+      if (list) list.push(pos);
+      else d.set(v, [pos]);
+    }
+    const pending = this.#size - this.#built;
+    if (pending > DELTA_FLOOR && pending > this.#size * DELTA_SHARE) this.rebuild();
+  }
+
+  /** Appends many codes (words laid end to end) and rebuilds once: how the index is loaded at start. */
+  addMany(codes: Uint32Array, ids: Uint32Array): void {
+    if (codes.length !== ids.length * this.words) throw new Error(`expected ${ids.length * this.words} words for ${ids.length} codes, got ${codes.length}`);
+    this.#reserve(this.#size + ids.length);
+    this.#codes.set(codes, this.#size * this.words);
+    this.#ids.set(ids, this.#size);
+    this.#size += ids.length;
+    this.rebuild();
+  }
+
+  /** Rebuilds the chunk tables over every code, choosing the chunk count for the current size. */
+  rebuild(): void {
+    const n = this.#size;
+    this.#chunks = chunksOf(this.bits, chunkCount(this.bits, n));
+    this.#delta = this.#chunks.map(() => new Map());
+    for (let j = 0; j < this.#chunks.length; j++) {
+      const c = this.#chunks[j]!;
+      const offsets = new Uint32Array((1 << c.bits) + 1);
+      const values = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = bitsAt(this.#codes, i * this.words, c.start, c.bits);
+        values[i] = v;
+        offsets[v + 1]!++;
+      }
+      for (let v = 0; v < offsets.length - 1; v++) offsets[v + 1]! += offsets[v]!;
+      const fill = offsets.slice(0, offsets.length - 1);
+      const postings = new Uint32Array(n);
+      for (let i = 0; i < n; i++) postings[fill[values[i]!]!++] = i;
+      this.#offsets[j] = offsets;
+      this.#postings[j] = postings;
+    }
+    this.#offsets.length = this.#chunks.length;
+    this.#postings.length = this.#chunks.length;
+    this.#built = n;
+  }
+
+  /** Every code within `radius` of the query, nearest first (ties by insertion order). */
+  search(query: Uint32Array, radius: number): Hit[] {
+    if (query.length !== this.words) throw new Error(`expected a ${this.bits}-bit query, got ${query.length * 32} bits`);
+    const m = this.#chunks.length;
+    const sub = Math.floor(radius / m);
+    const found = new Map<number, number>();
+    const codes = this.#codes;
+    const W = this.words;
+    const check = (pos: number): void => {
+      if (found.has(pos)) return;
+      let d = 0;
+      const off = pos * W;
+      for (let k = 0; k < W && d <= radius; k++) d += popcount32((codes[off + k]! ^ query[k]!) >>> 0);
+      if (d <= radius) found.set(pos, d);
+    };
+    for (let j = 0; j < m; j++) {
+      const c = this.#chunks[j]!;
+      const q = bitsAt(query, 0, c.start, c.bits);
+      const offsets = this.#offsets[j]!;
+      const postings = this.#postings[j]!;
+      const delta = this.#delta[j]!;
+      const probe = (v: number): void => {
+        for (let p = offsets[v]!, end = offsets[v + 1]!; p < end; p++) check(postings[p]!);
+        if (delta.size) {
+          const list = delta.get(v);
+          if (list) for (const pos of list) check(pos);
+        }
+      };
+      flips(q, c.bits, sub, probe);
+    }
+    const hits: Hit[] = [];
+    for (const [pos, distance] of found) hits.push({ id: this.#ids[pos]!, distance });
+    return hits.sort((a, b) => a.distance - b.distance || a.id - b.id);
+  }
+
+  /** The same answers by scanning every code: the reference the tests and the benchmark compare against. */
+  bruteForce(query: Uint32Array, radius: number): Hit[] {
+    const hits: Hit[] = [];
+    const W = this.words;
+    for (let i = 0; i < this.#size; i++) {
+      let d = 0;
+      for (let k = 0; k < W; k++) d += popcount32((this.#codes[i * W + k]! ^ query[k]!) >>> 0);
+      if (d <= radius) hits.push({ id: this.#ids[i]!, distance: d });
+    }
+    return hits.sort((a, b) => a.distance - b.distance || a.id - b.id);
+  }
+
+  /** The code stored at insertion position i (for the benchmark's prefix filter). */
+  codeAt(i: number): Uint32Array {
+    return this.#codes.subarray(i * this.words, (i + 1) * this.words);
+  }
+
+  idAt(i: number): number {
+    return this.#ids[i]!;
+  }
+
+  /** Chunks for n codes, with empty tables (rebuild fills them). */
+  #layout(n: number): void {
+    this.#chunks = chunksOf(this.bits, chunkCount(this.bits, n));
+    this.#offsets = this.#chunks.map((c) => new Uint32Array((1 << c.bits) + 1));
+    this.#postings = this.#chunks.map(() => new Uint32Array(0));
+    this.#delta = this.#chunks.map(() => new Map());
+    this.#built = 0;
+  }
+
+  #reserve(n: number): void {
+    if (n <= this.#ids.length) return;
+    const cap = Math.max(n, Math.ceil(this.#ids.length * 1.5));
+    const codes = new Uint32Array(cap * this.words);
+    codes.set(this.#codes.subarray(0, this.#size * this.words));
+    const ids = new Uint32Array(cap);
+    ids.set(this.#ids.subarray(0, this.#size));
+    this.#codes = codes;
+    this.#ids = ids;
+  }
+
+  #append(code: Uint32Array, off: number, id: number): void {
+    if (code.length - off < this.words) throw new Error(`expected a ${this.bits}-bit code, got ${(code.length - off) * 32} bits`);
+    this.#reserve(this.#size + 1);
+    for (let k = 0; k < this.words; k++) this.#codes[this.#size * this.words + k] = code[off + k]!;
+    this.#ids[this.#size] = id >>> 0;
+    this.#size++;
+  }
+}
+
+/** Calls visit(v) for every v of `bits` bits within Hamming distance `r` of q (q itself first). */
+function flips(q: number, bits: number, r: number, visit: (v: number) => void): void {
+  visit(q);
+  const rec = (v: number, from: number, left: number): void => {
+    for (let b = from; b < bits; b++) {
+      const w = (v ^ (1 << b)) >>> 0;
+      visit(w);
+      if (left > 1) rec(w, b + 1, left - 1);
+    }
+  };
+  if (r > 0) rec(q, 0, r);
+}

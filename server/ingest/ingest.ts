@@ -1,0 +1,182 @@
+// Ingest: a desk pushes a batch of records. Each is checked before anything is written (shape, the key belongs to
+// this desk, the Ed25519 signature over its fingerprint verifies), then the batch is committed in one transaction
+// under the tenant row's lock: ids seen before are compared by their canonical content (same: answered with the
+// stored result; different: RECORD_CONFLICT and nothing is written), new ones get the next tenant_seq values.
+// All or nothing, so a desk's outbox can simply retry a batch until it gets an answer.
+import { sql } from 'kysely';
+import { CustodyError } from '../../core/errors.ts';
+import { ed25519Verifier } from '../../core/crypto/ed25519.ts';
+import { sha256Hex } from '../../core/media/hash.ts';
+import { canonicalRecord, checkRecordShape, recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
+import type { Dialect, HubKysely, RecordsTable } from '../db/schema.ts';
+
+/** Most records in one ingest request. */
+export const MAX_INGEST_BATCH = 1000;
+/** Rows per INSERT statement (SQLite allows 32,766 bound values; a record row has 19). */
+const INSERT_ROWS = 500;
+
+export interface IngestCaller {
+  tenantId: string;
+  deskId: string;
+  keyId: string;
+}
+
+export interface IngestResult {
+  id: string;
+  status: 'accepted' | 'replayed';
+  seq: number;
+  receivedAt: string;
+}
+
+/** Verifiers are cached per public key: building an OpenSSL key object costs more than a verification. */
+const verifiers = new Map<string, (sig: Uint8Array, msg: Uint8Array) => boolean>();
+function verifierFor(publicKey: string): (sig: Uint8Array, msg: Uint8Array) => boolean {
+  let v = verifiers.get(publicKey);
+  if (!v) {
+    if (verifiers.size > 10_000) verifiers.clear();
+    v = ed25519Verifier(Buffer.from(publicKey, 'hex'));
+    verifiers.set(publicKey, v);
+  }
+  return v;
+}
+
+interface Prepared {
+  record: HubRecord;
+  body: string;
+  contentSha256: string;
+}
+
+export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: IngestCaller, records: readonly HubRecord[], now = new Date()): Promise<{ results: IngestResult[]; added: RecordsTable[] }> {
+  if (records.length > MAX_INGEST_BATCH) throw new CustodyError('BATCH_TOO_LARGE', `expected at most ${MAX_INGEST_BATCH} records in one batch, got ${records.length}`);
+  const desk = await db.selectFrom('desks').select(['id', 'revoked_at', 'tenant_id']).where('id', '=', caller.deskId).executeTakeFirst();
+  if (!desk || desk.tenant_id !== caller.tenantId) throw new CustodyError('NOT_PERMITTED', 'expected an API key issued to an enrolled desk of this tenant for ingest');
+  if (desk.revoked_at) throw new CustodyError('REVOKED', `expected records from an enrolled desk, got them from desk ${desk.id}, revoked at ${desk.revoked_at}`, { subject: 'desk', deskId: desk.id });
+  if (records.length === 0) return { results: [], added: [] };
+  const keys = new Set((await db.selectFrom('desk_keys').select('public_key').where('desk_id', '=', desk.id).execute()).map((k) => k.public_key));
+
+  // Every check that needs no lock, before the transaction.
+  const prepared = new Map<string, Prepared>();
+  records.forEach((record, index) => {
+    const at = (e: CustodyError): never => {
+      throw new CustodyError(e.code, `record ${index} (${record.id}): ${e.message.replace(`record ${record.id}: `, '')}`, { index, recordId: record.id });
+    };
+    try {
+      checkRecordShape(record);
+    } catch (e) {
+      if (e instanceof CustodyError) at(e);
+      throw e;
+    }
+    if (!keys.has(record.publicKey)) at(new CustodyError('NOT_PERMITTED', `expected a record signed by a key this desk enrolled, got key ${record.publicKey.slice(0, 16)}…`));
+    if (!verifierFor(record.publicKey)(Buffer.from(record.signature, 'hex'), recordFingerprintBytes(record))) {
+      at(new CustodyError('SIGNATURE_INVALID', `expected an Ed25519 signature over sha256|phash|signedAt|publicKey that verifies with the record's key, got one that does not`));
+    }
+    const body = canonicalRecord(record);
+    const p = { record, body, contentSha256: sha256Hex(body) };
+    const twin = prepared.get(record.id);
+    if (twin && twin.contentSha256 !== p.contentSha256) at(new CustodyError('RECORD_CONFLICT', 'expected each record id once in a batch, got it twice with different content'));
+    prepared.set(record.id, p);
+  });
+
+  const receivedAt = now.toISOString();
+  return db.transaction().execute(async (trx) => {
+    // The tenant row's lock serialises ingest per tenant: seqs are dense and become visible in order.
+    let count: number;
+    if (dialect === 'postgres') {
+      count = (await trx.selectFrom('tenants').select('record_count').where('id', '=', caller.tenantId).forUpdate().executeTakeFirstOrThrow()).record_count;
+    } else {
+      await trx.updateTable('tenants').set({ record_count: sql`record_count` }).where('id', '=', caller.tenantId).execute();
+      count = (await trx.selectFrom('tenants').select('record_count').where('id', '=', caller.tenantId).executeTakeFirstOrThrow()).record_count;
+    }
+
+    const ids = [...prepared.keys()];
+    const existing = new Map<string, { content_sha256: string; tenant_seq: number; received_at: string }>();
+    for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+      const rows = await trx.selectFrom('records').select(['id', 'content_sha256', 'tenant_seq', 'received_at'])
+        .where('tenant_id', '=', caller.tenantId).where('id', 'in', ids.slice(i, i + INSERT_ROWS)).execute();
+      for (const r of rows) existing.set(r.id, r);
+    }
+    for (const [id, p] of prepared) {
+      const old = existing.get(id);
+      if (old && old.content_sha256 !== p.contentSha256) {
+        const index = records.findIndex((r) => r.id === id);
+        throw new CustodyError('RECORD_CONFLICT', `record ${index} (${id}): expected the same content as the record stored under this id (content ${old.content_sha256.slice(0, 16)}…), got other content (${p.contentSha256.slice(0, 16)}…)`, { index, recordId: id });
+      }
+    }
+
+    const fresh = [...prepared.values()].filter((p) => !existing.has(p.record.id));
+    await checkParents(trx, caller.tenantId, fresh, prepared);
+    await checkManifests(trx, fresh);
+
+    const rows: RecordsTable[] = fresh.map((p, i) => ({
+      tenant_id: caller.tenantId,
+      id: p.record.id,
+      tenant_seq: count + i + 1,
+      desk_id: caller.deskId,
+      kind: p.record.kind,
+      parent_id: p.record.parentId,
+      sha256: p.record.sha256,
+      output_sha256: p.record.outputSha256,
+      phash: p.record.phash,
+      payload: p.record.payload,
+      segment_index: p.record.segment?.index ?? null,
+      signed_at: p.record.signedAt,
+      public_key: p.record.publicKey,
+      signature: p.record.signature,
+      content_sha256: p.contentSha256,
+      body: p.body,
+      manifest_id: p.record.manifest?.id ?? null,
+      received_at: receivedAt,
+      api_key_id: caller.keyId,
+    }));
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+      const chunk = rows.slice(i, i + INSERT_ROWS);
+      await trx.insertInto('records').values(chunk).execute();
+      await trx.insertInto('record_events').values(chunk.map((r) => ({
+        tenant_id: r.tenant_id, record_id: r.id, at: receivedAt, event: 'ingested', actor: `desk:${caller.deskId}`, detail: JSON.stringify({ keyId: caller.keyId, seq: r.tenant_seq }),
+      }))).execute();
+    }
+    const manifests = fresh.filter((p) => p.record.manifest);
+    for (const p of manifests) {
+      const data = Buffer.from(p.record.manifest!.data, 'base64');
+      await trx.insertInto('manifests').values({ id: p.record.manifest!.id, tenant_id: caller.tenantId, record_id: p.record.id, sha256: sha256Hex(data), data, created_at: receivedAt }).execute();
+    }
+    if (rows.length) await trx.updateTable('tenants').set({ record_count: count + rows.length }).where('id', '=', caller.tenantId).execute();
+
+    const seqOf = new Map(rows.map((r) => [r.id, r.tenant_seq]));
+    const results: IngestResult[] = records.map((r) => {
+      const old = existing.get(r.id);
+      return old
+        ? { id: r.id, status: 'replayed', seq: old.tenant_seq, receivedAt: old.received_at }
+        : { id: r.id, status: 'accepted', seq: seqOf.get(r.id)!, receivedAt };
+    });
+    return { results, added: rows };
+  });
+}
+
+/** A segment's parent must be a video record of the same tenant, in this batch or already stored. */
+async function checkParents(trx: HubKysely, tenantId: string, fresh: Prepared[], batch: Map<string, Prepared>): Promise<void> {
+  const wanted = [...new Set(fresh.map((p) => p.record.parentId).filter((x): x is string => x !== null && !batch.has(x)))];
+  const stored = new Map<string, string>();
+  for (let i = 0; i < wanted.length; i += INSERT_ROWS) {
+    const rows = await trx.selectFrom('records').select(['id', 'kind']).where('tenant_id', '=', tenantId).where('id', 'in', wanted.slice(i, i + INSERT_ROWS)).execute();
+    for (const r of rows) stored.set(r.id, r.kind);
+  }
+  for (const p of fresh) {
+    const parent = p.record.parentId;
+    if (parent === null) continue;
+    const kind = batch.get(parent)?.record.kind ?? stored.get(parent);
+    if (kind !== 'video') {
+      throw new CustodyError('INVALID_ARGUMENT', `record ${p.record.id}: expected its parent ${parent} to be a video record pushed before it or in the same batch, got ${kind ? `a ${kind} record` : 'no such record'}`, { recordId: p.record.id });
+    }
+  }
+}
+
+/** Manifest labels are unique on the hub: the Soft Binding Resolution API serves them by label alone. */
+async function checkManifests(trx: HubKysely, fresh: Prepared[]): Promise<void> {
+  const labels = fresh.map((p) => p.record.manifest?.id).filter((x): x is string => !!x);
+  if (new Set(labels).size !== labels.length) throw new CustodyError('RECORD_CONFLICT', 'expected each manifest label once in a batch, got one twice');
+  for (let i = 0; i < labels.length; i += INSERT_ROWS) {
+    const taken = await trx.selectFrom('manifests').select(['id', 'record_id']).where('id', 'in', labels.slice(i, i + INSERT_ROWS)).executeTakeFirst();
+    if (taken) throw new CustodyError('RECORD_CONFLICT', `expected a manifest label no other record has, got ${taken.id}, stored with record ${taken.record_id}`);
+  }
+}

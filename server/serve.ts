@@ -1,0 +1,65 @@
+// Starting a hub: open (and migrate) the database, build the app, load the index, listen. And `hub init`: an
+// organisation and its first admin API key, plus optionally a hub admin login.
+import type { FastifyServerOptions } from 'fastify';
+import type { ScryptParams } from '../core/crypto/vault.ts';
+import { openHubDatabase, type HubDatabase } from './db/connect.ts';
+import { buildHubApp, type HubApp } from './http/app.ts';
+import type { RateLimits } from './http/context.ts';
+import { createApiKey, createHubAdmin, createTenant, type Tenant } from './tenants/tenants.ts';
+
+export interface HubLocation {
+  /** PostgreSQL URL; absent: SQLite in dataDir. */
+  database?: string | null;
+  dataDir: string;
+}
+
+export interface InitResult {
+  tenant: Tenant;
+  adminKey: string;
+  adminKeyId: string;
+  hubAdmin: string | null;
+  database: string;
+}
+
+export async function initHub(loc: HubLocation, o: { org: string; admin?: { name: string; password: string }; scrypt?: ScryptParams }): Promise<InitResult> {
+  const hub = await openHubDatabase(loc);
+  try {
+    const tenant = await createTenant(hub.db, o.org);
+    const { key, token } = await createApiKey(hub.db, { tenantId: tenant.id, label: 'first admin key (hub init)', scopes: ['admin'], createdBy: 'hub init' });
+    if (o.admin) await createHubAdmin(hub.db, o.admin.name, o.admin.password, o.scrypt ? { scrypt: o.scrypt } : {});
+    return { tenant, adminKey: token, adminKeyId: key.id, hubAdmin: o.admin?.name ?? null, database: hub.location };
+  } finally {
+    await hub.close();
+  }
+}
+
+export interface RunningHub {
+  url: string;
+  port: number;
+  hub: HubDatabase;
+  app: HubApp;
+  close(): Promise<void>;
+}
+
+export async function startHub(loc: HubLocation, o: { port?: number; host?: string; logger?: FastifyServerOptions['logger']; rateLimits?: Partial<RateLimits>; trustProxy?: boolean } = {}): Promise<RunningHub> {
+  const hub = await openHubDatabase(loc);
+  try {
+    const app = await buildHubApp({ hub, logger: o.logger ?? false, ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}), ...(o.trustProxy ? { trustProxy: true } : {}) });
+    await app.loadIndex();
+    const address = await app.app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
+    const port = Number(new URL(address).port);
+    return {
+      url: address,
+      port,
+      hub,
+      app,
+      async close() {
+        await app.app.close();
+        await hub.close();
+      },
+    };
+  } catch (e) {
+    await hub.close();
+    throw e;
+  }
+}

@@ -1,0 +1,78 @@
+// PostgreSQL for the hub tests: a throw-away database per test file on the local server (.ci/run starts it).
+// Connects as the role custody_test over TCP; when run as root and the role or the server is missing, sets them up
+// through the postgres superuser (peer authentication on the unix socket). Tests skip, saying why, only when no
+// server can be reached; with CUSTODY_REQUIRE_POSTGRES=1 (CI) they fail instead.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+const ROLE = 'custody_test';
+export const PG_ADMIN_URL = process.env.CUSTODY_TEST_PG_URL ?? `postgres://${ROLE}:${ROLE}@127.0.0.1:5432/postgres`;
+
+function asPostgres(sqlText: string): void {
+  execFileSync('runuser', ['-u', 'postgres', '--', 'psql', '-v', 'ON_ERROR_STOP=1', '-qAtc', sqlText], { stdio: 'pipe', timeout: 30_000 });
+}
+
+async function tryConnect(): Promise<Error | null> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
+  try {
+    await c.connect();
+    await c.query('select 1');
+    return null;
+  } catch (e) {
+    return e as Error;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+
+let availability: Promise<string | null> | null = null;
+
+/** null when PostgreSQL is usable, else why not. */
+export function postgresUnavailable(): Promise<string | null> {
+  availability ??= (async () => {
+    let e = await tryConnect();
+    if (e && process.getuid?.() === 0 && !process.env.CUSTODY_TEST_PG_URL) {
+      const first = e;
+      const code = (first as Error & { code?: string }).code;
+      try {
+        if (code === 'ECONNREFUSED') execFileSync('pg_ctlcluster', ['15', 'main', 'start'], { stdio: 'pipe', timeout: 60_000 });
+        asPostgres(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${ROLE}') THEN CREATE ROLE ${ROLE} LOGIN CREATEDB PASSWORD '${ROLE}'; ELSE ALTER ROLE ${ROLE} LOGIN CREATEDB PASSWORD '${ROLE}'; END IF; END $$;`);
+        e = await tryConnect();
+      } catch (setup) {
+        e = new Error(`${first.message}; setting up the ${ROLE} role failed: ${(setup as Error).message.split('\n')[0]}`);
+      }
+    }
+    if (!e) return null;
+    const why = `PostgreSQL at ${PG_ADMIN_URL.replace(/:[^:@/]+@/, ':***@')} is not usable: ${e.message}`;
+    if (process.env.CUSTODY_REQUIRE_POSTGRES === '1') throw new Error(`${why} (CUSTODY_REQUIRE_POSTGRES=1)`);
+    return why;
+  })();
+  return availability;
+}
+
+/** A fresh, empty database; drop() removes it (and any connection left to it). */
+export async function tempPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `custody_hub_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(PG_ADMIN_URL);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
