@@ -37,6 +37,10 @@ const STATUS: Record<ErrorCode, number> = {
   REQUEST_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   REVOKED: 401,
+  DIRECTORY_UNREACHABLE: 503,
+  DIRECTORY_TLS: 503,
+  DIRECTORY_SERVICE_BIND: 503,
+  DIRECTORY_SEARCH_FAILED: 503,
 };
 
 export function statusOf(code: ErrorCode): number {
