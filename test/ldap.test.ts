@@ -115,6 +115,15 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
       expect(flat.kind === 'ok' && flat.groups).toEqual([groupDn('photo-desk')]);
     });
 
+    it('maps the groups to roles for a service without users of its own (the hub admin login)', async () => {
+      const dave = await source().login('dave', 'dave-pw');
+      expect(dave.kind === 'ok' && dave.grant).toEqual({
+        roles: ['admin', 'legal'],
+        from: [{ group: groupDn('custody-admins'), roles: ['admin'] }, { group: groupDn('legal'), roles: ['legal'] }],
+      });
+      expect(await source().login('dave', 'nope')).toEqual({ kind: 'refused', reason: 'wrong password or locked' });
+    });
+
     it('finds POSIX groups with a group search filter', async () => {
       const r = await source({ groups: { mode: 'search', base: GROUPS, filter: '(&(objectClass=posixGroup)(memberUid={user}))' } }).authenticate('frank', 'frank-pw');
       expect(r).toEqual({ kind: 'ok', dn: userDn('frank'), groups: [`cn=posix-legal,${GROUPS}`] });

@@ -87,7 +87,7 @@ export function register(program: Command): void {
       }
       out(`${r.outcome.dn}`);
       for (const g of r.outcome.groups) out(`  in ${g}`);
-      out(`roles: ${r.grant?.roles.join(', ') || 'none (this user would be refused)'}`);
+      out(`roles: ${r.outcome.grant.roles.join(', ') || 'none (this user would be refused)'}`);
     });
 
   dir

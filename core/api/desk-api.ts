@@ -145,12 +145,16 @@ export const deskApi = {
       ok: z.boolean(),
       outcome: z
         .discriminatedUnion('kind', [
-          z.object({ kind: z.literal('ok'), dn: z.string(), groups: z.array(z.string()) }),
+          z.object({
+            kind: z.literal('ok'),
+            dn: z.string(),
+            groups: z.array(z.string()),
+            /** The roles the groups map to, and which rule gave which. */
+            grant: z.object({ roles: z.array(roleSchema), from: z.array(z.object({ group: z.string(), roles: z.array(roleSchema) })) }),
+          }),
           z.object({ kind: z.literal('refused'), reason: z.string() }),
         ])
         .nullable(),
-      /** The roles the groups map to, and which rule gave which. */
-      grant: z.object({ roles: z.array(roleSchema), from: z.array(z.object({ group: z.string(), roles: z.array(roleSchema) })) }).nullable(),
     }),
   },
   directoryRemove: { args: none, result: z.object({ removed: z.boolean() }) },

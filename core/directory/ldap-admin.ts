@@ -5,9 +5,9 @@ import type { AuditLog } from '../audit/log.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { CustodyError } from '../errors.ts';
 import type { WritableDB } from '../store/db.ts';
-import { mapRoles, parseLdapConfig, type LdapConfig, type RoleGrant } from './ldap-config.ts';
+import { parseLdapConfig, type LdapConfig } from './ldap-config.ts';
 import { getLdapConfig, hasBindPassword, ldapSource, putLdapConfig, removeLdapConfig } from './ldap-settings.ts';
-import type { LdapOutcome } from './ldap-source.ts';
+import type { LdapLogin } from './ldap-source.ts';
 import type { Actor } from './roles.ts';
 
 export interface DirectoryStatus {
@@ -73,15 +73,14 @@ export class LdapAdmin {
    * Connects with the service account, and with a name and password also tries that login, without recording
    * anything: the admin sees the groups the directory returns and the roles they map to.
    */
-  async test(by: Actor, login?: { user: string; password: string }): Promise<{ ok: true; outcome: LdapOutcome | null; grant: RoleGrant | null }> {
+  async test(by: Actor, login?: { user: string; password: string }): Promise<{ ok: true; outcome: LdapLogin | null }> {
     requireAdmin(by, 'test the directory');
     const source = ldapSource(this.#db, this.#keyring());
     if (!source) throw new CustodyError('NOT_FOUND', 'expected a directory configuration to test, but none is set: run `custody directory set FILE`');
     if (!login) {
       await source.check();
-      return { ok: true, outcome: null, grant: null };
+      return { ok: true, outcome: null };
     }
-    const outcome = await source.authenticate(login.user, login.password);
-    return { ok: true, outcome, grant: outcome.kind === 'ok' ? mapRoles(source.config.roles, outcome.groups) : null };
+    return { ok: true, outcome: await source.login(login.user, login.password) };
   }
 }

@@ -6,7 +6,6 @@ import type { AuditLog } from '../audit/log.ts';
 import type { ScryptParams } from '../crypto/vault.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import type { WritableDB } from '../store/db.ts';
-import { mapRoles } from './ldap-config.ts';
 import type { LdapSource } from './ldap-source.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import { checkUserName, type Actor } from './roles.ts';
@@ -63,7 +62,7 @@ export async function directoryAuthenticate(ctx: DirectoryLoginContext, typed: s
   let outcome;
   try {
     // A name Custody could not keep is still asked (escaped), so that it answers as slowly as any other.
-    outcome = await ctx.source.authenticate(valid ? name : typed, password);
+    outcome = await ctx.source.login(valid ? name : typed, password);
   } catch (e) {
     if (!isCustodyError(e, 'DIRECTORY_UNREACHABLE')) {
       failed(ctx, name, 'directory error', at, { code: isCustodyError(e) ? e.code : 'INTERNAL' });
@@ -91,7 +90,7 @@ export async function directoryAuthenticate(ctx: DirectoryLoginContext, typed: s
     failed(ctx, name, 'disabled', at);
     throw badCredentials(name);
   }
-  const grant = mapRoles(ctx.source.config.roles, outcome.groups);
+  const { grant } = outcome;
   if (grant.roles.length === 0) {
     revoke(ctx, name, 'no group of the user maps to a Custody role', at);
     failed(ctx, name, 'no role', at, { groups: outcome.groups });

@@ -5,17 +5,18 @@
 // tried with a bind as their DN.
 import { Client, InvalidCredentialsError, ResultCodeError, type Entry } from 'ldapts';
 import { CustodyError } from '../errors.ts';
-import { MATCHING_RULE_IN_CHAIN, type LdapConfig } from './ldap-config.ts';
+import { MATCHING_RULE_IN_CHAIN, mapRoles, type LdapConfig, type RoleGrant } from './ldap-config.ts';
 import { fillFilter, normalizeDn } from './ldap-escape.ts';
 
 /** How far nested memberOf is followed, and how many groups at most: a loop or a huge tree cannot stall a login. */
 const MAX_NESTING = 16;
 const MAX_GROUPS = 1000;
 
-export type LdapOutcome =
-  | { kind: 'ok'; dn: string; groups: string[] }
-  /** The directory was reached and said no; why is for the audit log, never for the person logging in. */
-  | { kind: 'refused'; reason: 'empty password' | 'unknown user' | 'ambiguous user' | 'wrong password or locked' };
+/** The directory was reached and said no; why is for the audit log, never for the person logging in. */
+export type LdapRefusal = { kind: 'refused'; reason: 'empty password' | 'unknown user' | 'ambiguous user' | 'wrong password or locked' };
+export type LdapOutcome = { kind: 'ok'; dn: string; groups: string[] } | LdapRefusal;
+/** A login with the Custody roles its groups map to (grant.roles may be empty: no mapped group). */
+export type LdapLogin = { kind: 'ok'; dn: string; groups: string[]; grant: RoleGrant } | LdapRefusal;
 
 // Node's TLS failures (certificate checks, handshake alerts) as opposed to a server that is not there.
 const TLS_FAILURE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_|ALTNAME|HANDSHAKE|EPROTO/i;
@@ -124,6 +125,15 @@ export class LdapSource {
       }
       return { kind: 'ok', dn: entry.dn, groups } as const;
     });
+  }
+
+  /**
+   * authenticate(), and the roles the configured rules give the user's groups: all that a service without users of
+   * its own (the hub's admin login) needs. The desk adds its user rows, offline cache and audit (ldap-login.ts).
+   */
+  async login(user: string, password: string): Promise<LdapLogin> {
+    const r = await this.authenticate(user, password);
+    return r.kind === 'ok' ? { ...r, grant: mapRoles(this.config.roles, r.groups) } : r;
   }
 
   async #groups(client: Client, user: string, entry: Entry): Promise<string[]> {

@@ -62,7 +62,7 @@ export function Directory({ isAdmin }: { isAdmin: boolean }) {
     desk.directoryTest(login).then((r) => {
       setTested(r);
       const o = r.outcome;
-      done(!o ? 'The directory answered and accepted the service account.' : o.kind === 'refused' ? `${tryUser} would be refused: ${o.reason}.` : `${tryUser} would log in as ${r.grant?.roles.join(', ') || 'no role (refused)'}.`);
+      done(!o ? 'The directory answered and accepted the service account.' : o.kind === 'refused' ? `${tryUser} would be refused: ${o.reason}.` : `${tryUser} would log in as ${o.grant.roles.join(', ') || 'no role (refused)'}.`);
     }, (e: unknown) => setError(errorText(e)));
   };
   const remove = () => desk.directoryRemove({}).then(() => {
