@@ -10,7 +10,7 @@ export const PUBLIC_PAGE_HTML = `<!doctype html>
 body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f6f4;color:#1d1d1b}
 main{max-width:46rem;margin:2rem auto;padding:0 1rem}
 h1{font-size:1.6rem;margin:.2rem 0 .4rem}
-#drop{border:2px dashed #888;border-radius:12px;padding:2.5rem 1rem;text-align:center;background:#fff;cursor:pointer}
+#drop{display:block;border:2px dashed #888;border-radius:12px;padding:2.5rem 1rem;text-align:center;background:#fff;cursor:pointer}
 #drop.over{border-color:#1b5fbf;background:#eef4ff}
 #result{margin-top:1.5rem;background:#fff;border-radius:12px;padding:1.2rem 1.4rem;display:none}
 #verdict{font-size:1.3rem;font-weight:700;text-transform:capitalize}

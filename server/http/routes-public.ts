@@ -18,6 +18,9 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
   app.get('/verify.js', { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/javascript; charset=utf-8').header('x-content-type-options', 'nosniff').send(PUBLIC_PAGE_SCRIPT));
 
+  // Browsers ask for it on every page; no icon is better than a 404 in every console.
+  app.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) => reply.status(204).send());
+
   r.post('/public/verify', {
     bodyLimit: IMAGE_BODY_LIMIT,
     schema: { tags: ['public'], summary: 'Verify a photo without an account: the verdict and every signal in plain words; the upload is not kept', response: { 200: PublicAnswerSchema, ...errorResponses(400, 413, 415, 422, 429) } },

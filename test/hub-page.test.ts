@@ -1,0 +1,86 @@
+// The hub's public verification page in Debian's Chromium: an outsider, without an account, drops a re-encoded copy
+// of a photo a desk signed and reads the verdict, the signing org and desk, and each signal in plain words; a photo
+// nobody signed reads as unknown. Screenshots go to test-output/screenshots/.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Desk } from '../core/desk.ts';
+import { initHub, startHub, type RunningHub } from '../server/serve.ts';
+import { photo } from './fixtures/photos.ts';
+import { SCREENSHOTS, UI_WAIT, launchChromium } from './helpers/browser.ts';
+import { tempDir } from './helpers/cli.ts';
+import { tempDesk } from './helpers/desk.ts';
+import { call, enrol, hubRecordOfSignedPng } from './helpers/hub-desk.ts';
+
+let hub: RunningHub;
+let desk: Desk;
+let browser: Browser;
+let dir: string;
+let copyPath: string;
+
+beforeAll(async () => {
+  dir = tempDir('custody-hub-page-');
+  const init = await initHub({ dataDir: dir }, { org: 'Daily Planet' });
+  hub = await startHub({ dataDir: dir });
+  desk = await tempDesk('Daily Planet');
+  const receipt = await desk.sign(photo('chelsea.png'), { outDir: dir });
+  const { record } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output);
+  const token = (await call(hub.url, 'POST', '/v1/enrolment-tokens', { token: init.adminKey, json: { label: 'photo desk' } })).body.token as string;
+  const key = (await enrol(hub.url, desk, token)).body.apiKey as string;
+  expect((await call(hub.url, 'POST', '/v1/records', { token: key, json: { records: [record] } })).status).toBe(200);
+  copyPath = join(dir, 'found-online.jpg');
+  writeFileSync(copyPath, await sharp(readFileSync(receipt.output)).jpeg({ quality: 85 }).toBuffer());
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  desk?.close();
+  await hub?.close();
+});
+
+describe('the public verification page', () => {
+  it('explains a re-encoded copy of a signed photo in plain words, with no account', async () => {
+    const page = await browser.newPage();
+    const scriptErrors: string[] = [];
+    page.on('pageerror', (e) => scriptErrors.push(e.message));
+    page.on('console', (m) => m.type() === 'error' && scriptErrors.push(m.text()));
+    await page.goto(hub.url);
+    await expect.poll(() => page.textContent('h1'), UI_WAIT).toBe('Is this photo genuine?');
+    await page.setInputFiles('#file', copyPath);
+    await expect.poll(() => page.textContent('#verdict'), UI_WAIT).toMatch(/^derived · confidence \d+%$/);
+    expect(await page.textContent('#headline')).toContain('a copy of a photo Daily Planet (desk “photo desk”) signed');
+    expect(await page.textContent('#signer')).toMatch(/^Signed by Daily Planet, desk photo desk, on .+\. Record rec_[0-9a-z]{26}\.$/);
+    const signals = await page.$$eval('#signals li', (lis) => lis.map((li) => li.textContent ?? ''));
+    expect(signals).toHaveLength(4);
+    expect(signals[1]).toMatch(/^passInvisible watermark: An invisible watermark was found and it names the signed record/);
+    expect(signals[2]).toMatch(/^passLooks the same: The picture looks like the signed one/);
+    expect(await page.textContent('#file-info')).toContain('not kept on the server');
+    await page.screenshot({ path: join(SCREENSHOTS, 'hub-public-derived.png'), fullPage: true });
+    expect(scriptErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('says unknown for a photo nobody on the hub signed, and the upload is not stored', async () => {
+    const page = await browser.newPage();
+    await page.goto(hub.url);
+    await page.setInputFiles('#file', photo('coffee.png'));
+    await expect.poll(() => page.textContent('#verdict'), UI_WAIT).toMatch(/^unknown/);
+    expect(await page.textContent('#headline')).toContain('No organisation on this hub signed this photo');
+    await page.screenshot({ path: join(SCREENSHOTS, 'hub-public-unknown.png'), fullPage: true });
+    await page.close();
+    // Nothing of either upload reached the database: still the one record, no manifests beyond its own.
+    const count = await hub.hub.db.selectFrom('records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
+  });
+
+  it('refuses a file that is not an image with a sentence, not a crash', async () => {
+    const r = await call(hub.url, 'POST', '/public/verify', { body: new TextEncoder().encode('%PDF-1.7 not a photo'), type: 'application/octet-stream' });
+    expect(r.status).toBe(415);
+    expect(r.body.code).toBe('UNSUPPORTED_FORMAT');
+    const page = await fetch(hub.url);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});
