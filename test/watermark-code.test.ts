@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { codedLength, convEncode, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { blockDct, blockIdct } from '../core/media/watermark/dct.ts';
-import { circularCorrelation, spectrum } from '../core/media/watermark/fft.ts';
+import { circularCorrelation, circularCorrelationPair, spectrum } from '../core/media/watermark/fft.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
-import { bitsToBytes, boxBlur, bytesToBits } from '../core/media/watermark/grid.ts';
+import { bitsToBytes, boxBlur, bytesToBits, fold } from '../core/media/watermark/grid.ts';
 import { crc24Bits, crcMatches, withCrc } from '../core/media/watermark/crc.ts';
 import { addGridDelta, lumaToGrid } from '../core/media/watermark/resample.ts';
 
@@ -63,6 +63,29 @@ describe('transforms', () => {
     let bi = 0;
     for (let i = 0; i < c.length; i++) if (c[i]! > c[bi]!) bi = i;
     expect([bi % n, Math.floor(bi / n)]).toEqual([5, 17]);
+  });
+
+  it('correlates two tiles in one transform as it does each alone', () => {
+    const rand = mulberry32(3);
+    const n = 128;
+    const [a, b, p] = [0, 1, 2].map(() => new Float64Array(n * n).map(() => rand() - 0.5)) as [Float64Array, Float64Array, Float64Array];
+    const s = spectrum(p, n);
+    const [ca, cb] = circularCorrelationPair(a, b, s, n);
+    const [sa, sb] = [circularCorrelation(a, s, n), circularCorrelation(b, s, n)];
+    for (let i = 0; i < n * n; i++) {
+      expect(Math.abs(ca[i]! - sa[i]!)).toBeLessThan(1e-9);
+      expect(Math.abs(cb[i]! - sb[i]!)).toBeLessThan(1e-9);
+    }
+  });
+
+  it('folds without rotation to the bit as the rotating fold does (its own loop, the same arithmetic)', () => {
+    const rand = mulberry32(4);
+    const [w, h] = [700, 512];
+    const src = new Float32Array(w * h).map(() => rand() - 0.5);
+    // an angle so small that cos is 1 and sin·(distance) vanishes in rounding takes the general path to the same sums
+    for (const scale of [0.98, 1.0125, 1.2]) {
+      for (const half of [Infinity, 192]) expect(fold(src, w, h, 128, scale, 0, half)).toEqual(fold(src, w, h, 128, scale, 1e-300, half));
+    }
   });
 
   it('bytes and bits round-trip, most significant bit first', () => {

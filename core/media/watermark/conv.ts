@@ -29,6 +29,13 @@ const OUT = (() => {
   return t;
 })();
 
+/** WORD[state << 1 | bit]: the RATE output bits of that branch as one number, output j in bit j. */
+const WORD = (() => {
+  const t = new Uint8Array(STATES * 2);
+  for (let i = 0; i < t.length; i++) for (let j = 0; j < RATE; j++) t[i] = t[i]! | (OUT[i * RATE + j]! << j);
+  return t;
+})();
+
 function next(state: number, bit: number): number {
   return ((bit << (K - 1)) | state) >>> 1;
 }
@@ -61,21 +68,27 @@ export function viterbiDecode(soft: Float64Array, bits: number): Uint8Array {
   let nextMetric = new Float64Array(STATES);
   metric[0] = 0;
   const from = new Uint16Array(steps * STATES); // predecessor state; the input bit is the new state's top bit
+  // the branch metric of each of the 2^RATE output words, once per step rather than once per branch
+  const branch = new Float64Array(1 << RATE);
   for (let t = 0; t < steps; t++) {
     nextMetric.fill(-Infinity);
     const base = t * RATE;
+    for (let w = 0; w < branch.length; w++) {
+      let bm = 0;
+      for (let j = 0; j < RATE; j++) bm += (w >> j) & 1 ? soft[base + j]! : -soft[base + j]!;
+      branch[w] = bm;
+    }
     const maxBit = t < bits ? 1 : 0;
+    const row = t * STATES;
     for (let s = 0; s < STATES; s++) {
       const m = metric[s]!;
       if (m === -Infinity) continue;
       for (let b = 0; b <= maxBit; b++) {
-        let bm = m;
-        const o = ((s << 1) | b) * RATE;
-        for (let j = 0; j < RATE; j++) bm += OUT[o + j] ? soft[base + j]! : -soft[base + j]!;
-        const ns = next(s, b);
+        const bm = m + branch[WORD[(s << 1) | b]!]!;
+        const ns = ((b << (K - 1)) | s) >>> 1;
         if (bm > nextMetric[ns]!) {
           nextMetric[ns] = bm;
-          from[t * STATES + ns] = s;
+          from[row + ns] = s;
         }
       }
     }

@@ -49,13 +49,15 @@ function fft1(re: Float64Array, im: Float64Array, off: number, n: number, invers
     }
   }
   const sg = inverse ? -1 : 1;
+  // each twiddle is loaded once per stage and applied to all its butterflies (the same arithmetic as butterfly by
+  // butterfly, in another order)
   for (let len = 2; len <= n; len <<= 1) {
     const half = len >> 1;
     const step = n / len;
-    for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < half; k++) {
-        const cr = cos[k * step]!;
-        const ci = sg * sin[k * step]!;
+    for (let k = 0; k < half; k++) {
+      const cr = cos[k * step]!;
+      const ci = sg * sin[k * step]!;
+      for (let i = 0; i < n; i += len) {
         const a = off + i + k;
         const b = a + half;
         const xr = re[b]! * cr - im[b]! * ci;
@@ -101,8 +103,20 @@ export function spectrum(real: Float64Array, n: number): { re: Float64Array; im:
 
 /** out[dy * n + dx] = Σ_{x,y} a[(y + dy) mod n][(x + dx) mod n] · p[y][x], with p given by its spectrum. */
 export function circularCorrelation(a: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): Float64Array {
-  const re = Float64Array.from(a);
-  const im = new Float64Array(n * n);
+  return correlate(Float64Array.from(a), new Float64Array(n * n), p, n).re;
+}
+
+/**
+ * The circular correlations of two real tiles with the same pattern, for the price of one: a goes in as the real
+ * part and b as the imaginary part, and since both correlations are real they come back apart, as the real and the
+ * imaginary part of one inverse transform.
+ */
+export function circularCorrelationPair(a: Float64Array, b: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array] {
+  const { re, im } = correlate(Float64Array.from(a), Float64Array.from(b), p, n);
+  return [re, im];
+}
+
+function correlate(re: Float64Array, im: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): { re: Float64Array; im: Float64Array } {
   fft2(re, im, n);
   for (let i = 0; i < n * n; i++) {
     // A · conj(P)
@@ -114,5 +128,5 @@ export function circularCorrelation(a: Float64Array, p: { re: Float64Array; im: 
     im[i] = ai * pr - ar * pi;
   }
   fft2(re, im, n, true);
-  return re;
+  return { re, im };
 }
