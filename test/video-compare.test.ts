@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isCustodyError } from '../core/errors.ts';
 import { buildChain } from '../core/media/video/chain.ts';
 import { DEFAULT_THRESHOLDS, compareVideo } from '../core/media/video/compare.ts';
+import { decideVideoVerdict } from '../core/provenance/verdict.ts';
 import type { SegmentStatus, VideoComparison, VideoFingerprint } from '../core/media/video/types.ts';
 import { VIDEO_FINGERPRINT_ALGORITHM } from '../core/media/video/types.ts';
 
@@ -36,6 +37,18 @@ function footage(seconds: number, seed: number): Footage {
   return out;
 }
 
+/** Footage that holds still for the first 1.5 s of every 4 (a photograph shown, then zoomed into), cut between. */
+function heldFootage(seconds: number, seed: number): Footage {
+  const walk = footage(seconds, seed);
+  const r = rng(seed + 100);
+  let cut = 0n;
+  return walk.map((h, i) => {
+    const inShot = (i * STEP) % 4;
+    if (inShot === 0) cut = (BigInt(r()) << 32n) | BigInt(r());
+    return inShot < 1.5 ? cut : h ^ cut;
+  });
+}
+
 const at = (f: Footage, from: number, to: number): Footage => f.slice(Math.round(from / STEP), Math.round(to / STEP));
 
 /** Flips `bits` random bits in a share of the frames: what a re-encode does to pHashes. */
@@ -64,6 +77,10 @@ function fingerprint(f: Footage, rate = 1): VideoFingerprint {
 const statuses = (c: VideoComparison): string[] => c.segments.map((s) => `${s.index}:${s.status}`);
 const signedStatuses = (c: VideoComparison): SegmentStatus[] => c.segments.filter((s) => s.status !== 'extra').map((s) => s.status);
 
+const PASS = { status: 'pass' as const, detail: '' };
+const verdictOf = (c: VideoComparison): string =>
+  decideVideoVerdict({ sha256: PASS, signature: PASS, watermark: PASS, phash: PASS, c2pa: PASS, anchor: PASS }, c).verdict;
+
 const A = footage(60, 1);
 const B = footage(60, 2);
 const signed = fingerprint(A);
@@ -82,6 +99,44 @@ describe('compareVideo', () => {
     expect(c.segments.map((s) => s.status)).not.toContain('changed');
     expect(c.segments.filter((s) => s.status === 'similar').length).toBeGreaterThan(6);
     expect(c.tracedFraction).toBe(1);
+  });
+
+  it('aligns footage that holds still without reading the holds as added or missing footage', () => {
+    // Each held signed frame is as close to six candidate frames as to its own: the alignment's pick among them
+    // used to place neighbouring anchors up to 1.25 s apart, read as sub-second "extra" footage.
+    const held = heldFootage(40, 7);
+    const c = compareVideo(fingerprint(held), fingerprint(noisy(held, 1, 4), 4));
+    expect(statuses(c)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => expect.stringMatching(new RegExp(`^${i}:(match|similar)$`))));
+    expect(c.segments.every((s) => s.candidateStart === s.start)).toBe(true);
+    expect(verdictOf(c)).toBe('derived');
+    // A 2 s insertion into such footage is still found, where it is.
+    const inserted = compareVideo(fingerprint(held), fingerprint([...at(held, 0, 17), ...at(B, 0, 2), ...at(held, 17, 40)], 4));
+    // The held picture shows on both sides of the insertion, so the added footage may be read from 16 s (one
+    // held instant on the far side of it).
+    const extra = inserted.segments.filter((s) => s.status === 'extra');
+    expect(extra).toHaveLength(1);
+    expect(extra[0]).toMatchObject({ end: 19, start: expect.toSatisfy((x: number) => x >= 16 && x <= 17) });
+    expect(inserted.tracedFraction).toBe(1);
+  });
+
+  it('finds a 3 s cut that straddles a segment boundary (18–21 s): both segments missing, the copy tampered', () => {
+    // Each side keeps a majority of its instants (3 of 5 and 4 of 5); footage cut from between two traced stretches
+    // still makes its segments missing.
+    const c = compareVideo(signed, fingerprint([...at(A, 0, 18), ...at(A, 21, 60)], 4));
+    expect(signedStatuses(c)).toEqual(['match', 'match', 'match', 'missing', 'missing', ...Array(7).fill('match')]);
+    expect(c.segments.some((s) => s.status === 'extra')).toBe(false);
+    expect(verdictOf(c)).toBe('tampered');
+  });
+
+  it.each([
+    ['start', 6.4, 60, ['missing', ...Array(11).fill('match')]],
+    ['end', 0, 27.3, [...Array(6).fill('match'), ...Array(6).fill('missing')]],
+    ['start and end', 12.5, 47.5, ['missing', 'missing', ...Array(8).fill('match'), 'missing', 'missing']],
+  ] as const)('calls a copy trimmed at the %s derived: kept segments traced, the rest missing, nothing changed', (_l, from, to, want) => {
+    const c = compareVideo(signed, fingerprint(at(A, from, to), 4));
+    expect(signedStatuses(c).map((s) => (s === 'similar' ? 'match' : s))).toEqual(want);
+    expect(c.segments.some((s) => s.status === 'extra' || s.status === 'changed')).toBe(false);
+    expect(verdictOf(c)).toBe('derived');
   });
 
   it('calls a segment changed when one of its five frames is replaced', () => {

@@ -25,9 +25,22 @@ export function decideVerdict(c: Checks): { verdict: Verdict; confidence: number
 }
 
 /**
- * A video's verdict: authentic when every segment is identical and the chain intact, derived when every signed
- * segment is traced (re-encoded or rescaled), tampered when footage was changed, cut or added; the confidence
- * is the traced share of the signed duration.
+ * Whether a copy is a trimmed excerpt: every segment it has is traced, nothing was changed or added, and the
+ * missing segments are only at the start and the end (nothing cut out of the middle).
+ */
+export function isTrimmedCopy(segments: readonly { status: string }[]): boolean {
+  const signed = segments.filter((s) => s.status !== 'extra');
+  if (signed.length !== segments.length || signed.some((s) => s.status === 'changed')) return false;
+  const first = signed.findIndex((s) => s.status !== 'missing');
+  const last = signed.findLastIndex((s) => s.status !== 'missing');
+  return first >= 0 && signed.slice(first, last + 1).every((s) => s.status === 'match' || s.status === 'similar');
+}
+
+/**
+ * A video's verdict: authentic when every segment is identical and the chain intact; derived when every signed
+ * segment is traced (re-encoded or rescaled), or when the copy is a trimmed excerpt whose every segment is traced;
+ * tampered when footage was changed, cut out of the middle or added. The confidence is the traced share of the
+ * signed duration (of the segments kept, for an excerpt).
  */
 export function decideVideoVerdict(c: Checks, cmp: { chainIntact: boolean; tracedFraction: number; segments: { status: string }[] } | null): { verdict: Verdict; confidence: number } {
   if (c.signature.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
@@ -35,6 +48,7 @@ export function decideVideoVerdict(c: Checks, cmp: { chainIntact: boolean; trace
   if (!cmp) return { verdict: 'unknown', confidence: 0 };
   const confidence = Math.round(cmp.tracedFraction * 100) / 100;
   const untraced = cmp.segments.some((s) => s.status === 'changed' || s.status === 'missing' || s.status === 'extra');
+  if (untraced && isTrimmedCopy(cmp.segments)) return { verdict: 'derived', confidence: 1 };
   if (untraced) return { verdict: 'tampered', confidence };
   if (cmp.chainIntact && cmp.segments.every((s) => s.status === 'match')) return { verdict: 'authentic', confidence: 1 };
   return { verdict: 'derived', confidence };

@@ -11,7 +11,7 @@ import type { VideoComparison, VideoFingerprint } from '../media/video/types.ts'
 import { findBySha256, type SignedRecord } from '../store/records.ts';
 import { PHASH_MAX_DISTANCE, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_VIDEO_MAX_BYTES, MAX_VIDEO_BYTES } from './sign-video.ts';
-import { decideVideoVerdict } from './verdict.ts';
+import { decideVideoVerdict, isTrimmedCopy } from './verdict.ts';
 import { c2paCheck, exactBytesCheck, signatureCheck, type VerifyContext } from './verify-common.ts';
 import { signedFingerprint, videoParents } from './video-records.ts';
 
@@ -95,19 +95,22 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
   for (const s of comparison?.segments ?? []) counts[s.status]++;
   const signedSegments = counts.match + counts.similar + counts.changed + counts.missing;
   const traced = counts.match + counts.similar;
+  const trimmed = counts.missing > 0 && comparison !== null && isTrimmedCopy(comparison.segments);
   const checks: Checks = {
     sha256: exactBytesCheck(exact, record, sha256),
     signature: signatureCheck(ctx.db, record),
     watermark: { status: 'skipped', reason: 'NOT_APPLICABLE_TO_VIDEO', detail: 'videos are traced by their frames, not by a watermark' },
     phash: comparison && record
       ? {
-          status: counts.changed + counts.missing + counts.extra === 0 ? 'pass' : 'fail',
+          status: counts.changed + counts.missing + counts.extra === 0 || trimmed ? 'pass' : 'fail',
           recordId: record.id,
           tracedFraction: Math.round(comparison.tracedFraction * 1000) / 1000,
           chainIntact: comparison.chainIntact,
           segments: counts,
           detail: `${traced} of ${signedSegments} segments of record ${record.id} traced (${counts.match} identical, ${counts.similar} re-encoded)` +
-            (counts.changed + counts.missing + counts.extra ? `; ${counts.changed} changed, ${counts.missing} missing, ${counts.extra} added` : ''),
+            (trimmed
+              ? `; ${counts.missing} missing at the start or end (a trimmed excerpt)`
+              : counts.changed + counts.missing + counts.extra ? `; ${counts.changed} changed, ${counts.missing} missing, ${counts.extra} added` : ''),
         }
       : { status: 'absent', detail: 'no signed video on this desk shares footage with this one' },
     c2pa: c2pa.check,

@@ -1,13 +1,20 @@
 // Aligning the sampled frames of a signed video with a candidate's, so that a trimmed, cut, spliced or padded copy
 // is compared picture by picture rather than index by index.
 //
-// A global alignment (Needleman–Wunsch) on pHashes: pairing frames at Hamming distance d scores pairMax − d, leaving
-// a signed frame unpaired costs gap, leaving a candidate frame unpaired costs gap / m when the candidate is sampled
-// m times as densely (so one second of skipped footage costs the same on both sides, and the alignment is free to
-// pick, for each signed frame, the nearest of the m candidate frames). Paired frames are anchors; between anchors
-// the unpaired stretches are read by their durations: footage present on both sides was replaced (its frames are
-// paired by time and compared), signed footage beyond the candidate's is missing, candidate footage beyond the
-// signed footage is extra.
+// A benign copy (re-encoded, rescaled, another codec, GOP or frame rate, remuxed, trimmed) shows the signed footage
+// at one constant offset: candidate time = signed time + offset. An edit changes that offset (footage cut out or
+// inserted) or leaves a stretch without a counterpart (footage replaced). So the alignment tracks the offset, a
+// Viterbi pass over signed frames whose states are offsets on the candidate's grid (k = m·i + δ when the candidate
+// is sampled m times as densely): pairing signed frame i with candidate frame k at Hamming distance d scores
+// pairMax − d, leaving it without a counterpart costs gap, moving the offset by one candidate interval costs
+// JITTER_COST (the fast decode can shift a picture by a frame), and any other change of offset costs JUMP_COST.
+// A global alignment that charged only for unpaired frames (Needleman–Wunsch, used before) was free to place each
+// pair anywhere among equally close candidate frames and to stretch time on slow footage: a picture held still read
+// as sub-second "extra" footage, and a 3 s cut could be absorbed by pairing frames a fraction of a second off.
+//
+// Paired frames are anchors; between anchors the unpaired stretches are read by their durations: footage present
+// on both sides was replaced (its frames are paired by time and compared), signed footage beyond the candidate's is
+// missing, candidate footage beyond the signed footage is extra.
 import { CustodyError } from '../../errors.ts';
 import { popcount32 } from '../hash.ts';
 import type { Frame } from './resample.ts';
@@ -18,6 +25,11 @@ export interface AlignParams {
   /** Cost of one unpaired signed frame (one sampling interval of footage). */
   gap: number;
 }
+
+/** Moving the offset by one candidate interval: worth it only for a pair that is this many bits closer. */
+const JITTER_COST = 4;
+/** Any other change of offset (a cut, an insertion, a re-ordering): about two unpaired signed frames. */
+const JUMP_COST = 20;
 
 export type FrameLink =
   | { kind: 'paired' | 'replaced'; candidate: number; distance: number }
@@ -30,16 +42,21 @@ export interface Alignment {
   extra: boolean[];
 }
 
-/** Largest alignment matrix accepted (cells); 10 h at 0.1 fps against 10 h at 0.4 fps is 5.2 M. */
+/** Largest alignment matrix accepted (signed frames × offsets); 10 h at 0.1 fps against 10 h at 0.4 fps is 104 M. */
 export const MAX_ALIGN_CELLS = 200_000_000;
 
 export function frameDistance(a: Frame, b: Frame): number {
   return popcount32((a.hi ^ b.hi) >>> 0) + popcount32((a.lo ^ b.lo) >>> 0);
 }
 
-const DIAG = 0;
-const UP = 1; // signed frame unpaired
-const LEFT = 2; // candidate frame unpaired
+// Trace bits per (signed frame, offset): how the paired state was reached (2 bits), how the unpaired state was
+// reached (1 bit), and which of the two is the better (1 bit).
+const FROM_SAME = 0;
+const FROM_BELOW = 1; // offset δ − 1
+const FROM_ABOVE = 2; // offset δ + 1
+const FROM_JUMP = 3; // the best state of the previous frame
+const UNPAIRED_JUMPED = 4;
+const UNPAIRED_BEST = 8;
 
 /**
  * Aligns signed frames (every 1/R s) with candidate frames sampled m times as densely (every 1/(m·R) s).
@@ -48,61 +65,202 @@ const LEFT = 2; // candidate frame unpaired
 export function alignFrames(signed: readonly Frame[], candidate: readonly Frame[], m: number, p: AlignParams): Alignment {
   const n = signed.length;
   const M = candidate.length;
-  if ((n + 1) * (M + 1) > MAX_ALIGN_CELLS) {
-    throw new CustodyError('INVALID_ARGUMENT', `expected at most ${MAX_ALIGN_CELLS} alignment cells, got ${n + 1} × ${M + 1} frames`);
+  const lo = -m * Math.max(0, n - 1);
+  const D = M - lo; // offsets lo … M − 1
+  if (n * D > MAX_ALIGN_CELLS) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected at most ${MAX_ALIGN_CELLS} alignment cells, got ${n} frames × ${D} offsets`);
   }
-  const gapS = p.gap;
-  const gapC = p.gap / m;
-  const W = M + 1;
-  const trace = new Uint8Array((n + 1) * W);
-  let prev = new Float64Array(W);
-  let cur = new Float64Array(W);
-  for (let j = 1; j <= M; j++) {
-    prev[j] = -j * gapC;
-    trace[j] = LEFT;
-  }
-  for (let i = 1; i <= n; i++) {
-    const s = signed[i - 1]!;
-    cur[0] = -i * gapS;
-    trace[i * W] = UP;
-    for (let j = 1; j <= M; j++) {
-      const diag = prev[j - 1]! + p.pairMax - frameDistance(s, candidate[j - 1]!);
-      const up = prev[j]! - gapS;
-      const left = cur[j - 1]! - gapC;
-      let best = diag;
-      let t = DIAG;
-      if (up > best) {
-        best = up;
-        t = UP;
+  const pairOf = new Int32Array(n).fill(-1);
+  if (n === 0 || M === 0) return readGaps(signed, candidate, m, pairOf);
+
+  const trace = new Uint8Array(n * D);
+  // Where a jump into frame i comes from. A paired state may only jump from an offset whose pair lies earlier in the
+  // candidate (δ' ≤ δ + m − 1): the best among a prefix of the previous row, kept as the offsets at which that
+  // prefix maximum changes (few per row). An unpaired state may take the best of the whole row: a stretch cut out
+  // resumes earlier than where the unpaired frames' offset put them.
+  const rowBest = new Int32Array(n);
+  const rises: number[] = [];
+  const risesFrom = new Int32Array(n + 1);
+  const prefix = new Float64Array(D);
+  let prev = new Float64Array(D); // best score of frames 0 … i − 1 ending at each offset (0 before the first)
+  let cur = new Float64Array(D);
+  let prevBest = 0;
+  let prevArg = 0;
+  for (let i = 0; i < n; i++) {
+    const s = signed[i]!;
+    const base = i * D;
+    rowBest[i] = prevArg;
+    risesFrom[i] = rises.length;
+    let run = -Infinity;
+    for (let y = 0; y < D; y++) {
+      if (prev[y]! > run) {
+        run = prev[y]!;
+        rises.push(y);
       }
-      if (left > best) {
-        best = left;
-        t = LEFT;
-      }
-      cur[j] = best;
-      trace[i * W + j] = t;
+      prefix[y] = run;
     }
+    const jumpAny = prevBest - JUMP_COST;
+    let best = -Infinity;
+    let arg = 0;
+    for (let x = 0; x < D; x++) {
+      const stay = prev[x]!;
+      let un = stay;
+      let bits = 0;
+      if (i > 0 && jumpAny > un) {
+        un = jumpAny;
+        bits = UNPAIRED_JUMPED;
+      }
+      un -= p.gap;
+      let score = un;
+      const k = m * i + x + lo;
+      if (k >= 0 && k < M) {
+        let from = stay;
+        let code = FROM_SAME;
+        if (x > 0 && prev[x - 1]! - JITTER_COST > from) {
+          from = prev[x - 1]! - JITTER_COST;
+          code = FROM_BELOW;
+        }
+        // With m = 1 a step up would pair two signed frames with one candidate frame.
+        if (m > 1 && x + 1 < D && prev[x + 1]! - JITTER_COST > from) {
+          from = prev[x + 1]! - JITTER_COST;
+          code = FROM_ABOVE;
+        }
+        const jump = i === 0 ? 0 : prefix[Math.min(x + m - 1, D - 1)]! - JUMP_COST;
+        if (jump > from) {
+          from = jump;
+          code = FROM_JUMP;
+        }
+        const paired = from + p.pairMax - frameDistance(s, candidate[k]!);
+        bits |= code;
+        if (paired >= un) score = paired;
+        else bits |= UNPAIRED_BEST;
+      } else {
+        bits |= UNPAIRED_BEST;
+      }
+      cur[x] = score;
+      trace[base + x] = bits;
+      if (score > best) {
+        best = score;
+        arg = x;
+      }
+    }
+    prevBest = best;
+    prevArg = arg;
     [prev, cur] = [cur, prev];
   }
+  risesFrom[n] = rises.length;
+  /** The offset of frame i − 1 that a paired state at offset x of frame i jumped from. */
+  const jumpedFrom = (i: number, x: number): number => {
+    const q = Math.min(x + m - 1, D - 1);
+    let a = risesFrom[i]!;
+    let b = risesFrom[i + 1]! - 1; // rises[a] = 0 ≤ q always
+    while (a < b) {
+      const mid = (a + b + 1) >> 1;
+      if (rises[mid]! <= q) a = mid;
+      else b = mid - 1;
+    }
+    return rises[a]!;
+  };
 
-  // Trace back into anchors (paired frames).
-  const pairOf = new Int32Array(n).fill(-1);
-  for (let i = n, j = M; i > 0 || j > 0; ) {
-    const t = trace[i * W + j]!;
-    if (t === DIAG) {
-      pairOf[i - 1] = j - 1;
-      i--;
-      j--;
-    } else if (t === UP) i--;
-    else j--;
+  // Trace back from the best final offset.
+  let x = prevArg;
+  for (let i = n - 1; i >= 0; i--) {
+    const bits = trace[i * D + x]!;
+    if (bits & UNPAIRED_BEST) {
+      if (bits & UNPAIRED_JUMPED) x = rowBest[i]!;
+      continue;
+    }
+    pairOf[i] = m * i + x + lo;
+    const code = bits & 3;
+    if (code === FROM_BELOW) x--;
+    else if (code === FROM_ABOVE) x++;
+    else if (code === FROM_JUMP && i > 0) x = jumpedFrom(i, x);
   }
-  // Only close pairs anchor the reading of the gaps; a pair the alignment accepted at a large distance (cheaper
-  // than two gaps) is footage replaced in place, and is found again by time.
+  // Only close pairs anchor the reading of the gaps; a pair accepted at a large distance (cheaper than a jump) is
+  // footage replaced in place, and is found again by time.
   for (let i = 0; i < n; i++) {
     const k = pairOf[i]!;
     if (k >= 0 && frameDistance(signed[i]!, candidate[k]!) >= p.pairMax) pairOf[i] = -1;
   }
+  keepInOrder(pairOf);
+  settleAnchors(signed, candidate, pairOf);
+  keepInOrder(pairOf);
   return readGaps(signed, candidate, m, pairOf);
+}
+
+/**
+ * Anchors must advance through the candidate: footage moved earlier (two stretches swapped) is paired where it
+ * first appears, and the signed frames that would go back in the candidate are left unpaired (read as missing, the
+ * other stretch as extra).
+ */
+function keepInOrder(pairOf: Int32Array): void {
+  let floor = -1;
+  for (let i = 0; i < pairOf.length; i++) {
+    const k = pairOf[i]!;
+    if (k < 0) continue;
+    if (k <= floor) pairOf[i] = -1;
+    else floor = k;
+  }
+}
+
+/** Candidate frames within this many bits of an anchor's own distance are as good a counterpart as it. */
+const PLATEAU_BITS = 2;
+
+/**
+ * Moves anchors that could equally well sit elsewhere to where the footage around them says they are.
+ *
+ * Where the picture holds still (a static shot, a photograph before it is zoomed into, a slow fade), a signed frame
+ * is as close to each of several consecutive candidate frames, and the alignment's choice among them is arbitrary:
+ * two neighbouring anchors can land up to the length of the hold apart in the candidate while one second apart in
+ * the signed video, which read literally is inserted or missing footage. Each anchor's plateau (the consecutive
+ * candidate frames within PLATEAU_BITS of its distance) says how well its time is known; an anchor whose plateau is
+ * at most one candidate frame either side is distinctive, and the others are moved, within their plateau, to the
+ * offset (candidate time − signed time) of the nearest distinctive anchor.
+ */
+function settleAnchors(signed: readonly Frame[], candidate: readonly Frame[], pairOf: Int32Array): void {
+  const anchors: number[] = [];
+  for (let i = 0; i < pairOf.length; i++) if (pairOf[i]! >= 0) anchors.push(i);
+  const lo = new Int32Array(anchors.length);
+  const hi = new Int32Array(anchors.length);
+  const distinctive: boolean[] = [];
+  anchors.forEach((i, a) => {
+    const k = pairOf[i]!;
+    const limit = frameDistance(signed[i]!, candidate[k]!) + PLATEAU_BITS;
+    let l = k;
+    let h = k;
+    while (l > 0 && frameDistance(signed[i]!, candidate[l - 1]!) <= limit) l--;
+    while (h + 1 < candidate.length && frameDistance(signed[i]!, candidate[h + 1]!) <= limit) h++;
+    lo[a] = l;
+    hi[a] = h;
+    distinctive.push(h - l <= 2);
+  });
+  if (!distinctive.some(Boolean)) return;
+  const offset = (a: number): number => candidate[pairOf[anchors[a]!]!]!.t - signed[anchors[a]!]!.t;
+  const prev = new Int32Array(anchors.length).fill(-1);
+  const next = new Int32Array(anchors.length).fill(-1);
+  for (let a = 0, last = -1; a < anchors.length; a++) {
+    if (distinctive[a]) last = a;
+    prev[a] = last;
+  }
+  for (let a = anchors.length - 1, last = -1; a >= 0; a--) {
+    if (distinctive[a]) last = a;
+    next[a] = last;
+  }
+  let floor = -1; // the candidate frame of the anchor before, which the next must come after
+  anchors.forEach((i, a) => {
+    if (!distinctive[a]) {
+      const p = prev[a]!;
+      const q = next[a]!;
+      const src = p < 0 ? q : q < 0 ? p : i - anchors[p]! <= anchors[q]! - i ? p : q;
+      const want = signed[i]!.t + offset(src);
+      let best = -1;
+      for (let c = Math.max(lo[a]!, floor + 1); c <= hi[a]!; c++) {
+        if (best < 0 || Math.abs(candidate[c]!.t - want) < Math.abs(candidate[best]!.t - want)) best = c;
+      }
+      if (best >= 0) pairOf[i] = best;
+    }
+    floor = Math.max(floor, pairOf[i]!);
+  });
 }
 
 /** Turns the unpaired stretches between anchors into replaced, missing and extra footage. */
@@ -114,9 +272,10 @@ function readGaps(signed: readonly Frame[], candidate: readonly Frame[], m: numb
   const candStep = M > 1 ? candidate[1]!.t - candidate[0]!.t : n > 1 ? (signed[1]!.t - signed[0]!.t) / m : 1;
   const signedStep = n > 1 ? signed[1]!.t - signed[0]!.t : candStep * m;
   const half = candStep / 2;
-  // Footage shorter than half a signed sampling interval cannot be told from the alignment's choice among the m
-  // candidate frames nearest to a signed one, so only longer excesses count as extra.
-  const minExtra = signedStep / 2;
+  // An anchor's time is known to a candidate interval either way (and the fast decode can shift a picture by a
+  // frame or two), so two anchors' spans can disagree by half a signed interval without any footage added; only
+  // longer excesses count as extra.
+  const minExtra = (signedStep * 3) / 4;
   const lastT = M > 0 ? candidate[M - 1]!.t : -Infinity;
 
   /** The candidate frame nearest to time t, within (lo, hi) exclusive; -1 when none. */

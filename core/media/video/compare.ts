@@ -52,10 +52,17 @@ export function compareVideo(signed: Fp, candidate: Fp, thresholds: CompareThres
 
   const { signed: links, extra } = alignFrames(S, C, m, thresholds);
   const bySegment = new Map<number, FrameLink[]>();
+  const cutInside = new Set<number>();
+  const firstPresent = links.findIndex((l) => l.kind !== 'missing');
+  const lastPresent = links.findLastIndex((l) => l.kind !== 'missing');
   S.forEach((f, i) => {
     const list = bySegment.get(f.segment) ?? [];
     list.push(links[i]!);
     bySegment.set(f.segment, list);
+    // Footage gone from between two stretches that are there was cut out: even one sampled instant of it makes the
+    // segment missing (a 3 s cut across a segment boundary leaves each side with a minority of its instants gone).
+    // At either end, a copy that starts or stops inside a segment keeps it when most of its instants are there.
+    if (links[i]!.kind === 'missing' && i > firstPresent && i < lastPresent) cutInside.add(f.segment);
   });
 
   const sameGrid = m === 1 && candidate.sampleRate === signed.sampleRate;
@@ -71,7 +78,7 @@ export function compareVideo(signed: Fp, candidate: Fp, thresholds: CompareThres
       row.candidateStart = Math.min(...ts);
       row.candidateEnd = Math.min(Math.max(...ts) + 1 / signed.sampleRate, Math.max(candidate.durationSec, Math.max(...ts)));
     }
-    const status = classify(ls, present.map((l) => l.distance), thresholds);
+    const status = cutInside.has(seg.index) ? 'missing' : classify(ls, present.map((l) => l.distance), thresholds);
     if (sameGrid && candidate.segments[seg.index]?.hash === seg.hash) row.status = 'match';
     else if (status) row.status = status;
     else undecided.add(i);
