@@ -16,7 +16,7 @@ import { PassphraseProtector } from '../core/crypto/vault.ts';
 import { Desk } from '../core/desk.ts';
 import { locateFfmpeg } from '../core/media/video/ffmpeg.ts';
 import type { SourceClip, Transform } from '../test/fixtures/video-suite.ts';
-import { SOURCES, TRANSFORMS, judge, makeOther } from '../test/fixtures/video-suite.ts';
+import { SOURCES, canMake, judge, makeOther, transformsFor } from '../test/fixtures/video-suite.ts';
 
 const args = process.argv.slice(2);
 const only = /^--only=(.+)$/.exec(args.find((a) => a.startsWith('--only=')) ?? '')?.[1];
@@ -72,10 +72,7 @@ async function main(): Promise<void> {
 }
 
 async function runSource(src: SourceClip, encoders: string, rows: Row[]): Promise<void> {
-  const big = src.width >= 1280;
-  const transforms = TRANSFORMS.filter((t) => (big ? t.big : t.name !== 'x264 720p crf30 gop60'))
-    .filter((t) => !only || t.name.includes(only))
-    .filter((t) => !t.needs || new RegExp(`^ V\\S* ${t.needs} `, 'm').test(encoders));
+  const transforms = transformsFor(src).filter((t) => (!only || t.name.includes(only)) && canMake(t, encoders));
   if (transforms.length === 0) return;
   const tag = `${src.name}-${src.width}x${src.height}-${src.fps}-${src.seconds}`;
   const t0 = performance.now();

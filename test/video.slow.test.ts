@@ -1,5 +1,8 @@
 // Slower video checks (not in the default run): npx vitest run test/video.slow.test.ts
-// A 1080p source and the copies a verifier meets in the wild; the sampling schedule on long videos.
+// A 1080p source and the copies a verifier meets in the wild; the verification suite's whole matrix on the small
+// sources (test/fixtures/video-suite.ts, the same as `npm run bench:video-accuracy`); the sampling schedule on long
+// videos.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +13,10 @@ import { locateFfmpeg } from '../core/media/video/ffmpeg.ts';
 import { fingerprintVideo } from '../core/media/video/fingerprint.ts';
 import { resampleFingerprint } from '../core/media/video/resample.ts';
 import type { VideoComparison, VideoFingerprint } from '../core/media/video/types.ts';
+import type { Desk } from '../core/desk.ts';
+import { SOURCES, canMake, judge, makeOther, transformsFor } from './fixtures/video-suite.ts';
 import { excerpt, ffmpeg, makeOtherFootage, makeSlideshow, reencode, splice } from './fixtures/video.ts';
+import { tempDesk } from './helpers/desk.ts';
 
 let dir: string;
 let tools: FfmpegTools;
@@ -100,6 +106,34 @@ describe('copies of a 1080p original', () => {
     expect(c.segments.map((s) => s.status).map((s) => (s === 'match' ? 'similar' : s))).toEqual([
       'similar', 'similar', 'missing', 'missing', 'similar', 'similar', 'similar', 'similar',
     ]);
+  }, 300_000);
+});
+
+
+describe.each(SOURCES.filter((s) => s.width < 1280))('the verification suite on $name', (source) => {
+  let desk: Desk;
+  let srcPath: string;
+  let other: string;
+  let available: string;
+  beforeAll(async () => {
+    desk = await tempDesk(`Suite ${source.name}`);
+    srcPath = join(dir, `suite-${source.name}.mp4`);
+    other = join(dir, `suite-other-${source.name}.mp4`);
+    await source.make(srcPath);
+    await makeOther(other, source);
+    await desk.sign(srcPath, { outDir: join(dir, `suite-out-${source.name}`) });
+    available = execFileSync(tools.ffmpeg, ['-hide_banner', '-encoders'], { encoding: 'utf8' });
+  }, 300_000);
+  afterAll(() => desk?.close());
+
+  // Benign copies: never tampered nor extra, ≥ 95 % traced; trims derived; edits tampered and located within 5 s.
+  it.each(transformsFor(source))('$name', async (t) => {
+    if (!canMake(t, available)) return; // this ffmpeg has no such encoder
+    const out = join(dir, `suite-${source.name}-${t.name.replace(/\W+/g, '-')}.${t.ext}`);
+    await t.make(srcPath, out, { src: source, other });
+    const r = await desk.verify(out);
+    const j = judge(t, r);
+    expect({ verdict: r.verdict, ranges: r.changedRanges, ok: j.ok, note: j.note }).toMatchObject({ ok: true });
   }, 300_000);
 });
 
