@@ -1,15 +1,18 @@
 // Web mode: the renderer build and the DeskApi (JSON over HTTP under /api/<method>) from a plain Node process,
-// bound to 127.0.0.1 and guarded by a random session token. One adapter over the same handlers as IPC.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// bound to 127.0.0.1. One adapter over the same handlers as IPC. Who may call it is web-guard.ts: the server token
+// in a header the page adds (never a cookie: cookies reach every port on 127.0.0.1), the desk's own origin, JSON
+// bodies, and on a desk with users a login before anything but login itself. Files come only from uploads
+// (web-uploads.ts) and the admin's allowed roots; signed copies are handed out by one-time download tickets.
+import { randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
-import { envelope } from '../core/api/envelope.ts';
+import { envelope, type Envelope } from '../core/api/envelope.ts';
 import { DeskHost, isDeskMethod, type HostHooks, type SessionSlot } from '../core/api/handlers.ts';
 import type { Desk } from '../core/desk.ts';
 import { CustodyError } from '../core/errors.ts';
+import { checkHost, checkOrigin, checkToken, cookie, type Refusal } from './web-guard.ts';
+import { Uploads } from './web-uploads.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
@@ -17,36 +20,37 @@ const MIME: Record<string, string> = {
   '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon', '.mp4': 'video/mp4',
 };
 const MAX_JSON = 1 << 20;
-const MAX_UPLOAD = 6 * 1024 * 1024 * 1024;
+/** What a browser may call before anyone has logged in, on a desk with users. */
+const PUBLIC_METHODS = new Set(['info', 'login', 'logout', 'whoami']);
+const TICKET_MS = 60_000;
 
 export interface WebServer {
   server: Server;
   url: string;
   token: string;
+  /** The login cookie's name: per server instance, so that two desks (or a restart) never mix sessions. */
+  cookieName: string;
   host: DeskHost;
+  uploads: Uploads;
   close(): Promise<void>;
 }
-
-/** The cookie holding a browser's login session (core/directory); the server token only opens the door. */
-export const USER_COOKIE = 'custody_session';
 
 // The same policy as the renderer's <meta> tag, as a header too (it also covers what the meta tag cannot).
 export const WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-function cookie(req: IncomingMessage, name: string): string | null {
-  const m = new RegExp(`(?:^|;\\s*)${name}=([^;]+)`).exec(req.headers.cookie ?? '');
-  return m?.[1] ?? null;
-}
-
-/** One browser's login session, read from its cookie and replaced through Set-Cookie. */
-function cookieSession(req: IncomingMessage): SessionSlot & { setCookie: string | null } {
-  let token = cookie(req, USER_COOKIE);
+/**
+ * One browser's login session, read from its cookie and replaced through Set-Cookie. The `__Host-` prefix needs
+ * HTTPS, which a loopback desk does not serve; the cookie keeps its discipline otherwise (no Domain, Path=/,
+ * HttpOnly, SameSite=Strict) and is worth nothing on its own: every call also needs the token header.
+ */
+function cookieSession(req: IncomingMessage, name: string): SessionSlot & { setCookie: string | null } {
+  let token = cookie(req, name);
   const slot = {
     setCookie: null as string | null,
     get: () => token,
     set: (t: string | null) => {
       token = t;
-      slot.setCookie = t ? `${USER_COOKIE}=${t}; HttpOnly; SameSite=Strict; Path=/` : `${USER_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
+      slot.setCookie = t ? `${name}=${t}; HttpOnly; SameSite=Strict; Path=/` : `${name}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
     },
   };
   return slot;
@@ -54,46 +58,18 @@ function cookieSession(req: IncomingMessage): SessionSlot & { setCookie: string 
 
 function send(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text), ...extra });
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-length': Buffer.byteLength(text), ...extra });
   res.end(text);
 }
 
+const refuse = (res: ServerResponse, r: Refusal): void => send(res, r.status, { ok: false, error: { code: r.code, message: r.message } });
+
 const STATUS: Record<string, number> = {
-  INVALID_ARGUMENT: 400, NOT_AUTHENTICATED: 401, NOT_PERMITTED: 403, NOT_FOUND: 404, INTERNAL: 500,
+  INVALID_ARGUMENT: 400, NOT_AUTHENTICATED: 401, NOT_PERMITTED: 403, PATH_NOT_ALLOWED: 403, NOT_FOUND: 404, FILE_TOO_LARGE: 413,
+  UNSUPPORTED_FORMAT: 415, INTERNAL: 500,
   // The directory behind a login failed: the desk is a gateway to it here.
   DIRECTORY_UNREACHABLE: 503, DIRECTORY_TLS: 502, DIRECTORY_SERVICE_BIND: 502, DIRECTORY_SEARCH_FAILED: 502,
 };
-
-function tokenOf(req: IncomingMessage, url: URL): string | null {
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7);
-  return cookie(req, 'custody_token') ?? url.searchParams.get('token');
-}
-
-function sameToken(a: string | null, b: string): boolean {
-  if (!a) return false;
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-/** Streams an upload to a file (a video can be gigabytes), refusing it past the limit and leaving nothing behind. */
-async function receiveFile(req: IncomingMessage, target: string, limit: number): Promise<void> {
-  let n = 0;
-  const cap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      n += chunk.length;
-      if (n > limit) done(new CustodyError('FILE_TOO_LARGE', `expected an upload of at most ${limit} bytes, got more`));
-      else done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(req, cap, createWriteStream(target, { flags: 'wx' }));
-  } catch (e) {
-    rmSync(target, { force: true });
-    throw e;
-  }
-}
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -106,102 +82,181 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let body: Buffer;
+  try {
+    body = await readBody(req, MAX_JSON);
+    return body.length ? (JSON.parse(body.toString('utf8')) as unknown) : {};
+  } catch (e) {
+    if (e instanceof CustodyError) throw e;
+    throw new CustodyError('INVALID_ARGUMENT', 'expected a JSON body, got something else');
+  }
+}
+
+/** The paths a sign or verify call named: the uploads among them are deleted once it has answered. */
+function pathsOf(method: string, args: unknown): string[] {
+  const a = (args ?? {}) as { paths?: unknown; path?: unknown };
+  if (method === 'sign' && Array.isArray(a.paths)) return a.paths.filter((p): p is string => typeof p === 'string');
+  if (method === 'verify' && typeof a.path === 'string') return [a.path];
+  return [];
+}
+
 export interface WebOptions {
   port?: number;
   rendererDir: string;
   token?: string;
   hooks?: HostHooks;
-  /** Largest upload accepted (default 6 GB: a long video). */
-  maxUploadBytes?: number;
+  /** Where failures the caller did not cause are written in full (the answer says only that the desk failed). */
+  log?: (line: string) => void;
 }
 
 export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebServer> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
-  const host = new DeskHost(desk, { kind: 'web', ...opts.hooks });
-  const uploads = join(desk.home, 'uploads');
+  const cookieName = `custody-${randomBytes(6).toString('hex')}-session`;
+  const uploads = new Uploads();
+  const tickets = new Map<string, { owner: string; id: string; published: boolean; until: number }>();
+  const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const host = new DeskHost(desk, {
+    kind: 'web',
+    ...opts.hooks,
+    confineFiles: (session) => ({ roots: [...uploads.foldersOf(Uploads.owner(session.get())), ...desk.allowedRoots], name: 'your uploads and the allowed roots' }),
+  });
   const rendererDir = resolve(opts.rendererDir);
   let port = opts.port ?? 0;
+
+  /** An answer as it may leave the process: a failure the caller did not cause says only that, and is logged. */
+  const outward = <T>(answer: Envelope<T>, what: string): Envelope<T> => {
+    if (answer.ok || answer.error.code !== 'INTERNAL') return answer;
+    log(`custody web: ${what} failed: ${answer.error.message}`);
+    return { ok: false, error: { code: 'INTERNAL', message: `expected ${what} to work, but the desk failed (its log has the details)` } };
+  };
+
+  /** Refuses a caller who is not logged in on a desk with users (a desk without users acts as itself). */
+  const needsLogin = async (session: SessionSlot): Promise<Refusal | null> => {
+    if (!desk.directory.hasUsers()) return null;
+    const who = await host.api(session).whoami({});
+    return who.user ? null : { status: 401, code: 'NOT_AUTHENTICATED', message: 'expected a logged-in user of this desk, got no one: log in first' };
+  };
+
+  async function api(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (req.method !== 'POST') return refuse(res, { status: 405, code: 'INVALID_ARGUMENT', message: `expected POST /api/${method}, got ${req.method}` });
+    const bad = checkOrigin(req, method === 'upload' ? 'application/octet-stream' : 'application/json') ?? checkToken(req, token);
+    if (bad) return refuse(res, bad);
+    const session = cookieSession(req, cookieName);
+    if (method === 'upload') {
+      const login = await needsLogin(session);
+      if (login) return refuse(res, login);
+      const answer = await envelope(async () => {
+        let name: string;
+        try {
+          name = decodeURIComponent(String(req.headers['x-file-name'] ?? 'upload.bin'));
+        } catch {
+          throw new CustodyError('INVALID_ARGUMENT', 'expected a URI-encoded file name in x-file-name, got a malformed one');
+        }
+        return { path: await uploads.receive(req, Uploads.owner(session.get()), name, desk.limits) };
+      });
+      if (answer.ok) return send(res, 200, answer);
+      // What is left of a refused upload is not read: the connection closes rather than carry it to the next request.
+      req.resume();
+      return send(res, STATUS[answer.error.code] ?? 422, outward(answer, 'the upload'), { connection: 'close' });
+    }
+    if (!isDeskMethod(method)) return refuse(res, { status: 404, code: 'INVALID_ARGUMENT', message: `expected a DeskApi method, got ${JSON.stringify(method.slice(0, 64))}` });
+    if (!PUBLIC_METHODS.has(method)) {
+      const login = await needsLogin(session);
+      if (login) return refuse(res, login);
+    }
+    const args = await envelope(() => readJson(req));
+    if (!args.ok) return send(res, STATUS[args.error.code] ?? 400, args);
+    const calls = host.api(session) as unknown as Record<string, (a: unknown) => Promise<unknown>>;
+    const answer = outward(await envelope(() => calls[method]!(args.result)), method);
+    uploads.consume(Uploads.owner(session.get()), pathsOf(method, args.result));
+    const status = answer.ok ? 200 : (STATUS[answer.error.code] ?? 422);
+    return send(res, status, answer, session.setCookie ? { 'set-cookie': session.setCookie } : {});
+  }
+
+  /**
+   * POST /files/<id>/ticket {published}: a one-time address for one file, good for a minute and for this login
+   * only, because a download is a navigation that cannot carry the token header.
+   */
+  async function ticket(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    const bad = req.method !== 'POST' ? { status: 405, code: 'INVALID_ARGUMENT' as const, message: 'expected POST' } : (checkOrigin(req, 'application/json') ?? checkToken(req, token));
+    if (bad) return refuse(res, bad);
+    const session = cookieSession(req, cookieName);
+    const login = await needsLogin(session);
+    if (login) return refuse(res, login);
+    const answer = await envelope(async () => {
+      const { published } = (await readJson(req)) as { published?: unknown };
+      host.file(session, id, published === true); // refuses here already whoever may not have it
+      const t = randomBytes(24).toString('base64url');
+      tickets.set(t, { owner: Uploads.owner(session.get()), id, published: published === true, until: Date.now() + TICKET_MS });
+      return { url: `/files/${encodeURIComponent(id)}?ticket=${t}` };
+    });
+    return send(res, answer.ok ? 200 : (STATUS[answer.error.code] ?? 422), outward(answer, 'the download'));
+  }
+
+  function download(req: IncomingMessage, res: ServerResponse, id: string, url: URL): void {
+    const t = url.searchParams.get('ticket') ?? '';
+    const held = tickets.get(t);
+    tickets.delete(t);
+    const session = cookieSession(req, cookieName);
+    if (!held || held.until < Date.now() || held.id !== id || held.owner !== Uploads.owner(session.get())) {
+      return refuse(res, { status: 401, code: 'NOT_AUTHENTICATED', message: 'expected a download ticket from the desk page, got none, an old one or another login\'s' });
+    }
+    let path: string;
+    try {
+      path = host.file(session, id, held.published); // checked again: the user may have lost the role meanwhile
+    } catch (e) {
+      const code = e instanceof CustodyError ? e.code : 'INTERNAL';
+      return refuse(res, { status: STATUS[code] ?? 422, code: code === 'NOT_AUTHENTICATED' ? code : 'NOT_PERMITTED', message: e instanceof CustodyError ? e.message : 'the desk failed' });
+    }
+    res.writeHead(200, {
+      'content-type': MIME[extname(path).toLowerCase()] ?? 'application/octet-stream',
+      'content-disposition': `attachment; filename="${basename(path).replace(/[^\w.\- ]/g, '_')}"`,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    createReadStream(path).pipe(res);
+  }
+
+  function page(res: ServerResponse, url: URL): void {
+    let rel: string;
+    try {
+      rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '') || 'index.html';
+    } catch {
+      rel = 'index.html';
+    }
+    let file = join(rendererDir, rel);
+    if (!file.startsWith(rendererDir + sep) || !existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html');
+    res.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': WEB_CSP,
+      'x-frame-options': 'DENY',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      'cache-control': file.endsWith('index.html') ? 'no-store' : 'max-age=3600',
+    });
+    createReadStream(file).pipe(res);
+  }
 
   const server = createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      // DNS rebinding: answer only requests addressed to the loopback name we serve.
-      const hostHeader = req.headers.host ?? '';
-      if (hostHeader !== `127.0.0.1:${port}` && hostHeader !== `localhost:${port}`) {
-        return send(res, 403, { error: { code: 'NOT_PERMITTED', message: `expected Host 127.0.0.1:${port}, got ${hostHeader}` } });
+      const wrongHost = checkHost(req, port);
+      if (wrongHost) return refuse(res, wrongHost);
+      if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
+      const file = /^\/files\/([^/]+)(\/ticket)?$/.exec(url.pathname);
+      if (file) {
+        const id = decodeURIComponent(file[1]!);
+        return file[2] ? await ticket(req, res, id) : download(req, res, id, url);
       }
-      const authorised = sameToken(tokenOf(req, url), token);
-
-      if (url.pathname.startsWith('/api/')) {
-        if (!authorised) return send(res, 401, { error: { code: 'NOT_AUTHENTICATED', message: 'expected the session token printed by `custody web`, got none or another' } });
-        const method = url.pathname.slice(5);
-        if (method === 'upload' && req.method === 'POST') {
-          const answer = await envelope(async () => {
-            let name: string;
-            try {
-              name = basename(decodeURIComponent(String(req.headers['x-file-name'] ?? 'upload.bin')));
-            } catch {
-              throw new CustodyError('INVALID_ARGUMENT', 'expected a URI-encoded file name in x-file-name, got a malformed one');
-            }
-            const dir = join(uploads, randomBytes(8).toString('hex'));
-            mkdirSync(dir, { recursive: true });
-            const target = join(dir, name === '' || name === '.' || name === '..' ? 'upload.bin' : name);
-            await receiveFile(req, target, opts.maxUploadBytes ?? MAX_UPLOAD);
-            return { path: target };
-          });
-          if (answer.ok) return send(res, 200, answer);
-          // What is left of a refused upload is not read: the connection closes rather than carry it to the next request.
-          req.resume();
-          return send(res, answer.error.code === 'FILE_TOO_LARGE' ? 413 : (STATUS[answer.error.code] ?? 422), answer, { connection: 'close' });
-        }
-        if (req.method !== 'POST') return send(res, 405, { error: { code: 'INVALID_ARGUMENT', message: `expected POST /api/${method}, got ${req.method}` } });
-        if (!isDeskMethod(method)) return send(res, 404, { error: { code: 'NOT_FOUND', message: `expected a DeskApi method, got ${JSON.stringify(method)}` } });
-        let args: unknown;
-        try {
-          const body = await readBody(req, MAX_JSON);
-          args = body.length ? JSON.parse(body.toString('utf8')) : {};
-        } catch {
-          return send(res, 400, { ok: false, error: { code: 'INVALID_ARGUMENT', message: `expected a JSON body for ${method}, got something else` } });
-        }
-        const session = cookieSession(req);
-        const api = host.api(session) as unknown as Record<string, (a: unknown) => Promise<unknown>>;
-        const answer = await envelope(() => api[method]!(args));
-        const status = answer.ok ? 200 : (STATUS[answer.error.code] ?? 422);
-        return send(res, status, answer, session.setCookie ? { 'set-cookie': session.setCookie } : {});
-      }
-
-      if (url.pathname.startsWith('/files/')) {
-        // A signed output (or, with ?published=1, the published file) by record id: the only files web mode hands out.
-        if (!authorised) return send(res, 401, { error: { code: 'NOT_AUTHENTICATED', message: 'expected the session token' } });
-        const api = host.api(cookieSession(req));
-        const answer = await envelope(() => api.item({ id: url.pathname.slice(7) }));
-        if (!answer.ok) return send(res, STATUS[answer.error.code] ?? 422, answer);
-        const path = url.searchParams.get('published') ? answer.result.workflow.publication?.output : answer.result.record.outputPath;
-        if (!path || !existsSync(path)) return send(res, 404, { error: { code: 'NOT_FOUND', message: 'no such file for that record' } });
-        res.writeHead(200, {
-          'content-type': MIME[extname(path).toLowerCase()] ?? 'application/octet-stream',
-          'content-disposition': `attachment; filename="${basename(path).replace(/[^\w.\- ]/g, '_')}"`,
-          'x-content-type-options': 'nosniff',
-        });
-        return createReadStream(path).pipe(res);
-      }
-
-      // The renderer build. A first visit with ?token= sets a cookie so that later requests carry it.
-      const rel = normalize(decodeURIComponent(url.pathname)).replace(/^[/\\]+/, '') || 'index.html';
-      let file = join(rendererDir, rel);
-      if (!file.startsWith(rendererDir + sep) || !existsSync(file) || statSync(file).isDirectory()) file = join(rendererDir, 'index.html');
-      const headers: Record<string, string> = {
-        'content-type': MIME[extname(file)] ?? 'application/octet-stream',
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
-        'content-security-policy': WEB_CSP,
-        'cache-control': file.endsWith('index.html') ? 'no-store' : 'max-age=3600',
-      };
-      if (url.searchParams.get('token') && authorised) headers['set-cookie'] = `custody_token=${token}; HttpOnly; SameSite=Strict; Path=/`;
-      res.writeHead(200, headers);
-      createReadStream(file).pipe(res);
+      if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, { status: 405, code: 'INVALID_ARGUMENT', message: `expected GET, got ${req.method}` });
+      page(res, url);
     } catch (e) {
-      send(res, 500, { ok: false, error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) } });
+      log(`custody web: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      if (!res.headersSent) send(res, 500, { ok: false, error: { code: 'INTERNAL', message: 'expected the desk to answer, but it failed (its log has the details)' } });
+      else res.destroy();
     }
   });
 
@@ -214,10 +269,13 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
   return {
     server,
     token,
+    cookieName,
     host,
+    uploads,
     url: `http://127.0.0.1:${port}/?token=${token}`,
     close: async () => {
       await host.close();
+      uploads.close();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
     },

@@ -26,6 +26,8 @@ import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { listWrappedKinds } from './store/vault-rows.ts';
 import { Workflow } from './workflow/service.ts';
+import type { FolderRules } from './watch/folders.ts';
+import { checkAllowedRoots, confine, type PathUse } from './paths/confine.ts';
 
 export const DB_FILE = 'desk.db';
 
@@ -59,6 +61,14 @@ export interface ItemComment {
 }
 
 const COMMENT_ACTION = 'item.commented';
+const ALLOWED_ROOTS = 'paths.allowed_roots';
+const SIGNED_DIR = 'signed';
+
+/** Folders a caller's paths must lie under, and what to call them in a refusal. */
+export interface Confinement {
+  roots: readonly string[];
+  name: string;
+}
 const MAX_COMMENT = 4000;
 
 export interface DeskInfo {
@@ -88,7 +98,8 @@ export class Desk {
     const ldap = () => ldapSource(store, this.#keyring);
     this.directory = new Directory(store, this.audit, opts.passwordParams ? { passwordParams: opts.passwordParams, ldap } : { ldap });
     this.ldap = new LdapAdmin(store, this.audit, () => this.#requireKeyring());
-    this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#c2paContext(), org: () => this.info.org });
+    this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#c2paContext(), org: () => this.info.org,
+      outputFolder: (dir) => this.confine(dir, 'folder') });
   }
 
   static isInitialized(home: string): boolean {
@@ -208,12 +219,20 @@ export class Desk {
       digitalSourceType?: string | null;
       /** Videos: seconds fingerprinted so far, and the total. */
       onProgress?: (doneSec: number, totalSec: number) => void;
+      /** The input and output must lie under these folders (web mode: its uploads and the allowed roots). */
+      confineTo?: Confinement;
+      /** Without outDir: into the desk's own signed/ folder rather than beside the input (an upload that goes away). */
+      deskOutputs?: boolean;
     } = {},
   ): Promise<SignReceipt> {
     const limits = this.limits;
-    const { format } = await detectFile(path, limits);
+    const input = this.#confined(path, 'read', opts.confineTo);
+    const { format } = await detectFile(input, limits);
     const signer = this.#requireKeyring().signer();
-    const target = opts.target ?? defaultTarget(path, FORMAT_EXTENSIONS[format], opts.outDir);
+    const outDir = opts.outDir !== undefined ? this.#confined(opts.outDir, 'folder', opts.confineTo) : opts.deskOutputs ? this.signedDir : undefined;
+    const target = opts.target ?? defaultTarget(input, FORMAT_EXTENSIONS[format], outDir);
+    // Beside the input: the input's folder is judged as an output folder too (nothing is written into /usr or /etc).
+    if (!opts.target && outDir === undefined) this.#confined(target.dir, 'folder', opts.confineTo);
     const onRecord: SignContext['onRecord'] = (db, record) => {
       this.audit.append({
         actor: opts.actor?.name ?? DESK_ACTOR.name,
@@ -229,15 +248,18 @@ export class Desk {
     const c2pa = credentials && opts.digitalSourceType ? { ...credentials, digitalSourceType: opts.digitalSourceType } : credentials;
     const ctx: SignContext = { db: this.store, signer, limits, org: this.info.org, c2pa, onRecord };
     const receipt = isImageFormat(format)
-      ? await signImage(ctx, path, format, target, opts.now)
-      : await signVideo(ctx, path, format, target, { ...(opts.now ? { now: opts.now } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      ? await signImage(ctx, input, format, target, opts.now)
+      : await signVideo(ctx, input, format, target, { ...(opts.now ? { now: opts.now } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     this.audit.writeCheckpoint();
     return receipt;
   }
 
   /** Verification needs no passphrase; its audit entry is chained now and sealed at the next unlock. */
-  async verify(path: string, opts: { actor?: Actor | null; now?: Date; onProgress?: (doneSec: number, totalSec: number) => void } = {}): Promise<VerifyReport> {
-    const report = await this.#verifyFile(path, opts.onProgress);
+  async verify(
+    path: string,
+    opts: { actor?: Actor | null; now?: Date; onProgress?: (doneSec: number, totalSec: number) => void; confineTo?: Confinement } = {},
+  ): Promise<VerifyReport> {
+    const report = await this.#verifyFile(this.#confined(path, 'read', opts.confineTo), opts.onProgress);
     const at = (opts.now ?? new Date()).toISOString();
     this.audit.act(() =>
       this.audit.append({
@@ -286,6 +308,45 @@ export class Desk {
       addTrustAnchors(this.store, pem);
       this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.trust_anchors_added', subject: null, details: { certificates: pem.match(/BEGIN CERTIFICATE/g)?.length ?? 0 }, at });
     });
+  }
+
+  /** The folders an admin allows watched folders (and web mode's files) under; empty until one is set. */
+  get allowedRoots(): string[] {
+    const v = getSetting(this.store, ALLOWED_ROOTS);
+    return v ? (JSON.parse(v) as string[]) : [];
+  }
+
+  /** Where watched folders may live (core/watch/folders.ts). */
+  get folderRules(): FolderRules {
+    return { home: this.home, allowedRoots: this.allowedRoots };
+  }
+
+  /** Replaces the allowed roots (real paths are stored); an empty list allows none. */
+  setAllowedRoots(roots: readonly string[], actor: Actor | null = null): string[] {
+    const real = checkAllowedRoots(roots, this.home);
+    const at = new Date().toISOString();
+    this.audit.act(() => {
+      setSetting(this.store, ALLOWED_ROOTS, JSON.stringify(real));
+      this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: ALLOWED_ROOTS, details: { value: real }, at });
+    });
+    return real;
+  }
+
+  /**
+   * The real path of `p` when the desk may use it (core/paths/confine.ts): never its own data folder, a folder
+   * holding it, or a system folder; under `within` when given (the allowed roots, web mode's uploads).
+   */
+  confine(p: string, use: PathUse, within: readonly string[] | null = null, withinName?: string): string {
+    return confine(p, use, { home: this.home, within, ...(withinName ? { withinName } : {}) });
+  }
+
+  #confined(p: string, use: PathUse, to: Confinement | undefined): string {
+    return this.confine(p, use, to?.roots ?? null, to?.name);
+  }
+
+  /** Where signed copies go when their input has no folder of its own to go beside (web mode's uploads). */
+  get signedDir(): string {
+    return join(this.home, SIGNED_DIR);
   }
 
   get hybridPq(): boolean {

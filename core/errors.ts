@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   /** The directory answered the user or group search with an error (a base DN that does not exist, a refused filter). */
   'DIRECTORY_SEARCH_FAILED',
   'IO_ERROR',
+  /** A path the desk may not use: its own data folder, a system folder, outside the allowed roots (core/paths). */
+  'PATH_NOT_ALLOWED',
   /** A watched folder is held by another running watcher (core/watch). */
   'WATCH_FOLDER_BUSY',
   /** A watched folder received bytes it has already signed; the copy is set aside, not signed twice. */

@@ -1,6 +1,6 @@
 // The DeskApi's data methods over a real desk: library filters, thumbnails, the audit log (page, check, export),
 // watched folders run by the host's engine, and a locked desk.
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -147,6 +147,10 @@ describe('watched folders', () => {
     await ada.userAdd({ name: 'vic', roles: ['viewer'], password: 'vic-password' });
     await viewer.login({ name: 'vic', password: 'vic-password' });
     expect(await refusal(viewer.watchAdd({ path: inDir, outDir }))).toBe('NOT_PERMITTED');
+    // Until an admin sets the allowed roots, no folder may be watched; an editor may not set them.
+    expect(await refusal(erin.watchAdd({ path: inDir, outDir }))).toBe('PATH_NOT_ALLOWED');
+    expect(await refusal(erin.settingsSet({ allowedRoots: [root] }))).toBe('NOT_PERMITTED');
+    expect((await ada.settingsSet({ allowedRoots: [root] })).allowedRoots).toEqual([realpathSync(root)]);
 
     const folder = await erin.watchAdd({ path: inDir, outDir, stableMs: 100 });
     expect(folder).toMatchObject({ status: 'running', outDir: expect.stringContaining('signed'), jobs: {}, recent: [] });
@@ -168,6 +172,7 @@ describe('watched folders', () => {
   it('refuses folders that overlap, with the reason', async () => {
     const root = tempDir();
     mkdirSync(join(root, 'in'));
+    await ada.settingsSet({ allowedRoots: [root] });
     const e = await erin.watchAdd({ path: join(root, 'in'), outDir: join(root, 'in', 'out'), start: false }).catch((x: { code: string; message: string }) => x);
     expect(e).toMatchObject({ code: 'INVALID_ARGUMENT' });
   });

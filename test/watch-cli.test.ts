@@ -2,6 +2,7 @@
 // files are in flight followed by a restart, and the folder commands.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getWatchFolder } from '../core/watch/folders.ts';
@@ -11,6 +12,8 @@ import { expectExactlyOnce, openDesk, uniqueJpeg } from './watch-helpers.ts';
 let env: Record<string, string>;
 beforeAll(async () => {
   env = await freshDesk();
+  const roots = await runCli(['settings', 'set', 'allowed-roots', tmpdir()], env);
+  expect(roots.stderr).toBe('');
 });
 
 interface Watcher {

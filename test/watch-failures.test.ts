@@ -205,21 +205,21 @@ describe('stored folders', () => {
     // A scanned negative, not a camera capture: the manifest says so.
     const manifest = await readManifest(readFileSync(o!.output!), 'image/jpeg');
     expect(manifest?.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/negativeFilm' });
-    const updated = updateWatchFolder(desk.store, folder.id, { options: { classification: 'public', flags: [] } });
+    const updated = updateWatchFolder(desk.store, folder.id, { options: { classification: 'public', flags: [] } }, desk.folderRules);
     expect(updated).toMatchObject({ classification: 'public', flags: [], workflowTemplate: 'news' });
     expect(listJobs(desk.store, { folderId: folder.id })[0]!.options.classification).toBe('internal');
   });
 
   it.each([
     ['OUT inside IN', (i: string) => ({ path: i, outDir: join(i, 'out') }), 'INVALID_ARGUMENT', /expected an output folder outside the watched folder/],
-    ['IN inside OUT', (i: string) => ({ path: i, outDir: join(i, '..') }), 'INVALID_ARGUMENT', /expected an output folder outside the watched folder/],
+    ['IN inside OUT', (i: string) => ({ path: (mkdirSync(join(i, 'in')), join(i, 'in')), outDir: i }), 'INVALID_ARGUMENT', /expected an output folder outside the watched folder/],
     ['a missing IN', (i: string) => ({ path: join(i, 'nope'), outDir: tempDir() }), 'NOT_FOUND', /expected a folder to watch at .*nope, but there is none/],
     ['concurrency 0', (i: string) => ({ path: i, outDir: tempDir(), concurrency: 0 }), 'INVALID_ARGUMENT', /expected the concurrency to be a whole number from 1 to 32, got 0/],
     ['a bad flag', (i: string) => ({ path: i, outDir: tempDir(), options: { flags: ['Has Space'] } }), 'INVALID_ARGUMENT', /expected a flag of lower-case letters/],
     ['a bad source type', (i: string) => ({ path: i, outDir: tempDir(), options: { digitalSourceType: 'http://example.com/x' } }), 'INVALID_ARGUMENT', /expected an IPTC digital source type/],
   ])('refuses %s', (_name, input, code, message) => {
     const inDir = tempDir('custody-in-');
-    expect(() => addWatchFolder(desk.store, input(inDir))).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
+    expect(() => addWatchFolder(desk.store, input(inDir), desk.folderRules)).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
   });
 
   it('lets one engine hold a folder at a time, refuses to remove a running folder, and keeps the history after removal', async () => {
@@ -240,6 +240,6 @@ describe('stored folders', () => {
     expect(listWatchFolders(desk.store).some((f) => f.id === folder.id)).toBe(false);
     expect(listJobs(desk.store, { folderId: folder.id }).map((j) => j.state)).toEqual(['done']);
     // The same folder can be added again afterwards.
-    addWatchFolder(desk.store, { path: inDir, outDir });
+    addWatchFolder(desk.store, { path: inDir, outDir }, desk.folderRules);
   });
 });

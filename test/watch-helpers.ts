@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import sharp from 'sharp';
 import { expect } from 'vitest';
@@ -20,6 +21,8 @@ export const PASSPHRASE = 'correct horse battery staple';
 
 export async function newDesk(): Promise<Desk> {
   const { desk } = await Desk.init(join(tempDir('custody-home-'), 'desk'), { org: 'Test Newsroom', protector: new PassphraseProtector(PASSPHRASE) });
+  // Watched folders live under the allowed roots; the tests' folders are temporary ones.
+  desk.setAllowedRoots([tmpdir()]);
   return desk;
 }
 
@@ -68,7 +71,7 @@ export interface Scenario {
 export function addFolder(desk: Desk, input: Partial<WatchFolderInput> = {}): { folder: WatchFolder; inDir: string; outDir: string } {
   const inDir = input.path ?? tempDir('custody-in-');
   const outDir = input.outDir ?? join(tempDir('custody-out-'), 'out');
-  const folder = addWatchFolder(desk.store, { stableMs: 300, ...input, path: inDir, outDir });
+  const folder = addWatchFolder(desk.store, { stableMs: 300, ...input, path: inDir, outDir }, desk.folderRules);
   return { folder, inDir: folder.path, outDir: folder.outDir };
 }
 

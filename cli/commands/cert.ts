@@ -1,9 +1,12 @@
 // `custody cert …` and `custody settings …`: the org's Content Credentials certificates, the trust list and the
-// hybrid post-quantum switch.
+// hybrid post-quantum switch and the allowed roots.
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { CustodyError } from '../../core/errors.ts';
 import { json, out, withDesk } from '../context.ts';
+import { printable } from '../printable.ts';
+import { currentActor } from './auth.ts';
 
 function readText(path: string, what: string): string {
   try {
@@ -49,18 +52,25 @@ export function register(program: Command): void {
     .description('print the settings')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const s = await withDesk((desk) => ({ org: desk.info.org, 'hybrid-pq': desk.hybridPq ? 'on' : 'off', limits: desk.limits }));
+      const s = await withDesk((desk) => ({ org: desk.info.org, 'hybrid-pq': desk.hybridPq ? 'on' : 'off', limits: desk.limits, 'allowed-roots': desk.allowedRoots }));
       if (o.json) json(s);
       else for (const [k, v] of Object.entries(s)) out(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
     });
   settings
     .command('set')
-    .description('change a setting: hybrid-pq on|off (an ML-DSA-65 co-signature in every manifest)')
+    .description('change a setting: hybrid-pq on|off (an ML-DSA-65 co-signature in every manifest); allowed-roots DIR... (where watched folders and web mode\'s files may live; "none" clears them)')
     .argument('<name>')
-    .argument('<value>')
-    .action(async (name: string, value: string) => {
-      if (name !== 'hybrid-pq') throw new CustodyError('INVALID_ARGUMENT', `expected a setting name (hybrid-pq), got ${JSON.stringify(name)}`);
-      if (value !== 'on' && value !== 'off') throw new CustodyError('INVALID_ARGUMENT', `expected on or off for hybrid-pq, got ${JSON.stringify(value)}`);
+    .argument('<values...>')
+    .action(async (name: string, values: string[]) => {
+      if (name === 'allowed-roots') {
+        const roots = values.length === 1 && values[0] === 'none' ? [] : values.map((v) => resolve(v));
+        const set = await withDesk(async (desk) => desk.setAllowedRoots(roots, (await currentActor(desk, { required: false }))?.actor ?? null), { unlock: true });
+        out(`allowed-roots: ${set.length ? set.map(printable).join(', ') : 'none'}`);
+        return;
+      }
+      if (name !== 'hybrid-pq') throw new CustodyError('INVALID_ARGUMENT', `expected a setting name (hybrid-pq, allowed-roots), got ${JSON.stringify(name)}`);
+      const value = values[0];
+      if (values.length !== 1 || (value !== 'on' && value !== 'off')) throw new CustodyError('INVALID_ARGUMENT', `expected on or off for hybrid-pq, got ${JSON.stringify(values.join(' '))}`);
       await withDesk((desk) => desk.setHybridPq(value === 'on'), { unlock: true });
       out(`hybrid-pq: ${value}`);
     });

@@ -86,9 +86,9 @@ export function register(program: Command): void {
           const known = getWatchFolder(desk.store, input);
           const patch = { ...(o.out !== undefined ? { outDir: o.out } : {}), concurrency: o.concurrency, stableMs: o.stableMs, options: optionsFrom(o) };
           let folder: WatchFolder;
-          if (known) folder = updateWatchFolder(desk.store, known.id, patch);
+          if (known) folder = updateWatchFolder(desk.store, known.id, patch, desk.folderRules);
           else if (o.out === undefined) throw new CustodyError('INVALID_ARGUMENT', `expected --out OUT for ${input}, which is not watched yet, got none`);
-          else folder = addWatchFolder(desk.store, { path: input, outDir: o.out, ...patch });
+          else folder = addWatchFolder(desk.store, { path: input, outDir: o.out, ...patch }, desk.folderRules);
           ids = [folder.id];
         } else if (o.out !== undefined) {
           throw new CustodyError('INVALID_ARGUMENT', 'expected a folder to watch with --out, got --out alone');
@@ -139,7 +139,7 @@ export function register(program: Command): void {
     .option('--json', 'print the folder as JSON')
     .action(async (input: string, o: FolderFlags & { out: string; json?: boolean }) => {
       const f = await withDesk((desk) =>
-        addWatchFolder(desk.store, { path: input, outDir: o.out, concurrency: o.concurrency, stableMs: o.stableMs, options: optionsFrom(o) }),
+        addWatchFolder(desk.store, { path: input, outDir: o.out, concurrency: o.concurrency, stableMs: o.stableMs, options: optionsFrom(o) }, desk.folderRules),
       );
       if (o.json) json(f);
       else out(`added ${f.id}: ${describe(f)}`);

@@ -162,6 +162,8 @@ export const settingsSchema = z.object({
   createdAt: z.string(),
   hybridPq: z.boolean(),
   limits: z.object({ maxImageBytes: z.number(), maxPixels: z.number() }),
+  /** The folders watched folders (and web mode's files) must lie under; empty: none set yet. */
+  allowedRoots: z.array(z.string()),
 });
 
 export const templateInfoSchema = z.object({

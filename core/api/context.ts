@@ -2,7 +2,7 @@
 // login session per caller (the Electron app: one; web mode: one per browser, in a cookie) as a SessionSlot; the
 // user is looked up on every call, so a disabled user or an expired session stops working at once.
 import type { z } from 'zod';
-import type { Desk } from '../desk.ts';
+import type { Confinement, Desk } from '../desk.ts';
 import type { Actor, Role } from '../directory/roles.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import type { deskApi, DeskMethod, DeskResult } from './desk-api.ts';
@@ -32,6 +32,12 @@ export interface HostHooks {
   };
   /** Shows a file in the OS file manager (Electron). */
   reveal?: (path: string) => void;
+  /**
+   * Web mode: the only folders a caller's sign and verify paths may lie under (its own uploads and the allowed
+   * roots); signed copies then go into the desk's signed/ folder unless the caller names one. Absent: any path
+   * the desk may read (core/paths/confine.ts).
+   */
+  confineFiles?: (session: SessionSlot) => Confinement;
   watch?: WatchHooks;
 }
 

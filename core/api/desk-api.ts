@@ -168,7 +168,12 @@ export const deskApi = {
   },
   trustAdd: { args: z.object({ pem: pem('PEM certificates') }), result: z.object({ added: z.number().int() }) },
   settings: { args: none, result: settingsSchema },
-  settingsSet: { args: z.object({ hybridPq: z.boolean() }), result: settingsSchema },
+  settingsSet: {
+    args: z
+      .object({ hybridPq: z.boolean().optional(), allowedRoots: z.array(path).max(64, 'expected at most 64 allowed roots').optional() })
+      .refine((a) => a.hybridPq !== undefined || a.allowedRoots !== undefined, 'expected a setting to change (hybridPq or allowedRoots), got none'),
+    result: settingsSchema,
+  },
   templates: { args: none, result: z.array(templateInfoSchema) },
   templateSave: { args: z.object({ template: TemplateSchema }), result: templateInfoSchema },
 } as const;

@@ -37,7 +37,7 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
     if (!by) throw new CustodyError('KEY_LOCKED', `expected the desk keys unlocked to ${what} on a desk without users, but they are locked`);
     return by;
   };
-  const settings = () => ({ org: desk.info.org, home: desk.home, createdAt: desk.info.createdAt, hybridPq: desk.hybridPq, limits: desk.limits });
+  const settings = () => ({ org: desk.info.org, home: desk.home, createdAt: desk.info.createdAt, hybridPq: desk.hybridPq, limits: desk.limits, allowedRoots: desk.allowedRoots });
 
   return {
     watchFolders: () => {
@@ -98,8 +98,10 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
       ctx.reader();
       return settings();
     },
-    settingsSet: ({ hybridPq }) => {
-      desk.setHybridPq(hybridPq, admin('change settings'));
+    settingsSet: ({ hybridPq, allowedRoots }) => {
+      const by = admin('change settings');
+      if (hybridPq !== undefined) desk.setHybridPq(hybridPq, by);
+      if (allowedRoots !== undefined) desk.setAllowedRoots(allowedRoots, by);
       return settings();
     },
     templates: () => {

@@ -24,16 +24,37 @@ export function requireItem(desk: Desk, id: string): SignedRecord {
   return r;
 }
 
+/**
+ * The signed (or published) file of an item, for whoever may have it: a published file is for every reader, the
+ * signed copy of work not yet published only for those who may sign (a viewer sees the library, not the files).
+ */
+export function fileOf(ctx: HandlerContext, id: string, published: boolean): string {
+  const { desk } = ctx;
+  if (published) ctx.reader();
+  else if (desk.directory.hasUsers()) ctx.withRole('have signed files', SIGNER_ROLES);
+  else ctx.reader();
+  const record = requireItem(desk, id);
+  let path = record.outputPath;
+  if (published) {
+    const pubId = desk.workflow.status(null, id).publication?.id;
+    path = pubId ? (getPublication(desk.store, pubId)?.output_path ?? null) : null;
+  }
+  if (!path || !existsSync(path)) throw new CustodyError('NOT_FOUND', `expected the ${published ? 'published' : 'signed'} file of ${id} on disk, got none`);
+  return path;
+}
+
 export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify' | 'progress' | 'items' | 'item' | 'thumbnail' | 'reveal'> {
   const { desk } = ctx;
   return {
     sign: async ({ paths, outDir, progressKey }) => {
       const actor = desk.directory.hasUsers() ? ctx.withRole('sign files', SIGNER_ROLES) : ctx.current()?.actor ?? null;
+      const confineTo = ctx.hooks.confineFiles?.(ctx.session);
+      const confined = confineTo ? { confineTo, deskOutputs: true } : {};
       const receipts = [];
       const failures = [];
       for (const p of paths) {
         try {
-          receipts.push(await ctx.tracked(progressKey, p, (onProgress) => desk.sign(p, { ...(outDir ? { outDir } : {}), actor, ...(onProgress ? { onProgress } : {}) })));
+          receipts.push(await ctx.tracked(progressKey, p, (onProgress) => desk.sign(p, { ...(outDir ? { outDir } : {}), actor, ...(onProgress ? { onProgress } : {}), ...confined })));
         } catch (e) {
           if (!isCustodyError(e)) throw e;
           failures.push({ path: p, code: e.code, message: e.message });
@@ -43,8 +64,12 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
     },
 
     // Anyone may verify (a verifier has no account); the audit entry names the user when one is logged in.
-    verify: ({ path, progressKey }) =>
-      ctx.tracked(progressKey, path, (onProgress) => desk.verify(path, { actor: ctx.current()?.actor ?? null, ...(onProgress ? { onProgress } : {}) })),
+    verify: ({ path, progressKey }) => {
+      const confineTo = ctx.hooks.confineFiles?.(ctx.session);
+      return ctx.tracked(progressKey, path, (onProgress) =>
+        desk.verify(path, { actor: ctx.current()?.actor ?? null, ...(onProgress ? { onProgress } : {}), ...(confineTo ? { confineTo } : {}) }),
+      );
+    },
 
     progress: ({ key }) => ctx.progress.get(key) ?? null,
 
@@ -76,14 +101,7 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
     },
 
     reveal: ({ id, published }) => {
-      ctx.reader();
-      const record = requireItem(desk, id);
-      let path = record.outputPath;
-      if (published) {
-        const pubId = desk.workflow.status(null, id).publication?.id;
-        path = pubId ? (getPublication(desk.store, pubId)?.output_path ?? null) : null;
-      }
-      if (!path || !existsSync(path)) throw new CustodyError('NOT_FOUND', `expected the ${published ? 'published' : 'signed'} file of ${id} on disk, got none`);
+      const path = fileOf(ctx, id, published ?? false);
       if (!ctx.hooks.reveal) throw new CustodyError('NOT_PERMITTED', 'expected the desktop app to show a file in its folder, got a host that cannot');
       ctx.hooks.reveal(path);
       return { revealed: true };

@@ -8,7 +8,7 @@ import { deskApi, type DeskApi, type DeskArgs, type DeskMethod, type DeskResult 
 import { adminHandlers } from './handle-admin.ts';
 import { directoryHandlers } from './handle-directory.ts';
 import { auditHandlers } from './handle-audit.ts';
-import { libraryHandlers } from './handle-library.ts';
+import { fileOf, libraryHandlers } from './handle-library.ts';
 import { sessionHandlers } from './handle-session.ts';
 import { workflowHandlers } from './handle-workflow.ts';
 import { Thumbnails } from './thumbnails.ts';
@@ -57,6 +57,11 @@ export class DeskHost {
       };
     }
     return api as unknown as DeskApi;
+  }
+
+  /** The path of an item's signed (or published) file, for a caller who may have it (web mode's downloads). */
+  file(session: SessionSlot, id: string, published: boolean): string {
+    return fileOf(new HandlerContext(this.#shared, session), id, published);
   }
 
   close(): Promise<void> {

@@ -87,7 +87,7 @@ export class WatchService {
   async add(by: Actor, input: WatchFolderInput, start = true): Promise<FolderView> {
     const at = new Date();
     const folder = this.#desk.audit.act(() => {
-      const f = addWatchFolder(this.#desk.store, input, at);
+      const f = addWatchFolder(this.#desk.store, input, this.#desk.folderRules, at);
       this.#desk.audit.append({ actor: by.name, action: 'watch.folder_added', subject: f.id, details: { path: f.path, outDir: f.outDir }, at: at.toISOString() });
       return f;
     });

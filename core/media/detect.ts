@@ -47,11 +47,12 @@ export const FORMAT_EXTENSIONS: Record<MediaFormat, string> = {
   jpeg: 'jpg', png: 'png', webp: 'webp', tiff: 'tif', heif: 'heic', avif: 'avif', mp4: 'mp4', mov: 'mov', webm: 'webm',
 };
 
+// Says what kind of file arrived without quoting it: an error can travel (web mode, logs), and the first bytes of
+// /etc/shadow are exactly what must not.
 const describeHead = (head: Uint8Array): string => {
   if (head.length === 0) return 'an empty file';
-  const printable = head.subarray(0, 8).every((c) => c >= 0x20 && c < 0x7f);
-  const hex = Buffer.from(head.subarray(0, 8)).toString('hex');
-  return printable ? `text starting "${ASCII(head, 0, Math.min(8, head.length))}"` : `bytes ${hex}`;
+  const text = head.every((c) => c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c < 0x7f));
+  return text ? 'a text file' : 'a file of another kind';
 };
 
 export interface Detected {

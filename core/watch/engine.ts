@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Desk } from '../desk.ts';
 import { CustodyError } from '../errors.ts';
 import { nodeFs, type WatchFs } from './fs.ts';
-import { acquireLease, listWatchFolders, newLeaseOwner, releaseLease, renewLease, requireWatchFolder, type WatchFolder } from './folders.ts';
+import { acquireLease, confineFolders, listWatchFolders, newLeaseOwner, releaseLease, renewLease, requireWatchFolder, type WatchFolder } from './folders.ts';
 import type { WatchJob } from './jobs.ts';
 import { FolderRunner } from './runner.ts';
 
@@ -117,6 +117,11 @@ export class WatchEngine extends EventEmitter<WatchEngineEvents> {
       for (const id of ids) {
         const f = requireWatchFolder(db, id);
         if (this.#runners.has(f.id)) continue;
+        // Judged again at every start: the allowed roots may have changed, or a folder on the way become a symlink.
+        const now = confineFolders(f.path, f.outDir, this.#desk.folderRules);
+        if (now.path !== f.path || now.outDir !== f.outDir) {
+          throw new CustodyError('PATH_NOT_ALLOWED', `expected ${f.path} → ${f.outDir} to resolve to themselves, got ${now.path} → ${now.outDir}: a folder on the way was replaced by a link`);
+        }
         acquireLease(db, f.id, this.#owner, this.#opts.leaseMs, this.#now());
         taken.push(f.id);
       }

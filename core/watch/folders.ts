@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { CustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getTemplate } from '../workflow/template.ts';
+import { confine } from '../paths/confine.ts';
 import { nested } from './paths.ts';
 
 /** What is done with each file of a folder besides signing it (carried on every job as data). */
@@ -138,9 +139,19 @@ function checkOptions(db: ReadableDB, o: Partial<WatchFolderOptions>, base?: Wat
   };
 }
 
-/** Validates the two folders: IN must be an existing folder, and neither may contain the other. */
-function checkPaths(path: string, outDir: string): { path: string; outDir: string } {
-  const inPath = realOrResolved(path);
+/** Where watched folders may live: never the desk's own data folder, and only under the admin-set allowed roots. */
+export interface FolderRules {
+  home: string;
+  allowedRoots: readonly string[];
+}
+
+/**
+ * Validates the two folders (core/paths/confine.ts): both under the allowed roots, neither the desk's data folder
+ * nor a folder holding it nor a system folder; IN an existing folder, and neither containing the other.
+ */
+export function confineFolders(path: string, outDir: string, rules: FolderRules): { path: string; outDir: string } {
+  const within = { home: rules.home, within: rules.allowedRoots };
+  const inPath = confine(path, 'folder', within);
   let isDir = false;
   try {
     isDir = statSync(inPath).isDirectory();
@@ -148,7 +159,7 @@ function checkPaths(path: string, outDir: string): { path: string; outDir: strin
     // reported below
   }
   if (!isDir) throw new CustodyError('NOT_FOUND', `expected a folder to watch at ${inPath}, but there is none`);
-  const out = realOrResolved(outDir);
+  const out = confine(outDir, 'folder', within);
   if (nested(inPath, out)) {
     throw new CustodyError('INVALID_ARGUMENT', `expected an output folder outside the watched folder and not containing it, got ${out} for ${inPath}`);
   }
@@ -172,8 +183,8 @@ export function listWatchFolders(db: ReadableDB): WatchFolder[] {
   return db.all<Row>(sql`SELECT * FROM watch_folders WHERE removed_at IS NULL ORDER BY created_at, id`).map(fromRow);
 }
 
-export function addWatchFolder(db: WritableDB, input: WatchFolderInput, now: Date = new Date()): WatchFolder {
-  const { path, outDir } = checkPaths(input.path, input.outDir);
+export function addWatchFolder(db: WritableDB, input: WatchFolderInput, rules: FolderRules, now: Date = new Date()): WatchFolder {
+  const { path, outDir } = confineFolders(input.path, input.outDir, rules);
   const concurrency = checkInt('the concurrency', input.concurrency ?? 1, 1, MAX_CONCURRENCY);
   const stableMs = checkInt('the stability time in ms', input.stableMs ?? DEFAULT_STABLE_MS, 0, 600_000);
   const o = checkOptions(db, input.options ?? {});
@@ -195,9 +206,15 @@ export function addWatchFolder(db: WritableDB, input: WatchFolderInput, now: Dat
 }
 
 /** Changes a folder's output folder or options; jobs already claimed finish with what they were claimed with. */
-export function updateWatchFolder(db: WritableDB, idOrPath: string, patch: Omit<Partial<WatchFolderInput>, 'path'>, now: Date = new Date()): WatchFolder {
+export function updateWatchFolder(
+  db: WritableDB,
+  idOrPath: string,
+  patch: Omit<Partial<WatchFolderInput>, 'path'>,
+  rules: FolderRules,
+  now: Date = new Date(),
+): WatchFolder {
   const f = requireWatchFolder(db, idOrPath);
-  const outDir = patch.outDir === undefined ? f.outDir : checkPaths(f.path, patch.outDir).outDir;
+  const outDir = confineFolders(f.path, patch.outDir ?? f.outDir, rules).outDir;
   const concurrency = checkInt('the concurrency', patch.concurrency ?? f.concurrency, 1, MAX_CONCURRENCY);
   const stableMs = checkInt('the stability time in ms', patch.stableMs ?? f.stableMs, 0, 600_000);
   const o = checkOptions(db, patch.options ?? {}, folderOptions(f));

@@ -27,6 +27,8 @@ export interface WorkflowDeps {
   /** The org's C2PA signer for the published manifest (null: none on this desk). */
   c2pa: () => Promise<PublishContext['c2pa']>;
   org: () => string;
+  /** Judges an output folder handed in (core/paths/confine.ts) and returns the real path to write to. */
+  outputFolder: (dir: string) => string;
 }
 
 export interface SubmitOptions {
@@ -213,7 +215,7 @@ export class Workflow {
       },
       loaded.record,
       { id: event.publicationId, approvals: toPublishedApprovals(loaded.snapshot.context.approvals), publishedBy: actor.name },
-      publishTarget(loaded.record, opts.outDir),
+      publishTarget(loaded.record, opts.outDir === undefined ? undefined : this.#deps.outputFolder(opts.outDir)),
       now,
     );
     this.#deps.audit.writeCheckpoint();

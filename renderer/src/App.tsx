@@ -35,8 +35,6 @@ export function App() {
   const screen: Screen = SCREENS.some(([s]) => s === route[0]) ? (route[0] as Screen) : 'sign';
 
   useEffect(() => {
-    // The session token has done its job once the cookie is set: keep it out of the address bar and history.
-    if (window.location.search.includes('token=')) window.history.replaceState(null, '', window.location.pathname + window.location.hash);
     window.addEventListener(UNAUTHENTICATED_EVENT, refresh);
     const keys = (e: KeyboardEvent) => {
       const n = Number(e.key);
@@ -56,7 +54,8 @@ export function App() {
   if (!info.data || !who.data) return <main className="loading" id="main" aria-busy="true">Opening the desk…</main>;
   const i = info.data;
   const needsLogin = i.users && !user;
-  if (needsLogin && screen !== 'verify') return <Login org={i.org} directory={i.directory} unlocked={i.unlocked} onLogin={refresh} />;
+  // Web mode answers nothing but the login to a browser that has not logged in (anyone on the machine can reach it).
+  if (needsLogin && (screen !== 'verify' || i.host.kind === 'web')) return <Login org={i.org} directory={i.directory} unlocked={i.unlocked} onLogin={refresh} />;
 
   const roles = user?.roles ?? [];
   const isAdmin = roles.includes('admin');

@@ -23,10 +23,31 @@ declare global {
 
 export const UNAUTHENTICATED_EVENT = 'custody:unauthenticated';
 
+const TOKEN_KEY = 'custody.token';
+
+/**
+ * Web mode's server token: taken from the address `custody web` printed, kept in this tab's sessionStorage (bound
+ * to the desk's origin, port included, unlike a cookie) and sent as a header with every call, which no other
+ * page can read or forge. It leaves the address bar and the history at once.
+ */
+function serverToken(): string {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+const webToken = window.custody ? '' : serverToken();
+const authHeader = { authorization: `Bearer ${webToken}` };
+
 function webCall(method: DeskMethod, args: unknown): Promise<unknown> {
   return fetch(`/api/${method}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeader },
     credentials: 'same-origin',
     body: JSON.stringify(args ?? {}),
   }).then(async (res) => {
@@ -69,6 +90,8 @@ export function uploadFile(file: File, onProgress?: (fraction: number) => void):
     xhr.open('POST', '/api/upload');
     xhr.withCredentials = true;
     xhr.setRequestHeader('x-file-name', encodeURIComponent(file.name));
+    xhr.setRequestHeader('content-type', 'application/octet-stream');
+    xhr.setRequestHeader('authorization', authHeader.authorization);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) onProgress?.(e.loaded / e.total);
     };
@@ -112,8 +135,30 @@ export function download(content: string, filename: string, mime: string): void 
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Web mode: the download address of a signed (or published) file. */
+/** Web mode: the page's own address of a signed (or published) file, for links; downloadFile fetches it. */
 export const fileUrl = (id: string, published = false): string => `/files/${id}${published ? '?published=1' : ''}`;
+
+/**
+ * Web mode: downloads a signed (or published) file. A navigation cannot carry the token header, so the page asks
+ * for a one-time address first (good for a minute, for this login only) and then follows it.
+ */
+export async function downloadFile(id: string, published = false): Promise<void> {
+  const res = await fetch(`/files/${encodeURIComponent(id)}/ticket`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...authHeader },
+    credentials: 'same-origin',
+    body: JSON.stringify({ published }),
+  });
+  const body = (await res.json().catch(() => null)) as { ok: boolean; result?: { url: string }; error?: { code: string; message: string } } | null;
+  if (!body?.ok || !body.result) throw new DeskError(body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText);
+  const a = document.createElement('a');
+  a.href = body.result.url;
+  a.download = '';
+  a.rel = 'noopener';
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
 
 /** A fresh key for `progress`, and a poll of it while `work` runs (videos report seconds done of the total). */
 export async function withProgress<T>(onTick: (fraction: number, text: string) => void, work: (progressKey: string) => Promise<T>): Promise<T> {

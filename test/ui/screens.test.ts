@@ -127,7 +127,7 @@ describe('the admin screens', () => {
 
   it('goes back to the login screen when the session ends elsewhere', async () => {
     // A session ended behind the page's back (here: by logging the user out on the server) sends it to the login.
-    const token = /custody_session=([^;]+)/.exec((await ui.page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; '))?.[1];
+    const token = (await ui.page.context().cookies()).find((c) => c.name === ui.web.cookieName)?.value;
     expect(token).toBeTruthy();
     ui.desk.directory.logout(token!);
     await ui.page.getByRole('link', { name: 'Audit' }).click();

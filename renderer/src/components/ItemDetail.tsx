@@ -1,6 +1,6 @@
 // One signed item: what it is, where it stands in the workflow, what this user may do with it, and its history.
-import { useState, type FormEvent } from 'react';
-import { desk, errorText, fileUrl, isElectron } from '../api.ts';
+import { useState, type FormEvent, type MouseEvent } from 'react';
+import { desk, downloadFile, errorText, fileUrl, isElectron } from '../api.ts';
 import { dateTime, shortHash } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { Alert } from './Alert.tsx';
@@ -32,6 +32,10 @@ export function ItemDetail({ id, onChanged, onClose }: { id: string; onChanged?:
     );
   };
   const reveal = (published: boolean) => desk.reveal({ id, published }).catch((e: unknown) => setError(errorText(e)));
+  const fetchFile = (e: MouseEvent, published: boolean) => {
+    e.preventDefault();
+    downloadFile(id, published).catch((x: unknown) => setError(errorText(x)));
+  };
 
   if (item.error) return <Alert text={item.error} />;
   const d = item.data;
@@ -64,8 +68,8 @@ export function ItemDetail({ id, onChanged, onClose }: { id: string; onChanged?:
           </>
         ) : (
           <>
-            <a href={fileUrl(r.id)} download>Download signed file</a>
-            {wf.publication && <a href={fileUrl(r.id, true)} download>Download published file</a>}
+            <a href={fileUrl(r.id)} onClick={(e) => fetchFile(e, false)}>Download signed file</a>
+            {wf.publication && <a href={fileUrl(r.id, true)} onClick={(e) => fetchFile(e, true)}>Download published file</a>}
           </>
         )}
       </p>

@@ -1,0 +1,123 @@
+// Files a browser sends to web mode: kept in a private temporary folder (0700, each file 0600) outside the desk's
+// data folder, refused past the media limits (known from the first bytes, before the rest is read), usable only
+// by the session that sent them, and deleted once the call that used them has answered (or after a while unused,
+// or when the server stops).
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CustodyError } from '../core/errors.ts';
+import { formatBytes, isImageFormat, sniff, type Limits } from '../core/media/detect.ts';
+import { MAX_VIDEO_BYTES } from '../core/provenance/sign-video.ts';
+
+/** What an upload may weigh, from its first bytes: the desk's image limit, the video limit, or nothing at all. */
+function limitFor(head: Uint8Array, limits: Limits): number {
+  const format = sniff(head);
+  if (!format) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected a JPEG, PNG, WebP, TIFF, HEIC/AVIF image or an MP4/MOV/WebM video, got a file of another kind');
+  return isImageFormat(format) ? limits.maxImageBytes : MAX_VIDEO_BYTES;
+}
+
+const HEAD = 32;
+/** An upload not used by a sign or verify within this long is deleted. */
+export const UPLOAD_TTL_MS = 15 * 60_000;
+
+interface Upload {
+  owner: string;
+  at: number;
+}
+
+export class Uploads {
+  /** The private folder every upload lives under. */
+  readonly dir: string;
+  readonly #files = new Map<string, Upload>();
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'custody-uploads-')); // mkdtemp creates it 0700
+    this.#sweeper = setInterval(() => this.sweep(), 60_000);
+    this.#sweeper.unref();
+  }
+
+  /** Who owns an upload: a hash of the login session (or "desk" on a desk without users), never the token itself. */
+  static owner(sessionToken: string | null): string {
+    return sessionToken ? createHash('sha256').update(sessionToken).digest('hex') : 'desk';
+  }
+
+  /** Streams the request body to a new 0600 file named `name`; refuses it past the limit its format allows. */
+  async receive(req: IncomingMessage, owner: string, name: string, limits: Limits): Promise<string> {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const ceiling = Math.max(limits.maxImageBytes, MAX_VIDEO_BYTES);
+    if (declared > ceiling) throw new CustodyError('FILE_TOO_LARGE', `expected an upload of at most ${formatBytes(ceiling)}, got ${formatBytes(declared)}`);
+    const folder = mkdtempSync(join(this.dir, 'u-'));
+    const safe = basename(name);
+    const target = join(folder, safe === '' || safe === '.' || safe === '..' ? 'upload.bin' : safe);
+    let n = 0;
+    let limit = Infinity;
+    let head = Buffer.alloc(0);
+    const decide = () => {
+      limit = limitFor(head, limits);
+      if (declared > limit) throw new CustodyError('FILE_TOO_LARGE', `expected a file of at most ${formatBytes(limit)}, got ${formatBytes(declared)}`);
+    };
+    const cap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        try {
+          if (limit === Infinity) {
+            head = Buffer.concat([head, chunk.subarray(0, HEAD)]).subarray(0, HEAD);
+            if (head.length >= HEAD) decide();
+          }
+          n += chunk.length;
+          if (n > limit) throw new CustodyError('FILE_TOO_LARGE', `expected a file of at most ${formatBytes(limit)}, got more`);
+          done(null, chunk);
+        } catch (e) {
+          done(e as Error);
+        }
+      },
+      flush(done) {
+        try {
+          if (limit === Infinity) decide();
+          done();
+        } catch (e) {
+          done(e as Error);
+        }
+      },
+    });
+    try {
+      await pipeline(req, cap, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+    } catch (e) {
+      rmSync(folder, { recursive: true, force: true });
+      throw e;
+    }
+    this.#files.set(target, { owner, at: Date.now() });
+    return target;
+  }
+
+  /** The folders holding this owner's uploads: where its sign and verify calls may read. */
+  foldersOf(owner: string): string[] {
+    return [...this.#files].filter(([, u]) => u.owner === owner).map(([p]) => dirname(p));
+  }
+
+  /** Deletes this owner's uploads among `paths` (after the call that used them has answered). */
+  consume(owner: string, paths: readonly string[]): void {
+    for (const p of paths) {
+      if (this.#files.get(p)?.owner === owner) this.#remove(p);
+    }
+  }
+
+  #remove(p: string): void {
+    this.#files.delete(p);
+    rmSync(dirname(p), { recursive: true, force: true });
+  }
+
+  sweep(now = Date.now()): void {
+    for (const [p, u] of [...this.#files]) if (now - u.at > UPLOAD_TTL_MS) this.#remove(p);
+  }
+
+  close(): void {
+    clearInterval(this.#sweeper);
+    this.#files.clear();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
