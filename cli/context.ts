@@ -3,6 +3,7 @@
 // watermark, --help) then start without the database, the vault and the media pipeline.
 import type { Desk } from '../core/desk.ts';
 import { readPassphrase } from './passphrase.ts';
+import { printable, printableText } from './printable.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +18,10 @@ export const ROOT = ((): string => {
   return dir;
 })();
 
-export const out = (s: string): void => void process.stdout.write(`${s}\n`);
-export const err = (s: string): void => void process.stderr.write(`${s}\n`);
-export const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
+/** One line on stdout or stderr, with control characters escaped (printable.ts): a line never becomes two. */
+export const out = (s: string): void => void process.stdout.write(`${printable(s)}\n`);
+export const err = (s: string): void => void process.stderr.write(`${printable(s)}\n`);
+export const json = (v: unknown): void => void process.stdout.write(`${printableText(JSON.stringify(v, null, 2))}\n`);
 
 export async function unlockedDesk(): Promise<Desk> {
   const [{ Desk, resolveHome }, { PassphraseProtector }] = await Promise.all([import('../core/desk.ts'), import('../core/crypto/vault.ts')]);

@@ -5,6 +5,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { isCustodyError } from '../core/errors.ts';
 import { err } from './context.ts';
 import { COMMANDS, MODULES, commandName, moduleOf, type ModuleName } from './command-index.ts';
+import { printableText } from './printable.ts';
 
 /** The module the command line asks for: that of its first operand (or of `help NAME`), else none. */
 export function moduleFor(args: readonly string[]): ModuleName | null {
@@ -24,7 +25,7 @@ export async function buildProgram(argv: readonly string[], load: 'all' | 'neede
     .description('Sign, watermark and verify photos on this desk. Data: CUSTODY_HOME, else the OS app-data folder "Custody".')
     .version(pkg.version, '-V, --version')
     .showHelpAfterError()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(printableText(s)) });
 
   const wanted = load === 'all' ? null : moduleFor(argv.slice(2));
   const placeholders = new Map<Command, string>();
@@ -58,7 +59,9 @@ export async function main(argv: string[]): Promise<void> {
     if (isCustodyError(e)) {
       err(`error ${e.code}: ${e.message}`);
     } else {
-      err(`error INTERNAL: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      const [first, ...rest] = (e instanceof Error ? (e.stack ?? e.message) : String(e)).split('\n');
+      err(`error INTERNAL: ${first}`);
+      for (const line of rest) err(line);
     }
     process.exitCode = 2;
   }

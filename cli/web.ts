@@ -20,8 +20,11 @@ const MIME: Record<string, string> = {
   '.json': 'application/json', '.woff2': 'font/woff2', '.ico': 'image/x-icon', '.mp4': 'video/mp4',
 };
 const MAX_JSON = 1 << 20;
-/** What a browser may call before anyone has logged in, on a desk with users. */
-const PUBLIC_METHODS = new Set(['info', 'login', 'logout', 'whoami']);
+/**
+ * What a browser may call before anyone has logged in, on a desk with users: the login itself, and unlocking the
+ * keys, which a directory login needs first (the passphrase is a stronger secret than any password).
+ */
+const PUBLIC_METHODS = new Set(['info', 'login', 'logout', 'whoami', 'unlock']);
 const TICKET_MS = 60_000;
 
 export interface WebServer {

@@ -7,7 +7,8 @@ import { EXPORT_FORMATS, exportLines, type ExportFormat } from '../../core/audit
 import { auditEntries } from '../../core/audit/log.ts';
 import { Desk, resolveHome } from '../../core/desk.ts';
 import { CustodyError } from '../../core/errors.ts';
-import { json, out } from '../context.ts';
+import { err, json, out } from '../context.ts';
+import { printableText } from '../printable.ts';
 import { withActor } from './auth.ts';
 
 /** Streams lines to FILE (atomically: a temporary file renamed into place) or to stdout. */
@@ -15,7 +16,7 @@ function writeLines(lines: Iterable<string>, file: string | undefined): number {
   let n = 0;
   if (!file) {
     for (const l of lines) {
-      process.stdout.write(`${l}\n`);
+      process.stdout.write(`${printableText(l)}\n`);
       n++;
     }
     return n;
@@ -95,6 +96,6 @@ export function register(program: Command): void {
         desk.audit.act(() => desk.audit.append({ actor: actor.name, action: 'audit.exported', subject: null, details: { format, to: o.out ?? 'stdout' }, at: new Date().toISOString() }));
         return writeLines(exportLines(auditEntries(desk.store), format), o.out);
       });
-      if (o.out) process.stderr.write(`wrote ${format === 'csv' ? n - 1 : n} entries to ${o.out}\n`);
+      if (o.out) err(`wrote ${format === 'csv' ? n - 1 : n} entries to ${o.out}`);
     });
 }

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CustodyError } from '../../core/errors.ts';
 import { json, out, withDesk } from '../context.ts';
-import { printable } from '../printable.ts';
 import { currentActor } from './auth.ts';
 
 function readText(path: string, what: string): string {
@@ -65,7 +64,7 @@ export function register(program: Command): void {
       if (name === 'allowed-roots') {
         const roots = values.length === 1 && values[0] === 'none' ? [] : values.map((v) => resolve(v));
         const set = await withDesk(async (desk) => desk.setAllowedRoots(roots, (await currentActor(desk, { required: false }))?.actor ?? null), { unlock: true });
-        out(`allowed-roots: ${set.length ? set.map(printable).join(', ') : 'none'}`);
+        out(`allowed-roots: ${set.length ? set.join(', ') : 'none'}`);
         return;
       }
       if (name !== 'hybrid-pq') throw new CustodyError('INVALID_ARGUMENT', `expected a setting name (hybrid-pq, allowed-roots), got ${JSON.stringify(name)}`);

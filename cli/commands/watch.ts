@@ -155,7 +155,8 @@ export function register(program: Command): void {
       if (rows.length === 0) return out('no watched folders');
       for (const f of rows) {
         const jobs = Object.entries(f.jobs).map(([k, n]) => `${k} ${n}`).join(', ') || 'no files yet';
-        out(`${f.id}  ${describe(f)}${f.lease ? `  [running, ${f.lease.owner.split('|').slice(0, 2).join(' pid ')}]` : ''}\n    ${jobs}`);
+        out(`${f.id}  ${describe(f)}${f.lease ? `  [running, ${f.lease.owner.split('|').slice(0, 2).join(' pid ')}]` : ''}`);
+        out(`    ${jobs}`);
       }
     });
 
