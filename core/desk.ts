@@ -21,6 +21,7 @@ import { signVideo } from './provenance/sign-video.ts';
 import { verifyVideo } from './provenance/verify-video.ts';
 import { addTrustAnchors, c2paSigner, createOrgCredentials, importCredentials, orgRootPem, pqEnabled, pqKeyPair, setPqEnabled, signingChainPem, trustAnchorsPem } from './provenance/credentials.ts';
 import type { C2paSigner } from './c2pa/signer.ts';
+import { loadC2pa } from './c2pa/wasm.ts';
 import { openStore, type Store } from './store/db.ts';
 import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
@@ -284,6 +285,9 @@ export class Desk {
   async #c2paContext(): Promise<SignContext['c2pa']> {
     const keyring = this.#requireKeyring();
     if (this.#c2paSigner === undefined) this.#c2paSigner = await c2paSigner(this.store, keyring);
+    // c2pa-wasm compiles on V8's background threads while the image is decoded and marked, rather than after it is
+    // encoded (a fresh process's first signature waited for it); a failure surfaces where the manifest is embedded
+    if (this.#c2paSigner) loadC2pa().catch(() => undefined);
     return this.#c2paSigner ? { signer: this.#c2paSigner, pq: pqKeyPair(this.store, keyring) } : null;
   }
 
