@@ -2,6 +2,7 @@
 // organisation and its first admin API key, plus optionally a hub admin login.
 import type { FastifyServerOptions } from 'fastify';
 import type { ScryptParams } from '../core/crypto/vault.ts';
+import type { LdapSource } from '../core/directory/ldap-source.ts';
 import { openHubDatabase, type HubDatabase } from './db/connect.ts';
 import { buildHubApp, type HubApp } from './http/app.ts';
 import type { RateLimits } from './http/context.ts';
@@ -41,10 +42,19 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-export async function startHub(loc: HubLocation, o: { port?: number; host?: string; logger?: FastifyServerOptions['logger']; rateLimits?: Partial<RateLimits>; trustProxy?: boolean } = {}): Promise<RunningHub> {
+export async function startHub(
+  loc: HubLocation,
+  o: { port?: number; host?: string; logger?: FastifyServerOptions['logger']; rateLimits?: Partial<RateLimits>; trustProxy?: boolean; directory?: LdapSource | null } = {},
+): Promise<RunningHub> {
   const hub = await openHubDatabase(loc);
   try {
-    const app = await buildHubApp({ hub, logger: o.logger ?? false, ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}), ...(o.trustProxy ? { trustProxy: true } : {}) });
+    const app = await buildHubApp({
+      hub,
+      logger: o.logger ?? false,
+      ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
+      ...(o.trustProxy ? { trustProxy: true } : {}),
+      directory: o.directory ?? null,
+    });
     await app.loadIndex();
     const address = await app.app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
     const port = Number(new URL(address).port);

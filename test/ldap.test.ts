@@ -10,31 +10,15 @@ import { parseLdapConfig, type LdapConfigInput } from '../core/directory/ldap-co
 import { LdapSource } from '../core/directory/ldap-source.ts';
 import { getUser } from '../core/directory/users.ts';
 import { isCustodyError } from '../core/errors.ts';
-import { GROUPS, PEOPLE, SERVICE_DN, SERVICE_PW, Slapd, freePort, groupDn, loadNewsroom, makePki, slapdMissing, userDn } from './helpers/slapd.ts';
+import { GROUPS, NEWSROOM_ROLES, PEOPLE, SERVICE_PW, Slapd, freePort, groupDn, loadNewsroom, makePki, newsroomConfig, slapdMissing, userDn } from './helpers/slapd.ts';
 import { testDesk, type TestDesk } from './helpers/workflow-desk.ts';
 
 if (slapdMissing) console.warn(`ldap.test.ts skipped: ${slapdMissing}`);
 
 let slapd: Slapd;
 
-const ROLE_MAP = () => [
-  { group: groupDn('custody-admins'), roles: ['admin' as const] },
-  { group: groupDn('editors'), roles: ['editor' as const] },
-  { group: groupDn('chiefs'), roles: ['chief' as const, 'editor' as const] },
-  { group: groupDn('legal'), roles: ['legal' as const] },
-];
-
-const configOf = (over: Partial<LdapConfigInput> = {}): LdapConfigInput => ({
-  url: slapd.ldapsUrl,
-  caPem: slapd.pki.caPem,
-  bindDn: SERVICE_DN,
-  userBase: PEOPLE,
-  userFilter: '(&(objectClass=inetOrgPerson)(uid={user}))',
-  groups: { mode: 'memberOf', nested: true },
-  roles: ROLE_MAP(),
-  timeoutMs: 2000,
-  ...over,
-});
+const ROLE_MAP = () => [...NEWSROOM_ROLES];
+const configOf = (over: Partial<LdapConfigInput> = {}): LdapConfigInput => newsroomConfig(slapd, over);
 
 const source = (over: Partial<LdapConfigInput> = {}, pw = SERVICE_PW) => new LdapSource(parseLdapConfig(configOf(over)), pw);
 

@@ -10,7 +10,7 @@ import { readPassword } from './auth.ts';
 import { withAdmin } from './users.ts';
 
 /** The configuration file, and the service password when the file carries one (it is taken out of the config). */
-function readConfigFile(file: string): { config: Record<string, unknown>; bindPassword: string | undefined } {
+export function readConfigFile(file: string): { config: Record<string, unknown>; bindPassword: string | undefined } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));

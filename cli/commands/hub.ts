@@ -2,14 +2,30 @@
 // SQLite in a data folder by default (CUSTODY_HUB_HOME, else ./custody-hub); PostgreSQL with --database or DATABASE_URL.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
+import { parseLdapConfig } from '../../core/directory/ldap-config.ts';
+import { LdapSource } from '../../core/directory/ldap-source.ts';
 import { CustodyError } from '../../core/errors.ts';
 import { initHub, startHub, type HubLocation } from '../../server/serve.ts';
 import { err, json, out } from '../context.ts';
 import { readPassword } from './auth.ts';
+import { readConfigFile } from './directory.ts';
 
 function location(o: { data?: string; database?: string }): HubLocation {
   const database = o.database ?? process.env.DATABASE_URL ?? null;
   return { database: database || null, dataDir: resolve(o.data ?? process.env.CUSTODY_HUB_HOME ?? 'custody-hub') };
+}
+
+/**
+ * The directory hub admins may log in with: the desks' JSON configuration (docs/directory.md); the service password
+ * from its bindPassword or CUSTODY_HUB_DIRECTORY_PASSWORD (the hub has no key vault: keep the file readable by the
+ * hub's account only, or use the environment).
+ */
+function directoryOf(file: string | undefined): LdapSource | null {
+  if (!file) return null;
+  const { config, bindPassword } = readConfigFile(file);
+  const password = bindPassword ?? process.env.CUSTODY_HUB_DIRECTORY_PASSWORD ?? '';
+  if (password === '') throw new CustodyError('INVALID_ARGUMENT', `expected the service account password in ${file} (bindPassword) or CUSTODY_HUB_DIRECTORY_PASSWORD, got neither`);
+  return new LdapSource(parseLdapConfig(config), password);
 }
 
 export function register(program: Command): void {
@@ -44,11 +60,13 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data folder for the embedded SQLite database (default: CUSTODY_HUB_HOME, else ./custody-hub)')
     .option('--database <url>', 'PostgreSQL URL (default: DATABASE_URL; none: SQLite in the data folder)')
     .option('--trust-proxy', 'take client addresses from X-Forwarded-For (behind a reverse proxy)')
-    .action(async (o: { port?: number; host?: string; data?: string; database?: string; trustProxy?: boolean }) => {
+    .option('--directory <file>', "also let hub admins log in with the newsroom's LDAP/AD: a JSON configuration as for desks (docs/directory.md)")
+    .action(async (o: { port?: number; host?: string; data?: string; database?: string; trustProxy?: boolean; directory?: string }) => {
       const port = o.port ?? 8640;
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CustodyError('INVALID_ARGUMENT', `expected a port from 0 to 65535, got ${o.port}`);
       const loc = location(o);
-      const running = await startHub(loc, { port, host: o.host ?? '127.0.0.1', logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...(o.trustProxy ? { trustProxy: true } : {}) });
+      const directory = directoryOf(o.directory);
+      const running = await startHub(loc, { port, host: o.host ?? '127.0.0.1', logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...(o.trustProxy ? { trustProxy: true } : {}), directory });
       err(`hub: serving ${running.url} (${running.hub.dialect} at ${running.hub.location})`);
       await new Promise<void>((done) => {
         const stop = () => void running.close().then(done);

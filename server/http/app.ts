@@ -4,6 +4,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { LdapSource } from '../../core/directory/ldap-source.ts';
 import { DEFAULT_LIMITS, type Limits } from '../../core/media/detect.ts';
 import type { HubDatabase } from '../db/connect.ts';
 import { IndexSet } from '../index/tenant-index.ts';
@@ -26,6 +27,8 @@ export interface HubAppOptions {
   limits?: Limits;
   /** Trust X-Forwarded-For from a reverse proxy (the address the public routes are limited by). */
   trustProxy?: boolean;
+  /** Hub admins may also log in with the newsroom's directory, when their groups map to the admin role. */
+  directory?: LdapSource | null;
 }
 
 export interface HubApp {
@@ -49,6 +52,7 @@ export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
     metrics: new HubMetrics(indexes),
     limits: opts.limits ?? DEFAULT_LIMITS,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
+    directory: opts.directory ?? null,
     ready: false,
   };
 

@@ -2,6 +2,7 @@
 // (resolved once per request) with the per-key and per-tenant rate limits applied after it.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CustodyError } from '../../core/errors.ts';
+import type { LdapSource } from '../../core/directory/ldap-source.ts';
 import type { Limits } from '../../core/media/detect.ts';
 import { bearerOf, requireScope, resolvePrincipal, type Principal, type Scope } from '../auth/principal.ts';
 import type { HubDatabase } from '../db/connect.ts';
@@ -31,6 +32,8 @@ export interface HubContext {
   metrics: HubMetrics;
   limits: Limits;
   rateLimits: RateLimits;
+  /** The newsroom's LDAP/AD for hub admin logins (core/directory), or null: local hub admins only. */
+  directory: LdapSource | null;
   /** Set once the index is loaded: /readyz. */
   ready: boolean;
 }

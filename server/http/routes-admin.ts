@@ -31,10 +31,10 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): 
   const db = ctx.hub.db;
 
   r.post('/v1/admin/login', {
-    schema: { tags: ['admin'], summary: 'Log in as a hub admin', body: z.strictObject({ name: z.string().min(1).max(200), password: z.string().min(1).max(1000) }), response: { 200: z.object({ token: z.string(), expiresAt: z.string() }), ...errorResponses(400, 401, 429) } },
+    schema: { tags: ['admin'], summary: 'Log in as a hub admin', body: z.strictObject({ name: z.string().min(1).max(200), password: z.string().min(1).max(1000) }), response: { 200: z.object({ token: z.string(), expiresAt: z.string() }), ...errorResponses(400, 401, 403, 429, 503) } },
   }, async (req, reply) => {
     await gate.anonymous(req, reply);
-    return adminLogin(db, req.body.name, req.body.password);
+    return adminLogin(db, req.body.name, req.body.password, new Date(), ctx.directory);
   });
 
   r.get('/v1/tenants', {

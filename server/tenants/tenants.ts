@@ -3,6 +3,7 @@
 import { CustodyError } from '../../core/errors.ts';
 import { hashPassword, verifyPassword } from '../../core/directory/passwords.ts';
 import type { ScryptParams } from '../../core/crypto/vault.ts';
+import type { LdapSource } from '../../core/directory/ldap-source.ts';
 import type { HubKysely } from '../db/schema.ts';
 import { SCOPES, type Scope } from '../auth/principal.ts';
 import { newId, newToken } from '../auth/tokens.ts';
@@ -120,11 +121,41 @@ export async function createHubAdmin(db: HubKysely, name: string, password: stri
   await db.insertInto('hub_admins').values({ name: n, password_hash: await hashPassword(password, opts.scrypt), created_at: (opts.now ?? new Date()).toISOString() }).execute();
 }
 
-export async function adminLogin(db: HubKysely, name: string, password: string, now = new Date()): Promise<{ token: string; expiresAt: string }> {
+/** hub_admins.password_hash of an admin known from the directory: a row for their sessions, matching no password. */
+export const DIRECTORY_ADMIN_HASH = 'directory';
+const DUMMY_HASH = 'scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const BAD_LOGIN = 'expected a hub admin name and password, got ones that do not match';
+
+/**
+ * A hub admin login. A local admin (`hub init --admin`) is checked locally; with a directory (`hub serve
+ * --directory`), any other name is asked of the newsroom's LDAP/AD through the same module as the desks, and let in
+ * when their groups map to the admin role. The directory's own failures keep their codes (DIRECTORY_UNREACHABLE …).
+ */
+export async function adminLogin(db: HubKysely, name: string, password: string, now = new Date(), directory: LdapSource | null = null): Promise<{ token: string; expiresAt: string }> {
   const row = await db.selectFrom('hub_admins').select('password_hash').where('name', '=', name).executeTakeFirst();
+  if (directory && (!row || row.password_hash === DIRECTORY_ADMIN_HASH)) return openAdminSession(db, await directoryAdmin(db, directory, name, password, now), now);
   // The same answer, after the same work, whether the name or the password is wrong.
-  const ok = await verifyPassword(password, row?.password_hash ?? 'scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
-  if (!row || !ok) throw new CustodyError('NOT_AUTHENTICATED', `expected a hub admin name and password, got ones that do not match`);
+  const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+  if (!row || !ok) throw new CustodyError('NOT_AUTHENTICATED', BAD_LOGIN);
+  return openAdminSession(db, name, now);
+}
+
+async function directoryAdmin(db: HubKysely, directory: LdapSource, typed: string, password: string, now: Date): Promise<string> {
+  // Directories match names without regard to case; the hub keeps them in lower case, like the desks.
+  const name = typed.toLowerCase();
+  const r = await directory.login(name, password);
+  if (r.kind !== 'ok') {
+    await verifyPassword(password, DUMMY_HASH); // as slow as a local refusal
+    throw new CustodyError('NOT_AUTHENTICATED', BAD_LOGIN);
+  }
+  if (!r.grant.roles.includes('admin')) {
+    throw new CustodyError('NOT_PERMITTED', `expected ${name} to be in a directory group that maps to the admin role, got ${r.grant.roles.join(', ') || 'no role'}`);
+  }
+  await db.insertInto('hub_admins').values({ name, password_hash: DIRECTORY_ADMIN_HASH, created_at: now.toISOString() }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  return name;
+}
+
+async function openAdminSession(db: HubKysely, name: string, now: Date): Promise<{ token: string; expiresAt: string }> {
   const t = newToken('session');
   const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3600_000).toISOString();
   await db.insertInto('admin_sessions').values({ token_sha256: t.sha256, admin_name: name, created_at: now.toISOString(), expires_at: expiresAt }).execute();

@@ -8,6 +8,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
+import type { LdapConfigInput } from '../../core/directory/ldap-config.ts';
 
 export const SLAPD = ['/usr/sbin/slapd', '/usr/lib/slapd'].find((p) => existsSync(p)) ?? null;
 const MODULES = ['/usr/lib/ldap', '/usr/lib/x86_64-linux-gnu/ldap', '/usr/lib/aarch64-linux-gnu/ldap'].find((p) => existsSync(join(p, 'memberof.la')) || existsSync(join(p, 'memberof.so'))) ?? null;
@@ -222,4 +223,27 @@ export async function loadNewsroom(s: Slapd): Promise<void> {
     await group('custody-admins', [userDn('dave')]);
     await c.add(`cn=posix-legal,${GROUPS}`, { objectClass: ['posixGroup'], cn: 'posix-legal', gidNumber: '2000', memberUid: ['frank'] });
   });
+}
+
+/** The newsroom's group-to-role rules: dave is an admin (and legal), alice an editor through photo-desk, carol a chief. */
+export const NEWSROOM_ROLES: LdapConfigInput['roles'] = [
+  { group: groupDn('custody-admins'), roles: ['admin'] },
+  { group: groupDn('editors'), roles: ['editor'] },
+  { group: groupDn('chiefs'), roles: ['chief', 'editor'] },
+  { group: groupDn('legal'), roles: ['legal'] },
+];
+
+/** A configuration for this server: LDAPS with its CA pinned, the service account, memberOf with nesting. */
+export function newsroomConfig(s: Slapd, over: Partial<LdapConfigInput> = {}): LdapConfigInput {
+  return {
+    url: s.ldapsUrl,
+    caPem: s.pki.caPem,
+    bindDn: SERVICE_DN,
+    userBase: PEOPLE,
+    userFilter: '(&(objectClass=inetOrgPerson)(uid={user}))',
+    groups: { mode: 'memberOf', nested: true },
+    roles: NEWSROOM_ROLES,
+    timeoutMs: 2000,
+    ...over,
+  };
 }

@@ -2,7 +2,7 @@
 // Directory and tests a login; an editor then logs in with their directory password and sees their mapped roles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
-import { PEOPLE, SERVICE_DN, SERVICE_PW, Slapd, groupDn, loadNewsroom, slapdMissing } from '../helpers/slapd.ts';
+import { SERVICE_PW, Slapd, loadNewsroom, newsroomConfig, slapdMissing } from '../helpers/slapd.ts';
 import { testDesk } from '../helpers/workflow-desk.ts';
 
 let slapd: Slapd;
@@ -26,18 +26,7 @@ describe.skipIf(slapdMissing !== null)('the directory in the desk UI (real slapd
     await ui.page.getByRole('button', { name: 'Directory' }).click();
     const editor = ui.page.getByLabel('Configuration');
     await expect.poll(async () => (JSON.parse(await editor.inputValue()) as { userFilter: string }).userFilter, UI_WAIT).toBe('(uid={user})');
-    const config = {
-      url: slapd.ldapsUrl,
-      caPem: slapd.pki.caPem,
-      bindDn: SERVICE_DN,
-      userBase: PEOPLE,
-      userFilter: '(uid=alice)',
-      groups: { mode: 'memberOf', nested: true },
-      roles: [
-        { group: groupDn('editors'), roles: ['editor'] },
-        { group: groupDn('chiefs'), roles: ['chief', 'editor'] },
-      ],
-    };
+    const config = newsroomConfig(slapd, { userFilter: '(uid=alice)' });
     await editor.fill(JSON.stringify(config, null, 2));
     await ui.page.getByLabel(/Service account password/).fill(SERVICE_PW);
     await ui.page.getByRole('button', { name: 'Save directory' }).click();
