@@ -1,0 +1,69 @@
+// Load for the hub benchmark: random codes in flat arrays, queries at known distances from stored codes, and signed
+// records of a desk enrolled straight through the hub's own functions (keys from node:crypto, so making 100,000
+// records takes seconds, not minutes).
+import { generateKeyPairSync, randomFillSync, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { newRecordId, payloadFromSignature } from '../core/provenance/fingerprint.ts';
+import { enrolmentProofBytes, recordFingerprintBytes, type HubRecord } from '../core/sync/hub-records.ts';
+import type { HubKysely } from '../server/db/schema.ts';
+import { createEnrolmentToken, enrolDesk } from '../server/tenants/desks.ts';
+import { createTenant } from '../server/tenants/tenants.ts';
+
+export function randomCodes(n: number, words: number): Uint32Array {
+  const out = new Uint32Array(n * words);
+  for (let off = 0; off < out.length; off += 1 << 22) randomFillSync(out.subarray(off, Math.min(out.length, off + (1 << 22))));
+  return out;
+}
+
+/** `count` queries, each a stored code (chosen at random) with 0..maxFlips bits flipped, spread evenly. */
+export function queriesNear(codes: Uint32Array, words: number, count: number, maxFlips: number): Uint32Array[] {
+  const n = codes.length / words;
+  const bits = words * 32;
+  const out: Uint32Array[] = [];
+  for (let q = 0; q < count; q++) {
+    const i = Math.floor(Math.random() * n);
+    const c = codes.slice(i * words, (i + 1) * words);
+    const flips = q % (maxFlips + 1);
+    const chosen = new Set<number>();
+    while (chosen.size < flips) chosen.add(Math.floor(Math.random() * bits));
+    for (const b of chosen) c[b >>> 5]! ^= 1 << (31 - (b & 31));
+    out.push(c);
+  }
+  return out;
+}
+
+export const hexOf = (code: Uint32Array): string => Array.from(code, (w) => w.toString(16).padStart(8, '0')).join('');
+
+export interface BenchDesk {
+  tenantId: string;
+  apiKey: string;
+  publicKey: string;
+  privateKey: KeyObject;
+}
+
+/** An organisation and an enrolled desk with a fresh Ed25519 key. */
+export async function enrolledDesk(db: HubKysely, org: string): Promise<BenchDesk> {
+  const tenant = await createTenant(db, org);
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const pub = (publicKey.export({ format: 'der', type: 'spki' }) as Buffer).subarray(12).toString('hex');
+  const { token } = await createEnrolmentToken(db, { tenantId: tenant.id, label: 'bench', createdBy: 'bench' });
+  const proof = nodeSign(null, enrolmentProofBytes(token, pub), privateKey).toString('hex');
+  const e = await enrolDesk(db, { token, name: 'bench desk', keys: [{ publicKey: pub, proof }], c2paRootPem: null });
+  return { tenantId: tenant.id, apiKey: e.apiKey, publicKey: pub, privateKey };
+}
+
+/** `n` really signed image records of the desk, with random hashes. */
+export function signedRecords(desk: BenchDesk, n: number): HubRecord[] {
+  const rnd = randomCodes(n, 10);
+  const signedAt = new Date().toISOString();
+  return Array.from({ length: n }, (_x, i) => {
+    const w = rnd.subarray(i * 10, i * 10 + 10);
+    const r: HubRecord = {
+      id: newRecordId(), kind: 'image', parentId: null, sha256: hexOf(w.subarray(0, 8)), outputSha256: null, phash: hexOf(w.subarray(8, 10)), payload: null,
+      signedAt, publicKey: desk.publicKey, signature: '', format: 'jpeg', width: 4000, height: 3000, segment: null, manifest: null,
+    };
+    const sig = nodeSign(null, recordFingerprintBytes(r), desk.privateKey);
+    r.signature = sig.toString('hex');
+    r.payload = Buffer.from(payloadFromSignature(sig)).toString('hex');
+    return r;
+  });
+}
