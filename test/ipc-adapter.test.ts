@@ -36,8 +36,7 @@ class FakeIpcMain implements IpcMainLike {
   }
 }
 
-const RENDERER_INDEX = '/app/out/renderer/index.html';
-const TRUSTED = 'file:///app/out/renderer/index.html';
+const TRUSTED = 'custody://app/index.html';
 
 let desk: Desk;
 let ipc: FakeIpcMain;
@@ -46,20 +45,22 @@ let unregister: () => void;
 beforeAll(async () => {
   desk = await tempDesk();
   ipc = new FakeIpcMain();
-  unregister = registerDeskIpc(ipc, createDeskHandlers(desk), trustedSender(RENDERER_INDEX, undefined));
+  unregister = registerDeskIpc(ipc, createDeskHandlers(desk), trustedSender(undefined));
 });
 afterAll(() => desk.close());
 
 describe('the sender check', () => {
-  const check = trustedSender(RENDERER_INDEX, undefined);
+  const check = trustedSender(undefined);
   const event = (url: string, topLevel = true) => ({ senderFrame: { url, parent: topLevel ? null : {} } }) as unknown as IpcMainInvokeEvent;
 
   it.each([
     ['our window', TRUSTED, true, true],
     ['our window with a hash route', `${TRUSTED}#/library/rec_x`, true, true],
     ['a subframe of our page', TRUSTED, false, false],
-    ['another file', 'file:///tmp/evil.html', true, false],
-    ['a file named like ours elsewhere', 'file:///tmp/out/renderer/index.html', true, false],
+    ['a local file', 'file:///tmp/evil.html', true, false],
+    ['the renderer build as a file', 'file:///app/out/renderer/index.html', true, false],
+    ['another page of our scheme', 'custody://app/evil.html', true, false],
+    ['another host of our scheme', 'custody://evil/index.html', true, false],
     ['a web page', 'https://evil.example/', true, false],
     ['not a URL', 'garbage', true, false],
   ])('%s', (_name, url, topLevel, ok) => {
@@ -67,7 +68,7 @@ describe('the sender check', () => {
   });
 
   it('accepts only the dev server origin under electron-vite dev', () => {
-    const dev = trustedSender(RENDERER_INDEX, 'http://localhost:5173');
+    const dev = trustedSender('http://localhost:5173');
     expect(dev(event('http://localhost:5173/#/sign'))).toBe(true);
     expect(dev(event('http://localhost:51730/'))).toBe(false);
     expect(dev(event(TRUSTED))).toBe(false);

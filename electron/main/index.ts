@@ -1,8 +1,9 @@
 // The Electron main process: one locked-down window (DESIGN.md, "Electron rules") over the desk in core/, with
 // the OS around it: the keychain for the vault, native dialogs, notifications, and a tray icon while folders are
 // watched (closing the window then leaves the app signing in the background).
-import { app, BrowserWindow, dialog, ipcMain, shell } from 'electron';
-import { join } from 'node:path';
+import { app, BrowserWindow, dialog, ipcMain, protocol, shell } from 'electron';
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeskHost, createUnavailableHandlers } from '../../core/api/handlers.ts';
 import { memorySession, type HostHooks } from '../../core/api/context.ts';
@@ -12,12 +13,37 @@ import { registerDeskIpc } from './ipc.ts';
 import { KeychainProtector } from './keychain.ts';
 import { WatchNotifier } from './notify.ts';
 import { lockContents, lockSession } from './security.ts';
-import { trustedSender, windowOptions } from './policy.ts';
+import { APP_SCHEME, APP_URL, CSP, appFile, trustedSender, windowOptions } from './policy.ts';
 import { WatchTray } from './tray.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const rendererIndex = join(here, '../renderer/index.html');
+const rendererDir = join(here, '../renderer');
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
+
+// custody://app/ is a standard, secure scheme (its own origin, 'self' in the CSP, fetch allowed); it must be declared
+// before the app is ready.
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.woff2': 'font/woff2', '.json': 'application/json', '.wasm': 'application/wasm', '.ico': 'image/x-icon',
+};
+
+/** Serves the renderer build, and nothing outside it, under custody://app/. */
+function serveApp(): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = appFile(request.url, rendererDir);
+    if (!file) return new Response('not found', { status: 404 });
+    try {
+      const body = await readFile(file);
+      return new Response(new Uint8Array(body), {
+        headers: { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' },
+      });
+    } catch {
+      return new Response('not found', { status: 404 });
+    }
+  });
+}
 
 let win: BrowserWindow | null = null;
 let tray: WatchTray | null = null;
@@ -33,8 +59,7 @@ function showWindow(): void {
   win = new BrowserWindow(windowOptions(join(here, '../preload/index.cjs')));
   win.once('ready-to-show', () => win?.show());
   win.on('closed', () => (win = null));
-  if (rendererUrl) void win.loadURL(rendererUrl);
-  else void win.loadFile(rendererIndex);
+  void win.loadURL(rendererUrl ?? APP_URL);
 }
 
 const imageExtensions = [...new Set(Object.values(FORMAT_EXTENSIONS).map((e) => e.replace(/^\./, '')))];
@@ -75,8 +100,9 @@ async function openDesk(): Promise<Desk | null> {
 
 async function main(): Promise<void> {
   lockSession();
+  serveApp();
   app.on('web-contents-created', (_e, contents) => lockContents(contents));
-  const isTrusted = trustedSender(rendererIndex, rendererUrl);
+  const isTrusted = trustedSender(rendererUrl);
   const desk = await openDesk();
   if (!desk) {
     registerDeskIpc(ipcMain, createUnavailableHandlers(resolveHome()), isTrusted);

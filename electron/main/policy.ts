@@ -1,8 +1,52 @@
 // The window's policy, kept free of Electron's runtime so that tests can check it: the web preferences, the
-// Content-Security-Policy, and who may call the desk over IPC (only our own top-level renderer frame, loaded from
-// the app's own index.html or, under `electron-vite dev`, from its dev server).
+// Content-Security-Policy, the app's own custody://app/ protocol (which file a URL names, traversal refused), who may
+// call the desk over IPC (only our own top-level renderer frame, or under `electron-vite dev` its dev server), and
+// which links may leave the app for the system browser.
 import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent } from 'electron';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+
+/**
+ * The renderer is served from a privileged scheme of its own rather than file://: a page loaded from file:// may
+ * read any other file:// URL the OS lets the app read, and every local HTML file shares its origin.
+ */
+export const APP_SCHEME = 'custody';
+export const APP_HOST = 'app';
+export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+/** The file under rendererDir that a custody://app/ URL names; null for another host, a traversal or a bad escape. */
+export function appFile(url: string, rendererDir: string): string | null {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  if (u.protocol !== `${APP_SCHEME}:` || u.host !== APP_HOST || u.username || u.password) return null;
+  let rel: string;
+  try {
+    rel = decodeURIComponent(u.pathname);
+  } catch {
+    return null;
+  }
+  if (rel.includes('\0') || rel.includes('\\')) return null;
+  const root = resolve(rendererDir);
+  const file = resolve(join(root, rel === '/' || rel === '' ? 'index.html' : rel));
+  const inside = relative(root, file);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? file : null;
+}
+
+/** Sites a link in the app may open in the system browser: the Content Credentials and IPTC references. */
+export const EXTERNAL_HOSTS = ['contentcredentials.org', 'verify.contentauthenticity.org', 'c2pa.org', 'spec.c2pa.org', 'cv.iptc.org'];
+
+/** Whether a link may leave the app: https, a host on the list, no credentials or port of its own. */
+export function externalAllowed(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && EXTERNAL_HOSTS.includes(u.hostname) && !u.username && !u.password && u.port === '';
+  } catch {
+    return false;
+  }
+}
 
 /** The same policy as the renderer's <meta> tag and web mode's header (a test holds the three together). */
 export const CSP = [
@@ -44,17 +88,16 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
 }
 
 /** The sender check for every `ipcMain.handle`: a subframe, another page or another origin is refused. */
-export function trustedSender(rendererIndex: string, devUrl: string | undefined): (event: IpcMainInvokeEvent) => boolean {
+export function trustedSender(devUrl: string | undefined): (event: IpcMainInvokeEvent) => boolean {
   return (event) => {
     const frame = event.senderFrame;
     if (!frame || frame.parent !== null) return false;
-    const url = frame.url;
     try {
-      if (devUrl) return new URL(url).origin === new URL(devUrl).origin;
-      return url.startsWith('file://') && fileURLToPath(url.split(/[?#]/)[0]!) === rendererIndex;
+      const url = new URL(frame.url);
+      if (devUrl) return url.origin === new URL(devUrl).origin;
+      return url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST && url.pathname === '/index.html' && !url.username && !url.password;
     } catch {
       return false; // not a URL at all
     }
   };
 }
-
