@@ -19,13 +19,14 @@ import { signImage, type SignContext, type SignReceipt } from './provenance/sign
 import { verifyImage } from './provenance/verify-image.ts';
 import { signVideo } from './provenance/sign-video.ts';
 import { verifyVideo } from './provenance/verify-video.ts';
-import { addTrustAnchors, c2paSigner, createOrgCredentials, importCredentials, orgRootPem, pqEnabled, pqKeyPair, setPqEnabled, signingChainPem, trustAnchorsPem } from './provenance/credentials.ts';
+import { addTrustAnchors, c2paSigner, createOrgCredentials, importCredentials, orgRootExport, pqEnabled, pqKeyPair, registeredPqKeys, setPqEnabled, signingChainPem, trustAnchorsPem } from './provenance/credentials.ts';
 import type { C2paSigner } from './c2pa/signer.ts';
 import { loadC2pa } from './c2pa/wasm.ts';
 import { openStore, type Store } from './store/db.ts';
 import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { listWrappedKinds } from './store/vault-rows.ts';
+import type { PublishContext } from './workflow/publish.ts';
 import { Workflow } from './workflow/service.ts';
 import type { FolderRules } from './watch/folders.ts';
 import { checkAllowedRoots, confine, type PathUse } from './paths/confine.ts';
@@ -99,7 +100,7 @@ export class Desk {
     const ldap = () => ldapSource(store, this.#keyring);
     this.directory = new Directory(store, this.audit, opts.passwordParams ? { passwordParams: opts.passwordParams, ldap } : { ldap });
     this.ldap = new LdapAdmin(store, this.audit, () => this.#requireKeyring());
-    this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#c2paContext(), org: () => this.info.org,
+    this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#publishC2pa(), org: () => this.info.org,
       outputFolder: (dir) => this.confine(dir, 'folder') });
   }
 
@@ -277,7 +278,7 @@ export class Desk {
   async #verifyFile(path: string, onProgress?: (doneSec: number, totalSec: number) => void): Promise<VerifyReport> {
     const limits = this.limits;
     const { format } = await detectFile(path, limits);
-    const ctx = { db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store) };
+    const ctx = { db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store), pqKeys: registeredPqKeys(this.store, this.info.org) };
     if (isImageFormat(format)) return verifyImage(ctx, path, format);
     return verifyVideo(ctx, path, format, onProgress ? { onProgress } : {});
   }
@@ -291,9 +292,15 @@ export class Desk {
     return this.#c2paSigner ? { signer: this.#c2paSigner, pq: pqKeyPair(this.store, keyring) } : null;
   }
 
-  /** The org root certificate (PEM): what verifiers add as a trust anchor. */
+  /** Publication judges the signed output's own manifest with the org's anchors when it takes it in as the parent. */
+  async #publishC2pa(): Promise<PublishContext['c2pa']> {
+    const c = await this.#c2paContext();
+    return c && { signer: c.signer, pq: c.pq, trustAnchorsPem: trustAnchorsPem(this.store) };
+  }
+
+  /** The org root certificate (PEM), then the org's ML-DSA-65 key in hybrid mode: what verifiers add as a trust anchor. */
   orgRootPem(): string {
-    return orgRootPem(this.store);
+    return orgRootExport(this.store);
   }
 
   /** Installs a CA-issued signing chain and its key for Content Credentials. */
@@ -306,11 +313,12 @@ export class Desk {
   }
 
   /** Adds roots to the trust list that verification accepts besides the org root. */
-  addTrustAnchors(pem: string, actor: Actor | null = null): void {
+  addTrustAnchors(pem: string, actor: Actor | null = null): { roots: number; pqKeys: number } {
     const at = new Date().toISOString();
-    this.audit.act(() => {
-      addTrustAnchors(this.store, pem);
-      this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.trust_anchors_added', subject: null, details: { certificates: pem.match(/BEGIN CERTIFICATE/g)?.length ?? 0 }, at });
+    return this.audit.act(() => {
+      const added = addTrustAnchors(this.store, pem);
+      this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.trust_anchors_added', subject: null, details: { certificates: added.roots, pqKeys: added.pqKeys }, at });
+      return added;
     });
   }
 

@@ -11,7 +11,7 @@ import type { Desk } from '../core/desk.ts';
 import { flipContentByte } from './fixtures/c2pa.ts';
 import { photo } from './fixtures/photos.ts';
 import { runCli, tempDir } from './helpers/cli.ts';
-import { tempDesk } from './helpers/desk.ts';
+import { approveAndPublish, tempDesk } from './helpers/desk.ts';
 
 let desk: Desk;
 let other: Desk;
@@ -47,7 +47,11 @@ describe('manifest on every signed image', () => {
     expect(m).not.toBeNull();
     expect(m!.valid).toBe(true);
     expect(m!.trusted).toBe(true);
-    expect(m!.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture' });
+    // Nothing says where these pixels came from: the desk opens the original (an ingredient of unknown provenance)
+    // instead of guessing a digital source type, and says it bound a watermark.
+    expect(m!.actions.map((a) => a.action)).toEqual(['c2pa.opened', 'c2pa.watermarked.bound']);
+    expect(m!.actions[1]).toMatchObject({ softwareAgent: { name: 'Custody', version: expect.stringMatching(/^\d+\.\d+\.\d+/) } });
+    expect(m!.actions.some((a) => a.digitalSourceType !== undefined)).toBe(false);
     expect(m!.custody).toMatchObject({ recordId: r.recordId, org: 'Daily Planet', original: { sha256: r.sha256, phash: r.phash }, signedAt: r.signedAt, signer: { alg: 'Ed25519', publicKey: r.publicKey }, signature: r.signature });
     expect(m!.softBinding).toMatchObject({ value: r.payload });
     // The record keeps the original's hash and the final file's (manifest included).
@@ -56,8 +60,18 @@ describe('manifest on every signed image', () => {
 
     const v = await desk.verify(r.output);
     expect(v.verdict).toBe('authentic');
-    expect(v.checks.c2pa).toMatchObject({ status: 'pass', valid: true, trusted: true, custodyRecordId: r.recordId, actions: ['c2pa.created'] });
+    expect(v.checks.c2pa).toMatchObject({ status: 'pass', valid: true, trusted: true, custodyRecordId: r.recordId, actions: ['c2pa.opened', 'c2pa.watermarked.bound'] });
     expect(v.checks.c2pa.signer).toMatchObject({ organization: 'Daily Planet' });
+  });
+
+  it('digital source type: from a camera in the EXIF, or from the choice made at signing; never guessed', async () => {
+    const camera = join(dir, 'camera.jpg');
+    await sharp(photo('coffee.png')).jpeg().withExif({ IFD0: { Make: 'Canon', Model: 'Canon EOS R5' } }).toFile(camera);
+    const fromExif = await readManifest(readFileSync((await desk.sign(camera)).output), 'image/jpeg');
+    expect(fromExif!.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture', softwareAgent: { name: 'Custody' } });
+    const chosen = 'http://cv.iptc.org/newscodes/digitalsourcetype/compositeSynthetic';
+    const byChoice = await readManifest(readFileSync((await desk.sign(await source('graphic.png', 'png', 'coins.png'), { digitalSourceType: chosen })).output), 'image/png');
+    expect(byChoice!.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: chosen });
   });
 
   it('keeps the credentials an original already carries, as its parent', async () => {
@@ -151,24 +165,15 @@ describe('custody cert', () => {
 });
 
 describe('publishing after approval', () => {
-  it('adds c2pa.published in an update manifest whose Custody assertion records the approvals', async () => {
-    const root = desk.bootstrapActor();
-    if (!root) throw new Error('expected a desk without users to offer its bootstrap actor');
-    const ada = await desk.directory.addUser(root, { name: 'ada', roles: ['admin'], password: 'ada-password-1' });
-    const admin = { name: ada.name, roles: ada.roles };
-    const ed = await desk.directory.addUser(admin, { name: 'ed', roles: ['editor'], password: 'ed-password-1' });
-    const cy = await desk.directory.addUser(admin, { name: 'cy', roles: ['editor', 'chief'], password: 'cy-password-1' });
-    const edA = { name: ed.name, roles: ed.roles };
-    const cyA = { name: cy.name, roles: cy.roles };
+  it('adds c2pa.published in a manifest over the signed output whose Custody assertion records the approvals', async () => {
     const r = await desk.sign(await source('publish.jpg', 'jpeg', 'coffee.png'));
-    desk.workflow.submit(edA, r.recordId);
-    desk.workflow.approve(cyA, r.recordId);
-    desk.workflow.approve(cyA, r.recordId);
-    const { receipt } = await desk.workflow.publish(edA, r.recordId, { outDir: join(dir, 'published') });
+    const { receipt } = await approveAndPublish(desk, r.recordId, join(dir, 'published'));
 
     const m = await readManifest(readFileSync(receipt.output), 'image/jpeg', { trustAnchorsPem: desk.orgRootPem() });
-    expect(m).toMatchObject({ valid: true, trusted: true, isUpdateManifest: true });
+    // A standard manifest with its own hard binding, the signed output's manifest as its parent ingredient.
+    expect(m).toMatchObject({ valid: true, trusted: true, isUpdateManifest: false, validationCodes: [] });
     expect(m!.actions.map((a) => a.action)).toEqual(['c2pa.opened', 'c2pa.published']);
+    expect(m!.actions[1]).toMatchObject({ when: receipt.publishedAt, softwareAgent: { name: 'Custody' } });
     expect(m!.custody!.recordId).toBe(r.recordId);
     expect(m!.custody!.approvals!.map((a) => [a.stage, a.by])).toEqual([['desk', 'cy'], ['chief', 'cy']]);
     expect(m!.history).toHaveLength(2);
@@ -177,6 +182,8 @@ describe('publishing after approval', () => {
     const v = await desk.verify(receipt.output);
     expect(v.recordId).toBe(r.recordId);
     expect(v.checks.c2pa).toMatchObject({ status: 'pass', actions: ['c2pa.opened', 'c2pa.published'] });
+    // Not the record's bytes, but its trusted credentials carry the record: the signature binds through them.
+    expect(v.checks.signature).toMatchObject({ status: 'pass', binds: 'content-credentials' });
     expect(['authentic', 'derived']).toContain(v.verdict);
   });
 });

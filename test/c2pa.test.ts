@@ -4,11 +4,12 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { C2PA_ALGORITHMS, KEY_PARAMS, SIGN_PARAMS } from '../core/c2pa/algorithms.ts';
 import { decodeCoseSign1 } from '../core/c2pa/cose.ts';
-import { fingerprintOf, type CustodyAssertion } from '../core/c2pa/custody-assertion.ts';
+import type { CustodyAssertion } from '../core/c2pa/custody-assertion.ts';
 import { embedManifest } from '../core/c2pa/embed.ts';
 import { CUSTODY_WATERMARK_ALG, DIGITAL_CAPTURE, type C2paMime, type ManifestInput } from '../core/c2pa/manifest.ts';
 import { detectC2paMime } from '../core/c2pa/media.ts';
-import { generateMlDsaKeyPair, mlDsaCoSignature, verifyCustodyPq } from '../core/c2pa/mldsa.ts';
+import { readRawManifests } from '../core/c2pa/jumbf.ts';
+import { checkPqCoSignature, generateMlDsaKeyPair, mlDsaCoSigner, pqDeclaration, type MlDsaKeyPair } from '../core/c2pa/mldsa.ts';
 import { issueSigningCertificate } from '../core/c2pa/pki.ts';
 import { importSigningChain } from '../core/c2pa/profile.ts';
 import { hasManifest, readManifest } from '../core/c2pa/read.ts';
@@ -22,6 +23,7 @@ const PAYLOAD = '5f3c9a0e7d21b4c86e0f1a2b3c4d5e6f';
 
 let samples: Samples;
 let custody: CustodyAssertion;
+let pqKeys: MlDsaKeyPair;
 const signers = new Map<string, C2paSigner>();
 
 beforeAll(async () => {
@@ -29,7 +31,8 @@ beforeAll(async () => {
   const base = await custodyAssertion(await deskKey(), {
     approvals: [{ stage: 'desk', role: 'desk-chief', by: 'u_4821', decision: 'approved', at: '2025-03-14T10:02:11.000Z' }],
   });
-  custody = { ...base, pq: mlDsaCoSignature(fingerprintOf(base), generateMlDsaKeyPair()) };
+  pqKeys = generateMlDsaKeyPair();
+  custody = { ...base, pq: pqDeclaration(pqKeys) };
   for (const alg of C2PA_ALGORITHMS) {
     const pki = await orgPki(alg);
     signers.set(alg, await createSigner({ chainPem: pki.signingCertPem, keyPkcs8: pki.signingKeyPkcs8 }));
@@ -43,6 +46,7 @@ function input(over: Partial<ManifestInput> = {}): ManifestInput {
     title: 'IMG_2041.jpg',
     generator: { name: 'Custody', version: '0.1.0' },
     createdAt: '2025-03-14T09:26:53.589Z',
+    digitalSourceType: DIGITAL_CAPTURE,
     actions: [{ action: 'c2pa.watermarked.bound', softwareAgent: { name: 'Custody', version: '0.1.0' } }],
     custody,
     softBinding: { payloadHex: PAYLOAD },
@@ -62,7 +66,7 @@ async function rejection(p: Promise<unknown>): Promise<unknown> {
 describe.each(C2PA_ALGORITHMS)('round trip (%s)', (alg) => {
   it.each(IMAGE_MIMES)('%s: embeds, reads back valid and trusted, pixels unchanged', async (mime) => {
     const original = samples[mime];
-    const signed = await embedManifest(original, mime, input(), signerFor(alg));
+    const signed = await embedManifest(original, mime, input(), signerFor(alg), { addOns: [mlDsaCoSigner(pqKeys, custody)] });
     expect(signed.length).toBeGreaterThan(original.length);
     expect(detectC2paMime(signed)).toBe(mime);
     expect(await hasManifest(signed, mime)).toBe(true);
@@ -82,12 +86,13 @@ describe.each(C2PA_ALGORITHMS)('round trip (%s)', (alg) => {
     expect(r.title).toBe('IMG_2041.jpg');
     expect(r.claimGenerator).toBe('Custody 0.1.0');
     expect(r.actions).toEqual([
-      { action: 'c2pa.created', digitalSourceType: DIGITAL_CAPTURE, when: '2025-03-14T09:26:53.589Z' },
+      { action: 'c2pa.created', digitalSourceType: DIGITAL_CAPTURE, when: '2025-03-14T09:26:53.589Z', softwareAgent: { name: 'Custody', version: '0.1.0' } },
       { action: 'c2pa.watermarked.bound', softwareAgent: { name: 'Custody', version: '0.1.0' } },
     ]);
     expect(r.custody).toEqual(custody);
     expect(r.custodyProblem).toBeNull();
-    expect(verifyCustodyPq(r.custody as CustodyAssertion)).toBe(true);
+    const registered = [{ org: 'Acme News', publicKey: custody.pq!.publicKey }];
+    expect(checkPqCoSignature(readRawManifests(signed, mime)!.at(-1)!, r.custody, registered)).toMatchObject({ status: 'pass' });
     expect(r.softBinding).toEqual({ alg: CUSTODY_WATERMARK_ALG, value: PAYLOAD, name: null, manifestLabel: r.manifestLabel });
 
     // The manifest rides in metadata: decoded pixels are identical.
@@ -256,9 +261,9 @@ describe('media that already carries credentials', () => {
   it('intent edit keeps a camera manifest of the original as the parent of the watermarked re-encode', async () => {
     const camera = await orgPki('es256', 'Camera Maker');
     const cameraSigner = await createSigner({ chainPem: camera.signingCertPem, keyPkcs8: camera.signingKeyPkcs8 });
-    const original = await embedManifest(samples['image/jpeg'], 'image/jpeg', { title: 'DSC_0001.JPG' }, cameraSigner);
+    const original = await embedManifest(samples['image/jpeg'], 'image/jpeg', { title: 'DSC_0001.JPG', digitalSourceType: DIGITAL_CAPTURE }, cameraSigner);
     const reencoded = new Uint8Array(await sharp(original).jpeg({ quality: 92 }).toBuffer()); // sharp drops APP11
-    const { createdAt: _drop, ...rest } = input();
+    const { createdAt: _drop, digitalSourceType: _opened, ...rest } = input();
     const edited = await embedManifest(
       reencoded,
       'image/jpeg',
@@ -309,7 +314,8 @@ describe('manifest input is checked', () => {
     ['an action without a namespace', { actions: [{ action: 'published' }] }, /actions\[0\]\.action/],
     ['a soft-binding payload that is not hex', { softBinding: { payloadHex: 'xyz' } }, /payloadHex/],
     ['an update with a digital source type', { intent: 'update' as const, createdAt: undefined, digitalSourceType: DIGITAL_CAPTURE }, /with intent "update"/],
-    ['an edit without its parent', { intent: 'edit' as const, createdAt: undefined }, /parent asset with intent "edit"/],
+    ['an edit without its parent', { intent: 'edit' as const, createdAt: undefined, digitalSourceType: undefined }, /parent asset with intent "edit"/],
+    ['a creation without a digital source type', { digitalSourceType: undefined }, /expected a digital source type for c2pa\.created/],
     ['a watermark action without the soft binding', { softBinding: undefined }, /softBinding with the c2pa\.watermarked\.bound action/],
     ['a Custody assertion with a bad hash', { custody: { recordId: 'r1', original: { sha256: 'xyz', phash: '0' } } as never }, /original\.sha256/],
   ])('refuses %s', async (_name, over, message) => {

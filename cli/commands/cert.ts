@@ -19,7 +19,7 @@ export function register(program: Command): void {
   const cert = program.command('cert').description('Content Credentials (C2PA) certificates of this desk');
   cert
     .command('export')
-    .description('print the org root certificate as PEM: what verifiers add as a trust anchor')
+    .description("print the org root certificate as PEM, followed in hybrid mode by the org's ML-DSA-65 public key: what verifiers add as a trust anchor")
     .option('--root', 'the org root (the default and only choice today)')
     .action(async () => out((await withDesk((desk) => desk.orgRootPem())).trimEnd()));
   cert
@@ -37,12 +37,12 @@ export function register(program: Command): void {
     });
   cert
     .command('trust')
-    .description('trust another root (PEM file) when verifying Content Credentials')
+    .description("trust another root (PEM file) when verifying Content Credentials, and the ML-DSA-65 key exported with it as that org's")
     .argument('<file>')
     .action(async (file: string) => {
       const pem = readText(file, 'PEM certificates');
-      await withDesk((desk) => desk.addTrustAnchors(pem));
-      out(`trusted ${pem.match(/BEGIN CERTIFICATE/g)?.length ?? 0} more certificate(s)`);
+      const added = await withDesk((desk) => desk.addTrustAnchors(pem));
+      out(`trusted ${added.roots} more certificate(s)${added.pqKeys ? ` and ${added.pqKeys} ML-DSA-65 key(s)` : ''}`);
     });
 
   const settings = program.command('settings').description('desk settings');

@@ -19,6 +19,8 @@ function printReport(r: VerifyReport): void {
   }
 }
 
+const IPTC_SOURCE_TYPES = 'http://cv.iptc.org/newscodes/digitalsourcetype/';
+
 export function register(program: Command): void {
   program
     .command('init')
@@ -42,8 +44,10 @@ export function register(program: Command): void {
     .description('sign photos: writes NAME.signed.EXT beside each input (or into --out) and records it on the desk')
     .argument('<files...>', 'images to sign')
     .option('--out <dir>', 'folder for the signed copies')
+    .option('--source-type <term>', 'IPTC digital source type for the Content Credentials (digitalCapture, negativeFilm, … or the full URI); default: digitalCapture when the EXIF names a camera, else none')
     .option('--json', 'print an array of receipts as JSON')
-    .action(async (files: string[], o: { out?: string; json?: boolean }) => {
+    .action(async (files: string[], o: { out?: string; sourceType?: string; json?: boolean }) => {
+      const digitalSourceType = o.sourceType === undefined ? undefined : o.sourceType.includes('/') ? o.sourceType : `${IPTC_SOURCE_TYPES}${o.sourceType}`;
       await withDesk(async (desk) => {
         // Signing needs the vault passphrase; a user, when one is given, is named in the audit log.
         const actor = (await currentActor(desk, { required: false }))?.actor ?? null;
@@ -52,7 +56,7 @@ export function register(program: Command): void {
         for (const [i, file] of files.entries()) {
           if (files.length > 1) err(`[${i + 1}/${files.length}] signing ${file}`);
           try {
-            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), actor, onProgress: progressOnStderr(`fingerprinting ${file}`) });
+            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), ...(digitalSourceType ? { digitalSourceType } : {}), actor, onProgress: progressOnStderr(`fingerprinting ${file}`) });
             receipts.push(r);
             const what = r.video ? `${r.video.segments} segments` : `watermark ${r.watermark.status}`;
             if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, ${what}, content credentials ${r.c2pa.status})`);

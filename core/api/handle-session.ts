@@ -2,10 +2,7 @@
 import { PassphraseProtector } from '../crypto/vault.ts';
 import { CustodyError } from '../errors.ts';
 import type { HandlerContext, Handlers } from './context.ts';
-// Imported, not read beside this file: the compiled command and the Electron build do not keep the sources' layout.
-import pkg from '../../package.json' with { type: 'json' };
-
-const version = pkg.version;
+import { CUSTODY_VERSION as version } from '../version.ts';
 
 const noDialogs = (): never => {
   throw new CustodyError('NOT_PERMITTED', 'expected the desktop app to show a native dialog, got a host without one (web mode: drop or choose files in the page)');

@@ -1,5 +1,5 @@
 // COSE_Sign1 (RFC 9052 §4.2) as C2PA uses it for the claim signature (C2PA spec §13.2, "Digital signatures"):
-//   18([ protected: bstr .cbor {1: alg, 33: x5chain}, unprotected: {"pad": bstr}, payload: nil, signature ])
+//   18([ protected: bstr .cbor {1: alg, 33: x5chain}, unprotected: {…, "pad": bstr}, payload: nil, signature ])
 // The payload is detached: the signature covers Sig_structure ["Signature1", protected, h'', claim]
 // (RFC 9052 §4.4). c2pa-rs reserves room for the signature box before the claim is signed, so the COSE bytes must
 // be exactly `reserveSize` long; the zero-filled "pad" header (the one c2pa-rs itself writes) takes up the slack.
@@ -37,10 +37,13 @@ export function coseSigStructure(protectedHeader: Uint8Array, payload: Uint8Arra
   return encoder.encode(['Signature1', protectedHeader, new Uint8Array(0), payload]);
 }
 
-/** Assembles a tagged COSE_Sign1 with a nil payload, padded to exactly `size` bytes. */
-export function padCoseSign1(protectedHeader: Uint8Array, signature: Uint8Array, size: number): Uint8Array {
+/**
+ * Assembles a tagged COSE_Sign1 with a nil payload, padded to exactly `size` bytes. `extra` unprotected headers
+ * (a timestamp, a co-signature) come before the pad.
+ */
+export function padCoseSign1(protectedHeader: Uint8Array, signature: Uint8Array, size: number, extra: readonly (readonly [string, unknown])[] = []): Uint8Array {
   const encodeWith = (padLength: number): Uint8Array =>
-    encoder.encode(new Tag([protectedHeader, new Map([['pad', new Uint8Array(padLength)]]), null, signature], COSE_SIGN1_TAG));
+    encoder.encode(new Tag([protectedHeader, new Map<string, unknown>([...extra, ['pad', new Uint8Array(padLength)]]), null, signature], COSE_SIGN1_TAG));
   const bare = encodeWith(0).length;
   const room = size - bare;
   // The pad's own length prefix grows by 0, 1, 2 or 4 bytes with its length; try the few lengths that can fit.

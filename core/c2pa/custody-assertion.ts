@@ -1,6 +1,7 @@
 // The Custody provenance assertion (`org.custody.provenance`, an entity-specific label per C2PA spec §6.2.1):
 // what the desk recorded when it signed the file, carried inside the C2PA manifest so that a copy found in the wild
-// names its record even without the desk database. Also the canonical fingerprint bytes both signatures cover.
+// names its record even without the desk database. Also the canonical fingerprint bytes the record's Ed25519 signature
+// covers.
 import { z } from 'zod';
 import { CustodyError } from '../errors.ts';
 
@@ -35,12 +36,14 @@ const assertionShape = {
   signer: z.strictObject({ alg: z.literal('Ed25519'), publicKey: hex(64, 'an Ed25519 public key') }),
   /** Ed25519 over `fingerprintBytes` of this assertion. */
   signature: hex(128, 'an Ed25519 signature').optional(),
-  /** ML-DSA-65 (FIPS 204) co-signature over the same bytes, in hybrid mode. */
+  /**
+   * Hybrid mode: the ML-DSA-65 (FIPS 204) key that co-signs this claim. The co-signature covers the claim and this
+   * assertion, so it cannot sit inside them: it is the `custody.pq` header of the claim signature (mldsa.ts).
+   */
   pq: z
     .strictObject({
       alg: z.literal('ML-DSA-65'),
       publicKey: hex(1952 * 2, 'an ML-DSA-65 public key'),
-      signature: hex(3309 * 2, 'an ML-DSA-65 signature'),
     })
     .optional(),
   approvals: z.array(z.strictObject(approvalShape)).max(100).optional(),

@@ -1,16 +1,21 @@
 // Writes a signed C2PA manifest into JPEG, PNG, WebP or MP4 bytes (c2pa-rs picks the container: APP11 segments,
 // a caBX chunk, a C2PA RIFF chunk, a uuid box). Returns new bytes; the input is never modified.
 import { CustodyError } from '../errors.ts';
+import { parseChainPem } from './certificates.ts';
 import { manifestDefinition, type C2paMime, type ManifestInput } from './manifest.ts';
 import { checkMedia } from './media.ts';
-import type { C2paSigner } from './signer.ts';
+import { reserveWith, type C2paSigner, type CoseAddOn } from './signer.ts';
 import { hasManifest } from './read.ts';
 import { c2paErrorKind, c2paErrorText, loadC2pa, sourceBlob, WasmBuilder } from './wasm.ts';
 
-// Thumbnails off: the desk keeps its own previews, and a thumbnail would put pixels of the asset in the manifest.
-const BUILDER_CONTEXT = JSON.stringify({ builder: { thumbnail: { enabled: false } } });
-// c2pa-rs re-validates what it has just signed, hashing the whole asset a second time: half the cost on a video.
-const BUILDER_CONTEXT_NO_SELF_CHECK = JSON.stringify({ builder: { thumbnail: { enabled: false } }, verify: { verify_after_sign: false } });
+function builderContext(options: EmbedOptions): string {
+  // Thumbnails off: the desk keeps its own previews, and a thumbnail would put pixels of the asset in the manifest.
+  const settings: Record<string, unknown> = { builder: { thumbnail: { enabled: false } } };
+  // c2pa-rs re-validates what it has just signed, hashing the whole asset a second time: half the cost on a video.
+  if (options.verifyAfterSign === false) settings.verify = { verify_after_sign: false };
+  if (options.trustAnchorsPem?.trim()) settings.trust = { trust_anchors: parseChainPem(options.trustAnchorsPem).map((c) => c.pem).join('') };
+  return JSON.stringify(settings);
+}
 
 export interface EmbedOptions {
   /**
@@ -18,6 +23,10 @@ export interface EmbedOptions {
    * signed by a signer from createSigner, whose chain and key were validated together before any signing.
    */
   verifyAfterSign?: boolean;
+  /** Headers added to the claim signature: the ML-DSA co-signature, a timestamp. */
+  addOns?: readonly CoseAddOn[];
+  /** Roots to judge a parent ingredient's manifest with (its validation is recorded in the ingredient). */
+  trustAnchorsPem?: string;
 }
 
 export async function embedManifest(bytes: Uint8Array, mime: C2paMime, input: ManifestInput, signer: C2paSigner, options: EmbedOptions = {}): Promise<Uint8Array> {
@@ -44,10 +53,10 @@ export async function embedManifest(bytes: Uint8Array, mime: C2paMime, input: Ma
   let signerError: unknown;
   const signerDefinition = {
     alg: signer.algorithm, // c2pa-rs parses "ed25519" and "es256"
-    reserveSize: signer.reserveSize,
+    reserveSize: reserveWith(signer, options.addOns),
     sign: async (claim: Uint8Array): Promise<Uint8Array> => {
       try {
-        return await signer.signClaim(claim);
+        return await signer.signClaim(claim, options.addOns);
       } catch (e) {
         signerError = e;
         throw e;
@@ -57,7 +66,7 @@ export async function embedManifest(bytes: Uint8Array, mime: C2paMime, input: Ma
 
   let builder: WasmBuilder;
   try {
-    builder = WasmBuilder.fromJson(JSON.stringify(definition), options.verifyAfterSign === false ? BUILDER_CONTEXT_NO_SELF_CHECK : BUILDER_CONTEXT);
+    builder = WasmBuilder.fromJson(JSON.stringify(definition), builderContext(options));
   } catch (e) {
     throw new CustodyError('INVALID_ARGUMENT', `c2pa-rs refused the manifest definition: ${c2paErrorText(e)}`, { definition }, { cause: e });
   }

@@ -1,10 +1,16 @@
 // What Custody writes into a C2PA manifest, and its translation into a c2pa-rs ManifestDefinition:
-// - `c2pa.actions` (C2PA spec §18.15): `c2pa.created` with an IPTC digital source type, then any further actions;
+// - `c2pa.actions` (C2PA spec §18.15): `c2pa.created` (with an IPTC digital source type when the desk knows one),
+//   then any further actions, each naming Custody and its version as the software agent;
 // - the Custody assertion (`org.custody.provenance`, see custody-assertion.ts);
 // - `c2pa.soft-binding` (C2PA spec §18.8) naming the watermark algorithm and carrying its payload.
+// All three are Custody's own statements: under claim v2 they are `created_assertions`, not gathered ones.
 import { WATERMARK_ALGORITHM } from '../media/watermark/codec.ts';
 import { CustodyError } from '../errors.ts';
+import { CUSTODY_VERSION } from '../version.ts';
 import { CUSTODY_ASSERTION_LABEL, validateCustodyAssertion, type CustodyAssertion } from './custody-assertion.ts';
+
+/** Custody as the software agent of the actions it performs, and as the claim generator. */
+export const CUSTODY_AGENT: { name: string; version: string } = { name: 'Custody', version: CUSTODY_VERSION };
 
 /** IPTC NewsCodes digital source type for a photo or video taken by a camera. */
 export const DIGITAL_CAPTURE = 'http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture';
@@ -59,9 +65,12 @@ export interface ManifestInput {
   /** For `edit`: the asset this one was derived from. */
   parent?: { bytes: Uint8Array; mime: C2paMime; title?: string };
   title?: string;
-  /** Written as `claim_generator_info`; default `{ name: 'Custody' }`. */
+  /** Written as `claim_generator_info` and as the software agent of `c2pa.created`; default `CUSTODY_AGENT`. */
   generator?: { name: string; version?: string };
-  /** IPTC digital source type of `c2pa.created` (intent `create` only); default `DIGITAL_CAPTURE`. */
+  /**
+   * IPTC digital source type of `c2pa.created` (intent `create` only), from what the desk knows (a camera's EXIF, a
+   * choice at signing, a watched folder's setting); left out when unknown rather than guessed.
+   */
   digitalSourceType?: string;
   /** `when` of `c2pa.created` (intent `create` only), ISO-8601. */
   createdAt?: string;
@@ -89,9 +98,20 @@ export function manifestDefinition(mime: C2paMime, input: ManifestInput): Record
       intent === 'edit' ? 'expected a parent asset with intent "edit", got none' : `expected no parent asset with intent "${intent}", got one`,
     );
   }
+  const generator = input.generator ?? CUSTODY_AGENT;
+  if (typeof generator.name !== 'string' || generator.name.trim() === '') {
+    throw new CustodyError('INVALID_ARGUMENT', `expected a generator name, got ${JSON.stringify(generator.name)}`);
+  }
+  const agent = compact({ name: generator.name, version: generator.version });
   const actions: Record<string, unknown>[] = [];
   if (intent === 'create') {
-    const digitalSourceType = input.digitalSourceType ?? DIGITAL_CAPTURE;
+    const digitalSourceType = input.digitalSourceType;
+    if (digitalSourceType === undefined) {
+      throw new CustodyError(
+        'INVALID_ARGUMENT',
+        'expected a digital source type for c2pa.created (C2PA 2.x requires one), got none; when it is not known, use intent "edit" with the original as parent (c2pa.opened)',
+      );
+    }
     if (!IPTC_SOURCE_TYPE.test(digitalSourceType)) {
       throw new CustodyError(
         'INVALID_ARGUMENT',
@@ -99,7 +119,7 @@ export function manifestDefinition(mime: C2paMime, input: ManifestInput): Record
       );
     }
     actions.push(
-      compact({ action: 'c2pa.created', digitalSourceType, when: input.createdAt === undefined ? undefined : instant(input.createdAt, 'createdAt') }),
+      compact({ action: 'c2pa.created', digitalSourceType, softwareAgent: agent, when: input.createdAt === undefined ? undefined : instant(input.createdAt, 'createdAt') }),
     );
   } else if (input.digitalSourceType !== undefined || input.createdAt !== undefined) {
     throw new CustodyError(
@@ -112,18 +132,15 @@ export function manifestDefinition(mime: C2paMime, input: ManifestInput): Record
     throw new CustodyError('INVALID_ARGUMENT', 'expected a softBinding with the c2pa.watermarked.bound action (C2PA requires the binding it names), got none');
   }
 
-  const assertions: Record<string, unknown>[] = actions.length > 0 ? [{ label: ACTIONS_LABEL, data: { actions } }] : [];
+  // `created: true`: c2pa-rs lists the assertion among the claim's created_assertions (C2PA 2.x §10.3.2).
+  const assertions: Record<string, unknown>[] = actions.length > 0 ? [{ label: ACTIONS_LABEL, data: { actions }, created: true }] : [];
   if (input.custody !== undefined) {
-    assertions.push({ label: CUSTODY_ASSERTION_LABEL, data: validateCustodyAssertion(input.custody) });
+    assertions.push({ label: CUSTODY_ASSERTION_LABEL, data: validateCustodyAssertion(input.custody), created: true });
   }
-  if (input.softBinding !== undefined) assertions.push({ label: SOFT_BINDING_LABEL, data: softBindingData(input.softBinding) });
+  if (input.softBinding !== undefined) assertions.push({ label: SOFT_BINDING_LABEL, data: softBindingData(input.softBinding), created: true });
 
-  const generator = input.generator ?? { name: 'Custody' };
-  if (typeof generator.name !== 'string' || generator.name.trim() === '') {
-    throw new CustodyError('INVALID_ARGUMENT', `expected a generator name, got ${JSON.stringify(generator.name)}`);
-  }
   return compact({
-    claim_generator_info: [compact({ name: generator.name, version: generator.version })],
+    claim_generator_info: [agent],
     title: input.title,
     format: mime,
     assertions,

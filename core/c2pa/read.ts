@@ -74,6 +74,8 @@ export interface ManifestReport {
    * the manifest is valid (a tampered file still names its record); rely on it only when `valid` and `trusted`.
    */
   custody: CustodyAssertion | null;
+  /** The manifest that carries `custody`: the active one, or a parent's label when the active one has none. */
+  custodyManifestLabel: string | null;
   /** Why an `org.custody.provenance` assertion that is present was not accepted. */
   custodyProblem: string | null;
   softBinding: SoftBindingReport | null;
@@ -207,12 +209,16 @@ function summarize(store: Store, cr: CrJson): ManifestReport {
     .reverse();
 
   let custody: CustodyAssertion | null = null;
+  let custodyManifestLabel: string | null = null;
   let custodyProblem: string | null = null;
   let softBinding: SoftBindingReport | null = null;
   for (const [l, m] of chain) {
     if (!custody && !custodyProblem) {
       const data = assertionData(m, CUSTODY_ASSERTION_LABEL);
-      if (data !== undefined) ({ assertion: custody, problem: custodyProblem } = parseCustodyAssertion(data));
+      if (data !== undefined) {
+        ({ assertion: custody, problem: custodyProblem } = parseCustodyAssertion(data));
+        custodyManifestLabel = l;
+      }
     }
     softBinding ??= softBindingOf(m, l);
   }
@@ -248,6 +254,7 @@ function summarize(store: Store, cr: CrJson): ManifestReport {
     actions: actionsOf(active),
     history,
     custody,
+    custodyManifestLabel,
     custodyProblem,
     softBinding,
     error: null,
@@ -328,6 +335,7 @@ function unreadable(error: string): ManifestReport {
     actions: [],
     history: [],
     custody: null,
+    custodyManifestLabel: null,
     custodyProblem: null,
     softBinding: null,
     error,

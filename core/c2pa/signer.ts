@@ -10,15 +10,30 @@ import { checkChainOrder, checkSigningCertificate, validateSigningCredentials } 
 /** Signs raw bytes: Ed25519 (RFC 8032) or ECDSA P-256/SHA-256 as r‖s (IEEE P1363, what COSE requires). */
 export type RawSign = (message: Uint8Array) => Promise<Uint8Array> | Uint8Array;
 
+/**
+ * Something added to the unprotected header of the claim's COSE_Sign1 once the claim is signed: the ML-DSA
+ * co-signature (mldsa.ts), an RFC 3161 timestamp. It does not change what the claim signature covers.
+ */
+export interface CoseAddOn {
+  /** The most bytes its headers take in the encoded COSE_Sign1, labels included. */
+  reserve: number;
+  headers(signed: { sigStructure: Uint8Array; signature: Uint8Array }): Promise<[string, unknown][]> | [string, unknown][];
+}
+
 export interface C2paSigner {
   readonly algorithm: C2paAlgorithm;
   /** Signing certificate first, then intermediates. */
   readonly chainPem: string;
   readonly leaf: CertificateInfo;
-  /** The exact length of every COSE_Sign1 this signer returns. */
+  /** The exact length of every COSE_Sign1 this signer returns without add-ons. */
   readonly reserveSize: number;
-  /** The COSE_Sign1 (tag 18, detached payload) over a C2PA claim, `reserveSize` bytes long. */
-  signClaim(claim: Uint8Array): Promise<Uint8Array>;
+  /** The COSE_Sign1 (tag 18, detached payload) over a C2PA claim, `reserveSize` + Σ add-on reserve bytes long. */
+  signClaim(claim: Uint8Array, addOns?: readonly CoseAddOn[]): Promise<Uint8Array>;
+}
+
+/** The length of the COSE_Sign1 a signer returns with these add-ons: what c2pa-rs must reserve. */
+export function reserveWith(signer: C2paSigner, addOns: readonly CoseAddOn[] = []): number {
+  return addOns.reduce((n, a) => n + a.reserve, signer.reserveSize);
 }
 
 /** A signer from a chain and its PKCS#8 private key (as the vault hands it out); checks both before any signing. */
@@ -57,15 +72,18 @@ function buildSigner(algorithm: C2paAlgorithm, chain: CertificateInfo[], raw: Ra
     chainPem: chain.map((c) => c.pem).join(''),
     leaf: chain[0] as CertificateInfo,
     reserveSize,
-    async signClaim(claim: Uint8Array): Promise<Uint8Array> {
-      const signature = await raw(coseSigStructure(protectedHeader, claim));
+    async signClaim(claim: Uint8Array, addOns: readonly CoseAddOn[] = []): Promise<Uint8Array> {
+      const sigStructure = coseSigStructure(protectedHeader, claim);
+      const signature = await raw(sigStructure);
       if (!(signature instanceof Uint8Array) || signature.length !== 64) {
         throw new CustodyError(
           'INVALID_ARGUMENT',
           `expected a 64-byte ${algorithm} signature from the signer, got ${signature instanceof Uint8Array ? `${signature.length} bytes` : typeof signature}`,
         );
       }
-      return padCoseSign1(protectedHeader, signature, reserveSize);
+      const extra: [string, unknown][] = [];
+      for (const a of addOns) extra.push(...(await a.headers({ sigStructure, signature })));
+      return padCoseSign1(protectedHeader, signature, reserveSize + addOns.reduce((n, a) => n + a.reserve, 0), extra);
     },
   };
 }

@@ -3,6 +3,7 @@
 import sharp, { type Metadata } from 'sharp';
 import { CustodyError } from '../errors.ts';
 import { DEFAULT_LIMITS, type ImageFormat, type Limits } from './detect.ts';
+import { cameraOf, type CameraInfo } from './exif.ts';
 import { transplantMetadata } from './metadata.ts';
 import type { Raster } from './watermark/codec.ts';
 
@@ -12,6 +13,8 @@ export interface ImageInfo {
   channels: number;
   chromaSubsampling: string | undefined;
   lossless: boolean;
+  /** The camera the EXIF names, if any. */
+  camera: CameraInfo | null;
 }
 
 const sharpMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
@@ -47,6 +50,7 @@ export async function probeImage(bytes: Uint8Array, format: ImageFormat, limits:
     channels: meta.channels ?? 3,
     chromaSubsampling: meta.chromaSubsampling,
     lossless: format === 'png' || format === 'tiff' || (format === 'webp' && isLosslessWebp(bytes)),
+    camera: cameraOf(meta.exif),
   };
 }
 

@@ -3,7 +3,8 @@
 // keys only in the vault.
 import type { Keyring } from '../crypto/keyring.ts';
 import { CustodyError } from '../errors.ts';
-import { mlDsaKeyPairFromSeed, generateMlDsaKeyPair, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
+import { mlDsaKeyPairFromSeed, generateMlDsaKeyPair, mlDsaPublicKeyPem, mlDsaPublicKeysFromPem, type MlDsaKeyPair, type RegisteredPqKey } from '../c2pa/mldsa.ts';
+import { parseChainPem } from '../c2pa/certificates.ts';
 import { createOrgPki } from '../c2pa/pki.ts';
 import { importSigningChain } from '../c2pa/profile.ts';
 import { createSigner, type C2paSigner } from '../c2pa/signer.ts';
@@ -17,6 +18,10 @@ const PQ_ENABLED = 'pq.enabled';
 const SIGNING_KEY = 'c2pa:signing-key';
 const ROOT_KEY = 'c2pa:root-key';
 const PQ_SEED = 'pq:ml-dsa-65-seed';
+/** This desk's ML-DSA-65 public key (hex), kept beside the seed so that verifying needs no unlocked vault. */
+const PQ_PUBLIC = 'pq.public_key';
+/** ML-DSA-65 keys of other orgs, pinned with their roots: JSON RegisteredPqKey[]. */
+const PQ_TRUSTED = 'pq.trusted_keys';
 
 /** Creates the org root CA and a signing certificate issued by it (at `custody init`). */
 export async function createOrgCredentials(db: WritableDB, keyring: Keyring, org: string, now: Date): Promise<void> {
@@ -51,10 +56,45 @@ export function trustAnchorsPem(db: ReadableDB): string {
   return [getSetting(db, ROOT_PEM), getSetting(db, EXTRA_ANCHORS)].filter((p): p is string => !!p).join('\n');
 }
 
-export function addTrustAnchors(db: WritableDB, pem: string): void {
+/**
+ * Trusts the roots of a PEM file, and pins the ML-DSA-65 keys that come with them (`custody cert export --root` of
+ * an org in hybrid mode) as that org's: the org is the O of the file's first certificate.
+ */
+export function addTrustAnchors(db: WritableDB, pem: string): { roots: number; pqKeys: number } {
   if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new CustodyError('INVALID_ARGUMENT', 'expected PEM certificates (-----BEGIN CERTIFICATE-----), got something else');
-  const current = getSetting(db, EXTRA_ANCHORS);
-  setSetting(db, EXTRA_ANCHORS, current ? `${current.trimEnd()}\n${pem.trim()}\n` : `${pem.trim()}\n`);
+  const certs = parseChainPem(pem);
+  const pqKeys = mlDsaPublicKeysFromPem(pem);
+  const org = certs[0]?.subject.organization ?? certs[0]?.subject.commonName ?? null;
+  if (pqKeys.length > 0 && !org) {
+    throw new CustodyError('INVALID_ARGUMENT', 'expected the root that comes with an ML-DSA-65 key to name its organisation (O=), got a certificate without one');
+  }
+  const certPem = certs.map((c) => c.pem).join('');
+  db.transaction(() => {
+    const current = getSetting(db, EXTRA_ANCHORS);
+    setSetting(db, EXTRA_ANCHORS, current ? `${current.trimEnd()}\n${certPem}` : certPem);
+    if (pqKeys.length > 0) {
+      const pinned = trustedPqKeys(db).filter((k) => !pqKeys.includes(k.publicKey));
+      setSetting(db, PQ_TRUSTED, JSON.stringify([...pinned, ...pqKeys.map((publicKey) => ({ org: org as string, publicKey }))]));
+    }
+  });
+  return { roots: certs.length, pqKeys: pqKeys.length };
+}
+
+function trustedPqKeys(db: ReadableDB): RegisteredPqKey[] {
+  const raw = getSetting(db, PQ_TRUSTED);
+  return raw ? (JSON.parse(raw) as RegisteredPqKey[]) : [];
+}
+
+/** The ML-DSA-65 keys a co-signature may be made with: this desk's own (for `org`) and the pinned ones. */
+export function registeredPqKeys(db: ReadableDB, org: string): RegisteredPqKey[] {
+  const own = getSetting(db, PQ_PUBLIC);
+  return [...(own ? [{ org, publicKey: own }] : []), ...trustedPqKeys(db)];
+}
+
+/** The org root as verifiers should take it: the root PEM, then this desk's ML-DSA-65 public key when it has one. */
+export function orgRootExport(db: ReadableDB): string {
+  const own = getSetting(db, PQ_PUBLIC);
+  return own ? `${orgRootPem(db)}${mlDsaPublicKeyPem(Buffer.from(own, 'hex'))}` : orgRootPem(db);
 }
 
 /** Installs a CA-issued chain and its key in place of the org's own certificate. */
@@ -85,11 +125,14 @@ export function pqEnabled(db: ReadableDB): boolean {
 export function setPqEnabled(db: WritableDB, keyring: Keyring, on: boolean, now: Date): void {
   db.transaction(() => {
     if (on) {
+      let seed: Uint8Array;
       try {
-        keyring.getSecret(PQ_SEED);
+        seed = keyring.getSecret(PQ_SEED);
       } catch {
-        keyring.putSecret(PQ_SEED, generateMlDsaKeyPair().seed, now.toISOString());
+        seed = generateMlDsaKeyPair().seed;
+        keyring.putSecret(PQ_SEED, seed, now.toISOString());
       }
+      setSetting(db, PQ_PUBLIC, Buffer.from(mlDsaKeyPairFromSeed(seed).publicKey).toString('hex'));
     }
     setSetting(db, PQ_ENABLED, on ? 'on' : 'off');
   });

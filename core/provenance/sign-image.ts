@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { embedManifest } from '../c2pa/embed.ts';
 import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
-import type { C2paMime } from '../c2pa/manifest.ts';
-import { mlDsaCoSignature, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
+import { CUSTODY_AGENT, DIGITAL_CAPTURE, type C2paMime, type ManifestInput } from '../c2pa/manifest.ts';
+import { mlDsaCoSigner, pqDeclaration, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
 import { hasManifest } from '../c2pa/read.ts';
 import type { C2paSigner } from '../c2pa/signer.ts';
 import type { Signer } from '../crypto/keyring.ts';
@@ -95,19 +95,16 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
       signer: { alg: 'Ed25519', publicKey: publicKeyHex },
       signature: Buffer.from(signature).toString('hex'),
     };
-    if (ctx.c2pa.pq) custody.pq = mlDsaCoSignature(fields, ctx.c2pa.pq);
-    // A camera's own credentials stay in the history: the original goes in as the parent ingredient.
-    const parent = (await hasManifest(original, mime)) ? { bytes: new Uint8Array(original), mime, title: basename(path) } : undefined;
+    if (ctx.c2pa.pq) custody.pq = pqDeclaration(ctx.c2pa.pq);
+    const origin = await originOf(new Uint8Array(original), mime, basename(path), ctx.c2pa.digitalSourceType ?? (info.camera ? DIGITAL_CAPTURE : undefined), signedAt);
     encoded = await embedManifest(encoded, mime, {
-      intent: parent ? 'edit' : 'create',
-      ...(parent ? { parent } : {}),
+      ...origin,
       title: basename(path),
-      // c2pa.created (with its time and source type) only for new content; an edit opens its parent instead.
-      ...(parent ? {} : { createdAt: signedAt }),
-      ...(!parent && ctx.c2pa.digitalSourceType ? { digitalSourceType: ctx.c2pa.digitalSourceType } : {}),
+      // The watermark went in before signing, and the soft binding below names it.
+      ...(payloadHex ? { actions: [{ action: 'c2pa.watermarked.bound', when: signedAt, softwareAgent: CUSTODY_AGENT }] } : {}),
       custody,
       ...(payloadHex ? { softBinding: { alg: WATERMARK_ALGORITHM, payloadHex } } : {}),
-    }, ctx.c2pa.signer);
+    }, ctx.c2pa.signer, { addOns: ctx.c2pa.pq ? [mlDsaCoSigner(ctx.c2pa.pq, custody)] : [] });
     c2pa = { status: 'embedded', pq: custody.pq !== undefined };
   } else if (ctx.c2pa) {
     c2pa = { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false };
@@ -137,6 +134,17 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa },
   };
   return commitSigned(ctx, target, encoded, record, [], { watermark, c2pa });
+}
+
+/**
+ * How a manifest opens. An original that carries credentials (a camera's) is the parent ingredient, so they stay
+ * in the history. Otherwise `c2pa.created` when the desk knows the digital source type (C2PA 2.x requires one on
+ * that action) and, when it does not, `c2pa.opened` over the original as an ingredient of unknown provenance:
+ * that is what the desk did, and nothing is guessed.
+ */
+export async function originOf(original: Uint8Array, mime: C2paMime, title: string, digitalSourceType: string | undefined, signedAt: string): Promise<Pick<ManifestInput, 'intent' | 'parent' | 'digitalSourceType' | 'createdAt'>> {
+  if (!(await hasManifest(original, mime)) && digitalSourceType) return { intent: 'create', digitalSourceType, createdAt: signedAt };
+  return { intent: 'edit', parent: { bytes: original, mime, title } };
 }
 
 /**

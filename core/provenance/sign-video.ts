@@ -5,14 +5,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { embedManifest } from '../c2pa/embed.ts';
 import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
-import { mlDsaCoSignature } from '../c2pa/mldsa.ts';
+import { mlDsaCoSigner, pqDeclaration } from '../c2pa/mldsa.ts';
 import type { VideoFormat } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
 import type { SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId } from './fingerprint.ts';
 import type { OutputContent, OutputTarget } from './output.ts';
-import { commitSigned, type SignContext, type SignReceipt } from './sign-image.ts';
+import { commitSigned, originOf, type SignContext, type SignReceipt } from './sign-image.ts';
 import { segmentPhash, type SegmentDetails, type VideoDetails } from './video-records.ts';
 
 /** Largest video signed and read whole by c2pa-wasm: it holds the file in memory several times over (a 128 MB MP4 took the process to 835 MB), so larger videos get a streamed copy without a manifest. */
@@ -53,13 +53,14 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
       signer: { alg: 'Ed25519', publicKey: publicKeyHex },
       signature: parentSig.signature,
     };
-    if (ctx.c2pa.pq) custody.pq = mlDsaCoSignature({ sha256: fp.sha256, phash: fp.chainHash, timestamp: signedAt, signer: publicKeyHex }, ctx.c2pa.pq);
-    content = await embedManifest(await readFile(path), 'video/mp4', {
+    if (ctx.c2pa.pq) custody.pq = pqDeclaration(ctx.c2pa.pq);
+    const bytes = new Uint8Array(await readFile(path));
+    content = await embedManifest(bytes, 'video/mp4', {
+      ...(await originOf(bytes, 'video/mp4', basename(path), ctx.c2pa.digitalSourceType, signedAt)),
       title: basename(path),
-      createdAt: signedAt,
-      ...(ctx.c2pa.digitalSourceType ? { digitalSourceType: ctx.c2pa.digitalSourceType } : {}),
       custody,
-    }, ctx.c2pa.signer, { verifyAfterSign: false }); // the signer's chain and key were validated together; tests read back
+      // the signer's chain and key were validated together; tests read back
+    }, ctx.c2pa.signer, { verifyAfterSign: false, addOns: ctx.c2pa.pq ? [mlDsaCoSigner(ctx.c2pa.pq, custody)] : [] });
     c2pa = { status: 'embedded', pq: custody.pq !== undefined };
   } else if (ctx.c2pa) {
     c2pa = { status: 'skipped', reason: format === 'mp4' ? 'VIDEO_TOO_LARGE_FOR_C2PA' : 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false };

@@ -1,20 +1,23 @@
 // The checks every verification reports the same way, whatever the medium: exact bytes, the record's signature,
 // and the Content Credentials.
-import { verifyCustodyPq } from '../c2pa/mldsa.ts';
+import { readRawManifests } from '../c2pa/jumbf.ts';
+import { checkPqCoSignature, type PqResult, type RegisteredPqKey } from '../c2pa/mldsa.ts';
 import type { C2paMime } from '../c2pa/manifest.ts';
-import { readManifest } from '../c2pa/read.ts';
+import { readManifest, type ManifestReport } from '../c2pa/read.ts';
 import { verify as verifyEd25519 } from '../crypto/ed25519.ts';
 import { listSigningKeys } from '../crypto/keyring.ts';
 import type { Limits } from '../media/detect.ts';
 import type { ReadableDB } from '../store/db.ts';
-import type { SignedRecord } from '../store/records.ts';
-import type { Check } from './checks.ts';
+import { getRecord, type SignedRecord } from '../store/records.ts';
+import { PHASH_MAX_DISTANCE, type Check } from './checks.ts';
 
 export interface VerifyContext {
   db: ReadableDB;
   limits: Limits;
   /** PEM bundle of the roots a manifest may chain to (the org root and the configured trust list). */
   trustAnchorsPem: string;
+  /** The ML-DSA-65 keys a co-signature may be made with: the org's own and those pinned with trusted roots. */
+  pqKeys: readonly RegisteredPqKey[];
 }
 
 /** Exact bytes: the signed output or its original. */
@@ -28,23 +31,74 @@ export function exactBytesCheck(exact: SignedRecord | null, record: SignedRecord
     : { status: 'absent', sha256, detail: 'no signed file on this desk has these exact bytes' };
 }
 
-/** The record's Ed25519 signature over its fingerprint, by one of this desk's keys. */
-export function signatureCheck(db: ReadableDB, record: SignedRecord | null): Check {
+/** What ties the file being verified to a record, for the signature check. */
+export interface FileBinding {
+  /** SHA-256 of the file being verified. */
+  sha256: string;
+  /** The Content Credentials check, with the Custody assertion of the manifest that carries it. */
+  c2pa: C2paResult;
+  /** pHash distance between the file and the record (null for video, or when not computed). */
+  phashDistance: number | null;
+}
+
+/**
+ * The record's Ed25519 signature over its fingerprint, by one of this desk's keys — and whether it binds the file
+ * being verified. A record's signature is about its original and signed output; it speaks for another file only
+ * through the file's own trusted Content Credentials when they carry this very record (a published copy).
+ * Anything else (a re-encoded copy, or a forgery that copied a genuine assertion) gets `absent`, with the
+ * record's own signature reported as `recordSignature`, never `pass`.
+ */
+export function signatureCheck(db: ReadableDB, record: SignedRecord | null, file: FileBinding): Check {
   if (!record) return { status: 'absent', detail: 'no record to check a signature against' };
   const ok = verifyEd25519(Buffer.from(record.signature, 'hex'), new TextEncoder().encode(record.fingerprint), Buffer.from(record.publicKey, 'hex'));
   if (!ok) return { status: 'fail', keyId: record.keyId, detail: `the signature of record ${record.id} does not verify: the record was altered` };
   const orgKey = listSigningKeys(db).some((k) => k.publicKey === record.publicKey);
-  return orgKey
-    ? { status: 'pass', keyId: record.keyId, orgKey, detail: `record ${record.id} is signed by org key ${record.keyId}` }
-    : { status: 'fail', keyId: record.keyId, orgKey, detail: `the signature verifies, but key ${record.keyId} is not one of this desk's keys` };
+  if (!orgKey) return { status: 'fail', keyId: record.keyId, orgKey, detail: `the signature verifies, but key ${record.keyId} is not one of this desk's keys` };
+  if (file.sha256 === record.sha256 || file.sha256 === record.outputSha256) {
+    return { status: 'pass', keyId: record.keyId, orgKey, binds: 'exact-bytes', detail: `record ${record.id} is signed by org key ${record.keyId}, over these exact bytes` };
+  }
+  const m = file.c2pa.manifest;
+  const custody = m?.custody;
+  const carried = file.c2pa.check.status === 'pass' && m !== null && custody != null && m.custodyManifestLabel === m.manifestLabel &&
+    custody.recordId === record.id && custody.signature === record.signature && custody.original.sha256 === record.sha256 && custody.signedAt === record.signedAt &&
+    (file.phashDistance === null || file.phashDistance <= PHASH_MAX_DISTANCE);
+  if (carried) {
+    return { status: 'pass', keyId: record.keyId, orgKey, binds: 'content-credentials', detail: `record ${record.id} is signed by org key ${record.keyId}, and this file's trusted Content Credentials carry it` };
+  }
+  return {
+    status: 'absent',
+    reason: 'NOT_BOUND_TO_FILE',
+    keyId: record.keyId,
+    recordSignature: 'valid',
+    detail: `record ${record.id}'s own signature holds, but it covers the signed file, not these bytes, and no trusted Content Credentials of this file carry it`,
+  };
 }
 
-/** The C2PA check: present, valid (content matches its credentials), trusted (chains to an anchor). */
-export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format: string, trustAnchorsPem: string): Promise<{ check: Check; recordId: string | null }> {
-  if (!mime) return { check: { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', detail: `Content Credentials are not read from ${format.toUpperCase()} files` }, recordId: null };
-  const m = await readManifest(bytes, mime, { trustAnchorsPem });
-  if (!m) return { check: { status: 'absent', detail: 'the file carries no Content Credentials' }, recordId: null };
-  const pq = m.custody ? verifyCustodyPq(m.custody) : null;
+export interface C2paResult {
+  check: Check;
+  /** The record the manifest names, when the manifest is valid. */
+  recordId: string | null;
+  manifest: ManifestReport | null;
+}
+
+const PQ_WORDS = { pass: 'pass', fail: 'fail', absent: 'absent' } as const;
+
+/**
+ * The C2PA check: present, valid (content matches its credentials), trusted (chains to an anchor), and in hybrid
+ * mode an ML-DSA-65 co-signature by the org's registered key over this very claim. A record signed with a
+ * co-signature whose file has lost it was downgraded.
+ */
+export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format: string, ctx: Pick<VerifyContext, 'db' | 'trustAnchorsPem' | 'pqKeys'>): Promise<C2paResult> {
+  if (!mime) return { check: { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', detail: `Content Credentials are not read from ${format.toUpperCase()} files` }, recordId: null, manifest: null };
+  const m = await readManifest(bytes, mime, { trustAnchorsPem: ctx.trustAnchorsPem });
+  if (!m) return { check: { status: 'absent', detail: 'the file carries no Content Credentials' }, recordId: null, manifest: null };
+  let pq: PqResult = checkPqCoSignature(null, null, []);
+  if (m.custody) {
+    const raw = readRawManifests(bytes, mime)?.find((r) => r.label === m.custodyManifestLabel) ?? null;
+    pq = checkPqCoSignature(raw, m.custody, ctx.pqKeys);
+    const signedWithPq = m.custody.pq === undefined && recordSignedWithPq(ctx.db, m.custody.recordId, m.custody.signature);
+    if (signedWithPq) pq = { status: 'fail', reason: 'PQ_STRIPPED', detail: `record ${m.custody.recordId} was signed with an ML-DSA-65 co-signature, and these credentials have none: it was removed` };
+  }
   const who = [m.signer.commonName, m.signer.organization].filter(Boolean).join(', ') || 'an unnamed signer';
   const evidence = {
     valid: m.valid,
@@ -55,14 +109,23 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
     history: m.history.map((h) => ({ signer: h.signer.organization ?? h.signer.commonName, actions: h.actions.map((a) => a.action) })),
     validationCodes: m.validationCodes,
     custodyRecordId: m.custody?.recordId ?? null,
-    pqSignature: pq === null ? 'absent' : pq ? 'pass' : 'fail',
+    pqSignature: PQ_WORDS[pq.status],
+    ...(pq.status === 'pass' ? {} : { pqReason: pq.reason }),
+    pqDetail: pq.detail,
   };
   const recordId = m.valid ? (m.custody?.recordId ?? null) : null;
+  const result = (check: Check): C2paResult => ({ check, recordId, manifest: m });
   if (!m.valid) {
-    return { check: { status: 'fail', ...evidence, detail: `the Content Credentials no longer match the content (${m.validationCodes.join(', ') || m.error || 'invalid'})` }, recordId };
+    return result({ status: 'fail', ...evidence, detail: `the Content Credentials no longer match the content (${m.validationCodes.join(', ') || m.error || 'invalid'})` });
   }
-  if (pq === false) return { check: { status: 'fail', ...evidence, detail: 'the ML-DSA-65 co-signature in the Content Credentials does not verify' }, recordId };
-  if (!m.trusted) return { check: { status: 'fail', ...evidence, detail: `valid Content Credentials signed by ${who}, a signer this desk does not trust` }, recordId };
-  return { check: { status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq ? ', with a valid ML-DSA-65 co-signature' : ''}` }, recordId };
+  if (pq.status === 'fail') return result({ status: 'fail', ...evidence, detail: `the post-quantum co-signature fails: ${pq.detail}` });
+  if (!m.trusted) return result({ status: 'fail', ...evidence, detail: `valid Content Credentials signed by ${who}, a signer this desk does not trust` });
+  return result({ status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq.status === 'pass' ? `, with ${pq.detail}` : ''}` });
 }
 
+function recordSignedWithPq(db: ReadableDB, recordId: string, signature: string | undefined): boolean {
+  const record = getRecord(db, recordId);
+  if (!record || record.signature !== signature) return false;
+  const c2pa = (record.details as { c2pa?: { pq?: unknown } } | null)?.c2pa;
+  return c2pa?.pq === true;
+}

@@ -13,7 +13,6 @@ import { c2paCheck, exactBytesCheck, signatureCheck, type VerifyContext } from '
 
 export type { VerifyContext };
 
-
 interface Nearest {
   id: string;
   distance: number;
@@ -40,7 +39,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
 
   // Exact bytes: the signed output or its original.
   const exact = findBySha256(ctx.db, sha256)[0] ?? null;
-  const c2pa = await c2paCheck(bytes, C2PA_MIME[format] ?? null, format, ctx.trustAnchorsPem);
+  const c2pa = await c2paCheck(bytes, C2PA_MIME[format] ?? null, format, ctx);
 
   // Watermark.
   let watermark: Check;
@@ -87,7 +86,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
     watermark = { ...watermark, status: 'fail', copied: true, detail: `the watermark of record ${record?.id} sits on a different picture (${recordPhashDistance} of 64 pHash bits differ): it was copied` };
   }
 
-  const signature = signatureCheck(ctx.db, record);
+  const signature = signatureCheck(ctx.db, record, { sha256, c2pa, phashDistance: recordPhashDistance });
 
   const checks: Checks = {
     sha256: exactBytesCheck(exact, record, sha256),

@@ -49,8 +49,8 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
   const sha256 = await sha256File(path);
   const exact = findBySha256(ctx.db, sha256).find((r) => r.kind === 'video') ?? null;
   const c2pa = format === 'mp4' && size <= C2PA_VIDEO_MAX_BYTES
-    ? await c2paCheck(await readFile(path), 'video/mp4', format, ctx.trustAnchorsPem)
-    : { check: { status: 'skipped' as const, reason: format === 'mp4' ? 'VIDEO_TOO_LARGE_FOR_C2PA' : 'FORMAT_NOT_SUPPORTED_BY_C2PA', detail: `Content Credentials are not read from this ${format.toUpperCase()} file` }, recordId: null };
+    ? await c2paCheck(await readFile(path), 'video/mp4', format, ctx)
+    : { check: { status: 'skipped' as const, reason: format === 'mp4' ? 'VIDEO_TOO_LARGE_FOR_C2PA' : 'FORMAT_NOT_SUPPORTED_BY_C2PA', detail: `Content Credentials are not read from this ${format.toUpperCase()} file` }, recordId: null, manifest: null };
 
   let record: SignedRecord | null = exact;
   let comparison: VideoComparison | null = null;
@@ -98,7 +98,7 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
   const trimmed = counts.missing > 0 && comparison !== null && isTrimmedCopy(comparison.segments);
   const checks: Checks = {
     sha256: exactBytesCheck(exact, record, sha256),
-    signature: signatureCheck(ctx.db, record),
+    signature: signatureCheck(ctx.db, record, { sha256, c2pa, phashDistance: null }),
     watermark: { status: 'skipped', reason: 'NOT_APPLICABLE_TO_VIDEO', detail: 'videos are traced by their frames, not by a watermark' },
     phash: comparison && record
       ? {

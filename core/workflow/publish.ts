@@ -3,15 +3,17 @@
 // publication statement. Like signing, it is written to a temporary file and renamed into place, and the database
 // commit (publication row, workflow event, audit entry) happens in one transaction after the rename.
 //
-// C2PA: for JPEG, PNG and WebP the published file carries an update manifest over the signed output's (content
-// unchanged): `c2pa.opened`, `c2pa.published`, and the Custody assertion with the approvals. Formats without
+// C2PA: for JPEG, PNG and WebP the published file carries a manifest whose parent is the signed output's (the coded
+// image unchanged): `c2pa.opened`, `c2pa.published`, and the Custody assertion with the approvals. Formats without
 // Content Credentials are published as a copy; the signed statement below proves the approvals either way.
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
 import { embedManifest } from '../c2pa/embed.ts';
-import { mlDsaCoSignature, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
+import { withoutManifestStore } from '../c2pa/jumbf.ts';
+import { CUSTODY_AGENT } from '../c2pa/manifest.ts';
+import { mlDsaCoSigner, pqDeclaration, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
 import { hasManifest } from '../c2pa/read.ts';
 import type { C2paSigner } from '../c2pa/signer.ts';
 import type { ImageFormat } from '../media/detect.ts';
@@ -72,7 +74,7 @@ export interface PublishContext {
   signer: Signer;
   org: string;
   /** The org's C2PA signer (null: no Content Credentials on this desk). */
-  c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null } | null;
+  c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null; trustAnchorsPem: string } | null;
   /** Joins the publication's transaction: the workflow event and its audit entry go here; a throw undoes all. */
   onPublished: (db: WritableDB, receipt: PublishReceipt) => void;
 }
@@ -93,26 +95,33 @@ export async function renderPublished(
   what: { item: SignedRecord; approvals: readonly PublishedApproval[]; publishedAt: string; org: string; c2pa: PublishContext['c2pa'] },
 ): Promise<Uint8Array> {
   const mime = C2PA_MIME[what.item.format as ImageFormat];
-  if (!what.c2pa || !mime || !(await hasManifest(source, mime))) return source;
+  if (!what.c2pa || !mime || mime === 'video/mp4' || !(await hasManifest(source, mime))) return source;
   const { item } = what;
-  const fields = { sha256: item.sha256, phash: item.phash ?? '', timestamp: item.signedAt, signer: item.publicKey };
   const custody: CustodyAssertion = {
     version: 1,
     recordId: item.id,
     org: what.org,
-    original: { sha256: item.sha256, phash: fields.phash },
+    original: { sha256: item.sha256, phash: item.phash ?? '' },
     signedAt: item.signedAt,
     signer: { alg: 'Ed25519', publicKey: item.publicKey },
     signature: item.signature,
     approvals: what.approvals.map((a) => ({ stage: a.stage, role: a.role, by: a.by, decision: a.decision, at: a.at })),
-    ...(what.c2pa.pq ? { pq: mlDsaCoSignature(fields, what.c2pa.pq) } : {}),
+    ...(what.c2pa.pq ? { pq: pqDeclaration(what.c2pa.pq) } : {}),
   };
-  return embedManifest(source, mime, {
-    intent: 'update',
+  // A standard manifest over the same coded image with the signed output as its parentOf ingredient, rather than
+  // an update manifest: a reader that does not stretch the parent's c2pa.hash.data exclusion over the grown store
+  // (c2pa-ts; c2pa-rs itself for WebP) rejects an update manifest, while this one carries its own hard binding.
+  return embedManifest(withoutManifestStore(source, mime), mime, {
+    intent: 'edit',
+    parent: { bytes: source, mime, title: basename(item.outputPath ?? item.inputName) },
     title: basename(publishTarget(item).name),
-    actions: [{ action: 'c2pa.published', when: what.publishedAt }],
+    actions: [{ action: 'c2pa.published', when: what.publishedAt, softwareAgent: CUSTODY_AGENT }],
     custody,
-  }, what.c2pa.signer);
+  }, what.c2pa.signer, {
+    addOns: what.c2pa.pq ? [mlDsaCoSigner(what.c2pa.pq, custody)] : [],
+    // the parent's validation, recorded in the ingredient, judged with the org's anchors: its own manifest is trusted
+    trustAnchorsPem: what.c2pa.trustAnchorsPem,
+  });
 }
 
 export async function publishItem(

@@ -10,3 +10,23 @@ export async function tempDesk(org = 'Test Newsroom', passphrase = 'pw'): Promis
   const { desk } = await Desk.init(join(tempDir('custody-desk-'), 'desk'), { org, protector: new PassphraseProtector(passphrase, TEST_SCRYPT) });
   return desk;
 }
+
+/**
+ * Takes an item through the default approval workflow and publishes it: ed (editor) submits, cy (editor, chief)
+ * approves the desk and chief stages. The users are created the first time, under a bootstrap admin.
+ */
+export async function approveAndPublish(desk: Desk, recordId: string, outDir: string): ReturnType<Desk['workflow']['publish']> {
+  if (desk.bootstrapActor()) {
+    const root = desk.bootstrapActor()!;
+    const ada = await desk.directory.addUser(root, { name: 'ada', roles: ['admin'], password: 'ada-password-1' });
+    const admin = { name: ada.name, roles: ada.roles };
+    await desk.directory.addUser(admin, { name: 'ed', roles: ['editor'], password: 'ed-password-1' });
+    await desk.directory.addUser(admin, { name: 'cy', roles: ['editor', 'chief'], password: 'cy-password-1' });
+  }
+  const ed = { name: 'ed', roles: ['editor' as const] };
+  const cy = { name: 'cy', roles: ['editor' as const, 'chief' as const] };
+  desk.workflow.submit(ed, recordId);
+  desk.workflow.approve(cy, recordId);
+  desk.workflow.approve(cy, recordId);
+  return desk.workflow.publish(ed, recordId, { outDir });
+}
