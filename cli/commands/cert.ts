@@ -21,7 +21,10 @@ export function register(program: Command): void {
     .command('export')
     .description("print the org root certificate as PEM, followed in hybrid mode by the org's ML-DSA-65 public key: what verifiers add as a trust anchor")
     .option('--root', 'the org root (the default and only choice today)')
-    .action(async () => out((await withDesk((desk) => desk.orgRootPem())).trimEnd()));
+    // one line at a time: out() escapes a newline inside what it prints
+    .action(async () => {
+      for (const line of (await withDesk((desk) => desk.orgRootPem())).trimEnd().split('\n')) out(line);
+    });
   cert
     .command('import')
     .description('install a CA-issued signing chain (PEM, signing certificate first) and its private key (PKCS#8 PEM)')
