@@ -75,6 +75,11 @@ export class HammingIndex {
   #chunks: Chunk[] = [];
   #offsets: Uint32Array[] = [];
   #postings: Uint32Array[] = [];
+  /**
+   * 64-bit codes only: each chunk table's codes again, in posting order, so that a probe reads its candidates from
+   * one run of memory instead of one cache miss each in the code array (at 10 M codes that is most of the time).
+   */
+  #inline: Uint32Array[] = [];
   #delta: Delta[] = [];
 
   constructor(bits: 64 | 128, capacity = 1024) {
@@ -98,6 +103,7 @@ export class HammingIndex {
     let b = this.#codes.byteLength + this.#ids.byteLength;
     for (const o of this.#offsets) b += o.byteLength;
     for (const p of this.#postings) b += p.byteLength;
+    for (const p of this.#inline) b += p.byteLength;
     return b;
   }
 
@@ -147,9 +153,18 @@ export class HammingIndex {
       for (let i = 0; i < n; i++) postings[fill[values[i]!]!++] = i;
       this.#offsets[j] = offsets;
       this.#postings[j] = postings;
+      if (this.words === 2) {
+        const inline = new Uint32Array(n * 2);
+        for (let p = 0; p < n; p++) {
+          inline[2 * p] = this.#codes[2 * postings[p]!]!;
+          inline[2 * p + 1] = this.#codes[2 * postings[p]! + 1]!;
+        }
+        this.#inline[j] = inline;
+      }
     }
     this.#offsets.length = this.#chunks.length;
     this.#postings.length = this.#chunks.length;
+    this.#inline.length = this.words === 2 ? this.#chunks.length : 0;
     this.#built = n;
   }
 
@@ -161,26 +176,40 @@ export class HammingIndex {
     const found = new Map<number, number>();
     const codes = this.#codes;
     const W = this.words;
+    // Most candidates are far: the distance comes first, the duplicate check (a code found through two chunks) after.
     const check = (pos: number): void => {
-      if (found.has(pos)) return;
       let d = 0;
       const off = pos * W;
       for (let k = 0; k < W && d <= radius; k++) d += popcount32((codes[off + k]! ^ query[k]!) >>> 0);
-      if (d <= radius) found.set(pos, d);
+      if (d <= radius && !found.has(pos)) found.set(pos, d);
     };
+    const q0 = query[0]!;
+    const q1 = query[1]!;
     for (let j = 0; j < m; j++) {
       const c = this.#chunks[j]!;
       const q = bitsAt(query, 0, c.start, c.bits);
       const offsets = this.#offsets[j]!;
       const postings = this.#postings[j]!;
       const delta = this.#delta[j]!;
-      const probe = (v: number): void => {
-        for (let p = offsets[v]!, end = offsets[v + 1]!; p < end; p++) check(postings[p]!);
-        if (delta.size) {
-          const list = delta.get(v);
-          if (list) for (const pos of list) check(pos);
+      const inline = this.#inline[j];
+      const probe = inline
+        ? (v: number): void => {
+          for (let p = offsets[v]!, end = offsets[v + 1]!; p < end; p++) {
+            const d = popcount32((inline[2 * p]! ^ q0) >>> 0) + popcount32((inline[2 * p + 1]! ^ q1) >>> 0);
+            if (d <= radius && !found.has(postings[p]!)) found.set(postings[p]!, d);
+          }
+          if (delta.size) {
+            const list = delta.get(v);
+            if (list) for (const pos of list) check(pos);
+          }
         }
-      };
+        : (v: number): void => {
+          for (let p = offsets[v]!, end = offsets[v + 1]!; p < end; p++) check(postings[p]!);
+          if (delta.size) {
+            const list = delta.get(v);
+            if (list) for (const pos of list) check(pos);
+          }
+        };
       flips(q, c.bits, sub, probe);
     }
     const hits: Hit[] = [];

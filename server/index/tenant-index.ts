@@ -33,28 +33,30 @@ export class TenantIndex {
     this.seq = r.tenant_seq;
   }
 
-  /** Loads rows in bulk (one rebuild per index, not one per row). */
-  addBulk(rows: readonly IndexRow[]): void {
-    const ph: IndexRow[] = [];
-    const wm: IndexRow[] = [];
-    const sg: IndexRow[] = [];
-    for (const r of rows) {
-      if (r.kind === 'image') {
-        ph.push(r);
-        if (r.payload) wm.push(r);
-      } else if (r.kind === 'segment') sg.push(r);
-    }
-    const load = (idx: HammingIndex, list: IndexRow[], field: 'phash' | 'payload') => {
-      if (!list.length) return;
-      const words = idx.words;
-      const codes = new Uint32Array(list.length * words);
-      list.forEach((r, i) => codes.set(codeFromHex(r[field]!, idx.bits), i * words));
-      idx.addMany(codes, Uint32Array.from(list, (r) => r.tenant_seq));
+  /**
+   * A loader for rows in seq order that keeps only typed arrays (never a million row objects), then builds each
+   * index once: how the index is loaded at start.
+   */
+  bulk(): { push(r: IndexRow): void; finish(): void } {
+    const ph = new CodeBuffer(2);
+    const wm = new CodeBuffer(4);
+    const sg = new CodeBuffer(2);
+    let last = this.seq;
+    return {
+      push: (r) => {
+        if (r.kind === 'image') {
+          ph.push(r.phash, r.tenant_seq);
+          if (r.payload) wm.push(r.payload, r.tenant_seq);
+        } else if (r.kind === 'segment') sg.push(r.phash, r.tenant_seq);
+        last = r.tenant_seq;
+      },
+      finish: () => {
+        ph.loadInto(this.phash);
+        wm.loadInto(this.payload);
+        sg.loadInto(this.segments);
+        this.seq = last;
+      },
     };
-    load(this.phash, ph, 'phash');
-    load(this.payload, wm, 'payload');
-    load(this.segments, sg, 'phash');
-    if (rows.length) this.seq = rows[rows.length - 1]!.tenant_seq;
   }
 
   get sizes(): { phash: number; payload: number; segments: number } {
@@ -108,17 +110,20 @@ export class IndexSet {
   }
 
   async #fetch(t: TenantIndex): Promise<void> {
-    const bulk = t.seq === 0;
-    const all: IndexRow[] = [];
+    // An empty index is filled in bulk (one build per index); one that is loaded takes the new rows one by one.
+    const loader = t.seq === 0 ? t.bulk() : null;
+    let from = t.seq;
     for (;;) {
-      const from = bulk ? (all.length ? all[all.length - 1]!.tenant_seq : 0) : t.seq;
       const page = await this.#db.selectFrom('records').select(['tenant_seq', 'kind', 'phash', 'payload'])
         .where('tenant_id', '=', t.tenantId).where('tenant_seq', '>', from).orderBy('tenant_seq').limit(PAGE).execute();
-      if (bulk) all.push(...page);
-      else for (const r of page) t.add(r);
+      for (const r of page) {
+        if (loader) loader.push(r);
+        else t.add(r);
+      }
+      if (page.length) from = page[page.length - 1]!.tenant_seq;
       if (page.length < PAGE) break;
     }
-    if (bulk) t.addBulk(all);
+    loader?.finish();
   }
 
   #serial(tenantId: string, fn: () => Promise<void>): Promise<void> {
@@ -126,5 +131,37 @@ export class IndexSet {
     const next = prev.then(fn, fn);
     this.#locks.set(tenantId, next.catch(() => {}));
     return next;
+  }
+}
+
+/** Codes parsed from hex straight into a growing typed array, with their ids. */
+class CodeBuffer {
+  readonly #words: number;
+  #codes: Uint32Array;
+  #ids: Uint32Array;
+  #n = 0;
+
+  constructor(words: number) {
+    this.#words = words;
+    this.#codes = new Uint32Array(1024 * words);
+    this.#ids = new Uint32Array(1024);
+  }
+
+  push(hex: string, id: number): void {
+    if (this.#n === this.#ids.length) {
+      const codes = new Uint32Array(this.#codes.length * 2);
+      codes.set(this.#codes);
+      const ids = new Uint32Array(this.#ids.length * 2);
+      ids.set(this.#ids);
+      this.#codes = codes;
+      this.#ids = ids;
+    }
+    const off = this.#n * this.#words;
+    for (let k = 0; k < this.#words; k++) this.#codes[off + k] = parseInt(hex.slice(k * 8, k * 8 + 8), 16) >>> 0;
+    this.#ids[this.#n++] = id;
+  }
+
+  loadInto(idx: HammingIndex): void {
+    if (this.#n) idx.addMany(this.#codes.subarray(0, this.#n * this.#words), this.#ids.subarray(0, this.#n));
   }
 }
