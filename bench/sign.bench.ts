@@ -30,7 +30,7 @@ try {
   writeFileSync(file, jpeg);
   console.log(`input: ${meta.width}×${meta.height} JPEG (${((meta.width! * meta.height!) / 1e6).toFixed(1)} MP, ${(jpeg.length / 1e6).toFixed(1)} MB), ${ROUNDS} rounds`);
 
-  const { desk } = await Desk.init(join(dir, 'desk'), { org: 'Bench', protector: new PassphraseProtector('bench') });
+  const { desk } = await Desk.init(join(dir, 'desk'), { org: 'Bench', protector: new PassphraseProtector('bench passphrase for timing') });
   const base: number[] = [];
   const sign: number[] = [];
   const verify: number[] = [];
@@ -50,8 +50,8 @@ try {
   const jpeg12 = await mosaicJpeg(12);
   const file12 = join(dir, 'photo-12mp.jpg');
   writeFileSync(file12, jpeg12);
-  const withC2pa = (await Desk.init(join(dir, 'desk-c2pa'), { org: 'Bench', protector: new PassphraseProtector('bench') })).desk;
-  const without = (await Desk.init(join(dir, 'desk-plain'), { org: 'Bench', protector: new PassphraseProtector('bench') })).desk;
+  const withC2pa = (await Desk.init(join(dir, 'desk-c2pa'), { org: 'Bench', protector: new PassphraseProtector('bench passphrase for timing') })).desk;
+  const without = (await Desk.init(join(dir, 'desk-plain'), { org: 'Bench', protector: new PassphraseProtector('bench passphrase for timing') })).desk;
   without.store.run(sql`DELETE FROM settings WHERE key = 'c2pa.chain_pem'`);
   const c2paOn: number[] = [];
   const c2paOff: number[] = [];

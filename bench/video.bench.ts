@@ -85,7 +85,7 @@ function memoryWatch(): { stop: () => { ffmpegPeakMB: number; combinedPeakMB: nu
 /** A throw-away desk (real database, vault and C2PA certificate) for timing `custody sign`. */
 async function benchDesk(): Promise<Desk> {
   const home = join(mkdtempSync(join(tmpdir(), 'custody-video-bench-')), 'desk');
-  return (await Desk.init(home, { org: 'Bench', protector: new PassphraseProtector('bench', { N: 1 << 10, r: 8, p: 1 }) })).desk;
+  return (await Desk.init(home, { org: 'Bench', protector: new PassphraseProtector('bench passphrase for timing', { N: 1 << 10, r: 8, p: 1 }) })).desk;
 }
 
 async function child(): Promise<void> {

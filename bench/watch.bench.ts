@@ -71,7 +71,7 @@ try {
   const meta = await sharp(files[0]!).metadata();
   const mb = files.reduce((n, b) => n + b.length, 0) / files.length / 1e6;
   console.log(`input: ${files.length} JPEGs of ${meta.width}×${meta.height} (${((meta.width! * meta.height!) / 1e6).toFixed(1)} MP, ${mb.toFixed(2)} MB each), stable-ms ${STABLE_MS}, ${availableParallelism()} CPUs`);
-  const { desk } = await Desk.init(join(root, 'desk'), { org: 'Bench', protector: new PassphraseProtector('bench') });
+  const { desk } = await Desk.init(join(root, 'desk'), { org: 'Bench', protector: new PassphraseProtector('bench passphrase for timing') });
   const results = [];
   for (const c of CONCURRENCY) {
     const r = await run(desk, root, files, c);

@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { AUDIT_HEAD_FILE } from './audit/checkpoint.ts';
 import { AuditLog, auditEntries } from './audit/log.ts';
 import { Keyring, listSigningKeys, type SigningKeyInfo } from './crypto/keyring.ts';
-import type { KeyProtector, ScryptParams } from './crypto/vault.ts';
+import { PassphraseProtector, type KeyProtector, type ScryptParams } from './crypto/vault.ts';
 import { Directory, checkNewUser } from './directory/directory.ts';
 import { LdapAdmin } from './directory/ldap-admin.ts';
 import { ldapSource } from './directory/ldap-settings.ts';
+import { AttemptThrottle, type ThrottlePolicy } from './directory/throttle.ts';
 import type { Actor } from './directory/roles.ts';
-import { CustodyError } from './errors.ts';
+import { CustodyError, isCustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
 import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
@@ -23,6 +24,7 @@ import { addTrustAnchors, c2paSigner, createOrgCredentials, importCredentials, o
 import type { C2paSigner } from './c2pa/signer.ts';
 import { loadC2pa } from './c2pa/wasm.ts';
 import { openStore, type Store } from './store/db.ts';
+import { preparePrivateFolder } from './store/private-folder.ts';
 import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { listWrappedKinds } from './store/vault-rows.ts';
@@ -36,6 +38,8 @@ export const DB_FILE = 'desk.db';
 export interface DeskOptions {
   /** scrypt cost of new password hashes (tests lower it). */
   passwordParams?: ScryptParams;
+  /** Guessing limits for logins and unlocks (tests shorten the waits). */
+  throttle?: ThrottlePolicy;
 }
 
 /** The vault-passphrase holder, as an actor: signs without a user, and creates the first admin of a desk. */
@@ -90,6 +94,7 @@ export class Desk {
   readonly ldap: LdapAdmin;
   readonly workflow: Workflow;
   #keyring: Keyring | null = null;
+  readonly #throttle: AttemptThrottle;
   #c2paSigner: C2paSigner | null | undefined = undefined;
 
   private constructor(home: string, store: Store, opts: DeskOptions = {}) {
@@ -98,8 +103,9 @@ export class Desk {
     this.audit = new AuditLog(store, { checkpointPath: join(home, AUDIT_HEAD_FILE) });
     // The directory's service password is in the vault: asking it needs the keys unlocked (KEY_LOCKED otherwise).
     const ldap = () => ldapSource(store, this.#keyring);
-    this.directory = new Directory(store, this.audit, opts.passwordParams ? { passwordParams: opts.passwordParams, ldap } : { ldap });
+    this.directory = new Directory(store, this.audit, { ...(opts.passwordParams ? { passwordParams: opts.passwordParams } : {}), ...(opts.throttle ? { throttle: opts.throttle } : {}), ldap });
     this.ldap = new LdapAdmin(store, this.audit, () => this.#requireKeyring());
+    this.#throttle = new AttemptThrottle(store, opts.throttle);
     this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#publishC2pa(), org: () => this.info.org,
       outputFolder: (dir) => this.confine(dir, 'folder') });
   }
@@ -117,9 +123,11 @@ export class Desk {
     if (Desk.isInitialized(home)) {
       throw new CustodyError('ALREADY_INITIALIZED', `expected no desk at ${home}, but one exists already (set CUSTODY_HOME to create another)`);
     }
-    // Checked before the database file exists, so that a bad admin name or password leaves no desk behind.
+    // Checked before the database file exists, so that a weak passphrase or a bad admin leaves no desk behind.
+    if (opts.protector instanceof PassphraseProtector) opts.protector.requireStrong();
     if (opts.admin) checkNewUser({ ...opts.admin, roles: ['admin'] });
     const now = (opts.now ?? new Date()).toISOString();
+    preparePrivateFolder(home, DB_FILE);
     const store = openStore(join(home, DB_FILE));
     const desk = new Desk(home, store, opts);
     try {
@@ -148,6 +156,7 @@ export class Desk {
     if (!Desk.isInitialized(home)) {
       throw new CustodyError('NOT_INITIALIZED', `expected a desk at ${home}, but there is none: run \`custody init --org NAME\` first`);
     }
+    preparePrivateFolder(home, DB_FILE);
     return new Desk(home, openStore(join(home, DB_FILE)), opts);
   }
 
@@ -173,12 +182,37 @@ export class Desk {
     return this.#keyring !== null;
   }
 
-  /** Unlocks the vault, and seals (signs) the audit entries written while it was locked. */
-  async unlock(protector: KeyProtector): Promise<void> {
-    this.#keyring = await Keyring.unlock(this.store, protector);
+  /**
+   * Unlocks the vault, and seals (signs) the audit entries written while it was locked. Failed unlocks are
+   * throttled like logins (per protector kind, counted in the database) and each is an audit entry.
+   */
+  async unlock(protector: KeyProtector, now = new Date()): Promise<void> {
+    this.#keyring = await this.#openKeyring(protector, now);
     this.audit.attachSigner(this.#keyring.signer());
     this.audit.seal();
     this.audit.writeCheckpoint();
+  }
+
+  async #openKeyring(protector: KeyProtector, now: Date): Promise<Keyring> {
+    // A vault not protected by this kind at all is a wrong tool, not a guess: it is refused without counting.
+    if (!this.hasProtector(protector.kind)) return Keyring.unlock(this.store, protector);
+    const key = `vault:${protector.kind}`;
+    const failed = (reason: string) =>
+      this.audit.act(() => this.audit.append({ actor: 'anonymous', action: 'vault.unlock_failed', subject: protector.kind, details: { reason }, at: now.toISOString() }));
+    try {
+      this.#throttle.begin(key, `the vault (${protector.kind})`, now);
+    } catch (e) {
+      failed('rate_limited');
+      throw e;
+    }
+    try {
+      const keyring = await Keyring.unlock(this.store, protector);
+      this.#throttle.succeeded(key);
+      return keyring;
+    } catch (e) {
+      if (isCustodyError(e, 'KEY_LOCKED')) failed('wrong secret');
+      throw e;
+    }
   }
 
   /**

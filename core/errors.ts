@@ -44,6 +44,10 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   /** A revoked API key, or a desk whose enrolment was revoked. */
   'REVOKED',
+  /** A new vault passphrase that is too short or too easy to guess. */
+  'WEAK_PASSPHRASE',
+  /** A new user password that is too short or too easy to guess. */
+  'WEAK_PASSWORD',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -145,7 +145,7 @@ describe('the audit log', () => {
     desk.close();
     const locked = await t.reopen();
     await locked.verify('/nonexistent.jpg').catch(() => undefined);
-    await expect(locked.directory.authenticate('ada', 'wrong-password')).rejects.toThrow();
+    await expect(locked.directory.authenticate('ada', 'wrong-tidal-lantern-42')).rejects.toThrow();
     const r = locked.audit.verify();
     expect(r.firstBad).toMatchObject({ kind: 'checkpoint_invalid' });
     expect(r.firstBad?.message).toMatch(/carry a signed head/);
@@ -216,7 +216,7 @@ describe('entries written while the vault is locked', () => {
     const t = await testDesk();
     t.desk.close();
     const locked = await t.reopen();
-    await expect(locked.directory.authenticate('nobody', 'x-password')).rejects.toThrow();
+    await expect(locked.directory.authenticate('nobody', 'x-tidal-lantern-42')).rejects.toThrow();
     const n = entries(locked).length;
     tamper(locked, `DELETE FROM audit_log WHERE seq = ${n}`);
     expect(locked.audit.verify().firstBad).toMatchObject({ seq: n, kind: 'truncated' });
@@ -228,7 +228,7 @@ describe('atomicity', () => {
   it('an act that fails leaves neither its row nor its audit entry', async () => {
     const { desk } = await testDesk();
     const before = entries(desk).length;
-    await expect(desk.directory.addUser({ name: 'ada', roles: ['admin'] }, { name: 'ada', roles: 'editor', password: 'long-enough' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(desk.directory.addUser({ name: 'ada', roles: ['admin'] }, { name: 'ada', roles: 'editor', password: 'quiet-harbour-sleeps-42' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(() =>
       desk.audit.act(() => {
         desk.audit.append({ actor: 'ada', action: 'test.act', at: new Date().toISOString() });

@@ -133,7 +133,7 @@ describe('verify judges the manifest', () => {
 
 describe('custody cert', () => {
   it('exports the root, imports a CA-issued ES256 chain, and verifies with it once its root is trusted', async () => {
-    const env = { CUSTODY_HOME: join(tempDir(), 'desk'), CUSTODY_PASSPHRASE: 'pw' };
+    const env = { CUSTODY_HOME: join(tempDir(), 'desk'), CUSTODY_PASSPHRASE: 'correct horse battery staple' };
     expect((await runCli(['init', '--org', 'Wire Service'], env)).code).toBe(0);
     const root = await runCli(['cert', 'export', '--root'], env);
     expect(root.stdout).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);

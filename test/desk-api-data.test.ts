@@ -40,8 +40,8 @@ beforeAll(async () => {
   host = new DeskHost(desk, { kind: 'test', watch: { engine: { rescanMs: 500 } } });
   ada = host.api(memorySession());
   erin = host.api(memorySession());
-  await ada.login({ name: 'ada', password: 'ada-password' });
-  await erin.login({ name: 'erin', password: 'erin-password' });
+  await ada.login({ name: 'ada', password: 'ada-tidal-lantern-42' });
+  await erin.login({ name: 'erin', password: 'erin-tidal-lantern-42' });
   const dir = tempDir();
   for (const [name, from, day] of [['harbour.jpg', 'coffee.png', '2025-03-01'], ['cat.png', 'chelsea.png', '2025-03-05'], ['rocket.jpg', 'rocket.jpg', '2025-04-10']] as const) {
     const src = join(dir, name);
@@ -144,8 +144,8 @@ describe('watched folders', () => {
     const outDir = join(root, 'signed');
     mkdirSync(inDir);
     const viewer = host.api(memorySession());
-    await ada.userAdd({ name: 'vic', roles: ['viewer'], password: 'vic-password' });
-    await viewer.login({ name: 'vic', password: 'vic-password' });
+    await ada.userAdd({ name: 'vic', roles: ['viewer'], password: 'vic-tidal-lantern-42' });
+    await viewer.login({ name: 'vic', password: 'vic-tidal-lantern-42' });
     expect(await refusal(viewer.watchAdd({ path: inDir, outDir }))).toBe('NOT_PERMITTED');
     // Until an admin sets the allowed roots, no folder may be watched; an editor may not set them.
     expect(await refusal(erin.watchAdd({ path: inDir, outDir }))).toBe('PATH_NOT_ALLOWED');

@@ -49,8 +49,8 @@ describe('a desk without users', () => {
   });
 
   it('lets the passphrase holder add the first user, who must be an admin; then everyone logs in', async () => {
-    expect(await refusal(api.userAdd({ name: 'erin', roles: ['editor'], password: 'erin-password' }))).toBe('NOT_PERMITTED');
-    const ada = await api.userAdd({ name: 'ada', roles: ['admin'], password: 'ada-password' });
+    expect(await refusal(api.userAdd({ name: 'erin', roles: ['editor'], password: 'erin-tidal-lantern-42' }))).toBe('NOT_PERMITTED');
+    const ada = await api.userAdd({ name: 'ada', roles: ['admin'], password: 'ada-tidal-lantern-42' });
     expect(ada).toMatchObject({ name: 'ada', roles: ['admin'], createdBy: 'desk', disabledAt: null });
     expect((await api.whoami({})).mode).toBe('users');
     expect(await refusal(api.items({}))).toBe('NOT_AUTHENTICATED');
@@ -75,10 +75,10 @@ describe('a desk with users', () => {
     anon = host.api(memorySession());
     // One session per caller, as web mode keeps one per browser.
     [ada, erin, chris, vic] = [host.api(memorySession()), host.api(memorySession()), host.api(memorySession()), host.api(memorySession())];
-    await ada.login({ name: 'ada', password: 'ada-password' });
-    await erin.login({ name: 'erin', password: 'erin-password' });
-    await chris.login({ name: 'chris', password: 'chris-password' });
-    await vic.login({ name: 'vic', password: 'vic-password' });
+    await ada.login({ name: 'ada', password: 'ada-tidal-lantern-42' });
+    await erin.login({ name: 'erin', password: 'erin-tidal-lantern-42' });
+    await chris.login({ name: 'chris', password: 'chris-tidal-lantern-42' });
+    await vic.login({ name: 'vic', password: 'vic-tidal-lantern-42' });
   });
   afterAll(async () => {
     await host.close();
@@ -98,7 +98,7 @@ describe('a desk with users', () => {
 
   it('refuses a wrong password with NOT_AUTHENTICATED and records the attempt', async () => {
     const s = host.api(memorySession());
-    expect(await refusal(s.login({ name: 'erin', password: 'not-her-password' }))).toBe('NOT_AUTHENTICATED');
+    expect(await refusal(s.login({ name: 'erin', password: 'not-her-tidal-lantern-42' }))).toBe('NOT_AUTHENTICATED');
     expect(actions(desk, 'auth.login_failed').at(-1)).toMatchObject({ subject: 'erin', details: { reason: 'wrong password' } });
     expect((await s.whoami({})).user).toBeNull();
   });
@@ -176,10 +176,10 @@ describe('a desk with users', () => {
   });
 
   it('manages users through the directory: roles, disabling, and a disabled user stops at once', async () => {
-    expect(await refusal(erin.userAdd({ name: 'mal', roles: ['admin'], password: 'mal-password' }))).toBe('NOT_PERMITTED');
-    await ada.userAdd({ name: 'lee', roles: ['legal'], password: 'lee-password' });
+    expect(await refusal(erin.userAdd({ name: 'mal', roles: ['admin'], password: 'mal-tidal-lantern-42' }))).toBe('NOT_PERMITTED');
+    await ada.userAdd({ name: 'lee', roles: ['legal'], password: 'lee-tidal-lantern-42' });
     const lee = host.api(memorySession());
-    await lee.login({ name: 'lee', password: 'lee-password' });
+    await lee.login({ name: 'lee', password: 'lee-tidal-lantern-42' });
     expect((await ada.userSetRoles({ name: 'lee', roles: ['legal', 'viewer'] })).roles).toEqual(['legal', 'viewer']);
     expect((await lee.whoami({})).user?.roles).toEqual(['legal', 'viewer']);
     await ada.userDisable({ name: 'lee' });
@@ -189,7 +189,7 @@ describe('a desk with users', () => {
 
   it('ends a session at logout', async () => {
     const s = host.api(memorySession());
-    await s.login({ name: 'vic', password: 'vic-password' });
+    await s.login({ name: 'vic', password: 'vic-tidal-lantern-42' });
     expect((await s.logout({})).loggedOut).toBe(true);
     expect(await refusal(s.items({}))).toBe('NOT_AUTHENTICATED');
     expect(actions(desk, 'auth.logout').at(-1)?.actor).toBe('vic');
@@ -204,7 +204,7 @@ describe('a desk with users', () => {
       dialogs: { pickFiles: async ({ multiple }) => (multiple ? ['/a.jpg', '/b.jpg'] : ['/a.jpg']), pickFolder: async () => null },
       reveal: (p) => shown.push(p),
     }).api(memorySession());
-    await electronLike.login({ name: 'ada', password: 'ada-password' });
+    await electronLike.login({ name: 'ada', password: 'ada-tidal-lantern-42' });
     expect((await electronLike.info({})).host).toEqual({ kind: 'electron', nativeDialogs: true });
     expect(await electronLike.pickFiles({ purpose: 'sign', multiple: true })).toEqual({ paths: ['/a.jpg', '/b.jpg'] });
     expect(await electronLike.pickFolder({ purpose: 'watch' })).toEqual({ path: null });

@@ -152,7 +152,7 @@ describe('IPC adapter', () => {
     ['userAdd', { name: 'Ada Lovelace', roles: ['admin'], password: 'longenough' }, /userAdd: name: /],
     ['userAdd', { name: 'ada', roles: [], password: 'longenough' }, /expected at least one role/],
     ['userAdd', { name: 'ada', roles: ['root'], password: 'longenough' }, /userAdd: roles\.0: /],
-    ['userAdd', { name: 'ada', roles: ['admin'], password: 'short' }, /at least 8 characters/],
+    ['userAdd', { name: 'ada', roles: ['admin'], password: 'short' }, /at least 12 characters/],
     ['settingsSet', { hybridPq: 'yes' }, /settingsSet: hybridPq: /],
     ['templateSave', { template: { name: 'x' } }, /templateSave: template\./],
     ['pickFiles', { purpose: 'anything' }, /pickFiles: purpose: /],

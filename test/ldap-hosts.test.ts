@@ -26,7 +26,7 @@ describe.skipIf(slapdMissing !== null)('directory logins in the CLI and web mode
   });
 
   it('CLI: an admin sets the directory from a file; an editor logs in with their directory password', async () => {
-    const env = await freshDesk('Directory Desk', { name: 'ada', password: 'ada-password' });
+    const env = await freshDesk('Directory Desk', { name: 'ada', password: 'ada-tidal-lantern-42' });
     const file = join(tempDir(), 'directory.json');
     writeFileSync(file, JSON.stringify({ ...config(), bindPassword: SERVICE_PW }));
     const set = await runCli(['directory', 'set', file, '--json'], env);
@@ -54,7 +54,7 @@ describe.skipIf(slapdMissing !== null)('directory logins in the CLI and web mode
     beforeAll(async () => {
       t = await testDesk();
       const api = createDeskHandlers(t.desk);
-      await api.login({ name: 'ada', password: 'ada-password' });
+      await api.login({ name: 'ada', password: 'ada-tidal-lantern-42' });
       await api.directorySet({ config: config(), bindPassword: SERVICE_PW });
       t.desk.close();
       // Served like `custody web`: the desk opens locked.
@@ -103,7 +103,7 @@ describe.skipIf(slapdMissing !== null)('directory logins in the CLI and web mode
   it('answers DIRECTORY_UNREACHABLE over the DeskApi for someone never seen, while the directory is down', async () => {
     const t = await testDesk();
     const api = createDeskHandlers(t.desk);
-    await api.login({ name: 'ada', password: 'ada-password' });
+    await api.login({ name: 'ada', password: 'ada-tidal-lantern-42' });
     await api.directorySet({ config: config(), bindPassword: SERVICE_PW });
     await t.desk.unlock(protector());
     await slapd.stop();

@@ -201,11 +201,11 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
 
     it('keep local users local, and need the vault for the service password', async () => {
       const t = await directoryDesk();
-      expect((await t.desk.directory.login('ada', 'ada-password')).actor.name).toBe('ada');
+      expect((await t.desk.directory.login('ada', 'ada-tidal-lantern-42')).actor.name).toBe('ada');
       const locked = await t.reopen();
       try {
         expect(await codeOf(locked.directory.login('alice', 'alice-pw'))).toBe('KEY_LOCKED');
-        expect((await locked.directory.login('ada', 'ada-password')).actor.name).toBe('ada');
+        expect((await locked.directory.login('ada', 'ada-tidal-lantern-42')).actor.name).toBe('ada');
       } finally {
         locked.close();
       }

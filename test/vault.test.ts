@@ -24,7 +24,7 @@ describe('AES-256-GCM sealing', () => {
 describe('keyring', () => {
   it('keeps signing keys encrypted at rest and unlocks only with the right passphrase', async () => {
     const db = openStore(':memory:');
-    const ring = await Keyring.create(db, new PassphraseProtector('right', fast), now);
+    const ring = await Keyring.create(db, new PassphraseProtector('right horse battery staple', fast), now);
     const info = ring.createSigningKey(now);
     const signer = ring.signer();
     expect(signer.keyId).toBe(info.id);
@@ -37,14 +37,14 @@ describe('keyring', () => {
     const sig = signer.sign(msg);
     expect(verify(sig, msg, signer.publicKey)).toBe(true);
 
-    const again = await Keyring.unlock(db, new PassphraseProtector('right', fast));
+    const again = await Keyring.unlock(db, new PassphraseProtector('right horse battery staple', fast));
     expect(Buffer.from(again.signer().publicKey)).toEqual(Buffer.from(signer.publicKey));
-    await expect(Keyring.unlock(db, new PassphraseProtector('wrong', fast))).rejects.toSatisfy((e) => isCustodyError(e, 'KEY_LOCKED'));
+    await expect(Keyring.unlock(db, new PassphraseProtector('wrong horse battery staple', fast))).rejects.toSatisfy((e) => isCustodyError(e, 'KEY_LOCKED'));
   });
 
   it('retires the previous key when a new one is created', async () => {
     const db = openStore(':memory:');
-    const ring = await Keyring.create(db, new PassphraseProtector('pw', fast), now);
+    const ring = await Keyring.create(db, new PassphraseProtector('test passphrase', fast), now);
     const first = ring.createSigningKey(now);
     const second = ring.createSigningKey('2026-11-23T00:00:00.000Z');
     expect(ring.signer().keyId).toBe(second.id);

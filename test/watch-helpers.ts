@@ -20,7 +20,7 @@ import { ROOT, tempDir } from './helpers/cli.ts';
 export const PASSPHRASE = 'correct horse battery staple';
 
 export async function newDesk(): Promise<Desk> {
-  const { desk } = await Desk.init(join(tempDir('custody-home-'), 'desk'), { org: 'Test Newsroom', protector: new PassphraseProtector(PASSPHRASE) });
+  const { desk } = await Desk.init(join(tempDir('custody-home-'), 'desk'), { org: 'Test Newsroom', protector: new PassphraseProtector(PASSPHRASE, { N: 1 << 10, r: 8, p: 1 }) }); // cheap scrypt: the child unlocks with the stored cost
   // Watched folders live under the allowed roots; the tests' folders are temporary ones.
   desk.setAllowedRoots([tmpdir()]);
   return desk;

@@ -296,11 +296,11 @@ describe('web mode on a desk with users', () => {
   it('keeps one login per browser in an HttpOnly cookie named for this server, and ends it at logout', async () => {
     const erin = client(web);
     const chris = client(web);
-    const login = await erin.call('login', { name: 'erin', password: 'erin-password' });
+    const login = await erin.call('login', { name: 'erin', password: 'erin-tidal-lantern-42' });
     expect(login.status).toBe(200);
     expect(web.cookieName).toMatch(/^custody-[0-9a-f]{12}-session$/);
     expect(login.set).toMatch(new RegExp(`^${web.cookieName}=[\\w-]{20,}; HttpOnly; SameSite=Strict; Path=/$`));
-    await chris.call('login', { name: 'chris', password: 'chris-password' });
+    await chris.call('login', { name: 'chris', password: 'chris-tidal-lantern-42' });
     expect((await erin.call('whoami')).body.result.user.name).toBe('erin');
     expect((await chris.call('whoami')).body.result.user.name).toBe('chris');
 
@@ -312,14 +312,14 @@ describe('web mode on a desk with users', () => {
     expect(out.set).toMatch(/=; .*Max-Age=0/);
     expect((await erin.call('items')).status).toBe(401);
     expect((await chris.call('items')).status).toBe(200);
-    expect((await client(web).call('login', { name: 'erin', password: 'wrong-password' })).status).toBe(401);
+    expect((await client(web).call('login', { name: 'erin', password: 'wrong-tidal-lantern-42' })).status).toBe(401);
   });
 
   it("does not let one login sign another's upload", async () => {
     const erin = client(web);
     const chris = client(web);
-    await erin.call('login', { name: 'erin', password: 'erin-password' });
-    await chris.call('login', { name: 'chris', password: 'chris-password' });
+    await erin.call('login', { name: 'erin', password: 'erin-tidal-lantern-42' });
+    await chris.call('login', { name: 'chris', password: 'chris-tidal-lantern-42' });
     const path = (await erin.upload('mine.png', await sharp(photo('coffee.png')).png().toBuffer())).body.result.path as string;
     expect((await chris.call('sign', { paths: [path] })).body.result.failures[0]).toMatchObject({ code: 'PATH_NOT_ALLOWED' });
     const r = await erin.call('sign', { paths: [path] });
@@ -331,9 +331,9 @@ describe('web mode on a desk with users', () => {
     const erin = client(web);
     const chris = client(web);
     const vic = client(web);
-    await erin.call('login', { name: 'erin', password: 'erin-password' });
-    await chris.call('login', { name: 'chris', password: 'chris-password' });
-    await vic.call('login', { name: 'vic', password: 'vic-password' });
+    await erin.call('login', { name: 'erin', password: 'erin-tidal-lantern-42' });
+    await chris.call('login', { name: 'chris', password: 'chris-tidal-lantern-42' });
+    await vic.call('login', { name: 'vic', password: 'vic-tidal-lantern-42' });
     const id = signedId;
     expect((await vic.download(id)).status).toBe(403);
     expect((await erin.download(id)).status).toBe(200);
@@ -350,7 +350,7 @@ describe('web mode on a desk with users', () => {
 
   it("refuses a ticket presented by another login than the one it was given to", async () => {
     const erin = client(web);
-    await erin.call('login', { name: 'erin', password: 'erin-password' });
+    await erin.call('login', { name: 'erin', password: 'erin-tidal-lantern-42' });
     const t = await fetch(`${erin.base}/files/${signedId}/ticket`, {
       method: 'POST', headers: { authorization: `Bearer ${web.token}`, 'content-type': 'application/json', origin: erin.base, cookie: erin.cookie() }, body: '{}',
     });

@@ -20,7 +20,7 @@ let item: string;
  */
 const as = (name: string, o: { keys?: boolean; password?: string } = {}) => {
   const { CUSTODY_PASSPHRASE, ...rest } = env;
-  return { ...rest, ...(o.keys ? { CUSTODY_PASSPHRASE: CUSTODY_PASSPHRASE! } : {}), CUSTODY_USER: name, CUSTODY_PASSWORD: o.password ?? `${name}-password` };
+  return { ...rest, ...(o.keys ? { CUSTODY_PASSPHRASE: CUSTODY_PASSPHRASE! } : {}), CUSTODY_USER: name, CUSTODY_PASSWORD: o.password ?? `${name}-tidal-lantern-42` };
 };
 
 function ok(r: { code: number; stderr: string }): void {
@@ -29,11 +29,11 @@ function ok(r: { code: number; stderr: string }): void {
 }
 
 beforeAll(async () => {
-  const { CUSTODY_USER: _u, CUSTODY_PASSWORD: _p, ...desk } = await freshDesk('Daily Planet', { name: 'perry', password: 'perry-password' });
+  const { CUSTODY_USER: _u, CUSTODY_PASSWORD: _p, ...desk } = await freshDesk('Daily Planet', { name: 'perry', password: 'perry-tidal-lantern-42' });
   env = desk;
   work = tempDir();
-  ok(await runCli(['users', 'add', 'clark', '--roles', 'editor', '--password-stdin'], as('perry'), 'clark-password\n'));
-  ok(await runCli(['users', 'add', 'lois', '--roles', 'editor,chief', '--password-stdin'], as('perry'), 'lois-password\n'));
+  ok(await runCli(['users', 'add', 'clark', '--roles', 'editor', '--password-stdin'], as('perry'), 'clark-tidal-lantern-42\n'));
+  ok(await runCli(['users', 'add', 'lois', '--roles', 'editor,chief', '--password-stdin'], as('perry'), 'lois-tidal-lantern-42\n'));
   const src = join(work, 'coins.png');
   await sharp(photo('coins.png')).resize(300).toFile(src);
   const r = await runCli(['sign', src, '--json'], as('clark', { keys: true }));
@@ -85,7 +85,7 @@ describe('custody workflow commands', () => {
 
   it('login opens an expiring session that whoami reports and logout ends', async () => {
     const { CUSTODY_PASSPHRASE: _k, ...locked } = env;
-    const anon = { ...locked, CUSTODY_PASSWORD: 'lois-password' };
+    const anon = { ...locked, CUSTODY_PASSWORD: 'lois-tidal-lantern-42' };
     const login = await runCli(['login', 'lois', '--json'], anon);
     ok(login);
     const s = JSON.parse(login.stdout) as { user: string; roles: string[]; expiresAt: string };

@@ -122,7 +122,7 @@ export const deskApi = {
   // Users
   users: { args: none, result: z.array(userSchema) },
   userAdd: {
-    args: z.object({ name: userName, roles: rolesArg, password: z.string().min(8, 'expected a password of at least 8 characters').max(1024) }),
+    args: z.object({ name: userName, roles: rolesArg, password: z.string().min(12, 'expected a password of at least 12 characters').max(1024) }),
     result: userSchema,
   },
   userSetRoles: { args: z.object({ name: userName, roles: rolesArg }), result: userSchema },

@@ -2,13 +2,15 @@
 // login is an audit entry written in the same transaction as the change.
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/log.ts';
+import { requireStrongSecret } from '../crypto/strength.ts';
 import type { ScryptParams } from '../crypto/vault.ts';
-import { CustodyError } from '../errors.ts';
+import { CustodyError, isCustodyError } from '../errors.ts';
 import type { WritableDB } from '../store/db.ts';
 import { directoryAuthenticate } from './ldap-login.ts';
 import type { LdapSource } from './ldap-source.ts';
 import { DEFAULT_PASSWORD_SCRYPT, burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import { checkUserName, parseRoles, type Actor, type Role } from './roles.ts';
+import { AttemptThrottle, type ThrottlePolicy } from './throttle.ts';
 import {
   countActiveWithRole,
   countUsers,
@@ -26,7 +28,6 @@ import {
 
 export const DEFAULT_SESSION_HOURS = 8;
 export const MAX_SESSION_HOURS = 24 * 7;
-export const MIN_PASSWORD_LENGTH = 8;
 
 export interface NewUser {
   name: string;
@@ -40,14 +41,11 @@ export interface Session {
   expiresAt: string;
 }
 
-/** The checks on a new user that need no database: name, roles, password length. */
+/** The checks on a new user that need no database: name, roles, a password hard to guess (WEAK_PASSWORD). */
 export function checkNewUser(input: { name: string; roles: readonly string[] | string; password: string }): { name: string; roles: Role[] } {
   const name = checkUserName(input.name);
   const roles = parseRoles(input.roles);
-  const length = [...input.password].length;
-  if (length < MIN_PASSWORD_LENGTH) {
-    throw new CustodyError('INVALID_ARGUMENT', `expected a password of at least ${MIN_PASSWORD_LENGTH} characters for ${name}, got ${length}`);
-  }
+  requireStrongSecret(input.password, 'password', [name]);
   return { name, roles };
 }
 
@@ -64,17 +62,19 @@ export class Directory {
   readonly #audit: AuditLog;
   readonly #params: ScryptParams;
   readonly #ldap: () => LdapSource | null;
+  readonly #throttle: AttemptThrottle;
 
   /**
    * passwordParams: scrypt cost for new hashes (tests lower it; existing hashes keep their own). ldap: the
    * newsroom's directory when one is configured (core/directory/ldap-settings.ts), asked for every name that is not
-   * a local user.
+   * a local user. throttle: the guessing limits (tests shorten the waits).
    */
-  constructor(db: WritableDB, audit: AuditLog, opts: { passwordParams?: ScryptParams; ldap?: () => LdapSource | null } = {}) {
+  constructor(db: WritableDB, audit: AuditLog, opts: { passwordParams?: ScryptParams; ldap?: () => LdapSource | null; throttle?: ThrottlePolicy } = {}) {
     this.#db = db;
     this.#audit = audit;
     this.#params = opts.passwordParams ?? DEFAULT_PASSWORD_SCRYPT;
     this.#ldap = opts.ldap ?? (() => null);
+    this.#throttle = new AttemptThrottle(db, opts.throttle);
   }
 
   hasUsers(): boolean {
@@ -161,13 +161,35 @@ export class Directory {
   }
 
   /**
-   * Checks a password. A failure is an audit entry (committed before the error is thrown) and the same error
-   * whether the name is unknown or the password wrong, in about the same time.
+   * Checks a password: the one way into the desk for a user, whatever asks (CLI, web mode, the app). Attempts are
+   * throttled per user name (core/directory/throttle.ts) and every failure is an audit entry, committed before the
+   * error is thrown. An unknown name, a wrong password and a disabled account answer alike: the same error, the
+   * same sentence, and the same scrypt work first, so that none of them can be told from the others.
    */
   async authenticate(name: string, password: string, now = new Date()): Promise<Actor> {
+    const key = `login:${name.slice(0, 200)}`;
+    const failed = (reason: string) =>
+      this.#audit.act(() => this.#audit.append({ actor: 'anonymous', action: 'auth.login_failed', subject: name, details: { reason }, at: now.toISOString() }));
+    try {
+      this.#throttle.begin(key, `the login of ${name}`, now);
+    } catch (e) {
+      failed('rate_limited');
+      throw e;
+    }
     const u = getUser(this.#db, name);
     const ldap = u?.source === 'local' ? null : this.#ldap();
-    if (ldap) return directoryAuthenticate({ db: this.#db, audit: this.#audit, params: this.#params, source: ldap }, name, password, now);
+    if (ldap) {
+      // The directory path audits its own failures; the throttle counts them here like any other.
+      try {
+        const actor = await directoryAuthenticate({ db: this.#db, audit: this.#audit, params: this.#params, source: ldap }, name, password, now);
+        this.#throttle.succeeded(key);
+        return actor;
+      } catch (e) {
+        // A directory that could not be asked checked nothing: that attempt is not a guess.
+        if (!isCustodyError(e, 'NOT_AUTHENTICATED')) this.#throttle.uncount(key);
+        throw e;
+      }
+    }
     let reason: 'unknown user' | 'wrong password' | 'disabled' | null = null;
     // A directory user's hash is their offline cache, which only ldap-login.ts may use (the directory is gone).
     if (!u || u.source !== 'local') {
@@ -179,12 +201,10 @@ export class Directory {
       reason = 'disabled';
     }
     if (reason !== null || !u) {
-      this.#audit.act(() =>
-        this.#audit.append({ actor: 'anonymous', action: 'auth.login_failed', subject: name, details: { reason: reason ?? 'unknown user' }, at: now.toISOString() }),
-      );
-      if (reason === 'disabled') throw new CustodyError('NOT_AUTHENTICATED', `expected an active user, got ${name}, who was disabled on ${u?.disabledAt}`);
+      failed(reason ?? 'unknown user');
       throw new CustodyError('NOT_AUTHENTICATED', `expected the password of a user of this desk, got a user name and password that do not match (${name})`);
     }
+    this.#throttle.succeeded(key);
     return { name: u.name, roles: u.roles };
   }
 

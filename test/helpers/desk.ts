@@ -6,7 +6,7 @@ import { tempDir } from './cli.ts';
 
 export const TEST_SCRYPT = { N: 1 << 10, r: 8, p: 1 };
 
-export async function tempDesk(org = 'Test Newsroom', passphrase = 'pw'): Promise<Desk> {
+export async function tempDesk(org = 'Test Newsroom', passphrase = 'test passphrase'): Promise<Desk> {
   const { desk } = await Desk.init(join(tempDir('custody-desk-'), 'desk'), { org, protector: new PassphraseProtector(passphrase, TEST_SCRYPT) });
   return desk;
 }

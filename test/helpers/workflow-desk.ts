@@ -29,7 +29,7 @@ export async function testDesk(opts: { admin?: boolean } = {}): Promise<TestDesk
     org: 'Test Newsroom',
     protector: protector(),
     passwordParams: CHEAP,
-    ...(opts.admin === false ? {} : { admin: { name: 'ada', password: 'ada-password' } }),
+    ...(opts.admin === false ? {} : { admin: { name: 'ada', password: 'ada-tidal-lantern-42' } }),
   });
   return {
     desk,
@@ -46,7 +46,7 @@ export async function testDesk(opts: { admin?: boolean } = {}): Promise<TestDesk
 export async function addUsers(desk: Desk, by: Actor, users: Record<string, Role[]>): Promise<Record<string, Actor>> {
   const out: Record<string, Actor> = {};
   for (const [name, roles] of Object.entries(users)) {
-    const u = await desk.directory.addUser(by, { name, roles, password: `${name}-password` });
+    const u = await desk.directory.addUser(by, { name, roles, password: `${name}-tidal-lantern-42` });
     out[name] = { name: u.name, roles: u.roles };
   }
   return out;

@@ -19,7 +19,7 @@ const ui = useUi(async () => {
   return desk;
 }, { acceptDownloads: true, goto: false });
 
-async function logIn(name: string, password = `${name}-password`): Promise<void> {
+async function logIn(name: string, password = `${name}-tidal-lantern-42`): Promise<void> {
   await ui.page.getByLabel('User name').fill(name);
   await ui.page.getByLabel('Password').fill(password);
   await ui.page.getByRole('button', { name: 'Log in' }).click();
@@ -37,7 +37,7 @@ describe('approval in the browser', () => {
   it('asks who is acting, and says so plainly when the password is wrong', async () => {
     await ui.page.goto(ui.web.url);
     await ui.page.getByRole('heading', { name: 'Custody' }).waitFor();
-    await logIn('erin', 'not-the-password');
+    await logIn('erin', 'not-the-tidal-lantern-42');
     expect(await ui.page.getByRole('alert').textContent()).toMatch(/do not match/);
     await screenshot(ui.page, 'login');
     expect(ui.desk.audit.verify().entries).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ describe.skipIf(slapdMissing !== null)('the directory in the desk UI (real slapd
     slapd = await Slapd.start();
     await loadNewsroom(slapd);
     await ui.page.getByLabel('User name').fill('ada');
-    await ui.page.getByLabel('Password').fill('ada-password');
+    await ui.page.getByLabel('Password').fill('ada-tidal-lantern-42');
     await ui.page.getByRole('button', { name: 'Log in' }).click();
     await ui.page.getByTestId('user').waitFor();
   });

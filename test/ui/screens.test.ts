@@ -13,7 +13,7 @@ const ui = useUi(async () => (await testDesk()).desk, { web: { hooks: { watch: {
 
 beforeAll(async () => {
   await ui.page.getByLabel('User name').fill('ada');
-  await ui.page.getByLabel('Password').fill('ada-password');
+  await ui.page.getByLabel('Password').fill('ada-tidal-lantern-42');
   await ui.page.getByRole('button', { name: 'Log in' }).click();
   await ui.page.getByTestId('user').waitFor();
 });
@@ -72,7 +72,7 @@ describe('the admin screens', () => {
     await ui.page.getByRole('button', { name: 'Users' }).click();
     const form = ui.page.getByRole('form', { name: 'Add a user' });
     await form.getByLabel('Name').fill('lee');
-    await form.getByLabel('Password').fill('lee-password');
+    await form.getByLabel('Password').fill('lee-tidal-lantern-42');
     await form.getByLabel('editor').uncheck();
     await form.getByLabel('legal').check();
     await form.getByRole('button', { name: 'Add user' }).click();
@@ -81,7 +81,7 @@ describe('the admin screens', () => {
     expect(ui.desk.directory.get('lee')?.roles).toEqual(['legal']);
 
     await form.getByLabel('Name').fill('desk');
-    await form.getByLabel('Password').fill('desk-password');
+    await form.getByLabel('Password').fill('desk-tidal-lantern-42');
     await form.getByRole('button', { name: 'Add user' }).click();
     await expect.poll(() => ui.page.getByRole('alert').textContent(), UI_WAIT).toMatch(/other than desk, anonymous, system/);
     await screenshot(ui.page, 'settings-users');

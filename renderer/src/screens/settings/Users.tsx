@@ -97,7 +97,7 @@ export function Users({ isAdmin, me, onChanged }: { isAdmin: boolean; me: string
           <h3>Add a user</h3>
           <div className="row">
             <label>Name<input value={name} required pattern="[a-z][a-z0-9._\-]{0,63}" title="lowercase letters, digits, . _ -" onChange={(e) => setName(e.target.value)} autoComplete="off" /></label>
-            <label>Password<input type="password" value={password} required minLength={8} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" /></label>
+            <label>Password<input type="password" value={password} required minLength={12} onChange={(e) => setPassword(e.target.value)} autoComplete="new-password" /></label>
           </div>
           <RolePicker name={name} value={roles} onChange={setRoles} />
           <button type="submit" className="primary">Add user</button>
