@@ -10,7 +10,7 @@ import { readManifest } from '../core/c2pa/read.ts';
 import type { Desk } from '../core/desk.ts';
 import { flipContentByte } from './fixtures/c2pa.ts';
 import { photo } from './fixtures/photos.ts';
-import { runCli, tempDir } from './helpers/cli.ts';
+import { freshDesk, runCli, tempDir } from './helpers/cli.ts';
 import { approveAndPublish, tempDesk } from './helpers/desk.ts';
 
 let desk: Desk;
@@ -133,8 +133,7 @@ describe('verify judges the manifest', () => {
 
 describe('custody cert', () => {
   it('exports the root, imports a CA-issued ES256 chain, and verifies with it once its root is trusted', async () => {
-    const env = { CUSTODY_HOME: join(tempDir(), 'desk'), CUSTODY_PASSPHRASE: 'correct horse battery staple' };
-    expect((await runCli(['init', '--org', 'Wire Service'], env)).code).toBe(0);
+    const env = await freshDesk('Wire Service');
     const root = await runCli(['cert', 'export', '--root'], env);
     expect(root.stdout).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\n$/);
 

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { photo } from './fixtures/photos.ts';
-import { freshDesk, runCli, tempDir } from './helpers/cli.ts';
+import { CHEAP_SCRYPT, freshDesk, runCli, tempDir } from './helpers/cli.ts';
+import { Desk } from '../core/desk.ts';
+import { addUsers } from './helpers/workflow-desk.ts';
 
 /** The desk, with no one acting (freshDesk's env acts as the admin). */
 let env: Record<string, string>;
@@ -32,8 +34,11 @@ beforeAll(async () => {
   const { CUSTODY_USER: _u, CUSTODY_PASSWORD: _p, ...desk } = await freshDesk('Daily Planet', { name: 'perry', password: 'perry-tidal-lantern-42' });
   env = desk;
   work = tempDir();
-  ok(await runCli(['users', 'add', 'clark', '--roles', 'editor', '--password-stdin'], as('perry'), 'clark-tidal-lantern-42\n'));
-  ok(await runCli(['users', 'add', 'lois', '--roles', 'editor,chief', '--password-stdin'], as('perry'), 'lois-tidal-lantern-42\n'));
+  ok(await runCli(['users', 'add', 'jimmy', '--roles', 'viewer', '--password-stdin'], as('perry'), 'jimmy-tidal-lantern-42\n'));
+  // The two who act are added in-process with cheap scrypt, so that each of their commands checks the password fast.
+  const d = Desk.open(env.CUSTODY_HOME!, { passwordParams: CHEAP_SCRYPT });
+  await addUsers(d, { name: 'perry', roles: ['admin'] }, { clark: ['editor'], lois: ['editor', 'chief'] });
+  d.close();
   const src = join(work, 'coins.png');
   await sharp(photo('coins.png')).resize(300).toFile(src);
   const r = await runCli(['sign', src, '--json'], as('clark', { keys: true }));

@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PassphraseProtector } from '../../core/crypto/vault.ts';
+import { Desk } from '../../core/desk.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'custody.js');
@@ -42,11 +44,15 @@ export function runNode(nodeArgs: string[], env: Record<string, string | undefin
 /**
  * A fresh desk (CUSTODY_HOME) with a passphrase; returns the env to run commands against it. With `admin`, the desk
  * also gets that first admin (password `admin.password`), and the env acts as them (CUSTODY_USER, CUSTODY_PASSWORD).
+ * Made in-process with cheap scrypt, which the vault and the hash keep: every later `custody` command unlocks and
+ * checks the password at that cost, not at the product's (test/guessing.test.ts runs `custody init` itself).
  */
 export async function freshDesk(org = 'Test Newsroom', admin?: { name: string; password: string }): Promise<Record<string, string>> {
   const env: Record<string, string> = { CUSTODY_HOME: join(tempDir('custody-home-'), 'desk'), CUSTODY_PASSPHRASE: 'correct horse battery staple' };
   if (admin) Object.assign(env, { CUSTODY_USER: admin.name, CUSTODY_PASSWORD: admin.password });
-  const r = await runCli(['init', '--org', org, ...(admin ? ['--admin', admin.name] : [])], env);
-  if (r.code !== 0) throw new Error(`custody init failed: ${r.stderr}`);
+  const { desk } = await Desk.init(env.CUSTODY_HOME!, { org, protector: new PassphraseProtector(env.CUSTODY_PASSPHRASE!, CHEAP_SCRYPT), passwordParams: CHEAP_SCRYPT, ...(admin ? { admin } : {}) });
+  desk.close();
   return env;
 }
+
+export const CHEAP_SCRYPT = { N: 1 << 10, r: 8, p: 1 };
