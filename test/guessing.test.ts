@@ -36,7 +36,7 @@ describe.skipIf(process.platform === 'win32')('the data folder is private', () =
     desk.close();
   });
 
-  it('custody init and login write nothing others can read (real CLI, default scrypt)', async () => {
+  it('custody init and login write nothing others can read (real CLI, default scrypt)', { timeout: 240_000 }, async () => {
     const home = join(tempDir(), 'desk');
     const env = { CUSTODY_HOME: home, CUSTODY_PASSPHRASE: 'cobalt orchard tide lantern', CUSTODY_PASSWORD: 'ada-tidal-lantern-42' };
     expect((await runCli(['init', '--org', 'Daily Planet', '--admin', 'ada'], env)).code).toBe(0);
