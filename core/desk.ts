@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIT_HEAD_FILE } from './audit/checkpoint.ts';
-import { AuditLog, auditEntries } from './audit/log.ts';
+import { AuditLog, auditEntries, type AuditVault } from './audit/log.ts';
 import { Keyring, listSigningKeys, type SigningKeyInfo } from './crypto/keyring.ts';
 import { PassphraseProtector, type KeyProtector, type ScryptParams } from './crypto/vault.ts';
 import { Directory, checkNewUser } from './directory/directory.ts';
@@ -44,6 +44,17 @@ export interface DeskOptions {
 
 /** The vault-passphrase holder, as an actor: signs without a user, and creates the first admin of a desk. */
 const DESK_ACTOR: Actor = { name: 'desk', roles: ['admin'] };
+
+/** The vault as the audit log sees it: the current key to sign, the keys it holds to verify, its ratchet secrets. */
+function auditVaultOf(keyring: Keyring, since: string): AuditVault {
+  return {
+    signer: keyring.signer(),
+    findSecret: (name) => keyring.findSecret(name),
+    putSecret: (name, secret) => keyring.putSecret(name, secret, since),
+    deleteSecret: (name) => keyring.deleteSecret(name),
+    orgKeys: () => keyring.heldSigningKeys().map((k) => ({ keyId: k.id, publicKey: k.publicKey })),
+  };
+}
 
 /** CUSTODY_HOME, else the OS per-user app-data folder `Custody` (what Electron's userData resolves to). */
 export function resolveHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -136,7 +147,8 @@ export class Desk {
       await createOrgCredentials(store, desk.#keyring, opts.org.trim(), new Date(now));
       const key = desk.audit.act(() => {
         const k = desk.#keyring!.createSigningKey(now);
-        desk.audit.attachSigner(desk.#keyring!.signer());
+        desk.audit.attachVault(auditVaultOf(desk.#keyring!, now));
+        desk.audit.seal(now);
         setSetting(store, 'org', opts.org.trim());
         setSetting(store, 'created_at', now);
         desk.audit.append({ actor: 'desk', action: 'desk.created', subject: null, details: { org: opts.org.trim() }, at: now });
@@ -188,8 +200,8 @@ export class Desk {
    */
   async unlock(protector: KeyProtector, now = new Date()): Promise<void> {
     this.#keyring = await this.#openKeyring(protector, now);
-    this.audit.attachSigner(this.#keyring.signer());
-    this.audit.seal();
+    this.audit.attachVault(auditVaultOf(this.#keyring, now.toISOString()));
+    this.audit.seal(now.toISOString());
     this.audit.writeCheckpoint();
   }
 

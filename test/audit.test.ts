@@ -47,6 +47,7 @@ function tamper(desk: Desk, script: string): void {
 }
 
 const entries = (desk: Desk): AuditEntry[] => [...auditEntries(desk.store)];
+const orgKeyOf = (desk: Desk): string => desk.keys()[0]!.publicKey;
 
 describe('the audit log', () => {
   let t: TestDesk;
@@ -146,7 +147,7 @@ describe('the audit log', () => {
     const locked = await t.reopen();
     await locked.verify('/nonexistent.jpg').catch(() => undefined);
     await expect(locked.directory.authenticate('ada', 'wrong-tidal-lantern-42')).rejects.toThrow();
-    const r = locked.audit.verify();
+    const r = locked.audit.verify({ trustKeys: [orgKeyOf(locked)] });
     expect(r.firstBad).toMatchObject({ kind: 'checkpoint_invalid' });
     expect(r.firstBad?.message).toMatch(/carry a signed head/);
     locked.close();
@@ -176,12 +177,13 @@ describe('the audit log', () => {
       const hash = entryHash(body);
       forged.push({ ...body, hash, keyId: mid, signature: Buffer.from(sign(entrySigningMessage(hash), mallory.secretKey)).toString('hex') });
     }
+    // Checked only against itself, the forgery is consistent: nothing but the lack of a pin gives it away.
     const noCheckpoint = verifyAuditEntries(forged, { status: 'absent' });
-    expect(noCheckpoint.problems.map((p) => p.kind)).toEqual(['checkpoint_missing']);
-    expect(verifyAuditEntries(forged, readCheckpoint(join(t.home, AUDIT_HEAD_FILE))).firstBad?.kind).toMatch(/checkpoint_mismatch|checkpoint_invalid/);
-    const pinned = verifyAuditEntries(forged, { status: 'absent' }, { trustKey: orgKey });
+    expect(noCheckpoint.problems.map((p) => p.kind)).toEqual(['unpinned', 'checkpoint_missing']);
+    expect(verifyAuditEntries(forged, readCheckpoint(join(t.home, AUDIT_HEAD_FILE)), { trustKeys: [orgKey] }).problems.map((p) => p.kind)).toContain('checkpoint_mismatch');
+    const pinned = verifyAuditEntries(forged, { status: 'absent' }, { trustKeys: [orgKey] });
     expect(pinned.firstBad).toMatchObject({ seq: 1, kind: 'untrusted_key' });
-    expect(verifyAuditEntries(entries(desk), readCheckpoint(join(t.home, AUDIT_HEAD_FILE)), { trustKey: orgKey }).ok).toBe(true);
+    expect(verifyAuditEntries(entries(desk), readCheckpoint(join(t.home, AUDIT_HEAD_FILE)), { trustKeys: [orgKey] }).ok).toBe(true);
   });
 
   it('a key not introduced in the log cannot sign entries', () => {
@@ -189,7 +191,7 @@ describe('the audit log', () => {
     const list = entries(desk);
     const last = list.at(-1)!;
     list[list.length - 1] = { ...last, keyId: keyId(stranger.publicKey), signature: Buffer.from(sign(entrySigningMessage(last.hash), stranger.secretKey)).toString('hex') };
-    expect(verifyAuditEntries(list, { status: 'absent' }).firstBad).toMatchObject({ seq: last.seq, kind: 'untrusted_key' });
+    expect(verifyAuditEntries(list, { status: 'absent' }, { trustKeys: [desk.keys()[0]!.publicKey] }).firstBad).toMatchObject({ seq: last.seq, kind: 'untrusted_key' });
   });
 });
 
@@ -200,8 +202,10 @@ describe('entries written while the vault is locked', () => {
     t.desk.close();
     const locked = await t.reopen();
     await expect(locked.directory.authenticate('ada', 'not the password')).rejects.toMatchObject({ code: 'NOT_AUTHENTICATED' });
-    const pending = locked.audit.verify();
-    expect(pending).toMatchObject({ ok: true, entries: n + 1, sealed: n, pending: { from: n + 1, to: n + 1 } });
+    const pending = locked.audit.verify({ trustKeys: [orgKeyOf(locked)] });
+    expect(pending).toMatchObject({ ok: true, entries: n + 1, sealed: n, pending: { from: n + 1, to: n + 1, checked: false } });
+    // Without the vault or a key named by the auditor, nothing pins the keys: never "intact".
+    expect(locked.audit.verify()).toMatchObject({ ok: false, pinnedTo: 'none', firstBad: { seq: 0, kind: 'unpinned' } });
     expect(pending.checkpoint).toEqual({ seq: n + 1, signedSeq: n });
     expect(entries(locked).at(-1)).toMatchObject({ action: 'auth.login_failed', actor: 'anonymous', subject: 'ada', signature: null });
     locked.close();
@@ -219,7 +223,7 @@ describe('entries written while the vault is locked', () => {
     await expect(locked.directory.authenticate('nobody', 'x-tidal-lantern-42')).rejects.toThrow();
     const n = entries(locked).length;
     tamper(locked, `DELETE FROM audit_log WHERE seq = ${n}`);
-    expect(locked.audit.verify().firstBad).toMatchObject({ seq: n, kind: 'truncated' });
+    expect(locked.audit.verify({ trustKeys: [orgKeyOf(locked)] }).firstBad).toMatchObject({ seq: n, kind: 'truncated' });
     locked.close();
   });
 });
@@ -247,7 +251,7 @@ describe('export', () => {
     const jsonl = [...exportLines(auditEntries(desk.store), 'jsonl')].join('\n');
     const parsed = parseJsonl(jsonl);
     expect(parsed).toEqual(entries(desk));
-    expect(verifyAuditEntries(parsed, readCheckpoint(join(home, AUDIT_HEAD_FILE))).ok).toBe(true);
+    expect(verifyAuditEntries(parsed, readCheckpoint(join(home, AUDIT_HEAD_FILE)), { trustKeys: [orgKeyOf(desk)] }).ok).toBe(true);
 
     const csv = [...exportLines(auditEntries(desk.store), 'csv')];
     expect(csv[0]).toBe('seq,at,actor,action,subject,details,prev_hash,hash,key_id,signature');

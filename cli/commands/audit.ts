@@ -5,11 +5,10 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { EXPORT_FORMATS, exportLines, type ExportFormat } from '../../core/audit/export.ts';
 import { auditEntries } from '../../core/audit/log.ts';
-import { Desk, resolveHome } from '../../core/desk.ts';
 import { CustodyError } from '../../core/errors.ts';
 import { err, json, out } from '../context.ts';
 import { printableText } from '../printable.ts';
-import { withActor } from './auth.ts';
+import { openDesk, withActor } from './auth.ts';
 
 /** Streams lines to FILE (atomically: a temporary file renamed into place) or to stdout. */
 function writeLines(lines: Iterable<string>, file: string | undefined): number {
@@ -48,32 +47,42 @@ function writeLines(lines: Iterable<string>, file: string | undefined): number {
   return n;
 }
 
+function parseHead(v: string): { seq: number; hash: string } {
+  const m = /^(\d+):([0-9a-fA-F]{64})$/.exec(v);
+  if (!m) throw new CustodyError('INVALID_ARGUMENT', `expected --known-head SEQ:HASH (a number, a colon, 64 hex digits), got ${JSON.stringify(v)}`);
+  return { seq: Number(m[1]), hash: m[2]!.toLowerCase() };
+}
+
 export function register(program: Command): void {
   const audit = program.command('audit').description('the tamper-evident audit log');
 
   audit
     .command('verify')
-    .description('check the hash chain, the signatures and the head checkpoint, and replay every workflow item: exit 0 intact, 1 not')
-    .option('--trust-key <hex>', "the org's Ed25519 public key, which the log's first entry must name")
+    .description("check the hash chain, the signatures against the org's keys, the signed heads, and replay every workflow item: exit 0 intact, 1 not")
+    .option('--trust-key <hex>', "an Ed25519 public key you know to be the org's (repeatable): only these are accepted, never a key found only in the log", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--known-head <seq:hash>', 'a head you recorded earlier (from --json: head.seq and head.hash): the log must still hold it')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { trustKey?: string; json?: boolean }) => {
-      // Read-only: the vault stays locked, so entries awaiting their seal are reported as such.
-      const desk = Desk.open(resolveHome());
+    .action(async (o: { trustKey: string[]; knownHead?: string; json?: boolean }) => {
+      const knownHead = o.knownHead === undefined ? null : parseHead(o.knownHead);
+      // With CUSTODY_PASSPHRASE the vault is opened: the org's keys are the ones it holds (and entries written while
+      // it was locked are checked, and signed if their seals hold). Without it, only --trust-key pins the keys.
+      const desk = await openDesk();
       try {
-        const report = desk.audit.verify({ trustKey: o.trustKey ?? null });
+        const report = desk.audit.verify({ trustKeys: o.trustKey, knownHead });
         const items = desk.workflow.checkAll();
         const badItems = items.filter((i) => !i.ok);
         const ok = report.ok && badItems.length === 0;
         process.exitCode = ok ? 0 : 1;
         if (o.json) return json({ ...report, ok, workflow: { items: items.length, problems: badItems } });
         if (report.firstBad) {
-          out(`audit log BROKEN at entry ${report.firstBad.seq}: ${report.firstBad.message}`);
+          out(report.firstBad.kind === 'unpinned' ? `audit log NOT VERIFIED: ${report.firstBad.message}` : `audit log BROKEN at entry ${report.firstBad.seq}: ${report.firstBad.message}`);
           for (const p of report.problems.slice(1, 10)) out(`  also entry ${p.seq}: ${p.message}`);
         } else {
           const keys = report.keys.map((k) => k.keyId).join(', ');
-          out(`audit log intact: ${report.entries} entries, ${report.sealed} signed (keys ${keys || 'none'})${report.head ? `, head ${report.head.seq} ${report.head.hash.slice(0, 16)}…` : ''}`);
+          const by = report.pinnedTo === 'vault' ? 'the keys the vault holds' : 'the keys given with --trust-key';
+          out(`audit log intact: ${report.entries} entries, ${report.sealed} signed by ${by} (${keys})${report.head ? `, head ${report.head.seq} ${report.head.hash}` : ''}`);
         }
-        if (report.pending) out(`  entries ${report.pending.from}–${report.pending.to} are chained but not yet signed: they are sealed the next time the vault is unlocked`);
+        if (report.pending) out(`  entries ${report.pending.from}–${report.pending.to} were written while the vault was locked: they are checked and signed the next time it is unlocked`);
         for (const i of badItems) out(`workflow item ${i.itemId} does not replay: ${i.problem}`);
         if (items.length > 0 && badItems.length === 0) out(`  ${items.length} workflow item(s) replay to their stored state`);
       } finally {

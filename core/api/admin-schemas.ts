@@ -41,6 +41,7 @@ export const auditEntrySchema = z.object({
   hash: z.string(),
   keyId: z.string().nullable(),
   signature: z.string().nullable(),
+  pendingMac: z.string().nullable(),
 });
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date like 2025-06-01');
@@ -73,10 +74,12 @@ export const auditVerifySchema = z.object({
   ok: z.boolean(),
   entries: z.number().int(),
   sealed: z.number().int(),
-  pending: z.object({ from: z.number().int(), to: z.number().int() }).nullable(),
+  pending: z.object({ from: z.number().int(), to: z.number().int(), checked: z.boolean() }).nullable(),
   head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
   checkpoint: z.object({ seq: z.number().int(), signedSeq: z.number().int().nullable() }).nullable(),
-  keys: z.array(z.object({ keyId: z.string(), publicKey: z.string(), since: z.number().int() })),
+  /** Where the accepted keys come from: the vault, or none while it is locked (never ok). */
+  pinnedTo: z.enum(['vault', 'trust-key', 'none']),
+  keys: z.array(z.object({ keyId: z.string(), publicKey: z.string() })),
   firstBad: problemSchema.nullable(),
   problems: z.array(problemSchema),
   workflow: z.object({

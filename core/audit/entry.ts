@@ -19,17 +19,21 @@ export interface AuditEntry {
   /** Null until the entry is sealed (written while the vault was locked; signed at the next unlock). */
   keyId: string | null;
   signature: string | null;
+  /** For an entry written while the vault was locked: its ratchet seal (core/audit/pending.ts); null otherwise. */
+  pendingMac: string | null;
 }
 
-export type AuditEntryBody = Omit<AuditEntry, 'hash' | 'keyId' | 'signature'>;
+export type AuditEntryBody = Omit<AuditEntry, 'hash' | 'keyId' | 'signature' | 'pendingMac'>;
 
 /** The prev_hash of entry 1. */
 export const GENESIS_PREV_HASH = '0'.repeat(64);
 
 /** The first entry of every log: it names the keys that may sign the entries after it. */
 export const GENESIS_ACTION = 'audit.started';
-/** Later keys join the trusted set through this action, signed by a key trusted before it. */
+/** A new org key. It is trusted because the vault holds it, not because the log says so. */
 export const KEY_CREATED_ACTION = 'key.created';
+/** Written (signed) by an unlock that refused to sign entries written while locked, because their seals failed. */
+export const PENDING_REJECTED_ACTION = 'audit.pending_rejected';
 
 /** The bytes that are hashed: every field but the hash and the signature, prev_hash included. */
 export function entryPreimage(e: AuditEntryBody): string {

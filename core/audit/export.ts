@@ -21,6 +21,7 @@ export function jsonlLine(e: AuditEntry): string {
     hash: e.hash,
     keyId: e.keyId,
     signature: e.signature,
+    pendingMac: e.pendingMac,
   });
 }
 
@@ -32,7 +33,7 @@ export function parseJsonl(text: string): AuditEntry[] {
     .map((l, i) => {
       const e = JSON.parse(l) as AuditEntry;
       if (typeof e.seq !== 'number' || typeof e.hash !== 'string') throw new TypeError(`audit export line ${i + 1}: expected an audit entry, got ${l.slice(0, 80)}`);
-      return e;
+      return { ...e, pendingMac: e.pendingMac ?? null }; // exports made before pending seals existed
     });
 }
 

@@ -2,15 +2,21 @@
 //
 // Signing. Entries are signed by the desk's current org key, which lives in the vault. Appends made while the
 // vault is locked (a `custody verify` by anyone, a failed login, an approval by a user who does not hold the
-// passphrase) are hash-chained at once and left unsigned; the next unlock seals them, in order, and until then
-// `custody audit verify` reports them as pending. A key that could sign without the passphrase would have to
+// passphrase) are hash-chained at once and sealed with a ratchet HMAC (core/audit/pending.ts); the next unlock
+// checks those seals and signs only what checks out. A key that could sign without the passphrase would have to
 // sit in clear beside the database, so its signature would prove nothing against whoever can edit the database.
-import { listSigningKeys, type Signer } from '../crypto/keyring.ts';
+//
+// Heads. After each act the newest entry is recorded outside the log: audit-head.json beside the database and the
+// audit_witness row inside it, both signed while the vault is open. Removing the newest entries then needs both
+// rolled back (README, "What the audit log proves").
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { canonicalJson } from './canonical-json.ts';
 import { readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { GENESIS_ACTION, GENESIS_PREV_HASH, entryHash, entrySigningMessage, headSigningMessage, type AuditEntry } from './entry.ts';
-import { AuditChainVerifier, type AuditVerifyReport } from './verify.ts';
+import { GENESIS_ACTION, GENESIS_PREV_HASH, PENDING_REJECTED_ACTION, entryHash, entrySigningMessage, headSigningMessage, type AuditEntry } from './entry.ts';
+import { checkPending, epochSecretName, macNextPending, readPendingKey, startEpoch } from './pending.ts';
+import { AuditChainVerifier, type AuditVerifyOptions, type AuditVerifyReport, type SignedHead, type TrustedKey } from './verify.ts';
+import type { Signer } from '../crypto/keyring.ts';
+import { listSigningKeys } from '../crypto/keyring.ts';
 
 export interface AppendInput {
   actor: string;
@@ -18,6 +24,17 @@ export interface AppendInput {
   subject?: string | null;
   details?: Record<string, unknown>;
   at: string;
+}
+
+/** What the audit log needs from an open vault. */
+export interface AuditVault {
+  signer: Signer;
+  /** A secret the vault holds, or null. */
+  findSecret(name: string): Uint8Array | null;
+  putSecret(name: string, secret: Uint8Array): void;
+  deleteSecret(name: string): void;
+  /** The org signing keys whose private halves the vault holds: the trust roots of verification. */
+  orgKeys(): TrustedKey[];
 }
 
 interface Row {
@@ -31,6 +48,7 @@ interface Row {
   hash: string;
   key_id: string | null;
   signature: string | null;
+  pending_mac: string | null;
 }
 
 const fromRow = (r: Row): AuditEntry => ({
@@ -44,6 +62,7 @@ const fromRow = (r: Row): AuditEntry => ({
   hash: r.hash,
   keyId: r.key_id,
   signature: r.signature,
+  pendingMac: r.pending_mac,
 });
 
 export function lastAuditEntry(db: ReadableDB): AuditEntry | null {
@@ -70,10 +89,15 @@ export function* auditEntries(db: ReadableDB, opts: { from?: number; subject?: s
   }
 }
 
+function readWitness(db: ReadableDB): SignedHead | null {
+  const r = db.get<{ seq: number; hash: string; key_id: string; signature: string }>(sql`SELECT seq, hash, key_id, signature FROM audit_witness WHERE id = 1`);
+  return r ? { seq: r.seq, hash: r.hash, keyId: r.key_id, signature: r.signature } : null;
+}
+
 export class AuditLog {
   readonly #db: WritableDB;
   readonly #checkpointPath: string | null;
-  #signer: Signer | null = null;
+  #vault: AuditVault | null = null;
 
   /** checkpointPath: where the head checkpoint lives (CUSTODY_HOME/audit-head.json); null for a scratch log. */
   constructor(db: WritableDB, opts: { checkpointPath: string | null }) {
@@ -85,33 +109,34 @@ export class AuditLog {
     return this.#checkpointPath;
   }
 
-  /** From now on entries are signed as they are written; call seal() to sign what was written before. */
-  attachSigner(signer: Signer): void {
-    this.#signer = signer;
+  /** From now on entries are signed as they are written; call seal() to check and sign what was written before. */
+  attachVault(vault: AuditVault): void {
+    this.#vault = vault;
   }
 
   get signing(): boolean {
-    return this.#signer !== null;
+    return this.#vault !== null;
   }
 
   /**
    * Appends an entry. Call it inside the act's transaction; it opens its own (a savepoint when nested), so that
-   * on its own it is atomic too. The first entry of a log is a genesis entry naming the desk keys it trusts.
+   * on its own it is atomic too. The first entry of a log is a genesis entry naming the desk keys of the time.
    */
-  append(input: AppendInput, opts: { signer?: Signer } = {}): AuditEntry {
+  append(input: AppendInput): AuditEntry {
     return this.#db.transaction(() => {
       let prev = lastAuditEntry(this.#db);
       if (!prev) {
         const keys = listSigningKeys(this.#db).map((k) => ({ id: k.id, publicKey: k.publicKey }));
-        prev = this.#insert({ actor: 'system', action: GENESIS_ACTION, subject: null, details: { keys }, at: input.at }, null, opts.signer);
-      } else if (this.#signer && prev.signature === null) {
-        this.#sealPending();
+        prev = this.#insert({ actor: 'system', action: GENESIS_ACTION, subject: null, details: { keys }, at: input.at }, null);
+      } else if (this.#vault && prev.signature === null) {
+        this.#sealPending(input.at);
+        prev = lastAuditEntry(this.#db)!;
       }
-      return this.#insert(input, prev, opts.signer);
+      return this.#insert(input, prev);
     });
   }
 
-  #insert(input: AppendInput, prev: AuditEntry | null, signerOverride?: Signer): AuditEntry {
+  #insert(input: AppendInput, prev: AuditEntry | null): AuditEntry {
     const body = {
       seq: (prev?.seq ?? 0) + 1,
       at: input.at,
@@ -123,24 +148,48 @@ export class AuditLog {
       prevHash: prev?.hash ?? GENESIS_PREV_HASH,
     };
     const hash = entryHash(body);
-    const signer = signerOverride ?? this.#signer;
+    const signer = this.#vault?.signer ?? null;
     const signature = signer ? Buffer.from(signer.sign(entrySigningMessage(hash))).toString('hex') : null;
     const keyId = signer ? signer.keyId : null;
-    this.#db.run(sql`INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature)
+    const pendingMac = signer ? null : macNextPending(this.#db, hash);
+    this.#db.run(sql`INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash, key_id, signature, pending_mac)
       VALUES (${body.seq}, ${body.at}, ${body.actor}, ${body.action}, ${body.subject}, ${canonicalJson(body.details)}, ${body.prevHash},
-              ${hash}, ${keyId}, ${signature})`);
-    return { ...body, hash, keyId, signature };
+              ${hash}, ${keyId}, ${signature}, ${pendingMac})`);
+    return { ...body, hash, keyId, signature, pendingMac };
   }
 
-  #sealPending(): number {
-    const signer = this.#signer;
-    if (!signer) return 0;
-    const pending = this.#db.all<{ seq: number; hash: string }>(sql`SELECT seq, hash FROM audit_log WHERE signature IS NULL ORDER BY seq`);
-    for (const p of pending) {
-      const signature = Buffer.from(signer.sign(entrySigningMessage(p.hash))).toString('hex');
-      this.#db.run(sql`UPDATE audit_log SET key_id = ${signer.keyId}, signature = ${signature} WHERE seq = ${p.seq} AND signature IS NULL`);
+  /**
+   * Checks the entries written while the vault was locked against the ratchet (pending.ts) and signs those that
+   * check out, in order. Never signs one that does not: instead a signed audit.pending_rejected entry names them,
+   * and they stay unsigned, reported by every verification from then on. Then a new epoch begins.
+   */
+  #sealPending(at: string): number {
+    const vault = this.#vault!;
+    const lastSigned = this.#db.get<{ s: number | null }>(sql`SELECT max(seq) AS s FROM audit_log WHERE signature IS NOT NULL`)?.s ?? 0;
+    const pending = this.#db.all<{ seq: number; hash: string; pending_mac: string | null }>(sql`SELECT seq, hash, pending_mac FROM audit_log WHERE seq > ${lastSigned} ORDER BY seq`);
+    const row = readPendingKey(this.#db);
+    if (pending.length === 0 && row && row.nextIndex === 0) return 0;
+    const key0 = row ? vault.findSecret(epochSecretName(row.epoch)) : null;
+    const check = pending.length === 0 && !row ? { valid: 0, problem: null } : checkPending(pending.map((p) => ({ seq: p.seq, hash: p.hash, pendingMac: p.pending_mac })), key0, row);
+    for (const p of pending.slice(0, check.valid)) {
+      const signature = Buffer.from(vault.signer.sign(entrySigningMessage(p.hash))).toString('hex');
+      this.#db.run(sql`UPDATE audit_log SET key_id = ${vault.signer.keyId}, signature = ${signature} WHERE seq = ${p.seq} AND signature IS NULL`);
     }
-    return pending.length;
+    if (check.problem) {
+      const rejected = pending.slice(check.valid);
+      const prev = lastAuditEntry(this.#db)!;
+      this.#insert({
+        actor: 'desk',
+        action: PENDING_REJECTED_ACTION,
+        subject: null,
+        details: { from: rejected[0]?.seq ?? null, to: rejected.at(-1)?.seq ?? null, problem: check.problem },
+        at,
+      }, prev);
+    }
+    const next = startEpoch(this.#db);
+    vault.putSecret(epochSecretName(next.epoch), next.key);
+    if (row) vault.deleteSecret(epochSecretName(row.epoch));
+    return check.valid;
   }
 
   /** Runs an act and the entries it appends in one transaction, then moves the head checkpoint on. */
@@ -150,38 +199,59 @@ export class AuditLog {
     return result;
   }
 
-  /** Signs the entries written while the vault was locked. Needs attachSigner() first; returns how many. */
-  seal(): number {
-    return this.#db.transaction(() => this.#sealPending());
+  /** Checks and signs the entries written while the vault was locked. Needs attachVault() first; returns how many were signed. */
+  seal(at = new Date().toISOString()): number {
+    return this.#db.transaction(() => this.#sealPending(at));
   }
 
   /**
-   * Records the current head outside the database. Call it after the act's transaction has committed; it reads
-   * the head from the database, so calling it more often than needed is harmless.
+   * Records the current head outside the log. Call it after the act's transaction has committed; it reads the
+   * head from the database, so calling it more often than needed is harmless.
    */
   writeCheckpoint(): void {
-    if (!this.#checkpointPath) return;
     const head = lastAuditEntry(this.#db);
     if (!head) return;
+    // A head that the log no longer holds is evidence (the newest entries were removed or rewritten): it is kept
+    // as it is, so that every later verification still shows it, rather than moved onto the rewritten log.
+    const holds = (seq: number, hash: string) => getAuditEntry(this.#db, seq)?.hash === hash;
+    const signer = this.#vault?.signer ?? null;
     let signed: Checkpoint['signed'] = null;
-    if (this.#signer && head.signature !== null) {
-      signed = {
-        seq: head.seq,
-        hash: head.hash,
-        keyId: this.#signer.keyId,
-        signature: Buffer.from(this.#signer.sign(headSigningMessage(head.seq, head.hash))).toString('hex'),
-      };
-    } else {
+    if (signer && head.signature !== null) {
+      signed = { seq: head.seq, hash: head.hash, keyId: signer.keyId, signature: Buffer.from(signer.sign(headSigningMessage(head.seq, head.hash))).toString('hex') };
+      const witness = readWitness(this.#db);
+      if (!witness || holds(witness.seq, witness.hash)) {
+        // Only ever forward: a process that lags behind must not move the database's copy back.
+        this.#db.run(sql`INSERT INTO audit_witness (id, seq, hash, key_id, signature) VALUES (1, ${signed.seq}, ${signed.hash}, ${signed.keyId}, ${signed.signature})
+          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key_id = excluded.key_id, signature = excluded.signature
+          WHERE excluded.seq >= audit_witness.seq`);
+      }
+    }
+    if (!this.#checkpointPath) return;
+    const previous = readCheckpoint(this.#checkpointPath);
+    if (previous.status === 'ok') {
+      const p = previous.checkpoint;
+      if (!holds(p.head.seq, p.head.hash) || (p.signed && !holds(p.signed.seq, p.signed.hash))) return;
       // Locked: keep the last signed head (only the vault can make a new one) and move the plain head on.
-      const previous = readCheckpoint(this.#checkpointPath);
-      if (previous.status === 'ok') signed = previous.checkpoint.signed;
+      signed ??= p.signed;
     }
     writeCheckpoint(this.#checkpointPath, { version: 1, head: { seq: head.seq, hash: head.hash, at: head.at }, signed });
   }
 
-  verify(opts: { trustKey?: string | null } = {}): AuditVerifyReport {
+  /**
+   * Verifies the log. With the vault open, the accepted keys are the ones it holds and the entries written while
+   * locked are checked against the ratchet; without it, only `trustKeys` can pin the keys (else the report says
+   * the log is unpinned, which is never ok).
+   */
+  verify(opts: Pick<AuditVerifyOptions, 'trustKeys' | 'knownHead'> = {}): AuditVerifyReport {
     const checkpoint = this.#checkpointPath ? readCheckpoint(this.#checkpointPath) : { status: 'absent' as const };
-    const v = new AuditChainVerifier(checkpoint, opts);
+    const vault = this.#vault;
+    const row = readPendingKey(this.#db);
+    const v = new AuditChainVerifier(checkpoint, {
+      ...opts,
+      pinned: vault ? vault.orgKeys() : null,
+      witness: readWitness(this.#db),
+      pending: vault ? { row, key0: row ? vault.findSecret(epochSecretName(row.epoch)) : null } : null,
+    });
     for (const e of auditEntries(this.#db)) v.push(e);
     return v.finish();
   }

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { CustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
-import { getSealedSecret, getWrappedKey, listWrappedKinds, putSealedSecret, putWrappedKey, replaceSealedSecret } from '../store/vault-rows.ts';
+import { deleteSealedSecret, getSealedSecret, getWrappedKey, listWrappedKinds, putSealedSecret, putWrappedKey, replaceSealedSecret } from '../store/vault-rows.ts';
 import { generateKeyPair, keyId, publicKeyOf, sign } from './ed25519.ts';
 import { open, seal, type KeyProtector } from './vault.ts';
 
@@ -64,6 +64,31 @@ export class Keyring {
   /** Seals a secret that may be set again (a service password), replacing the previous one. */
   replaceSecret(name: string, secret: Uint8Array, now: string): void {
     replaceSealedSecret(this.#db, name, seal(this.#dataKey, secret, `custody-secret:${name}`), now);
+  }
+
+  /** The secret, or null when the vault has none by that name (or it does not open: altered, or not this vault's). */
+  findSecret(name: string): Uint8Array | null {
+    const sealed = getSealedSecret(this.#db, name);
+    return sealed ? open(this.#dataKey, sealed, `custody-secret:${name}`) : null;
+  }
+
+  deleteSecret(name: string): void {
+    deleteSealedSecret(this.#db, name);
+  }
+
+  /**
+   * The signing keys this vault really holds: rows whose sealed private key opens under the vault's data key and
+   * gives back the row's public key. A row someone added to the database with a key of their own is not among them.
+   */
+  heldSigningKeys(): SigningKeyInfo[] {
+    return listSigningKeys(this.#db).filter((k) => {
+      const row = this.#db.get<{ secret_name: string }>(sql`SELECT secret_name FROM signing_keys WHERE id = ${k.id}`);
+      const secret = row ? this.findSecret(row.secret_name) : null;
+      if (!secret || secret.length !== 32) return false;
+      const held = Buffer.from(publicKeyOf(secret)).toString('hex') === k.publicKey.toLowerCase() && keyId(publicKeyOf(secret)) === k.id;
+      secret.fill(0);
+      return held;
+    });
   }
 
   getSecret(name: string): Uint8Array {

@@ -8,6 +8,7 @@ import m0004 from './migrations/0004-workflow.ts';
 import m0005 from './migrations/0005-watch-folders.ts';
 import m0006 from './migrations/0006-directory-source.ts';
 import m0007 from './migrations/0007-auth-throttle.ts';
+import m0008 from './migrations/0008-audit-seal.ts';
 
 export interface Migration {
   version: number;
@@ -15,7 +16,7 @@ export interface Migration {
   up(db: WritableDB): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 

@@ -32,3 +32,7 @@ export function replaceSealedSecret(db: WritableDB, name: string, s: Sealed, now
 export function hasSealedSecret(db: ReadableDB, name: string): boolean {
   return db.get<{ n: number }>(sql`SELECT count(*) AS n FROM vault_secrets WHERE name = ${name}`)?.n === 1;
 }
+
+export function deleteSealedSecret(db: WritableDB, name: string): void {
+  db.run(sql`DELETE FROM vault_secrets WHERE name = ${name}`);
+}

@@ -77,7 +77,7 @@ describe('a page on another 127.0.0.1 port', () => {
     evilOrigin = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
 
     await ui.page.getByLabel('User name').fill('erin');
-    await ui.page.getByLabel('Password').fill('erin-password');
+    await ui.page.getByLabel('Password').fill('erin-tidal-lantern-42');
     await ui.page.getByRole('button', { name: 'Log in' }).click();
     await ui.page.getByRole('heading', { name: 'Sign', level: 1 }).waitFor(UI_WAIT);
   });
