@@ -16,6 +16,7 @@ import { CustodyError, isCustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
 import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
+import { recoverPlacements } from './provenance/placement.ts';
 import { signImage, type SignContext, type SignReceipt } from './provenance/sign-image.ts';
 import { verifyImage } from './provenance/verify-image.ts';
 import { signVideo } from './provenance/sign-video.ts';
@@ -169,7 +170,25 @@ export class Desk {
       throw new CustodyError('NOT_INITIALIZED', `expected a desk at ${home}, but there is none: run \`custody init --org NAME\` first`);
     }
     preparePrivateFolder(home, DB_FILE);
-    return new Desk(home, openStore(join(home, DB_FILE)), opts);
+    const desk = new Desk(home, openStore(join(home, DB_FILE)), opts);
+    desk.#recoverPlacements();
+    return desk;
+  }
+
+  /** Finishes (or, when its bytes are gone, records the loss of) every signed output a dead process left unplaced. */
+  #recoverPlacements(): void {
+    const at = new Date().toISOString();
+    for (const r of recoverPlacements(this.store)) {
+      this.audit.act(() =>
+        this.audit.append({
+          actor: 'desk',
+          action: r.outcome === 'placed' ? 'record.output_placed' : 'record.output_lost',
+          subject: r.recordId,
+          details: { output: r.output, why: 'the signing process stopped between recording the signature and placing the file' },
+          at,
+        }),
+      );
+    }
   }
 
   get info(): DeskInfo {

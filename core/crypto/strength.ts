@@ -2,16 +2,26 @@
 // score at least 3 ("safely unguessable: moderate protection from offline slow-hash scenario") on zxcvbn's 0–4
 // scale, the estimator NIST SP 800-63B §5.1.1.2 has in mind when it asks to refuse guessable secrets. Existing
 // secrets are never re-checked: only what is chosen now.
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import { createRequire } from 'node:module';
+import type * as ZxcvbnCore from '@zxcvbn-ts/core';
+import type * as ZxcvbnCommon from '@zxcvbn-ts/language-common';
 import { CustodyError } from '../errors.ts';
 
 export const MIN_SECRET_LENGTH = 12;
 export const MIN_SECRET_SCORE = 3;
 
-// Building the matcher loads the dictionaries (~0.3 s): only when a new secret is actually chosen.
-let factory: ZxcvbnFactory | null = null;
-const estimator = (): ZxcvbnFactory => (factory ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs }));
+// The dictionaries are megabytes of JavaScript and building the matcher takes ~0.3 s: both only when a new secret
+// is actually chosen, not at every start of a `custody` command.
+let factory: ZxcvbnCore.ZxcvbnFactory | null = null;
+function estimator(): ZxcvbnCore.ZxcvbnFactory {
+  if (!factory) {
+    const require = createRequire(import.meta.url);
+    const { ZxcvbnFactory: Factory } = require('@zxcvbn-ts/core') as typeof ZxcvbnCore;
+    const common = require('@zxcvbn-ts/language-common') as typeof ZxcvbnCommon;
+    factory = new Factory({ dictionary: common.dictionary, graphs: common.adjacencyGraphs });
+  }
+  return factory;
+}
 
 export type SecretKind = 'passphrase' | 'password';
 

@@ -1,6 +1,6 @@
-// Outputs are written to a temporary file in the destination folder, flushed, and renamed into place; the
-// database commit happens after the rename and removes the file again if it fails, so that a failure never
-// leaves a half-written output or an output without its record.
+// Outputs are written to a temporary file in the destination folder, flushed, and linked into place, so that a
+// failure never leaves a half-written output. Signed outputs, which a record must name, are placed by
+// placement.ts in an order that also survives a crash.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, link, mkdir, open, rm, stat } from 'node:fs/promises';
@@ -38,36 +38,53 @@ class CommitFailed extends Error {
 /** What an output holds: bytes made in memory, or a copy of a file (a video too large to hold). */
 export type OutputContent = Uint8Array | { copyFrom: string };
 
-export async function commitOutput(target: OutputTarget, content: OutputContent, commit: (finalPath: string) => void): Promise<string> {
-  try {
-    await mkdir(target.dir, { recursive: true });
-  } catch (e) {
-    throw new CustodyError('IO_ERROR', `expected a writable output folder at ${target.dir}, but it could not be created: ${(e as Error).message}`);
+/** Writes `content` to a new file `tmp` (never an existing one) and flushes it to the disk. */
+export async function writeNewFile(tmp: string, content: OutputContent): Promise<void> {
+  if (content instanceof Uint8Array) {
+    const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+    try {
+      await fh.writeFile(content);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } else {
+    await copyFile(content.copyFrom, tmp, constants.COPYFILE_EXCL);
+    const fh = await open(tmp, 'r+');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
   }
+}
+
+export async function makeOutputDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new CustodyError('IO_ERROR', `expected a writable output folder at ${dir}, but it could not be created: ${(e as Error).message}`);
+  }
+}
+
+/** NAME.EXT, NAME-2.EXT, NAME-3.EXT, … in `dir`. */
+export function variantPath(dir: string, name: string, i: number): string {
+  const ext = extname(name);
+  return join(dir, i === 1 ? name : `${name.slice(0, name.length - ext.length)}-${i}${ext}`);
+}
+
+/**
+ * For outputs that no record depends on (a published copy, a watermark test file). Signed outputs go through
+ * placeSignedOutput (placement.ts), which survives a crash between the file and the record.
+ */
+export async function commitOutput(target: OutputTarget, content: OutputContent, commit: (finalPath: string) => void): Promise<string> {
+  await makeOutputDir(target.dir);
   const tmp = join(target.dir, `.${target.name}.${randomBytes(6).toString('hex')}.part`);
   try {
-    if (content instanceof Uint8Array) {
-      const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
-      try {
-        await fh.writeFile(content);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    } else {
-      await copyFile(content.copyFrom, tmp, constants.COPYFILE_EXCL);
-      const fh = await open(tmp, 'r+');
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }
+    await writeNewFile(tmp, content);
     // link() fails when the name is taken, so two signers never overwrite each other's output.
-    const ext = extname(target.name);
-    const stem = target.name.slice(0, target.name.length - ext.length);
     for (let i = 1; ; i++) {
-      const candidate = join(target.dir, i === 1 ? target.name : `${stem}-${i}${ext}`);
+      const candidate = variantPath(target.dir, target.name, i);
       if (await exists(candidate)) continue;
       try {
         await link(tmp, candidate);

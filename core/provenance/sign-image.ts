@@ -17,7 +17,8 @@ import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts'
 import type { WritableDB } from '../store/db.ts';
 import { insertRecord, type SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId, payloadFromSignature } from './fingerprint.ts';
-import { commitOutput, type OutputContent, type OutputTarget } from './output.ts';
+import type { OutputContent, OutputTarget } from './output.ts';
+import { placeSignedOutput } from './placement.ts';
 
 /** The formats c2pa-rs writes manifests into (TIFF and AVIF are signed without one). */
 export const C2PA_MIME: Partial<Record<ImageFormat, C2paMime>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -148,8 +149,8 @@ export async function originOf(original: Uint8Array, mime: C2paMime, title: stri
 }
 
 /**
- * Writes the output (temp file + rename), then commits the record, its child records and whatever joins the
- * transaction through onRecord; the receipt repeats what the record holds.
+ * Places the output (placement.ts: a crash leaves nothing, or the record and the file), committing the record,
+ * its child records and whatever joins the transaction through onRecord; the receipt repeats what the record holds.
  */
 export async function commitSigned(
   ctx: SignContext,
@@ -159,7 +160,7 @@ export async function commitSigned(
   children: readonly SignedRecord[],
   extra: Pick<SignReceipt, 'watermark' | 'c2pa' | 'video'>,
 ): Promise<SignReceipt> {
-  const output = await commitOutput(target, content, (finalPath) => {
+  const output = await placeSignedOutput(ctx.db, target, content, record.id, (finalPath) => {
     record.outputPath = finalPath;
     ctx.db.transaction(() => {
       insertRecord(ctx.db, record);
@@ -167,6 +168,7 @@ export async function commitSigned(
       ctx.onRecord?.(ctx.db, record);
     });
   });
+  record.outputPath = output;
   return {
     recordId: record.id,
     input: record.inputPath ?? record.inputName,

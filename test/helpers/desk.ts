@@ -18,10 +18,10 @@ export async function tempDesk(org = 'Test Newsroom', passphrase = 'test passphr
 export async function approveAndPublish(desk: Desk, recordId: string, outDir: string): ReturnType<Desk['workflow']['publish']> {
   if (desk.bootstrapActor()) {
     const root = desk.bootstrapActor()!;
-    const ada = await desk.directory.addUser(root, { name: 'ada', roles: ['admin'], password: 'ada-password-1' });
+    const ada = await desk.directory.addUser(root, { name: 'ada', roles: ['admin'], password: 'ada-tidal-lantern-42-1' });
     const admin = { name: ada.name, roles: ada.roles };
-    await desk.directory.addUser(admin, { name: 'ed', roles: ['editor'], password: 'ed-password-1' });
-    await desk.directory.addUser(admin, { name: 'cy', roles: ['editor', 'chief'], password: 'cy-password-1' });
+    await desk.directory.addUser(admin, { name: 'ed', roles: ['editor'], password: 'ed-tidal-lantern-42-1' });
+    await desk.directory.addUser(admin, { name: 'cy', roles: ['editor', 'chief'], password: 'cy-tidal-lantern-42-1' });
   }
   const ed = { name: 'ed', roles: ['editor' as const] };
   const cy = { name: 'cy', roles: ['editor' as const, 'chief' as const] };
