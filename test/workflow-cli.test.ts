@@ -126,6 +126,8 @@ describe('custody workflow commands', () => {
     db.close();
     const broken = await runCli(['audit', 'verify'], env);
     expect(broken.code).toBe(1);
-    expect(broken.stdout).toMatch(new RegExp(`^audit log BROKEN at entry ${last - 1}: expected entries up to ${last}`));
+    // The removed entries were written without the passphrase: the unlock of this verify already finds them missing.
+    expect(broken.stdout).toMatch(new RegExp(`^audit log BROKEN at entry ${last - 1}: `));
+    expect(broken.stdout).toContain(`expected entries up to ${last} (the head checkpoint)`);
   });
 });
