@@ -37,8 +37,8 @@ export async function call(base: string, method: string, path: string, o: { toke
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-/** The desk's current signer (tests/helpers/desk.ts makes desks with the passphrase 'pw'). */
-export async function deskSigner(desk: Desk, passphrase = 'pw') {
+/** The desk's current signer (test/helpers/desk.ts makes desks with the passphrase 'test passphrase'). */
+export async function deskSigner(desk: Desk, passphrase = 'test passphrase') {
   return (await Keyring.unlock(desk.store, new PassphraseProtector(passphrase, TEST_SCRYPT))).signer();
 }
 
