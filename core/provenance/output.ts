@@ -20,7 +20,7 @@ export function defaultTarget(input: string, ext: string, outDir?: string): Outp
   return { dir: outDir ?? dirname(input), name: `${base}.signed.${ext}` };
 }
 
-async function exists(p: string): Promise<boolean> {
+export async function exists(p: string): Promise<boolean> {
   try {
     await stat(p);
     return true;

@@ -15,24 +15,15 @@
 // if its bytes are gone, is marked as having lost its output, with an audit entry either way.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, linkSync, openSync, readSync, rmSync } from 'node:fs';
-import { link, rm, stat } from 'node:fs/promises';
+import { link, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { crashPoint } from '../crash-point.ts';
 import { CustodyError } from '../errors.ts';
 import { sql, type WritableDB } from '../store/db.ts';
-import { makeOutputDir, variantPath, writeNewFile, type OutputContent, type OutputTarget } from './output.ts';
+import { exists, makeOutputDir, variantPath, writeNewFile, type OutputContent, type OutputTarget } from './output.ts';
 
 /** Where `custody sign` can be killed by the crash tests, in the order they are reached. */
 export const SIGN_CRASH_POINTS = ['sign:intent', 'sign:temp-written', 'sign:committed', 'sign:linked', 'sign:temp-removed'] as const;
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function firstFree(dir: string, name: string, from = 1): Promise<{ path: string; i: number }> {
   for (let i = from; ; i++) if (!(await exists(variantPath(dir, name, i)))) return { path: variantPath(dir, name, i), i };
