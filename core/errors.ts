@@ -17,6 +17,8 @@ export const ERROR_CODES = [
   /** Stored state that does not match what its own history proves (a replayed workflow, the audit chain). */
   'INTEGRITY_FAILED',
   'HUB_UNREACHABLE',
+  /** The RFC 3161 time-stamp authority did not answer with a token (down, timed out, refused, a reply for other bytes). */
+  'TSA_UNREACHABLE',
   /** The LDAP/AD directory did not answer (down, firewalled, timed out); a recent login may work offline. */
   'DIRECTORY_UNREACHABLE',
   /** The directory's TLS failed: certificate not signed by the pinned CA, wrong name, StartTLS refused. */

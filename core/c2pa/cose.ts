@@ -38,6 +38,20 @@ export function coseSigStructure(protectedHeader: Uint8Array, payload: Uint8Arra
 }
 
 /**
+ * What a C2PA v2 time-stamp (`sigTst2`, C2PA 2.1 §10.3.2.5) stamps: the RFC 9338 countersignature structure
+ * ["CounterSignature", protected, h'', payload] whose payload is the claim signature as a CBOR bstr, so the
+ * time-stamp covers the finished signature (the "CTT" mode of the COSE TST header draft), chain included.
+ */
+export function coseCounterSignStructure(protectedHeader: Uint8Array, signature: Uint8Array): Uint8Array {
+  return encoder.encode(['CounterSignature', protectedHeader, new Uint8Array(0), encoder.encode(signature)]);
+}
+
+/** CBOR for a value (Maps for maps, Uint8Array as bstr): the COSE header values add-ons carry. */
+export function encodeCbor(value: unknown): Uint8Array {
+  return encoder.encode(value);
+}
+
+/**
  * Assembles a tagged COSE_Sign1 with a nil payload, padded to exactly `size` bytes. `extra` unprotected headers
  * (a timestamp, a co-signature) come before the pad.
  */

@@ -17,7 +17,7 @@ export type RawSign = (message: Uint8Array) => Promise<Uint8Array> | Uint8Array;
 export interface CoseAddOn {
   /** The most bytes its headers take in the encoded COSE_Sign1, labels included. */
   reserve: number;
-  headers(signed: { sigStructure: Uint8Array; signature: Uint8Array }): Promise<[string, unknown][]> | [string, unknown][];
+  headers(signed: { protectedHeader: Uint8Array; sigStructure: Uint8Array; signature: Uint8Array }): Promise<[string, unknown][]> | [string, unknown][];
 }
 
 export interface C2paSigner {
@@ -82,7 +82,7 @@ function buildSigner(algorithm: C2paAlgorithm, chain: CertificateInfo[], raw: Ra
         );
       }
       const extra: [string, unknown][] = [];
-      for (const a of addOns) extra.push(...(await a.headers({ sigStructure, signature })));
+      for (const a of addOns) extra.push(...(await a.headers({ protectedHeader, sigStructure, signature })));
       return padCoseSign1(protectedHeader, signature, reserveSize + addOns.reduce((n, a) => n + a.reserve, 0), extra);
     },
   };
