@@ -50,6 +50,20 @@ export const ERROR_CODES = [
   'WEAK_PASSPHRASE',
   /** A new user password that is too short or too easy to guess. */
   'WEAK_PASSWORD',
+  /** A proof file that is not one: not JSON, a field missing or of the wrong shape, an unreadable checkpoint (core/tlog). */
+  'PROOF_MALFORMED',
+  /** A proof whose leaf is not what it claims: its bytes do not hash to its leaf hash, or do not match the record. */
+  'PROOF_LEAF_MISMATCH',
+  /** A proof whose inclusion hashes do not lead from the leaf to the checkpoint's root. */
+  'PROOF_INCLUSION_FAILED',
+  /** A checkpoint carrying a signature under the pinned hub key's name and id that does not verify. */
+  'CHECKPOINT_SIGNATURE_INVALID',
+  /** A checkpoint not signed by the pinned hub key at all (another key, or another hub). */
+  'CHECKPOINT_WRONG_KEY',
+  /** Two checkpoints of one log that do not extend one another: the log was rewritten (or a proof of it is wrong). */
+  'LOG_INCONSISTENT',
+  /** A leaf no signed checkpoint covers yet: the next one (within the anchoring interval) will. */
+  'PROOF_NOT_READY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,43 @@
+// Signed records and audit heads for the transparency-log tests, made with a fresh desk key and no desk: what a hub
+// would accept, built from the wire schema's rules.
+import { randomBytes } from 'node:crypto';
+import { headSigningMessage } from '../../core/audit/entry.ts';
+import { generateKeyPair, sign, type KeyPair } from '../../core/crypto/ed25519.ts';
+import { payloadFromSignature } from '../../core/provenance/fingerprint.ts';
+import { recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
+
+const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
+
+export function recordId(): string {
+  return `rec_${Array.from(randomBytes(26), (b) => CROCKFORD[b % 32]).join('')}`;
+}
+
+export function deskKey(): KeyPair & { publicHex: string } {
+  const k = generateKeyPair();
+  return { ...k, publicHex: Buffer.from(k.publicKey).toString('hex') };
+}
+
+export function signedRecord(key: KeyPair & { publicHex: string }, o: Partial<HubRecord> = {}): HubRecord {
+  const base = {
+    id: recordId(),
+    kind: 'image' as const,
+    parentId: null,
+    sha256: randomBytes(32).toString('hex'),
+    outputSha256: randomBytes(32).toString('hex'),
+    phash: randomBytes(8).toString('hex'),
+    signedAt: new Date(Date.UTC(2026, 11, 3, 12, 0, 0, Math.floor(Math.random() * 1e6))).toISOString(),
+    publicKey: key.publicHex,
+    format: 'png',
+    width: 640,
+    height: 480,
+    segment: null,
+    manifest: null,
+    ...o,
+  };
+  const signature = sign(recordFingerprintBytes({ ...base, signature: '' } as HubRecord), key.secretKey);
+  return { ...base, signature: Buffer.from(signature).toString('hex'), payload: Buffer.from(payloadFromSignature(signature)).toString('hex') };
+}
+
+export function signedHead(key: KeyPair & { publicHex: string }, seq: number, hash = randomBytes(32).toString('hex')) {
+  return { seq, hash, publicKey: key.publicHex, signature: Buffer.from(sign(headSigningMessage(seq, hash), key.secretKey)).toString('hex') };
+}
