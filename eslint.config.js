@@ -31,7 +31,7 @@ const forbiddenInServer = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.scratch/**', 'out/**', 'dist/**', 'test-output/**', 'bin/**', 'scripts/**'] },
+  { ignores: ['node_modules/**', '.scratch/**', 'artifacts/**', 'cache/**', 'out/**', 'dist/**', 'test-output/**', 'bin/**', 'scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,83 @@
+// Real local EVM chains for the anchoring tests: Hardhat 3's EDR in this process (network.connect()), or
+// `hardhat node` as a child process serving JSON-RPC on 127.0.0.1 at a port the OS chose. Both start with Hardhat's
+// funded development accounts and mine each transaction at once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrowserProvider, ContractFactory, type InterfaceAbi, JsonRpcProvider, type Contract, type Eip1193Provider, type Provider, type Signer } from 'ethers';
+import { readArtifact } from '../../contracts/build.ts';
+import { logIdOf, registryAt } from '../../core/ledger/registry.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+export interface TestChain {
+  kind: 'edr in process' | 'hardhat node';
+  /** JSON-RPC URL; null for the in-process chain. */
+  url: string | null;
+  provider: Provider & { getSigner(i?: number): Promise<Signer>; send(method: string, params: unknown[]): Promise<unknown> };
+  close(): Promise<void>;
+}
+
+export async function inProcessChain(): Promise<TestChain> {
+  const { network } = await import('hardhat');
+  const conn = await network.connect();
+  const provider = new BrowserProvider(conn.provider as unknown as Eip1193Provider);
+  return { kind: 'edr in process', url: null, provider, close: () => conn.close() };
+}
+
+/** `hardhat node --port 0`: a JSON-RPC server on 127.0.0.1; resolves once it prints its address. */
+export async function hardhatNode(): Promise<TestChain & { child: ChildProcess; url: string }> {
+  const cli = join(dirname(require.resolve('hardhat/package.json')), 'dist', 'src', 'cli.js');
+  const child = spawn(process.execPath, [cli, 'node', '--port', '0', '--hostname', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HARDHAT_DISABLE_TELEMETRY_PROMPT: 'true' } });
+  let seen = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`expected hardhat node to start within 30 s, got:\n${seen}`)), 30_000);
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      const m = /JSON-RPC server at (http:\/\/127\.0\.0\.1:\d+)\//.exec(seen);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (seen += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`expected hardhat node to keep running, it exited with ${code}:\n${seen}`));
+    });
+  });
+  // Keep draining its log, or the pipe fills and the node blocks.
+  child.stdout!.resume();
+  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 50 });
+  return {
+    kind: 'hardhat node',
+    url,
+    child,
+    provider,
+    async close() {
+      provider.destroy();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+export async function deployRegistry(owner: Signer): Promise<Contract> {
+  const a = readArtifact();
+  const c = await new ContractFactory(a.abi as InterfaceAbi, a.bytecode, owner).deploy(await owner.getAddress());
+  await c.waitForDeployment();
+  return registryAt(await c.getAddress(), owner);
+}
+
+/** Registers `key` as the anchoring key of the log whose checkpoints carry `origin`. */
+export async function registerLog(registry: Contract, origin: string, key: string): Promise<string> {
+  const logId = logIdOf(origin);
+  await (await registry.getFunction('setAnchoringKey')(logId, key)).wait();
+  return logId;
+}
