@@ -28,6 +28,7 @@ import { openStore, type Store } from './store/db.ts';
 import { preparePrivateFolder } from './store/private-folder.ts';
 import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
+import { HubSync } from './sync/hub-sync.ts';
 import { listWrappedKinds } from './store/vault-rows.ts';
 import type { PublishContext } from './workflow/publish.ts';
 import { Workflow } from './workflow/service.ts';
@@ -105,6 +106,8 @@ export class Desk {
   /** The LDAP/AD directory that users may log in with (configured by an admin). */
   readonly ldap: LdapAdmin;
   readonly workflow: Workflow;
+  /** The organisation's hub: the link, the outbox, verification by fingerprints (core/sync). */
+  readonly hub: HubSync;
   #keyring: Keyring | null = null;
   readonly #throttle: AttemptThrottle;
   #c2paSigner: C2paSigner | null | undefined = undefined;
@@ -120,6 +123,7 @@ export class Desk {
     this.#throttle = new AttemptThrottle(store, opts.throttle);
     this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#publishC2pa(), org: () => this.info.org,
       outputFolder: (dir) => this.confine(dir, 'folder') });
+    this.hub = new HubSync({ db: store, audit: this.audit, keyring: () => this.#requireKeyring(), orgRootPem: () => this.#orgRootOrNull() });
   }
 
   static isInitialized(home: string): boolean {
@@ -361,6 +365,14 @@ export class Desk {
   async #publishC2pa(): Promise<PublishContext['c2pa']> {
     const c = await this.#c2paContext();
     return c && { signer: c.signer, pq: c.pq, trustAnchorsPem: trustAnchorsPem(this.store) };
+  }
+
+  #orgRootOrNull(): string | null {
+    try {
+      return this.orgRootPem() || null;
+    } catch {
+      return null;
+    }
   }
 
   /** The org root certificate (PEM), then the org's ML-DSA-65 key in hybrid mode: what verifiers add as a trust anchor. */

@@ -17,6 +17,7 @@ import { checkPending, epochSecretName, macNextPending, readPendingKey, startEpo
 import { AuditChainVerifier, type AuditVerifyOptions, type AuditVerifyReport, type SignedHead, type TrustedKey } from './verify.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import { listSigningKeys } from '../crypto/keyring.ts';
+import { enqueueAuditHead } from '../sync/outbox.ts';
 
 export interface AppendInput {
   actor: string;
@@ -221,9 +222,14 @@ export class AuditLog {
       const witness = readWitness(this.#db);
       if (!witness || holds(witness.seq, witness.hash)) {
         // Only ever forward: a process that lags behind must not move the database's copy back.
-        this.#db.run(sql`INSERT INTO audit_witness (id, seq, hash, key_id, signature) VALUES (1, ${signed.seq}, ${signed.hash}, ${signed.keyId}, ${signed.signature})
-          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key_id = excluded.key_id, signature = excluded.signature
-          WHERE excluded.seq >= audit_witness.seq`);
+        const head = signed;
+        this.#db.transaction(() => {
+          const moved = this.#db.run(sql`INSERT INTO audit_witness (id, seq, hash, key_id, signature) VALUES (1, ${head.seq}, ${head.hash}, ${head.keyId}, ${head.signature})
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, key_id = excluded.key_id, signature = excluded.signature
+            WHERE excluded.seq >= audit_witness.seq`);
+          // A head that moved forward is for the hub too (its log makes it unrewritable), in the same transaction.
+          if (moved.changes > 0 && (!witness || head.seq > witness.seq)) enqueueAuditHead(this.#db, head, new Date().toISOString());
+        });
       }
     }
     if (!this.#checkpointPath) return;

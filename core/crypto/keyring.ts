@@ -112,6 +112,14 @@ export class Keyring {
     return { id, algorithm: 'ed25519', publicKey: Buffer.from(publicKey).toString('hex'), createdAt: now, retiredAt: null };
   }
 
+  /** A signing key this vault holds, current or retired (enrolling a desk proves possession of each). */
+  signerFor(id: string): Signer {
+    const row = this.#db.get<{ secret_name: string }>(sql`SELECT secret_name FROM signing_keys WHERE id = ${id}`);
+    if (!row) throw new CustodyError('NOT_FOUND', `expected a signing key ${id} on this desk, but there is none`);
+    const secretKey = this.getSecret(row.secret_name);
+    return { keyId: id, publicKey: publicKeyOf(secretKey), sign: (m) => sign(m, secretKey) };
+  }
+
   /** The current (not retired) org signing key. */
   signer(): Signer {
     const row = this.#db.get<{ id: string; secret_name: string }>(sql`SELECT id, secret_name FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1`);

@@ -16,6 +16,7 @@ import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media
 import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
 import type { WritableDB } from '../store/db.ts';
 import { insertRecord, type SignedRecord } from '../store/records.ts';
+import { enqueueRecords, manifestOfOutput } from '../sync/outbox.ts';
 import { fingerprint, newRecordId, payloadFromSignature } from './fingerprint.ts';
 import type { OutputContent, OutputTarget } from './output.ts';
 import { placeSignedOutput } from './placement.ts';
@@ -30,7 +31,7 @@ export interface SignContext {
   org: string;
   /** Content Credentials: null writes none (a desk without a C2PA certificate). */
   c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null; digitalSourceType?: string } | null;
-  /** Joins the record's transaction: the audit entry and the hub outbox row of later layers go here. */
+  /** Joins the record's transaction (the audit entry, a watch job's link); the hub's outbox row is always written there. */
   onRecord?: (db: WritableDB, record: SignedRecord) => void;
 }
 
@@ -165,6 +166,8 @@ export async function commitSigned(
     ctx.db.transaction(() => {
       insertRecord(ctx.db, record);
       for (const child of children) insertRecord(ctx.db, child);
+      // The hub learns of the record through the outbox row committed with it: both or neither survive a crash.
+      enqueueRecords(ctx.db, record, children, manifestOfOutput(content));
       ctx.onRecord?.(ctx.db, record);
     });
   });

@@ -25,6 +25,7 @@ import { sha256Hex } from '../media/hash.ts';
 import { commitOutput, type OutputTarget } from '../provenance/output.ts';
 import type { WritableDB } from '../store/db.ts';
 import type { SignedRecord } from '../store/records.ts';
+import { enqueuePublication } from '../sync/outbox.ts';
 import type { Approval } from './context.ts';
 import { insertPublication } from './items.ts';
 
@@ -192,6 +193,7 @@ export async function publishItem(
         public_key: receipt.publicKey,
         key_id: ctx.signer.keyId,
       });
+      enqueuePublication(ctx.db, p.id, publishedAt);
       ctx.onPublished(ctx.db, receipt);
     });
   });

@@ -7,6 +7,9 @@ import { expect } from 'vitest';
 import { auditEntries } from '../../core/audit/log.ts';
 import { Desk } from '../../core/desk.ts';
 import { sha256Hex } from '../../core/media/hash.ts';
+import { sql } from '../../core/store/db.ts';
+import { getRecord } from '../../core/store/records.ts';
+import { outboxOfRecord } from '../../core/sync/outbox.ts';
 import { CHEAP_SCRYPT, ROOT } from './cli.ts';
 
 export function signChild(env: Record<string, string>, args: string[], opts: { crashAt?: string; killAfterMs?: number } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
@@ -46,7 +49,11 @@ export function expectNothingOrEverything(home: string, out: string, inputs: str
       expect(existsSync(r.outputPath!), `record ${r.id}: ${r.outputPath} is missing`).toBe(true);
       expect(sha256Hex(readFileSync(r.outputPath!))).toBe(r.outputSha256);
       expect([...auditEntries(desk.store, { subject: r.id })].filter((e) => e.action === 'record.signed')).toHaveLength(1);
+      // The hub's outbox row commits with the record (issue 17): a record never misses it.
+      expect(outboxOfRecord(desk.store, r.id), `record ${r.id} without its outbox row`).not.toBeNull();
     }
+    const queued = desk.store.all<{ ref: string }>(sql`SELECT ref FROM outbox WHERE kind = 'record'`);
+    for (const q of queued) expect(getRecord(desk.store, q.ref), `outbox row for ${q.ref} without its record`).not.toBeNull();
     return inputs.map((input) => {
       const mine = records.filter((r) => r.inputName === input && r.outputPath!.startsWith(`${out}/`));
       const stem = input.slice(0, input.lastIndexOf('.'));
