@@ -1,12 +1,16 @@
 // Starting a hub: open (and migrate) the database, build the app, load the index, listen. And `hub init`: an
 // organisation and its first admin API key, plus optionally a hub admin login.
 import type { FastifyServerOptions } from 'fastify';
-import type { ScryptParams } from '../core/crypto/vault.ts';
+import { PassphraseProtector, type ScryptParams } from '../core/crypto/vault.ts';
+import { CustodyError } from '../core/errors.ts';
 import type { LdapSource } from '../core/directory/ldap-source.ts';
 import { openHubDatabase, type HubDatabase } from './db/connect.ts';
 import { buildHubApp, type HubApp } from './http/app.ts';
 import type { RateLimits } from './http/context.ts';
+import { HubVault } from './keys/hub-vault.ts';
 import { createApiKey, createHubAdmin, createTenant, type Tenant } from './tenants/tenants.ts';
+import { loadLogKey, logVerifierKey, type LogKey } from './tlog/log-key.ts';
+import type { AnchorLookup } from './tlog/service.ts';
 
 export interface HubLocation {
   /** PostgreSQL URL; absent: SQLite in dataDir. */
@@ -34,6 +38,18 @@ export async function initHub(loc: HubLocation, o: { org: string; admin?: { name
   }
 }
 
+/** The hub's checkpoint verifier key, read without the passphrase (NOT_INITIALIZED before the first `hub serve`). */
+export async function hubLogKey(loc: HubLocation): Promise<string> {
+  const hub = await openHubDatabase(loc);
+  try {
+    const key = await logVerifierKey(hub.db);
+    if (!key) throw new CustodyError('NOT_INITIALIZED', `expected the hub at ${hub.location} to have a checkpoint key, got none: start it once with \`custody hub serve\``);
+    return key;
+  } finally {
+    await hub.close();
+  }
+}
+
 export interface RunningHub {
   url: string;
   port: number;
@@ -44,11 +60,30 @@ export interface RunningHub {
 
 export async function startHub(
   loc: HubLocation,
-  o: { port?: number; host?: string; logger?: FastifyServerOptions['logger']; rateLimits?: Partial<RateLimits>; trustProxy?: boolean; directory?: LdapSource | null } = {},
+  o: {
+    port?: number; host?: string; logger?: FastifyServerOptions['logger']; rateLimits?: Partial<RateLimits>; trustProxy?: boolean; directory?: LdapSource | null;
+    /** Opens the hub vault (creating it and the checkpoint key on first use); absent: the logs grow, nothing is signed. */
+    passphrase?: string;
+    scrypt?: ScryptParams;
+    /** The checkpoint key's name when it is created (default custody-hub): origins are `<name>/<tenant id>`. */
+    logName?: string;
+    anchors?: AnchorLookup;
+    checkpointIntervalMs?: number;
+    maxUnsigned?: number;
+  } = {},
 ): Promise<RunningHub> {
   const hub = await openHubDatabase(loc);
   try {
+    let logKey: LogKey | null = null;
+    if (o.passphrase !== undefined) {
+      const vault = await HubVault.open(hub.db, new PassphraseProtector(o.passphrase, o.scrypt));
+      logKey = await loadLogKey(vault, o.logName);
+    }
     const app = await buildHubApp({
+      logKey,
+      ...(o.anchors ? { anchors: o.anchors } : {}),
+      ...(o.checkpointIntervalMs ? { checkpointIntervalMs: o.checkpointIntervalMs } : {}),
+      ...(o.maxUnsigned ? { maxUnsigned: o.maxUnsigned } : {}),
       hub,
       logger: o.logger ?? false,
       ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),

@@ -39,8 +39,14 @@ describe('custody hub init / serve', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/ALREADY_INITIALIZED/);
 
-    const { url, child } = await serve(['--data', data]);
+    // The hub seals its checkpoint key with its passphrase: without one it does not start.
+    await expect(serve(['--data', data], { CUSTODY_HUB_PASSPHRASE: '' })).rejects.toThrow(/KEY_LOCKED/);
+    const { url, child } = await serve(['--data', data, '--log-name', 'hub.test/daily'], { CUSTODY_HUB_PASSPHRASE: 'hub vault passphrase for the cli test' });
     expect((await call(url, 'GET', '/readyz')).body).toMatchObject({ status: 'ready', database: 'sqlite', tenants: 1 });
+    const key = await runCli(['hub', 'key', '--data', data]);
+    expect(key.code, key.stderr).toBe(0);
+    expect(key.stdout.trim()).toMatch(/^hub\.test\/daily\+[0-9a-f]{8}\+A/);
+    expect((await call(url, 'GET', '/v1/log/key')).body.key).toBe(key.stdout.trim());
     expect((await call(url, 'GET', '/v1/desks', { token: created.adminKey })).body).toEqual({ desks: [] });
 
     // The hub admin logs in and adds an organisation with its own admin key; an org key cannot do that.

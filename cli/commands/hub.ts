@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { parseLdapConfig } from '../../core/directory/ldap-config.ts';
 import { LdapSource } from '../../core/directory/ldap-source.ts';
 import { CustodyError } from '../../core/errors.ts';
-import { initHub, startHub, type HubLocation } from '../../server/serve.ts';
+import { hubLogKey, initHub, startHub, type HubLocation } from '../../server/serve.ts';
+import { hiddenPrompt } from '../passphrase.ts';
 import { err, json, out } from '../context.ts';
 import { readPassword } from './auth.ts';
 import { readConfigFile } from './directory.ts';
@@ -26,6 +27,17 @@ function directoryOf(file: string | undefined): LdapSource | null {
   const password = bindPassword ?? process.env.CUSTODY_HUB_DIRECTORY_PASSWORD ?? '';
   if (password === '') throw new CustodyError('INVALID_ARGUMENT', `expected the service account password in ${file} (bindPassword) or CUSTODY_HUB_DIRECTORY_PASSWORD, got neither`);
   return new LdapSource(parseLdapConfig(config), password);
+}
+
+/**
+ * The passphrase that seals the hub's keys (the checkpoint key): CUSTODY_HUB_PASSPHRASE, else a prompt. The first
+ * start creates the vault with it, so it must then be hard to guess.
+ */
+async function hubPassphrase(): Promise<string> {
+  const fromEnv = process.env.CUSTODY_HUB_PASSPHRASE;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  if (!process.stdin.isTTY) throw new CustodyError('KEY_LOCKED', "expected the hub's passphrase in CUSTODY_HUB_PASSPHRASE or typed at a prompt, got neither (no terminal to prompt on)");
+  return hiddenPrompt("Passphrase for the hub's keys: ");
 }
 
 export function register(program: Command): void {
@@ -61,17 +73,34 @@ export function register(program: Command): void {
     .option('--database <url>', 'PostgreSQL URL (default: DATABASE_URL; none: SQLite in the data folder)')
     .option('--trust-proxy', 'take client addresses from X-Forwarded-For (behind a reverse proxy)')
     .option('--directory <file>', "also let hub admins log in with the newsroom's LDAP/AD: a JSON configuration as for desks (docs/directory.md)")
-    .action(async (o: { port?: number; host?: string; data?: string; database?: string; trustProxy?: boolean; directory?: string }) => {
+    .option('--log-name <name>', "the checkpoint key's name when the hub creates it (default custody-hub; a URL-like name such as hub.example.org/custody); fixed after")
+    .option('--checkpoint-interval <seconds>', 'sign each organisation\'s log at least this often when it grew (default 10)', (v) => Number.parseFloat(v))
+    .action(async (o: { port?: number; host?: string; data?: string; database?: string; trustProxy?: boolean; directory?: string; logName?: string; checkpointInterval?: number }) => {
       const port = o.port ?? 8640;
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CustodyError('INVALID_ARGUMENT', `expected a port from 0 to 65535, got ${o.port}`);
+      const interval = o.checkpointInterval ?? 10;
+      if (!(interval >= 0.1 && interval <= 86_400)) throw new CustodyError('INVALID_ARGUMENT', `expected a checkpoint interval from 0.1 to 86400 seconds, got ${o.checkpointInterval}`);
       const loc = location(o);
       const directory = directoryOf(o.directory);
-      const running = await startHub(loc, { port, host: o.host ?? '127.0.0.1', logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...(o.trustProxy ? { trustProxy: true } : {}), directory });
-      err(`hub: serving ${running.url} (${running.hub.dialect} at ${running.hub.location})`);
+      const passphrase = await hubPassphrase();
+      const running = await startHub(loc, {
+        port, host: o.host ?? '127.0.0.1', logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...(o.trustProxy ? { trustProxy: true } : {}), directory,
+        passphrase, ...(o.logName ? { logName: o.logName } : {}), checkpointIntervalMs: Math.round(interval * 1000),
+      });
+      err(`hub: serving ${running.url} (${running.hub.dialect} at ${running.hub.location}); checkpoints signed by ${running.app.ctx.tlog.verifierKey()}`);
       await new Promise<void>((done) => {
         const stop = () => void running.close().then(done);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+    });
+
+  hub
+    .command('key')
+    .description("print the hub's checkpoint verifier key (pin it in `custody proof verify --hub-key`); needs no passphrase")
+    .option('--data <dir>', 'data folder for the embedded SQLite database (default: CUSTODY_HUB_HOME, else ./custody-hub)')
+    .option('--database <url>', 'PostgreSQL URL (default: DATABASE_URL; none: SQLite in the data folder)')
+    .action(async (o: { data?: string; database?: string }) => {
+      out(await hubLogKey(location(o)));
     });
 }

@@ -9,6 +9,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import pg from 'pg';
 import { CustodyError } from '../../core/errors.ts';
 import * as m0001 from './migrations/0001-initial.ts';
+import * as m0002 from './migrations/0002-tlog.ts';
 import type { Dialect, HubKysely, HubSchema } from './schema.ts';
 
 export const SQLITE_FILE = 'hub.sqlite';
@@ -23,6 +24,7 @@ export interface HubDatabase {
 
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
   '0001-initial': m0001,
+  '0002-tlog': m0002,
 };
 
 /** `postgres://` or `postgresql://` URLs go to PostgreSQL; anything else is an error (SQLite is chosen by dataDir). */

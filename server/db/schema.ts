@@ -110,6 +110,68 @@ export interface RecordEventsTable {
   detail: string;
 }
 
+/** A tenant's transparency log: its size and right edge (core/tlog/compact.ts), read and written under the tenant lock. */
+export interface TlogLogsTable {
+  tenant_id: string;
+  size: number;
+  edge: Uint8Array;
+  updated_at: string;
+}
+
+export interface TlogLeavesTable {
+  tenant_id: string;
+  /** 0-based leaf index. */
+  idx: number;
+  kind: 'record' | 'audit-head';
+  /** The record id, or `<desk id>:<seq>` for an audit head. */
+  ref: string;
+  leaf_hash: Uint8Array;
+  appended_at: string;
+}
+
+/** Complete subtrees at levels 8, 16, 24, …: (level, idx) covers leaves [idx·2^level, (idx+1)·2^level). */
+export interface TlogNodesTable {
+  tenant_id: string;
+  level: number;
+  idx: number;
+  hash: Uint8Array;
+}
+
+export interface TlogCheckpointsTable {
+  tenant_id: string;
+  size: number;
+  root: Uint8Array;
+  /** The C2SP signed note. */
+  note: string;
+  signed_at: string;
+}
+
+export interface AuditHeadsTable {
+  tenant_id: string;
+  desk_id: string;
+  seq: number;
+  hash: string;
+  public_key: string;
+  signature: string;
+  leaf_idx: number;
+  received_at: string;
+}
+
+export interface HubVaultTable {
+  kind: string;
+  params: string;
+  blob: Uint8Array;
+  created_at: string;
+}
+
+export interface HubSecretsTable {
+  name: string;
+  public: string | null;
+  nonce: Uint8Array;
+  ciphertext: Uint8Array;
+  created_at: string;
+}
+
 export interface HubSchema {
   tenants: TenantsTable;
   hub_admins: HubAdminsTable;
@@ -121,6 +183,13 @@ export interface HubSchema {
   records: RecordsTable;
   manifests: ManifestsTable;
   record_events: RecordEventsTable;
+  tlog_logs: TlogLogsTable;
+  tlog_leaves: TlogLeavesTable;
+  tlog_nodes: TlogNodesTable;
+  tlog_checkpoints: TlogCheckpointsTable;
+  audit_heads: AuditHeadsTable;
+  hub_vault: HubVaultTable;
+  hub_secrets: HubSecretsTable;
 }
 
 export type HubKysely = Kysely<HubSchema>;

@@ -18,6 +18,9 @@ import { opsRoutes } from './routes-ops.ts';
 import { publicRoutes } from './routes-public.ts';
 import { IMAGE_BODY_LIMIT, softBindingRoutes } from './routes-softbinding.ts';
 import { verifyRoutes } from './routes-verify.ts';
+import { logRoutes } from './routes-log.ts';
+import type { LogKey } from '../tlog/log-key.ts';
+import { TransparencyLog, type AnchorLookup } from '../tlog/service.ts';
 
 export interface HubAppOptions {
   hub: HubDatabase;
@@ -29,12 +32,19 @@ export interface HubAppOptions {
   trustProxy?: boolean;
   /** Hub admins may also log in with the newsroom's directory, when their groups map to the admin role. */
   directory?: LdapSource | null;
+  /** The key checkpoints are signed with (server/tlog/log-key.ts); null or absent: the logs grow but nothing is signed. */
+  logKey?: LogKey | null;
+  /** Where checkpoints were anchored (the anchoring worker); absent: no chain, proofs say "not on chain". */
+  anchors?: AnchorLookup;
+  /** Checkpoint every this many ms (default 10 s) or once this many leaves wait (default 1,000). */
+  checkpointIntervalMs?: number;
+  maxUnsigned?: number;
 }
 
 export interface HubApp {
   app: FastifyInstance;
   ctx: HubContext;
-  /** Loads every tenant's index from the database; /readyz answers once it has. */
+  /** Loads every tenant's index from the database, catches the logs up and starts signing; /readyz answers once it has. */
   loadIndex(): Promise<void>;
 }
 
@@ -53,8 +63,16 @@ export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
     limits: opts.limits ?? DEFAULT_LIMITS,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
     directory: opts.directory ?? null,
+    tlog: new TransparencyLog(opts.hub, {
+      logKey: opts.logKey ?? null,
+      ...(opts.anchors ? { anchors: opts.anchors } : {}),
+      ...(opts.checkpointIntervalMs ? { intervalMs: opts.checkpointIntervalMs } : {}),
+      ...(opts.maxUnsigned ? { maxUnsigned: opts.maxUnsigned } : {}),
+      onError: (e) => app.log.error({ err: e }, 'transparency log: signing a checkpoint failed'),
+    }),
     ready: false,
   };
+  app.addHook('onClose', async () => ctx.tlog.stop());
 
   // Uploaded images (byContent, the public page) arrive as raw bytes.
   app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer', bodyLimit: IMAGE_BODY_LIMIT }, (_req, body, done) => done(null, body));
@@ -94,12 +112,15 @@ export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
   verifyRoutes(app, ctx, gate);
   softBindingRoutes(app, ctx, gate);
   publicRoutes(app, ctx, gate);
+  logRoutes(app, ctx, gate);
 
   return {
     app,
     ctx,
     async loadIndex() {
       await indexes.refresh();
+      await ctx.tlog.catchUp();
+      ctx.tlog.start();
       ctx.ready = true;
     },
   };

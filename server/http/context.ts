@@ -7,6 +7,7 @@ import type { Limits } from '../../core/media/detect.ts';
 import { bearerOf, requireScope, resolvePrincipal, type Principal, type Scope } from '../auth/principal.ts';
 import type { HubDatabase } from '../db/connect.ts';
 import type { IndexSet } from '../index/tenant-index.ts';
+import type { TransparencyLog } from '../tlog/service.ts';
 import type { Verifier } from '../verify/service.ts';
 import type { HubMetrics } from './metrics.ts';
 
@@ -34,6 +35,8 @@ export interface HubContext {
   rateLimits: RateLimits;
   /** The newsroom's LDAP/AD for hub admin logins (core/directory), or null: local hub admins only. */
   directory: LdapSource | null;
+  /** The organisations' transparency logs: checkpoints and proofs (docs/anchoring.md). */
+  tlog: TransparencyLog;
   /** Set once the index is loaded: /readyz. */
   ready: boolean;
 }

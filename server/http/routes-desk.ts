@@ -48,9 +48,10 @@ export function deskRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): v
     if (!p.deskId) throw new CustodyError('NOT_PERMITTED', 'expected an ingest key issued to a desk, got one issued to no desk');
     ctx.metrics.ingestQueue.inc();
     try {
-      const { results, added } = await ingestBatch(ctx.hub.db, ctx.hub.dialect, { tenantId: p.tenantId, deskId: p.deskId, keyId: p.keyId }, req.body.records);
+      const { results, added, logSize } = await ingestBatch(ctx.hub.db, ctx.hub.dialect, { tenantId: p.tenantId, deskId: p.deskId, keyId: p.keyId }, req.body.records);
       // Matchable the moment this returns: the index takes the rows before the answer goes out.
       await ctx.indexes.accepted(p.tenantId, added);
+      if (logSize !== null) ctx.tlog.appended(p.tenantId, logSize);
       ctx.metrics.ingested.inc({ status: 'accepted' }, added.length);
       ctx.metrics.ingested.inc({ status: 'replayed' }, results.length - added.length);
       return { results };

@@ -3,12 +3,14 @@
 // under the tenant row's lock: ids seen before are compared by their canonical content (same: answered with the
 // stored result; different: RECORD_CONFLICT and nothing is written), new ones get the next tenant_seq values.
 // All or nothing, so a desk's outbox can simply retry a batch until it gets an answer.
-import { sql } from 'kysely';
 import { CustodyError } from '../../core/errors.ts';
 import { ed25519Verifier } from '../../core/crypto/ed25519.ts';
 import { sha256Hex } from '../../core/media/hash.ts';
 import { canonicalRecord, checkRecordShape, recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
+import { leafHashOf, recordLeafOfBody } from '../../core/tlog/leaves.ts';
 import type { Dialect, HubKysely, RecordsTable } from '../db/schema.ts';
+import { lockTenant } from '../tenants/lock.ts';
+import { appendLeaves } from '../tlog/log-store.ts';
 
 /** Most records in one ingest request. */
 export const MAX_INGEST_BATCH = 1000;
@@ -44,14 +46,16 @@ interface Prepared {
   record: HubRecord;
   body: string;
   contentSha256: string;
+  /** Its leaf in the tenant's transparency log (core/tlog/leaves.ts). */
+  leafHash: Uint8Array;
 }
 
-export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: IngestCaller, records: readonly HubRecord[], now = new Date()): Promise<{ results: IngestResult[]; added: RecordsTable[] }> {
+export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: IngestCaller, records: readonly HubRecord[], now = new Date()): Promise<{ results: IngestResult[]; added: RecordsTable[]; logSize: number | null }> {
   if (records.length > MAX_INGEST_BATCH) throw new CustodyError('BATCH_TOO_LARGE', `expected at most ${MAX_INGEST_BATCH} records in one batch, got ${records.length}`);
   const desk = await db.selectFrom('desks').select(['id', 'revoked_at', 'tenant_id']).where('id', '=', caller.deskId).executeTakeFirst();
   if (!desk || desk.tenant_id !== caller.tenantId) throw new CustodyError('NOT_PERMITTED', 'expected an API key issued to an enrolled desk of this tenant for ingest');
   if (desk.revoked_at) throw new CustodyError('REVOKED', `expected records from an enrolled desk, got them from desk ${desk.id}, revoked at ${desk.revoked_at}`, { subject: 'desk', deskId: desk.id });
-  if (records.length === 0) return { results: [], added: [] };
+  if (records.length === 0) return { results: [], added: [], logSize: null };
   const keys = new Set((await db.selectFrom('desk_keys').select('public_key').where('desk_id', '=', desk.id).execute()).map((k) => k.public_key));
 
   // Every check that needs no lock, before the transaction.
@@ -71,7 +75,7 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
       at(new CustodyError('SIGNATURE_INVALID', `expected an Ed25519 signature over sha256|phash|signedAt|publicKey that verifies with the record's key, got one that does not`));
     }
     const body = canonicalRecord(record);
-    const p = { record, body, contentSha256: sha256Hex(body) };
+    const p = { record, body, contentSha256: sha256Hex(body), leafHash: leafHashOf(recordLeafOfBody(body)) };
     const twin = prepared.get(record.id);
     if (twin && twin.contentSha256 !== p.contentSha256) at(new CustodyError('RECORD_CONFLICT', 'expected each record id once in a batch, got it twice with different content'));
     prepared.set(record.id, p);
@@ -79,14 +83,8 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
 
   const receivedAt = now.toISOString();
   return db.transaction().execute(async (trx) => {
-    // The tenant row's lock serialises ingest per tenant: seqs are dense and become visible in order.
-    let count: number;
-    if (dialect === 'postgres') {
-      count = (await trx.selectFrom('tenants').select('record_count').where('id', '=', caller.tenantId).forUpdate().executeTakeFirstOrThrow()).record_count;
-    } else {
-      await trx.updateTable('tenants').set({ record_count: sql`record_count` }).where('id', '=', caller.tenantId).execute();
-      count = (await trx.selectFrom('tenants').select('record_count').where('id', '=', caller.tenantId).executeTakeFirstOrThrow()).record_count;
-    }
+    // The tenant row's lock serialises ingest per tenant: seqs and log leaves are dense and become visible in order.
+    const count = await lockTenant(trx, dialect, caller.tenantId);
 
     const ids = [...prepared.keys()];
     const existing = new Map<string, { content_sha256: string; tenant_seq: number; received_at: string }>();
@@ -141,6 +139,8 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
       await trx.insertInto('manifests').values({ id: p.record.manifest!.id, tenant_id: caller.tenantId, record_id: p.record.id, sha256: sha256Hex(data), data, created_at: receivedAt }).execute();
     }
     if (rows.length) await trx.updateTable('tenants').set({ record_count: count + rows.length }).where('id', '=', caller.tenantId).execute();
+    // Every accepted record is a leaf of the tenant's log, in tenant_seq order, under the same lock.
+    const log = await appendLeaves(trx, caller.tenantId, fresh.map((p) => ({ kind: 'record' as const, ref: p.record.id, hash: p.leafHash })), receivedAt);
 
     const seqOf = new Map(rows.map((r) => [r.id, r.tenant_seq]));
     const results: IngestResult[] = records.map((r) => {
@@ -149,7 +149,7 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
         ? { id: r.id, status: 'replayed', seq: old.tenant_seq, receivedAt: old.received_at }
         : { id: r.id, status: 'accepted', seq: seqOf.get(r.id)!, receivedAt };
     });
-    return { results, added: rows };
+    return { results, added: rows, logSize: rows.length ? log.size : null };
   });
 }
 

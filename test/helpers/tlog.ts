@@ -3,14 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { headSigningMessage } from '../../core/audit/entry.ts';
 import { generateKeyPair, sign, type KeyPair } from '../../core/crypto/ed25519.ts';
-import { payloadFromSignature } from '../../core/provenance/fingerprint.ts';
-import { recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
-
-const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
-
-export function recordId(): string {
-  return `rec_${Array.from(randomBytes(26), (b) => CROCKFORD[b % 32]).join('')}`;
-}
+import { newRecordId, payloadFromSignature } from '../../core/provenance/fingerprint.ts';
+import { enrolmentProofBytes, recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
+import { call } from './hub-desk.ts';
 
 export function deskKey(): KeyPair & { publicHex: string } {
   const k = generateKeyPair();
@@ -19,7 +14,7 @@ export function deskKey(): KeyPair & { publicHex: string } {
 
 export function signedRecord(key: KeyPair & { publicHex: string }, o: Partial<HubRecord> = {}): HubRecord {
   const base = {
-    id: recordId(),
+    id: newRecordId(),
     kind: 'image' as const,
     parentId: null,
     sha256: randomBytes(32).toString('hex'),
@@ -40,4 +35,14 @@ export function signedRecord(key: KeyPair & { publicHex: string }, o: Partial<Hu
 
 export function signedHead(key: KeyPair & { publicHex: string }, seq: number, hash = randomBytes(32).toString('hex')) {
   return { seq, hash, publicKey: key.publicHex, signature: Buffer.from(sign(headSigningMessage(seq, hash), key.secretKey)).toString('hex') };
+}
+
+/** Enrols a desk holding `key` on a hub (no C2PA root): answers its API key (ingest, verify) and desk id. */
+export async function enrolKey(base: string, adminKey: string, key: KeyPair & { publicHex: string }, name = 'photo desk'): Promise<{ apiKey: string; deskId: string }> {
+  const t = await call(base, 'POST', '/v1/enrolment-tokens', { token: adminKey, json: { label: name } });
+  const token = t.body.token as string;
+  const proof = Buffer.from(sign(enrolmentProofBytes(token, key.publicHex), key.secretKey)).toString('hex');
+  const e = await call(base, 'POST', '/v1/enrol', { json: { token, name, keys: [{ publicKey: key.publicHex, proof }], c2paRootPem: null } });
+  if (e.status !== 201) throw new Error(`enrol: ${e.status} ${JSON.stringify(e.body)}`);
+  return { apiKey: e.body.apiKey as string, deskId: (e.body.desk as { id: string }).id };
 }
