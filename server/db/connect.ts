@@ -10,6 +10,7 @@ import pg from 'pg';
 import { CustodyError } from '../../core/errors.ts';
 import * as m0001 from './migrations/0001-initial.ts';
 import * as m0002 from './migrations/0002-tlog.ts';
+import * as m0003 from './migrations/0003-anchor.ts';
 import type { Dialect, HubKysely, HubSchema } from './schema.ts';
 
 export const SQLITE_FILE = 'hub.sqlite';
@@ -25,6 +26,7 @@ export interface HubDatabase {
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> }> = {
   '0001-initial': m0001,
   '0002-tlog': m0002,
+  '0003-anchor': m0003,
 };
 
 /** `postgres://` or `postgresql://` URLs go to PostgreSQL; anything else is an error (SQLite is chosen by dataDir). */

@@ -172,6 +172,42 @@ export interface HubSecretsTable {
   created_at: string;
 }
 
+export type AnchorState = 'open' | 'submitted' | 'confirmed' | 'failed';
+
+/** One checkpoint on one chain (server/anchor/): open → submitted → confirmed, or failed with last_error. */
+export interface AnchorBatchesTable {
+  chain_id: number;
+  /** The registry's address, checksummed. */
+  contract: string;
+  tenant_id: string;
+  size: number;
+  /** The checkpoint's root, 0x + 64 hex. */
+  root: string;
+  state: AnchorState;
+  /** The tenant's anchoring address. */
+  sender: string;
+  /** Stored with the signed transaction before it is sent: a restart re-sends the same bytes, never a second one. */
+  nonce: number | null;
+  tx_hash: string | null;
+  raw_tx: string | null;
+  /** The chain's height when it was first sent: where a search for its event starts. */
+  submitted_block: number | null;
+  block_number: number | null;
+  block_hash: string | null;
+  block_timestamp: string | null;
+  /** Times a transaction was signed for it (replacements included). */
+  sends: number;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AnchorLocksTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
+
 export interface HubSchema {
   tenants: TenantsTable;
   hub_admins: HubAdminsTable;
@@ -190,6 +226,8 @@ export interface HubSchema {
   audit_heads: AuditHeadsTable;
   hub_vault: HubVaultTable;
   hub_secrets: HubSecretsTable;
+  anchor_batches: AnchorBatchesTable;
+  anchor_locks: AnchorLocksTable;
 }
 
 export type HubKysely = Kysely<HubSchema>;

@@ -81,3 +81,34 @@ export async function registerLog(registry: Contract, origin: string, key: strin
   await (await registry.getFunction('setAnchoringKey')(logId, key)).wait();
   return logId;
 }
+
+/** A TCP relay in front of a JSON-RPC node that a test can cut and restore (an RPC outage), on a fixed local port. */
+export async function cuttableRelay(target: string): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
+  const { createServer, connect } = await import('node:net');
+  const t = new URL(target);
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(t.port), t.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const listen = (port: number) => new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  await listen(0);
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const cut = async () => {
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
+  return { url: `http://127.0.0.1:${port}/`, cut, restore: () => listen(port), close: () => (server.listening ? cut() : Promise.resolve()) };
+}
+
+/** Sends `wei` from the chain's first development account to each address. */
+export async function fund(chain: TestChain, addresses: string[], wei = 10n ** 18n): Promise<void> {
+  const bank = await chain.provider.getSigner(0);
+  for (const to of addresses) await (await bank.sendTransaction({ to, value: wei })).wait();
+}

@@ -1,0 +1,274 @@
+// The anchoring worker (docs/anchoring.md "The anchoring worker"): registers every signed checkpoint's root on the
+// configured chain with ProvenanceRegistry.registerBatch, one small state machine per checkpoint kept in the
+// database: open → submitted (nonce, hash and the raw signed transaction, stored *before* it is sent) → confirmed
+// (N blocks deep). After a crash anywhere, the next round re-sends the stored bytes or reads the receipt, so a batch
+// is never lost and never signed twice for one nonce; the contract's strictly growing tree size is the second guard.
+// One process anchors at a time (a lease row), one transaction per tenant is in flight until it is mined.
+import { JsonRpcProvider, Network, Transaction, type Contract, type FeeData, type Wallet } from 'ethers';
+import { crashPoint } from '../../core/crash-point.ts';
+import { logIdOf, readBatch, registryAt, REGISTRY_INTERFACE } from '../../core/ledger/registry.ts';
+import type { ChainRef } from '../../core/tlog/proof-file.ts';
+import type { HubDatabase } from '../db/connect.ts';
+import { BatchStore, type BatchRow } from './batches.ts';
+import type { AnchorKeys } from './keys.ts';
+import { Lease } from './lease.ts';
+
+/** The named steps a crash test stops the hub at (CUSTODY_CRASH_POINT, core/crash-point.ts). */
+export const ANCHOR_CRASH_POINTS = ['anchor.opened', 'anchor.signed', 'anchor.sent', 'anchor.mined', 'anchor.confirmed'] as const;
+
+export interface ChainConfig {
+  rpc: string;
+  chainId: number;
+  contract: string;
+  /** Blocks on top of (and including) the one holding the transaction before a batch counts as confirmed. */
+  confirmations?: number;
+  /** Between rounds when all is well; an RPC failure doubles it up to maxBackoffMs. */
+  pollMs?: number;
+  maxBackoffMs?: number;
+  /** A transaction not mined after this long is replaced: same nonce, fees raised. */
+  replaceAfterMs?: number;
+  leaseMs?: number;
+}
+
+export const DEFAULT_CONFIRMATIONS = 2;
+const GAS_LIMIT = 200_000n;
+
+export interface AnchorWorkerOptions {
+  hub: HubDatabase;
+  chain: ChainConfig;
+  keys: AnchorKeys;
+  /** The checkpoint origin of a tenant's log (its logId on chain is keccak256 of it). */
+  origin(tenantId: string): string;
+  /** The Ed25519 public key that signs the checkpoints (registerBatch's signerKey). */
+  signerKey: Uint8Array;
+  log?: (msg: string, detail?: Record<string, unknown>) => void;
+  now?: () => Date;
+}
+
+type Followed = 'waiting' | 'mined' | 'done' | 'reopened';
+
+export class AnchorWorker {
+  readonly #o: Required<Omit<AnchorWorkerOptions, 'chain'>> & { chain: Required<ChainConfig> };
+  readonly #provider: JsonRpcProvider;
+  readonly #registry: Contract;
+  readonly #store: BatchStore;
+  readonly #lease: Lease;
+  readonly #registered = new Set<string>();
+  #checkedChain = false;
+  #running = false;
+  #loop: Promise<void> | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor(o: AnchorWorkerOptions) {
+    const chain = { confirmations: DEFAULT_CONFIRMATIONS, pollMs: 1000, maxBackoffMs: 30_000, replaceAfterMs: 120_000, leaseMs: 15_000, ...o.chain };
+    this.#o = { log: () => {}, now: () => new Date(), ...o, chain };
+    // staticNetwork: no network detection that retries forever while the RPC is down; the chain id is checked once
+    // it answers (#checkChain).
+    // cacheTimeout -1: ethers otherwise answers a repeated call (a nonce, a receipt) from a 250 ms cache.
+    this.#provider = new JsonRpcProvider(chain.rpc, chain.chainId, { staticNetwork: Network.from(chain.chainId), pollingInterval: 250, cacheTimeout: -1 });
+    this.#registry = registryAt(chain.contract, this.#provider);
+    this.#store = new BatchStore(o.hub.db, { chainId: chain.chainId, contract: chain.contract });
+    this.#lease = new Lease(o.hub.db, 'anchor', chain.leaseMs);
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.#wake?.();
+    await this.#loop;
+    await this.#lease.release().catch(() => {});
+    this.#provider.destroy();
+  }
+
+  async #run(): Promise<void> {
+    let delay = this.#o.chain.pollMs;
+    while (this.#running) {
+      try {
+        await this.round();
+        delay = this.#o.chain.pollMs;
+      } catch (e) {
+        delay = Math.min(delay * 2, this.#o.chain.maxBackoffMs);
+        this.#o.log('anchor: round failed, retrying', { error: (e as Error).message?.slice(0, 300), retryInMs: delay });
+      }
+      if (!this.#running) break;
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, delay);
+        this.#wake = () => (clearTimeout(t), r());
+      });
+    }
+  }
+
+  /** One pass: take the lease, open batches for new checkpoints, move every tenant's batches on. */
+  async round(): Promise<void> {
+    if (!(await this.#lease.acquire(this.#o.now()))) return;
+    const opened = await this.#store.openNew((t) => this.#o.keys.address(t), this.#o.now());
+    if (opened > 0) crashPoint('anchor.opened');
+    await this.#checkChain();
+    for (const tenantId of await this.#store.tenantsWithWork()) await this.#advance(tenantId);
+  }
+
+  /** Where the checkpoint of `size` was anchored, once confirmed (tlog's AnchorLookup). */
+  async chainRefFor(tenantId: string, size: number): Promise<ChainRef | null> {
+    const b = await this.#store.get(tenantId, size);
+    if (!b || b.state !== 'confirmed' || !b.tx_hash || b.block_number === null) return null;
+    return { chainId: this.#o.chain.chainId, contract: this.#o.chain.contract, tx: b.tx_hash, block: b.block_number, timestamp: b.block_timestamp };
+  }
+
+  async #checkChain(): Promise<void> {
+    if (this.#checkedChain) return;
+    const id = Number(await this.#provider.send('eth_chainId', []));
+    if (id !== this.#o.chain.chainId) throw new Error(`expected chain id ${this.#o.chain.chainId} at ${this.#o.chain.rpc}, got ${id}`);
+    if ((await this.#provider.getCode(this.#o.chain.contract)) === '0x') throw new Error(`expected the ProvenanceRegistry at ${this.#o.chain.contract} on chain ${id}, got no code there`);
+    this.#checkedChain = true;
+  }
+
+  async #advance(tenantId: string): Promise<void> {
+    for (const b of await this.#store.pending(tenantId)) {
+      let row: BatchRow | undefined = b;
+      if (b.state === 'submitted') {
+        const f = await this.#follow(b);
+        if (f === 'waiting') return;
+        if (f !== 'reopened') continue;
+        row = await this.#store.get(tenantId, b.size);
+      }
+      if (row?.state === 'open') await this.#submit(row);
+      return;
+    }
+  }
+
+  #logId(tenantId: string): string {
+    return logIdOf(this.#o.origin(tenantId));
+  }
+
+  /** A submitted batch: confirmed once deep enough; re-sent, replaced or settled from the contract otherwise. */
+  async #follow(b: BatchRow): Promise<Followed> {
+    const now = this.#o.now();
+    const receipt = await this.#provider.getTransactionReceipt(b.tx_hash!);
+    if (receipt && receipt.status === 1) {
+      if (b.block_number !== receipt.blockNumber || b.block_hash !== receipt.blockHash) {
+        await this.#store.mined(b, { hash: receipt.hash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash }, now);
+        crashPoint('anchor.mined');
+      }
+      if ((await receipt.confirmations()) < this.#o.chain.confirmations) return 'mined';
+      const block = await this.#provider.getBlock(receipt.blockNumber);
+      await this.#store.confirm(b, block ? new Date(block.timestamp * 1000).toISOString() : null, now);
+      this.#o.log('anchor: batch confirmed', { tenant: b.tenant_id, size: b.size, tx: receipt.hash, block: receipt.blockNumber });
+      crashPoint('anchor.confirmed');
+      return 'done';
+    }
+    if (receipt) return this.#settle(b, `its transaction ${receipt.hash} reverted`);
+    const used = await this.#provider.getTransactionCount(b.sender, 'latest');
+    if (used > b.nonce!) return this.#settle(b, `its nonce ${b.nonce} went to another transaction`);
+    // Not mined: the node may have dropped it (a restart, a full mempool). Send the same bytes again; after
+    // replaceAfterMs, replace it with higher fees at the same nonce.
+    if (now.getTime() - Date.parse(b.updated_at) > this.#o.chain.replaceAfterMs) {
+      await this.#sign(b, b.nonce!, Transaction.from(b.raw_tx!));
+    } else {
+      await this.#send(b.raw_tx!);
+    }
+    return 'waiting';
+  }
+
+  /** The BatchRegistered event that put `b` on chain, or null when the contract does not hold it at that size. */
+  async #registeredBy(b: BatchRow): Promise<{ hash: string; blockNumber: number; blockHash: string } | null> {
+    const logId = this.#logId(b.tenant_id);
+    const onChain = await readBatch(this.#registry, logId, b.root);
+    if (!onChain || onChain.treeSize !== b.size) return null;
+    const events = await this.#registry.queryFilter(this.#registry.filters.BatchRegistered!(logId, b.root, b.size), onChain.blockNumber, onChain.blockNumber);
+    const ev = events[0];
+    return ev ? { hash: ev.transactionHash, blockNumber: ev.blockNumber, blockHash: ev.blockHash } : null;
+  }
+
+  /** True (and `b` failed) when the log on chain is already past `b`'s size without holding it. */
+  async #passed(b: BatchRow, why: string): Promise<boolean> {
+    const latest = Number(await this.#registry.getFunction('latestTreeSize')(this.#logId(b.tenant_id)));
+    if (latest < b.size) return false;
+    await this.#store.fail(b, `${why}, and the log's tree size on chain is already ${latest}`, this.#o.now());
+    this.#o.log('anchor: batch cannot be anchored any more', { tenant: b.tenant_id, size: b.size, latest });
+    return true;
+  }
+
+  /** The chain tells what became of a batch whose own transaction did not register it. */
+  async #settle(b: BatchRow, why: string): Promise<Followed> {
+    // Registered by another transaction of ours (a replacement, or one a crashed process sent)?
+    const ev = await this.#registeredBy(b);
+    if (ev) {
+      await this.#store.mined(b, ev, this.#o.now());
+      return 'mined';
+    }
+    if (await this.#passed(b, why)) return 'done';
+    this.#registered.delete(b.tenant_id);
+    await this.#store.reopen(b, why, this.#o.now());
+    return 'reopened';
+  }
+
+  async #submit(b: BatchRow): Promise<void> {
+    // Already there (a database restored from an older backup)? Adopt what the chain holds and sign nothing.
+    const ev = await this.#registeredBy(b);
+    if (ev) return this.#store.adopt(b, ev, this.#o.now());
+    if (await this.#passed(b, 'not registered')) return;
+    const wallet = this.#wallet(b.tenant_id);
+    if (!this.#registered.has(b.tenant_id)) {
+      const logId = this.#logId(b.tenant_id);
+      const registeredLog = (await this.#registry.getFunction('logOfKey')(wallet.address)) as string;
+      if (registeredLog !== logId) {
+        await this.#store.noteError(b, `the anchoring key ${wallet.address} is not registered for log ${logId} (${this.#o.origin(b.tenant_id)}): the contract owner must call setAnchoringKey`, this.#o.now());
+        return;
+      }
+      this.#registered.add(b.tenant_id);
+    }
+    // The node's count, or past the last nonce this hub signed if the node has not seen that one (yet).
+    const nonce = Math.max(await this.#provider.getTransactionCount(wallet.address, 'pending'), (await this.#store.lastNonce(wallet.address)) + 1);
+    await this.#sign(b, nonce, null);
+  }
+
+  #wallet(tenantId: string): Wallet {
+    return this.#o.keys.wallet(tenantId, this.#provider);
+  }
+
+  /** Signs registerBatch for `b` at `nonce` (a replacement of `previous` when given), stores it, then sends it. */
+  async #sign(b: BatchRow, nonce: number, previous: Transaction | null): Promise<void> {
+    const fees = await this.#provider.getFeeData();
+    const tip = raise(fees.maxPriorityFeePerGas ?? 1_000_000_000n, previous?.maxPriorityFeePerGas);
+    const cap = raise(feeCap(fees, tip), previous?.maxFeePerGas);
+    const data = REGISTRY_INTERFACE.encodeFunctionData('registerBatch', [b.root, b.size, `0x${Buffer.from(this.#o.signerKey).toString('hex')}`, await this.#store.signedAt(b.tenant_id, b.size)]);
+    const raw = await this.#wallet(b.tenant_id).signTransaction({
+      type: 2, chainId: this.#o.chain.chainId, to: this.#o.chain.contract, data, nonce, gasLimit: GAS_LIMIT, maxPriorityFeePerGas: tip, maxFeePerGas: cap,
+    });
+    const hash = Transaction.from(raw).hash!;
+    if (!(await this.#store.submit(b, { nonce, hash, raw, atBlock: await this.#provider.getBlockNumber() }, this.#o.now()))) return;
+    crashPoint('anchor.signed');
+    this.#o.log(previous ? 'anchor: replacing a transaction not mined' : 'anchor: sending a batch', { tenant: b.tenant_id, size: b.size, nonce, tx: hash });
+    await this.#send(raw);
+    crashPoint('anchor.sent');
+  }
+
+  /** Sends signed bytes; a node that already has them, or has mined their nonce, is not an error (#follow sorts it out). */
+  async #send(raw: string): Promise<void> {
+    try {
+      await this.#provider.broadcastTransaction(raw);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const msg = (e as Error).message ?? '';
+      if (code === 'NONCE_EXPIRED' || code === 'REPLACEMENT_UNDERPRICED' || /already known|known transaction|nonce too low/i.test(msg)) return;
+      throw e;
+    }
+  }
+}
+
+function feeCap(fees: FeeData, tip: bigint): bigint {
+  if (fees.maxFeePerGas !== null) return fees.maxFeePerGas > tip ? fees.maxFeePerGas : tip;
+  return (fees.gasPrice ?? tip) * 2n;
+}
+
+/** A replacement must outbid the transaction it replaces by at least 10% on both fees (geth's rule); we add 25%. */
+function raise(current: bigint, previous: bigint | null | undefined): bigint {
+  if (previous === null || previous === undefined) return current;
+  const bumped = (previous * 125n) / 100n + 1n;
+  return bumped > current ? bumped : current;
+}

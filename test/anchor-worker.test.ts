@@ -1,0 +1,270 @@
+// The anchoring worker against a real chain (`hardhat node` on 127.0.0.1, mining every transaction at once and a
+// block every 100 ms): every checkpoint is registered exactly once and confirmed after 2 blocks; an unregistered key
+// sends nothing; a dropped transaction is sent again, a replaced nonce re-submitted, a transaction stuck in the
+// mempool replaced at the same nonce; an RPC outage is waited out; two workers on one database anchor once.
+import { randomBytes } from 'node:crypto';
+import { hexlify, Wallet, type Contract, type Signer } from 'ethers';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { logIdOf } from '../core/ledger/registry.ts';
+import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
+import { AnchorKeys } from '../server/anchor/keys.ts';
+import { AnchorWorker, type ChainConfig } from '../server/anchor/worker.ts';
+import { createTenant } from '../server/tenants/tenants.ts';
+import { tempDir } from './helpers/cli.ts';
+import { cuttableRelay, deployRegistry, fund, hardhatNode, registerLog, type TestChain } from './helpers/chain.ts';
+
+const SIGNER_KEY = randomBytes(32);
+const origin = (tenantId: string) => `custody-hub/${tenantId}`;
+
+let chain: TestChain & { url: string };
+let owner: Signer;
+
+beforeAll(async () => {
+  chain = await hardhatNode();
+  owner = await chain.provider.getSigner(0);
+  await chain.provider.send('evm_setIntervalMining', [100]);
+});
+afterAll(async () => chain?.close());
+
+interface Setup {
+  hub: HubDatabase;
+  tenantId: string;
+  keys: AnchorKeys;
+  registry: Contract;
+  wallet: Wallet;
+  worker(o?: Partial<ChainConfig>): AnchorWorker;
+  checkpoint(size: number): Promise<string>;
+  states(): Promise<{ size: number; state: string; tx_hash: string | null; sends: number; last_error: string | null }[]>;
+  events(): Promise<{ root: string; size: number; tx: string }[]>;
+}
+
+async function setup(o: { register?: boolean } = {}): Promise<Setup> {
+  const hub = await openHubDatabase({ dataDir: tempDir('custody-anchor-') });
+  // tlog_checkpoints is the transparency log's (migration 0002); created here while it is not in this tree.
+  await sql`create table if not exists tlog_checkpoints (tenant_id text not null, size integer not null, root blob not null, note text not null, signed_at text not null, primary key (tenant_id, size))`.execute(hub.db);
+  const tenant = await createTenant(hub.db, `Org ${hexlify(randomBytes(4))}`);
+  const keys = new AnchorKeys(randomBytes(32));
+  const registry = await deployRegistry(owner);
+  const address = keys.address(tenant.id);
+  if (o.register !== false) await registerLog(registry, origin(tenant.id), address);
+  await fund(chain, [address]);
+  const workers: AnchorWorker[] = [];
+  cleanups.push(async () => {
+    for (const w of workers) await w.stop();
+    await hub.close();
+  });
+  return {
+    hub,
+    tenantId: tenant.id,
+    keys,
+    registry,
+    wallet: keys.wallet(tenant.id, chain.provider),
+    worker(c = {}) {
+      const w = new AnchorWorker({ hub, chain: { rpc: chain.url, chainId: 31337, contract: registry.target as string, pollMs: 50, ...c }, keys, origin, signerKey: SIGNER_KEY });
+      workers.push(w);
+      return w;
+    },
+    async checkpoint(size) {
+      const root = randomBytes(32);
+      await hub.db.insertInto('tlog_checkpoints').values({ tenant_id: tenant.id, size, root, note: `checkpoint ${size}`, signed_at: new Date().toISOString() }).execute();
+      return hexlify(root);
+    },
+    states: () => hub.db.selectFrom('anchor_batches').select(['size', 'state', 'tx_hash', 'sends', 'last_error']).where('tenant_id', '=', tenant.id).orderBy('size').execute(),
+    async events() {
+      const evs = await registry.queryFilter(registry.filters.BatchRegistered!(logIdOf(origin(tenant.id))), 0, 'latest');
+      return evs.map((e) => {
+        const args = (e as unknown as { args: [string, string, bigint] }).args;
+        return { root: args[1], size: Number(args[2]), tx: e.transactionHash };
+      });
+    },
+  };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const allConfirmed = (s: Setup, n: number) => until(`${n} confirmed batches`, async () => {
+  const rows = await s.states();
+  return rows.length === n && rows.every((r) => r.state === 'confirmed') && rows;
+});
+
+describe('anchoring worker', () => {
+  it('registers every checkpoint once, in order, and names the transaction once 2 blocks deep', async () => {
+    const s = await setup();
+    const roots = [await s.checkpoint(3), await s.checkpoint(7), await s.checkpoint(12)];
+    const w = s.worker();
+    w.start();
+    const rows = await allConfirmed(s, 3);
+    const events = await s.events();
+    expect(events.map((e) => [e.root, e.size])).toEqual([[roots[0], 3], [roots[1], 7], [roots[2], 12]]);
+    expect(rows.map((r) => r.tx_hash)).toEqual(events.map((e) => e.tx));
+    expect(rows.map((r) => r.sends)).toEqual([1, 1, 1]);
+    const ref = await w.chainRefFor(s.tenantId, 7);
+    const receipt = await chain.provider.getTransactionReceipt(events[1]!.tx);
+    expect(ref).toEqual({ chainId: 31337, contract: s.registry.target, tx: events[1]!.tx, block: receipt!.blockNumber, timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(await chain.provider.getBlockNumber()).toBeGreaterThanOrEqual(receipt!.blockNumber + 1);
+    expect(await w.chainRefFor(s.tenantId, 4)).toBeNull();
+
+    // a checkpoint signed later is picked up by the running worker
+    await s.checkpoint(20);
+    await allConfirmed(s, 4);
+    expect((await s.events()).map((e) => e.size)).toEqual([3, 7, 12, 20]);
+  });
+
+  it('sends nothing while the tenant’s key is not registered, and says why', async () => {
+    const s = await setup({ register: false });
+    await s.checkpoint(1);
+    const w = s.worker();
+    await w.round();
+    await w.round();
+    const [row] = await s.states();
+    expect(row).toMatchObject({ state: 'open', tx_hash: null, sends: 0 });
+    expect(row!.last_error).toMatch(/is not registered for log .*setAnchoringKey/);
+    expect(await chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(0);
+    await registerLog(s.registry, origin(s.tenantId), s.keys.address(s.tenantId));
+    w.start();
+    await allConfirmed(s, 1);
+    expect(await s.events()).toHaveLength(1);
+  });
+
+  it('sends the same signed transaction again when the node dropped it', async () => {
+    const s = await setup();
+    await s.checkpoint(5);
+    await chain.provider.send('evm_setAutomine', [false]);
+    await chain.provider.send('evm_setIntervalMining', [0]);
+    const w = s.worker();
+    try {
+      await w.round(); // signs, stores and sends
+      const [sent] = await s.states();
+      expect(sent!.state).toBe('submitted');
+      expect(await chain.provider.send('hardhat_dropTransaction', [sent!.tx_hash])).toBe(true);
+      await w.round(); // no receipt, nonce unused: the same bytes again
+      const pending = (await chain.provider.send('eth_getTransactionByHash', [sent!.tx_hash])) as { hash: string } | null;
+      expect(pending?.hash).toBe(sent!.tx_hash);
+    } finally {
+      await chain.provider.send('evm_setAutomine', [true]);
+      await chain.provider.send('evm_setIntervalMining', [100]);
+    }
+    w.start();
+    const rows = await allConfirmed(s, 1);
+    expect(rows[0]!.sends).toBe(1);
+    expect(await s.events()).toHaveLength(1);
+  });
+
+  it('submits again with a new nonce when another transaction took its nonce', async () => {
+    const s = await setup();
+    await s.checkpoint(5);
+    await chain.provider.send('evm_setAutomine', [false]);
+    await chain.provider.send('evm_setIntervalMining', [0]);
+    const w = s.worker();
+    let first: string | null;
+    try {
+      await w.round();
+      first = (await s.states())[0]!.tx_hash;
+      await chain.provider.send('hardhat_dropTransaction', [first]);
+      // the same account spends that nonce on something else (an operator's manual transfer), and it is mined
+      await s.wallet.sendTransaction({ to: await owner.getAddress(), value: 1n, nonce: 0 });
+      await chain.provider.send('evm_mine', []);
+    } finally {
+      await chain.provider.send('evm_setAutomine', [true]);
+      await chain.provider.send('evm_setIntervalMining', [100]);
+    }
+    w.start();
+    const rows = await allConfirmed(s, 1);
+    expect(rows[0]!.tx_hash).not.toBe(first!);
+    expect(rows[0]!.sends).toBe(2);
+    expect(await s.events()).toHaveLength(1);
+  });
+
+  it('replaces a transaction stuck in the mempool at the same nonce with higher fees, and anchors once', async () => {
+    const s = await setup();
+    await s.checkpoint(9);
+    await chain.provider.send('evm_setAutomine', [false]);
+    await chain.provider.send('evm_setIntervalMining', [0]);
+    const w = s.worker({ replaceAfterMs: 1 });
+    let first: string | null;
+    try {
+      await w.round();
+      first = (await s.states())[0]!.tx_hash;
+      await new Promise((r) => setTimeout(r, 10));
+      await w.round(); // older than replaceAfterMs: replaced
+      const [row] = await s.states();
+      expect(row!.sends).toBe(2);
+      expect(row!.tx_hash).not.toBe(first);
+      const [a, b] = await Promise.all([first, row!.tx_hash].map((h) => chain.provider.send('eth_getTransactionByHash', [h]) as Promise<{ nonce: string; maxFeePerGas: string } | null>));
+      expect(b!.nonce).toBe('0x0');
+      if (a) expect(BigInt(b!.maxFeePerGas)).toBeGreaterThan(BigInt(a.maxFeePerGas));
+    } finally {
+      await chain.provider.send('evm_setAutomine', [true]);
+      await chain.provider.send('evm_setIntervalMining', [100]);
+    }
+    await w.stop();
+    s.worker({ replaceAfterMs: 60_000 }).start();
+    await allConfirmed(s, 1);
+    expect(await s.events()).toHaveLength(1);
+    expect(await chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(1);
+  });
+
+  it('backs off while the RPC is down and resumes when it answers again', async () => {
+    const s = await setup();
+    const relay = await cuttableRelay(chain.url);
+    try {
+      await s.checkpoint(2);
+      await relay.cut();
+      const logs: string[] = [];
+      const w = new AnchorWorker({ hub: s.hub, chain: { rpc: relay.url, chainId: 31337, contract: s.registry.target as string, pollMs: 50, maxBackoffMs: 400 }, keys: s.keys, origin, signerKey: SIGNER_KEY, log: (m) => logs.push(m) });
+      cleanups.push(() => w.stop());
+      w.start();
+      await until('failed rounds', async () => logs.filter((l) => l.includes('round failed')).length >= 3);
+      expect((await s.states()).map((r) => r.state)).toEqual(['open']);
+      await relay.restore();
+      await allConfirmed(s, 1);
+      expect(await s.events()).toHaveLength(1);
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('lets one of two workers on one database anchor, and each batch goes on chain once', async () => {
+    const s = await setup();
+    for (const size of [1, 2, 3, 4, 5]) await s.checkpoint(size);
+    const a = s.worker();
+    const b = s.worker();
+    a.start();
+    b.start();
+    const rows = await allConfirmed(s, 5);
+    expect(rows.map((r) => r.sends)).toEqual([1, 1, 1, 1, 1]);
+    expect((await s.events()).map((e) => e.size)).toEqual([1, 2, 3, 4, 5]);
+    const lease = await s.hub.db.selectFrom('anchor_locks').selectAll().execute();
+    expect(lease).toHaveLength(1);
+  });
+
+  it('adopts a batch the chain already holds instead of sending it again (a database restored from a backup)', async () => {
+    const s = await setup();
+    await s.checkpoint(4);
+    const w = s.worker();
+    w.start();
+    await allConfirmed(s, 1);
+    await w.stop();
+    await s.hub.db.deleteFrom('anchor_batches').execute();
+    const again = s.worker();
+    again.start();
+    const rows = await allConfirmed(s, 1);
+    expect(rows[0]!.sends).toBe(0);
+    expect(await s.events()).toHaveLength(1);
+    expect(await chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(1);
+  });
+});
