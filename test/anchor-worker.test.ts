@@ -3,7 +3,7 @@
 // sends nothing; a dropped transaction is sent again, a replaced nonce re-submitted, a transaction stuck in the
 // mempool replaced at the same nonce; an RPC outage is waited out; two workers on one database anchor once.
 import { randomBytes } from 'node:crypto';
-import { hexlify, Wallet, type Contract, type Signer } from 'ethers';
+import { hexlify, type Contract, type Signer, type Wallet } from 'ethers';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIdOf } from '../core/ledger/registry.ts';

@@ -2,6 +2,7 @@
 // `hardhat node` as a child process serving JSON-RPC on 127.0.0.1 at a port the OS chose. Both start with Hardhat's
 // funded development accounts and mine each transaction at once.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,9 +85,8 @@ export async function registerLog(registry: Contract, origin: string, key: strin
 
 /** A TCP relay in front of a JSON-RPC node that a test can cut and restore (an RPC outage), on a fixed local port. */
 export async function cuttableRelay(target: string): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
-  const { createServer, connect } = await import('node:net');
   const t = new URL(target);
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(Number(t.port), t.hostname);
     for (const s of [client, upstream]) {
@@ -98,7 +98,7 @@ export async function cuttableRelay(target: string): Promise<{ url: string; cut(
   });
   const listen = (port: number) => new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   await listen(0);
-  const port = (server.address() as import('node:net').AddressInfo).port;
+  const port = (server.address() as AddressInfo).port;
   const cut = async () => {
     const closed = new Promise<void>((r) => server.close(() => r()));
     for (const s of sockets) s.destroy();
