@@ -4,7 +4,6 @@
 // mempool replaced at the same nonce; an RPC outage is waited out; two workers on one database anchor once.
 import { randomBytes } from 'node:crypto';
 import { hexlify, type Contract, type Signer, type Wallet } from 'ethers';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logIdOf } from '../core/ledger/registry.ts';
 import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
@@ -41,8 +40,6 @@ interface Setup {
 
 async function setup(o: { register?: boolean } = {}): Promise<Setup> {
   const hub = await openHubDatabase({ dataDir: tempDir('custody-anchor-') });
-  // tlog_checkpoints is the transparency log's (migration 0002); created here while it is not in this tree.
-  await sql`create table if not exists tlog_checkpoints (tenant_id text not null, size integer not null, root blob not null, note text not null, signed_at text not null, primary key (tenant_id, size))`.execute(hub.db);
   const tenant = await createTenant(hub.db, `Org ${hexlify(randomBytes(4))}`);
   const keys = new AnchorKeys(randomBytes(32));
   const registry = await deployRegistry(owner);
