@@ -20,6 +20,7 @@ export const MODULES = {
   cert: () => import('./commands/cert.ts'),
   directory: () => import('./commands/directory.ts'),
   hub: () => import('./commands/hub.ts'),
+  sync: () => import('./commands/sync.ts'),
 } satisfies Record<string, () => Promise<CommandModule>>;
 
 export type ModuleName = keyof typeof MODULES;
@@ -54,6 +55,7 @@ export const COMMANDS: readonly (readonly [term: string, description: string, mo
   ['settings', 'desk settings', 'cert'],
   ['directory', "log users in with the newsroom's LDAP or Active Directory (admins only)", 'directory'],
   ['hub', "the organisation's hub: collects every desk's fingerprints and answers verification queries", 'hub'],
+  ['sync [options]', "push this desk's outbox to the organisation's hub until Ctrl-C (or once with --once); needs the vault passphrase", 'sync'],
 ];
 
 export const commandName = (term: string): string => term.split(' ')[0]!;

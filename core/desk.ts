@@ -328,16 +328,27 @@ export class Desk {
   /** Verification needs no passphrase; its audit entry is chained now and sealed at the next unlock. */
   async verify(
     path: string,
-    opts: { actor?: Actor | null; now?: Date; onProgress?: (doneSec: number, totalSec: number) => void; confineTo?: Confinement } = {},
+    opts: {
+      actor?: Actor | null;
+      now?: Date;
+      onProgress?: (doneSec: number, totalSec: number) => void;
+      confineTo?: Confinement;
+      /** Ask the organisation's hub too, with fingerprints only (default: when the desk is connected to one). */
+      hub?: boolean;
+    } = {},
   ): Promise<VerifyReport> {
     const report = await this.#verifyFile(this.#confined(path, 'read', opts.confineTo), opts.onProgress);
+    if (opts.hub !== false && this.hub.link) report.hub = await this.hub.verify(report);
     const at = (opts.now ?? new Date()).toISOString();
     this.audit.act(() =>
       this.audit.append({
         actor: opts.actor?.name ?? 'anonymous',
         action: 'record.verified',
         subject: report.recordId,
-        details: { file: report.file, sha256: report.checks.sha256.sha256 ?? null, verdict: report.verdict, confidence: report.confidence },
+        details: {
+          file: report.file, sha256: report.checks.sha256.sha256 ?? null, verdict: report.verdict, confidence: report.confidence,
+          ...(report.hub ? { hub: report.hub.reached ? { verdict: report.hub.verdict, recordId: report.hub.record?.id ?? null, desk: report.hub.record?.desk.id ?? null } : { reached: false } } : {}),
+        },
         at,
       }),
     );

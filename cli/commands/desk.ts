@@ -17,6 +17,7 @@ function printReport(r: VerifyReport): void {
     out(`  chain      ${r.chainIntact ? 'intact' : 'broken'}`);
     for (const g of r.changedRanges ?? []) out(`  ${g.status.padEnd(10)} ${clock(g.start)}–${clock(g.end)}`);
   }
+  if (r.hub) out(`  hub        ${r.hub.summary}`);
 }
 
 const IPTC_SOURCE_TYPES = 'http://cv.iptc.org/newscodes/digitalsourcetype/';
@@ -76,13 +77,17 @@ export function register(program: Command): void {
     .description('check any copy of a photo against this desk: exit 0 for authentic or derived, 1 for tampered or unknown')
     .argument('<file>', 'the file to check')
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, o: { json?: boolean }) => {
-      const report = await withDesk(async (desk) =>
-        desk.verify(file, { actor: (await currentActor(desk, { required: false }))?.actor ?? null, onProgress: progressOnStderr(`fingerprinting ${file}`) }),
-      );
+    .option('--local', "answer from this desk only, without asking the organisation's hub")
+    .action(async (file: string, o: { json?: boolean; local?: boolean }) => {
+      const report = await withDesk(async (desk) => {
+        // The hub is asked with the copy's fingerprints when the desk is connected; its API key is in the vault.
+        if (!o.local && desk.hub.link && (process.env.CUSTODY_PASSPHRASE ?? '') !== '') await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
+        return desk.verify(file, { actor: (await currentActor(desk, { required: false }))?.actor ?? null, onProgress: progressOnStderr(`fingerprinting ${file}`), hub: !o.local });
+      });
       if (o.json) json(report);
       else printReport(report);
-      process.exitCode = report.verdict === 'authentic' || report.verdict === 'derived' ? 0 : 1;
+      const good = (v: string | undefined) => v === 'authentic' || v === 'derived';
+      process.exitCode = good(report.verdict) || (report.hub?.reached && good(report.hub.verdict)) ? 0 : 1;
     });
 
   program

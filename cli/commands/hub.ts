@@ -10,6 +10,7 @@ import { hiddenPrompt } from '../passphrase.ts';
 import { err, json, out } from '../context.ts';
 import { readPassword } from './auth.ts';
 import { readConfigFile } from './directory.ts';
+import { registerHubLink } from './sync.ts';
 
 function location(o: { data?: string; database?: string }): HubLocation {
   const database = o.database ?? process.env.DATABASE_URL ?? null;
@@ -42,6 +43,7 @@ async function hubPassphrase(): Promise<string> {
 
 export function register(program: Command): void {
   const hub = program.command('hub').description("the organisation's hub: collects every desk's fingerprints and answers verification queries");
+  registerHubLink(hub);
 
   hub
     .command('init')

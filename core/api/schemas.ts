@@ -27,6 +27,26 @@ export const segmentSchema = z.object({
   status: z.enum(SEGMENT_STATUSES),
 });
 
+const hubQuerySchema = z.object({ sha256: z.string().optional(), payload: z.string().optional(), phash: z.string().optional() });
+/** The organisation's hub's answer for the copy, or why it was not reached (core/sync/hub-verify.ts). */
+export const hubVerificationSchema = z.discriminatedUnion('reached', [
+  z.object({
+    reached: z.literal(true),
+    url: z.string(),
+    verdict: z.enum(['authentic', 'derived', 'tampered', 'unknown']),
+    confidence: z.number(),
+    record: z.object({
+      id: z.string(), org: z.string(), desk: z.object({ id: z.string(), name: z.string(), revokedAt: z.string().nullable() }),
+      signedAt: z.string(), receivedAt: z.string(), kind: z.string(), manifestId: z.string().nullable(),
+    }).nullable(),
+    matches: z.array(z.object({ signal: z.string(), distance: z.number(), recordId: z.string(), desk: z.string() })),
+    otherDesk: z.boolean(),
+    summary: z.string(),
+    sent: hubQuerySchema,
+  }),
+  z.object({ reached: z.literal(false), url: z.string().nullable(), reason: z.string(), summary: z.string() }),
+]);
+
 export const verifyReportSchema = z.object({
   file: z.string(),
   format: z.string(),
@@ -47,6 +67,7 @@ export const verifyReportSchema = z.object({
   chainIntact: z.boolean().optional(),
   /** Videos: the stretches not traced to the signed video, merged (signed time; 'extra' in the copy's time). */
   changedRanges: z.array(z.object({ start: z.number(), end: z.number(), status: z.enum(['changed', 'missing', 'extra']) })).optional(),
+  hub: hubVerificationSchema.optional(),
 });
 
 // Fails to compile when core's report grows a field in a shape this schema would refuse.

@@ -1,4 +1,5 @@
 // The shape of a verification report: every signal computed and reported on its own (DESIGN.md, "Verify").
+import type { HubVerification } from '../sync/hub-verify.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'absent' | 'skipped';
 
@@ -41,6 +42,8 @@ export interface VerifyReport {
   segments?: VideoSegmentReport[];
   /** Video: the time ranges (signed time; 'extra' in the checked file's time) that are not traced, merged. */
   changedRanges?: { start: number; end: number; status: 'changed' | 'missing' | 'extra' }[];
+  /** The organisation's hub, asked with the copy's fingerprints when the desk is connected (core/sync/hub-verify.ts). */
+  hub?: HubVerification;
 }
 
 /** Thresholds from DESIGN.md: watermark payload within Hamming 6 of 128 bits, pHash within 10 of 64. */

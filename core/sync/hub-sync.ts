@@ -4,12 +4,16 @@
 import type { AuditLog } from '../audit/log.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import type { Actor } from '../directory/roles.ts';
-import { CustodyError } from '../errors.ts';
-import type { WritableDB } from '../store/db.ts';
+import { CustodyError, isCustodyError } from '../errors.ts';
+import { sql, type WritableDB } from '../store/db.ts';
+import { getSetting } from '../store/settings.ts';
+import { ALARM_ACTION, HUB_LOG_KEY_SETTING, ProofPuller, anchorState, lastCheckpoint, proofStats, type AnchorState } from './proofs.ts';
 import { HubClient, type HubClientOptions } from './hub-client.ts';
 import { connectHub, hubApiKey, readHubLink, type HubLinkInfo } from './link.ts';
 import { outboxStats, parkedRows, unparkRows, type OutboxStats } from './outbox.ts';
-import { PUSHED_KINDS, SyncWorker, type SyncOptions } from './worker.ts';
+import { PUSHED_KINDS, SyncWorker, type PushReport, type SyncOptions } from './worker.ts';
+import { hubMiss, hubQueryOf, verifyWithHub, type HubVerification } from './hub-verify.ts';
+import type { VerifyReport } from '../provenance/checks.ts';
 
 export interface HubStatus {
   link: HubLinkInfo | null;
@@ -17,6 +21,16 @@ export interface HubStatus {
   /** Kinds the outbox holds that this hub does not take yet (they wait there). */
   held: string[];
   parked: { seq: number; kind: string; ref: string; code: string; reason: string; at: string | null }[];
+  /** Proofs from the hub's transparency log held with the records, and the newest checkpoint kept. */
+  proofs: { held: number; anchored: number; lastReceivedAt: string | null; checkpoint: { size: number; receivedAt: string } | null; logKey: string | null };
+  /** A proof or checkpoint the hub sent that did not verify (newest first). */
+  alarms: { at: string; code: string; message: string }[];
+}
+
+export interface BackgroundSync {
+  worker: SyncWorker;
+  wake(): void;
+  stop(): Promise<void>;
 }
 
 export interface HubSyncDeps {
@@ -39,6 +53,7 @@ export class HubSync {
 
   /** Enrols this desk with the hub (the vault open; an admin, checked by the caller's policy). */
   async connect(actor: Actor, req: { url: string; token: string; name: string }, opts: HubClientOptions = {}): Promise<HubLinkInfo> {
+    if (!actor.roles.includes('admin')) throw new CustodyError('NOT_PERMITTED', `expected an admin to connect the desk to a hub, got ${actor.name} with roles ${actor.roles.join(', ') || 'none'}`);
     const keyring = this.#d.keyring();
     const link = await connectHub(this.#d.db, keyring, { ...req, c2paRootPem: firstCertificate(this.#d.orgRootPem()), ...opts });
     this.#d.audit.act(() =>
@@ -49,12 +64,18 @@ export class HubSync {
 
   status(): HubStatus {
     const outbox = outboxStats(this.#d.db);
+    const cp = lastCheckpoint(this.#d.db);
     const held = (Object.keys(outbox.byKind) as (keyof OutboxStats['byKind'])[]).filter((k) => !PUSHED_KINDS.includes(k) && outbox.byKind[k].pending > 0);
     return {
       link: this.link,
       outbox,
       held,
       parked: parkedRows(this.#d.db).map((r) => ({ seq: r.seq, kind: r.kind, ref: r.ref, code: r.parked?.code ?? '', reason: r.parked?.reason ?? '', at: r.lastAttemptAt })),
+      proofs: { ...proofStats(this.#d.db), checkpoint: cp ? { size: cp.size, receivedAt: cp.receivedAt } : null, logKey: getSetting(this.#d.db, HUB_LOG_KEY_SETTING) },
+      alarms: this.#d.db.all<{ at: string; details: string }>(sql`SELECT at, details FROM audit_log WHERE action = ${ALARM_ACTION} ORDER BY seq DESC LIMIT 10`).map((a) => {
+        const d = JSON.parse(a.details) as { code?: string; message?: string };
+        return { at: a.at, code: d.code ?? '', message: d.message ?? '' };
+      }),
     };
   }
 
@@ -67,6 +88,54 @@ export class HubSync {
 
   worker(opts: SyncOptions & HubClientOptions = {}): SyncWorker {
     return new SyncWorker(this.#d.db, this.client(opts), opts);
+  }
+
+  /** Pulls inclusion proofs and checkpoints for the delivered records (vault open). */
+  puller(opts: HubClientOptions = {}): ProofPuller {
+    return new ProofPuller(this.#d.db, this.#d.audit, this.client(opts));
+  }
+
+  anchorState(recordId: string): AnchorState {
+    return anchorState(this.#d.db, recordId, this.link !== null);
+  }
+
+  /**
+   * Asks the hub about a copy the desk verified, with the report's fingerprints only. Needs the vault open (the API
+   * key is in it); a locked vault, no answer or a refusal is a HubMiss saying why.
+   */
+  async verify(report: VerifyReport, opts: HubClientOptions = {}): Promise<HubVerification> {
+    const link = this.link;
+    if (!link) return hubMiss(null, 'this desk is not connected to a hub');
+    const query = hubQueryOf(report);
+    if (!query) return hubMiss(link.url, 'the copy gave no fingerprint to ask with');
+    let client: HubClient;
+    try {
+      client = this.client({ timeoutMs: 10_000, ...opts });
+    } catch (e) {
+      return hubMiss(link.url, isCustodyError(e, 'KEY_LOCKED') ? 'the vault is locked, and the hub API key is kept in it' : (e as Error).message);
+    }
+    return verifyWithHub(client, query, link.deskId);
+  }
+
+  /**
+   * Runs a sync worker in the background (the desktop app's main process, `custody watch`): it pushes now, then
+   * whenever woken (a record was signed) or every idle period, backing off while the hub is away. Null when the
+   * desk is not connected. stop() abandons a request in flight: its rows stay pending and are sent again later.
+   */
+  start(onReport?: (r: PushReport) => void, opts: SyncOptions & HubClientOptions = {}): BackgroundSync | null {
+    if (!this.link) return null;
+    const worker = this.worker(opts);
+    const puller = this.puller(opts);
+    const abort = new AbortController();
+    const done = worker.run(abort.signal, onReport, async () => void (await puller.pull())).catch(() => undefined);
+    return {
+      worker,
+      wake: () => worker.wake(),
+      stop: async () => {
+        abort.abort();
+        await done;
+      },
+    };
   }
 
   /** Puts refused rows back in the queue (after the cause was fixed); audited. */

@@ -195,13 +195,14 @@ export class SyncWorker {
 
   /**
    * Pushes until the signal aborts: after a drain it sleeps idleMs (or until woken), after a failure it backs off.
-   * onReport sees every push that did something or failed.
+   * onReport sees every push that did something or failed; afterPush runs after each push that reached the hub.
    */
-  async run(signal: AbortSignal, onReport?: (r: PushReport) => void): Promise<void> {
+  async run(signal: AbortSignal, onReport?: (r: PushReport) => void, afterPush?: (r: PushReport) => Promise<void>): Promise<void> {
     while (!signal.aborted) {
       let r: PushReport;
       try {
         r = await this.pushOnce(signal);
+        if (!r.error) await afterPush?.(r);
       } catch (e) {
         if (signal.aborted) return;
         r = { accepted: 0, replayed: 0, parked: 0, batches: 0, remaining: 0, error: (e as Error).message, retryAfterSec: null, refused: false };

@@ -1,0 +1,105 @@
+// `custody sync`, `custody hub connect` and `custody hub status`: the desk's side of the organisation's hub
+// (core/sync). Pushing and connecting need the vault (the hub API key is sealed in it); the status does not.
+import type { Command } from 'commander';
+import type { Desk } from '../../core/desk.ts';
+import { CustodyError } from '../../core/errors.ts';
+import type { HubStatus } from '../../core/sync/hub-sync.ts';
+import type { PushReport } from '../../core/sync/worker.ts';
+import { err, json, out, withDesk } from '../context.ts';
+import { currentActor } from './auth.ts';
+
+const int = (v: string): number => Number.parseInt(v, 10);
+
+/** The acting admin: a logged-in user, else whoever holds the passphrase of a desk without users. */
+async function actingAdmin(desk: Desk) {
+  const a = (await currentActor(desk, { required: false }))?.actor ?? desk.bootstrapActor();
+  if (!a) throw new CustodyError('NOT_AUTHENTICATED', 'expected an admin to act on the hub link: set CUSTODY_USER and CUSTODY_PASSWORD, or run `custody login NAME`');
+  return a;
+}
+
+export function printStatus(s: HubStatus): void {
+  if (!s.link) out('hub: not connected (custody hub connect URL --enrolment-token T)');
+  else {
+    out(`hub: ${s.link.url}, desk ${s.link.deskName} (${s.link.deskId}) of ${s.link.org}, connected ${s.link.connectedAt}`);
+    out(`  last contact ${s.link.lastContactAt ?? 'never'}${s.link.lastError ? `; last error ${s.link.lastErrorAt}: ${s.link.lastError}` : ''}`);
+  }
+  out(`outbox: ${s.outbox.pending} pending, ${s.outbox.delivered} delivered, ${s.outbox.parked} parked`);
+  const o = s.outbox.oldestPending;
+  if (o) out(`  oldest unsent: ${o.kind} ${o.ref}, queued ${o.createdAt}, ${o.attempts} attempt(s)${o.lastError ? `, last error: ${o.lastError}` : ''}`);
+  for (const k of s.held) out(`  ${s.outbox.byKind[k as keyof HubStatus['outbox']['byKind']].pending} ${k.replace('_', ' ')} row(s) wait: this version pushes records only`);
+  for (const p of s.parked) out(`  parked #${p.seq} ${p.kind} ${p.ref}: ${p.code}: ${p.reason}`);
+  out(`proofs: ${s.proofs.held} held (${s.proofs.anchored} on chain), last received ${s.proofs.lastReceivedAt ?? 'never'}; checkpoint ${s.proofs.checkpoint ? `size ${s.proofs.checkpoint.size} at ${s.proofs.checkpoint.receivedAt}` : 'none yet'}`);
+  for (const a of s.alarms) out(`ALARM ${a.at}: ${a.message}`);
+}
+
+const line = (r: PushReport): string =>
+  `pushed ${r.accepted} new, ${r.replayed} already on the hub, ${r.parked} parked; ${r.remaining} pending${r.error ? `; stopped: ${r.error}` : ''}`;
+
+export function register(program: Command): void {
+  program
+    .command('sync')
+    .description("push this desk's outbox to the organisation's hub until Ctrl-C (or once with --once); needs the vault passphrase")
+    .option('--once', 'push what is queued now, then exit (exit 1 when rows are left)')
+    .option('--retry-parked', 'first put the rows the hub refused back in the queue (admins)')
+    .option('--batch <n>', 'records per request (default 500)', int)
+    .option('--json', 'print the push reports as JSON lines')
+    .action(async (o: { once?: boolean; retryParked?: boolean; batch?: number; json?: boolean }) => {
+      await withDesk(async (desk) => {
+        if (o.retryParked) err(`${desk.hub.retryParked(await actingAdmin(desk))} parked row(s) back in the queue`);
+        const opts = o.batch ? { batchSize: o.batch } : {};
+        const report = (r: PushReport) => (o.json ? out(JSON.stringify(r)) : err(line(r)));
+        if (o.once) {
+          const r = await desk.hub.worker(opts).pushOnce();
+          report(r);
+          if (!r.error) {
+            const p = await desk.hub.puller().pull();
+            if (o.json) out(JSON.stringify({ proofs: p }));
+            else if (!p.unsupported) err(`proofs: ${p.fetched} received (${p.anchored} on chain), ${p.notReady} not ready yet${p.error ? `; stopped: ${p.error}` : ''}`);
+            if (p.alarm) {
+              err(`ALARM: ${p.alarm}`);
+              process.exitCode = 3;
+              return;
+            }
+          }
+          process.exitCode = r.remaining > 0 ? 1 : 0;
+          return;
+        }
+        const bg = desk.hub.start(report, opts);
+        if (!bg) throw new CustodyError('NOT_FOUND', 'expected this desk to be connected to a hub, but it is not: run `custody hub connect URL --enrolment-token T`');
+        err(`syncing with ${desk.hub.link!.url}; Ctrl-C to stop`);
+        await new Promise<void>((resolve) => {
+          const stop = () => void bg.stop().then(resolve);
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      }, { unlock: true });
+    });
+}
+
+/** `custody hub connect` and `custody hub status`, registered under `custody hub` by hub.ts. */
+export function registerHubLink(hub: Command): void {
+  hub
+    .command('connect')
+    .description("enrol this desk with the organisation's hub (its org signing keys and C2PA root) with a one-time token from the hub admin")
+    .argument('<url>', "the hub's URL")
+    .requiredOption('--enrolment-token <token>', 'the one-time enrolment token')
+    .option('--name <name>', 'how the desk is named on the hub (default: the host name)')
+    .option('--json', 'print the link as JSON')
+    .action(async (url: string, o: { enrolmentToken: string; name?: string; json?: boolean }) => {
+      const { hostname } = await import('node:os');
+      const link = await withDesk(async (desk) => desk.hub.connect(await actingAdmin(desk), { url, token: o.enrolmentToken, name: o.name ?? hostname() }), { unlock: true });
+      if (o.json) return json(link);
+      out(`connected to ${link.url} as desk ${link.deskName} (${link.deskId}) of ${link.org}`);
+      out('the API key is sealed in the vault; `custody sync` (or `custody watch`, or the desktop app) pushes the outbox');
+    });
+
+  hub
+    .command('status')
+    .description('the hub link, the outbox (pending, oldest unsent, parked rows with the reason), the last proof received')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const s = await withDesk((desk) => desk.hub.status());
+      if (o.json) json(s);
+      else printStatus(s);
+    });
+}

@@ -1,0 +1,87 @@
+// Verification through the hub (DESIGN.md "Verify"): the desk sends the copy's fingerprints only — SHA-256, the
+// watermark payload it read, the pHash — never the file, and the hub answers from every desk of the organisation.
+// So a copy signed on another desk is recognised here ("signed by desk X of org Y at T"). Offline, the local answer
+// stands and the report says the hub was not reached.
+import type { VerifyReport } from '../provenance/checks.ts';
+import type { HubClient } from './hub-client.ts';
+
+export interface HubQuery {
+  sha256?: string;
+  payload?: string;
+  phash?: string;
+}
+
+/** What the hub said about a copy, in the words the report shows. */
+export interface HubAnswer {
+  reached: true;
+  url: string;
+  verdict: 'authentic' | 'derived' | 'tampered' | 'unknown';
+  confidence: number;
+  /** The record the hub traced the copy to, and who signed it. */
+  record: { id: string; org: string; desk: { id: string; name: string; revokedAt: string | null }; signedAt: string; receivedAt: string; kind: string; manifestId: string | null } | null;
+  /** Which signals matched on the hub, at what distance. */
+  matches: { signal: string; distance: number; recordId: string; desk: string }[];
+  /** The record was signed on another desk of the organisation. */
+  otherDesk: boolean;
+  /** One sentence for people. */
+  summary: string;
+  /** Exactly what was sent: fingerprints, never the file. */
+  sent: HubQuery;
+}
+
+export interface HubMiss {
+  reached: false;
+  url: string | null;
+  reason: string;
+  summary: string;
+}
+
+export type HubVerification = HubAnswer | HubMiss;
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const HEX32 = /^[0-9a-f]{32}$/;
+const HEX16 = /^[0-9a-f]{16}$/;
+
+/** The fingerprints a local report computed, as a hub query (null when it holds none the hub can use). */
+export function hubQueryOf(report: VerifyReport): HubQuery | null {
+  const q: HubQuery = {};
+  const sha = report.checks.sha256.sha256;
+  if (typeof sha === 'string' && HEX64.test(sha)) q.sha256 = sha;
+  const payload = report.checks.watermark.payload;
+  if (typeof payload === 'string' && HEX32.test(payload)) q.payload = payload;
+  const phash = report.checks.phash.phash;
+  if (typeof phash === 'string' && HEX16.test(phash)) q.phash = phash;
+  return Object.keys(q).length ? q : null;
+}
+
+export function hubMiss(url: string | null, reason: string): HubMiss {
+  return { reached: false, url, reason, summary: `the hub was not reached (${reason}): this answer is this desk's alone` };
+}
+
+type Summary = { id: string; org: string; desk: { id: string; name: string; revokedAt: string | null }; signedAt: string; receivedAt: string; kind: string; manifestId: string | null };
+
+/** Asks the hub about one copy. Never throws for a network failure: that is a HubMiss the report shows. */
+export async function verifyWithHub(client: HubClient, query: HubQuery, ownDeskId: string | null, signal?: AbortSignal): Promise<HubVerification> {
+  const o = await client.request('POST', '/v1/verify', query, signal);
+  if (o.kind === 'unreachable') return hubMiss(client.base, o.reason);
+  if (o.status !== 200) return hubMiss(client.base, `${typeof o.body.code === 'string' ? o.body.code : `HTTP ${o.status}`}: ${typeof o.body.message === 'string' ? o.body.message : 'refused'}`);
+  const b = o.body as { verdict?: HubAnswer['verdict']; confidence?: number; record?: Summary | null; matches?: { signal: string; distance: number; record: Summary }[] };
+  const r = b.record ?? null;
+  const record = r ? { id: r.id, org: r.org, desk: r.desk, signedAt: r.signedAt, receivedAt: r.receivedAt, kind: r.kind, manifestId: r.manifestId } : null;
+  const verdict = b.verdict ?? 'unknown';
+  const otherDesk = record !== null && ownDeskId !== null && record.desk.id !== ownDeskId;
+  const summary = record
+    ? `${verdict}: signed by desk ${record.desk.name} of ${record.org} at ${record.signedAt}${otherDesk ? ' (another desk of the organisation)' : ''}${record.desk.revokedAt ? `; that desk was revoked at ${record.desk.revokedAt}` : ''}`
+    : `${verdict}: no desk of the organisation signed this copy`;
+  return {
+    reached: true,
+    url: client.base,
+    verdict,
+    confidence: typeof b.confidence === 'number' ? b.confidence : 0,
+    record,
+    matches: (b.matches ?? []).map((m) => ({ signal: m.signal, distance: m.distance, recordId: m.record.id, desk: m.record.desk.name })),
+    otherDesk,
+    summary,
+    sent: query,
+  };
+}

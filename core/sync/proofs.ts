@@ -1,0 +1,178 @@
+// Pulling back what the hub's transparency log says about the desk's records (docs/anchoring.md): an inclusion
+// proof per delivered record, checked here with the hub's pinned log key against the leaf the desk computes from its
+// own record, and kept with the record; every checkpoint seen is checked to extend the last one kept (a consistency
+// proof from the hub, verified here). A proof that does not verify, or a checkpoint that does not extend what the
+// desk saw before, is an alarm: an audit entry and the status, never a silent update; nothing of it is stored.
+import type { AuditLog } from '../audit/log.ts';
+import { CustodyError, isCustodyError } from '../errors.ts';
+import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
+import { getRecord } from '../store/records.ts';
+import { getSetting, setSetting } from '../store/settings.ts';
+import { recordLeafOf } from '../tlog/leaves.ts';
+import { verifyConsistency } from '../tlog/merkle.ts';
+import { parseVerifierKey, type NoteKey } from '../tlog/note.ts';
+import { parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
+import type { HubClient } from './hub-client.ts';
+import { hubRecordOf } from './hub-records.ts';
+import { outboxOfRecord } from './outbox.ts';
+
+/** The hub's log verifier key (`name+id+base64`), pinned at the first contact that served it. */
+export const HUB_LOG_KEY_SETTING = 'hub.log_key';
+export const ALARM_ACTION = 'hub.log_alarm';
+
+export interface PullReport {
+  fetched: number;
+  anchored: number;
+  notReady: number;
+  /** The hub has no transparency log (no proof routes). */
+  unsupported: boolean;
+  alarm: string | null;
+  error: string | null;
+}
+
+export interface KeptCheckpoint {
+  size: number;
+  root: string;
+  note: string;
+  receivedAt: string;
+}
+
+export function lastCheckpoint(db: ReadableDB): KeptCheckpoint | null {
+  const r = db.get<{ tree_size: number; root: string; note: string; received_at: string }>(sql`SELECT * FROM hub_checkpoints ORDER BY tree_size DESC LIMIT 1`);
+  return r ? { size: r.tree_size, root: r.root, note: r.note, receivedAt: r.received_at } : null;
+}
+
+export interface HeldProof {
+  recordId: string;
+  leafIndex: number;
+  treeSize: number;
+  file: string;
+  chain: ChainRef | null;
+  receivedAt: string;
+}
+
+export function proofOf(db: ReadableDB, recordId: string): HeldProof | null {
+  const r = db.get<{ record_id: string; leaf_index: number; tree_size: number; proof: string; chain: string | null; received_at: string }>(sql`SELECT * FROM hub_proofs WHERE record_id = ${recordId}`);
+  return r ? { recordId: r.record_id, leafIndex: r.leaf_index, treeSize: r.tree_size, file: r.proof, chain: r.chain ? (JSON.parse(r.chain) as ChainRef) : null, receivedAt: r.received_at } : null;
+}
+
+export function proofStats(db: ReadableDB): { held: number; anchored: number; lastReceivedAt: string | null } {
+  const r = db.get<{ n: number; a: number; last: string | null }>(sql`SELECT count(*) AS n, count(chain) AS a, max(received_at) AS last FROM hub_proofs`)!;
+  return { held: r.n, anchored: r.a, lastReceivedAt: r.last };
+}
+
+/** Where a record stands with the hub, for the Library. */
+export type AnchorState =
+  | { state: 'local'; detail: string }
+  | { state: 'pending'; detail: string }
+  | { state: 'logged'; detail: string; at: string }
+  | { state: 'anchored'; detail: string; at: string; chain: ChainRef }
+  | { state: 'refused'; detail: string; code: string };
+
+export function anchorState(db: ReadableDB, recordId: string, linked: boolean): AnchorState {
+  const p = proofOf(db, recordId);
+  if (p?.chain) return { state: 'anchored', at: p.chain.timestamp ?? p.receivedAt, chain: p.chain, detail: `anchored on chain ${p.chain.chainId} in block ${p.chain.block}${p.chain.timestamp ? ` at ${p.chain.timestamp}` : ''}` };
+  if (p) return { state: 'logged', at: p.receivedAt, detail: `in the hub's log (leaf ${p.leafIndex} of ${p.treeSize}), not yet on chain` };
+  const o = outboxOfRecord(db, recordId);
+  if (o?.state === 'parked') return { state: 'refused', code: o.parked?.code ?? '', detail: `the hub refused it: ${o.parked?.code}: ${o.parked?.reason}` };
+  if (!linked) return { state: 'local', detail: 'this desk is not connected to a hub' };
+  if (o?.state === 'delivered') return { state: 'pending', detail: `on the hub since ${o.deliveredAt}, waiting for its proof` };
+  return { state: 'pending', detail: o?.lastError ? `waiting to be pushed (last attempt: ${o.lastError})` : 'waiting to be pushed' };
+}
+
+/** The pinned log key; at first use, the one the hub serves (trust on first use), kept from then on. */
+async function pinnedKey(db: WritableDB, client: HubClient): Promise<NoteKey | 'unsupported' | null> {
+  const kept = getSetting(db, HUB_LOG_KEY_SETTING);
+  if (kept) return parseVerifierKey(kept);
+  const o = await client.request('GET', '/v1/log/key');
+  if (o.kind === 'unreachable') return null;
+  if (o.status === 404) return 'unsupported';
+  if (o.status !== 200 || typeof o.body.key !== 'string') return null;
+  const key = parseVerifierKey(o.body.key);
+  setSetting(db, HUB_LOG_KEY_SETTING, o.body.key);
+  return key;
+}
+
+/** Proofs are asked for delivered records that have none, then for those not yet on chain. */
+function candidates(db: ReadableDB, limit: number): string[] {
+  const missing = db.all<{ ref: string }>(sql`SELECT o.ref FROM outbox o LEFT JOIN hub_proofs p ON p.record_id = o.ref
+    WHERE o.kind = 'record' AND o.state = 'delivered' AND p.record_id IS NULL ORDER BY o.seq LIMIT ${limit}`).map((r) => r.ref);
+  if (missing.length >= limit) return missing;
+  const unanchored = db.all<{ record_id: string }>(sql`SELECT record_id FROM hub_proofs WHERE chain IS NULL ORDER BY received_at LIMIT ${limit - missing.length}`).map((r) => r.record_id);
+  return [...missing, ...unanchored];
+}
+
+export class ProofPuller {
+  readonly #db: WritableDB;
+  readonly #audit: AuditLog;
+  readonly #client: HubClient;
+
+  constructor(db: WritableDB, audit: AuditLog, client: HubClient) {
+    this.#db = db;
+    this.#audit = audit;
+    this.#client = client;
+  }
+
+  async pull(limit = 200, now = () => new Date()): Promise<PullReport> {
+    const report: PullReport = { fetched: 0, anchored: 0, notReady: 0, unsupported: false, alarm: null, error: null };
+    const key = await pinnedKey(this.#db, this.#client);
+    if (key === 'unsupported') return { ...report, unsupported: true };
+    if (!key) return { ...report, error: 'the hub did not serve its log key' };
+    for (const id of candidates(this.#db, limit)) {
+      const o = await this.#client.request('GET', `/v1/log/records/${encodeURIComponent(id)}/proof`);
+      if (o.kind === 'unreachable') return { ...report, error: o.reason };
+      if (o.status === 404 && o.body.code === undefined) return { ...report, unsupported: true };
+      if (o.status === 409 || o.body.code === 'PROOF_NOT_READY') {
+        report.notReady++;
+        continue;
+      }
+      if (o.status !== 200) return { ...report, error: `${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}` };
+      const record = getRecord(this.#db, id);
+      if (!record) continue;
+      try {
+        const file = parseProofFile(JSON.stringify(o.body));
+        const verified = verifyProofFile(file, key, { expectLeaf: recordLeafOf(hubRecordOf(record, outboxOfRecord(this.#db, id)?.manifest ?? null)) });
+        await this.#accept({ size: verified.checkpoint.size, root: Buffer.from(verified.checkpoint.root).toString('hex'), note: verified.checkpointNote }, now().toISOString());
+        this.#db.run(sql`INSERT INTO hub_proofs (record_id, leaf_index, tree_size, proof, chain, received_at)
+          VALUES (${id}, ${verified.index}, ${verified.checkpoint.size}, ${JSON.stringify(file)}, ${file.chain ? JSON.stringify(file.chain) : null}, ${now().toISOString()})
+          ON CONFLICT (record_id) DO UPDATE SET leaf_index = excluded.leaf_index, tree_size = excluded.tree_size, proof = excluded.proof, chain = excluded.chain, received_at = excluded.received_at`);
+        report.fetched++;
+        if (file.chain) report.anchored++;
+      } catch (e) {
+        if (!isCustodyError(e)) throw e;
+        report.alarm = `record ${id}: ${e.code}: ${e.message}`;
+        this.#alarm(e.code, report.alarm, { recordId: id });
+        return report;
+      }
+    }
+    return report;
+  }
+
+  /** Keeps a checkpoint only when it extends (or is extended by) the newest one kept, by a verified consistency proof. */
+  async #accept(c: { size: number; root: string; note: string }, at: string): Promise<void> {
+    const last = lastCheckpoint(this.#db);
+    const known = this.#db.get<{ root: string }>(sql`SELECT root FROM hub_checkpoints WHERE tree_size = ${c.size}`);
+    if (known) {
+      if (known.root !== c.root) throw new CustodyError('INTEGRITY_FAILED', `expected the hub's checkpoint of size ${c.size} to have the root kept before (${known.root.slice(0, 16)}…), got ${c.root.slice(0, 16)}…: the log was rewritten`);
+      return;
+    }
+    if (last) {
+      const [from, to] = last.size < c.size ? [last, c] : [c, last];
+      if (from.size > 0) {
+        const o = await this.#client.request('GET', `/v1/log/consistency?from=${from.size}&to=${to.size}`);
+        if (o.kind === 'unreachable') throw new CustodyError('HUB_UNREACHABLE', `expected a consistency proof from ${from.size} to ${to.size}, got no answer (${o.reason})`);
+        const hashes = Array.isArray(o.body.hashes) ? (o.body.hashes as unknown[]).filter((h): h is string => typeof h === 'string').map((h) => new Uint8Array(Buffer.from(h, 'base64'))) : null;
+        if (o.status !== 200 || !hashes) throw new CustodyError('INTEGRITY_FAILED', `expected a consistency proof from ${from.size} to ${to.size}, got ${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}`);
+        if (!verifyConsistency(from.size, to.size, hashes, Buffer.from(from.root, 'hex'), Buffer.from(to.root, 'hex'))) {
+          throw new CustodyError('INTEGRITY_FAILED', `expected the hub's checkpoint of size ${c.size} to extend the one of size ${last.size} kept before, but the consistency proof fails: the log was rewritten`);
+        }
+      }
+    }
+    this.#db.run(sql`INSERT INTO hub_checkpoints (tree_size, root, note, received_at) VALUES (${c.size}, ${c.root}, ${c.note}, ${at})`);
+  }
+
+  #alarm(code: string, message: string, details: Record<string, unknown>): void {
+    const at = new Date().toISOString();
+    this.#audit.act(() => this.#audit.append({ actor: 'desk', action: ALARM_ACTION, subject: typeof details.recordId === 'string' ? details.recordId : null, details: { code, message, ...details }, at }));
+  }
+}
