@@ -53,6 +53,7 @@ export const COMMANDS: readonly (readonly [term: string, description: string, mo
   ['audit', 'the tamper-evident audit log', 'audit'],
   ['cert', 'Content Credentials (C2PA) certificates of this desk', 'cert'],
   ['settings', 'desk settings', 'cert'],
+  ['timestamps', 'RFC 3161 time-stamps: those pending because the TSA did not answer at signing, and obtaining them', 'cert'],
   ['directory', "log users in with the newsroom's LDAP or Active Directory (admins only)", 'directory'],
   ['hub', "the organisation's hub: collects every desk's fingerprints and answers verification queries", 'hub'],
   ['sync [options]', "push this desk's outbox to the organisation's hub until Ctrl-C (or once with --once); needs the vault passphrase", 'sync'],

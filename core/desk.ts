@@ -29,6 +29,8 @@ import { preparePrivateFolder } from './store/private-folder.ts';
 import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { HubSync } from './sync/hub-sync.ts';
+import { pendingTimestamps, recordStampOutcome, recordTimestamps, setTsaAnchors, setTsaUrl, stampPending, timestampAddOnFor, TSA_ANCHORS, TSA_URL, tsaAnchorsPem, tsaUrl, type RecordTimestamp, type StampRun } from './provenance/timestamps.ts';
+import { parseChainPem } from './c2pa/certificates.ts';
 import { listWrappedKinds } from './store/vault-rows.ts';
 import type { PublishContext } from './workflow/publish.ts';
 import { Workflow } from './workflow/service.ts';
@@ -304,25 +306,33 @@ export class Desk {
     const target = opts.target ?? defaultTarget(input, FORMAT_EXTENSIONS[format], outDir);
     // Beside the input: the input's folder is judged as an output folder too (nothing is written into /usr or /etc).
     if (!opts.target && outDir === undefined) this.#confined(target.dir, 'folder', opts.confineTo);
+    const credentials = await this.#c2paContext();
+    // With a TSA configured, the claim signature is time-stamped, or the stamp is queued in the record's transaction.
+    const stamp = credentials ? timestampAddOnFor(this.store) : null;
     const onRecord: SignContext['onRecord'] = (db, record) => {
       this.audit.append({
         actor: opts.actor?.name ?? DESK_ACTOR.name,
         action: 'record.signed',
         subject: record.id,
-        details: { input: record.inputName, sha256: record.sha256, outputSha256: record.outputSha256, phash: record.phash, keyId: record.keyId, watermark: record.watermark },
+        details: { input: record.inputName, sha256: record.sha256, outputSha256: record.outputSha256, phash: record.phash, keyId: record.keyId, watermark: record.watermark, timestamp: stamp?.outcome?.status ?? null },
         at: record.signedAt,
       });
       opts.onRecord?.(db, record);
     };
-    const credentials = await this.#c2paContext();
     // A watched folder's IPTC digital source type goes into the manifest's c2pa.created action.
-    const c2pa = credentials && opts.digitalSourceType ? { ...credentials, digitalSourceType: opts.digitalSourceType } : credentials;
-    const ctx: SignContext = { db: this.store, signer, limits, org: this.info.org, c2pa, onRecord };
+    const c2pa = credentials && { ...credentials, ...(opts.digitalSourceType ? { digitalSourceType: opts.digitalSourceType } : {}), ...(stamp ? { addOns: [stamp] } : {}) };
+    const ctx: SignContext = {
+      db: this.store, signer, limits, org: this.info.org, c2pa,
+      onRecord: (db, record) => {
+        if (stamp?.outcome && record.kind !== 'segment') recordStampOutcome(db, record.id, 'signed', stamp.url, stamp.outcome, new Date(record.signedAt));
+        onRecord(db, record);
+      },
+    };
     const receipt = isImageFormat(format)
       ? await signImage(ctx, input, format, target, opts.now)
       : await signVideo(ctx, input, format, target, { ...(opts.now ? { now: opts.now } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     this.audit.writeCheckpoint();
-    return receipt;
+    return stamp?.outcome ? { ...receipt, c2pa: { ...receipt.c2pa, timestamp: stamp.outcome.status } } : receipt;
   }
 
   /** Verification needs no passphrase; its audit entry is chained now and sealed at the next unlock. */
@@ -358,7 +368,7 @@ export class Desk {
   async #verifyFile(path: string, onProgress?: (doneSec: number, totalSec: number) => void): Promise<VerifyReport> {
     const limits = this.limits;
     const { format } = await detectFile(path, limits);
-    const ctx = { db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store), pqKeys: registeredPqKeys(this.store, this.info.org) };
+    const ctx = { db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store), pqKeys: registeredPqKeys(this.store, this.info.org), tsaAnchorsPem: tsaAnchorsPem(this.store) };
     if (isImageFormat(format)) return verifyImage(ctx, path, format);
     return verifyVideo(ctx, path, format, onProgress ? { onProgress } : {});
   }
@@ -461,6 +471,46 @@ export class Desk {
       setPqEnabled(this.store, keyring, on, now);
       this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: 'pq.enabled', details: { value: on ? 'on' : 'off' }, at: now.toISOString() });
     });
+  }
+
+  /** The RFC 3161 TSA that time-stamps every claim signature (null: none), and how many TSA roots judge stamps. */
+  get tsa(): { url: string | null; anchors: number } {
+    const pem = tsaAnchorsPem(this.store);
+    return { url: tsaUrl(this.store), anchors: pem ? parseChainPem(pem).length : 0 };
+  }
+
+  /** Sets or clears (null) the TSA URL, or the TSA roots (PEM), audited as a settings change. */
+  setTsa(change: { url?: string | null; anchorsPem?: string | null }, actor: Actor | null = null): { url: string | null; anchors: number } {
+    const at = new Date().toISOString();
+    this.audit.act(() => {
+      if (change.url !== undefined) {
+        const url = setTsaUrl(this.store, change.url);
+        this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: TSA_URL, details: { value: url }, at });
+      }
+      if (change.anchorsPem !== undefined) {
+        const n = setTsaAnchors(this.store, change.anchorsPem);
+        this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: TSA_ANCHORS, details: { certificates: n }, at });
+      }
+    });
+    return this.tsa;
+  }
+
+  /** Obtains the time-stamps the TSA did not give at signing (those due, or `all`), each audited as it lands. */
+  async stampPending(opts: { all?: boolean; actor?: Actor | null } = {}): Promise<StampRun> {
+    return stampPending(this.store, {
+      ...(opts.all ? { all: true } : {}),
+      onStamped: (s) => this.audit.append({ actor: opts.actor?.name ?? DESK_ACTOR.name, action: 'record.timestamped', subject: s.recordId, details: s, at: new Date().toISOString() }),
+    });
+  }
+
+  /** Time-stamps the TSA has not given yet, the next due first. */
+  pendingTimestamps(): RecordTimestamp[] {
+    return pendingTimestamps(this.store);
+  }
+
+  /** The time-stamps this desk holds for a record, pending ones included. */
+  timestamps(recordId: string): RecordTimestamp[] {
+    return recordTimestamps(this.store, recordId);
   }
 
   /** The Content Credentials signing chain (signing certificate first) and the roots verification trusts, as PEM. */

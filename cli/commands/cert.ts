@@ -1,5 +1,5 @@
-// `custody cert …` and `custody settings …`: the org's Content Credentials certificates, the trust list and the
-// hybrid post-quantum switch and the allowed roots.
+// `custody cert …`, `custody settings …` and `custody timestamps …`: the org's Content Credentials certificates, the
+// trust list, the hybrid post-quantum switch, the allowed roots, the time-stamp authority and its pending stamps.
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -51,29 +51,81 @@ export function register(program: Command): void {
   const settings = program.command('settings').description('desk settings');
   settings
     .command('get')
+    .alias('show')
     .description('print the settings')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const s = await withDesk((desk) => ({ org: desk.info.org, 'hybrid-pq': desk.hybridPq ? 'on' : 'off', limits: desk.limits, 'allowed-roots': desk.allowedRoots }));
+      const s = await withDesk((desk) => ({
+        org: desk.info.org,
+        'hybrid-pq': desk.hybridPq ? 'on' : 'off',
+        limits: desk.limits,
+        'allowed-roots': desk.allowedRoots,
+        tsa: desk.tsa.url ?? 'none',
+        'tsa-anchors': desk.tsa.anchors,
+      }));
       if (o.json) json(s);
       else for (const [k, v] of Object.entries(s)) out(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
     });
   settings
+    .command('unset')
+    .description('remove a setting: tsa (stop time-stamping), tsa-anchors (trust no TSA)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      if (name !== 'tsa' && name !== 'tsa-anchors') throw new CustodyError('INVALID_ARGUMENT', `expected a setting that can be removed (tsa, tsa-anchors), got ${JSON.stringify(name)}`);
+      await withDesk(async (desk) => desk.setTsa(name === 'tsa' ? { url: null } : { anchorsPem: null }, (await currentActor(desk, { required: false }))?.actor ?? null), { unlock: true });
+      out(`${name}: none`);
+    });
+  settings
     .command('set')
-    .description('change a setting: hybrid-pq on|off (an ML-DSA-65 co-signature in every manifest); allowed-roots DIR... (where watched folders and web mode\'s files may live; "none" clears them)')
+    .description(
+      'change a setting: hybrid-pq on|off (an ML-DSA-65 co-signature in every manifest); allowed-roots DIR... (where watched folders and web mode\'s files may live; "none" clears them); ' +
+        'tsa URL (an RFC 3161 time-stamp authority that stamps every claim signature); tsa-anchors FILE (the PEM roots time-stamps must chain to)',
+    )
     .argument('<name>')
     .argument('<values...>')
     .action(async (name: string, values: string[]) => {
+      if (name === 'tsa' || name === 'tsa-anchors') {
+        if (values.length !== 1) throw new CustodyError('INVALID_ARGUMENT', `expected one ${name === 'tsa' ? 'URL' : 'PEM file'} for ${name}, got ${values.length}`);
+        const change = name === 'tsa' ? { url: values[0] as string } : { anchorsPem: readText(values[0] as string, 'PEM certificates') };
+        const set = await withDesk(async (desk) => desk.setTsa(change, (await currentActor(desk, { required: false }))?.actor ?? null), { unlock: true });
+        out(name === 'tsa' ? `tsa: ${set.url ?? 'none'}` : `tsa-anchors: ${set.anchors} certificate(s)`);
+        return;
+      }
       if (name === 'allowed-roots') {
         const roots = values.length === 1 && values[0] === 'none' ? [] : values.map((v) => resolve(v));
         const set = await withDesk(async (desk) => desk.setAllowedRoots(roots, (await currentActor(desk, { required: false }))?.actor ?? null), { unlock: true });
         out(`allowed-roots: ${set.length ? set.join(', ') : 'none'}`);
         return;
       }
-      if (name !== 'hybrid-pq') throw new CustodyError('INVALID_ARGUMENT', `expected a setting name (hybrid-pq, allowed-roots), got ${JSON.stringify(name)}`);
+      if (name !== 'hybrid-pq') throw new CustodyError('INVALID_ARGUMENT', `expected a setting name (hybrid-pq, allowed-roots, tsa, tsa-anchors), got ${JSON.stringify(name)}`);
       const value = values[0];
       if (values.length !== 1 || (value !== 'on' && value !== 'off')) throw new CustodyError('INVALID_ARGUMENT', `expected on or off for hybrid-pq, got ${JSON.stringify(values.join(' '))}`);
       await withDesk((desk) => desk.setHybridPq(value === 'on'), { unlock: true });
       out(`hybrid-pq: ${value}`);
+    });
+
+  const timestamps = program.command('timestamps').description('RFC 3161 time-stamps: those pending because the TSA did not answer at signing, and obtaining them');
+  timestamps
+    .command('list')
+    .description('the time-stamps still pending')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }) => {
+      const pending = await withDesk((desk) => desk.pendingTimestamps());
+      if (o.json) return json(pending);
+      if (pending.length === 0) return out('no time-stamp pending');
+      for (const p of pending) out(`${p.recordId}  ${p.manifest}  ${p.attempts} attempt(s)  next ${p.nextAttemptAt}  ${p.lastError ?? ''}`);
+    });
+  timestamps
+    .command('stamp')
+    .description('ask the TSA for the pending time-stamps that are due (--all: every one, ignoring the back-off); each is kept with its record')
+    .option('--all', 'every pending time-stamp, due or not')
+    .option('--json', 'print as JSON')
+    .action(async (o: { all?: boolean; json?: boolean }) => {
+      const run = await withDesk(async (desk) => desk.stampPending({ ...(o.all ? { all: true } : {}), actor: (await currentActor(desk, { required: false }))?.actor ?? null }));
+      if (o.json) return json(run);
+      for (const s of run.stamped) out(`stamped ${s.recordId} (${s.manifest}) at ${s.genTime}`);
+      for (const f of run.failed) out(`not stamped ${f.recordId} (${f.manifest}): ${f.error}; next attempt ${f.nextAttemptAt}`);
+      out(`${run.stamped.length} stamped, ${run.failed.length} failed, ${run.waiting} waiting`);
+      if (run.failed.length > 0) process.exitCode = 2;
     });
 }

@@ -12,6 +12,9 @@ import { currentActor, readPassword } from './auth.ts';
 function printReport(r: VerifyReport): void {
   out(`${r.verdict} (confidence ${r.confidence.toFixed(2)})${r.recordId ? `, record ${r.recordId}` : ''}`);
   for (const [name, c] of Object.entries(r.checks)) out(`  ${name.padEnd(10)} ${c.status.padEnd(8)} ${c.detail}`);
+  // The RFC 3161 time-stamp on the claim signature (genTime, TSA), judged on its own.
+  const ts = r.checks.c2pa.timestamp as { status: string; detail: string } | undefined;
+  if (ts) out(`  ${'timestamp'.padEnd(10)} ${ts.status.padEnd(8)} ${ts.detail}`);
   if (r.segments) {
     const clock = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
     out(`  chain      ${r.chainIntact ? 'intact' : 'broken'}`);

@@ -167,6 +167,14 @@ export const settingsSchema = z.object({
   limits: z.object({ maxImageBytes: z.number(), maxPixels: z.number() }),
   /** The folders watched folders (and web mode's files) must lie under; empty: none set yet. */
   allowedRoots: z.array(z.string()),
+  /** The RFC 3161 time-stamp authority (null: none) and how many TSA roots time-stamps are judged against. */
+  tsa: z.object({ url: z.string().nullable(), anchors: z.number().int() }),
+});
+
+export const stampRunSchema = z.object({
+  stamped: z.array(z.object({ recordId: z.string(), manifest: z.enum(['signed', 'published']), genTime: z.string() })),
+  failed: z.array(z.object({ recordId: z.string(), manifest: z.enum(['signed', 'published']), error: z.string(), nextAttemptAt: z.string() })),
+  waiting: z.number().int(),
 });
 
 export const templateInfoSchema = z.object({

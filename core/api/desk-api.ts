@@ -2,7 +2,7 @@
 // IPC handlers, web mode's HTTP routes and the renderer's typed client all derive from this map.
 import { z } from 'zod';
 import {
-  auditExportArgs, auditExportSchema, auditListArgs, auditListSchema, auditVerifySchema, certificatesSchema, rolesArg, settingsSchema,
+  auditExportArgs, auditExportSchema, auditListArgs, auditListSchema, auditVerifySchema, certificatesSchema, rolesArg, settingsSchema, stampRunSchema,
   templateInfoSchema, userName, userRefSchema, userSchema, watchAddArgs, watchFolderSchema, watchRef, whoamiSchema,
 } from './admin-schemas.ts';
 import { libraryItemSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
@@ -170,10 +170,22 @@ export const deskApi = {
   settings: { args: none, result: settingsSchema },
   settingsSet: {
     args: z
-      .object({ hybridPq: z.boolean().optional(), allowedRoots: z.array(path).max(64, 'expected at most 64 allowed roots').optional() })
-      .refine((a) => a.hybridPq !== undefined || a.allowedRoots !== undefined, 'expected a setting to change (hybridPq or allowedRoots), got none'),
+      .object({
+        hybridPq: z.boolean().optional(),
+        allowedRoots: z.array(path).max(64, 'expected at most 64 allowed roots').optional(),
+        /** The TSA URL; null removes it. */
+        tsaUrl: z.string().max(2048).nullable().optional(),
+        /** PEM TSA roots (replacing those set); null removes them. */
+        tsaAnchorsPem: pem('PEM certificates').nullable().optional(),
+      })
+      .refine(
+        (a) => a.hybridPq !== undefined || a.allowedRoots !== undefined || a.tsaUrl !== undefined || a.tsaAnchorsPem !== undefined,
+        'expected a setting to change (hybridPq, allowedRoots, tsaUrl or tsaAnchorsPem), got none',
+      ),
     result: settingsSchema,
   },
+  /** Obtains the time-stamps the TSA did not give at signing: those due (back-off), or all of them. */
+  timestampsStamp: { args: z.object({ all: z.boolean().optional() }), result: stampRunSchema },
   templates: { args: none, result: z.array(templateInfoSchema) },
   templateSave: { args: z.object({ template: TemplateSchema }), result: templateInfoSchema },
 } as const;

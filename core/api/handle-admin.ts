@@ -25,7 +25,7 @@ const parsed = (pem: string | null): Cert[] => (pem && /BEGIN CERTIFICATE/.test(
 export function adminHandlers(ctx: HandlerContext): Handlers<
   | 'watchFolders' | 'watchAdd' | 'watchRemove' | 'watchStart' | 'watchStop'
   | 'users' | 'userAdd' | 'userSetRoles' | 'userDisable'
-  | 'keys' | 'certificates' | 'certificateImport' | 'trustAdd' | 'settings' | 'settingsSet' | 'templates' | 'templateSave'
+  | 'keys' | 'certificates' | 'certificateImport' | 'trustAdd' | 'settings' | 'settingsSet' | 'timestampsStamp' | 'templates' | 'templateSave'
 > {
   const { desk } = ctx;
   const admin = (what: string) => ctx.withRole(what, ['admin']);
@@ -37,7 +37,7 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
     if (!by) throw new CustodyError('KEY_LOCKED', `expected the desk keys unlocked to ${what} on a desk without users, but they are locked`);
     return by;
   };
-  const settings = () => ({ org: desk.info.org, home: desk.home, createdAt: desk.info.createdAt, hybridPq: desk.hybridPq, limits: desk.limits, allowedRoots: desk.allowedRoots });
+  const settings = () => ({ org: desk.info.org, home: desk.home, createdAt: desk.info.createdAt, hybridPq: desk.hybridPq, limits: desk.limits, allowedRoots: desk.allowedRoots, tsa: desk.tsa });
 
   return {
     watchFolders: () => {
@@ -98,12 +98,15 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
       ctx.reader();
       return settings();
     },
-    settingsSet: ({ hybridPq, allowedRoots }) => {
+    settingsSet: ({ hybridPq, allowedRoots, tsaUrl, tsaAnchorsPem }) => {
       const by = admin('change settings');
       if (hybridPq !== undefined) desk.setHybridPq(hybridPq, by);
       if (allowedRoots !== undefined) desk.setAllowedRoots(allowedRoots, by);
+      if (tsaUrl !== undefined || tsaAnchorsPem !== undefined) desk.setTsa({ ...(tsaUrl !== undefined ? { url: tsaUrl } : {}), ...(tsaAnchorsPem !== undefined ? { anchorsPem: tsaAnchorsPem } : {}) }, by);
       return settings();
     },
+    // Whoever may sign may finish the signatures' time-stamps (it only asks the configured TSA).
+    timestampsStamp: ({ all }) => desk.stampPending({ ...(all ? { all } : {}), actor: ctx.withRole('obtain pending time-stamps', ['admin', 'editor']) }),
     templates: () => {
       ctx.reader();
       return desk.workflow.templates();

@@ -86,7 +86,7 @@ export const receiptSchema = z.object({
   phash: z.string(),
   payload: z.string().nullable(),
   watermark: z.object({ status: z.enum(['embedded', 'skipped']), algorithm: z.string(), reason: z.string().optional() }),
-  c2pa: z.object({ status: z.enum(['embedded', 'skipped']), reason: z.string().optional(), pq: z.boolean() }),
+  c2pa: z.object({ status: z.enum(['embedded', 'skipped']), reason: z.string().optional(), pq: z.boolean(), timestamp: z.enum(['embedded', 'queued']).optional() }),
   video: z.object({ durationSec: z.number(), fps: z.number(), codec: z.string(), sampleRate: z.number(), segments: z.number().int(), chainHash: z.string() }).optional(),
   fingerprint: z.string(),
   signature: z.string(),

@@ -109,6 +109,7 @@ export type StampOutcome =
   | { status: 'queued'; reason: string; data: Uint8Array };
 
 export interface TimestampAddOn extends CoseAddOn {
+  readonly url: string;
   /** Set once the claim is signed; null before (or when c2pa-rs never called the signer). */
   readonly outcome: StampOutcome | null;
 }
@@ -126,6 +127,7 @@ export function tsaAddOn(url: string, opts: TsaRequestOptions = {}): TimestampAd
   let outcome: StampOutcome | null = null;
   return {
     reserve: TOKEN_RESERVE + CONTAINER_OVERHEAD,
+    url,
     get outcome() {
       return outcome;
     },

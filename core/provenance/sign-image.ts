@@ -7,7 +7,7 @@ import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
 import { CUSTODY_AGENT, DIGITAL_CAPTURE, type C2paMime, type ManifestInput } from '../c2pa/manifest.ts';
 import { mlDsaCoSigner, pqDeclaration, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
 import { hasManifest } from '../c2pa/read.ts';
-import type { C2paSigner } from '../c2pa/signer.ts';
+import type { C2paSigner, CoseAddOn } from '../c2pa/signer.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import { type ImageFormat, type Limits } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
@@ -30,7 +30,7 @@ export interface SignContext {
   limits: Limits;
   org: string;
   /** Content Credentials: null writes none (a desk without a C2PA certificate). */
-  c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null; digitalSourceType?: string } | null;
+  c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null; digitalSourceType?: string; addOns?: readonly CoseAddOn[] } | null;
   /** Joins the record's transaction (the audit entry, a watch job's link); the hub's outbox row is always written there. */
   onRecord?: (db: WritableDB, record: SignedRecord) => void;
 }
@@ -47,7 +47,7 @@ export interface SignReceipt {
   phash: string;
   payload: string | null;
   watermark: { status: 'embedded' | 'skipped'; algorithm: string; reason?: string };
-  c2pa: { status: 'embedded' | 'skipped'; reason?: string; pq: boolean };
+  c2pa: { status: 'embedded' | 'skipped'; reason?: string; pq: boolean; timestamp?: 'embedded' | 'queued' };
   /** For a video: what was fingerprinted (phash then holds the segment chain's final hash). */
   video?: { durationSec: number; fps: number; codec: string; sampleRate: number; segments: number; chainHash: string };
   fingerprint: string;
@@ -106,7 +106,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
       ...(payloadHex ? { actions: [{ action: 'c2pa.watermarked.bound', when: signedAt, softwareAgent: CUSTODY_AGENT }] } : {}),
       custody,
       ...(payloadHex ? { softBinding: { alg: WATERMARK_ALGORITHM, payloadHex } } : {}),
-    }, ctx.c2pa.signer, { addOns: ctx.c2pa.pq ? [mlDsaCoSigner(ctx.c2pa.pq, custody)] : [] });
+    }, ctx.c2pa.signer, { addOns: claimAddOns(ctx.c2pa, custody) });
     c2pa = { status: 'embedded', pq: custody.pq !== undefined };
   } else if (ctx.c2pa) {
     c2pa = { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false };
@@ -136,6 +136,11 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa },
   };
   return commitSigned(ctx, target, encoded, record, [], { watermark, c2pa });
+}
+
+/** What the claim signature carries besides itself: the ML-DSA co-signature in hybrid mode, then the desk's own (a time-stamp). */
+export function claimAddOns(c2pa: NonNullable<SignContext['c2pa']>, custody: CustodyAssertion): CoseAddOn[] {
+  return [...(c2pa.pq ? [mlDsaCoSigner(c2pa.pq, custody)] : []), ...(c2pa.addOns ?? [])];
 }
 
 /**

@@ -5,14 +5,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { embedManifest } from '../c2pa/embed.ts';
 import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
-import { mlDsaCoSigner, pqDeclaration } from '../c2pa/mldsa.ts';
+import { pqDeclaration } from '../c2pa/mldsa.ts';
 import type { VideoFormat } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
 import type { SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId } from './fingerprint.ts';
 import type { OutputContent, OutputTarget } from './output.ts';
-import { commitSigned, originOf, type SignContext, type SignReceipt } from './sign-image.ts';
+import { claimAddOns, commitSigned, originOf, type SignContext, type SignReceipt } from './sign-image.ts';
 import { segmentPhash, type SegmentDetails, type VideoDetails } from './video-records.ts';
 
 /** Largest video signed and read whole by c2pa-wasm: it holds the file in memory several times over (a 128 MB MP4 took the process to 835 MB), so larger videos get a streamed copy without a manifest. */
@@ -60,7 +60,7 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
       title: basename(path),
       custody,
       // the signer's chain and key were validated together; tests read back
-    }, ctx.c2pa.signer, { verifyAfterSign: false, addOns: ctx.c2pa.pq ? [mlDsaCoSigner(ctx.c2pa.pq, custody)] : [] });
+    }, ctx.c2pa.signer, { verifyAfterSign: false, addOns: claimAddOns(ctx.c2pa, custody) });
     c2pa = { status: 'embedded', pq: custody.pq !== undefined };
   } else if (ctx.c2pa) {
     c2pa = { status: 'skipped', reason: format === 'mp4' ? 'VIDEO_TOO_LARGE_FOR_C2PA' : 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false };

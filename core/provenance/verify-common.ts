@@ -10,6 +10,7 @@ import type { Limits } from '../media/detect.ts';
 import type { ReadableDB } from '../store/db.ts';
 import { getRecord, type SignedRecord } from '../store/records.ts';
 import { PHASH_MAX_DISTANCE, type Check } from './checks.ts';
+import { chainsTo, timestampResult } from './verify-timestamp.ts';
 
 export interface VerifyContext {
   db: ReadableDB;
@@ -18,6 +19,8 @@ export interface VerifyContext {
   trustAnchorsPem: string;
   /** The ML-DSA-65 keys a co-signature may be made with: the org's own and those pinned with trusted roots. */
   pqKeys: readonly RegisteredPqKey[];
+  /** PEM bundle of the TSA roots a time-stamp may chain to; null when none is configured. */
+  tsaAnchorsPem: string | null;
 }
 
 /** Exact bytes: the signed output or its original. */
@@ -88,13 +91,20 @@ const PQ_WORDS = { pass: 'pass', fail: 'fail', absent: 'absent' } as const;
  * mode an ML-DSA-65 co-signature by the org's registered key over this very claim. A record signed with a
  * co-signature whose file has lost it was downgraded.
  */
-export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format: string, ctx: Pick<VerifyContext, 'db' | 'trustAnchorsPem' | 'pqKeys'>): Promise<C2paResult> {
+export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format: string, ctx: Pick<VerifyContext, 'db' | 'trustAnchorsPem' | 'pqKeys' | 'tsaAnchorsPem'>): Promise<C2paResult> {
   if (!mime) return { check: { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', detail: `Content Credentials are not read from ${format.toUpperCase()} files` }, recordId: null, manifest: null };
-  const m = await readManifest(bytes, mime, { trustAnchorsPem: ctx.trustAnchorsPem });
+  // c2pa-rs judges a time-stamp's TSA with the same trust list as the signer: the TSA roots join it for the read,
+  // and a manifest is trusted only when its own chain ends at one of the org's anchors (below).
+  const tsaRoots = ctx.tsaAnchorsPem?.trim() ? ctx.tsaAnchorsPem : null;
+  const m = await readManifest(bytes, mime, { trustAnchorsPem: tsaRoots ? `${ctx.trustAnchorsPem}\n${tsaRoots}` : ctx.trustAnchorsPem });
   if (!m) return { check: { status: 'absent', detail: 'the file carries no Content Credentials' }, recordId: null, manifest: null };
+  const raws = readRawManifests(bytes, mime);
+  const active = raws?.find((r) => r.label === m.manifestLabel) ?? null;
+  if (m.trusted && tsaRoots && !(active && (await chainsTo(active, ctx.trustAnchorsPem)))) Object.assign(m, { trusted: false, validationState: 'Valid' });
+  const ts = await timestampResult(active, ctx.db, tsaRoots);
   let pq: PqResult = checkPqCoSignature(null, null, []);
   if (m.custody) {
-    const raw = readRawManifests(bytes, mime)?.find((r) => r.label === m.custodyManifestLabel) ?? null;
+    const raw = raws?.find((r) => r.label === m.custodyManifestLabel) ?? null;
     pq = checkPqCoSignature(raw, m.custody, ctx.pqKeys);
     const signedWithPq = m.custody.pq === undefined && recordSignedWithPq(ctx.db, m.custody.recordId, m.custody.signature);
     if (signedWithPq) pq = { status: 'fail', reason: 'PQ_STRIPPED', detail: `record ${m.custody.recordId} was signed with an ML-DSA-65 co-signature, and these credentials have none: it was removed` };
@@ -112,6 +122,7 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
     pqSignature: PQ_WORDS[pq.status],
     ...(pq.status === 'pass' ? {} : { pqReason: pq.reason }),
     pqDetail: pq.detail,
+    timestamp: { status: ts.status, ...(ts.status === 'pass' ? {} : { reason: ts.reason }), ...(ts.facts ?? {}), detail: ts.detail },
   };
   const recordId = m.valid ? (m.custody?.recordId ?? null) : null;
   const result = (check: Check): C2paResult => ({ check, recordId, manifest: m });
@@ -120,7 +131,7 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
   }
   if (pq.status === 'fail') return result({ status: 'fail', ...evidence, detail: `the post-quantum co-signature fails: ${pq.detail}` });
   if (!m.trusted) return result({ status: 'fail', ...evidence, detail: `valid Content Credentials signed by ${who}, a signer this desk does not trust` });
-  return result({ status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq.status === 'pass' ? `, with ${pq.detail}` : ''}` });
+  return result({ status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq.status === 'pass' ? `, with ${pq.detail}` : ''}${ts.status === 'pass' ? `, ${ts.detail}` : ''}` });
 }
 
 function recordSignedWithPq(db: ReadableDB, recordId: string, signature: string | undefined): boolean {

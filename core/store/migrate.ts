@@ -11,6 +11,7 @@ import m0007 from './migrations/0007-auth-throttle.ts';
 import m0008 from './migrations/0008-audit-seal.ts';
 import m0009 from './migrations/0009-output-intents.ts';
 import m0010 from './migrations/0010-hub-sync.ts';
+import m0011 from './migrations/0011-record-timestamps.ts';
 
 export interface Migration {
   version: number;
@@ -18,7 +19,7 @@ export interface Migration {
   up(db: WritableDB): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 
