@@ -21,6 +21,7 @@ export const MODULES = {
   directory: () => import('./commands/directory.ts'),
   hub: () => import('./commands/hub.ts'),
   sync: () => import('./commands/sync.ts'),
+  proof: () => import('./commands/proof.ts'),
 } satisfies Record<string, () => Promise<CommandModule>>;
 
 export type ModuleName = keyof typeof MODULES;
@@ -57,6 +58,7 @@ export const COMMANDS: readonly (readonly [term: string, description: string, mo
   ['directory', "log users in with the newsroom's LDAP or Active Directory (admins only)", 'directory'],
   ['hub', "the organisation's hub: collects every desk's fingerprints and answers verification queries", 'hub'],
   ['sync [options]', "push this desk's outbox to the organisation's hub until Ctrl-C (or once with --once); needs the vault passphrase", 'sync'],
+  ['proof', 'transparency-log proofs of records and audit heads (checked with the hub key alone)', 'proof'],
 ];
 
 export const commandName = (term: string): string => term.split(' ')[0]!;
