@@ -168,8 +168,9 @@ function actionDefinition(a: C2paActionInput, i: number): Record<string, unknown
 
 /**
  * The soft-binding-map of C2PA 2.x: `alg`, one block whose empty scope means the whole asset, the payload as the
- * block's value, and `pad`. The spec's `pad` is a bstr; c2pa-wasm takes assertions as JSON, which has no byte
- * strings, so it is written as an empty array (c2pa-rs reads either through serde_bytes).
+ * block's value, and `pad`. The spec's `pad` is a bstr; c2pa-wasm takes assertions as JSON only (fromJson,
+ * addAssertion and fromArchive all pass through serde_json::Value, which has no byte strings), so it is written as
+ * an empty array, which c2pa-rs and c2pa-ts accept (docs/timestamps.md, "The soft binding's pad").
  */
 function softBindingData(s: SoftBindingInput): Record<string, unknown> {
   const alg = s.alg ?? CUSTODY_WATERMARK_ALG;
