@@ -26,14 +26,14 @@ export function printStatus(s: HubStatus): void {
   out(`outbox: ${s.outbox.pending} pending, ${s.outbox.delivered} delivered, ${s.outbox.parked} parked`);
   const o = s.outbox.oldestPending;
   if (o) out(`  oldest unsent: ${o.kind} ${o.ref}, queued ${o.createdAt}, ${o.attempts} attempt(s)${o.lastError ? `, last error: ${o.lastError}` : ''}`);
-  for (const k of s.held) out(`  ${s.outbox.byKind[k as keyof HubStatus['outbox']['byKind']].pending} ${k.replace('_', ' ')} row(s) wait: this version pushes records only`);
+  for (const k of s.held) out(`  ${s.outbox.byKind[k as keyof HubStatus['outbox']['byKind']].pending} ${k.replace('_', ' ')} row(s) wait: this hub does not take them yet`);
   for (const p of s.parked) out(`  parked #${p.seq} ${p.kind} ${p.ref}: ${p.code}: ${p.reason}`);
   out(`proofs: ${s.proofs.held} held (${s.proofs.anchored} on chain), last received ${s.proofs.lastReceivedAt ?? 'never'}; checkpoint ${s.proofs.checkpoint ? `size ${s.proofs.checkpoint.size} at ${s.proofs.checkpoint.receivedAt}` : 'none yet'}`);
   for (const a of s.alarms) out(`ALARM ${a.at}: ${a.message}`);
 }
 
 const line = (r: PushReport): string =>
-  `pushed ${r.accepted} new, ${r.replayed} already on the hub, ${r.parked} parked; ${r.remaining} pending${r.error ? `; stopped: ${r.error}` : ''}`;
+  `pushed ${r.accepted} new, ${r.replayed} already on the hub, ${r.parked} parked, ${r.heads} audit head(s); ${r.remaining} pending${r.error ? `; stopped: ${r.error}` : ''}`;
 
 export function register(program: Command): void {
   program

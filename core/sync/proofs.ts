@@ -93,12 +93,20 @@ async function pinnedKey(db: WritableDB, client: HubClient): Promise<NoteKey | '
   return key;
 }
 
-/** Proofs are asked for delivered records that have none, then for those not yet on chain. */
-function candidates(db: ReadableDB, limit: number): string[] {
+/** A proof not yet on chain is asked for again (for its chain reference) at most this often. */
+export const REFETCH_UNANCHORED_MS = 60_000;
+
+/**
+ * Proofs are asked for delivered records that have none, then for a few of those not yet on chain whose last copy
+ * is older than REFETCH_UNANCHORED_MS (a hub without a chain never anchors: they must not be asked for in a loop).
+ */
+function candidates(db: ReadableDB, limit: number, now: Date): string[] {
   const missing = db.all<{ ref: string }>(sql`SELECT o.ref FROM outbox o LEFT JOIN hub_proofs p ON p.record_id = o.ref
     WHERE o.kind = 'record' AND o.state = 'delivered' AND p.record_id IS NULL ORDER BY o.seq LIMIT ${limit}`).map((r) => r.ref);
   if (missing.length >= limit) return missing;
-  const unanchored = db.all<{ record_id: string }>(sql`SELECT record_id FROM hub_proofs WHERE chain IS NULL ORDER BY received_at LIMIT ${limit - missing.length}`).map((r) => r.record_id);
+  const before = new Date(now.getTime() - REFETCH_UNANCHORED_MS).toISOString();
+  const unanchored = db.all<{ record_id: string }>(sql`SELECT record_id FROM hub_proofs WHERE chain IS NULL AND received_at < ${before}
+    ORDER BY received_at LIMIT ${Math.min(50, limit - missing.length)}`).map((r) => r.record_id);
   return [...missing, ...unanchored];
 }
 
@@ -118,7 +126,7 @@ export class ProofPuller {
     const key = await pinnedKey(this.#db, this.#client);
     if (key === 'unsupported') return { ...report, unsupported: true };
     if (!key) return { ...report, error: 'the hub did not serve its log key' };
-    for (const id of candidates(this.#db, limit)) {
+    for (const id of candidates(this.#db, limit, now())) {
       const o = await this.#client.request('GET', `/v1/log/records/${encodeURIComponent(id)}/proof`);
       if (o.kind === 'unreachable') return { ...report, error: o.reason };
       if (o.status === 404 && o.body.code === undefined) return { ...report, unsupported: true };

@@ -13,7 +13,7 @@
 // Failures without an answer (unreachable, timeouts, 5xx, 429) back off exponentially with full jitter
 // (delay = random × min(cap, base × 2^n)), honouring Retry-After.
 import { crashPoint } from '../crash-point.ts';
-import type { WritableDB } from '../store/db.ts';
+import { sql, type WritableDB } from '../store/db.ts';
 import { getRecord } from '../store/records.ts';
 import type { HubClient} from './hub-client.ts';
 import { type HubOutcome } from './hub-client.ts';
@@ -24,8 +24,8 @@ import { markDelivered, noteAttempt, parkRow, pendingRows, type OutboxKind, type
 /** Named points where the crash tests kill a pushing process (core/crash-point.ts). */
 export const SYNC_CRASH_POINTS = ['sync:sending', 'sync:answered'] as const;
 
-/** What the hub takes today; publications and audit-log heads wait in the outbox until it takes them too. */
-export const PUSHED_KINDS: readonly OutboxKind[] = ['record'];
+/** What the hub takes: records in batches, audit-log heads one by one; publications wait in the outbox until it takes them. */
+export const PUSHED_KINDS: readonly OutboxKind[] = ['record', 'audit_head'];
 
 export interface SyncOptions {
   /** Rows per request (the hub takes at most 1,000). */
@@ -41,8 +41,11 @@ export interface SyncOptions {
 }
 
 export interface PushReport {
+  /** Records the hub took now, and records it answered it already had. */
   accepted: number;
   replayed: number;
+  /** Audit-log heads delivered. */
+  heads: number;
   parked: number;
   batches: number;
   /** Rows still pending of the kinds pushed. */
@@ -80,11 +83,12 @@ export class SyncWorker {
 
   /** Pushes until the outbox holds nothing more to push, or the hub cannot be reached. */
   async pushOnce(signal?: AbortSignal): Promise<PushReport> {
-    const report: PushReport = { accepted: 0, replayed: 0, parked: 0, batches: 0, remaining: 0, error: null, retryAfterSec: null, refused: false };
+    const report: PushReport = { accepted: 0, replayed: 0, heads: 0, parked: 0, batches: 0, remaining: 0, error: null, retryAfterSec: null, refused: false };
     let limit = this.#o.batchSize;
     for (;;) {
       if (signal?.aborted) break;
       const rows = this.#batch(limit, report);
+      if (rows.length === 0 && (await this.#pushHeads(report, signal)) === 'stop') break;
       if (rows.length === 0) break;
       const built = rows.map((r) => ({ row: r, record: r.record }));
       crashPoint('sync:sending');
@@ -102,11 +106,53 @@ export class SyncWorker {
     return report;
   }
 
-  /** The next rows to send, in queue order, within the byte budget; a row whose record is gone is parked. */
+  /**
+   * The audit-log heads waiting (normally one: a newer head replaces a waiting one), each in its own request once the
+   * records are out. 'stop' when the hub gave no answer or refused the desk.
+   */
+  async #pushHeads(report: PushReport, signal?: AbortSignal): Promise<'next' | 'stop'> {
+    for (const row of pendingRows(this.#db, ['audit_head'], 10)) {
+      const head = row.head!;
+      const key = this.#db.get<{ public_key: string }>(sql`SELECT public_key FROM signing_keys WHERE id = ${head.keyId}`);
+      const at = () => this.#o.now().toISOString();
+      if (!key) {
+        parkRow(this.#db, row.seq, 'NOT_FOUND', `the desk has no signing key ${head.keyId} for audit head ${head.seq}`, at());
+        report.parked++;
+        continue;
+      }
+      const o = await this.#client.request('POST', '/v1/audit-heads', { seq: head.seq, hash: head.hash, publicKey: key.public_key, signature: head.signature }, signal);
+      report.batches++;
+      const answer = this.#settleOne(o, row, at(), report, (body) => ({ hubSeq: typeof body.index === 'number' ? body.index : null, status: String(body.status ?? 'accepted') }));
+      if (answer === 'stop') return 'stop';
+    }
+    return 'next';
+  }
+
+  /** One row's answer: delivered on 200, parked when refused, 'stop' when there was no answer or the desk was refused. */
+  #settleOne(o: HubOutcome, row: OutboxRow, at: string, report: PushReport, delivered: (body: Record<string, unknown>) => { hubSeq: number | null; status: string }): 'next' | 'stop' {
+    if (o.kind === 'unreachable' || o.status === 429 || o.status === 401 || o.status === 403) {
+      // As for a batch: no answer, wait, or the desk itself refused (settle records which, and stops).
+      this.#settle(o, [], at, report);
+      noteAttempt(this.#db, [row.seq], report.error ?? 'no answer', at);
+      return 'stop';
+    }
+    noteHubContact(this.#db, at);
+    if (o.status === 200) {
+      const d = delivered(o.body);
+      markDelivered(this.#db, [{ seq: row.seq, ...d }], at);
+      report.heads++;
+      return 'next';
+    }
+    parkRow(this.#db, row.seq, typeof o.body.code === 'string' ? o.body.code : `HTTP_${o.status}`, typeof o.body.message === 'string' ? o.body.message : `HTTP ${o.status}`, at);
+    report.parked++;
+    return 'next';
+  }
+
+  /** The next record rows to send, in queue order, within the byte budget; a row whose record is gone is parked. */
   #batch(limit: number, report: PushReport): (OutboxRow & { record: HubRecord })[] {
     const out: (OutboxRow & { record: HubRecord })[] = [];
     let bytes = 0;
-    for (const row of pendingRows(this.#db, PUSHED_KINDS, limit)) {
+    for (const row of pendingRows(this.#db, ['record'], limit)) {
       const r = getRecord(this.#db, row.ref);
       if (!r) {
         parkRow(this.#db, row.seq, 'NOT_FOUND', `the desk has no record ${row.ref} to push`, this.#o.now().toISOString());
@@ -205,7 +251,7 @@ export class SyncWorker {
         if (!r.error) await afterPush?.(r);
       } catch (e) {
         if (signal.aborted) return;
-        r = { accepted: 0, replayed: 0, parked: 0, batches: 0, remaining: 0, error: (e as Error).message, retryAfterSec: null, refused: false };
+        r = { accepted: 0, replayed: 0, heads: 0, parked: 0, batches: 0, remaining: 0, error: (e as Error).message, retryAfterSec: null, refused: false };
         this.#failures++;
       }
       if (r.batches > 0 || r.error) onReport?.(r);

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { initHub, startHub, type InitResult, type RunningHub } from '../../server/serve.ts';
-import { ROOT, tempDir } from './cli.ts';
+import { CHEAP_SCRYPT, ROOT, tempDir } from './cli.ts';
 import { call } from './hub-desk.ts';
 
 export const OPEN_LIMITS = { perKey: 1_000_000, perTenant: 1_000_000, perAddress: 1_000_000 };
@@ -36,10 +36,11 @@ async function hubRows(dataDir: string): Promise<{ id: string; seq: number }[]> 
   }
 }
 
-export async function inProcessHub(org = 'Daily Planet'): Promise<TestHub & { running: RunningHub }> {
+/** With its transparency log signing a checkpoint every `checkpointMs` (the hub vault at a cheap scrypt cost). */
+export async function inProcessHub(org = 'Daily Planet', o: { checkpointMs?: number } = {}): Promise<TestHub & { running: RunningHub }> {
   const dataDir = tempDir('custody-sync-hub-');
   const init = await initHub({ database: null, dataDir }, { org });
-  const running = await startHub({ database: null, dataDir }, { rateLimits: OPEN_LIMITS });
+  const running = await startHub({ database: null, dataDir }, { rateLimits: OPEN_LIMITS, passphrase: 'hub passphrase for the sync tests', scrypt: CHEAP_SCRYPT, checkpointIntervalMs: o.checkpointMs ?? 200 });
   return {
     url: running.url,
     dataDir,
