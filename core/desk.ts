@@ -385,7 +385,7 @@ export class Desk {
   /** Publication judges the signed output's own manifest with the org's anchors when it takes it in as the parent. */
   async #publishC2pa(): Promise<PublishContext['c2pa']> {
     const c = await this.#c2paContext();
-    return c && { signer: c.signer, pq: c.pq, trustAnchorsPem: trustAnchorsPem(this.store) };
+    return c && { signer: c.signer, pq: c.pq, trustAnchorsPem: trustAnchorsPem(this.store), timestamp: timestampAddOnFor(this.store) };
   }
 
   #orgRootOrNull(): string | null {

@@ -16,7 +16,7 @@ import type { Desk } from '../core/desk.ts';
 import { photo } from './fixtures/photos.ts';
 import { readWithC2paRs } from './helpers/c2pa-readers.ts';
 import { tempDir } from './helpers/cli.ts';
-import { tempDesk } from './helpers/desk.ts';
+import { approveAndPublish, tempDesk } from './helpers/desk.ts';
 import { startTsa, type TsaServer } from './helpers/tsa.ts';
 import { addUsers, testDesk } from './helpers/workflow-desk.ts';
 
@@ -106,6 +106,16 @@ describe('a desk with a TSA', () => {
     const later = await verifyAt(desk, r.output, AFTER_EXPIRY);
     expect(later.checks.c2pa).toMatchObject({ status: 'pass', trusted: true });
     expect(later.verdict).toBe('authentic');
+  });
+
+  it('time-stamps the publication manifest too: the file that goes out keeps validating after the certificate', async () => {
+    const r = await desk.sign(await png('motorcycle_left.png'));
+    const { receipt } = await approveAndPublish(desk, r.recordId, join(dir, 'published'));
+    const bytes = new Uint8Array(readFileSync(receipt.output));
+    expect(tokenFromCose(readRawManifests(bytes, 'image/png')!.at(-1)!.signature)).not.toBeNull();
+    expect(desk.timestamps(r.recordId).map((t) => [t.manifest, t.source])).toEqual([['published', 'manifest'], ['signed', 'manifest']]);
+    expect(tsInfo(await desk.verify(receipt.output))).toMatchObject({ status: 'pass', source: 'manifest' });
+    expect((await verifyAt(desk, receipt.output, AFTER_EXPIRY)).checks.c2pa).toMatchObject({ status: 'pass', trusted: true });
   });
 
   it('without a TSA, a signature is not stamped and the file stops being trusted once the certificate expired', async () => {

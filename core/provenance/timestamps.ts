@@ -54,16 +54,23 @@ export function timestampAddOnFor(db: ReadableDB, opts: TsaRequestOptions = {}):
   return url ? tsaAddOn(url, opts) : null;
 }
 
-/** Inside the record's transaction: keeps the embedded token, or queues the stamp the TSA did not give. */
+/**
+ * Inside the record's (or publication's) transaction: keeps the embedded token, or queues the stamp the TSA did not
+ * give. A manifest made again for the same record and purpose (a second publication) replaces the row.
+ */
 export function recordStampOutcome(db: WritableDB, recordId: string, manifest: StampedManifest, url: string, outcome: StampOutcome, now: Date): void {
   const at = now.toISOString();
   if (outcome.status === 'embedded') {
     const genTime = parseToken(outcome.token).genTime.toISOString();
     db.run(sql`INSERT INTO record_timestamps (record_id, manifest, stamped, tsa_url, token, gen_time, source, next_attempt_at, created_at)
-               VALUES (${recordId}, ${manifest}, ${outcome.data}, ${url}, ${outcome.token}, ${genTime}, 'manifest', ${at}, ${at})`);
+               VALUES (${recordId}, ${manifest}, ${outcome.data}, ${url}, ${outcome.token}, ${genTime}, 'manifest', ${at}, ${at})
+               ON CONFLICT (record_id, manifest) DO UPDATE SET stamped = excluded.stamped, tsa_url = excluded.tsa_url, token = excluded.token, gen_time = excluded.gen_time,
+                 source = excluded.source, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, created_at = excluded.created_at`);
   } else {
     db.run(sql`INSERT INTO record_timestamps (record_id, manifest, stamped, tsa_url, token, gen_time, source, attempts, next_attempt_at, last_error, created_at)
-               VALUES (${recordId}, ${manifest}, ${outcome.data}, ${url}, NULL, NULL, 'desk', 0, ${at}, ${outcome.reason}, ${at})`);
+               VALUES (${recordId}, ${manifest}, ${outcome.data}, ${url}, NULL, NULL, 'desk', 0, ${at}, ${outcome.reason}, ${at})
+               ON CONFLICT (record_id, manifest) DO UPDATE SET stamped = excluded.stamped, tsa_url = excluded.tsa_url, token = excluded.token, gen_time = excluded.gen_time,
+                 source = excluded.source, attempts = excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = excluded.last_error, created_at = excluded.created_at`);
   }
 }
 

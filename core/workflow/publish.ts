@@ -16,6 +16,8 @@ import { CUSTODY_AGENT } from '../c2pa/manifest.ts';
 import { mlDsaCoSigner, pqDeclaration, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
 import { hasManifest } from '../c2pa/read.ts';
 import type { C2paSigner } from '../c2pa/signer.ts';
+import type { TimestampAddOn } from '../c2pa/timestamp.ts';
+import { recordStampOutcome } from '../provenance/timestamps.ts';
 import type { ImageFormat } from '../media/detect.ts';
 import { C2PA_MIME } from '../provenance/sign-image.ts';
 import type { Signer } from '../crypto/keyring.ts';
@@ -75,7 +77,7 @@ export interface PublishContext {
   signer: Signer;
   org: string;
   /** The org's C2PA signer (null: no Content Credentials on this desk). */
-  c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null; trustAnchorsPem: string } | null;
+  c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null; trustAnchorsPem: string; timestamp?: TimestampAddOn | null } | null;
   /** Joins the publication's transaction: the workflow event and its audit entry go here; a throw undoes all. */
   onPublished: (db: WritableDB, receipt: PublishReceipt) => void;
 }
@@ -119,7 +121,7 @@ export async function renderPublished(
     actions: [{ action: 'c2pa.published', when: what.publishedAt, softwareAgent: CUSTODY_AGENT }],
     custody,
   }, what.c2pa.signer, {
-    addOns: what.c2pa.pq ? [mlDsaCoSigner(what.c2pa.pq, custody)] : [],
+    addOns: [...(what.c2pa.pq ? [mlDsaCoSigner(what.c2pa.pq, custody)] : []), ...(what.c2pa.timestamp ? [what.c2pa.timestamp] : [])],
     // the parent's validation, recorded in the ingredient, judged with the org's anchors: its own manifest is trusted
     trustAnchorsPem: what.c2pa.trustAnchorsPem,
   });
@@ -194,6 +196,9 @@ export async function publishItem(
         key_id: ctx.signer.keyId,
       });
       enqueuePublication(ctx.db, p.id, publishedAt);
+      // The publication's own claim signature: its time-stamp, or the stamp to obtain later.
+      const stamp = ctx.c2pa?.timestamp;
+      if (stamp?.outcome) recordStampOutcome(ctx.db, item.id, 'published', stamp.url, stamp.outcome, now);
       ctx.onPublished(ctx.db, receipt);
     });
   });
