@@ -14,7 +14,7 @@ import { checkTimestamp, stampedBytes, tokenFromCose } from '../core/c2pa/timest
 import { timeStampingUsageProblem } from '../core/c2pa/timestamp-token.ts';
 import { x509 } from '../core/c2pa/x509.ts';
 import { isCustodyError } from '../core/errors.ts';
-import { imageSamples, orgPki, type Samples } from './fixtures/c2pa.ts';
+import { imageSamples, orgPki, tinyMp4, type Samples } from './fixtures/c2pa.ts';
 import { readWithC2paRs, readWithC2paTs } from './helpers/c2pa-readers.ts';
 import { createTsaPki, startTsa, type TsaServer } from './helpers/tsa.ts';
 
@@ -104,6 +104,16 @@ describe('a time-stamp in the claim signature', () => {
     const genTime = Date.parse((ours as { facts: { genTime: string } }).facts.genTime);
     expect(Math.abs(genTime - Date.now())).toBeLessThan(120_000);
     expect(await readWithC2paRs(bytes, mime, orgRoot + tsa.pki.rootPem)).toEqual({ valid: true, failures: [] });
+  });
+
+  it('is embedded in MP4 (a uuid box) as well, and keeps the video valid past the certificate', async () => {
+    const clip = tinyMp4();
+    if (!clip) return void console.warn('skipped: no ffmpeg to make an MP4');
+    const addOn = tsaAddOn(tsa.url);
+    const bytes = await embedManifest(clip, 'video/mp4', input, signer, { addOns: [addOn], verifyAfterSign: false });
+    expect(addOn.outcome?.status).toBe('embedded');
+    expect(tokenFromCose(active(bytes, 'video/mp4').signature)).not.toBeNull();
+    expect(await readAt(bytes, 'video/mp4', AFTER_EXPIRY)).toMatchObject({ valid: true, trusted: true, validationCodes: [] });
   });
 
   it('keeps the manifest valid after the signing certificate expired; without one it reports signingCredential.expired', async () => {
