@@ -57,7 +57,7 @@ const tsInfo = (r: Awaited<ReturnType<Desk['verify']>>) => r.checks.c2pa.timesta
 describe('the TSA setting', () => {
   it('is changed through the DeskApi by admins only, and audited', async () => {
     const t = await testDesk();
-    await addUsers(t.desk, t.admin, { erin: ['editor'] });
+    await addUsers(t.desk, t.admin, { erin: ['editor'], vic: ['viewer'] });
     const host = new DeskHost(t.desk, { kind: 'test' });
     const ada: DeskApi = host.api(memorySession());
     const erin: DeskApi = host.api(memorySession());
@@ -72,6 +72,10 @@ describe('the TSA setting', () => {
       const changed = [...auditEntries(t.desk.store)].filter((e) => e.action === 'settings.changed').slice(-2);
       expect(changed).toMatchObject([{ actor: 'ada', subject: 'tsa.url', details: { value: tsa.url } }, { actor: 'ada', subject: 'tsa.anchors', details: { certificates: 1 } }]);
       expect((await erin.timestampsStamp({})).stamped).toEqual([]);
+      const vic: DeskApi = host.api(memorySession());
+      await vic.login({ name: 'vic', password: 'vic-tidal-lantern-42' });
+      await expect(vic.timestampsStamp({})).rejects.toMatchObject({ code: 'NOT_PERMITTED' });
+      await expect(host.api(memorySession()).timestampsStamp({})).rejects.toMatchObject({ code: 'NOT_AUTHENTICATED' });
       expect((await ada.settingsSet({ tsaUrl: null })).tsa).toEqual({ url: null, anchors: 1 });
     } finally {
       await host.close();

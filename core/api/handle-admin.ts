@@ -106,7 +106,7 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
       return settings();
     },
     // Whoever may sign may finish the signatures' time-stamps (it only asks the configured TSA).
-    timestampsStamp: ({ all }) => desk.stampPending({ ...(all ? { all } : {}), actor: ctx.withRole('obtain pending time-stamps', ['admin', 'editor']) }),
+    timestampsStamp: ({ all }) => desk.stampPending({ ...(all ? { all } : {}), actor: ctx.withRole('obtain pending time-stamps', ['admin', 'editor', 'chief', 'legal']) }),
     templates: () => {
       ctx.reader();
       return desk.workflow.templates();
