@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../core/tlog/checkpoint.ts';
 import { CompactRange } from '../core/tlog/compact.ts';
-import { recordLeafOf } from '../core/tlog/leaves.ts';
+import { leafBytes, recordLeafOf } from '../core/tlog/leaves.ts';
+import { MemoryTree } from '../core/tlog/memory-tree.ts';
 import { checkConsistency, leafHash } from '../core/tlog/merkle.ts';
 import { parseVerifierKey, type NoteKey } from '../core/tlog/note.ts';
 import { parseProofFile, verifyProofFile, type ProofFile } from '../core/tlog/proof-file.ts';
@@ -249,3 +250,63 @@ describe('checkpoint triggers (SQLite)', () => {
     }
   });
 });
+
+describe('a hub upgraded from before the log (SQLite)', () => {
+  it('appends the records it already held, in tenant_seq order, once, at start', async () => {
+    const loc = { database: null, dataDir: tempDir('custody-hub-tlog-upgrade-') };
+    const init = await initHub(loc, { org: 'Upgrade Org' });
+    const desk = deskKey();
+    let hub = await startHub(loc);
+    const { apiKey } = await enrolKey(hub.url, init.adminKey, desk);
+    const records = Array.from({ length: 1500 }, () => signedRecord(desk));
+    for (let i = 0; i < records.length; i += 500) await call(hub.url, 'POST', '/v1/records', { token: apiKey, json: { records: records.slice(i, i + 500) } });
+    // As if migration 0002 came after these records: no leaves, no subtrees, no edge.
+    for (const t of ['tlog_leaves', 'tlog_nodes', 'tlog_logs'] as const) await hub.hub.db.deleteFrom(t).execute();
+    await hub.close();
+    hub = await startHub(loc, { passphrase: PASSPHRASE, scrypt: TEST_SCRYPT, checkpointIntervalMs: HOUR });
+    try {
+      const cp = (await hub.app.ctx.tlog.sign(init.tenant.id))!;
+      const expected = MemoryTree.of(records.map((r) => leafBytes(recordLeafOf(r))));
+      expect(cp.size).toBe(1500);
+      expect(cp.root).toBe(Buffer.from(expected.root()).toString('base64'));
+      expect(await hub.app.ctx.tlog.catchUp()).toBe(0);
+    } finally {
+      await hub.close();
+    }
+  });
+});
+
+describe.skipIf(!!pgWhy)('two hub processes on one PostgreSQL', () => {
+  it('create one vault and one checkpoint key between them, and never sign two checkpoints that disagree', async () => {
+    const d = await tempPostgresDatabase();
+    const loc = { database: d.url, dataDir: tempDir('custody-hub-tlog-two-') };
+    const init = await initHub(loc, { org: 'Two Hubs' });
+    const o = { passphrase: PASSPHRASE, scrypt: TEST_SCRYPT, checkpointIntervalMs: HOUR, rateLimits: { perKey: 100_000, perTenant: 100_000, perAddress: 100_000 } };
+    const [a, b] = await Promise.all([startHub(loc, o), startHub(loc, o)]);
+    try {
+      expect(a.app.ctx.tlog.verifierKey()).toBe(b.app.ctx.tlog.verifierKey());
+      const desk = deskKey();
+      const { apiKey } = await enrolKey(a.url, init.adminKey, desk);
+      const t = init.tenant.id;
+      for (let round = 0; round < 8; round++) {
+        await Promise.all([a, b].map((h) => call(h.url, 'POST', '/v1/records', { token: apiKey, json: { records: Array.from({ length: 7 }, () => signedRecord(desk)) } })));
+        await Promise.all([a.app.ctx.tlog.sign(t), b.app.ctx.tlog.sign(t), a.app.ctx.tlog.sign(t)]);
+      }
+      const rows = await a.hub.db.selectFrom('tlog_checkpoints').select(['size', 'root']).where('tenant_id', '=', t).orderBy('size').execute();
+      expect(rows.at(-1)!.size).toBe(8 * 14);
+      const key = parseVerifierKey(a.app.ctx.tlog.verifierKey()!);
+      for (let i = 1; i < rows.length; i++) {
+        const c = await call(b.url, 'GET', `/v1/log/consistency?from=${rows[i - 1]!.size}&to=${rows[i]!.size}`, { token: apiKey });
+        const hashes = (c.body.hashes as string[]).map((h) => new Uint8Array(Buffer.from(h, 'base64')));
+        expect(() => checkConsistency(rows[i - 1]!.size, rows[i]!.size, hashes, new Uint8Array(rows[i - 1]!.root), new Uint8Array(rows[i]!.root))).not.toThrow();
+      }
+      const cp = await call(a.url, 'GET', '/v1/log/checkpoint', { token: apiKey });
+      expect(openCheckpoint(cp.body.note as string, key).size).toBe(8 * 14);
+    } finally {
+      await a.close();
+      await b.close();
+      await d.drop();
+    }
+  });
+});
+
