@@ -332,6 +332,9 @@ export class Desk {
       ? await signImage(ctx, input, format, target, opts.now)
       : await signVideo(ctx, input, format, target, { ...(opts.now ? { now: opts.now } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     this.audit.writeCheckpoint();
+    // The TSA answered: catch up on the stamps it missed that are due. Best effort: whatever fails stays pending
+    // (custody timestamps list), and the signature just made is already complete.
+    if (stamp?.outcome?.status === 'embedded') await this.stampPending({ actor: opts.actor ?? null }).catch(() => undefined);
     return stamp?.outcome ? { ...receipt, c2pa: { ...receipt.c2pa, timestamp: stamp.outcome.status } } : receipt;
   }
 

@@ -162,6 +162,22 @@ describe('a desk with a TSA', () => {
     expect(tsInfo(await desk.verify(r.output))).toMatchObject({ status: 'pass', source: 'desk', tsa: 'Test TSA Unit' });
   });
 
+  it('catches up on due stamps by itself at the next signature the TSA answers', async () => {
+    await tsa.stop();
+    let missed;
+    try {
+      missed = await desk.sign(await png('camera.png'));
+    } finally {
+      await tsa.start();
+    }
+    expect(missed.c2pa.timestamp).toBe('queued');
+    expect(desk.pendingTimestamps().map((p) => p.recordId)).toEqual([missed.recordId]);
+    const next = await desk.sign(await png('page.png'));
+    expect(next.c2pa.timestamp).toBe('embedded');
+    expect(desk.pendingTimestamps()).toEqual([]);
+    expect(desk.timestamps(missed.recordId)).toMatchObject([{ source: 'desk', token: expect.any(Uint8Array) }]);
+  });
+
   it('does not let a TSA root vouch for a content signer: a manifest chaining only to a TSA anchor is not trusted', async () => {
     const other = await tempDesk('Rogue Press');
     try {
