@@ -60,7 +60,12 @@ export const verifyReportSchema = z.object({
     phash: checkSchema,
     c2pa: checkSchema,
     anchor: checkSchema,
+    layout: checkSchema.optional(),
   }),
+  /** Images: the areas whose content changed, in the signed original's pixels. */
+  regions: z.array(z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number(), kind: z.enum(['changed', 'smoothed', 'global']) })).optional(),
+  original: z.object({ width: z.number(), height: z.number() }).optional(),
+  footprint: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).optional(),
   /** Videos: the signed segments in time order, each with how the verified copy compares. */
   segments: z.array(segmentSchema).optional(),
   /** Videos: the copy's segment hash chain equals the signed one. */

@@ -4,6 +4,7 @@
 // covers.
 import { z } from 'zod';
 import { CustodyError } from '../errors.ts';
+import { LAYOUT_PATTERN } from '../media/layout.ts';
 
 export const CUSTODY_ASSERTION_LABEL = 'org.custody.provenance';
 
@@ -47,6 +48,11 @@ const assertionShape = {
     })
     .optional(),
   approvals: z.array(z.strictObject(approvalShape)).max(100).optional(),
+  /**
+   * Images: the picture's layout (core/media/layout.ts, `L1:<w>x<h>:<base64>`), so that a verifier holding only the
+   * file can locate a local edit in a copy. Optional: credentials written before it verify as they did.
+   */
+  layout: z.string().max(40_000).regex(LAYOUT_PATTERN, 'expected a picture layout L1:<w>x<h>:<base64>').optional(),
 };
 
 /** Strict: what the desk writes. */

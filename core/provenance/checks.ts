@@ -19,6 +19,8 @@ export interface Checks {
   phash: Check;
   c2pa: Check;
   anchor: Check;
+  /** Images: the copy laid over the signed picture's layout; fails when part of the content changed. */
+  layout?: Check;
 }
 
 export interface VideoSegmentReport {
@@ -27,6 +29,15 @@ export interface VideoSegmentReport {
   start: number;
   end: number;
   status: 'match' | 'similar' | 'changed' | 'missing' | 'extra';
+}
+
+/** A changed area, in the signed original's pixels. */
+export interface ChangedRegion {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  kind: 'changed' | 'smoothed' | 'global';
 }
 
 export interface VerifyReport {
@@ -38,6 +49,12 @@ export interface VerifyReport {
   checks: Checks;
   /** Video: every sampled frame identical and in place (the segment chain recomputes to the signed one). */
   chainIntact?: boolean;
+  /** Images: the areas whose content changed, in the signed original's pixels (empty: only global transforms). */
+  regions?: ChangedRegion[];
+  /** Images: the signed original's size, for drawing `regions`. */
+  original?: { width: number; height: number };
+  /** Images: the part of the original the copy shows (a crop), in the original's pixels. */
+  footprint?: { x: number; y: number; w: number; h: number };
   /** Video: each signed segment's fate in the checked file, with 'extra' footage where it was inserted. */
   segments?: VideoSegmentReport[];
   /** Video: the time ranges (signed time; 'extra' in the checked file's time) that are not traced, merged. */

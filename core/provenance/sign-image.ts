@@ -12,6 +12,7 @@ import type { Signer } from '../crypto/keyring.ts';
 import { type ImageFormat, type Limits } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
+import { encodeLayout, layoutFromLuma, layoutLuma } from '../media/layout.ts';
 import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
 import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
 import type { WritableDB } from '../store/db.ts';
@@ -65,6 +66,9 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
   const pixels = sharePixels(await decodeImage(original, format, ctx.limits));
   const raster = pixels.raster;
   const { phash, watermarkLuma } = await perceptualScan(pixels);
+  // the picture's layout, read before the watermark goes in: what a verifier lays a copy over to find local edits
+  const luma = layoutLuma(raster, watermarkLuma);
+  const layout = encodeLayout(layoutFromLuma(luma.luma, luma.width, luma.height, raster.width, raster.height));
   const signedAt = now.toISOString();
   const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');
   const fields = { sha256, phash, timestamp: signedAt, signer: publicKeyHex };
@@ -96,6 +100,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
       signedAt,
       signer: { alg: 'Ed25519', publicKey: publicKeyHex },
       signature: Buffer.from(signature).toString('hex'),
+      layout,
     };
     if (ctx.c2pa.pq) custody.pq = pqDeclaration(ctx.c2pa.pq);
     const origin = await originOf(new Uint8Array(original), mime, basename(path), ctx.c2pa.digitalSourceType ?? (info.camera ? DIGITAL_CAPTURE : undefined), signedAt);
@@ -133,7 +138,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     publicKey: publicKeyHex,
     keyId: ctx.signer.keyId,
     signedAt,
-    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa },
+    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa, layout },
   };
   return commitSigned(ctx, target, encoded, record, [], { watermark, c2pa });
 }

@@ -9,6 +9,9 @@ export function decideVerdict(c: Checks): { verdict: Verdict; confidence: number
   if (c.signature.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
   if (c.c2pa.status === 'fail' && (c.c2pa.valid === false || c.c2pa.pqSignature === 'fail')) return { verdict: 'tampered', confidence: 0.9 };
   if (c.watermark.status === 'fail' && c.watermark.copied === true) return { verdict: 'tampered', confidence: 0.8 };
+  // Part of the picture's content differs from the signed picture's, beyond what re-encoding, resizing, cropping or
+  // a global colour change explain.
+  if (c.layout?.status === 'fail') return { verdict: 'tampered', confidence: 0.85 };
 
   if (c.sha256.status === 'pass' && c.signature.status === 'pass') return { verdict: 'authentic', confidence: 1 };
 

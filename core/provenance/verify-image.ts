@@ -3,11 +3,13 @@ import { readFile } from 'node:fs/promises';
 import type { ImageFormat } from '../media/detect.ts';
 import { hammingHex, sha256Hex } from '../media/hash.ts';
 import { decodeImage, probeImage } from '../media/image.ts';
+import { layoutLuma } from '../media/layout.ts';
 import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
 import { WATERMARK_MIN_SIDE, extractWatermark } from '../media/watermark/codec.ts';
 import { findBySha256, getRecord, imageFingerprints, type SignedRecord } from '../store/records.ts';
 import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_MIME } from './sign-image.ts';
+import { layoutCheck } from './layout-check.ts';
 import { decideVerdict } from './verdict.ts';
 import { c2paCheck, exactBytesCheck, signatureCheck, type VerifyContext } from './verify-common.ts';
 
@@ -61,6 +63,8 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
       }
     }
   }
+  const copyLuma = layoutLuma(raster, watermarkLuma);
+  const copySize = { width: raster.width, height: raster.height };
   releasePixels(pixels);
 
   // Perceptual hash.
@@ -87,6 +91,9 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   }
 
   const signature = signatureCheck(ctx.db, record, { sha256, c2pa, phashDistance: recordPhashDistance });
+  // Where the content changed: the copy laid over the record's picture layout.
+  const exactBytes = record !== null && (record.sha256 === sha256 || record.outputSha256 === sha256);
+  const layout = layoutCheck(record, exactBytes, c2pa, copyLuma, copySize);
 
   const checks: Checks = {
     sha256: exactBytesCheck(exact, record, sha256),
@@ -95,9 +102,14 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
     phash: phashCheck,
     c2pa: c2pa.check,
     anchor: { status: 'skipped', reason: 'NO_HUB', detail: 'no hub is configured, so no on-chain anchor was looked up' },
+    layout: layout.check,
   };
   const { verdict, confidence } = decideVerdict(checks);
-  return { file: path, format, verdict, confidence, recordId: record?.id ?? null, checks };
+  const regions = layout.comparison?.aligned ? layout.comparison.regions : undefined;
+  return {
+    file: path, format, verdict, confidence, recordId: record?.id ?? null, checks,
+    ...(regions && record?.width && record.height ? { regions, original: { width: record.width, height: record.height }, footprint: layout.comparison!.footprint } : {}),
+  };
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;

@@ -110,6 +110,7 @@ export async function renderPublished(
     signature: item.signature,
     approvals: what.approvals.map((a) => ({ stage: a.stage, role: a.role, by: a.by, decision: a.decision, at: a.at })),
     ...(what.c2pa.pq ? { pq: pqDeclaration(what.c2pa.pq) } : {}),
+    ...(typeof item.details.layout === 'string' ? { layout: item.details.layout } : {}),
   };
   // A standard manifest over the same coded image with the signed output as its parentOf ingredient, rather than
   // an update manifest: a reader that does not stretch the parent's c2pa.hash.data exclusion over the grown store

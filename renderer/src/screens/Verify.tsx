@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { DeskResult } from '../../../core/api/desk-api.ts';
 import { deskPath, desk, errorText, withProgress } from '../api.ts';
 import { Alert } from '../components/Alert.tsx';
+import { ChangedRegions } from '../components/ChangedRegions.tsx';
 import { DropZone, type Picked } from '../components/DropZone.tsx';
 import { SegmentTimeline } from '../components/SegmentTimeline.tsx';
 import { go } from '../hooks.ts';
@@ -18,6 +19,8 @@ const VERDICT: Record<Report['verdict'], { title: string; text: string }> = {
   unknown: { title: 'Unknown', text: 'Nothing on this desk vouches for this file. It may be genuine, but it was not signed here.' },
 };
 
+const LOCAL_EDIT = 'The picture is ours, but part of it was changed after signing: the outlines below show where.';
+
 const CHECKS: Record<CheckName, { name: string; means: string }> = {
   sha256: { name: 'Exact copy', means: 'Are these the very bytes that were signed, or that signing produced?' },
   signature: { name: 'Organisation signature', means: "Does the desk's signature over the file's fingerprint hold?" },
@@ -25,9 +28,10 @@ const CHECKS: Record<CheckName, { name: string; means: string }> = {
   phash: { name: 'Visual fingerprint', means: 'Does the picture look like a signed one, even after small changes?' },
   c2pa: { name: 'Content Credentials', means: 'Is there a C2PA manifest, is it valid, and is it signed by a certificate we trust?' },
   anchor: { name: 'Public anchor', means: "Is the signature's fingerprint anchored on the public ledger?" },
+  layout: { name: 'Picture content', means: 'Laid over the signed picture, does any area show something else? Re-encoding, resizing, cropping and colour changes do not count.' },
 };
 
-const STATUS: Record<Report['checks'][CheckName]['status'], { word: string; icon: string }> = {
+const STATUS: Record<Report['checks']['sha256']['status'], { word: string; icon: string }> = {
   pass: { word: 'Passed', icon: '✓' },
   fail: { word: 'Failed', icon: '✗' },
   absent: { word: 'Not found', icon: '–' },
@@ -40,6 +44,7 @@ export function Verify({ nativeDialogs }: { nativeDialogs: boolean }) {
   const [progress, setProgress] = useState<number | null>(null);
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [copy, setCopy] = useState<File | null>(null);
 
   const verify = async ([p]: Picked[]) => {
     if (!p) return;
@@ -47,6 +52,7 @@ export function Verify({ nativeDialogs }: { nativeDialogs: boolean }) {
     setError(null);
     setReport(null);
     setName(p.name);
+    setCopy(p.file ?? null);
     try {
       const path = p.path ?? (await deskPath(p.file!, setProgress));
       setProgress(null);
@@ -73,7 +79,7 @@ export function Verify({ nativeDialogs }: { nativeDialogs: boolean }) {
       {report && (
         <div className={`card verdict ${report.verdict}`} data-testid="verdict">
           <h3 data-testid="verdict-title">
-            {VERDICT[report.verdict].title}: {VERDICT[report.verdict].text}
+            {VERDICT[report.verdict].title}: {report.verdict === 'tampered' && report.regions?.length ? LOCAL_EDIT : VERDICT[report.verdict].text}
           </h3>
           <p>
             {name} · confidence {Math.round(report.confidence * 100)} %
@@ -85,10 +91,12 @@ export function Verify({ nativeDialogs }: { nativeDialogs: boolean }) {
             )}
           </p>
           <meter min={0} max={1} value={report.confidence} aria-label="Confidence" />
+          <ChangedRegions report={report} copy={copy} />
           {report.segments && report.segments.length > 0 && <SegmentTimeline segments={report.segments} chainIntact={report.chainIntact} ranges={report.changedRanges} />}
           <ul className="checks">
             {(Object.keys(CHECKS) as CheckName[]).map((k) => {
               const c = report.checks[k];
+              if (!c) return null;
               return (
                 <li key={k} className={`check-row status-${c.status}`} data-testid={`check-${k}`}>
                   <span className="check-icon" aria-hidden="true">{STATUS[c.status].icon}</span>
