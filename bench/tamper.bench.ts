@@ -3,7 +3,7 @@
 // Each photograph is signed by a real desk; its signed output is then edited locally (tamper-edits.ts: a black box, a
 // clone-stamp, a patch from another photo, text, a blurred region, an inpainted removal, each over 2 % and 5 % of
 // the area, saved as JPEG q90 as an editor would) or put through the benign attacks of the watermark benchmark
-// (saved losslessly after the attack), and every copy goes through desk.verify. Prints the confusion table (truth ×
+// (saved losslessly after the attack; JPEG q95 above 8 MP), and every copy goes through desk.verify. Prints the confusion table (truth ×
 // verdict), the localisation rate (tampered with a region of IoU ≥ 0.5 against the changed pixels' box) per edit, and
 // the benign transforms that were called tampered. --quick: the skimage photographs only (no 12–20 MP ones).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,13 @@ await desk.unlock(new (await import('../core/crypto/vault.ts')).PassphraseProtec
 const dir = tempDir('custody-tamper-');
 mkdirSync(join(dir, 'copies'), { recursive: true });
 
-const png = (r: Raster): Promise<Buffer> => sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 3 } }).png({ compressionLevel: 1 }).toBuffer();
+/** Lossless below 8 MP; above, JPEG q95 (a camera's own encoding), since a fast PNG of 17 MP passes the desk's 50 MB limit. */
+const BIG = 8e6;
+const png = (r: Raster): Promise<Buffer> => {
+  const s = sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 3 } });
+  return (r.width * r.height > BIG ? s.jpeg({ quality: 95 }) : s.png({ compressionLevel: 1 })).toBuffer();
+};
+const ext = (r: Raster): string => (r.width * r.height > BIG ? 'jpg' : 'png');
 const jpeg = (r: Raster): Promise<Buffer> => sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 3 } }).jpeg({ quality: 90 }).toBuffer();
 
 type Row = 'edited' | 'benign' | 'extra';
@@ -67,7 +73,7 @@ let seed = 1;
 for (const p of photos) {
   const t0 = performance.now();
   const original = await p.load();
-  const input = join(dir, `${p.name.replace(/[^a-z0-9.-]/gi, '_')}.png`);
+  const input = join(dir, `${p.name.replace(/[^a-z0-9.-]/gi, '_')}.${ext(original)}`);
   writeFileSync(input, await png(original));
   const receipt = await desk.sign(input, { outDir: dir });
   const signed = await loadRaster(receipt.output);
@@ -88,7 +94,7 @@ for (const p of photos) {
   }
   for (const a of [...BENIGN, ...EXTRA]) {
     const copy = await attack(signed, a);
-    const r = await check(await png(copy), 'png', `${p.name}-${a}`);
+    const r = await check(await png(copy), ext(copy), `${p.name}-${a}`);
     const row: Row = EXTRA.includes(a) ? 'extra' : 'benign';
     table[row][r.verdict]++;
     const s = perAttack.get(a)!;
