@@ -2,6 +2,8 @@
 // 127.0.0.1): embedded and judged by c2pa-rs and by the desk's own check; a manifest that outlives its signing
 // certificate only when time-stamped; a TSA that is down never stops signing; and tokens for other bytes, from an
 // untrusted TSA or forged are each rejected with their own reason.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { coseCounterSignStructure, decodeCoseSign1 } from '../core/c2pa/cose.ts';
 import { embedManifest } from '../core/c2pa/embed.ts';
@@ -156,9 +158,26 @@ describe('a TSA that is down', () => {
     expect(await checkTimestamp(later, stampedBytes(m), tsa.pki.rootPem, 'desk')).toMatchObject({ status: 'pass', facts: { source: 'desk' } });
   });
 
-  it('refuses a TSA URL that does not answer with a token', async () => {
-    const e = await requestTimestamp('http://127.0.0.1:9/tsr', new Uint8Array([1]), { timeoutMs: 1000 }).catch((x: unknown) => x);
-    expect(isCustodyError(e, 'TSA_UNREACHABLE')).toBe(true);
+  it('gives TSA_UNREACHABLE for no answer, an HTTP error, a reply that is not a TimeStampResp, or one too large', async () => {
+    const closed = await requestTimestamp('http://127.0.0.1:9/tsr', new Uint8Array([1]), { timeoutMs: 1000 }).catch((x: unknown) => x);
+    expect(isCustodyError(closed, 'TSA_UNREACHABLE')).toBe(true);
+    const replies: [number, Buffer, RegExp][] = [
+      [503, Buffer.from('busy'), /HTTP 503/],
+      [200, Buffer.from('<html>not a TSA</html>'), /not a TimeStampResp/],
+      [200, Buffer.alloc(200_000, 0x30), /a reply over 65536 bytes/],
+    ];
+    for (const [status, body, message] of replies) {
+      const server = createServer((_req, res) => res.writeHead(status).end(body));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const e = await requestTimestamp(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, new Uint8Array([1])).catch((x: unknown) => x);
+        expect(isCustodyError(e, 'TSA_UNREACHABLE')).toBe(true);
+        expect((e as Error).message).toMatch(message);
+      } finally {
+        server.closeAllConnections();
+        await new Promise((r) => server.close(r));
+      }
+    }
   });
 });
 

@@ -24,6 +24,30 @@ export const TOKEN_RESERVE = 8192;
 /** label + the tstContainer's keys and lengths around the token. */
 const CONTAINER_OVERHEAD = 48;
 export const DEFAULT_TSA_TIMEOUT_MS = 5000;
+/** A TimeStampResp is a few KB; a TSA (or something posing as one) that sends more is cut off, not buffered. */
+const MAX_REPLY_BYTES = 64 * 1024;
+
+async function readAtMost(res: Response, max: number, tooLarge: () => never): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > max) tooLarge();
+  const chunks: Uint8Array[] = [];
+  let n = 0;
+  for await (const chunk of res.body ?? []) {
+    n += (chunk as Uint8Array).length;
+    if (n > max) {
+      await res.body?.cancel().catch(() => undefined);
+      tooLarge();
+    }
+    chunks.push(chunk as Uint8Array);
+  }
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
 
 export interface TsaRequestOptions {
   timeoutMs?: number;
@@ -74,7 +98,7 @@ export async function requestTimestamp(url: string, data: Uint8Array, opts: TsaR
       redirect: 'error',
     });
     if (!res.ok) fail(`HTTP ${res.status}`);
-    body = new Uint8Array(await res.arrayBuffer());
+    body = await readAtMost(res, MAX_REPLY_BYTES, () => fail(`a reply over ${MAX_REPLY_BYTES} bytes`));
   } catch (e) {
     if (e instanceof CustodyError) throw e;
     return fail(`no answer (${(e as Error).name === 'TimeoutError' ? 'timed out' : (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message)})`, e);
