@@ -335,6 +335,7 @@ export class Desk {
     // The TSA answered: catch up on the stamps it missed that are due. Best effort: whatever fails stays pending
     // (custody timestamps list), and the signature just made is already complete.
     if (stamp?.outcome?.status === 'embedded') await this.stampPending({ actor: opts.actor ?? null }).catch(() => undefined);
+    this.hub.nudge();
     return stamp?.outcome ? { ...receipt, c2pa: { ...receipt.c2pa, timestamp: stamp.outcome.status } } : receipt;
   }
 

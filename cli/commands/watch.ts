@@ -96,6 +96,8 @@ export function register(program: Command): void {
         const engine = new WatchEngine(desk, { rescanMs: o.rescanMs, usePolling: o.poll ?? false });
         const counts = { signed: 0, rejected: 0, duplicate: 0 };
         let showFolder = false;
+        // The hub learns of each record as it is signed: the sync worker runs beside the engine (each signature wakes it).
+        const sync = desk.hub.start((r) => err(`hub: ${r.accepted} record(s) pushed, ${r.parked} parked, ${r.remaining} pending${r.error ? `; waiting: ${r.error}` : ''}`));
         engine.on('file', (r) => {
           counts[r.status]++;
           err(summary(r, showFolder));
@@ -122,6 +124,11 @@ export function register(program: Command): void {
           process.on('SIGTERM', () => stop('SIGTERM'));
           if (o.once) void engine.whenIdle().then(() => stop('done'));
         });
+        await sync?.stop();
+        if (sync && o.once) {
+          const last = await sync.worker.pushOnce();
+          err(`hub: ${last.remaining} row(s) left to push${last.error ? ` (${last.error}); \`custody sync\` pushes them later` : ''}`);
+        }
         err(`stopped: ${counts.signed} signed, ${counts.rejected} rejected, ${counts.duplicate} duplicates`);
       }, { unlock: true });
     });

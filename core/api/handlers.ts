@@ -64,8 +64,17 @@ export class DeskHost {
     return fileOf(new HandlerContext(this.#shared, session), id, published);
   }
 
-  close(): Promise<void> {
-    return this.watch.close();
+  /**
+   * Runs the hub sync worker in this process while the desk is connected and its vault open (the API key is in it);
+   * the desktop app calls it at start-up and after an unlock. Reports go to onReport (a log line, the tray).
+   */
+  startSync(onReport?: Parameters<Desk['hub']['start']>[0]): void {
+    if (this.desk.unlocked && this.desk.hub.link) this.desk.hub.start(onReport);
+  }
+
+  async close(): Promise<void> {
+    await this.desk.hub.running?.stop();
+    await this.watch.close();
   }
 }
 

@@ -42,6 +42,7 @@ export interface HubSyncDeps {
 
 export class HubSync {
   readonly #d: HubSyncDeps;
+  #running: BackgroundSync | null = null;
 
   constructor(deps: HubSyncDeps) {
     this.#d = deps;
@@ -124,18 +125,32 @@ export class HubSync {
    */
   start(onReport?: (r: PushReport) => void, opts: SyncOptions & HubClientOptions = {}): BackgroundSync | null {
     if (!this.link) return null;
+    if (this.#running) return this.#running;
     const worker = this.worker(opts);
     const puller = this.puller(opts);
     const abort = new AbortController();
     const done = worker.run(abort.signal, onReport, async () => void (await puller.pull())).catch(() => undefined);
-    return {
+    const handle: BackgroundSync = {
       worker,
       wake: () => worker.wake(),
       stop: async () => {
         abort.abort();
         await done;
+        if (this.#running === handle) this.#running = null;
       },
     };
+    this.#running = handle;
+    return handle;
+  }
+
+  /** The background sync of this process, if one runs. */
+  get running(): BackgroundSync | null {
+    return this.#running;
+  }
+
+  /** Something was queued (a record signed): the background worker, if any, pushes now rather than at its next round. */
+  nudge(): void {
+    this.#running?.wake();
   }
 
   /** Puts refused rows back in the queue (after the cause was fixed); audited. */

@@ -148,6 +148,8 @@ export class ProofPuller {
         if (file.chain) report.anchored++;
       } catch (e) {
         if (!isCustodyError(e)) throw e;
+        // No answer is not evidence of anything: try again later.
+        if (e.code === 'HUB_UNREACHABLE') return { ...report, error: e.message };
         report.alarm = `record ${id}: ${e.code}: ${e.message}`;
         this.#alarm(e.code, report.alarm, { recordId: id });
         return report;
@@ -168,7 +170,9 @@ export class ProofPuller {
       const [from, to] = last.size < c.size ? [last, c] : [c, last];
       if (from.size > 0) {
         const o = await this.#client.request('GET', `/v1/log/consistency?from=${from.size}&to=${to.size}`);
-        if (o.kind === 'unreachable') throw new CustodyError('HUB_UNREACHABLE', `expected a consistency proof from ${from.size} to ${to.size}, got no answer (${o.reason})`);
+        if (o.kind === 'unreachable' || o.status === 429 || o.status === 401) {
+          throw new CustodyError('HUB_UNREACHABLE', `expected a consistency proof from ${from.size} to ${to.size}, got no answer (${o.kind === 'unreachable' ? o.reason : `HTTP ${o.status}`})`);
+        }
         const hashes = Array.isArray(o.body.hashes) ? (o.body.hashes as unknown[]).filter((h): h is string => typeof h === 'string').map((h) => new Uint8Array(Buffer.from(h, 'base64'))) : null;
         if (o.status !== 200 || !hashes) throw new CustodyError('INTEGRITY_FAILED', `expected a consistency proof from ${from.size} to ${to.size}, got ${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}`);
         if (!verifyConsistency(from.size, to.size, hashes, Buffer.from(from.root, 'hex'), Buffer.from(to.root, 'hex'))) {

@@ -118,6 +118,7 @@ async function main(): Promise<void> {
     afterUnlock: async (d) => {
       if (KeychainProtector.available() && !d.hasProtector('os-keychain')) await d.addProtector(new KeychainProtector());
       await host.watch.startAll();
+      host.startSync();
     },
     dialogs: dialogs(),
     reveal: (path) => shell.showItemInFolder(path),
@@ -142,7 +143,10 @@ async function main(): Promise<void> {
   });
   showWindow();
   // Stored folders resume at start-up; one that cannot (held elsewhere, gone) shows its problem on its screen.
-  if (desk.unlocked) await host.watch.startAll();
+  if (desk.unlocked) {
+    await host.watch.startAll();
+    host.startSync();
+  }
 }
 
 // One app per desk: a second launch brings the first window forward instead.
