@@ -3,12 +3,15 @@
 import type { FastifyServerOptions } from 'fastify';
 import { PassphraseProtector, type ScryptParams } from '../core/crypto/vault.ts';
 import { CustodyError } from '../core/errors.ts';
+import { logIdOf } from '../core/ledger/registry.ts';
 import type { LdapSource } from '../core/directory/ldap-source.ts';
 import { openHubDatabase, type HubDatabase } from './db/connect.ts';
 import { buildHubApp, type HubApp } from './http/app.ts';
 import type { RateLimits } from './http/context.ts';
+import { AnchorKeys } from './anchor/keys.ts';
+import { AnchorWorker, type ChainConfig } from './anchor/worker.ts';
 import { HubVault } from './keys/hub-vault.ts';
-import { createApiKey, createHubAdmin, createTenant, type Tenant } from './tenants/tenants.ts';
+import { createApiKey, createHubAdmin, createTenant, listTenants, type Tenant } from './tenants/tenants.ts';
 import { loadLogKey, logVerifierKey, type LogKey } from './tlog/log-key.ts';
 import type { AnchorLookup } from './tlog/service.ts';
 
@@ -50,6 +53,32 @@ export async function hubLogKey(loc: HubLocation): Promise<string> {
   }
 }
 
+export interface ChainKeyInfo {
+  tenantId: string;
+  org: string;
+  origin: string;
+  /** keccak256(origin): the log's id in the ProvenanceRegistry. */
+  logId: string;
+  /** The tenant's anchoring address, to register with setAnchoringKey(logId, address) and to fund. */
+  address: string;
+}
+
+/** Every organisation's anchoring address (needs the passphrase: the keys derive from a vault secret). */
+export async function hubChainKeys(loc: HubLocation, passphrase: string, scrypt?: ScryptParams): Promise<ChainKeyInfo[]> {
+  const hub = await openHubDatabase(loc);
+  try {
+    const vault = await HubVault.open(hub.db, new PassphraseProtector(passphrase, scrypt));
+    const logKey = await loadLogKey(vault);
+    const keys = await AnchorKeys.fromVault(vault);
+    return (await listTenants(hub.db)).map((t) => {
+      const origin = `${logKey.key.name}/${t.id}`;
+      return { tenantId: t.id, org: t.name, origin, logId: logIdOf(origin), address: keys.address(t.id) };
+    });
+  } finally {
+    await hub.close();
+  }
+}
+
 export interface RunningHub {
   url: string;
   port: number;
@@ -68,6 +97,8 @@ export async function startHub(
     /** The checkpoint key's name when it is created (default custody-hub): origins are `<name>/<tenant id>`. */
     logName?: string;
     anchors?: AnchorLookup;
+    /** Anchor every checkpoint on this chain (needs the passphrase: the anchoring keys are in the vault); absent: proofs say "not on chain". */
+    chain?: ChainConfig | null;
     checkpointIntervalMs?: number;
     maxUnsigned?: number;
   } = {},
@@ -75,13 +106,24 @@ export async function startHub(
   const hub = await openHubDatabase(loc);
   try {
     let logKey: LogKey | null = null;
+    let anchorWorker: AnchorWorker | null = null;
+    if (o.chain && o.passphrase === undefined) throw new CustodyError('INVALID_ARGUMENT', "expected the hub's passphrase with a chain to anchor on (the anchoring keys are in the hub vault), got none");
     if (o.passphrase !== undefined) {
       const vault = await HubVault.open(hub.db, new PassphraseProtector(o.passphrase, o.scrypt));
       logKey = await loadLogKey(vault, o.logName);
+      if (o.chain) {
+        const signer = logKey;
+        anchorWorker = new AnchorWorker({
+          hub, chain: o.chain, keys: await AnchorKeys.fromVault(vault), origin: (t) => `${signer.key.name}/${t}`, signerKey: signer.key.publicKey,
+          log: (msg, detail) => anchorLog?.(msg, detail),
+        });
+      }
     }
+    let anchorLog: ((msg: string, detail?: Record<string, unknown>) => void) | null = null;
+    const anchors = o.anchors ?? anchorWorker ?? undefined;
     const app = await buildHubApp({
       logKey,
-      ...(o.anchors ? { anchors: o.anchors } : {}),
+      ...(anchors ? { anchors } : {}),
       ...(o.checkpointIntervalMs ? { checkpointIntervalMs: o.checkpointIntervalMs } : {}),
       ...(o.maxUnsigned ? { maxUnsigned: o.maxUnsigned } : {}),
       hub,
@@ -93,12 +135,17 @@ export async function startHub(
     await app.loadIndex();
     const address = await app.app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
     const port = Number(new URL(address).port);
+    if (anchorWorker) {
+      anchorLog = (msg, detail) => app.app.log.info(detail ?? {}, msg);
+      anchorWorker.start();
+    }
     return {
       url: address,
       port,
       hub,
       app,
       async close() {
+        await anchorWorker?.stop();
         await app.app.close();
         await hub.close();
       },

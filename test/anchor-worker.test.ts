@@ -11,7 +11,7 @@ import { AnchorKeys } from '../server/anchor/keys.ts';
 import { AnchorWorker, type ChainConfig } from '../server/anchor/worker.ts';
 import { createTenant } from '../server/tenants/tenants.ts';
 import { tempDir } from './helpers/cli.ts';
-import { cuttableRelay, deployRegistry, fund, hardhatNode, registerLog, type TestChain } from './helpers/chain.ts';
+import { cuttableRelay, deployRegistry, fund, hardhatNode, registerLog, until, type TestChain } from './helpers/chain.ts';
 
 const SIGNER_KEY = randomBytes(32);
 const origin = (tenantId: string) => `custody-hub/${tenantId}`;
@@ -83,15 +83,6 @@ afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
-async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const allConfirmed = (s: Setup, n: number) => until(`${n} confirmed batches`, async () => {
   const rows = await s.states();

@@ -11,6 +11,7 @@ import { err, json, out } from '../context.ts';
 import { readPassword } from './auth.ts';
 import { readConfigFile } from './directory.ts';
 import { registerHubLink } from './sync.ts';
+import { addChainOptions, chainConfigOf, registerChainKeys, type ChainFlags } from './hub-chain.ts';
 
 function location(o: { data?: string; database?: string }): HubLocation {
   const database = o.database ?? process.env.DATABASE_URL ?? null;
@@ -66,7 +67,7 @@ export function register(program: Command): void {
       out('Next: POST /v1/enrolment-tokens with this key to enrol a desk; `custody hub serve` to start the hub.');
     });
 
-  hub
+  addChainOptions(hub
     .command('serve')
     .description('serve the hub API, the Soft Binding Resolution API and the public verification page')
     .option('--port <n>', 'port (default 8640; 0 for any free one)', (v) => Number.parseInt(v, 10))
@@ -76,26 +77,30 @@ export function register(program: Command): void {
     .option('--trust-proxy', 'take client addresses from X-Forwarded-For (behind a reverse proxy)')
     .option('--directory <file>', "also let hub admins log in with the newsroom's LDAP/AD: a JSON configuration as for desks (docs/directory.md)")
     .option('--log-name <name>', "the checkpoint key's name when the hub creates it (default custody-hub; a URL-like name such as hub.example.org/custody); fixed after")
-    .option('--checkpoint-interval <seconds>', 'sign each organisation\'s log at least this often when it grew (default 10)', (v) => Number.parseFloat(v))
-    .action(async (o: { port?: number; host?: string; data?: string; database?: string; trustProxy?: boolean; directory?: string; logName?: string; checkpointInterval?: number }) => {
+    .option('--checkpoint-interval <seconds>', 'sign each organisation\'s log at least this often when it grew (default 10)', (v) => Number.parseFloat(v)))
+    .action(async (o: ChainFlags & { port?: number; host?: string; data?: string; database?: string; trustProxy?: boolean; directory?: string; logName?: string; checkpointInterval?: number }) => {
       const port = o.port ?? 8640;
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CustodyError('INVALID_ARGUMENT', `expected a port from 0 to 65535, got ${o.port}`);
       const interval = o.checkpointInterval ?? 10;
       if (!(interval >= 0.1 && interval <= 86_400)) throw new CustodyError('INVALID_ARGUMENT', `expected a checkpoint interval from 0.1 to 86400 seconds, got ${o.checkpointInterval}`);
       const loc = location(o);
       const directory = directoryOf(o.directory);
+      const chain = chainConfigOf(o);
       const passphrase = await hubPassphrase();
       const running = await startHub(loc, {
         port, host: o.host ?? '127.0.0.1', logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...(o.trustProxy ? { trustProxy: true } : {}), directory,
-        passphrase, ...(o.logName ? { logName: o.logName } : {}), checkpointIntervalMs: Math.round(interval * 1000),
+        passphrase, ...(o.logName ? { logName: o.logName } : {}), checkpointIntervalMs: Math.round(interval * 1000), chain,
       });
       err(`hub: serving ${running.url} (${running.hub.dialect} at ${running.hub.location}); checkpoints signed by ${running.app.ctx.tlog.verifierKey()}`);
+      err(chain ? `hub: anchoring checkpoints on chain ${chain.chainId} at ${chain.contract} (${chain.confirmations} confirmations)` : 'hub: no chain configured: proofs say "not on chain"');
       await new Promise<void>((done) => {
         const stop = () => void running.close().then(done);
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
     });
+
+  registerChainKeys(hub, location, hubPassphrase);
 
   hub
     .command('key')

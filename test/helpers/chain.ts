@@ -112,3 +112,14 @@ export async function fund(chain: TestChain, addresses: string[], wei = 10n ** 1
   const bank = await chain.provider.getSigner(0);
   for (const to of addresses) await (await bank.sendTransaction({ to, value: wei })).wait();
 }
+
+/** Polls `f` until it answers something truthy, failing after `ms`. */
+export async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
