@@ -95,6 +95,24 @@ describe('the admin screens', () => {
     await screenshot(ui.page, 'settings-keys');
   });
 
+  it('sets the time-stamp authority, refusing a URL that is not http(s) with the reason', async () => {
+    await ui.page.getByRole('button', { name: 'Organisation' }).click();
+    const field = ui.page.getByLabel('TSA URL');
+    await field.fill('ftp://tsa.example.com/tsr');
+    await ui.page.getByRole('button', { name: 'Save TSA' }).click();
+    await expect.poll(() => ui.page.getByRole('alert').textContent(), UI_WAIT).toMatch(/expected an http or https TSA URL/);
+    expect(ui.desk.tsa.url).toBeNull();
+    await field.fill('https://tsa.example.com/tsr');
+    await ui.page.getByRole('button', { name: 'Save TSA' }).click();
+    await expect.poll(() => ui.desk.tsa.url, UI_WAIT).toBe('https://tsa.example.com/tsr');
+    await ui.page.getByLabel('TSA root certificates (PEM)').fill(ui.desk.orgRootPem().match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/)![0]);
+    await ui.page.getByRole('button', { name: 'Replace TSA roots' }).click();
+    await ui.page.getByText('1 trusted TSA root certificate(s)').waitFor();
+    await field.fill('');
+    await ui.page.getByRole('button', { name: 'Save TSA' }).click();
+    await expect.poll(() => ui.desk.tsa.url, UI_WAIT).toBeNull();
+  });
+
   it('edits a workflow template as JSON, refusing an invalid one with the reason', async () => {
     await ui.page.getByRole('button', { name: 'Workflow templates' }).click();
     const editor = ui.page.getByLabel('Definition');

@@ -1,4 +1,4 @@
-// The organisation and the desk: name, data folder, hybrid post-quantum signatures, limits.
+// The organisation and the desk: name, data folder, hybrid post-quantum signatures, limits, the time-stamp authority.
 import { useState } from 'react';
 import { desk, errorText } from '../../api.ts';
 import { Alert } from '../../components/Alert.tsx';
@@ -9,9 +9,24 @@ export function Organisation({ isAdmin }: { isAdmin: boolean }) {
   const settings = useLoad(() => desk.settings({}), []);
   const info = useLoad(() => desk.info({}), []);
   const [error, setError] = useState<string | null>(null);
+  const [tsaUrl, setTsaUrl] = useState<string | null>(null);
+  const [tsaRoots, setTsaRoots] = useState('');
   const s = settings.data;
   if (!s) return <Alert text={settings.error} />;
-  const setPq = (on: boolean) => desk.settingsSet({ hybridPq: on }).then(settings.reload, (e: unknown) => setError(errorText(e)));
+  const change = (args: Parameters<typeof desk.settingsSet>[0]) =>
+    desk.settingsSet(args).then(
+      () => {
+        setError(null);
+        settings.reload();
+        return true;
+      },
+      (e: unknown) => {
+        setError(errorText(e));
+        return false;
+      },
+    );
+  const setPq = (on: boolean) => change({ hybridPq: on });
+  const url = tsaUrl ?? s.tsa.url ?? '';
   return (
     <div className="card">
       <dl className="facts">
@@ -25,6 +40,27 @@ export function Organisation({ isAdmin }: { isAdmin: boolean }) {
         <input type="checkbox" checked={s.hybridPq} disabled={!isAdmin} onChange={(e) => void setPq(e.target.checked)} />
         Hybrid post-quantum signatures: add an ML-DSA-65 co-signature to every manifest
       </label>
+      <h3>Time-stamp authority</h3>
+      <p>An RFC 3161 time-stamp on every signature keeps the Content Credentials valid after the signing certificate expires. When the authority does not answer, the stamp is obtained later.</p>
+      <label>
+        TSA URL
+        <input type="url" value={url} disabled={!isAdmin} placeholder="https://tsa.example.com/tsr" onChange={(e) => setTsaUrl(e.target.value)} />
+      </label>
+      <p>{s.tsa.anchors} trusted TSA root certificate(s)</p>
+      {isAdmin && (
+        <>
+          <button type="button" onClick={() => void change({ tsaUrl: url.trim() === '' ? null : url.trim() }).then((ok) => ok && setTsaUrl(null))}>
+            Save TSA
+          </button>
+          <label>
+            TSA root certificates (PEM)
+            <textarea rows={4} value={tsaRoots} onChange={(e) => setTsaRoots(e.target.value)} />
+          </label>
+          <button type="button" disabled={tsaRoots.trim() === ''} onClick={() => void change({ tsaAnchorsPem: tsaRoots }).then((ok) => ok && setTsaRoots(''))}>
+            Replace TSA roots
+          </button>
+        </>
+      )}
       <Alert text={error} />
     </div>
   );
