@@ -86,4 +86,20 @@ describe('two desks, one hub', { timeout: 120_000 }, () => {
     const text = await cli(b, ['verify', copy]);
     expect(text.stdout).toMatch(/hub +derived: signed by desk photo desk A/);
   });
+
+  it("A gets the record's proof back from the hub's log, and `custody proof verify` accepts it with the hub key alone", async () => {
+    let held = 0;
+    for (let i = 0; i < 20 && held === 0; i++) {
+      const s = await cli(a, ['sync', '--once']);
+      expect(s.code, s.stderr).toBe(0);
+      held = ((await cli(a, ['hub', 'status', '--json'])).json() as { proofs: { held: number } }).proofs.held;
+    }
+    expect(held).toBe(1);
+    const file = join(dir, 'proof.json');
+    expect((await cli(a, ['hub', 'proof', recordId, '--out', file])).code).toBe(0);
+    const key = (await runCli(['hub', 'key', '--data', hub.dataDir])).stdout.trim();
+    const v = await runCli(['proof', 'verify', file, '--hub-key', key]);
+    expect(v.code, v.stderr + v.stdout).toBe(0);
+    expect(v.stdout).toContain(recordId);
+  });
 });

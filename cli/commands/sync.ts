@@ -94,6 +94,20 @@ export function registerHubLink(hub: Command): void {
     });
 
   hub
+    .command('proof')
+    .description("print (or write to --out) the proof file the desk holds for a record, for `custody proof verify`")
+    .argument('<record>', 'the record id')
+    .option('--out <file>', 'write the file here instead of printing it')
+    .action(async (recordId: string, o: { out?: string }) => {
+      const [{ proofOf }, { writeFileSync }] = await Promise.all([import('../../core/sync/proofs.ts'), import('node:fs')]);
+      const p = await withDesk((desk) => proofOf(desk.store, recordId));
+      if (!p) throw new CustodyError('NOT_FOUND', `expected a proof from the hub for record ${recordId}, but the desk holds none yet (custody hub status; custody sync --once)`);
+      const text = `${JSON.stringify(JSON.parse(p.file), null, 2)}\n`;
+      if (o.out) writeFileSync(o.out, text);
+      else process.stdout.write(text);
+    });
+
+  hub
     .command('status')
     .description('the hub link, the outbox (pending, oldest unsent, parked rows with the reason), the last proof received')
     .option('--json', 'print as JSON')

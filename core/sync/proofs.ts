@@ -12,7 +12,7 @@ import { recordLeafOf } from '../tlog/leaves.ts';
 import { verifyConsistency } from '../tlog/merkle.ts';
 import { parseVerifierKey, type NoteKey } from '../tlog/note.ts';
 import { parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
-import type { HubClient } from './hub-client.ts';
+import type { HubClient, HubOutcome } from './hub-client.ts';
 import { hubRecordOf } from './hub-records.ts';
 import { outboxOfRecord } from './outbox.ts';
 
@@ -93,6 +93,9 @@ async function pinnedKey(db: WritableDB, client: HubClient): Promise<NoteKey | '
   return key;
 }
 
+/** Proof requests in flight at once. */
+const FETCH_AHEAD = 8;
+
 /** A proof not yet on chain is asked for again (for its chain reference) at most this often. */
 export const REFETCH_UNANCHORED_MS = 60_000;
 
@@ -126,8 +129,16 @@ export class ProofPuller {
     const key = await pinnedKey(this.#db, this.#client);
     if (key === 'unsupported') return { ...report, unsupported: true };
     if (!key) return { ...report, error: 'the hub did not serve its log key' };
-    for (const id of candidates(this.#db, limit, now())) {
-      const o = await this.#client.request('GET', `/v1/log/records/${encodeURIComponent(id)}/proof`);
+    const ids = candidates(this.#db, limit, now());
+    // Fetched a few at a time (each is one small GET), then checked and kept one by one in queue order.
+    const ahead = new Map<string, Promise<HubOutcome>>();
+    const fetchAhead = (from: number) => {
+      for (const x of ids.slice(from, from + FETCH_AHEAD)) if (!ahead.has(x)) ahead.set(x, this.#client.request('GET', `/v1/log/records/${encodeURIComponent(x)}/proof`));
+    };
+    for (const [i, id] of ids.entries()) {
+      fetchAhead(i);
+      const o = await ahead.get(id)!;
+      ahead.delete(id);
       if (o.kind === 'unreachable') return { ...report, error: o.reason };
       if (o.status === 404 && o.body.code === undefined) return { ...report, unsupported: true };
       if (o.status === 409 || o.body.code === 'PROOF_NOT_READY') {

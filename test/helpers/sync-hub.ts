@@ -81,7 +81,7 @@ export class HubProcess implements TestHub {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [join(ROOT, 'bin', 'custody.js'), 'hub', 'serve', '--data', this.dataDir, '--port', String(this.port)], {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'custody.js'), 'hub', 'serve', '--data', this.dataDir, '--port', String(this.port), '--checkpoint-interval', '0.5'], {
         cwd: ROOT,
         env: { ...process.env, LOG_LEVEL: 'warn', CUSTODY_HUB_PASSPHRASE: process.env.CUSTODY_HUB_PASSPHRASE ?? 'hub passphrase for the sync tests' },
         stdio: ['ignore', 'ignore', 'pipe'],
