@@ -92,7 +92,7 @@ async function child(): Promise<void> {
   const clip = args[args.indexOf('--child') + 1]!;
   const watch = memoryWatch();
   const desk = await benchDesk();
-  const s = await measure(() => desk.sign(clip, { outDir: join(desk.home, '..', 'out') }));
+  const s = await measure(() => desk.sign(clip, { actor: desk.bootstrapActor()!, outDir: join(desk.home, '..', 'out') }));
   const mem = watch.stop();
   desk.close();
   const nodePeakMB = process.resourceUsage().maxRSS / 1024;
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     decode.push(await measure(() => run(tools.ffmpeg, ['-hide_banner', '-v', 'error', '-i', clip60, '-f', 'null', '-'])));
     fp.push(await measure(() => fingerprintVideo(clip60, { tools })));
     exact.push(await measure(() => fingerprintVideo(clip60, { tools, exactDecode: true })));
-    signing.push(await measure(() => desk.sign(clip60, { outDir: join(desk.home, '..', 'out') })));
+    signing.push(await measure(() => desk.sign(clip60, { actor: desk.bootstrapActor()!, outDir: join(desk.home, '..', 'out') })));
     console.log(
       `  round ${r + 1}: full decode ${fmt(decode[r]!.wall)}, fingerprint ${fmt(fp[r]!.wall)}, fingerprint (exact decode) ${fmt(exact[r]!.wall)}, custody sign ${fmt(signing[r]!.wall)}`,
     );

@@ -42,8 +42,8 @@ async function run(desk: Desk, root: string, files: Buffer[], concurrency: numbe
   mkdirSync(inDir);
   mkdirSync(staging);
   files.forEach((b, i) => writeFileSync(join(staging, `IMG_${String(i).padStart(4, '0')}.jpg`), b));
-  desk.setAllowedRoots([root]);
-  const folder = addWatchFolder(desk.store, { path: inDir, outDir: join(root, `out-${concurrency}`), concurrency, stableMs: STABLE_MS }, desk.folderRules);
+  desk.setAllowedRoots(desk.bootstrapActor()!, [root]);
+  const folder = addWatchFolder(desk.store, desk.bootstrapActor()!, { path: inDir, outDir: join(root, `out-${concurrency}`), concurrency, stableMs: STABLE_MS }, desk.folderRules);
   const engine = new WatchEngine(desk);
   const outcomes: WatchOutcome[] = [];
   let done: () => void = () => undefined;

@@ -12,6 +12,8 @@ import { LdapAdmin } from './directory/ldap-admin.ts';
 import { ldapSource } from './directory/ldap-settings.ts';
 import { AttemptThrottle, type ThrottlePolicy } from './directory/throttle.ts';
 import type { Actor } from './directory/roles.ts';
+import { authorizeActor, type UseCase } from './authz/policy.ts';
+import { parseChainPem } from './c2pa/certificates.ts';
 import { CustodyError, isCustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
 import type { VerifyReport } from './provenance/checks.ts';
@@ -30,7 +32,6 @@ import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { HubSync } from './sync/hub-sync.ts';
 import { pendingTimestamps, recordStampOutcome, recordTimestamps, setTsaAnchors, setTsaUrl, stampPending, timestampAddOnFor, TSA_ANCHORS, TSA_URL, tsaAnchorsPem, tsaUrl, type RecordTimestamp, type StampRun } from './provenance/timestamps.ts';
-import { parseChainPem } from './c2pa/certificates.ts';
 import { listWrappedKinds } from './store/vault-rows.ts';
 import type { PublishContext } from './workflow/publish.ts';
 import { Workflow } from './workflow/service.ts';
@@ -260,6 +261,34 @@ export class Desk {
     return this.unlocked && !this.directory.hasUsers() ? DESK_ACTOR : null;
   }
 
+  /**
+   * Checks an act against the authorization policy (core/authz/policy.ts). The bootstrap actor passes only while
+   * the desk has no users: once it has, "desk" is nobody.
+   */
+  #authorize(useCase: UseCase, actor: Actor): void {
+    if (actor.name === DESK_ACTOR.name && this.directory.hasUsers()) {
+      throw new CustodyError('NOT_AUTHENTICATED', `expected a logged-in user to ${useCase} on a desk with users, got the vault-passphrase holder alone`);
+    }
+    authorizeActor(useCase, actor);
+  }
+
+  /**
+   * A user as the directory knows them now, for acting on their behalf while they are away (a watched folder acts
+   * as whoever configured it): their current roles, never a disabled account; "desk" only while there are no users.
+   */
+  actorFor(name: string): Actor {
+    if (name === DESK_ACTOR.name) {
+      const desk = this.bootstrapActor();
+      if (desk) return desk;
+      throw new CustodyError('NOT_PERMITTED', this.unlocked
+        ? 'expected a user to act for, got "desk", which acts only on a desk without users: add the watched folder again as a user'
+        : 'expected the desk keys unlocked to act as "desk", but they are locked');
+    }
+    const u = this.directory.get(name);
+    if (!u || u.disabledAt) throw new CustodyError('NOT_PERMITTED', `expected an active user to act for, got ${name}, who is ${u ? 'disabled' : 'not in the directory'}`);
+    return { name: u.name, roles: u.roles };
+  }
+
   /** Lets another protector open the vault from now on (the vault must be unlocked). */
   async addProtector(protector: KeyProtector): Promise<void> {
     const at = new Date().toISOString();
@@ -288,7 +317,8 @@ export class Desk {
       now?: Date;
       target?: OutputTarget;
       onRecord?: SignContext['onRecord'];
-      actor?: Actor | null;
+      /** Who signs: a user, the vault-passphrase holder on a desk without users, or a watched folder's owner. */
+      actor: Actor;
       digitalSourceType?: string | null;
       /** Videos: seconds fingerprinted so far, and the total. */
       onProgress?: (doneSec: number, totalSec: number) => void;
@@ -296,8 +326,9 @@ export class Desk {
       confineTo?: Confinement;
       /** Without outDir: into the desk's own signed/ folder rather than beside the input (an upload that goes away). */
       deskOutputs?: boolean;
-    } = {},
+    },
   ): Promise<SignReceipt> {
+    this.#authorize('sign', opts.actor);
     const limits = this.limits;
     const input = this.#confined(path, 'read', opts.confineTo);
     const { format } = await detectFile(input, limits);
@@ -311,7 +342,7 @@ export class Desk {
     const stamp = credentials ? timestampAddOnFor(this.store) : null;
     const onRecord: SignContext['onRecord'] = (db, record) => {
       this.audit.append({
-        actor: opts.actor?.name ?? DESK_ACTOR.name,
+        actor: opts.actor.name,
         action: 'record.signed',
         subject: record.id,
         details: { input: record.inputName, sha256: record.sha256, outputSha256: record.outputSha256, phash: record.phash, keyId: record.keyId, watermark: record.watermark, timestamp: stamp?.outcome?.status ?? null },
@@ -334,7 +365,7 @@ export class Desk {
     this.audit.writeCheckpoint();
     // The TSA answered: catch up on the stamps it missed that are due. Best effort: whatever fails stays pending
     // (custody timestamps list), and the signature just made is already complete.
-    if (stamp?.outcome?.status === 'embedded') await this.stampPending({ actor: opts.actor ?? null }).catch(() => undefined);
+    if (stamp?.outcome?.status === 'embedded') await this.stampPending(opts.actor).catch(() => undefined);
     this.hub.nudge();
     return stamp?.outcome ? { ...receipt, c2pa: { ...receipt.c2pa, timestamp: stamp.outcome.status } } : receipt;
   }
@@ -406,20 +437,22 @@ export class Desk {
   }
 
   /** Installs a CA-issued signing chain and its key for Content Credentials. */
-  async importCertificate(chainPem: string, keyPem: string, actor: Actor | null = null): Promise<{ subject: string; issuer: string }> {
+  async importCertificate(actor: Actor, chainPem: string, keyPem: string): Promise<{ subject: string; issuer: string }> {
+    this.#authorize('certificateImport', actor);
     const now = new Date();
     const r = await importCredentials(this.store, this.#requireKeyring(), chainPem, keyPem, now);
     this.#c2paSigner = undefined;
-    this.audit.act(() => this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'certificate.imported', subject: null, details: r, at: now.toISOString() }));
+    this.audit.act(() => this.audit.append({ actor: actor.name, action: 'certificate.imported', subject: null, details: r, at: now.toISOString() }));
     return r;
   }
 
   /** Adds roots to the trust list that verification accepts besides the org root. */
-  addTrustAnchors(pem: string, actor: Actor | null = null): { roots: number; pqKeys: number } {
+  addTrustAnchors(actor: Actor, pem: string): { roots: number; pqKeys: number } {
+    this.#authorize('trustAdd', actor);
     const at = new Date().toISOString();
     return this.audit.act(() => {
       const added = addTrustAnchors(this.store, pem);
-      this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.trust_anchors_added', subject: null, details: { certificates: added.roots, pqKeys: added.pqKeys }, at });
+      this.audit.append({ actor: actor.name, action: 'settings.trust_anchors_added', subject: null, details: { certificates: added.roots, pqKeys: added.pqKeys }, at });
       return added;
     });
   }
@@ -436,12 +469,13 @@ export class Desk {
   }
 
   /** Replaces the allowed roots (real paths are stored); an empty list allows none. */
-  setAllowedRoots(roots: readonly string[], actor: Actor | null = null): string[] {
+  setAllowedRoots(actor: Actor, roots: readonly string[]): string[] {
+    this.#authorize('settingsSet', actor);
     const real = checkAllowedRoots(roots, this.home);
     const at = new Date().toISOString();
     this.audit.act(() => {
       setSetting(this.store, ALLOWED_ROOTS, JSON.stringify(real));
-      this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: ALLOWED_ROOTS, details: { value: real }, at });
+      this.audit.append({ actor: actor.name, action: 'settings.changed', subject: ALLOWED_ROOTS, details: { value: real }, at });
     });
     return real;
   }
@@ -468,12 +502,13 @@ export class Desk {
   }
 
   /** Hybrid post-quantum mode: an ML-DSA-65 co-signature in every manifest from now on. */
-  setHybridPq(on: boolean, actor: Actor | null = null): void {
+  setHybridPq(actor: Actor, on: boolean): void {
+    this.#authorize('settingsSet', actor);
     const now = new Date();
     const keyring = this.#requireKeyring();
     this.audit.act(() => {
       setPqEnabled(this.store, keyring, on, now);
-      this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: 'pq.enabled', details: { value: on ? 'on' : 'off' }, at: now.toISOString() });
+      this.audit.append({ actor: actor.name, action: 'settings.changed', subject: 'pq.enabled', details: { value: on ? 'on' : 'off' }, at: now.toISOString() });
     });
   }
 
@@ -484,26 +519,28 @@ export class Desk {
   }
 
   /** Sets or clears (null) the TSA URL, or the TSA roots (PEM), audited as a settings change. */
-  setTsa(change: { url?: string | null; anchorsPem?: string | null }, actor: Actor | null = null): { url: string | null; anchors: number } {
+  setTsa(actor: Actor, change: { url?: string | null; anchorsPem?: string | null }): { url: string | null; anchors: number } {
+    this.#authorize('settingsSet', actor);
     const at = new Date().toISOString();
     this.audit.act(() => {
       if (change.url !== undefined) {
         const url = setTsaUrl(this.store, change.url);
-        this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: TSA_URL, details: { value: url }, at });
+        this.audit.append({ actor: actor.name, action: 'settings.changed', subject: TSA_URL, details: { value: url }, at });
       }
       if (change.anchorsPem !== undefined) {
         const n = setTsaAnchors(this.store, change.anchorsPem);
-        this.audit.append({ actor: actor?.name ?? DESK_ACTOR.name, action: 'settings.changed', subject: TSA_ANCHORS, details: { certificates: n }, at });
+        this.audit.append({ actor: actor.name, action: 'settings.changed', subject: TSA_ANCHORS, details: { certificates: n }, at });
       }
     });
     return this.tsa;
   }
 
   /** Obtains the time-stamps the TSA did not give at signing (those due, or `all`), each audited as it lands. */
-  async stampPending(opts: { all?: boolean; actor?: Actor | null } = {}): Promise<StampRun> {
+  async stampPending(actor: Actor, opts: { all?: boolean } = {}): Promise<StampRun> {
+    this.#authorize('timestampsStamp', actor);
     return stampPending(this.store, {
       ...(opts.all ? { all: true } : {}),
-      onStamped: (s) => this.audit.append({ actor: opts.actor?.name ?? DESK_ACTOR.name, action: 'record.timestamped', subject: s.recordId, details: s, at: new Date().toISOString() }),
+      onStamped: (s) => this.audit.append({ actor: actor.name, action: 'record.timestamped', subject: s.recordId, details: s, at: new Date().toISOString() }),
     });
   }
 
@@ -527,6 +564,7 @@ export class Desk {
    * the audit log, so the discussion around an item is as tamper-evident as its approvals.
    */
   comment(actor: Actor, itemId: string, text: string, now = new Date()): ItemComment {
+    this.#authorize('comment', actor);
     const record = getRecord(this.store, itemId);
     if (!record || record.kind === 'segment') throw new CustodyError('NOT_FOUND', `expected the record id of a signed item, got ${JSON.stringify(itemId)}`);
     const t = text.trim();

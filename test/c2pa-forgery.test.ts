@@ -47,14 +47,14 @@ beforeAll(async () => {
   desk = await tempDesk('Daily Planet');
   // The org signs with a CA-issued chain whose key the test also holds: the stand-in for a broken Ed25519.
   pki = await createOrgPki({ org: 'Daily Planet', algorithm: 'ed25519' });
-  await desk.importCertificate(pki.signingCertPem, pemKey(pki.signingKeyPkcs8));
-  desk.addTrustAnchors(pki.rootCertPem);
-  desk.setHybridPq(true);
+  await desk.importCertificate(desk.bootstrapActor()!, pki.signingCertPem, pemKey(pki.signingKeyPkcs8));
+  desk.addTrustAnchors(desk.bootstrapActor()!, pki.rootCertPem);
+  desk.setHybridPq(desk.bootstrapActor()!, true);
   stolen = await createSigner({ chainPem: pki.signingCertPem, keyPkcs8: pki.signingKeyPkcs8 });
 
   const src = join(dir, 'rocket.jpg');
   await sharp(photo('rocket.jpg')).jpeg({ quality: 90 }).toFile(src);
-  genuine = await desk.sign(src, { outDir: join(dir, 'out') });
+  genuine = await desk.sign(src, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') });
   const bytes = readFileSync(genuine.output);
   genuineCustody = (await readManifest(bytes, 'image/jpeg'))!.custody!;
   genuineCoSignature = decodeCoseSign1(readRawManifests(bytes, 'image/jpeg')!.at(-1)!.signature).unprotected.get(PQ_HEADER) as Uint8Array;
@@ -132,14 +132,14 @@ describe('the org ML-DSA key travels with the org root', () => {
     expect(exported).toMatch(/-----END CERTIFICATE-----\n-----BEGIN PUBLIC KEY-----/);
     const other = await tempDesk('Other Paper');
     try {
-      other.addTrustAnchors(pki.rootCertPem);
+      other.addTrustAnchors(other.bootstrapActor()!, pki.rootCertPem);
       const before = await other.verify(genuine.output);
       expect(before.checks.c2pa).toMatchObject({ trusted: true, pqSignature: 'fail', pqReason: 'PQ_KEY_NOT_REGISTERED' });
 
       // This desk signs with an imported chain, so the root verifiers need is the CA's; the key rides with it, pinned
       // to the org that root names.
       const key = exported.slice(exported.indexOf('-----BEGIN PUBLIC KEY-----'));
-      expect(other.addTrustAnchors(`${pki.rootCertPem}${key}`)).toEqual({ roots: 1, pqKeys: 1 });
+      expect(other.addTrustAnchors(other.bootstrapActor()!, `${pki.rootCertPem}${key}`)).toEqual({ roots: 1, pqKeys: 1 });
       const after = await other.verify(genuine.output);
       expect(after.checks.c2pa).toMatchObject({ status: 'pass', pqSignature: 'pass' });
 
@@ -147,8 +147,8 @@ describe('the org ML-DSA key travels with the org root', () => {
       const stranger = await createOrgPki({ org: 'Stranger Times', algorithm: 'ed25519' });
       const third = await tempDesk('Third Paper');
       try {
-        third.addTrustAnchors(pki.rootCertPem);
-        third.addTrustAnchors(`${stranger.rootCertPem}${key}`);
+        third.addTrustAnchors(third.bootstrapActor()!, pki.rootCertPem);
+        third.addTrustAnchors(third.bootstrapActor()!, `${stranger.rootCertPem}${key}`);
         expect((await third.verify(genuine.output)).checks.c2pa).toMatchObject({ pqSignature: 'fail', pqReason: 'PQ_KEY_OF_ANOTHER_ORG' });
       } finally {
         third.close();

@@ -40,7 +40,7 @@ describe('manifest on every signed image', () => {
     ['png', 'image/png'],
     ['webp', 'image/webp'],
   ] as const)('%s: actions, the Custody assertion and the soft binding read back, valid and trusted', async (fmt, mime) => {
-    const r = await desk.sign(await source(`cat.${fmt}`, fmt));
+    const r = await desk.sign(await source(`cat.${fmt}`, fmt), { actor: desk.bootstrapActor()! });
     expect(r.c2pa).toEqual({ status: 'embedded', pq: false });
     const bytes = readFileSync(r.output);
     const m = await readManifest(bytes, mime as C2paMime, { trustAnchorsPem: desk.orgRootPem() });
@@ -67,16 +67,16 @@ describe('manifest on every signed image', () => {
   it('digital source type: from a camera in the EXIF, or from the choice made at signing; never guessed', async () => {
     const camera = join(dir, 'camera.jpg');
     await sharp(photo('coffee.png')).jpeg().withExif({ IFD0: { Make: 'Canon', Model: 'Canon EOS R5' } }).toFile(camera);
-    const fromExif = await readManifest(readFileSync((await desk.sign(camera)).output), 'image/jpeg');
+    const fromExif = await readManifest(readFileSync((await desk.sign(camera, { actor: desk.bootstrapActor()! })).output), 'image/jpeg');
     expect(fromExif!.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture', softwareAgent: { name: 'Custody' } });
     const chosen = 'http://cv.iptc.org/newscodes/digitalsourcetype/compositeSynthetic';
-    const byChoice = await readManifest(readFileSync((await desk.sign(await source('graphic.png', 'png', 'coins.png'), { digitalSourceType: chosen })).output), 'image/png');
+    const byChoice = await readManifest(readFileSync((await desk.sign(await source('graphic.png', 'png', 'coins.png'), { actor: desk.bootstrapActor()!, digitalSourceType: chosen })).output), 'image/png');
     expect(byChoice!.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: chosen });
   });
 
   it('keeps the credentials an original already carries, as its parent', async () => {
-    const first = await other.sign(await source('wire.jpg', 'jpeg', 'rocket.jpg'));
-    const r = await desk.sign(first.output);
+    const first = await other.sign(await source('wire.jpg', 'jpeg', 'rocket.jpg'), { actor: other.bootstrapActor()! });
+    const r = await desk.sign(first.output, { actor: desk.bootstrapActor()! });
     const m = await readManifest(readFileSync(r.output), 'image/jpeg', { trustAnchorsPem: desk.orgRootPem() });
     expect(m!.valid).toBe(true);
     expect(m!.history.map((h) => h.signer.organization)).toEqual(['Other Paper', 'Daily Planet']);
@@ -85,7 +85,7 @@ describe('manifest on every signed image', () => {
   });
 
   it('TIFF is signed without a manifest, and says why', async () => {
-    const r = await desk.sign(await source('cat.tif', 'tiff'));
+    const r = await desk.sign(await source('cat.tif', 'tiff'), { actor: desk.bootstrapActor()! });
     expect(r.c2pa).toEqual({ status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false });
     expect((await desk.verify(r.output)).checks.c2pa.status).toBe('skipped');
   });
@@ -93,7 +93,7 @@ describe('manifest on every signed image', () => {
 
 describe('verify judges the manifest', () => {
   it('a changed byte in the pixel data: Invalid, verdict tampered', async () => {
-    const r = await desk.sign(await source('tamper.jpg', 'jpeg', 'coffee.png'));
+    const r = await desk.sign(await source('tamper.jpg', 'jpeg', 'coffee.png'), { actor: desk.bootstrapActor()! });
     const changed = join(dir, 'tampered.jpg');
     writeFileSync(changed, flipContentByte(readFileSync(r.output), 'image/jpeg'));
     const v = await desk.verify(changed);
@@ -109,24 +109,24 @@ describe('verify judges the manifest', () => {
   });
 
   it('another org’s root is not trusted until it is added to the trust list', async () => {
-    const r = await desk.sign(await source('trust.png', 'png', 'astronaut.png'));
+    const r = await desk.sign(await source('trust.png', 'png', 'astronaut.png'), { actor: desk.bootstrapActor()! });
     const before = await other.verify(r.output);
     expect(before.checks.c2pa).toMatchObject({ status: 'fail', valid: true, trusted: false });
     expect(before.verdict).not.toBe('tampered');
-    other.addTrustAnchors(desk.orgRootPem());
+    other.addTrustAnchors(other.bootstrapActor()!, desk.orgRootPem());
     const after = await other.verify(r.output);
     expect(after.checks.c2pa).toMatchObject({ status: 'pass', valid: true, trusted: true });
   });
 
   it('hybrid mode: the ML-DSA-65 co-signature is written and checked', async () => {
-    desk.setHybridPq(true);
+    desk.setHybridPq(desk.bootstrapActor()!, true);
     try {
-      const r = await desk.sign(await source('pq.png', 'png', 'motorcycle_left.png'));
+      const r = await desk.sign(await source('pq.png', 'png', 'motorcycle_left.png'), { actor: desk.bootstrapActor()! });
       expect(r.c2pa.pq).toBe(true);
       const v = await desk.verify(r.output);
       expect(v.checks.c2pa).toMatchObject({ status: 'pass', pqSignature: 'pass' });
     } finally {
-      desk.setHybridPq(false);
+      desk.setHybridPq(desk.bootstrapActor()!, false);
     }
   });
 });
@@ -165,7 +165,7 @@ describe('custody cert', () => {
 
 describe('publishing after approval', () => {
   it('adds c2pa.published in a manifest over the signed output whose Custody assertion records the approvals', async () => {
-    const r = await desk.sign(await source('publish.jpg', 'jpeg', 'coffee.png'));
+    const r = await desk.sign(await source('publish.jpg', 'jpeg', 'coffee.png'), { actor: desk.bootstrapActor()! });
     const { receipt } = await approveAndPublish(desk, r.recordId, join(dir, 'published'));
 
     const m = await readManifest(readFileSync(receipt.output), 'image/jpeg', { trustAnchorsPem: desk.orgRootPem() });

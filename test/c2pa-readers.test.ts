@@ -36,8 +36,10 @@ async function source(name: string, fmt: 'jpeg' | 'png' | 'webp', from: string):
 beforeAll(async () => {
   dir = tempDir();
   desk = await tempDesk('Daily Planet');
+  // The vault-passphrase holder until approveAndPublish adds users, then their admin, ada.
+  const admin = () => desk.bootstrapActor() ?? { name: 'ada', roles: ['admin' as const] };
   const signed = async (kind: string, mime: C2paMime, path: string) => {
-    const r = await desk.sign(path);
+    const r = await desk.sign(path, { actor: admin() });
     outputs.push({ kind, mime, bytes: new Uint8Array(readFileSync(r.output)) });
     return r;
   };
@@ -49,7 +51,7 @@ beforeAll(async () => {
     writeFileSync(join(dir, 'clip.mp4'), clip);
     await signed('MP4', 'video/mp4', join(dir, 'clip.mp4'));
   }
-  desk.setHybridPq(true);
+  desk.setHybridPq(admin(), true);
   await signed('JPEG, hybrid-pq', 'image/jpeg', await source('pq.jpg', 'jpeg', 'motorcycle_left.png'));
   await signed('PNG, hybrid-pq', 'image/png', await source('pq.png', 'png', 'rocket.jpg'));
 
@@ -61,8 +63,8 @@ beforeAll(async () => {
 
   // RFC 3161 time-stamped (sigTst2), by a real responder on 127.0.0.1
   tsa = await startTsa();
-  desk.setHybridPq(false);
-  desk.setTsa({ url: tsa.url, anchorsPem: tsa.pki.rootPem });
+  desk.setHybridPq(admin(), false);
+  desk.setTsa(admin(), { url: tsa.url, anchorsPem: tsa.pki.rootPem });
   await signed('JPEG, time-stamped', 'image/jpeg', await source('ts.jpg', 'jpeg', 'coffee.png'));
   await signed('PNG, time-stamped', 'image/png', await source('ts.png', 'png', 'chelsea.png'));
 }, 300_000);

@@ -216,7 +216,7 @@ describe('a locked desk', () => {
       expect(await api.items({})).toEqual([]);
       const src = join(tempDir(), 'a.png');
       await sharp(photo('coffee.png')).toFile(src);
-      expect((await api.sign({ paths: [src] })).failures).toEqual([expect.objectContaining({ code: 'KEY_LOCKED' })]);
+      expect(await refusal(api.sign({ paths: [src] }))).toBe('KEY_LOCKED');
       expect(await refusal(api.auditExport({ format: 'jsonl' }))).toBe('KEY_LOCKED');
       expect(await refusal(api.unlock({ passphrase: 'wrong' }))).toBe('KEY_LOCKED');
       expect(await api.unlock({ passphrase: PASSPHRASE })).toEqual({ unlocked: true });

@@ -140,11 +140,13 @@ describe('a desk with users', () => {
     expect((await ada.items({ state: 'published' })).map((i) => i.id)).toEqual([item]);
   });
 
-  it('keeps comments on an item in the audit log, by their author', async () => {
-    const c = await vic.comment({ id: item, text: '  Is the caption cleared?  ' });
-    expect(c).toMatchObject({ by: 'vic', text: 'Is the caption cleared?' });
+  it('keeps comments on an item in the audit log, by their author; a viewer only reads them', async () => {
+    const c = await chris.comment({ id: item, text: '  Is the caption cleared?  ' });
+    expect(c).toMatchObject({ by: 'chris', text: 'Is the caption cleared?' });
     expect((await erin.item({ id: item })).comments).toEqual([c]);
-    expect([...auditEntries(desk.store, { subject: item })].find((e) => e.seq === c.seq)).toMatchObject({ action: 'item.commented', actor: 'vic' });
+    expect((await vic.item({ id: item })).comments).toEqual([c]);
+    expect([...auditEntries(desk.store, { subject: item })].find((e) => e.seq === c.seq)).toMatchObject({ action: 'item.commented', actor: 'chris' });
+    expect(await refusal(vic.comment({ id: item, text: 'me too' }))).toBe('NOT_PERMITTED');
     expect(await refusal(erin.comment({ id: item, text: '   ' }))).toBe('INVALID_ARGUMENT');
     expect(await refusal(erin.comment({ id: 'rec_00000000000000000000000000', text: 'hm' }))).toBe('NOT_FOUND');
   });

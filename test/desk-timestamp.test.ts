@@ -86,14 +86,16 @@ describe('the TSA setting', () => {
 
 describe('a desk with a TSA', () => {
   let desk: Desk;
+  /** The vault-passphrase holder of this desk without users. */
+  const root = () => desk.bootstrapActor()!;
   beforeAll(async () => {
     desk = await tempDesk('Daily Planet');
-    desk.setTsa({ url: tsa.url, anchorsPem: tsa.pki.rootPem });
+    desk.setTsa(root(), { url: tsa.url, anchorsPem: tsa.pki.rootPem });
   }, 60_000);
   afterAll(() => desk?.close());
 
   it('time-stamps the signature; verify shows genTime and TSA, and a stamped file stays trusted past the certificate', async () => {
-    const r = await desk.sign(await png());
+    const r = await desk.sign(await png(), { actor: root() });
     expect(r.c2pa).toMatchObject({ status: 'embedded', timestamp: 'embedded' });
     const bytes = new Uint8Array(readFileSync(r.output));
     expect(tokenFromCose(readRawManifests(bytes, 'image/png')!.at(-1)!.signature)).not.toBeNull();
@@ -123,16 +125,16 @@ describe('a desk with a TSA', () => {
   });
 
   it('without a TSA, a signature is not stamped and the file stops being trusted once the certificate expired', async () => {
-    desk.setTsa({ url: null });
+    desk.setTsa(root(), { url: null });
     try {
-      const r = await desk.sign(await png('chelsea.png'));
+      const r = await desk.sign(await png('chelsea.png'), { actor: root() });
       expect(r.c2pa.timestamp).toBeUndefined();
       expect(tsInfo(await desk.verify(r.output))).toMatchObject({ status: 'absent', reason: 'TSA_ABSENT' });
       const later = await verifyAt(desk, r.output, AFTER_EXPIRY);
       expect(later.checks.c2pa.status).toBe('fail');
       expect(later.checks.c2pa.validationCodes).toContain('signingCredential.expired');
     } finally {
-      desk.setTsa({ url: tsa.url });
+      desk.setTsa(root(), { url: tsa.url });
     }
   });
 
@@ -140,20 +142,20 @@ describe('a desk with a TSA', () => {
     await tsa.stop();
     let r;
     try {
-      r = await desk.sign(await png('astronaut.png'));
+      r = await desk.sign(await png('astronaut.png'), { actor: root() });
       expect(r.c2pa).toMatchObject({ status: 'embedded', timestamp: 'queued' });
       expect(desk.pendingTimestamps()).toMatchObject([{ recordId: r.recordId, attempts: 0, lastError: expect.stringMatching(/no answer/) }]);
       expect([...auditEntries(desk.store)].filter((e) => e.action === 'record.signed').at(-1)?.details).toMatchObject({ timestamp: 'queued' });
       expect(tsInfo(await desk.verify(r.output))).toMatchObject({ status: 'absent', detail: expect.stringMatching(/did not answer at signing/) });
-      const down = await desk.stampPending();
+      const down = await desk.stampPending(root());
       expect(down.failed).toHaveLength(1);
       expect(Date.parse(down.failed[0]!.nextAttemptAt)).toBeGreaterThan(Date.now() + 20_000);
-      expect(await desk.stampPending()).toMatchObject({ stamped: [], failed: [], waiting: 1 }); // not due yet
+      expect(await desk.stampPending(root())).toMatchObject({ stamped: [], failed: [], waiting: 1 }); // not due yet
     } finally {
       await tsa.start();
     }
-    expect(await desk.stampPending()).toMatchObject({ stamped: [], waiting: 1 }); // still backing off
-    const run = await desk.stampPending({ all: true });
+    expect(await desk.stampPending(root())).toMatchObject({ stamped: [], waiting: 1 }); // still backing off
+    const run = await desk.stampPending(root(), { all: true });
     expect(run.stamped).toMatchObject([{ recordId: r.recordId, manifest: 'signed' }]);
     expect(desk.pendingTimestamps()).toEqual([]);
     expect([...auditEntries(desk.store)].filter((e) => e.action === 'record.timestamped').at(-1)).toMatchObject({ subject: r.recordId });
@@ -181,14 +183,14 @@ describe('a desk with a TSA', () => {
   it('does not let a TSA root vouch for a content signer: a manifest chaining only to a TSA anchor is not trusted', async () => {
     const other = await tempDesk('Rogue Press');
     try {
-      const r = await other.sign(await png('rocket.jpg'));
+      const r = await other.sign(await png('rocket.jpg'), { actor: other.bootstrapActor()! });
       expect((await desk.verify(r.output)).checks.c2pa).toMatchObject({ status: 'fail', trusted: false });
       // an admin who puts that org's root among the TSA roots has not made it a content-signing root
       const rogueRoot = other.orgRootPem().match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n?/)![0];
-      desk.setTsa({ anchorsPem: tsa.pki.rootPem + rogueRoot });
+      desk.setTsa(root(), { anchorsPem: tsa.pki.rootPem + rogueRoot });
       expect((await desk.verify(r.output)).checks.c2pa).toMatchObject({ status: 'fail', trusted: false });
     } finally {
-      desk.setTsa({ anchorsPem: tsa.pki.rootPem });
+      desk.setTsa(root(), { anchorsPem: tsa.pki.rootPem });
       other.close();
     }
   });

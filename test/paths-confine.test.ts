@@ -106,9 +106,9 @@ describe('watched folders', () => {
     const link = join(tempDir(), 'innocent');
     symlinkSync(desk.home, link);
     for (const p of [desk.home, dirname(desk.home), link]) {
-      expect(() => addWatchFolder(desk.store, { path: p, outDir: out }, desk.folderRules)).toThrow(expect.objectContaining(denied));
+      expect(() => addWatchFolder(desk.store, desk.bootstrapActor()!, { path: p, outDir: out }, desk.folderRules)).toThrow(expect.objectContaining(denied));
     }
-    expect(() => addWatchFolder(desk.store, { path: tempDir(), outDir: join(desk.home, 'rejected-here') }, desk.folderRules)).toThrow(expect.objectContaining(denied));
+    expect(() => addWatchFolder(desk.store, desk.bootstrapActor()!, { path: tempDir(), outDir: join(desk.home, 'rejected-here') }, desk.folderRules)).toThrow(expect.objectContaining(denied));
     expect(listWatchFolders(desk.store)).toEqual([]);
   });
 
@@ -117,12 +117,12 @@ describe('watched folders', () => {
     try {
       const root = tempDir();
       mkdirSync(join(root, 'in'));
-      other.setAllowedRoots([join(root)]);
-      expect(() => addWatchFolder(other.store, { path: tempDir(), outDir: join(root, 'out') }, other.folderRules)).toThrow(expect.objectContaining(denied));
-      expect(() => addWatchFolder(other.store, { path: join(root, 'in'), outDir: join(tempDir(), 'out') }, other.folderRules)).toThrow(expect.objectContaining(denied));
-      expect(addWatchFolder(other.store, { path: join(root, 'in'), outDir: join(root, 'out') }, other.folderRules).path).toBe(realpathSync(join(root, 'in')));
-      other.setAllowedRoots([]);
-      expect(() => addWatchFolder(other.store, { path: join(root, 'in'), outDir: join(root, 'out2') }, other.folderRules)).toThrow(
+      other.setAllowedRoots(other.bootstrapActor()!, [join(root)]);
+      expect(() => addWatchFolder(other.store, other.bootstrapActor()!, { path: tempDir(), outDir: join(root, 'out') }, other.folderRules)).toThrow(expect.objectContaining(denied));
+      expect(() => addWatchFolder(other.store, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(tempDir(), 'out') }, other.folderRules)).toThrow(expect.objectContaining(denied));
+      expect(addWatchFolder(other.store, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(root, 'out') }, other.folderRules).path).toBe(realpathSync(join(root, 'in')));
+      other.setAllowedRoots(other.bootstrapActor()!, []);
+      expect(() => addWatchFolder(other.store, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(root, 'out2') }, other.folderRules)).toThrow(
         expect.objectContaining({ ...denied, message: expect.stringMatching(/outside the allowed roots \(none are set/) }),
       );
     } finally {
@@ -160,22 +160,22 @@ describe('sign, verify and publish', () => {
   afterAll(() => desk.close());
 
   it("refuses the desk's own files and secrets as inputs", async () => {
-    await expect(desk.sign(join(desk.home, 'desk.db'))).rejects.toMatchObject(denied);
+    await expect(desk.sign(join(desk.home, 'desk.db'), { actor: desk.bootstrapActor()! })).rejects.toMatchObject(denied);
     await expect(desk.verify(join(desk.home, 'desk.db'))).rejects.toMatchObject(denied);
     await expect(desk.verify('/etc/shadow')).rejects.toMatchObject(denied);
   });
 
   it('refuses output folders in the data folder or a system folder, and writing beside an input in one', async () => {
-    await expect(desk.sign(src, { outDir: desk.home })).rejects.toMatchObject(denied);
-    await expect(desk.sign(src, { outDir: '/usr/local/share' })).rejects.toMatchObject(denied);
-    await expect(desk.sign(photo('coffee.png'))).rejects.toMatchObject(denied); // beside it would be /usr/lib/…
+    await expect(desk.sign(src, { actor: desk.bootstrapActor()!, outDir: desk.home })).rejects.toMatchObject(denied);
+    await expect(desk.sign(src, { actor: desk.bootstrapActor()!, outDir: '/usr/local/share' })).rejects.toMatchObject(denied);
+    await expect(desk.sign(photo('coffee.png'), { actor: desk.bootstrapActor()! })).rejects.toMatchObject(denied); // beside it would be /usr/lib/…
     expect(readdirSync(desk.home).filter((f) => f.includes('signed'))).toEqual([]);
   });
 
   it('confines web-mode callers to the folders they are given', async () => {
     const confineTo = { roots: [dirname(src)], name: 'the uploads' };
-    await expect(desk.sign(photo('coffee.png'), { confineTo, deskOutputs: true })).rejects.toMatchObject({ ...denied, message: expect.stringMatching(/outside the uploads/) });
-    const r = await desk.sign(src, { confineTo, deskOutputs: true });
+    await expect(desk.sign(photo('coffee.png'), { actor: desk.bootstrapActor()!, confineTo, deskOutputs: true })).rejects.toMatchObject({ ...denied, message: expect.stringMatching(/outside the uploads/) });
+    const r = await desk.sign(src, { actor: desk.bootstrapActor()!, confineTo, deskOutputs: true });
     expect(dirname(r.output)).toBe(desk.signedDir);
   });
 });

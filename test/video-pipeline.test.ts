@@ -28,7 +28,7 @@ describe('video: sign and verify', () => {
   let signed: Awaited<ReturnType<Desk['sign']>>;
 
   it('signs: one record per 5-second segment plus the parent, an MP4 with Content Credentials', async () => {
-    signed = await desk.sign(clip, { outDir: join(dir, 'out') });
+    signed = await desk.sign(clip, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') });
     expect(signed.video).toMatchObject({ segments: 6, sampleRate: 1, codec: 'h264' });
     expect(signed.phash).toBe(signed.video!.chainHash);
     const rows = desk.store.all<{ kind: string; parent_id: string | null }>(sql`SELECT kind, parent_id FROM records`);
@@ -103,7 +103,7 @@ describe('video: bad input', () => {
     await make(p);
     const before = recordCount();
     const out = join(dir, `bad-${name.replace(/\W+/g, '-')}`);
-    await expect(desk.sign(p, { outDir: out })).rejects.toMatchObject({ code });
+    await expect(desk.sign(p, { actor: desk.bootstrapActor()!, outDir: out })).rejects.toMatchObject({ code });
     expect(recordCount()).toBe(before);
     const { existsSync, readdirSync } = await import('node:fs');
     expect(existsSync(out) ? readdirSync(out) : []).toEqual([]);

@@ -11,6 +11,7 @@ import { PassphraseProtector } from '../core/crypto/vault.ts';
 import { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
 import { WatchEngine, type WatchEngineOptions, type WatchOutcome, type WatchProblem, type WatchRetry } from '../core/watch/engine.ts';
+import type { Actor } from '../core/directory/roles.ts';
 import { addWatchFolder, type WatchFolder, type WatchFolderInput } from '../core/watch/folders.ts';
 import { listJobs } from '../core/watch/jobs.ts';
 import { isIgnored } from '../core/watch/paths.ts';
@@ -22,7 +23,7 @@ export const PASSPHRASE = 'correct horse battery staple';
 export async function newDesk(): Promise<Desk> {
   const { desk } = await Desk.init(join(tempDir('custody-home-'), 'desk'), { org: 'Test Newsroom', protector: new PassphraseProtector(PASSPHRASE, { N: 1 << 10, r: 8, p: 1 }) }); // cheap scrypt: the child unlocks with the stored cost
   // Watched folders live under the allowed roots; the tests' folders are temporary ones.
-  desk.setAllowedRoots([tmpdir()]);
+  desk.setAllowedRoots(desk.bootstrapActor()!, [tmpdir()]);
   return desk;
 }
 
@@ -68,10 +69,11 @@ export interface Scenario {
   waitFor(n: number, timeoutMs?: number): Promise<WatchOutcome[]>;
 }
 
-export function addFolder(desk: Desk, input: Partial<WatchFolderInput> = {}): { folder: WatchFolder; inDir: string; outDir: string } {
+/** Adds a folder configured by `by` (default: the vault-passphrase holder of a desk without users). */
+export function addFolder(desk: Desk, input: Partial<WatchFolderInput> = {}, by: Actor = desk.bootstrapActor()!): { folder: WatchFolder; inDir: string; outDir: string } {
   const inDir = input.path ?? tempDir('custody-in-');
   const outDir = input.outDir ?? join(tempDir('custody-out-'), 'out');
-  const folder = addWatchFolder(desk.store, { stableMs: 300, ...input, path: inDir, outDir }, desk.folderRules);
+  const folder = addWatchFolder(desk.store, by, { stableMs: 300, ...input, path: inDir, outDir }, desk.folderRules);
   return { folder, inDir: folder.path, outDir: folder.outDir };
 }
 

@@ -64,22 +64,24 @@ describe('a watched folder', () => {
     expect(receipt.outputSha256).toBe(sha256(readFileSync(o!.output!)));
     expect(receipt.watermark.status).toBe('embedded');
     expect(listJobs(desk.store, { folderId: s.folder.id }).map((j) => j.state)).toEqual(['done']);
-    // The audit log names the hot folder as the signer's actor, once.
     const audit = desk.store.all<{ actor: string }>(sql`SELECT actor FROM audit_log WHERE action = 'record.signed' AND subject = ${o!.recordId}`);
-    expect(audit).toEqual([{ actor: `watch:${s.folder.id}` }]);
+    // Signed as whoever configured the folder (the vault-passphrase holder here: a desk without users).
+    expect(audit).toEqual([{ actor: 'desk' }]);
     expectExactlyOnce(desk, s, new Map([['photo.jpg', bytes]]));
   });
 
-  it('submits each signed file into the folder’s workflow template, once, as the hot folder', async () => {
+  it('submits each signed file into the folder’s workflow template, once, as whoever configured the folder', async () => {
     const s = await start({ options: { workflowTemplate: 'news', classification: 'confidential', flags: ['trademark'] } });
     writeFileSync(join(s.inDir, 'wire.jpg'), await uniqueJpeg());
     const [o] = await s.waitFor(1);
     expect(o!.status).toBe('signed');
     const status = desk.workflow.status(null, o!.recordId!);
     // Confidential and trademark-flagged: the news template routes it through legal after the desk.
-    expect(status).toMatchObject({ state: 'in_review', stage: 'desk', template: 'news', classification: 'confidential', flags: ['trademark'], submittedBy: `watch:${s.folder.id}` });
+    expect(status).toMatchObject({ state: 'in_review', stage: 'desk', template: 'news', classification: 'confidential', flags: ['trademark'], submittedBy: 'desk' });
     const submits = desk.store.all<{ actor: string }>(sql`SELECT actor FROM audit_log WHERE action = 'workflow.submit' AND subject = ${o!.recordId}`);
-    expect(submits).toEqual([{ actor: `watch:${s.folder.id}` }]);
+    // The folder submits as whoever configured it: here the vault-passphrase holder of a desk without users.
+    expect(submits).toEqual([{ actor: s.folder.createdBy }]);
+    expect(s.folder.createdBy).toBe('desk');
   });
 
   it('refuses a folder whose template does not exist, and sets a file aside, unsigned, when submitting is refused', async () => {

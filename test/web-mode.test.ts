@@ -190,10 +190,10 @@ describe('web mode on a desk without users', () => {
     const src = join(root, 'pier.jpg');
     await sharp(photo('coffee.png')).jpeg().toFile(src);
     expect((await page.call('sign', { paths: [src] })).body.result.failures[0]).toMatchObject({ code: 'PATH_NOT_ALLOWED' });
-    desk.setAllowedRoots([root]);
+    desk.setAllowedRoots(desk.bootstrapActor()!, [root]);
     expect((await page.call('sign', { paths: [src], outDir: join(root, 'signed') })).body.result.receipts[0].output).toBe(join(realpathSync(root), 'signed', 'pier.signed.jpg'));
     expect((await page.call('sign', { paths: [src], outDir: tempDir() })).body.result.failures[0]).toMatchObject({ code: 'PATH_NOT_ALLOWED' });
-    desk.setAllowedRoots([]);
+    desk.setAllowedRoots(desk.bootstrapActor()!, []);
   });
 
   it('says a text file is a text file, without quoting it', async () => {

@@ -104,11 +104,14 @@ describe('transitions', () => {
     }
   });
 
-  it('withdraw is possible in review, after a change request and once approved, by an editor', () => {
-    expect(where(run(E.submit('ed'), E.changes('eve'), E.withdraw('eve')))).toEqual(['withdrawn', null]);
+  it('withdraw is possible in review, after a change request and once approved, by the submitter or an admin', () => {
+    expect(where(run(E.submit('ed'), E.changes('eve'), E.withdraw('ed')))).toEqual(['withdrawn', null]);
     expect(where(run(E.submit('ed'), E.approve('eve'), E.approve('cy'), E.withdraw('ed')))).toEqual(['withdrawn', null]);
+    expect(where(run(E.submit('ed'), E.withdraw('ada')))).toEqual(['withdrawn', null]);
     expect(refusal(run(), E.withdraw('ed'))).toMatchObject({ rule: 'state' });
-    expect(refusal(run(E.submit('ed')), E.withdraw('cy'))).toMatchObject({ code: 'NOT_PERMITTED', rule: 'hasSubmitRole' });
+    // Another editor, a reviewer: not theirs to take out.
+    expect(refusal(run(E.submit('ed')), E.withdraw('eve'))).toMatchObject({ code: 'NOT_PERMITTED', rule: 'submitterOrAdmin' });
+    expect(refusal(run(E.submit('ed'), E.changes('eve')), E.withdraw('cy'))).toMatchObject({ code: 'NOT_PERMITTED', rule: 'submitterOrAdmin' });
   });
 });
 

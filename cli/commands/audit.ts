@@ -8,7 +8,7 @@ import { auditEntries } from '../../core/audit/log.ts';
 import { CustodyError } from '../../core/errors.ts';
 import { err, json, out } from '../context.ts';
 import { printableText } from '../printable.ts';
-import { openDesk, withActor } from './auth.ts';
+import { actingFor, openDesk, withActor } from './auth.ts';
 
 /** Streams lines to FILE (atomically: a temporary file renamed into place) or to stdout. */
 function writeLines(lines: Iterable<string>, file: string | undefined): number {
@@ -68,6 +68,7 @@ export function register(program: Command): void {
       // it was locked are checked, and signed if their seals hold). Without it, only --trust-key pins the keys.
       const desk = await openDesk();
       try {
+        await actingFor(desk, 'auditVerify');
         const report = desk.audit.verify({ trustKeys: o.trustKey, knownHead });
         const items = desk.workflow.checkAll();
         const badItems = items.filter((i) => !i.ok);
@@ -100,7 +101,7 @@ export function register(program: Command): void {
         throw new CustodyError('INVALID_ARGUMENT', `expected --format ${EXPORT_FORMATS.join(' or ')}, got ${o.format}`);
       }
       const format = o.format as ExportFormat;
-      const n = await withActor((desk, actor) => {
+      const n = await withActor('auditExport', (desk, actor) => {
         // The export is itself an act worth recording; it comes first so the export contains it.
         desk.audit.act(() => desk.audit.append({ actor: actor.name, action: 'audit.exported', subject: null, details: { format, to: o.out ?? 'stdout' }, at: new Date().toISOString() }));
         return writeLines(exportLines(auditEntries(desk.store), format), o.out);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PassphraseProtector } from '../../core/crypto/vault.ts';
 import { Desk, resolveHome } from '../../core/desk.ts';
 import { DEFAULT_SESSION_HOURS } from '../../core/directory/directory.ts';
+import { authorize, type UseCase } from '../../core/authz/policy.ts';
 import type { Actor } from '../../core/directory/roles.ts';
 import { CustodyError, isCustodyError } from '../../core/errors.ts';
 import { writeFileAtomicSync } from '../../core/store/atomic-file.ts';
@@ -103,11 +104,34 @@ export async function unlockForDirectory(desk: Desk, name: string): Promise<void
   await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys (the directory needs them): ')));
 }
 
-/** Runs fn with the desk and the acting user (required). */
-export async function withActor<T>(fn: (desk: Desk, actor: Actor) => Promise<T> | T, opts: { keys?: boolean } = {}): Promise<T> {
+/**
+ * The user acting for this command, checked against the use case's rule. On a desk without users the
+ * vault-passphrase holder acts: the vault is unlocked (passphrase from CUSTODY_PASSPHRASE or a prompt) when the
+ * rule needs someone.
+ */
+export async function actingFor(desk: Desk, useCase: UseCase): Promise<Actor | null> {
+  const user = (await currentActor(desk, { required: false }))?.actor ?? null;
+  const hasUsers = desk.directory.hasUsers();
+  if (!user && !hasUsers) {
+    try {
+      return authorize(useCase, null, false);
+    } catch {
+      if (!desk.unlocked) await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
+      return authorize(useCase, desk.bootstrapActor(), false);
+    }
+  }
+  return authorize(useCase, user, hasUsers);
+}
+
+/**
+ * Runs fn with the desk and the user acting for the use case, checked by its rule in the authorization policy
+ * (on a desk without users, the vault-passphrase holder).
+ */
+export async function withActor<T>(useCase: UseCase, fn: (desk: Desk, actor: Actor) => Promise<T> | T, opts: { keys?: boolean } = {}): Promise<T> {
   const desk = await openDesk(opts);
   try {
-    const { actor } = await currentActor(desk, { required: true });
+    const actor = await actingFor(desk, useCase);
+    if (!actor) throw new CustodyError('NOT_AUTHENTICATED', 'expected a user: set CUSTODY_USER and CUSTODY_PASSWORD, or run `custody login NAME`, got neither');
     return await fn(desk, actor);
   } finally {
     desk.close();

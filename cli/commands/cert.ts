@@ -1,11 +1,12 @@
 // `custody cert …`, `custody settings …` and `custody timestamps …`: the org's Content Credentials certificates, the
-// trust list, the hybrid post-quantum switch, the allowed roots, the time-stamp authority and its pending stamps.
+// trust list, the hybrid post-quantum switch, the allowed roots, the time-stamp authority and its pending stamps,
+// through the DeskApi (admins change them; any user reads them).
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CustodyError } from '../../core/errors.ts';
-import { json, out, withDesk } from '../context.ts';
-import { currentActor } from './auth.ts';
+import { withApi } from '../api.ts';
+import { json, out } from '../context.ts';
 
 function readText(path: string, what: string): string {
   try {
@@ -23,7 +24,9 @@ export function register(program: Command): void {
     .option('--root', 'the org root (the default and only choice today)')
     // one line at a time: out() escapes a newline inside what it prints
     .action(async () => {
-      for (const line of (await withDesk((desk) => desk.orgRootPem())).trimEnd().split('\n')) out(line);
+      const { orgRootPem } = await withApi('certificates', (api) => api.certificates({}));
+      if (!orgRootPem) throw new CustodyError('NOT_FOUND', 'expected the org root certificate on this desk, got an imported chain without its root');
+      for (const line of orgRootPem.trimEnd().split('\n')) out(line);
     });
   cert
     .command('import')
@@ -34,7 +37,7 @@ export function register(program: Command): void {
     .action(async (o: { chain: string; key: string; json?: boolean }) => {
       const chain = readText(o.chain, 'a PEM certificate chain');
       const key = readText(o.key, 'a PEM private key');
-      const r = await withDesk((desk) => desk.importCertificate(chain, key), { unlock: true });
+      const r = await withApi('certificateImport', (api) => api.certificateImport({ chainPem: chain, keyPem: key }), { keys: true });
       if (o.json) json(r);
       else out(`Content Credentials will be signed by ${r.subject} (issued by ${r.issuer})`);
     });
@@ -44,8 +47,8 @@ export function register(program: Command): void {
     .argument('<file>')
     .action(async (file: string) => {
       const pem = readText(file, 'PEM certificates');
-      const added = await withDesk((desk) => desk.addTrustAnchors(pem));
-      out(`trusted ${added.roots} more certificate(s)${added.pqKeys ? ` and ${added.pqKeys} ML-DSA-65 key(s)` : ''}`);
+      const { added } = await withApi('trustAdd', (api) => api.trustAdd({ pem }));
+      out(`trusted ${added} more certificate(s)`);
     });
 
   const settings = program.command('settings').description('desk settings');
@@ -55,14 +58,10 @@ export function register(program: Command): void {
     .description('print the settings')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const s = await withDesk((desk) => ({
-        org: desk.info.org,
-        'hybrid-pq': desk.hybridPq ? 'on' : 'off',
-        limits: desk.limits,
-        'allowed-roots': desk.allowedRoots,
-        tsa: desk.tsa.url ?? 'none',
-        'tsa-anchors': desk.tsa.anchors,
-      }));
+      const s = await withApi('settings', async (api) => {
+        const { org, hybridPq, limits, allowedRoots, tsa } = await api.settings({});
+        return { org, 'hybrid-pq': hybridPq ? 'on' : 'off', limits, 'allowed-roots': allowedRoots, tsa: tsa.url ?? 'none', 'tsa-anchors': tsa.anchors };
+      });
       if (o.json) json(s);
       else for (const [k, v] of Object.entries(s)) out(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
     });
@@ -72,7 +71,7 @@ export function register(program: Command): void {
     .argument('<name>')
     .action(async (name: string) => {
       if (name !== 'tsa' && name !== 'tsa-anchors') throw new CustodyError('INVALID_ARGUMENT', `expected a setting that can be removed (tsa, tsa-anchors), got ${JSON.stringify(name)}`);
-      await withDesk(async (desk) => desk.setTsa(name === 'tsa' ? { url: null } : { anchorsPem: null }, (await currentActor(desk, { required: false }))?.actor ?? null), { unlock: true });
+      await withApi('settingsSet', (api) => api.settingsSet(name === 'tsa' ? { tsaUrl: null } : { tsaAnchorsPem: null }), { keys: true });
       out(`${name}: none`);
     });
   settings
@@ -86,21 +85,21 @@ export function register(program: Command): void {
     .action(async (name: string, values: string[]) => {
       if (name === 'tsa' || name === 'tsa-anchors') {
         if (values.length !== 1) throw new CustodyError('INVALID_ARGUMENT', `expected one ${name === 'tsa' ? 'URL' : 'PEM file'} for ${name}, got ${values.length}`);
-        const change = name === 'tsa' ? { url: values[0] as string } : { anchorsPem: readText(values[0] as string, 'PEM certificates') };
-        const set = await withDesk(async (desk) => desk.setTsa(change, (await currentActor(desk, { required: false }))?.actor ?? null), { unlock: true });
+        const change = name === 'tsa' ? { tsaUrl: values[0] as string } : { tsaAnchorsPem: readText(values[0] as string, 'PEM certificates') };
+        const set = (await withApi('settingsSet', (api) => api.settingsSet(change), { keys: true })).tsa;
         out(name === 'tsa' ? `tsa: ${set.url ?? 'none'}` : `tsa-anchors: ${set.anchors} certificate(s)`);
         return;
       }
       if (name === 'allowed-roots') {
         const roots = values.length === 1 && values[0] === 'none' ? [] : values.map((v) => resolve(v));
-        const set = await withDesk(async (desk) => desk.setAllowedRoots(roots, (await currentActor(desk, { required: false }))?.actor ?? null), { unlock: true });
+        const set = (await withApi('settingsSet', (api) => api.settingsSet({ allowedRoots: roots }), { keys: true })).allowedRoots;
         out(`allowed-roots: ${set.length ? set.join(', ') : 'none'}`);
         return;
       }
       if (name !== 'hybrid-pq') throw new CustodyError('INVALID_ARGUMENT', `expected a setting name (hybrid-pq, allowed-roots, tsa, tsa-anchors), got ${JSON.stringify(name)}`);
       const value = values[0];
       if (values.length !== 1 || (value !== 'on' && value !== 'off')) throw new CustodyError('INVALID_ARGUMENT', `expected on or off for hybrid-pq, got ${JSON.stringify(values.join(' '))}`);
-      await withDesk((desk) => desk.setHybridPq(value === 'on'), { unlock: true });
+      await withApi('settingsSet', (api) => api.settingsSet({ hybridPq: value === 'on' }), { keys: true });
       out(`hybrid-pq: ${value}`);
     });
 
@@ -110,7 +109,8 @@ export function register(program: Command): void {
     .description('the time-stamps still pending')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const pending = await withDesk((desk) => desk.pendingTimestamps());
+      // What is pending is part of the items, which any user reads.
+      const pending = await withApi('items', async (_api, desk) => desk.pendingTimestamps());
       if (o.json) return json(pending);
       if (pending.length === 0) return out('no time-stamp pending');
       for (const p of pending) out(`${p.recordId}  ${p.manifest}  ${p.attempts} attempt(s)  next ${p.nextAttemptAt}  ${p.lastError ?? ''}`);
@@ -121,7 +121,7 @@ export function register(program: Command): void {
     .option('--all', 'every pending time-stamp, due or not')
     .option('--json', 'print as JSON')
     .action(async (o: { all?: boolean; json?: boolean }) => {
-      const run = await withDesk(async (desk) => desk.stampPending({ ...(o.all ? { all: true } : {}), actor: (await currentActor(desk, { required: false }))?.actor ?? null }));
+      const run = await withApi('timestampsStamp', (api) => api.timestampsStamp(o.all ? { all: true } : {}));
       if (o.json) return json(run);
       for (const s of run.stamped) out(`stamped ${s.recordId} (${s.manifest}) at ${s.genTime}`);
       for (const f of run.failed) out(`not stamped ${f.recordId} (${f.manifest}): ${f.error}; next attempt ${f.nextAttemptAt}`);

@@ -7,7 +7,8 @@ import type { VerifyReport } from '../../core/provenance/checks.ts';
 import type { SignReceipt } from '../../core/provenance/sign-image.ts';
 import { err, json, out, progressOnStderr, withDesk } from '../context.ts';
 import { readPassphrase } from '../passphrase.ts';
-import { currentActor, readPassword } from './auth.ts';
+import { withApi } from '../api.ts';
+import { actingFor, readPassword } from './auth.ts';
 
 function printReport(r: VerifyReport): void {
   out(`${r.verdict} (confidence ${r.confidence.toFixed(2)})${r.recordId ? `, record ${r.recordId}` : ''}`);
@@ -53,8 +54,8 @@ export function register(program: Command): void {
     .action(async (files: string[], o: { out?: string; sourceType?: string; json?: boolean }) => {
       const digitalSourceType = o.sourceType === undefined ? undefined : o.sourceType.includes('/') ? o.sourceType : `${IPTC_SOURCE_TYPES}${o.sourceType}`;
       await withDesk(async (desk) => {
-        // Signing needs the vault passphrase; a user, when one is given, is named in the audit log.
-        const actor = (await currentActor(desk, { required: false }))?.actor ?? null;
+        // Signing needs the vault passphrase, and on a desk with users a user who may sign.
+        const actor = (await actingFor(desk, 'sign'))!;
         const receipts: SignReceipt[] = [];
         const failures: CustodyError[] = [];
         for (const [i, file] of files.entries()) {
@@ -85,7 +86,7 @@ export function register(program: Command): void {
       const report = await withDesk(async (desk) => {
         // The hub is asked with the copy's fingerprints when the desk is connected; its API key is in the vault.
         if (!o.local && desk.hub.link && (process.env.CUSTODY_PASSPHRASE ?? '') !== '') await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
-        return desk.verify(file, { actor: (await currentActor(desk, { required: false }))?.actor ?? null, onProgress: progressOnStderr(`fingerprinting ${file}`), hub: !o.local });
+        return desk.verify(file, { actor: await actingFor(desk, 'verify'), onProgress: progressOnStderr(`fingerprinting ${file}`), hub: !o.local });
       });
       if (o.json) json(report);
       else printReport(report);
@@ -99,7 +100,7 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 1000)
     .action(async (o: { json?: boolean; limit: number }) => {
-      const items = await withDesk((desk) => desk.items(o.limit));
+      const items = await withApi('items', (api) => api.items({ limit: o.limit }));
       if (o.json) return json(items);
       if (items.length === 0) return out('no signed items yet');
       for (const r of items) out(`${r.id}  ${r.signedAt}  ${r.kind.padEnd(5)}  ${r.inputName}  → ${r.outputPath ?? ''}`);
@@ -111,7 +112,7 @@ export function register(program: Command): void {
     .description('list the signing keys of this desk')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const list = await withDesk((desk) => desk.keys());
+      const list = await withApi('keys', (api) => api.keys({}));
       if (o.json) return json(list);
       for (const k of list) out(`${k.id}  ${k.algorithm}  ${k.retiredAt ? `retired ${k.retiredAt}` : 'active'}  created ${k.createdAt}  ${k.publicKey}`);
     });

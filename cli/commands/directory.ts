@@ -7,7 +7,7 @@ import { CustodyError } from '../../core/errors.ts';
 import { json, out } from '../context.ts';
 import { hiddenPrompt } from '../passphrase.ts';
 import { readPassword } from './auth.ts';
-import { withAdmin } from './users.ts';
+import { withUser } from './users.ts';
 
 /** The configuration file, and the service password when the file carries one (it is taken out of the config). */
 export function readConfigFile(file: string): { config: Record<string, unknown>; bindPassword: string | undefined } {
@@ -55,7 +55,7 @@ export function register(program: Command): void {
     .action(async (file: string, o: { bindPasswordStdin?: boolean; json?: boolean }) => {
       const { config, bindPassword } = readConfigFile(file);
       const password = await servicePassword(bindPassword, o.bindPasswordStdin ?? false);
-      const s = await withAdmin((desk, by) => desk.ldap.set(by, config, password), { keys: true });
+      const s = await withUser('directorySet', (desk, by) => desk.ldap.set(by, config, password), { keys: true });
       if (o.json) json(s);
       else show(s);
     });
@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .description('print the directory configuration (never the service password)')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const s = await withAdmin((desk, by) => desk.ldap.status(by));
+      const s = await withUser('directory', (desk, by) => desk.ldap.status(by));
       if (o.json) json(s);
       else show(s);
     });
@@ -77,7 +77,7 @@ export function register(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (user: string | undefined, o: { json?: boolean }) => {
       const login = user ? { user, password: await readPassword(`Directory password for ${user}: `) } : undefined;
-      const r = await withAdmin((desk, by) => desk.ldap.test(by, login), { keys: true });
+      const r = await withUser('directoryTest', (desk, by) => desk.ldap.test(by, login), { keys: true });
       if (o.json) return json(r);
       if (!r.outcome) return out('the directory answered and accepted the service account');
       if (r.outcome.kind === 'refused') {
@@ -94,7 +94,7 @@ export function register(program: Command): void {
     .command('remove')
     .description('stop directory logins (directory users keep their history but can no longer log in)')
     .action(async () => {
-      const removed = await withAdmin((desk, by) => desk.ldap.remove(by));
+      const removed = await withUser('directoryRemove', (desk, by) => desk.ldap.remove(by));
       out(removed ? 'directory removed: only local users can log in now' : 'no directory was configured');
     });
 }

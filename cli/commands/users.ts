@@ -2,13 +2,13 @@
 // its first admin from whoever holds the vault passphrase.
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { PassphraseProtector } from '../../core/crypto/vault.ts';
+import type { UseCase } from '../../core/authz/policy.ts';
 import type { Desk } from '../../core/desk.ts';
 import type { Actor } from '../../core/directory/roles.ts';
 import { CustodyError } from '../../core/errors.ts';
 import { json, out } from '../context.ts';
-import { hiddenPrompt, readPassphrase } from '../passphrase.ts';
-import { currentActor, openDesk, withActor } from './auth.ts';
+import { hiddenPrompt } from '../passphrase.ts';
+import { actingFor, openDesk } from './auth.ts';
 
 async function newPassword(name: string, fromStdin: boolean): Promise<string> {
   if (fromStdin) {
@@ -23,15 +23,14 @@ async function newPassword(name: string, fromStdin: boolean): Promise<string> {
   return first;
 }
 
-/** An admin, or on a desk with no users yet the passphrase holder (the vault is unlocked for that). */
-export async function withAdmin<T>(fn: (desk: Desk, by: Actor) => Promise<T> | T, opts: { keys?: boolean } = {}): Promise<T> {
+/**
+ * Runs fn as the user acting for this command, checked by the policy's rule for the use case (on a desk with no
+ * users yet, the passphrase holder: the vault is unlocked for that).
+ */
+export async function withUser<T>(useCase: UseCase, fn: (desk: Desk, by: Actor) => Promise<T> | T, opts: { keys?: boolean } = {}): Promise<T> {
   const desk = await openDesk(opts);
   try {
-    if (desk.directory.hasUsers()) return await fn(desk, (await currentActor(desk, { required: true })).actor);
-    if (!desk.unlocked) await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
-    const by = desk.bootstrapActor();
-    if (!by) throw new CustodyError('NOT_AUTHENTICATED', 'expected the vault passphrase to stand in for an admin on a desk without users, got a desk that has users');
-    return await fn(desk, by);
+    return await fn(desk, (await actingFor(desk, useCase))!);
   } finally {
     desk.close();
   }
@@ -52,7 +51,7 @@ export function register(program: Command): void {
     .option('--json', 'print the user as JSON')
     .action(async (name: string, o: { roles: string; passwordStdin?: boolean; json?: boolean }) => {
       const password = await newPassword(name, o.passwordStdin ?? false);
-      const u = await withAdmin((desk, by) => desk.directory.addUser(by, { name, roles: o.roles, password }));
+      const u = await withUser('userAdd', (desk, by) => desk.directory.addUser(by, { name, roles: o.roles, password }));
       if (o.json) json(u);
       else out(`added ${u.name} (${u.roles.join(', ')})`);
     });
@@ -64,7 +63,7 @@ export function register(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const desk = await openDesk();
       try {
-        if (desk.directory.hasUsers()) await currentActor(desk, { required: true });
+        await actingFor(desk, 'users');
         const list = desk.directory.list();
         if (o.json) return json(list);
         if (list.length === 0) return out('no users yet: `custody users add NAME --roles admin` with the vault passphrase');
@@ -79,7 +78,7 @@ export function register(program: Command): void {
     .description('disable a user and end their sessions (admins only; the last active admin cannot be disabled)')
     .argument('<name>')
     .action(async (name: string) => {
-      const u = await withActor((desk, by) => desk.directory.disable(by, name));
+      const u = await withUser('userDisable', (desk, by) => desk.directory.disable(by, name));
       out(`disabled ${u.name}`);
     });
 
@@ -89,7 +88,7 @@ export function register(program: Command): void {
     .argument('<name>')
     .requiredOption('--roles <list>', 'comma-separated roles')
     .action(async (name: string, o: { roles: string }) => {
-      const u = await withActor((desk, by) => desk.directory.setRoles(by, name, o.roles));
+      const u = await withUser('userSetRoles', (desk, by) => desk.directory.setRoles(by, name, o.roles));
       out(`${u.name}: ${u.roles.join(', ')}`);
     });
 }

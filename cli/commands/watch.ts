@@ -9,6 +9,7 @@ import {
 } from '../../core/watch/folders.ts';
 import { jobCounts, listJobs } from '../../core/watch/jobs.ts';
 import { err, json, out, withDesk } from '../context.ts';
+import { actingFor, withActor } from './auth.ts';
 
 interface FolderFlags {
   out?: string;
@@ -81,14 +82,16 @@ export function register(program: Command): void {
     .option('--poll', 'poll instead of file-system events (network shares)')
     .action(async (input: string | undefined, o: FolderFlags & { json?: boolean; once?: boolean; rescanMs: number; poll?: boolean }) => {
       await withDesk(async (desk) => {
+        // Files are signed and submitted as each folder's owner; who runs the engine must be allowed to run it.
+        const by = (await actingFor(desk, 'watchRun'))!;
         let ids: string[] | undefined;
         if (input !== undefined) {
           const known = getWatchFolder(desk.store, input);
           const patch = { ...(o.out !== undefined ? { outDir: o.out } : {}), concurrency: o.concurrency, stableMs: o.stableMs, options: optionsFrom(o) };
           let folder: WatchFolder;
-          if (known) folder = updateWatchFolder(desk.store, known.id, patch, desk.folderRules);
+          if (known) folder = updateWatchFolder(desk.store, by, known.id, patch, desk.folderRules);
           else if (o.out === undefined) throw new CustodyError('INVALID_ARGUMENT', `expected --out OUT for ${input}, which is not watched yet, got none`);
-          else folder = addWatchFolder(desk.store, { path: input, outDir: o.out, ...patch }, desk.folderRules);
+          else folder = addWatchFolder(desk.store, by, { path: input, outDir: o.out, ...patch }, desk.folderRules);
           ids = [folder.id];
         } else if (o.out !== undefined) {
           throw new CustodyError('INVALID_ARGUMENT', 'expected a folder to watch with --out, got --out alone');
@@ -145,8 +148,8 @@ export function register(program: Command): void {
   )
     .option('--json', 'print the folder as JSON')
     .action(async (input: string, o: FolderFlags & { out: string; json?: boolean }) => {
-      const f = await withDesk((desk) =>
-        addWatchFolder(desk.store, { path: input, outDir: o.out, concurrency: o.concurrency, stableMs: o.stableMs, options: optionsFrom(o) }, desk.folderRules),
+      const f = await withActor('watchAdd', (desk, by) =>
+        addWatchFolder(desk.store, by, { path: input, outDir: o.out, concurrency: o.concurrency, stableMs: o.stableMs, options: optionsFrom(o) }, desk.folderRules),
       );
       if (o.json) json(f);
       else out(`added ${f.id}: ${describe(f)}`);
@@ -157,7 +160,10 @@ export function register(program: Command): void {
     .description('the stored hot folders, with their files per state')
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }) => {
-      const rows = await withDesk((desk) => listWatchFolders(desk.store).map((f) => ({ ...f, jobs: jobCounts(desk.store, f.id) })));
+      const rows = await withDesk(async (desk) => {
+        await actingFor(desk, 'watchFolders');
+        return listWatchFolders(desk.store).map((f) => ({ ...f, jobs: jobCounts(desk.store, f.id) }));
+      });
       if (o.json) return json(rows);
       if (rows.length === 0) return out('no watched folders');
       for (const f of rows) {
@@ -174,7 +180,8 @@ export function register(program: Command): void {
     .option('--open', 'only files still in flight')
     .option('--json', 'print as JSON')
     .action(async (input: string, o: { open?: boolean; json?: boolean }) => {
-      const jobs = await withDesk((desk) => {
+      const jobs = await withDesk(async (desk) => {
+        await actingFor(desk, 'watchJobs');
         const f = getWatchFolder(desk.store, input);
         if (!f) throw new CustodyError('NOT_FOUND', `expected a watched folder ${input}, but none is registered (see \`custody watch-folders list\`)`);
         return listJobs(desk.store, { folderId: f.id, ...(o.open ? { open: true } : {}) });
@@ -190,7 +197,7 @@ export function register(program: Command): void {
     .description('stop watching a folder for good (refused while it runs or has files in flight); files and history stay')
     .argument('<in>', 'the hot folder (path or id)')
     .action(async (input: string) => {
-      const f = await withDesk((desk) => removeWatchFolder(desk.store, input));
+      const f = await withActor('watchRemove', (desk, by) => removeWatchFolder(desk.store, by, input));
       out(`removed ${f.id}: ${f.path}`);
     });
 }

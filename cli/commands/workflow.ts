@@ -3,9 +3,11 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { CustodyError } from '../../core/errors.ts';
+import { parseClassification, parseFlags } from '../../core/workflow/events.ts';
 import type { ItemStatus } from '../../core/workflow/service.ts';
 import { json, out } from '../context.ts';
-import { openDesk, withActor } from './auth.ts';
+import { withApi } from '../api.ts';
+import { actingFor, openDesk, withActor } from './auth.ts';
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
@@ -33,11 +35,14 @@ interface SubmitFlags {
   json?: boolean;
 }
 
-/** What submit and resubmit both take from the command line (classification, flags, embargo, consent, note). */
+/**
+ * What submit and resubmit both take from the command line (classification, flags, embargo, consent, note), parsed
+ * by core's workflow parsers so that a typo is told in their words before the DeskApi sees it.
+ */
 function submissionOf(o: SubmitFlags) {
   return {
-    ...(o.classification !== undefined ? { classification: o.classification } : {}),
-    flags: o.flag,
+    ...(o.classification !== undefined ? { classification: parseClassification(o.classification) } : {}),
+    flags: parseFlags(o.flag),
     embargo: o.embargo ?? null,
     consent: o.consent ?? null,
     note: o.note ?? null,
@@ -61,9 +66,7 @@ export function register(program: Command): void {
       .argument('<item>', 'record id from `custody sign`')
       .option('--template <name>', 'workflow template', 'news'),
   ).action(async (item: string, o: SubmitFlags) => {
-    const s = await withActor((desk, actor) =>
-      desk.workflow.submit(actor, item, { ...(o.template !== undefined ? { template: o.template } : {}), ...submissionOf(o) }),
-    );
+    const s = await withApi('submit', (api) => api.submit({ id: item, ...(o.template !== undefined ? { template: o.template } : {}), ...submissionOf(o) }));
     report(s, o.json);
   });
 
@@ -73,9 +76,7 @@ export function register(program: Command): void {
       .description('send an item back to review after changes were requested; the options change what it was submitted as')
       .argument('<item>'),
   ).action(async (item: string, o: SubmitFlags) => {
-    const s = await withActor((desk, actor) =>
-      desk.workflow.resubmit(actor, item, submissionOf(o)),
-    );
+    const s = await withApi('resubmit', (api) => api.resubmit({ id: item, ...submissionOf(o) }));
     report(s, o.json);
   });
 
@@ -86,7 +87,7 @@ export function register(program: Command): void {
     .option('--comment <text>')
     .option('--json', 'print the item status as JSON')
     .action(async (item: string, o: { comment?: string; json?: boolean }) => {
-      report(await withActor((desk, actor) => desk.workflow.approve(actor, item, { comment: o.comment ?? null })), o.json);
+      report(await withApi('approve', (api) => api.approve({ id: item, comment: o.comment ?? null })), o.json);
     });
 
   for (const [name, description] of [
@@ -100,9 +101,9 @@ export function register(program: Command): void {
       .requiredOption('--comment <text>', 'why')
       .option('--json', 'print the item status as JSON')
       .action(async (item: string, o: { comment: string; json?: boolean }) => {
-        const s = await withActor((desk, actor) =>
-          name === 'reject' ? desk.workflow.reject(actor, item, { comment: o.comment }) : desk.workflow.requestChanges(actor, item, { comment: o.comment }),
-        );
+        const s = await (name === 'reject'
+          ? withApi('reject', (api) => api.reject({ id: item, comment: o.comment }))
+          : withApi('requestChanges', (api) => api.requestChanges({ id: item, comment: o.comment })));
         report(s, o.json);
       });
   }
@@ -114,7 +115,7 @@ export function register(program: Command): void {
     .option('--comment <text>')
     .option('--json', 'print the item status as JSON')
     .action(async (item: string, o: { comment?: string; json?: boolean }) => {
-      report(await withActor((desk, actor) => desk.workflow.withdraw(actor, item, { comment: o.comment ?? null })), o.json);
+      report(await withApi('withdraw', (api) => api.withdraw({ id: item, comment: o.comment ?? null })), o.json);
     });
 
   program
@@ -124,7 +125,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for the published file (default: beside the signed output)')
     .option('--json', 'print the publication receipt as JSON')
     .action(async (item: string, o: { out?: string; json?: boolean }) => {
-      const { receipt, status } = await withActor((desk, actor) => desk.workflow.publish(actor, item, o.out ? { outDir: o.out } : {}), { keys: true });
+      const { receipt, status } = await withActor('publish', (desk, actor) => desk.workflow.publish(actor, item, o.out ? { outDir: o.out } : {}), { keys: true });
       if (o.json) return json({ ...receipt, state: status.state });
       out(`published ${item} → ${receipt.output} (publication ${receipt.publicationId})`);
       for (const a of receipt.approvals) out(`  ${a.stage.padEnd(10)} ${a.by} (${a.role}) at ${a.at}`);
@@ -136,7 +137,7 @@ export function register(program: Command): void {
     .argument('<item>')
     .option('--json', 'print as JSON')
     .action(async (item: string, o: { json?: boolean }) => {
-      report(await withActor((desk, actor) => desk.workflow.status(actor, item)), o.json);
+      report((await withApi('item', (api) => api.item({ id: item }))).workflow, o.json);
     });
 
   const templates = program.command('templates').description('workflow templates (stages, roles, quorum, compliance checks)');
@@ -146,6 +147,7 @@ export function register(program: Command): void {
     .action(async (o: { json?: boolean }) => {
       const desk = await openDesk();
       try {
+        await actingFor(desk, 'templates');
         const list = desk.workflow.templates();
         if (o.json) return json(list);
         for (const t of list) out(`${t.template.name.padEnd(12)} v${t.version}  ${t.template.stages.map((s) => `${s.id}${s.when ? '?' : ''}(${s.roles.join('|')}×${s.quorum})`).join(' → ')}`);
@@ -159,6 +161,7 @@ export function register(program: Command): void {
     .action(async (name: string) => {
       const desk = await openDesk();
       try {
+        await actingFor(desk, 'templates');
         json(desk.workflow.template(name).template);
       } finally {
         desk.close();
@@ -175,7 +178,7 @@ export function register(program: Command): void {
       } catch (e) {
         throw new CustodyError('INVALID_ARGUMENT', `expected a JSON template in ${file}, got ${(e as Error).message}`);
       }
-      const t = await withActor((desk, actor) => desk.workflow.saveTemplate(actor, definition));
+      const t = await withActor('templateSave', (desk, actor) => desk.workflow.saveTemplate(actor, definition));
       out(`saved template ${t.template.name} v${t.version}`);
     });
 }

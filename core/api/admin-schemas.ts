@@ -113,6 +113,8 @@ export const watchFolderSchema = z.object({
   flags: z.array(z.string()),
   digitalSourceType: z.string().nullable(),
   createdAt: z.string(),
+  /** Who configured the folder: its files are signed and submitted as theirs. */
+  createdBy: z.string(),
   /** running: this desk process watches it; elsewhere: another process (the CLI, another app) holds it. */
   status: z.enum(['running', 'elsewhere', 'stopped']),
   heldBy: z.string().nullable(),

@@ -3,8 +3,9 @@
 // user is looked up on every call, so a disabled user or an expired session stops working at once.
 import type { z } from 'zod';
 import type { Confinement, Desk } from '../desk.ts';
-import type { Actor, Role } from '../directory/roles.ts';
-import { CustodyError, isCustodyError } from '../errors.ts';
+import { authorize, authorizeActor, type UseCase } from '../authz/policy.ts';
+import type { Actor } from '../directory/roles.ts';
+import { isCustodyError } from '../errors.ts';
 import type { deskApi, DeskMethod, DeskResult } from './desk-api.ts';
 import type { Thumbnails } from './thumbnails.ts';
 import type { WatchHooks, WatchService } from './watch-service.ts';
@@ -68,7 +69,11 @@ export class HandlerContext {
   readonly thumbnails: Thumbnails;
   readonly progress: ProgressBoard;
 
-  constructor(shared: SharedState, session: SessionSlot) {
+  /** Who acts when the host authenticated the caller itself (the CLI: CUSTODY_USER or its session file). */
+  readonly #fixed: Acting | null | undefined;
+
+  constructor(shared: SharedState, session: SessionSlot, fixed?: Acting | null) {
+    this.#fixed = fixed;
     this.desk = shared.desk;
     this.hooks = shared.hooks;
     this.watch = shared.watch;
@@ -90,6 +95,7 @@ export class HandlerContext {
 
   /** The logged-in user; on a desk without users, the desk itself while its keys are unlocked; else null. */
   current(): Acting | null {
+    if (this.#fixed) return this.#fixed;
     const token = this.session.get();
     if (token) {
       try {
@@ -104,29 +110,16 @@ export class HandlerContext {
     return desk ? { actor: desk, expiresAt: null } : null;
   }
 
-  /** For reads: anyone on a desk without users; a logged-in user on a desk with users. */
-  reader(): Actor | null {
-    const acting = this.current();
-    if (!acting && this.desk.directory.hasUsers()) {
-      throw new CustodyError('NOT_AUTHENTICATED', 'expected a logged-in user of this desk, got no one: log in first');
-    }
-    return acting?.actor ?? null;
+  /**
+   * The caller, checked against the use case's rule in the authorization policy (core/authz/policy.ts): null only
+   * where the rule lets anyone (or, on a desk without users, anyone) do it.
+   */
+  as(useCase: UseCase): Actor | null {
+    return authorize(useCase, this.current()?.actor ?? null, this.desk.directory.hasUsers());
   }
 
-  /** For acts: a logged-in user (or, on a desk without users, the desk while its keys are unlocked). */
-  actor(what: string): Actor {
-    const acting = this.current();
-    if (acting) return acting.actor;
-    if (this.desk.directory.hasUsers()) throw new CustodyError('NOT_AUTHENTICATED', `expected a logged-in user to ${what}, got no one: log in first`);
-    throw new CustodyError('KEY_LOCKED', `expected the desk keys unlocked to ${what} on a desk without users, but they are locked`);
-  }
-
-  /** An actor holding one of the roles. */
-  withRole(what: string, roles: readonly Role[]): Actor {
-    const a = this.actor(what);
-    if (!a.roles.some((r) => roles.includes(r))) {
-      throw new CustodyError('NOT_PERMITTED', `expected a user with role ${roles.join(' or ')} to ${what}, got ${a.name} with ${a.roles.join(', ') || 'no roles'}`);
-    }
-    return a;
+  /** The caller, who must be someone, checked against the use case's rule. */
+  actor(useCase: UseCase): Actor {
+    return authorizeActor(useCase, this.current()?.actor ?? null, this.desk.directory.hasUsers());
   }
 }

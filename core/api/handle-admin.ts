@@ -1,9 +1,7 @@
-// DeskApi handlers: users, watched folders, keys and certificates, settings and workflow templates. Changes need
-// an admin (core/directory checks its own; the rest are checked here), or editors for watched folders.
+// DeskApi handlers: users, watched folders, keys and certificates, settings and workflow templates. Who may do
+// each is the authorization policy's (core/authz/policy.ts); the desk methods check it again themselves.
 import { createHash } from 'node:crypto';
 import { parseChainPem, type CertificateInfo } from '../c2pa/certificates.ts';
-import { CustodyError } from '../errors.ts';
-import type { Actor } from '../directory/roles.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import type { DeskResult } from './desk-api.ts';
 
@@ -28,24 +26,15 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
   | 'keys' | 'certificates' | 'certificateImport' | 'trustAdd' | 'settings' | 'settingsSet' | 'timestampsStamp' | 'templates' | 'templateSave'
 > {
   const { desk } = ctx;
-  const admin = (what: string) => ctx.withRole(what, ['admin']);
-  const watcher = (what: string) => ctx.withRole(what, ['admin', 'editor']);
-  /** An admin; on a desk without users, whoever holds the unlocked vault (to create the first admin). */
-  const userAdmin = (what: string): Actor => {
-    if (desk.directory.hasUsers()) return ctx.actor(what);
-    const by = desk.bootstrapActor();
-    if (!by) throw new CustodyError('KEY_LOCKED', `expected the desk keys unlocked to ${what} on a desk without users, but they are locked`);
-    return by;
-  };
   const settings = () => ({ org: desk.info.org, home: desk.home, createdAt: desk.info.createdAt, hybridPq: desk.hybridPq, limits: desk.limits, allowedRoots: desk.allowedRoots, tsa: desk.tsa });
 
   return {
     watchFolders: () => {
-      ctx.reader();
+      ctx.as('watchFolders');
       return ctx.watch.list();
     },
     watchAdd: ({ path, outDir, concurrency, stableMs, workflowTemplate, classification, flags, start }) => {
-      const by = watcher('add watched folders');
+      const by = ctx.actor('watchAdd');
       const options = {
         ...(workflowTemplate !== undefined ? { workflowTemplate } : {}),
         ...(classification !== undefined ? { classification } : {}),
@@ -54,30 +43,30 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
       const tuning = { ...(concurrency !== undefined ? { concurrency } : {}), ...(stableMs !== undefined ? { stableMs } : {}) };
       return ctx.watch.add(by, { path, outDir, ...tuning, options }, start ?? true);
     },
-    watchRemove: async ({ id }) => ({ removed: (await ctx.watch.remove(watcher('remove watched folders'), id)).id }),
+    watchRemove: async ({ id }) => ({ removed: (await ctx.watch.remove(ctx.actor('watchRemove'), id)).id }),
     watchStart: ({ id }) => {
-      watcher('start watching folders');
+      ctx.actor('watchStart');
       return ctx.watch.start(id);
     },
     watchStop: ({ id }) => {
-      watcher('stop watching folders');
+      ctx.actor('watchStop');
       return ctx.watch.stop(id);
     },
 
     users: () => {
-      ctx.reader();
+      ctx.as('users');
       return desk.directory.list();
     },
-    userAdd: (u) => desk.directory.addUser(userAdmin('add users'), u),
-    userSetRoles: ({ name, roles }) => desk.directory.setRoles(ctx.actor('change roles'), name, roles),
-    userDisable: ({ name }) => desk.directory.disable(ctx.actor('disable users'), name),
+    userAdd: (u) => desk.directory.addUser(ctx.actor('userAdd'), u),
+    userSetRoles: ({ name, roles }) => desk.directory.setRoles(ctx.actor('userSetRoles'), name, roles),
+    userDisable: ({ name }) => desk.directory.disable(ctx.actor('userDisable'), name),
 
     keys: () => {
-      ctx.reader();
+      ctx.as('keys');
       return desk.keys();
     },
     certificates: () => {
-      ctx.reader();
+      ctx.as('certificates');
       const { chainPem, anchorsPem } = desk.certificates();
       let orgRootPem: string | null = null;
       try {
@@ -87,30 +76,28 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
       }
       return { chain: parsed(chainPem), anchors: parsed(anchorsPem), orgRootPem };
     },
-    certificateImport: ({ chainPem, keyPem }) => desk.importCertificate(chainPem, keyPem, admin('import certificates')),
+    certificateImport: ({ chainPem, keyPem }) => desk.importCertificate(ctx.actor('certificateImport'), chainPem, keyPem),
     trustAdd: ({ pem }) => {
-      const by = admin('add trust anchors');
-      const added = parseChainPem(pem).length; // refuses text that is not certificates before anything is stored
-      desk.addTrustAnchors(pem, by);
-      return { added };
+      const by = ctx.actor('trustAdd');
+      return { added: desk.addTrustAnchors(by, pem).roots };
     },
     settings: () => {
-      ctx.reader();
+      ctx.as('settings');
       return settings();
     },
     settingsSet: ({ hybridPq, allowedRoots, tsaUrl, tsaAnchorsPem }) => {
-      const by = admin('change settings');
-      if (hybridPq !== undefined) desk.setHybridPq(hybridPq, by);
-      if (allowedRoots !== undefined) desk.setAllowedRoots(allowedRoots, by);
-      if (tsaUrl !== undefined || tsaAnchorsPem !== undefined) desk.setTsa({ ...(tsaUrl !== undefined ? { url: tsaUrl } : {}), ...(tsaAnchorsPem !== undefined ? { anchorsPem: tsaAnchorsPem } : {}) }, by);
+      const by = ctx.actor('settingsSet');
+      if (hybridPq !== undefined) desk.setHybridPq(by, hybridPq);
+      if (allowedRoots !== undefined) desk.setAllowedRoots(by, allowedRoots);
+      if (tsaUrl !== undefined || tsaAnchorsPem !== undefined) desk.setTsa(by, { ...(tsaUrl !== undefined ? { url: tsaUrl } : {}), ...(tsaAnchorsPem !== undefined ? { anchorsPem: tsaAnchorsPem } : {}) });
       return settings();
     },
     // Whoever may sign may finish the signatures' time-stamps (it only asks the configured TSA).
-    timestampsStamp: ({ all }) => desk.stampPending({ ...(all ? { all } : {}), actor: ctx.withRole('obtain pending time-stamps', ['admin', 'editor', 'chief', 'legal']) }),
+    timestampsStamp: ({ all }) => desk.stampPending(ctx.actor('timestampsStamp'), all ? { all } : {}),
     templates: () => {
-      ctx.reader();
+      ctx.as('templates');
       return desk.workflow.templates();
     },
-    templateSave: ({ template }) => desk.workflow.saveTemplate(ctx.actor('edit workflow templates'), template),
+    templateSave: ({ template }) => desk.workflow.saveTemplate(ctx.actor('templateSave'), template),
   };
 }

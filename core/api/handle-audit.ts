@@ -10,7 +10,7 @@ export function auditHandlers(ctx: HandlerContext): Handlers<'auditList' | 'audi
   const { desk } = ctx;
   return {
     auditList: ({ actor, action, subject, from, to, before, limit }) => {
-      ctx.reader();
+      ctx.as('auditList');
       const max = limit ?? 200;
       const actions = new Set<string>();
       // Newest first: keep the last `max` matches of a forward scan (the log is read a page at a time).
@@ -37,7 +37,7 @@ export function auditHandlers(ctx: HandlerContext): Handlers<'auditList' | 'audi
     },
 
     auditVerify: () => {
-      ctx.reader();
+      ctx.as('auditVerify');
       const report = desk.audit.verify();
       const items = desk.workflow.checkAll();
       const bad = items.filter((i) => !i.ok);
@@ -45,7 +45,7 @@ export function auditHandlers(ctx: HandlerContext): Handlers<'auditList' | 'audi
     },
 
     auditExport: ({ format }) => {
-      const by = ctx.actor('export the audit log');
+      const by = ctx.actor('auditExport');
       const at = new Date().toISOString();
       // The export is itself an act worth recording; it comes first so the export contains it.
       desk.audit.act(() => desk.audit.append({ actor: by.name, action: 'audit.exported', subject: null, details: { format, to: 'download' }, at }));

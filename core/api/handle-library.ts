@@ -9,8 +9,6 @@ import type { DeskResult } from './desk-api.ts';
 
 type LibraryItem = DeskResult<'items'>[number];
 
-/** Roles that may sign: everyone but a viewer. */
-const SIGNER_ROLES = ['admin', 'editor', 'chief', 'legal'] as const;
 const MAX_SCAN = 10_000;
 
 export function libraryItem(desk: Desk, record: SignedRecord): LibraryItem {
@@ -30,9 +28,9 @@ export function requireItem(desk: Desk, id: string): SignedRecord {
  */
 export function fileOf(ctx: HandlerContext, id: string, published: boolean): string {
   const { desk } = ctx;
-  if (published) ctx.reader();
-  else if (desk.directory.hasUsers()) ctx.withRole('have signed files', SIGNER_ROLES);
-  else ctx.reader();
+  // The policy's rules: a published file as the item itself, a signed copy as signing.
+  if (published) ctx.as('item');
+  else ctx.as('sign');
   const record = requireItem(desk, id);
   let path = record.outputPath;
   if (published) {
@@ -47,7 +45,7 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
   const { desk } = ctx;
   return {
     sign: async ({ paths, outDir, progressKey }) => {
-      const actor = desk.directory.hasUsers() ? ctx.withRole('sign files', SIGNER_ROLES) : ctx.current()?.actor ?? null;
+      const actor = ctx.actor('sign');
       const confineTo = ctx.hooks.confineFiles?.(ctx.session);
       const confined = confineTo ? { confineTo, deskOutputs: true } : {};
       const receipts = [];
@@ -67,14 +65,17 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
     verify: ({ path, progressKey }) => {
       const confineTo = ctx.hooks.confineFiles?.(ctx.session);
       return ctx.tracked(progressKey, path, (onProgress) =>
-        desk.verify(path, { actor: ctx.current()?.actor ?? null, ...(onProgress ? { onProgress } : {}), ...(confineTo ? { confineTo } : {}) }),
+        desk.verify(path, { actor: ctx.as('verify'), ...(onProgress ? { onProgress } : {}), ...(confineTo ? { confineTo } : {}) }),
       );
     },
 
-    progress: ({ key }) => ctx.progress.get(key) ?? null,
+    progress: ({ key }) => {
+      ctx.as('progress');
+      return ctx.progress.get(key) ?? null;
+    },
 
     items: ({ limit, search, from, to, state }) => {
-      ctx.reader();
+      ctx.as('items');
       const q = search?.trim().toLowerCase();
       const out: LibraryItem[] = [];
       for (const r of desk.items(MAX_SCAN)) {
@@ -90,17 +91,18 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
     },
 
     item: ({ id }) => {
-      const actor = ctx.reader();
+      const actor = ctx.as('item');
       const record = requireItem(desk, id);
       return { record, workflow: desk.workflow.status(actor, id), comments: desk.comments(id) };
     },
 
     thumbnail: async ({ id, size }) => {
-      ctx.reader();
+      ctx.as('thumbnail');
       return { dataUrl: await ctx.thumbnails.dataUrl(requireItem(desk, id), size) };
     },
 
     reveal: ({ id, published }) => {
+      ctx.as('reveal');
       const path = fileOf(ctx, id, published ?? false);
       if (!ctx.hooks.reveal) throw new CustodyError('NOT_PERMITTED', 'expected the desktop app to show a file in its folder, got a host that cannot');
       ctx.hooks.reveal(path);

@@ -22,10 +22,9 @@ export function workflowHandlers(ctx: HandlerContext): Handlers<
 > {
   const { desk } = ctx;
   const wf = desk.workflow;
-  const act = (what: string) => ctx.actor(what);
   return {
     queue: ({ scope }) => {
-      const actor = ctx.reader();
+      const actor = ctx.as('queue');
       const out: QueueEntry[] = [];
       for (const id of listWorkflowItemIds(desk.store)) {
         const record = getRecord(desk.store, id);
@@ -37,18 +36,18 @@ export function workflowHandlers(ctx: HandlerContext): Handlers<
       return out.sort((a, b) => lastActivity(b.status).localeCompare(lastActivity(a.status)));
     },
 
-    submit: ({ id, ...o }) => wf.submit(act('submit items'), id, o),
-    approve: ({ id, comment }) => wf.approve(act('approve items'), id, { comment: comment ?? null }),
-    reject: ({ id, comment }) => wf.reject(act('reject items'), id, { comment }),
-    requestChanges: ({ id, comment }) => wf.requestChanges(act('request changes'), id, { comment }),
-    resubmit: ({ id, ...o }) => wf.resubmit(act('resubmit items'), id, o),
-    withdraw: ({ id, comment }) => wf.withdraw(act('withdraw items'), id, { comment: comment ?? null }),
+    submit: ({ id, ...o }) => wf.submit(ctx.actor('submit'), id, o),
+    approve: ({ id, comment }) => wf.approve(ctx.actor('approve'), id, { comment: comment ?? null }),
+    reject: ({ id, comment }) => wf.reject(ctx.actor('reject'), id, { comment }),
+    requestChanges: ({ id, comment }) => wf.requestChanges(ctx.actor('requestChanges'), id, { comment }),
+    resubmit: ({ id, ...o }) => wf.resubmit(ctx.actor('resubmit'), id, o),
+    withdraw: ({ id, comment }) => wf.withdraw(ctx.actor('withdraw'), id, { comment: comment ?? null }),
 
     publish: async ({ id }) => {
-      const { receipt, status } = await wf.publish(act('publish items'), id);
+      const { receipt, status } = await wf.publish(ctx.actor('publish'), id);
       return { status, publication: { id: receipt.publicationId, output: receipt.output, sha256: receipt.outputSha256 } };
     },
 
-    comment: ({ id, text }) => desk.comment(act('comment on items'), id, text),
+    comment: ({ id, text }) => desk.comment(ctx.actor('comment'), id, text),
   };
 }

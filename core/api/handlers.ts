@@ -3,7 +3,7 @@
 // shares (the watch engine, the thumbnail cache); api(session) gives one caller's view, acting as its user.
 import type { Desk } from '../desk.ts';
 import { CustodyError } from '../errors.ts';
-import { HandlerContext, memorySession, type Handlers, type HostHooks, type ParsedArgs, type SessionSlot, type SharedState } from './context.ts';
+import { HandlerContext, memorySession, type Acting, type Handlers, type HostHooks, type ParsedArgs, type SessionSlot, type SharedState } from './context.ts';
 import { deskApi, type DeskApi, type DeskArgs, type DeskMethod, type DeskResult } from './desk-api.ts';
 import { adminHandlers } from './handle-admin.ts';
 import { directoryHandlers } from './handle-directory.ts';
@@ -47,10 +47,25 @@ export class DeskHost {
 
   /** The DeskApi for one caller, with every call validated on the way in and out. */
   api(session: SessionSlot): DeskApi {
-    const impl = implementation(new HandlerContext(this.#shared, session));
+    return this.#validated(new HandlerContext(this.#shared, session));
+  }
+
+  /**
+   * The DeskApi for a caller the host authenticated itself (the CLI), or for no one (null): on a desk without
+   * users, the vault-passphrase holder acts once the vault is unlocked.
+   */
+  apiAs(acting: Acting | null): DeskApi {
+    return this.#validated(new HandlerContext(this.#shared, memorySession(), acting));
+  }
+
+  #validated(ctx: HandlerContext): DeskApi {
+    const impl = implementation(ctx);
     const api = {} as Record<DeskMethod, (args: unknown) => Promise<unknown>>;
     for (const method of Object.keys(deskApi) as DeskMethod[]) {
       api[method] = async (args: unknown) => {
+        // The method's rule in the authorization policy, before its arguments are even read (handlers that act
+        // ask again, for the actor, and the desk's use cases check once more themselves).
+        ctx.as(method);
         const parsed = parseArgs(method, args);
         const result = await (impl[method] as (a: unknown) => unknown)(parsed);
         return deskApi[method].result.parse(result);

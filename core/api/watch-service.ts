@@ -1,9 +1,10 @@
 // Watched folders as the desk process hosting the DeskApi runs them: one WatchEngine (core/watch) for the process,
 // the newest outcomes per folder for the screen's live status, and hooks for the desktop's tray and notifications.
+import { authorizeActor } from '../authz/policy.ts';
 import type { Desk } from '../desk.ts';
 import type { Actor } from '../directory/roles.ts';
 import { WatchEngine, type WatchEngineOptions, type WatchOutcome } from '../watch/engine.ts';
-import { addWatchFolder, listWatchFolders, removeWatchFolder, requireWatchFolder, type WatchFolder, type WatchFolderInput } from '../watch/folders.ts';
+import { addWatchFolder, checkFolderOwner, listWatchFolders, removeWatchFolder, requireWatchFolder, type WatchFolder, type WatchFolderInput } from '../watch/folders.ts';
 import { jobCounts } from '../watch/jobs.ts';
 import type { DeskResult } from './desk-api.ts';
 
@@ -66,6 +67,7 @@ export class WatchService {
       flags: f.flags,
       digitalSourceType: f.digitalSourceType,
       createdAt: f.createdAt,
+      createdBy: f.createdBy,
       status: running.has(f.id) ? 'running' : held ? 'elsewhere' : 'stopped',
       heldBy: held && !running.has(f.id) && f.lease ? f.lease.owner.split('|').slice(0, 2).join(' pid ') : null,
       jobs: jobCounts(this.#desk.store, f.id),
@@ -87,7 +89,7 @@ export class WatchService {
   async add(by: Actor, input: WatchFolderInput, start = true): Promise<FolderView> {
     const at = new Date();
     const folder = this.#desk.audit.act(() => {
-      const f = addWatchFolder(this.#desk.store, input, this.#desk.folderRules, at);
+      const f = addWatchFolder(this.#desk.store, by, input, this.#desk.folderRules, at);
       this.#desk.audit.append({ actor: by.name, action: 'watch.folder_added', subject: f.id, details: { path: f.path, outDir: f.outDir }, at: at.toISOString() });
       return f;
     });
@@ -97,10 +99,13 @@ export class WatchService {
 
   /** Stops watching (files in flight finish first) and forgets the folder; its files and history stay. */
   async remove(by: Actor, id: string): Promise<WatchFolder> {
+    // Checked before stopping: someone who may not remove the folder may not stop it this way either.
+    authorizeActor('watchRemove', by);
+    checkFolderOwner(by, requireWatchFolder(this.#desk.store, id), 'remove');
     await this.stop(id);
     const at = new Date();
     return this.#desk.audit.act(() => {
-      const f = removeWatchFolder(this.#desk.store, id, at);
+      const f = removeWatchFolder(this.#desk.store, by, id, at);
       this.#desk.audit.append({ actor: by.name, action: 'watch.folder_removed', subject: f.id, details: { path: f.path }, at: at.toISOString() });
       return f;
     });

@@ -1,5 +1,6 @@
 // The local user directory: users and roles, password checks, expiring sessions. Every change and every failed
 // login is an audit entry written in the same transaction as the change.
+import { authorizeActor } from '../authz/policy.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditLog } from '../audit/log.ts';
 import { requireStrongSecret } from '../crypto/strength.ts';
@@ -51,11 +52,6 @@ export function checkNewUser(input: { name: string; roles: readonly string[] | s
 
 const tokenDigest = (token: string): string => createHash('sha256').update(token, 'utf8').digest('hex');
 
-function requireAdmin(by: Actor, what: string): void {
-  if (!by.roles.includes('admin')) {
-    throw new CustodyError('NOT_PERMITTED', `expected an admin to ${what}, got ${by.name} with roles ${by.roles.join(', ') || 'none'}`);
-  }
-}
 
 export class Directory {
   readonly #db: WritableDB;
@@ -100,7 +96,7 @@ export class Directory {
 
   /** Inserts a prepared user and its audit entry; call inside the act's transaction. */
   insertUser(by: Actor, u: NewUser, at: string): UserInfo {
-    requireAdmin(by, 'add users');
+    authorizeActor('userAdd', by);
     return this.#db.transaction(() => {
       if (getUser(this.#db, u.name)) throw new CustodyError('INVALID_ARGUMENT', `expected a new user name, got ${u.name}, which exists already`);
       // Otherwise no one could ever manage users on this desk.
@@ -114,7 +110,7 @@ export class Directory {
   }
 
   async addUser(by: Actor, input: { name: string; roles: readonly string[] | string; password: string }, now = new Date()): Promise<UserInfo> {
-    requireAdmin(by, 'add users');
+    authorizeActor('userAdd', by);
     const prepared = await this.prepareUser(input);
     return this.#audit.act(() => this.insertUser(by, prepared, now.toISOString()));
   }
@@ -133,7 +129,7 @@ export class Directory {
   }
 
   setRoles(by: Actor, name: string, roles: readonly string[] | string, now = new Date()): UserInfo {
-    requireAdmin(by, 'change roles');
+    authorizeActor('userSetRoles', by);
     const next = parseRoles(roles);
     return this.#audit.act(() => {
       const u = this.#requireUser(name);
@@ -148,7 +144,7 @@ export class Directory {
   }
 
   disable(by: Actor, name: string, now = new Date()): UserInfo {
-    requireAdmin(by, 'disable users');
+    authorizeActor('userDisable', by);
     const at = now.toISOString();
     return this.#audit.act(() => {
       const u = this.#requireUser(name);

@@ -1,6 +1,7 @@
 // An admin's view of the directory login: read, set, remove and test the configuration. Every change is audited
 // (without the service password, and with the pinned CA by fingerprint only).
 import { createHash } from 'node:crypto';
+import { authorizeActor } from '../authz/policy.ts';
 import type { AuditLog } from '../audit/log.ts';
 import type { Keyring } from '../crypto/keyring.ts';
 import { CustodyError } from '../errors.ts';
@@ -14,12 +15,6 @@ export interface DirectoryStatus {
   config: LdapConfig | null;
   /** The vault holds the service account's password. */
   bindPasswordSet: boolean;
-}
-
-function requireAdmin(by: Actor, what: string): void {
-  if (!by.roles.includes('admin')) {
-    throw new CustodyError('NOT_PERMITTED', `expected an admin to ${what}, got ${by.name} with roles ${by.roles.join(', ') || 'none'}`);
-  }
 }
 
 /** What the audit log keeps of a configuration: everything but the CA's text, which is replaced by its SHA-256. */
@@ -42,13 +37,13 @@ export class LdapAdmin {
   }
 
   status(by: Actor): DirectoryStatus {
-    requireAdmin(by, 'read the directory configuration');
+    authorizeActor('directory', by);
     return { config: getLdapConfig(this.#db), bindPasswordSet: hasBindPassword(this.#db) };
   }
 
   /** Stores a configuration (checked first); bindPassword replaces the vault's when given. Needs the unlocked vault. */
   set(by: Actor, input: unknown, bindPassword?: string, now = new Date()): DirectoryStatus {
-    requireAdmin(by, 'configure the directory');
+    authorizeActor('directorySet', by);
     const config = parseLdapConfig(input);
     const keyring = this.#keyring();
     const at = now.toISOString();
@@ -60,7 +55,7 @@ export class LdapAdmin {
   }
 
   remove(by: Actor, now = new Date()): boolean {
-    requireAdmin(by, 'remove the directory configuration');
+    authorizeActor('directoryRemove', by);
     if (!this.configured) return false;
     this.#audit.act(() => {
       removeLdapConfig(this.#db);
@@ -74,7 +69,7 @@ export class LdapAdmin {
    * anything: the admin sees the groups the directory returns and the roles they map to.
    */
   async test(by: Actor, login?: { user: string; password: string }): Promise<{ ok: true; outcome: LdapLogin | null }> {
-    requireAdmin(by, 'test the directory');
+    authorizeActor('directoryTest', by);
     const source = ldapSource(this.#db, this.#keyring());
     if (!source) throw new CustodyError('NOT_FOUND', 'expected a directory configuration to test, but none is set: run `custody directory set FILE`');
     if (!login) {

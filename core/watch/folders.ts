@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { authorizeActor, folderOwnerOrAdmin } from '../authz/policy.ts';
+import type { Actor } from '../directory/roles.ts';
 import { CustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getTemplate } from '../workflow/template.ts';
@@ -31,6 +33,8 @@ export interface WatchFolder extends WatchFolderOptions {
   stableMs: number;
   createdAt: string;
   updatedAt: string;
+  /** Who configured the folder: its files are signed and submitted as theirs (four-eyes counts them so). */
+  createdBy: string;
   lease: { owner: string; expiresAt: string } | null;
 }
 
@@ -60,6 +64,7 @@ interface Row {
   digital_source_type: string | null;
   created_at: string;
   updated_at: string;
+  created_by: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
 }
@@ -76,6 +81,7 @@ const fromRow = (r: Row): WatchFolder => ({
   digitalSourceType: r.digital_source_type,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+  createdBy: r.created_by ?? 'desk',
   lease: r.lease_owner && r.lease_expires_at ? { owner: r.lease_owner, expiresAt: r.lease_expires_at } : null,
 });
 
@@ -166,6 +172,18 @@ export function confineFolders(path: string, outDir: string, rules: FolderRules)
   return { path: inPath, outDir: out };
 }
 
+/** Object check of the policy: only the folder's owner or an admin changes or removes it. */
+export function checkFolderOwner(by: Actor, f: WatchFolder, what: string): void {
+  if (!folderOwnerOrAdmin(by, f.createdBy)) {
+    throw new CustodyError('NOT_PERMITTED', `expected ${f.createdBy}, who configured ${f.path}, or an admin to ${what} it, got ${by.name} with ${by.roles.join(', ') || 'no roles'}`);
+  }
+}
+
+/** Who a folder's files are signed and submitted as, also once the folder was removed (its jobs may still finish). */
+export function folderOwner(db: ReadableDB, folderId: string): string {
+  return db.get<{ created_by: string | null }>(sql`SELECT created_by FROM watch_folders WHERE id = ${folderId}`)?.created_by ?? 'desk';
+}
+
 export function getWatchFolder(db: ReadableDB, idOrPath: string): WatchFolder | null {
   const row =
     db.get<Row>(sql`SELECT * FROM watch_folders WHERE id = ${idOrPath} AND removed_at IS NULL`) ??
@@ -183,7 +201,9 @@ export function listWatchFolders(db: ReadableDB): WatchFolder[] {
   return db.all<Row>(sql`SELECT * FROM watch_folders WHERE removed_at IS NULL ORDER BY created_at, id`).map(fromRow);
 }
 
-export function addWatchFolder(db: WritableDB, input: WatchFolderInput, rules: FolderRules, now: Date = new Date()): WatchFolder {
+/** Stores a folder configured by `by` (an editor or an admin), who owns what it signs and submits. */
+export function addWatchFolder(db: WritableDB, by: Actor, input: WatchFolderInput, rules: FolderRules, now: Date = new Date()): WatchFolder {
+  authorizeActor('watchAdd', by);
   const { path, outDir } = confineFolders(input.path, input.outDir, rules);
   const concurrency = checkInt('the concurrency', input.concurrency ?? 1, 1, MAX_CONCURRENCY);
   const stableMs = checkInt('the stability time in ms', input.stableMs ?? DEFAULT_STABLE_MS, 0, 600_000);
@@ -198,22 +218,27 @@ export function addWatchFolder(db: WritableDB, input: WatchFolderInput, rules: F
       }
     }
     db.run(sql`INSERT INTO watch_folders (id, path, out_dir, concurrency, stable_ms, workflow_template, classification, flags,
-        digital_source_type, created_at, updated_at)
+        digital_source_type, created_at, updated_at, created_by)
       VALUES (${id}, ${path}, ${outDir}, ${concurrency}, ${stableMs}, ${o.workflowTemplate}, ${o.classification},
-        ${JSON.stringify(o.flags)}, ${o.digitalSourceType}, ${at}, ${at})`);
+        ${JSON.stringify(o.flags)}, ${o.digitalSourceType}, ${at}, ${at}, ${by.name})`);
     return requireWatchFolder(db, id);
   });
 }
 
-/** Changes a folder's output folder or options; jobs already claimed finish with what they were claimed with. */
+/**
+ * Changes a folder's output folder or options (its owner or an admin: the folder submits as its owner); jobs
+ * already claimed finish with what they were claimed with.
+ */
 export function updateWatchFolder(
   db: WritableDB,
+  by: Actor,
   idOrPath: string,
   patch: Omit<Partial<WatchFolderInput>, 'path'>,
   rules: FolderRules,
   now: Date = new Date(),
 ): WatchFolder {
   const f = requireWatchFolder(db, idOrPath);
+  checkFolderOwner(by, f, 'change');
   const outDir = confineFolders(f.path, patch.outDir ?? f.outDir, rules).outDir;
   const concurrency = checkInt('the concurrency', patch.concurrency ?? f.concurrency, 1, MAX_CONCURRENCY);
   const stableMs = checkInt('the stability time in ms', patch.stableMs ?? f.stableMs, 0, 600_000);
@@ -229,9 +254,11 @@ export function updateWatchFolder(
  * Stops watching a folder for good. Refused while an engine holds it or files are in flight, so that no file
  * is left half-way; its jobs stay in the database as history.
  */
-export function removeWatchFolder(db: WritableDB, idOrPath: string, now: Date = new Date()): WatchFolder {
+export function removeWatchFolder(db: WritableDB, by: Actor, idOrPath: string, now: Date = new Date()): WatchFolder {
+  authorizeActor('watchRemove', by);
   return db.transaction(() => {
     const f = requireWatchFolder(db, idOrPath);
+    checkFolderOwner(by, f, 'remove');
     if (f.lease && !leaseIsFree(f.lease, now)) {
       throw new CustodyError('WATCH_FOLDER_BUSY', `expected ${f.path} not to be watched right now, got it held by ${describeOwner(f.lease.owner)}; stop that watcher first`);
     }

@@ -9,6 +9,7 @@ import { NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, placeFile, 
 import {
   decideReject, finishJob, getJob, linkRecord, markPlacing, markStaged, pathsTaken, releaseJob, repath, type WatchJob,
 } from './jobs.ts';
+import { folderOwner } from './folders.ts';
 import { errorNoteText, receiptText } from './notes.ts';
 import { ORIGINALS_DIR, REJECTED_DIR, errorNotePathOf, receiptPathOf, stagingDirOf, under, variant } from './paths.ts';
 
@@ -118,8 +119,8 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
         autoSubmit(ctx, job, record.id);
       },
       digitalSourceType: job.options.digitalSourceType,
-      // The audit log names the hot folder as the actor of the signature.
-      actor: { name: `watch:${job.folderId}`, roles: [] },
+      // The folder signs as whoever configured it, with their roles as they are now.
+      actor: ctx.desk.actorFor(folderOwner(db, job.folderId)),
     });
   } catch (e) {
     const failure = classify(e);
@@ -131,16 +132,18 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
 
 /**
  * A folder with a workflow template submits each signed file for approval, inside the record's own transaction,
- * so a file is submitted exactly once or not signed at all. The hot folder acts as `watch:<folder>`, with the
- * template's first submitting role (an admin configured the folder; its submissions are nobody's own, so every
- * editor may approve them under four-eyes).
+ * so a file is submitted exactly once or not signed at all. The folder submits as the person who configured it:
+ * the items are their submissions, which four-eyes keeps them from approving.
  */
 function autoSubmit(ctx: StepContext, job: WatchJob, recordId: string): void {
   const { workflowTemplate, classification, flags } = job.options;
   if (!workflowTemplate) return;
   try {
+    const owner = ctx.desk.actorFor(folderOwner(ctx.desk.store, job.folderId));
     const template = ctx.desk.workflow.template(workflowTemplate).template;
-    const actor = { name: `watch:${job.folderId}`, roles: template.submitRoles.slice(0, 1) };
+    // On a desk without users the vault-passphrase holder ("desk", an admin) configured the folder: it submits
+    // in the template's first submitting role, as the desk always did; nobody can approve as "desk".
+    const actor = owner.name === 'desk' && !owner.roles.some((r) => template.submitRoles.includes(r)) ? { ...owner, roles: template.submitRoles.slice(0, 1) } : owner;
     ctx.desk.workflow.submit(actor, recordId, {
       template: workflowTemplate,
       ...(classification ? { classification } : {}),

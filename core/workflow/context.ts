@@ -81,3 +81,13 @@ export function routeAfter(ctx: WorkflowContext, ev: WorkflowEvent): string[] {
   const m = metadataAfter(ctx, ev);
   return routeFor(t, m.classification, m.flags);
 }
+
+/**
+ * Everyone who submitted or resubmitted the item: read from its history, which the machine rebuilds from the
+ * events, so items stored before this rule get it too without a change to their snapshots.
+ */
+export function submittersOf(ctx: WorkflowContext): string[] {
+  const out = ctx.submittedBy ? [ctx.submittedBy] : [];
+  for (const h of ctx.history) if ((h.event === 'submit' || h.event === 'resubmit') && !out.includes(h.actor)) out.push(h.actor);
+  return out;
+}

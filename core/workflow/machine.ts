@@ -22,6 +22,7 @@ export const workflowMachine = setup({
     submissionComplete: ok('submissionComplete'),
     hasStageRole: ok('hasStageRole'),
     notSubmitter: ok('notSubmitter'),
+    submitterOrAdmin: ok('submitterOrAdmin'),
     notApprovedThisStage: ok('notApprovedThisStage'),
     consentForStage: ok('consentForStage'),
     hasComment: ok('hasComment'),

@@ -3,8 +3,9 @@
 //
 // NOT_PERMITTED: the actor may not do this (role, four-eyes, a second vote). WORKFLOW_TRANSITION_REFUSED: nobody
 // may, given the item's state or its compliance (restricted, embargo, missing consent, no comment).
+import { isSubmitter, submitterOrAdmin } from '../authz/policy.ts';
 import { hasAnyRole } from './template.ts';
-import { approvalsAtStage, currentStage, metadataAfter, routeAfter, templateFor, type WorkflowContext, type WorkflowState } from './context.ts';
+import { approvalsAtStage, currentStage, submittersOf, metadataAfter, routeAfter, templateFor, type WorkflowContext, type WorkflowState } from './context.ts';
 import { EVENT_NAMES, type WorkflowEvent, type WorkflowEventType } from './events.ts';
 
 export interface Refusal {
@@ -42,11 +43,17 @@ export const RULES = {
     return notPermitted('hasStageRole', `expected a user with role ${roleList(stage?.roles ?? [])} to ${EVENT_NAMES[ev.type]} at stage ${stage?.id ?? '(none)'}, got ${ev.actor} with ${roleList(ev.roles)}`);
   },
 
-  /** Four-eyes: no one approves an item they submitted. */
+  /** Four-eyes: no one approves an item they submitted or resubmitted, at any stage. */
   notSubmitter: (ctx, ev) =>
-    ev.actor !== ctx.submittedBy
+    !isSubmitter(ev.actor, submittersOf(ctx))
       ? null
-      : notPermitted('notSubmitter', `expected someone other than the submitter to approve (four-eyes), got ${ev.actor}, who submitted this item`),
+      : notPermitted('notSubmitter', `expected someone other than a submitter to approve (four-eyes), got ${ev.actor}, who ${ev.actor === ctx.submittedBy ? 'submitted' : 'resubmitted'} this item`),
+
+  /** Only whoever submitted or resubmitted an item, or an admin, takes it out of the workflow. */
+  submitterOrAdmin: (ctx, ev) =>
+    submitterOrAdmin(ev.actor, ev.roles, submittersOf(ctx))
+      ? null
+      : notPermitted('submitterOrAdmin', `expected a submitter of this item (${submittersOf(ctx).join(', ') || 'none'}) or an admin to withdraw it, got ${ev.actor} with ${roleList(ev.roles)}`),
 
   /** A quorum counts people: one person approves a stage once. */
   notApprovedThisStage: (ctx, ev) => {
@@ -92,7 +99,7 @@ export const EVENT_RULES = {
   REJECT: { from: ['in_review'], rules: ['hasStageRole', 'hasComment'] },
   REQUEST_CHANGES: { from: ['in_review'], rules: ['hasStageRole', 'hasComment'] },
   RESUBMIT: { from: ['changes_requested'], rules: ['hasSubmitRole', 'submissionComplete'] },
-  WITHDRAW: { from: ['in_review', 'changes_requested', 'approved'], rules: ['hasSubmitRole'] },
+  WITHDRAW: { from: ['in_review', 'changes_requested', 'approved'], rules: ['submitterOrAdmin'] },
   PUBLISH: { from: ['approved'], rules: ['hasPublishRole', 'notRestricted', 'embargoLifted'] },
 } as const satisfies Record<WorkflowEventType, { from: readonly WorkflowState[]; rules: readonly RuleName[] }>;
 

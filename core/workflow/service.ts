@@ -2,6 +2,7 @@
 // the new snapshot and the audit entry in one transaction. A refused action is an audit entry too (who tried what,
 // and why it was refused), and then a NOT_PERMITTED or WORKFLOW_TRANSITION_REFUSED error.
 import { canonicalJson } from '../audit/canonical-json.ts';
+import { authorizeActor } from '../authz/policy.ts';
 import { getAuditEntry, type AuditLog } from '../audit/log.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import type { Actor } from '../directory/roles.ts';
@@ -164,6 +165,7 @@ export class Workflow {
   }
 
   submit(actor: Actor, itemId: string, opts: SubmitOptions = {}, now = new Date()): ItemStatus {
+    authorizeActor('submit', actor);
     const template = this.template(opts.template ?? DEFAULT_TEMPLATE).template;
     const m = metadata(opts, { classification: 'internal', flags: [], embargo: null, consent: null }).full;
     const event: EventOf<'SUBMIT'> = { type: 'SUBMIT', ...base(actor, now), template, ...m, note: parseText(opts.note, 'a note', REVIEW_COMMENT_MAX) };
@@ -171,29 +173,35 @@ export class Workflow {
   }
 
   approve(actor: Actor, itemId: string, opts: { comment?: string | null } = {}, now = new Date()): ItemStatus {
+    authorizeActor('approve', actor);
     return this.#send(actor, itemId, { type: 'APPROVE', ...base(actor, now), comment: parseText(opts.comment, 'a comment', REVIEW_COMMENT_MAX) }, now);
   }
 
   reject(actor: Actor, itemId: string, opts: { comment: string }, now = new Date()): ItemStatus {
+    authorizeActor('reject', actor);
     return this.#send(actor, itemId, { type: 'REJECT', ...base(actor, now), comment: parseText(opts.comment, 'a comment', REVIEW_COMMENT_MAX) ?? '' }, now);
   }
 
   requestChanges(actor: Actor, itemId: string, opts: { comment: string }, now = new Date()): ItemStatus {
+    authorizeActor('requestChanges', actor);
     return this.#send(actor, itemId, { type: 'REQUEST_CHANGES', ...base(actor, now), comment: parseText(opts.comment, 'a comment', REVIEW_COMMENT_MAX) ?? '' }, now);
   }
 
   resubmit(actor: Actor, itemId: string, opts: ResubmitOptions = {}, now = new Date()): ItemStatus {
+    authorizeActor('resubmit', actor);
     const c = this.#load(itemId).snapshot.context;
     const { changes } = metadata(opts, { classification: c.classification ?? 'internal', flags: c.flags, embargo: c.embargo, consent: c.consent });
     return this.#send(actor, itemId, { type: 'RESUBMIT', ...base(actor, now), changes, note: parseText(opts.note, 'a note', REVIEW_COMMENT_MAX) }, now);
   }
 
   withdraw(actor: Actor, itemId: string, opts: { comment?: string | null } = {}, now = new Date()): ItemStatus {
+    authorizeActor('withdraw', actor);
     return this.#send(actor, itemId, { type: 'WITHDRAW', ...base(actor, now), comment: parseText(opts.comment, 'a comment', REVIEW_COMMENT_MAX) }, now);
   }
 
   /** Publishes an approved item: a new signed output with its approvals (see publish.ts). Needs the vault unlocked. */
   async publish(actor: Actor, itemId: string, opts: { outDir?: string } = {}, now = new Date()): Promise<{ receipt: PublishReceipt; status: ItemStatus }> {
+    authorizeActor('publish', actor);
     const event: EventOf<'PUBLISH'> = { type: 'PUBLISH', ...base(actor, now), publicationId: newRecordId(now).replace(/^rec_/, 'pub_') };
     const { loaded } = this.#admit(itemId, event);
     const signer = this.#deps.signer();

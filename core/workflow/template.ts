@@ -1,5 +1,6 @@
 // Workflow templates are data (DESIGN.md "Approve"): ordered stages, each with the roles that may act, a quorum,
 // when it applies, and the compliance checks that gate its approval. Stored in the desk database, edited by admins.
+import { authorizeActor } from '../authz/policy.ts';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/log.ts';
 import type { Actor, Role } from '../directory/roles.ts';
@@ -35,7 +36,7 @@ export const TemplateSchema = z
   .strictObject({
     name: id,
     description: z.string().max(500).optional(),
-    /** Who may submit, resubmit and withdraw. */
+    /** Who may submit and resubmit (withdrawing is for whoever submitted, or an admin). */
     submitRoles: roles,
     /** Who may publish an approved item. */
     publishRoles: roles,
@@ -108,9 +109,7 @@ export function listTemplates(db: ReadableDB): TemplateInfo[] {
 
 /** Creates or replaces a template (admins only), with its audit entry, in one transaction. */
 export function saveTemplate(db: WritableDB, audit: AuditLog, by: Actor, definition: unknown, now = new Date()): TemplateInfo {
-  if (!by.roles.includes('admin')) {
-    throw new CustodyError('NOT_PERMITTED', `expected an admin to edit workflow templates, got ${by.name} with roles ${by.roles.join(', ') || 'none'}`);
-  }
+  authorizeActor('templateSave', by);
   const t = parseTemplate(definition);
   const at = now.toISOString();
   return audit.act(() => {

@@ -47,7 +47,7 @@ describe('the admin screens', () => {
     const root = tempDir();
     const inDir = join(root, 'card');
     mkdirSync(inDir);
-    ui.desk.setAllowedRoots([root]); // hot folders live under the roots an admin allows
+    ui.desk.setAllowedRoots({ name: 'ada', roles: ['admin'] }, [root]); // hot folders live under the roots an admin allows
     await ui.page.getByRole('link', { name: 'Watch folders' }).click();
     await ui.page.getByLabel('Folder to watch').fill(inDir);
     await ui.page.getByLabel('Output folder').fill(join(root, 'signed'));

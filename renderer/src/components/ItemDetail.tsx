@@ -12,6 +12,9 @@ import { WorkflowActions } from './WorkflowActions.tsx';
 
 export function ItemDetail({ id, onChanged, onClose }: { id: string; onChanged?: () => void; onClose?: () => void }) {
   const item = useLoad(() => desk.item({ id }), [id]);
+  // Viewers read the discussion; the desk's policy lets only the acting roles add to it (and refuses the rest).
+  const me = useLoad(() => desk.whoami({}), []);
+  const canComment = !(me.data?.user?.roles.every((r) => r === 'viewer') ?? false);
   const [notice, setNotice] = useState<string | null>(null);
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -88,13 +91,15 @@ export function ItemDetail({ id, onChanged, onClose }: { id: string; onChanged?:
       <section aria-label="History and comments">
         <h3>History</h3>
         <History detail={d} />
-        <form className="comment" onSubmit={addComment}>
-          <label>
-            Add a comment
-            <textarea rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
-          </label>
-          <button type="submit" disabled={!comment.trim()}>Comment</button>
-        </form>
+        {canComment && (
+          <form className="comment" onSubmit={addComment}>
+            <label>
+              Add a comment
+              <textarea rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
+            </label>
+            <button type="submit" disabled={!comment.trim()}>Comment</button>
+          </form>
+        )}
         <Alert text={error} />
       </section>
     </article>

@@ -1,0 +1,66 @@
+// The CLI's authorization is the DeskApi's: on a desk with users, `custody cert trust`, `settings set hybrid-pq`
+// and `cert import` need an admin (before, the first needed nothing at all and the other two only the vault
+// passphrase). Run through the real `custody` command against a throw-away desk.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { freshDesk, runCli, tempDir } from './helpers/cli.ts';
+
+const ADMIN = { name: 'ada', password: 'Quartz-lantern-93-harbour' };
+const EDITOR = { name: 'erin', password: 'Velvet-compass-28-orchard' };
+
+describe('the CLI asks the authorization policy', () => {
+  let admin: Record<string, string | undefined>;
+  let editor: Record<string, string | undefined>;
+  let anonymous: Record<string, string | undefined>;
+  let pem: string;
+
+  beforeAll(async () => {
+    admin = await freshDesk('Test Newsroom', ADMIN);
+    const added = await runCli(['users', 'add', EDITOR.name, '--roles', 'editor', '--password-stdin'], admin, `${EDITOR.password}\n`);
+    expect(added.stderr).toBe('');
+    editor = { ...admin, CUSTODY_USER: EDITOR.name, CUSTODY_PASSWORD: EDITOR.password };
+    // The vault passphrase alone, no user: what `custody cert trust` used to need (and not even that).
+    anonymous = { ...admin, CUSTODY_USER: undefined, CUSTODY_PASSWORD: undefined };
+    const root = await runCli(['cert', 'export'], admin);
+    expect(root.code).toBe(0);
+    pem = join(tempDir(), 'root.pem');
+    writeFileSync(pem, root.stdout);
+  }, 300_000);
+
+  async function auditActions(): Promise<string[]> {
+    const r = await runCli(['audit', 'export', '--format', 'jsonl'], admin);
+    return r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { action: string }).action);
+  }
+
+  it('refuses `cert trust`, `settings set hybrid-pq` and `cert import` to no one and to an editor, and changes nothing', async () => {
+    const before = await auditActions();
+    for (const args of [['cert', 'trust', pem], ['settings', 'set', 'hybrid-pq', 'on'], ['cert', 'import', '--chain', pem, '--key', pem]]) {
+      const nobody = await runCli(args, anonymous);
+      expect(nobody.code, args.join(' ')).toBe(2);
+      expect(nobody.stderr).toMatch(/^error NOT_AUTHENTICATED: expected a logged-in user to /);
+      const byEditor = await runCli(args, editor);
+      expect(byEditor.code, args.join(' ')).toBe(2);
+      expect(byEditor.stderr).toMatch(/^error NOT_PERMITTED: expected an admin to .*, got erin with roles editor/);
+    }
+    // Only this test's second export joined the log: no settings, certificates or trust anchors.
+    expect((await auditActions()).slice(before.length)).toEqual(['audit.exported']);
+  }, 600_000);
+
+  it('lets an admin do the same', async () => {
+    const r = await runCli(['cert', 'trust', pem], admin);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('trusted 1 more certificate(s)\n');
+    const s = await runCli(['settings', 'set', 'hybrid-pq', 'on'], admin);
+    expect(s.stdout).toBe('hybrid-pq: on\n');
+    expect((await auditActions()).slice(-3)).toEqual(['settings.trust_anchors_added', 'settings.changed', 'audit.exported']);
+  }, 300_000);
+
+  it('needs a user on a desk with users for reads too, as the DeskApi does', async () => {
+    for (const args of [['items'], ['settings', 'get']]) {
+      const r = await runCli(args, anonymous);
+      expect(r.stderr, args.join(' ')).toMatch(/^error NOT_AUTHENTICATED/);
+    }
+    expect((await runCli(['items'], editor)).code).toBe(0);
+  }, 300_000);
+});
