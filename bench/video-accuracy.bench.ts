@@ -81,7 +81,7 @@ async function runSource(src: SourceClip, encoders: string, rows: Row[]): Promis
   const home = join(mkdtempSync(join(tmpdir(), 'custody-video-accuracy-desk-')), 'desk');
   const { desk } = await Desk.init(home, { org: 'Bench', protector: new PassphraseProtector('bench', { N: 1 << 10, r: 8, p: 1 }) });
   try {
-    const signed = await desk.sign(srcPath, { outDir: join(home, '..', 'out') }) // beside the desk: never inside its data folder;
+    const signed = await desk.sign(srcPath, { actor: desk.bootstrapActor()!, outDir: join(home, '..', 'out') }) // beside the desk: never inside its data folder;
     console.log(`\n${src.name} (${src.width}×${src.height}, ${src.fps} fps, ${src.seconds} s): ${signed.video?.segments} segments, ready in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     console.log(`  ${'copy'.padEnd(28)} ${'verdict'.padEnd(9)} ${'traced'.padStart(7)}  ok   ranges`);
     for (const t of transforms) {

@@ -54,7 +54,7 @@ describe.each([['sqlite'], ['postgres']] as const)('hub on %s', (backend) => {
     base = hub.url;
 
     desk = await tempDesk('Daily Planet');
-    const receipt = await desk.sign(photo('astronaut.png'), { outDir: dir });
+    const receipt = await desk.sign(photo('astronaut.png'), { actor: desk.bootstrapActor()!, outDir: dir });
     ({ record, label, store } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output));
     // The copy found in the wild: re-encoded as a JPEG at quality 80, manifest stripped.
     copyBytes = new Uint8Array(await sharp(readFileSync(receipt.output)).jpeg({ quality: 80 }).toBuffer());

@@ -25,7 +25,7 @@ beforeAll(async () => {
   other = join(dir, 'other.mp4');
   await SRC.make(src);
   await makeOther(other, SRC);
-  await desk.sign(src, { outDir: join(dir, 'out') });
+  await desk.sign(src, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') });
 }, 120_000);
 afterAll(() => desk.close());
 

@@ -121,7 +121,7 @@ describe.each(SOURCES.filter((s) => s.width < 1280))('the verification suite on 
     other = join(dir, `suite-other-${source.name}.mp4`);
     await source.make(srcPath);
     await makeOther(other, source);
-    await desk.sign(srcPath, { outDir: join(dir, `suite-out-${source.name}`) });
+    await desk.sign(srcPath, { actor: desk.bootstrapActor()!, outDir: join(dir, `suite-out-${source.name}`) });
     available = execFileSync(tools.ffmpeg, ['-hide_banner', '-encoders'], { encoding: 'utf8' });
   }, 300_000);
   afterAll(() => desk?.close());
