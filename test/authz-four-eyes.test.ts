@@ -3,6 +3,7 @@
 // else withdrawing an item, a viewer commenting. Each got through before the authorization layer; each is now
 // NOT_PERMITTED.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memorySession } from '../core/api/context.ts';
@@ -40,6 +41,8 @@ describe('four-eyes that cannot be side-stepped', () => {
       as[name] = host.api(memorySession());
       await as[name].login({ name, password: `${name}-password` });
     }
+    // Hot folders live under the roots an admin allows.
+    await as.ada!.settingsSet({ allowedRoots: [tmpdir()] });
   });
   afterAll(async () => {
     await host.close();

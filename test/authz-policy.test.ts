@@ -85,7 +85,7 @@ const FOLDER = 'wf_0000000000000000';
 const ARGS: Record<DeskMethod, unknown> = {
   info: {}, unlock: { passphrase: 'not the passphrase' }, login: { name: 'nobody', password: 'whatever1' }, logout: {}, whoami: {},
   pickFiles: { purpose: 'sign' }, pickFolder: { purpose: 'watch' }, verify: { path: '/nonexistent/a.jpg' }, progress: { key: 'progress-key' },
-  sign: { paths: ['/nonexistent/a.jpg'] }, items: {}, item: { id: ITEM }, thumbnail: { id: ITEM }, reveal: { id: ITEM },
+  sign: { paths: ['/nonexistent/a.jpg'] }, items: {}, item: { id: ITEM }, thumbnail: { id: ITEM }, reveal: { id: ITEM, published: true },
   queue: {}, submit: { id: ITEM }, approve: { id: ITEM }, reject: { id: ITEM, comment: 'no' }, requestChanges: { id: ITEM, comment: 'crop' },
   resubmit: { id: ITEM }, withdraw: { id: ITEM }, publish: { id: ITEM }, comment: { id: ITEM, text: 'hello' },
   auditList: { limit: 1 }, auditVerify: {}, auditExport: { format: 'jsonl' },

@@ -28,6 +28,7 @@ export const OBJECT_CHECKS = {
   folderOwnerOrAdmin: 'the actor configured the watched folder, or is an admin',
   lastAdmin: 'the change leaves at least one active admin',
   firstUserAdmin: 'the first user of a desk is an admin',
+  signedCopyForSigners: 'a signed copy not yet published goes only to those who may sign; a published file to any user',
 } as const;
 export type ObjectCheck = keyof typeof OBJECT_CHECKS;
 
@@ -59,7 +60,7 @@ export const POLICY = {
   items: { who: 'user' },
   item: { who: 'user' },
   thumbnail: { who: 'user' },
-  reveal: { who: 'user' },
+  reveal: { who: 'user', object: ['signedCopyForSigners'] },
 
   queue: { who: 'user' },
   submit: { who: ACTING_ROLES, object: ['submitRoles'] },
