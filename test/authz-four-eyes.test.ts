@@ -39,7 +39,7 @@ describe('four-eyes that cannot be side-stepped', () => {
     host = new DeskHost(desk, { kind: 'test', watch: { onOutcome: (o) => outcomes.push(o), engine: { rescanMs: 60_000 } } });
     for (const name of ['ada', 'erin', 'eve', 'chris', 'vic']) {
       as[name] = host.api(memorySession());
-      await as[name].login({ name, password: `${name}-password` });
+      await as[name].login({ name, password: `${name}-tidal-lantern-42` });
     }
     // Hot folders live under the roots an admin allows.
     await as.ada!.settingsSet({ allowedRoots: [tmpdir()] });

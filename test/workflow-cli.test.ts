@@ -108,8 +108,9 @@ describe('custody workflow commands', () => {
   });
 
   it('audit verify exits 0 for the intact log and 1, naming the entry, once its newest entries are removed', async () => {
-    // Any user may verify the log (the DeskApi's rule); a desk with users asks who.
-    const intact = await runCli(['audit', 'verify', '--json'], as('perry'));
+    // Any user may verify the log (the DeskApi's rule); a desk with users asks who. The vault passphrase pins the
+    // org's keys to the ones the vault holds.
+    const intact = await runCli(['audit', 'verify', '--json'], as('perry', { keys: true }));
     ok(intact);
     const report = JSON.parse(intact.stdout) as { ok: boolean; entries: number; pending: { from: number; to: number } | null; workflow: { items: number; problems: unknown[] } };
     expect(report).toMatchObject({ ok: true, workflow: { items: 1, problems: [] } });
@@ -125,7 +126,7 @@ describe('custody workflow commands', () => {
     const db = new Database(join(env.CUSTODY_HOME!, 'desk.db'));
     db.exec(`PRAGMA foreign_keys = OFF; DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq >= ${last - 1};`);
     db.close();
-    const broken = await runCli(['audit', 'verify'], as('perry'));
+    const broken = await runCli(['audit', 'verify'], as('perry', { keys: true }));
     expect(broken.code).toBe(1);
     // The removed entries were written without the passphrase: the unlock of this verify already finds them missing.
     expect(broken.stdout).toMatch(new RegExp(`^audit log BROKEN at entry ${last - 1}: `));
