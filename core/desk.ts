@@ -125,7 +125,7 @@ export class Desk {
     this.#throttle = new AttemptThrottle(store, opts.throttle);
     this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#publishC2pa(), org: () => this.info.org,
       outputFolder: (dir) => this.confine(dir, 'folder') });
-    this.hub = new HubSync({ db: store, audit: this.audit, keyring: () => this.#requireKeyring(), orgRootPem: () => this.#orgRootOrNull() });
+    this.hub = new HubSync({ db: store, audit: this.audit, keyring: () => this.#requireKeyring(), orgRootPem: () => this.#orgRootOrNull(), authorize: (u, a) => this.#authorize(u, a) });
   }
 
   static isInitialized(home: string): boolean {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deskApi, type DeskApi, type DeskMethod } from '../core/api/desk-api.ts';
 import { DeskHost } from '../core/api/handlers.ts';
 import { memorySession } from '../core/api/context.ts';
-import { CLI_USE_CASES, POLICY, allows, authorize, type UseCase } from '../core/authz/policy.ts';
+import { CLI_USE_CASES, CORE_USE_CASES, POLICY, allows, authorize, type UseCase } from '../core/authz/policy.ts';
 import { auditEntries } from '../core/audit/log.ts';
 import type { Desk } from '../core/desk.ts';
 import { ROLES, type Actor, type Role } from '../core/directory/roles.ts';
@@ -36,14 +36,15 @@ const EXPECTED: Record<UseCase, string> = {
   directory: ADMIN, directorySet: ADMIN, directoryTest: ADMIN, directoryRemove: ADMIN,
   keys: USERS, certificates: USERS, certificateImport: ADMIN, trustAdd: ADMIN, settings: USERS, settingsSet: ADMIN,
   timestampsStamp: ACTING, templates: USERS, templateSave: ADMIN,
+  hubConnect: ADMIN, hubRetryParked: ADMIN,
 };
 
 const mayAct = (u: UseCase, who: Who): boolean => EXPECTED[u].split(' ').includes(who);
 const actorOf = (who: Who): Actor | null => (who === 'anonymous' ? null : { name: `the-${who}`, roles: [who] });
 
 describe('the authorization policy', () => {
-  it('has a rule for every DeskApi method and every CLI use case, and no rule for anything else', () => {
-    const useCases = [...Object.keys(deskApi), ...CLI_USE_CASES].sort();
+  it('has a rule for every DeskApi method, every CLI use case and every core-only one, and no rule for anything else', () => {
+    const useCases = [...Object.keys(deskApi), ...CLI_USE_CASES, ...CORE_USE_CASES].sort();
     expect(Object.keys(POLICY).sort()).toEqual(useCases);
     expect(Object.keys(EXPECTED).sort()).toEqual(useCases);
   });

@@ -17,7 +17,8 @@ import { approveAndPublish, tempDesk } from './helpers/desk.ts';
 import { call, pngManifestStore } from './helpers/hub-desk.ts';
 import { inProcessHub, type TestHub } from './helpers/sync-hub.ts';
 
-const ADMIN = { name: 'desk', roles: ['admin' as const] };
+// Acts as ada, the admin approveAndPublish adds (the vault-passphrase holder acts only while the desk has no users).
+const ADMIN = { name: 'ada', roles: ['admin' as const] };
 
 let hub: TestHub;
 let desk: Desk;
@@ -43,7 +44,7 @@ afterAll(async () => {
 
 describe('the outbox', () => {
   it('queues a signed record with the manifest store cut from the signed output, in the same transaction', async () => {
-    const r = await desk.sign(await smallPng('first', 0), { outDir: join(dir, 'out') });
+    const r = await desk.sign(await smallPng('first', 0), { actor: ADMIN, outDir: join(dir, 'out') });
     const row = outboxOfRecord(desk.store, r.recordId)!;
     expect(row).toMatchObject({ kind: 'record', state: 'pending' });
     const signed = new Uint8Array(readFileSync(r.output));
@@ -53,7 +54,7 @@ describe('the outbox', () => {
   });
 
   it('queues a publication, and only the newest signed audit head (an older waiting one is replaced)', async () => {
-    const r = await desk.sign(await smallPng('published', 1), { outDir: join(dir, 'out') });
+    const r = await desk.sign(await smallPng('published', 1), { actor: ADMIN, outDir: join(dir, 'out') });
     const before = desk.store.all<{ ref: string }>(sql`SELECT ref FROM outbox WHERE kind = 'audit_head'`);
     const p = await approveAndPublish(desk, r.recordId, join(dir, 'pub'));
     expect(desk.store.get(sql`SELECT kind, state FROM outbox WHERE kind = 'publication' AND ref = ${p.receipt.publicationId}`)).toEqual({ kind: 'publication', state: 'pending' });
@@ -71,7 +72,11 @@ describe('push to the hub', () => {
   });
 
   it('connects with a one-time token: the API key goes into the vault, the link into the database', async () => {
-    const link = await desk.hub.connect(ADMIN, { url: hub.url, token: await hub.enrolmentToken('photo desk'), name: 'photo desk' });
+    // Only an admin links the desk (core/authz/policy.ts): an editor is refused before the token is spent.
+    const token = await hub.enrolmentToken('photo desk');
+    await expect(desk.hub.connect({ name: 'ed', roles: ['editor'] }, { url: hub.url, token, name: 'photo desk' })).rejects.toMatchObject({ code: 'NOT_PERMITTED' });
+    expect(() => desk.hub.retryParked({ name: 'ed', roles: ['editor'] })).toThrow(expect.objectContaining({ code: 'NOT_PERMITTED' }));
+    const link = await desk.hub.connect(ADMIN, { url: hub.url, token, name: 'photo desk' });
     expect(link).toMatchObject({ url: hub.url.replace(/\/$/, ''), org: 'Daily Planet', deskName: 'photo desk' });
     const text = readFileSync(join(desk.home, 'desk.db'));
     const key = desk.store.get<{ n: number }>(sql`SELECT count(*) AS n FROM vault_secrets WHERE name = ${HUB_API_KEY_SECRET}`);
@@ -94,7 +99,7 @@ describe('push to the hub', () => {
   });
 
   it('a batch whose answer was lost is sent again and counted delivered as "replayed", stored once on the hub', async () => {
-    const r = await desk.sign(await smallPng('lost-answer', 2), { outDir: join(dir, 'out') });
+    const r = await desk.sign(await smallPng('lost-answer', 2), { actor: ADMIN, outDir: join(dir, 'out') });
     // The hub gets the batch and commits it; the connection drops before the desk reads the answer.
     const losing = (async (url: string, init: RequestInit) => {
       await fetch(url, init);
@@ -111,8 +116,8 @@ describe('push to the hub', () => {
   });
 
   it('parks a record the hub refuses (forged in the database) with its reason; the records after it go on', async () => {
-    const forged = await desk.sign(await smallPng('forged', 3), { outDir: join(dir, 'out') });
-    const after = await desk.sign(await smallPng('after', 4), { outDir: join(dir, 'out') });
+    const forged = await desk.sign(await smallPng('forged', 3), { actor: ADMIN, outDir: join(dir, 'out') });
+    const after = await desk.sign(await smallPng('after', 4), { actor: ADMIN, outDir: join(dir, 'out') });
     // Someone with the database file changes what the record says it signed.
     desk.store.raw.prepare('UPDATE records SET sha256 = ? WHERE id = ?').run('ab'.repeat(32), forged.recordId);
     const r = await desk.hub.worker().pushOnce();
@@ -126,7 +131,7 @@ describe('push to the hub', () => {
   });
 
   it('an unreachable hub leaves every row pending, counts the attempt and reports why', async () => {
-    const r = await desk.sign(await smallPng('offline', 5), { outDir: join(dir, 'out') });
+    const r = await desk.sign(await smallPng('offline', 5), { actor: ADMIN, outDir: join(dir, 'out') });
     const w = desk.hub.worker({ fetch: (() => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }))) as typeof fetch });
     const rep = await w.pushOnce();
     expect(rep).toMatchObject({ accepted: 0, error: expect.stringContaining('ECONNREFUSED') });
@@ -146,7 +151,7 @@ describe('push to the hub', () => {
   });
 
   it('a revoked desk parks nothing: its rows wait and the link says why', async () => {
-    const r = await desk.sign(await smallPng('revoked', 6), { outDir: join(dir, 'out') });
+    const r = await desk.sign(await smallPng('revoked', 6), { actor: ADMIN, outDir: join(dir, 'out') });
     const revoked = await call(hub.url, 'POST', `/v1/desks/${desk.hub.link!.deskId}/revoke`, { token: hub.init.adminKey });
     expect(revoked.status).toBe(200);
     const rep = await desk.hub.worker().pushOnce();

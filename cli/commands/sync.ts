@@ -1,21 +1,13 @@
 // `custody sync`, `custody hub connect` and `custody hub status`: the desk's side of the organisation's hub
 // (core/sync). Pushing and connecting need the vault (the hub API key is sealed in it); the status does not.
 import type { Command } from 'commander';
-import type { Desk } from '../../core/desk.ts';
 import { CustodyError } from '../../core/errors.ts';
 import type { HubStatus } from '../../core/sync/hub-sync.ts';
 import type { PushReport } from '../../core/sync/worker.ts';
 import { err, json, out, withDesk } from '../context.ts';
-import { currentActor } from './auth.ts';
+import { actingFor } from './auth.ts';
 
 const int = (v: string): number => Number.parseInt(v, 10);
-
-/** The acting admin: a logged-in user, else whoever holds the passphrase of a desk without users. */
-async function actingAdmin(desk: Desk) {
-  const a = (await currentActor(desk, { required: false }))?.actor ?? desk.bootstrapActor();
-  if (!a) throw new CustodyError('NOT_AUTHENTICATED', 'expected an admin to act on the hub link: set CUSTODY_USER and CUSTODY_PASSWORD, or run `custody login NAME`');
-  return a;
-}
 
 export function printStatus(s: HubStatus): void {
   if (!s.link) out('hub: not connected (custody hub connect URL --enrolment-token T)');
@@ -45,7 +37,7 @@ export function register(program: Command): void {
     .option('--json', 'print the push reports as JSON lines')
     .action(async (o: { once?: boolean; retryParked?: boolean; batch?: number; json?: boolean }) => {
       await withDesk(async (desk) => {
-        if (o.retryParked) err(`${desk.hub.retryParked(await actingAdmin(desk))} parked row(s) back in the queue`);
+        if (o.retryParked) err(`${desk.hub.retryParked((await actingFor(desk, 'hubRetryParked'))!)} parked row(s) back in the queue`);
         const opts = o.batch ? { batchSize: o.batch } : {};
         const report = (r: PushReport) => (o.json ? out(JSON.stringify(r)) : err(line(r)));
         if (o.once) {
@@ -87,7 +79,7 @@ export function registerHubLink(hub: Command): void {
     .option('--json', 'print the link as JSON')
     .action(async (url: string, o: { enrolmentToken: string; name?: string; json?: boolean }) => {
       const { hostname } = await import('node:os');
-      const link = await withDesk(async (desk) => desk.hub.connect(await actingAdmin(desk), { url, token: o.enrolmentToken, name: o.name ?? hostname() }), { unlock: true });
+      const link = await withDesk(async (desk) => desk.hub.connect((await actingFor(desk, 'hubConnect'))!, { url, token: o.enrolmentToken, name: o.name ?? hostname() }), { unlock: true });
       if (o.json) return json(link);
       out(`connected to ${link.url} as desk ${link.deskName} (${link.deskId}) of ${link.org}`);
       out('the API key is sealed in the vault; `custody sync` (or `custody watch`, or the desktop app) pushes the outbox');

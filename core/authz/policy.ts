@@ -9,7 +9,9 @@ import { CustodyError } from '../errors.ts';
 
 /** Use cases only the CLI has: running the hot-folder engine in the foreground, a folder's job queue. */
 export const CLI_USE_CASES = ['watchRun', 'watchJobs'] as const;
-export type UseCase = DeskMethodName | (typeof CLI_USE_CASES)[number];
+/** Use cases of core that no DeskApi method offers yet: the desk's link to the organisation's hub (core/sync). */
+export const CORE_USE_CASES = ['hubConnect', 'hubRetryParked'] as const;
+export type UseCase = DeskMethodName | (typeof CLI_USE_CASES)[number] | (typeof CORE_USE_CASES)[number];
 
 /**
  * `anyone`: no account needed (a verifier has none). `user`: any logged-in user; on a desk without users, anyone
@@ -104,6 +106,9 @@ export const POLICY = {
   timestampsStamp: { who: ACTING_ROLES },
   templates: { who: 'user' },
   templateSave: { who: ADMIN },
+  // The hub link holds an API key in the vault and decides what leaves the desk.
+  hubConnect: { who: ADMIN },
+  hubRetryParked: { who: ADMIN },
 } as const satisfies Record<UseCase, Rule>;
 
 /** What each use case is, in words, for messages ("expected a user with role admin to add trust anchors"). */
@@ -129,6 +134,8 @@ const DOING: Partial<Record<UseCase, string>> = {
   settingsSet: 'change settings',
   templateSave: 'edit workflow templates',
   timestampsStamp: 'obtain pending time-stamps',
+  hubConnect: 'connect the desk to a hub',
+  hubRetryParked: 'send refused rows to the hub again',
 };
 const doing = (u: UseCase): string => DOING[u] ?? (['submit', 'approve', 'reject', 'resubmit', 'withdraw', 'publish'].includes(u) ? `${u} items` : `use ${u}`);
 

@@ -3,6 +3,7 @@
 // open; reading the status does not.
 import type { AuditLog } from '../audit/log.ts';
 import type { Keyring } from '../crypto/keyring.ts';
+import type { UseCase } from '../authz/policy.ts';
 import type { Actor } from '../directory/roles.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type WritableDB } from '../store/db.ts';
@@ -38,6 +39,8 @@ export interface HubSyncDeps {
   audit: AuditLog;
   keyring: () => Keyring;
   orgRootPem: () => string | null;
+  /** The desk's policy check (core/authz/policy.ts), which throws when the actor may not. */
+  authorize: (useCase: UseCase, actor: Actor) => void;
 }
 
 export class HubSync {
@@ -52,9 +55,9 @@ export class HubSync {
     return readHubLink(this.#d.db);
   }
 
-  /** Enrols this desk with the hub (the vault open; an admin, checked by the caller's policy). */
+  /** Enrols this desk with the hub (the vault open; an admin). */
   async connect(actor: Actor, req: { url: string; token: string; name: string }, opts: HubClientOptions = {}): Promise<HubLinkInfo> {
-    if (!actor.roles.includes('admin')) throw new CustodyError('NOT_PERMITTED', `expected an admin to connect the desk to a hub, got ${actor.name} with roles ${actor.roles.join(', ') || 'none'}`);
+    this.#d.authorize('hubConnect', actor);
     const keyring = this.#d.keyring();
     const link = await connectHub(this.#d.db, keyring, { ...req, c2paRootPem: firstCertificate(this.#d.orgRootPem()), ...opts });
     this.#d.audit.act(() =>
@@ -155,6 +158,7 @@ export class HubSync {
 
   /** Puts refused rows back in the queue (after the cause was fixed); audited. */
   retryParked(actor: Actor, seq?: number): number {
+    this.#d.authorize('hubRetryParked', actor);
     const at = new Date().toISOString();
     return this.#d.audit.act(() => {
       const n = unparkRows(this.#d.db, seq);
