@@ -13,6 +13,7 @@ import { ldapSource } from './directory/ldap-settings.ts';
 import { AttemptThrottle, type ThrottlePolicy } from './directory/throttle.ts';
 import type { Actor } from './directory/roles.ts';
 import { authorizeActor, type UseCase } from './authz/policy.ts';
+import { parseChainPem } from './c2pa/certificates.ts';
 import { CustodyError, isCustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
 import type { VerifyReport } from './provenance/checks.ts';

@@ -29,7 +29,7 @@ let dir: string;
 async function signOne(i: number): Promise<string> {
   const p = join(dir, `p${i}.png`);
   await sharp(photo('coffee.png')).resize(240 + i * 16).png().toFile(p);
-  return (await desk.sign(p, { outDir: join(dir, 'out') })).recordId;
+  return (await desk.sign(p, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') })).recordId;
 }
 
 /** Pushes, then pulls until every delivered record has a proof (the hub signs a checkpoint every 200 ms). */
