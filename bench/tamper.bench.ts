@@ -75,7 +75,7 @@ for (const p of photos) {
   const original = await p.load();
   const input = join(dir, `${p.name.replace(/[^a-z0-9.-]/gi, '_')}.${ext(original)}`);
   writeFileSync(input, await png(original));
-  const receipt = await desk.sign(input, { outDir: dir });
+  const receipt = await desk.sign(input, { actor: desk.bootstrapActor()!, outDir: dir });
   const signed = await loadRaster(receipt.output);
   for (const e of EDITS) {
     for (const share of shares) {

@@ -35,7 +35,7 @@ async function signMany(desk: Desk, n: number, tag: string): Promise<string[]> {
   for (let i = 0; i < n; i++) {
     const p = join(dir, `${tag}-${i}.png`);
     await sharp(photo('coffee.png')).resize(96 + (i % 40)).modulate({ hue: (i * 37) % 360 }).png().toFile(p);
-    ids.push((await desk.sign(p, { outDir: join(dir, `${tag}-out`) })).recordId);
+    ids.push((await desk.sign(p, { actor: desk.bootstrapActor()!, outDir: join(dir, `${tag}-out`) })).recordId);
   }
   return ids;
 }

@@ -90,7 +90,7 @@ describe('each kind of local edit is tampered and found; each benign transform i
     await desk.unlock(new PassphraseProtector('test passphrase'));
     const src = join(work, 'camera.png');
     await sharp(photo('camera.png')).toFile(src);
-    signedCamera = await loadRaster((await desk.sign(src, { outDir: work })).output);
+    signedCamera = await loadRaster((await desk.sign(src, { actor: desk.bootstrapActor()!, outDir: work })).output);
     return () => desk.close();
   }, 60_000);
   const check = async (r: Raster, name: string, as: 'jpeg' | 'png'): Promise<VerifyReport> => desk.verify(await save(r, name, as));

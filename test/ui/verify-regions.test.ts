@@ -19,7 +19,7 @@ describe('Verify screen: where a copy was changed', () => {
     const dir = tempDir();
     const src = join(dir, 'astronaut.png');
     await sharp(photo('astronaut.png')).toFile(src);
-    const signed = await ui.desk.sign(src, { outDir: dir });
+    const signed = await ui.desk.sign(src, { actor: ui.desk.bootstrapActor()!, outDir: dir });
     const copy = join(dir, 'astronaut-edited.jpg');
     await sharp(signed.output).composite([{ input: { create: { width: BOX.w, height: BOX.h, channels: 3, background: '#000' } }, left: BOX.x, top: BOX.y }]).jpeg({ quality: 90 }).toFile(copy);
 
