@@ -193,7 +193,8 @@ describe.each([['sqlite'], ['postgres']] as const)('transparency log on %s', (ba
     it('never signs over a log rewritten in the database, even rewritten consistently', async () => {
       const db = hub.hub.db;
       const t = init.tenant.id;
-      const before = (await hub.app.ctx.tlog.latest(t))!;
+      await push(1);
+      const before = (await hub.app.ctx.tlog.sign(t))!;
       // The attacker replaces leaf 3 and rebuilds the leaves, the stored subtrees and the edge so they agree.
       const leaves: Uint8Array[] = (await db.selectFrom('tlog_leaves').select(['idx', 'leaf_hash']).where('tenant_id', '=', t).orderBy('idx').execute()).map((l) => new Uint8Array(l.leaf_hash));
       leaves[3] = leafHash(new TextEncoder().encode('a record that was never pushed'));
@@ -207,6 +208,10 @@ describe.each([['sqlite'], ['postgres']] as const)('transparency log on %s', (ba
       const err = await hub.app.ctx.tlog.sign(t).catch((e: unknown) => e);
       expect(isCustodyError(err, 'LOG_INCONSISTENT'), String(err)).toBe(true);
       expect((await hub.app.ctx.tlog.latest(t))!.size).toBe(before.size);
+      // Operators see it: the refusal is counted beside the checkpoints signed.
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/hub_tlog_checkpoints_total\{outcome="LOG_INCONSISTENT"\} 1/);
+      expect(metrics).toMatch(/hub_tlog_checkpoints_total\{outcome="signed"\} [1-9]/);
       // Nor serves a proof through the rewritten part: it would not lead to the signed root.
       expectError(await call(base, 'GET', `/v1/log/records/${pushed[2]!.id}/proof`, { token: apiKey }), 409, 'INTEGRITY_FAILED');
     });

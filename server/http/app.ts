@@ -11,6 +11,7 @@ import { IndexSet } from '../index/tenant-index.ts';
 import { Verifier } from '../verify/service.ts';
 import { DEFAULT_RATE_LIMITS, Gate, type HubContext, type RateLimits } from './context.ts';
 import { installErrorHandling } from './errors.ts';
+import { isCustodyError } from '../../core/errors.ts';
 import { HubMetrics } from './metrics.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { deskRoutes } from './routes-desk.ts';
@@ -55,11 +56,12 @@ export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
   installErrorHandling(app);
 
   const indexes = new IndexSet(opts.hub.db);
+  const metrics = new HubMetrics(indexes);
   const ctx: HubContext = {
     hub: opts.hub,
     indexes,
     verifier: new Verifier(opts.hub.db, indexes),
-    metrics: new HubMetrics(indexes),
+    metrics,
     limits: opts.limits ?? DEFAULT_LIMITS,
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits },
     directory: opts.directory ?? null,
@@ -69,6 +71,7 @@ export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
       ...(opts.checkpointIntervalMs ? { intervalMs: opts.checkpointIntervalMs } : {}),
       ...(opts.maxUnsigned ? { maxUnsigned: opts.maxUnsigned } : {}),
       onError: (e) => app.log.error({ err: e }, 'transparency log: signing a checkpoint failed'),
+      onSigning: (o) => metrics.checkpoints.inc({ outcome: 'signed' in o ? 'signed' : isCustodyError(o.error) ? o.error.code : 'INTERNAL_ERROR' }),
     }),
     ready: false,
   };

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client), one registry per hub instance so that tests can run several side by side:
-// request latency per route, the index sizes, records ingested, and the work waiting (requests in flight, ingest
-// batches waiting for their tenant's lock), plus Node's process metrics.
+// request latency per route, the index sizes, records ingested, the work waiting (requests in flight, ingest
+// batches waiting for their tenant's lock), checkpoints signed or refused, plus Node's process metrics.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IndexSet } from '../index/tenant-index.ts';
 
@@ -10,6 +10,8 @@ export class HubMetrics {
   readonly ingested: Counter<'status'>;
   readonly inFlight: Gauge;
   readonly ingestQueue: Gauge;
+  /** Checkpoints this process signed, and signings that failed (a refused inconsistent log among them), by code. */
+  readonly checkpoints: Counter<'outcome'>;
 
   constructor(indexes: IndexSet) {
     const registers = [this.registry];
@@ -24,6 +26,7 @@ export class HubMetrics {
     this.ingested = new Counter({ name: 'hub_records_ingested_total', help: 'Records pushed by desks, accepted or replayed', labelNames: ['status'], registers });
     this.inFlight = new Gauge({ name: 'hub_http_requests_in_flight', help: 'Requests being served', registers });
     this.ingestQueue = new Gauge({ name: 'hub_ingest_queue_depth', help: 'Ingest batches being checked or waiting for their tenant lock', registers });
+    this.checkpoints = new Counter({ name: 'hub_tlog_checkpoints_total', help: 'Transparency-log checkpoints: signed, or failed with an error code (LOG_INCONSISTENT: the stored log no longer extends the last checkpoint)', labelNames: ['outcome'], registers });
     new Gauge({
       name: 'hub_index_codes',
       help: 'Codes in the in-memory verification index, by index',

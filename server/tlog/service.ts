@@ -40,6 +40,8 @@ export interface TransparencyLogOptions {
   /** Sign as soon as this many leaves wait, without waiting for the timer. */
   maxUnsigned?: number;
   onError?: (e: unknown) => void;
+  /** Hears of every signing: the checkpoint signed, or the error that stopped it. */
+  onSigning?: (outcome: { signed: CheckpointView } | { error: unknown }) => void;
   now?: () => Date;
 }
 
@@ -57,7 +59,7 @@ export class TransparencyLog {
   constructor(hub: HubDatabase, o: TransparencyLogOptions) {
     this.#db = hub.db;
     this.#dialect = hub.dialect;
-    this.#o = { anchors: NO_CHAIN, intervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS, maxUnsigned: DEFAULT_MAX_UNSIGNED, onError: () => {}, now: () => new Date(), ...o };
+    this.#o = { anchors: NO_CHAIN, intervalMs: DEFAULT_CHECKPOINT_INTERVAL_MS, maxUnsigned: DEFAULT_MAX_UNSIGNED, onError: () => {}, onSigning: () => {}, now: () => new Date(), ...o };
   }
 
   get anchors(): AnchorLookup {
@@ -138,7 +140,16 @@ export class TransparencyLog {
   /** Signs a checkpoint of the tenant's log at its current size, unless one of that size exists. One at a time per tenant. */
   sign(tenantId: string): Promise<CheckpointView | null> {
     const prev = this.#signing.get(tenantId) ?? Promise.resolve();
-    const run = prev.catch(() => {}).then(() => this.#sign(tenantId));
+    const run = prev.catch(() => {}).then(() => this.#sign(tenantId)).then(
+      (view) => {
+        if (view) this.#o.onSigning({ signed: view });
+        return view;
+      },
+      (error: unknown) => {
+        this.#o.onSigning({ error });
+        throw error;
+      },
+    );
     this.#signing.set(tenantId, run);
     void run.finally(() => {
       if (this.#signing.get(tenantId) === run) this.#signing.delete(tenantId);
