@@ -64,6 +64,14 @@ export const ERROR_CODES = [
   'LOG_INCONSISTENT',
   /** A leaf no signed checkpoint covers yet: the next one (within the anchoring interval) will. */
   'PROOF_NOT_READY',
+  /** The chain's JSON-RPC endpoint did not answer (down, refused, timed out): nothing could be checked there. */
+  'CHAIN_UNREACHABLE',
+  /** The chain or contract is not the one the proof names or the verifier pinned (another chain id, no registry there). */
+  'ANCHOR_WRONG_CHAIN',
+  /** The registry holds no batch for this checkpoint's root in this log (or the proof names no chain record at all). */
+  'ANCHOR_MISSING',
+  /** The registry's batch for this root differs from the proof: another tree size, signer key, transaction or block. */
+  'ANCHOR_MISMATCH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -3,28 +3,20 @@
 // sends nothing; a dropped transaction is sent again, a replaced nonce re-submitted, a transaction stuck in the
 // mempool replaced at the same nonce; an RPC outage is waited out; two workers on one database anchor once.
 import { randomBytes } from 'node:crypto';
-import { hexlify, type Contract, type Signer, type Wallet } from 'ethers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hexlify, type Contract, type Wallet } from 'ethers';
+import { afterAll, describe, expect, it } from 'vitest';
 import { logIdOf } from '../core/ledger/registry.ts';
 import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
 import { AnchorKeys } from '../server/anchor/keys.ts';
 import { AnchorWorker, type ChainConfig } from '../server/anchor/worker.ts';
 import { createTenant } from '../server/tenants/tenants.ts';
 import { tempDir } from './helpers/cli.ts';
-import { cuttableRelay, deployRegistry, fund, hardhatNode, registerLog, until, type TestChain } from './helpers/chain.ts';
+import { cuttableRelay, deployRegistry, fund, registerLog, sharedMiningNode, until } from './helpers/chain.ts';
 
 const SIGNER_KEY = randomBytes(32);
 const origin = (tenantId: string) => `custody-hub/${tenantId}`;
 
-let chain: TestChain & { url: string };
-let owner: Signer;
-
-beforeAll(async () => {
-  chain = await hardhatNode();
-  owner = await chain.provider.getSigner(0);
-  await chain.provider.send('evm_setIntervalMining', [100]);
-});
-afterAll(async () => chain?.close());
+const node = sharedMiningNode();
 
 interface Setup {
   hub: HubDatabase;
@@ -42,10 +34,10 @@ async function setup(o: { register?: boolean } = {}): Promise<Setup> {
   const hub = await openHubDatabase({ dataDir: tempDir('custody-anchor-') });
   const tenant = await createTenant(hub.db, `Org ${hexlify(randomBytes(4))}`);
   const keys = new AnchorKeys(randomBytes(32));
-  const registry = await deployRegistry(owner);
+  const registry = await deployRegistry(node.owner);
   const address = keys.address(tenant.id);
   if (o.register !== false) await registerLog(registry, origin(tenant.id), address);
-  await fund(chain, [address]);
+  await fund(node.chain, [address]);
   const workers: AnchorWorker[] = [];
   cleanups.push(async () => {
     for (const w of workers) await w.stop();
@@ -56,9 +48,9 @@ async function setup(o: { register?: boolean } = {}): Promise<Setup> {
     tenantId: tenant.id,
     keys,
     registry,
-    wallet: keys.wallet(tenant.id, chain.provider),
+    wallet: keys.wallet(tenant.id, node.chain.provider),
     worker(c = {}) {
-      const w = new AnchorWorker({ hub, chain: { rpc: chain.url, chainId: 31337, contract: registry.target as string, pollMs: 50, ...c }, keys, origin, signerKey: SIGNER_KEY });
+      const w = new AnchorWorker({ hub, chain: { rpc: node.chain.url, chainId: 31337, contract: registry.target as string, pollMs: 50, ...c }, keys, origin, signerKey: SIGNER_KEY });
       workers.push(w);
       return w;
     },
@@ -101,9 +93,9 @@ describe('anchoring worker', () => {
     expect(rows.map((r) => r.tx_hash)).toEqual(events.map((e) => e.tx));
     expect(rows.map((r) => r.sends)).toEqual([1, 1, 1]);
     const ref = await w.chainRefFor(s.tenantId, 7);
-    const receipt = await chain.provider.getTransactionReceipt(events[1]!.tx);
+    const receipt = await node.chain.provider.getTransactionReceipt(events[1]!.tx);
     expect(ref).toEqual({ chainId: 31337, contract: s.registry.target, tx: events[1]!.tx, block: receipt!.blockNumber, timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
-    expect(await chain.provider.getBlockNumber()).toBeGreaterThanOrEqual(receipt!.blockNumber + 1);
+    expect(await node.chain.provider.getBlockNumber()).toBeGreaterThanOrEqual(receipt!.blockNumber + 1);
     expect(await w.chainRefFor(s.tenantId, 4)).toBeNull();
 
     // a checkpoint signed later is picked up by the running worker
@@ -121,7 +113,7 @@ describe('anchoring worker', () => {
     const [row] = await s.states();
     expect(row).toMatchObject({ state: 'open', tx_hash: null, sends: 0 });
     expect(row!.last_error).toMatch(/is not registered for log .*setAnchoringKey/);
-    expect(await chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(0);
+    expect(await node.chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(0);
     await registerLog(s.registry, origin(s.tenantId), s.keys.address(s.tenantId));
     w.start();
     await allConfirmed(s, 1);
@@ -131,20 +123,20 @@ describe('anchoring worker', () => {
   it('sends the same signed transaction again when the node dropped it', async () => {
     const s = await setup();
     await s.checkpoint(5);
-    await chain.provider.send('evm_setAutomine', [false]);
-    await chain.provider.send('evm_setIntervalMining', [0]);
+    await node.chain.provider.send('evm_setAutomine', [false]);
+    await node.chain.provider.send('evm_setIntervalMining', [0]);
     const w = s.worker();
     try {
       await w.round(); // signs, stores and sends
       const [sent] = await s.states();
       expect(sent!.state).toBe('submitted');
-      expect(await chain.provider.send('hardhat_dropTransaction', [sent!.tx_hash])).toBe(true);
+      expect(await node.chain.provider.send('hardhat_dropTransaction', [sent!.tx_hash])).toBe(true);
       await w.round(); // no receipt, nonce unused: the same bytes again
-      const pending = (await chain.provider.send('eth_getTransactionByHash', [sent!.tx_hash])) as { hash: string } | null;
+      const pending = (await node.chain.provider.send('eth_getTransactionByHash', [sent!.tx_hash])) as { hash: string } | null;
       expect(pending?.hash).toBe(sent!.tx_hash);
     } finally {
-      await chain.provider.send('evm_setAutomine', [true]);
-      await chain.provider.send('evm_setIntervalMining', [100]);
+      await node.chain.provider.send('evm_setAutomine', [true]);
+      await node.chain.provider.send('evm_setIntervalMining', [100]);
     }
     w.start();
     const rows = await allConfirmed(s, 1);
@@ -155,20 +147,20 @@ describe('anchoring worker', () => {
   it('submits again with a new nonce when another transaction took its nonce', async () => {
     const s = await setup();
     await s.checkpoint(5);
-    await chain.provider.send('evm_setAutomine', [false]);
-    await chain.provider.send('evm_setIntervalMining', [0]);
+    await node.chain.provider.send('evm_setAutomine', [false]);
+    await node.chain.provider.send('evm_setIntervalMining', [0]);
     const w = s.worker();
     let first: string | null;
     try {
       await w.round();
       first = (await s.states())[0]!.tx_hash;
-      await chain.provider.send('hardhat_dropTransaction', [first]);
+      await node.chain.provider.send('hardhat_dropTransaction', [first]);
       // the same account spends that nonce on something else (an operator's manual transfer), and it is mined
-      await s.wallet.sendTransaction({ to: await owner.getAddress(), value: 1n, nonce: 0 });
-      await chain.provider.send('evm_mine', []);
+      await s.wallet.sendTransaction({ to: await node.owner.getAddress(), value: 1n, nonce: 0 });
+      await node.chain.provider.send('evm_mine', []);
     } finally {
-      await chain.provider.send('evm_setAutomine', [true]);
-      await chain.provider.send('evm_setIntervalMining', [100]);
+      await node.chain.provider.send('evm_setAutomine', [true]);
+      await node.chain.provider.send('evm_setIntervalMining', [100]);
     }
     w.start();
     const rows = await allConfirmed(s, 1);
@@ -180,8 +172,8 @@ describe('anchoring worker', () => {
   it('replaces a transaction stuck in the mempool at the same nonce with higher fees, and anchors once', async () => {
     const s = await setup();
     await s.checkpoint(9);
-    await chain.provider.send('evm_setAutomine', [false]);
-    await chain.provider.send('evm_setIntervalMining', [0]);
+    await node.chain.provider.send('evm_setAutomine', [false]);
+    await node.chain.provider.send('evm_setIntervalMining', [0]);
     const w = s.worker({ replaceAfterMs: 1 });
     let first: string | null;
     try {
@@ -192,23 +184,23 @@ describe('anchoring worker', () => {
       const [row] = await s.states();
       expect(row!.sends).toBe(2);
       expect(row!.tx_hash).not.toBe(first);
-      const [a, b] = await Promise.all([first, row!.tx_hash].map((h) => chain.provider.send('eth_getTransactionByHash', [h]) as Promise<{ nonce: string; maxFeePerGas: string } | null>));
+      const [a, b] = await Promise.all([first, row!.tx_hash].map((h) => node.chain.provider.send('eth_getTransactionByHash', [h]) as Promise<{ nonce: string; maxFeePerGas: string } | null>));
       expect(b!.nonce).toBe('0x0');
       if (a) expect(BigInt(b!.maxFeePerGas)).toBeGreaterThan(BigInt(a.maxFeePerGas));
     } finally {
-      await chain.provider.send('evm_setAutomine', [true]);
-      await chain.provider.send('evm_setIntervalMining', [100]);
+      await node.chain.provider.send('evm_setAutomine', [true]);
+      await node.chain.provider.send('evm_setIntervalMining', [100]);
     }
     await w.stop();
     s.worker({ replaceAfterMs: 60_000 }).start();
     await allConfirmed(s, 1);
     expect(await s.events()).toHaveLength(1);
-    expect(await chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(1);
+    expect(await node.chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(1);
   });
 
   it('backs off while the RPC is down and resumes when it answers again', async () => {
     const s = await setup();
-    const relay = await cuttableRelay(chain.url);
+    const relay = await cuttableRelay(node.chain.url);
     try {
       await s.checkpoint(2);
       await relay.cut();
@@ -253,6 +245,6 @@ describe('anchoring worker', () => {
     const rows = await allConfirmed(s, 1);
     expect(rows[0]!.sends).toBe(0);
     expect(await s.events()).toHaveLength(1);
-    expect(await chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(1);
+    expect(await node.chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(1);
   });
 });

@@ -6,27 +6,38 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CustodyError, isCustodyError, type ErrorCode } from '../../core/errors.ts';
 import { NoteError, parseVerifierKey, type NoteKey } from '../../core/tlog/note.ts';
 import { parseProofFile, verifyProofFile, type ChainRef, type VerifiedProof } from '../../core/tlog/proof-file.ts';
+import { verifyAnchor } from '../../core/ledger/verify-anchor.ts';
 import { err, json, out } from '../context.ts';
 
 /** What makes a proof fail (exit 1); other errors are the command's own (exit 2). */
-const PROOF_FAILURES: readonly ErrorCode[] = ['PROOF_MALFORMED', 'PROOF_LEAF_MISMATCH', 'PROOF_INCLUSION_FAILED', 'CHECKPOINT_SIGNATURE_INVALID', 'CHECKPOINT_WRONG_KEY', 'SIGNATURE_INVALID'];
+const PROOF_FAILURES: readonly ErrorCode[] = [
+  'PROOF_MALFORMED', 'PROOF_LEAF_MISMATCH', 'PROOF_INCLUSION_FAILED', 'CHECKPOINT_SIGNATURE_INVALID', 'CHECKPOINT_WRONG_KEY', 'SIGNATURE_INVALID',
+  'ANCHOR_WRONG_CHAIN', 'ANCHOR_MISSING', 'ANCHOR_MISMATCH',
+];
 
 interface VerifyOptions {
   hubKey?: string;
+  rpc?: string;
+  contract?: string;
   json?: boolean;
 }
 
 type ChainStatus =
   | { status: 'not on chain' }
-  | { status: 'unchecked'; ref: ChainRef };
+  | { status: 'unchecked'; ref: ChainRef }
+  | { status: 'on chain'; ref: ChainRef; logId: string; submitter: string; blockTime: string };
 
 /**
- * The chain step. Without a chain section the checkpoint was not (yet) anchored: "not on chain". With one, this is
- * where `--rpc URL` reads the ProvenanceRegistry contract and confirms that the checkpoint's root was registered at
- * its tree size by the tenant's anchoring key, throwing a CustodyError with its own code when not (the chain part
- * of issue 16 adds the option and the check here). Until it is checked, the reference is reported as unchecked.
+ * The chain step. Without a chain section the checkpoint was not (yet) anchored: "not on chain" (a failure,
+ * ANCHOR_MISSING, when --rpc asks for the chain). With --rpc, the ProvenanceRegistry is read to confirm that the
+ * checkpoint's root was registered at its tree size for the pinned hub key by the tenant's anchoring key, in the
+ * transaction and block the proof names (core/ledger/verify-anchor.ts).
  */
-async function chainStep(v: VerifiedProof, _o: VerifyOptions): Promise<ChainStatus> {
+async function chainStep(v: VerifiedProof, key: NoteKey, o: VerifyOptions): Promise<ChainStatus> {
+  if (o.rpc) {
+    const c = await verifyAnchor(v, { rpc: o.rpc, hubPublicKey: key.publicKey, ...(o.contract ? { contract: o.contract } : {}) });
+    return { status: 'on chain', ref: c.ref, logId: c.logId, submitter: c.batch.submitter, blockTime: c.blockTime };
+  }
   if (!v.chain) return { status: 'not on chain' };
   return { status: 'unchecked', ref: v.chain };
 }
@@ -56,7 +67,7 @@ export async function verifyProofCommand(path: string, o: VerifyOptions): Promis
   let chain: ChainStatus;
   try {
     v = verifyProofFile(parseProofFile(text), key);
-    chain = await chainStep(v, o);
+    chain = await chainStep(v, key, o);
   } catch (e) {
     if (!isCustodyError(e) || !PROOF_FAILURES.includes(e.code)) throw e;
     if (o.json) json({ ok: false, code: e.code, message: e.message });
@@ -76,7 +87,9 @@ export async function verifyProofCommand(path: string, o: VerifyOptions): Promis
   out(`  inclusion   the inclusion hashes lead from the leaf to that root`);
   out(chain.status === 'not on chain'
     ? '  chain       not on chain'
-    : `  chain       on chain ${chain.ref.chainId}, contract ${chain.ref.contract}, tx ${chain.ref.tx}, block ${chain.ref.block} (not checked: give --rpc)`);
+    : chain.status === 'unchecked'
+      ? `  chain       on chain ${chain.ref.chainId}, contract ${chain.ref.contract}, tx ${chain.ref.tx}, block ${chain.ref.block} (not checked: give --rpc)`
+      : `  chain       on chain ${chain.ref.chainId}: registered by ${chain.submitter} (the log's anchoring key) in tx ${chain.ref.tx}, block ${chain.ref.block} at ${chain.blockTime}, contract ${chain.ref.contract}`);
 }
 
 export function register(program: Command): void {
@@ -85,6 +98,8 @@ export function register(program: Command): void {
     .command('verify <file>')
     .description("check a proof file with the hub's pinned key, no hub needed: exit 0 when the leaf, the checkpoint signature and the inclusion hashes all hold, 1 with the failing check's code otherwise")
     .option('--hub-key <key>', "the hub's verifier key (name+id+base64, as `custody hub key` prints it) or a file holding it; default CUSTODY_HUB_KEY")
+    .option('--rpc <url>', "also read the ProvenanceRegistry through this chain's JSON-RPC endpoint (read-only) and confirm the anchor")
+    .option('--contract <address>', 'with --rpc: the registry address you trust (default: the one the proof names)')
     .option('--json', 'print the result as JSON')
     .action((file: string, o: VerifyOptions) => verifyProofCommand(file, o));
 }

@@ -52,6 +52,10 @@ const STATUS: Record<ErrorCode, number> = {
   CHECKPOINT_WRONG_KEY: 422,
   LOG_INCONSISTENT: 409,
   PROOF_NOT_READY: 409,
+  CHAIN_UNREACHABLE: 503,
+  ANCHOR_WRONG_CHAIN: 422,
+  ANCHOR_MISSING: 422,
+  ANCHOR_MISMATCH: 422,
 };
 
 export function statusOf(code: ErrorCode): number {

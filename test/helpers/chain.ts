@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrowserProvider, ContractFactory, type InterfaceAbi, JsonRpcProvider, type Contract, type Eip1193Provider, type Provider, type Signer } from 'ethers';
+import { afterAll, beforeAll } from 'vitest';
 import { readArtifact } from '../../contracts/build.ts';
 import { logIdOf, registryAt } from '../../core/ledger/registry.ts';
 
@@ -122,4 +123,26 @@ export async function until<T>(what: string, f: () => Promise<T | null | undefin
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A `hardhat node` for one test file, mining each transaction at once and a block every 100 ms besides (so batches
+ * get their confirmations), started before the file's tests and stopped after; `owner` is its first account.
+ */
+export function sharedMiningNode(): { readonly chain: TestChain & { url: string }; readonly owner: Signer } {
+  const state: { chain?: TestChain & { url: string }; owner?: Signer } = {};
+  beforeAll(async () => {
+    state.chain = await hardhatNode();
+    state.owner = await state.chain.provider.getSigner(0);
+    await state.chain.provider.send('evm_setIntervalMining', [100]);
+  });
+  afterAll(async () => state.chain?.close());
+  return {
+    get chain() {
+      return state.chain!;
+    },
+    get owner() {
+      return state.owner!;
+    },
+  };
 }

@@ -1,0 +1,76 @@
+// The chain half of `custody proof verify --rpc` (docs/anchoring.md): reads the ProvenanceRegistry, read-only, and
+// confirms that the proof's checkpoint root was registered in the log named by the checkpoint's origin, at the
+// checkpoint's tree size, for the pinned hub key, by the transaction and in the block the proof names. The contract
+// only accepts a log's batches from that log's registered anchoring key, so a batch found there was sent by the
+// tenant's key. Each way it can fail has its own code.
+import { FetchRequest, getAddress, JsonRpcProvider, Network, type TransactionReceipt } from 'ethers';
+import { CustodyError } from '../errors.ts';
+import type { Checkpoint } from '../tlog/checkpoint.ts';
+import type { ChainRef } from '../tlog/proof-file.ts';
+import { logIdOf, readBatch, registryAt, REGISTRY_INTERFACE, type ChainBatch } from './registry.ts';
+
+export interface AnchorCheck {
+  ref: ChainRef;
+  logId: string;
+  batch: ChainBatch;
+  /** The block's time as the chain reports it, ISO-8601. */
+  blockTime: string;
+}
+
+const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`;
+
+/** Any failure to talk to the node (not a contract answer) is CHAIN_UNREACHABLE. */
+async function ask<T>(rpc: string, what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof CustodyError) throw e;
+    throw new CustodyError('CHAIN_UNREACHABLE', `expected the JSON-RPC endpoint ${rpc} to answer ${what}, got: ${(e as Error).message.slice(0, 200)}`, undefined, { cause: e });
+  }
+}
+
+export async function verifyAnchor(
+  proof: { checkpoint: Checkpoint; chain: ChainRef | null },
+  o: { rpc: string; hubPublicKey: Uint8Array; contract?: string; timeoutMs?: number },
+): Promise<AnchorCheck> {
+  const ref = proof.chain;
+  if (!ref) throw new CustodyError('ANCHOR_MISSING', 'expected the proof to name the transaction that anchored its checkpoint, got no chain section: the checkpoint is not on chain (yet); fetch the proof again once it is');
+  if (o.contract && getAddress(o.contract) !== getAddress(ref.contract)) {
+    throw new CustodyError('ANCHOR_WRONG_CHAIN', `expected the registry you pinned, ${getAddress(o.contract)}, got a proof naming ${ref.contract}`);
+  }
+  const network = Network.from(ref.chainId);
+  const request = new FetchRequest(o.rpc);
+  request.timeout = o.timeoutMs ?? 15_000;
+  const provider = new JsonRpcProvider(request, network, { staticNetwork: network, cacheTimeout: -1 });
+  try {
+    const id = Number(await ask(o.rpc, 'eth_chainId', () => provider.send('eth_chainId', [])));
+    if (id !== ref.chainId) throw new CustodyError('ANCHOR_WRONG_CHAIN', `expected chain ${ref.chainId} as the proof names, got chain ${id} at ${o.rpc}`);
+    if ((await ask(o.rpc, 'eth_getCode', () => provider.getCode(ref.contract))) === '0x') {
+      throw new CustodyError('ANCHOR_WRONG_CHAIN', `expected the ProvenanceRegistry at ${ref.contract} on chain ${id}, got no contract there`);
+    }
+    const logId = logIdOf(proof.checkpoint.origin);
+    const root = hex(proof.checkpoint.root);
+    const batch = await ask(o.rpc, 'getBatch', () => readBatch(registryAt(ref.contract, provider), logId, root));
+    if (!batch) throw new CustodyError('ANCHOR_MISSING', `expected the registry ${ref.contract} to hold root ${root} in log ${logId} (${proof.checkpoint.origin}), got no such batch`);
+    if (batch.treeSize !== proof.checkpoint.size) {
+      throw new CustodyError('ANCHOR_MISMATCH', `expected the root to be registered at tree size ${proof.checkpoint.size}, got tree size ${batch.treeSize} on chain`);
+    }
+    if (batch.signerKey.toLowerCase() !== hex(o.hubPublicKey)) {
+      throw new CustodyError('ANCHOR_MISMATCH', `expected the batch to name the pinned hub key ${hex(o.hubPublicKey)} as its signer, got ${batch.signerKey}`);
+    }
+    if (batch.blockNumber !== ref.block) throw new CustodyError('ANCHOR_MISMATCH', `expected the batch in block ${ref.block} as the proof says, got block ${batch.blockNumber}`);
+    const receipt: TransactionReceipt | null = await ask(o.rpc, 'the transaction receipt', () => provider.getTransactionReceipt(ref.tx));
+    const registered = receipt?.logs.some((l) => {
+      if (getAddress(l.address) !== getAddress(ref.contract)) return false;
+      const ev = REGISTRY_INTERFACE.parseLog(l);
+      return ev?.name === 'BatchRegistered' && ev.args[0] === logId && ev.args[1] === root && Number(ev.args[2]) === proof.checkpoint.size;
+    });
+    if (!receipt || receipt.status !== 1 || receipt.blockNumber !== ref.block || !registered) {
+      throw new CustodyError('ANCHOR_MISMATCH', `expected transaction ${ref.tx} in block ${ref.block} to register this batch, got ${receipt ? `a transaction in block ${receipt.blockNumber} that does not` : 'no such transaction'}`);
+    }
+    const block = await ask(o.rpc, 'the block', () => provider.getBlock(ref.block));
+    return { ref, logId, batch, blockTime: new Date((block?.timestamp ?? 0) * 1000).toISOString() };
+  } finally {
+    provider.destroy();
+  }
+}
