@@ -70,7 +70,7 @@ const pushS = (performance.now() - t) / 1000;
 if (report.error || report.accepted !== N) throw new Error(`push did not complete: ${JSON.stringify(report)}`);
 console.log(`catch-up push: ${N} records in ${pushS.toFixed(2)} s = ${Math.round(N / pushS)} records/s (${report.batches} requests)`);
 const puller = desk.hub.puller();
-let proofs = 0;
+let proofs: number;
 for (;;) {
   const r = await puller.pull(1000);
   if (r.alarm || r.error) throw new Error(`proofs: ${r.alarm ?? r.error}`);
