@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deskApi, type DeskApi, type DeskMethod } from '../core/api/desk-api.ts';
 import { DeskHost } from '../core/api/handlers.ts';
 import { memorySession } from '../core/api/context.ts';
-import { CLI_USE_CASES, CORE_USE_CASES, POLICY, allows, authorize, type UseCase } from '../core/authz/policy.ts';
+import { CLI_USE_CASES, CORE_USE_CASES, POLICY, allows, authorize, checkSignedCopy, type UseCase } from '../core/authz/policy.ts';
 import { auditEntries } from '../core/audit/log.ts';
 import type { Desk } from '../core/desk.ts';
 import { ROLES, type Actor, type Role } from '../core/directory/roles.ts';
@@ -36,7 +36,7 @@ const EXPECTED: Record<UseCase, string> = {
   directory: ADMIN, directorySet: ADMIN, directoryTest: ADMIN, directoryRemove: ADMIN,
   keys: USERS, certificates: USERS, certificateImport: ADMIN, trustAdd: ADMIN, settings: USERS, settingsSet: ADMIN,
   timestampsStamp: ACTING, templates: USERS, templateSave: ADMIN,
-  hubConnect: ADMIN, hubRetryParked: ADMIN,
+  hubConnect: ADMIN, hubRetryParked: ADMIN, fileDownload: USERS,
 };
 
 const mayAct = (u: UseCase, who: Who): boolean => EXPECTED[u].split(' ').includes(who);
@@ -66,6 +66,27 @@ describe('the authorization policy', () => {
 
   it.each(Object.keys(EXPECTED) as UseCase[])('%s: allows exactly the roles of the table', (u) => {
     for (const who of WHO) expect(allows(u, actorOf(who), true), `${u} by ${who}`).toBe(mayAct(u, who));
+  });
+
+  it('hands a published file to every user, and the signed copy of unpublished work only to those who may sign', () => {
+    for (const useCase of ['fileDownload', 'reveal'] as const) {
+      for (const who of WHO) {
+        const code = (published: boolean): string | null => {
+          try {
+            checkSignedCopy(useCase, actorOf(who), true, published);
+            return null;
+          } catch (e) {
+            return (e as { code: string }).code;
+          }
+        };
+        expect(code(true), `${useCase} of a published file by ${who}`).toBe(who === 'anonymous' ? 'NOT_AUTHENTICATED' : null);
+        const signer = mayAct('sign', who);
+        expect(code(false), `${useCase} of a signed copy by ${who}`).toBe(signer ? null : who === 'anonymous' ? 'NOT_AUTHENTICATED' : 'NOT_PERMITTED');
+      }
+    }
+    // A desk without users: the passphrase holder has every file; with the vault locked, only published ones.
+    expect(() => checkSignedCopy('fileDownload', null, false, true)).not.toThrow();
+    expect(() => checkSignedCopy('fileDownload', null, false, false)).toThrow(expect.objectContaining({ code: 'KEY_LOCKED' }));
   });
 
   it('on a desk without users, lets anyone read and needs the vault-passphrase holder to act', () => {

@@ -1,5 +1,6 @@
 // DeskApi handlers: signing, verification, the library and item detail.
 import { existsSync } from 'node:fs';
+import { checkSignedCopy } from '../authz/policy.ts';
 import type { Desk } from '../desk.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { getRecord, type SignedRecord } from '../store/records.ts';
@@ -24,13 +25,13 @@ export function requireItem(desk: Desk, id: string): SignedRecord {
 
 /**
  * The signed (or published) file of an item, for whoever may have it: a published file is for every reader, the
- * signed copy of work not yet published only for those who may sign (a viewer sees the library, not the files).
+ * signed copy of work not yet published only for those who may sign (a viewer sees the library, not the files):
+ * the rows fileDownload and reveal of the authorization policy.
  */
-export function fileOf(ctx: HandlerContext, id: string, published: boolean): string {
+export function fileOf(ctx: HandlerContext, id: string, published: boolean, useCase: 'fileDownload' | 'reveal'): string {
   const { desk } = ctx;
-  // The policy's rules: a published file as the item itself, a signed copy as signing.
-  if (published) ctx.as('item');
-  else ctx.as('sign');
+  // The policy's row for the use case, with its object check (signedCopyForSigners), before anything is read.
+  checkSignedCopy(useCase, ctx.current()?.actor ?? null, desk.directory.hasUsers(), published);
   const record = requireItem(desk, id);
   let path = record.outputPath;
   if (published) {
@@ -102,8 +103,7 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
     },
 
     reveal: ({ id, published }) => {
-      ctx.as('reveal');
-      const path = fileOf(ctx, id, published ?? false);
+      const path = fileOf(ctx, id, published ?? false, 'reveal');
       if (!ctx.hooks.reveal) throw new CustodyError('NOT_PERMITTED', 'expected the desktop app to show a file in its folder, got a host that cannot');
       ctx.hooks.reveal(path);
       return { revealed: true };

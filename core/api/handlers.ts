@@ -76,7 +76,7 @@ export class DeskHost {
 
   /** The path of an item's signed (or published) file, for a caller who may have it (web mode's downloads). */
   file(session: SessionSlot, id: string, published: boolean): string {
-    return fileOf(new HandlerContext(this.#shared, session), id, published);
+    return fileOf(new HandlerContext(this.#shared, session), id, published, 'fileDownload');
   }
 
   /**

@@ -9,8 +9,11 @@ import { CustodyError } from '../errors.ts';
 
 /** Use cases only the CLI has: running the hot-folder engine in the foreground, a folder's job queue. */
 export const CLI_USE_CASES = ['watchRun', 'watchJobs'] as const;
-/** Use cases of core that no DeskApi method offers yet: the desk's link to the organisation's hub (core/sync). */
-export const CORE_USE_CASES = ['hubConnect', 'hubRetryParked'] as const;
+/**
+ * Use cases of core that no DeskApi method offers: the desk's link to the organisation's hub (core/sync), and an
+ * item's file handed to a browser (web mode's downloads, DeskHost.file).
+ */
+export const CORE_USE_CASES = ['hubConnect', 'hubRetryParked', 'fileDownload'] as const;
 export type UseCase = DeskMethodName | (typeof CLI_USE_CASES)[number] | (typeof CORE_USE_CASES)[number];
 
 /**
@@ -63,6 +66,7 @@ export const POLICY = {
   item: { who: 'user' },
   thumbnail: { who: 'user' },
   reveal: { who: 'user', object: ['signedCopyForSigners'] },
+  fileDownload: { who: 'user', object: ['signedCopyForSigners'] },
 
   queue: { who: 'user' },
   submit: { who: ACTING_ROLES, object: ['submitRoles'] },
@@ -136,6 +140,7 @@ const DOING: Partial<Record<UseCase, string>> = {
   timestampsStamp: 'obtain pending time-stamps',
   hubConnect: 'connect the desk to a hub',
   hubRetryParked: 'send refused rows to the hub again',
+  fileDownload: "download an item's file",
 };
 const doing = (u: UseCase): string => DOING[u] ?? (['submit', 'approve', 'reject', 'resubmit', 'withdraw', 'publish'].includes(u) ? `${u} items` : `use ${u}`);
 
@@ -192,3 +197,17 @@ export const submitterOrAdmin = (actor: string, roles: readonly Role[], submitte
   isSubmitter(actor, submitters) || roles.includes('admin');
 
 export const folderOwnerOrAdmin = (actor: Actor, owner: string): boolean => actor.name === owner || actor.roles.includes('admin');
+
+/**
+ * signedCopyForSigners: a published file goes to anyone the use case lets in; the signed copy of work not yet
+ * published only to those who may sign (a viewer sees the library, not the files). Throws like authorize().
+ */
+export function checkSignedCopy(useCase: UseCase, actor: Actor | null, hasUsers: boolean, published: boolean): void {
+  authorize(useCase, actor, hasUsers);
+  if (published || allows('sign', actor, hasUsers)) return;
+  if (actor === null) {
+    if (!hasUsers) throw new CustodyError('KEY_LOCKED', `expected the desk keys unlocked to ${doing(useCase)} (a signed copy not yet published), but they are locked`);
+    throw new CustodyError('NOT_AUTHENTICATED', `expected a logged-in user to ${doing(useCase)}, got no one: log in first`);
+  }
+  throw new CustodyError('NOT_PERMITTED', `expected a user who may sign (${ACTING_ROLES.join(', ')}) to ${doing(useCase)} before it is published, got ${actor.name} with ${rolesOf(actor)}`);
+}
