@@ -57,6 +57,12 @@ describe.each([['sqlite', 70_000], ['postgres', 3_000]] as const)('stored tree o
     const stored = await hub.db.selectFrom('tlog_nodes').select(['level']).where('tenant_id', '=', id).execute();
     expect(stored.filter((s) => s.level === 8).length).toBe(Math.floor(total / 256));
     expect(stored.filter((s) => s.level === 16).length).toBe(Math.floor(total / 65536));
+    // Migration 0002's guards: a leaf is a record or an audit head, once per thing it names, once per index.
+    const row = { tenant_id: id, kind: 'record' as const, leaf_hash: new Uint8Array(32), appended_at: 'now' };
+    await expect(hub.db.insertInto('tlog_leaves').values({ ...row, idx: total + 5, kind: 'other' as 'record', ref: 'x' }).execute()).rejects.toThrow(/check/i);
+    await expect(hub.db.insertInto('tlog_leaves').values({ ...row, idx: total + 5, ref: 'r0' }).execute()).rejects.toThrow(/unique|duplicate/i);
+    await expect(hub.db.insertInto('tlog_leaves').values({ ...row, idx: 0, ref: 'new' }).execute()).rejects.toThrow(/unique|primary|duplicate/i);
+    await expect(hub.db.insertInto('tlog_checkpoints').values({ tenant_id: 'no such tenant', size: 1, root: new Uint8Array(32), note: 'n', signed_at: 'now' }).execute()).rejects.toThrow(/foreign/i);
     for (const n of [1, 255, 256, 257, 65535, 65536, 65537].filter((x) => x <= total)) {
       const root = await rootAt(mem, n);
       expect(hex(await rootAt(reader, n))).toBe(hex(root));

@@ -164,7 +164,7 @@ export function consistencyProof(reader: NodeReader, size1: number, size2: numbe
 
 // ── Verification ─────────────────────────────────────────────────────────────────────────────────────────────
 
-/** Why a proof does not verify; `problem` is a sentence for an error message. */
+/** Why a proof does not verify; the message is a sentence for an error message. */
 export class ProofError extends Error {
   override readonly name = 'ProofError';
 }
@@ -192,11 +192,9 @@ export function rootFromInclusionProof(index: number, size: number, leaf: Uint8A
     if (sn === 0) throw new ProofError(`expected ${i} inclusion hashes for leaf ${index} of ${size}, got ${proof.length}`);
     if (lsb(fn) || fn === sn) {
       r = nodeHash(p, r);
-      if (!lsb(fn)) {
-        while (!lsb(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
+      while (!lsb(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
       }
     } else {
       r = nodeHash(r, p);
