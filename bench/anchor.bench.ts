@@ -1,13 +1,14 @@
-// npm run bench:anchor — the transparency log's figures (issue 16), part one (the chain's gas figures are its own):
+// npm run bench:anchor — the transparency log's figures (issue 16), and the chain's (bench/anchor-chain.ts):
 //   leaves/s appended to a tenant's stored log (server/tlog/log-store.ts appendLeaves: leaf rows, level-8k subtrees,
 //   the edge; batches of 1,000 in one transaction each) on SQLite and PostgreSQL; records/s ingested over HTTP with
 //   the log on; a 10 M-leaf log built in SQLite (bulk rows written as appendLeaves writes them) and then, at that size,
 //   the time to sign a checkpoint, to compute an inclusion proof from the database (p50/p99 over random leaves), to
 //   serve a record's whole proof file over HTTP, and the proof's size; and the delay from a record's ingest to its
 //   proof being served, with a 10 s checkpoint interval.
-// Options: --leaves=10000000 --append=200000 --ingest=10000 --proofs=200 --delays=5 --interval=10
-//   --parts=rates,scale,delay (which parts run; default all); --quick = --leaves=300000 --append=20000 --ingest=2000
-//   --proofs=100 --delays=2
+//   On `hardhat node`: gas per batch and per record (1,000-leaf batches), and the delay from ingest to an anchored proof.
+// Options: --leaves=10000000 --append=200000 --ingest=10000 --proofs=200 --delays=5 --interval=10 --batches=20
+//   --parts=rates,scale,delay,chain (which parts run; default all); --quick = --leaves=300000 --append=20000
+//   --ingest=2000 --proofs=100 --delays=2 --batches=5
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { generateKeyPair } from '../core/crypto/ed25519.ts';
@@ -21,6 +22,7 @@ import { buildHubApp } from '../server/http/app.ts';
 import { appendLeaves, DbNodeReader, STRIDE } from '../server/tlog/log-store.ts';
 import { tempDir } from '../test/helpers/cli.ts';
 import { postgresUnavailable, tempPostgresDatabase } from '../test/helpers/postgres.ts';
+import { chainFigures } from './anchor-chain.ts';
 import { enrolledDesk, signedRecords, type BenchDesk } from './hub-load.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string?]).map(([k, v]) => [k, v ?? '1']));
@@ -32,7 +34,8 @@ const INGEST = num('ingest', 2000, 10_000);
 const PROOFS = num('proofs', 100, 200);
 const DELAYS = num('delays', 2, 5);
 const INTERVAL_S = num('interval', 10, 10);
-const PARTS = new Set((args.get('parts') ?? 'rates,scale,delay').split(','));
+const BATCHES = num('batches', 5, 20);
+const PARTS = new Set((args.get('parts') ?? 'rates,scale,delay,chain').split(','));
 
 const rows: string[][] = [];
 const row = (...cells: string[]) => {
@@ -224,6 +227,7 @@ async function rates(): Promise<void> {
 if (PARTS.has('rates')) await rates();
 if (PARTS.has('scale')) await atScale();
 if (PARTS.has('delay')) await delay();
+if (PARTS.has('chain')) await chainFigures(row, { batches: BATCHES, delays: DELAYS, intervalS: INTERVAL_S });
 
 console.log('\nsummary');
 for (const r of rows) console.log(`  ${r[0]!.padEnd(52)} ${r[1]!.padEnd(36)} ${r[2] ?? ''}`);
