@@ -1,5 +1,6 @@
-// Ingest: a desk pushes a batch of records. Each is checked before anything is written (shape, the key belongs to
-// this desk, the Ed25519 signature over its fingerprint verifies), then the batch is committed in one transaction
+// Ingest: a desk pushes a batch of records. Each is checked (shape, the key belongs to this desk, the Ed25519
+// signature over its fingerprint verifies; the signatures while the transaction's queries run, and the transaction
+// commits only once all verified), then the batch is committed in one transaction
 // under the tenant row's lock: ids seen before are compared by their canonical content (same: answered with the
 // stored result; different: RECORD_CONFLICT and nothing is written), new ones get the next tenant_seq values.
 // All or nothing, so a desk's outbox can simply retry a batch until it gets an answer.
@@ -50,7 +51,13 @@ interface Prepared {
   leafHash: Uint8Array;
 }
 
-export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: IngestCaller, records: readonly HubRecord[], now = new Date()): Promise<{ results: IngestResult[]; added: RecordsTable[]; logSize: number | null }> {
+export interface IngestOutcome {
+  results: IngestResult[];
+  added: RecordsTable[];
+  logSize: number | null;
+}
+
+export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: IngestCaller, records: readonly HubRecord[], now = new Date()): Promise<IngestOutcome> {
   if (records.length > MAX_INGEST_BATCH) throw new CustodyError('BATCH_TOO_LARGE', `expected at most ${MAX_INGEST_BATCH} records in one batch, got ${records.length}`);
   const desk = await db.selectFrom('desks').select(['id', 'revoked_at', 'tenant_id']).where('id', '=', caller.deskId).executeTakeFirst();
   if (!desk || desk.tenant_id !== caller.tenantId) throw new CustodyError('NOT_PERMITTED', 'expected an API key issued to an enrolled desk of this tenant for ingest');
@@ -58,29 +65,67 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
   if (records.length === 0) return { results: [], added: [], logSize: null };
   const keys = new Set((await db.selectFrom('desk_keys').select('public_key').where('desk_id', '=', desk.id).execute()).map((k) => k.public_key));
 
-  // Every check that needs no lock, before the transaction.
+  // Every check that needs no lock, before the transaction; the signatures are the costly one (an Ed25519
+  // verification costs more than everything else a record needs), so they are checked while the transaction runs.
   const prepared = new Map<string, Prepared>();
-  records.forEach((record, index) => {
-    const at = (e: CustodyError): never => {
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index]!;
+    const at = (e: CustodyError, signatureChecked: boolean): never => {
+      // The error a one-record-at-a-time check would have met first: an earlier record's (or this one's) bad signature.
+      const earlier = firstBadSignature(records, 0, signatureChecked ? index + 1 : index);
+      if (earlier) throw earlier;
       throw new CustodyError(e.code, `record ${index} (${record.id}): ${e.message.replace(`record ${record.id}: `, '')}`, { index, recordId: record.id });
     };
     try {
       checkRecordShape(record);
     } catch (e) {
-      if (e instanceof CustodyError) at(e);
+      if (e instanceof CustodyError) at(e, false);
       throw e;
     }
-    if (!keys.has(record.publicKey)) at(new CustodyError('NOT_PERMITTED', `expected a record signed by a key this desk enrolled, got key ${record.publicKey.slice(0, 16)}…`));
-    if (!verifierFor(record.publicKey)(Buffer.from(record.signature, 'hex'), recordFingerprintBytes(record))) {
-      at(new CustodyError('SIGNATURE_INVALID', `expected an Ed25519 signature over sha256|phash|signedAt|publicKey that verifies with the record's key, got one that does not`));
-    }
+    if (!keys.has(record.publicKey)) at(new CustodyError('NOT_PERMITTED', `expected a record signed by a key this desk enrolled, got key ${record.publicKey.slice(0, 16)}…`), false);
     const body = canonicalRecord(record);
     const p = { record, body, contentSha256: sha256Hex(body), leafHash: leafHashOf(recordLeafOfBody(body)) };
     const twin = prepared.get(record.id);
-    if (twin && twin.contentSha256 !== p.contentSha256) at(new CustodyError('RECORD_CONFLICT', 'expected each record id once in a batch, got it twice with different content'));
+    if (twin && twin.contentSha256 !== p.contentSha256) at(new CustodyError('RECORD_CONFLICT', 'expected each record id once in a batch, got it twice with different content'), true);
     prepared.set(record.id, p);
-  });
+  }
 
+  // Verified in slices between the transaction's round trips, so the database works while this process verifies.
+  // The transaction commits only once every signature verified; a bad one rolls it back, and it is the error
+  // answered even when the transaction met another (as when the signatures were checked first).
+  const verified = verifyInSlices(records);
+  try {
+    return await store(db, dialect, caller, records, prepared, now, verified);
+  } catch (e) {
+    throw (await verified) ?? e;
+  }
+}
+
+/** The SIGNATURE_INVALID error of the first record in [from, to) whose signature does not verify with its key. */
+function firstBadSignature(records: readonly HubRecord[], from: number, to: number): CustodyError | null {
+  for (let index = from; index < to; index++) {
+    const record = records[index]!;
+    if (!verifierFor(record.publicKey)(Buffer.from(record.signature, 'hex'), recordFingerprintBytes(record))) {
+      return new CustodyError('SIGNATURE_INVALID', `record ${index} (${record.id}): expected an Ed25519 signature over sha256|phash|signedAt|publicKey that verifies with the record's key, got one that does not`, { index, recordId: record.id });
+    }
+  }
+  return null;
+}
+
+/** Records verified per turn of the event loop: small enough that the transaction's next query is not held up long. */
+const VERIFY_SLICE = 32;
+
+/** Resolves with the first bad signature's error, or null when all verify; never rejects. */
+async function verifyInSlices(records: readonly HubRecord[]): Promise<CustodyError | null> {
+  for (let i = 0; i < records.length; i += VERIFY_SLICE) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const bad = firstBadSignature(records, i, Math.min(records.length, i + VERIFY_SLICE));
+    if (bad) return bad;
+  }
+  return null;
+}
+
+async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, records: readonly HubRecord[], prepared: Map<string, Prepared>, now: Date, verified: Promise<CustodyError | null>): Promise<IngestOutcome> {
   const receivedAt = now.toISOString();
   return db.transaction().execute(async (trx) => {
     // The tenant row's lock serialises ingest per tenant: seqs and log leaves are dense and become visible in order.
@@ -149,6 +194,8 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
         ? { id: r.id, status: 'replayed', seq: old.tenant_seq, receivedAt: old.received_at }
         : { id: r.id, status: 'accepted', seq: seqOf.get(r.id)!, receivedAt };
     });
+    const bad = await verified;
+    if (bad) throw bad;
     return { results, added: rows, logSize: rows.length ? log.size : null };
   });
 }
