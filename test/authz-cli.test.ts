@@ -1,7 +1,7 @@
 // The CLI's authorization is the DeskApi's: on a desk with users, `custody cert trust`, `settings set hybrid-pq`
 // and `cert import` need an admin (before, the first needed nothing at all and the other two only the vault
 // passphrase). Run through the real `custody` command against a throw-away desk.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { freshDesk, runCli, tempDir } from './helpers/cli.ts';
@@ -62,5 +62,36 @@ describe('the CLI asks the authorization policy', () => {
       expect(r.stderr, args.join(' ')).toMatch(/^error NOT_AUTHENTICATED/);
     }
     expect((await runCli(['items'], editor)).code).toBe(0);
+  }, 300_000);
+
+  it('adds and removes a watched folder through the DeskApi: its rule, the allowed roots, its audit entry and owner', async () => {
+    const root = tempDir('custody-roots-');
+    const inDir = join(root, 'in');
+    const outDir = join(root, 'out');
+    mkdirSync(inDir);
+    // Outside the allowed roots (none yet), and inside the desk's own home: refused before anything is stored.
+    const outside = await runCli(['watch-folders', 'add', inDir, '--out', outDir], editor);
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toMatch(/^error PATH_NOT_ALLOWED: /);
+    expect((await runCli(['settings', 'set', 'allowed-roots', root], admin)).code).toBe(0);
+    const home = await runCli(['watch-folders', 'add', join(admin.CUSTODY_HOME!, 'signed'), '--out', outDir], editor);
+    expect(home.stderr).toMatch(/^error PATH_NOT_ALLOWED: /);
+    const viewer = await runCli(['watch-folders', 'add', inDir, '--out', outDir], anonymous);
+    expect(viewer.stderr).toMatch(/^error NOT_AUTHENTICATED: /);
+    const bad = await runCli(['watch-folders', 'add', inDir, '--out', outDir, '--classification', 'top-secret'], editor);
+    expect(bad.stderr).toMatch(/^error INVALID_ARGUMENT: /);
+
+    const added = await runCli(['watch-folders', 'add', inDir, '--out', outDir, '--classification', 'internal', '--json'], editor);
+    expect(added.stderr).toBe('');
+    const f = JSON.parse(added.stdout) as { id: string; createdBy: string; classification: string; status: string };
+    // The editor owns it (four-eyes counts its submissions as theirs), and it is stored, not started.
+    expect(f).toMatchObject({ createdBy: 'erin', classification: 'internal', status: 'stopped' });
+    const log = (await runCli(['audit', 'export', '--format', 'jsonl'], admin)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; actor: string; subject: string });
+    expect(log.filter((e) => e.action === 'watch.folder_added').at(-1)).toMatchObject({ actor: 'erin', subject: f.id });
+
+    const removed = await runCli(['watch-folders', 'remove', inDir], editor);
+    expect(removed.stdout).toBe(`removed ${f.id}: ${inDir}\n`);
+    const log2 = (await runCli(['audit', 'export', '--format', 'jsonl'], admin)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; actor: string; subject: string });
+    expect(log2.filter((e) => e.action === 'watch.folder_removed').at(-1)).toMatchObject({ actor: 'erin', subject: f.id });
   }, 300_000);
 });

@@ -1,15 +1,19 @@
 // `custody watch`: hot folders. `custody watch IN --out OUT` signs everything dropped into IN until Ctrl-C or
 // SIGTERM; the folder and its options are stored on the desk, where the desktop app finds them too.
 import { Option, type Command } from 'commander';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CustodyError } from '../../core/errors.ts';
 import { WatchEngine, type WatchOutcome } from '../../core/watch/engine.ts';
 import {
-  addWatchFolder, getWatchFolder, listWatchFolders, removeWatchFolder, updateWatchFolder, type WatchFolder, type WatchFolderOptions,
+  addWatchFolder, getWatchFolder, listWatchFolders, updateWatchFolder, type WatchFolder, type WatchFolderOptions,
 } from '../../core/watch/folders.ts';
 import { jobCounts, listJobs } from '../../core/watch/jobs.ts';
+import type { DeskApi } from '../../core/api/desk-api.ts';
+import { withApi } from '../api.ts';
 import { err, json, out, withDesk } from '../context.ts';
-import { actingFor, withActor } from './auth.ts';
+import { actingFor } from './auth.ts';
+
+type WatchAddArgs = Parameters<DeskApi['watchAdd']>[0];
 
 interface FolderFlags {
   out?: string;
@@ -47,7 +51,7 @@ function optionsFrom(o: FolderFlags): Partial<WatchFolderOptions> {
   return opts;
 }
 
-function describe(f: WatchFolder): string {
+function describe(f: Pick<WatchFolder, 'path' | 'outDir' | 'concurrency' | keyof WatchFolderOptions>): string {
   const opts = [
     f.workflowTemplate && `workflow ${f.workflowTemplate}`,
     f.classification && `classification ${f.classification}`,
@@ -148,8 +152,17 @@ export function register(program: Command): void {
   )
     .option('--json', 'print the folder as JSON')
     .action(async (input: string, o: FolderFlags & { out: string; json?: boolean }) => {
-      const f = await withActor('watchAdd', (desk, by) =>
-        addWatchFolder(desk.store, by, { path: input, outDir: o.out, concurrency: o.concurrency, stableMs: o.stableMs, options: optionsFrom(o) }, desk.folderRules),
+      // Through the DeskApi, as the desktop app and web mode add one: the same rule, confinement and audit entry.
+      const f = await withApi('watchAdd', (api) =>
+        api.watchAdd({
+          path: resolve(input),
+          outDir: resolve(o.out),
+          ...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {}),
+          ...(o.stableMs !== undefined ? { stableMs: o.stableMs } : {}),
+          ...optionsFrom(o),
+          start: false,
+          // The schema checks classification and flags against their lists (INVALID_ARGUMENT naming them).
+        } as WatchAddArgs),
       );
       if (o.json) json(f);
       else out(`added ${f.id}: ${describe(f)}`);
@@ -197,7 +210,12 @@ export function register(program: Command): void {
     .description('stop watching a folder for good (refused while it runs or has files in flight); files and history stay')
     .argument('<in>', 'the hot folder (path or id)')
     .action(async (input: string) => {
-      const f = await withActor('watchRemove', (desk, by) => removeWatchFolder(desk.store, by, input));
+      const f = await withApi('watchRemove', async (api, desk) => {
+        const known = getWatchFolder(desk.store, input);
+        if (!known) throw new CustodyError('NOT_FOUND', `expected a watched folder ${input}, but none is registered (see \`custody watch-folders list\`)`);
+        const { removed } = await api.watchRemove({ id: known.id });
+        return { id: removed, path: known.path };
+      });
       out(`removed ${f.id}: ${f.path}`);
     });
 }

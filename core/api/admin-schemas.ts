@@ -133,6 +133,8 @@ export const watchAddArgs = z.object({
   workflowTemplate: z.string().min(1).nullable().optional(),
   classification: classificationSchema.nullable().optional(),
   flags: z.array(flagSchema).optional(),
+  /** The IPTC digital source type its files' manifests name (a term or its URL); null: none. */
+  digitalSourceType: z.string().min(1).max(200).nullable().optional(),
   /** Start watching now (default true). */
   start: z.boolean().optional(),
 });

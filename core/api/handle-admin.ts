@@ -33,12 +33,13 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
       ctx.as('watchFolders');
       return ctx.watch.list();
     },
-    watchAdd: ({ path, outDir, concurrency, stableMs, workflowTemplate, classification, flags, start }) => {
+    watchAdd: ({ path, outDir, concurrency, stableMs, workflowTemplate, classification, flags, digitalSourceType, start }) => {
       const by = ctx.actor('watchAdd');
       const options = {
         ...(workflowTemplate !== undefined ? { workflowTemplate } : {}),
         ...(classification !== undefined ? { classification } : {}),
         ...(flags !== undefined ? { flags } : {}),
+        ...(digitalSourceType !== undefined ? { digitalSourceType } : {}),
       };
       const tuning = { ...(concurrency !== undefined ? { concurrency } : {}), ...(stableMs !== undefined ? { stableMs } : {}) };
       return ctx.watch.add(by, { path, outDir, ...tuning, options }, start ?? true);
