@@ -9,15 +9,12 @@
 // record with one is ~20–60 KB more per record on the wire.
 // Options: --records=10000 --single=300; --quick = --records=1000 --single=100
 import { join } from 'node:path';
-import { Keyring } from '../core/crypto/keyring.ts';
 import { PassphraseProtector } from '../core/crypto/vault.ts';
 import { Desk } from '../core/desk.ts';
-import { fingerprint, newRecordId, payloadFromSignature } from '../core/provenance/fingerprint.ts';
-import { insertRecord, type SignedRecord } from '../core/store/records.ts';
-import { enqueueRecords, outboxStats } from '../core/sync/outbox.ts';
+import { outboxStats } from '../core/sync/outbox.ts';
 import { initHub, startHub } from '../server/serve.ts';
 import { tempDir } from '../test/helpers/cli.ts';
-import { randomCodes } from './hub-load.ts';
+import { queueSignedRecords } from '../test/helpers/sync-records.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string?]).map(([k, v]) => [k, v ?? '1']));
 const quick = args.has('quick');
@@ -25,42 +22,17 @@ const N = Number(args.get('records') ?? (quick ? 1000 : 10_000));
 const SINGLE = Number(args.get('single') ?? (quick ? 100 : 300));
 const SCRYPT = { N: 1 << 10, r: 8, p: 1 };
 const PASS = 'bench passphrase for the sync benchmark';
-const hex = (a: Uint32Array) => Array.from(a, (w) => w.toString(16).padStart(8, '0')).join('');
-
-/** `n` records signed by the desk's key and queued, as commitSigned does, in one transaction per 1,000. */
-function queueRecords(desk: Desk, signer: ReturnType<Keyring['signer']>, n: number): void {
-  const pub = Buffer.from(signer.publicKey).toString('hex');
-  const rnd = randomCodes(n, 10);
-  for (let start = 0; start < n; start += 1000) {
-    desk.store.transaction(() => {
-      for (let i = start; i < Math.min(n, start + 1000); i++) {
-        const w = rnd.subarray(i * 10, i * 10 + 10);
-        const signedAt = new Date().toISOString();
-        const fields = { sha256: hex(w.subarray(0, 8)), phash: hex(w.subarray(8, 10)), timestamp: signedAt, signer: pub };
-        const fp = fingerprint(fields);
-        const sig = signer.sign(new TextEncoder().encode(fp));
-        const r: SignedRecord = {
-          id: newRecordId(), kind: 'image', parentId: null, inputName: `bench-${i}.jpg`, inputPath: null, outputPath: null, format: 'jpeg', width: 4000, height: 3000,
-          sha256: fields.sha256, outputSha256: null, phash: fields.phash, payload: Buffer.from(payloadFromSignature(sig)).toString('hex'), watermark: 'embedded',
-          fingerprint: fp, signature: Buffer.from(sig).toString('hex'), publicKey: pub, keyId: signer.keyId, signedAt, details: {},
-        };
-        insertRecord(desk.store, r);
-        enqueueRecords(desk.store, r, [], null);
-      }
-    });
-  }
-}
 
 const hubDir = tempDir('custody-bench-sync-hub-');
 const init = await initHub({ database: null, dataDir: hubDir }, { org: 'Bench News' });
 const hub = await startHub({ database: null, dataDir: hubDir }, { rateLimits: { perKey: 1e9, perTenant: 1e9, perAddress: 1e9 }, passphrase: PASS, scrypt: SCRYPT, checkpointIntervalMs: 1000 });
 const { desk } = await Desk.init(join(tempDir('custody-bench-sync-desk-'), 'desk'), { org: 'Bench News', protector: new PassphraseProtector(PASS, SCRYPT) });
-const signer = (await Keyring.unlock(desk.store, new PassphraseProtector(PASS, SCRYPT))).signer();
+const protector = new PassphraseProtector(PASS, SCRYPT);
 const token = await (await fetch(`${hub.url}/v1/enrolment-tokens`, { method: 'POST', headers: { authorization: `Bearer ${init.adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ label: 'bench' }) })).json() as { token: string };
 await desk.hub.connect({ name: 'bench', roles: ['admin'] }, { url: hub.url, token: token.token, name: 'bench desk' });
 
 let t = performance.now();
-queueRecords(desk, signer, N);
+await queueSignedRecords(desk, protector, N);
 console.log(`queued ${N} records on the desk in ${((performance.now() - t) / 1000).toFixed(1)} s (outbox: ${outboxStats(desk.store).byKind.record.pending} pending)`);
 
 // 1. Catch-up: the hub is reachable again.
@@ -70,19 +42,17 @@ const pushS = (performance.now() - t) / 1000;
 if (report.error || report.accepted !== N) throw new Error(`push did not complete: ${JSON.stringify(report)}`);
 console.log(`catch-up push: ${N} records in ${pushS.toFixed(2)} s = ${Math.round(N / pushS)} records/s (${report.batches} requests)`);
 const puller = desk.hub.puller();
-let proofs: number;
 for (;;) {
   const r = await puller.pull(1000);
   if (r.alarm || r.error) throw new Error(`proofs: ${r.alarm ?? r.error}`);
-  proofs = desk.hub.status().proofs.held;
-  if (proofs >= N) break;
+  if (desk.hub.status().proofs.held >= N) break;
   if (r.fetched === 0) await new Promise((d) => setTimeout(d, 200));
 }
 const proofS = (performance.now() - t) / 1000;
 console.log(`catch-up with proofs: all ${N} inclusion proofs back and checked ${proofS.toFixed(2)} s after the hub was back (${Math.round(N / (proofS - pushS))} proofs/s after the push)`);
 
 // 2. One record per request, as right after each signature.
-queueRecords(desk, signer, SINGLE);
+await queueSignedRecords(desk, protector, SINGLE);
 const w1 = desk.hub.worker({ batchSize: 1 });
 t = performance.now();
 const r1 = await w1.pushOnce();

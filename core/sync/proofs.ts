@@ -145,7 +145,12 @@ export class ProofPuller {
         report.notReady++;
         continue;
       }
-      if (o.status !== 200) return { ...report, error: `${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}` };
+      if (o.status === 429 || o.status === 401 || o.status === 403) return { ...report, error: `${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}` };
+      if (o.status !== 200) {
+        // About this record only: the others go on, and it is asked for again at the next pull.
+        report.error = `record ${id}: ${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}`;
+        continue;
+      }
       const record = getRecord(this.#db, id);
       if (!record) continue;
       try {
