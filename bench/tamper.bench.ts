@@ -47,10 +47,10 @@ const ext = (r: Raster): string => (r.width * r.height > BIG ? 'jpg' : 'png');
 const jpeg = (r: Raster): Promise<Buffer> => sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 3 } }).jpeg({ quality: 90 }).toBuffer();
 
 type Row = 'edited' | 'benign' | 'extra';
-const VERDICTS: Verdict[] = ['authentic', 'derived', 'tampered', 'unknown'];
+const VERDICTS: Verdict[] = ['authentic', 'original', 'published', 'derived', 'tampered', 'unknown'];
 const table: Record<Row, Record<Verdict, number>> = { edited: zero(), benign: zero(), extra: zero() };
 function zero(): Record<Verdict, number> {
-  return { authentic: 0, derived: 0, tampered: 0, unknown: 0 };
+  return { authentic: 0, original: 0, published: 0, derived: 0, tampered: 0, unknown: 0 };
 }
 const perEdit = new Map<Edit, { n: number; tampered: number; localised: number; iou: number[] }>(EDITS.map((e) => [e, { n: 0, tampered: 0, localised: 0, iou: [] }]));
 const perAttack = new Map<Attack, { n: number; tampered: number; unknown: number }>([...BENIGN, ...EXTRA].map((a) => [a, { n: 0, tampered: 0, unknown: 0 }]));

@@ -20,6 +20,7 @@ import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
 import { recoverPlacements } from './provenance/placement.ts';
 import { signImage, type SignContext, type SignReceipt } from './provenance/sign-image.ts';
+import { summary } from './provenance/verdict-words.ts';
 import { verifyImage } from './provenance/verify-image.ts';
 import { signVideo } from './provenance/sign-video.ts';
 import { verifyVideo } from './provenance/verify-video.ts';
@@ -383,6 +384,7 @@ export class Desk {
     } = {},
   ): Promise<VerifyReport> {
     const report = await this.#verifyFile(this.#confined(path, 'read', opts.confineTo), opts.onProgress);
+    report.summary = summary(report);
     if (opts.hub !== false && this.hub.link) report.hub = await this.hub.verify(report);
     const at = (opts.now ?? new Date()).toISOString();
     this.audit.act(() =>

@@ -79,8 +79,10 @@ describe('sign → verify in every format', () => {
     expect(signed.report.checks.signature!.status).toBe('pass');
     expect(signed.report.checks.watermark!.status).toBe('pass');
 
+    // the unsigned file it was signed from is the record's original, never "the signed file" (issue 21)
     const original = await verifyJson(src);
-    expect(original.report.verdict).toBe('authentic');
+    expect(original.report.verdict).toBe('original');
+    expect(original.code).toBe(0);
     expect(original.report.checks.sha256!.matched).toBe('original');
   });
 

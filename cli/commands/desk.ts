@@ -12,6 +12,7 @@ import { actingFor, readPassword } from './auth.ts';
 
 function printReport(r: VerifyReport): void {
   out(`${r.verdict} (confidence ${r.confidence.toFixed(2)})${r.recordId ? `, record ${r.recordId}` : ''}`);
+  if (r.summary) out(`  ${r.summary}`);
   for (const [name, c] of Object.entries(r.checks)) out(`  ${name.padEnd(10)} ${c.status.padEnd(8)} ${c.detail}`);
   // The RFC 3161 time-stamp on the claim signature (genTime, TSA), judged on its own.
   const ts = r.checks.c2pa.timestamp as { status: string; detail: string } | undefined;
@@ -78,7 +79,7 @@ export function register(program: Command): void {
 
   program
     .command('verify')
-    .description('check any copy of a photo against this desk: exit 0 for authentic or derived, 1 for tampered or unknown')
+    .description('check any copy of a photo or video against this desk: exit 0 for authentic, original, published or derived, 1 for tampered or unknown')
     .argument('<file>', 'the file to check')
     .option('--json', 'print the report as JSON')
     .option('--local', "answer from this desk only, without asking the organisation's hub")
@@ -90,7 +91,8 @@ export function register(program: Command): void {
       });
       if (o.json) json(report);
       else printReport(report);
-      const good = (v: string | undefined) => v === 'authentic' || v === 'derived';
+      // 1 only when nothing vouches for the file or its content changed: an original, a published file and a copy are ours
+      const good = (v: string | undefined) => v !== undefined && v !== 'tampered' && v !== 'unknown';
       process.exitCode = good(report.verdict) || (report.hub?.reached && good(report.hub.verdict)) ? 0 : 1;
     });
 

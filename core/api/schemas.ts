@@ -50,7 +50,7 @@ export const hubVerificationSchema = z.discriminatedUnion('reached', [
 export const verifyReportSchema = z.object({
   file: z.string(),
   format: z.string(),
-  verdict: z.enum(['authentic', 'derived', 'tampered', 'unknown']),
+  verdict: z.enum(['authentic', 'original', 'published', 'derived', 'tampered', 'unknown']),
   confidence: z.number().min(0).max(1),
   recordId: z.string().nullable(),
   checks: z.object({
@@ -65,6 +65,14 @@ export const verifyReportSchema = z.object({
   /** Images: the areas whose content changed, in the signed original's pixels. */
   regions: z.array(z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number(), kind: z.enum(['changed', 'smoothed', 'global']) })).optional(),
   original: z.object({ width: z.number(), height: z.number() }).optional(),
+  summary: z.string().optional(),
+  /** Who signed the record, when, with which desk key. */
+  signed: z.object({ org: z.string(), keyId: z.string(), signedAt: z.string(), input: z.string(), output: z.string().nullable() }).optional(),
+  /** The record's publication: the published file, who published and approved it, when. */
+  publication: z.object({
+    id: z.string(), output: z.string(), sha256: z.string(), publishedAt: z.string(), publishedBy: z.string(),
+    approvals: z.array(z.object({ stage: z.string(), role: z.string(), by: z.string(), at: z.string() })),
+  }).optional(),
   footprint: z.object({ x: z.number(), y: z.number(), w: z.number(), h: z.number() }).optional(),
   /** Videos: the signed segments in time order, each with how the verified copy compares. */
   segments: z.array(segmentSchema).optional(),

@@ -39,7 +39,7 @@ export function readRawManifests(bytes: Uint8Array, mime: C2paMime): RawManifest
   return out;
 }
 
-interface Box {
+export interface Box {
   type: string;
   start: number;
   end: number;
@@ -51,7 +51,7 @@ interface Superbox {
   children: Superbox[];
 }
 
-function parseBoxes(b: Uint8Array, start: number, end: number): Box[] {
+export function parseBoxes(b: Uint8Array, start: number, end: number): Box[] {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out: Box[] = [];
   for (let at = start; at + 8 <= end; ) {
@@ -202,7 +202,7 @@ function webpStore(b: Uint8Array): Placement | null {
   return null;
 }
 
-const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
+export const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
 
 function mp4Store(b: Uint8Array): Placement | null {
   for (const box of parseBoxes(b, 0, b.length)) {

@@ -1,4 +1,5 @@
 // The shape of a verification report: every signal computed and reported on its own (DESIGN.md, "Verify").
+import type { PublicationSummary, SignedSummary } from './file-kind.ts';
 import type { HubVerification } from '../sync/hub-verify.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'absent' | 'skipped';
@@ -10,7 +11,14 @@ export interface Check {
   [evidence: string]: unknown;
 }
 
-export type Verdict = 'authentic' | 'derived' | 'tampered' | 'unknown';
+/**
+ * authentic: the signed file, unchanged; original: the unsigned file a record was signed from; published: the
+ * organisation's published version, or a copy of an item that was published; derived: a re-encoded, resized or
+ * cropped copy; tampered: content changed; unknown: nothing here vouches for it.
+ */
+export type Verdict = BaseVerdict | 'original' | 'published';
+/** What the signals alone decide (the hub's verdicts); which file of a record it is refines it on the desk. */
+export type BaseVerdict = 'authentic' | 'derived' | 'tampered' | 'unknown';
 
 export interface Checks {
   sha256: Check;
@@ -49,6 +57,12 @@ export interface VerifyReport {
   checks: Checks;
   /** Video: every sampled frame identical and in place (the segment chain recomputes to the signed one). */
   chainIntact?: boolean;
+  /** The verdict in one sentence for people (verdict-words.ts). */
+  summary?: string;
+  /** Who signed the record, when, with which desk key. */
+  signed?: SignedSummary;
+  /** The record's publication (the published file, who approved it and when), when it was published. */
+  publication?: PublicationSummary;
   /** Images: the areas whose content changed, in the signed original's pixels (empty: only global transforms). */
   regions?: ChangedRegion[];
   /** Images: the signed original's size, for drawing `regions`. */

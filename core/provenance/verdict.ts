@@ -1,9 +1,9 @@
 // The verdict: one word and a confidence, read off the independent checks.
-import { PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Checks, type Verdict } from './checks.ts';
+import { PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type BaseVerdict, type Checks } from './checks.ts';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 
-export function decideVerdict(c: Checks): { verdict: Verdict; confidence: number } {
+export function decideVerdict(c: Checks): { verdict: BaseVerdict; confidence: number } {
   // Credentials that contradict the content, or a record whose signature fails, mean tampering. (Valid
   // credentials from a signer this desk does not trust fail the c2pa check without meaning tampering.)
   if (c.signature.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
@@ -45,7 +45,7 @@ export function isTrimmedCopy(segments: readonly { status: string }[]): boolean 
  * tampered when footage was changed, cut out of the middle or added. The confidence is the traced share of the
  * signed duration (of the segments kept, for an excerpt).
  */
-export function decideVideoVerdict(c: Checks, cmp: { chainIntact: boolean; tracedFraction: number; segments: { status: string }[] } | null): { verdict: Verdict; confidence: number } {
+export function decideVideoVerdict(c: Checks, cmp: { chainIntact: boolean; tracedFraction: number; segments: { status: string }[] } | null): { verdict: BaseVerdict; confidence: number } {
   if (c.signature.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
   if (c.c2pa.status === 'fail' && (c.c2pa.valid === false || c.c2pa.pqSignature === 'fail')) return { verdict: 'tampered', confidence: 0.9 };
   if (!cmp) return { verdict: 'unknown', confidence: 0 };

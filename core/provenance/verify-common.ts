@@ -23,11 +23,19 @@ export interface VerifyContext {
   tsaAnchorsPem: string | null;
 }
 
-/** Exact bytes: the signed output or its original. */
-export function exactBytesCheck(exact: SignedRecord | null, record: SignedRecord | null, sha256: string): Check {
+/** Exact bytes: the signed output, its original, or a publication of it. */
+export function exactBytesCheck(exact: SignedRecord | null, record: SignedRecord | null, sha256: string, published: { id: string; itemId: string; publishedAt: string } | null = null): Check {
   if (exact) {
     const which = exact.sha256 === sha256 ? 'original' : 'output';
-    return { status: 'pass', recordId: exact.id, matched: which, sha256, detail: `the exact bytes of ${which === 'original' ? 'the original' : 'the signed output'} of record ${exact.id}` };
+    return {
+      status: 'pass', recordId: exact.id, matched: which, sha256,
+      detail: which === 'original'
+        ? `these are the exact bytes of the unsigned file record ${exact.id} was signed from (not the signed version)`
+        : `these are the exact bytes of the file signed as record ${exact.id}`,
+    };
+  }
+  if (published) {
+    return { status: 'pass', recordId: published.itemId, matched: 'published', publicationId: published.id, sha256, detail: `these are the exact bytes of the version of record ${published.itemId} published on ${published.publishedAt}` };
   }
   return record
     ? { status: 'fail', recordId: record.id, sha256, detail: `the bytes differ from record ${record.id}'s original and signed output` }
@@ -42,6 +50,8 @@ export interface FileBinding {
   c2pa: C2paResult;
   /** pHash distance between the file and the record (null for video, or when not computed). */
   phashDistance: number | null;
+  /** The publication whose file has exactly these bytes (its statement is signed by an org key). */
+  published?: { id: string; itemId: string } | null;
 }
 
 /**
@@ -59,6 +69,9 @@ export function signatureCheck(db: ReadableDB, record: SignedRecord | null, file
   if (!orgKey) return { status: 'fail', keyId: record.keyId, orgKey, detail: `the signature verifies, but key ${record.keyId} is not one of this desk's keys` };
   if (file.sha256 === record.sha256 || file.sha256 === record.outputSha256) {
     return { status: 'pass', keyId: record.keyId, orgKey, binds: 'exact-bytes', detail: `record ${record.id} is signed by org key ${record.keyId}, over these exact bytes` };
+  }
+  if (file.published?.itemId === record.id) {
+    return { status: 'pass', keyId: record.keyId, orgKey, binds: 'publication', detail: `record ${record.id} is signed by org key ${record.keyId}, and the organisation's signed publication statement covers these exact bytes` };
   }
   const m = file.c2pa.manifest;
   const custody = m?.custody;

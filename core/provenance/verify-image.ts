@@ -9,6 +9,7 @@ import { WATERMARK_MIN_SIDE, extractWatermark } from '../media/watermark/codec.t
 import { findBySha256, getRecord, imageFingerprints, type SignedRecord } from '../store/records.ts';
 import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_MIME } from './sign-image.ts';
+import { latestPublication, publicationByBytes, signedSummary, verdictForFile } from './file-kind.ts';
 import { layoutCheck } from './layout-check.ts';
 import { decideVerdict } from './verdict.ts';
 import { c2paCheck, exactBytesCheck, signatureCheck, type VerifyContext } from './verify-common.ts';
@@ -39,8 +40,9 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   const { phash, watermarkLuma } = await perceptualScan(pixels);
   const known = imageFingerprints(ctx.db);
 
-  // Exact bytes: the signed output or its original.
+  // Exact bytes: the signed output or its original, or a published file.
   const exact = findBySha256(ctx.db, sha256)[0] ?? null;
+  const publishedBytes = exact ? null : publicationByBytes(ctx.db, sha256);
   const c2pa = await c2paCheck(bytes, C2PA_MIME[format] ?? null, format, ctx);
 
   // Watermark.
@@ -72,7 +74,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
 
   // The record this file is traced to: exact bytes first, then the watermark, then the pHash.
   const manifestRecord = c2pa.recordId ? getRecord(ctx.db, c2pa.recordId) : null;
-  const recordId = exact?.id ?? wmNearest?.id ?? manifestRecord?.id ?? (phNearest && phNearest.distance <= PHASH_MAX_DISTANCE ? phNearest.id : null);
+  const recordId = exact?.id ?? publishedBytes?.itemId ?? wmNearest?.id ?? manifestRecord?.id ?? (phNearest && phNearest.distance <= PHASH_MAX_DISTANCE ? phNearest.id : null);
   const record: SignedRecord | null = recordId ? (exact ?? getRecord(ctx.db, recordId)) : null;
 
   let phashCheck: Check;
@@ -90,13 +92,13 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
     watermark = { ...watermark, status: 'fail', copied: true, detail: `the watermark of record ${record?.id} sits on a different picture (${recordPhashDistance} of 64 pHash bits differ): it was copied` };
   }
 
-  const signature = signatureCheck(ctx.db, record, { sha256, c2pa, phashDistance: recordPhashDistance });
+  const signature = signatureCheck(ctx.db, record, { sha256, c2pa, phashDistance: recordPhashDistance, published: publishedBytes });
   // Where the content changed: the copy laid over the record's picture layout.
-  const exactBytes = record !== null && (record.sha256 === sha256 || record.outputSha256 === sha256);
+  const exactBytes = record !== null && (record.sha256 === sha256 || record.outputSha256 === sha256 || publishedBytes?.itemId === record.id);
   const layout = layoutCheck(record, exactBytes, c2pa, copyLuma, copySize);
 
   const checks: Checks = {
-    sha256: exactBytesCheck(exact, record, sha256),
+    sha256: exactBytesCheck(exact, record, sha256, publishedBytes),
     signature,
     watermark,
     phash: phashCheck,
@@ -104,10 +106,13 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
     anchor: { status: 'skipped', reason: 'NO_HUB', detail: 'no hub is configured, so no on-chain anchor was looked up' },
     layout: layout.check,
   };
-  const { verdict, confidence } = decideVerdict(checks);
+  const publication = record ? latestPublication(ctx.db, record.id) : null;
+  const { verdict, confidence } = verdictForFile(decideVerdict(checks), { sha256, record, publication });
   const regions = layout.comparison?.aligned ? layout.comparison.regions : undefined;
   return {
     file: path, format, verdict, confidence, recordId: record?.id ?? null, checks,
+    ...(record ? { signed: signedSummary(record) } : {}),
+    ...(publication ? { publication } : {}),
     ...(regions && record?.width && record.height ? { regions, original: { width: record.width, height: record.height }, footprint: layout.comparison!.footprint } : {}),
   };
 }

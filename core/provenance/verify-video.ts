@@ -8,7 +8,8 @@ import { compareVideo } from '../media/video/compare.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
 import { resampleFingerprint } from '../media/video/resample.ts';
 import type { VideoComparison, VideoFingerprint } from '../media/video/types.ts';
-import { findBySha256, type SignedRecord } from '../store/records.ts';
+import { findBySha256, getRecord, type SignedRecord } from '../store/records.ts';
+import { latestPublication, publicationByBytes, signedSummary, verdictForFile } from './file-kind.ts';
 import { PHASH_MAX_DISTANCE, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_VIDEO_MAX_BYTES, MAX_VIDEO_BYTES } from './sign-video.ts';
 import { decideVideoVerdict, isTrimmedCopy } from './verdict.ts';
@@ -48,15 +49,19 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
   const { size } = await stat(path);
   const sha256 = await sha256File(path);
   const exact = findBySha256(ctx.db, sha256).find((r) => r.kind === 'video') ?? null;
+  // A published MP4 carries its own manifest, so its bytes are not the signed output's; its statement names them.
+  const publishedBytes = exact ? null : publicationByBytes(ctx.db, sha256);
+  const publishedItem = publishedBytes ? getRecord(ctx.db, publishedBytes.itemId) : null;
+  const whole = exact ?? (publishedItem?.kind === 'video' ? publishedItem : null);
   const c2pa = format === 'mp4' && size <= C2PA_VIDEO_MAX_BYTES
     ? await c2paCheck(await readFile(path), 'video/mp4', format, ctx)
     : { check: { status: 'skipped' as const, reason: format === 'mp4' ? 'VIDEO_TOO_LARGE_FOR_C2PA' : 'FORMAT_NOT_SUPPORTED_BY_C2PA', detail: `Content Credentials are not read from this ${format.toUpperCase()} file` }, recordId: null, manifest: null };
 
-  let record: SignedRecord | null = exact;
+  let record: SignedRecord | null = whole;
   let comparison: VideoComparison | null = null;
-  if (exact) {
-    // The signed bytes themselves: every segment is in place without decoding a frame.
-    const signed = signedFingerprint(ctx.db, exact);
+  if (whole) {
+    // The signed (or published) bytes themselves: every segment is in place without decoding a frame.
+    const signed = signedFingerprint(ctx.db, whole);
     comparison = { chainIntact: true, tracedFraction: 1, segments: signed.segments.map((s) => ({ index: s.index, start: s.start, end: s.end, status: 'match' })) };
   } else {
     const progress = opts.onProgress ? { onProgress: opts.onProgress } : {};
@@ -97,8 +102,8 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
   const traced = counts.match + counts.similar;
   const trimmed = counts.missing > 0 && comparison !== null && isTrimmedCopy(comparison.segments);
   const checks: Checks = {
-    sha256: exactBytesCheck(exact, record, sha256),
-    signature: signatureCheck(ctx.db, record, { sha256, c2pa, phashDistance: null }),
+    sha256: exactBytesCheck(exact, record, sha256, publishedBytes),
+    signature: signatureCheck(ctx.db, record, { sha256, c2pa, phashDistance: null, published: publishedBytes }),
     watermark: { status: 'skipped', reason: 'NOT_APPLICABLE_TO_VIDEO', detail: 'videos are traced by their frames, not by a watermark' },
     phash: comparison && record
       ? {
@@ -116,8 +121,13 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
     c2pa: c2pa.check,
     anchor: { status: 'skipped', reason: 'NO_HUB', detail: 'no hub is configured, so no on-chain anchor was looked up' },
   };
-  const { verdict, confidence } = decideVideoVerdict(checks, comparison);
-  const report: VerifyReport = { file: path, format, verdict, confidence, recordId: record?.id ?? null, checks };
+  const publication = record ? latestPublication(ctx.db, record.id) : null;
+  const { verdict, confidence } = verdictForFile(decideVideoVerdict(checks, comparison), { sha256, record, publication });
+  const report: VerifyReport = {
+    file: path, format, verdict, confidence, recordId: record?.id ?? null, checks,
+    ...(record ? { signed: signedSummary(record) } : {}),
+    ...(publication ? { publication } : {}),
+  };
   if (comparison) {
     report.chainIntact = comparison.chainIntact;
     report.segments = comparison.segments.map((s) => ({ index: s.index, start: s.start, end: s.end, status: s.status }));

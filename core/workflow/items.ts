@@ -74,3 +74,13 @@ export function insertPublication(db: WritableDB, p: PublicationRow): void {
 export function getPublication(db: ReadableDB, id: string): PublicationRow | null {
   return db.get<PublicationRow>(sql`SELECT * FROM publications WHERE id = ${id}`) ?? null;
 }
+
+/** The publications of an item, newest first. */
+export function listPublicationsOf(db: ReadableDB, itemId: string): PublicationRow[] {
+  return db.all<PublicationRow>(sql`SELECT * FROM publications WHERE item_id = ${itemId} ORDER BY published_at DESC, id DESC`);
+}
+
+/** The publication whose published file has these bytes. */
+export function findPublicationBySha256(db: ReadableDB, sha256: string): PublicationRow | null {
+  return db.get<PublicationRow>(sql`SELECT * FROM publications WHERE output_sha256 = ${sha256} ORDER BY published_at DESC LIMIT 1`) ?? null;
+}

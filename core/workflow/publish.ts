@@ -12,7 +12,8 @@ import { canonicalJson } from '../audit/canonical-json.ts';
 import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
 import { embedManifest } from '../c2pa/embed.ts';
 import { withoutManifestStore } from '../c2pa/jumbf.ts';
-import { CUSTODY_AGENT } from '../c2pa/manifest.ts';
+import { withoutMp4ManifestStore } from '../c2pa/mp4-store.ts';
+import { CUSTODY_AGENT, type C2paMime } from '../c2pa/manifest.ts';
 import { mlDsaCoSigner, pqDeclaration, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
 import { hasManifest } from '../c2pa/read.ts';
 import type { C2paSigner } from '../c2pa/signer.ts';
@@ -97,8 +98,8 @@ export async function renderPublished(
   source: Uint8Array,
   what: { item: SignedRecord; approvals: readonly PublishedApproval[]; publishedAt: string; org: string; c2pa: PublishContext['c2pa'] },
 ): Promise<Uint8Array> {
-  const mime = C2PA_MIME[what.item.format as ImageFormat];
-  if (!what.c2pa || !mime || mime === 'video/mp4' || !(await hasManifest(source, mime))) return source;
+  const mime: C2paMime | undefined = what.item.format === 'mp4' ? 'video/mp4' : C2PA_MIME[what.item.format as ImageFormat];
+  if (!what.c2pa || !mime || !(await hasManifest(source, mime))) return source;
   const { item } = what;
   const custody: CustodyAssertion = {
     version: 1,
@@ -115,7 +116,7 @@ export async function renderPublished(
   // A standard manifest over the same coded image with the signed output as its parentOf ingredient, rather than
   // an update manifest: a reader that does not stretch the parent's c2pa.hash.data exclusion over the grown store
   // (c2pa-ts; c2pa-rs itself for WebP) rejects an update manifest, while this one carries its own hard binding.
-  return embedManifest(withoutManifestStore(source, mime), mime, {
+  return embedManifest(mime === 'video/mp4' ? withoutMp4ManifestStore(source) : withoutManifestStore(source, mime), mime, {
     intent: 'edit',
     parent: { bytes: source, mime, title: basename(item.outputPath ?? item.inputName) },
     title: basename(publishTarget(item).name),

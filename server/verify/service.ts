@@ -4,7 +4,7 @@
 // desk answer never disagree on the same evidence.
 import { CustodyError } from '../../core/errors.ts';
 import { hammingHex } from '../../core/media/hash.ts';
-import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type Verdict } from '../../core/provenance/checks.ts';
+import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type BaseVerdict as Verdict } from '../../core/provenance/checks.ts';
 import { decideVerdict, decideVideoVerdict } from '../../core/provenance/verdict.ts';
 import type { HubKysely } from '../db/schema.ts';
 import type { IndexSet } from '../index/tenant-index.ts';

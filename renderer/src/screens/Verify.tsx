@@ -14,6 +14,8 @@ type CheckName = keyof Report['checks'];
 
 const VERDICT: Record<Report['verdict'], { title: string; text: string }> = {
   authentic: { title: 'Authentic', text: 'This is the signed file, unchanged.' },
+  original: { title: 'Original', text: 'The file a record was signed from, not the signed version.' },
+  published: { title: 'Published', text: "The organisation's published version." },
   derived: { title: 'Derived', text: 'A re-encoded, resized or cropped copy of a signed file. The picture is ours; the bytes were changed since signing.' },
   tampered: { title: 'Tampered', text: 'Credentials are present, but the content no longer matches them.' },
   unknown: { title: 'Unknown', text: 'Nothing on this desk vouches for this file. It may be genuine, but it was not signed here.' },
@@ -79,7 +81,7 @@ export function Verify({ nativeDialogs }: { nativeDialogs: boolean }) {
       {report && (
         <div className={`card verdict ${report.verdict}`} data-testid="verdict">
           <h3 data-testid="verdict-title">
-            {VERDICT[report.verdict].title}: {report.verdict === 'tampered' && report.regions?.length ? LOCAL_EDIT : VERDICT[report.verdict].text}
+            {VERDICT[report.verdict].title}: {report.verdict === 'tampered' && report.regions?.length ? LOCAL_EDIT : (report.summary ?? VERDICT[report.verdict].text)}
           </h3>
           <p>
             {name} · confidence {Math.round(report.confidence * 100)} %
