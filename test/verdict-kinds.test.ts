@@ -31,6 +31,9 @@ beforeAll(async () => {
 });
 afterAll(() => desk.close());
 
+/** The vault holder until approveAndPublish creates the users, then the editor. */
+const signer = () => desk.bootstrapActor() ?? { name: 'ed', roles: ['editor' as const] };
+
 async function verify(file: string): Promise<{ code: number; report: Report }> {
   const r = await runCli(['verify', file, '--json'], { CUSTODY_HOME: desk.home });
   return { code: r.code, report: JSON.parse(r.stdout) as Report };
@@ -41,7 +44,7 @@ describe.each([['jpeg'], ['png'], ['webp'], ['mp4']])('%s: original, signed, pub
     const src = join(work, `kinds.${fmt}`);
     if (fmt === 'mp4') await makeSlideshow(src, { seconds: 6, width: 320, height: 240, fps: 10 });
     else await sharp(photo('chelsea.png'))[fmt as 'jpeg']().toFile(src);
-    const signed = await desk.sign(src, { outDir: work });
+    const signed = await desk.sign(src, { actor: signer(), outDir: work });
     const { receipt } = await approveAndPublish(desk, signed.recordId, work);
     expect(sha256Hex(readFileSync(receipt.output))).not.toBe(signed.outputSha256);
 
@@ -75,7 +78,7 @@ describe.each([['jpeg'], ['png'], ['webp'], ['mp4']])('%s: original, signed, pub
 it('a re-encoded copy of a published photo is published, and says it is a copy', async () => {
   const src = join(work, 'copy-src.png');
   await sharp(photo('coffee.png')).png().toFile(src);
-  const signed = await desk.sign(src, { outDir: work });
+  const signed = await desk.sign(src, { actor: signer(), outDir: work });
   const { receipt } = await approveAndPublish(desk, signed.recordId, work);
   const copy = join(work, 'published-copy.jpg');
   await sharp(receipt.output).resize(400).jpeg({ quality: 70 }).toFile(copy);

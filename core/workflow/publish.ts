@@ -3,7 +3,7 @@
 // publication statement. Like signing, it is written to a temporary file and renamed into place, and the database
 // commit (publication row, workflow event, audit entry) happens in one transaction after the rename.
 //
-// C2PA: for JPEG, PNG and WebP the published file carries a manifest whose parent is the signed output's (the coded
+// C2PA: for JPEG, PNG, WebP and MP4 the published file carries a manifest whose parent is the signed output's (the coded
 // image unchanged): `c2pa.opened`, `c2pa.published`, and the Custody assertion with the approvals. Formats without
 // Content Credentials are published as a copy; the signed statement below proves the approvals either way.
 import { readFile } from 'node:fs/promises';
