@@ -69,7 +69,17 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop(): Pro
       const c = new pg.Client({ connectionString: PG_ADMIN_URL });
       await c.connect();
       try {
-        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        // FORCE terminates the other sessions, but it fails ("other session using the database") when one of them
+        // (an autovacuum worker, a connection still closing) has not gone within its wait: try again a few times.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+            break;
+          } catch (e) {
+            if (attempt >= 5) throw e;
+            await new Promise((r) => setTimeout(r, 200 * attempt));
+          }
+        }
       } finally {
         await c.end();
       }
