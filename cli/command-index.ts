@@ -30,7 +30,7 @@ export type ModuleName = keyof typeof MODULES;
 export const COMMANDS: readonly (readonly [term: string, description: string, module: ModuleName])[] = [
   ['init [options]', 'create the desk: database, key vault (passphrase from CUSTODY_PASSPHRASE or a prompt) and org signing key', 'desk'],
   ['sign [options] <files...>', 'sign photos: writes NAME.signed.EXT beside each input (or into --out) and records it on the desk', 'desk'],
-  ['verify [options] <file>', 'check any copy of a photo against this desk: exit 0 for authentic or derived, 1 for tampered or unknown', 'desk'],
+  ['verify [options] <file>', 'check any copy of a photo or video against this desk: exit 0 for authentic, original, published or derived, 1 for tampered or unknown', 'desk'],
   ['items [options]', 'list the signed items on this desk, newest first', 'desk'],
   ['keys', 'org signing keys', 'desk'],
   ['phash <file>', "print a photo's 64-bit perceptual hash (16 hex digits, compatible with Python imagehash.phash)", 'media'],

@@ -24,7 +24,11 @@ export async function buildProgram(argv: readonly string[], load: 'all' | 'neede
     .name('custody')
     .description('Sign, watermark and verify photos on this desk. Data: CUSTODY_HOME, else the OS app-data folder "Custody".')
     .version(pkg.version, '-V, --version')
-    .showHelpAfterError()
+    // A usage error is one line and a pointer to the help, exit 2 (1 is verify's "not authentic"). Subcommands
+    // inherit these settings when they are created, so they are set before any command is registered.
+    .exitOverride()
+    .showSuggestionAfterError(false)
+    .showHelpAfterError("run 'custody --help' (or 'custody COMMAND --help') for usage")
     .configureOutput({ writeErr: (s) => process.stderr.write(printableText(s)) });
 
   const wanted = load === 'all' ? null : moduleFor(argv.slice(2));
