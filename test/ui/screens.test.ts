@@ -47,7 +47,17 @@ describe('the admin screens', () => {
     const root = tempDir();
     const inDir = join(root, 'card');
     mkdirSync(inDir);
-    ui.desk.setAllowedRoots({ name: 'ada', roles: ['admin'] }, [root]); // hot folders live under the roots an admin allows
+    // Hot folders live under the roots an admin allows, set in Settings → Organisation; the desk's home is refused.
+    await ui.page.getByRole('link', { name: 'Settings' }).click();
+    await ui.page.getByRole('button', { name: 'Organisation' }).click();
+    const roots = ui.page.getByLabel('Allowed root folders');
+    await roots.fill(ui.desk.home);
+    await ui.page.getByRole('button', { name: 'Save allowed roots' }).click();
+    await expect.poll(() => ui.page.getByRole('alert').textContent(), UI_WAIT).toMatch(/PATH_NOT_ALLOWED|desk/);
+    expect(ui.desk.allowedRoots).toEqual([]);
+    await roots.fill(root);
+    await ui.page.getByRole('button', { name: 'Save allowed roots' }).click();
+    await expect.poll(() => ui.desk.allowedRoots.length, UI_WAIT).toBe(1);
     await ui.page.getByRole('link', { name: 'Watch folders' }).click();
     await ui.page.getByLabel('Folder to watch').fill(inDir);
     await ui.page.getByLabel('Output folder').fill(join(root, 'signed'));

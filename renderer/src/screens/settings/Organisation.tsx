@@ -1,4 +1,5 @@
-// The organisation and the desk: name, data folder, hybrid post-quantum signatures, limits, the time-stamp authority.
+// The organisation and the desk: name, data folder, hybrid post-quantum signatures, limits, the time-stamp authority,
+// and the allowed roots (where watched folders and web mode's files may live).
 import { useState } from 'react';
 import { desk, errorText } from '../../api.ts';
 import { Alert } from '../../components/Alert.tsx';
@@ -11,6 +12,7 @@ export function Organisation({ isAdmin }: { isAdmin: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [tsaUrl, setTsaUrl] = useState<string | null>(null);
   const [tsaRoots, setTsaRoots] = useState('');
+  const [roots, setRoots] = useState<string | null>(null);
   const s = settings.data;
   if (!s) return <Alert text={settings.error} />;
   const change = (args: Parameters<typeof desk.settingsSet>[0]) =>
@@ -27,6 +29,7 @@ export function Organisation({ isAdmin }: { isAdmin: boolean }) {
     );
   const setPq = (on: boolean) => change({ hybridPq: on });
   const url = tsaUrl ?? s.tsa.url ?? '';
+  const rootsText = roots ?? s.allowedRoots.join('\n');
   return (
     <div className="card">
       <dl className="facts">
@@ -40,6 +43,20 @@ export function Organisation({ isAdmin }: { isAdmin: boolean }) {
         <input type="checkbox" checked={s.hybridPq} disabled={!isAdmin} onChange={(e) => void setPq(e.target.checked)} />
         Hybrid post-quantum signatures: add an ML-DSA-65 co-signature to every manifest
       </label>
+      <h3>Allowed roots</h3>
+      <p>Watched folders, their output folders and the files web mode signs or verifies must lie under one of these folders (never the desk's own data folder nor a system folder). One folder per line.</p>
+      <label>
+        Allowed root folders
+        <textarea rows={3} value={rootsText} disabled={!isAdmin} onChange={(e) => setRoots(e.target.value)} />
+      </label>
+      {isAdmin && (
+        <button
+          type="button"
+          onClick={() => void change({ allowedRoots: rootsText.split('\n').map((l) => l.trim()).filter((l) => l !== '') }).then((ok) => ok && setRoots(null))}
+        >
+          Save allowed roots
+        </button>
+      )}
       <h3>Time-stamp authority</h3>
       <p>An RFC 3161 time-stamp on every signature keeps the Content Credentials valid after the signing certificate expires. When the authority does not answer, the stamp is obtained later.</p>
       <label>
