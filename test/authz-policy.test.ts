@@ -36,7 +36,7 @@ const EXPECTED: Record<UseCase, string> = {
   directory: ADMIN, directorySet: ADMIN, directoryTest: ADMIN, directoryRemove: ADMIN,
   keys: USERS, certificates: USERS, certificateImport: ADMIN, trustAdd: ADMIN, settings: USERS, settingsSet: ADMIN,
   timestampsStamp: ACTING, templates: USERS, templateSave: ADMIN,
-  hubConnect: ADMIN, hubRetryParked: ADMIN, fileDownload: USERS,
+  hubConnect: ADMIN, hubRetryParked: ADMIN, fileDownload: USERS, hubStatus: USERS,
 };
 
 const mayAct = (u: UseCase, who: Who): boolean => EXPECTED[u].split(' ').includes(who);
@@ -119,6 +119,7 @@ const ARGS: Record<DeskMethod, unknown> = {
   directory: {}, directorySet: {}, directoryTest: {}, directoryRemove: {},
   keys: {}, certificates: {}, certificateImport: { chainPem: 'not a certificate', keyPem: 'not a key' }, trustAdd: { pem: 'not a certificate' },
   settings: {}, settingsSet: { hybridPq: false },
+  hubStatus: {},
   timestampsStamp: {}, templates: {}, templateSave: { template: { name: 'authz-probe', submitRoles: ['editor'], publishRoles: ['chief'], stages: [{ id: 'desk', roles: ['chief'], quorum: 1 }] } },
 };
 

@@ -5,6 +5,7 @@ import {
   auditExportArgs, auditExportSchema, auditListArgs, auditListSchema, auditVerifySchema, certificatesSchema, rolesArg, settingsSchema, stampRunSchema,
   templateInfoSchema, userName, userRefSchema, userSchema, watchAddArgs, watchFolderSchema, watchRef, whoamiSchema,
 } from './admin-schemas.ts';
+import { hubStatusSchema } from './hub-schemas.ts';
 import { libraryItemSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
 import {
   commentArgs, commentSchema, itemDetailSchema, itemRef, itemStatusSchema, optionalCommentArgs, queueEntrySchema, requiredCommentArgs,
@@ -188,6 +189,9 @@ export const deskApi = {
   timestampsStamp: { args: z.object({ all: z.boolean().optional() }), result: stampRunSchema },
   templates: { args: none, result: z.array(templateInfoSchema) },
   templateSave: { args: z.object({ template: TemplateSchema }), result: templateInfoSchema },
+
+  // The organisation's hub (core/sync): the Settings screen's status (connecting is `custody hub connect`)
+  hubStatus: { args: none, result: hubStatusSchema },
 } as const;
 
 export type DeskMethod = keyof typeof deskApi;

@@ -7,6 +7,7 @@ import { HandlerContext, memorySession, type Acting, type Handlers, type HostHoo
 import { deskApi, type DeskApi, type DeskArgs, type DeskMethod, type DeskResult } from './desk-api.ts';
 import { adminHandlers } from './handle-admin.ts';
 import { directoryHandlers } from './handle-directory.ts';
+import { hubHandlers } from './handle-hub.ts';
 import { auditHandlers } from './handle-audit.ts';
 import { fileOf, libraryHandlers } from './handle-library.ts';
 import { sessionHandlers } from './handle-session.ts';
@@ -15,7 +16,7 @@ import { Thumbnails } from './thumbnails.ts';
 import { WatchService } from './watch-service.ts';
 
 function implementation(ctx: HandlerContext): Handlers<DeskMethod> {
-  return { ...sessionHandlers(ctx), ...libraryHandlers(ctx), ...workflowHandlers(ctx), ...auditHandlers(ctx), ...adminHandlers(ctx), ...directoryHandlers(ctx) };
+  return { ...sessionHandlers(ctx), ...libraryHandlers(ctx), ...workflowHandlers(ctx), ...auditHandlers(ctx), ...adminHandlers(ctx), ...directoryHandlers(ctx), ...hubHandlers(ctx) };
 }
 
 /** Validates unknown input against the method's argument schema; INVALID_ARGUMENT says what was wrong. */

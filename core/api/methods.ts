@@ -5,7 +5,7 @@ export const DESK_METHOD_NAMES = [
   'pickFolder', 'reveal', 'queue', 'submit', 'approve', 'reject', 'requestChanges', 'resubmit', 'withdraw',
   'publish', 'comment', 'auditList', 'auditVerify', 'auditExport', 'watchFolders', 'watchAdd', 'watchRemove',
   'watchStart', 'watchStop', 'users', 'userAdd', 'userSetRoles', 'userDisable', 'directory', 'directorySet', 'directoryTest', 'directoryRemove', 'keys', 'certificates',
-  'certificateImport', 'trustAdd', 'settings', 'settingsSet', 'timestampsStamp', 'templates', 'templateSave',
+  'certificateImport', 'trustAdd', 'settings', 'settingsSet', 'timestampsStamp', 'templates', 'templateSave', 'hubStatus',
 ] as const;
 
 export type DeskMethodName = (typeof DESK_METHOD_NAMES)[number];

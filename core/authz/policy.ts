@@ -106,6 +106,8 @@ export const POLICY = {
   trustAdd: { who: ADMIN },
   settings: { who: 'user' },
   settingsSet: { who: ADMIN },
+  // The hub link's status (no secret in it): any user.
+  hubStatus: { who: 'user' },
   // Whoever may sign may finish the signatures' time-stamps (it only asks the TSA an admin configured).
   timestampsStamp: { who: ACTING_ROLES },
   templates: { who: 'user' },

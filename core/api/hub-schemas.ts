@@ -1,0 +1,27 @@
+// The shapes of the DeskApi's hub methods (core/sync/hub-sync.ts HubStatus, core/sync/link.ts HubLinkInfo).
+import { z } from 'zod';
+import type { HubStatus } from '../sync/hub-sync.ts';
+
+export const hubLinkSchema = z.object({
+  url: z.string(), deskId: z.string(), deskName: z.string(), org: z.string(), tenantId: z.string(), apiKeyId: z.string(),
+  connectedAt: z.string(), lastContactAt: z.string().nullable(), lastError: z.string().nullable(), lastErrorAt: z.string().nullable(),
+});
+
+const counts = z.object({ pending: z.number(), delivered: z.number(), parked: z.number() });
+
+export const hubStatusSchema = z.object({
+  link: hubLinkSchema.nullable(),
+  outbox: z.object({
+    pending: z.number(), delivered: z.number(), parked: z.number(),
+    oldestPending: z.object({ seq: z.number(), kind: z.string(), ref: z.string(), createdAt: z.string(), attempts: z.number(), lastError: z.string().nullable() }).nullable(),
+    byKind: z.object({ record: counts, publication: counts, audit_head: counts }),
+  }),
+  held: z.array(z.string()),
+  parked: z.array(z.object({ seq: z.number(), kind: z.string(), ref: z.string(), code: z.string(), reason: z.string(), at: z.string().nullable() })),
+  proofs: z.object({ held: z.number(), anchored: z.number(), lastReceivedAt: z.string().nullable(), checkpoint: z.object({ size: z.number(), receivedAt: z.string() }).nullable(), logKey: z.string().nullable() }),
+  alarms: z.array(z.object({ at: z.string(), code: z.string(), message: z.string() })),
+});
+
+// Fails to compile when core's status grows a field in a shape this schema would refuse.
+const _statusFits = (s: HubStatus): z.input<typeof hubStatusSchema> => s;
+void _statusFits;
