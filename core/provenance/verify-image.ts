@@ -11,6 +11,7 @@ import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, typ
 import { C2PA_MIME } from './sign-image.ts';
 import { latestPublication, publicationByBytes, signedSummary, verdictForFile } from './file-kind.ts';
 import { layoutCheck } from './layout-check.ts';
+import { anchorCheck } from './anchor-check.ts';
 import { decideVerdict } from './verdict.ts';
 import { c2paCheck, exactBytesCheck, signatureCheck, type VerifyContext } from './verify-common.ts';
 
@@ -103,7 +104,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
     watermark,
     phash: phashCheck,
     c2pa: c2pa.check,
-    anchor: { status: 'skipped', reason: 'NO_HUB', detail: 'no hub is configured, so no on-chain anchor was looked up' },
+    anchor: anchorCheck(ctx.db, record?.id ?? null),
     layout: layout.check,
   };
   const publication = record ? latestPublication(ctx.db, record.id) : null;

@@ -12,6 +12,7 @@ import { findBySha256, getRecord, type SignedRecord } from '../store/records.ts'
 import { latestPublication, publicationByBytes, signedSummary, verdictForFile } from './file-kind.ts';
 import { PHASH_MAX_DISTANCE, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_VIDEO_MAX_BYTES, MAX_VIDEO_BYTES } from './sign-video.ts';
+import { anchorCheck } from './anchor-check.ts';
 import { decideVideoVerdict, isTrimmedCopy } from './verdict.ts';
 import { c2paCheck, exactBytesCheck, signatureCheck, type VerifyContext } from './verify-common.ts';
 import { signedFingerprint, videoParents } from './video-records.ts';
@@ -119,7 +120,7 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
         }
       : { status: 'absent', detail: 'no signed video on this desk shares footage with this one' },
     c2pa: c2pa.check,
-    anchor: { status: 'skipped', reason: 'NO_HUB', detail: 'no hub is configured, so no on-chain anchor was looked up' },
+    anchor: anchorCheck(ctx.db, record?.id ?? null),
   };
   const publication = record ? latestPublication(ctx.db, record.id) : null;
   const { verdict, confidence } = verdictForFile(decideVideoVerdict(checks, comparison), { sha256, record, publication });

@@ -29,7 +29,7 @@ const CHECKS: Record<CheckName, { name: string; means: string }> = {
   watermark: { name: 'Invisible watermark', means: 'Does the picture carry a watermark this desk embedded? It survives re-encoding and resizing.' },
   phash: { name: 'Visual fingerprint', means: 'Does the picture look like a signed one, even after small changes?' },
   c2pa: { name: 'Content Credentials', means: 'Is there a C2PA manifest, is it valid, and is it signed by a certificate we trust?' },
-  anchor: { name: 'Public anchor', means: "Is the signature's fingerprint anchored on the public ledger?" },
+  anchor: { name: 'Public log', means: "Is this record in the organisation's transparency log at the hub, and is that log's checkpoint registered on a public chain, where nobody (the hub's operator included) can change it?" },
   layout: { name: 'Picture content', means: 'Laid over the signed picture, does any area show something else? Re-encoding, resizing, cropping and colour changes do not count.' },
 };
 
