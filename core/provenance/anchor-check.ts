@@ -4,13 +4,9 @@
 // chain itself is not asked (verification works offline); `custody proof verify --rpc` does that.
 import { isCustodyError } from '../errors.ts';
 import type { ReadableDB } from '../store/db.ts';
-import { getRecord } from '../store/records.ts';
 import { getSetting } from '../store/settings.ts';
 import { readHubLink } from '../sync/link.ts';
-import { outboxOfRecord } from '../sync/outbox.ts';
-import { hubRecordOf } from '../sync/hub-records.ts';
-import { HUB_LOG_KEY_SETTING, anchorState, proofOf } from '../sync/proofs.ts';
-import { recordLeafOf } from '../tlog/leaves.ts';
+import { HUB_LOG_KEY_SETTING, anchorState, expectedLeafOf, proofOf } from '../sync/proofs.ts';
 import { parseVerifierKey } from '../tlog/note.ts';
 import { parseProofFile, verifyProofFile } from '../tlog/proof-file.ts';
 import type { Check } from './checks.ts';
@@ -23,12 +19,12 @@ export function anchorCheck(db: ReadableDB, recordId: string | null): Check {
   if (state.state === 'refused') return { status: 'fail', state: 'refused', code: state.code, detail: `record ${recordId} is not in the organisation's log: ${state.detail}` };
 
   const held = proofOf(db, recordId)!;
-  const record = getRecord(db, recordId);
+  const expectLeaf = expectedLeafOf(db, recordId);
   const keyText = getSetting(db, HUB_LOG_KEY_SETTING);
   try {
-    if (!record || !keyText) throw new Error('the record or the pinned hub key is missing');
+    if (!expectLeaf || !keyText) throw new Error('the record or the pinned hub key is missing');
     const file = parseProofFile(held.file);
-    const verified = verifyProofFile(file, parseVerifierKey(keyText), { expectLeaf: recordLeafOf(hubRecordOf(record, outboxOfRecord(db, recordId)?.manifest ?? null)) });
+    const verified = verifyProofFile(file, parseVerifierKey(keyText), { expectLeaf });
     const where = `leaf ${verified.index} of ${verified.checkpoint.size} in the organisation's log`;
     if (state.state === 'anchored') {
       const c = state.chain;

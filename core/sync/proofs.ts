@@ -8,7 +8,7 @@ import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getRecord } from '../store/records.ts';
 import { getSetting, setSetting } from '../store/settings.ts';
-import { recordLeafOf } from '../tlog/leaves.ts';
+import { recordLeafOf, type RecordLeaf } from '../tlog/leaves.ts';
 import { verifyConsistency } from '../tlog/merkle.ts';
 import { parseVerifierKey, type NoteKey } from '../tlog/note.ts';
 import { parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
@@ -78,6 +78,15 @@ export function anchorState(db: ReadableDB, recordId: string, linked: boolean): 
   if (!linked) return { state: 'local', detail: 'this desk is not connected to a hub' };
   if (o?.state === 'delivered') return { state: 'pending', detail: `on the hub since ${o.deliveredAt}, waiting for its proof` };
   return { state: 'pending', detail: o?.lastError ? `waiting to be pushed (last attempt: ${o.lastError})` : 'waiting to be pushed' };
+}
+
+/**
+ * The leaf the organisation's log must hold for a record of this desk, computed from the desk's own record and the
+ * manifest store it pushed: a proof is believed only about this leaf. Null when the desk has no such record.
+ */
+export function expectedLeafOf(db: ReadableDB, recordId: string): RecordLeaf | null {
+  const record = getRecord(db, recordId);
+  return record ? recordLeafOf(hubRecordOf(record, outboxOfRecord(db, recordId)?.manifest ?? null)) : null;
 }
 
 /** The pinned log key; at first use, the one the hub serves (trust on first use), kept from then on. */
@@ -151,11 +160,11 @@ export class ProofPuller {
         report.error = `record ${id}: ${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}`;
         continue;
       }
-      const record = getRecord(this.#db, id);
-      if (!record) continue;
+      const expectLeaf = expectedLeafOf(this.#db, id);
+      if (!expectLeaf) continue;
       try {
         const file = parseProofFile(JSON.stringify(o.body));
-        const verified = verifyProofFile(file, key, { expectLeaf: recordLeafOf(hubRecordOf(record, outboxOfRecord(this.#db, id)?.manifest ?? null)) });
+        const verified = verifyProofFile(file, key, { expectLeaf });
         await this.#accept({ size: verified.checkpoint.size, root: Buffer.from(verified.checkpoint.root).toString('hex'), note: verified.checkpointNote }, now().toISOString());
         this.#db.run(sql`INSERT INTO hub_proofs (record_id, leaf_index, tree_size, proof, chain, received_at)
           VALUES (${id}, ${verified.index}, ${verified.checkpoint.size}, ${JSON.stringify(file)}, ${file.chain ? JSON.stringify(file.chain) : null}, ${now().toISOString()})
