@@ -10,13 +10,13 @@ import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CustodyError } from '../core/errors.ts';
-import { formatBytes, isImageFormat, sniff, type Limits } from '../core/media/detect.ts';
+import { formatBytes, isImageFormat, sniff, unsupported, type Limits } from '../core/media/detect.ts';
 import { MAX_VIDEO_BYTES } from '../core/provenance/sign-video.ts';
 
 /** What an upload may weigh, from its first bytes: the desk's image limit, the video limit, or nothing at all. */
 function limitFor(head: Uint8Array, limits: Limits): number {
   const format = sniff(head);
-  if (!format) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected a JPEG, PNG, WebP, TIFF, HEIC/AVIF image or an MP4/MOV/WebM video, got a file of another kind');
+  if (!format) throw unsupported(head);
   return isImageFormat(format) ? limits.maxImageBytes : MAX_VIDEO_BYTES;
 }
 

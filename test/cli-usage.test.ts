@@ -1,7 +1,11 @@
 // Issue 21 §4: a usage error (missing argument, unknown option, unknown command) exits 2 — never 1, which is
 // verify's "not authentic" — with one line saying what was wrong and a pointer to the help; help and version exit 0.
+// A missing file is NOT_FOUND, a file of another format is named, and a pipe closed early ends the command quietly.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cli.ts';
+import { freshDesk, ROOT, runCli, tempDir } from './helpers/cli.ts';
 
 const POINTER = "run 'custody --help' (or 'custody COMMAND --help') for usage";
 
@@ -24,5 +28,37 @@ describe('usage errors', () => {
     const v = await runCli(['--version']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('files the command cannot take', () => {
+  it.each([
+    ['a missing file', null, /^error NOT_FOUND: expected a readable file at .*missing\.jpg, but it does not exist or cannot be read$/],
+    ['a GIF', Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'), /^error UNSUPPORTED_FORMAT: A GIF image is not supported; supported: JPEG, PNG, WebP, TIFF and AVIF images/],
+    ['a PDF', Buffer.from('%PDF-1.7\n%\xe2\xe3\n', 'latin1'), /^error UNSUPPORTED_FORMAT: A PDF document is not supported; supported: /],
+    ['a text file', Buffer.from('hello, not a picture\n'), /^error UNSUPPORTED_FORMAT: A text file is not supported; supported: /],
+  ])('%s: one coded line, exit 2', async (_name, bytes, line) => {
+    const env = await freshDesk();
+    const dir = tempDir();
+    const file = join(dir, bytes ? 'upload.bin' : 'missing.jpg');
+    if (bytes) writeFileSync(file, bytes);
+    const r = await runCli(['verify', file], env);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(line);
+  });
+});
+
+describe('output into a reader that stops early', () => {
+  it('ends quietly: no EPIPE stack when the pipe is closed before the command writes', async () => {
+    // The read end is closed at once, so every write the command makes meets a closed pipe (as `| head -0` would).
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'custody.js'), '--help'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
+    expect(code).toBe(0);
   });
 });

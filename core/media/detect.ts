@@ -48,12 +48,43 @@ export const FORMAT_EXTENSIONS: Record<MediaFormat, string> = {
 };
 
 // Says what kind of file arrived without quoting it: an error can travel (web mode, logs), and the first bytes of
-// /etc/shadow are exactly what must not.
-const describeHead = (head: Uint8Array): string => {
+// /etc/shadow are exactly what must not. Formats people commonly drop are named, so the refusal says what it was.
+const KNOWN: readonly (readonly [string, (h: Uint8Array) => boolean])[] = [
+  ['a GIF image', (h) => ASCII(h, 0, 4) === 'GIF8'],
+  ['a BMP image', (h) => ASCII(h, 0, 2) === 'BM' && h.length >= 14],
+  ['a PDF document', (h) => ASCII(h, 0, 5) === '%PDF-'],
+  ['a Photoshop document', (h) => ASCII(h, 0, 4) === '8BPS'],
+  ['a JPEG XL image', (h) => (h[0] === 0xff && h[1] === 0x0a) || ASCII(h, 4, 4) === 'JXL '],
+  ['a JPEG 2000 image', (h) => ASCII(h, 4, 4) === 'jP  '],
+  ['an icon file', (h) => h[0] === 0 && h[1] === 0 && h[2] === 1 && h[3] === 0],
+  ['a WAV sound', (h) => ASCII(h, 0, 4) === 'RIFF' && ASCII(h, 8, 4) === 'WAVE'],
+  ['an AVI video', (h) => ASCII(h, 0, 4) === 'RIFF' && ASCII(h, 8, 4) === 'AVI '],
+  ['an MP3 sound', (h) => ASCII(h, 0, 3) === 'ID3' || (h[0] === 0xff && (h[1]! & 0xe0) === 0xe0)],
+  ['an Ogg file', (h) => ASCII(h, 0, 4) === 'OggS'],
+  ['a FLAC sound', (h) => ASCII(h, 0, 4) === 'fLaC'],
+  ['a ZIP archive (or an Office document)', (h) => h[0] === 0x50 && h[1] === 0x4b && h[2] === 3 && h[3] === 4],
+  ['a gzip archive', (h) => h[0] === 0x1f && h[1] === 0x8b],
+  ['an SVG drawing', (h) => /^\s*(<\?xml[^>]*>\s*)?<svg/i.test(ASCII(h, 0, h.length))],
+  ['an HTML page', (h) => /^\s*<(!doctype html|html)/i.test(ASCII(h, 0, h.length))],
+];
+
+/** What the desk takes, for messages that refuse something else. */
+export const SUPPORTED = 'JPEG, PNG, WebP, TIFF and AVIF images (HEIC where the image library decodes it), MP4, MOV and WebM videos';
+
+const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+export function describeHead(head: Uint8Array): string {
   if (head.length === 0) return 'an empty file';
+  const known = KNOWN.find(([, is]) => is(head));
+  if (known) return known[0];
   const text = head.every((c) => c === 0x09 || c === 0x0a || c === 0x0d || (c >= 0x20 && c < 0x7f));
   return text ? 'a text file' : 'a file of another kind';
-};
+}
+
+/** The refusal of a file whose first bytes are no format the desk takes, naming what it looks like. */
+export function unsupported(head: Uint8Array, path?: string): CustodyError {
+  return new CustodyError('UNSUPPORTED_FORMAT', `${capitalise(describeHead(head))} is not supported; supported: ${SUPPORTED}`, path === undefined ? undefined : { path });
+}
 
 export interface Detected {
   format: MediaFormat;
@@ -82,11 +113,7 @@ export async function detectFile(path: string, limits: Limits = DEFAULT_LIMITS):
   if (size === 0) throw new CustodyError('CORRUPT_MEDIA', `expected an image or a video, got an empty file (0 bytes) at ${path}`, { path });
   const format = sniff(head.subarray(0, n));
   if (!format) {
-    throw new CustodyError(
-      'UNSUPPORTED_FORMAT',
-      `expected a JPEG, PNG, WebP, TIFF, HEIC/AVIF image or an MP4/MOV/WebM video, got ${describeHead(head.subarray(0, n))}`,
-      { path },
-    );
+    throw unsupported(head.subarray(0, n), path);
   }
   if (isImageFormat(format) && size > limits.maxImageBytes) {
     throw new CustodyError(

@@ -2,7 +2,7 @@
 // so that the signed output differs from the original only by the watermark.
 import sharp, { type Metadata } from 'sharp';
 import { CustodyError } from '../errors.ts';
-import { DEFAULT_LIMITS, type ImageFormat, type Limits } from './detect.ts';
+import { DEFAULT_LIMITS, SUPPORTED, type ImageFormat, type Limits } from './detect.ts';
 import { cameraOf, type CameraInfo } from './exif.ts';
 import { transplantMetadata } from './metadata.ts';
 import type { Raster } from './watermark/codec.ts';
@@ -30,7 +30,7 @@ export async function probeImage(bytes: Uint8Array, format: ImageFormat, limits:
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
     if (format === 'heif') {
-      throw new CustodyError('UNSUPPORTED_FORMAT', `expected an image this build can decode, got HEIC, which it cannot (${sharpMessage(e)})`);
+      throw new CustodyError('UNSUPPORTED_FORMAT', `HEIC is not supported by this build, whose image library reads AVIF but not HEVC-coded HEIC (${sharpMessage(e)}); supported: ${SUPPORTED}`);
     }
     throw corrupt(format, e);
   }
