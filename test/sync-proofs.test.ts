@@ -78,7 +78,8 @@ describe('proofs from the hub', { timeout: 60_000 }, () => {
     await signOne(3);
     expect(await syncUntilProven()).toMatchObject({ fetched: 1, alarm: null });
     const sizes = desk.store.all<{ tree_size: number }>(sql`SELECT tree_size FROM hub_checkpoints ORDER BY tree_size`).map((c) => c.tree_size);
-    expect(sizes[0]).toBe(before);
+    // The checkpoint kept before is still there (an audit head's proof may have brought a later one too).
+    expect(sizes).toContain(before);
     expect(sizes.at(-1)).toBeGreaterThan(before);
   });
 
@@ -90,7 +91,9 @@ describe('proofs from the hub', { timeout: 60_000 }, () => {
     expect(r.alarm).toMatch(/INTEGRITY_FAILED: .*rewritten/);
     expect(proofOf(desk.store, id)).toBeNull();
     const alarms = [...auditEntries(desk.store)].filter((e) => e.action === ALARM_ACTION);
-    expect(alarms.at(-1)).toMatchObject({ subject: id, details: { code: 'INTEGRITY_FAILED' } });
+    // The record's proof, or the proof of an audit head pulled in the same round, whichever met the rewrite first.
+    expect(alarms.at(-1)).toMatchObject({ details: { code: 'INTEGRITY_FAILED' } });
+    expect([id, null]).toContain(alarms.at(-1)!.subject);
     expect(desk.hub.status().alarms[0]).toMatchObject({ code: 'INTEGRITY_FAILED' });
   });
 

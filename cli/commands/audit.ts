@@ -58,7 +58,7 @@ export function register(program: Command): void {
 
   audit
     .command('verify')
-    .description("check the hash chain, the signatures against the org's keys, the signed heads, and replay every workflow item: exit 0 intact, 1 not")
+    .description("check the hash chain, the signatures against the org's keys, the signed heads, the newest head anchored in the hub's log, and replay every workflow item: exit 0 intact, 1 not")
     .option('--trust-key <hex>', "an Ed25519 public key you know to be the org's (repeatable): only these are accepted, never a key found only in the log", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--known-head <seq:hash>', 'a head you recorded earlier (from --json: head.seq and head.hash): the log must still hold it')
     .option('--json', 'print the report as JSON')
@@ -83,6 +83,9 @@ export function register(program: Command): void {
           const by = report.pinnedTo === 'vault' ? 'the keys the vault holds' : 'the keys given with --trust-key';
           out(`audit log intact: ${report.entries} entries, ${report.sealed} signed by ${by} (${keys})${report.head ? `, head ${report.head.seq} ${report.head.hash}` : ''}`);
         }
+        const a = report.anchored;
+        if (a?.state === 'held') out(`  anchored: ${a.detail}; the log still holds it`);
+        else if (a?.state === 'none') out(`  ${a.detail}`);
         if (report.pending) out(`  entries ${report.pending.from}–${report.pending.to} were written while the vault was locked: they are checked and signed the next time it is unlocked`);
         for (const i of badItems) out(`workflow item ${i.itemId} does not replay: ${i.problem}`);
         if (items.length > 0 && badItems.length === 0) out(`  ${items.length} workflow item(s) replay to their stored state`);

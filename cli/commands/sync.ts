@@ -46,7 +46,7 @@ export function register(program: Command): void {
           if (!r.error) {
             const p = await desk.hub.puller().pull();
             if (o.json) out(JSON.stringify({ proofs: p }));
-            else if (!p.unsupported) err(`proofs: ${p.fetched} received (${p.anchored} on chain), ${p.notReady} not ready yet${p.error ? `; stopped: ${p.error}` : ''}`);
+            else if (!p.unsupported) err(`proofs: ${p.fetched} received (${p.anchored} on chain), ${p.notReady} not ready yet; ${p.heads} audit head proof(s)${p.error ? `; stopped: ${p.error}` : ''}`);
             if (p.alarm) {
               err(`ALARM: ${p.alarm}`);
               process.exitCode = 3;

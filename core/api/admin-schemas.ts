@@ -82,6 +82,8 @@ export const auditVerifySchema = z.object({
   keys: z.array(z.object({ keyId: z.string(), publicKey: z.string() })),
   firstBad: problemSchema.nullable(),
   problems: z.array(problemSchema),
+  /** The newest head of this desk the hub's log holds (none, held, or a proof that fails), checked against the log. */
+  anchored: z.object({ state: z.enum(['none', 'held', 'invalid']), detail: z.string(), seq: z.number().int().optional(), hash: z.string().optional(), code: z.string().optional() }).nullable(),
   workflow: z.object({
     items: z.number().int(),
     problems: z.array(z.object({ itemId: z.string(), problem: z.string().nullable() })),

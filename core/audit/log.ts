@@ -17,6 +17,7 @@ import { checkPending, epochSecretName, macNextPending, readPendingKey, startEpo
 import { AuditChainVerifier, type AuditVerifyOptions, type AuditVerifyReport, type SignedHead, type TrustedKey } from './verify.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import { listSigningKeys } from '../crypto/keyring.ts';
+import { anchoredAuditHead } from '../sync/audit-proofs.ts';
 import { enqueueAuditHead } from '../sync/outbox.ts';
 
 export interface AppendInput {
@@ -249,11 +250,14 @@ export class AuditLog {
    * the log is unpinned, which is never ok).
    */
   verify(opts: Pick<AuditVerifyOptions, 'trustKeys' | 'knownHead'> = {}): AuditVerifyReport {
+    // The newest head of this desk the hub's log holds (issue 16): checked whenever a proof of one is kept.
+    const anchoredHead = anchoredAuditHead(this.#db);
     const checkpoint = this.#checkpointPath ? readCheckpoint(this.#checkpointPath) : { status: 'absent' as const };
     const vault = this.#vault;
     const row = readPendingKey(this.#db);
     const v = new AuditChainVerifier(checkpoint, {
       ...opts,
+      anchoredHead,
       pinned: vault ? vault.orgKeys() : null,
       witness: readWitness(this.#db),
       pending: vault ? { row, key0: row ? vault.findSecret(epochSecretName(row.epoch)) : null } : null,

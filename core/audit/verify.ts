@@ -31,7 +31,11 @@ export type AuditProblemKind =
   | 'truncated'
   | 'checkpoint_missing'
   | 'checkpoint_invalid'
-  | 'checkpoint_mismatch';
+  | 'checkpoint_mismatch'
+  /** The newest head the organisation's log holds for this desk is no longer in the log: rewritten after it. */
+  | 'anchored_head_mismatch'
+  /** The proof the desk keeps for its newest anchored head does not verify with the pinned hub key. */
+  | 'anchored_head_invalid';
 
 export interface AuditProblem {
   /** The entry the problem is found at (for truncation, the first entry that was removed; 0: the log as a whole). */
@@ -64,7 +68,15 @@ export interface AuditVerifyOptions {
   pending?: { row: PendingKeyRow | null; key0: Uint8Array | null } | null;
   /** A head the auditor recorded earlier, outside the desk: the log must still hold it. */
   knownHead?: { seq: number; hash: string } | null;
+  /** The newest head of this desk the organisation's log holds, from the proof the desk keeps (core/sync/audit-proofs.ts). */
+  anchoredHead?: AnchoredHeadState | null;
 }
+
+/** What the desk holds from its hub about its own audit log: nothing, a head proven in the hub's log, or a proof that fails. */
+export type AnchoredHeadState =
+  | { state: 'none'; detail: string }
+  | { state: 'held'; seq: number; hash: string; detail: string }
+  | { state: 'invalid'; seq: number; code: string; detail: string };
 
 export interface AuditVerifyReport {
   ok: boolean;
@@ -82,6 +94,8 @@ export interface AuditVerifyReport {
   firstBad: AuditProblem | null;
   /** Every problem found, in order of seq (capped). */
   problems: AuditProblem[];
+  /** The anchored head the log was checked against, as given; null when none was given (an export checked alone). */
+  anchored: AnchoredHeadState | null;
 }
 
 const MAX_PROBLEMS = 100;
@@ -121,7 +135,8 @@ export class AuditChainVerifier {
       this.#pinnedTo = 'none';
     }
     const c = checkpoint.status === 'ok' ? checkpoint.checkpoint : null;
-    for (const s of [c?.head.seq, c?.signed?.seq, opts.witness?.seq, opts.knownHead?.seq]) if (s !== undefined) this.#watched.add(s);
+    const anchored = opts.anchoredHead?.state === 'held' ? opts.anchoredHead.seq : undefined;
+    for (const s of [c?.head.seq, c?.signed?.seq, opts.witness?.seq, opts.knownHead?.seq, anchored]) if (s !== undefined) this.#watched.add(s);
   }
 
   #problem(seq: number, kind: AuditProblemKind, message: string): void {
@@ -276,6 +291,7 @@ export class AuditChainVerifier {
       if (knownHead.seq > lastSeq) this.#problem(lastSeq + 1, 'truncated', `expected entries up to ${knownHead.seq} (the head you recorded), got entries up to ${lastSeq}: entries ${lastSeq + 1}–${knownHead.seq} were removed`);
       else if (at && at.hash !== knownHead.hash.toLowerCase()) this.#problem(knownHead.seq, 'checkpoint_mismatch', `expected entry ${knownHead.seq} to have hash ${short(knownHead.hash)} (the head you recorded), got ${short(at.hash)}: the log was rewritten since`);
     }
+    this.#checkAnchored(lastSeq);
     if (pending && (this.#tail.length > 0 || (pending.row?.nextIndex ?? 0) > 0)) {
       const check = checkPending(this.#tail, pending.key0, pending.row);
       if (check.problem) this.#problem(this.#tail[check.valid]?.seq ?? lastSeq + 1, 'forged_pending', check.problem);
@@ -295,7 +311,27 @@ export class AuditChainVerifier {
       keys: [...(this.#accepted ?? this.#logKeys).values()],
       firstBad: problems[0] ?? null,
       problems,
+      anchored: this.#opts.anchoredHead ?? null,
     };
+  }
+
+  /**
+   * The head the hub's log holds fixes every entry up to it (each entry hashes the one before): a log rewritten
+   * wholesale — every entry re-hashed and re-signed with the desk's own keys — still differs at that seq.
+   */
+  #checkAnchored(lastSeq: number): void {
+    const a = this.#opts.anchoredHead;
+    if (a?.state === 'invalid') {
+      this.#problem(Math.min(a.seq, lastSeq + 1), 'anchored_head_invalid', a.detail);
+      return;
+    }
+    if (a?.state !== 'held') return;
+    const at = this.#named.get(a.seq);
+    if (a.seq > lastSeq) {
+      this.#problem(lastSeq + 1, 'truncated', `expected entries up to ${a.seq} (the head anchored in the organisation's log: ${a.detail}), got entries up to ${lastSeq}: entries ${lastSeq + 1}–${a.seq} were removed`);
+    } else if (!at || at.hash !== a.hash) {
+      this.#problem(a.seq, 'anchored_head_mismatch', `expected entry ${a.seq} to have hash ${short(a.hash)}, as the organisation's log holds it (${a.detail}), got ${at ? short(at.hash) : 'no such entry'}: the log was rewritten after that head was anchored`);
+    }
   }
 }
 

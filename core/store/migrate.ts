@@ -13,6 +13,7 @@ import m0009 from './migrations/0009-output-intents.ts';
 import m0010 from './migrations/0010-hub-sync.ts';
 import m0011 from './migrations/0011-record-timestamps.ts';
 import m0012 from './migrations/0012-watch-folder-owner.ts';
+import m0013 from './migrations/0013-audit-head-proofs.ts';
 
 export interface Migration {
   version: number;
@@ -20,7 +21,7 @@ export interface Migration {
   up(db: WritableDB): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 

@@ -7,6 +7,9 @@ import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { HubClient, hubBaseUrl, hubError } from './hub-client.ts';
 import { enrolmentProofBytes } from './hub-records.ts';
 
+/** The hub's log verifier key (`name+id+base64`), pinned at the first contact that served it (proofs.ts). */
+export const HUB_LOG_KEY_SETTING = 'hub.log_key';
+
 /** The vault secret holding the hub API key (scopes ingest and verify). */
 export const HUB_API_KEY_SECRET = 'hub:api-key';
 

@@ -8,21 +8,25 @@ import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getRecord } from '../store/records.ts';
 import { getSetting, setSetting } from '../store/settings.ts';
-import { recordLeafOf, type RecordLeaf } from '../tlog/leaves.ts';
+import { recordLeafOf, type Leaf, type RecordLeaf } from '../tlog/leaves.ts';
 import { verifyConsistency } from '../tlog/merkle.ts';
 import { parseVerifierKey, type NoteKey } from '../tlog/note.ts';
-import { parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
+import { parseProofFile, verifyProofFile, type ChainRef, type ProofFile, type VerifiedProof } from '../tlog/proof-file.ts';
+import { expectedHeadLeaf, headToReanchor, headsToProve, keepHeadProof } from './audit-proofs.ts';
 import type { HubClient, HubOutcome } from './hub-client.ts';
 import { hubRecordOf } from './hub-records.ts';
+import { HUB_LOG_KEY_SETTING } from './link.ts';
 import { outboxOfRecord } from './outbox.ts';
 
-/** The hub's log verifier key (`name+id+base64`), pinned at the first contact that served it. */
-export const HUB_LOG_KEY_SETTING = 'hub.log_key';
+export { HUB_LOG_KEY_SETTING };
 export const ALARM_ACTION = 'hub.log_alarm';
 
 export interface PullReport {
   fetched: number;
   anchored: number;
+  /** Proofs of this desk's audit heads received, and heads no checkpoint covers yet. */
+  heads: number;
+  headsNotReady: number;
   notReady: number;
   /** The hub has no transparency log (no proof routes). */
   unsupported: boolean;
@@ -134,7 +138,7 @@ export class ProofPuller {
   }
 
   async pull(limit = 200, now = () => new Date()): Promise<PullReport> {
-    const report: PullReport = { fetched: 0, anchored: 0, notReady: 0, unsupported: false, alarm: null, error: null };
+    const report: PullReport = { fetched: 0, anchored: 0, heads: 0, headsNotReady: 0, notReady: 0, unsupported: false, alarm: null, error: null };
     const key = await pinnedKey(this.#db, this.#client);
     if (key === 'unsupported') return { ...report, unsupported: true };
     if (!key) return { ...report, error: 'the hub did not serve its log key' };
@@ -148,39 +152,77 @@ export class ProofPuller {
       fetchAhead(i);
       const o = await ahead.get(id)!;
       ahead.delete(id);
-      if (o.kind === 'unreachable') return { ...report, error: o.reason };
-      if (o.status === 404 && o.body.code === undefined) return { ...report, unsupported: true };
-      if (o.status === 409 || o.body.code === 'PROOF_NOT_READY') {
-        report.notReady++;
-        continue;
-      }
-      if (o.status === 429 || o.status === 401 || o.status === 403) return { ...report, error: `${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}` };
-      if (o.status !== 200) {
-        // About this record only: the others go on, and it is asked for again at the next pull.
-        report.error = `record ${id}: ${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}`;
-        continue;
-      }
-      const expectLeaf = expectedLeafOf(this.#db, id);
-      if (!expectLeaf) continue;
-      try {
-        const file = parseProofFile(JSON.stringify(o.body));
-        const verified = verifyProofFile(file, key, { expectLeaf });
-        await this.#accept({ size: verified.checkpoint.size, root: Buffer.from(verified.checkpoint.root).toString('hex'), note: verified.checkpointNote }, now().toISOString());
+      const step = await this.#take(o, `record ${id}`, expectedLeafOf(this.#db, id), { recordId: id }, report, key, now, (file, verified, at) => {
         this.#db.run(sql`INSERT INTO hub_proofs (record_id, leaf_index, tree_size, proof, chain, received_at)
-          VALUES (${id}, ${verified.index}, ${verified.checkpoint.size}, ${JSON.stringify(file)}, ${file.chain ? JSON.stringify(file.chain) : null}, ${now().toISOString()})
+          VALUES (${id}, ${verified.index}, ${verified.checkpoint.size}, ${JSON.stringify(file)}, ${file.chain ? JSON.stringify(file.chain) : null}, ${at})
           ON CONFLICT (record_id) DO UPDATE SET leaf_index = excluded.leaf_index, tree_size = excluded.tree_size, proof = excluded.proof, chain = excluded.chain, received_at = excluded.received_at`);
         report.fetched++;
         if (file.chain) report.anchored++;
-      } catch (e) {
-        if (!isCustodyError(e)) throw e;
-        // No answer is not evidence of anything: try again later.
-        if (e.code === 'HUB_UNREACHABLE') return { ...report, error: e.message };
-        report.alarm = `record ${id}: ${e.code}: ${e.message}`;
-        this.#alarm(e.code, report.alarm, { recordId: id });
-        return report;
-      }
+      });
+      if (step === 'not-ready') report.notReady++;
+      if (step === 'stop') return report;
     }
+    await this.#pullHeads(report, key, now);
     return report;
+  }
+
+  /** The proofs of the audit heads this desk pushed (audit-proofs.ts): the newest first, and again for its chain reference. */
+  async #pullHeads(report: PullReport, key: NoteKey, now: () => Date): Promise<void> {
+    const again = headToReanchor(this.#db, new Date(now().getTime() - REFETCH_UNANCHORED_MS).toISOString());
+    for (const { index, head } of [...headsToProve(this.#db), ...(again ? [again] : [])]) {
+      const o = await this.#client.request('GET', `/v1/log/leaves/${index}/proof`);
+      const step = await this.#take(o, `audit head ${head.seq}`, expectedHeadLeaf(this.#db, head), { auditSeq: head.seq }, report, key, now, (file, verified, at) => {
+        keepHeadProof(this.#db, head, file, verified, at);
+        report.heads++;
+      });
+      if (step === 'not-ready') report.headsNotReady++;
+      // The newest head proven fixes everything before it: the older ones are not needed.
+      if (step === 'stop' || report.heads > 0) return;
+    }
+  }
+
+  /**
+   * One proof answer: checked against the leaf the desk expects, its checkpoint accepted, then kept. 'stop' when
+   * the pull must end (no answer, a refusal of the desk, an alarm); 'not-ready' before a checkpoint covers it;
+   * 'next' otherwise (kept, or an error about this item alone, asked for again at the next pull).
+   */
+  async #take(o: HubOutcome, what: string, expectLeaf: Leaf | null, details: Record<string, unknown>, report: PullReport, key: NoteKey, now: () => Date, keep: (file: ProofFile, verified: VerifiedProof, at: string) => void): Promise<'next' | 'not-ready' | 'stop'> {
+    if (o.kind === 'unreachable') {
+      report.error = o.reason;
+      return 'stop';
+    }
+    if (o.status === 404 && o.body.code === undefined) {
+      report.unsupported = true;
+      return 'stop';
+    }
+    if (o.status === 409 || o.body.code === 'PROOF_NOT_READY') return 'not-ready';
+    if (o.status === 429 || o.status === 401 || o.status === 403) {
+      report.error = `${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}`;
+      return 'stop';
+    }
+    if (o.status !== 200) {
+      report.error = `${what}: ${String(o.body.code ?? o.status)}: ${String(o.body.message ?? '')}`;
+      return 'next';
+    }
+    if (!expectLeaf) return 'next';
+    try {
+      const file = parseProofFile(JSON.stringify(o.body));
+      const verified = verifyProofFile(file, key, { expectLeaf });
+      const at = now().toISOString();
+      await this.#accept({ size: verified.checkpoint.size, root: Buffer.from(verified.checkpoint.root).toString('hex'), note: verified.checkpointNote }, at);
+      keep(file, verified, at);
+      return 'next';
+    } catch (e) {
+      if (!isCustodyError(e)) throw e;
+      // No answer is not evidence of anything: try again later.
+      if (e.code === 'HUB_UNREACHABLE') {
+        report.error = e.message;
+        return 'stop';
+      }
+      report.alarm = `${what}: ${e.code}: ${e.message}`;
+      this.#alarm(e.code, report.alarm, details);
+      return 'stop';
+    }
   }
 
   /** Keeps a checkpoint only when it extends (or is extended by) the newest one kept, by a verified consistency proof. */
