@@ -3,6 +3,7 @@
 import { compareLayout, type LayoutComparison } from '../media/layout-compare.ts';
 import { decodeLayout, type Layout } from '../media/layout.ts';
 import type { SignedRecord } from '../store/records.ts';
+import { layoutBinding } from './layout-signature.ts';
 import type { Check } from './checks.ts';
 import type { C2paResult } from './verify-common.ts';
 
@@ -11,7 +12,10 @@ import type { C2paResult } from './verify-common.ts';
  * carry this very record (a record signed elsewhere, known here through its credentials).
  */
 export function layoutOf(record: SignedRecord, c2pa: C2paResult): Layout | null {
-  const stored = typeof record.details.layout === 'string' ? record.details.layout : null;
+  // only a layout the record's key signed (or one kept before layouts were signed): an altered one fails the
+  // signature check instead (layout-signature.ts)
+  const binding = layoutBinding(record);
+  const stored = binding.status === 'signed' || binding.status === 'legacy' ? binding.layout : null;
   const custody = c2pa.manifest?.custody;
   const carried = c2pa.check.status === 'pass' && custody?.recordId === record.id && custody.signature === record.signature ? (custody.layout ?? null) : null;
   const text = stored ?? carried;

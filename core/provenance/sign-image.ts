@@ -13,6 +13,7 @@ import { type ImageFormat, type Limits } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
 import { encodeLayout, layoutFromLuma, layoutLuma } from '../media/layout.ts';
+import { signLayout } from './layout-signature.ts';
 import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
 import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
 import type { WritableDB } from '../store/db.ts';
@@ -138,7 +139,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     publicKey: publicKeyHex,
     keyId: ctx.signer.keyId,
     signedAt,
-    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa, layout },
+    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa, layout, layoutSignature: signLayout(ctx.signer, fp, layout) },
   };
   return commitSigned(ctx, target, encoded, record, [], { watermark, c2pa });
 }

@@ -10,6 +10,7 @@ import type { Limits } from '../media/detect.ts';
 import type { ReadableDB } from '../store/db.ts';
 import { getRecord, type SignedRecord } from '../store/records.ts';
 import { PHASH_MAX_DISTANCE, type Check } from './checks.ts';
+import { layoutBinding } from './layout-signature.ts';
 import { chainsTo, timestampResult } from './verify-timestamp.ts';
 
 export interface VerifyContext {
@@ -65,6 +66,8 @@ export function signatureCheck(db: ReadableDB, record: SignedRecord | null, file
   if (!record) return { status: 'absent', detail: 'no record to check a signature against' };
   const ok = verifyEd25519(Buffer.from(record.signature, 'hex'), new TextEncoder().encode(record.fingerprint), Buffer.from(record.publicKey, 'hex'));
   if (!ok) return { status: 'fail', keyId: record.keyId, detail: `the signature of record ${record.id} does not verify: the record was altered` };
+  const layout = layoutBinding(record);
+  if (layout.status === 'invalid') return { status: 'fail', reason: layout.reason, keyId: record.keyId, detail: layout.detail };
   const orgKey = listSigningKeys(db).some((k) => k.publicKey === record.publicKey);
   if (!orgKey) return { status: 'fail', keyId: record.keyId, orgKey, detail: `the signature verifies, but key ${record.keyId} is not one of this desk's keys` };
   if (file.sha256 === record.sha256 || file.sha256 === record.outputSha256) {

@@ -21,6 +21,7 @@ import type { TimestampAddOn } from '../c2pa/timestamp.ts';
 import { recordStampOutcome } from '../provenance/timestamps.ts';
 import type { ImageFormat } from '../media/detect.ts';
 import { C2PA_MIME } from '../provenance/sign-image.ts';
+import { layoutBinding } from '../provenance/layout-signature.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import type { Role } from '../directory/roles.ts';
 import { CustodyError } from '../errors.ts';
@@ -101,6 +102,9 @@ export async function renderPublished(
   const mime: C2paMime | undefined = what.item.format === 'mp4' ? 'video/mp4' : C2PA_MIME[what.item.format as ImageFormat];
   if (!what.c2pa || !mime || !(await hasManifest(source, mime))) return source;
   const { item } = what;
+  // the layout goes under the claim signature only as the record's key signed it (layout-signature.ts)
+  const binding = layoutBinding(item);
+  const layoutOfItem = binding.status === 'signed' || binding.status === 'legacy' ? binding.layout : null;
   const custody: CustodyAssertion = {
     version: 1,
     recordId: item.id,
@@ -111,7 +115,7 @@ export async function renderPublished(
     signature: item.signature,
     approvals: what.approvals.map((a) => ({ stage: a.stage, role: a.role, by: a.by, decision: a.decision, at: a.at })),
     ...(what.c2pa.pq ? { pq: pqDeclaration(what.c2pa.pq) } : {}),
-    ...(typeof item.details.layout === 'string' ? { layout: item.details.layout } : {}),
+    ...(layoutOfItem ? { layout: layoutOfItem } : {}),
   };
   // A standard manifest over the same coded image with the signed output as its parentOf ingredient, rather than
   // an update manifest: a reader that does not stretch the parent's c2pa.hash.data exclusion over the grown store
