@@ -13,6 +13,7 @@ import type { Desk } from '../core/desk.ts';
 import { CustodyError } from '../core/errors.ts';
 import { checkHost, checkOrigin, checkToken, cookie, type Refusal } from './web-guard.ts';
 import { Uploads } from './web-uploads.ts';
+import { writeZip, zipEntryNames, zipSize } from './web-zip.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
@@ -26,6 +27,7 @@ const MAX_JSON = 1 << 20;
  */
 const PUBLIC_METHODS = new Set(['info', 'login', 'logout', 'whoami', 'unlock']);
 const TICKET_MS = 60_000;
+const ZIP_MAX_ITEMS = 500;
 
 export interface WebServer {
   server: Server;
@@ -118,6 +120,7 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
   const cookieName = `custody-${randomBytes(6).toString('hex')}-session`;
   const uploads = new Uploads();
   const tickets = new Map<string, { owner: string; id: string; published: boolean; until: number }>();
+  const zipTickets = new Map<string, { owner: string; ids: string[]; published: boolean; until: number }>();
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const host = new DeskHost(desk, {
     kind: 'web',
@@ -177,16 +180,22 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
     return send(res, status, answer, session.setCookie ? { 'set-cookie': session.setCookie } : {});
   }
 
+  /** A ticket request's caller: a POST from the page with its token, logged in; else refused here (null). */
+  async function ticketCaller(req: IncomingMessage, res: ServerResponse): Promise<ReturnType<typeof cookieSession> | null> {
+    const bad = req.method !== 'POST' ? { status: 405, code: 'INVALID_ARGUMENT' as const, message: 'expected POST' } : (checkOrigin(req, 'application/json') ?? checkToken(req, token));
+    const session = cookieSession(req, cookieName);
+    const refusal = bad ?? (await needsLogin(session));
+    if (refusal) refuse(res, refusal);
+    return refusal ? null : session;
+  }
+
   /**
    * POST /files/<id>/ticket {published}: a one-time address for one file, good for a minute and for this login
    * only, because a download is a navigation that cannot carry the token header.
    */
   async function ticket(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
-    const bad = req.method !== 'POST' ? { status: 405, code: 'INVALID_ARGUMENT' as const, message: 'expected POST' } : (checkOrigin(req, 'application/json') ?? checkToken(req, token));
-    if (bad) return refuse(res, bad);
-    const session = cookieSession(req, cookieName);
-    const login = await needsLogin(session);
-    if (login) return refuse(res, login);
+    const session = await ticketCaller(req, res);
+    if (!session) return;
     const answer = await envelope(async () => {
       const { published } = (await readJson(req)) as { published?: unknown };
       host.file(session, id, published === true); // refuses here already whoever may not have it
@@ -221,6 +230,75 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
     createReadStream(path).pipe(res);
   }
 
+  /**
+   * POST /files/zip/ticket {ids, published}: the selection as one ZIP. Every item is asked of the same rule as a
+   * single download (core/authz fileDownload, through host.file) on its own: the answer names those refused and
+   * why, and the one-time address holds only the others.
+   */
+  async function zipTicket(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const session = await ticketCaller(req, res);
+    if (!session) return;
+    const answer = await envelope(async () => {
+      const { ids, published } = (await readJson(req)) as { ids?: unknown; published?: unknown };
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > ZIP_MAX_ITEMS || !ids.every((i): i is string => typeof i === 'string' && /^rec_[0-9a-z]{26}$/.test(i))) {
+        throw new CustodyError('INVALID_ARGUMENT', `expected ids: 1 to ${ZIP_MAX_ITEMS} record ids like rec_…, got ${Array.isArray(ids) ? `${ids.length} values` : typeof ids}`);
+      }
+      const included: string[] = [];
+      const refused: { id: string; code: string; message: string }[] = [];
+      const paths: string[] = [];
+      for (const id of new Set(ids)) {
+        try {
+          paths.push(host.file(session, id, published === true));
+          included.push(id);
+        } catch (e) {
+          if (!(e instanceof CustodyError)) throw e;
+          refused.push({ id, code: e.code, message: e.message });
+        }
+      }
+      if (included.length === 0) return { url: null, included, refused };
+      zipSize(paths.map((path) => ({ name: basename(path), path })));
+      const t = randomBytes(24).toString('base64url');
+      zipTickets.set(t, { owner: Uploads.owner(session.get()), ids: included, published: published === true, until: Date.now() + TICKET_MS });
+      return { url: `/files/zip?ticket=${t}`, included, refused };
+    });
+    return send(res, answer.ok ? 200 : (STATUS[answer.error.code] ?? 422), outward(answer, 'the download'));
+  }
+
+  async function zipDownload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const t = url.searchParams.get('ticket') ?? '';
+    const held = zipTickets.get(t);
+    zipTickets.delete(t);
+    const session = cookieSession(req, cookieName);
+    if (!held || held.until < Date.now() || held.owner !== Uploads.owner(session.get())) {
+      return refuse(res, { status: 401, code: 'NOT_AUTHENTICATED', message: 'expected a download ticket from the desk page, got none, an old one or another login\'s' });
+    }
+    // Asked again, item by item: a role lost since the ticket drops that item.
+    const paths: string[] = [];
+    for (const id of held.ids) {
+      try {
+        paths.push(host.file(session, id, held.published));
+      } catch (e) {
+        if (!(e instanceof CustodyError)) throw e;
+      }
+    }
+    if (paths.length === 0) return refuse(res, { status: 403, code: 'NOT_PERMITTED', message: 'expected at least one file this login may download, got none' });
+    const names = zipEntryNames(paths.map((p) => basename(p)));
+    const entries = paths.map((path, i) => ({ name: names[i]!, path }));
+    res.writeHead(200, {
+      'content-type': 'application/zip',
+      'content-disposition': `attachment; filename="custody-${new Date().toISOString().slice(0, 10)}-${entries.length}.zip"`,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
+    try {
+      await writeZip(res, entries);
+      res.end();
+    } catch (e) {
+      log(`custody web: the zip download failed: ${e instanceof Error ? e.message : String(e)}`);
+      res.destroy();
+    }
+  }
+
   function page(res: ServerResponse, url: URL): void {
     let rel: string;
     try {
@@ -250,6 +328,7 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
       if (wrongHost) return refuse(res, wrongHost);
       if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname.slice(5));
       const file = /^\/files\/([^/]+)(\/ticket)?$/.exec(url.pathname);
+      if (file?.[1] === 'zip') return await (file[2] ? zipTicket(req, res) : zipDownload(req, res, url));
       if (file) {
         const id = decodeURIComponent(file[1]!);
         return file[2] ? await ticket(req, res, id) : download(req, res, id, url);

@@ -37,6 +37,7 @@ const EXPECTED: Record<UseCase, string> = {
   keys: USERS, certificates: USERS, certificateImport: ADMIN, trustAdd: ADMIN, settings: USERS, settingsSet: ADMIN,
   timestampsStamp: ACTING, templates: USERS, templateSave: ADMIN,
   hubConnect: ADMIN, hubRetryParked: ADMIN, fileDownload: USERS, hubStatus: USERS,
+  picture: USERS, viewPrefs: USERS, viewPrefsSet: USERS, bulk: ACTING,
 };
 
 const mayAct = (u: UseCase, who: Who): boolean => EXPECTED[u].split(' ').includes(who);
@@ -69,7 +70,7 @@ describe('the authorization policy', () => {
   });
 
   it('hands a published file to every user, and the signed copy of unpublished work only to those who may sign', () => {
-    for (const useCase of ['fileDownload', 'reveal'] as const) {
+    for (const useCase of ['fileDownload', 'reveal', 'picture'] as const) {
       for (const who of WHO) {
         const code = (published: boolean): string | null => {
           try {
@@ -119,7 +120,8 @@ const ARGS: Record<DeskMethod, unknown> = {
   directory: {}, directorySet: {}, directoryTest: {}, directoryRemove: {},
   keys: {}, certificates: {}, certificateImport: { chainPem: 'not a certificate', keyPem: 'not a key' }, trustAdd: { pem: 'not a certificate' },
   settings: {}, settingsSet: { hybridPq: false },
-  hubStatus: {},
+  hubStatus: {}, picture: { id: ITEM, which: 'published' }, viewPrefs: {}, viewPrefsSet: { sort: 'name', views: [] },
+  bulk: { action: 'approve', ids: [ITEM] },
   timestampsStamp: {}, templates: {}, templateSave: { template: { name: 'authz-probe', submitRoles: ['editor'], publishRoles: ['chief'], stages: [{ id: 'desk', roles: ['chief'], quorum: 1 }] } },
 };
 

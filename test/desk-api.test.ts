@@ -40,7 +40,7 @@ describe('a desk without users', () => {
   afterAll(() => desk.close());
 
   it('works as a single-user desk: the desk itself acts while its keys are unlocked', async () => {
-    expect(await api.whoami({})).toEqual({ user: { name: 'desk', roles: ['admin'] }, mode: 'single-user', expiresAt: null });
+    expect(await api.whoami({})).toEqual({ user: { name: 'desk', roles: ['admin'] }, mode: 'single-user', expiresAt: null, may: expect.arrayContaining(['sign', 'settingsSet', 'bulk']) });
     expect((await api.info({})).users).toBe(false);
     const r = await api.sign({ paths: [await jpeg('one.jpg')] });
     expect(r.receipts).toHaveLength(1);
@@ -86,7 +86,7 @@ describe('a desk with users', () => {
   });
 
   it('asks who is acting before any read or act, but lets anyone verify', async () => {
-    expect(await anon.whoami({})).toEqual({ user: null, mode: 'users', expiresAt: null });
+    expect(await anon.whoami({})).toEqual({ user: null, mode: 'users', expiresAt: null, may: ['info', 'unlock', 'login', 'logout', 'whoami', 'pickFiles', 'pickFolder', 'verify', 'progress'] });
     expect((await anon.info({})).users).toBe(true);
     for (const call of [anon.items({}), anon.queue({}), anon.auditList({}), anon.users({}), anon.settings({}), anon.sign({ paths: ['/x.jpg'] })]) {
       expect(await refusal(call)).toBe('NOT_AUTHENTICATED');

@@ -23,6 +23,11 @@ export const whoamiSchema = z.object({
   /** users: the desk has users and asks who is acting; single-user: it has none and acts as the desk. */
   mode: z.enum(['users', 'single-user']),
   expiresAt: z.string().nullable(),
+  /**
+   * The use cases of the authorization policy (core/authz) this caller's roles allow: what the screens offer. The
+   * checks on an object (four-eyes, a folder's owner) come with the object, as an item's `can`.
+   */
+  may: z.array(z.string()),
 });
 
 export const userName = z.string().regex(/^[a-z][a-z0-9._-]{0,63}$/, 'expected a user name of lowercase letters, digits, ".", "_" or "-" starting with a letter');

@@ -6,6 +6,7 @@ import {
   templateInfoSchema, userName, userRefSchema, userSchema, watchAddArgs, watchFolderSchema, watchRef, whoamiSchema,
 } from './admin-schemas.ts';
 import { hubStatusSchema } from './hub-schemas.ts';
+import { bulkArgs, bulkResultSchema, pictureArgs, pictureSchema, viewPrefsSchema } from './library-schemas.ts';
 import { libraryItemSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
 import {
   commentArgs, commentSchema, itemDetailSchema, itemRef, itemStatusSchema, optionalCommentArgs, queueEntrySchema, requiredCommentArgs,
@@ -72,6 +73,8 @@ export const deskApi = {
       to: isoDay.optional(),
       /** A workflow state, or `unsubmitted` for items never submitted. */
       state: z.union([workflowStateSchema, z.literal('unsubmitted')]).optional(),
+      /** Only items whose next workflow step the caller may take (the queue's "mine"). */
+      waitingForMe: z.boolean().optional(),
     }),
     result: z.array(libraryItemSchema),
   },
@@ -81,6 +84,11 @@ export const deskApi = {
     /** A small JPEG as a data: URL; null when the item has no picture to show (a video, a missing output). */
     result: z.object({ dataUrl: z.string().startsWith('data:image/jpeg;base64,').nullable() }),
   },
+  /** The whole picture for the loupe: whoever may download the signed copy (core/authz fileDownload's check). */
+  picture: { args: pictureArgs, result: pictureSchema },
+  /** Each user's Library: the sort and the saved views. */
+  viewPrefs: { args: none, result: viewPrefsSchema },
+  viewPrefsSet: { args: viewPrefsSchema, result: viewPrefsSchema },
 
   // Native integration (the desktop app; web mode answers NOT_PERMITTED)
   pickFiles: {
@@ -107,6 +115,8 @@ export const deskApi = {
     result: z.object({ status: itemStatusSchema, publication: z.object({ id: z.string(), output: z.string(), sha256: z.string() }) }),
   },
   comment: { args: commentArgs, result: commentSchema },
+  /** One workflow action over many items, each authorized on its own, with one result per item. */
+  bulk: { args: bulkArgs, result: bulkResultSchema },
 
   // Audit
   auditList: { args: auditListArgs, result: auditListSchema },

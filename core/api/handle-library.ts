@@ -1,20 +1,48 @@
 // DeskApi handlers: signing, verification, the library and item detail.
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { auditEntries } from '../audit/log.ts';
 import { checkSignedCopy } from '../authz/policy.ts';
 import type { Desk } from '../desk.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { getRecord, type SignedRecord } from '../store/records.ts';
 import { getItemRow, getPublication } from '../workflow/items.ts';
+import type { EventName } from '../workflow/events.ts';
+import type { ItemStatus } from '../workflow/service.ts';
+import { readHubLink } from '../sync/link.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import type { DeskResult } from './desk-api.ts';
+import { pictureOf } from './pictures.ts';
 
 type LibraryItem = DeskResult<'items'>[number];
 
 const MAX_SCAN = 10_000;
 
+/**
+ * "Waiting for me" (the queue's mine, the Library's saved view): items the caller can move forward (approve,
+ * publish, resubmit). Withdrawing alone is not a task: that is a submitter waiting for someone else.
+ */
+const FORWARD: readonly EventName[] = ['approve', 'publish', 'resubmit', 'submit'];
+export const actionable = (s: ItemStatus): boolean => s.can.some((e) => FORWARD.includes(e));
+
 export function libraryItem(desk: Desk, record: SignedRecord): LibraryItem {
   const row = getItemRow(desk.store, record.id);
-  return { ...record, workflow: row ? { state: row.state as NonNullable<LibraryItem['workflow']>['state'], stage: row.stage, updatedAt: row.updated_at } : null };
+  return {
+    ...record,
+    workflow: row ? { state: row.state as NonNullable<LibraryItem['workflow']>['state'], stage: row.stage, updatedAt: row.updated_at } : null,
+    anchor: desk.hub.anchorState(record.id),
+  };
+}
+
+/**
+ * Who signed an item, when and on which desk, from its `record.signed` audit entry (the record itself names the
+ * key, not the person). The desk is its name at the hub when connected, else the machine's name.
+ */
+function signedBy(desk: Desk, id: string): DeskResult<'item'>['signedBy'] {
+  for (const e of auditEntries(desk.store, { subject: id, pageSize: 50 })) {
+    if (e.action === 'record.signed') return { by: e.actor, at: e.at, desk: readHubLink(desk.store)?.deskName || hostname() };
+  }
+  return null;
 }
 
 export function requireItem(desk: Desk, id: string): SignedRecord {
@@ -28,7 +56,7 @@ export function requireItem(desk: Desk, id: string): SignedRecord {
  * signed copy of work not yet published only for those who may sign (a viewer sees the library, not the files):
  * the rows fileDownload and reveal of the authorization policy.
  */
-export function fileOf(ctx: HandlerContext, id: string, published: boolean, useCase: 'fileDownload' | 'reveal'): string {
+export function fileOf(ctx: HandlerContext, id: string, published: boolean, useCase: 'fileDownload' | 'reveal' | 'picture'): string {
   const { desk } = ctx;
   // The policy's row for the use case, with its object check (signedCopyForSigners), before anything is read.
   checkSignedCopy(useCase, ctx.current()?.actor ?? null, desk.directory.hasUsers(), published);
@@ -42,7 +70,7 @@ export function fileOf(ctx: HandlerContext, id: string, published: boolean, useC
   return path;
 }
 
-export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify' | 'progress' | 'items' | 'item' | 'thumbnail' | 'reveal'> {
+export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify' | 'progress' | 'items' | 'item' | 'thumbnail' | 'picture' | 'reveal'> {
   const { desk } = ctx;
   return {
     sign: async ({ paths, outDir, progressKey }) => {
@@ -75,8 +103,8 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
       return ctx.progress.get(key) ?? null;
     },
 
-    items: ({ limit, search, from, to, state }) => {
-      ctx.as('items');
+    items: ({ limit, search, from, to, state, waitingForMe }) => {
+      const actor = ctx.as('items');
       const q = search?.trim().toLowerCase();
       const out: LibraryItem[] = [];
       for (const r of desk.items(MAX_SCAN)) {
@@ -85,6 +113,8 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
         if ((from && day < from) || (to && day > to)) continue;
         const item = libraryItem(desk, r);
         if (state && (state === 'unsubmitted' ? item.workflow !== null : item.workflow?.state !== state)) continue;
+        // The queue's "mine": the next step of the item's workflow is one this user may take.
+        if (waitingForMe && (item.workflow === null || !actionable(desk.workflow.status(actor, r.id)))) continue;
         out.push(item);
         if (out.length >= (limit ?? 1000)) break;
       }
@@ -94,7 +124,20 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
     item: ({ id }) => {
       const actor = ctx.as('item');
       const record = requireItem(desk, id);
-      return { record, workflow: desk.workflow.status(actor, id), comments: desk.comments(id) };
+      return { record, workflow: desk.workflow.status(actor, id), comments: desk.comments(id), anchor: desk.hub.anchorState(id), signedBy: signedBy(desk, id) };
+    },
+
+    // The full picture is the file itself: the same rule as downloading it (core/authz fileDownload's object check).
+    picture: async ({ id, which }) => {
+      checkSignedCopy('picture', ctx.current()?.actor ?? null, desk.directory.hasUsers(), which === 'published');
+      const record = requireItem(desk, id);
+      if (record.kind !== 'image') return null;
+      if (which === 'published') {
+        const pub = desk.workflow.status(null, id).publication;
+        return pub ? pictureOf(fileOf(ctx, id, true, 'picture'), pub.sha256, desk.limits) : null;
+      }
+      // The original is read where it was signed from, and shown only while it still holds the bytes signed.
+      return which === 'signed' ? pictureOf(fileOf(ctx, id, false, 'picture'), record.outputSha256, desk.limits) : pictureOf(record.inputPath, record.sha256, desk.limits);
     },
 
     thumbnail: async ({ id, size }) => {

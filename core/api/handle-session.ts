@@ -1,4 +1,5 @@
 // DeskApi handlers: the desk, who is acting (login sessions of core/directory), and the host's native dialogs.
+import { allowedUseCases } from '../authz/policy.ts';
 import { PassphraseProtector } from '../crypto/vault.ts';
 import { CustodyError } from '../errors.ts';
 import type { HandlerContext, Handlers } from './context.ts';
@@ -47,6 +48,7 @@ export function sessionHandlers(ctx: HandlerContext): Handlers<'info' | 'unlock'
         user: acting ? { name: acting.actor.name, roles: acting.actor.roles } : null,
         mode: desk.directory.hasUsers() ? 'users' : 'single-user',
         expiresAt: acting?.expiresAt ?? null,
+        may: allowedUseCases(acting?.actor ?? null, desk.directory.hasUsers()),
       };
     },
 

@@ -1,20 +1,13 @@
 // DeskApi handlers: the approval workflow (core/workflow), acted as the logged-in user, and comments.
 import { getRecord } from '../store/records.ts';
 import { listWorkflowItemIds } from '../workflow/items.ts';
-import type { EventName } from '../workflow/events.ts';
 import type { ItemStatus } from '../workflow/service.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import type { DeskResult } from './desk-api.ts';
-import { libraryItem } from './handle-library.ts';
+import { actionable, libraryItem } from './handle-library.ts';
 
 type QueueEntry = DeskResult<'queue'>[number];
 
-/**
- * In "my queue": items the caller can move forward (approve, publish, resubmit). Rejecting or withdrawing alone
- * is not a task: that is a submitter whose own role also reviews the stage, waiting for someone else.
- */
-const FORWARD: readonly EventName[] = ['approve', 'publish', 'resubmit', 'submit'];
-const actionable = (s: ItemStatus): boolean => s.can.some((e) => FORWARD.includes(e));
 const lastActivity = (s: ItemStatus): string => s.history.at(-1)?.at ?? '';
 
 export function workflowHandlers(ctx: HandlerContext): Handlers<

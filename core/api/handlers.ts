@@ -9,6 +9,8 @@ import { adminHandlers } from './handle-admin.ts';
 import { directoryHandlers } from './handle-directory.ts';
 import { hubHandlers } from './handle-hub.ts';
 import { auditHandlers } from './handle-audit.ts';
+import { bulkHandlers } from './handle-bulk.ts';
+import { viewHandlers } from './handle-views.ts';
 import { fileOf, libraryHandlers } from './handle-library.ts';
 import { sessionHandlers } from './handle-session.ts';
 import { workflowHandlers } from './handle-workflow.ts';
@@ -16,7 +18,7 @@ import { Thumbnails } from './thumbnails.ts';
 import { WatchService } from './watch-service.ts';
 
 function implementation(ctx: HandlerContext): Handlers<DeskMethod> {
-  return { ...sessionHandlers(ctx), ...libraryHandlers(ctx), ...workflowHandlers(ctx), ...auditHandlers(ctx), ...adminHandlers(ctx), ...directoryHandlers(ctx), ...hubHandlers(ctx) };
+  return { ...sessionHandlers(ctx), ...libraryHandlers(ctx), ...workflowHandlers(ctx), ...auditHandlers(ctx), ...adminHandlers(ctx), ...directoryHandlers(ctx), ...hubHandlers(ctx), ...bulkHandlers(ctx), ...viewHandlers(ctx) };
 }
 
 /** Validates unknown input against the method's argument schema; INVALID_ARGUMENT says what was wrong. */

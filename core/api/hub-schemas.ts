@@ -1,6 +1,8 @@
 // The shapes of the DeskApi's hub methods (core/sync/hub-sync.ts HubStatus, core/sync/link.ts HubLinkInfo).
 import { z } from 'zod';
 import type { HubStatus } from '../sync/hub-sync.ts';
+import type { AnchorState } from '../sync/proofs.ts';
+import { ChainRefSchema } from '../tlog/proof-file.ts';
 
 export const hubLinkSchema = z.object({
   url: z.string(), deskId: z.string(), deskName: z.string(), org: z.string(), tenantId: z.string(), apiKeyId: z.string(),
@@ -25,3 +27,16 @@ export const hubStatusSchema = z.object({
 // Fails to compile when core's status grows a field in a shape this schema would refuse.
 const _statusFits = (s: HubStatus): z.input<typeof hubStatusSchema> => s;
 void _statusFits;
+
+/** Where a record stands with the organisation's hub (core/sync/proofs.ts anchorState), for the Library. */
+export const anchorStateSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('local'), detail: z.string() }),
+  z.object({ state: z.literal('pending'), detail: z.string() }),
+  z.object({ state: z.literal('logged'), detail: z.string(), at: z.string() }),
+  z.object({ state: z.literal('anchored'), detail: z.string(), at: z.string(), chain: ChainRefSchema }),
+  z.object({ state: z.literal('refused'), detail: z.string(), code: z.string() }),
+]);
+
+// Fails to compile when core's anchor state grows a shape this schema would refuse.
+const _anchorFits = (a: AnchorState): z.input<typeof anchorStateSchema> => a;
+void _anchorFits;

@@ -6,6 +6,7 @@ export const DESK_METHOD_NAMES = [
   'publish', 'comment', 'auditList', 'auditVerify', 'auditExport', 'watchFolders', 'watchAdd', 'watchRemove',
   'watchStart', 'watchStop', 'users', 'userAdd', 'userSetRoles', 'userDisable', 'directory', 'directorySet', 'directoryTest', 'directoryRemove', 'keys', 'certificates',
   'certificateImport', 'trustAdd', 'settings', 'settingsSet', 'timestampsStamp', 'templates', 'templateSave', 'hubStatus',
+  'picture', 'viewPrefs', 'viewPrefsSet', 'bulk',
 ] as const;
 
 export type DeskMethodName = (typeof DESK_METHOD_NAMES)[number];

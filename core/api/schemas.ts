@@ -5,6 +5,7 @@ import type { VerifyReport, VideoSegmentReport } from '../provenance/checks.ts';
 import type { SignReceipt } from '../provenance/sign-image.ts';
 import type { SignedRecord } from '../store/records.ts';
 import { STATES } from '../workflow/context.ts';
+import { anchorStateSchema } from './hub-schemas.ts';
 
 export const checkSchema = z.looseObject({
   status: z.enum(['pass', 'fail', 'absent', 'skipped']),
@@ -134,9 +135,10 @@ export const recordSchema = z.object({
 
 export const workflowStateSchema = z.enum(STATES);
 
-/** A library row: the record and where it stands in the workflow (null: never submitted). */
+/** A library row: the record, where it stands in the workflow (null: never submitted) and with the hub. */
 export const libraryItemSchema = recordSchema.extend({
   workflow: z.object({ state: workflowStateSchema, stage: z.string().nullable(), updatedAt: z.string() }).nullable(),
+  anchor: anchorStateSchema,
 });
 
 // Fail to compile when core's receipt or record grows a field in a shape these schemas would refuse.

@@ -4,6 +4,7 @@ import { ROLES } from '../directory/roles.ts';
 import { EVENT_NAMES } from '../workflow/events.ts';
 import type { ItemStatus } from '../workflow/service.ts';
 import { CLASSIFICATIONS, FLAGS } from '../workflow/template.ts';
+import { anchorStateSchema } from './hub-schemas.ts';
 import { libraryItemSchema, recordSchema, workflowStateSchema } from './schemas.ts';
 
 export const eventNameSchema = z.enum(Object.values(EVENT_NAMES) as [(typeof EVENT_NAMES)[keyof typeof EVENT_NAMES], ...(typeof EVENT_NAMES)[keyof typeof EVENT_NAMES][]]);
@@ -35,11 +36,16 @@ void _statusFits;
 
 export const commentSchema = z.object({ seq: z.number().int(), at: z.string(), by: z.string(), text: z.string() });
 
-/** Item detail: the record, its workflow status for the caller, and the discussion around it. */
+/** Who signed an item, when, on which desk: the record's `record.signed` audit entry (null: none, an old record). */
+export const signedBySchema = z.object({ by: z.string(), at: z.string(), desk: z.string() }).nullable();
+
+/** Item detail: the record, its workflow status for the caller, the discussion around it, who signed it, the hub. */
 export const itemDetailSchema = z.object({
   record: recordSchema,
   workflow: itemStatusSchema,
   comments: z.array(commentSchema),
+  anchor: anchorStateSchema,
+  signedBy: signedBySchema,
 });
 
 export const queueEntrySchema = z.object({

@@ -27,13 +27,13 @@ export type Audience = 'anyone' | 'user' | readonly Role[];
 export const OBJECT_CHECKS = {
   submitRoles: "the item's workflow template names the actor's role among those that may submit",
   fourEyes: 'the actor never submitted nor resubmitted the item, and holds a role of the current stage',
-  stageRoles: "the actor holds a role of the item's current stage",
   submitterOrAdmin: 'the actor submitted or resubmitted the item, or is an admin',
   publishRoles: "the item's workflow template names the actor's role among those that may publish",
   folderOwnerOrAdmin: 'the actor configured the watched folder, or is an admin',
   lastAdmin: 'the change leaves at least one active admin',
   firstUserAdmin: 'the first user of a desk is an admin',
   signedCopyForSigners: 'a signed copy not yet published goes only to those who may sign; a published file to any user',
+  eachItem: "each item is authorized on its own, by the rule of the action asked and that rule's object check",
 } as const;
 export type ObjectCheck = keyof typeof OBJECT_CHECKS;
 
@@ -67,16 +67,22 @@ export const POLICY = {
   thumbnail: { who: 'user' },
   reveal: { who: 'user', object: ['signedCopyForSigners'] },
   fileDownload: { who: 'user', object: ['signedCopyForSigners'] },
+  // The whole picture (the loupe) is the file itself; the original beside it is work not yet published too.
+  picture: { who: 'user', object: ['signedCopyForSigners'] },
+  // Each user's own Library views.
+  viewPrefs: { who: 'user' },
+  viewPrefsSet: { who: 'user' },
 
   queue: { who: 'user' },
   submit: { who: ACTING_ROLES, object: ['submitRoles'] },
   approve: { who: ACTING_ROLES, object: ['fourEyes'] },
-  reject: { who: ACTING_ROLES, object: ['stageRoles'] },
-  requestChanges: { who: ACTING_ROLES, object: ['stageRoles'] },
+  reject: { who: ACTING_ROLES, object: ['fourEyes'] },
+  requestChanges: { who: ACTING_ROLES, object: ['fourEyes'] },
   resubmit: { who: ACTING_ROLES, object: ['submitRoles'] },
   withdraw: { who: ACTING_ROLES, object: ['submitterOrAdmin'] },
   publish: { who: ACTING_ROLES, object: ['publishRoles'] },
   comment: { who: ACTING_ROLES },
+  bulk: { who: ACTING_ROLES, object: ['eachItem'] },
 
   auditList: { who: 'user' },
   auditVerify: { who: 'user' },
@@ -161,6 +167,14 @@ export function allows(useCase: UseCase, actor: Actor | null, hasUsers: boolean)
   if (who === 'anyone') return true;
   if (who === 'user') return actor !== null || !hasUsers;
   return actor !== null && actor.roles.some((r) => who.includes(r));
+}
+
+/**
+ * Every use case the actor's roles allow (roles only: the object checks answer per object, as an item's `can`).
+ * What the screens show comes from here, so the buttons a person sees are the rules the desk enforces.
+ */
+export function allowedUseCases(actor: Actor | null, hasUsers: boolean): UseCase[] {
+  return (Object.keys(POLICY) as UseCase[]).filter((u) => allows(u, actor, hasUsers));
 }
 
 /**

@@ -43,11 +43,14 @@ export const RULES = {
     return notPermitted('hasStageRole', `expected a user with role ${roleList(stage?.roles ?? [])} to ${EVENT_NAMES[ev.type]} at stage ${stage?.id ?? '(none)'}, got ${ev.actor} with ${roleList(ev.roles)}`);
   },
 
-  /** Four-eyes: no one approves an item they submitted or resubmitted, at any stage. */
+  /**
+   * Four-eyes: no one reviews an item they submitted or resubmitted, at any stage: not approving it, and not
+   * rejecting it or asking for changes either (a submitter who wants it out withdraws it, which says so).
+   */
   notSubmitter: (ctx, ev) =>
     !isSubmitter(ev.actor, submittersOf(ctx))
       ? null
-      : notPermitted('notSubmitter', `expected someone other than a submitter to approve (four-eyes), got ${ev.actor}, who ${ev.actor === ctx.submittedBy ? 'submitted' : 'resubmitted'} this item`),
+      : notPermitted('notSubmitter', `expected someone other than a submitter to ${EVENT_NAMES[ev.type]} (four-eyes), got ${ev.actor}, who ${ev.actor === ctx.submittedBy ? 'submitted' : 'resubmitted'} this item`),
 
   /** Only whoever submitted or resubmitted an item, or an admin, takes it out of the workflow. */
   submitterOrAdmin: (ctx, ev) =>
@@ -96,8 +99,8 @@ export type RuleName = keyof typeof RULES;
 export const EVENT_RULES = {
   SUBMIT: { from: ['draft'], rules: ['hasSubmitRole', 'submissionComplete'] },
   APPROVE: { from: ['in_review'], rules: ['hasStageRole', 'notSubmitter', 'notApprovedThisStage', 'consentForStage'] },
-  REJECT: { from: ['in_review'], rules: ['hasStageRole', 'hasComment'] },
-  REQUEST_CHANGES: { from: ['in_review'], rules: ['hasStageRole', 'hasComment'] },
+  REJECT: { from: ['in_review'], rules: ['hasStageRole', 'notSubmitter', 'hasComment'] },
+  REQUEST_CHANGES: { from: ['in_review'], rules: ['hasStageRole', 'notSubmitter', 'hasComment'] },
   RESUBMIT: { from: ['changes_requested'], rules: ['hasSubmitRole', 'submissionComplete'] },
   WITHDRAW: { from: ['in_review', 'changes_requested', 'approved'], rules: ['submitterOrAdmin'] },
   PUBLISH: { from: ['approved'], rules: ['hasPublishRole', 'notRestricted', 'embargoLifted'] },
