@@ -1,9 +1,12 @@
 // Load for the hub benchmark: random codes in flat arrays, queries at known distances from stored codes, and signed
 // records of a desk enrolled straight through the hub's own functions (keys from node:crypto, so making 100,000
 // records takes seconds, not minutes).
+import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomFillSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { newRecordId, payloadFromSignature } from '../core/provenance/fingerprint.ts';
 import { enrolmentProofBytes, recordFingerprintBytes, type HubRecord } from '../core/sync/hub-records.ts';
+import { sql } from 'kysely';
+import type { HubDatabase } from '../server/db/connect.ts';
 import type { HubKysely } from '../server/db/schema.ts';
 import { createEnrolmentToken, enrolDesk } from '../server/tenants/desks.ts';
 import { createTenant } from '../server/tenants/tenants.ts';
@@ -66,4 +69,52 @@ export function signedRecords(desk: BenchDesk, n: number): HubRecord[] {
     r.payload = Buffer.from(payloadFromSignature(sig)).toString('hex');
     return r;
   });
+}
+
+/** utime + stime of a thread or process in ms, from /proc (Linux); null where it cannot be read. */
+function procCpuMs(path: string): number | null {
+  try {
+    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * (1000 / 100);
+  } catch {
+    return null;
+  }
+}
+
+export interface CpuSample {
+  /** Per-record CPU between `earlier` and this sample, as text ("n/a" where not measurable). */
+  minus(earlier: CpuSample, records: number): { main: string; process: string; server: string };
+  main: number | null;
+  process: number;
+  server: number | null;
+}
+
+/**
+ * CPU time of this process's main thread, of the whole process (worker threads included) and of the PostgreSQL
+ * backends serving the hub's database: where an ingest's time goes, which wall-clock time on a shared machine
+ * cannot say.
+ */
+export async function cpuProbe(hub: HubDatabase): Promise<() => Promise<CpuSample>> {
+  return async () => {
+    let server: number | null = null;
+    if (hub.dialect === 'postgres') {
+      const pids = (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(hub.db)).rows;
+      server = 0;
+      for (const { pid } of pids) {
+        const t = procCpuMs(`/proc/${pid}/stat`);
+        server = t === null || server === null ? null : server + t;
+      }
+    }
+    const u = process.cpuUsage();
+    const sample: CpuSample = {
+      main: procCpuMs(`/proc/self/task/${process.pid}/stat`),
+      process: (u.user + u.system) / 1000,
+      server,
+      minus: (e, n) => {
+        const per = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : `${((1000 * (a - b)) / n).toFixed(0)} µs`);
+        return { main: per(sample.main, e.main), process: per(sample.process, e.process), server: per(sample.server, e.server) };
+      },
+    };
+    return sample;
+  };
 }

@@ -5,7 +5,8 @@
 //   POST /v1/verify (autocannon) at the smallest size; ingest records/s into SQLite and PostgreSQL (HTTP, batches of
 //   500, every signature verified); rebuilding a tenant's index from the database.
 // Options (all optional): --sizes=1000000,10000000 --queries=2000 --brute=30 --http-seconds=10 --ingest=20000
-//   --rebuild=1000000; --quick = --sizes=100000,1000000 --queries=500 --brute=20 --http-seconds=3 --ingest=2000 --rebuild=100000
+//   --ingest-clients=1,2 (ingest runs once per count of concurrent clients) --rebuild=1000000; --quick = --sizes=100000,1000000 --queries=500 --brute=20 --http-seconds=3 --ingest=2000 --rebuild=100000
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { tempDir } from '../test/helpers/cli.ts';
@@ -13,7 +14,7 @@ import { postgresUnavailable, tempPostgresDatabase } from '../test/helpers/postg
 import { HammingIndex, type Hit } from '../server/index/mih.ts';
 import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
 import { buildHubApp } from '../server/http/app.ts';
-import { enrolledDesk, hexOf, queriesNear, randomCodes, signedRecords } from './hub-load.ts';
+import { cpuProbe, enrolledDesk, hexOf, queriesNear, randomCodes, signedRecords } from './hub-load.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string?]).map(([k, v]) => [k, v ?? '1']));
 const quick = args.has('quick');
@@ -24,6 +25,7 @@ const BRUTE = num('brute', 20, 30);
 const HTTP_SECONDS = num('http-seconds', 3, 10);
 const INGEST = num('ingest', 2000, 20000);
 const REBUILD = num('rebuild', 100_000, 1_000_000);
+const INGEST_CLIENTS = (args.get('ingest-clients') ?? '1,2').split(',').map(Number);
 const BATCH = 500;
 
 const pct = (xs: number[], p: number) => {
@@ -159,22 +161,36 @@ async function http(codes: Uint32Array): Promise<void> {
   }
 }
 
-async function ingest(name: string, hub: HubDatabase): Promise<void> {
+/**
+ * INGEST records over HTTP in batches of 500 by `clients` clients at once (each sends its next batch when the last
+ * was answered, so with two the hub verifies one batch while it writes the other), with the CPU each part spent per
+ * record: this process's main thread (HTTP, JSON, checks, SQL), the whole process (adding the verification workers
+ * and V8's helper threads) and, on PostgreSQL, the server's backends.
+ */
+async function ingest(name: string, hub: HubDatabase, clients: number): Promise<void> {
   const app = await buildHubApp({ hub, rateLimits: { perKey: 1e9, perTenant: 1e9, perAddress: 1e9 } });
   try {
-    const desk = await enrolledDesk(hub.db, 'Bench Org');
+    const desk = await enrolledDesk(hub.db, `Bench Org ${clients}`);
     await app.loadIndex();
     const address = await app.app.listen({ port: 0, host: '127.0.0.1' });
     const records = signedRecords(desk, INGEST);
     const bodies: string[] = [];
     for (let i = 0; i < records.length; i += BATCH) bodies.push(JSON.stringify({ records: records.slice(i, i + BATCH) }));
+    const cpu = await cpuProbe(hub);
+    const before = await cpu();
     const t0 = performance.now();
-    for (const body of bodies) {
-      const r = await fetch(`${address}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${desk.apiKey}` }, body });
-      if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
-    }
+    let next = 0;
+    await Promise.all(Array.from({ length: clients }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        const r = await fetch(`${address}/v1/records`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${desk.apiKey}` }, body });
+        if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${await r.text()}`);
+      }
+    }));
     const s = (performance.now() - t0) / 1000;
-    row(`ingest into ${name}`, `${Math.round(INGEST / s)} records/s`, `${INGEST} records in batches of ${BATCH}, signatures verified, one client over HTTP`);
+    const used = (await cpu()).minus(before, INGEST);
+    row(`ingest into ${name}, ${clients} client${clients > 1 ? 's' : ''}`, `${Math.round(INGEST / s)} records/s`, `${(1e6 * s / INGEST).toFixed(0)} µs wall per record`,
+      `CPU per record: main thread ${used.main}, process ${used.process}${hub.dialect === 'postgres' ? `, PostgreSQL ${used.server}` : ''}`, `load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     await app.app.close();
   }
@@ -215,7 +231,7 @@ async function databases(): Promise<void> {
   console.log(`\n## Ingest (${INGEST} records) and index rebuild (${REBUILD / 1e6} M records)`);
   const sqlite = await openHubDatabase({ dataDir: tempDir('custody-hub-bench-') });
   try {
-    await ingest('SQLite', sqlite);
+    for (const c of INGEST_CLIENTS) await ingest('SQLite', sqlite, c);
     await rebuild('SQLite', sqlite);
   } finally {
     await sqlite.close();
@@ -229,7 +245,7 @@ async function databases(): Promise<void> {
   const pg = await openHubDatabase({ database: db.url });
   try {
     await sql`select 1`.execute(pg.db);
-    await ingest('PostgreSQL', pg);
+    for (const c of INGEST_CLIENTS) await ingest('PostgreSQL', pg, c);
     await rebuild('PostgreSQL', pg);
   } finally {
     await pg.close();

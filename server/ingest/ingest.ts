@@ -9,14 +9,22 @@ import { ed25519Verifier } from '../../core/crypto/ed25519.ts';
 import { sha256Hex } from '../../core/media/hash.ts';
 import { canonicalRecord, checkRecordShape, recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
 import { leafHashOf, recordLeafOfBody } from '../../core/tlog/leaves.ts';
-import type { Dialect, HubKysely, RecordsTable } from '../db/schema.ts';
+import { insertRows, type ColumnTypes } from '../db/bulk-insert.ts';
+import type { Dialect, HubKysely, RecordEventsTable, RecordsTable } from '../db/schema.ts';
 import { lockTenant } from '../tenants/lock.ts';
 import { appendLeaves } from '../tlog/log-store.ts';
+import { signaturePool } from './verify-pool.ts';
 
 /** Most records in one ingest request. */
 export const MAX_INGEST_BATCH = 1000;
-/** Rows per INSERT statement (SQLite allows 32,766 bound values; a record row has 19). */
+/** Ids per lookup statement. */
 const INSERT_ROWS = 500;
+
+const RECORD_COLUMNS: ColumnTypes<RecordsTable> = {
+  tenant_id: 'text', id: 'text', tenant_seq: 'int4', desk_id: 'text', kind: 'text', parent_id: 'text', sha256: 'text', output_sha256: 'text', phash: 'text', payload: 'text',
+  segment_index: 'int4', signed_at: 'text', public_key: 'text', signature: 'text', content_sha256: 'text', body: 'text', manifest_id: 'text', received_at: 'text', api_key_id: 'text',
+};
+const EVENT_COLUMNS: ColumnTypes<RecordEventsTable> = { tenant_id: 'text', record_id: 'text', at: 'text', event: 'text', actor: 'text', detail: 'text' };
 
 export interface IngestCaller {
   tenantId: string;
@@ -90,10 +98,10 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
     prepared.set(record.id, p);
   }
 
-  // Verified in slices between the transaction's round trips, so the database works while this process verifies.
+  // Verified in the worker pool while the transaction runs, so the database works while the signatures are checked.
   // The transaction commits only once every signature verified; a bad one rolls it back, and it is the error
   // answered even when the transaction met another (as when the signatures were checked first).
-  const verified = verifyInSlices(records);
+  const verified = verifySignatures(records);
   try {
     return await store(db, dialect, caller, records, prepared, now, verified);
   } catch (e) {
@@ -112,17 +120,19 @@ function firstBadSignature(records: readonly HubRecord[], from: number, to: numb
   return null;
 }
 
-/** Records verified per turn of the event loop: small enough that the transaction's next query is not held up long. */
-const VERIFY_SLICE = 32;
-
-/** Resolves with the first bad signature's error, or null when all verify; never rejects. */
-async function verifyInSlices(records: readonly HubRecord[]): Promise<CustodyError | null> {
-  for (let i = 0; i < records.length; i += VERIFY_SLICE) {
-    await new Promise((resolve) => setImmediate(resolve));
-    const bad = firstBadSignature(records, i, Math.min(records.length, i + VERIFY_SLICE));
-    if (bad) return bad;
+/**
+ * Resolves with the first bad signature's error, or null when all verify; never rejects. The signatures are checked
+ * in the worker pool (verify-pool.ts), so the event loop runs the transaction meanwhile; should the pool fail, they
+ * are checked here instead.
+ */
+async function verifySignatures(records: readonly HubRecord[]): Promise<CustodyError | null> {
+  let bad: number;
+  try {
+    bad = await signaturePool.firstBad(records.map((r) => ({ publicKey: r.publicKey, signature: r.signature, message: recordFingerprintBytes(r) })));
+  } catch {
+    return firstBadSignature(records, 0, records.length);
   }
-  return null;
+  return bad < 0 ? null : firstBadSignature(records, bad, bad + 1);
 }
 
 async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, records: readonly HubRecord[], prepared: Map<string, Prepared>, now: Date, verified: Promise<CustodyError | null>): Promise<IngestOutcome> {
@@ -171,13 +181,10 @@ async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, reco
       received_at: receivedAt,
       api_key_id: caller.keyId,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      const chunk = rows.slice(i, i + INSERT_ROWS);
-      await trx.insertInto('records').values(chunk).execute();
-      await trx.insertInto('record_events').values(chunk.map((r) => ({
-        tenant_id: r.tenant_id, record_id: r.id, at: receivedAt, event: 'ingested', actor: `desk:${caller.deskId}`, detail: JSON.stringify({ keyId: caller.keyId, seq: r.tenant_seq }),
-      }))).execute();
-    }
+    await insertRows(trx, 'records', RECORD_COLUMNS, rows);
+    await insertRows(trx, 'record_events', EVENT_COLUMNS, rows.map((r) => ({
+      tenant_id: r.tenant_id, record_id: r.id, at: receivedAt, event: 'ingested', actor: `desk:${caller.deskId}`, detail: JSON.stringify({ keyId: caller.keyId, seq: r.tenant_seq }),
+    })));
     const manifests = fresh.filter((p) => p.record.manifest);
     for (const p of manifests) {
       const data = Buffer.from(p.record.manifest!.data, 'base64');

@@ -5,11 +5,13 @@
 import { CustodyError } from '../../core/errors.ts';
 import { CompactRange } from '../../core/tlog/compact.ts';
 import { nodeHash, type NodeId, type NodeReader } from '../../core/tlog/merkle.ts';
-import type { HubKysely, TlogLeavesTable } from '../db/schema.ts';
+import { insertRows, type ColumnTypes } from '../db/bulk-insert.ts';
+import type { HubKysely, TlogLeavesTable, TlogNodesTable } from '../db/schema.ts';
 
 /** Subtrees are stored every STRIDE levels. */
 export const STRIDE = 8;
-const CHUNK = 500;
+const LEAF_COLUMNS: ColumnTypes<TlogLeavesTable> = { tenant_id: 'text', idx: 'int4', kind: 'text', ref: 'text', leaf_hash: 'bytea', appended_at: 'text' };
+const NODE_COLUMNS: ColumnTypes<TlogNodesTable> = { tenant_id: 'text', level: 'int4', idx: 'int4', hash: 'bytea' };
 
 export interface NewLeaf {
   kind: TlogLeavesTable['kind'];
@@ -37,8 +39,8 @@ export async function appendLeaves(trx: HubKysely, tenantId: string, leaves: rea
     });
   }
   const rows = leaves.map((l, i) => ({ tenant_id: tenantId, idx: first + i, kind: l.kind, ref: l.ref, leaf_hash: l.hash, appended_at: now }));
-  for (let i = 0; i < rows.length; i += CHUNK) await trx.insertInto('tlog_leaves').values(rows.slice(i, i + CHUNK)).execute();
-  for (let i = 0; i < nodes.length; i += CHUNK) await trx.insertInto('tlog_nodes').values(nodes.slice(i, i + CHUNK)).execute();
+  await insertRows(trx, 'tlog_leaves', LEAF_COLUMNS, rows);
+  await insertRows(trx, 'tlog_nodes', NODE_COLUMNS, nodes);
   await trx.insertInto('tlog_logs').values({ tenant_id: tenantId, size: edge.size, edge: edge.toBytes(), updated_at: now })
     .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ size: edge.size, edge: edge.toBytes(), updated_at: now })).execute();
   return { first, size: edge.size };
