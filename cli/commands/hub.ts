@@ -11,7 +11,7 @@ import { err, json, out } from '../context.ts';
 import { readPassword } from './auth.ts';
 import { readConfigFile } from './directory.ts';
 import { registerHubLink } from './sync.ts';
-import { addChainOptions, chainConfigOf, registerChainKeys, type ChainFlags } from './hub-chain.ts';
+import { addChainOptions, chainConfigOf, registerChainAdmin, registerChainKeys, type ChainFlags } from './hub-chain.ts';
 
 function location(o: { data?: string; database?: string }): HubLocation {
   const database = o.database ?? process.env.DATABASE_URL ?? null;
@@ -101,6 +101,7 @@ export function register(program: Command): void {
     });
 
   registerChainKeys(hub, location, hubPassphrase);
+  registerChainAdmin(hub, location, hubPassphrase);
 
   hub
     .command('key')
