@@ -8,7 +8,7 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       // the worker scripts are entries of their own, so that they land beside index.js where their pools look for them
-      rollupOptions: { input: { index: resolve('electron/main/index.ts'), 'pixel-worker': resolve('core/media/pixel-worker.js'), 'phash-worker': resolve('core/media/video/phash-worker.js') } },
+      rollupOptions: { input: { index: resolve('electron/main/index.ts'), 'pixel-worker': resolve('core/media/pixel-worker.js'), 'phash-worker': resolve('core/media/video/phash-worker.js'), 'sign-worker': resolve('core/provenance/sign-worker.js') } },
     },
   },
   preload: {

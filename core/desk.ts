@@ -20,6 +20,7 @@ import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
 import { recoverPlacements } from './provenance/placement.ts';
 import { signImage, type SignContext, type SignReceipt } from './provenance/sign-image.ts';
+import type { SignPool } from './provenance/sign-pool.ts';
 import { summary } from './provenance/verdict-words.ts';
 import { verifyImage } from './provenance/verify-image.ts';
 import { signVideo } from './provenance/sign-video.ts';
@@ -327,6 +328,8 @@ export class Desk {
       confineTo?: Confinement;
       /** Without outDir: into the desk's own signed/ folder rather than beside the input (an upload that goes away). */
       deskOutputs?: boolean;
+      /** Render a photo in these sign workers (a watched folder's); the keys and the record stay on this thread. */
+      signPool?: SignPool | null;
     },
   ): Promise<SignReceipt> {
     this.#authorize('sign', opts.actor);
@@ -361,7 +364,7 @@ export class Desk {
       },
     };
     const receipt = isImageFormat(format)
-      ? await signImage(ctx, input, format, target, opts.now)
+      ? await signImage(ctx, input, format, target, opts.now, opts.signPool?.live ? opts.signPool : null)
       : await signVideo(ctx, input, format, target, { ...(opts.now ? { now: opts.now } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     this.audit.writeCheckpoint();
     // The TSA answered: catch up on the stamps it missed that are due. Best effort: whatever fails stays pending

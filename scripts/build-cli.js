@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the `custody` command to JavaScript in out/cli/ (npm's `prepare`, so `npm install` does it, and
-// `npm run build:cli`): one esbuild pass over cli/main.ts and the two worker scripts, npm packages left outside (native
+// `npm run build:cli`): one esbuild pass over cli/main.ts and the three worker scripts, npm packages left outside (native
 // sharp and better-sqlite3, c2pa-wasm's .wasm), each command's module in chunks of its own so that only the command
 // being run is loaded. out/cli/build.json lists every source the build read with its size and modification time:
 // bin/custody.js runs the compiled command only while they all still match (compiled-cli.js).
@@ -20,6 +20,7 @@ const ENTRIES = {
   main: 'cli/main.ts',
   'pixel-worker': 'core/media/pixel-worker.js',
   'phash-worker': 'core/media/video/phash-worker.js',
+  'sign-worker': 'core/provenance/sign-worker.js',
 };
 
 /**

@@ -76,7 +76,7 @@ describe('the compiled command', () => {
   });
 
   it('starts its worker threads from beside its chunks, without a TypeScript loader', async () => {
-    for (const name of ['pixel-worker.js', 'phash-worker.js']) {
+    for (const name of ['pixel-worker.js', 'phash-worker.js', 'sign-worker.js']) {
       const w = new Worker(join(outdir, name));
       const ready = await new Promise<{ ready: boolean; loader: string }>((resolve, reject) => {
         w.once('message', resolve);

@@ -33,6 +33,22 @@ describe('kill -9 of the watcher, then a restart', () => {
   );
 });
 
+describe('kill -9 of a watcher signing in sign workers (concurrency 2), then a restart', () => {
+  // Two renders in flight in worker threads when the process dies; the database and the files are written only by
+  // the main thread, so the replay is the same as for one thread.
+  it.each(['step:signed:2', 'op:23'])(
+    'at %s: the restart finishes what was in flight, signs nothing twice and loses nothing',
+    async (mode) => {
+      const s = addFolder(desk, { concurrency: 2 });
+      const { dropped, bad } = await crashFiles(s.inDir);
+      const child = await runChild(desk, s.folder.id, mode);
+      expect(child.signal, child.stderr).toBe('SIGKILL');
+      await resume(desk, s);
+      expectExactlyOnce(desk, s, dropped, bad);
+    },
+  );
+});
+
 describe('replaying a step from states a crash can leave', () => {
   const ctx = () => ({ desk, fs: nodeFs, now: () => new Date() });
 

@@ -29,7 +29,10 @@ export interface EmbedOptions {
   trustAnchorsPem?: string;
 }
 
-export async function embedManifest(bytes: Uint8Array, mime: C2paMime, input: ManifestInput, signer: C2paSigner, options: EmbedOptions = {}): Promise<Uint8Array> {
+/** What embedding needs of a signer: a sign worker's stand-in (render-image.ts) has no chain, only the answer's length. */
+export type ClaimSigner = Pick<C2paSigner, 'algorithm' | 'reserveSize' | 'signClaim'>;
+
+export async function embedManifest(bytes: Uint8Array, mime: C2paMime, input: ManifestInput, signer: ClaimSigner, options: EmbedOptions = {}): Promise<Uint8Array> {
   checkMedia(bytes, mime);
   const definition = manifestDefinition(mime, input);
   if (input.parent) checkMedia(input.parent.bytes, input.parent.mime);

@@ -32,7 +32,7 @@ export interface C2paSigner {
 }
 
 /** The length of the COSE_Sign1 a signer returns with these add-ons: what c2pa-rs must reserve. */
-export function reserveWith(signer: C2paSigner, addOns: readonly CoseAddOn[] = []): number {
+export function reserveWith(signer: Pick<C2paSigner, 'reserveSize'>, addOns: readonly CoseAddOn[] = []): number {
   return addOns.reduce((n, a) => n + a.reserve, signer.reserveSize);
 }
 

@@ -1,7 +1,7 @@
 // The worker side of worker-pool.ts. Plain JavaScript so that Node can start a worker without a TypeScript loader:
 // `load` imports the job code (TypeScript) natively where Node strips types (22.18+), else through tsx; then every
 // { id, request } is answered with { id, result } (its buffers named by `transferOf` moved, not copied) or
-// { id, error }.
+// { id, error, code? } (code: a CustodyError's).
 import { parentPort } from 'node:worker_threads';
 
 export async function serve(load, transferOf = () => []) {
@@ -15,12 +15,14 @@ export async function serve(load, transferOf = () => []) {
     loader = 'tsx';
     handle = await load();
   }
-  parentPort.on('message', ({ id, request }) => {
+  parentPort.on('message', async ({ id, request }) => {
     try {
-      const result = handle(request);
+      // a job may answer at once or later (a sign job waits for the thread that holds the keys)
+      const result = await handle(request);
       parentPort.postMessage({ id, result }, transferOf(result));
     } catch (e) {
-      parentPort.postMessage({ id, error: String(e?.message ?? e) });
+      // a CustodyError keeps its code across the thread boundary (a corrupt photo stays CORRUPT_MEDIA)
+      parentPort.postMessage({ id, error: String(e?.message ?? e), ...(e?.name === 'CustodyError' && typeof e.code === 'string' ? { code: e.code } : {}) });
     }
   });
   parentPort.postMessage({ ready: true, loader });

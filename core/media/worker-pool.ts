@@ -2,16 +2,18 @@
 // the video pHash pool and the pixel pool. Requests go to the least busy live worker. A worker with requests in
 // flight is ref'd, an idle one unref'd, so a pool never keeps a process alive by itself; a worker that errors or
 // exits fails its requests with IO_ERROR and gets no more.
-import { Worker } from 'node:worker_threads';
-import { CustodyError } from '../errors.ts';
+import { Worker, type TransferListItem } from 'node:worker_threads';
+import { CustodyError, type ErrorCode } from '../errors.ts';
 
 export type WorkerLoader = 'native' | 'tsx';
 
 export interface WorkerPool<Req, Res> {
   readonly size: number;
+  /** Workers still running (one that failed or exited is not replaced). */
+  readonly live: number;
   /** How the workers loaded the TypeScript job code (Node's own type stripping, or tsx). */
   readonly loader: WorkerLoader;
-  run(request: Req, transfer?: readonly ArrayBuffer[]): Promise<Res>;
+  run(request: Req, transfer?: readonly TransferListItem[]): Promise<Res>;
   close(): Promise<void>;
 }
 
@@ -32,7 +34,7 @@ interface Slot {
   jobs: Map<number, { resolve: (r: unknown) => void; reject: (e: Error) => void }>;
 }
 
-type Reply = { ready?: true; loader?: WorkerLoader; id?: number; result?: unknown; error?: string };
+type Reply = { ready?: true; loader?: WorkerLoader; id?: number; result?: unknown; error?: string; code?: ErrorCode };
 
 function startWorker(url: URL, name: string, timeout: number): Promise<Slot> {
   return new Promise((resolve, reject) => {
@@ -60,6 +62,7 @@ function startWorker(url: URL, name: string, timeout: number): Promise<Slot> {
       slot.jobs.delete(m.id!);
       if (slot.jobs.size === 0) worker.unref();
       if (m.error === undefined) job.resolve(m.result);
+      else if (m.code) job.reject(new CustodyError(m.code, m.error));
       else job.reject(new CustodyError('IO_ERROR', `expected the ${name} worker to finish its job, it failed: ${m.error}`));
     });
     worker.on('error', (e) => {
@@ -91,6 +94,9 @@ export async function startWorkerPool<Req, Res>(options: WorkerPoolOptions): Pro
   let closed = false;
   return {
     size,
+    get live() {
+      return closed ? 0 : slots.filter((s) => s.alive).length;
+    },
     loader: slots[0]!.loader,
     run(request, transfer = []) {
       if (closed) return Promise.reject(new CustodyError('IO_ERROR', `expected an open ${name} pool, it is closed`));

@@ -1,27 +1,26 @@
-// The image sign pipeline: detect → limits → SHA-256 → pHash → fingerprint → Ed25519 → watermark → encode with
-// metadata → atomic write → one database transaction → receipt. The original is never modified.
+// The image sign pipeline: SHA-256 of the original → render (render-image.ts: decode, pHash, layout, the Ed25519
+// signature asked of this thread, watermark, encode, Content Credentials) → atomic write → one database transaction
+// → receipt. The original is never modified. The render runs here or in a sign worker (sign-pool.ts); the keys,
+// the record and the database stay on this thread either way.
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { embedManifest } from '../c2pa/embed.ts';
 import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
-import { CUSTODY_AGENT, DIGITAL_CAPTURE, type C2paMime, type ManifestInput } from '../c2pa/manifest.ts';
+import type { C2paMime } from '../c2pa/manifest.ts';
 import { mlDsaCoSigner, pqDeclaration, type MlDsaKeyPair } from '../c2pa/mldsa.ts';
-import { hasManifest } from '../c2pa/read.ts';
-import type { C2paSigner, CoseAddOn } from '../c2pa/signer.ts';
+import { reserveWith, type C2paSigner, type CoseAddOn } from '../c2pa/signer.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import { type ImageFormat, type Limits } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
-import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
-import { encodeLayout, layoutFromLuma, layoutLuma } from '../media/layout.ts';
-import { signLayout } from './layout-signature.ts';
-import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
-import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
+import { WATERMARK_ALGORITHM } from '../media/watermark/codec.ts';
 import type { WritableDB } from '../store/db.ts';
 import { insertRecord, type SignedRecord } from '../store/records.ts';
 import { enqueueRecords, manifestOfOutput } from '../sync/outbox.ts';
 import { fingerprint, newRecordId, payloadFromSignature } from './fingerprint.ts';
 import type { OutputContent, OutputTarget } from './output.ts';
+import { signLayout } from './layout-signature.ts';
 import { placeSignedOutput } from './placement.ts';
+import { renderSignedImage, type RenderHost, type RenderRequest } from './render-image.ts';
+import type { SignPool } from './sign-pool.ts';
 
 /** The formats c2pa-rs writes manifests into (TIFF and AVIF are signed without one). */
 export const C2PA_MIME: Partial<Record<ImageFormat, C2paMime>> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
@@ -60,64 +59,60 @@ export interface SignReceipt {
   org: string;
 }
 
-export async function signImage(ctx: SignContext, path: string, format: ImageFormat, target: OutputTarget, now = new Date()): Promise<SignReceipt> {
+export async function signImage(ctx: SignContext, path: string, format: ImageFormat, target: OutputTarget, now = new Date(), pool: SignPool | null = null): Promise<SignReceipt> {
   const original = await readFile(path);
+  // The record binds the bytes hashed here, on the thread that holds the key; the render reads these same bytes.
   const sha256 = sha256Hex(original);
-  const info = await probeImage(original, format, ctx.limits);
-  const pixels = sharePixels(await decodeImage(original, format, ctx.limits));
-  const raster = pixels.raster;
-  const { phash, watermarkLuma } = await perceptualScan(pixels);
-  // the picture's layout, read before the watermark goes in: what a verifier lays a copy over to find local edits
-  const luma = layoutLuma(raster, watermarkLuma);
-  const layout = encodeLayout(layoutFromLuma(luma.luma, luma.width, luma.height, raster.width, raster.height));
+  const bytes = original.length;
   const signedAt = now.toISOString();
-  const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');
-  const fields = { sha256, phash, timestamp: signedAt, signer: publicKeyHex };
-  const fp = fingerprint(fields);
-  const signature = ctx.signer.sign(new TextEncoder().encode(fp));
-  const payload = payloadFromSignature(signature);
-
-  let watermark: SignReceipt['watermark'];
-  let marked = raster;
-  if (watermarkLuma) {
-    // the decoded pixels are not needed afterwards: mark them in place
-    marked = await markPixels(pixels, planWatermark(raster, payload, { luma: watermarkLuma }));
-    watermark = { status: 'embedded', algorithm: WATERMARK_ALGORITHM };
-  } else {
-    watermark = { status: 'skipped', algorithm: WATERMARK_ALGORITHM, reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK' };
-  }
   const recordId = newRecordId(now);
-  const payloadHex = watermark.status === 'embedded' ? Buffer.from(payload).toString('hex') : null;
-  let encoded = await encodeImage(marked, format, original, info);
-  releasePixels(pixels);
-  let c2pa: SignReceipt['c2pa'] = { status: 'skipped', reason: 'NO_C2PA_CERTIFICATE', pq: false };
-  const mime = C2PA_MIME[format];
-  if (ctx.c2pa && mime) {
-    const custody: CustodyAssertion = {
-      version: 1,
-      recordId,
-      org: ctx.org,
-      original: { sha256, phash },
-      signedAt,
-      signer: { alg: 'Ed25519', publicKey: publicKeyHex },
-      signature: Buffer.from(signature).toString('hex'),
-      layout,
-    };
-    if (ctx.c2pa.pq) custody.pq = pqDeclaration(ctx.c2pa.pq);
-    const origin = await originOf(new Uint8Array(original), mime, basename(path), ctx.c2pa.digitalSourceType ?? (info.camera ? DIGITAL_CAPTURE : undefined), signedAt);
-    encoded = await embedManifest(encoded, mime, {
-      ...origin,
-      title: basename(path),
-      // The watermark went in before signing, and the soft binding below names it.
-      ...(payloadHex ? { actions: [{ action: 'c2pa.watermarked.bound', when: signedAt, softwareAgent: CUSTODY_AGENT }] } : {}),
-      custody,
-      ...(payloadHex ? { softBinding: { alg: WATERMARK_ALGORITHM, payloadHex } } : {}),
-    }, ctx.c2pa.signer, { addOns: claimAddOns(ctx.c2pa, custody) });
-    c2pa = { status: 'embedded', pq: custody.pq !== undefined };
-  } else if (ctx.c2pa) {
-    c2pa = { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false };
-  }
-  const outputSha256 = sha256Hex(encoded);
+  const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');
+  const mime = C2PA_MIME[format] ?? null;
+  let signed: { fp: string; signature: Uint8Array; custody: CustodyAssertion } | null = null;
+  let addOns: CoseAddOn[] = [];
+  const host: RenderHost = {
+    async signFingerprint({ phash, layout }) {
+      if (signed) throw new Error('expected one fingerprint to sign per photo, got a second request');
+      const fp = fingerprint({ sha256, phash, timestamp: signedAt, signer: publicKeyHex });
+      const signature = ctx.signer.sign(new TextEncoder().encode(fp));
+      const custody: CustodyAssertion = {
+        version: 1,
+        recordId,
+        org: ctx.org,
+        original: { sha256, phash },
+        signedAt,
+        signer: { alg: 'Ed25519', publicKey: publicKeyHex },
+        signature: Buffer.from(signature).toString('hex'),
+        layout,
+      };
+      if (ctx.c2pa?.pq) custody.pq = pqDeclaration(ctx.c2pa.pq);
+      if (ctx.c2pa) addOns = claimAddOns(ctx.c2pa, custody);
+      signed = { fp, signature, custody };
+      return { signature, custody, claimReserve: ctx.c2pa ? reserveWith(ctx.c2pa.signer, addOns) : null };
+    },
+    async signClaim(claim) {
+      if (!ctx.c2pa || !signed) throw new Error('expected a claim to sign after the fingerprint, with a C2PA certificate');
+      return ctx.c2pa.signer.signClaim(claim, addOns);
+    },
+  };
+  const request: RenderRequest = {
+    original,
+    name: basename(path),
+    format,
+    limits: ctx.limits,
+    signedAt,
+    c2pa: ctx.c2pa
+      ? {
+          mime,
+          algorithm: ctx.c2pa.signer.algorithm,
+          ...(ctx.c2pa.digitalSourceType ? { digitalSourceType: ctx.c2pa.digitalSourceType } : {}),
+        }
+      : null,
+  };
+  const r = pool ? await pool.render(request, host) : await renderSignedImage(request, host);
+  const done = signed as { fp: string; signature: Uint8Array } | null;
+  if (!done) throw new Error('expected the render to ask for the signature, it did not');
+  const outputSha256 = sha256Hex(r.encoded);
 
   const record: SignedRecord = {
     id: recordId,
@@ -127,37 +122,26 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     inputPath: path,
     outputPath: null,
     format,
-    width: raster.width,
-    height: raster.height,
+    width: r.width,
+    height: r.height,
     sha256,
     outputSha256,
-    phash,
-    payload: payloadHex,
-    watermark: watermark.status === 'embedded' ? 'embedded' : `skipped:${watermark.reason}`,
-    fingerprint: fp,
-    signature: Buffer.from(signature).toString('hex'),
+    phash: r.phash,
+    payload: r.watermark.status === 'embedded' ? Buffer.from(payloadFromSignature(done.signature)).toString('hex') : null,
+    watermark: r.watermark.status === 'embedded' ? 'embedded' : `skipped:${r.watermark.reason}`,
+    fingerprint: done.fp,
+    signature: Buffer.from(done.signature).toString('hex'),
     publicKey: publicKeyHex,
     keyId: ctx.signer.keyId,
     signedAt,
-    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes: original.length, c2pa, layout, layoutSignature: signLayout(ctx.signer, fp, layout) },
+    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes, c2pa: r.c2pa, layout: r.layout, layoutSignature: signLayout(ctx.signer, done.fp, r.layout) },
   };
-  return commitSigned(ctx, target, encoded, record, [], { watermark, c2pa });
+  return commitSigned(ctx, target, r.encoded, record, [], { watermark: r.watermark, c2pa: r.c2pa });
 }
 
 /** What the claim signature carries besides itself: the ML-DSA co-signature in hybrid mode, then the desk's own (a time-stamp). */
 export function claimAddOns(c2pa: NonNullable<SignContext['c2pa']>, custody: CustodyAssertion): CoseAddOn[] {
   return [...(c2pa.pq ? [mlDsaCoSigner(c2pa.pq, custody)] : []), ...(c2pa.addOns ?? [])];
-}
-
-/**
- * How a manifest opens. An original that carries credentials (a camera's) is the parent ingredient, so they stay
- * in the history. Otherwise `c2pa.created` when the desk knows the digital source type (C2PA 2.x requires one on
- * that action) and, when it does not, `c2pa.opened` over the original as an ingredient of unknown provenance:
- * that is what the desk did, and nothing is guessed.
- */
-export async function originOf(original: Uint8Array, mime: C2paMime, title: string, digitalSourceType: string | undefined, signedAt: string): Promise<Pick<ManifestInput, 'intent' | 'parent' | 'digitalSourceType' | 'createdAt'>> {
-  if (!(await hasManifest(original, mime)) && digitalSourceType) return { intent: 'create', digitalSourceType, createdAt: signedAt };
-  return { intent: 'edit', parent: { bytes: original, mime, title } };
 }
 
 /**

@@ -12,7 +12,8 @@ import { fingerprintVideo } from '../media/video/fingerprint.ts';
 import type { SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId } from './fingerprint.ts';
 import type { OutputContent, OutputTarget } from './output.ts';
-import { claimAddOns, commitSigned, originOf, type SignContext, type SignReceipt } from './sign-image.ts';
+import { originOf } from './render-image.ts';
+import { claimAddOns, commitSigned, type SignContext, type SignReceipt } from './sign-image.ts';
 import { segmentPhash, type SegmentDetails, type VideoDetails } from './video-records.ts';
 
 /** Largest video signed and read whole by c2pa-wasm: it holds the file in memory several times over (a 128 MB MP4 took the process to 835 MB), so larger videos get a streamed copy without a manifest. */

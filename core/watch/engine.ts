@@ -6,6 +6,7 @@ import type { Desk } from '../desk.ts';
 import { CustodyError } from '../errors.ts';
 import { nodeFs, type WatchFs } from './fs.ts';
 import { acquireLease, confineFolders, listWatchFolders, newLeaseOwner, releaseLease, renewLease, requireWatchFolder, type WatchFolder } from './folders.ts';
+import { signWorkerCount, startSignPool, type SignPool } from '../provenance/sign-pool.ts';
 import type { WatchJob } from './jobs.ts';
 import { FolderRunner } from './runner.ts';
 
@@ -72,13 +73,21 @@ export interface WatchEngineOptions {
   usePolling?: boolean;
   /** Called after every durable step, before the next; the engine waits for it. */
   onStep?: (job: WatchJob) => Promise<void> | void;
+  /**
+   * Sign workers (sign-pool.ts) to render photos in; 0 renders them on this thread. Default: CUSTODY_SIGN_WORKERS,
+   * else as many as the busiest folder's concurrency (up to the cores) when that is above 1.
+   */
+  signWorkers?: number;
 }
 
 export class WatchEngine extends EventEmitter<WatchEngineEvents> {
   readonly #desk: Desk;
   readonly #fs: WatchFs;
   readonly #now: () => Date;
-  readonly #opts: Required<Omit<WatchEngineOptions, 'fs' | 'now' | 'onStep'>>;
+  readonly #opts: Required<Omit<WatchEngineOptions, 'fs' | 'now' | 'onStep' | 'signWorkers'>>;
+  readonly #signWorkers: number | undefined;
+  #signPool: SignPool | null = null;
+  #signPoolStarting: Promise<void> | null = null;
   readonly #onStep: WatchEngineOptions['onStep'];
   readonly #owner = newLeaseOwner();
   readonly #runners = new Map<string, FolderRunner>();
@@ -91,6 +100,7 @@ export class WatchEngine extends EventEmitter<WatchEngineEvents> {
     this.#fs = options.fs ?? nodeFs;
     this.#now = options.now ?? (() => new Date());
     this.#onStep = options.onStep;
+    this.#signWorkers = options.signWorkers;
     this.#opts = {
       rescanMs: options.rescanMs ?? 30_000,
       leaseMs: options.leaseMs ?? 120_000,
@@ -130,7 +140,28 @@ export class WatchEngine extends EventEmitter<WatchEngineEvents> {
       throw e;
     }
     this.#heartbeat ??= setInterval(() => this.#renew(), Math.max(100, Math.floor(this.#opts.leaseMs / 3)));
-    await Promise.all(taken.map((id) => this.#startRunner(requireWatchFolder(db, id))));
+    const folders = taken.map((id) => requireWatchFolder(db, id));
+    await this.#startSignPool(Math.max(0, ...folders.map((f) => f.concurrency), ...this.folders.map((f) => f.concurrency)));
+    await Promise.all(folders.map((f) => this.#startRunner(f)));
+  }
+
+  /** The sign workers in use (null: photos are rendered on this thread). */
+  get signPool(): SignPool | null {
+    return this.#signPool;
+  }
+
+  /**
+   * Starts the sign workers once, before the first file is taken. Where they cannot start (a locked-down runtime, a
+   * bundle without sign-worker.js) photos are rendered on this thread: the same results, one core.
+   */
+  async #startSignPool(concurrency: number): Promise<void> {
+    const n = this.#signWorkers ?? signWorkerCount(concurrency);
+    if (n === 0 || this.#signPool) return;
+    this.#signPoolStarting ??= startSignPool(n).then(
+      (p) => void (this.#signPool = p),
+      () => undefined,
+    );
+    await this.#signPoolStarting;
   }
 
   /** Stops one folder (the app's "stop watching"); its jobs in flight finish first. */
@@ -143,6 +174,12 @@ export class WatchEngine extends EventEmitter<WatchEngineEvents> {
     if (this.#runners.size === 0 && this.#heartbeat) {
       clearInterval(this.#heartbeat);
       this.#heartbeat = null;
+    }
+    if (this.#runners.size === 0 && this.#signPool) {
+      const pool = this.#signPool;
+      this.#signPool = null;
+      this.#signPoolStarting = null;
+      await pool.close();
     }
     this.#checkIdle();
   }
@@ -164,7 +201,7 @@ export class WatchEngine extends EventEmitter<WatchEngineEvents> {
     const problem = (code: string, message: string) => this.emit('problem', { folderId: folder.id, folder: folder.path, code, message });
     const runner = new FolderRunner(
       folder,
-      { desk: this.#desk, fs: this.#fs, now: this.#now },
+      { desk: this.#desk, fs: this.#fs, now: this.#now, signPool: () => this.#signPool },
       {
         rescanMs: this.#opts.rescanMs,
         retryBaseMs: this.#opts.retryBaseMs,

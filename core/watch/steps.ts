@@ -4,6 +4,7 @@
 import { basename, dirname, join } from 'node:path';
 import type { Desk } from '../desk.ts';
 import { CustodyError, missingCase } from '../errors.ts';
+import type { SignPool } from '../provenance/sign-pool.ts';
 import { getRecord } from '../store/records.ts';
 import { NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, placeFile, takeFile, writeNew, type WatchFs } from './fs.ts';
 import {
@@ -17,6 +18,8 @@ export interface StepContext {
   desk: Desk;
   fs: WatchFs;
   now: () => Date;
+  /** The engine's sign workers, when it has any (sign-pool.ts); null: photos are rendered on this thread. */
+  signPool?: () => SignPool | null;
 }
 
 /** Runs the next step of an open job and returns the job as it is afterwards; a closed job is returned as is. */
@@ -119,6 +122,7 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
         autoSubmit(ctx, job, record.id);
       },
       digitalSourceType: job.options.digitalSourceType,
+      signPool: ctx.signPool?.() ?? null,
       // The folder signs as whoever configured it, with their roles as they are now.
       actor: ctx.desk.actorFor(folderOwner(db, job.folderId)),
     });

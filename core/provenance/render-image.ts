@@ -1,0 +1,109 @@
+// The pixel half of signing a photo: decode → pHash and layout → (the signature, from the key holder) → watermark →
+// encode → Content Credentials (the claim signed by the key holder). It holds no key and writes nothing: the two
+// signatures come from `host`, so that it runs the same on the calling thread and in a sign worker
+// (sign-worker.js), where the host's answers arrive over a MessagePort from the thread that holds the vault.
+import { embedManifest } from '../c2pa/embed.ts';
+import type { C2paAlgorithm } from '../c2pa/algorithms.ts';
+import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
+import { CUSTODY_AGENT, DIGITAL_CAPTURE, type C2paMime, type ManifestInput } from '../c2pa/manifest.ts';
+import { hasManifest } from '../c2pa/read.ts';
+import type { ImageFormat, Limits } from '../media/detect.ts';
+import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
+import { encodeLayout, layoutFromLuma, layoutLuma } from '../media/layout.ts';
+import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
+import type { PixelPool } from '../media/pixel-pool.ts';
+import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
+import { payloadFromSignature } from './fingerprint.ts';
+
+export interface RenderRequest {
+  /** The original's bytes, exactly those the caller hashed into the record. */
+  original: Uint8Array;
+  /** The original's file name (the manifest's title). */
+  name: string;
+  format: ImageFormat;
+  limits: Limits;
+  signedAt: string;
+  /**
+   * Content Credentials: null writes none (no certificate); mime null = a format c2pa-rs cannot carry.
+   */
+  c2pa: { mime: C2paMime | null; algorithm: C2paAlgorithm; digitalSourceType?: string } | null;
+}
+
+/** What the key holder does for a render: nothing here sees a private key. */
+export interface RenderHost {
+  /**
+   * Signs the fingerprint of (the original's SHA-256, this pHash, signedAt, the signer's key) and returns the
+   * signature with the custody assertion that carries it (and the layout) into the manifest, and the length of
+   * the COSE_Sign1 that signClaim will return (add-ons included; null without Content Credentials).
+   */
+  signFingerprint(seen: { phash: string; layout: string }): Promise<{ signature: Uint8Array; custody: CustodyAssertion; claimReserve: number | null }>;
+  /** The padded COSE_Sign1 over a C2PA claim, `claimReserve` bytes long. */
+  signClaim(claim: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface Rendered {
+  encoded: Uint8Array;
+  width: number;
+  height: number;
+  phash: string;
+  layout: string;
+  watermark: { status: 'embedded' | 'skipped'; algorithm: string; reason?: string };
+  c2pa: { status: 'embedded' | 'skipped'; reason?: string; pq: boolean };
+}
+
+/** `pixelPool`: the pool to share a large image's rows with ('default': the process's), or null for this thread alone. */
+export async function renderSignedImage(req: RenderRequest, host: RenderHost, pixelPool: PixelPool | null | 'default' = 'default'): Promise<Rendered> {
+  const { original, format } = req;
+  const info = await probeImage(original, format, req.limits);
+  const pixels = sharePixels(await decodeImage(original, format, req.limits), pixelPool);
+  const raster = pixels.raster;
+  const { phash, watermarkLuma } = await perceptualScan(pixels);
+  // the picture's layout, read before the watermark goes in: what a verifier lays a copy over to find local edits
+  const luma = layoutLuma(raster, watermarkLuma);
+  const layout = encodeLayout(layoutFromLuma(luma.luma, luma.width, luma.height, raster.width, raster.height));
+  const { signature, custody, claimReserve } = await host.signFingerprint({ phash, layout });
+  const payload = payloadFromSignature(signature);
+
+  let watermark: Rendered['watermark'];
+  let marked = raster;
+  if (watermarkLuma) {
+    // the decoded pixels are not needed afterwards: mark them in place
+    marked = await markPixels(pixels, planWatermark(raster, payload, { luma: watermarkLuma }));
+    watermark = { status: 'embedded', algorithm: WATERMARK_ALGORITHM };
+  } else {
+    watermark = { status: 'skipped', algorithm: WATERMARK_ALGORITHM, reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK' };
+  }
+  const payloadHex = watermark.status === 'embedded' ? Buffer.from(payload).toString('hex') : null;
+  let encoded = await encodeImage(marked, format, original, info);
+  releasePixels(pixels);
+  let c2pa: Rendered['c2pa'] = { status: 'skipped', reason: 'NO_C2PA_CERTIFICATE', pq: false };
+  const mime = req.c2pa?.mime;
+  if (req.c2pa && mime && claimReserve !== null) {
+    const origin = await originOf(original, mime, req.name, req.c2pa.digitalSourceType ?? (info.camera ? DIGITAL_CAPTURE : undefined), req.signedAt);
+    // The claim is signed by the host: only the algorithm and the length of its answer are known here.
+    const signer = { algorithm: req.c2pa.algorithm, reserveSize: claimReserve, signClaim: (claim: Uint8Array) => host.signClaim(claim) };
+    encoded = await embedManifest(encoded, mime, {
+      ...origin,
+      title: req.name,
+      // The watermark went in before signing, and the soft binding below names it.
+      ...(payloadHex ? { actions: [{ action: 'c2pa.watermarked.bound', when: req.signedAt, softwareAgent: CUSTODY_AGENT }] } : {}),
+      custody,
+      ...(payloadHex ? { softBinding: { alg: WATERMARK_ALGORITHM, payloadHex } } : {}),
+    }, signer);
+    c2pa = { status: 'embedded', pq: custody.pq !== undefined };
+  } else if (req.c2pa) {
+    c2pa = { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false };
+  }
+  return { encoded, width: raster.width, height: raster.height, phash, layout, watermark, c2pa };
+}
+
+/**
+ * How a manifest opens. An original that carries credentials (a camera's) is the parent ingredient, so they stay
+ * in the history. Otherwise `c2pa.created` when the desk knows the digital source type (C2PA 2.x requires one on
+ * that action) and, when it does not, `c2pa.opened` over the original as an ingredient of unknown provenance:
+ * that is what the desk did, and nothing is guessed.
+ */
+export async function originOf(original: Uint8Array, mime: C2paMime, title: string, digitalSourceType: string | undefined, signedAt: string): Promise<Pick<ManifestInput, 'intent' | 'parent' | 'digitalSourceType' | 'createdAt'>> {
+  if (!(await hasManifest(original, mime)) && digitalSourceType) return { intent: 'create', digitalSourceType, createdAt: signedAt };
+  return { intent: 'edit', parent: { bytes: original, mime, title } };
+}
