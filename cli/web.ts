@@ -10,6 +10,7 @@ import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { envelope, type Envelope } from '../core/api/envelope.ts';
 import { DeskHost, isDeskMethod, type HostHooks, type SessionSlot } from '../core/api/handlers.ts';
 import type { Desk } from '../core/desk.ts';
+import type { PushReport } from '../core/sync/worker.ts';
 import { CustodyError } from '../core/errors.ts';
 import { checkHost, checkOrigin, checkToken, cookie, type Refusal } from './web-guard.ts';
 import { Uploads } from './web-uploads.ts';
@@ -122,9 +123,16 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
   const tickets = new Map<string, { owner: string; id: string; published: boolean; until: number }>();
   const zipTickets = new Map<string, { owner: string; ids: string[]; published: boolean; until: number }>();
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const host = new DeskHost(desk, {
+  // The hub sync worker runs here as in the desktop app's main process: from the start when the vault is open, else
+  // from the unlock on (the hub API key is in the vault); each signature made through this server wakes it.
+  const syncReport = (r: PushReport) => log(`custody web: hub: ${r.accepted} record(s) pushed, ${r.parked} parked, ${r.remaining} pending${r.error ? `; waiting: ${r.error}` : ''}`);
+  const host: DeskHost = new DeskHost(desk, {
     kind: 'web',
     ...opts.hooks,
+    afterUnlock: async (d) => {
+      await opts.hooks?.afterUnlock?.(d);
+      host.startSync(syncReport);
+    },
     confineFiles: (session) => ({ roots: [...uploads.foldersOf(Uploads.owner(session.get())), ...desk.allowedRoots], name: 'your uploads and the allowed roots' }),
   });
   const rendererDir = resolve(opts.rendererDir);
@@ -348,6 +356,7 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
   });
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : port;
+  host.startSync(syncReport);
   return {
     server,
     token,
