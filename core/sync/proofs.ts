@@ -106,8 +106,11 @@ async function pinnedKey(db: WritableDB, client: HubClient): Promise<NoteKey | '
   return key;
 }
 
-/** Proof requests in flight at once. */
+/** Proof requests in flight at once, when the hub has no batch route. */
 const FETCH_AHEAD = 8;
+
+/** Records a batch proof request asks for (the hub takes 1,000). */
+export const PROOF_BATCH = 500;
 
 /** A proof not yet on chain is asked for again (for its chain reference) at most this often. */
 export const REFETCH_UNANCHORED_MS = 60_000;
@@ -130,6 +133,8 @@ export class ProofPuller {
   readonly #db: WritableDB;
   readonly #audit: AuditLog;
   readonly #client: HubClient;
+  /** Whether the hub has `POST /v1/log/records/proofs`: unknown until asked. */
+  #batchRoute: boolean | null = null;
 
   constructor(db: WritableDB, audit: AuditLog, client: HubClient) {
     this.#db = db;
@@ -143,7 +148,54 @@ export class ProofPuller {
     if (key === 'unsupported') return { ...report, unsupported: true };
     if (!key) return { ...report, error: 'the hub did not serve its log key' };
     const ids = candidates(this.#db, limit, now());
-    // Fetched a few at a time (each is one small GET), then checked and kept one by one in queue order.
+    const keep = (id: string) => (file: ProofFile, verified: VerifiedProof, at: string) => {
+      this.#db.run(sql`INSERT INTO hub_proofs (record_id, leaf_index, tree_size, proof, chain, received_at)
+        VALUES (${id}, ${verified.index}, ${verified.checkpoint.size}, ${JSON.stringify(file)}, ${file.chain ? JSON.stringify(file.chain) : null}, ${at})
+        ON CONFLICT (record_id) DO UPDATE SET leaf_index = excluded.leaf_index, tree_size = excluded.tree_size, proof = excluded.proof, chain = excluded.chain, received_at = excluded.received_at`);
+      report.fetched++;
+      if (file.chain) report.anchored++;
+    };
+    const take = async (o: HubOutcome, id: string) => {
+      const step = await this.#take(o, `record ${id}`, expectedLeafOf(this.#db, id), { recordId: id }, report, key, now, keep(id));
+      if (step === 'not-ready') report.notReady++;
+      return step;
+    };
+    const done = this.#batchRoute === false ? await this.#pullEach(ids, take) : await this.#pullBatches(ids, take);
+    if (done === 'stop') return report;
+    await this.#pullHeads(report, key, now);
+    return report;
+  }
+
+  /**
+   * Up to PROOF_BATCH proofs a request (`POST /v1/log/records/proofs`), each answer checked and kept as a single
+   * proof would be. A hub without the route (404 without a code) is asked one record at a time from then on.
+   */
+  async #pullBatches(ids: readonly string[], take: (o: HubOutcome, id: string) => Promise<'next' | 'not-ready' | 'stop'>): Promise<'next' | 'stop'> {
+    for (let i = 0; i < ids.length; i += PROOF_BATCH) {
+      const chunk = ids.slice(i, i + PROOF_BATCH);
+      const o = await this.#client.request('POST', '/v1/log/records/proofs', { ids: chunk });
+      if (o.kind === 'answered' && o.status === 404 && o.body.code === undefined) {
+        this.#batchRoute = false;
+        return this.#pullEach(ids.slice(i), take);
+      }
+      const answers = o.kind === 'answered' && o.status === 200 && Array.isArray(o.body.proofs) ? (o.body.proofs as { id?: unknown; proof?: unknown; code?: unknown; message?: unknown }[]) : null;
+      // No answer, a refusal of the desk, or not the route's answer: as for one record (stop, or an error and on).
+      if (!answers) return (await take(o.kind === 'answered' && o.status === 200 ? { ...o, status: 502 } : o, chunk[0]!)) === 'stop' ? 'stop' : 'next';
+      this.#batchRoute = true;
+      const byId = new Map(answers.map((a) => [a.id, a]));
+      for (const id of chunk) {
+        const a = byId.get(id);
+        const one: HubOutcome = a?.proof
+          ? { kind: 'answered', status: 200, body: a.proof as Record<string, unknown>, retryAfterSec: null }
+          : { kind: 'answered', status: a?.code === 'PROOF_NOT_READY' ? 409 : 422, body: { code: a?.code ?? 'NOT_FOUND', message: a?.message ?? 'the hub did not answer for this record' }, retryAfterSec: null };
+        if ((await take(one, id)) === 'stop') return 'stop';
+      }
+    }
+    return 'next';
+  }
+
+  /** One GET per record, a few in flight at a time, checked and kept one by one in queue order (hubs without the batch route). */
+  async #pullEach(ids: readonly string[], take: (o: HubOutcome, id: string) => Promise<'next' | 'not-ready' | 'stop'>): Promise<'next' | 'stop'> {
     const ahead = new Map<string, Promise<HubOutcome>>();
     const fetchAhead = (from: number) => {
       for (const x of ids.slice(from, from + FETCH_AHEAD)) if (!ahead.has(x)) ahead.set(x, this.#client.request('GET', `/v1/log/records/${encodeURIComponent(x)}/proof`));
@@ -152,18 +204,9 @@ export class ProofPuller {
       fetchAhead(i);
       const o = await ahead.get(id)!;
       ahead.delete(id);
-      const step = await this.#take(o, `record ${id}`, expectedLeafOf(this.#db, id), { recordId: id }, report, key, now, (file, verified, at) => {
-        this.#db.run(sql`INSERT INTO hub_proofs (record_id, leaf_index, tree_size, proof, chain, received_at)
-          VALUES (${id}, ${verified.index}, ${verified.checkpoint.size}, ${JSON.stringify(file)}, ${file.chain ? JSON.stringify(file.chain) : null}, ${at})
-          ON CONFLICT (record_id) DO UPDATE SET leaf_index = excluded.leaf_index, tree_size = excluded.tree_size, proof = excluded.proof, chain = excluded.chain, received_at = excluded.received_at`);
-        report.fetched++;
-        if (file.chain) report.anchored++;
-      });
-      if (step === 'not-ready') report.notReady++;
-      if (step === 'stop') return report;
+      if ((await take(o, id)) === 'stop') return 'stop';
     }
-    await this.#pullHeads(report, key, now);
-    return report;
+    return 'next';
   }
 
   /** The proofs of the audit heads this desk pushed (audit-proofs.ts): the newest first, and again for its chain reference. */

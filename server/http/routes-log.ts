@@ -56,6 +56,25 @@ export function logRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): vo
     return ctx.tlog.proofForRecord(p.tenantId, req.params.recordId, req.query.size);
   });
 
+  r.post('/v1/log/records/proofs', {
+    schema: {
+      tags: ['log'],
+      summary: 'Proof files for up to 1,000 records at once, all against the newest checkpoint; each answer is a proof or the code a single request would give (PROOF_NOT_READY, NOT_FOUND)',
+      security,
+      body: z.strictObject({ ids: z.array(z.string().min(1).max(100)).min(1).max(1000) }),
+      response: {
+        200: z.object({
+          size: z.number().nullable().meta({ description: 'The checkpoint every proof is against; null before the first' }),
+          proofs: z.array(z.object({ id: z.string(), proof: ProofFileSchema.nullable(), code: z.string().nullable(), message: z.string().nullable() })),
+        }),
+        ...errorResponses(400, 401, 403, 429),
+      },
+    },
+  }, async (req, reply) => {
+    const p = await gate.scoped(req, reply, 'verify');
+    return ctx.tlog.proofsForRecords(p.tenantId, req.body.ids);
+  });
+
   r.get('/v1/log/leaves/:index/proof', {
     schema: { tags: ['log'], summary: "Any leaf's proof file (an audit head's index is in the answer to its push)", security, params: z.object({ index: size }), querystring: z.object({ size: size.optional() }), response: proof },
   }, async (req, reply) => {

@@ -97,3 +97,26 @@ export class DbNodeReader implements NodeReader {
     });
   }
 }
+
+/**
+ * A NodeReader that remembers every subtree hash it was given (complete subtrees of an append-only log never
+ * change), for the proofs of one batch: neighbouring leaves share most of their paths.
+ */
+export class CachingNodeReader implements NodeReader {
+  readonly #inner: NodeReader;
+  readonly #seen = new Map<string, Uint8Array>();
+
+  constructor(inner: NodeReader) {
+    this.#inner = inner;
+  }
+
+  async nodes(ids: readonly NodeId[]): Promise<Uint8Array[]> {
+    const key = (n: NodeId) => `${n.level}:${n.index}`;
+    const missing = ids.filter((n) => !this.#seen.has(key(n)));
+    if (missing.length > 0) {
+      const got = await this.#inner.nodes(missing);
+      missing.forEach((n, i) => this.#seen.set(key(n), got[i]!));
+    }
+    return ids.map((n) => this.#seen.get(key(n))!);
+  }
+}

@@ -5,14 +5,22 @@ import { sql } from 'kysely';
 import { CustodyError } from '../../core/errors.ts';
 import { signCheckpoint } from '../../core/tlog/checkpoint.ts';
 import { leafHashOf, recordLeafOfBody, type Leaf } from '../../core/tlog/leaves.ts';
-import { checkConsistency, consistencyProof, inclusionProof, ProofError, rootAt, rootFromInclusionProof } from '../../core/tlog/merkle.ts';
+import { checkConsistency, consistencyProof, inclusionProof, ProofError, rootAt, rootFromInclusionProof, type NodeReader } from '../../core/tlog/merkle.ts';
 import { formatVerifierKey } from '../../core/tlog/note.ts';
 import { buildProofFile, type ChainRef, type ProofFile } from '../../core/tlog/proof-file.ts';
 import type { HubDatabase } from '../db/connect.ts';
 import type { Dialect, HubKysely } from '../db/schema.ts';
 import type { LogKey } from './log-key.ts';
 import { lockTenant } from '../tenants/lock.ts';
-import { appendLeaves, DbNodeReader, logEdge } from './log-store.ts';
+import { appendLeaves, CachingNodeReader, DbNodeReader, logEdge } from './log-store.ts';
+
+/** One record's answer in a batch of proofs: the proof file, or the code and message a single request would give. */
+export interface RecordProofAnswer {
+  id: string;
+  proof: ProofFile | null;
+  code: string | null;
+  message: string | null;
+}
 
 /** Where a checkpoint's root was anchored: the anchoring worker's answer (null until confirmed, or with no chain). */
 export interface AnchorLookup {
@@ -204,23 +212,34 @@ export class TransparencyLog {
 
   /** The proof file of leaf `index` against the checkpoint of `size` (default: the newest). */
   async proofForLeaf(tenantId: string, index: number, size?: number): Promise<ProofFile> {
-    const row = await this.#db.selectFrom('tlog_leaves').select(['kind', 'ref', 'leaf_hash']).where('tenant_id', '=', tenantId).where('idx', '=', index).executeTakeFirst();
-    if (!row) throw new CustodyError('NOT_FOUND', `expected a leaf index of this organisation's log, got ${index}`);
     const cp = size === undefined ? await this.latest(tenantId) : await this.checkpointAt(tenantId, size);
     if (!cp || cp.size <= index) {
+      // Said only for a leaf that exists: an index past the log is NOT_FOUND.
+      await this.#leafRow(tenantId, index);
       if (size !== undefined) throw new CustodyError('INVALID_ARGUMENT', `expected a checkpoint that covers leaf ${index}, got size ${size}`);
       throw new CustodyError('PROOF_NOT_READY', `expected a signed checkpoint covering leaf ${index}, got ${cp ? `the newest at size ${cp.size}` : 'none yet'}: retry after the next checkpoint`);
     }
+    return this.#proofAt(tenantId, index, cp, new DbNodeReader(this.#db, tenantId), await this.#o.anchors.chainRefFor(tenantId, cp.size));
+  }
+
+  async #leafRow(tenantId: string, index: number): Promise<{ kind: 'record' | 'audit-head'; ref: string; leaf_hash: Uint8Array }> {
+    const row = await this.#db.selectFrom('tlog_leaves').select(['kind', 'ref', 'leaf_hash']).where('tenant_id', '=', tenantId).where('idx', '=', index).executeTakeFirst();
+    if (!row) throw new CustodyError('NOT_FOUND', `expected a leaf index of this organisation's log, got ${index}`);
+    return row;
+  }
+
+  /** Leaf `index` (< cp.size) proven under `cp`, its leaf and path checked against the stored tree and the signed root. */
+  async #proofAt(tenantId: string, index: number, cp: CheckpointView, reader: NodeReader, chain: ChainRef | null): Promise<ProofFile> {
+    const row = await this.#leafRow(tenantId, index);
     const { leaf, record } = await this.#leaf(tenantId, row);
     if (!Buffer.from(leafHashOf(leaf)).equals(Buffer.from(row.leaf_hash))) {
       throw new CustodyError('INTEGRITY_FAILED', `expected leaf ${index} (${row.kind} ${row.ref}) to hash to its stored leaf hash, got another: the stored ${row.kind} was changed`);
     }
-    const hashes = await inclusionProof(new DbNodeReader(this.#db, tenantId), index, cp.size);
+    const hashes = await inclusionProof(reader, index, cp.size);
     // A proof that does not lead to the signed root means the stored tree was changed: say so rather than serve it.
     if (!Buffer.from(rootFromInclusionProof(index, cp.size, row.leaf_hash, hashes)).equals(Buffer.from(cp.root, 'base64'))) {
       throw new CustodyError('INTEGRITY_FAILED', `expected the stored tree to prove leaf ${index} under the checkpoint of size ${cp.size}, got a path to another root: the log was changed in the database`);
     }
-    const chain = await this.#o.anchors.chainRefFor(tenantId, cp.size);
     return buildProofFile({ leaf, record, index, hashes, checkpoint: cp.note, chain });
   }
 
@@ -228,6 +247,37 @@ export class TransparencyLog {
     const row = await this.#db.selectFrom('tlog_leaves').select('idx').where('tenant_id', '=', tenantId).where('kind', '=', 'record').where('ref', '=', recordId).executeTakeFirst();
     if (!row) throw new CustodyError('NOT_FOUND', `expected a record this organisation pushed, got ${recordId}`);
     return this.proofForLeaf(tenantId, row.idx, size);
+  }
+
+  /**
+   * Proof files for many records at once (the desk's catch-up), all against the newest checkpoint: each answer is the
+   * proof, or why there is none (NOT_FOUND, PROOF_NOT_READY, or the error a single proof would have given).
+   */
+  async proofsForRecords(tenantId: string, ids: readonly string[]): Promise<{ size: number | null; proofs: RecordProofAnswer[] }> {
+    const cp = await this.latest(tenantId);
+    const unique = [...new Set(ids)];
+    const rows = unique.length === 0 ? [] : await this.#db.selectFrom('tlog_leaves').select(['ref', 'idx']).where('tenant_id', '=', tenantId).where('kind', '=', 'record').where('ref', 'in', unique).execute();
+    const at = new Map(rows.map((r) => [r.ref, r.idx]));
+    // The proofs of a batch share one checkpoint, one chain reference and most of their subtrees (the ids of a
+    // catch-up are neighbours in the log): complete subtrees never change, so each is read and hashed once here.
+    const reader = new CachingNodeReader(new DbNodeReader(this.#db, tenantId));
+    const chain = cp ? await this.#o.anchors.chainRefFor(tenantId, cp.size) : null;
+    const proofs: RecordProofAnswer[] = [];
+    for (const id of ids) {
+      const idx = at.get(id);
+      const none = (code: string, message: string) => proofs.push({ id, proof: null, code, message });
+      if (idx === undefined) none('NOT_FOUND', `expected a record this organisation pushed, got ${id}`);
+      else if (!cp || cp.size <= idx) none('PROOF_NOT_READY', `expected a signed checkpoint covering leaf ${idx}, got ${cp ? `the newest at size ${cp.size}` : 'none yet'}: retry after the next checkpoint`);
+      else {
+        try {
+          proofs.push({ id, proof: await this.#proofAt(tenantId, idx, cp, reader, chain), code: null, message: null });
+        } catch (e) {
+          if (!(e instanceof CustodyError)) throw e;
+          none(e.code, e.message);
+        }
+      }
+    }
+    return { size: cp?.size ?? null, proofs };
   }
 
   /** Consistency proof between two checkpointed sizes. */
