@@ -2,7 +2,7 @@
 // rare) and clustered codes (near-duplicates within and just beyond the radius, where a lossy filter shows).
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
-import { HammingIndex, chunkCount, codeFromHex } from '../server/index/mih.ts';
+import { HammingIndex, chunkCount, chunkRadii, codeFromHex } from '../server/index/mih.ts';
 
 /** Seeded, so that a failure can be replayed. */
 const rng = mulberry32;
@@ -54,14 +54,16 @@ describe.each([
     for (let q = 0; q < 400; q++) {
       // Queries near stored codes (every distance 0..radius+2) and far from all of them.
       const query = q % 4 === 3 ? randomCode(words, r) : perturb(codes[Math.floor(r() * n)]!, q % (radius + 3), r);
-      for (const rad of [radius, Math.floor(radius / 2), 0]) {
+      // Every radius up to the largest: each splits into chunk radii differently (chunkRadii), some skipping chunks.
+      const all = idx.bruteForce(query, radius);
+      for (let rad = 0; rad <= radius; rad++) {
         const fast = idx.search(query, rad);
-        expect(fast).toEqual(idx.bruteForce(query, rad));
+        expect(fast).toEqual(all.filter((h) => h.distance <= rad));
         total += fast.length;
       }
     }
     // The test means something only if there were matches to miss.
-    expect(total).toBeGreaterThan(kind === 0 ? 250 : 2000);
+    expect(total).toBeGreaterThan(kind === 0 ? 800 : 4000);
   });
 
   it('finds a code added after the last rebuild, before any other lookup', () => {
@@ -83,6 +85,18 @@ describe('chunk count', () => {
     expect(chunkCount(64, 10_000_000)).toBe(3);
     expect(chunkCount(128, 10_000_000)).toBe(6);
     expect(chunkCount(64, 1e12)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('probes a + 1 of the narrowest chunks within ⌊r/m⌋ and the others within ⌊r/m⌋ − 1 (r = m⌊r/m⌋ + a)', () => {
+    const c = (...bits: number[]) => bits.map((b) => ({ bits: b }));
+    expect(chunkRadii(c(22, 21, 21), 10)).toEqual([2, 3, 3]);
+    expect(chunkRadii(c(22, 21, 21), 9)).toEqual([2, 3, 2]);
+    expect(chunkRadii(c(22, 21, 21), 11)).toEqual([3, 3, 3]);
+    expect(chunkRadii(c(22, 22, 21, 21, 21, 21), 6)).toEqual([0, 0, 1, 0, 0, 0]);
+    expect(chunkRadii(c(16, 16, 16, 16, 16, 16, 16, 16), 6)).toEqual([0, 0, 0, 0, 0, 0, 0, -1]);
+    expect(chunkRadii(c(16, 16, 16, 16), 0)).toEqual([0, -1, -1, -1]);
+    // The bound is tight: the radii plus one, summed, exceed r by exactly one.
+    for (const r of [0, 3, 6, 10, 13]) expect(chunkRadii(c(22, 21, 21), r).reduce((s, x) => s + x + 1, 0)).toBe(r + 1);
   });
 
   it('parses codes from hex, most significant word first', () => {

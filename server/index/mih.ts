@@ -171,8 +171,7 @@ export class HammingIndex {
   /** Every code within `radius` of the query, nearest first (ties by insertion order). */
   search(query: Uint32Array, radius: number): Hit[] {
     if (query.length !== this.words) throw new Error(`expected a ${this.bits}-bit query, got ${query.length * 32} bits`);
-    const m = this.#chunks.length;
-    const sub = Math.floor(radius / m);
+    const radii = chunkRadii(this.#chunks, radius);
     const found = new Map<number, number>();
     const codes = this.#codes;
     const W = this.words;
@@ -185,8 +184,10 @@ export class HammingIndex {
     };
     const q0 = query[0]!;
     const q1 = query[1]!;
-    for (let j = 0; j < m; j++) {
+    for (let j = 0; j < this.#chunks.length; j++) {
       const c = this.#chunks[j]!;
+      const sub = radii[j]!;
+      if (sub < 0) continue;
       const q = bitsAt(query, 0, c.start, c.bits);
       const offsets = this.#offsets[j]!;
       const postings = this.#postings[j]!;
@@ -265,6 +266,24 @@ export class HammingIndex {
     this.#ids[this.#size] = id >>> 0;
     this.#size++;
   }
+}
+
+/**
+ * The radius each chunk table is probed with. Plain pigeonhole gives ⌊r/m⌋ for every chunk; Norouzi et al. (§3.2)
+ * sharpen it: with r = m·⌊r/m⌋ + a (0 ≤ a < m), a code within r is within ⌊r/m⌋ on one of any a + 1 chosen chunks
+ * or within ⌊r/m⌋ − 1 on one of the others — were it not, its distance would be at least
+ * (a + 1)(⌊r/m⌋ + 1) + (m − a − 1)·⌊r/m⌋ = r + 1. The a + 1 narrowest chunks (cheapest to probe) take ⌊r/m⌋;
+ * a radius of −1 means that chunk need not be probed at all. At 10 M 64-bit codes (chunks of 22, 21, 21 bits,
+ * r = 10) that is 3,378 probes a query instead of 4,918.
+ */
+export function chunkRadii(chunks: readonly { bits: number }[], radius: number): number[] {
+  const m = chunks.length;
+  const sub = Math.floor(radius / m);
+  const a = radius - m * sub;
+  const byWidth = chunks.map((c, j) => [c.bits, j] as const).sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  const out = new Array<number>(m).fill(sub - 1);
+  for (let k = 0; k <= a; k++) out[byWidth[k]![1]] = sub;
+  return out;
 }
 
 /** Calls visit(v) for every v of `bits` bits within Hamming distance `r` of q (q itself first). */
