@@ -14,6 +14,7 @@ import { installErrorHandling } from './errors.ts';
 import { isCustodyError } from '../../core/errors.ts';
 import { HubMetrics } from './metrics.ts';
 import { adminRoutes } from './routes-admin.ts';
+import { adminWebRoutes } from './routes-admin-web.ts';
 import { deskRoutes } from './routes-desk.ts';
 import { opsRoutes } from './routes-ops.ts';
 import { publicRoutes } from './routes-public.ts';
@@ -111,6 +112,7 @@ export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
   const gate = new Gate(app, ctx);
   opsRoutes(app, ctx);
   adminRoutes(app, ctx, gate);
+  adminWebRoutes(app, ctx, gate);
   deskRoutes(app, ctx, gate);
   verifyRoutes(app, ctx, gate);
   softBindingRoutes(app, ctx, gate);

@@ -5,6 +5,8 @@ import { CustodyError } from '../../core/errors.ts';
 import type { LdapSource } from '../../core/directory/ldap-source.ts';
 import type { Limits } from '../../core/media/detect.ts';
 import { bearerOf, requireScope, resolvePrincipal, type Principal, type Scope } from '../auth/principal.ts';
+import { tokenKind } from '../auth/tokens.ts';
+import { checkCsrf, sessionCookieOf } from '../auth/web-session.ts';
 import type { HubDatabase } from '../db/connect.ts';
 import type { IndexSet } from '../index/tenant-index.ts';
 import type { TransparencyLog } from '../tlog/service.ts';
@@ -65,12 +67,31 @@ export class Gate {
     this.#byAddress = app.createRateLimit({ max: perAddress, timeWindow: windowMs, keyGenerator: (req) => `ip:${req.ip}` }) as Check;
   }
 
+  /**
+   * The caller: a bearer token, else a hub admin's session cookie (the admin pages), which is taken for a request
+   * that changes something only with the session's CSRF token (server/auth/web-session.ts).
+   */
   async principal(req: FastifyRequest): Promise<Principal | null> {
     if (principals.has(req)) return principals.get(req)!;
     const token = bearerOf(req.headers.authorization);
-    const p = token ? await resolvePrincipal(this.#ctx.hub.db, token, new Date()) : null;
+    let p: Principal | null = null;
+    if (token) p = await resolvePrincipal(this.#ctx.hub.db, token, new Date());
+    else {
+      const cookie = this.sessionCookie(req);
+      if (cookie) {
+        p = await resolvePrincipal(this.#ctx.hub.db, cookie, new Date());
+        checkCsrf(req, cookie);
+      }
+    }
     principals.set(req, p);
     return p;
+  }
+
+  /** The admin session token of the request's cookie, when it holds one (never an API key: those are not cookies). */
+  sessionCookie(req: FastifyRequest): string | null {
+    const cookie = sessionCookieOf(req.headers.cookie);
+    if (cookie && tokenKind(cookie) !== 'session') throw new CustodyError('NOT_AUTHENTICATED', 'expected the admin session cookie to hold an admin session (chs_…), got something else: log in again');
+    return cookie;
   }
 
   /** The caller, rate-limited by key and by tenant. */

@@ -1,18 +1,20 @@
 // Administration: hub admins log in and create organisations and their first admin key; an organisation's admin
 // keys make enrolment tokens, list and revoke desks, and create and revoke API keys.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CustodyError } from '../../core/errors.ts';
 import { SCOPES, actorName, requireAdmin, type Principal } from '../auth/principal.ts';
 import { createEnrolmentToken, listDesks, revokeDesk } from '../tenants/desks.ts';
-import { adminLogin, createApiKey, createTenant, listApiKeys, listTenants, revokeApiKey } from '../tenants/tenants.ts';
+import { adminLogin, createApiKey, createTenant, getTenant, listApiKeys, listTenants, revokeApiKey } from '../tenants/tenants.ts';
 import type { Gate, HubContext } from './context.ts';
 import { errorResponses } from './errors.ts';
 import { ApiKeySchema, DeskSchema, TenantSchema } from './schemas.ts';
 
 const security = [{ bearer: [] }];
 const NewKeySchema = z.object({ key: ApiKeySchema, token: z.string().meta({ description: 'The API key, shown this once' }) });
+const EnrolmentRequest = z.strictObject({ label: z.string().min(1).max(200), hours: z.number().positive().max(720).optional() });
+const EnrolmentTokenSchema = z.object({ id: z.string(), token: z.string().meta({ description: 'The enrolment token, shown this once' }), expiresAt: z.string() });
 const KeyRequest = z.strictObject({ label: z.string().min(1).max(200), scopes: z.array(z.enum(SCOPES)).min(1), deskId: z.string().max(100).optional() });
 
 function hubAdmin(p: Principal | null): Extract<Principal, { kind: 'admin' }> {
@@ -58,6 +60,42 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): 
     return reply.status(201).send(await createApiKey(db, { tenantId: req.params.tenantId, deskId: req.body.deskId ?? null, label: req.body.label, scopes: req.body.scopes, createdBy: actorName(p) }));
   });
 
+  // The same management for one organisation by a hub admin (the admin pages) or by that organisation's admin key.
+  const tenantParams = z.object({ tenantId: z.string().max(100) });
+  const onTenant = async (req: FastifyRequest<{ Params: { tenantId: string } }>, reply: FastifyReply) => {
+    const p = requireAdmin(await gate.caller(req, reply), req.params.tenantId);
+    await getTenant(db, req.params.tenantId);
+    return p;
+  };
+
+  r.get('/v1/tenants/:tenantId/api-keys', {
+    schema: { tags: ['admin'], summary: "List an organisation's API keys, never their secrets (hub admin, or that organisation's admin key)", security, params: tenantParams, response: { 200: z.object({ keys: z.array(ApiKeySchema) }), ...errorResponses(401, 403, 404) } },
+  }, async (req, reply) => {
+    await onTenant(req, reply);
+    return { keys: await listApiKeys(db, req.params.tenantId) };
+  });
+
+  r.get('/v1/tenants/:tenantId/desks', {
+    schema: { tags: ['admin'], summary: "An organisation's desks and their keys (hub admin, or that organisation's admin key)", security, params: tenantParams, response: { 200: z.object({ desks: z.array(DeskSchema) }), ...errorResponses(401, 403, 404) } },
+  }, async (req, reply) => {
+    await onTenant(req, reply);
+    return { desks: await listDesks(db, req.params.tenantId) };
+  });
+
+  r.post('/v1/tenants/:tenantId/desks/:deskId/revoke', {
+    schema: { tags: ['admin'], summary: "Revoke one of an organisation's desks (hub admin, or that organisation's admin key)", security, params: tenantParams.extend({ deskId: z.string().max(100) }), response: { 200: DeskSchema, ...errorResponses(401, 403, 404) } },
+  }, async (req, reply) => {
+    await onTenant(req, reply);
+    return revokeDesk(db, req.params.tenantId, req.params.deskId);
+  });
+
+  r.post('/v1/tenants/:tenantId/enrolment-tokens', {
+    schema: { tags: ['admin'], summary: "Create a one-time desk enrolment token for an organisation (hub admin, or that organisation's admin key)", security, params: tenantParams, body: EnrolmentRequest, response: { 201: EnrolmentTokenSchema, ...errorResponses(400, 401, 403, 404) } },
+  }, async (req, reply) => {
+    const p = await onTenant(req, reply);
+    return reply.status(201).send(await createEnrolmentToken(db, { tenantId: req.params.tenantId, label: req.body.label, ...(req.body.hours ? { hours: req.body.hours } : {}), createdBy: actorName(p) }));
+  });
+
   r.get('/v1/api-keys', {
     schema: { tags: ['admin'], summary: "List the organisation's API keys (never their secrets)", security, response: { 200: z.object({ keys: z.array(ApiKeySchema) }), ...errorResponses(401, 403) } },
   }, async (req, reply) => {
@@ -84,7 +122,7 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): 
   });
 
   r.post('/v1/enrolment-tokens', {
-    schema: { tags: ['admin'], summary: 'Create a one-time desk enrolment token', security, body: z.strictObject({ label: z.string().min(1).max(200), hours: z.number().positive().max(720).optional() }), response: { 201: z.object({ id: z.string(), token: z.string(), expiresAt: z.string() }), ...errorResponses(400, 401, 403) } },
+    schema: { tags: ['admin'], summary: 'Create a one-time desk enrolment token', security, body: EnrolmentRequest, response: { 201: EnrolmentTokenSchema, ...errorResponses(400, 401, 403) } },
   }, async (req, reply) => {
     const p = tenantAdmin(await gate.caller(req, reply));
     return reply.status(201).send(await createEnrolmentToken(db, { tenantId: p.tenantId, label: req.body.label, ...(req.body.hours ? { hours: req.body.hours } : {}), createdBy: actorName(p) }));
