@@ -1,12 +1,13 @@
 // Files a browser sends to web mode: kept in a private temporary folder (0700, each file 0600) outside the desk's
 // data folder, refused past the media limits (known from the first bytes, before the rest is read), usable only
-// by the session that sent them, and deleted once the call that used them has answered (or after a while unused,
-// or when the server stops).
-import { createHash } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+// by the session that sent them, and deleted once the call that used them has answered, whether it succeeded or
+// failed (or after a while unused, or when the server stops; what a crashed server left is swept at the next start).
+// The name a browser gives is only ever the last part of a file name, cleaned, inside a folder of 128 random bits.
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CustodyError } from '../core/errors.ts';
@@ -23,6 +24,56 @@ function limitFor(head: Uint8Array, limits: Limits): number {
 const HEAD = 32;
 /** An upload not used by a sign or verify within this long is deleted. */
 export const UPLOAD_TTL_MS = 15 * 60_000;
+/** What the uploads folders of web-mode servers are called in the temporary folder: PREFIX<pid>-<random>. */
+const PREFIX = 'custody-uploads-';
+/** Uploads without an account are kept a shorter while: a verification follows them at once. */
+export const ANONYMOUS_TTL_MS = 2 * 60_000;
+/** Who owns an upload sent without a login (on a desk with users): nobody in particular. */
+export const ANONYMOUS = 'anonymous';
+
+/** A file name as a browser sent it, as it may be written: its last part, without controls or separators, not too long. */
+export function uploadName(name: string): string {
+  const last = name.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex
+  const clean = last.replace(/[\u0000-\u001f\u007f:*?"<>|]/g, '_').slice(-120).trim();
+  return clean === '' || /^\.+$/.test(clean) ? 'upload.bin' : clean;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Removes the uploads folders that servers which are no longer running left in `tmp` (a crash, a kill -9): only
+ * this user's, and only those whose process is gone, so that another desk's web mode keeps its own.
+ */
+export function sweepLeftovers(tmp = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(n);
+    if (!m || alive(Number(m[1]))) continue;
+    const p = join(tmp, n);
+    try {
+      if (statSync(p).uid !== process.getuid?.()) continue;
+      rmSync(p, { recursive: true, force: true });
+      removed.push(p);
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
 
 interface Upload {
   owner: string;
@@ -35,8 +86,9 @@ export class Uploads {
   readonly #files = new Map<string, Upload>();
   readonly #sweeper: NodeJS.Timeout;
 
-  constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'custody-uploads-')); // mkdtemp creates it 0700
+  constructor(tmp = tmpdir()) {
+    sweepLeftovers(tmp);
+    this.dir = mkdtempSync(join(tmp, `${PREFIX}${process.pid}-`)); // mkdtemp creates it 0700
     this.#sweeper = setInterval(() => this.sweep(), 60_000);
     this.#sweeper.unref();
   }
@@ -46,14 +98,22 @@ export class Uploads {
     return sessionToken ? createHash('sha256').update(sessionToken).digest('hex') : 'desk';
   }
 
+  /** How many uploads this owner holds now (not yet used nor expired). */
+  held(owner: string): number {
+    let n = 0;
+    for (const u of this.#files.values()) if (u.owner === owner) n += 1;
+    return n;
+  }
+
   /** Streams the request body to a new 0600 file named `name`; refuses it past the limit its format allows. */
   async receive(req: IncomingMessage, owner: string, name: string, limits: Limits): Promise<string> {
     const declared = Number(req.headers['content-length'] ?? NaN);
     const ceiling = Math.max(limits.maxImageBytes, MAX_VIDEO_BYTES);
     if (declared > ceiling) throw new CustodyError('FILE_TOO_LARGE', `expected an upload of at most ${formatBytes(ceiling)}, got ${formatBytes(declared)}`);
-    const folder = mkdtempSync(join(this.dir, 'u-'));
-    const safe = basename(name);
-    const target = join(folder, safe === '' || safe === '.' || safe === '..' ? 'upload.bin' : safe);
+    // 128 random bits: the path is all an anonymous verifier holds, and another must not guess it.
+    const folder = join(this.dir, randomBytes(16).toString('hex'));
+    mkdirSync(folder, { mode: 0o700 });
+    const target = join(folder, uploadName(name));
     let n = 0;
     let limit = Infinity;
     let head = Buffer.alloc(0);
@@ -112,7 +172,7 @@ export class Uploads {
   }
 
   sweep(now = Date.now()): void {
-    for (const [p, u] of [...this.#files]) if (now - u.at > UPLOAD_TTL_MS) this.#remove(p);
+    for (const [p, u] of [...this.#files]) if (now - u.at > (u.owner === ANONYMOUS ? ANONYMOUS_TTL_MS : UPLOAD_TTL_MS)) this.#remove(p);
   }
 
   close(): void {

@@ -13,8 +13,9 @@ import type { Desk } from '../core/desk.ts';
 import type { PushReport } from '../core/sync/worker.ts';
 import { CustodyError } from '../core/errors.ts';
 import { checkHost, checkOrigin, checkToken, cookie, type Refusal } from './web-guard.ts';
-import { Uploads } from './web-uploads.ts';
 import { writeZip, zipEntryNames, zipSize } from './web-zip.ts';
+import { ANONYMOUS_LIMITS, PerMinute, type AnonymousLimits } from './web-limits.ts';
+import { ANONYMOUS, Uploads } from './web-uploads.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
@@ -23,10 +24,11 @@ const MIME: Record<string, string> = {
 };
 const MAX_JSON = 1 << 20;
 /**
- * What a browser may call before anyone has logged in, on a desk with users: the login itself, and unlocking the
- * keys, which a directory login needs first (the passphrase is a stronger secret than any password).
+ * What a browser may call before anyone has logged in, on a desk with users: the login itself, unlocking the keys,
+ * which a directory login needs first (the passphrase is a stronger secret than any password), and verification
+ * (a verifier has no account: its upload, its progress, and the record a verdict names as a verifier may see it).
  */
-const PUBLIC_METHODS = new Set(['info', 'login', 'logout', 'whoami', 'unlock']);
+const PUBLIC_METHODS = new Set(['info', 'login', 'logout', 'whoami', 'unlock', 'verify', 'progress', 'publicRecord']);
 const TICKET_MS = 60_000;
 const ZIP_MAX_ITEMS = 500;
 
@@ -71,7 +73,7 @@ function send(res: ServerResponse, status: number, body: unknown, extra: Record<
 const refuse = (res: ServerResponse, r: Refusal): void => send(res, r.status, { ok: false, error: { code: r.code, message: r.message } });
 
 const STATUS: Record<string, number> = {
-  INVALID_ARGUMENT: 400, NOT_AUTHENTICATED: 401, NOT_PERMITTED: 403, PATH_NOT_ALLOWED: 403, NOT_FOUND: 404, FILE_TOO_LARGE: 413,
+  INVALID_ARGUMENT: 400, NOT_AUTHENTICATED: 401, NOT_PERMITTED: 403, PATH_NOT_ALLOWED: 403, NOT_FOUND: 404, FILE_TOO_LARGE: 413, RATE_LIMITED: 429,
   UNSUPPORTED_FORMAT: 415, INTERNAL: 500,
   // The directory behind a login failed: the desk is a gateway to it here.
   DIRECTORY_UNREACHABLE: 503, DIRECTORY_TLS: 502, DIRECTORY_SERVICE_BIND: 502, DIRECTORY_SEARCH_FAILED: 502,
@@ -114,6 +116,8 @@ export interface WebOptions {
   hooks?: HostHooks;
   /** Where failures the caller did not cause are written in full (the answer says only that the desk failed). */
   log?: (line: string) => void;
+  /** What callers without a login may send (web-limits.ts). */
+  anonymous?: Partial<AnonymousLimits>;
 }
 
 export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebServer> {
@@ -123,6 +127,23 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
   const tickets = new Map<string, { owner: string; id: string; published: boolean; until: number }>();
   const zipTickets = new Map<string, { owner: string; ids: string[]; published: boolean; until: number }>();
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const limits = { ...ANONYMOUS_LIMITS, ...opts.anonymous };
+  const uploadsPerMinute = new PerMinute(limits.uploadsPerMinute);
+  let verifying = 0;
+
+  /** On a desk with users, a browser that has not logged in (or whose login ended): a verifier, nothing more. */
+  const isAnonymous = (session: SessionSlot): boolean => {
+    if (!desk.directory.hasUsers()) return false;
+    const t = session.get();
+    if (!t) return true;
+    try {
+      desk.directory.session(t);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  const ownerOf = (session: SessionSlot): string => (isAnonymous(session) ? ANONYMOUS : Uploads.owner(session.get()));
   // The hub sync worker runs here as in the desktop app's main process: from the start when the vault is open, else
   // from the unlock on (the hub API key is in the vault); each signature made through this server wakes it.
   const syncReport = (r: PushReport) => log(`custody web: hub: ${r.accepted} record(s) pushed, ${r.parked} parked, ${r.remaining} pending${r.error ? `; waiting: ${r.error}` : ''}`);
@@ -133,7 +154,10 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
       await opts.hooks?.afterUnlock?.(d);
       host.startSync(syncReport);
     },
-    confineFiles: (session) => ({ roots: [...uploads.foldersOf(Uploads.owner(session.get())), ...desk.allowedRoots], name: 'your uploads and the allowed roots' }),
+    // A verifier without an account reads its own uploads only: the allowed roots are the newsroom's files.
+    confineFiles: (session) => isAnonymous(session)
+      ? { roots: uploads.foldersOf(ANONYMOUS), name: 'your uploads' }
+      : { roots: [...uploads.foldersOf(ownerOf(session)), ...desk.allowedRoots], name: 'your uploads and the allowed roots' },
   });
   const rendererDir = resolve(opts.rendererDir);
   let port = opts.port ?? 0;
@@ -158,8 +182,6 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
     if (bad) return refuse(res, bad);
     const session = cookieSession(req, cookieName);
     if (method === 'upload') {
-      const login = await needsLogin(session);
-      if (login) return refuse(res, login);
       const answer = await envelope(async () => {
         let name: string;
         try {
@@ -167,7 +189,12 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
         } catch {
           throw new CustodyError('INVALID_ARGUMENT', 'expected a URI-encoded file name in x-file-name, got a malformed one');
         }
-        return { path: await uploads.receive(req, Uploads.owner(session.get()), name, desk.limits) };
+        const owner = ownerOf(session);
+        if (owner === ANONYMOUS) {
+          uploadsPerMinute.take(req.socket.remoteAddress ?? '?', 'uploads');
+          if (uploads.held(ANONYMOUS) >= limits.held) throw new CustodyError('RATE_LIMITED', `expected at most ${limits.held} files waiting to be verified without a login, got more: try again in a minute`);
+        }
+        return { path: await uploads.receive(req, owner, name, desk.limits) };
       });
       if (answer.ok) return send(res, 200, answer);
       // What is left of a refused upload is not read: the connection closes rather than carry it to the next request.
@@ -182,8 +209,24 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
     const args = await envelope(() => readJson(req));
     if (!args.ok) return send(res, STATUS[args.error.code] ?? 400, args);
     const calls = host.api(session) as unknown as Record<string, (a: unknown) => Promise<unknown>>;
-    const answer = outward(await envelope(() => calls[method]!(args.result)), method);
-    uploads.consume(Uploads.owner(session.get()), pathsOf(method, args.result));
+    const owner = ownerOf(session);
+    const counted = method === 'verify' && owner === ANONYMOUS;
+    let answer: Envelope<unknown>;
+    try {
+      if (counted && verifying >= limits.verifying) {
+        answer = { ok: false, error: { code: 'RATE_LIMITED', message: `expected at most ${limits.verifying} verifications without a login at once, got more: try again in a moment` } };
+      } else {
+        if (counted) verifying += 1;
+        try {
+          answer = outward(await envelope(() => calls[method]!(args.result)), method);
+        } finally {
+          if (counted) verifying -= 1;
+        }
+      }
+    } finally {
+      // The uploads the call named are deleted once it has answered, whatever the answer was.
+      uploads.consume(owner, pathsOf(method, args.result));
+    }
     const status = answer.ok ? 200 : (STATUS[answer.error.code] ?? 422);
     return send(res, status, answer, session.setCookie ? { 'set-cookie': session.setCookie } : {});
   }

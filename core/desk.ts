@@ -50,7 +50,7 @@ export interface DeskOptions {
 }
 
 /** The vault-passphrase holder, as an actor: signs without a user, and creates the first admin of a desk. */
-const DESK_ACTOR: Actor = { name: 'desk', roles: ['admin'] };
+export const DESK_ACTOR: Actor = { name: 'desk', roles: ['admin'] };
 
 /** The vault as the audit log sees it: the current key to sign, the keys it holds to verify, its ratchet secrets. */
 function auditVaultOf(keyring: Keyring, since: string): AuditVault {

@@ -26,7 +26,7 @@ const ADMIN = 'admin';
 /** Who may, per use case, on a desk with users: written out here, not read from the policy. */
 const EXPECTED: Record<UseCase, string> = {
   info: EVERYONE, unlock: EVERYONE, login: EVERYONE, logout: EVERYONE, whoami: EVERYONE,
-  pickFiles: EVERYONE, pickFolder: EVERYONE, verify: EVERYONE, progress: EVERYONE,
+  pickFiles: EVERYONE, pickFolder: EVERYONE, verify: EVERYONE, progress: EVERYONE, publicRecord: EVERYONE,
   sign: ACTING, items: USERS, item: USERS, thumbnail: USERS, reveal: USERS,
   queue: USERS, submit: ACTING, approve: ACTING, reject: ACTING, requestChanges: ACTING, resubmit: ACTING,
   withdraw: ACTING, publish: ACTING, comment: ACTING,
@@ -107,7 +107,7 @@ const ITEM = 'rec_00000000000000000000000000';
 const FOLDER = 'wf_0000000000000000';
 const ARGS: Record<DeskMethod, unknown> = {
   info: {}, unlock: { passphrase: 'not the passphrase' }, login: { name: 'nobody', password: 'whatever1' }, logout: {}, whoami: {},
-  pickFiles: { purpose: 'sign' }, pickFolder: { purpose: 'watch' }, verify: { path: '/nonexistent/a.jpg' }, progress: { key: 'progress-key' },
+  pickFiles: { purpose: 'sign' }, pickFolder: { purpose: 'watch' }, verify: { path: '/nonexistent/a.jpg' }, progress: { key: 'progress-key' }, publicRecord: { id: ITEM },
   sign: { paths: ['/nonexistent/a.jpg'] }, items: {}, item: { id: ITEM }, thumbnail: { id: ITEM }, reveal: { id: ITEM, published: true },
   queue: {}, submit: { id: ITEM }, approve: { id: ITEM }, reject: { id: ITEM, comment: 'no' }, requestChanges: { id: ITEM, comment: 'crop' },
   resubmit: { id: ITEM }, withdraw: { id: ITEM }, publish: { id: ITEM }, comment: { id: ITEM, text: 'hello' },

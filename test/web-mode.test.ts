@@ -13,45 +13,10 @@ import { setSetting } from '../core/store/settings.ts';
 import { photo } from './fixtures/photos.ts';
 import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
+import { webClient, type Answer } from './helpers/web-client.ts';
 import { addUsers, testDesk } from './helpers/workflow-desk.ts';
 
-interface Answer {
-  ok: boolean;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads the result it asked for
-  result?: any;
-  error?: { code: string; message: string };
-}
-
-/** A client as the desk's own page is one: the token header, JSON, its own origin, and the cookie it was given. */
-function client(web: WebServer) {
-  const base = new URL(web.url).origin;
-  let cookie = '';
-  const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${web.token}`, origin: base, ...(cookie ? { cookie } : {}), ...extra });
-  const remember = (res: Response) => {
-    const set = res.headers.get('set-cookie');
-    if (set) cookie = set.split(';')[0]!.endsWith('=') ? '' : set.split(';')[0]!;
-    return set;
-  };
-  return {
-    base,
-    cookie: () => cookie,
-    async call(method: string, args: unknown = {}): Promise<{ status: number; set: string | null; body: Answer }> {
-      const res = await fetch(`${base}/api/${method}`, { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify(args) });
-      const set = remember(res);
-      return { status: res.status, set, body: (await res.json()) as Answer };
-    },
-    async upload(name: string, body: Uint8Array<ArrayBuffer> | string): Promise<{ status: number; body: Answer }> {
-      const res = await fetch(`${base}/api/upload`, { method: 'POST', headers: headers({ 'content-type': 'application/octet-stream', 'x-file-name': encodeURIComponent(name) }), body });
-      return { status: res.status, body: (await res.json()) as Answer };
-    },
-    async download(id: string, published = false): Promise<Response> {
-      const t = await fetch(`${base}/files/${id}/ticket`, { method: 'POST', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify({ published }) });
-      const answer = (await t.json()) as Answer;
-      if (!answer.ok) return new Response(JSON.stringify(answer), { status: t.status });
-      return fetch(`${base}${answer.result.url}`, { headers: cookie ? { cookie } : {} });
-    },
-  };
-}
+const client = webClient;
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -282,14 +247,16 @@ describe('web mode on a desk with users', () => {
     desk.close();
   });
 
-  it('with the token and no login, answers only login, logout, whoami, info and unlock', async () => {
+  it('with the token and no login, answers the login and verification only (a verifier has no account)', async () => {
     const b = client(web);
     expect((await b.call('info')).status).toBe(200);
     expect((await b.call('whoami')).body.result.user).toBeNull();
-    for (const [m, args] of [['items', {}], ['verify', { path: '/etc/shadow' }], ['sign', { paths: ['/etc/passwd'] }], ['comment', { id: 'rec_x', text: 'x' }]] as const) {
+    for (const [m, args] of [['items', {}], ['sign', { paths: ['/etc/passwd'] }], ['comment', { id: 'rec_x', text: 'x' }]] as const) {
       expect(await b.call(m, args)).toMatchObject({ status: 401, body: { ok: false, error: { code: 'NOT_AUTHENTICATED' } } });
     }
-    expect((await b.upload('x.png', 'x')).status).toBe(401);
+    // Verification is open, but only of the visitor's own uploads: nothing on the machine.
+    expect(await b.call('verify', { path: '/etc/shadow' })).toMatchObject({ status: 403, body: { ok: false, error: { code: 'PATH_NOT_ALLOWED' } } });
+    expect((await b.upload('x.png', 'x')).status).toBe(415);
     expect(readdirSync(web.uploads.dir)).toEqual([]);
   });
 

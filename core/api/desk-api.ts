@@ -7,6 +7,7 @@ import {
 } from './admin-schemas.ts';
 import { hubStatusSchema } from './hub-schemas.ts';
 import { bulkArgs, bulkResultSchema, pictureArgs, pictureSchema, viewPrefsSchema } from './library-schemas.ts';
+import { publicRecordSchema } from './public-record.ts';
 import { libraryItemSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
 import {
   commentArgs, commentSchema, itemDetailSchema, itemRef, itemStatusSchema, optionalCommentArgs, queueEntrySchema, requiredCommentArgs,
@@ -63,6 +64,8 @@ export const deskApi = {
   verify: { args: z.object({ path, progressKey: progressKey.optional() }), result: verifyReportSchema },
   /** How far a sign or verify started with this progress key has got (videos report seconds); null before and after. */
   progress: { args: z.object({ key: progressKey }), result: z.object({ file: z.string(), doneSec: z.number(), totalSec: z.number() }).nullable() },
+  /** A record as anyone may see it (a verifier's link): facts, never the newsroom's workflow (core/api/public-record.ts). */
+  publicRecord: { args: itemRef, result: publicRecordSchema },
   items: {
     args: z.object({
       limit: z.number().int().min(1).max(10_000).optional(),

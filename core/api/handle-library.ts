@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { auditEntries } from '../audit/log.ts';
 import { checkSignedCopy } from '../authz/policy.ts';
-import type { Desk } from '../desk.ts';
+import { DESK_ACTOR, type Desk } from '../desk.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { getRecord, type SignedRecord } from '../store/records.ts';
 import { getItemRow, getPublication } from '../workflow/items.ts';
@@ -13,6 +13,7 @@ import { readHubLink } from '../sync/link.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import type { DeskResult } from './desk-api.ts';
 import { pictureOf } from './pictures.ts';
+import { publicRecord, publicReport } from './public-record.ts';
 
 type LibraryItem = DeskResult<'items'>[number];
 
@@ -70,7 +71,7 @@ export function fileOf(ctx: HandlerContext, id: string, published: boolean, useC
   return path;
 }
 
-export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify' | 'progress' | 'items' | 'item' | 'thumbnail' | 'picture' | 'reveal'> {
+export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify' | 'progress' | 'publicRecord' | 'items' | 'item' | 'thumbnail' | 'picture' | 'reveal'> {
   const { desk } = ctx;
   return {
     sign: async ({ paths, outDir, progressKey }) => {
@@ -90,12 +91,25 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
       return { receipts, failures };
     },
 
-    // Anyone may verify (a verifier has no account); the audit entry names the user when one is logged in.
-    verify: ({ path, progressKey }) => {
+    // Anyone may verify (a verifier has no account); the audit entry names the user when one is logged in. A caller
+    // without an account gets the report a verifier may see (public-record.ts), the desk's users all of it.
+    verify: async ({ path, progressKey }) => {
+      const actor = ctx.as('verify');
       const confineTo = ctx.hooks.confineFiles?.(ctx.session);
-      return ctx.tracked(progressKey, path, (onProgress) =>
-        desk.verify(path, { actor: ctx.as('verify'), ...(onProgress ? { onProgress } : {}), ...(confineTo ? { confineTo } : {}) }),
+      const report = await ctx.tracked(progressKey, path, (onProgress) =>
+        desk.verify(path, { actor, ...(onProgress ? { onProgress } : {}), ...(confineTo ? { confineTo } : {}) }),
       );
+      const outsider = actor === null && desk.directory.hasUsers();
+      // A visitor learns the desk's name at the hub only (not the machine's), and no user; the desk itself is no user.
+      const by = report.recordId && !outsider ? signedBy(desk, report.recordId) : null;
+      const signer = report.recordId ? { user: by && by.by !== DESK_ACTOR.name ? by.by : null, desk: by?.desk ?? (desk.hub.link?.deskName || null) } : undefined;
+      return { ...(outsider ? publicReport(report) : report), ...(signer ? { signer } : {}) };
+    },
+
+    publicRecord: ({ id }) => {
+      const actor = ctx.as('publicRecord');
+      const user = actor !== null || !desk.directory.hasUsers();
+      return publicRecord(desk, requireItem(desk, id), { user }, (r) => ctx.thumbnails.dataUrl(r, 480));
     },
 
     progress: ({ key }) => {

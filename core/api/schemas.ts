@@ -82,6 +82,8 @@ export const verifyReportSchema = z.object({
   /** Videos: the stretches not traced to the signed video, merged (signed time; 'extra' in the copy's time). */
   changedRanges: z.array(z.object({ start: z.number(), end: z.number(), status: z.enum(['changed', 'missing', 'extra']) })).optional(),
   hub: hubVerificationSchema.optional(),
+  /** Who signed the matched record: the user (for the desk's own users only) and the desk's name at the hub. */
+  signer: z.object({ user: z.string().nullable(), desk: z.string().nullable() }).optional(),
 });
 
 // Fails to compile when core's report grows a field in a shape this schema would refuse.

@@ -34,6 +34,7 @@ export const OBJECT_CHECKS = {
   firstUserAdmin: 'the first user of a desk is an admin',
   signedCopyForSigners: 'a signed copy not yet published goes only to those who may sign; a published file to any user',
   eachItem: "each item is authorized on its own, by the rule of the action asked and that rule's object check",
+  publicPicture: "a caller without an account sees a record's picture only once the item is published",
 } as const;
 export type ObjectCheck = keyof typeof OBJECT_CHECKS;
 
@@ -60,6 +61,8 @@ export const POLICY = {
   // Verification is for anyone holding a copy; its audit entry names the user when one is logged in.
   verify: { who: 'anyone' },
   progress: { who: 'anyone' },
+  // The record a verdict names, as a verifier may see it (core/api/public-record.ts): facts, never workflow.
+  publicRecord: { who: 'anyone', object: ['publicPicture'] },
 
   sign: { who: ACTING_ROLES },
   items: { who: 'user' },
@@ -205,6 +208,9 @@ export function authorizeActor(useCase: UseCase, actor: Actor | null, hasUsers =
 }
 
 // Object checks shared by the places that enforce them.
+
+/** publicPicture: the signed picture for a caller without an account only once published; users see it always. */
+export const publicPicture = (o: { published: boolean; user: boolean }): boolean => o.published || o.user;
 
 /** Four-eyes: whoever submitted or resubmitted an item may not approve it, at any stage. */
 export const isSubmitter = (actor: string, submitters: readonly string[]): boolean => submitters.includes(actor);

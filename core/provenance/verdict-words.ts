@@ -8,14 +8,15 @@ const day = (iso: string): string => iso.replace('T', ' ').slice(0, 16) + ' UTC'
 function signedBy(r: VerifyReport): string {
   const s = r.signed;
   if (!s) return '';
-  return ` Signed by ${s.org || 'this desk'} on ${day(s.signedAt)} (desk key ${s.keyId}) from ${s.input}.`;
+  // A verifier without an account is not told the original's file name (core/api/public-record.ts).
+  return ` Signed by ${s.org || 'this desk'} on ${day(s.signedAt)} (desk key ${s.keyId})${s.input ? ` from ${s.input}` : ''}.`;
 }
 
 function approvedBy(r: VerifyReport): string {
   const p = r.publication;
   if (!p) return '';
   const who = p.approvals.map((a) => `${a.by} (${a.stage})`);
-  return ` Published by ${p.publishedBy} on ${day(p.publishedAt)}${who.length ? `, approved by ${who.join(', ')}` : ''}.`;
+  return ` Published${p.publishedBy ? ` by ${p.publishedBy}` : ''} on ${day(p.publishedAt)}${who.length ? `, approved by ${who.join(', ')}` : ''}.`;
 }
 
 export function summary(r: VerifyReport): string {
@@ -24,7 +25,7 @@ export function summary(r: VerifyReport): string {
     case 'authentic':
       return `This is the file signed as ${rec}, unchanged.${signedBy(r)}${approvedBy(r)}`;
     case 'original': {
-      const where = r.publication
+      const where = r.publication?.output
         ? ` The published version is ${basename(r.publication.output)}.`
         : r.signed?.output ? ` The signed version is ${basename(r.signed.output)}.` : '';
       return `This is the file ${rec} was signed from, not the signed version.${where}${signedBy(r)}`;

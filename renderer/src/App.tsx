@@ -7,6 +7,7 @@ import { Approvals } from './screens/Approvals.tsx';
 import { Audit } from './screens/Audit.tsx';
 import { Library } from './screens/Library.tsx';
 import { Login } from './screens/Login.tsx';
+import { PublicRecord } from './screens/PublicRecord.tsx';
 import { Settings } from './screens/Settings.tsx';
 import { Sign } from './screens/Sign.tsx';
 import { Unlock } from './screens/Unlock.tsx';
@@ -22,7 +23,10 @@ const SCREENS = [
   ['watch', 'Watch folders'],
   ['settings', 'Settings'],
 ] as const;
-type Screen = (typeof SCREENS)[number][0];
+/** Screens outside the navigation: a record as a verifier sees it, the link a verdict gives. */
+type Screen = (typeof SCREENS)[number][0] | 'records';
+/** What a visitor without an account may open on a desk with users: verification and the record it names. */
+const PUBLIC_SCREENS: readonly Screen[] = ['verify', 'records'];
 
 export function App() {
   const route = useRoute();
@@ -32,7 +36,7 @@ export function App() {
   const who = useLoad(() => desk.whoami({}), [tick]);
   const user = who.data?.user ?? null;
   const queue = useLoad(() => (user ? desk.queue({ scope: 'mine' }) : Promise.resolve([])), [user?.name, tick], { pollMs: 30_000 });
-  const screen: Screen = SCREENS.some(([s]) => s === route[0]) ? (route[0] as Screen) : 'sign';
+  const screen: Screen = route[0] === 'records' && route[1] ? 'records' : SCREENS.some(([s]) => s === route[0]) ? (route[0] as Screen) : 'sign';
 
   useEffect(() => {
     window.addEventListener(UNAUTHENTICATED_EVENT, refresh);
@@ -54,8 +58,8 @@ export function App() {
   if (!info.data || !who.data) return <main className="loading" id="main" aria-busy="true">Opening the desk…</main>;
   const i = info.data;
   const needsLogin = i.users && !user;
-  // Web mode answers nothing but the login to a browser that has not logged in (anyone on the machine can reach it).
-  if (needsLogin && (screen !== 'verify' || i.host.kind === 'web')) return <Login org={i.org} directory={i.directory} unlocked={i.unlocked} onLogin={refresh} />;
+  // A visitor without an account may verify and follow a verdict's record link; everything else asks who they are.
+  if (needsLogin && !PUBLIC_SCREENS.includes(screen)) return <Login org={i.org} directory={i.directory} unlocked={i.unlocked} onLogin={refresh} />;
 
   const roles = user?.roles ?? [];
   const isAdmin = roles.includes('admin');
@@ -66,7 +70,7 @@ export function App() {
   });
 
   let body: ReactNode;
-  switch (needsLogin ? 'verify' : screen) {
+  switch (screen) {
     case 'sign':
       body = <Sign nativeDialogs={i.host.nativeDialogs} onSigned={refresh} />;
       break;
@@ -74,7 +78,10 @@ export function App() {
       body = <Library selected={route[1] ?? null} />;
       break;
     case 'verify':
-      body = <Verify nativeDialogs={i.host.nativeDialogs} />;
+      body = <Verify nativeDialogs={i.host.nativeDialogs} host={i.host.kind} />;
+      break;
+    case 'records':
+      body = <PublicRecord id={route[1]!} member={!needsLogin} />;
       break;
     case 'approvals':
       body = <Approvals selected={route[1] ?? null} singleUser={who.data.mode === 'single-user'} onChanged={queue.reload} />;

@@ -1,9 +1,7 @@
 // Where a copy differs from the signed picture: the copy that was dropped and the signed original side by side,
 // each with the changed areas outlined. The desk reports areas in the original's pixels; on the copy they are moved
 // through the part of the original it shows (a crop) and its scale.
-import { useEffect, useState } from 'react';
 import type { DeskResult } from '../../../core/api/desk-api.ts';
-import { desk } from '../api.ts';
 
 type Report = DeskResult<'verify'>;
 type Region = NonNullable<Report['regions']>[number];
@@ -46,22 +44,8 @@ function Outlined({ src, alt, regions, frame, testId }: { src: string | null; al
   );
 }
 
-export function ChangedRegions({ report, copy }: { report: Report; copy: File | null }) {
-  const [copyUrl, setCopyUrl] = useState<string | null>(null);
-  const [originalUrl, setOriginalUrl] = useState<string | null>(null);
-  useEffect(() => {
-    if (!copy) return;
-    const url = URL.createObjectURL(copy);
-    setCopyUrl(url);
-    return () => URL.revokeObjectURL(url);
-  }, [copy]);
-  useEffect(() => {
-    let live = true;
-    if (report.recordId) desk.thumbnail({ id: report.recordId, size: 480 }).then((r) => live && setOriginalUrl(r.dataUrl), () => live && setOriginalUrl(null));
-    return () => {
-      live = false;
-    };
-  }, [report.recordId]);
+/** `copyUrl`: the dropped copy (null in the desktop app, which has a path and no File); `originalUrl`: the signed picture. */
+export function ChangedRegions({ report, copyUrl, originalUrl }: { report: Report; copyUrl: string | null; originalUrl: string | null }) {
   const regions = report.regions ?? [];
   if (!report.original || regions.length === 0) return null;
   const whole = { x: 0, y: 0, w: report.original.width, h: report.original.height };

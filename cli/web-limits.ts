@@ -1,0 +1,40 @@
+// What a caller without an account may ask of web mode: verification is for anyone holding a copy, so uploads and
+// verifications need no login, and these limits keep one source from filling the disk or the CPU with them. The
+// desk listens on 127.0.0.1 only, so a "source" is the connection's address (one per machine on loopback).
+import { CustodyError } from '../core/errors.ts';
+
+export interface AnonymousLimits {
+  /** Uploads one source may send per minute without a login. */
+  uploadsPerMinute: number;
+  /** Uploads without a login held at once (each is deleted once verified, or after ANONYMOUS_TTL_MS). */
+  held: number;
+  /** Verifications without a login running at once. */
+  verifying: number;
+}
+
+export const ANONYMOUS_LIMITS: AnonymousLimits = { uploadsPerMinute: 30, held: 8, verifying: 2 };
+
+/** A fixed one-minute window of counts per key. */
+export class PerMinute {
+  readonly #limit: number;
+  readonly #hits = new Map<string, { start: number; n: number }>();
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Counts one more for `key`; throws RATE_LIMITED past the limit. */
+  take(key: string, what: string, now = Date.now()): void {
+    let w = this.#hits.get(key);
+    if (!w || now - w.start >= 60_000) {
+      w = { start: now, n: 0 };
+      this.#hits.set(key, w);
+      // Old windows go once in a while, so that the map does not grow with every source ever seen.
+      if (this.#hits.size > 1024) for (const [k, v] of this.#hits) if (now - v.start >= 60_000) this.#hits.delete(k);
+    }
+    if (w.n >= this.#limit) {
+      throw new CustodyError('RATE_LIMITED', `expected at most ${this.#limit} ${what} a minute without a login, got more: wait ${Math.ceil((w.start + 60_000 - now) / 1000)} s or log in`);
+    }
+    w.n += 1;
+  }
+}

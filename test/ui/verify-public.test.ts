@@ -1,0 +1,100 @@
+// The verify page for anyone, in Chromium over web mode on a desk with users: a visitor who never logs in drops a
+// copy and reads the verdict in a sentence, who signed it and when, the copy beside the signed original, and the
+// checks behind "Details"; the upload is gone once the answer is shown (and after a failure); the verdict's record
+// link opens the record as a verifier may see it, not the login page. Screenshots at 1280×800 and 1920×1080,
+// light and dark.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { photo } from '../fixtures/photos.ts';
+import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/cli.ts';
+import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
+
+let recordId = '';
+let copy = '';
+
+const ui = useUi(async () => {
+  const { desk, admin } = await testDesk();
+  await addUsers(desk, admin, { erin: ['editor'] });
+  const dir = tempDir();
+  const src = join(dir, 'harbour.jpg');
+  await sharp(photo('coffee.png')).jpeg({ quality: 92 }).toFile(src);
+  const r = await desk.sign(src, { actor: { name: 'erin', roles: ['editor'] }, outDir: dir });
+  recordId = r.recordId;
+  copy = join(dir, 'harbour-from-the-web.jpg');
+  await sharp(r.output).resize(400).jpeg({ quality: 75 }).toFile(copy);
+  return desk;
+});
+
+const dropZone = () => ui.page.getByRole('button', { name: 'Drop any copy to verify it' }).getByTestId('file-input');
+
+describe('the verify page for a visitor without an account', () => {
+  it('verifies a copy with no login and explains it in a sentence, with who signed it and the pictures side by side', async () => {
+    await ui.page.goto(`${ui.web.url}#/verify`);
+    await ui.page.getByRole('heading', { name: 'Verify', level: 1 }).waitFor(UI_WAIT);
+    expect(await ui.page.getByLabel('Password').count()).toBe(0);
+    expect(await ui.page.getByTestId('verify-lead').textContent()).toMatch(/No account needed\. The file goes only to this desk, is checked, and is deleted as soon as the answer is shown/);
+    await dropZone().setInputFiles(copy);
+    const verdict = ui.page.getByTestId('verdict');
+    await expect.poll(() => verdict.getByTestId('verdict-title').textContent(), UI_WAIT).toMatch(/^Derived: A copy of the picture signed as record rec_\w+: [^.]+\.$/);
+    expect(await verdict.getByTestId('verdict-title').textContent()).not.toContain('harbour.jpg');
+    expect(await verdict.getByTestId('signed-by').textContent()).toMatch(new RegExp(`^Signed by Test Newsroom on .+\\. Record ${recordId}$`));
+    // The copy beside the signed original, whose picture a visitor sees only once it is published.
+    await expect.poll(() => verdict.getByTestId('pair-copy').locator('img').evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth > 0), UI_WAIT).toBe(true);
+    expect(await verdict.getByTestId('pair-original').textContent()).toMatch(/Shown once the organisation publishes it/);
+    // Every signal, behind Details.
+    const details = verdict.getByTestId('details');
+    expect(await details.evaluate((d: HTMLDetailsElement) => d.open)).toBe(false);
+    expect(await details.locator('summary').textContent()).toMatch(/^Details: \d of 7 checks passed · confidence \d+ %$/);
+    expect(await details.getByTestId('check-watermark').isVisible()).toBe(false);
+    await details.locator('summary').click();
+    expect(await details.getByTestId('check-watermark').textContent()).toMatch(/Invisible watermark\s*Passed/);
+    expect(readdirSync(ui.web.uploads.dir)).toEqual([]);
+    await details.locator('summary').click();
+
+    for (const [w, h] of [[1280, 800], [1920, 1080]] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        await ui.page.setViewportSize({ width: w, height: h });
+        await ui.page.emulateMedia({ colorScheme: scheme });
+        await ui.page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0));
+        await ui.page.waitForTimeout(400); // the drop zone's colour transition
+        await screenshot(ui.page, `verify-public-${w}x${h}-${scheme}`);
+      }
+    }
+    await ui.page.setViewportSize({ width: 1280, height: 800 });
+    await ui.page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('deletes the upload after a failure too, and says what went wrong', async () => {
+    const broken = join(tempDir(), 'broken.jpg');
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    writeFileSync(broken, readFileSync(copy).subarray(0, 700));
+    await dropZone().setInputFiles(broken);
+    await expect.poll(() => ui.page.getByRole('alert').count(), UI_WAIT).toBeGreaterThan(0);
+    expect(await ui.page.getByRole('alert').first().textContent()).toMatch(/expected/i);
+    expect(readdirSync(ui.web.uploads.dir)).toEqual([]);
+  });
+
+  it("follows the verdict's record link to the record as a verifier may see it, not to the login page", async () => {
+    await dropZone().setInputFiles(copy);
+    await ui.page.getByTestId('record-link').click();
+    const record = ui.page.getByTestId('public-record');
+    await record.waitFor(UI_WAIT);
+    expect(ui.page.url()).toContain(`#/records/${recordId}`);
+    expect(await ui.page.getByLabel('Password').count()).toBe(0);
+    expect(await ui.page.getByTestId('record-signer').textContent()).toBe('Test Newsroom');
+    expect(await ui.page.getByTestId('record-published').textContent()).toBe('Not published');
+    expect(await ui.page.getByTestId('record-anchor').textContent()).toMatch(/not connected to the organisation’s public log/);
+    expect(await record.textContent()).not.toMatch(/erin|harbour|Open in the library/);
+    await screenshot(ui.page, 'record-public');
+    // A typed address of the same kind works as well, and the rest of the desk still asks who is acting.
+    await ui.page.evaluate(() => (window.location.hash = '#/library'));
+    await ui.page.getByLabel('Password').waitFor(UI_WAIT);
+  });
+
+  it('raised no script errors and broke no content security policy', () => {
+    expect(ui.errors).toEqual([]);
+  });
+});
