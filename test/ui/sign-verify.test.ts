@@ -93,7 +93,7 @@ describe('web UI on a single-user desk', () => {
     const verdict = ui.page.getByTestId('verdict');
     await verdict.waitFor({ timeout: 30_000 });
     expect(await verdict.getByTestId('verdict-title').textContent()).toMatch(/^Authentic: This is the file signed as record rec_[0-9a-z]{26}, unchanged\.$/);
-    expect(await verdict.getByTestId('signed-by').textContent()).toMatch(/^Signed by UI Desk on /);
+    expect(await verdict.getByTestId('signed-by').textContent()).toMatch(/^Signed by UI Desk (\(desk [^)]+\) )?on /);
     expect(await verdict.textContent()).toContain(item.id);
     expect(await verdict.getByTestId('check-sha256').textContent()).toMatch(/Exact copy\s*Passed/);
     expect(await verdict.getByTestId('check-watermark').textContent()).toMatch(/Invisible watermark\s*Passed/);
