@@ -3,6 +3,7 @@
 // certificate only when time-stamped; a TSA that is down never stops signing; and tokens for other bytes, from an
 // untrusted TSA or forged are each rejected with their own reason.
 import { createServer } from 'node:http';
+import * as pkijs from 'pkijs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { coseCounterSignStructure, decodeCoseSign1 } from '../core/c2pa/cose.ts';
@@ -135,6 +136,19 @@ describe('a time-stamp in the claim signature', () => {
     const stamped = await sign('image/jpeg', [tsaAddOn(tsa.url)]);
     // Pinned so that a c2pa-ts that follows the spec turns this test red and the table can say "valid".
     expect(await readWithC2paTs(stamped, 'image/jpeg')).toEqual({ valid: false, failures: ['signingCredential.invalid (Failed to deserialize signature content)'] });
+  });
+
+  it('c2pa-ts fails on the token form alone: the same v2 stamp stored as a whole TimeStampResp (which C2PA 2.1 does not allow in sigTst2) reads valid in both readers', async () => {
+    // Evidence for docs/timestamps.md, "Readers": c2pa-rs reads either form (it tries a TimeStampResp, then a bare
+    // token); c2pa-ts 0.9.4 reads only the TimeStampResp. The desk keeps the conformant form.
+    const asResponse = (token: Uint8Array): Uint8Array => new Uint8Array(new pkijs.TimeStampResp({
+      status: new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted }),
+      timeStampToken: pkijs.ContentInfo.fromBER(token.slice().buffer),
+    }).toSchema().toBER());
+    const bytes = await sign('image/jpeg', [embedsToken(async (data) => asResponse(await requestTimestamp(tsa.url, data)))]);
+    expect(await readWithC2paTs(bytes, 'image/jpeg')).toEqual({ valid: true, failures: [] });
+    expect(await readWithC2paRs(bytes, 'image/jpeg', orgRoot + tsa.pki.rootPem)).toEqual({ valid: true, failures: [] });
+    expect(await readAt(bytes, 'image/jpeg', AFTER_EXPIRY)).toMatchObject({ valid: true, trusted: true, validationCodes: [] });
   });
 });
 

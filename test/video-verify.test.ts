@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Desk } from '../core/desk.ts';
 import type { SourceClip, Transform } from './fixtures/video-suite.ts';
 import { TRANSFORMS, judge, makeOther, makeZooms } from './fixtures/video-suite.ts';
-import { ffmpeg } from './fixtures/video.ts';
+import { excerpt, ffmpeg, reencode } from './fixtures/video.ts';
+import { footageWords, summary } from '../core/provenance/verdict-words.ts';
 import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
 
@@ -78,5 +79,40 @@ describe('video verdicts on real copies', () => {
     expect(judge(t, r).ok).toBe(true);
     expect(r.changedRanges!.every((g) => g.status === 'changed')).toBe(true);
     expect(r.segments!.filter((s) => s.end <= 10 || s.start >= 20).every((s) => s.status === 'match' || s.status === 'similar')).toBe(true);
+  }, 120_000);
+
+  it('a 6-second excerpt (10–16 s) is derived: the footage in it traced, the rest reported as cut, nothing changed outside it', async () => {
+    const t: Transform = { name: 'excerpt 10–16 s', kind: 'trim', ext: 'mp4', make: (s, o) => excerpt(s, o, 10, 16) };
+    const r = await verifyCopy(t);
+    expect(r.verdict).toBe('derived');
+    expect(r.changedRanges!.every((g) => g.status === 'missing')).toBe(true);
+    // what the copy has is traced; a range reported outside the excerpt can only say "cut"
+    for (const s of r.segments!) {
+      if (s.status !== 'match' && s.status !== 'similar') expect(s.status).toBe('missing');
+    }
+    expect(r.segments!.some((s) => s.status === 'match' || s.status === 'similar')).toBe(true);
+    const words = footageWords(r)!;
+    expect(words).toMatch(/^an excerpt: \d:\d\d–\d:\d\d of the signed video/);
+    expect(summary(r)).toMatch(/^An excerpt of the video signed as record /);
+    expect(`${words} ${summary(r)}`).not.toMatch(/broken|changed|tamper/i);
+  }, 120_000);
+
+  it('a plain re-encode is derived and says what happened: re-encoded, every segment matching, never "chain broken"', async () => {
+    const t: Transform = { name: 'plain re-encode', kind: 'reencode', ext: 'mp4', make: (s, o) => reencode(s, o, { crf: 26 }) };
+    const r = await verifyCopy(t);
+    expect(r.verdict).toBe('derived');
+    expect(r.chainIntact).toBe(false);
+    expect(footageWords(r)).toMatch(/^re-encoded: every segment matches the signed footage visually/);
+    expect(summary(r)).toMatch(/^A re-encoded copy of the video signed as record /);
+    expect(`${footageWords(r)} ${summary(r)}`).not.toMatch(/broken/i);
+  }, 120_000);
+
+  it('the words never speak of credentials the Content Credentials row did not find', async () => {
+    const t: Transform = { ...byName('black 26–31 s'), make: (s, o) => ffmpeg(['-i', s, '-vf', "drawbox=x=0:y=0:w=iw:h=ih:color=black:t=fill:enable='between(t,11,16)'", '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '18', o]) };
+    const r = await verifyCopy(t);
+    expect(r.verdict).toBe('tampered');
+    expect(r.checks.c2pa.status).not.toBe('pass');
+    expect(summary(r)).not.toMatch(/credential/i);
+    expect(footageWords(r)).toMatch(/^changed: /);
   }, 120_000);
 });

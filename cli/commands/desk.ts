@@ -4,6 +4,7 @@ import { PassphraseProtector } from '../../core/crypto/vault.ts';
 import { Desk, resolveHome } from '../../core/desk.ts';
 import { CustodyError, isCustodyError } from '../../core/errors.ts';
 import type { VerifyReport } from '../../core/provenance/checks.ts';
+import { footageWords } from '../../core/provenance/verdict-words.ts';
 import type { SignReceipt } from '../../core/provenance/sign-image.ts';
 import { err, json, out, progressOnStderr, withDesk } from '../context.ts';
 import { readPassphrase } from '../passphrase.ts';
@@ -19,7 +20,7 @@ function printReport(r: VerifyReport): void {
   if (ts) out(`  ${'timestamp'.padEnd(10)} ${ts.status.padEnd(8)} ${ts.detail}`);
   if (r.segments) {
     const clock = (s: number) => `${Math.floor(s / 60)}:${(s % 60).toFixed(1).padStart(4, '0')}`;
-    out(`  chain      ${r.chainIntact ? 'intact' : 'broken'}`);
+    out(`  footage    ${footageWords(r)}`);
     for (const g of r.changedRanges ?? []) out(`  ${g.status.padEnd(10)} ${clock(g.start)}–${clock(g.end)}`);
   }
   if (r.hub) out(`  hub        ${r.hub.summary}`);

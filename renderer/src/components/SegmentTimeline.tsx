@@ -19,17 +19,35 @@ const clock = (s: number): string => {
   return `${m}:${String(r).padStart(2, '0')}`;
 };
 
+/**
+ * What happened to the footage, in the words of core/provenance/verdict-words.ts (footageWords): a re-encode cannot
+ * keep the segment chain's hashes, and that is no reason to call it broken when every segment matches visually.
+ */
+function footageText(segments: Segment[], chainIntact: boolean | undefined): string {
+  const n = (st: Segment['status']): number => segments.filter((s) => s.status === st).length;
+  const traced = n('match') + n('similar');
+  const signed = segments.length - n('extra');
+  if (traced === signed && n('extra') === 0) {
+    return chainIntact && n('similar') === 0
+      ? 'Every segment is the signed footage, frame for frame and in order.'
+      : `Re-encoded: every segment matches the signed footage visually (${traced} of ${signed}).`;
+  }
+  const kept = segments.filter((s) => s.status === 'match' || s.status === 'similar');
+  const first = segments.findIndex((s) => s.status !== 'missing');
+  const last = segments.findLastIndex((s) => s.status !== 'missing');
+  const excerpt = n('extra') === 0 && n('changed') === 0 && kept.length > 0 && segments.slice(first, last + 1).every((s) => s.status === 'match' || s.status === 'similar');
+  if (excerpt) return `An excerpt: ${clock(kept[0]!.start)}–${clock(kept.at(-1)!.end)} of the signed video, every segment in it matching the signed footage; the rest was cut.`;
+  return `${traced} of ${signed} signed segments traced; the rest was changed, cut or added (below).`;
+}
+
 export function SegmentTimeline({ segments, chainIntact, ranges }: { segments: Segment[]; chainIntact: boolean | undefined; ranges?: Range[] | undefined }) {
   const total = Math.max(...segments.map((s) => s.end), 0.001);
   const used = [...new Set(segments.map((s) => s.status))];
+  const untraced = segments.filter((s) => s.status === 'changed' || s.status === 'extra').length;
   return (
     <section className="timeline" aria-label="Video timeline">
       <h3>Timeline</h3>
-      {chainIntact !== undefined && (
-        <p className={chainIntact ? 'ok-text' : 'bad-text'}>
-          {chainIntact ? 'The segment chain is intact: every segment is the signed footage, in order.' : 'The segment chain is broken: the copy is not the signed video frame for frame.'}
-        </p>
-      )}
+      <p className={untraced === 0 ? 'ok-text' : 'bad-text'}>{footageText(segments, chainIntact)}</p>
       <ol className="segments" data-testid="segments">
         {segments.map((s) => (
           <li

@@ -15,7 +15,7 @@ export const VERDICT: Record<Report['verdict'], { title: string; text: string }>
   original: { title: 'Original', text: 'The file a record was signed from, not the signed version.' },
   published: { title: 'Published', text: "The organisation's published version." },
   derived: { title: 'Derived', text: 'A re-encoded, resized or cropped copy of a signed file. The picture is ours; the bytes were changed since signing.' },
-  tampered: { title: 'Tampered', text: 'Credentials are present, but the content no longer matches them.' },
+  tampered: { title: 'Tampered', text: 'Linked to a signed file, but its content or its record no longer matches what was signed.' },
   unknown: { title: 'Unknown', text: 'Nothing on this desk vouches for this file. It may be genuine, but it was not signed here.' },
 };
 
