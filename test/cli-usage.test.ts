@@ -34,9 +34,9 @@ describe('usage errors', () => {
 describe('files the command cannot take', () => {
   it.each([
     ['a missing file', null, /^error NOT_FOUND: expected a readable file at .*missing\.jpg, but it does not exist or cannot be read$/],
-    ['a GIF', Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'), /^error UNSUPPORTED_FORMAT: A GIF image is not supported; supported: JPEG, PNG, WebP, TIFF and AVIF images/],
-    ['a PDF', Buffer.from('%PDF-1.7\n%\xe2\xe3\n', 'latin1'), /^error UNSUPPORTED_FORMAT: A PDF document is not supported; supported: /],
-    ['a text file', Buffer.from('hello, not a picture\n'), /^error UNSUPPORTED_FORMAT: A text file is not supported; supported: /],
+    ['a GIF', Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;', 'latin1'), /^error UNSUPPORTED_FORMAT: expected a JPEG, PNG, WebP, TIFF or AVIF image .* or an MP4, MOV or WebM video, got a GIF image, which is not supported$/],
+    ['a PDF', Buffer.from('%PDF-1.7\n%\xe2\xe3\n', 'latin1'), /^error UNSUPPORTED_FORMAT: expected .*, got a PDF document, which is not supported$/],
+    ['a text file', Buffer.from('hello, not a picture\n'), /^error UNSUPPORTED_FORMAT: expected .*, got a text file, which is not supported$/],
   ])('%s: one coded line, exit 2', async (_name, bytes, line) => {
     const env = await freshDesk();
     const dir = tempDir();

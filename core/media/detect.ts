@@ -69,9 +69,7 @@ const KNOWN: readonly (readonly [string, (h: Uint8Array) => boolean])[] = [
 ];
 
 /** What the desk takes, for messages that refuse something else. */
-export const SUPPORTED = 'JPEG, PNG, WebP, TIFF and AVIF images (HEIC where the image library decodes it), MP4, MOV and WebM videos';
-
-const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+export const SUPPORTED = 'a JPEG, PNG, WebP, TIFF or AVIF image (HEIC where the image library decodes it) or an MP4, MOV or WebM video';
 
 export function describeHead(head: Uint8Array): string {
   if (head.length === 0) return 'an empty file';
@@ -83,7 +81,7 @@ export function describeHead(head: Uint8Array): string {
 
 /** The refusal of a file whose first bytes are no format the desk takes, naming what it looks like. */
 export function unsupported(head: Uint8Array, path?: string): CustodyError {
-  return new CustodyError('UNSUPPORTED_FORMAT', `${capitalise(describeHead(head))} is not supported; supported: ${SUPPORTED}`, path === undefined ? undefined : { path });
+  return new CustodyError('UNSUPPORTED_FORMAT', `expected ${SUPPORTED}, got ${describeHead(head)}, which is not supported`, path === undefined ? undefined : { path });
 }
 
 export interface Detected {

@@ -30,7 +30,7 @@ export async function probeImage(bytes: Uint8Array, format: ImageFormat, limits:
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (e) {
     if (format === 'heif') {
-      throw new CustodyError('UNSUPPORTED_FORMAT', `HEIC is not supported by this build, whose image library reads AVIF but not HEVC-coded HEIC (${sharpMessage(e)}); supported: ${SUPPORTED}`);
+      throw new CustodyError('UNSUPPORTED_FORMAT', `expected ${SUPPORTED}, got HEIC, which is not supported by this build: its image library reads AVIF but not HEVC-coded HEIC (${sharpMessage(e)})`);
     }
     throw corrupt(format, e);
   }
