@@ -107,7 +107,32 @@ describe('each kind of local edit is tampered and found; each benign transform i
     expect(report.verdict).toBe('derived');
     expect(report.regions).toEqual([]);
   }, 30_000);
+
+  it.each([[2], [-3.5]])('a copy turned by %s° is laid over the signed picture turned back: derived, nothing changed', async (deg) => {
+    const turned = await rotate(signedCamera, deg);
+    const report = await check(turned, `cam-turn${deg}.png`, 'png');
+    expect(report.verdict).toBe('derived');
+    expect(report.regions).toEqual([]);
+    expect(report.checks.layout).toMatchObject({ status: 'pass', rotation: expect.closeTo(deg, 0) });
+    expect(report.checks.layout!.detail).toMatch(new RegExp(`turned ${Math.abs(deg)}° ${deg > 0 ? 'clockwise' : 'anticlockwise'}`));
+  }, 60_000);
+
+  it('a box on a turned copy is still tampered, found where it is in the original', async () => {
+    const ed = await applyEdit(signedCamera, 'box', 0.03, 4242, signedCamera);
+    const report = await check(await rotate(ed.raster, 2), 'cam-box-turn2.jpg', 'jpeg');
+    expect(report.verdict).toBe('tampered');
+    expect(Math.max(...report.regions!.map((g) => iou(g, ed.rect)))).toBeGreaterThanOrEqual(0.5);
+  }, 60_000);
 });
+
+/** Turned by `deg` (clockwise) about the centre, then cut back to the picture's size, as bench:tamper's rotate2 does. */
+async function rotate(r: Raster, deg: number): Promise<Raster> {
+  const big = await sharp(r.data, { raw: { width: r.width, height: r.height, channels: r.channels as 3 } }).rotate(deg, { background: { r: 0, g: 0, b: 0, alpha: 1 } }).raw().toBuffer({ resolveWithObject: true });
+  const out = await sharp(big.data, { raw: { width: big.info.width, height: big.info.height, channels: big.info.channels } })
+    .extract({ left: Math.floor((big.info.width - r.width) / 2), top: Math.floor((big.info.height - r.height) / 2), width: r.width, height: r.height })
+    .raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.length), width: out.info.width, height: out.info.height, channels: out.info.channels };
+}
 
 describe('the layout and the assertion that carries it', () => {
   it('round-trips, and refuses what is not a layout', async () => {

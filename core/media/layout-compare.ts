@@ -4,6 +4,8 @@
 // re-encoding and sub-pixel misalignment explain, or whose texture was wiped out (a blur, an inpainted removal) or
 // appeared (text, a pasted patch). Connected marked cells become regions in the original's pixel coordinates.
 import { resampleArea, type Layout } from './layout.ts';
+import { turnBack } from './layout-rotation.ts';
+import { photometricFit, tone, detail, blur121, box, erode, close, count, components } from './layout-grid.ts';
 
 export interface Region {
   x: number;
@@ -32,6 +34,8 @@ export interface LayoutComparison {
   regions: Region[];
   /** The share of the shown footprint the regions cover. */
   changedShare: number;
+  /** Degrees (clockwise) the copy was turned by, and turned back before the comparison; absent when upright. */
+  rotation?: number;
 }
 
 /**
@@ -56,30 +60,98 @@ interface Geometry {
   fw: number;
 }
 
+/** A copy turned by up to this many degrees either way is turned back before it is compared. */
+const TURN_MAX = 5;
+const TURN_STEP = 0.5;
+/** A turn is taken only when this much more of the copy matches the original with it than without. */
+const TURN_GAIN = 0.02;
+
 /**
  * Compares a copy with the layout of the original. `copy` is the copy's luma at any resolution with the copy's
  * aspect (`cw`×`ch` cells for a `copyWidth`×`copyHeight` image); `original` gives the signed image's pixel size.
+ * Laid over upright first; when that leaves changed areas or does not align, the copy is also tried turned back by
+ * the angle (up to ±5°) under which it correlates best, and that is kept when it explains the copy better: more of
+ * it matches and less of it is left changed (a local edit stays where it is under any turn).
  */
 export function compareLayout(layout: Layout, original: { width: number; height: number }, copy: Float32Array, cw: number, ch: number, copySize: { width: number; height: number }): LayoutComparison {
+  const upright = compareFrame(layout, original, copy, cw, ch, copySize, null);
+  if (upright.cmp.aligned && upright.cmp.regions.length === 0) return upright.cmp;
+  const O = Float32Array.from(layout.data);
+  const degrees = findTurn(O, layout.width, layout.height, copy, cw, ch, upright.hPerW, [upright.full, ...(upright.g ? [upright.g] : [])]);
+  if (degrees === null) return upright.cmp;
+  const t = turnBack(copy, cw, ch, degrees);
+  const turned = compareFrame(layout, original, t.values, cw, ch, copySize, t.valid).cmp;
+  const better = turned.aligned && (!upright.cmp.aligned || (turned.inliers >= upright.cmp.inliers + TURN_GAIN && turned.changedShare <= upright.cmp.changedShare));
+  return better ? { ...turned, rotation: round3(degrees) } : upright.cmp;
+}
+
+/**
+ * The angle under which the copy, turned back, correlates best with the layout at one of `seeds` (the upright
+ * registration's framing and the whole frame): every half degree up to ±5°, then a quarter degree either side of the
+ * best. Null when upright correlates best. Scored on a copy at twice the layout's size: cheap, and enough to rank.
+ */
+function findTurn(O: Float32Array, tw: number, th: number, copy: Float32Array, cw: number, ch: number, hPerW: number, seeds: Geometry[]): number | null {
+  const sw = Math.min(cw, 2 * tw);
+  const sh = Math.max(1, Math.round((sw * ch) / cw));
+  const small = sw < cw ? resampleArea(copy, cw, ch, sw, sh) : copy;
+  const smallW = sw < cw ? sw : cw;
+  const smallH = sw < cw ? sh : ch;
+  const score = (deg: number): number => {
+    const t = deg === 0 ? { values: small, valid: null } : turnBack(small, smallW, smallH, deg);
+    let best = -1;
+    for (const g of seeds) {
+      const s = sample(t.values, smallW, smallH, g, hPerW, tw, th, 2, t.valid);
+      best = Math.max(best, ncc(O, s.values, s.inside));
+    }
+    return best;
+  };
+  let bestDeg = 0;
+  let bestScore = score(0);
+  for (let d = TURN_STEP; d <= TURN_MAX + 1e-9; d += TURN_STEP) {
+    for (const deg of [d, -d]) {
+      const s = score(deg);
+      if (s > bestScore) {
+        bestScore = s;
+        bestDeg = deg;
+      }
+    }
+  }
+  if (bestDeg === 0) return null;
+  for (const deg of [bestDeg - TURN_STEP / 2, bestDeg + TURN_STEP / 2]) {
+    const s = score(deg);
+    if (s > bestScore) {
+      bestScore = s;
+      bestDeg = deg;
+    }
+  }
+  return bestDeg;
+}
+
+/**
+ * One comparison with the copy as given. `valid` (1 inside, 0 outside, at the copy's resolution) marks what a turn
+ * brought in from outside the copy's frame: cells that need it are outside the footprint.
+ */
+function compareFrame(layout: Layout, original: { width: number; height: number }, copy: Float32Array, cw: number, ch: number, copySize: { width: number; height: number }, valid: Float32Array | null): { cmp: LayoutComparison; g: Geometry | null; full: Geometry; hPerW: number } {
   const { width: tw, height: th } = layout;
   const O = Float32Array.from(layout.data);
   // footprint height in layout rows per layout column of width: the copy's aspect in the layout's cell units
   const cellAspect = (original.width / tw) / (original.height / th);
   const hPerW = (copySize.height / copySize.width) * cellAspect;
   const fwMax = Math.min(tw, th / hPerW);
-  const geometry = register(O, tw, th, copy, cw, ch, hPerW, fwMax);
+  const geometry = register(O, tw, th, copy, cw, ch, hPerW, fwMax, valid);
+  const full: Geometry = { x0: (tw - fwMax) / 2, y0: (th - fwMax * hPerW) / 2, fw: fwMax };
   const cellW = original.width / tw;
   const cellH = original.height / th;
   const footprintOf = (g: Geometry) => ({ x: Math.round(g.x0 * cellW), y: Math.round(g.y0 * cellH), w: Math.round(g.fw * cellW), h: Math.round(g.fw * hPerW * cellH) });
   const none = (g: Geometry, correlation: number): LayoutComparison => ({
     aligned: false, correlation: round3(correlation), inliers: 0, footprint: footprintOf(g), scale: round3(copySize.width / (g.fw * cellW)), gain: 1, offset: 0, regions: [], changedShare: 0,
   });
-  if (!geometry) return none({ x0: 0, y0: 0, fw: fwMax }, 0);
+  if (!geometry) return { cmp: none({ x0: 0, y0: 0, fw: fwMax }, 0), g: null, full, hPerW };
   const { g, inliers, correlation } = geometry;
-  if (inliers < ALIGN_MIN) return none(g, correlation);
+  if (inliers < ALIGN_MIN) return { cmp: none(g, correlation), g, full, hPerW };
   // The copy over the layout's cells, each an area average of what the cell covers in the copy, like the layout's
   // own cells (bilinear sampling, good enough to register, blurs detail by up to half at half-cell offsets).
-  const area = cellsOfCopy(copy, cw, ch, g, hPerW, tw, th);
+  const area = cellsOfCopy(copy, cw, ch, g, hPerW, tw, th, valid);
   const { gain, offset, curve } = photometricFit(O, area.values, erode(area.inside, tw, th, 1));
   // outside the footprint the copy says nothing: the prediction stands in, so that windows at the edge see no change
   const Q0 = new Float32Array(area.values.length);
@@ -137,11 +209,10 @@ export function compareLayout(layout: Layout, original: { width: number; height:
   const out: Region[] = changedShare > GLOBAL_SHARE
     ? [{ ...fp, kind: 'global' }]
     : regions.map((r) => toPixels(r, r.smoothed > r.cells / 2 ? 'smoothed' : 'changed'));
-  return { aligned: true, correlation: round3(correlation), inliers: round3(inliers), footprint: fp, scale: round3(copySize.width / (g.fw * cellW)), gain: round3(gain), offset: round3(offset), regions: out, changedShare: round3(changedShare) };
+  return { cmp: { aligned: true, correlation: round3(correlation), inliers: round3(inliers), footprint: fp, scale: round3(copySize.width / (g.fw * cellW)), gain: round3(gain), offset: round3(offset), regions: out, changedShare: round3(changedShare) }, g, full, hPerW };
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
-const clamp255 = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : v);
 
 /**
  * Finds the footprint: a coarse search over every scale (the copy showing 100 % down to 50 % of the original's
@@ -155,7 +226,7 @@ interface Registration {
   fit: { gain: number; offset: number; curve: Float32Array; sampled: { values: Float32Array; inside: Uint8Array } };
 }
 
-function register(O: Float32Array, tw: number, th: number, copy: Float32Array, cw: number, ch: number, hPerW: number, fwMax: number): Registration | null {
+function register(O: Float32Array, tw: number, th: number, copy: Float32Array, cw: number, ch: number, hPerW: number, fwMax: number, valid: Float32Array | null): Registration | null {
   const hw = Math.max(8, Math.round(tw / 2));
   const hh = Math.max(8, Math.round(th / 2));
   const O2 = resampleArea(O, tw, th, hw, hh);
@@ -202,15 +273,16 @@ function register(O: Float32Array, tw: number, th: number, copy: Float32Array, c
     const c1w = Math.max(4, Math.round(seed.fw));
     const c1h = Math.max(4, Math.round(seed.fw * hPerW));
     const c1 = resampleArea(copy, cw, ch, c1w, c1h);
+    const v1 = valid ? resampleArea(valid, cw, ch, c1w, c1h) : null;
     let g = seed;
-    let score = objective(O, tw, th, c1, c1w, c1h, g, hPerW);
+    let score = objective(O, tw, th, c1, c1w, c1h, g, hPerW, v1);
     for (const step of [1, 0.5, 0.25, 0.12, 0.06]) {
       for (let improved = true, rounds = 0; improved && rounds < 20; rounds++) {
         improved = false;
         for (const d of [{ x0: step }, { x0: -step }, { y0: step }, { y0: -step }, { fw: step }, { fw: -step }, { fw: step, x0: -step / 2, y0: -step * hPerW / 2 }, { fw: -step, x0: step / 2, y0: step * hPerW / 2 }]) {
           const cand = { x0: g.x0 + (d.x0 ?? 0), y0: g.y0 + (d.y0 ?? 0), fw: g.fw + (d.fw ?? 0) };
           if (cand.fw > fwMax + 0.5 || cand.fw < 2 || cand.x0 < -0.5 || cand.y0 < -0.5 || cand.x0 + cand.fw > tw + 0.5 || cand.y0 + cand.fw * hPerW > th + 0.5) continue;
-          const s = objective(O, tw, th, c1, c1w, c1h, cand, hPerW);
+          const s = objective(O, tw, th, c1, c1w, c1h, cand, hPerW, v1);
           if (s > score) {
             score = s;
             g = cand;
@@ -219,7 +291,7 @@ function register(O: Float32Array, tw: number, th: number, copy: Float32Array, c
         }
       }
     }
-    const sampled = sample(c1, c1w, c1h, g, hPerW, tw, th);
+    const sampled = sample(c1, c1w, c1h, g, hPerW, tw, th, 1, v1);
     const fitted = photometricFit(O, sampled.values, erode(sampled.inside, tw, th, 1));
     let n = 0;
     let ok = 0;
@@ -248,13 +320,13 @@ function gradientTolerance(O: Float32Array, tw: number, th: number): Float32Arra
 }
 
 /** The correlation at geometry `g`, over every other cell each way (the search needs the peak, not its height). */
-function objective(O: Float32Array, tw: number, th: number, c1: Float32Array, c1w: number, c1h: number, g: Geometry, hPerW: number): number {
-  const s = sample(c1, c1w, c1h, g, hPerW, tw, th, 2);
+function objective(O: Float32Array, tw: number, th: number, c1: Float32Array, c1w: number, c1h: number, g: Geometry, hPerW: number, v1: Float32Array | null): number {
+  const s = sample(c1, c1w, c1h, g, hPerW, tw, th, 2, v1);
   return ncc(O, s.values, s.inside);
 }
 
 /** The copy area-averaged over each layout cell wholly inside the footprint; `inside` marks those cells. */
-function cellsOfCopy(copy: Float32Array, cw: number, ch: number, g: Geometry, hPerW: number, tw: number, th: number): { values: Float32Array; inside: Uint8Array } {
+function cellsOfCopy(copy: Float32Array, cw: number, ch: number, g: Geometry, hPerW: number, tw: number, th: number, valid: Float32Array | null): { values: Float32Array; inside: Uint8Array } {
   const values = new Float32Array(tw * th);
   const inside = new Uint8Array(tw * th);
   const fh = g.fw * hPerW;
@@ -265,10 +337,14 @@ function cellsOfCopy(copy: Float32Array, cw: number, ch: number, g: Geometry, hP
   if (xb - xa < 1 || yb - ya < 1) return { values, inside };
   const X = (x: number): number => ((x - g.x0) / g.fw) * cw;
   const Y = (y: number): number => ((y - g.y0) / fh) * ch;
-  const cells = resampleArea(copy, cw, ch, xb - xa, yb - ya, { x0: X(xa), y0: Y(ya), x1: X(xb), y1: Y(yb) });
+  const rect = { x0: X(xa), y0: Y(ya), x1: X(xb), y1: Y(yb) };
+  const cells = resampleArea(copy, cw, ch, xb - xa, yb - ya, rect);
+  const whole = valid ? resampleArea(valid, cw, ch, xb - xa, yb - ya, rect) : null;
   for (let y = ya; y < yb; y++) {
     for (let x = xa; x < xb; x++) {
-      values[y * tw + x] = cells[(y - ya) * (xb - xa) + (x - xa)]!;
+      const c = (y - ya) * (xb - xa) + (x - xa);
+      if (whole && whole[c]! < 0.999) continue;
+      values[y * tw + x] = cells[c]!;
       inside[y * tw + x] = 1;
     }
   }
@@ -276,7 +352,7 @@ function cellsOfCopy(copy: Float32Array, cw: number, ch: number, g: Geometry, hP
 }
 
 /** The copy sampled (bilinear) at every layout cell the footprint covers; `inside` marks those cells. */
-function sample(c1: Float32Array, c1w: number, c1h: number, g: Geometry, hPerW: number, tw: number, th: number, stride = 1): { values: Float32Array; inside: Uint8Array } {
+function sample(c1: Float32Array, c1w: number, c1h: number, g: Geometry, hPerW: number, tw: number, th: number, stride = 1, valid: Float32Array | null = null): { values: Float32Array; inside: Uint8Array } {
   const values = new Float32Array(tw * th);
   const inside = new Uint8Array(tw * th);
   const fh = g.fw * hPerW;
@@ -294,6 +370,7 @@ function sample(c1: Float32Array, c1w: number, c1h: number, g: Geometry, hPerW: 
       const x0 = Math.floor(cx);
       const x1 = Math.min(c1w - 1, x0 + 1);
       const fx = cx - x0;
+      if (valid && Math.min(valid[y0 * c1w + x0]!, valid[y0 * c1w + x1]!, valid[y1 * c1w + x0]!, valid[y1 * c1w + x1]!) < 0.999) continue;
       const a = c1[y0 * c1w + x0]! * (1 - fx) + c1[y0 * c1w + x1]! * fx;
       const b = c1[y1 * c1w + x0]! * (1 - fx) + c1[y1 * c1w + x1]! * fx;
       values[y * tw + x] = a * (1 - fy) + b * fy;
@@ -333,201 +410,4 @@ function nccWindow(O: Float32Array, ow: number, c: Float32Array, pw: number, ph:
   const vb = sbb - (sb * sb) / n;
   // a slight preference for larger footprints: a flat part of a picture matches a small window too well
   return va > 0 && vb > 0 ? (sab - (sa * sb) / n) / Math.sqrt(va * vb) : 0;
-}
-
-/** copy ≈ gain·original + offset, least squares twice, the second time without the outliers (the edits) or clipped cells. */
-function photometricFit(P: Float32Array, Q: Float32Array, mask: Uint8Array): { gain: number; offset: number; curve: Float32Array } {
-  let gain = 1;
-  let offset = 0;
-  let limit = Infinity;
-  for (let pass = 0; pass < 3; pass++) {
-    let n = 0, sp = 0, sq = 0, spp = 0, spq = 0;
-    const residuals = new Float32Array(P.length);
-    for (let i = 0; i < P.length; i++) {
-      if (!mask[i] || Q[i]! >= 252 || Q[i]! <= 3) continue;
-      const r = Math.abs(Q[i]! - (gain * P[i]! + offset));
-      if (r > limit) continue;
-      residuals[n] = r;
-      n++; sp += P[i]!; sq += Q[i]!; spp += P[i]! * P[i]!; spq += P[i]! * Q[i]!;
-    }
-    const v = spp - (sp * sp) / Math.max(1, n);
-    if (n < 16 || v <= 0) break;
-    gain = (spq - (sp * sq) / n) / v;
-    offset = (sq - gain * sp) / n;
-    const used = residuals.subarray(0, n).sort();
-    limit = Math.max(6, 3 * (used[Math.floor(n / 2)] ?? 0) * 1.4826);
-  }
-  return { gain, offset, curve: toneCurve(P, Q, mask, gain, offset, limit) };
-}
-
-/**
- * The linear fit bent where the copy says otherwise: per 16-level band of the original, the median of the copy's
- * departure from the line (among cells within `limit` of it), made monotone. A brightened copy clips its highlights,
- * a gamma change bends the mid-tones; neither is a local edit.
- */
-function toneCurve(P: Float32Array, Q: Float32Array, mask: Uint8Array, gain: number, offset: number, limit: number): Float32Array {
-  const bands: number[][] = Array.from({ length: 16 }, () => []);
-  for (let i = 0; i < P.length; i++) {
-    if (!mask[i]) continue;
-    const line = gain * P[i]! + offset;
-    const r = Q[i]! - clamp255(line);
-    if (Math.abs(r) > Math.max(limit, 24)) continue;
-    bands[Math.min(15, Math.floor(P[i]! / 16))]!.push(Q[i]! - line);
-  }
-  const shift = bands.map((b) => {
-    if (b.length < 12) return null;
-    b.sort((x, y) => x - y);
-    return b[Math.floor(b.length / 2)]!;
-  });
-  const curve = new Float32Array(256);
-  for (let v = 0; v < 256; v++) {
-    const band = Math.min(15, Math.floor(v / 16));
-    curve[v] = clamp255(gain * v + offset + (shift[band] ?? 0));
-  }
-  for (let v = 1; v < 256; v++) curve[v] = Math.max(curve[v]!, curve[v - 1]!);
-  return curve;
-}
-
-/** The tone curve at a fractional level. */
-function tone(curve: Float32Array, v: number): number {
-  const c = v <= 0 ? 0 : v >= 255 ? 255 : v;
-  const i = Math.floor(c);
-  const f = c - i;
-  return i >= 255 ? curve[255]! : curve[i]! * (1 - f) + curve[i + 1]! * f;
-}
-
-/** Local energy of the detail a 3×3 binomial blur removes, times gain², averaged over 5×5 cells. */
-function detail(X: Float32Array, w: number, h: number, gain: number): Float32Array {
-  const b = blur121(X, w, h);
-  const d = new Float32Array(X.length);
-  for (let i = 0; i < d.length; i++) d[i] = (gain * (X[i]! - b[i]!)) ** 2;
-  return box(d, w, h, 2);
-}
-
-function blur121(src: Float32Array, w: number, h: number): Float32Array {
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      tmp[i] = (src[y * w + Math.max(0, x - 1)]! + 2 * src[i]! + src[y * w + Math.min(w - 1, x + 1)]!) / 4;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      out[y * w + x] = (tmp[Math.max(0, y - 1) * w + x]! + 2 * tmp[y * w + x]! + tmp[Math.min(h - 1, y + 1) * w + x]!) / 4;
-    }
-  }
-  return out;
-}
-
-/** Mean over a (2r+1)² window, clamped at the edges. */
-function box(src: Float32Array, w: number, h: number, r: number): Float32Array {
-  const tmp = new Float32Array(src.length);
-  const out = new Float32Array(src.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let k = -r; k <= r; k++) s += src[y * w + Math.min(w - 1, Math.max(0, x + k))]!;
-      tmp[y * w + x] = s / (2 * r + 1);
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let k = -r; k <= r; k++) s += tmp[Math.min(h - 1, Math.max(0, y + k)) * w + x]!;
-      out[y * w + x] = s / (2 * r + 1);
-    }
-  }
-  return out;
-}
-
-function erode(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const out = new Uint8Array(mask.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let ok = 1;
-      for (let dy = -r; dy <= r && ok; dy++) {
-        for (let dx = -r; dx <= r; dx++) {
-          const yy = y + dy;
-          const xx = x + dx;
-          if (yy < 0 || yy >= h || xx < 0 || xx >= w || !mask[yy * w + xx]) {
-            ok = 0;
-            break;
-          }
-        }
-      }
-      out[y * w + x] = ok;
-    }
-  }
-  return out;
-}
-
-function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const out = new Uint8Array(mask.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      if (!mask[y * w + x]) continue;
-      for (let dy = -r; dy <= r; dy++) {
-        for (let dx = -r; dx <= r; dx++) {
-          const yy = y + dy;
-          const xx = x + dx;
-          if (yy >= 0 && yy < h && xx >= 0 && xx < w) out[yy * w + xx] = 1;
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/** Morphological closing: joins the strokes of one edit (letters of a text, a clone's seams) into one region. */
-function close(kind: Uint8Array, w: number, h: number): Uint8Array {
-  const m = new Uint8Array(kind.length);
-  for (let i = 0; i < m.length; i++) m[i] = kind[i] ? 1 : 0;
-  return erode(dilate(m, w, h, 2), w, h, 2);
-}
-
-function count(m: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < m.length; i++) n += m[i]!;
-  return n;
-}
-
-/** 8-connected components of `mask` with at least `minCells` marked cells, as bounding boxes. */
-function components(mask: Uint8Array, kind: Uint8Array, w: number, h: number, minCells: number): { x: number; y: number; w: number; h: number; cells: number; smoothed: number }[] {
-  const seen = new Uint8Array(mask.length);
-  const out: { x: number; y: number; w: number; h: number; cells: number; smoothed: number }[] = [];
-  const stack: number[] = [];
-  for (let s = 0; s < mask.length; s++) {
-    if (!mask[s] || seen[s]) continue;
-    let x0 = w, y0 = h, x1 = -1, y1 = -1, cells = 0, marked = 0, smoothed = 0;
-    stack.push(s);
-    seen[s] = 1;
-    while (stack.length) {
-      const i = stack.pop()!;
-      const x = i % w;
-      const y = (i - x) / w;
-      cells++;
-      if (kind[i]) marked++;
-      if (kind[i] === 2) smoothed++;
-      x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          const yy = y + dy;
-          if (xx < 0 || xx >= w || yy < 0 || yy >= h) continue;
-          const j = yy * w + xx;
-          if (mask[j] && !seen[j]) {
-            seen[j] = 1;
-            stack.push(j);
-          }
-        }
-      }
-    }
-    // the windows spread an edit's residual about one cell past its edge
-    const sx = x1 - x0 >= 4 ? 1 : 0;
-    const sy = y1 - y0 >= 4 ? 1 : 0;
-    if (marked >= minCells) out.push({ x: x0 + sx, y: y0 + sy, w: x1 - x0 + 1 - 2 * sx, h: y1 - y0 + 1 - 2 * sy, cells, smoothed });
-  }
-  return out;
 }

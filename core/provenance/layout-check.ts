@@ -43,17 +43,18 @@ export function layoutCheck(record: SignedRecord | null, exactBytes: boolean, c2
   }
   const original = { width: record.width, height: record.height };
   const cmp = compareLayout(layout, original, copy.luma, copy.width, copy.height, copySize);
-  const evidence = { recordId: record.id, footprint: cmp.footprint, scale: cmp.scale, matchedShare: cmp.inliers, gain: cmp.gain, offset: cmp.offset };
+  const evidence = { recordId: record.id, footprint: cmp.footprint, scale: cmp.scale, matchedShare: cmp.inliers, gain: cmp.gain, offset: cmp.offset, ...(cmp.rotation ? { rotation: cmp.rotation } : {}) };
   if (!cmp.aligned) {
     return { check: { status: 'skipped', reason: 'NOT_ALIGNED', ...evidence, detail: `the copy cannot be laid over the signed picture (rotated, mirrored, cropped to under half, or changed all over), so changed areas cannot be located` }, comparison: cmp };
   }
   const shown = (cmp.footprint.w * cmp.footprint.h) / (original.width * original.height);
   const framing = shown < 0.985 ? `it shows ${pct(shown)} of the signed picture` : 'it shows the whole signed picture';
   const scale = Math.abs(cmp.scale - 1) > 0.02 ? ` at ${pct(cmp.scale)} of its size` : '';
+  const turn = cmp.rotation ? `, turned ${Math.abs(cmp.rotation)}° ${cmp.rotation > 0 ? 'clockwise' : 'anticlockwise'}` : '';
   if (cmp.regions.length === 0) {
-    return { check: { status: 'pass', ...evidence, regions: [], detail: `laid over the signed picture, ${framing}${scale}, and no part of its content was changed` }, comparison: cmp };
+    return { check: { status: 'pass', ...evidence, regions: [], detail: `laid over the signed picture, ${framing}${scale}${turn}, and no part of its content was changed` }, comparison: cmp };
   }
   const largest = cmp.regions.reduce((a, b) => (a.w * a.h >= b.w * b.h ? a : b));
   const what = cmp.regions[0]?.kind === 'global' ? 'most of the picture differs from the signed one' : `${cmp.regions.length === 1 ? 'one area of the picture differs' : `${cmp.regions.length} areas of the picture differ`} from the signed one (the largest ${largest.w}×${largest.h} px at ${largest.x},${largest.y} of the original)`;
-  return { check: { status: 'fail', ...evidence, regions: cmp.regions, detail: `laid over the signed picture, ${framing}${scale}, but ${what}` }, comparison: cmp };
+  return { check: { status: 'fail', ...evidence, regions: cmp.regions, detail: `laid over the signed picture, ${framing}${scale}${turn}, but ${what}` }, comparison: cmp };
 }
