@@ -79,10 +79,11 @@ describe.each([
 });
 
 describe('chunk count', () => {
-  it('grows with the number of codes (about log2 n bits a chunk) and keeps chunks at most 24 bits', () => {
+  it('grows with the number of codes (about log2 n bits a chunk, 7 fewer for 64-bit codes) and keeps chunks at most 24 bits', () => {
     expect(chunkCount(64, 1000)).toBe(4);
-    expect(chunkCount(64, 1_000_000)).toBe(3);
-    expect(chunkCount(64, 10_000_000)).toBe(3);
+    expect(chunkCount(64, 1_000_000)).toBe(4);
+    expect(chunkCount(64, 10_000_000)).toBe(4);
+    expect(chunkCount(64, 100_000_000)).toBe(3);
     expect(chunkCount(128, 10_000_000)).toBe(6);
     expect(chunkCount(64, 1e12)).toBeGreaterThanOrEqual(3);
   });
