@@ -1,6 +1,7 @@
 // npm run bench: signing and verifying a 20-megapixel JPEG against sharp's own decode+encode of the same file,
 // measured side by side (interleaved rounds) in one run. Target: signing ≤ 3× decode+encode. Then what people feel
-// (cli-speed.ts): the command's start-up, a fresh `custody sign` process, and extracting from an unmarked photo.
+// (cli-speed.ts): the command's start-up, a fresh `custody sign` process, extracting from an unmarked photo, and
+// `custody watermark embed|extract` per megapixel through the command beside the same work in this process.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { PassphraseProtector } from '../core/crypto/vault.ts';
 import { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
 import { mosaicJpeg } from './photos.ts';
-import { coldSign, startup, unmarkedExtraction } from './cli-speed.ts';
+import { coldSign, startup, unmarkedExtraction, watermarkThroughCli } from './cli-speed.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const median = (xs: number[]) => {
@@ -86,6 +87,10 @@ try {
   await startup(ROUNDS);
   await coldSign(file, dir, b, s, Math.max(3, Math.ceil(ROUNDS / 3)));
   await unmarkedExtraction(jpeg12, ROUNDS);
+  const file2 = join(dir, 'photo-2mp.jpg');
+  writeFileSync(file2, await mosaicJpeg(2));
+  const mpOf = async (p: string) => { const m = await sharp(p).metadata(); return (m.width! * m.height!) / 1e6; };
+  await watermarkThroughCli([{ path: file2, mp: await mpOf(file2) }, { path: file12, mp: await mpOf(file12) }], dir, Math.max(2, Math.ceil(ROUNDS / 3)));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
