@@ -25,7 +25,7 @@ export function printStatus(s: HubStatus): void {
 }
 
 const line = (r: PushReport): string =>
-  `pushed ${r.accepted} new, ${r.replayed} already on the hub, ${r.parked} parked, ${r.heads} audit head(s); ${r.remaining} pending${r.error ? `; stopped: ${r.error}` : ''}`;
+  `pushed ${r.accepted} new, ${r.replayed} already on the hub, ${r.parked} parked, ${r.publications} publication(s), ${r.heads} audit head(s); ${r.remaining} pending${r.error ? `; stopped: ${r.error}` : ''}`;
 
 export function register(program: Command): void {
   program

@@ -65,13 +65,13 @@ export async function verifyWithHub(client: HubClient, query: HubQuery, ownDeskI
   const o = await client.request('POST', '/v1/verify', query, signal);
   if (o.kind === 'unreachable') return hubMiss(client.base, o.reason);
   if (o.status !== 200) return hubMiss(client.base, `${typeof o.body.code === 'string' ? o.body.code : `HTTP ${o.status}`}: ${typeof o.body.message === 'string' ? o.body.message : 'refused'}`);
-  const b = o.body as { verdict?: HubAnswer['verdict']; confidence?: number; record?: Summary | null; matches?: { signal: string; distance: number; record: Summary }[] };
+  const b = o.body as { verdict?: HubAnswer['verdict']; confidence?: number; record?: Summary | null; matches?: { signal: string; distance: number; record: Summary }[]; publication?: { id: string; publishedAt: string } };
   const r = b.record ?? null;
   const record = r ? { id: r.id, org: r.org, desk: r.desk, signedAt: r.signedAt, receivedAt: r.receivedAt, kind: r.kind, manifestId: r.manifestId } : null;
   const verdict = b.verdict ?? 'unknown';
   const otherDesk = record !== null && ownDeskId !== null && record.desk.id !== ownDeskId;
   const summary = record
-    ? `${verdict}: signed by desk ${record.desk.name} of ${record.org} at ${record.signedAt}${otherDesk ? ' (another desk of the organisation)' : ''}${record.desk.revokedAt ? `; that desk was revoked at ${record.desk.revokedAt}` : ''}`
+    ? `${verdict}: ${b.publication ? `the file published as ${b.publication.id} at ${b.publication.publishedAt}, ` : ''}signed by desk ${record.desk.name} of ${record.org} at ${record.signedAt}${otherDesk ? ' (another desk of the organisation)' : ''}${record.desk.revokedAt ? `; that desk was revoked at ${record.desk.revokedAt}` : ''}`
     : `${verdict}: no desk of the organisation signed this copy`;
   return {
     reached: true,

@@ -15,6 +15,7 @@
 import { crashPoint } from '../crash-point.ts';
 import { sql, type WritableDB } from '../store/db.ts';
 import { getRecord } from '../store/records.ts';
+import { getPublication } from '../workflow/items.ts';
 import type { HubClient} from './hub-client.ts';
 import { type HubOutcome } from './hub-client.ts';
 import { hubRecordOf, type HubRecord } from './hub-records.ts';
@@ -24,8 +25,8 @@ import { markDelivered, noteAttempt, parkRow, pendingRows, type OutboxKind, type
 /** Named points where the crash tests kill a pushing process (core/crash-point.ts). */
 export const SYNC_CRASH_POINTS = ['sync:sending', 'sync:answered'] as const;
 
-/** What the hub takes: records in batches, audit-log heads one by one; publications wait in the outbox until it takes them. */
-export const PUSHED_KINDS: readonly OutboxKind[] = ['record', 'audit_head'];
+/** What the hub takes: records in batches, then publications and audit-log heads one by one. */
+export const PUSHED_KINDS: readonly OutboxKind[] = ['record', 'publication', 'audit_head'];
 
 export interface SyncOptions {
   /** Rows per request (the hub takes at most 1,000). */
@@ -46,6 +47,8 @@ export interface PushReport {
   replayed: number;
   /** Audit-log heads delivered. */
   heads: number;
+  /** Publications delivered. */
+  publications: number;
   parked: number;
   batches: number;
   /** Rows still pending of the kinds pushed. */
@@ -83,12 +86,12 @@ export class SyncWorker {
 
   /** Pushes until the outbox holds nothing more to push, or the hub cannot be reached. */
   async pushOnce(signal?: AbortSignal): Promise<PushReport> {
-    const report: PushReport = { accepted: 0, replayed: 0, heads: 0, parked: 0, batches: 0, remaining: 0, error: null, retryAfterSec: null, refused: false };
+    const report: PushReport = { accepted: 0, replayed: 0, heads: 0, publications: 0, parked: 0, batches: 0, remaining: 0, error: null, retryAfterSec: null, refused: false };
     let limit = this.#o.batchSize;
     for (;;) {
       if (signal?.aborted) break;
       const rows = this.#batch(limit, report);
-      if (rows.length === 0 && (await this.#pushHeads(report, signal)) === 'stop') break;
+      if (rows.length === 0 && ((await this.#pushPublications(report, signal)) === 'stop' || (await this.#pushHeads(report, signal)) === 'stop')) break;
       if (rows.length === 0) break;
       const built = rows.map((r) => ({ row: r, record: r.record }));
       crashPoint('sync:sending');
@@ -107,6 +110,27 @@ export class SyncWorker {
   }
 
   /**
+   * The publications waiting, each in its own request once the records are out (the hub takes a publication only of
+   * a record it holds): the statement as signed, its signature and key. 'stop' as for heads.
+   */
+  async #pushPublications(report: PushReport, signal?: AbortSignal): Promise<'next' | 'stop'> {
+    for (const row of pendingRows(this.#db, ['publication'], 50)) {
+      const at = () => this.#o.now().toISOString();
+      const p = getPublication(this.#db, row.ref);
+      if (!p) {
+        parkRow(this.#db, row.seq, 'NOT_FOUND', `the desk has no publication ${row.ref} to push`, at());
+        report.parked++;
+        continue;
+      }
+      const o = await this.#client.request('POST', '/v1/publications', { statement: p.statement, signature: p.signature, publicKey: p.public_key }, signal);
+      report.batches++;
+      const answer = this.#settleOne(o, row, at(), report, (body) => ({ hubSeq: null, status: String(body.status ?? 'accepted') }), 'publications');
+      if (answer === 'stop') return 'stop';
+    }
+    return 'next';
+  }
+
+  /**
    * The audit-log heads waiting (normally one: a newer head replaces a waiting one), each in its own request once the
    * records are out. 'stop' when the hub gave no answer or refused the desk.
    */
@@ -122,14 +146,14 @@ export class SyncWorker {
       }
       const o = await this.#client.request('POST', '/v1/audit-heads', { seq: head.seq, hash: head.hash, publicKey: key.public_key, signature: head.signature }, signal);
       report.batches++;
-      const answer = this.#settleOne(o, row, at(), report, (body) => ({ hubSeq: typeof body.index === 'number' ? body.index : null, status: String(body.status ?? 'accepted') }));
+      const answer = this.#settleOne(o, row, at(), report, (body) => ({ hubSeq: typeof body.index === 'number' ? body.index : null, status: String(body.status ?? 'accepted') }), 'heads');
       if (answer === 'stop') return 'stop';
     }
     return 'next';
   }
 
   /** One row's answer: delivered on 200, parked when refused, 'stop' when there was no answer or the desk was refused. */
-  #settleOne(o: HubOutcome, row: OutboxRow, at: string, report: PushReport, delivered: (body: Record<string, unknown>) => { hubSeq: number | null; status: string }): 'next' | 'stop' {
+  #settleOne(o: HubOutcome, row: OutboxRow, at: string, report: PushReport, delivered: (body: Record<string, unknown>) => { hubSeq: number | null; status: string }, count: 'heads' | 'publications'): 'next' | 'stop' {
     if (o.kind === 'unreachable' || o.status === 429 || o.status === 401 || o.status === 403) {
       // As for a batch: no answer, wait, or the desk itself refused (settle records which, and stops).
       this.#settle(o, [], at, report);
@@ -140,7 +164,7 @@ export class SyncWorker {
     if (o.status === 200) {
       const d = delivered(o.body);
       markDelivered(this.#db, [{ seq: row.seq, ...d }], at);
-      report.heads++;
+      report[count]++;
       return 'next';
     }
     parkRow(this.#db, row.seq, typeof o.body.code === 'string' ? o.body.code : `HTTP_${o.status}`, typeof o.body.message === 'string' ? o.body.message : `HTTP ${o.status}`, at);
@@ -251,7 +275,7 @@ export class SyncWorker {
         if (!r.error) await afterPush?.(r);
       } catch (e) {
         if (signal.aborted) return;
-        r = { accepted: 0, replayed: 0, heads: 0, parked: 0, batches: 0, remaining: 0, error: (e as Error).message, retryAfterSec: null, refused: false };
+        r = { accepted: 0, replayed: 0, heads: 0, publications: 0, parked: 0, batches: 0, remaining: 0, error: (e as Error).message, retryAfterSec: null, refused: false };
         this.#failures++;
       }
       if (r.batches > 0 || r.error) onReport?.(r);

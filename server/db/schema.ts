@@ -157,6 +157,21 @@ export interface AuditHeadsTable {
   received_at: string;
 }
 
+export interface PublicationsTable {
+  tenant_id: string;
+  id: string;
+  record_id: string;
+  desk_id: string;
+  sha256: string;
+  source_sha256: string;
+  published_at: string;
+  published_by: string;
+  statement: string;
+  signature: string;
+  public_key: string;
+  received_at: string;
+}
+
 export interface HubVaultTable {
   kind: string;
   params: string;
@@ -224,6 +239,7 @@ export interface HubSchema {
   tlog_nodes: TlogNodesTable;
   tlog_checkpoints: TlogCheckpointsTable;
   audit_heads: AuditHeadsTable;
+  publications: PublicationsTable;
   hub_vault: HubVaultTable;
   hub_secrets: HubSecretsTable;
   anchor_batches: AnchorBatchesTable;

@@ -6,6 +6,7 @@ import { CustodyError } from '../../core/errors.ts';
 import { HubRecordSchema } from '../../core/sync/hub-records.ts';
 import { ingestBatch } from '../ingest/ingest.ts';
 import { enrolDesk } from '../tenants/desks.ts';
+import { PublicationPushSchema, pushPublication } from '../ingest/publications.ts';
 import type { Gate, HubContext } from './context.ts';
 import { errorResponses } from './errors.ts';
 import { DeskSchema, IngestResultSchema, hex } from './schemas.ts';
@@ -32,6 +33,20 @@ export function deskRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): v
     await gate.anonymous(req, reply);
     const e = await enrolDesk(ctx.hub.db, req.body);
     return reply.status(201).send({ desk: e.desk, org: e.tenantName, apiKey: e.apiKey, apiKeyId: e.apiKeyId });
+  });
+
+  r.post('/v1/publications', {
+    schema: {
+      tags: ['desks'],
+      summary: 'Push a publication the desk made: the signed publication statement (RFC 8785 JSON), its signature and key; its file is then recognised by its SHA-256. An id pushed again with the same statement answers its stored result',
+      security: [{ bearer: ['ingest'] }],
+      body: PublicationPushSchema,
+      response: { 200: z.object({ id: z.string(), recordId: z.string(), status: z.enum(['accepted', 'replayed']), receivedAt: z.string() }), ...errorResponses(400, 401, 403, 404, 409, 422, 429) },
+    },
+  }, async (req, reply) => {
+    const p = await gate.scoped(req, reply, 'ingest');
+    if (!p.deskId) throw new CustodyError('NOT_PERMITTED', 'expected an ingest key issued to a desk, got one issued to no desk');
+    return pushPublication(ctx.hub.db, { tenantId: p.tenantId, deskId: p.deskId, keyId: p.keyId }, req.body);
   });
 
   r.post('/v1/records', {

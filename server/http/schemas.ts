@@ -68,6 +68,8 @@ export const VerifyAnswerSchema = z.object({
     sha256: CheckSchema, signature: CheckSchema, watermark: CheckSchema, phash: CheckSchema, c2pa: CheckSchema, anchor: CheckSchema, segments: CheckSchema.optional(),
   }),
   matches: z.array(z.object({ signal: z.enum(['sha256', 'watermark', 'phash', 'segments']), distance: z.number(), record: RecordSummarySchema })),
+  publication: z.object({ id: z.string(), recordId: z.string(), publishedAt: z.string(), publishedBy: z.string() }).optional()
+    .meta({ description: "The publication whose file has exactly the query's bytes (the organisation's published version of the record)" }),
   video: z.object({
     recordId: z.string(),
     segmentCount: z.number(),

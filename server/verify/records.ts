@@ -67,6 +67,27 @@ export async function recordsBySha256(db: HubKysely, tenantIds: readonly string[
   return (await q.orderBy('r.received_at').limit(limit).execute()).map(summary);
 }
 
+/** A publication pushed by a desk, as verification names it. */
+export interface PublicationSummary {
+  id: string;
+  recordId: string;
+  publishedAt: string;
+  publishedBy: string;
+}
+
+/** Records one of whose publications has exactly this SHA-256 (null tenants: every tenant), with the publication. */
+export async function publicationsBySha256(db: HubKysely, tenantIds: readonly string[] | null, sha256: string, limit = 10): Promise<{ record: RecordSummary; publication: PublicationSummary }[]> {
+  if (tenantIds?.length === 0) return [];
+  let q = db.selectFrom('publications').select(['tenant_id', 'id', 'record_id', 'published_at', 'published_by']).where('sha256', '=', sha256);
+  if (tenantIds) q = q.where('tenant_id', 'in', tenantIds);
+  const out: { record: RecordSummary; publication: PublicationSummary }[] = [];
+  for (const p of await q.orderBy('received_at').limit(limit).execute()) {
+    const record = await recordById(db, p.tenant_id, p.record_id);
+    if (record) out.push({ record, publication: { id: p.id, recordId: p.record_id, publishedAt: p.published_at, publishedBy: p.published_by } });
+  }
+  return out;
+}
+
 export async function recordById(db: HubKysely, tenantId: string, id: string): Promise<RecordSummary | null> {
   const r = await base(db).where('r.tenant_id', '=', tenantId).where('r.id', '=', id).executeTakeFirst();
   return r ? summary(r) : null;

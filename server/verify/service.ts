@@ -9,7 +9,7 @@ import { decideVerdict, decideVideoVerdict } from '../../core/provenance/verdict
 import type { HubKysely } from '../db/schema.ts';
 import type { IndexSet } from '../index/tenant-index.ts';
 import { codeFromHex, type Hit } from '../index/mih.ts';
-import { recordById, recordsBySeq, recordsBySha256, type RecordSummary } from './records.ts';
+import { publicationsBySha256, recordById, recordsBySeq, recordsBySha256, type PublicationSummary, type RecordSummary } from './records.ts';
 
 export interface VerifyQuery {
   sha256?: string | undefined;
@@ -39,6 +39,8 @@ export interface VerifyAnswer {
   checks: Checks & { segments?: Check };
   /** Every record a signal reached, nearest first per signal (at most `maxMatches` per signal). */
   matches: Match[];
+  /** The publication whose file has exactly the query's bytes, when one does. */
+  publication?: PublicationSummary;
   /** Video: the record whose segments the query's segment pHashes align with, segment by segment. */
   video?: { recordId: string; segmentCount: number; coverage: number; aligned: SegmentLink[] } | undefined;
 }
@@ -95,14 +97,18 @@ export class Verifier {
     }
     if ((q.segments?.length ?? 0) > MAX_QUERY_SEGMENTS) throw new CustodyError('BATCH_TOO_LARGE', `expected at most ${MAX_QUERY_SEGMENTS} segment pHashes, got ${q.segments!.length}`);
     const tenants = tenantId ? [tenantId] : null;
-    const exact = q.sha256 ? (await recordsBySha256(this.#db, tenants, q.sha256, this.maxMatches)).map((record): Match => ({ signal: 'sha256', distance: 0, record })) : [];
+    const signed = q.sha256 ? (await recordsBySha256(this.#db, tenants, q.sha256, this.maxMatches)).map((record): Match => ({ signal: 'sha256', distance: 0, record })) : [];
+    // A published file is the signed output re-wrapped with the publication's manifest: its exact bytes name it.
+    const published = q.sha256 && signed.length === 0 ? await publicationsBySha256(this.#db, tenants, q.sha256, this.maxMatches) : [];
+    const publication = published[0]?.publication ?? null;
+    const exact = signed.length ? signed : published.map(({ record }): Match => ({ signal: 'sha256', distance: 0, record }));
     const wm = q.payload ? await this.#search(tenantId, 'payload', codeFromHex(q.payload, 128), WATERMARK_MAX_DISTANCE, this.maxMatches) : [];
     const ph = q.phash ? await this.#search(tenantId, 'phash', codeFromHex(q.phash, 64), PHASH_MAX_DISTANCE, this.maxMatches) : [];
     const video = q.segments?.length ? await this.#video(tenantId, q.segments) : null;
 
     // The record this copy is traced to: exact bytes first, then the watermark, then the pHash (as the desk does).
     const record = exact[0]?.record ?? wm[0]?.record ?? ph[0]?.record ?? video?.record ?? null;
-    const checks = this.#checks(q, record, exact, wm, ph);
+    const checks = this.#checks(q, record, exact, wm, ph, publication);
     let decided: { verdict: Verdict; confidence: number };
     if (video && !exact.length && !wm.length && !ph.length) {
       checks.segments = video.check;
@@ -115,14 +121,17 @@ export class Verifier {
       ...decided,
       record,
       checks,
+      ...(publication ? { publication } : {}),
       matches: [...exact, ...wm, ...ph, ...(video?.matches ?? [])],
       ...(video?.summary ? { video: video.summary } : {}),
     };
   }
 
-  #checks(q: VerifyQuery, record: RecordSummary | null, exact: Match[], wm: Match[], ph: Match[]): Checks & { segments?: Check } {
+  #checks(q: VerifyQuery, record: RecordSummary | null, exact: Match[], wm: Match[], ph: Match[], publication: PublicationSummary | null): Checks & { segments?: Check } {
     const sha256: Check = !q.sha256
       ? { status: 'skipped', reason: 'NOT_GIVEN', detail: 'no SHA-256 was given' }
+      : publication
+        ? { status: 'pass', recordId: publication.recordId, which: 'published', publicationId: publication.id, detail: `the bytes are exactly the file published as ${publication.id} from record ${publication.recordId} at ${publication.publishedAt}` }
       : exact[0]
         ? { status: 'pass', recordId: exact[0].record.id, which: exact[0].record.sha256 === q.sha256 ? 'original' : 'signed output', detail: `the bytes are exactly the ${exact[0].record.sha256 === q.sha256 ? 'original' : 'signed output'} of record ${exact[0].record.id}` }
         : { status: 'absent', sha256: q.sha256, detail: 'no record has exactly these bytes' };
