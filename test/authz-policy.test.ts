@@ -120,7 +120,7 @@ const ARGS: Record<DeskMethod, unknown> = {
   directory: {}, directorySet: {}, directoryTest: {}, directoryRemove: {},
   keys: {}, certificates: {}, certificateImport: { chainPem: 'not a certificate', keyPem: 'not a key' }, trustAdd: { pem: 'not a certificate' },
   settings: {}, settingsSet: { hybridPq: false },
-  hubStatus: {}, picture: { id: ITEM, which: 'published' }, viewPrefs: {}, viewPrefsSet: { sort: 'name', views: [] },
+  hubStatus: {}, hubConnect: { url: 'http://127.0.0.1:9/', token: 'enrolment-token-probe' }, picture: { id: ITEM, which: 'published' }, viewPrefs: {}, viewPrefsSet: { sort: 'name', views: [] },
   bulk: { action: 'approve', ids: [ITEM] },
   timestampsStamp: {}, templates: {}, templateSave: { template: { name: 'authz-probe', submitRoles: ['editor'], publishRoles: ['chief'], stages: [{ id: 'desk', roles: ['chief'], quorum: 1 }] } },
 };

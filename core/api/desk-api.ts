@@ -5,7 +5,7 @@ import {
   auditExportArgs, auditExportSchema, auditListArgs, auditListSchema, auditVerifySchema, certificatesSchema, rolesArg, settingsSchema, stampRunSchema,
   templateInfoSchema, userName, userRefSchema, userSchema, watchAddArgs, watchFolderSchema, watchRef, whoamiSchema,
 } from './admin-schemas.ts';
-import { hubStatusSchema } from './hub-schemas.ts';
+import { hubConnectArgs, hubLinkSchema, hubStatusSchema } from './hub-schemas.ts';
 import { bulkArgs, bulkResultSchema, pictureArgs, pictureSchema, viewPrefsSchema } from './library-schemas.ts';
 import { publicRecordSchema } from './public-record.ts';
 import { libraryItemSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
@@ -205,6 +205,8 @@ export const deskApi = {
 
   // The organisation's hub (core/sync): the Settings screen's status (connecting is `custody hub connect`)
   hubStatus: { args: none, result: hubStatusSchema },
+  /** Enrols this desk with the hub (an admin, the vault open): what `custody hub connect` does. */
+  hubConnect: { args: hubConnectArgs, result: hubLinkSchema },
 } as const;
 
 export type DeskMethod = keyof typeof deskApi;

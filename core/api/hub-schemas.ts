@@ -9,6 +9,13 @@ export const hubLinkSchema = z.object({
   connectedAt: z.string(), lastContactAt: z.string().nullable(), lastError: z.string().nullable(), lastErrorAt: z.string().nullable(),
 });
 
+export const hubConnectArgs = z.object({
+  url: z.url({ protocol: /^https?$/, error: 'expected the hub address, like https://hub.example.org' }).max(2048),
+  token: z.string().trim().min(8, 'expected the one-time enrolment token from the hub admin, got too short a one').max(512),
+  /** How the desk is named on the hub (default: the machine's name). */
+  name: z.string().trim().min(1).max(100).optional(),
+});
+
 const counts = z.object({ pending: z.number(), delivered: z.number(), parked: z.number() });
 
 export const hubStatusSchema = z.object({

@@ -5,7 +5,7 @@ export const DESK_METHOD_NAMES = [
   'pickFolder', 'reveal', 'queue', 'submit', 'approve', 'reject', 'requestChanges', 'resubmit', 'withdraw',
   'publish', 'comment', 'auditList', 'auditVerify', 'auditExport', 'watchFolders', 'watchAdd', 'watchRemove',
   'watchStart', 'watchStop', 'users', 'userAdd', 'userSetRoles', 'userDisable', 'directory', 'directorySet', 'directoryTest', 'directoryRemove', 'keys', 'certificates',
-  'certificateImport', 'trustAdd', 'settings', 'settingsSet', 'timestampsStamp', 'templates', 'templateSave', 'hubStatus',
+  'certificateImport', 'trustAdd', 'settings', 'settingsSet', 'timestampsStamp', 'templates', 'templateSave', 'hubStatus', 'hubConnect',
   'picture', 'viewPrefs', 'viewPrefsSet', 'bulk',
 ] as const;
 

@@ -10,10 +10,10 @@ import { CustodyError } from '../errors.ts';
 /** Use cases only the CLI has: running the hot-folder engine in the foreground, a folder's job queue. */
 export const CLI_USE_CASES = ['watchRun', 'watchJobs'] as const;
 /**
- * Use cases of core that no DeskApi method offers: the desk's link to the organisation's hub (core/sync), and an
- * item's file handed to a browser (web mode's downloads, DeskHost.file).
+ * Use cases of core that no DeskApi method offers: sending refused rows to the organisation's hub again (core/sync),
+ * and an item's file handed to a browser (web mode's downloads, DeskHost.file).
  */
-export const CORE_USE_CASES = ['hubConnect', 'hubRetryParked', 'fileDownload'] as const;
+export const CORE_USE_CASES = ['hubRetryParked', 'fileDownload'] as const;
 export type UseCase = DeskMethodName | (typeof CLI_USE_CASES)[number] | (typeof CORE_USE_CASES)[number];
 
 /**

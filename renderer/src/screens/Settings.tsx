@@ -1,8 +1,9 @@
-// Settings: the organisation, keys and certificates, users, the directory (LDAP/AD), workflow templates and
-// appearance, one tab each.
+// Settings: the organisation, keys and certificates, users, the directory (LDAP/AD), workflow templates, the
+// organisation's hub and appearance, one tab each.
 import { Appearance } from './settings/Appearance.tsx';
 import { Certificates } from './settings/Certificates.tsx';
 import { Directory } from './settings/Directory.tsx';
+import { Hub } from './settings/Hub.tsx';
 import { Organisation } from './settings/Organisation.tsx';
 import { Templates } from './settings/Templates.tsx';
 import { Users } from './settings/Users.tsx';
@@ -14,6 +15,7 @@ const TABS = [
   ['users', 'Users'],
   ['directory', 'Directory'],
   ['templates', 'Workflow templates'],
+  ['hub', 'Hub'],
   ['appearance', 'Appearance'],
 ] as const;
 type Tab = (typeof TABS)[number][0];
@@ -34,6 +36,7 @@ export function Settings({ tab, isAdmin, me, onUsersChanged }: { tab: string | n
       {current === 'users' && <Users isAdmin={isAdmin} me={me} onChanged={onUsersChanged} />}
       {current === 'directory' && <Directory isAdmin={isAdmin} />}
       {current === 'templates' && <Templates isAdmin={isAdmin} />}
+      {current === 'hub' && <Hub isAdmin={isAdmin} />}
       {current === 'appearance' && <Appearance />}
     </section>
   );

@@ -1,0 +1,71 @@
+// Settings → Hub in Chromium over web mode, against a real `custody hub serve` process: the panel shows what
+// `custody hub status` shows; an admin connects the desk with the hub's address and an enrolment token (a wrong
+// token is refused with the hub's reason and changes nothing), after which the signed record reaches the hub and
+// the panel counts it delivered and its proof held.
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { photo } from '../fixtures/photos.ts';
+import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { tempDir } from '../helpers/cli.ts';
+import { tempDesk } from '../helpers/desk.ts';
+import { HubProcess } from '../helpers/sync-hub.ts';
+
+let hub: HubProcess;
+let recordId = '';
+
+beforeAll(async () => {
+  hub = await HubProcess.create('Daily Planet');
+}, 60_000);
+afterAll(async () => {
+  await hub?.close();
+});
+
+const ui = useUi(async () => {
+  const desk = await tempDesk('Daily Planet');
+  const src = join(tempDir(), 'quay.jpg');
+  await sharp(photo('coffee.png')).jpeg({ quality: 90 }).toFile(src);
+  recordId = (await desk.sign(src, { actor: desk.bootstrapActor()!, outDir: tempDir() })).recordId;
+  return desk;
+});
+
+describe('Settings → Hub', () => {
+  it('shows the desk unconnected, with the record waiting in the outbox', async () => {
+    await ui.page.evaluate(() => (window.location.hash = '#/settings/hub'));
+    const panel = ui.page.getByTestId('hub-panel');
+    await panel.waitFor(UI_WAIT);
+    expect(await panel.getByTestId('hub-link').textContent()).toMatch(/^Not connected/);
+    expect(await panel.getByTestId('hub-kind-record').textContent()).toMatch(/^Signed records100$/);
+  });
+
+  it('refuses a wrong enrolment token with the reason, and stays unconnected', async () => {
+    await ui.page.getByLabel('Hub address').fill(hub.url);
+    await ui.page.getByLabel('Enrolment token').fill('not-a-real-enrolment-token');
+    await ui.page.getByRole('button', { name: 'Connect' }).click();
+    await expect.poll(() => ui.page.getByRole('alert').count(), UI_WAIT).toBeGreaterThan(0);
+    expect(await ui.page.getByRole('alert').first().textContent()).toMatch(/token|enrol/i);
+    expect(ui.desk.hub.link).toBeNull();
+  });
+
+  it('connects through the form, and the record reaches the hub with its proof', async () => {
+    await ui.page.getByLabel('Enrolment token').fill(await hub.enrolmentToken('ui'));
+    await ui.page.getByLabel('Desk name on the hub (optional)').fill('picture desk');
+    await ui.page.getByRole('button', { name: 'Connect' }).click();
+    const panel = ui.page.getByTestId('hub-panel');
+    await expect.poll(() => panel.getByTestId('hub-link').textContent(), UI_WAIT).toContain(hub.url);
+    expect(await panel.getByTestId('hub-link').textContent()).toMatch(/picture desk .* of Daily Planet/);
+    expect(ui.desk.hub.link?.deskName).toBe('picture desk');
+    await expect.poll(async () => (await hub.records()).map((r) => r.id), { ...UI_WAIT, timeout: 60_000 }).toContain(recordId);
+    await expect.poll(() => panel.getByTestId('hub-kind-record').textContent(), { ...UI_WAIT, timeout: 60_000 }).toMatch(/^Signed records010$/);
+    await expect.poll(() => panel.getByTestId('hub-proofs').textContent(), { ...UI_WAIT, timeout: 60_000 }).toMatch(/^[1-9]\d* held/);
+    expect(await panel.getByTestId('hub-proofs').textContent()).toMatch(/newest checkpoint of \d+ entries/);
+    await screenshot(ui.page, 'settings-hub');
+    // The audit log says who connected the desk.
+    const { auditEntries } = await import('../../core/audit/log.ts');
+    expect([...auditEntries(ui.desk.store)].some((e) => e.action === 'hub.connected' && e.actor === 'desk')).toBe(true);
+  }, 120_000);
+
+  it('raised no script errors and broke no content security policy', () => {
+    expect(ui.errors).toEqual([]);
+  });
+});
