@@ -62,6 +62,10 @@ export function App() {
   if (needsLogin && !PUBLIC_SCREENS.includes(screen)) return <Login org={i.org} directory={i.directory} unlocked={i.unlocked} onLogin={refresh} />;
 
   const roles = user?.roles ?? [];
+  // The screens a person is offered follow the authorization policy (whoami's may): signing for those who may sign;
+  // Settings for those who run the desk (who may sign, or change settings); a viewer reads the library and the log.
+  const may = (u: string) => who.data?.may.includes(u) ?? false;
+  const offered = (s: Screen): boolean => (s === 'sign' ? may('sign') : s === 'settings' ? may('sign') || may('settingsSet') : true);
   const isAdmin = roles.includes('admin');
   const waiting = queue.data?.length ?? 0;
   const logout = () => void desk.logout({}).finally(() => {
@@ -70,7 +74,8 @@ export function App() {
   });
 
   let body: ReactNode;
-  switch (screen) {
+  // An address to a screen not offered (an old bookmark) lands on the Library, which every user reads.
+  switch (offered(screen) ? screen : 'library') {
     case 'sign':
       body = <Sign nativeDialogs={i.host.nativeDialogs} onSigned={refresh} />;
       break;
@@ -125,7 +130,7 @@ export function App() {
       {!needsLogin && (
         <nav className="side" aria-label="Screens">
           <ul>
-            {SCREENS.map(([s, label], n) => (
+            {SCREENS.map(([s, label], n) => offered(s) && (
               <li key={s}>
                 <a href={`#/${s}`} aria-current={s === screen ? 'page' : undefined} title={`${label} (Alt+${n + 1})`}>
                   {label}

@@ -174,3 +174,29 @@ export async function withProgress<T>(onTick: (fraction: number, text: string) =
     clearInterval(timer);
   }
 }
+
+/**
+ * Web mode: downloads the selected items' signed (or published) files as one ZIP. The desk asks each item of the
+ * same rule as a single download, and answers with those it refused and why; the ZIP holds the others.
+ */
+export async function downloadZip(ids: readonly string[], published = false): Promise<{ included: string[]; refused: { id: string; code: string; message: string }[] }> {
+  const res = await fetch('/files/zip/ticket', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...authHeader },
+    credentials: 'same-origin',
+    body: JSON.stringify({ ids, published }),
+  });
+  type Answer = { url: string | null; included: string[]; refused: { id: string; code: string; message: string }[] };
+  const body = (await res.json().catch(() => null)) as { ok: boolean; result?: Answer; error?: { code: string; message: string } } | null;
+  if (!body?.ok || !body.result) throw new DeskError(body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText);
+  if (body.result.url) {
+    const a = document.createElement('a');
+    a.href = body.result.url;
+    a.download = '';
+    a.rel = 'noopener';
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }
+  return { included: body.result.included, refused: body.result.refused };
+}

@@ -31,7 +31,7 @@ async function logOut(): Promise<void> {
 }
 
 const detail = () => ui.page.getByTestId('item-detail');
-const stateBadge = () => detail().locator('.facts .badge');
+const stateBadge = () => detail().getByTestId('item-state');
 
 describe('approval in the browser', () => {
   it('asks who is acting, and says so plainly when the password is wrong', async () => {
@@ -57,15 +57,16 @@ describe('approval in the browser', () => {
     await detail().getByRole('heading', { name: 'flood.jpg' }).waitFor();
     expect(await stateBadge().textContent()).toBe('Not submitted');
     // Exactly what can() allows a draft's editor: submitting, nothing else.
-    expect(await detail().getByRole('button').allTextContents()).toEqual(['✕', 'Submit for approval', 'Comment']);
+    expect(await detail().getByTestId('actions').getByRole('button').allTextContents()).toEqual(['Submit for approval']);
+    expect(await detail().getByRole('button', { name: 'Add comment' }).count()).toBe(1);
     await detail().getByLabel('Classification').selectOption('public');
     await detail().getByLabel('Note for reviewers').fill('For the front page');
     await detail().getByRole('button', { name: 'Submit for approval' }).click();
     await expect.poll(() => stateBadge().textContent(), UI_WAIT).toBe('In review · desk');
     // Four-eyes: she may not approve her own submission, so the button is not there.
     expect(await detail().getByRole('button', { name: /^Approve/ }).count()).toBe(0);
-    await detail().getByLabel('Add a comment').fill('Caption to follow.');
-    await detail().getByRole('button', { name: 'Comment', exact: true }).click();
+    await detail().getByLabel('Comment', { exact: true }).fill('Caption to follow.');
+    await detail().getByRole('button', { name: 'Add comment', exact: true }).click();
     await detail().locator('.history').getByText('Caption to follow.').waitFor();
     await logOut();
   });

@@ -1,36 +1,44 @@
-// One signed item: what it is, where it stands in the workflow, what this user may do with it, and its history.
+// One item: the large preview with its loupe, the facts (who signed it when and where, where it stands with the
+// hub), its files, the workflow with exactly the actions this user may take, one comment box, and the history.
 import { useState, type FormEvent, type MouseEvent } from 'react';
 import { desk, downloadFile, errorText, fileUrl, isElectron } from '../api.ts';
 import { dateTime, shortHash } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import { useMay } from '../may.ts';
 import { Alert } from './Alert.tsx';
+import { AnchorBadge } from './AnchorBadge.tsx';
 import { History } from './History.tsx';
+import { Loupe } from './Loupe.tsx';
 import { Route } from './Route.tsx';
 import { StateBadge } from './StateBadge.tsx';
-import { Thumb } from './Thumb.tsx';
 import { WorkflowActions } from './WorkflowActions.tsx';
 
-export function ItemDetail({ id, onChanged, onClose }: { id: string; onChanged?: () => void; onClose?: () => void }) {
+export interface ItemDetailProps {
+  id: string;
+  onChanged?: () => void;
+  onClose?: () => void;
+  /** The Library drives the loupe's zoom with the Space key. */
+  zoomed?: boolean;
+  onZoom?: (zoomed: boolean) => void;
+}
+
+export function ItemDetail({ id, onChanged, onClose, zoomed, onZoom }: ItemDetailProps) {
   const item = useLoad(() => desk.item({ id }), [id]);
-  // Viewers read the discussion; the desk's policy lets only the acting roles add to it (and refuses the rest).
-  const me = useLoad(() => desk.whoami({}), []);
-  const canComment = !(me.data?.user?.roles.every((r) => r === 'viewer') ?? false);
+  const { may } = useMay();
   const [notice, setNotice] = useState<string | null>(null);
   const [comment, setComment] = useState('');
   const [error, setError] = useState<string | null>(null);
 
-  const changed = (message: string) => {
+  const changed = (message: string, usedComment = true) => {
     setNotice(message);
+    if (usedComment) setComment('');
     item.reload();
     onChanged?.();
   };
   const addComment = (e: FormEvent) => {
     e.preventDefault();
     desk.comment({ id, text: comment }).then(
-      () => {
-        setComment('');
-        changed('Comment added');
-      },
+      () => changed('Comment added'),
       (err: unknown) => setError(errorText(err)),
     );
   };
@@ -42,36 +50,49 @@ export function ItemDetail({ id, onChanged, onClose }: { id: string; onChanged?:
 
   if (item.error) return <Alert text={item.error} />;
   const d = item.data;
-  if (!d) return <p className="muted">Loading…</p>;
+  if (!d || d.record.id !== id) return <p className="muted">Loading…</p>;
   const r = d.record;
   const wf = d.workflow;
+  // The policy's fileDownload check: the signed copy of unpublished work goes to those who may sign.
+  const mayHaveFiles = may('sign');
   return (
     <article className="detail" aria-labelledby="detail-h" data-testid="item-detail">
       <header>
         <h2 id="detail-h">{r.inputName}</h2>
         {onClose && <button className="ghost" aria-label="Close" onClick={onClose}>✕</button>}
       </header>
-      <div className="detail-top">
-        <Thumb id={r.id} alt={r.inputName} size={480} kind={r.kind} />
-        <dl className="facts">
-          <dt>Record</dt><dd><code>{r.id}</code></dd>
-          <dt>Signed</dt><dd>{dateTime(r.signedAt)}</dd>
-          <dt>Format</dt><dd>{r.format.toUpperCase()}{r.width && r.height ? `, ${r.width} × ${r.height}` : ''}</dd>
-          <dt>Watermark</dt><dd>{r.watermark === 'embedded' ? 'embedded' : r.watermark.replace(/^skipped:/, 'skipped: ')}</dd>
-          <dt>SHA-256</dt><dd><code title={r.sha256}>{shortHash(r.sha256, 16)}</code></dd>
-          <dt>Key</dt><dd><code>{r.keyId}</code></dd>
-          <dt>Status</dt><dd><StateBadge state={wf.state === 'draft' && wf.history.length === 0 ? 'unsubmitted' : wf.state} stage={wf.stage} /></dd>
-        </dl>
-      </div>
+      <Loupe
+        key={r.id}
+        id={r.id}
+        alt={r.inputName}
+        kind={r.kind}
+        mayHaveFiles={mayHaveFiles}
+        published={wf.publication !== null}
+        {...(zoomed !== undefined ? { zoomed } : {})}
+        {...(onZoom ? { onZoom } : {})}
+      />
+      <dl className="facts">
+        <dt>Status</dt><dd data-testid="item-state"><StateBadge state={wf.state === 'draft' && wf.history.length === 0 ? 'unsubmitted' : wf.state} stage={wf.stage} /></dd>
+        <dt>Signed</dt>
+        <dd data-testid="signed-by">
+          {d.signedBy ? <>by <strong>{d.signedBy.by}</strong>, {dateTime(d.signedBy.at)} on {d.signedBy.desk}</> : dateTime(r.signedAt)}
+        </dd>
+        <dt>Anchoring</dt><dd><AnchorBadge anchor={d.anchor} long /></dd>
+        <dt>Format</dt><dd>{r.format.toUpperCase()}{r.width && r.height ? `, ${r.width} × ${r.height}` : ''}</dd>
+        <dt>Watermark</dt><dd>{r.watermark === 'embedded' ? 'embedded' : r.watermark.replace(/^skipped:/, 'skipped: ')}</dd>
+        <dt>Record</dt><dd><code>{r.id}</code></dd>
+        <dt>SHA-256</dt><dd><code title={r.sha256}>{shortHash(r.sha256, 16)}</code></dd>
+        <dt>Key</dt><dd><code>{r.keyId}</code></dd>
+      </dl>
       <p className="files">
         {isElectron ? (
           <>
-            <button onClick={() => void reveal(false)}>Show signed file</button>
+            {mayHaveFiles && <button onClick={() => void reveal(false)}>Show signed file</button>}
             {wf.publication && <button onClick={() => void reveal(true)}>Show published file</button>}
           </>
         ) : (
           <>
-            <a href={fileUrl(r.id)} onClick={(e) => fetchFile(e, false)}>Download signed file</a>
+            {mayHaveFiles && <a href={fileUrl(r.id)} onClick={(e) => fetchFile(e, false)}>Download signed file</a>}
             {wf.publication && <a href={fileUrl(r.id, true)} onClick={(e) => fetchFile(e, true)}>Download published file</a>}
           </>
         )}
@@ -86,21 +107,22 @@ export function ItemDetail({ id, onChanged, onClose }: { id: string; onChanged?:
             {wf.consent ? ` · consent ${wf.consent}` : ''}
           </p>
         )}
-        <WorkflowActions key={`${wf.state}-${wf.stage}-${wf.history.length}`} status={wf} onDone={changed} />
-      </section>
-      <section aria-label="History and comments">
-        <h3>History</h3>
-        <History detail={d} />
-        {canComment && (
+        <WorkflowActions key={`${wf.state}-${wf.stage}-${wf.history.length}`} status={wf} comment={comment} onDone={changed} />
+        {/* One comment box per item: a remark on its own, or the reason an approval, rejection or change request carries. */}
+        {may('comment') && (
           <form className="comment" onSubmit={addComment}>
             <label>
-              Add a comment
+              Comment
               <textarea rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
             </label>
-            <button type="submit" disabled={!comment.trim()}>Comment</button>
+            <button type="submit" disabled={!comment.trim()}>Add comment</button>
           </form>
         )}
         <Alert text={error} />
+      </section>
+      <section aria-label="History">
+        <h3>History</h3>
+        <History detail={d} />
       </section>
     </article>
   );
