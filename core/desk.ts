@@ -16,6 +16,7 @@ import { authorizeActor, type UseCase } from './authz/policy.ts';
 import { parseChainPem } from './c2pa/certificates.ts';
 import { CustodyError, isCustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
+import { metadataEdits, type PhotoMetadata } from './media/photo-metadata.ts';
 import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
 import { recoverPlacements } from './provenance/placement.ts';
@@ -322,6 +323,8 @@ export class Desk {
       /** Who signs: a user, the vault-passphrase holder on a desk without users, or a watched folder's owner. */
       actor: Actor;
       digitalSourceType?: string | null;
+      /** IPTC fields laid over the file's own before signing (images: JPEG, PNG, WebP); see core/media/photo-metadata.ts. */
+      metadata?: Partial<Record<keyof PhotoMetadata, unknown>>;
       /** Videos: seconds fingerprinted so far, and the total. */
       onProgress?: (doneSec: number, totalSec: number) => void;
       /** The input and output must lie under these folders (web mode: its uploads and the allowed roots). */
@@ -354,10 +357,15 @@ export class Desk {
       });
       opts.onRecord?.(db, record);
     };
-    // A watched folder's IPTC digital source type goes into the manifest's c2pa.created action.
-    const c2pa = credentials && { ...credentials, ...(opts.digitalSourceType ? { digitalSourceType: opts.digitalSourceType } : {}), ...(stamp ? { addOns: [stamp] } : {}) };
+    // The signer's choice of IPTC digital source type (or a watched folder's) goes into the c2pa.created action.
+    const metadata = opts.metadata === undefined ? undefined : metadataEdits(opts.metadata);
+    if (metadata !== undefined && !isImageFormat(format)) {
+      throw new CustodyError('UNSUPPORTED_FORMAT', `expected a photo (JPEG, PNG, WebP) to write IPTC metadata into, got a ${format.toUpperCase()} video; sign it without metadata`);
+    }
+    const sourceType = typeof metadata?.digitalSourceType === 'string' ? metadata.digitalSourceType : opts.digitalSourceType;
+    const c2pa = credentials && { ...credentials, ...(sourceType ? { digitalSourceType: sourceType as string } : {}), ...(stamp ? { addOns: [stamp] } : {}) };
     const ctx: SignContext = {
-      db: this.store, signer, limits, org: this.info.org, c2pa,
+      db: this.store, signer, limits, org: this.info.org, c2pa, ...(metadata !== undefined ? { metadata } : {}),
       onRecord: (db, record) => {
         if (stamp?.outcome && record.kind !== 'segment') recordStampOutcome(db, record.id, 'signed', stamp.url, stamp.outcome, new Date(record.signedAt));
         onRecord(db, record);

@@ -46,6 +46,15 @@ beforeAll(async () => {
   const jpeg = await signed('JPEG', 'image/jpeg', await source('a.jpg', 'jpeg', 'coffee.png'));
   const png = await signed('PNG', 'image/png', await source('a.png', 'png', 'chelsea.png'));
   const webp = await signed('WebP', 'image/webp', await source('a.webp', 'webp', 'astronaut.png'));
+  // IPTC fields set at signing: the copy's XMP and a cawg.metadata assertion (docs/metadata.md)
+  const iptc = { headline: 'Reader check', caption: 'A <caption> & "quotes", ünïcödé 🌊', creator: 'Ada', keywords: ['a', 'b'], digitalSourceType: 'digitalCapture' };
+  const signedWith = async (kind: string, mime: C2paMime, path: string) => {
+    const r = await desk.sign(path, { actor: admin(), metadata: iptc });
+    outputs.push({ kind, mime, bytes: new Uint8Array(readFileSync(r.output)) });
+  };
+  await signedWith('JPEG, IPTC metadata', 'image/jpeg', await source('m.jpg', 'jpeg', 'coffee.png'));
+  await signedWith('PNG, IPTC metadata', 'image/png', await source('m.png', 'png', 'chelsea.png'));
+  await signedWith('WebP, IPTC metadata', 'image/webp', await source('m.webp', 'webp', 'astronaut.png'));
   const clip = tinyMp4();
   if (clip) {
     writeFileSync(join(dir, 'clip.mp4'), clip);

@@ -48,6 +48,26 @@ export const hubVerificationSchema = z.discriminatedUnion('reached', [
   z.object({ reached: z.literal(false), url: z.string().nullable(), reason: z.string(), summary: z.string() }),
 ]);
 
+/** The IPTC fields (core/media/photo-metadata.ts), as results carry them: already cleaned and bounded. */
+export const photoMetadataSchema = z.object({
+  headline: z.string().optional(), caption: z.string().optional(), creator: z.string().optional(), credit: z.string().optional(),
+  copyright: z.string().optional(), city: z.string().optional(), sublocation: z.string().optional(), state: z.string().optional(),
+  country: z.string().optional(), keywords: z.array(z.string()).optional(), digitalSourceType: z.string().optional(),
+});
+
+/**
+ * A signer's edits, as arguments carry them: text per field (an empty string or null clears the file's value),
+ * keywords as a list. Sizes are bounded here coarsely and exactly by core's normaliseMetadata.
+ */
+export const metadataEditsSchema = z.strictObject({
+  headline: z.string().max(4096).nullable().optional(), caption: z.string().max(16_384).nullable().optional(),
+  creator: z.string().max(4096).nullable().optional(), credit: z.string().max(4096).nullable().optional(),
+  copyright: z.string().max(4096).nullable().optional(), city: z.string().max(4096).nullable().optional(),
+  sublocation: z.string().max(4096).nullable().optional(), state: z.string().max(4096).nullable().optional(),
+  country: z.string().max(4096).nullable().optional(), keywords: z.array(z.string().max(256)).max(256).nullable().optional(),
+  digitalSourceType: z.string().max(200).nullable().optional(),
+});
+
 export const verifyReportSchema = z.object({
   file: z.string(),
   format: z.string(),
@@ -81,6 +101,7 @@ export const verifyReportSchema = z.object({
   chainIntact: z.boolean().optional(),
   /** Videos: the stretches not traced to the signed video, merged (signed time; 'extra' in the copy's time). */
   changedRanges: z.array(z.object({ start: z.number(), end: z.number(), status: z.enum(['changed', 'missing', 'extra']) })).optional(),
+  metadata: z.object({ fields: photoMetadataSchema, source: z.enum(['credentials', 'record', 'file']) }).optional(),
   hub: hubVerificationSchema.optional(),
   /** Who signed the matched record: the user (for the desk's own users only) and the desk's name at the hub. */
   signer: z.object({ user: z.string().nullable(), desk: z.string().nullable() }).optional(),
@@ -104,6 +125,7 @@ export const receiptSchema = z.object({
   watermark: z.object({ status: z.enum(['embedded', 'skipped']), algorithm: z.string(), reason: z.string().optional() }),
   c2pa: z.object({ status: z.enum(['embedded', 'skipped']), reason: z.string().optional(), pq: z.boolean(), timestamp: z.enum(['embedded', 'queued']).optional() }),
   video: z.object({ durationSec: z.number(), fps: z.number(), codec: z.string(), sampleRate: z.number(), segments: z.number().int(), chainHash: z.string() }).optional(),
+  metadata: photoMetadataSchema.optional(),
   fingerprint: z.string(),
   signature: z.string(),
   publicKey: z.string(),

@@ -2,12 +2,15 @@
 // - `c2pa.actions` (C2PA spec §18.15): `c2pa.created` (with an IPTC digital source type when the desk knows one),
 //   then any further actions, each naming Custody and its version as the software agent;
 // - the Custody assertion (`org.custody.provenance`, see custody-assertion.ts);
-// - `c2pa.soft-binding` (C2PA spec §18.8) naming the watermark algorithm and carrying its payload.
-// All three are Custody's own statements: under claim v2 they are `created_assertions`, not gathered ones.
+// - `c2pa.soft-binding` (C2PA spec §18.8) naming the watermark algorithm and carrying its payload;
+// - `cawg.metadata` with the IPTC fields the signer set (metadata-assertion.ts).
+// All four are Custody's own statements: under claim v2 they are `created_assertions`, not gathered ones.
 import { WATERMARK_ALGORITHM } from '../media/watermark/codec.ts';
 import { CustodyError } from '../errors.ts';
 import { CUSTODY_VERSION } from '../version.ts';
 import { CUSTODY_ASSERTION_LABEL, validateCustodyAssertion, type CustodyAssertion } from './custody-assertion.ts';
+import { METADATA_ASSERTION_LABEL, metadataAssertionData } from './metadata-assertion.ts';
+import { normaliseMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
 
 /** Custody as the software agent of the actions it performs, and as the claim generator. */
 export const CUSTODY_AGENT: { name: string; version: string } = { name: 'Custody', version: CUSTODY_VERSION };
@@ -78,6 +81,8 @@ export interface ManifestInput {
   actions?: C2paActionInput[];
   custody?: CustodyAssertion;
   softBinding?: SoftBindingInput;
+  /** The IPTC fields the signer set (headline, caption, byline, …), as a `cawg.metadata` assertion. */
+  metadata?: PhotoMetadata;
 }
 
 const ACTION_NAME = /^[a-z][a-z0-9]*(?:\.[a-z0-9_-]+)+$/i;
@@ -138,6 +143,9 @@ export function manifestDefinition(mime: C2paMime, input: ManifestInput): Record
     assertions.push({ label: CUSTODY_ASSERTION_LABEL, data: validateCustodyAssertion(input.custody), created: true });
   }
   if (input.softBinding !== undefined) assertions.push({ label: SOFT_BINDING_LABEL, data: softBindingData(input.softBinding), created: true });
+  const metadata = input.metadata === undefined ? null : metadataAssertionData(normaliseMetadata(input.metadata));
+  // JSON-LD in a JSON box (the CAWG assertion's serialisation), which c2pa-ts requires of metadata assertions.
+  if (metadata) assertions.push({ label: METADATA_ASSERTION_LABEL, data: metadata, kind: 'Json', created: true });
 
   return compact({
     claim_generator_info: [agent],

@@ -4,6 +4,8 @@ import { CustodyError } from '../errors.ts';
 import { CUSTODY_ASSERTION_LABEL, parseCustodyAssertion, type CustodyAssertion } from './custody-assertion.ts';
 import { ACTIONS_LABEL, SOFT_BINDING_LABEL, type C2paMime } from './manifest.ts';
 import { checkMedia } from './media.ts';
+import { METADATA_ASSERTION_LABEL, parseMetadataAssertion } from './metadata-assertion.ts';
+import type { PhotoMetadata } from '../media/photo-metadata.ts';
 import { parseChainPem } from './certificates.ts';
 import { c2paErrorKind, c2paErrorText, loadC2pa, WasmReader } from './wasm.ts';
 
@@ -79,6 +81,11 @@ export interface ManifestReport {
   /** Why an `org.custody.provenance` assertion that is present was not accepted. */
   custodyProblem: string | null;
   softBinding: SoftBindingReport | null;
+  /**
+   * The IPTC fields of the `cawg.metadata` assertion of the active manifest, else of the nearest parent (a published
+   * file's update manifest repeats none); null when none carries one or it cannot be read.
+   */
+  metadata: PhotoMetadata | null;
   /** c2pa-rs's message when the manifest is present but could not be parsed at all (then valid is false). */
   error: string | null;
 }
@@ -212,7 +219,18 @@ function summarize(store: Store, cr: CrJson): ManifestReport {
   let custodyManifestLabel: string | null = null;
   let custodyProblem: string | null = null;
   let softBinding: SoftBindingReport | null = null;
+  let metadata: PhotoMetadata | null = null;
   for (const [l, m] of chain) {
+    if (!metadata) {
+      const data = assertionData(m, METADATA_ASSERTION_LABEL);
+      if (data !== undefined) {
+        try {
+          metadata = parseMetadataAssertion(data);
+        } catch {
+          metadata = null;
+        }
+      }
+    }
     if (!custody && !custodyProblem) {
       const data = assertionData(m, CUSTODY_ASSERTION_LABEL);
       if (data !== undefined) {
@@ -257,6 +275,7 @@ function summarize(store: Store, cr: CrJson): ManifestReport {
     custodyManifestLabel,
     custodyProblem,
     softBinding,
+    metadata,
     error: null,
   };
 }
@@ -335,6 +354,7 @@ function unreadable(error: string): ManifestReport {
     actions: [],
     history: [],
     custody: null,
+    metadata: null,
     custodyManifestLabel: null,
     custodyProblem: null,
     softBinding: null,

@@ -17,14 +17,14 @@ export function transplantMetadata(format: ImageFormat, original: Uint8Array, en
   }
 }
 
-interface Segment {
+export interface Segment {
   marker: number;
   start: number;
   end: number;
 }
 
 /** The marker segments before the first SOF/SOS of a JPEG. */
-function jpegHeaderSegments(b: Uint8Array): Segment[] {
+export function jpegHeaderSegments(b: Uint8Array): Segment[] {
   const out: Segment[] = [];
   let i = 2;
   while (i + 4 <= b.length) {
@@ -65,13 +65,13 @@ function transplantJpeg(original: Uint8Array, encoded: Uint8Array): Uint8Array {
   return Buffer.concat(parts);
 }
 
-interface Chunk {
+export interface Chunk {
   type: string;
   start: number;
   end: number;
 }
 
-function pngChunks(b: Uint8Array): Chunk[] {
+export function pngChunks(b: Uint8Array): Chunk[] {
   const out: Chunk[] = [];
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let i = 8;
@@ -110,7 +110,7 @@ function transplantPng(original: Uint8Array, encoded: Uint8Array): Uint8Array {
   return Buffer.concat(parts);
 }
 
-function riffChunks(b: Uint8Array): Chunk[] {
+export function riffChunks(b: Uint8Array): Chunk[] {
   const out: Chunk[] = [];
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let i = 12;
@@ -163,7 +163,7 @@ function transplantWebp(original: Uint8Array, encoded: Uint8Array): Uint8Array {
   return Buffer.concat([riff, body]);
 }
 
-function webpBitstreamSize(b: Uint8Array, image: Chunk[]): { width: number; height: number } {
+export function webpBitstreamSize(b: Uint8Array, image: Chunk[]): { width: number; height: number } {
   const vp8 = image.find((c) => c.type === 'VP8 ');
   if (vp8) {
     const p = vp8.start + 8 + 6; // frame tag (3) + start code (3)

@@ -1,6 +1,7 @@
 // The shape of a verification report: every signal computed and reported on its own (DESIGN.md, "Verify").
 import type { PublicationSummary, SignedSummary } from './file-kind.ts';
 import type { HubVerification } from '../sync/hub-verify.ts';
+import type { MetadataSignal } from './metadata-signal.ts';
 
 export type CheckStatus = 'pass' | 'fail' | 'absent' | 'skipped';
 
@@ -73,6 +74,8 @@ export interface VerifyReport {
   segments?: VideoSegmentReport[];
   /** Video: the time ranges (signed time; 'extra' in the checked file's time) that are not traced, merged. */
   changedRanges?: { start: number; end: number; status: 'changed' | 'missing' | 'extra' }[];
+  /** Images: the IPTC fields (headline, caption, byline, …) and whether they come signed (metadata-signal.ts). */
+  metadata?: MetadataSignal;
   /** The organisation's hub, asked with the copy's fingerprints when the desk is connected (core/sync/hub-verify.ts). */
   hub?: HubVerification;
 }

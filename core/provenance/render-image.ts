@@ -11,6 +11,9 @@ import type { ImageFormat, Limits } from '../media/detect.ts';
 import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
 import { encodeLayout, layoutFromLuma, layoutLuma } from '../media/layout.ts';
 import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
+import { isEmptyMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
+import { withXmpPacket, xmpPacketOf } from '../media/xmp-container.ts';
+import { writeXmpPacket } from '../media/xmp.ts';
 import type { PixelPool } from '../media/pixel-pool.ts';
 import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
 import { payloadFromSignature } from './fingerprint.ts';
@@ -27,6 +30,8 @@ export interface RenderRequest {
    * Content Credentials: null writes none (no certificate); mime null = a format c2pa-rs cannot carry.
    */
   c2pa: { mime: C2paMime | null; algorithm: C2paAlgorithm; digitalSourceType?: string } | null;
+  /** The IPTC fields signed with the copy; writeXmp: they were edited, so the copy's XMP is rewritten with them. */
+  metadata?: { fields: PhotoMetadata; writeXmp: boolean };
 }
 
 /** What the key holder does for a render: nothing here sees a private key. */
@@ -76,10 +81,14 @@ export async function renderSignedImage(req: RenderRequest, host: RenderHost, pi
   const payloadHex = watermark.status === 'embedded' ? Buffer.from(payload).toString('hex') : null;
   let encoded = await encodeImage(marked, format, original, info);
   releasePixels(pixels);
+  const metadata = req.metadata?.fields ?? {};
+  // The edited fields go into the copy's XMP before the C2PA hard binding is computed over its bytes.
+  if (req.metadata?.writeXmp) encoded = withXmpPacket(format, encoded, writeXmpPacket(xmpPacketOf(format, encoded), metadata));
   let c2pa: Rendered['c2pa'] = { status: 'skipped', reason: 'NO_C2PA_CERTIFICATE', pq: false };
   const mime = req.c2pa?.mime;
   if (req.c2pa && mime && claimReserve !== null) {
-    const origin = await originOf(original, mime, req.name, req.c2pa.digitalSourceType ?? (info.camera ? DIGITAL_CAPTURE : undefined), req.signedAt);
+    const sourceType = req.c2pa.digitalSourceType ?? metadata.digitalSourceType ?? (info.camera ? DIGITAL_CAPTURE : undefined);
+    const origin = await originOf(original, mime, req.name, sourceType, req.signedAt);
     // The claim is signed by the host: only the algorithm and the length of its answer are known here.
     const signer = { algorithm: req.c2pa.algorithm, reserveSize: claimReserve, signClaim: (claim: Uint8Array) => host.signClaim(claim) };
     encoded = await embedManifest(encoded, mime, {
@@ -89,6 +98,7 @@ export async function renderSignedImage(req: RenderRequest, host: RenderHost, pi
       ...(payloadHex ? { actions: [{ action: 'c2pa.watermarked.bound', when: req.signedAt, softwareAgent: CUSTODY_AGENT }] } : {}),
       custody,
       ...(payloadHex ? { softBinding: { alg: WATERMARK_ALGORITHM, payloadHex } } : {}),
+      ...(isEmptyMetadata(metadata) ? {} : { metadata }),
     }, signer);
     c2pa = { status: 'embedded', pq: custody.pq !== undefined };
   } else if (req.c2pa) {

@@ -11,6 +11,9 @@ import { reserveWith, type C2paSigner, type CoseAddOn } from '../c2pa/signer.ts'
 import type { Signer } from '../crypto/keyring.ts';
 import { type ImageFormat, type Limits } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
+import { isEmptyMetadata, mergeMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
+import { readPhotoMetadata } from '../media/read-metadata.ts';
+import { CustodyError } from '../errors.ts';
 import { WATERMARK_ALGORITHM } from '../media/watermark/codec.ts';
 import type { WritableDB } from '../store/db.ts';
 import { insertRecord, type SignedRecord } from '../store/records.ts';
@@ -18,6 +21,7 @@ import { enqueueRecords, manifestOfOutput } from '../sync/outbox.ts';
 import { fingerprint, newRecordId, payloadFromSignature } from './fingerprint.ts';
 import type { OutputContent, OutputTarget } from './output.ts';
 import { signLayout } from './layout-signature.ts';
+import { signMetadata } from './metadata-signature.ts';
 import { placeSignedOutput } from './placement.ts';
 import { renderSignedImage, type RenderHost, type RenderRequest } from './render-image.ts';
 import type { SignPool } from './sign-pool.ts';
@@ -32,6 +36,11 @@ export interface SignContext {
   org: string;
   /** Content Credentials: null writes none (a desk without a C2PA certificate). */
   c2pa: { signer: C2paSigner; pq: MlDsaKeyPair | null; digitalSourceType?: string; addOns?: readonly CoseAddOn[] } | null;
+  /**
+   * The IPTC fields the signer set, laid over those the file carries (null clears one). When given, the signed
+   * copy's XMP is rewritten with the result; either way the fields go into the record and the claim.
+   */
+  metadata?: Partial<Record<keyof PhotoMetadata, unknown>>;
   /** Joins the record's transaction (the audit entry, a watch job's link); the hub's outbox row is always written there. */
   onRecord?: (db: WritableDB, record: SignedRecord) => void;
 }
@@ -49,6 +58,8 @@ export interface SignReceipt {
   payload: string | null;
   watermark: { status: 'embedded' | 'skipped'; algorithm: string; reason?: string };
   c2pa: { status: 'embedded' | 'skipped'; reason?: string; pq: boolean; timestamp?: 'embedded' | 'queued' };
+  /** The IPTC fields signed with the copy (in its XMP when they were edited, and in the Content Credentials). */
+  metadata?: PhotoMetadata;
   /** For a video: what was fingerprinted (phash then holds the segment chain's final hash). */
   video?: { durationSec: number; fps: number; codec: string; sampleRate: number; segments: number; chainHash: string };
   fingerprint: string;
@@ -64,6 +75,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
   // The record binds the bytes hashed here, on the thread that holds the key; the render reads these same bytes.
   const sha256 = sha256Hex(original);
   const bytes = original.length;
+  const metadata = await signedMetadata(original, format, ctx.metadata);
   const signedAt = now.toISOString();
   const recordId = newRecordId(now);
   const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');
@@ -108,6 +120,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
           ...(ctx.c2pa.digitalSourceType ? { digitalSourceType: ctx.c2pa.digitalSourceType } : {}),
         }
       : null,
+    metadata: { fields: metadata, writeXmp: ctx.metadata !== undefined },
   };
   const r = pool ? await pool.render(request, host) : await renderSignedImage(request, host);
   const done = signed as { fp: string; signature: Uint8Array } | null;
@@ -134,9 +147,24 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
     publicKey: publicKeyHex,
     keyId: ctx.signer.keyId,
     signedAt,
-    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes, c2pa: r.c2pa, layout: r.layout, layoutSignature: signLayout(ctx.signer, done.fp, r.layout) },
+    details: { watermarkAlgorithm: WATERMARK_ALGORITHM, org: ctx.org, bytes, c2pa: r.c2pa, layout: r.layout, layoutSignature: signLayout(ctx.signer, done.fp, r.layout),
+      ...(isEmptyMetadata(metadata) ? {} : { metadata, metadataSignature: signMetadata(ctx.signer, done.fp, metadata) }),
+    },
   };
-  return commitSigned(ctx, target, r.encoded, record, [], { watermark: r.watermark, c2pa: r.c2pa });
+  return commitSigned(ctx, target, r.encoded, record, [], { watermark: r.watermark, c2pa: r.c2pa, ...(isEmptyMetadata(metadata) ? {} : { metadata }) });
+}
+
+/**
+ * The fields signed with an image: the file's own, with the signer's edits laid over them. Edits need a container
+ * the desk writes XMP into (JPEG, PNG, WebP); TIFF, HEIC and AVIF keep the metadata they came with.
+ */
+async function signedMetadata(original: Uint8Array, format: ImageFormat, edits: SignContext['metadata']): Promise<PhotoMetadata> {
+  const own = await readPhotoMetadata(original, format);
+  if (edits === undefined) return own;
+  if (!C2PA_MIME[format]) {
+    throw new CustodyError('UNSUPPORTED_FORMAT', `expected a JPEG, PNG or WebP to write edited IPTC metadata into, got ${format.toUpperCase()}; sign it without metadata edits`);
+  }
+  return mergeMetadata(own, edits);
 }
 
 /** What the claim signature carries besides itself: the ML-DSA co-signature in hybrid mode, then the desk's own (a time-stamp). */
@@ -154,7 +182,7 @@ export async function commitSigned(
   content: OutputContent,
   record: SignedRecord,
   children: readonly SignedRecord[],
-  extra: Pick<SignReceipt, 'watermark' | 'c2pa' | 'video'>,
+  extra: Pick<SignReceipt, 'watermark' | 'c2pa' | 'video' | 'metadata'>,
 ): Promise<SignReceipt> {
   const output = await placeSignedOutput(ctx.db, target, content, record.id, (finalPath) => {
     record.outputPath = finalPath;

@@ -11,6 +11,7 @@ import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, typ
 import { C2PA_MIME } from './sign-image.ts';
 import { latestPublication, publicationByBytes, signedSummary, verdictForFile } from './file-kind.ts';
 import { layoutCheck } from './layout-check.ts';
+import { metadataSignal } from './metadata-signal.ts';
 import { anchorCheck } from './anchor-check.ts';
 import { decideVerdict } from './verdict.ts';
 import { c2paCheck, exactBytesCheck, signatureCheck, type VerifyContext } from './verify-common.ts';
@@ -110,10 +111,12 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   const publication = record ? latestPublication(ctx.db, record.id) : null;
   const { verdict, confidence } = verdictForFile(decideVerdict(checks), { sha256, record, publication });
   const regions = layout.comparison?.aligned ? layout.comparison.regions : undefined;
+  const metadata = await metadataSignal(c2pa.manifest, record, bytes, format);
   return {
     file: path, format, verdict, confidence, recordId: record?.id ?? null, checks,
     ...(record ? { signed: signedSummary(record) } : {}),
     ...(publication ? { publication } : {}),
+    ...(metadata ? { metadata } : {}),
     ...(regions && record?.width && record.height ? { regions, original: { width: record.width, height: record.height }, footprint: layout.comparison!.footprint } : {}),
   };
 }
