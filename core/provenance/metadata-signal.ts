@@ -1,11 +1,12 @@
 // The IPTC fields a verify report shows, and where they come from: the Content Credentials when they are valid
-// (what was signed, bound to these bytes), else the record the copy was traced to (what was signed with the
+// (what was signed, bound to these bytes), else the record the copy was traced to (what its key signed with the
 // original), else the file's own metadata, which nobody vouches for.
 import type { ManifestReport } from '../c2pa/read.ts';
 import type { ImageFormat } from '../media/detect.ts';
-import { isEmptyMetadata, normaliseMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
+import { isEmptyMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
 import { readPhotoMetadata } from '../media/read-metadata.ts';
 import type { SignedRecord } from '../store/records.ts';
+import { signedRecordMetadata } from './metadata-signature.ts';
 
 export interface MetadataSignal {
   fields: PhotoMetadata;
@@ -14,15 +15,9 @@ export interface MetadataSignal {
 
 export async function metadataSignal(manifest: ManifestReport | null, record: SignedRecord | null, bytes: Uint8Array, format: ImageFormat): Promise<MetadataSignal | undefined> {
   if (manifest?.valid && manifest.metadata && !isEmptyMetadata(manifest.metadata)) return { fields: manifest.metadata, source: 'credentials' };
-  const recorded = record?.details.metadata;
-  if (recorded && typeof recorded === 'object') {
-    try {
-      const fields = normaliseMetadata(recorded);
-      if (!isEmptyMetadata(fields)) return { fields, source: 'record' };
-    } catch {
-      // a record written by another version with other fields: fall through to the file's own
-    }
-  }
+  // only fields the record's key signed: a row edited in desk.db falls through to the file's own
+  const recorded = record ? signedRecordMetadata(record) : null;
+  if (recorded && !isEmptyMetadata(recorded)) return { fields: recorded, source: 'record' };
   const own = await readPhotoMetadata(bytes, format);
   return isEmptyMetadata(own) ? undefined : { fields: own, source: 'file' };
 }
