@@ -1,5 +1,6 @@
 // The composition root: a Desk built from a data directory. The CLI, the Electron main process and web mode all
 // go through it.
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { parseChainPem } from './c2pa/certificates.ts';
 import { CustodyError, isCustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
 import { metadataEdits, type PhotoMetadata } from './media/photo-metadata.ts';
+import { readPhotoMetadata } from './media/read-metadata.ts';
 import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
 import { recoverPlacements } from './provenance/placement.ts';
@@ -380,6 +382,15 @@ export class Desk {
     if (stamp?.outcome?.status === 'embedded') await this.stampPending(opts.actor).catch(() => undefined);
     this.hub.nudge();
     return stamp?.outcome ? { ...receipt, c2pa: { ...receipt.c2pa, timestamp: stamp.outcome.status } } : receipt;
+  }
+
+  /** The IPTC fields a file carries (XMP, IIM, EXIF), for the signer to edit before signing it. */
+  async fileMetadata(path: string, opts: { actor: Actor; confineTo?: Confinement }): Promise<{ fields: PhotoMetadata; writable: boolean }> {
+    this.#authorize('fileMetadata', opts.actor);
+    const input = this.#confined(path, 'read', opts.confineTo);
+    const { format } = await detectFile(input, this.limits);
+    if (!isImageFormat(format)) return { fields: {}, writable: false };
+    return { fields: await readPhotoMetadata(await readFile(input), format), writable: format === 'jpeg' || format === 'png' || format === 'webp' };
   }
 
   /** Verification needs no passphrase; its audit entry is chained now and sealed at the next unlock. */

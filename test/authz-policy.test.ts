@@ -27,7 +27,7 @@ const ADMIN = 'admin';
 const EXPECTED: Record<UseCase, string> = {
   info: EVERYONE, unlock: EVERYONE, login: EVERYONE, logout: EVERYONE, whoami: EVERYONE,
   pickFiles: EVERYONE, pickFolder: EVERYONE, verify: EVERYONE, progress: EVERYONE, publicRecord: EVERYONE,
-  sign: ACTING, items: USERS, item: USERS, thumbnail: USERS, reveal: USERS,
+  sign: ACTING, fileMetadata: ACTING, items: USERS, item: USERS, thumbnail: USERS, reveal: USERS,
   queue: USERS, submit: ACTING, approve: ACTING, reject: ACTING, requestChanges: ACTING, resubmit: ACTING,
   withdraw: ACTING, publish: ACTING, comment: ACTING,
   auditList: USERS, auditVerify: USERS, auditExport: USERS,
@@ -108,7 +108,7 @@ const FOLDER = 'wf_0000000000000000';
 const ARGS: Record<DeskMethod, unknown> = {
   info: {}, unlock: { passphrase: 'not the passphrase' }, login: { name: 'nobody', password: 'whatever1' }, logout: {}, whoami: {},
   pickFiles: { purpose: 'sign' }, pickFolder: { purpose: 'watch' }, verify: { path: '/nonexistent/a.jpg' }, progress: { key: 'progress-key' }, publicRecord: { id: ITEM },
-  sign: { paths: ['/nonexistent/a.jpg'] }, items: {}, item: { id: ITEM }, thumbnail: { id: ITEM }, reveal: { id: ITEM, published: true },
+  sign: { paths: ['/nonexistent/a.jpg'] }, fileMetadata: { path: '/nonexistent/a.jpg' }, items: {}, item: { id: ITEM }, thumbnail: { id: ITEM }, reveal: { id: ITEM, published: true },
   queue: {}, submit: { id: ITEM }, approve: { id: ITEM }, reject: { id: ITEM, comment: 'no' }, requestChanges: { id: ITEM, comment: 'crop' },
   resubmit: { id: ITEM }, withdraw: { id: ITEM }, publish: { id: ITEM }, comment: { id: ITEM, text: 'hello' },
   auditList: { limit: 1 }, auditVerify: {}, auditExport: { format: 'jsonl' },

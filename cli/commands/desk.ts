@@ -10,6 +10,7 @@ import { err, json, out, progressOnStderr, withDesk } from '../context.ts';
 import { readPassphrase } from '../passphrase.ts';
 import { withApi } from '../api.ts';
 import { actingFor, readPassword } from './auth.ts';
+import { metadataFromOptions, metadataOptions, printMetadata } from '../metadata-options.ts';
 
 function printReport(r: VerifyReport): void {
   out(`${r.verdict} (confidence ${r.confidence.toFixed(2)})${r.recordId ? `, record ${r.recordId}` : ''}`);
@@ -24,7 +25,14 @@ function printReport(r: VerifyReport): void {
     for (const g of r.changedRanges ?? []) out(`  ${g.status.padEnd(10)} ${clock(g.start)}–${clock(g.end)}`);
   }
   if (r.hub) out(`  hub        ${r.hub.summary}`);
+  if (r.metadata) printMetadata(r.metadata.fields, METADATA_SOURCE[r.metadata.source]);
 }
+
+const METADATA_SOURCE = {
+  credentials: 'metadata (signed in its Content Credentials):',
+  record: "metadata (as signed with the record; this copy's own may differ):",
+  file: 'metadata (in the file only, not signed):',
+} as const;
 
 const IPTC_SOURCE_TYPES = 'http://cv.iptc.org/newscodes/digitalsourcetype/';
 
@@ -46,15 +54,18 @@ export function register(program: Command): void {
       else out(`Desk created at ${home} for ${o.org}; signing key ${key.id}${o.admin ? `; admin ${o.admin}` : ''}`);
     });
 
-  program
+  metadataOptions(program
     .command('sign')
     .description('sign photos: writes NAME.signed.EXT beside each input (or into --out) and records it on the desk')
     .argument('<files...>', 'images to sign')
     .option('--out <dir>', 'folder for the signed copies')
     .option('--source-type <term>', 'IPTC digital source type for the Content Credentials (digitalCapture, negativeFilm, … or the full URI); default: digitalCapture when the EXIF names a camera, else none')
-    .option('--json', 'print an array of receipts as JSON')
-    .action(async (files: string[], o: { out?: string; sourceType?: string; json?: boolean }) => {
+    .option('--json', 'print an array of receipts as JSON'))
+    .action(async (files: string[], o: { out?: string; sourceType?: string; json?: boolean } & Record<string, unknown>) => {
       const digitalSourceType = o.sourceType === undefined ? undefined : o.sourceType.includes('/') ? o.sourceType : `${IPTC_SOURCE_TYPES}${o.sourceType}`;
+      // IPTC fields edited on the command line go into the copy's XMP; a source type alone stays the manifest's
+      const edits = metadataFromOptions(o, undefined);
+      const metadata = edits && digitalSourceType !== undefined && edits.digitalSourceType === undefined ? { ...edits, digitalSourceType } : edits;
       await withDesk(async (desk) => {
         // Signing needs the vault passphrase, and on a desk with users a user who may sign.
         const actor = (await actingFor(desk, 'sign'))!;
@@ -63,10 +74,11 @@ export function register(program: Command): void {
         for (const [i, file] of files.entries()) {
           if (files.length > 1) err(`[${i + 1}/${files.length}] signing ${file}`);
           try {
-            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), ...(digitalSourceType ? { digitalSourceType } : {}), actor, onProgress: progressOnStderr(`fingerprinting ${file}`) });
+            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), ...(digitalSourceType ? { digitalSourceType } : {}), ...(metadata ? { metadata } : {}), actor, onProgress: progressOnStderr(`fingerprinting ${file}`) });
             receipts.push(r);
             const what = r.video ? `${r.video.segments} segments` : `watermark ${r.watermark.status}`;
             if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, ${what}, content credentials ${r.c2pa.status})`);
+            if (!o.json && r.metadata) printMetadata(r.metadata, 'metadata signed with it:');
           } catch (e) {
             if (!isCustodyError(e) || files.length === 1) throw e;
             failures.push(e);

@@ -8,7 +8,7 @@ import {
 import { hubConnectArgs, hubLinkSchema, hubStatusSchema } from './hub-schemas.ts';
 import { bulkArgs, bulkResultSchema, pictureArgs, pictureSchema, viewPrefsSchema } from './library-schemas.ts';
 import { publicRecordSchema } from './public-record.ts';
-import { libraryItemSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
+import { libraryItemSchema, metadataEditsSchema, photoMetadataSchema, receiptSchema, signingKeySchema, verifyReportSchema, workflowStateSchema } from './schemas.ts';
 import {
   commentArgs, commentSchema, itemDetailSchema, itemRef, itemStatusSchema, optionalCommentArgs, queueEntrySchema, requiredCommentArgs,
   resubmitArgs, roleSchema, submitArgs,
@@ -55,12 +55,18 @@ export const deskApi = {
 
   // Signing, verification, the library
   sign: {
-    args: z.object({ paths: z.array(path).min(1, 'expected at least one file to sign'), outDir: path.optional(), progressKey: progressKey.optional() }),
+    args: z.object({
+      paths: z.array(path).min(1, 'expected at least one file to sign'), outDir: path.optional(), progressKey: progressKey.optional(),
+      /** IPTC fields laid over each file's own before it is signed (an empty field clears the file's value). */
+      metadata: metadataEditsSchema.optional(),
+    }),
     result: z.object({
       receipts: z.array(receiptSchema),
       failures: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })),
     }),
   },
+  /** The IPTC fields a file carries, to prefill them before signing; writable: the desk can write edits into it. */
+  fileMetadata: { args: z.object({ path }), result: z.object({ fields: photoMetadataSchema, writable: z.boolean() }) },
   verify: { args: z.object({ path, progressKey: progressKey.optional() }), result: verifyReportSchema },
   /** How far a sign or verify started with this progress key has got (videos report seconds); null before and after. */
   progress: { args: z.object({ key: progressKey }), result: z.object({ file: z.string(), doneSec: z.number(), totalSec: z.number() }).nullable() },

@@ -71,10 +71,16 @@ export function fileOf(ctx: HandlerContext, id: string, published: boolean, useC
   return path;
 }
 
-export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify' | 'progress' | 'publicRecord' | 'items' | 'item' | 'thumbnail' | 'picture' | 'reveal'> {
+export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'fileMetadata' | 'verify' | 'progress' | 'publicRecord' | 'items' | 'item' | 'thumbnail' | 'picture' | 'reveal'> {
   const { desk } = ctx;
   return {
-    sign: async ({ paths, outDir, progressKey }) => {
+    fileMetadata: async ({ path }) => {
+      const actor = ctx.actor('fileMetadata');
+      const confineTo = ctx.hooks.confineFiles?.(ctx.session);
+      return desk.fileMetadata(path, { actor, ...(confineTo ? { confineTo } : {}) });
+    },
+
+    sign: async ({ paths, outDir, progressKey, metadata }) => {
       const actor = ctx.actor('sign');
       const confineTo = ctx.hooks.confineFiles?.(ctx.session);
       const confined = confineTo ? { confineTo, deskOutputs: true } : {};
@@ -82,7 +88,7 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'verify'
       const failures = [];
       for (const p of paths) {
         try {
-          receipts.push(await ctx.tracked(progressKey, p, (onProgress) => desk.sign(p, { ...(outDir ? { outDir } : {}), actor, ...(onProgress ? { onProgress } : {}), ...confined })));
+          receipts.push(await ctx.tracked(progressKey, p, (onProgress) => desk.sign(p, { ...(outDir ? { outDir } : {}), ...(metadata ? { metadata } : {}), actor, ...(onProgress ? { onProgress } : {}), ...confined })));
         } catch (e) {
           if (!isCustodyError(e)) throw e;
           failures.push({ path: p, code: e.code, message: e.message });

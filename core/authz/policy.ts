@@ -65,6 +65,8 @@ export const POLICY = {
   publicRecord: { who: 'anyone', object: ['publicPicture'] },
 
   sign: { who: ACTING_ROLES },
+  // Reading a file's IPTC fields is the first step of signing it (the form is prefilled from them).
+  fileMetadata: { who: ACTING_ROLES },
   items: { who: 'user' },
   item: { who: 'user' },
   thumbnail: { who: 'user' },
@@ -129,6 +131,7 @@ export const POLICY = {
 /** What each use case is, in words, for messages ("expected a user with role admin to add trust anchors"). */
 const DOING: Partial<Record<UseCase, string>> = {
   sign: 'sign files',
+  fileMetadata: "read a file's metadata for signing",
   requestChanges: 'request changes',
   comment: 'comment on items',
   auditExport: 'export the audit log',
