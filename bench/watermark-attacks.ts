@@ -12,7 +12,17 @@ export const ATTACKS = [
   'none', 'jpeg90', 'jpeg75', 'jpeg60', 'jpeg50', 'webp75', 'resize75', 'resize50', 'screenshot',
   'crop10', 'crop25', 'brightness20', 'contrast20', 'noise5', 'blur1', 'rotate2',
 ] as const;
-export type Attack = (typeof ATTACKS)[number];
+/** single steps that only appear inside HARD_ATTACKS' chains */
+type ChainStep = 'rotate-4' | 'jpeg80';
+/**
+ * Issue 23's harder, realistic transforms: a reshare chain, a heavy crop, a larger rotation, mirroring, an aspect
+ * change, and compound chains of them with lossy steps.
+ */
+export const HARD_ATTACKS = [
+  'reshare', 'crop50', 'rotate5', 'mirror', 'squeeze90',
+  'mirror+crop25+jpeg75', 'rotate5+resize75+jpeg75', 'squeeze90+crop10+webp75', 'rotate-4+mirror+jpeg80',
+] as const;
+export type Attack = (typeof ATTACKS)[number] | (typeof HARD_ATTACKS)[number] | ChainStep;
 
 export async function loadRaster(file: string | Buffer): Promise<Raster> {
   const { data, info } = await sharp(file, { ignoreIcc: true }).raw().toBuffer({ resolveWithObject: true });
@@ -73,8 +83,20 @@ function centralCrop(img: Raster, areaKept: number): SharpPipe {
   return fromRaw(img).extract({ left: Math.floor((img.width - w) / 2), top: Math.floor((img.height - h) / 2), width: w, height: h });
 }
 
+/** Rotation by `deg` degrees about the centre on the same canvas: the corners that leave it are cut, black fills in. */
+async function rotateSameCanvas(img: Raster, deg: number): Promise<Raster> {
+  const big = await raw(fromRaw(img).rotate(deg, { background: { r: 0, g: 0, b: 0, alpha: 1 } }));
+  return raw(fromRaw(big).extract({ left: Math.floor((big.width - img.width) / 2), top: Math.floor((big.height - img.height) / 2), width: img.width, height: img.height }));
+}
+
 export async function attack(img: Raster, name: Attack, seed = 1): Promise<Raster> {
   const { width: w, height: h } = img;
+  if (name.includes('+')) {
+    // a chain: each step in turn, each re-encoding step decoded again before the next
+    let out = img;
+    for (const step of name.split('+')) out = await attack(out, step as Attack, seed);
+    return out;
+  }
   switch (name) {
     case 'none':
       return reencode(fromRaw(img).png({ compressionLevel: 1 }));
@@ -105,11 +127,28 @@ export async function attack(img: Raster, name: Attack, seed = 1): Promise<Raste
       return gaussianNoise(img, 5, seed);
     case 'blur1':
       return raw(fromRaw(img).blur(1));
-    case 'rotate2': {
-      const bg = { r: 0, g: 0, b: 0, alpha: 1 };
-      const big = await raw(fromRaw(img).rotate(2, { background: bg }));
-      return raw(fromRaw(big).extract({ left: Math.floor((big.width - w) / 2), top: Math.floor((big.height - h) / 2), width: w, height: h }));
+    case 'rotate2':
+      return rotateSameCanvas(img, 2);
+    // issue 23
+    case 'reshare': {
+      // shared twice: a platform crops 10 % and halves the size at JPEG 70, a second one re-encodes as WebP 75
+      const first = await reencode(centralCrop(img, 0.9).resize(Math.round(w * Math.sqrt(0.9) * 0.5), null, { kernel: 'lanczos3' }).jpeg({ quality: 70, chromaSubsampling: '4:2:0' }));
+      return reencode(fromRaw(first).webp({ quality: 75 }));
     }
+    case 'crop50':
+      return raw(centralCrop(img, 0.5));
+    case 'rotate5':
+      return rotateSameCanvas(img, 5);
+    case 'rotate-4':
+      return rotateSameCanvas(img, -4);
+    case 'mirror':
+      return raw(fromRaw(img).flop());
+    case 'squeeze90':
+      return raw(fromRaw(img).resize(w, Math.round(h * 0.9), { kernel: 'lanczos3', fit: 'fill' }));
+    case 'jpeg80':
+      return reencode(fromRaw(img).jpeg({ quality: 80, chromaSubsampling: '4:2:0' }));
+    default:
+      throw new Error(`expected an attack of ATTACKS or HARD_ATTACKS, got ${name}`);
   }
 }
 
@@ -248,4 +287,53 @@ export function largePhotos(): BenchPhoto[] {
     // the top of BENCHMARKS.md's range (and the sign benchmark's size): every photograph once, the first five twice
     { name: 'mosaic-5x4 (20 MP)', kind: 'photo', load: () => mosaic([...REAL_PHOTOS, ...REAL_PHOTOS], 5, 4, 1000) },
   ];
+}
+
+/**
+ * The i-th generated variant of an unmarked image, for the false-positive count: crops anywhere in the frame (30–95 %
+ * of the area), rotations up to ±10°, mirroring, aspect changes of ±20 %, rescaling 0.4–1.5×, JPEG 50–95 and WebP,
+ * and chains of two of these. Deterministic in (i, seed).
+ */
+export async function unmarkedVariant(img: Raster, i: number, seed = 1): Promise<{ name: string; img: Raster }> {
+  const rand = mulberry32(seed * 7919 + i * 104729);
+  const between = (a: number, b: number): number => a + (b - a) * rand();
+  const step = async (src: Raster, kind: number): Promise<{ name: string; img: Raster }> => {
+    const { width: w, height: h } = src;
+    switch (kind) {
+      case 0: {
+        const f = Math.sqrt(between(0.3, 0.95));
+        const cw = Math.max(256, Math.round(w * f));
+        const ch = Math.max(256, Math.round(h * f));
+        if (cw >= w || ch >= h) return { name: 'none', img: src };
+        const left = Math.floor(rand() * (w - cw));
+        const top = Math.floor(rand() * (h - ch));
+        return { name: `crop${cw}x${ch}@${left},${top}`, img: await raw(fromRaw(src).extract({ left, top, width: cw, height: ch })) };
+      }
+      case 1: {
+        const deg = Math.round(between(-10, 10) * 10) / 10;
+        return { name: `rotate${deg}`, img: await rotateSameCanvas(src, deg) };
+      }
+      case 2:
+        return { name: 'mirror', img: await raw(fromRaw(src).flop()) };
+      case 3: {
+        const f = between(0.8, 1.2);
+        const across = rand() < 0.5;
+        const size: [number, number] = across ? [Math.round(w * f), h] : [w, Math.round(h * f)];
+        return { name: `aspect${across ? 'x' : 'y'}${f.toFixed(2)}`, img: await raw(fromRaw(src).resize(size[0], size[1], { kernel: 'lanczos3', fit: 'fill' })) };
+      }
+      case 4: {
+        const f = between(0.4, 1.5);
+        return { name: `resize${f.toFixed(2)}`, img: await raw(fromRaw(src).resize(Math.round(w * f), Math.round(h * f), { kernel: 'lanczos3', fit: 'fill' })) };
+      }
+      default: {
+        const q = Math.round(between(50, 95));
+        const webp = rand() < 0.3;
+        return { name: `${webp ? 'webp' : 'jpeg'}${q}`, img: await reencode(webp ? fromRaw(src).webp({ quality: q }) : fromRaw(src).jpeg({ quality: q })) };
+      }
+    }
+  };
+  const first = await step(img, Math.floor(rand() * 6));
+  if (rand() < 0.5) return first;
+  const second = await step(first.img, Math.floor(rand() * 6));
+  return { name: `${first.name}+${second.name}`, img: second.img };
 }

@@ -70,6 +70,16 @@ describe('watermark under attack', () => {
     });
   }
 
+  // issue 23: the lattice search (lattice.ts) finds any linear map, the mirrored sync pattern a mirrored copy
+  for (const a of ['mirror', 'rotate5', 'squeeze90', 'crop50', 'mirror+crop25+jpeg75', 'rotate-4+mirror+jpeg80'] as const) {
+    it(`survives ${a} (issue 23)`, async () => {
+      const { img, payload } = await markedPhoto('rocket.jpg');
+      const r = extractWatermark(await attack(img, a, 3));
+      expect(r.detected, `rocket.jpg after ${a}: score ${r.score.toFixed(2)} < ${r.threshold}`).toBe(true);
+      expect(hamming(r.payload!, payload), `rocket.jpg after ${a}`).toBeLessThanOrEqual(6);
+    });
+  }
+
   it('does not hand back another payload: a photo marked twice reads as the second mark only after re-marking', async () => {
     const { img, payload } = await markedPhoto('rocket.jpg');
     const other = new Uint8Array(16).map((_, i) => payload[i]! ^ 0xff);

@@ -2,9 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { codedLength, convEncode, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { blockDct, blockIdct } from '../core/media/watermark/dct.ts';
-import { circularCorrelation, circularCorrelationPair, spectrum } from '../core/media/watermark/fft.ts';
+import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, spectrum } from '../core/media/watermark/fft.ts';
+import { mirrorTile } from '../core/media/watermark/extract.ts';
+import { latticeCandidates } from '../core/media/watermark/lattice.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
-import { bitsToBytes, boxBlur, bytesToBits, fold } from '../core/media/watermark/grid.ts';
+import { bitsToBytes, boxBlur, bytesToBits, fold, foldAffine } from '../core/media/watermark/grid.ts';
 import { crc24Bits, crcMatches, withCrc } from '../core/media/watermark/crc.ts';
 import { addGridDelta, lumaToGrid } from '../core/media/watermark/resample.ts';
 
@@ -153,5 +155,85 @@ describe('grid resampling', () => {
     expect(Array.from(down.data)).toEqual([4, 244, 0, 77, 136, 136, 136, 200]);
     const clip = addGridDelta({ data: Uint8Array.from([254, 1]), width: 2, height: 1, channels: 1 }, new Float32Array([3, -3]), 2, 1);
     expect(Array.from(clip.data)).toEqual([255, 0]);
+  });
+});
+
+describe('geometry search building blocks (issue 23)', () => {
+  it('correlates one tile with two patterns as two single correlations do', () => {
+    const rand = mulberry32(8);
+    const n = 16;
+    const a = new Float64Array(n * n).map(() => rand() - 0.5);
+    const p = new Float64Array(n * n).map(() => rand() - 0.5);
+    const q = new Float64Array(n * n).map(() => rand() - 0.5);
+    const [cp, cq] = circularCorrelationTwo(a, spectrum(p, n), spectrum(q, n), n);
+    const sp = circularCorrelation(a, spectrum(p, n), n);
+    const sq = circularCorrelation(a, spectrum(q, n), n);
+    for (let i = 0; i < n * n; i++) {
+      expect(Math.abs(cp[i]! - sp[i]!)).toBeLessThan(1e-9);
+      expect(Math.abs(cq[i]! - sq[i]!)).toBeLessThan(1e-9);
+    }
+  });
+
+  it('autocorrelates as the direct circular sum does', () => {
+    const rand = mulberry32(9);
+    const n = 8;
+    const a = new Float64Array(n * n).map(() => rand() - 0.5);
+    const ac = autocorrelation(a, n);
+    for (const [dx, dy] of [[0, 0], [1, 0], [3, 5], [7, 7]] as const) {
+      let s = 0;
+      for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) s += a[y * n + x]! * a[((y + dy) % n) * n + ((x + dx) % n)]!;
+      expect(ac[dy * n + dx]).toBeCloseTo(s, 9);
+    }
+  });
+
+  it('mirrors a tile about its column 0, and back', () => {
+    const rand = mulberry32(10);
+    const t = new Float64Array(128 * 128).map(() => rand());
+    const m = mirrorTile(t);
+    expect(m[5 * 128 + 0]).toBe(t[5 * 128 + 0]);
+    expect(m[5 * 128 + 1]).toBe(t[5 * 128 + 127]);
+    expect(mirrorTile(m)).toEqual(t);
+  });
+
+  it('folds under a diagonal map with the scaled loop as the general loop does', () => {
+    const rand = mulberry32(11);
+    const [w, h] = [700, 512];
+    const src = new Float32Array(w * h).map(() => rand() - 0.5);
+    // a shear so small that it vanishes in rounding takes the general loop to the same sums
+    for (const m of [[1.1, 0, 0, 1], [0.95, 0, 0, 1.2]] as const) {
+      expect(foldAffine(src, w, h, 128, m)).toEqual(foldAffine(src, w, h, 128, [m[0], 1e-300, 0, m[3]]));
+    }
+  });
+
+  it('reads the map of a rotated, squeezed tiled pattern off its autocorrelation', () => {
+    // a random 128-periodic pattern seen through a known map: the lattice search must give that map back
+    const rand = mulberry32(12);
+    const tile = new Float64Array(128 * 128).map(() => rand() - 0.5);
+    const [w, h] = [640, 560];
+    const [a, b, c, d] = [1.1 * Math.cos(0.1), -Math.sin(0.1), 1.1 * Math.sin(0.1), Math.cos(0.1)];
+    const det = a * d - b * c;
+    const src = new Float32Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        // the embedded-grid position that the map sends to (x, y)
+        const u = Math.round((d * x - b * y) / det);
+        const v = Math.round((-c * x + a * y) / det);
+        src[y * w + x] = tile[(((v % 128) + 128) % 128) * 128 + (((u % 128) + 128) % 128)]! + 2 * (rand() - 0.5);
+      }
+    }
+    const [best] = latticeCandidates(src, w, h);
+    expect(best!.z).toBeGreaterThan(6);
+    [a, b, c, d].forEach((x, i) => expect(Math.abs(best!.m[i]! - x), `entry ${i}: ${best!.m.join(', ')}`).toBeLessThan(0.01));
+  });
+});
+
+describe('coarse correlation with the mirrored pattern (issue 23)', () => {
+  it('correlates two tiles with two patterns as four single correlations do', () => {
+    const rand = mulberry32(13);
+    const n = 16;
+    const [a, b, p, q] = [0, 1, 2, 3].map(() => new Float64Array(n * n).map(() => rand() - 0.5)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+    const got = circularCorrelationPairTwo(a, b, spectrum(p, n), spectrum(q, n), n);
+    const want = [circularCorrelation(a, spectrum(p, n), n), circularCorrelation(b, spectrum(p, n), n), circularCorrelation(a, spectrum(q, n), n), circularCorrelation(b, spectrum(q, n), n)];
+    for (let k = 0; k < 4; k++) for (let i = 0; i < n * n; i++) expect(Math.abs(got[k]![i]! - want[k]![i]!)).toBeLessThan(1e-9);
   });
 });

@@ -10,7 +10,7 @@ import { ATTACKS, attack, psnr, skimagePhotos, ssim, type Attack } from '../benc
 // measured on them less one image, as a regression floor: v2 (bench, 2026-11-22) keeps 4/4 after none, resize75,
 // screenshot, crops, rotate2; 3/4 after jpeg90–50, resize50, brightness20, contrast20, noise5, blur1 (horse.png, a
 // black-and-white silhouette, keeps its mark only through geometric attacks); 2/4 after webp75 (and color.png).
-const GRAPHIC_FLOOR: Record<Attack, number> = {
+const GRAPHIC_FLOOR: Record<(typeof ATTACKS)[number], number> = {
   none: 0.75, jpeg90: 0.5, jpeg75: 0.5, jpeg60: 0.5, jpeg50: 0.5, webp75: 0.25, resize75: 0.75, resize50: 0.5,
   screenshot: 0.75, crop10: 0.75, crop25: 0.75, brightness20: 0.5, contrast20: 0.5, noise5: 0.5, blur1: 0.5, rotate2: 0.75,
 };

@@ -5,11 +5,12 @@
 
 import type { Extraction, Raster } from './codec.ts';
 import { blockDct } from './dct.ts';
-import { circularCorrelation, circularCorrelationPair, spectrum } from './fft.ts';
+import { circularCorrelation, circularCorrelationPairTwo, circularCorrelationTwo, spectrum } from './fft.ts';
 import { CODED_BITS, COEFFS, LAYOUT, MESSAGE_BITS, PAYLOAD_BITS, SLOTS, TILE } from './layout.ts';
 import { crcMatches } from './crc.ts';
 import { viterbiDecode } from './conv.ts';
-import { bitsToBytes, fold, gridDims, highPass, localRms } from './grid.ts';
+import { bitsToBytes, fold, foldAffine, gridDims, highPass, localRms, type Affine } from './grid.ts';
+import { latticeCandidates } from './lattice.ts';
 import { lumaToGrid } from './resample.ts';
 
 export const EXTRACT_PARAMS = {
@@ -27,6 +28,12 @@ export const EXTRACT_PARAMS = {
    * refinement is most of an unmarked image's extraction time; a mark it would have found scores far over this.
    */
   searchFloor: 5.5,
+  /**
+   * lattices (lattice.ts) whose autocorrelation peaks score under this are not folded. Unmarked photos give 1.8–3.7,
+   * but a marked copy after a lossy chain can give as little (and its lattice is then still often the right one),
+   * so this only drops the hopeless ones; the sync peak and the CRC at the lattice's geometry decide.
+   */
+  latticeFloor: 2,
   /** sync peaks whose reading is decoded and checked against its CRC: at identity, and at each refined geometry */
   verify: 8,
   verifyRefined: 4,
@@ -37,6 +44,17 @@ export const EXTRACT_PARAMS = {
 };
 
 const SYNC_SPECTRUM = spectrum(LAYOUT.syncPattern, TILE);
+
+/** A tile mirrored left-right about its column 0: F(x, y) = T(−x mod TILE, y). */
+export function mirrorTile(tile: Float64Array): Float64Array {
+  const out = new Float64Array(TILE * TILE);
+  const m = TILE - 1;
+  for (let y = 0; y < TILE; y++) for (let x = 0; x < TILE; x++) out[y * TILE + x] = tile[y * TILE + ((TILE - x) & m)]!;
+  return out;
+}
+
+// A mirrored copy folds to a mirrored tile: correlating with the mirrored sync pattern finds it in the same pass
+const SYNC_MIRRORED = spectrum(mirrorTile(LAYOUT.syncPattern), TILE);
 
 /** The whitening as a high-pass residual and a per-position weight: white = hp · weight. */
 export function whitening(grid: Float32Array, gw: number, gh: number): { hp: Float32Array; weight: Float32Array } {
@@ -63,7 +81,11 @@ export interface SyncHit {
   dx: number;
   dy: number;
   z: number;
+  /** the folded tile, mirrored back when the copy was mirrored, so that the pattern sits at (dx, dy) */
   tile: Float64Array;
+  /** a general map from the lattice search, which then stands instead of scale and angle */
+  m?: Affine;
+  mirrored?: boolean;
   /** the payload, when the reading at (dx, dy) passed its CRC */
   payload: Uint8Array | null;
 }
@@ -177,13 +199,15 @@ const DEG = Math.PI / 180;
  * so the coarse grid steps by 1.25 % and 1° over that square (3×3 tiles: with 2 % steps and a 2×2-tile square,
  * crop10 and crop25 of textured photos were missed), and the best few are refined on the whole grid.
  * Magnification covers crops down to ~60 % of the area (a crop enlarges the content on the working grid) and
- * slight enlargements; rotation covers ±3°.
+ * slight enlargements; rotation covers ±10° (±3° before issue 23: rotate5 of textured photos, grass, gravel, the
+ * Hubble field, was found by these folds and not by the lattice search). Each tile is correlated with the sync
+ * pattern and its mirror image.
  */
 const COARSE_HALF = 192;
 const CANDIDATES: ReadonlyArray<readonly [number, number]> = (() => {
   const out: [number, number][] = [];
   for (let s = 0.98; s <= 1.3; s *= 1.0125) out.push([s, 0]);
-  for (const a of [1, 2, 3]) out.push([1, a * DEG], [1, -a * DEG]);
+  for (let a = 1; a <= 10; a++) out.push([1, a * DEG], [1, -a * DEG]);
   return out;
 })();
 
@@ -198,22 +222,43 @@ function decodeAt(tile: Float64Array, dx: number, dy: number): Uint8Array | null
 }
 
 /**
- * Folds under one geometry and finds the sync peak. With `verify` > 0, the payload is also decoded at that many of
- * the highest sync peaks: a weak mark's true offset is nearly always among them even when its peak does not stand
- * out, and the CRC tells it from chance.
+ * The sync peak of a folded tile, straight and mirrored. With `verify` > 0, the payload is also decoded at that many
+ * of the highest peaks of either: a weak mark's true offset is nearly always among them even when its peak does not
+ * stand out, and the CRC tells it from chance.
  */
-function tryGeometry(white: Float32Array, gw: number, gh: number, scale: number, angle: number, half = Infinity, verify = 0): SyncHit {
-  const tile = fold(white, gw, gh, TILE, scale, angle, half);
-  const { c, sd } = syncSurface(tile);
-  const peaks = topK(c, Math.max(1, verify));
-  const z = sd > 0 ? c[peaks[0]!]! / sd : 0;
-  for (let k = 0; k < verify; k++) {
-    const i = peaks[k]!;
-    const payload = decodeAt(tile, i % TILE, Math.floor(i / TILE));
-    if (payload) return { scale, angle, dx: i % TILE, dy: Math.floor(i / TILE), z: sd > 0 ? c[i]! / sd : 0, tile, payload };
+function syncOf(tile: Float64Array, verify: number, geometry: { scale: number; angle: number; m?: Affine }): SyncHit {
+  const [c, cm] = circularCorrelationTwo(tile, SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
+  const sd = withSd(c).sd || 1;
+  const sdm = withSd(cm).sd || 1;
+  const k = Math.max(1, verify);
+  const peaks = [...topK(c, k).map((i) => ({ i, z: c[i]! / sd, mirrored: false })), ...topK(cm, k).map((i) => ({ i, z: cm[i]! / sdm, mirrored: true }))];
+  peaks.sort((p, q) => q.z - p.z);
+  let flipped: Float64Array | undefined;
+  // a peak of the mirrored surface at offset d is the straight pattern at −d in the mirrored-back tile
+  const hitAt = ({ i, z, mirrored }: (typeof peaks)[number], payload: Uint8Array | null): SyncHit => {
+    const dx = i % TILE;
+    const dy = Math.floor(i / TILE);
+    if (!mirrored) return { ...geometry, dx, dy, z, tile, payload };
+    flipped ??= mirrorTile(tile);
+    return { ...geometry, dx: (TILE - dx) & (TILE - 1), dy, z, tile: flipped, mirrored, payload };
+  };
+  for (let n = 0; n < Math.min(verify, peaks.length); n++) {
+    const h = hitAt(peaks[n]!, null);
+    const payload = decodeAt(h.tile, h.dx, h.dy);
+    if (payload) return { ...h, payload };
   }
-  const i = peaks[0]!;
-  return { scale, angle, dx: i % TILE, dy: Math.floor(i / TILE), z, tile, payload: null };
+  return hitAt(peaks[0]!, null);
+}
+
+/** Folds under one geometry (magnification and rotation) and finds the sync peak (syncOf). */
+function tryGeometry(white: Float32Array, gw: number, gh: number, scale: number, angle: number, half = Infinity, verify = 0): SyncHit {
+  return syncOf(fold(white, gw, gh, TILE, scale, angle, half), verify, { scale, angle });
+}
+
+/** The same under a general map (from the lattice search). */
+function tryMap(white: Float32Array, gw: number, gh: number, m: Affine, verify = 0): SyncHit {
+  const scale = Math.sqrt(Math.abs(m[0] * m[3] - m[1] * m[2]));
+  return syncOf(foldAffine(white, gw, gh, TILE, m), verify, { scale, angle: Math.atan2(m[2], m[0]), m });
 }
 
 function refine(white: Float32Array, gw: number, gh: number, start: SyncHit): SyncHit {
@@ -238,15 +283,22 @@ function refine(white: Float32Array, gw: number, gh: number, start: SyncHit): Sy
 /** Every coarse candidate folded over the central square and its sync peak found, best first. */
 export function coarseSearch(white: Float32Array, gw: number, gh: number): SyncHit[] {
   const tiles = CANDIDATES.map(([s, a]) => fold(white, gw, gh, TILE, s, a, COARSE_HALF));
+  if (tiles.length % 2) tiles.push(new Float64Array(TILE * TILE));
   const hits: SyncHit[] = [];
-  for (let i = 0; i < tiles.length; i += 2) {
-    const pair = i + 1 < tiles.length ? circularCorrelationPair(tiles[i]!, tiles[i + 1]!, SYNC_SPECTRUM, TILE) : [circularCorrelation(tiles[i]!, SYNC_SPECTRUM, TILE)];
-    pair.forEach((c, k) => {
-      const { sd } = withSd(c);
-      const peak = topK(c, 1)[0]!;
+  for (let i = 0; i < CANDIDATES.length; i += 2) {
+    const [ap, bp, aq, bq] = circularCorrelationPairTwo(tiles[i]!, tiles[i + 1]!, SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
+    for (const [k, c, cm] of [[0, ap, aq], [1, bp, bq]] as const) {
+      if (i + k >= CANDIDATES.length) break;
       const [scale, angle] = CANDIDATES[i + k]!;
-      hits.push({ scale, angle, dx: peak % TILE, dy: Math.floor(peak / TILE), z: sd > 0 ? c[peak]! / sd : 0, tile: tiles[i + k]!, payload: null });
-    });
+      const straight = { c, sd: withSd(c).sd || 1, peak: topK(c, 1)[0]! };
+      const mirrored = { c: cm, sd: withSd(cm).sd || 1, peak: topK(cm, 1)[0]! };
+      const z = straight.c[straight.peak]! / straight.sd;
+      const zm = mirrored.c[mirrored.peak]! / mirrored.sd;
+      const tile = tiles[i + k]!;
+      if (z >= zm) hits.push({ scale, angle, dx: straight.peak % TILE, dy: Math.floor(straight.peak / TILE), z, tile, payload: null });
+      // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf)
+      else hits.push({ scale, angle, dx: (TILE - (mirrored.peak % TILE)) & (TILE - 1), dy: Math.floor(mirrored.peak / TILE), z: zm, tile: mirrorTile(tile), mirrored: true, payload: null });
+    }
   }
   return hits.sort((x, y) => y.z - x.z);
 }
@@ -256,8 +308,14 @@ export function coarseSearch(white: Float32Array, gw: number, gh: number): SyncH
  * candidate stands out of the noise, local refinement of the best few.
  */
 export function findSync(white: Float32Array, gw: number, gh: number): SyncHit {
-  const identity = tryGeometry(white, gw, gh, 1, 0, Infinity, EXTRACT_PARAMS.verify);
+  let identity = tryGeometry(white, gw, gh, 1, 0, Infinity, EXTRACT_PARAMS.verify);
   if (identity.payload || identity.z >= EXTRACT_PARAMS.clearHit) return identity;
+  for (const lat of latticeCandidates(white, gw, gh)) {
+    if (lat.z < EXTRACT_PARAMS.latticeFloor) break;
+    const hit = tryMap(white, gw, gh, lat.m, EXTRACT_PARAMS.verifyRefined);
+    if (hit.payload) return hit;
+    if (hit.z > identity.z) identity = hit;
+  }
   const coarse = coarseSearch(white, gw, gh);
   // nothing stands out of the noise: no refinement (the score is the best seen; a weak mark read at identity keeps
   // its identity reading, as the refinement would have left it)

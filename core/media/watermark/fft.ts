@@ -116,8 +116,30 @@ export function circularCorrelationPair(a: Float64Array, b: Float64Array, p: { r
   return [re, im];
 }
 
+/**
+ * circularCorrelationPair with two patterns: [a⋆p, b⋆p, a⋆q, b⋆q] for one forward transform and two inverse ones,
+ * the spectrum of a + ib being multiplied by each pattern's conjugate in turn.
+ */
+export function circularCorrelationPairTwo(a: Float64Array, b: Float64Array, p: { re: Float64Array; im: Float64Array }, q: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
+  const re = Float64Array.from(a);
+  const im = Float64Array.from(b);
+  fft2(re, im, n);
+  const withQ = product(Float64Array.from(re), Float64Array.from(im), q, n);
+  const withP = product(re, im, p, n);
+  fft2(withP.re, withP.im, n, true);
+  fft2(withQ.re, withQ.im, n, true);
+  return [withP.re, withP.im, withQ.re, withQ.im];
+}
+
 function correlate(re: Float64Array, im: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): { re: Float64Array; im: Float64Array } {
   fft2(re, im, n);
+  product(re, im, p, n);
+  fft2(re, im, n, true);
+  return { re, im };
+}
+
+/** re + i·im times conj(p), in place. */
+function product(re: Float64Array, im: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): { re: Float64Array; im: Float64Array } {
   for (let i = 0; i < n * n; i++) {
     // A · conj(P)
     const ar = re[i]!;
@@ -127,6 +149,92 @@ function correlate(re: Float64Array, im: Float64Array, p: { re: Float64Array; im
     re[i] = ar * pr + ai * pi;
     im[i] = ai * pr - ar * pi;
   }
-  fft2(re, im, n, true);
   return { re, im };
+}
+
+/**
+ * The circular correlations of one real tile with two patterns, for the price of one: A·conj(P) and A·conj(Q) are
+ * the spectra of real surfaces, so A·conj(P) + i·A·conj(Q) transforms back to the first as its real part and the
+ * second as its imaginary part.
+ */
+export function circularCorrelationTwo(a: Float64Array, p: { re: Float64Array; im: Float64Array }, q: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array] {
+  const re = Float64Array.from(a);
+  const im = new Float64Array(n * n);
+  fft2(re, im, n);
+  for (let i = 0; i < n * n; i++) {
+    const ar = re[i]!;
+    const ai = im[i]!;
+    // X = A·conj(P), Y = A·conj(Q); X + iY
+    const xr = ar * p.re[i]! + ai * p.im[i]!;
+    const xi = ai * p.re[i]! - ar * p.im[i]!;
+    const yr = ar * q.re[i]! + ai * q.im[i]!;
+    const yi = ai * q.re[i]! - ar * q.im[i]!;
+    re[i] = xr - yi;
+    im[i] = xi + yr;
+  }
+  fft2(re, im, n, true);
+  return [re, im];
+}
+
+/**
+ * Circular autocorrelation of a real n×n array: the inverse transform of its power spectrum, in about half the work
+ * of two complex 2-D transforms, since the input, the power spectrum and the output are all real. Rows go two at a
+ * time as the real and imaginary parts of one transform (and come apart by symmetry), and only the n/2 + 1 columns
+ * of non-negative frequency are transformed (the others are their conjugates).
+ */
+export function autocorrelation(a: Float64Array, n: number, band: readonly [number, number] = [0, 1]): Float64Array {
+  const p = plan(n);
+  const h = (n >> 1) + 1;
+  // the spectrum's kept columns, stored column after column so that the column passes read in order
+  const tr = new Float64Array(h * n);
+  const ti = new Float64Array(h * n);
+  const zr = new Float64Array(n);
+  const zi = new Float64Array(n);
+  for (let y = 0; y < n; y += 2) {
+    zr.set(a.subarray(y * n, y * n + n));
+    zi.set(a.subarray((y + 1) * n, (y + 1) * n + n));
+    fft1(zr, zi, 0, n, false, p);
+    for (let k = 0; k < h; k++) {
+      const m = (n - k) & (n - 1);
+      // row y: (Z[k] + conj Z[−k]) / 2; row y + 1: (Z[k] − conj Z[−k]) / 2i
+      tr[k * n + y] = (zr[k]! + zr[m]!) / 2;
+      ti[k * n + y] = (zi[k]! - zi[m]!) / 2;
+      tr[k * n + y + 1] = (zi[k]! + zi[m]!) / 2;
+      ti[k * n + y + 1] = (zr[m]! - zr[k]!) / 2;
+    }
+  }
+  const lo2 = (band[0] * n) ** 2;
+  const hi2 = (band[1] * n) ** 2;
+  for (let k = 0; k < h; k++) {
+    fft1(tr, ti, k * n, n, false, p);
+    for (let j = 0; j < n; j++) {
+      const i = k * n + j;
+      const f = Math.min(j, n - j);
+      const r2 = k * k + f * f;
+      tr[i] = r2 < lo2 || r2 > hi2 ? 0 : tr[i]! * tr[i]! + ti[i]! * ti[i]!;
+      ti[i] = 0;
+    }
+    fft1(tr, ti, k * n, n, true, p);
+  }
+  // each row's spectrum is Hermitian (the output is real): C[n − k] = conj C[k]; two rows per inverse transform
+  const out = new Float64Array(n * n);
+  const s = 1 / (n * n);
+  for (let y = 0; y < n; y += 2) {
+    for (let k = 0; k < n; k++) {
+      const c = k < h ? k : n - k;
+      const sign = k < h ? 1 : -1;
+      const ar = tr[c * n + y]!;
+      const ai = sign * ti[c * n + y]!;
+      const br = tr[c * n + y + 1]!;
+      const bi = sign * ti[c * n + y + 1]!;
+      zr[k] = ar - bi;
+      zi[k] = ai + br;
+    }
+    fft1(zr, zi, 0, n, true, p);
+    for (let x = 0; x < n; x++) {
+      out[y * n + x] = zr[x]! * s;
+      out[(y + 1) * n + x] = zi[x]! * s;
+    }
+  }
+  return out;
 }

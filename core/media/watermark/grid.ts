@@ -76,8 +76,6 @@ export function localRms(src: Float32Array, w: number, h: number, r: number): Fl
 export function fold(src: Float32Array, w: number, h: number, t: number, scale: number, angle: number, half = Infinity): Float64Array {
   const tile = new Float64Array(t * t);
   const mask = t - 1;
-  const cx = (w - 1) / 2;
-  const cy = (h - 1) / 2;
   const cos = Math.cos(angle) * scale;
   const sin = Math.sin(angle) * scale;
   if (scale === 1 && angle === 0 && half === Infinity) {
@@ -89,25 +87,78 @@ export function fold(src: Float32Array, w: number, h: number, t: number, scale: 
     return tile;
   }
   // the embedded-grid frame that maps into the source: its size is the source's divided by the scale
-  const uw = Math.floor(w / scale);
-  const uh = Math.floor(h / scale);
+  const f = frame(w, h, Math.floor(w / scale), Math.floor(h / scale), half);
+  if (angle === 0) foldScaled(src, w, h, tile, t, scale, scale, f);
+  else foldMapped(src, w, h, tile, t, [cos, -sin, sin, cos], f);
+  return tile;
+}
+
+/** Centres of the source and of a uw×uh embedded-grid frame, and the part of the frame folded (the central 2·half). */
+interface Frame {
+  cx: number;
+  cy: number;
+  ucx: number;
+  ucy: number;
+  u0: number;
+  u1: number;
+  v0: number;
+  v1: number;
+}
+
+function frame(w: number, h: number, uw: number, uh: number, half: number): Frame {
   const ucx = (uw - 1) / 2;
   const ucy = (uh - 1) / 2;
-  const v0 = Math.max(0, Math.floor(ucy - half));
-  const v1 = Math.min(uh, Math.ceil(ucy + half));
-  const u0 = Math.max(0, Math.floor(ucx - half));
-  const u1 = Math.min(uw, Math.ceil(ucx + half));
-  if (angle === 0) {
-    foldScaled(src, w, h, tile, t, scale, cx, cy, ucx, ucy, u0, u1, v0, v1);
-    return tile;
+  return {
+    cx: (w - 1) / 2,
+    cy: (h - 1) / 2,
+    ucx,
+    ucy,
+    v0: Math.max(0, Math.floor(ucy - half)),
+    v1: Math.min(uh, Math.ceil(ucy + half)),
+    u0: Math.max(0, Math.floor(ucx - half)),
+    u1: Math.min(uw, Math.ceil(ucx + half)),
+  };
+}
+
+/**
+ * A linear map from the embedded grid to the grid at hand, about both centres: position u of the embedded grid is
+ * read at x = c + M·(u − c), M = [a b; c d] given as [a, b, c, d] (row-major). fold()'s scale·R(angle) is one; an
+ * aspect change or a shear found by the lattice search (lattice.ts) are others.
+ */
+export type Affine = readonly [number, number, number, number];
+
+/** fold() under any linear map `m`: the embedded-grid frame is the one `m` maps onto the whole source. */
+export function foldAffine(src: Float32Array, w: number, h: number, t: number, m: Affine, half = Infinity): Float64Array {
+  const tile = new Float64Array(t * t);
+  const cx = (w - 1) / 2;
+  const cy = (h - 1) / 2;
+  const [a, b, c, d] = m;
+  const det = a * d - b * c;
+  // the embedded-grid frame: the bounding box of the source's corners mapped back by m⁻¹
+  let hu = 0;
+  let hv = 0;
+  for (const [px, py] of [[cx, cy], [cx, -cy]] as const) {
+    hu = Math.max(hu, Math.abs((d * px - b * py) / det));
+    hv = Math.max(hv, Math.abs((-c * px + a * py) / det));
   }
+  const f = frame(w, h, Math.floor(2 * hu) + 1, Math.floor(2 * hv) + 1, half);
+  if (b === 0 && c === 0 && a > 0 && d > 0) foldScaled(src, w, h, tile, t, a, d, f);
+  else foldMapped(src, w, h, tile, t, m, f);
+  return tile;
+}
+
+/** The general fold loop: each embedded-grid position of the frame read bilinearly where `m` puts it. */
+function foldMapped(src: Float32Array, w: number, h: number, tile: Float64Array, t: number, m: Affine, f: Frame): void {
+  const { cx, cy, ucx, ucy, u0, u1, v0, v1 } = f;
+  const mask = t - 1;
+  const [ma, mb, mc, md] = m;
   for (let v = v0; v < v1; v++) {
     const dv = v - ucy;
     const r = (v & mask) * t;
     for (let u = u0; u < u1; u++) {
       const du = u - ucx;
-      const x = cx + cos * du - sin * dv;
-      const y = cy + sin * du + cos * dv;
+      const x = cx + ma * du + mb * dv;
+      const y = cy + mc * du + md * dv;
       if (x < 0 || y < 0 || x > w - 1 || y > h - 1) continue;
       const x0 = Math.min(Math.floor(x), w - 2);
       const y0 = Math.min(Math.floor(y), h - 2);
@@ -119,21 +170,21 @@ export function fold(src: Float32Array, w: number, h: number, t: number, scale: 
       tile[r + (u & mask)] = tile[r + (u & mask)]! + a + fy * (b - a);
     }
   }
-  return tile;
 }
 
 /**
- * fold() without rotation: a row of the embedded grid then reads one row pair of the source, at column positions that
- * are the same for every row, so they are computed once. The same arithmetic as the rotated case with angle 0 (the
+ * fold() without rotation (scales sx across, sy down): a row of the embedded grid then reads one row pair of the
+ * source, at column positions that are the same for every row, so they are computed once. The same arithmetic as the rotated case with angle 0 (the
  * terms in sin(0) are exact zeros), so the same tile to the bit.
  */
-function foldScaled(src: Float32Array, w: number, h: number, tile: Float64Array, t: number, scale: number, cx: number, cy: number, ucx: number, ucy: number, u0: number, u1: number, v0: number, v1: number): void {
+function foldScaled(src: Float32Array, w: number, h: number, tile: Float64Array, t: number, sx: number, sy: number, f: Frame): void {
+  const { cx, cy, ucx, ucy, u0, u1, v0, v1 } = f;
   const mask = t - 1;
   const xs = new Int32Array(u1 - u0);
   const fxs = new Float64Array(u1 - u0);
   const keep = new Uint8Array(u1 - u0);
   for (let u = u0; u < u1; u++) {
-    const x = cx + scale * (u - ucx);
+    const x = cx + sx * (u - ucx);
     if (x < 0 || x > w - 1) continue;
     const x0 = Math.min(Math.floor(x), w - 2);
     xs[u - u0] = x0;
@@ -141,7 +192,7 @@ function foldScaled(src: Float32Array, w: number, h: number, tile: Float64Array,
     keep[u - u0] = 1;
   }
   for (let v = v0; v < v1; v++) {
-    const y = cy + scale * (v - ucy);
+    const y = cy + sy * (v - ucy);
     if (y < 0 || y > h - 1) continue;
     const y0 = Math.min(Math.floor(y), h - 2);
     const fy = y - y0;
