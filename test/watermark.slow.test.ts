@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { embedWatermark, extractWatermark } from '../core/media/watermark/codec.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
-import { ATTACKS, attack, psnr, skimagePhotos, ssim, type Attack } from '../bench/watermark-attacks.ts';
+import { ATTACKS, HARD_ATTACKS, attack, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack } from '../bench/watermark-attacks.ts';
 
 // The issue's targets on the skimage photographs: ≥ 95 % after every attack (with 15 photographs: all of them), ≥ 75 %
 // after crop25 and rotate2. The graphics (GRAPHICS: colour wheel, silhouette, logo, phantom) are held to the rates
@@ -15,6 +15,13 @@ const GRAPHIC_FLOOR: Record<(typeof ATTACKS)[number], number> = {
   screenshot: 0.75, crop10: 0.75, crop25: 0.75, brightness20: 0.5, contrast20: 0.5, noise5: 0.5, blur1: 0.5, rotate2: 0.75,
 };
 const PHOTO_TARGET = (a: Attack): number => (a === 'crop25' || a === 'rotate2' ? 0.75 : 0.95);
+// Issue 23's transforms on the photographs: the 95 % target where it is met, else the rate measured less one photo
+// (bench:watermark --payloads=3 --quick, 2026-12-04), as a regression floor; docs/watermark.md says why the rest is missed.
+const HARD_FLOOR: Record<(typeof HARD_ATTACKS)[number], number> = {
+  // measured 4/45, 36/45, 45/45, 45/45, 36/45, 45/45, 40/45, 11/45, 45/45
+  reshare: 0, crop50: 0.7, rotate5: 0.95, mirror: 0.95, squeeze90: 0.7, 'mirror+crop25+jpeg75': 0.95,
+  'rotate5+resize75+jpeg75': 0.75, 'squeeze90+crop10+webp75': 0.1, 'rotate-4+mirror+jpeg80': 0.95,
+};
 
 function hamming(a: Uint8Array, b: Uint8Array): number {
   let d = 0;
@@ -37,7 +44,7 @@ describe('watermark, exhaustive', () => {
       const q = psnr(img, marked);
       expect(q, p.name).toBeGreaterThanOrEqual(38);
       if (p.kind === 'photo') quality.push([q, ssim(img, marked)]);
-      for (const a of ATTACKS) {
+      for (const a of [...ATTACKS, ...HARD_ATTACKS]) {
         const r = extractWatermark(await attack(marked, a, 5));
         if (r.payload && hamming(r.payload, payload) <= 6) hits[p.kind].set(a, (hits[p.kind].get(a) ?? 0) + 1);
       }
@@ -47,11 +54,29 @@ describe('watermark, exhaustive', () => {
       return Object.fromEntries(ATTACKS.map((a) => [a, (hits[kind].get(a) ?? 0) / n]));
     };
     const photoRates = rates('photo');
+    const hardRates = (() => {
+      const n = photos.filter((p) => p.kind === 'photo').length;
+      return Object.fromEntries(HARD_ATTACKS.map((a) => [a, (hits.photo.get(a) ?? 0) / n]));
+    })();
+    expect(HARD_ATTACKS.filter((a) => hardRates[a]! < HARD_FLOOR[a]), JSON.stringify(hardRates)).toEqual([]);
     const graphicRates = rates('graphic');
     expect(ATTACKS.filter((a) => photoRates[a]! < PHOTO_TARGET(a)), JSON.stringify(photoRates)).toEqual([]);
     expect(ATTACKS.filter((a) => graphicRates[a]! < GRAPHIC_FLOOR[a]), JSON.stringify(graphicRates)).toEqual([]);
     const mean = (i: 0 | 1): number => quality.reduce((s, q) => s + q[i], 0) / quality.length;
     expect(mean(0), 'mean PSNR').toBeGreaterThanOrEqual(40);
     expect(mean(1), 'mean SSIM').toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('reports no watermark on 10 generated crops, rotations, mirrors, aspect changes and re-encodes of each unmarked image', { timeout: 900_000 }, async () => {
+    const found: string[] = [];
+    for (const p of await skimagePhotos()) {
+      const img = await p.load();
+      for (let i = 0; i < 10; i++) {
+        const v = await unmarkedVariant(img, i, 99);
+        const r = extractWatermark(v.img);
+        if (r.detected) found.push(`${p.name} ${v.name} (score ${r.score.toFixed(1)})`);
+      }
+    }
+    expect(found).toEqual([]);
   });
 });
