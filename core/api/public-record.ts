@@ -62,12 +62,14 @@ type Report = Awaited<ReturnType<Desk['verify']>>;
 /**
  * A verify report as a caller without an account receives it: the verdict, the checks and the regions stay (they
  * describe the copy the caller holds); the desk's file paths, the original's file name, who published and who
- * approved at which stage go.
+ * approved at which stage go, and so do the record's IPTC fields of an item not published (the copy's own stay).
  */
 export function publicReport(r: Report): Report {
   const out: Report = { ...r, file: r.file.split(/[\\/]/).pop() ?? '' };
   if (r.signed) out.signed = { ...r.signed, input: '', output: null };
   if (r.publication) out.publication = { ...r.publication, output: '', publishedBy: '', approvals: [] };
+  // IPTC fields from the record (not from the copy in hand) are work not yet public until the item is published.
+  if (r.metadata?.source === 'record' && !r.publication) delete out.metadata;
   // The sentence again, from what is left (it named the original's file, the publisher and the approvers).
   if (r.summary !== undefined) out.summary = summary(out);
   return out;

@@ -12,6 +12,7 @@ import { Loupe } from './Loupe.tsx';
 import { Route } from './Route.tsx';
 import { StateBadge } from './StateBadge.tsx';
 import { WorkflowActions } from './WorkflowActions.tsx';
+import { MetadataView, type Fields } from './Metadata.tsx';
 
 export interface ItemDetailProps {
   id: string;
@@ -84,6 +85,8 @@ export function ItemDetail({ id, onChanged, onClose, zoomed, onZoom }: ItemDetai
         <dt>SHA-256</dt><dd><code title={r.sha256}>{shortHash(r.sha256, 16)}</code></dd>
         <dt>Key</dt><dd><code>{r.keyId}</code></dd>
       </dl>
+      {/* The IPTC fields signed with it (the record's, bound by its key and in the Content Credentials). */}
+      {typeof r.details.metadata === 'object' && r.details.metadata !== null && <MetadataView fields={r.details.metadata as Fields} />}
       <p className="files">
         {isElectron ? (
           <>

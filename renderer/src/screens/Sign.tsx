@@ -4,6 +4,7 @@ import { useRef, useState } from 'react';
 import type { DeskResult } from '../../../core/api/desk-api.ts';
 import { deskPath, desk, errorText, withProgress } from '../api.ts';
 import { DropZone, type Picked } from '../components/DropZone.tsx';
+import { changedFields, MetadataFields, type Fields } from '../components/Metadata.tsx';
 import { Thumb } from '../components/Thumb.tsx';
 import { go } from '../hooks.ts';
 
@@ -11,7 +12,11 @@ type Receipt = DeskResult<'sign'>['receipts'][number];
 type Job = {
   key: number;
   name: string;
-  state: 'queued' | 'uploading' | 'signing' | 'signed' | 'failed';
+  state: 'queued' | 'uploading' | 'review' | 'signing' | 'signed' | 'failed';
+  /** The file on the desk, once uploaded (web mode) or picked. */
+  path?: string;
+  /** Reviewing: the IPTC fields the file carries, and as edited; writable: the desk can write edits into it. */
+  metadata?: { before: Fields; fields: Fields; writable: boolean };
   /** Fraction done of the current state; null while the desk cannot say (a photo signs in one step). */
   progress: number | null;
   detail?: string;
@@ -19,31 +24,65 @@ type Job = {
   error?: string;
 };
 
-const STATE_TEXT: Record<Job['state'], string> = { queued: 'Waiting', uploading: 'Sending', signing: 'Signing', signed: 'Signed', failed: 'Not signed' };
+const REVIEW_KEY = 'custody.reviewMetadata';
+
+const STATE_TEXT: Record<Job['state'], string> = { queued: 'Waiting', uploading: 'Sending', review: 'Check the metadata, then sign', signing: 'Signing', signed: 'Signed', failed: 'Not signed' };
 
 export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSigned: () => void }) {
   const [jobs, setJobs] = useState<Job[]>([]);
   const [outDir, setOutDir] = useState<string | null>(null);
+  // Review before signing: each photo waits with its IPTC fields (read from the file) until the signer signs it.
+  const [review, setReview] = useState(() => localStorage.getItem(REVIEW_KEY) === 'on');
   const queue = useRef<Promise<void>>(Promise.resolve());
   const nextKey = useRef(1);
 
   const update = (key: number, patch: Partial<Job>) => setJobs((js) => js.map((j) => (j.key === key ? { ...j, ...patch } : j)));
 
-  const signOne = async (key: number, p: Picked) => {
+  const upload = async (key: number, p: Picked): Promise<string> => {
+    update(key, { state: p.file && !p.path ? 'uploading' : 'signing', progress: 0 });
+    const path = p.path ?? (await deskPath(p.file!, (progress) => update(key, { progress })));
+    update(key, { path });
+    return path;
+  };
+
+  const signPath = async (key: number, path: string, metadata: Record<string, string | string[]> | null) => {
     try {
-      update(key, { state: p.file && !p.path ? 'uploading' : 'signing', progress: 0 });
-      const path = p.path ?? (await deskPath(p.file!, (progress) => update(key, { progress })));
       update(key, { state: 'signing', progress: null });
       const r = await withProgress(
         (progress, detail) => update(key, { progress, detail }),
-        (progressKey) => desk.sign({ paths: [path], progressKey, ...(outDir ? { outDir } : {}) }),
+        (progressKey) => desk.sign({ paths: [path], progressKey, ...(outDir ? { outDir } : {}), ...(metadata ? { metadata } : {}) }),
       );
       const failure = r.failures[0];
       if (failure) update(key, { state: 'failed', error: failure.message });
-      else update(key, { state: 'signed', receipt: r.receipts[0]! });
+      else update(key, { state: 'signed', receipt: r.receipts[0]!, metadata: undefined });
     } catch (e) {
       update(key, { state: 'failed', error: errorText(e) });
     }
+  };
+
+  const signOne = async (key: number, p: Picked) => {
+    let path: string;
+    try {
+      path = await upload(key, p);
+    } catch (e) {
+      update(key, { state: 'failed', error: errorText(e) });
+      return;
+    }
+    if (!review) return signPath(key, path, null);
+    try {
+      const m = await desk.fileMetadata({ path });
+      update(key, { state: 'review', progress: null, metadata: { before: m.fields, fields: m.fields, writable: m.writable } });
+    } catch (e) {
+      update(key, { state: 'failed', error: errorText(e) });
+    }
+  };
+
+  /** Signs a reviewed photo with the fields that were changed; queued behind whatever is signing. */
+  const signReviewed = (j: Job) => {
+    if (!j.path || !j.metadata) return;
+    const edits = j.metadata.writable ? changedFields(j.metadata.before, j.metadata.fields) : null;
+    update(j.key, { state: 'queued' });
+    queue.current = queue.current.then(() => signPath(j.key, j.path!, edits)).then(onSigned);
   };
 
   const add = (picked: Picked[]) => {
@@ -53,7 +92,8 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
     void queue.current.then(onSigned);
   };
 
-  const pending = jobs.filter((j) => j.state !== 'signed' && j.state !== 'failed').length;
+  const pending = jobs.filter((j) => j.state !== 'signed' && j.state !== 'failed' && j.state !== 'review').length;
+  const reviewing = jobs.filter((j) => j.state === 'review').length;
   const done = jobs.filter((j) => j.state === 'signed').length;
   return (
     <section aria-labelledby="sign-h" className="screen">
@@ -67,9 +107,20 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
           {outDir && <button className="link" onClick={() => setOutDir(null)}>Beside the originals</button>}
         </p>
       )}
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={review}
+          onChange={(e) => {
+            setReview(e.target.checked);
+            localStorage.setItem(REVIEW_KEY, e.target.checked ? 'on' : 'off');
+          }}
+        />
+        Check and edit each photo’s caption, byline and other IPTC metadata before it is signed
+      </label>
       {jobs.length > 0 && (
         <p role="status" className="muted">
-          {pending > 0 ? `Signing ${pending} file${pending === 1 ? '' : 's'}…` : `${done} of ${jobs.length} signed.`}
+          {pending > 0 ? `Signing ${pending} file${pending === 1 ? '' : 's'}…` : reviewing > 0 ? `${reviewing} waiting for their metadata to be checked.` : `${done} of ${jobs.length} signed.`}
         </p>
       )}
       <ul className="jobs">
@@ -92,6 +143,16 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
                   <br />
                   <button className="link" onClick={() => go('library', j.receipt!.recordId)}>Open in the library</button>
                 </p>
+              )}
+              {j.state === 'review' && j.metadata && (
+                <form className="metadata-review" onSubmit={(e) => { e.preventDefault(); signReviewed(j); }}>
+                  {j.metadata.writable ? (
+                    <MetadataFields value={j.metadata.fields} onChange={(fields) => update(j.key, { metadata: { ...j.metadata!, fields } })} />
+                  ) : (
+                    <p className="muted">This format keeps the metadata it came with; it is signed as it is.</p>
+                  )}
+                  <button type="submit" className="primary">Sign {j.name}</button>
+                </form>
               )}
               {j.error && <p role="alert" className="error">{j.error}</p>}
             </div>

@@ -6,6 +6,7 @@ import { deskPath, desk, errorText, withProgress } from '../api.ts';
 import { Alert } from '../components/Alert.tsx';
 import { DropZone, type Picked } from '../components/DropZone.tsx';
 import { VerifyResult } from '../components/VerifyResult.tsx';
+import { MetadataView } from '../components/Metadata.tsx';
 
 type Report = DeskResult<'verify'>;
 
@@ -62,6 +63,7 @@ export function Verify({ nativeDialogs, host }: { nativeDialogs: boolean; host: 
       )}
       <Alert text={error} />
       {report && <VerifyResult report={report} name={name} copy={copy} />}
+      {report?.metadata && <MetadataView fields={report.metadata.fields} source={report.metadata.source} />}
     </section>
   );
 }
