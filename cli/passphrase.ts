@@ -1,4 +1,5 @@
 // The CLI's passphrase: CUSTODY_PASSPHRASE, else typed at a hidden prompt on the terminal.
+import { readFileSync } from 'node:fs';
 import { CustodyError } from '../core/errors.ts';
 
 export async function readPassphrase(prompt: string, opts: { confirm?: boolean } = {}): Promise<string> {
@@ -42,4 +43,9 @@ export function hiddenPrompt(prompt: string): Promise<string> {
     };
     stdin.on('data', onData);
   });
+}
+
+/** One line from stdin, its line ending dropped: what `printf '%s\n' "$PW" | custody … --password-stdin` sends. */
+export function stdinLine(): string {
+  return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
 }

@@ -471,12 +471,15 @@ export class Desk {
   }
 
   /** Adds roots to the trust list that verification accepts besides the org root. */
-  addTrustAnchors(actor: Actor, pem: string): { roots: number; pqKeys: number } {
+  addTrustAnchors(actor: Actor, pem: string): { roots: number; pqKeys: number; already: number } {
     this.#authorize('trustAdd', actor);
     const at = new Date().toISOString();
     return this.audit.act(() => {
       const added = addTrustAnchors(this.store, pem);
-      this.audit.append({ actor: actor.name, action: 'settings.trust_anchors_added', subject: null, details: { certificates: added.roots, pqKeys: added.pqKeys }, at });
+      // Trusting what is already trusted changes nothing, so the log gets no entry for it.
+      if (added.roots + added.pqKeys > 0) {
+        this.audit.append({ actor: actor.name, action: 'settings.trust_anchors_added', subject: null, details: { certificates: added.roots, pqKeys: added.pqKeys }, at });
+      }
       return added;
     });
   }

@@ -56,6 +56,25 @@ describe('the CLI asks the authorization policy', () => {
     expect((await auditActions()).slice(-3)).toEqual(['settings.trust_anchors_added', 'settings.changed', 'audit.exported']);
   }, 300_000);
 
+  it('trusts an already trusted root as a no-op: exit 0, says so, no second audit entry', async () => {
+    const before = await auditActions();
+    const r = await runCli(['cert', 'trust', pem], admin);
+    expect(r).toMatchObject({ code: 0, stderr: '', stdout: 'already trusted: 1 certificate(s); nothing changed\n' });
+    expect((await auditActions()).slice(before.length)).toEqual(['audit.exported']);
+  }, 300_000);
+
+  it('logs in with the password on stdin (custody login --password-stdin), and refuses a wrong one', async () => {
+    const env = anonymous;
+    const bad = await runCli(['login', EDITOR.name, '--password-stdin'], env, 'not-her-password-42\n');
+    expect(bad.code).toBe(2);
+    const ok = await runCli(['login', EDITOR.name, '--password-stdin', '--json'], env, `${EDITOR.password}\n`);
+    expect(ok.stderr).toBe('');
+    expect(JSON.parse(ok.stdout)).toMatchObject({ user: EDITOR.name, roles: ['editor'] });
+    const who = await runCli(['whoami', '--json'], env);
+    expect(JSON.parse(who.stdout)).toMatchObject({ user: EDITOR.name });
+    await runCli(['logout'], env);
+  }, 300_000);
+
   it('needs a user on a desk with users for reads too, as the DeskApi does', async () => {
     for (const args of [['items'], ['settings', 'get']]) {
       const r = await runCli(args, anonymous);

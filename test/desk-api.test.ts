@@ -86,7 +86,7 @@ describe('a desk with users', () => {
   });
 
   it('asks who is acting before any read or act, but lets anyone verify', async () => {
-    expect(await anon.whoami({})).toEqual({ user: null, mode: 'users', expiresAt: null, may: ['info', 'unlock', 'login', 'logout', 'whoami', 'pickFiles', 'pickFolder', 'verify', 'progress'] });
+    expect(await anon.whoami({})).toEqual({ user: null, mode: 'users', expiresAt: null, may: ['info', 'unlock', 'login', 'logout', 'whoami', 'pickFiles', 'pickFolder', 'verify', 'progress', 'publicRecord'] });
     expect((await anon.info({})).users).toBe(true);
     for (const call of [anon.items({}), anon.queue({}), anon.auditList({}), anon.users({}), anon.settings({}), anon.sign({ paths: ['/x.jpg'] })]) {
       expect(await refusal(call)).toBe('NOT_AUTHENTICATED');
@@ -173,7 +173,7 @@ describe('a desk with users', () => {
     expect(certs.anchors.map((a) => a.sha256)).toHaveLength(1);
     expect(certs.orgRootPem).toMatch(/BEGIN CERTIFICATE/);
     expect(await refusal(ada.trustAdd({ pem: 'not a certificate' }))).toBe('INVALID_ARGUMENT');
-    expect(await ada.trustAdd({ pem: certs.chain.map((c) => c.pem).join('') })).toEqual({ added: certs.chain.length });
+    expect(await ada.trustAdd({ pem: certs.chain.map((c) => c.pem).join('') })).toEqual({ added: certs.chain.length, already: 0 });
     expect((await vic.certificates({})).anchors.length).toBe(1 + certs.chain.length);
   });
 

@@ -11,7 +11,7 @@ import type { Actor } from '../../core/directory/roles.ts';
 import { CustodyError, isCustodyError } from '../../core/errors.ts';
 import { writeFileAtomicSync } from '../../core/store/atomic-file.ts';
 import { json, out } from '../context.ts';
-import { hiddenPrompt, readPassphrase } from '../passphrase.ts';
+import { hiddenPrompt, readPassphrase, stdinLine } from '../passphrase.ts';
 
 export const SESSION_FILE = 'session.json';
 
@@ -144,12 +144,14 @@ export function register(program: Command): void {
     .description(`open a session as NAME (password from CUSTODY_PASSWORD or a prompt); it expires after --hours (default ${DEFAULT_SESSION_HOURS})`)
     .argument('<name>')
     .option('--hours <n>', 'session length in hours', Number.parseFloat)
+    .option('--password-stdin', 'read the password from stdin (one line), for scripts')
     .option('--json', 'print the session as JSON')
-    .action(async (name: string, o: { hours?: number; json?: boolean }) => {
+    .action(async (name: string, o: { hours?: number; passwordStdin?: boolean; json?: boolean }) => {
       const desk = await openDesk();
       try {
         await unlockForDirectory(desk, name);
-        const s = await desk.directory.login(name, await readPassword(`Password for ${name}: `), o.hours !== undefined ? { hours: o.hours } : {});
+        const password = o.passwordStdin ? stdinLine() : await readPassword(`Password for ${name}: `);
+        const s = await desk.directory.login(name, password, o.hours !== undefined ? { hours: o.hours } : {});
         const previous = readSessionFile(desk);
         if (previous) desk.directory.logout(previous.token);
         writeSessionFile(desk, { user: s.actor.name, token: s.token, expiresAt: s.expiresAt });

@@ -47,8 +47,9 @@ export function register(program: Command): void {
     .argument('<file>')
     .action(async (file: string) => {
       const pem = readText(file, 'PEM certificates');
-      const { added } = await withApi('trustAdd', (api) => api.trustAdd({ pem }));
-      out(`trusted ${added} more certificate(s)`);
+      const { added, already } = await withApi('trustAdd', (api) => api.trustAdd({ pem }));
+      if (added === 0 && already > 0) out(`already trusted: ${already} certificate(s); nothing changed`);
+      else out(`trusted ${added} more certificate(s)${already ? ` (${already} already trusted)` : ''}`);
     });
 
   const settings = program.command('settings').description('desk settings');

@@ -1,19 +1,17 @@
 // `custody users add|list|disable|roles`: the local directory. Changes need an admin; a desk without users gets
 // its first admin from whoever holds the vault passphrase.
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import type { UseCase } from '../../core/authz/policy.ts';
 import type { Desk } from '../../core/desk.ts';
 import type { Actor } from '../../core/directory/roles.ts';
 import { CustodyError } from '../../core/errors.ts';
 import { json, out } from '../context.ts';
-import { hiddenPrompt } from '../passphrase.ts';
+import { hiddenPrompt, stdinLine } from '../passphrase.ts';
 import { actingFor, openDesk } from './auth.ts';
 
 async function newPassword(name: string, fromStdin: boolean): Promise<string> {
   if (fromStdin) {
-    // One line: what `printf '%s\n' "$PW" | custody users add …` sends.
-    return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+    return stdinLine();
   }
   if (!process.stdin.isTTY) {
     throw new CustodyError('INVALID_ARGUMENT', `expected a password for ${name} on stdin (--password-stdin) or typed at a prompt, got neither (no terminal to prompt on)`);

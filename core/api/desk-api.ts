@@ -186,7 +186,8 @@ export const deskApi = {
     args: z.object({ chainPem: pem('a PEM certificate chain'), keyPem: pem('a PEM private key') }),
     result: z.object({ subject: z.string(), issuer: z.string() }),
   },
-  trustAdd: { args: z.object({ pem: pem('PEM certificates') }), result: z.object({ added: z.number().int() }) },
+  /** `already`: certificates of the file that were trusted before (added again they change nothing). */
+  trustAdd: { args: z.object({ pem: pem('PEM certificates') }), result: z.object({ added: z.number().int(), already: z.number().int() }) },
   settings: { args: none, result: settingsSchema },
   settingsSet: {
     args: z

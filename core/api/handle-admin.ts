@@ -80,7 +80,8 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
     certificateImport: ({ chainPem, keyPem }) => desk.importCertificate(ctx.actor('certificateImport'), chainPem, keyPem),
     trustAdd: ({ pem }) => {
       const by = ctx.actor('trustAdd');
-      return { added: desk.addTrustAnchors(by, pem).roots };
+      const r = desk.addTrustAnchors(by, pem);
+      return { added: r.roots, already: r.already };
     },
     settings: () => {
       ctx.as('settings');

@@ -60,7 +60,7 @@ export function trustAnchorsPem(db: ReadableDB): string {
  * Trusts the roots of a PEM file, and pins the ML-DSA-65 keys that come with them (`custody cert export --root` of
  * an org in hybrid mode) as that org's: the org is the O of the file's first certificate.
  */
-export function addTrustAnchors(db: WritableDB, pem: string): { roots: number; pqKeys: number } {
+export function addTrustAnchors(db: WritableDB, pem: string): { roots: number; pqKeys: number; already: number } {
   if (!/-----BEGIN CERTIFICATE-----/.test(pem)) throw new CustodyError('INVALID_ARGUMENT', 'expected PEM certificates (-----BEGIN CERTIFICATE-----), got something else');
   const certs = parseChainPem(pem);
   const pqKeys = mlDsaPublicKeysFromPem(pem);
@@ -68,16 +68,22 @@ export function addTrustAnchors(db: WritableDB, pem: string): { roots: number; p
   if (pqKeys.length > 0 && !org) {
     throw new CustodyError('INVALID_ARGUMENT', 'expected the root that comes with an ML-DSA-65 key to name its organisation (O=), got a certificate without one');
   }
-  const certPem = certs.map((c) => c.pem).join('');
+  // A root already trusted (the same certificate) is not added again: trusting it twice changes nothing.
+  const current = getSetting(db, EXTRA_ANCHORS);
+  const held = new Set(current ? parseChainPem(current).map((c) => c.pem.trim()) : []);
+  const fresh = certs.filter((c, i) => !held.has(c.pem.trim()) && certs.findIndex((d) => d.pem.trim() === c.pem.trim()) === i);
+  const pinned = trustedPqKeys(db);
+  const freshPq = pqKeys.filter((k) => !pinned.some((p) => p.publicKey === k && p.org === org));
+  if (fresh.length === 0 && freshPq.length === 0) return { roots: 0, pqKeys: 0, already: certs.length };
+  const certPem = fresh.map((c) => c.pem).join('');
   db.transaction(() => {
-    const current = getSetting(db, EXTRA_ANCHORS);
-    setSetting(db, EXTRA_ANCHORS, current ? `${current.trimEnd()}\n${certPem}` : certPem);
-    if (pqKeys.length > 0) {
-      const pinned = trustedPqKeys(db).filter((k) => !pqKeys.includes(k.publicKey));
-      setSetting(db, PQ_TRUSTED, JSON.stringify([...pinned, ...pqKeys.map((publicKey) => ({ org: org as string, publicKey }))]));
+    if (certPem) setSetting(db, EXTRA_ANCHORS, current ? `${current.trimEnd()}\n${certPem}` : certPem);
+    if (freshPq.length > 0) {
+      const others = pinned.filter((k) => !pqKeys.includes(k.publicKey));
+      setSetting(db, PQ_TRUSTED, JSON.stringify([...others, ...pqKeys.map((publicKey) => ({ org: org as string, publicKey }))]));
     }
   });
-  return { roots: certs.length, pqKeys: pqKeys.length };
+  return { roots: fresh.length, pqKeys: freshPq.length, already: certs.length - fresh.length };
 }
 
 function trustedPqKeys(db: ReadableDB): RegisteredPqKey[] {
