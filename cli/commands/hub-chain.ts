@@ -4,7 +4,10 @@
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ContractFactory, JsonRpcProvider, Wallet, formatEther, getAddress, parseEther, type InterfaceAbi } from 'ethers';
-import { readArtifact } from '../../contracts/build.ts';
+// A JSON import, not a file read beside the module: the compiled command lives in out/cli, where a path
+// relative to contracts/build.ts would point at out/contracts.
+import artifact from '../../contracts/ProvenanceRegistry.json' with { type: 'json' };
+import type { RegistryArtifact } from '../../contracts/build.ts';
 import { CustodyError } from '../../core/errors.ts';
 import { registryAt } from '../../core/ledger/registry.ts';
 import type { ChainConfig } from '../../server/anchor/worker.ts';
@@ -142,7 +145,7 @@ export function registerChainAdmin(hub: Command, location: (o: { data?: string; 
       const { wallet, chainId, close } = await ownerWallet(o);
       try {
         const owner = o.owner ? getAddress(o.owner) : wallet.address;
-        const a = readArtifact();
+        const a = artifact as RegistryArtifact;
         const contract = await new ContractFactory(a.abi as InterfaceAbi, a.bytecode, wallet).deploy(owner);
         const receipt = await contract.deploymentTransaction()!.wait();
         const result = { chainId, contract: await contract.getAddress(), owner, tx: receipt!.hash, block: receipt!.blockNumber, gasUsed: Number(receipt!.gasUsed) };
