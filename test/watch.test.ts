@@ -94,9 +94,10 @@ describe('a watched folder', () => {
     expect(desk.items().some((r) => r.inputName === 'lost.jpg')).toBe(false);
   });
 
-  it('leaves dot-files, partial downloads and system files alone', async () => {
+  it('leaves dot-files, partial downloads, system files and non-media files (sidecars, captions, documents) alone', async () => {
     const s = await start();
-    const litter = ['.DS_Store', 'Thumbs.db', 'desktop.ini', 'photo.jpg.part', 'photo.jpg~', 'export.tmp', 'movie.crdownload', '._photo.jpg', '.hidden/inside.jpg'];
+    const litter = ['.DS_Store', 'Thumbs.db', 'desktop.ini', 'photo.jpg.part', 'photo.jpg~', 'export.tmp', 'movie.crdownload', '._photo.jpg', '.hidden/inside.jpg',
+      'real.xmp', 'caption.txt', 'Brief.PDF', 'card/shotlist.csv', 'card/CLIP0001.THM'];
     const jpeg = await uniqueJpeg();
     for (const f of litter) {
       mkdirSync(join(s.inDir, f, '..'), { recursive: true });

@@ -5,17 +5,28 @@ import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'nod
 const TEMP_SUFFIXES = ['.part', '.partial', '.tmp', '.temp', '.crdownload', '.download', '.filepart', '.!ut', '~'];
 /** Operating-system litter that is never a photographer's file (lower case). */
 const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', 'ehthumbs.db', 'icon\r']);
+/**
+ * Files that travel with photos but are not pictures or footage: sidecars, captions, documents, archives. A hot
+ * folder leaves them where they are instead of rejecting them, so a card dump or a wire folder does not fill
+ * rejected/ with noise. A file named like media (or with no extension) is always taken, so a broken or disguised
+ * picture is still rejected with its reason, and RAW files are rejected as unsupported rather than silently kept.
+ */
+const NON_MEDIA_EXTENSIONS = new Set([
+  '.xmp', '.txt', '.md', '.rtf', '.doc', '.docx', '.odt', '.pdf', '.csv', '.json', '.xml', '.html', '.htm',
+  '.zip', '.7z', '.rar', '.gz', '.tar', '.srt', '.vtt', '.lrf', '.thm', '.ini', '.log', '.url', '.webloc', '.lnk',
+]);
 
 /**
  * Whether a path relative to the watched folder is skipped: dot-files and anything inside a dot-folder
- * (.DS_Store, ._AppleDouble, .Trashes, .git …), temporary and partial files, Thumbs.db and the like.
+ * (.DS_Store, ._AppleDouble, .Trashes, .git …), temporary and partial files, Thumbs.db and the like, and files that
+ * are not media by their extension (sidecars, captions, documents, archives).
  */
 export function isIgnored(rel: string): boolean {
   if (rel === '') return false;
   const parts = rel.split(/[\\/]/);
   if (parts.some((p) => p.startsWith('.'))) return true;
   const name = (parts[parts.length - 1] ?? '').toLowerCase();
-  return SYSTEM_FILES.has(name) || TEMP_SUFFIXES.some((s) => name.endsWith(s));
+  return SYSTEM_FILES.has(name) || TEMP_SUFFIXES.some((s) => name.endsWith(s)) || NON_MEDIA_EXTENSIONS.has(extname(name));
 }
 
 /** The path of `abs` inside `root` with '/' separators, or null when it is not inside. */
