@@ -63,6 +63,8 @@ describe('approval in the browser', () => {
     await detail().getByLabel('Note for reviewers').fill('For the front page');
     await detail().getByRole('button', { name: 'Submit for approval' }).click();
     await expect.poll(() => stateBadge().textContent(), UI_WAIT).toBe('In review · desk');
+    // The classification chosen at submission is shown with its label, not as a bare word.
+    expect(await detail().getByLabel('Workflow').textContent()).toContain('Classification: public');
     // Four-eyes: she may not approve her own submission, so the button is not there.
     expect(await detail().getByRole('button', { name: /^Approve/ }).count()).toBe(0);
     await detail().getByLabel('Comment', { exact: true }).fill('Caption to follow.');

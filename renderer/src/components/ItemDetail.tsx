@@ -106,7 +106,7 @@ export function ItemDetail({ id, onChanged, onClose, zoomed, onZoom }: ItemDetai
         {wf.route.length > 0 && <Route status={wf} />}
         {(wf.classification || wf.flags.length > 0) && (
           <p className="muted">
-            {wf.classification}{wf.flags.length ? ` · ${wf.flags.join(', ')}` : ''}{wf.embargo ? ` · embargo until ${dateTime(wf.embargo)}` : ''}
+            {wf.classification ? `Classification: ${wf.classification}` : ''}{wf.flags.length ? `${wf.classification ? ' · ' : ''}Flags: ${wf.flags.join(', ')}` : ''}{wf.embargo ? ` · embargo until ${dateTime(wf.embargo)}` : ''}
             {wf.consent ? ` · consent ${wf.consent}` : ''}
           </p>
         )}

@@ -33,8 +33,8 @@ export function WatchFolders({ nativeDialogs, canManage }: { nativeDialogs: bool
             <p className="muted">
               → {f.outDir}
               {f.workflowTemplate ? ` · workflow ${f.workflowTemplate}` : ''}
-              {f.classification ? ` · ${f.classification}` : ''}
-              {f.flags.length ? ` · ${f.flags.join(', ')}` : ''}
+              {f.classification ? ` · classification ${f.classification}` : ''}
+              {f.flags.length ? ` · flags ${f.flags.join(', ')}` : ''}
             </p>
             <p className="counts">{counts(f.jobs) || 'No files yet.'}</p>
             {f.problem && <p className="note error">{f.problem.code}: {f.problem.message}</p>}
