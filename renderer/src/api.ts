@@ -125,13 +125,7 @@ export async function deskPath(file: File, onProgress?: (fraction: number) => vo
 /** Hands text to the user as a file download (web mode and the desktop app alike). */
 export function download(content: string, filename: string, mime: string): void {
   const url = URL.createObjectURL(new Blob([content], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
+  follow(url, filename);
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
@@ -143,17 +137,28 @@ export const fileUrl = (id: string, published = false): string => `/files/${id}$
  * for a one-time address first (good for a minute, for this login only) and then follows it.
  */
 export async function downloadFile(id: string, published = false): Promise<void> {
-  const res = await fetch(`/files/${encodeURIComponent(id)}/ticket`, {
+  const { url } = await askTicket<{ url: string }>(`/files/${encodeURIComponent(id)}/ticket`, { published });
+  follow(url);
+}
+
+/** Asks web mode for a one-time download address (the token header rides on this POST, not on the navigation). */
+async function askTicket<T>(path: string, payload: unknown): Promise<T> {
+  const res = await fetch(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...authHeader },
     credentials: 'same-origin',
-    body: JSON.stringify({ published }),
+    body: JSON.stringify(payload),
   });
-  const body = (await res.json().catch(() => null)) as { ok: boolean; result?: { url: string }; error?: { code: string; message: string } } | null;
+  const body = (await res.json().catch(() => null)) as { ok: boolean; result?: T; error?: { code: string; message: string } } | null;
   if (!body?.ok || !body.result) throw new DeskError(body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText);
+  return body.result;
+}
+
+/** Follows a download address; the browser saves what it answers (under `filename`, or the name it sends). */
+function follow(url: string, filename = ''): void {
   const a = document.createElement('a');
-  a.href = body.result.url;
-  a.download = '';
+  a.href = url;
+  a.download = filename;
   a.rel = 'noopener';
   document.body.append(a);
   a.click();
@@ -180,23 +185,8 @@ export async function withProgress<T>(onTick: (fraction: number, text: string) =
  * same rule as a single download, and answers with those it refused and why; the ZIP holds the others.
  */
 export async function downloadZip(ids: readonly string[], published = false): Promise<{ included: string[]; refused: { id: string; code: string; message: string }[] }> {
-  const res = await fetch('/files/zip/ticket', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...authHeader },
-    credentials: 'same-origin',
-    body: JSON.stringify({ ids, published }),
-  });
   type Answer = { url: string | null; included: string[]; refused: { id: string; code: string; message: string }[] };
-  const body = (await res.json().catch(() => null)) as { ok: boolean; result?: Answer; error?: { code: string; message: string } } | null;
-  if (!body?.ok || !body.result) throw new DeskError(body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText);
-  if (body.result.url) {
-    const a = document.createElement('a');
-    a.href = body.result.url;
-    a.download = '';
-    a.rel = 'noopener';
-    document.body.append(a);
-    a.click();
-    a.remove();
-  }
-  return { included: body.result.included, refused: body.result.refused };
+  const answer = await askTicket<Answer>('/files/zip/ticket', { ids, published });
+  if (answer.url) follow(answer.url);
+  return { included: answer.included, refused: answer.refused };
 }
