@@ -50,7 +50,10 @@ const currentId = () => ui.page.evaluate(() => /#\/library\/(rec_[0-9a-z]+)/.exe
 
 async function logIn(name: string): Promise<void> {
   await page().goto(ui.web.url);
-  if (await page().getByRole('button', { name: 'Log out' }).count()) await page().getByRole('button', { name: 'Log out' }).click();
+  // Wait until the page shows either the login form or a session; asking before it renders reads neither.
+  const logOut = page().getByRole('button', { name: 'Log out' });
+  await logOut.or(page().getByLabel('User name')).first().waitFor(UI_WAIT);
+  if (await logOut.count()) await logOut.click();
   await page().getByLabel('User name').fill(name);
   await page().getByLabel('Password').fill(`${name}-tidal-lantern-42`);
   await page().getByRole('button', { name: 'Log in' }).click();
