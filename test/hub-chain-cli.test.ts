@@ -2,7 +2,7 @@
 // puts the committed ProvenanceRegistry on the chain, `custody hub chain set-anchoring-key` registers (and funds)
 // each organisation's anchoring address read from the hub's vault; a hub serving with that chain then anchors its
 // checkpoints there. Refusals: a key file that holds no key, another chain than --chain-id, no contract at --contract.
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HDNodeWallet, parseEther } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,12 +88,18 @@ describe('custody hub chain deploy / set-anchoring-key', { timeout: 180_000 }, (
     expect(Number(await registryAt(contract, node.chain.provider).getFunction('latestTreeSize').staticCall(planet.logId))).toBeGreaterThan(0);
   });
 
-  it('refuses a key file without a key, another chain, and an address with no contract', async () => {
+  it('refuses a key file without a key, a key file others may read, another chain, and an address with no contract', async () => {
     const bad = join(dir, 'bad.key');
-    writeFileSync(bad, 'not a key\n');
+    writeFileSync(bad, 'not a key\n', { mode: 0o600 });
     const r1 = await runCli(['hub', 'chain', 'deploy', '--rpc', node.chain.url, '--key-file', bad]);
     expect(r1.code).not.toBe(0);
     expect(r1.stderr).toMatch(/INVALID_ARGUMENT.*private key/);
+    const open = join(dir, 'open.key');
+    writeFileSync(open, `${OWNER.privateKey}\n`);
+    chmodSync(open, 0o644);
+    const r0 = await runCli(['hub', 'chain', 'deploy', '--rpc', node.chain.url, '--key-file', open, '--chain-id', '31337']);
+    expect(r0.code).not.toBe(0);
+    expect(r0.stderr).toMatch(/INVALID_ARGUMENT.*readable by its owner only.*mode 0644.*chmod 600/);
     const r2 = await runCli(['hub', 'chain', 'deploy', '--rpc', node.chain.url, '--key-file', keyFile, '--chain-id', '137']);
     expect(r2.code).not.toBe(0);
     expect(r2.stderr).toMatch(/ANCHOR_WRONG_CHAIN.*expected chain 137.*got chain 31337/);

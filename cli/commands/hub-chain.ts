@@ -2,7 +2,7 @@
 // which prints each organisation's log id and anchoring address, and the contract owner's commands `hub chain deploy`
 // and `hub chain set-anchoring-key` (docs/anchoring.md "Setting up a chain").
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ContractFactory, JsonRpcProvider, Wallet, formatEther, getAddress, parseEther, type InterfaceAbi } from 'ethers';
 // A JSON import, not a file read beside the module: the compiled command lives in out/cli, where a path
 // relative to contracts/build.ts would point at out/contracts.
@@ -77,13 +77,22 @@ export function registerChainKeys(hub: Command, location: (o: { data?: string; d
     });
 }
 
-/** The owner's Ethereum private key from --key-file: 0x and 64 hex digits (a file only its owner reads). */
+/**
+ * The owner's Ethereum private key from --key-file: 0x and 64 hex digits, in a file only its owner reads. As ssh does
+ * with identity files, a key file that its group or others may read is refused before the key is used: whoever else
+ * could read it could deploy or re-point the registry.
+ */
 function ownerKeyFrom(file: string): string {
   let text: string;
+  let mode: number;
   try {
+    mode = statSync(file).mode;
     text = readFileSync(file, 'utf8').trim();
   } catch (e) {
     throw new CustodyError('IO_ERROR', `expected to read the owner's private key from ${file}, got ${(e as Error).message}`);
+  }
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected ${file} to be readable by its owner only (a private key), got mode ${(mode & 0o777).toString(8).padStart(4, '0')}: run chmod 600 ${file}`);
   }
   const key = text.startsWith('0x') ? text : `0x${text}`;
   if (!/^0x[0-9a-fA-F]{64}$/.test(key)) throw new CustodyError('INVALID_ARGUMENT', `expected ${file} to hold an Ethereum private key (64 hex digits, 0x optional), got ${text.length} characters of something else`);
