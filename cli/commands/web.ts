@@ -23,7 +23,8 @@ export function register(program: Command): void {
     .command('web')
     .description('serve the desk UI and the DeskApi on 127.0.0.1 with a session token (for browsers)')
     .option('--port <n>', 'port (default: any free one)', (v) => Number.parseInt(v, 10))
-    .action(async (o: { port?: number }) => {
+    .option('--no-watch', "do not resume the desk's stored watch folders (another process watches them)")
+    .action(async (o: { port?: number; watch: boolean }) => {
       if (o.port !== undefined && (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)) {
         throw new CustodyError('INVALID_ARGUMENT', `expected a port from 0 to 65535, got ${o.port}`);
       }
@@ -38,6 +39,16 @@ export function register(program: Command): void {
       const desk = await unlockedDesk();
       const web = await startWebServer(desk, { rendererDir, ...(o.port !== undefined ? { port: o.port } : {}) });
       out(`Custody desk at ${web.url}`);
+      // As the desktop app does at start-up: the stored watch folders resume, and keep signing while the page is
+      // closed. One that cannot (held by another process, gone) says why on its screen and here.
+      if (o.watch) {
+        await web.host.watch.startAll();
+        for (const f of web.host.watch.list()) {
+          process.stderr.write(f.status === 'running' ? `watching ${f.path}\n` : `not watching ${f.path}: ${f.problem?.message ?? f.status}\n`);
+        }
+      } else {
+        process.stderr.write('stored watch folders left to another process (--no-watch)\n');
+      }
       await new Promise<void>((resolve) => {
         const stop = () => void web.close().then(() => { desk.close(); resolve(); });
         process.once('SIGINT', stop);
