@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { UNAUTHENTICATED_EVENT, desk } from './api.ts';
 import { Alert } from './components/Alert.tsx';
+import { ThemeMenu } from './components/ThemeMenu.tsx';
 import { go, useLoad, useRoute } from './hooks.ts';
 import { Approvals } from './screens/Approvals.tsx';
 import { Audit } from './screens/Audit.tsx';
@@ -116,6 +117,7 @@ export function App() {
         <span className="org" data-testid="org">{i.org}</span>
         <span className={`keys ${i.unlocked ? 'open' : 'locked'}`}>{i.unlocked ? 'Keys unlocked' : 'Keys locked'}</span>
         <span className="spacer" />
+        <ThemeMenu />
         {user && who.data.mode === 'users' ? (
           <>
             <span className="user" data-testid="user">{user.name} <small>({user.roles.join(', ')})</small></span>

@@ -273,6 +273,11 @@ print(json.dumps(sorted([i.filename,hashlib.sha256(z.read(i)).hexdigest()] for i
     await expect.poll(() => page().getByTestId('bulk-results').textContent(), UI_WAIT).toMatch(/^In the ZIP: 0 of 2\./);
     expect(await page().getByTestId('bulk-failed').first().textContent()).toMatch(/expected a user who may sign/);
     await shots('viewer');
+    // Without Settings, the header still offers the theme.
+    await page().getByLabel('Theme').selectOption('dark');
+    await expect.poll(() => page().evaluate(() => document.documentElement.dataset.theme), UI_WAIT).toBe('dark');
+    await page().getByLabel('Theme').selectOption('system');
+    await expect.poll(() => page().evaluate(() => document.documentElement.dataset.theme ?? 'system'), UI_WAIT).toBe('system');
   });
 
   it('shows an admin Withdraw on an item in review, and the Settings screen', async () => {

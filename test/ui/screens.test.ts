@@ -143,6 +143,11 @@ describe('the admin screens', () => {
     await ui.page.getByRole('button', { name: 'Appearance' }).click();
     await ui.page.getByLabel('Dark').check();
     await expect.poll(() => ui.page.evaluate(() => document.documentElement.dataset.theme), UI_WAIT).toBe('dark');
+    // The header's menu shows the same choice, and a choice made there shows here.
+    expect(await ui.page.getByLabel('Theme').inputValue()).toBe('dark');
+    await ui.page.getByLabel('Theme').selectOption('light');
+    await expect.poll(() => ui.page.getByLabel('Light').isChecked(), UI_WAIT).toBe(true);
+    await ui.page.getByLabel('Dark').check();
     const bg = await ui.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg).toBe('rgb(15, 19, 24)');
     await ui.page.reload();

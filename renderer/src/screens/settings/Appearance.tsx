@@ -1,5 +1,5 @@
 // Light, dark, or the system's choice.
-import { useTheme, type ThemeChoice } from '../../theme.ts';
+import { THEME_LABELS, useTheme, type ThemeChoice } from '../../theme.ts';
 
 export function Appearance() {
   const [theme, setTheme] = useTheme();
@@ -8,7 +8,7 @@ export function Appearance() {
       <legend>Theme</legend>
       {(['system', 'light', 'dark'] as ThemeChoice[]).map((t) => (
         <label key={t} className="check">
-          <input type="radio" name="theme" value={t} checked={theme === t} onChange={() => setTheme(t)} /> {t === 'system' ? 'As the system' : t === 'light' ? 'Light' : 'Dark'}
+          <input type="radio" name="theme" value={t} checked={theme === t} onChange={() => setTheme(t)} /> {THEME_LABELS[t]}
         </label>
       ))}
     </fieldset>
