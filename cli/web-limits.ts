@@ -14,13 +14,23 @@ export interface AnonymousLimits {
 
 export const ANONYMOUS_LIMITS: AnonymousLimits = { uploadsPerMinute: 30, held: 8, verifying: 2 };
 
+/**
+ * Folder listings (the watch-folder picker, folderList) one login may ask for per minute: each reads a directory
+ * under the allowed roots, so a script holding a login cannot walk the disk as fast as it likes. A person clicking
+ * through folders asks a few a second at most.
+ */
+export const FOLDER_LISTINGS_PER_MINUTE = 120;
+
 /** A fixed one-minute window of counts per key. */
 export class PerMinute {
   readonly #limit: number;
+  readonly #who: string;
   readonly #hits = new Map<string, { start: number; n: number }>();
 
-  constructor(limit: number) {
+  /** `who`: whom the limit is for, in the refusal ("without a login", "per login"). */
+  constructor(limit: number, who = 'without a login') {
     this.#limit = limit;
+    this.#who = who;
   }
 
   /** Counts one more for `key`; throws RATE_LIMITED past the limit. */
@@ -33,7 +43,7 @@ export class PerMinute {
       if (this.#hits.size > 1024) for (const [k, v] of this.#hits) if (now - v.start >= 60_000) this.#hits.delete(k);
     }
     if (w.n >= this.#limit) {
-      throw new CustodyError('RATE_LIMITED', `expected at most ${this.#limit} ${what} a minute without a login, got more: wait ${Math.ceil((w.start + 60_000 - now) / 1000)} s or log in`);
+      throw new CustodyError('RATE_LIMITED', `expected at most ${this.#limit} ${what} a minute ${this.#who}, got more: wait ${Math.ceil((w.start + 60_000 - now) / 1000)} s${this.#who === 'without a login' ? ' or log in' : ''}`);
     }
     w.n += 1;
   }

@@ -14,7 +14,7 @@ import type { PushReport } from '../core/sync/worker.ts';
 import { CustodyError } from '../core/errors.ts';
 import { checkHost, checkOrigin, checkToken, cookie, type Refusal } from './web-guard.ts';
 import { writeZip, zipEntryNames, zipSize } from './web-zip.ts';
-import { ANONYMOUS_LIMITS, PerMinute, type AnonymousLimits } from './web-limits.ts';
+import { ANONYMOUS_LIMITS, FOLDER_LISTINGS_PER_MINUTE, PerMinute, type AnonymousLimits } from './web-limits.ts';
 import { ANONYMOUS, Uploads } from './web-uploads.ts';
 
 const MIME: Record<string, string> = {
@@ -118,6 +118,8 @@ export interface WebOptions {
   log?: (line: string) => void;
   /** What callers without a login may send (web-limits.ts). */
   anonymous?: Partial<AnonymousLimits>;
+  /** Folder listings (folderList) per login and minute (web-limits.ts). */
+  folderListingsPerMinute?: number;
 }
 
 export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebServer> {
@@ -129,6 +131,7 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const limits = { ...ANONYMOUS_LIMITS, ...opts.anonymous };
   const uploadsPerMinute = new PerMinute(limits.uploadsPerMinute);
+  const folderListings = new PerMinute(opts.folderListingsPerMinute ?? FOLDER_LISTINGS_PER_MINUTE, 'per login');
   let verifying = 0;
 
   /** On a desk with users, a browser that has not logged in (or whose login ended): a verifier, nothing more. */
@@ -210,6 +213,10 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
     if (!args.ok) return send(res, STATUS[args.error.code] ?? 400, args);
     const calls = host.api(session) as unknown as Record<string, (a: unknown) => Promise<unknown>>;
     const owner = ownerOf(session);
+    if (method === 'folderList') {
+      const limited = await envelope(async () => folderListings.take(owner, 'folder listings'));
+      if (!limited.ok) return send(res, STATUS[limited.error.code] ?? 429, limited);
+    }
     const counted = method === 'verify' && owner === ANONYMOUS;
     let answer: Envelope<unknown>;
     try {

@@ -31,7 +31,7 @@ const EXPECTED: Record<UseCase, string> = {
   queue: USERS, submit: ACTING, approve: ACTING, reject: ACTING, requestChanges: ACTING, resubmit: ACTING,
   withdraw: ACTING, publish: ACTING, comment: ACTING,
   auditList: USERS, auditVerify: USERS, auditExport: USERS,
-  watchFolders: USERS, watchJobs: USERS, watchAdd: FOLDERS, watchRemove: FOLDERS, watchStart: FOLDERS, watchStop: FOLDERS, watchRun: FOLDERS,
+  watchFolders: USERS, watchJobs: USERS, watchAdd: FOLDERS, watchRemove: FOLDERS, watchStart: FOLDERS, watchStop: FOLDERS, watchRun: FOLDERS, folderList: FOLDERS,
   users: USERS, userAdd: ADMIN, userSetRoles: ADMIN, userDisable: ADMIN,
   directory: ADMIN, directorySet: ADMIN, directoryTest: ADMIN, directoryRemove: ADMIN,
   keys: USERS, certificates: USERS, certificateImport: ADMIN, trustAdd: ADMIN, settings: USERS, settingsSet: ADMIN,
@@ -113,7 +113,7 @@ const ARGS: Record<DeskMethod, unknown> = {
   resubmit: { id: ITEM }, withdraw: { id: ITEM }, publish: { id: ITEM }, comment: { id: ITEM, text: 'hello' },
   auditList: { limit: 1 }, auditVerify: {}, auditExport: { format: 'jsonl' },
   watchFolders: {}, watchAdd: { path: '/nonexistent/in', outDir: '/nonexistent/out', start: false }, watchRemove: { id: FOLDER },
-  watchStart: { id: FOLDER }, watchStop: { id: FOLDER },
+  watchStart: { id: FOLDER }, watchStop: { id: FOLDER }, folderList: { path: '/nonexistent/in' },
   users: {}, userAdd: { name: 'ada', roles: ['viewer'], password: 'password-1' }, userSetRoles: { name: 'nobody', roles: ['viewer'] },
   userDisable: { name: 'nobody' },
   // Refused before the arguments are read; an admin gets past the check to INVALID_ARGUMENT or an empty answer.

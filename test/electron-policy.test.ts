@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
 import afterPack, { FUSES } from '../scripts/after-pack.js';
-import { APP_URL, appFile, externalAllowed } from '../electron/main/policy.ts';
+import { APP_URL, appFile, externalAllowed, folderDialogOptions } from '../electron/main/policy.ts';
 import { ROOT, tempDir } from './helpers/cli.ts';
 
 describe('custody://app/', () => {
@@ -52,6 +52,21 @@ describe('links that leave the app', () => {
     ['custody://app/index.html', false],
   ])('%s → %s', (url, ok) => {
     expect(externalAllowed(url)).toBe(ok);
+  });
+});
+
+describe('the native folder dialog', () => {
+  it('asks for one folder (which may be made there), never files, opened at the allowed root it is given', () => {
+    for (const purpose of ['watch', 'output'] as const) {
+      const o = folderDialogOptions(purpose, '/srv/photos');
+      expect(o.properties).toContain('openDirectory');
+      expect(o.properties).toContain('createDirectory');
+      expect(o.properties).not.toContain('openFile');
+      expect(o.properties).not.toContain('multiSelections');
+      expect(o.defaultPath).toBe('/srv/photos');
+    }
+    expect(folderDialogOptions('watch').title).toBe('Folder to watch');
+    expect('defaultPath' in folderDialogOptions('output')).toBe(false);
   });
 });
 

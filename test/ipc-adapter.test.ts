@@ -2,7 +2,7 @@
 // validation of every method's arguments, and the preload bridge (with Electron's modules faked).
 import type { IpcMainInvokeEvent } from 'electron';
 import sharp from 'sharp';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DESK_METHODS, deskApi } from '../core/api/desk-api.ts';
@@ -156,6 +156,8 @@ describe('IPC adapter', () => {
     ['settingsSet', { hybridPq: 'yes' }, /settingsSet: hybridPq: /],
     ['templateSave', { template: { name: 'x' } }, /templateSave: template\./],
     ['pickFiles', { purpose: 'anything' }, /pickFiles: purpose: /],
+    ['pickFolder', { purpose: 'desktop' }, /pickFolder: purpose: /],
+    ['folderList', { path: '' }, /folderList: path: /],
   ])('rejects bad arguments to %s by its schema', async (method, args, msg) => {
     const r = (await ipc.invoke(channelOf(method), TRUSTED, args)) as { ok: boolean; error: { code: string; message: string } };
     expect(r.ok).toBe(false);
@@ -183,6 +185,37 @@ describe('IPC adapter', () => {
   it('removes its handlers', () => {
     unregister();
     expect(ipc.handlers.size).toBe(0);
+  });
+});
+
+describe('the folder dialog over IPC', () => {
+  it('answers the folder the person chose, to our window only, and adding it judges it like a typed path', async () => {
+    const d = await tempDesk();
+    try {
+      const root = tempDir();
+      const outside = tempDir();
+      d.setAllowedRoots(d.bootstrapActor()!, [root]);
+      mkdirSync(join(root, 'card'));
+      mkdirSync(join(outside, 'card'));
+      const asked: unknown[] = [];
+      let chosen: string | null = join(outside, 'card');
+      const dialogs = { pickFiles: async () => [], pickFolder: async (o: unknown) => (asked.push(o), chosen) };
+      const fake = new FakeIpcMain();
+      registerDeskIpc(fake, createDeskHandlers(d, { kind: 'electron', dialogs }), trustedSender(undefined));
+
+      expect(await fake.invoke('desk:pickFolder', 'file:///tmp/evil.html', { purpose: 'watch' })).toMatchObject({ ok: false, error: { code: 'NOT_PERMITTED' } });
+      expect(asked).toEqual([]);
+      expect(await fake.invoke('desk:pickFolder', TRUSTED, { purpose: 'watch' })).toEqual({ ok: true, result: { path: chosen } });
+      // The dialog opens at the allowed root.
+      expect(asked).toEqual([{ purpose: 'watch', defaultPath: realpathSync(root) }]);
+      const add = (path: string) => fake.invoke('desk:watchAdd', TRUSTED, { path, outDir: join(root, 'signed'), start: false });
+      expect(await add(chosen)).toMatchObject({ ok: false, error: { code: 'PATH_NOT_ALLOWED' } });
+      chosen = join(root, 'card');
+      const picked = (await fake.invoke('desk:pickFolder', TRUSTED, { purpose: 'watch' })) as { result: { path: string } };
+      expect(await add(picked.result.path)).toMatchObject({ ok: true, result: { path: realpathSync(chosen) } });
+    } finally {
+      d.close();
+    }
   });
 });
 

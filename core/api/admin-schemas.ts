@@ -146,6 +146,17 @@ export const watchAddArgs = z.object({
   start: z.boolean().optional(),
 });
 
+/** The folder browser of the watch-folder form (core/paths/browse.ts): sub-folders under the allowed roots only. */
+export const folderListArgs = z.object({ path: z.string().min(1, 'expected a folder path, got an empty one').max(4096).optional() });
+export const folderListSchema = z.object({
+  path: z.string().nullable(),
+  parent: z.string().nullable(),
+  folders: z.array(z.object({ name: z.string(), path: z.string() })),
+  truncated: z.number().int(),
+  roots: z.array(z.string()),
+  examples: z.object({ watch: z.string(), output: z.string() }),
+});
+
 export const watchRef = z.object({ id: z.string().regex(/^wf_[0-9a-f]{16}$/, 'expected a watched folder id like wf_…') });
 
 // Certificates and settings

@@ -29,7 +29,8 @@ export interface HostHooks {
   /** Native dialogs (Electron). */
   dialogs?: {
     pickFiles(o: { purpose: 'sign' | 'verify' | 'pem'; multiple: boolean }): Promise<string[]>;
-    pickFolder(o: { purpose: 'watch' | 'output' }): Promise<string | null>;
+    /** defaultPath: where the dialog opens (the first allowed root). */
+    pickFolder(o: { purpose: 'watch' | 'output'; defaultPath?: string }): Promise<string | null>;
   };
   /** Shows a file in the OS file manager (Electron). */
   reveal?: (path: string) => void;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import {
   auditExportArgs, auditExportSchema, auditListArgs, auditListSchema, auditVerifySchema, certificatesSchema, rolesArg, settingsSchema, stampRunSchema,
-  templateInfoSchema, userName, userRefSchema, userSchema, watchAddArgs, watchFolderSchema, watchRef, whoamiSchema,
+  templateInfoSchema, userName, folderListArgs, folderListSchema, userRefSchema, userSchema, watchAddArgs, watchFolderSchema, watchRef, whoamiSchema,
 } from './admin-schemas.ts';
 import { hubConnectArgs, hubLinkSchema, hubStatusSchema } from './hub-schemas.ts';
 import { bulkArgs, bulkResultSchema, pictureArgs, pictureSchema, viewPrefsSchema } from './library-schemas.ts';
@@ -138,6 +138,11 @@ export const deskApi = {
   watchRemove: { args: watchRef, result: z.object({ removed: z.string() }) },
   watchStart: { args: watchRef, result: watchFolderSchema },
   watchStop: { args: watchRef, result: watchFolderSchema },
+  /**
+   * The sub-folders of a folder under the allowed roots (no path: the roots), for choosing a folder to watch where
+   * the host has no native dialog (web mode); with example paths of this machine for the form.
+   */
+  folderList: { args: folderListArgs, result: folderListSchema },
 
   // Users
   users: { args: none, result: z.array(userSchema) },

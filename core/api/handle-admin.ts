@@ -2,6 +2,7 @@
 // each is the authorization policy's (core/authz/policy.ts); the desk methods check it again themselves.
 import { createHash } from 'node:crypto';
 import { parseChainPem, type CertificateInfo } from '../c2pa/certificates.ts';
+import { listFolders } from '../paths/browse.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 import type { DeskResult } from './desk-api.ts';
 
@@ -21,7 +22,7 @@ const describe = (c: CertificateInfo): Cert => ({
 const parsed = (pem: string | null): Cert[] => (pem && /BEGIN CERTIFICATE/.test(pem) ? parseChainPem(pem).map(describe) : []);
 
 export function adminHandlers(ctx: HandlerContext): Handlers<
-  | 'watchFolders' | 'watchAdd' | 'watchRemove' | 'watchStart' | 'watchStop'
+  | 'watchFolders' | 'watchAdd' | 'watchRemove' | 'watchStart' | 'watchStop' | 'folderList'
   | 'users' | 'userAdd' | 'userSetRoles' | 'userDisable'
   | 'keys' | 'certificates' | 'certificateImport' | 'trustAdd' | 'settings' | 'settingsSet' | 'timestampsStamp' | 'templates' | 'templateSave'
 > {
@@ -52,6 +53,10 @@ export function adminHandlers(ctx: HandlerContext): Handlers<
     watchStop: ({ id }) => {
       ctx.actor('watchStop');
       return ctx.watch.stop(id);
+    },
+    folderList: ({ path }) => {
+      ctx.actor('folderList');
+      return listFolders(path ?? null, desk.folderRules);
     },
 
     users: () => {

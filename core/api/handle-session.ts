@@ -53,6 +53,10 @@ export function sessionHandlers(ctx: HandlerContext): Handlers<'info' | 'unlock'
     },
 
     pickFiles: async ({ purpose, multiple }) => ({ paths: hooks.dialogs ? await hooks.dialogs.pickFiles({ purpose, multiple: multiple ?? false }) : noDialogs() }),
-    pickFolder: async ({ purpose }) => ({ path: hooks.dialogs ? await hooks.dialogs.pickFolder({ purpose }) : noDialogs() }),
+    // The dialog opens at the first allowed root; the path chosen is judged when it is used (watchAdd, sign).
+    pickFolder: async ({ purpose }) => {
+      const start = desk.allowedRoots[0];
+      return { path: hooks.dialogs ? await hooks.dialogs.pickFolder({ purpose, ...(start ? { defaultPath: start } : {}) }) : noDialogs() };
+    },
   };
 }

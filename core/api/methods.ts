@@ -4,7 +4,7 @@ export const DESK_METHOD_NAMES = [
   'info', 'unlock', 'login', 'logout', 'whoami', 'sign', 'fileMetadata', 'verify', 'progress', 'publicRecord', 'items', 'item', 'thumbnail', 'pickFiles',
   'pickFolder', 'reveal', 'queue', 'submit', 'approve', 'reject', 'requestChanges', 'resubmit', 'withdraw',
   'publish', 'comment', 'auditList', 'auditVerify', 'auditExport', 'watchFolders', 'watchAdd', 'watchRemove',
-  'watchStart', 'watchStop', 'users', 'userAdd', 'userSetRoles', 'userDisable', 'directory', 'directorySet', 'directoryTest', 'directoryRemove', 'keys', 'certificates',
+  'watchStart', 'watchStop', 'folderList', 'users', 'userAdd', 'userSetRoles', 'userDisable', 'directory', 'directorySet', 'directoryTest', 'directoryRemove', 'keys', 'certificates',
   'certificateImport', 'trustAdd', 'settings', 'settingsSet', 'timestampsStamp', 'templates', 'templateSave', 'hubStatus', 'hubConnect',
   'picture', 'viewPrefs', 'viewPrefsSet', 'bulk',
 ] as const;

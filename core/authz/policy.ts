@@ -99,6 +99,8 @@ export const POLICY = {
   watchRemove: { who: FOLDERS, object: ['folderOwnerOrAdmin'] },
   watchStart: { who: FOLDERS },
   watchStop: { who: FOLDERS },
+  // Listing the sub-folders under the allowed roots is the first step of adding a folder (web mode's picker).
+  folderList: { who: FOLDERS },
   watchRun: { who: FOLDERS },
 
   users: { who: 'user' },
@@ -140,6 +142,7 @@ const DOING: Partial<Record<UseCase, string>> = {
   watchStart: 'start watching folders',
   watchStop: 'stop watching folders',
   watchRun: 'watch folders',
+  folderList: 'browse folders to watch',
   userAdd: 'add users',
   userSetRoles: 'change roles',
   userDisable: 'disable users',

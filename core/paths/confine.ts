@@ -26,6 +26,11 @@ export interface PathRules {
   platform?: NodeJS.Platform;
   /** The user's home folder, whose secret sub-folders are refused (tests pass their own). */
   userHome?: string;
+  /**
+   * A folder only looked into, never written to nor taken from (the folder browser, core/paths/browse.ts), may
+   * contain the data folder: the way to the folders beside it goes through it. Inside the data folder stays refused.
+   */
+  mayHoldHome?: boolean;
 }
 
 const POSIX_SYSTEM = ['/etc', '/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/sys', '/dev', '/boot', '/run', '/var'];
@@ -95,7 +100,7 @@ export function confine(p: string, use: PathUse, rules: PathRules): string {
   const home = realPath(rules.home, platform);
   const within = (outer: string, inner: string) => isWithin(outer, inner, platform);
   if (within(home, real)) refuse(p, `is the desk's own data folder ${home} or lies inside it`);
-  if (within(real, home)) refuse(p, `contains the desk's own data folder ${home}`);
+  if (!rules.mayHoldHome && within(real, home)) refuse(p, `contains the desk's own data folder ${home}`);
   const api = pathApi(platform);
   if (api.parse(real).root === real) refuse(p, 'is the root of a file system');
   const exception = platform !== 'win32' && TEMP_EXCEPTIONS.some((t) => within(t, real));

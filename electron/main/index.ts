@@ -13,7 +13,7 @@ import { registerDeskIpc } from './ipc.ts';
 import { KeychainProtector } from './keychain.ts';
 import { WatchNotifier } from './notify.ts';
 import { lockContents, lockSession } from './security.ts';
-import { APP_SCHEME, APP_URL, CSP, appFile, trustedSender, windowOptions } from './policy.ts';
+import { APP_SCHEME, APP_URL, CSP, appFile, folderDialogOptions, trustedSender, windowOptions } from './policy.ts';
 import { WatchTray } from './tray.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -76,11 +76,8 @@ function dialogs(): NonNullable<HostHooks['dialogs']> {
       const r = w ? await dialog.showOpenDialog(w, options) : await dialog.showOpenDialog(options);
       return r.canceled ? [] : r.filePaths;
     },
-    async pickFolder({ purpose }) {
-      const options: Electron.OpenDialogOptions = {
-        title: purpose === 'watch' ? 'Folder to watch' : 'Folder for signed copies',
-        properties: ['openDirectory', 'createDirectory'],
-      };
+    async pickFolder({ purpose, defaultPath }) {
+      const options = folderDialogOptions(purpose, defaultPath);
       const w = parent();
       const r = w ? await dialog.showOpenDialog(w, options) : await dialog.showOpenDialog(options);
       return r.canceled ? null : (r.filePaths[0] ?? null);

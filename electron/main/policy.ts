@@ -2,7 +2,7 @@
 // Content-Security-Policy, the app's own custody://app/ protocol (which file a URL names, traversal refused), who may
 // call the desk over IPC (only our own top-level renderer frame, or under `electron-vite dev` its dev server), and
 // which links may leave the app for the system browser.
-import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent } from 'electron';
+import type { BrowserWindowConstructorOptions, IpcMainInvokeEvent, OpenDialogOptions } from 'electron';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
 /**
@@ -99,5 +99,19 @@ export function trustedSender(devUrl: string | undefined): (event: IpcMainInvoke
     } catch {
       return false; // not a URL at all
     }
+  };
+}
+
+/**
+ * The native folder dialog of the watch-folder form and the Sign screen's output folder: one folder, which may be
+ * made in the dialog, never files; opened at the first allowed root when there is one. The path chosen only fills
+ * the form's field: adding the folder judges it like a typed one (core/paths confine, core/authz watchAdd).
+ */
+export function folderDialogOptions(purpose: 'watch' | 'output', defaultPath?: string): OpenDialogOptions {
+  return {
+    title: purpose === 'watch' ? 'Folder to watch' : 'Folder for signed copies',
+    buttonLabel: 'Choose folder',
+    properties: ['openDirectory', 'createDirectory', 'dontAddToRecent'],
+    ...(defaultPath ? { defaultPath } : {}),
   };
 }

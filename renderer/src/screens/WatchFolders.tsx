@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import type { DeskResult } from '../../../core/api/desk-api.ts';
 import { desk, errorText } from '../api.ts';
 import { Alert } from '../components/Alert.tsx';
+import { FolderPicker } from '../components/FolderPicker.tsx';
 import { baseName, dateTime } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 
@@ -75,7 +76,16 @@ function AddFolder({ nativeDialogs, onAdded }: { nativeDialogs: boolean; onAdded
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const templates = useLoad(() => desk.templates({}), []);
-  const browse = (purpose: 'watch' | 'output', set: (p: string) => void) => void desk.pickFolder({ purpose }).then((r) => r.path && set(r.path));
+  // Example paths of the machine the desk runs on (under the first allowed root, else the user's Pictures).
+  const roots = useLoad(() => desk.folderList({}), []);
+  const examples = roots.data?.examples;
+  // The desktop app asks the OS's own dialog; web mode browses the allowed roots on the desk (FolderPicker).
+  const [picking, setPicking] = useState<'watch' | 'output' | null>(null);
+  const setters = { watch: setPath, output: setOutDir };
+  const browse = (purpose: 'watch' | 'output') => {
+    if (nativeDialogs) void desk.pickFolder({ purpose }).then((r) => r.path && setters[purpose](r.path), (err: unknown) => setError(errorText(err)));
+    else setPicking(purpose);
+  };
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -96,15 +106,25 @@ function AddFolder({ nativeDialogs, onAdded }: { nativeDialogs: boolean; onAdded
       <div className="row">
         <label>
           Folder to watch
-          <input value={path} required onChange={(e) => setPath(e.target.value)} placeholder="/Volumes/CARD/DCIM" />
+          <input value={path} required onChange={(e) => setPath(e.target.value)} placeholder={examples?.watch ?? ''} />
         </label>
-        {nativeDialogs && <button type="button" onClick={() => browse('watch', setPath)}>Browse…</button>}
+        <button type="button" aria-label="Choose folder… for watching" onClick={() => browse('watch')}>Choose folder…</button>
         <label>
           Output folder
-          <input value={outDir} required onChange={(e) => setOutDir(e.target.value)} placeholder="/Users/desk/Signed" />
+          <input value={outDir} required onChange={(e) => setOutDir(e.target.value)} placeholder={examples?.output ?? ''} />
         </label>
-        {nativeDialogs && <button type="button" onClick={() => browse('output', setOutDir)}>Browse…</button>}
+        <button type="button" aria-label="Choose folder… for signed copies" onClick={() => browse('output')}>Choose folder…</button>
       </div>
+      {picking && (
+        <FolderPicker
+          title={picking === 'watch' ? 'Folder to watch' : 'Output folder for signed copies'}
+          onClose={() => setPicking(null)}
+          onPick={(p) => {
+            setters[picking](p);
+            setPicking(null);
+          }}
+        />
+      )}
       <div className="row">
         <label>
           Workflow template
