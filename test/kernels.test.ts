@@ -1,10 +1,13 @@
 // The WebAssembly kernels: the committed bytes are what their .wat source assembles to, and each kernel gives
 // exactly what the JavaScript it replaces gives.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
+import { autocorrelation, fft2, useWasmFft } from '../core/media/watermark/fft.ts';
+import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
+import { boxBlur, fold, foldAffine, highPass, localRms, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
 // @ts-expect-error plain JavaScript build script without types
 import { KERNELS_DIR, assemble, moduleText } from '../scripts/build-wasm.js';
 
@@ -14,6 +17,132 @@ describe('WebAssembly kernels', () => {
     const bytes: Uint8Array = await assemble('lanczos-rows.wat', source);
     expect(Buffer.from(WASM_BASE64, 'base64').equals(Buffer.from(bytes))).toBe(true);
     expect(readFileSync(join(KERNELS_DIR, 'lanczos-rows.wasm.ts'), 'utf8')).toBe(moduleText('lanczos-rows.wat', bytes));
+  });
+
+  it('every .wasm.ts is its assembled .wat', async () => {
+    const wats = readdirSync(KERNELS_DIR).filter((f) => f.endsWith('.wat'));
+    expect(wats).toContain('wm-fft.wat');
+    for (const wat of wats) {
+      const bytes: Uint8Array = await assemble(wat, readFileSync(join(KERNELS_DIR, wat), 'utf8'));
+      expect(readFileSync(join(KERNELS_DIR, wat.replace(/\.wat$/, '.wasm.ts')), 'utf8'), wat).toBe(moduleText(wat, bytes));
+    }
+  });
+
+  const noise = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  const same = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+  it("the watermark's FFTs in WebAssembly equal the JavaScript transforms to the bit", () => {
+    const rand = noise(7);
+    try {
+      for (const n of [2, 4, 8, 128, 256]) {
+        for (const inverse of [false, true]) {
+          const re = new Float64Array(n * n).map(rand);
+          const im = new Float64Array(n * n).map(rand);
+          const js = [Float64Array.from(re), Float64Array.from(im)] as const;
+          const wasm = [Float64Array.from(re), Float64Array.from(im)] as const;
+          useWasmFft(false);
+          fft2(js[0], js[1], n, inverse);
+          useWasmFft(true);
+          fft2(wasm[0], wasm[1], n, inverse);
+          expect(same(js[0], wasm[0]) && same(js[1], wasm[1]), `fft2 ${n}, inverse ${inverse}`).toBe(true);
+          expect(same(js[0], re), 'the transform changed something').toBe(false);
+        }
+      }
+      for (const n of [64, 512]) {
+        const a = new Float64Array(n * n).map(rand);
+        useWasmFft(false);
+        const js = autocorrelation(a, n, [0.05, 0.45]);
+        useWasmFft(true);
+        expect(same(js, autocorrelation(a, n, [0.05, 0.45])), `autocorrelation ${n}`).toBe(true);
+      }
+    } finally {
+      useWasmFft(true);
+    }
+  });
+
+  it("the watermark's Viterbi decoder in WebAssembly gives the JavaScript decoder's bits", () => {
+    const rand = noise(3);
+    try {
+      for (const bits of [8, 152]) {
+        for (const noiseLevel of [0, 0.8, 1.5, 4]) {
+          const message = new Uint8Array(bits).map(() => (rand() > 0 ? 1 : 0));
+          const coded = convEncode(message);
+          const soft = Float64Array.from(coded, (c) => (c ? 1 : -1) + noiseLevel * rand() * 2);
+          expect(soft.length).toBe(codedLength(bits));
+          useWasmViterbi(false);
+          const js = viterbiDecode(soft, bits);
+          useWasmViterbi(true);
+          const wasm = viterbiDecode(soft, bits);
+          expect(Buffer.from(wasm).equals(Buffer.from(js)), `${bits} bits, noise ${noiseLevel}`).toBe(true);
+          if (noiseLevel === 0) expect(Buffer.from(wasm).equals(Buffer.from(message))).toBe(true);
+        }
+        // ties: all-zero soft values
+        useWasmViterbi(false);
+        const js = viterbiDecode(new Float64Array(codedLength(bits)), bits);
+        useWasmViterbi(true);
+        expect(Buffer.from(viterbiDecode(new Float64Array(codedLength(bits)), bits)).equals(Buffer.from(js))).toBe(true);
+      }
+    } finally {
+      useWasmViterbi(true);
+    }
+  });
+
+  it("the watermark's box blur, high-pass and local RMS in WebAssembly equal the JavaScript to the bit", () => {
+    const rand = noise(5);
+    const f32 = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    try {
+      for (const [w, h] of [[768, 512], [5, 9], [13, 3]] as const) {
+        const grid = new Float32Array(w * h).map(() => 128 + 100 * rand());
+        for (const r of [1, 2, 6]) {
+          for (const [what, run] of [['boxBlur', boxBlur], ['highPass', highPass], ['localRms', localRms]] as const) {
+            useWasmBlur(false);
+            const js = run(grid, w, h, r);
+            useWasmBlur(true);
+            const wasm = run(grid, w, h, r);
+            expect(f32(js, wasm), `${what} ${w}×${h} r ${r}`).toBe(true);
+            expect(f32(js, grid), `${what} changed nothing`).toBe(false);
+          }
+        }
+      }
+    } finally {
+      useWasmBlur(true);
+    }
+  });
+
+  it("the watermark's folds in WebAssembly equal the JavaScript folds to the bit, on a sealed grid only", () => {
+    const rand = noise(11);
+    const DEG = Math.PI / 180;
+    try {
+      for (const [w, h] of [[768, 512], [512, 512], [700, 530]] as const) {
+        const grid = new Float32Array(w * h).map(rand);
+        const folds: [string, () => Float64Array][] = [
+          ...([[1.1, 0, 192], [0.98, 0, 192], [1, 3 * DEG, 192], [1.05, -7 * DEG, Infinity], [1.3, 0, Infinity], [0.7, 0, Infinity], [1.2, 10 * DEG, Infinity]] as const).map(
+            ([s, a, half]) => [`fold ${s} ${a} ${half}`, () => fold(grid, w, h, 128, s, a, half)] as [string, () => Float64Array],
+          ),
+          ...([[1.1, 0.05, -0.04, 0.9], [0.8, 0, 0, 1.2], [1, 0, 0, 0.9]] as Affine[]).map((m) => [`foldAffine ${m}`, () => foldAffine(grid, w, h, 128, m)] as [string, () => Float64Array]),
+        ];
+        for (const [what, run] of folds) {
+          useWasmFold(false);
+          const js = run();
+          useWasmFold(true);
+          const unsealed = run();
+          sealGrid(grid);
+          const wasm = run();
+          expect(same(js, unsealed), `${what} unsealed, ${w}×${h}`).toBe(true);
+          expect(same(js, wasm), `${what}, ${w}×${h}`).toBe(true);
+        }
+        // another grid sealed after it: the first is folded by the JavaScript again, and still right
+        const other = new Float32Array(w * h).map(rand);
+        sealGrid(other);
+        useWasmFold(false);
+        const js = fold(grid, w, h, 128, 1.1, 0, 192);
+        useWasmFold(true);
+        sealGrid(other);
+        expect(same(js, fold(grid, w, h, 128, 1.1, 0, 192))).toBe(true);
+      }
+    } finally {
+      useWasmFold(true);
+    }
   });
 
   it("the SIMD horizontal pass equals Pillow's integer pass in JavaScript, to the byte", () => {

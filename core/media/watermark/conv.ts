@@ -3,6 +3,8 @@
 // Soft decisions matter here: the extractor knows how confident each coded bit is (its correlation), and throwing
 // that away (hard decisions, as a BCH decoder needs) costs about 2 dB.
 
+import { WASM_BASE64 as VITERBI_WASM } from '../kernels/wm-viterbi.wasm.ts';
+
 export const K = 9;
 const GENERATORS = [0o557, 0o663, 0o711] as const;
 export const RATE = GENERATORS.length;
@@ -58,12 +60,59 @@ export function convEncode(bits: Uint8Array): Uint8Array {
 }
 
 /**
+ * The decoder in WebAssembly (kernels/wm-viterbi.wat, for K = 9 and rate 1/3): the same metrics in the same order,
+ * so the same bits (test/kernels.test.ts); an extraction decodes dozens of readings, and a fresh process would run
+ * the JavaScript below interpreted until V8 compiles it. Null where WebAssembly is not available.
+ */
+let viterbiWasm: { run(soft: Float64Array, bits: number, steps: number): Uint8Array } | null | undefined;
+
+/** Kernel off: the JavaScript decoder (tests compare the two). */
+export function useWasmViterbi(on: boolean): void {
+  viterbiWasm = on ? undefined : null;
+}
+
+function viterbiKernel(): typeof viterbiWasm {
+  if (viterbiWasm !== undefined) return viterbiWasm;
+  try {
+    const e = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(VITERBI_WASM, 'base64')), {}).exports as {
+      memory: WebAssembly.Memory;
+      decode(soft: number, bits: number, steps: number, word: number, from: number, metric: number, next: number, branch: number, out: number): void;
+    };
+    // [word 512 B | metric, next 2 KB each | branch 64 B | soft | from | out]
+    const word = 0;
+    const metric = 512;
+    const next = metric + STATES * 8;
+    const branch = next + STATES * 8;
+    const softAt = branch + 64;
+    new Uint8Array(e.memory.buffer, word, WORD.length).set(WORD);
+    viterbiWasm = {
+      run(soft, bits, steps) {
+        const fromAt = softAt + ((steps * RATE * 8 + 15) & ~15);
+        const outAt = fromAt + steps * STATES * 2;
+        const need = outAt + bits;
+        const have = e.memory.buffer.byteLength;
+        if (need > have) e.memory.grow(Math.ceil((need - have) / 65536));
+        new Float64Array(e.memory.buffer, softAt, steps * RATE).set(soft.subarray(0, steps * RATE));
+        new Uint16Array(e.memory.buffer, fromAt, steps * STATES).fill(0);
+        e.decode(softAt, bits, steps, word, fromAt, metric, next, branch, outAt);
+        return new Uint8Array(e.memory.buffer.slice(outAt, outAt + bits));
+      },
+    };
+  } catch {
+    viterbiWasm = null;
+  }
+  return viterbiWasm;
+}
+
+/**
  * Soft Viterbi: soft[i] > 0 means coded bit i is more likely 1, its magnitude the confidence (a log-likelihood ratio
  * up to a scale). Returns the maximum-likelihood message of `bits` bits.
  */
 export function viterbiDecode(soft: Float64Array, bits: number): Uint8Array {
   const steps = bits + K - 1;
   if (soft.length < steps * RATE) throw new Error(`expected ${steps * RATE} soft values, got ${soft.length}`);
+  const k = viterbiKernel();
+  if (k) return k.run(soft, bits, steps);
   let metric = new Float64Array(STATES).fill(-Infinity);
   let nextMetric = new Float64Array(STATES);
   metric[0] = 0;

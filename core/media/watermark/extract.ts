@@ -9,7 +9,7 @@ import { circularCorrelation, circularCorrelationPairTwo, circularCorrelationTwo
 import { CODED_BITS, COEFFS, LAYOUT, MESSAGE_BITS, PAYLOAD_BITS, SLOTS, TILE } from './layout.ts';
 import { crcMatches } from './crc.ts';
 import { viterbiDecode } from './conv.ts';
-import { bitsToBytes, fold, foldAffine, gridDims, highPass, localRms, type Affine } from './grid.ts';
+import { bitsToBytes, fold, foldAffine, gridDims, highPass, localRms, sealGrid, type Affine } from './grid.ts';
 import { latticeCandidates } from './lattice.ts';
 import { lumaToGrid } from './resample.ts';
 
@@ -333,7 +333,8 @@ export function extractFrom(img: Raster, lumaGrid?: Float32Array): Extraction {
   const threshold = EXTRACT_PARAMS.threshold;
   if (Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { detected: false, payload: null, score: 0, threshold };
   const { gw, gh } = gridDims(img.width, img.height);
-  const white = whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh);
+  // sealed: the WebAssembly folds keep their own copy of it for the whole search (it is only read from here on)
+  const white = sealGrid(whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh));
   const best = findSync(white, gw, gh);
   // a CRC-verified reading counts as a detection whatever its sync peak: the score carries it over the threshold
   if (best.payload) return { detected: true, payload: best.payload, score: Math.max(0, best.z) + threshold, threshold };

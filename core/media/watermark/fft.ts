@@ -1,6 +1,8 @@
 // Radix-2 complex FFT (iterative Cooley–Tukey) and the circular cross-correlation of two real n×n tiles, used to
 // find where the sync pattern sits in the folded tile. n is a power of two (the tile side).
 
+import { WASM_BASE64 } from '../kernels/wm-fft.wasm.ts';
+
 interface Plan {
   rev: Uint32Array;
   /** cos/sin of −2πk/n, k < n/2 */
@@ -71,8 +73,108 @@ function fft1(re: Float64Array, im: Float64Array, off: number, n: number, invers
   }
 }
 
+/**
+ * The transforms in WebAssembly (kernels/wm-fft.wat): the same butterflies two at a time with SIMD, the same results
+ * to the bit (test/kernels.test.ts). A fresh process (`custody watermark extract`) runs them compiled from the
+ * start, where the JavaScript loops would run interpreted until V8 has compiled them. Null where WebAssembly SIMD
+ * is not available: the JavaScript below gives the same numbers.
+ */
+interface WasmFft {
+  rows(re: number, im: number, count: number, n: number, inverse: number, rev: number, twc: number, tws: number): void;
+  fft2(re: number, im: number, tr: number, ti: number, n: number, inverse: number, rev: number, twc: number, tws: number, s: number): void;
+  memory: WebAssembly.Memory;
+  /** byte offsets of each size's tables (rev, twc, tws), and where the data starts */
+  tables: Map<number, { rev: number; twc: number; tws: number }>;
+  top: number;
+}
+
+let wasm: WasmFft | null | undefined;
+/** Kernels off: the JavaScript transforms (tests compare the two). */
+export function useWasmFft(on: boolean): void {
+  wasm = on ? undefined : null;
+}
+
+function wasmFft(): WasmFft | null {
+  if (wasm === undefined) {
+    try {
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64')), {}).exports as unknown as WasmFft;
+      wasm = { rows: exports.rows, fft2: exports.fft2, memory: exports.memory, tables: new Map(), top: 0 };
+    } catch {
+      wasm = null;
+    }
+  }
+  return wasm;
+}
+
+/** The wasm module's tables for size n (placed once), and room for `bytes` of data after them; null when n < 4. */
+function wasmLayout(n: number, bytes: number): { k: WasmFft; t: { rev: number; twc: number; tws: number }; data: number } | null {
+  const k = n >= 4 ? wasmFft() : null;
+  if (!k) return null;
+  let t = k.tables.get(n);
+  if (!t) {
+    const p = plan(n);
+    t = { rev: k.top, twc: k.top + n * 4, tws: k.top + n * 4 + (n - 1) * 8 };
+    k.top = (t.tws + (n - 1) * 8 + 15) & ~15;
+    ensure(k, k.top);
+    const rev = new Uint32Array(k.memory.buffer, t.rev, n);
+    rev.set(p.rev);
+    const c = new Float64Array(k.memory.buffer, t.twc, n - 1);
+    const s = new Float64Array(k.memory.buffer, t.tws, n - 1);
+    for (let len = 2; len <= n; len <<= 1) {
+      const half = len >> 1;
+      for (let j = 0; j < half; j++) {
+        c[half - 1 + j] = p.cos[j * (n / len)]!;
+        s[half - 1 + j] = p.sin[j * (n / len)]!;
+      }
+    }
+    k.tables.set(n, t);
+  }
+  ensure(k, k.top + bytes);
+  return { k, t, data: k.top };
+}
+
+function ensure(k: WasmFft, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+/**
+ * `count` transforms of length n of the contiguous rows of re/im from index `off` (fft1 on each), in place. The
+ * callers that batch their rows here get the WebAssembly transform.
+ */
+function fftRows(re: Float64Array, im: Float64Array, off: number, count: number, n: number, inverse: boolean): void {
+  const size = count * n;
+  const w = wasmLayout(n, size * 16);
+  if (!w) {
+    const p = plan(n);
+    for (let r = 0; r < count; r++) fft1(re, im, off + r * n, n, inverse, p);
+    return;
+  }
+  const { k, t, data } = w;
+  const mr = new Float64Array(k.memory.buffer, data, size);
+  const mi = new Float64Array(k.memory.buffer, data + size * 8, size);
+  mr.set(re.subarray(off, off + size));
+  mi.set(im.subarray(off, off + size));
+  k.rows(data, data + size * 8, count, n, inverse ? 1 : 0, t.rev, t.twc, t.tws);
+  re.set(mr, off);
+  im.set(mi, off);
+}
+
 /** 2-D FFT of an n×n array: rows in place, then columns through a transposed copy so every pass reads in order. */
 export function fft2(re: Float64Array, im: Float64Array, n: number, inverse = false): void {
+  const w = wasmLayout(n, n * n * 32);
+  if (w) {
+    const { k, t, data } = w;
+    const nn = n * n;
+    const mr = new Float64Array(k.memory.buffer, data, nn);
+    const mi = new Float64Array(k.memory.buffer, data + nn * 8, nn);
+    mr.set(re);
+    mi.set(im);
+    k.fft2(data, data + nn * 8, data + nn * 16, data + nn * 24, n, inverse ? 1 : 0, t.rev, t.twc, t.tws, inverse ? 1 / (n * n) : 1);
+    re.set(mr);
+    im.set(mi);
+    return;
+  }
   const p = plan(n);
   for (let y = 0; y < n; y++) fft1(re, im, y * n, n, inverse, p);
   const tr = new Float64Array(n * n);
@@ -183,30 +285,35 @@ export function circularCorrelationTwo(a: Float64Array, p: { re: Float64Array; i
  * of non-negative frequency are transformed (the others are their conjugates).
  */
 export function autocorrelation(a: Float64Array, n: number, band: readonly [number, number] = [0, 1]): Float64Array {
-  const p = plan(n);
   const h = (n >> 1) + 1;
+  const pairs = n >> 1;
   // the spectrum's kept columns, stored column after column so that the column passes read in order
   const tr = new Float64Array(h * n);
   const ti = new Float64Array(h * n);
-  const zr = new Float64Array(n);
-  const zi = new Float64Array(n);
-  for (let y = 0; y < n; y += 2) {
-    zr.set(a.subarray(y * n, y * n + n));
-    zi.set(a.subarray((y + 1) * n, (y + 1) * n + n));
-    fft1(zr, zi, 0, n, false, p);
+  // rows y and y + 1 as the real and imaginary parts of one transform, every pair in one batch
+  const zr = new Float64Array(pairs * n);
+  const zi = new Float64Array(pairs * n);
+  for (let q = 0; q < pairs; q++) {
+    zr.set(a.subarray(2 * q * n, 2 * q * n + n), q * n);
+    zi.set(a.subarray((2 * q + 1) * n, (2 * q + 1) * n + n), q * n);
+  }
+  fftRows(zr, zi, 0, pairs, n, false);
+  for (let q = 0; q < pairs; q++) {
+    const y = 2 * q;
+    const o = q * n;
     for (let k = 0; k < h; k++) {
-      const m = (n - k) & (n - 1);
+      const m = o + ((n - k) & (n - 1));
       // row y: (Z[k] + conj Z[−k]) / 2; row y + 1: (Z[k] − conj Z[−k]) / 2i
-      tr[k * n + y] = (zr[k]! + zr[m]!) / 2;
-      ti[k * n + y] = (zi[k]! - zi[m]!) / 2;
-      tr[k * n + y + 1] = (zi[k]! + zi[m]!) / 2;
-      ti[k * n + y + 1] = (zr[m]! - zr[k]!) / 2;
+      tr[k * n + y] = (zr[o + k]! + zr[m]!) / 2;
+      ti[k * n + y] = (zi[o + k]! - zi[m]!) / 2;
+      tr[k * n + y + 1] = (zi[o + k]! + zi[m]!) / 2;
+      ti[k * n + y + 1] = (zr[m]! - zr[o + k]!) / 2;
     }
   }
   const lo2 = (band[0] * n) ** 2;
   const hi2 = (band[1] * n) ** 2;
+  fftRows(tr, ti, 0, h, n, false);
   for (let k = 0; k < h; k++) {
-    fft1(tr, ti, k * n, n, false, p);
     for (let j = 0; j < n; j++) {
       const i = k * n + j;
       const f = Math.min(j, n - j);
@@ -214,12 +321,12 @@ export function autocorrelation(a: Float64Array, n: number, band: readonly [numb
       tr[i] = r2 < lo2 || r2 > hi2 ? 0 : tr[i]! * tr[i]! + ti[i]! * ti[i]!;
       ti[i] = 0;
     }
-    fft1(tr, ti, k * n, n, true, p);
   }
+  fftRows(tr, ti, 0, h, n, true);
   // each row's spectrum is Hermitian (the output is real): C[n − k] = conj C[k]; two rows per inverse transform
-  const out = new Float64Array(n * n);
-  const s = 1 / (n * n);
-  for (let y = 0; y < n; y += 2) {
+  for (let q = 0; q < pairs; q++) {
+    const y = 2 * q;
+    const o = q * n;
     for (let k = 0; k < n; k++) {
       const c = k < h ? k : n - k;
       const sign = k < h ? 1 : -1;
@@ -227,13 +334,19 @@ export function autocorrelation(a: Float64Array, n: number, band: readonly [numb
       const ai = sign * ti[c * n + y]!;
       const br = tr[c * n + y + 1]!;
       const bi = sign * ti[c * n + y + 1]!;
-      zr[k] = ar - bi;
-      zi[k] = ai + br;
+      zr[o + k] = ar - bi;
+      zi[o + k] = ai + br;
     }
-    fft1(zr, zi, 0, n, true, p);
+  }
+  fftRows(zr, zi, 0, pairs, n, true);
+  const out = new Float64Array(n * n);
+  const s = 1 / (n * n);
+  for (let q = 0; q < pairs; q++) {
+    const y = 2 * q;
+    const o = q * n;
     for (let x = 0; x < n; x++) {
-      out[y * n + x] = zr[x]! * s;
-      out[(y + 1) * n + x] = zi[x]! * s;
+      out[y * n + x] = zr[o + x]! * s;
+      out[(y + 1) * n + x] = zi[o + x]! * s;
     }
   }
   return out;

@@ -2,12 +2,63 @@
 // box filters, the local-contrast normalisation that whitens the host before correlation, and folding the grid onto
 // one tile under a candidate scale/rotation.
 
+import { WASM_BASE64 as BLUR_WASM } from '../kernels/wm-blur.wasm.ts';
+import { WASM_BASE64 as FOLD_WASM } from '../kernels/wm-fold.wasm.ts';
+
+/**
+ * The blur, the high-pass and the local RMS in WebAssembly (kernels/wm-blur.wat): the same operations in the same
+ * order, so the same grids to the bit (test/kernels.test.ts), compiled from the first call where a fresh process
+ * would run the JavaScript interpreted until V8 compiles it. Null where WebAssembly is not available.
+ */
+interface BlurKernel {
+  blur(src: number, tmp: number, out: number, sum: number, w: number, h: number, r: number): void;
+  sub(a: number, b: number, out: number, bytes: number): void;
+  square(a: number, out: number, bytes: number): void;
+  root(m: number, bytes: number): void;
+  memory: WebAssembly.Memory;
+}
+
+let blurKernel: BlurKernel | null | undefined;
+
+/** Kernels off: the JavaScript blur (tests compare the two). */
+export function useWasmBlur(on: boolean): void {
+  blurKernel = on ? undefined : null;
+}
+
+/** The kernel with `src` copied in at 0 and room for three planes and a row of sums: their byte offsets. */
+function blurIn(src: Float32Array, w: number): { k: BlurKernel; plane: number; tmp: number; out: number; extra: number; sum: number } | null {
+  if (blurKernel === undefined) {
+    try {
+      blurKernel = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(BLUR_WASM, 'base64')), {}).exports as unknown as BlurKernel;
+    } catch {
+      blurKernel = null;
+    }
+  }
+  const k = blurKernel;
+  if (!k) return null;
+  const plane = (src.length * 4 + 15) & ~15;
+  const need = plane * 4 + w * 8;
+  const have = k.memory.buffer.byteLength;
+  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  new Float32Array(k.memory.buffer, 0, src.length).set(src);
+  return { k, plane, tmp: plane, out: plane * 2, extra: plane * 3, sum: plane * 4 };
+}
+
+function blurOut(k: BlurKernel, at: number, n: number): Float32Array {
+  return new Float32Array(k.memory.buffer.slice(at, at + n * 4));
+}
+
 /**
  * Separable box blur with edge clamping, radius r (window 2r+1), via running sums. The vertical pass runs along
  * rows (one running sum per column) so that both passes read memory in order: on the grid this blur is the
  * embedder's and extractor's most frequent operation.
  */
 export function boxBlur(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const m = blurIn(src, w);
+  if (m) {
+    m.k.blur(0, m.tmp, m.out, m.sum, w, h, r);
+    return blurOut(m.k, m.out, w * h);
+  }
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
   const norm = 1 / (2 * r + 1);
@@ -51,6 +102,12 @@ export function boxBlur(src: Float32Array, w: number, h: number, r: number): Flo
 
 /** High-pass residual: the grid minus its local mean. */
 export function highPass(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const k = blurIn(src, w);
+  if (k) {
+    k.k.blur(0, k.tmp, k.out, k.sum, w, h, r);
+    k.k.sub(0, k.out, k.out, w * h * 4);
+    return blurOut(k.k, k.out, w * h);
+  }
   const m = boxBlur(src, w, h, r);
   const out = new Float32Array(w * h);
   for (let i = 0; i < out.length; i++) out[i] = src[i]! - m[i]!;
@@ -59,6 +116,13 @@ export function highPass(src: Float32Array, w: number, h: number, r: number): Fl
 
 /** Local RMS of `src` over a (2r+1)² window. */
 export function localRms(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const k = blurIn(src, w);
+  if (k) {
+    k.k.square(0, k.extra, w * h * 4);
+    k.k.blur(k.extra, k.tmp, k.out, k.sum, w, h, r);
+    k.k.root(k.out, w * h * 4);
+    return blurOut(k.k, k.out, w * h);
+  }
   const sq = new Float32Array(w * h);
   for (let i = 0; i < sq.length; i++) sq[i] = src[i]! * src[i]!;
   const m = boxBlur(sq, w, h, r);
@@ -91,6 +155,68 @@ export function fold(src: Float32Array, w: number, h: number, t: number, scale: 
   if (angle === 0) foldScaled(src, w, h, tile, t, scale, scale, f);
   else foldMapped(src, w, h, tile, t, [cos, -sin, sin, cos], f);
   return tile;
+}
+
+/**
+ * The folds in WebAssembly (kernels/wm-fold.wat), for a grid handed over once with sealGrid: the same arithmetic in
+ * the same order as foldScaled and foldMapped, so the same tile to the bit (test/kernels.test.ts), and compiled from
+ * the first call, where a fresh process would run the JavaScript loops interpreted until V8 compiles them. The grid
+ * is copied into the module's memory once, not once per fold: a search folds the same grid dozens of times.
+ */
+interface FoldKernel {
+  scaled(src: number, w: number, tile: number, t: number, xs: number, fxs: number, u0: number, nu: number, ys: number, fys: number, v0: number, nv: number): void;
+  mapped(src: number, w: number, h: number, tile: number, t: number, ma: number, mb: number, mc: number, md: number, cx: number, cy: number, ucx: number, ucy: number, u0: number, u1: number, v0: number, v1: number): void;
+  memory: WebAssembly.Memory;
+  /** the sealed grid whose copy is at offset 0 of the memory, and the size of that copy in bytes (16-aligned) */
+  sealed: Float32Array | null;
+  size: number;
+}
+
+let foldKernel: FoldKernel | null | undefined;
+
+function kernel(): FoldKernel | null {
+  if (foldKernel === undefined) {
+    try {
+      const e = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FOLD_WASM, 'base64')), {}).exports as unknown as FoldKernel;
+      foldKernel = { scaled: e.scaled, mapped: e.mapped, memory: e.memory, sealed: null, size: 0 };
+    } catch {
+      foldKernel = null;
+    }
+  }
+  return foldKernel;
+}
+
+/** Kernels off: the JavaScript folds (tests compare the two). */
+export function useWasmFold(on: boolean): void {
+  foldKernel = on ? undefined : null;
+}
+
+/**
+ * Hands `grid` to the WebAssembly folds, which then fold it without copying it again; the caller promises not to
+ * change it afterwards (the extractor's whitened grid is made once and only read). One grid at a time: sealing
+ * another replaces it. Returns `grid`.
+ */
+export function sealGrid(grid: Float32Array): Float32Array {
+  const k = kernel();
+  if (!k) return grid;
+  k.size = (grid.length * 4 + 15) & ~15;
+  growTo(k, k.size);
+  new Float32Array(k.memory.buffer, 0, grid.length).set(grid);
+  k.sealed = grid;
+  return grid;
+}
+
+function growTo(k: FoldKernel, bytes: number): void {
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+/** The kernel, when `src` is the sealed grid, with room for `bytes` after it. */
+function sealedKernel(src: Float32Array, bytes: number): FoldKernel | null {
+  const k = foldKernel === undefined ? kernel() : foldKernel;
+  if (!k || k.sealed !== src) return null;
+  growTo(k, k.size + bytes);
+  return k;
 }
 
 /** Centres of the source and of a uw×uh embedded-grid frame, and the part of the frame folded (the central 2·half). */
@@ -150,6 +276,13 @@ export function foldAffine(src: Float32Array, w: number, h: number, t: number, m
 /** The general fold loop: each embedded-grid position of the frame read bilinearly where `m` puts it. */
 function foldMapped(src: Float32Array, w: number, h: number, tile: Float64Array, t: number, m: Affine, f: Frame): void {
   const { cx, cy, ucx, ucy, u0, u1, v0, v1 } = f;
+  const k = sealedKernel(src, t * t * 8);
+  if (k) {
+    new Float64Array(k.memory.buffer, k.size, t * t).fill(0);
+    k.mapped(0, w, h, k.size, t, m[0], m[1], m[2], m[3], cx, cy, ucx, ucy, u0, u1, v0, v1);
+    tile.set(new Float64Array(k.memory.buffer, k.size, t * t));
+    return;
+  }
   const mask = t - 1;
   const [ma, mb, mc, md] = m;
   for (let v = v0; v < v1; v++) {
@@ -190,6 +323,37 @@ function foldScaled(src: Float32Array, w: number, h: number, tile: Float64Array,
     xs[u - u0] = x0;
     fxs[u - u0] = x - x0;
     keep[u - u0] = 1;
+  }
+  const k = sealedKernel(src, t * t * 8 + (u1 - u0 + v1 - v0) * 12 + 32);
+  if (k) {
+    // the same positions as below, handed over as tables: −1 for a column or row outside the source
+    const nu = u1 - u0;
+    const nv = v1 - v0;
+    const at = k.size;
+    const xsAt = at + t * t * 8;
+    const fxsAt = (xsAt + nu * 4 + 15) & ~15;
+    const ysAt = fxsAt + nu * 8;
+    const fysAt = (ysAt + nv * 4 + 15) & ~15;
+    const buf = k.memory.buffer;
+    new Float64Array(buf, at, t * t).fill(0);
+    const kx = new Int32Array(buf, xsAt, nu);
+    for (let i = 0; i < nu; i++) kx[i] = keep[i] ? xs[i]! : -1;
+    new Float64Array(buf, fxsAt, nu).set(fxs);
+    const ky = new Int32Array(buf, ysAt, nv);
+    const kfy = new Float64Array(buf, fysAt, nv);
+    for (let v = v0; v < v1; v++) {
+      const y = cy + sy * (v - ucy);
+      if (y < 0 || y > h - 1) {
+        ky[v - v0] = -1;
+        continue;
+      }
+      const y0 = Math.min(Math.floor(y), h - 2);
+      ky[v - v0] = y0;
+      kfy[v - v0] = y - y0;
+    }
+    k.scaled(0, w, at, t, xsAt, fxsAt, u0, nu, ysAt, fysAt, v0, nv);
+    tile.set(new Float64Array(buf, at, t * t));
+    return;
   }
   for (let v = v0; v < v1; v++) {
     const y = cy + sy * (v - ucy);

@@ -1,0 +1,135 @@
+;; The watermark's radix-2 complex FFT (core/media/watermark/fft.ts), f64, two butterflies a step with WASM SIMD.
+;; The same arithmetic as fft1 in fft.ts for every butterfly (xr = re[b]·cr − im[b]·ci, xi = re[b]·ci + im[b]·cr,
+;; then a ∓ x), so the same results to the bit: only the order in which a stage's independent butterflies run differs.
+;; The caller lays out in memory:
+;;   rev   n × i32 bit-reversal permutation
+;;   twc   n − 1 × f64: per stage of length len (half = len / 2), cos(−2πk/len) for k < half, at entry half − 1
+;;   tws   the same for sin (negated here for an inverse transform)
+;;   re/im count × n × f64 (rows), and for fft2 tr/ti, n × n × f64 scratch
+(module
+  (memory (export "memory") 16)
+
+  ;; count contiguous transforms of length n, in place
+  (func $rows (export "rows")
+    (param $re i32) (param $im i32) (param $count i32) (param $n i32) (param $inverse i32)
+    (param $rev i32) (param $twc i32) (param $tws i32)
+    (local $r i32) (local $ro i32) (local $io i32) (local $i i32) (local $j i32) (local $t f64)
+    (local $len i32) (local $half i32) (local $hb i32) (local $tb i32) (local $k i32) (local $a i32) (local $b i32)
+    (local $cr f64) (local $ci f64) (local $xr f64) (local $xi f64) (local $rb f64) (local $ib f64)
+    (local $vcr v128) (local $vci v128) (local $vxr v128) (local $vxi v128) (local $vrb v128) (local $vib v128)
+    (local $vra v128) (local $via v128) (local $kb i32) (local $ab i32)
+    (local.set $r (i32.const 0))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $r) (local.get $count)))
+        (local.set $ro (i32.add (local.get $re) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 3))))
+        (local.set $io (i32.add (local.get $im) (i32.shl (i32.mul (local.get $r) (local.get $n)) (i32.const 3))))
+        ;; bit reversal
+        (local.set $i (i32.const 1))
+        (block $rev_done
+          (loop $rev_loop
+            (br_if $rev_done (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $j (i32.load (i32.add (local.get $rev) (i32.shl (local.get $i) (i32.const 2)))))
+            (if (i32.lt_u (local.get $i) (local.get $j))
+              (then
+                (local.set $a (i32.shl (local.get $i) (i32.const 3)))
+                (local.set $b (i32.shl (local.get $j) (i32.const 3)))
+                (local.set $t (f64.load (i32.add (local.get $ro) (local.get $a))))
+                (f64.store (i32.add (local.get $ro) (local.get $a)) (f64.load (i32.add (local.get $ro) (local.get $b))))
+                (f64.store (i32.add (local.get $ro) (local.get $b)) (local.get $t))
+                (local.set $t (f64.load (i32.add (local.get $io) (local.get $a))))
+                (f64.store (i32.add (local.get $io) (local.get $a)) (f64.load (i32.add (local.get $io) (local.get $b))))
+                (f64.store (i32.add (local.get $io) (local.get $b)) (local.get $t))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rev_loop)))
+        ;; stage of length 2 (half = 1, one twiddle): scalar
+        (local.set $cr (f64.load (local.get $twc)))
+        (local.set $ci (f64.load (local.get $tws)))
+        (if (local.get $inverse) (then (local.set $ci (f64.neg (local.get $ci)))))
+        (local.set $i (i32.const 0))
+        (block $s2_done
+          (loop $s2
+            (br_if $s2_done (i32.ge_u (local.get $i) (local.get $n)))
+            (local.set $a (i32.shl (local.get $i) (i32.const 3)))
+            (local.set $b (i32.add (local.get $a) (i32.const 8)))
+            (local.set $rb (f64.load (i32.add (local.get $ro) (local.get $b))))
+            (local.set $ib (f64.load (i32.add (local.get $io) (local.get $b))))
+            (local.set $xr (f64.sub (f64.mul (local.get $rb) (local.get $cr)) (f64.mul (local.get $ib) (local.get $ci))))
+            (local.set $xi (f64.add (f64.mul (local.get $rb) (local.get $ci)) (f64.mul (local.get $ib) (local.get $cr))))
+            (f64.store (i32.add (local.get $ro) (local.get $b)) (f64.sub (f64.load (i32.add (local.get $ro) (local.get $a))) (local.get $xr)))
+            (f64.store (i32.add (local.get $io) (local.get $b)) (f64.sub (f64.load (i32.add (local.get $io) (local.get $a))) (local.get $xi)))
+            (f64.store (i32.add (local.get $ro) (local.get $a)) (f64.add (f64.load (i32.add (local.get $ro) (local.get $a))) (local.get $xr)))
+            (f64.store (i32.add (local.get $io) (local.get $a)) (f64.add (f64.load (i32.add (local.get $io) (local.get $a))) (local.get $xi)))
+            (local.set $i (i32.add (local.get $i) (i32.const 2)))
+            (br $s2)))
+        ;; stages of length 4 … n: two butterflies (k, k + 1) a step
+        (local.set $len (i32.const 4))
+        (block $stages_done
+          (loop $stage
+            (br_if $stages_done (i32.gt_u (local.get $len) (local.get $n)))
+            (local.set $half (i32.shr_u (local.get $len) (i32.const 1)))
+            (local.set $hb (i32.shl (local.get $half) (i32.const 3)))
+            (local.set $tb (i32.shl (i32.sub (local.get $half) (i32.const 1)) (i32.const 3)))
+            (local.set $i (i32.const 0))
+            (block $blocks_done
+              (loop $block
+                (br_if $blocks_done (i32.ge_u (local.get $i) (local.get $n)))
+                (local.set $ab (i32.shl (local.get $i) (i32.const 3)))
+                (local.set $kb (i32.const 0))
+                (block $k_done
+                  (loop $kl
+                    (br_if $k_done (i32.ge_u (local.get $kb) (local.get $hb)))
+                    (local.set $vcr (v128.load (i32.add (i32.add (local.get $twc) (local.get $tb)) (local.get $kb))))
+                    (local.set $vci (v128.load (i32.add (i32.add (local.get $tws) (local.get $tb)) (local.get $kb))))
+                    (if (local.get $inverse) (then (local.set $vci (f64x2.neg (local.get $vci)))))
+                    (local.set $a (i32.add (local.get $ab) (local.get $kb)))
+                    (local.set $b (i32.add (local.get $a) (local.get $hb)))
+                    (local.set $vrb (v128.load (i32.add (local.get $ro) (local.get $b))))
+                    (local.set $vib (v128.load (i32.add (local.get $io) (local.get $b))))
+                    (local.set $vra (v128.load (i32.add (local.get $ro) (local.get $a))))
+                    (local.set $via (v128.load (i32.add (local.get $io) (local.get $a))))
+                    (local.set $vxr (f64x2.sub (f64x2.mul (local.get $vrb) (local.get $vcr)) (f64x2.mul (local.get $vib) (local.get $vci))))
+                    (local.set $vxi (f64x2.add (f64x2.mul (local.get $vrb) (local.get $vci)) (f64x2.mul (local.get $vib) (local.get $vcr))))
+                    (v128.store (i32.add (local.get $ro) (local.get $b)) (f64x2.sub (local.get $vra) (local.get $vxr)))
+                    (v128.store (i32.add (local.get $io) (local.get $b)) (f64x2.sub (local.get $via) (local.get $vxi)))
+                    (v128.store (i32.add (local.get $ro) (local.get $a)) (f64x2.add (local.get $vra) (local.get $vxr)))
+                    (v128.store (i32.add (local.get $io) (local.get $a)) (f64x2.add (local.get $via) (local.get $vxi)))
+                    (local.set $kb (i32.add (local.get $kb) (i32.const 16)))
+                    (br $kl)))
+                (local.set $i (i32.add (local.get $i) (local.get $len)))
+                (br $block)))
+            (local.set $len (i32.shl (local.get $len) (i32.const 1)))
+            (br $stage)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row))))
+
+  ;; dst[x·n + y] = src[y·n + x] · s, for both parts
+  (func $transpose
+    (param $sr i32) (param $si i32) (param $dr i32) (param $di i32) (param $n i32) (param $s f64)
+    (local $y i32) (local $x i32) (local $from i32) (local $to i32)
+    (local.set $y (i32.const 0))
+    (block $yd
+      (loop $yl
+        (br_if $yd (i32.ge_u (local.get $y) (local.get $n)))
+        (local.set $x (i32.const 0))
+        (block $xd
+          (loop $xl
+            (br_if $xd (i32.ge_u (local.get $x) (local.get $n)))
+            (local.set $from (i32.shl (i32.add (i32.mul (local.get $y) (local.get $n)) (local.get $x)) (i32.const 3)))
+            (local.set $to (i32.shl (i32.add (i32.mul (local.get $x) (local.get $n)) (local.get $y)) (i32.const 3)))
+            (f64.store (i32.add (local.get $dr) (local.get $to)) (f64.mul (f64.load (i32.add (local.get $sr) (local.get $from))) (local.get $s)))
+            (f64.store (i32.add (local.get $di) (local.get $to)) (f64.mul (f64.load (i32.add (local.get $si) (local.get $from))) (local.get $s)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $xl)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $yl))))
+
+  ;; fft2 of fft.ts: rows in place, columns through the transposed copy tr/ti, back into re/im times s
+  (func (export "fft2")
+    (param $re i32) (param $im i32) (param $tr i32) (param $ti i32) (param $n i32) (param $inverse i32)
+    (param $rev i32) (param $twc i32) (param $tws i32) (param $s f64)
+    (call $rows (local.get $re) (local.get $im) (local.get $n) (local.get $n) (local.get $inverse) (local.get $rev) (local.get $twc) (local.get $tws))
+    (call $transpose (local.get $re) (local.get $im) (local.get $tr) (local.get $ti) (local.get $n) (f64.const 1))
+    (call $rows (local.get $tr) (local.get $ti) (local.get $n) (local.get $n) (local.get $inverse) (local.get $rev) (local.get $twc) (local.get $tws))
+    (call $transpose (local.get $tr) (local.get $ti) (local.get $re) (local.get $im) (local.get $n) (local.get $s)))
+)

@@ -1,0 +1,106 @@
+;; The watermark's folds under a candidate geometry (foldScaled and foldMapped in core/media/watermark/grid.ts): each
+;; embedded-grid position read bilinearly from the f32 grid and summed, in f64, into its cell of the t×t tile. The
+;; same arithmetic in the same order as the JavaScript, so the same tile to the bit.
+;; The caller lays out in memory:
+;;   src    w × h × f32, the grid
+;;   tile   t × t × f64, zeroed
+;;   scaled only: xs (nu × i32, −1 where the column is outside), fxs (nu × f64), ys (nv × i32, −1 likewise), fys (nv × f64)
+(module
+  (memory (export "memory") 64)
+
+  ;; acc + a + fy·(b − a) (added in that order, as the JavaScript does) of the bilinear read at p (row-major index of the
+  ;; top-left sample)
+  (func $bilinear (param $acc f64) (param $src i32) (param $p i32) (param $w i32) (param $fx f64) (param $fy f64) (result f64)
+    (local $q i32) (local $s0 f64) (local $a f64) (local $b f64)
+    (local.set $q (i32.add (local.get $src) (i32.shl (local.get $p) (i32.const 2))))
+    (local.set $s0 (f64.promote_f32 (f32.load (local.get $q))))
+    (local.set $a (f64.add (local.get $s0)
+      (f64.mul (local.get $fx) (f64.sub (f64.promote_f32 (f32.load offset=4 (local.get $q))) (local.get $s0)))))
+    (local.set $q (i32.add (local.get $q) (i32.shl (local.get $w) (i32.const 2))))
+    (local.set $s0 (f64.promote_f32 (f32.load (local.get $q))))
+    (local.set $b (f64.add (local.get $s0)
+      (f64.mul (local.get $fx) (f64.sub (f64.promote_f32 (f32.load offset=4 (local.get $q))) (local.get $s0)))))
+    (f64.add (f64.add (local.get $acc) (local.get $a)) (f64.mul (local.get $fy) (f64.sub (local.get $b) (local.get $a)))))
+
+  ;; foldScaled: rows v0 … v0 + nv − 1 and columns u0 … u0 + nu − 1 of the frame, their source positions precomputed
+  (func (export "scaled")
+    (param $src i32) (param $w i32) (param $tile i32) (param $t i32)
+    (param $xs i32) (param $fxs i32) (param $u0 i32) (param $nu i32)
+    (param $ys i32) (param $fys i32) (param $v0 i32) (param $nv i32)
+    (local $vi i32) (local $ui i32) (local $y0 i32) (local $fy f64) (local $r i32) (local $row i32) (local $x0 i32)
+    (local $mask i32) (local $cell i32)
+    (local.set $mask (i32.sub (local.get $t) (i32.const 1)))
+    (local.set $vi (i32.const 0))
+    (block $vd
+      (loop $vl
+        (br_if $vd (i32.ge_u (local.get $vi) (local.get $nv)))
+        (local.set $y0 (i32.load (i32.add (local.get $ys) (i32.shl (local.get $vi) (i32.const 2)))))
+        (if (i32.ge_s (local.get $y0) (i32.const 0))
+          (then
+            (local.set $fy (f64.load (i32.add (local.get $fys) (i32.shl (local.get $vi) (i32.const 3)))))
+            (local.set $r (i32.add (local.get $tile)
+              (i32.shl (i32.mul (i32.and (i32.add (local.get $v0) (local.get $vi)) (local.get $mask)) (local.get $t)) (i32.const 3))))
+            (local.set $row (i32.mul (local.get $y0) (local.get $w)))
+            (local.set $ui (i32.const 0))
+            (block $ud
+              (loop $ul
+                (br_if $ud (i32.ge_u (local.get $ui) (local.get $nu)))
+                (local.set $x0 (i32.load (i32.add (local.get $xs) (i32.shl (local.get $ui) (i32.const 2)))))
+                (if (i32.ge_s (local.get $x0) (i32.const 0))
+                  (then
+                    (local.set $cell (i32.add (local.get $r)
+                      (i32.shl (i32.and (i32.add (local.get $u0) (local.get $ui)) (local.get $mask)) (i32.const 3))))
+                    (f64.store (local.get $cell)
+                      (call $bilinear (f64.load (local.get $cell)) (local.get $src) (i32.add (local.get $row) (local.get $x0)) (local.get $w)
+                        (f64.load (i32.add (local.get $fxs) (i32.shl (local.get $ui) (i32.const 3)))) (local.get $fy)))))
+                (local.set $ui (i32.add (local.get $ui) (i32.const 1)))
+                (br $ul)))))
+        (local.set $vi (i32.add (local.get $vi) (i32.const 1)))
+        (br $vl))))
+
+  ;; foldMapped: position u of the frame read at x = cx + ma·du + mb·dv, y = cy + mc·du + md·dv (du = u − ucx, dv = v − ucy)
+  (func (export "mapped")
+    (param $src i32) (param $w i32) (param $h i32) (param $tile i32) (param $t i32)
+    (param $ma f64) (param $mb f64) (param $mc f64) (param $md f64)
+    (param $cx f64) (param $cy f64) (param $ucx f64) (param $ucy f64)
+    (param $u0 i32) (param $u1 i32) (param $v0 i32) (param $v1 i32)
+    (local $v i32) (local $u i32) (local $dv f64) (local $du f64) (local $x f64) (local $y f64)
+    (local $xmax f64) (local $ymax f64) (local $x0 f64) (local $y0 f64) (local $wm2 f64) (local $hm2 f64)
+    (local $r i32) (local $mask i32) (local $cell i32)
+    (local.set $mask (i32.sub (local.get $t) (i32.const 1)))
+    (local.set $xmax (f64.convert_i32_s (i32.sub (local.get $w) (i32.const 1))))
+    (local.set $ymax (f64.convert_i32_s (i32.sub (local.get $h) (i32.const 1))))
+    (local.set $wm2 (f64.convert_i32_s (i32.sub (local.get $w) (i32.const 2))))
+    (local.set $hm2 (f64.convert_i32_s (i32.sub (local.get $h) (i32.const 2))))
+    (local.set $v (local.get $v0))
+    (block $vd
+      (loop $vl
+        (br_if $vd (i32.ge_s (local.get $v) (local.get $v1)))
+        (local.set $dv (f64.sub (f64.convert_i32_s (local.get $v)) (local.get $ucy)))
+        (local.set $r (i32.add (local.get $tile)
+          (i32.shl (i32.mul (i32.and (local.get $v) (local.get $mask)) (local.get $t)) (i32.const 3))))
+        (local.set $u (local.get $u0))
+        (block $ud
+          (loop $ul
+            (br_if $ud (i32.ge_s (local.get $u) (local.get $u1)))
+            (local.set $du (f64.sub (f64.convert_i32_s (local.get $u)) (local.get $ucx)))
+            (local.set $x (f64.add (f64.add (local.get $cx) (f64.mul (local.get $ma) (local.get $du))) (f64.mul (local.get $mb) (local.get $dv))))
+            (local.set $y (f64.add (f64.add (local.get $cy) (f64.mul (local.get $mc) (local.get $du))) (f64.mul (local.get $md) (local.get $dv))))
+            (if (i32.eqz (i32.or
+                  (i32.or (f64.lt (local.get $x) (f64.const 0)) (f64.lt (local.get $y) (f64.const 0)))
+                  (i32.or (f64.gt (local.get $x) (local.get $xmax)) (f64.gt (local.get $y) (local.get $ymax)))))
+              (then
+                (local.set $x0 (f64.min (f64.floor (local.get $x)) (local.get $wm2)))
+                (local.set $y0 (f64.min (f64.floor (local.get $y)) (local.get $hm2)))
+                (local.set $cell (i32.add (local.get $r) (i32.shl (i32.and (local.get $u) (local.get $mask)) (i32.const 3))))
+                (f64.store (local.get $cell)
+                  (call $bilinear (f64.load (local.get $cell)) (local.get $src)
+                    (i32.add (i32.mul (i32.trunc_f64_s (local.get $y0)) (local.get $w)) (i32.trunc_f64_s (local.get $x0)))
+                    (local.get $w)
+                    (f64.sub (local.get $x) (local.get $x0))
+                    (f64.sub (local.get $y) (local.get $y0))))))
+            (local.set $u (i32.add (local.get $u) (i32.const 1)))
+            (br $ul)))
+        (local.set $v (i32.add (local.get $v) (i32.const 1)))
+        (br $vl))))
+)
