@@ -12,6 +12,7 @@ import type { C2paMime } from '../core/c2pa/manifest.ts';
 import type { Desk } from '../core/desk.ts';
 import { trustAnchorsPem } from '../core/provenance/credentials.ts';
 import { getRecord } from '../core/store/records.ts';
+import { NEWSROOM_FIELDS } from './fixtures/iptc.ts';
 import { photo } from './fixtures/photos.ts';
 import { readWithC2paRs, readWithC2paTs } from './helpers/c2pa-readers.ts';
 import { tempDir } from './helpers/cli.ts';
@@ -108,7 +109,54 @@ describe('signing with IPTC metadata', () => {
     expect(out.Creator).toBe('Wire Shooter');
     expect(out.Rights).toBe('(c) Wire Agency');
     expect(out.Subject).toBeUndefined();
+    // the file's IIM now says the same, not the wire's old caption and keywords
+    const iim = JSON.parse(execFileSync(EXIFTOOL!, ['-j', '-IPTC:all', r.output], { encoding: 'utf8' }))[0];
+    expect(iim).toMatchObject({ CodedCharacterSet: 'UTF8', Headline: 'Edited headline', 'Caption-Abstract': NASTY, 'By-line': 'Wire Shooter', CopyrightNotice: '(c) Wire Agency' });
+    expect(iim.Keywords).toBeUndefined();
   }, 120_000);
+
+  it.skipIf(!EXIFTOOL)('a signed JPEG carries the same fields as IPTC IIM, read by exiftool; the file\'s other Photoshop resources stay; credentials valid in both readers', async () => {
+    // A wire photo: a Latin-1 IIM block with an object name and a country code, and a Photoshop URL resource beside it.
+    const input = await source('iim.jpg', 'jpeg');
+    execFileSync(EXIFTOOL!, ['-overwrite_original', '-Photoshop:URL=https://wire.example/123', '-IPTC:ObjectName=Flut-123', '-IPTC:Country-PrimaryLocationCode=DEU', '-IPTC:Caption-Abstract=Old wire caption', '-IPTC:Keywords=old', input]);
+    const edits = NEWSROOM_FIELDS;
+    const r = await desk.sign(input, { actor: actor(), metadata: edits });
+    expect(r.iimTruncated).toBeUndefined();
+    const t = JSON.parse(execFileSync(EXIFTOOL!, ['-j', '-G1', '-IPTC:all', '-XMP:all', '-Photoshop:all', r.output], { encoding: 'utf8' }))[0];
+    const pairs: [string, string, unknown][] = [
+      ['IPTC:Headline', 'XMP-photoshop:Headline', edits.headline],
+      ['IPTC:Caption-Abstract', 'XMP-dc:Description', edits.caption],
+      ['IPTC:By-line', 'XMP-dc:Creator', ['Zoë Müller', '王小明']],
+      ['IPTC:Credit', 'XMP-photoshop:Credit', edits.credit],
+      ['IPTC:CopyrightNotice', 'XMP-dc:Rights', edits.copyright],
+      ['IPTC:City', 'XMP-photoshop:City', edits.city],
+      ['IPTC:Sub-location', 'XMP-iptcCore:Location', edits.sublocation],
+      ['IPTC:Province-State', 'XMP-photoshop:State', edits.state],
+      ['IPTC:Country-PrimaryLocationName', 'XMP-photoshop:Country', edits.country],
+      ['IPTC:Keywords', 'XMP-dc:Subject', edits.keywords],
+    ];
+    for (const [iim, xmp, value] of pairs) {
+      expect([iim, t[iim]]).toEqual([iim, value]);
+      expect([xmp, t[xmp]]).toEqual([xmp, value]);
+    }
+    expect(t['IPTC:CodedCharacterSet']).toBe('UTF8');
+    expect(t['IPTC:ObjectName']).toBe('Flut-123');
+    expect(t['IPTC:Country-PrimaryLocationCode']).toBe('DEU');
+    expect(t['Photoshop:URL']).toBe('https://wire.example/123');
+    const bytes = new Uint8Array(readFileSync(r.output));
+    expect(await readWithC2paRs(bytes, 'image/jpeg', trustAnchorsPem(desk.store))).toEqual({ valid: true, failures: [] });
+    expect(await readWithC2paTs(bytes, 'image/jpeg')).toEqual({ valid: true, failures: [] });
+    expect((await desk.verify(r.output)).verdict).toBe('authentic');
+
+    // a caption over IIM's 2,000 bytes is cut there, and said so; the XMP and the credentials keep it whole
+    const long = `${'Lang '.repeat(399)}ΩΩé`; // 1,995 + 6 bytes
+    const cut = await desk.sign(input, { actor: actor(), metadata: { caption: long } });
+    expect(cut.iimTruncated).toEqual(['caption']);
+    const c = JSON.parse(execFileSync(EXIFTOOL!, ['-j', '-G1', '-IPTC:Caption-Abstract', '-XMP-dc:Description', cut.output], { encoding: 'utf8' }))[0];
+    expect(c['XMP-dc:Description']).toBe(long);
+    expect(c['IPTC:Caption-Abstract']).toBe(long.slice(0, -1)); // é's two bytes do not fit
+    expect((await readManifest(new Uint8Array(readFileSync(cut.output)), 'image/jpeg'))?.metadata?.caption).toBe(long);
+  }, 180_000);
 
   it('an existing XMP packet keeps its other properties; the fields it held are replaced', async () => {
     const xmp = `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:ps="http://ns.adobe.com/photoshop/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" ps:Headline="Old headline" xmp:Rating="4"><ps:City>Bonn</ps:City></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;

@@ -79,6 +79,7 @@ export function register(program: Command): void {
             const what = r.video ? `${r.video.segments} segments` : `watermark ${r.watermark.status}`;
             if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, ${what}, content credentials ${r.c2pa.status})`);
             if (!o.json && r.metadata) printMetadata(r.metadata, 'metadata signed with it:');
+            if (r.iimTruncated) err(`note: ${r.iimTruncated.join(', ')} cut to IPTC IIM's length limits in the copy's IIM block (its XMP and Content Credentials hold them whole)`);
           } catch (e) {
             if (!isCustodyError(e) || files.length === 1) throw e;
             failures.push(e);

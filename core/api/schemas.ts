@@ -126,6 +126,7 @@ export const receiptSchema = z.object({
   c2pa: z.object({ status: z.enum(['embedded', 'skipped']), reason: z.string().optional(), pq: z.boolean(), timestamp: z.enum(['embedded', 'queued']).optional() }),
   video: z.object({ durationSec: z.number(), fps: z.number(), codec: z.string(), sampleRate: z.number(), segments: z.number().int(), chainHash: z.string() }).optional(),
   metadata: photoMetadataSchema.optional(),
+  iimTruncated: z.array(z.string()).optional(),
   fingerprint: z.string(),
   signature: z.string(),
   publicKey: z.string(),

@@ -11,6 +11,7 @@ import type { ImageFormat, Limits } from '../media/detect.ts';
 import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
 import { encodeLayout, layoutFromLuma, layoutLuma } from '../media/layout.ts';
 import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
+import { jpegWithIim } from '../media/iim.ts';
 import { isEmptyMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
 import { withXmpPacket, xmpPacketOf } from '../media/xmp-container.ts';
 import { writeXmpPacket } from '../media/xmp.ts';
@@ -30,7 +31,7 @@ export interface RenderRequest {
    * Content Credentials: null writes none (no certificate); mime null = a format c2pa-rs cannot carry.
    */
   c2pa: { mime: C2paMime | null; algorithm: C2paAlgorithm; digitalSourceType?: string } | null;
-  /** The IPTC fields signed with the copy; writeXmp: they were edited, so the copy's XMP is rewritten with them. */
+  /** The IPTC fields signed with the copy; writeXmp: they were edited, so the copy's XMP (and a JPEG's IIM) is rewritten with them. */
   metadata?: { fields: PhotoMetadata; writeXmp: boolean };
 }
 
@@ -54,6 +55,8 @@ export interface Rendered {
   layout: string;
   watermark: { status: 'embedded' | 'skipped'; algorithm: string; reason?: string };
   c2pa: { status: 'embedded' | 'skipped'; reason?: string; pq: boolean };
+  /** The fields cut to IPTC IIM's dataset limits in a JPEG's IIM (the XMP and the credentials hold them whole). */
+  iimTruncated?: string[];
 }
 
 /** `pixelPool`: the pool to share a large image's rows with ('default': the process's), or null for this thread alone. */
@@ -82,8 +85,16 @@ export async function renderSignedImage(req: RenderRequest, host: RenderHost, pi
   let encoded = await encodeImage(marked, format, original, info);
   releasePixels(pixels);
   const metadata = req.metadata?.fields ?? {};
-  // The edited fields go into the copy's XMP before the C2PA hard binding is computed over its bytes.
-  if (req.metadata?.writeXmp) encoded = withXmpPacket(format, encoded, writeXmpPacket(xmpPacketOf(format, encoded), metadata));
+  // The edited fields go into the copy's XMP (and a JPEG's IPTC IIM) before the C2PA hard binding is computed over its bytes.
+  let iimTruncated: string[] | undefined;
+  if (req.metadata?.writeXmp) {
+    encoded = withXmpPacket(format, encoded, writeXmpPacket(xmpPacketOf(format, encoded), metadata));
+    if (format === 'jpeg') {
+      const iim = jpegWithIim(encoded, metadata);
+      encoded = iim.bytes;
+      if (iim.truncated.length > 0) iimTruncated = iim.truncated;
+    }
+  }
   let c2pa: Rendered['c2pa'] = { status: 'skipped', reason: 'NO_C2PA_CERTIFICATE', pq: false };
   const mime = req.c2pa?.mime;
   if (req.c2pa && mime && claimReserve !== null) {
@@ -104,7 +115,7 @@ export async function renderSignedImage(req: RenderRequest, host: RenderHost, pi
   } else if (req.c2pa) {
     c2pa = { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', pq: false };
   }
-  return { encoded, width: raster.width, height: raster.height, phash, layout, watermark, c2pa };
+  return { encoded, width: raster.width, height: raster.height, phash, layout, watermark, c2pa, ...(iimTruncated ? { iimTruncated } : {}) };
 }
 
 /**

@@ -60,6 +60,8 @@ export interface SignReceipt {
   c2pa: { status: 'embedded' | 'skipped'; reason?: string; pq: boolean; timestamp?: 'embedded' | 'queued' };
   /** The IPTC fields signed with the copy (in its XMP when they were edited, and in the Content Credentials). */
   metadata?: PhotoMetadata;
+  /** The fields cut to fit IPTC IIM's dataset limits in a signed JPEG's IIM; its XMP and Content Credentials hold them whole. */
+  iimTruncated?: string[];
   /** For a video: what was fingerprinted (phash then holds the segment chain's final hash). */
   video?: { durationSec: number; fps: number; codec: string; sampleRate: number; segments: number; chainHash: string };
   fingerprint: string;
@@ -151,7 +153,12 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
       ...(isEmptyMetadata(metadata) ? {} : { metadata, metadataSignature: signMetadata(ctx.signer, done.fp, metadata) }),
     },
   };
-  return commitSigned(ctx, target, r.encoded, record, [], { watermark: r.watermark, c2pa: r.c2pa, ...(isEmptyMetadata(metadata) ? {} : { metadata }) });
+  return commitSigned(ctx, target, r.encoded, record, [], {
+    watermark: r.watermark,
+    c2pa: r.c2pa,
+    ...(isEmptyMetadata(metadata) ? {} : { metadata }),
+    ...(r.iimTruncated ? { iimTruncated: r.iimTruncated } : {}),
+  });
 }
 
 /**
@@ -182,7 +189,7 @@ export async function commitSigned(
   content: OutputContent,
   record: SignedRecord,
   children: readonly SignedRecord[],
-  extra: Pick<SignReceipt, 'watermark' | 'c2pa' | 'video' | 'metadata'>,
+  extra: Pick<SignReceipt, 'watermark' | 'c2pa' | 'video' | 'metadata' | 'iimTruncated'>,
 ): Promise<SignReceipt> {
   const output = await placeSignedOutput(ctx.db, target, content, record.id, (finalPath) => {
     record.outputPath = finalPath;

@@ -140,6 +140,12 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
                 <p data-testid="receipt">
                   Record <code>{j.receipt.recordId}</code> · watermark {j.receipt.watermark.status} · Content Credentials {j.receipt.c2pa.status}
                   {j.receipt.c2pa.pq ? ' (with ML-DSA co-signature)' : ''}
+                  {j.receipt.iimTruncated && (
+                    <>
+                      <br />
+                      <small className="muted" data-testid="iim-truncated">Shortened to fit the legacy IPTC (IIM) block: {j.receipt.iimTruncated.join(', ')}. The XMP and the Content Credentials keep the full text.</small>
+                    </>
+                  )}
                   <br />
                   <button className="link" onClick={() => go('library', j.receipt!.recordId)}>Open in the library</button>
                 </p>
