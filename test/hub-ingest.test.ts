@@ -36,7 +36,7 @@ describe.each([['sqlite'], ['postgres']] as const)('ingest on %s', (backend) => 
 
   const stored = async () => ({
     records: Number((await hub.db.selectFrom('records').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow()).n),
-    events: Number((await hub.db.selectFrom('record_events').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow()).n),
+    leaves: Number((await hub.db.selectFrom('tlog_leaves').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow()).n),
     seq: (await hub.db.selectFrom('tenants').select('record_count').where('id', '=', desk.tenantId).executeTakeFirstOrThrow()).record_count,
     log: (await hub.db.selectFrom('tlog_logs').select('size').where('tenant_id', '=', desk.tenantId).executeTakeFirst())?.size ?? 0,
   });
@@ -65,18 +65,18 @@ describe.each([['sqlite'], ['postgres']] as const)('ingest on %s', (backend) => 
     const batch = signedRecords(desk, 400);
     const bad = batch.map((r, i) => (i === 300 ? forged(r) : r));
     expect(await refusal(ingestBatch(hub.db, hub.dialect, caller, bad))).toEqual({ code: 'SIGNATURE_INVALID', index: 300 });
-    expect(await stored()).toEqual({ records: 0, events: 0, seq: 0, log: 0 });
+    expect(await stored()).toEqual({ records: 0, leaves: 0, seq: 0, log: 0 });
 
     const ok = await ingestBatch(hub.db, hub.dialect, caller, batch);
     expect(ok.results.map((r) => r.seq)).toEqual(Array.from({ length: 400 }, (_x, i) => i + 1));
     expect(ok.logSize).toBe(400);
-    expect(await stored()).toEqual({ records: 400, events: 400, seq: 400, log: 400 });
+    expect(await stored()).toEqual({ records: 400, leaves: 400, seq: 400, log: 400 });
 
     // A replay is answered with the stored results and writes nothing; with one signature forged it is still refused.
     const again = await ingestBatch(hub.db, hub.dialect, caller, batch);
     expect(again.results.map((r) => [r.status, r.seq])).toEqual(ok.results.map((r) => ['replayed', r.seq]));
     expect(await refusal(ingestBatch(hub.db, hub.dialect, caller, bad))).toEqual({ code: 'SIGNATURE_INVALID', index: 300 });
-    expect(await stored()).toEqual({ records: 400, events: 400, seq: 400, log: 400 });
+    expect(await stored()).toEqual({ records: 400, leaves: 400, seq: 400, log: 400 });
   });
 
   it.skipIf(backend === 'postgres' && !!pgWhy)('answers the error a record-by-record check meets first', async () => {

@@ -114,7 +114,7 @@ describe.each([['sqlite'], ['postgres']] as const)('hub on %s', (backend) => {
       const r = await call(base, 'POST', '/v1/verify/batch', { token: deskKey, json: { queries: [{ phash: copy.phash }, { phash: 'ffffffffffffffff' }] } });
       expect((r.body.results as { verdict: string }[]).map((x) => x.verdict)).toEqual(['derived', 'unknown']);
       const h = await call(base, 'GET', `/v1/records/${record.id}`, { token: deskKey });
-      expect(h.body).toMatchObject({ record: { id: record.id, seq: 1 }, events: [{ event: 'ingested' }] });
+      expect(h.body).toMatchObject({ record: { id: record.id, seq: 1 }, events: [{ event: 'ingested', actor: expect.stringMatching(/^desk:/), detail: { seq: 1, keyId: expect.any(String) } }] });
     });
 
     it('byBinding finds the manifest by the watermark (GET) and by the pHash (POST); the manifest store comes back', async () => {

@@ -43,18 +43,19 @@ export type RecordLeaf = z.infer<typeof RecordLeafSchema>;
 export type AuditHeadLeaf = z.infer<typeof AuditHeadLeafSchema>;
 export type Leaf = z.infer<typeof LeafSchema>;
 
-function recordLeafFrom(r: Pick<HubRecord, 'id' | 'sha256' | 'phash' | 'signedAt' | 'publicKey' | 'signature'>, body: string): RecordLeaf {
-  return { v: 1, type: 'record', id: r.id, content: sha256Hex(body), sha256: r.sha256, phash: r.phash, signedAt: r.signedAt, publicKey: r.publicKey, signature: r.signature };
+/** A record's leaf from the record and SHA-256 of its canonical body (canonicalRecord). */
+export function recordLeafFrom(r: Pick<HubRecord, 'id' | 'sha256' | 'phash' | 'signedAt' | 'publicKey' | 'signature'>, contentSha256: string): RecordLeaf {
+  return { v: 1, type: 'record', id: r.id, content: contentSha256, sha256: r.sha256, phash: r.phash, signedAt: r.signedAt, publicKey: r.publicKey, signature: r.signature };
 }
 
 /** The leaf of a record as a desk holds it (the wire form, manifest included). */
 export function recordLeafOf(r: HubRecord): RecordLeaf {
-  return recordLeafFrom(r, canonicalRecord(r));
+  return recordLeafFrom(r, sha256Hex(canonicalRecord(r)));
 }
 
 /** The leaf of a record from its stored canonical body (the hub's `records.body`). */
 export function recordLeafOfBody(body: string): RecordLeaf {
-  return recordLeafFrom(JSON.parse(body) as HubRecord, body);
+  return recordLeafFrom(JSON.parse(body) as HubRecord, sha256Hex(body));
 }
 
 export function leafBytes(l: Leaf): Uint8Array {

@@ -36,6 +36,11 @@ export function verifyRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
     const record = await recordById(db, p.tenantId, req.params.recordId);
     if (!record) throw new CustodyError('NOT_FOUND', `expected a record ${req.params.recordId} of this organisation, but there is none`);
     const events = await db.selectFrom('record_events').select(['at', 'event', 'actor', 'detail']).where('tenant_id', '=', p.tenantId).where('record_id', '=', record.id).orderBy('at').execute();
+    // The ingest is the records row itself (databases written before it was, also hold it as an event row).
+    if (!events.some((e) => e.event === 'ingested')) {
+      const row = await db.selectFrom('records').select(['received_at', 'desk_id', 'api_key_id', 'tenant_seq']).where('tenant_id', '=', p.tenantId).where('id', '=', record.id).executeTakeFirstOrThrow();
+      events.unshift({ at: row.received_at, event: 'ingested', actor: `desk:${row.desk_id}`, detail: JSON.stringify({ keyId: row.api_key_id, seq: row.tenant_seq }) });
+    }
     const segments = await db.selectFrom('records').select(['id', 'segment_index']).where('tenant_id', '=', p.tenantId).where('parent_id', '=', record.id).orderBy('segment_index').execute();
     return {
       record,

@@ -6,12 +6,19 @@
 //
 // Storage is flat typed arrays: the codes (b/32 words each, most significant first, as the hex spells them) and a
 // 32-bit id per code. Each chunk's table is in CSR form (offsets by chunk value, then the positions), built in one
-// counting pass; codes added after the last build sit in a small per-chunk Map until the next rebuild.
+// counting pass; codes added after the last build sit in a small per-chunk hash chain until the next rebuild.
 
 import { popcount32 } from '../../core/media/hash.ts';
 
-/** Positions of codes, keyed by one chunk's value. */
-type Delta = Map<number, number[]>;
+/**
+ * Codes added since the last build, for one chunk: per chunk value the newest such position, and per position the
+ * previous one with the same value (-1 ends the chain). No array per value, so adding a code allocates nothing.
+ */
+interface Delta {
+  head: Map<number, number>;
+  /** Indexed by position − #built. */
+  prev: Int32Array;
+}
 
 interface Chunk {
   start: number;
@@ -76,7 +83,7 @@ export class HammingIndex {
   #codes: Uint32Array;
   #ids: Uint32Array;
   #size = 0;
-  /** Codes [0, #built) are in the CSR tables, the rest in the delta maps. */
+  /** Codes [0, #built) are in the CSR tables, the rest in the delta chains. */
   #built = 0;
   #chunks: Chunk[] = [];
   #offsets: Uint32Array[] = [];
@@ -117,13 +124,18 @@ export class HammingIndex {
   add(code: Uint32Array, id: number): void {
     this.#append(code, 0, id);
     const pos = this.#size - 1;
+    const k = pos - this.#built;
     for (let j = 0; j < this.#chunks.length; j++) {
       const c = this.#chunks[j]!;
       const v = bitsAt(this.#codes, pos * this.words, c.start, c.bits);
       const d = this.#delta[j]!;
-      const list = d.get(v);
-      if (list) list.push(pos);
-      else d.set(v, [pos]);
+      if (k === d.prev.length) {
+        const grown = new Int32Array(Math.max(1024, 2 * k));
+        grown.set(d.prev);
+        d.prev = grown;
+      }
+      d.prev[k] = d.head.get(v) ?? -1;
+      d.head.set(v, pos);
     }
     const pending = this.#size - this.#built;
     if (pending > DELTA_FLOOR && pending > this.#size * DELTA_SHARE) this.rebuild();
@@ -143,7 +155,7 @@ export class HammingIndex {
   rebuild(): void {
     const n = this.#size;
     this.#chunks = chunksOf(this.bits, chunkCount(this.bits, n));
-    this.#delta = this.#chunks.map(() => new Map());
+    this.#delta = this.#chunks.map(emptyDelta);
     for (let j = 0; j < this.#chunks.length; j++) {
       const c = this.#chunks[j]!;
       const offsets = new Uint32Array((1 << c.bits) + 1);
@@ -197,7 +209,8 @@ export class HammingIndex {
       const q = bitsAt(query, 0, c.start, c.bits);
       const offsets = this.#offsets[j]!;
       const postings = this.#postings[j]!;
-      const delta = this.#delta[j]!;
+      const { head, prev } = this.#delta[j]!;
+      const built = this.#built;
       const inline = this.#inline[j];
       const probe = inline
         ? (v: number): void => {
@@ -205,17 +218,11 @@ export class HammingIndex {
             const d = popcount32((inline[2 * p]! ^ q0) >>> 0) + popcount32((inline[2 * p + 1]! ^ q1) >>> 0);
             if (d <= radius && !found.has(postings[p]!)) found.set(postings[p]!, d);
           }
-          if (delta.size) {
-            const list = delta.get(v);
-            if (list) for (const pos of list) check(pos);
-          }
+          if (head.size) for (let pos = head.get(v) ?? -1; pos >= 0; pos = prev[pos - built]!) check(pos);
         }
         : (v: number): void => {
           for (let p = offsets[v]!, end = offsets[v + 1]!; p < end; p++) check(postings[p]!);
-          if (delta.size) {
-            const list = delta.get(v);
-            if (list) for (const pos of list) check(pos);
-          }
+          if (head.size) for (let pos = head.get(v) ?? -1; pos >= 0; pos = prev[pos - built]!) check(pos);
         };
       flips(q, c.bits, sub, probe);
     }
@@ -250,7 +257,7 @@ export class HammingIndex {
     this.#chunks = chunksOf(this.bits, chunkCount(this.bits, n));
     this.#offsets = this.#chunks.map((c) => new Uint32Array((1 << c.bits) + 1));
     this.#postings = this.#chunks.map(() => new Uint32Array(0));
-    this.#delta = this.#chunks.map(() => new Map());
+    this.#delta = this.#chunks.map(emptyDelta);
     this.#built = 0;
   }
 
@@ -272,6 +279,10 @@ export class HammingIndex {
     this.#ids[this.#size] = id >>> 0;
     this.#size++;
   }
+}
+
+function emptyDelta(): Delta {
+  return { head: new Map(), prev: new Int32Array(0) };
 }
 
 /**
