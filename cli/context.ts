@@ -2,6 +2,7 @@
 // The desk is imported when a command opens it, not when this module loads: commands that need no desk (phash,
 // watermark, --help) then start without the database, the vault and the media pipeline.
 import type { Desk } from '../core/desk.ts';
+import type { ProgressListener, WorkProgress } from '../core/media/progress.ts';
 import { readPassphrase } from './passphrase.ts';
 import { printable, printableText } from './printable.ts';
 import { existsSync } from 'node:fs';
@@ -46,18 +47,45 @@ export async function withDesk<T>(fn: (desk: Desk) => Promise<T> | T, opts: { un
 }
 
 
+/** Progress shown on stderr: the listener to hand to the desk, and `end`, which closes a line left open on a terminal. */
+export interface StderrProgress {
+  listener: ProgressListener;
+  end(): void;
+}
+
+const clock = (s: number): string => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+
 /**
- * Progress of long work on stderr (stdout stays clean for --json): a line at every tenth of the way, for videos
- * of a minute or more.
+ * Progress of long work (a video) on stderr, so stdout stays clean for --json and scripts: on a terminal one line
+ * rewritten in place at each whole percent ("signing clip.mp4: 42% fingerprinting, 0:12 of 0:30"); elsewhere (a
+ * pipe, a log file) a line at every tenth of the way, 0 % to 100 %.
  */
-export function progressOnStderr(label: string): (done: number, total: number) => void {
+export function progressOnStderr(label: string, stream: NodeJS.WriteStream = process.stderr): StderrProgress {
+  const tty = stream.isTTY === true;
   let shown = -1;
-  return (done, total) => {
-    if (total < 60) return;
-    const tenth = Math.min(10, Math.floor((done / total) * 10));
+  let open = false;
+  const line = (p: WorkProgress, percent: number): string =>
+    printable(`${label}: ${percent}% ${p.phase}${p.totalSec > 0 ? `, ${clock(p.doneSec)} of ${clock(p.totalSec)}` : ''}`);
+  const end = (): void => {
+    if (open) stream.write('\n');
+    open = false;
+  };
+  const listener: ProgressListener = (p) => {
+    if (p.phase === 'starting') return;
+    if (tty) {
+      const percent = Math.floor(p.percent);
+      if (percent <= shown) return;
+      shown = percent;
+      // \r back to the start of the line, \x1b[K clears what a longer line left.
+      stream.write(`\r${line(p, percent)}\x1b[K`);
+      open = true;
+      if (percent >= 100) end();
+      return;
+    }
+    const tenth = Math.min(10, Math.floor(p.percent / 10));
     if (tenth <= shown) return;
     shown = tenth;
-    const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
-    err(`${label}: ${tenth * 10}% (${clock(done)} of ${clock(total)})`);
+    stream.write(`${line(p, tenth * 10)}\n`);
   };
+  return { listener, end };
 }

@@ -18,6 +18,7 @@ import { parseChainPem } from './c2pa/certificates.ts';
 import { CustodyError, isCustodyError } from './errors.ts';
 import { DEFAULT_LIMITS, FORMAT_EXTENSIONS, detectFile, isImageFormat, type Limits } from './media/detect.ts';
 import { metadataEdits, type PhotoMetadata } from './media/photo-metadata.ts';
+import type { ProgressListener } from './media/progress.ts';
 import { readPhotoMetadata } from './media/read-metadata.ts';
 import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
@@ -327,8 +328,8 @@ export class Desk {
       digitalSourceType?: string | null;
       /** IPTC fields laid over the file's own before signing (images: JPEG, PNG, WebP); see core/media/photo-metadata.ts. */
       metadata?: Partial<Record<keyof PhotoMetadata, unknown>>;
-      /** Videos: seconds fingerprinted so far, and the total. */
-      onProgress?: (doneSec: number, totalSec: number) => void;
+      /** Videos: how far signing has got, 0 to 100 %, and its phase. */
+      onProgress?: ProgressListener;
       /** The input and output must lie under these folders (web mode: its uploads and the allowed roots). */
       confineTo?: Confinement;
       /** Without outDir: into the desk's own signed/ folder rather than beside the input (an upload that goes away). */
@@ -399,7 +400,7 @@ export class Desk {
     opts: {
       actor?: Actor | null;
       now?: Date;
-      onProgress?: (doneSec: number, totalSec: number) => void;
+      onProgress?: ProgressListener;
       confineTo?: Confinement;
       /** Ask the organisation's hub too, with fingerprints only (default: when the desk is connected to one). */
       hub?: boolean;
@@ -424,7 +425,7 @@ export class Desk {
     return report;
   }
 
-  async #verifyFile(path: string, onProgress?: (doneSec: number, totalSec: number) => void): Promise<VerifyReport> {
+  async #verifyFile(path: string, onProgress?: ProgressListener): Promise<VerifyReport> {
     const limits = this.limits;
     const { format } = await detectFile(path, limits);
     const ctx = { db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store), pqKeys: registeredPqKeys(this.store, this.info.org), tsaAnchorsPem: tsaAnchorsPem(this.store) };

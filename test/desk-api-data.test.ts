@@ -184,7 +184,7 @@ describe('long work', () => {
     await makeSlideshow(src, { width: 320, height: 240, fps: 25, seconds: 30 });
     const key = 'k-0123456789abcdef';
     expect(await erin.progress({ key })).toBeNull();
-    const seen: { doneSec: number; totalSec: number }[] = [];
+    const seen: { phase: string; percent: number; doneSec: number; totalSec: number }[] = [];
     let done = false;
     const poll = (async () => {
       while (!done) {
@@ -200,6 +200,9 @@ describe('long work', () => {
     const ticks = seen.filter((p) => p.totalSec > 0);
     expect(ticks.length).toBeGreaterThan(0);
     expect(ticks.every((p) => Math.abs(p.totalSec - 30) < 1 && p.doneSec >= 0 && p.doneSec <= p.totalSec)).toBe(true);
+    // the board's figure only moves forward while the video is signed
+    expect(seen.every((p, i) => p.percent >= 0 && p.percent <= 100 && (i === 0 || p.percent >= seen[i - 1]!.percent))).toBe(true);
+    expect(seen.some((p) => p.percent > 0 && p.percent < 100)).toBe(true);
     expect(await erin.progress({ key })).toBeNull();
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../core/c2pa/read.ts';
 import type { Desk } from '../core/desk.ts';
+import type { WorkProgress } from '../core/media/progress.ts';
 import { sql } from '../core/store/db.ts';
 import { ffmpeg, makeOtherFootage, makeSlideshow, reencode, splice } from './fixtures/video.ts';
 import { runCli, tempDir } from './helpers/cli.ts';
@@ -28,7 +29,17 @@ describe('video: sign and verify', () => {
   let signed: Awaited<ReturnType<Desk['sign']>>;
 
   it('signs: one record per 5-second segment plus the parent, an MP4 with Content Credentials', async () => {
-    signed = await desk.sign(clip, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') });
+    const events: WorkProgress[] = [];
+    signed = await desk.sign(clip, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out'), onProgress: (p) => events.push(p) });
+    // Progress: forward only, from 0 to 100 %, through the phases in order, with many steps on the way.
+    const percents = events.map((p) => p.percent);
+    expect(percents[0]).toBe(0);
+    expect(percents.at(-1)).toBe(100);
+    expect(percents.every((p, i) => i === 0 || p >= percents[i - 1]!)).toBe(true);
+    expect(percents.filter((p) => p > 0 && p < 100).length).toBeGreaterThanOrEqual(10);
+    const phases = [...new Set(events.map((p) => p.phase))];
+    expect(phases.filter((p) => p !== 'hashing')).toEqual(['starting', 'fingerprinting', 'credentials', 'writing', 'done']);
+    expect(events.filter((p) => p.phase === 'fingerprinting').every((p) => p.totalSec === 30 && p.percent <= 85)).toBe(true);
     expect(signed.video).toMatchObject({ segments: 6, sampleRate: 1, codec: 'h264' });
     expect(signed.phash).toBe(signed.video!.chainHash);
     const rows = desk.store.all<{ kind: string; parent_id: string | null }>(sql`SELECT kind, parent_id FROM records`);
@@ -45,6 +56,18 @@ describe('video: sign and verify', () => {
     expect(v.segments!.map((s) => s.status)).toEqual(Array(6).fill('match'));
     expect(v.segments![1]).toMatchObject({ index: 1, start: 5, end: 10 });
     expect(v.checks.c2pa.status).toBe('pass');
+  });
+
+  it('custody sign prints its percentage on stderr, a line per tenth when stderr is no terminal; stdout says the same as ever', async () => {
+    const r = await runCli(['sign', clip, '--out', join(dir, 'by-cli')], { CUSTODY_HOME: desk.home, CUSTODY_PASSPHRASE: 'test passphrase' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^signed \S+report\.mp4 → \S+report\.signed\.mp4 \(record rec_[0-9a-z]{26}, 6 segments, content credentials embedded\)\n$/);
+    const lines = r.stderr.trim().split('\n');
+    const tenths = lines.map((l) => Number(/^signing \S+report\.mp4: (\d+)% [a-z]+(, \d:\d\d of 0:30)?$/.exec(l)?.[1]));
+    expect(tenths[0]).toBe(0);
+    expect(tenths.at(-1)).toBe(100);
+    expect(tenths.length).toBeGreaterThanOrEqual(8);
+    expect(tenths.every((t, i) => t % 10 === 0 && (i === 0 || t > tenths[i - 1]!))).toBe(true);
   });
 
   it('custody verify --json adds chainIntact and segments for a video', async () => {

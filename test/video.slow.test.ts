@@ -149,7 +149,7 @@ describe('the sampling schedule on long videos', () => {
     expect(a.segments.length).toBe(73);
     expect(a.segments.slice(0, 4).map((s) => s.frameHashes.length)).toEqual([3, 2, 3, 2]);
     let progress = 0;
-    const b = await fingerprintVideo(long, { tools, hashing: 'workers', onProgress: (d) => (progress = d) });
+    const b = await fingerprintVideo(long, { tools, hashing: 'workers', onProgress: (p) => (progress = p.doneSec) });
     expect(b.sampleRate).toBe(0.1);
     expect(b.segments.length).toBe(1446);
     expect(b.segments.slice(0, 4).map((s) => s.frameHashes.length)).toEqual([1, 0, 1, 0]);

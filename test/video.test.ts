@@ -11,6 +11,7 @@ import type { FfmpegTools } from '../core/media/video/ffmpeg.ts';
 import { hasFpsMode, locateFfmpeg, runTool } from '../core/media/video/ffmpeg.ts';
 import { fingerprintVideo } from '../core/media/video/fingerprint.ts';
 import { THUMB_BYTES, streamThumbs } from '../core/media/video/frames.ts';
+import type { WorkProgress } from '../core/media/progress.ts';
 import { probeMedia } from '../core/media/video/probe.ts';
 import { resampleFingerprint } from '../core/media/video/resample.ts';
 import type { VideoFingerprint } from '../core/media/video/types.ts';
@@ -69,11 +70,32 @@ describe('fingerprintVideo', () => {
     expect(compareVideo(signed, dense).chainIntact).toBe(true);
   });
 
-  it('reports progress up to the full duration', async () => {
-    const calls: [number, number][] = [];
-    await fingerprintVideo(main, { tools, onProgress: (d, t) => calls.push([d, t]) });
-    expect(calls.length).toBe(30);
-    expect(calls.every(([d, t], i) => t === 30 && d === i + 1)).toBe(true);
+  it('reports progress forward only, from 0 % to 100 %, with the seconds decoded of the duration', async () => {
+    const calls: WorkProgress[] = [];
+    await fingerprintVideo(main, { tools, onProgress: (p) => calls.push(p) });
+    const percents = calls.map((p) => p.percent);
+    expect(percents[0]).toBe(0);
+    expect(percents.at(-1)).toBe(100);
+    expect(percents.filter((p) => p === 100)).toHaveLength(1);
+    // one report per sampled second at least (30 frames), plus ffmpeg's own and the bytes hashed
+    expect(percents.filter((p) => p > 0 && p < 100).length).toBeGreaterThanOrEqual(20);
+    expect(percents.every((p, i) => i === 0 || p >= percents[i - 1]!)).toBe(true);
+    const started = calls.filter((p) => p.phase !== 'starting');
+    expect(started.every((p) => p.totalSec === 30 && p.doneSec >= 0 && p.doneSec <= 30)).toBe(true);
+    expect(calls.at(-1)).toMatchObject({ phase: 'fingerprinting', doneSec: 30, totalSec: 30 });
+  });
+
+  it("hears ffmpeg's -progress time on its own pipe, up to the clip's end", async () => {
+    const times: number[] = [];
+    const thumbs: Uint8Array[] = [];
+    for await (const t of streamThumbs(tools, main, { sampleRate: 1, streamIndex: 0, onTime: (s) => times.push(s) })) thumbs.push(t);
+    expect(thumbs).toHaveLength(30);
+    expect(Buffer.concat(thumbs).equals(Buffer.concat(await collect(main)))).toBe(true);
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.every((t, i) => i === 0 || t >= times[i - 1]!)).toBe(true);
+    // out_time of the last 1-fps frame: 29 s from the first, give or take a frame
+    expect(times.at(-1)).toBeGreaterThanOrEqual(28.9);
+    expect(times.at(-1)).toBeLessThanOrEqual(30);
   });
 
   it('samples the picture on screen at j seconds: exact-decode thumbnails equal frames 25·j', async () => {
@@ -108,7 +130,7 @@ describe('fingerprintVideo', () => {
 
   it('stops ffmpeg and rejects when aborted', async () => {
     const ac = new AbortController();
-    const p = fingerprintVideo(main, { tools, signal: ac.signal, onProgress: () => ac.abort(new Error('user cancelled')) });
+    const p = fingerprintVideo(main, { tools, signal: ac.signal, onProgress: (q) => q.percent > 0 && ac.abort(new Error('user cancelled')) });
     await expect(p).rejects.toThrow('user cancelled');
     expect(ffmpegChildren()).toEqual([]);
   });

@@ -73,8 +73,9 @@ export function register(program: Command): void {
         const failures: CustodyError[] = [];
         for (const [i, file] of files.entries()) {
           if (files.length > 1) err(`[${i + 1}/${files.length}] signing ${file}`);
+          const progress = progressOnStderr(`signing ${file}`);
           try {
-            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), ...(digitalSourceType ? { digitalSourceType } : {}), ...(metadata ? { metadata } : {}), actor, onProgress: progressOnStderr(`fingerprinting ${file}`) });
+            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), ...(digitalSourceType ? { digitalSourceType } : {}), ...(metadata ? { metadata } : {}), actor, onProgress: progress.listener }).finally(progress.end);
             receipts.push(r);
             const what = r.video ? `${r.video.segments} segments` : `watermark ${r.watermark.status}`;
             if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, ${what}, content credentials ${r.c2pa.status})`);
@@ -101,7 +102,8 @@ export function register(program: Command): void {
       const report = await withDesk(async (desk) => {
         // The hub is asked with the copy's fingerprints when the desk is connected; its API key is in the vault.
         if (!o.local && desk.hub.link && (process.env.CUSTODY_PASSPHRASE ?? '') !== '') await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
-        return desk.verify(file, { actor: await actingFor(desk, 'verify'), onProgress: progressOnStderr(`fingerprinting ${file}`), hub: !o.local });
+        const progress = progressOnStderr(`checking ${file}`);
+        return desk.verify(file, { actor: await actingFor(desk, 'verify'), onProgress: progress.listener, hub: !o.local }).finally(progress.end);
       });
       if (o.json) json(report);
       else printReport(report);

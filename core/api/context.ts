@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { Confinement, Desk } from '../desk.ts';
 import { authorize, authorizeActor, type UseCase } from '../authz/policy.ts';
 import type { Actor } from '../directory/roles.ts';
+import type { ProgressListener, WorkProgress } from '../media/progress.ts';
 import { isCustodyError } from '../errors.ts';
 import type { deskApi, DeskMethod, DeskResult } from './desk-api.ts';
 import type { Thumbnails } from './thumbnails.ts';
@@ -51,8 +52,8 @@ export interface Acting {
   expiresAt: string | null;
 }
 
-/** Long work in flight, by the progress key its caller chose. */
-export type ProgressBoard = Map<string, { file: string; doneSec: number; totalSec: number }>;
+/** Long work in flight, by the progress key its caller chose: the file and how far it has got. */
+export type ProgressBoard = Map<string, { file: string } & WorkProgress>;
 
 export interface SharedState {
   desk: Desk;
@@ -84,11 +85,11 @@ export class HandlerContext {
   }
 
   /** Runs long work reporting under the key (when the caller gave one), and clears the key when it ends. */
-  async tracked<T>(key: string | undefined, file: string, work: (onProgress?: (doneSec: number, totalSec: number) => void) => Promise<T>): Promise<T> {
+  async tracked<T>(key: string | undefined, file: string, work: (onProgress?: ProgressListener) => Promise<T>): Promise<T> {
     if (!key) return work();
-    this.progress.set(key, { file, doneSec: 0, totalSec: 0 });
+    this.progress.set(key, { file, phase: 'starting', percent: 0, doneSec: 0, totalSec: 0 });
     try {
-      return await work((doneSec, totalSec) => this.progress.set(key, { file, doneSec, totalSec }));
+      return await work((p) => this.progress.set(key, { file, ...p }));
     } finally {
       this.progress.delete(key);
     }

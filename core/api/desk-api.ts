@@ -13,6 +13,7 @@ import {
   commentArgs, commentSchema, itemDetailSchema, itemRef, itemStatusSchema, optionalCommentArgs, queueEntrySchema, requiredCommentArgs,
   resubmitArgs, roleSchema, submitArgs,
 } from './workflow-schemas.ts';
+import { WORK_PHASES } from '../media/progress.ts';
 import { TemplateSchema } from '../workflow/template.ts';
 import { ldapConfigSchema } from '../directory/ldap-config.ts';
 import type { Envelope } from './envelope.ts';
@@ -68,8 +69,20 @@ export const deskApi = {
   /** The IPTC fields a file carries, to prefill them before signing; writable: the desk can write edits into it. */
   fileMetadata: { args: z.object({ path }), result: z.object({ fields: photoMetadataSchema, writable: z.boolean() }) },
   verify: { args: z.object({ path, progressKey: progressKey.optional() }), result: verifyReportSchema },
-  /** How far a sign or verify started with this progress key has got (videos report seconds); null before and after. */
-  progress: { args: z.object({ key: progressKey }), result: z.object({ file: z.string(), doneSec: z.number(), totalSec: z.number() }).nullable() },
+  /**
+   * How far a sign or verify started with this progress key has got: a video reports 0–100 % with its phase and the
+   * seconds decoded of the total (core/media/progress.ts); a photo stays at 'starting'. Null before and after.
+   */
+  progress: {
+    args: z.object({ key: progressKey }),
+    result: z.object({
+      file: z.string(),
+      phase: z.enum(WORK_PHASES),
+      percent: z.number().min(0).max(100),
+      doneSec: z.number(),
+      totalSec: z.number(),
+    }).nullable(),
+  },
   /** A record as anyone may see it (a verifier's link): facts, never the newsroom's workflow (core/api/public-record.ts). */
   publicRecord: { args: itemRef, result: publicRecordSchema },
   items: {

@@ -5,10 +5,15 @@ export function sha256Hex(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-/** SHA-256 of a file, streamed so that multi-gigabyte videos never sit in memory. */
-export async function sha256File(path: string): Promise<string> {
+/** SHA-256 of a file, streamed so that multi-gigabyte videos never sit in memory; `onBytes` hears the bytes hashed so far. */
+export async function sha256File(path: string, onBytes?: (hashed: number) => void): Promise<string> {
   const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  let hashed = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    h.update(chunk as Buffer);
+    hashed += (chunk as Buffer).length;
+    onBytes?.(hashed);
+  }
   return h.digest('hex');
 }
 

@@ -8,6 +8,7 @@ import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
 import { pqDeclaration } from '../c2pa/mldsa.ts';
 import type { VideoFormat } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
+import { forwardOnly, within, type ProgressListener } from '../media/progress.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
 import type { SignedRecord } from '../store/records.ts';
 import { fingerprint, newRecordId } from './fingerprint.ts';
@@ -23,14 +24,27 @@ export const MAX_VIDEO_BYTES = 5 * 1024 * 1024 * 1024;
 
 export interface VideoSignOptions {
   now?: Date;
-  /** Seconds of video fingerprinted so far, and the total. */
-  onProgress?: (doneSec: number, totalSec: number) => void;
+  /** How far signing has got, 0 to 100 %, with its phase (core/media/progress.ts); 100 once the record is written. */
+  onProgress?: ProgressListener;
 }
+
+/**
+ * Where each phase ends on the 0–100 figure. Decoding the frames (with the hash alongside) is most of the work; the
+ * Content Credentials read, hash and rewrite the whole MP4 in memory; the output is one copy or write and a sync.
+ * Wall time measured signing a 30 s 720p slideshow (2 busy cores): fingerprint 86 % (probe included), Content
+ * Credentials 13 %, output under 1 %.
+ */
+const FINGERPRINT_END = 85;
+const CREDENTIALS_END = 98;
 
 export async function signVideo(ctx: SignContext, path: string, format: VideoFormat, target: OutputTarget, opts: VideoSignOptions = {}): Promise<SignReceipt> {
   const now = opts.now ?? new Date();
+  const report = opts.onProgress ? forwardOnly(opts.onProgress) : null;
   const { size } = await stat(path);
-  const fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const withCredentials = Boolean(ctx.c2pa) && format === 'mp4' && size <= C2PA_VIDEO_MAX_BYTES;
+  const fingerprintEnd = withCredentials ? FINGERPRINT_END : CREDENTIALS_END;
+  const fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, ...(report ? { onProgress: within(report, 0, fingerprintEnd) } : {}) });
+  const at = (phase: 'credentials' | 'writing' | 'done', percent: number) => report?.({ phase, percent, doneSec: fp.durationSec, totalSec: fp.durationSec });
   const signedAt = now.toISOString();
   const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');
   const recordId = newRecordId(now);
@@ -44,7 +58,8 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
 
   let c2pa: SignReceipt['c2pa'] = { status: 'skipped', reason: 'NO_C2PA_CERTIFICATE', pq: false };
   let content: OutputContent = { copyFrom: path };
-  if (ctx.c2pa && format === 'mp4' && size <= C2PA_VIDEO_MAX_BYTES) {
+  if (ctx.c2pa && withCredentials) {
+    at('credentials', FINGERPRINT_END);
     const custody: CustodyAssertion = {
       version: 1,
       recordId,
@@ -102,9 +117,12 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
     };
   });
 
-  return commitSigned(ctx, target, content, parent, segments, {
+  at('writing', CREDENTIALS_END);
+  const receipt = await commitSigned(ctx, target, content, parent, segments, {
     watermark: { status: 'skipped', algorithm: 'none', reason: 'NOT_APPLICABLE_TO_VIDEO' },
     c2pa,
     video: { durationSec: fp.durationSec, fps: fp.fps, codec: fp.codec, sampleRate: fp.sampleRate, segments: fp.segments.length, chainHash: fp.chainHash },
   });
+  at('done', 100);
+  return receipt;
 }

@@ -3,6 +3,7 @@
 // signed videos it shares footage with. Reports chainIntact, each segment's status and the changed time ranges.
 import { readFile, stat } from 'node:fs/promises';
 import { hammingHex, sha256File } from '../media/hash.ts';
+import { forwardOnly, within, type ProgressListener } from '../media/progress.ts';
 import type { VideoFormat } from '../media/detect.ts';
 import { compareVideo } from '../media/video/compare.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
@@ -22,7 +23,8 @@ const OVERSAMPLE = 4;
 const PREFILTER_SHARE = 0.1;
 
 export interface VideoVerifyOptions {
-  onProgress?: (doneSec: number, totalSec: number) => void;
+  /** How far the check has got, 0 to 100 % (core/media/progress.ts): mostly fingerprinting the copy. */
+  onProgress?: ProgressListener;
 }
 
 function sharesFootage(signed: VideoFingerprint, candidate: VideoFingerprint): boolean {
@@ -65,7 +67,9 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
     const signed = signedFingerprint(ctx.db, whole);
     comparison = { chainIntact: true, tracedFraction: 1, segments: signed.segments.map((s) => ({ index: s.index, start: s.start, end: s.end, status: 'match' })) };
   } else {
-    const progress = opts.onProgress ? { onProgress: opts.onProgress } : {};
+    // The first fingerprint is the figure; one at another signed rate (rare) runs on at 95 %, which never goes back.
+    const listener = opts.onProgress ? forwardOnly(opts.onProgress) : null;
+    const progress = listener ? { onProgress: within(listener, 0, 95) } : {};
     const byRate = new Map<number, VideoFingerprint>();
     const candidateAt = async (rate: number | null): Promise<VideoFingerprint> => {
       const key = rate ?? 0;

@@ -1,6 +1,6 @@
 // The renderer's typed DeskApi client: Electron's preload bridge when present, else web mode's HTTP routes. A call
 // refused for want of a login announces it (the app then shows the login screen).
-import type { DeskApi, DeskBridge, DeskMethod } from '../../core/api/desk-api.ts';
+import type { DeskApi, DeskBridge, DeskMethod, DeskResult } from '../../core/api/desk-api.ts';
 
 export class DeskError extends Error {
   readonly code: string;
@@ -165,14 +165,30 @@ function follow(url: string, filename = ''): void {
   a.remove();
 }
 
-/** A fresh key for `progress`, and a poll of it while `work` runs (videos report seconds done of the total). */
+/** What each phase of a video's signing or checking is called on screen. */
+const PHASE_TEXT: Record<NonNullable<DeskResult<'progress'>>['phase'], string> = {
+  starting: 'Starting',
+  hashing: 'Hashing the file',
+  fingerprinting: 'Reading the frames',
+  credentials: 'Writing Content Credentials',
+  writing: 'Saving the signed copy',
+  done: 'Done',
+};
+
+/**
+ * A fresh key for `progress`, and a poll of it while `work` runs: a video reports its figure (0–1 here) and its
+ * phase; `text` says the phase and the seconds decoded of the total. A photo says nothing and its bar stays
+ * indeterminate.
+ */
 export async function withProgress<T>(onTick: (fraction: number, text: string) => void, work: (progressKey: string) => Promise<T>): Promise<T> {
   const key = crypto.randomUUID();
   const timer = setInterval(() => {
     desk.progress({ key }).then((p) => {
-      if (p && p.totalSec > 0) onTick(Math.min(1, p.doneSec / p.totalSec), `${Math.round(p.doneSec)} of ${Math.round(p.totalSec)} s`);
+      if (!p || p.phase === 'starting') return;
+      const secs = p.totalSec > 0 && p.phase === 'fingerprinting' ? ` · ${Math.round(p.doneSec)} of ${Math.round(p.totalSec)} s` : '';
+      onTick(Math.min(1, p.percent / 100), `${PHASE_TEXT[p.phase]}${secs}`);
     }, () => undefined);
-  }, 500);
+  }, 250);
   try {
     return await work(key);
   } finally {

@@ -43,6 +43,36 @@ describe('a video in the browser', () => {
     await screenshot(ui.page, 'verify-video-real');
   });
 
+  it("shows a video's signing as a bar that moves by percentage, with the phase", async () => {
+    // 60 s of 720p: long enough that the screen's quarter-second polls see the figure move on a fast machine too.
+    const src = join(tempDir(), 'long-take.mp4');
+    await makeOtherFootage(src, { width: 1280, height: 720, fps: 25, seconds: 60, preset: 'ultrafast' });
+    await ui.page.getByRole('link', { name: 'Sign' }).click();
+    // Every percentage the job shows while it signs, as the page drew it (recorded in the page, so none is missed
+    // between two looks from here).
+    await ui.page.evaluate(() => {
+      const seen: { percent: string; value: number; detail: string }[] = [];
+      (window as unknown as { seenProgress: typeof seen }).seenProgress = seen;
+      new MutationObserver(() => {
+        const job = [...document.querySelectorAll('[data-testid="sign-job"].signing')].find((j) => j.textContent?.includes('long-take.mp4'));
+        const percent = job?.querySelector('[data-testid="job-percent"]')?.textContent?.trim();
+        if (!job || !percent || seen.at(-1)?.percent === percent) return;
+        seen.push({ percent, value: job.querySelector('progress')?.value ?? -1, detail: job.querySelector('small')?.textContent?.trim() ?? '' });
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await ui.page.getByRole('button', { name: 'Drop photos to sign, or choose files' }).getByTestId('file-input').setInputFiles(src);
+    const job = ui.page.getByTestId('sign-job').filter({ hasText: 'long-take.mp4' });
+    await expect.poll(() => job.locator('.job-state').textContent(), { ...UI_WAIT, timeout: 240_000 }).toBe('Signed');
+    const seen = await ui.page.evaluate(() => (window as unknown as { seenProgress: { percent: string; value: number; detail: string }[] }).seenProgress);
+    const percents = seen.map((s) => Number(/^(\d+) %$/.exec(s.percent)?.[1] ?? NaN));
+    expect(percents.every((p) => p >= 0 && p <= 100)).toBe(true);
+    expect(percents.some((p) => p > 0 && p < 100)).toBe(true);
+    expect(percents.every((p, i) => i === 0 || p >= percents[i - 1]!)).toBe(true);
+    // the bar holds the figure the label says, and the phase is named
+    expect(seen.every((s) => Math.abs(s.value * 100 - Number(s.percent.replace(' %', ''))) <= 0.5)).toBe(true);
+    expect(seen.some((s) => /^Reading the frames · \d+ of 60 s$/.test(s.detail))).toBe(true);
+  }, 300_000);
+
   it('raised no script errors and broke no content security policy', () => {
     expect(ui.errors).toEqual([]);
   });

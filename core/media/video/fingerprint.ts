@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { CustodyError } from '../../errors.ts';
 import { formatBytes } from '../detect.ts';
 import { sha256File } from '../hash.ts';
+import { forwardOnly, type ProgressListener } from '../progress.ts';
 import { buildChain } from './chain.ts';
 import type { FfmpegTools } from './ffmpeg.ts';
 import { locateFfmpeg } from './ffmpeg.ts';
@@ -35,8 +36,12 @@ export interface FingerprintOptions {
   hashing?: 'auto' | 'inline' | 'workers';
   /** Worker count when hashing in workers. */
   workers?: number;
-  /** Called after each sampled frame with the seconds of video processed so far and the total. */
-  onProgress?: (doneSec: number, totalSec: number) => void;
+  /**
+   * Hears how far the fingerprint has got, 0 to 100 %: the lesser of the share of the video decoded (ffmpeg's
+   * `-progress` time and the frames received, against the probed duration) and the share of the file's bytes
+   * hashed, which run side by side; the phase names the one behind. 100 % once the fingerprint is complete.
+   */
+  onProgress?: ProgressListener;
   /** The file's SHA-256 when the caller has it already: the file is then not read a second time to hash it. */
   sha256?: string;
   /** Refuse files larger than this many bytes (FILE_TOO_LARGE). */
@@ -66,8 +71,10 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
   }
   const tools = options.tools ?? (await locateFfmpeg());
   signal?.throwIfAborted();
+  const size = (await stat(path).catch(() => null))?.size;
+  const report = options.onProgress ? forwardOnly(options.onProgress) : null;
+  report?.({ phase: 'starting', percent: 0, doneSec: 0, totalSec: 0 });
   if (options.maxBytes !== undefined) {
-    const size = (await stat(path).catch(() => null))?.size;
     if (size !== undefined && size > options.maxBytes) {
       throw new CustodyError('FILE_TOO_LARGE', `expected a video of at most ${formatBytes(options.maxBytes)}, got ${formatBytes(size)}`, {
         path,
@@ -85,8 +92,27 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
   }
   const sampleRate = Math.round((options.sampleRate ?? sampleRateFor(durationSec)) * oversample * 1e9) / 1e9;
 
+  // Progress: decoding and hashing run side by side, so the figure is the share both have reached. It stays under
+  // 100 until the fingerprint is whole.
+  const totalSec = durationSec;
+  let decodedSec = 0;
+  let hashed = options.sha256 !== undefined ? Infinity : 0;
+  const tell = (end = false): void => {
+    if (!report) return;
+    const d = Math.min(1, decodedSec / totalSec);
+    const h = size ? Math.min(1, hashed / size) : 1;
+    report({ phase: h < d ? 'hashing' : 'fingerprinting', percent: end ? 100 : Math.min(99.9, 100 * Math.min(d, h)), doneSec: Math.min(totalSec, decodedSec), totalSec });
+  };
+  const decoded = (sec: number): void => {
+    if (sec <= decodedSec) return;
+    decodedSec = sec;
+    tell();
+  };
+  tell();
+
   // Hash the whole file while ffmpeg decodes; a rejection is held until the frames are done.
-  const sha = (options.sha256 !== undefined ? Promise.resolve(options.sha256) : sha256File(path)).then(
+  const onBytes = report ? (n: number) => { hashed = n; tell(); } : undefined;
+  const sha = (options.sha256 !== undefined ? Promise.resolve(options.sha256) : sha256File(path, onBytes)).then(
     (v) => ({ ok: true as const, v }),
     (e: unknown) => ({ ok: false as const, e }),
   );
@@ -95,7 +121,7 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
   const pending: Promise<Uint8Array>[] = [];
   try {
     let errors: string;
-    const frames = streamThumbs(tools, path, { sampleRate, streamIndex: video.index, exactDecode: options.exactDecode, signal });
+    const frames = streamThumbs(tools, path, { sampleRate, streamIndex: video.index, exactDecode: options.exactDecode, signal, ...(report ? { onTime: decoded } : {}) });
     for (;;) {
       const r = await frames.next();
       if (r.done) {
@@ -103,7 +129,7 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
         break;
       }
       pending.push(hasher.hash(r.value));
-      options.onProgress?.(Math.min(durationSec, frameTime(pending.length, sampleRate)), durationSec);
+      if (report) decoded(frameTime(pending.length, sampleRate));
     }
     const hashes = await Promise.all(pending);
     if (video.durationSec === null && probe.durationSec !== null && isShort(hashes.length, sampleRate, durationSec)) {
@@ -119,6 +145,8 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
     const s = await sha;
     if (!s.ok) throw s.e;
     const { segments, chainHash } = buildChain(hashes, sampleRate, durationSec);
+    decodedSec = totalSec;
+    tell(true);
     return {
       algorithm: VIDEO_FINGERPRINT_ALGORITHM,
       sha256: s.v,

@@ -44,7 +44,22 @@ export interface ThumbStreamOptions {
   streamIndex: number;
   /** Decode every picture instead of skipping non-reference ones (slower; for measurements). */
   exactDecode?: boolean;
+  /**
+   * Hears how far ffmpeg has got, in seconds of the output from the first frame, as its `-progress` report says
+   * (out_time_us, written to pipe 3 a few times a second); the last report is the end.
+   */
+  onTime?: (sec: number) => void;
   signal?: AbortSignal;
+}
+
+/** Pipe 3 of the ffmpeg child: where `-progress` reports go, apart from the frames (pipe 1) and the errors (pipe 2). */
+const PROGRESS_FD = 3;
+
+/** `-progress` reports every quarter second where ffmpeg has `-stats_period` (4.4 and later), else every half. */
+function progressArgs(tools: FfmpegTools): string[] {
+  const v = tools.version;
+  const period = v === null || v.major > 4 || (v.major === 4 && v.minor >= 4) ? ['-stats_period', '0.25'] : [];
+  return ['-progress', `pipe:${PROGRESS_FD}`, '-nostats', ...period];
 }
 
 /** The ffmpeg arguments for a thumbnail stream; exported so the benchmark can show what runs. */
@@ -59,8 +74,23 @@ export function thumbArgs(tools: FfmpegTools, path: string, o: ThumbStreamOption
     // bitexact + accurate_rnd: the same 32×32 bytes whatever SIMD the CPU offers, so desks agree on the pHashes.
     '-vf', `setpts=PTS-STARTPTS,fps=${rate}:round=up,scale=${THUMB_SIZE}:${THUMB_SIZE}:flags=lanczos+accurate_rnd+bitexact,format=gray`,
     ...(hasFpsMode(tools) ? ['-fps_mode', 'passthrough'] : ['-vsync', '0']),
+    ...(o.onTime ? progressArgs(tools) : []),
     '-f', 'rawvideo', 'pipe:1',
   ];
+}
+
+/** Calls `onTime` with each out_time_us of ffmpeg's `-progress` lines ("key=value", one per line). */
+function readProgress(stream: NodeJS.ReadableStream, onTime: (sec: number) => void): void {
+  let rest = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (text: string) => {
+    const lines = (rest + text).split('\n');
+    rest = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^out_time_us=(\d+)\s*$/.exec(line);
+      if (m) onTime(Number(m[1]) / 1e6);
+    }
+  });
 }
 
 /** A rate as ffmpeg's exact "num/den" (0.6 → "3/5"), so that no binary fraction reaches the fps filter. */
@@ -86,9 +116,13 @@ export async function* streamThumbs(tools: FfmpegTools, path: string, o: ThumbSt
     throw new CustodyError('INVALID_ARGUMENT', `expected a sampling rate in (0, 60] frames per second, got ${o.sampleRate}`);
   }
   o.signal?.throwIfAborted();
-  const child = spawn(tools.ffmpeg, thumbArgs(tools, path, o), { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe'];
+  if (o.onTime) stdio[PROGRESS_FD] = 'pipe';
+  const child = spawn(tools.ffmpeg, thumbArgs(tools, path, o), { stdio, windowsHide: true });
+  const progress = child.stdio[PROGRESS_FD];
+  if (o.onTime && progress) readProgress(progress as NodeJS.ReadableStream, o.onTime);
   const stderr = new StderrTail();
-  child.stderr.on('data', (b: Buffer) => stderr.push(b));
+  child.stderr!.on('data', (b: Buffer) => stderr.push(b));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', (e) =>
       reject(new CustodyError('IO_ERROR', `expected to run ${tools.ffmpeg}, but it failed to start: ${e.message}`, {}, { cause: e })),
@@ -104,7 +138,7 @@ export async function* streamThumbs(tools: FfmpegTools, path: string, o: ThumbSt
   let pending = Buffer.alloc(0);
   let done = false;
   try {
-    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    for await (const chunk of child.stdout! as AsyncIterable<Buffer>) {
       let buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
       while (buf.length >= THUMB_BYTES) {
         // A copy, so the thumbnail can be transferred to a worker without detaching the pipe's buffer.

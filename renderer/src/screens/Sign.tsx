@@ -133,6 +133,7 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
               {(j.state === 'uploading' || j.state === 'signing') && (
                 <span className="job-progress">
                   <progress max={1} value={j.progress ?? undefined} aria-label={`${j.name}: ${STATE_TEXT[j.state]}`} />
+                  {j.progress !== null && <span className="job-percent" data-testid="job-percent"> {Math.round(j.progress * 100)} %</span>}
                   {j.detail && j.state === 'signing' && <small className="muted"> {j.detail}</small>}
                 </span>
               )}
