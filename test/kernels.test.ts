@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
-import { autocorrelation, fft2, useWasmFft } from '../core/media/watermark/fft.ts';
+import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, fft2, spectrum, useWasmFft } from '../core/media/watermark/fft.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { boxBlur, fold, foldAffine, highPass, localRms, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
 // @ts-expect-error plain JavaScript build script without types
@@ -31,7 +31,7 @@ describe('WebAssembly kernels', () => {
   const noise = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
   const same = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-  it("the watermark's FFTs in WebAssembly equal the JavaScript transforms to the bit", () => {
+  it("the watermark's FFTs and correlations in WebAssembly equal the JavaScript ones to the bit", () => {
     const rand = noise(7);
     try {
       for (const n of [2, 4, 8, 128, 256]) {
@@ -47,6 +47,27 @@ describe('WebAssembly kernels', () => {
           expect(same(js[0], wasm[0]) && same(js[1], wasm[1]), `fft2 ${n}, inverse ${inverse}`).toBe(true);
           expect(same(js[0], re), 'the transform changed something').toBe(false);
         }
+      }
+      for (const n of [8, 128]) {
+        const tiles = [0, 1].map(() => new Float64Array(n * n).map(rand));
+        const p = spectrum(new Float64Array(n * n).map(rand), n);
+        const q = spectrum(new Float64Array(n * n).map(rand), n);
+        // a spectrum that is not spectrum()'s is correlated by the JavaScript, with the same result
+        const plain = { re: Float64Array.from(p.re), im: Float64Array.from(p.im) };
+        const all = (): Float64Array[] => [
+          circularCorrelation(tiles[0]!, p, n),
+          circularCorrelation(tiles[0]!, plain, n),
+          ...circularCorrelationPair(tiles[0]!, tiles[1]!, p, n),
+          ...circularCorrelationPairTwo(tiles[0]!, tiles[1]!, p, q, n),
+          ...circularCorrelationTwo(tiles[1]!, p, q, n),
+          ...circularCorrelationTwo(tiles[0]!, q, p, n),
+        ];
+        useWasmFft(false);
+        const js = all();
+        useWasmFft(true);
+        const wasm = all();
+        js.forEach((c, i) => expect(same(c, wasm[i]!), `correlation ${i}, ${n}`).toBe(true));
+        expect(same(js[0]!, js[2]!), 'two tiles gave the same surface').toBe(false);
       }
       for (const n of [64, 512]) {
         const a = new Float64Array(n * n).map(rand);

@@ -124,8 +124,44 @@
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $yl))))
 
+  ;; (re + i·im) · conj(p) into (or, oi), n values: or = ar·pr + ai·pi, oi = ai·pr − ar·pi
+  (func $product (export "product")
+    (param $re i32) (param $im i32) (param $pr i32) (param $pi i32) (param $or i32) (param $oi i32) (param $n i32)
+    (local $i i32) (local $ar f64) (local $ai f64) (local $vr f64) (local $vi f64) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (block $d
+      (loop $l
+        (br_if $d (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $ar (f64.load (i32.add (local.get $re) (local.get $i))))
+        (local.set $ai (f64.load (i32.add (local.get $im) (local.get $i))))
+        (local.set $vr (f64.load (i32.add (local.get $pr) (local.get $i))))
+        (local.set $vi (f64.load (i32.add (local.get $pi) (local.get $i))))
+        (f64.store (i32.add (local.get $or) (local.get $i)) (f64.add (f64.mul (local.get $ar) (local.get $vr)) (f64.mul (local.get $ai) (local.get $vi))))
+        (f64.store (i32.add (local.get $oi) (local.get $i)) (f64.sub (f64.mul (local.get $ai) (local.get $vr)) (f64.mul (local.get $ar) (local.get $vi))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $l))))
+
+  ;; A·conj(P) + i·A·conj(Q) in place of A = re + i·im (circularCorrelationTwo in fft.ts)
+  (func (export "productTwo")
+    (param $re i32) (param $im i32) (param $pr i32) (param $pi i32) (param $qr i32) (param $qi i32) (param $n i32)
+    (local $i i32) (local $ar f64) (local $ai f64) (local $xr f64) (local $xi f64) (local $yr f64) (local $yi f64) (local $end i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (block $d
+      (loop $l
+        (br_if $d (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $ar (f64.load (i32.add (local.get $re) (local.get $i))))
+        (local.set $ai (f64.load (i32.add (local.get $im) (local.get $i))))
+        (local.set $xr (f64.add (f64.mul (local.get $ar) (f64.load (i32.add (local.get $pr) (local.get $i)))) (f64.mul (local.get $ai) (f64.load (i32.add (local.get $pi) (local.get $i))))))
+        (local.set $xi (f64.sub (f64.mul (local.get $ai) (f64.load (i32.add (local.get $pr) (local.get $i)))) (f64.mul (local.get $ar) (f64.load (i32.add (local.get $pi) (local.get $i))))))
+        (local.set $yr (f64.add (f64.mul (local.get $ar) (f64.load (i32.add (local.get $qr) (local.get $i)))) (f64.mul (local.get $ai) (f64.load (i32.add (local.get $qi) (local.get $i))))))
+        (local.set $yi (f64.sub (f64.mul (local.get $ai) (f64.load (i32.add (local.get $qr) (local.get $i)))) (f64.mul (local.get $ar) (f64.load (i32.add (local.get $qi) (local.get $i))))))
+        (f64.store (i32.add (local.get $re) (local.get $i)) (f64.sub (local.get $xr) (local.get $yi)))
+        (f64.store (i32.add (local.get $im) (local.get $i)) (f64.add (local.get $xi) (local.get $yr)))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $l))))
+
   ;; fft2 of fft.ts: rows in place, columns through the transposed copy tr/ti, back into re/im times s
-  (func (export "fft2")
+  (func $fft2 (export "fft2")
     (param $re i32) (param $im i32) (param $tr i32) (param $ti i32) (param $n i32) (param $inverse i32)
     (param $rev i32) (param $twc i32) (param $tws i32) (param $s f64)
     (call $rows (local.get $re) (local.get $im) (local.get $n) (local.get $n) (local.get $inverse) (local.get $rev) (local.get $twc) (local.get $tws))

@@ -82,9 +82,13 @@ function fft1(re: Float64Array, im: Float64Array, off: number, n: number, invers
 interface WasmFft {
   rows(re: number, im: number, count: number, n: number, inverse: number, rev: number, twc: number, tws: number): void;
   fft2(re: number, im: number, tr: number, ti: number, n: number, inverse: number, rev: number, twc: number, tws: number, s: number): void;
+  product(re: number, im: number, pr: number, pi: number, or: number, oi: number, n: number): void;
+  productTwo(re: number, im: number, pr: number, pi: number, qr: number, qi: number, n: number): void;
   memory: WebAssembly.Memory;
   /** byte offsets of each size's tables (rev, twc, tws), and where the data starts */
   tables: Map<number, { rev: number; twc: number; tws: number }>;
+  /** spectra of spectrum() copied into the memory, at these offsets */
+  spectra: WeakMap<Spectrum, number>;
   top: number;
 }
 
@@ -98,7 +102,7 @@ function wasmFft(): WasmFft | null {
   if (wasm === undefined) {
     try {
       const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64')), {}).exports as unknown as WasmFft;
-      wasm = { rows: exports.rows, fft2: exports.fft2, memory: exports.memory, tables: new Map(), top: 0 };
+      wasm = { rows: exports.rows, fft2: exports.fft2, product: exports.product, productTwo: exports.productTwo, memory: exports.memory, tables: new Map(), spectra: new WeakMap(), top: 0 };
     } catch {
       wasm = null;
     }
@@ -195,16 +199,65 @@ export function fft2(re: Float64Array, im: Float64Array, n: number, inverse = fa
   }
 }
 
+/** A pattern's spectrum (spectrum()): not to be changed once made, since the WebAssembly correlations keep a copy. */
+export type Spectrum = { readonly re: Float64Array; readonly im: Float64Array };
+
+/** Spectra made by spectrum() */
+const MADE = new WeakSet<Spectrum>();
+
 /** Spectrum of a real pattern, to correlate against many tiles. */
-export function spectrum(real: Float64Array, n: number): { re: Float64Array; im: Float64Array } {
+export function spectrum(real: Float64Array, n: number): Spectrum {
   const re = Float64Array.from(real);
   const im = new Float64Array(n * n);
   fft2(re, im, n);
-  return { re, im };
+  const s = Object.freeze({ re, im });
+  MADE.add(s);
+  return s;
+}
+
+/**
+ * The correlations in the WebAssembly module: the tiles copied in, transformed, multiplied by the patterns'
+ * conjugate spectra and transformed back there (the same arithmetic as below, so the same surfaces to the bit), the
+ * `out` planes copied out. `inputs` go in as the real and imaginary parts of plane 0; patterns of spectrum() stay in
+ * the module's memory. Null where the module is not available (n < 4, or no WebAssembly) or a pattern is not one of
+ * spectrum()'s.
+ */
+function wasmCorrelate(inputs: readonly [Float64Array, Float64Array | null], patterns: readonly Spectrum[], n: number, run: (k: WasmFft, at: (plane: number) => number, spectra: number[], fft: (plane: number, inverse: boolean) => void) => number[]): Float64Array[] | null {
+  if (!patterns.every((p) => MADE.has(p))) return null;
+  const nn = n * n;
+  const w0 = wasmLayout(n, 0);
+  if (!w0) return null;
+  const spectra = patterns.map((p) => {
+    let at = w0.k.spectra.get(p);
+    if (at === undefined) {
+      at = w0.k.top;
+      w0.k.top += nn * 16;
+      ensure(w0.k, w0.k.top);
+      new Float64Array(w0.k.memory.buffer, at, nn).set(p.re);
+      new Float64Array(w0.k.memory.buffer, at + nn * 8, nn).set(p.im);
+      w0.k.spectra.set(p, at);
+    }
+    return at;
+  });
+  // planes: 0, 1 (re, im of the input), 2, 3 (a second product), 4, 5 (the transform's scratch)
+  const { k, t, data } = wasmLayout(n, nn * 48)!;
+  const at = (plane: number): number => data + plane * nn * 8;
+  new Float64Array(k.memory.buffer, at(0), nn).set(inputs[0]);
+  if (inputs[1]) new Float64Array(k.memory.buffer, at(1), nn).set(inputs[1]);
+  else new Float64Array(k.memory.buffer, at(1), nn).fill(0);
+  const fft = (plane: number, inverse: boolean): void => k.fft2(at(plane), at(plane + 1), at(4), at(5), n, inverse ? 1 : 0, t.rev, t.twc, t.tws, inverse ? 1 / nn : 1);
+  return run(k, at, spectra, fft).map((plane) => new Float64Array(k.memory.buffer.slice(at(plane), at(plane) + nn * 8)));
 }
 
 /** out[dy * n + dx] = Σ_{x,y} a[(y + dy) mod n][(x + dx) mod n] · p[y][x], with p given by its spectrum. */
 export function circularCorrelation(a: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): Float64Array {
+  const w = wasmCorrelate([a, null], [p], n, (k, at, [sp], fft) => {
+    fft(0, false);
+    k.product(at(0), at(1), sp!, sp! + n * n * 8, at(0), at(1), n * n);
+    fft(0, true);
+    return [0];
+  });
+  if (w) return w[0]!;
   return correlate(Float64Array.from(a), new Float64Array(n * n), p, n).re;
 }
 
@@ -214,6 +267,13 @@ export function circularCorrelation(a: Float64Array, p: { re: Float64Array; im: 
  * imaginary part of one inverse transform.
  */
 export function circularCorrelationPair(a: Float64Array, b: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array] {
+  const w = wasmCorrelate([a, b], [p], n, (k, at, [sp], fft) => {
+    fft(0, false);
+    k.product(at(0), at(1), sp!, sp! + n * n * 8, at(0), at(1), n * n);
+    fft(0, true);
+    return [0, 1];
+  });
+  if (w) return [w[0]!, w[1]!];
   const { re, im } = correlate(Float64Array.from(a), Float64Array.from(b), p, n);
   return [re, im];
 }
@@ -223,6 +283,15 @@ export function circularCorrelationPair(a: Float64Array, b: Float64Array, p: { r
  * the spectrum of a + ib being multiplied by each pattern's conjugate in turn.
  */
 export function circularCorrelationPairTwo(a: Float64Array, b: Float64Array, p: { re: Float64Array; im: Float64Array }, q: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
+  const w = wasmCorrelate([a, b], [p, q], n, (k, at, [sp, sq], fft) => {
+    fft(0, false);
+    k.product(at(0), at(1), sq!, sq! + n * n * 8, at(2), at(3), n * n);
+    k.product(at(0), at(1), sp!, sp! + n * n * 8, at(0), at(1), n * n);
+    fft(0, true);
+    fft(2, true);
+    return [0, 1, 2, 3];
+  });
+  if (w) return [w[0]!, w[1]!, w[2]!, w[3]!];
   const re = Float64Array.from(a);
   const im = Float64Array.from(b);
   fft2(re, im, n);
@@ -260,6 +329,13 @@ function product(re: Float64Array, im: Float64Array, p: { re: Float64Array; im: 
  * second as its imaginary part.
  */
 export function circularCorrelationTwo(a: Float64Array, p: { re: Float64Array; im: Float64Array }, q: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array] {
+  const w = wasmCorrelate([a, null], [p, q], n, (k, at, [sp, sq], fft) => {
+    fft(0, false);
+    k.productTwo(at(0), at(1), sp!, sp! + n * n * 8, sq!, sq! + n * n * 8, n * n);
+    fft(0, true);
+    return [0, 1];
+  });
+  if (w) return [w[0]!, w[1]!];
   const re = Float64Array.from(a);
   const im = new Float64Array(n * n);
   fft2(re, im, n);
