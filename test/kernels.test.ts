@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
 import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, fft2, spectrum, useWasmFft } from '../core/media/watermark/fft.ts';
+import { lumaToGrid, useWasmLumaArea } from '../core/media/watermark/resample.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { boxBlur, fold, foldAffine, highPass, localRms, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
 // @ts-expect-error plain JavaScript build script without types
@@ -105,6 +106,24 @@ describe('WebAssembly kernels', () => {
       }
     } finally {
       useWasmViterbi(true);
+    }
+  });
+
+  it("the watermark grid's luma and area sums in WebAssembly equal scanLuma and the sink's rows to the bit", () => {
+    let seed = 99;
+    const byte = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
+    try {
+      for (const [width, height, channels, gw, gh] of [[1100, 1030, 3, 512, 512], [1537, 1024, 4, 768, 512], [1030, 2100, 1, 512, 1044], [1200, 1100, 2, 512, 512], [700, 600, 3, 512, 512]] as const) {
+        const img = { data: new Uint8Array(width * height * channels).map(byte), width, height, channels };
+        useWasmLumaArea(false);
+        const js = lumaToGrid(img, gw, gh);
+        useWasmLumaArea(true);
+        const wasm = lumaToGrid(img, gw, gh);
+        expect(Buffer.from(wasm.buffer).equals(Buffer.from(js.buffer)), `${width}×${height}×${channels}`).toBe(true);
+        expect(js.some((v) => v !== js[0])).toBe(true);
+      }
+    } finally {
+      useWasmLumaArea(true);
     }
   });
 

@@ -7,6 +7,7 @@
 // - up: bilinear, fused with the add-back into RGB (in place when the caller no longer needs the original pixels),
 //   rounded once per pixel and clamped by a Uint8ClampedArray.
 
+import { WASM_BASE64 as LUMA_AREA_WASM } from '../kernels/wm-luma-area.wasm.ts';
 import { scanLuma, type LumaSink, type RowRange } from '../luma.ts';
 import type { Raster } from './codec.ts';
 
@@ -125,6 +126,46 @@ export class LumaGridSink implements LumaSink {
     }
   }
 
+  /**
+   * Every row of `img` through the WebAssembly kernel (kernels/wm-luma-area.wat: the luma and the area sums fused,
+   * in integers, so the same sums as rows() fed by scanLuma), a band of rows at a time; false, having done nothing,
+   * when this sink is not an area average or the kernel is not available.
+   */
+  scanAll(img: Raster): boolean {
+    const k = this.area && img.width === this.width && img.height === this.height ? lumaAreaKernel() : null;
+    if (!k) return false;
+    const { data, width, height, channels } = img;
+    if (data.length < width * height * channels) throw new Error(`expected ${width * height * channels} bytes for ${width}×${height}×${channels}, got ${data.length}`);
+    const { outW, outH } = this;
+    const band = Math.max(1, Math.min(height, Math.floor((1 << 20) / (width * channels))));
+    const xeAt = 0;
+    const cellsAt = outW * 4;
+    const accAt = (cellsAt + band * 4 + 15) & ~15;
+    const bandAt = accAt + outW * outH * 8;
+    const need = bandAt + band * width * channels;
+    const have = k.memory.buffer.byteLength;
+    if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+    const buf = k.memory.buffer;
+    new Int32Array(buf, xeAt, outW).set(this.xe);
+    const acc = new Float64Array(buf, accAt, outW * outH);
+    acc.set(this.acc);
+    const cells = new Int32Array(buf, cellsAt, band);
+    const bytes = new Uint8Array(buf, bandAt, band * width * channels);
+    let oy = this.oy;
+    for (let y = 0; y < height; y += band) {
+      const rows = Math.min(band, height - y);
+      for (let r = 0; r < rows; r++) {
+        while (y + r >= this.ye[oy]!) oy++;
+        cells[r] = accAt + oy * outW * 8;
+      }
+      bytes.set(data.subarray(y * width * channels, (y + rows) * width * channels));
+      k.rows(bandAt, rows, width, channels, xeAt, outW, cellsAt);
+    }
+    this.oy = oy;
+    this.acc.set(acc);
+    return true;
+  }
+
   /** The grid, once every row has been seen. */
   grid(): Float32Array {
     const { outW, outH, acc } = this;
@@ -163,8 +204,31 @@ export class LumaGridSink implements LumaSink {
 /** Luminance of `img` resampled to outW×outH (its own pass; signing shares one with the pHash instead). */
 export function lumaToGrid(img: Raster, outW: number, outH: number): Float32Array {
   const sink = new LumaGridSink(img.width, img.height, outW, outH);
-  scanLuma(img, [sink]);
+  if (!sink.scanAll(img)) scanLuma(img, [sink]);
   return sink.grid();
+}
+
+interface LumaAreaKernel {
+  rows(band: number, rows: number, width: number, channels: number, xe: number, outW: number, cells: number): void;
+  memory: WebAssembly.Memory;
+}
+
+let lumaArea: LumaAreaKernel | null | undefined;
+
+/** Kernel off: scanLuma and rows() (tests compare the two). */
+export function useWasmLumaArea(on: boolean): void {
+  lumaArea = on ? undefined : null;
+}
+
+function lumaAreaKernel(): LumaAreaKernel | null {
+  if (lumaArea === undefined) {
+    try {
+      lumaArea = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(LUMA_AREA_WASM, 'base64')), {}).exports as unknown as LumaAreaKernel;
+    } catch {
+      lumaArea = null;
+    }
+  }
+  return lumaArea;
 }
 
 /** Bilinear sample positions of a full-resolution axis on a grid axis, aligned on pixel centres. */
