@@ -83,7 +83,7 @@ function procCpuMs(path: string): number | null {
 
 export interface CpuSample {
   /** Per-record CPU between `earlier` and this sample, as text ("n/a" where not measurable). */
-  minus(earlier: CpuSample, records: number): { main: string; process: string; server: string };
+  minus(earlier: CpuSample, records: number): { main: string; process: string; server: string; totalUs: number | null };
   main: number | null;
   process: number;
   server: number | null;
@@ -112,7 +112,11 @@ export async function cpuProbe(hub: HubDatabase): Promise<() => Promise<CpuSampl
       server,
       minus: (e, n) => {
         const per = (a: number | null, b: number | null) => (a === null || b === null ? 'n/a' : `${((1000 * (a - b)) / n).toFixed(0)} µs`);
-        return { main: per(sample.main, e.main), process: per(sample.process, e.process), server: per(sample.server, e.server) };
+        // Everything the hub spent per record: its process (main thread, verification workers, V8's helpers) and, on
+        // PostgreSQL, the server's backends.
+        const server = hub.dialect === 'postgres' ? (sample.server === null || e.server === null ? null : sample.server - e.server) : 0;
+        const totalUs = server === null ? null : (1000 * (sample.process - e.process + server)) / n;
+        return { main: per(sample.main, e.main), process: per(sample.process, e.process), server: per(sample.server, e.server), totalUs };
       },
     };
     return sample;

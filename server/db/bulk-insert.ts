@@ -2,7 +2,7 @@
 // unnest($1::text[], $2::int4[], …) per call, one array parameter per column, so the server parses and plans a
 // statement of a few parameters instead of one with ten thousand (at 500 records a batch this halves the server's
 // time per row). SQLite: multi-row VALUES, as many rows per statement as its bound-value limit allows.
-import { PostgresAdapter, sql } from 'kysely';
+import { PostgresAdapter, sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { HubKysely, HubSchema } from './schema.ts';
 
 /** The PostgreSQL type of each column, for the arrays' casts. */
@@ -28,4 +28,13 @@ export async function insertRows<N extends keyof HubSchema & string>(db: HubKyse
     // Kysely's insert builder types its values per table; the rows are that table's rows.
     await db.insertInto(table).values(rows.slice(i, i + per) as never).execute();
   }
+}
+
+/**
+ * `column IN (values)` for many text values: on PostgreSQL `column = ANY($1::text[])`, one array parameter that the
+ * server parses and plans in the same time however many values it holds; on SQLite the IN list.
+ */
+export function inText(db: HubKysely, column: string, values: readonly string[]): RawBuilder<SqlBool> {
+  if (values.length === 0) return sql<SqlBool>`1 = 0`;
+  return isPostgres(db) ? sql<SqlBool>`${sql.ref(column)} = any(${values}::text[])` : sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
 }

@@ -9,7 +9,7 @@ import { ed25519Verifier } from '../../core/crypto/ed25519.ts';
 import { sha256Hex } from '../../core/media/hash.ts';
 import { canonicalRecord, checkRecordShape, recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
 import { leafHashOf, recordLeafFrom } from '../../core/tlog/leaves.ts';
-import { insertRows, type ColumnTypes } from '../db/bulk-insert.ts';
+import { inText, insertRows, type ColumnTypes } from '../db/bulk-insert.ts';
 import type { Dialect, HubKysely, RecordsTable } from '../db/schema.ts';
 import { lockTenant } from '../tenants/lock.ts';
 import { appendLeaves } from '../tlog/log-store.ts';
@@ -145,7 +145,7 @@ async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, reco
     const existing = new Map<string, { content_sha256: string; tenant_seq: number; received_at: string }>();
     for (let i = 0; i < ids.length; i += INSERT_ROWS) {
       const rows = await trx.selectFrom('records').select(['id', 'content_sha256', 'tenant_seq', 'received_at'])
-        .where('tenant_id', '=', caller.tenantId).where('id', 'in', ids.slice(i, i + INSERT_ROWS)).execute();
+        .where('tenant_id', '=', caller.tenantId).where(inText(trx, 'id', ids.slice(i, i + INSERT_ROWS))).execute();
       for (const r of rows) existing.set(r.id, r);
     }
     for (const [id, p] of prepared) {
@@ -211,7 +211,7 @@ async function checkParents(trx: HubKysely, tenantId: string, fresh: Prepared[],
   const wanted = [...new Set(fresh.map((p) => p.record.parentId).filter((x): x is string => x !== null && !batch.has(x)))];
   const stored = new Map<string, string>();
   for (let i = 0; i < wanted.length; i += INSERT_ROWS) {
-    const rows = await trx.selectFrom('records').select(['id', 'kind']).where('tenant_id', '=', tenantId).where('id', 'in', wanted.slice(i, i + INSERT_ROWS)).execute();
+    const rows = await trx.selectFrom('records').select(['id', 'kind']).where('tenant_id', '=', tenantId).where(inText(trx, 'id', wanted.slice(i, i + INSERT_ROWS))).execute();
     for (const r of rows) stored.set(r.id, r.kind);
   }
   for (const p of fresh) {
@@ -229,7 +229,7 @@ async function checkManifests(trx: HubKysely, fresh: Prepared[]): Promise<void> 
   const labels = fresh.map((p) => p.record.manifest?.id).filter((x): x is string => !!x);
   if (new Set(labels).size !== labels.length) throw new CustodyError('RECORD_CONFLICT', 'expected each manifest label once in a batch, got one twice');
   for (let i = 0; i < labels.length; i += INSERT_ROWS) {
-    const taken = await trx.selectFrom('manifests').select(['id', 'record_id']).where('id', 'in', labels.slice(i, i + INSERT_ROWS)).executeTakeFirst();
+    const taken = await trx.selectFrom('manifests').select(['id', 'record_id']).where(inText(trx, 'id', labels.slice(i, i + INSERT_ROWS))).executeTakeFirst();
     if (taken) throw new CustodyError('RECORD_CONFLICT', `expected a manifest label no other record has, got ${taken.id}, stored with record ${taken.record_id}`);
   }
 }
