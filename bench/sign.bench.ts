@@ -23,6 +23,12 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
+// `npm run bench -- --parts=startup`: the start-up table alone (a few seconds instead of minutes)
+if (process.argv.includes('--parts=startup')) {
+  await startup(ROUNDS);
+  process.exit(0);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'custody-bench-'));
 try {
   const jpeg = await mosaicJpeg(20);

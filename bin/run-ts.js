@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Runs a TypeScript entry point (benchmarks, scripts): node bin/run-ts.js FILE.ts [args...]
-import { register } from 'tsx/esm/api';
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
+// CommonJS, as everything in bin/ (bin/package.json); the entry point itself runs as an ES module through tsx.
+'use strict';
+const { pathToFileURL } = require('node:url');
+const { resolve } = require('node:path');
 
 const file = process.argv[2];
 if (!file) {
@@ -10,5 +11,7 @@ if (!file) {
   process.exit(2);
 }
 process.argv.splice(1, 1);
-register();
-await import(pathToFileURL(resolve(file)).href);
+import('tsx/esm/api').then(({ register }) => {
+  register();
+  return import(pathToFileURL(resolve(file)).href);
+});

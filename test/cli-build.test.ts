@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript, no declarations
 import { buildCli } from '../scripts/build-cli.js';
 // @ts-expect-error plain JavaScript, no declarations
-import { staleReason } from '../bin/compiled-cli.js';
+import { staleReason, startText } from '../bin/compiled-cli.js';
+import { printed } from '../cli/start-texts.ts';
 import { photo } from './fixtures/photos.ts';
 import { ROOT, runCli, runNode, tempDir, type CliResult } from './helpers/cli.ts';
 
@@ -113,12 +114,87 @@ describe('freshness', () => {
 
   it('bin/custody.js runs out/cli when it is current, else the sources', async () => {
     const trace = join(work, 'trace-bin.txt');
-    const r = await run(join(ROOT, 'bin', 'custody.js'), ['--version'], {}, trace);
+    const r = await run(join(ROOT, 'bin', 'custody.js'), ['logout', '--help'], {}, trace);
     expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: custody logout');
     const loaded = readFileSync(trace, 'utf8').split('\n');
     const current = staleReason(ROOT, join(ROOT, 'out', 'cli')) === null;
     expect(loaded.some((u) => u.endsWith('/out/cli/main.js'))).toBe(current);
     expect(loaded.some((u) => u.endsWith('/cli/main.ts'))).toBe(!current);
     expect(existsSync(join(outdir, 'main.js.map'))).toBe(true);
+  });
+});
+
+describe('--version and --help without the program', () => {
+  type Start = { inputs: Record<string, [number, number]>; version: string; help: { at80: string; wide: string; wideFrom: number } };
+  const start = (): Start => JSON.parse(readFileSync(join(outdir, 'start.json'), 'utf8')) as Start;
+  const copyStart = (edit: (s: Start) => void): string => {
+    const dir = tempDir('custody-start-info-');
+    const s = start();
+    edit(s);
+    writeFileSync(join(dir, 'start.json'), JSON.stringify(s));
+    return dir;
+  };
+
+  it('stores the sources the texts come from: the program, the index, package.json and commander, no command module', () => {
+    const inputs = Object.keys(start().inputs);
+    for (const f of ['cli/main.ts', 'cli/program.ts', 'cli/command-index.ts', 'cli/start-texts.ts', 'package.json']) expect(inputs).toContain(f);
+    expect(inputs.some((f) => f.endsWith('node_modules/commander/lib/help.js'))).toBe(true);
+    expect(inputs.filter((f) => /^core\/(?!errors\.ts$)|^cli\/commands\//.test(f))).toEqual([]);
+    for (const f of inputs) expect(start().inputs[f]).toEqual(info.inputs[f]);
+  });
+
+  it('holds what the program prints from the sources, for every width at which it is used', async () => {
+    for (const args of [['--version'], ['-V'], ['--help'], ['-h']]) {
+      expect(startText(ROOT, outdir, args, undefined)).toBe(await printed(args, undefined));
+    }
+    expect(startText(ROOT, outdir, ['--version'], 120)).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
+    // commander wraps the help at a terminal's width: the stored text serves 80 columns and those wide enough for no
+    // wrapping, and at every other width the program prints it
+    const { wideFrom } = start().help;
+    const used: number[] = [];
+    for (let width = 1; width <= wideFrom + 40; width++) {
+      const text = startText(ROOT, outdir, ['--help'], width);
+      if (text === null) continue;
+      used.push(width);
+      expect(text, `width ${width}`).toBe(await printed(['--help'], width));
+    }
+    expect(used).toContain(80);
+    expect(used).toContain(wideFrom);
+    expect(used).not.toContain(wideFrom - 1);
+    expect(used).not.toContain(60);
+    // a terminal that can show colours gets the same text (the help has no styles)
+    expect(await printed(['--help'], 200, true)).toBe(await printed(['--help'], 200));
+  });
+
+  it('the compiled program prints the stored texts', async () => {
+    for (const args of [['--help'], ['--version']]) {
+      const r = await built(...args);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(startText(ROOT, outdir, args, undefined));
+    }
+  });
+
+  it('runs the program for anything else, and when a source of the texts changed or start.json is missing', () => {
+    for (const args of [[], ['--version', '--help'], ['help'], ['sign', '--help'], ['--json']]) expect(startText(ROOT, outdir, args, undefined)).toBeNull();
+    expect(startText(ROOT, copyStart((s) => (s.inputs['cli/command-index.ts']![1] -= 1000)), ['--help'], undefined)).toBeNull();
+    expect(startText(ROOT, copyStart((s) => (s.inputs['package.json']![0] += 1)), ['--version'], undefined)).toBeNull();
+    expect(startText(ROOT, copyStart((s) => (s.inputs['cli/gone.ts'] = [1, 1])), ['--version'], undefined)).toBeNull();
+    expect(startText(ROOT, copyStart((s) => (s.inputs = {})), ['--version'], undefined)).toBeNull();
+    expect(startText(ROOT, tempDir(), ['--version'], undefined)).toBeNull();
+    // an unchanged copy is used: what made the others fail was the change
+    expect(startText(ROOT, copyStart(() => {}), ['--version'], undefined)).toBe(start().version);
+  });
+
+  it('bin/custody.js prints them without loading out/cli while they are current, else through the program', async () => {
+    for (const args of [['--version'], ['--help']]) {
+      const trace = join(work, `trace-bin-start${args[0]}.txt`);
+      const r = await run(join(ROOT, 'bin', 'custody.js'), args, {}, trace);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(await printed(args, undefined));
+      const loaded = readFileSync(trace, 'utf8').split('\n');
+      const current = startText(ROOT, join(ROOT, 'out', 'cli'), args, undefined) !== null;
+      expect(loaded.filter((u) => u.startsWith('file:') && !/\/bin\/(custody|compiled-cli)\.js$/.test(u)).length === 0).toBe(current);
+    }
   });
 });
