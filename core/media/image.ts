@@ -84,8 +84,11 @@ export async function encodeImage(raster: Raster, format: ImageFormat, original:
   const raw = { width, height, channels: channels as 1 | 2 | 3 | 4 };
   switch (format) {
     case 'jpeg': {
+      // Standard Huffman tables, not tables optimised for this image (sharp's default): the same quantised
+      // coefficients, so the same pixels to the bit, in a file about 8 % larger, for a sixth of the CPU (20 MP:
+      // ~0.1 s instead of ~0.7 s; mozjpeg's optimising pass buffers every coefficient of the image first).
       const out = await sharp(raster.data, { raw })
-        .jpeg({ quality: 95, chromaSubsampling: info.chromaSubsampling === '4:4:4' ? '4:4:4' : '4:2:0' })
+        .jpeg({ quality: 95, chromaSubsampling: info.chromaSubsampling === '4:4:4' ? '4:4:4' : '4:2:0', optimiseCoding: false })
         .toBuffer();
       return transplantMetadata(format, original, out);
     }
