@@ -48,6 +48,14 @@ export function releasePixels(px: Pixels): void {
 }
 
 /**
+ * Starts the process's pool, without waiting for it, when an image of this size will be shared with it: called
+ * before decoding, so that the pool is up when the pixels are (a fresh process's first photo shares its passes too).
+ */
+export function expectPixels(width: number, height: number): void {
+  if (width * height >= SHARE_MIN_PIXELS) pixelPoolIfReady();
+}
+
+/**
  * Copies `raster` into shared memory when the image is large enough to gain from it and a pool is up (by default
  * the process's pool, which the first large image starts without waiting for it).
  */

@@ -10,7 +10,7 @@ import { hasManifest } from '../c2pa/read.ts';
 import type { ImageFormat, Limits } from '../media/detect.ts';
 import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
 import { encodeLayout, layoutFromLuma, layoutLuma } from '../media/layout.ts';
-import { markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
+import { expectPixels, markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
 import { jpegWithIim } from '../media/iim.ts';
 import { isEmptyMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
 import { withXmpPacket, xmpPacketOf } from '../media/xmp-container.ts';
@@ -63,6 +63,7 @@ export interface Rendered {
 export async function renderSignedImage(req: RenderRequest, host: RenderHost, pixelPool: PixelPool | null | 'default' = 'default'): Promise<Rendered> {
   const { original, format } = req;
   const info = await probeImage(original, format, req.limits);
+  if (pixelPool === 'default') expectPixels(info.width, info.height);
   const pixels = sharePixels(await decodeImage(original, format, req.limits), pixelPool);
   const raster = pixels.raster;
   const { phash, watermarkLuma } = await perceptualScan(pixels);
