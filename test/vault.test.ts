@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Keyring } from '../core/crypto/keyring.ts';
-import { keyId, sign, verify } from '../core/crypto/ed25519.ts';
+import * as ed from '@noble/ed25519';
+import { randomBytes } from 'node:crypto';
+import { keyId, publicKeyOf, sign, verify } from '../core/crypto/ed25519.ts';
 import { PassphraseProtector, open, seal } from '../core/crypto/vault.ts';
 import { isCustodyError } from '../core/errors.ts';
 import { openStore, sql } from '../core/store/db.ts';
@@ -67,5 +69,18 @@ describe('Ed25519', () => {
     expect(verify(sig, new Uint8Array(), pk)).toBe(true);
     expect(verify(sig, new Uint8Array([0]), pk)).toBe(false);
     expect(verify(new Uint8Array(3), new Uint8Array(), pk)).toBe(false);
+    expect(Buffer.from(publicKeyOf(sk)).toString('hex')).toBe(pk.toString('hex'));
+  });
+
+  it('signs and derives public keys byte for byte as @noble/ed25519 does (OpenSSL signs, noble verifies)', () => {
+    for (let i = 0; i < 20; i++) {
+      const sk = randomBytes(32);
+      const message = randomBytes(i * 13);
+      expect(Buffer.from(publicKeyOf(sk)).toString('hex')).toBe(Buffer.from(ed.getPublicKey(sk)).toString('hex'));
+      const sig = sign(message, sk);
+      expect(Buffer.from(sig).toString('hex')).toBe(Buffer.from(ed.sign(message, sk)).toString('hex'));
+      expect(verify(sig, message, publicKeyOf(sk))).toBe(true);
+    }
+    expect(() => sign(new Uint8Array(), new Uint8Array(31))).toThrow(/32-byte/);
   });
 });

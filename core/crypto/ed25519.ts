@@ -1,5 +1,8 @@
-// Ed25519 (RFC 8032) through @noble/ed25519, with SHA-512 from @noble/hashes for the synchronous API.
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
+// Ed25519 (RFC 8032): signing and public keys through OpenSSL (node:crypto), verification and key generation through
+// @noble/ed25519, with SHA-512 from @noble/hashes for its synchronous API. Ed25519 signatures are deterministic, so
+// both give the same bytes; OpenSSL's take microseconds where noble's first use in a process builds its tables
+// (~0.1–0.2 s of a fresh `custody sign`, spent unlocking the vault).
+import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { sha256Hex } from '../media/hash.ts';
@@ -15,12 +18,26 @@ export function generateKeyPair(): KeyPair {
   return ed.keygen();
 }
 
+/** DER prefix of an Ed25519 PKCS #8 PrivateKeyInfo (RFC 8410 §7): the 32-byte seed follows it. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  if (secretKey.length !== 32) throw new Error(`expected a 32-byte Ed25519 secret key, got ${secretKey.length} bytes`);
+  const der = Buffer.concat([ED25519_PKCS8_PREFIX, secretKey]);
+  try {
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
+  } finally {
+    der.fill(0);
+  }
+}
+
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
-  return ed.getPublicKey(secretKey);
+  const spki = createPublicKey(privateKeyObject(secretKey)).export({ format: 'der', type: 'spki' });
+  return new Uint8Array(spki.subarray(ED25519_SPKI_PREFIX.length));
 }
 
 export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return ed.sign(message, secretKey);
+  return new Uint8Array(nodeSign(null, message, privateKeyObject(secretKey)));
 }
 
 /** False for a wrong signature and for malformed keys or signatures: verification never throws. */
