@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
 import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, fft2, spectrum, useWasmFft } from '../core/media/watermark/fft.ts';
+import { blockDct, blockIdct, useWasmDct } from '../core/media/watermark/dct.ts';
 import { lumaToGrid, useWasmLumaArea } from '../core/media/watermark/resample.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { boxBlur, fold, foldAffine, highPass, localRms, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
@@ -124,6 +125,25 @@ describe('WebAssembly kernels', () => {
       }
     } finally {
       useWasmLumaArea(true);
+    }
+  });
+
+  it("the watermark's block DCT and its inverse in WebAssembly equal the JavaScript to the bit", () => {
+    const rand = noise(17);
+    try {
+      for (const size of [8, 128]) {
+        const tile = new Float64Array(size * size).map(rand);
+        for (const [what, run] of [['blockDct', blockDct], ['blockIdct', blockIdct]] as const) {
+          useWasmDct(false);
+          const js = run(tile, size);
+          useWasmDct(true);
+          const wasm = run(tile, size);
+          expect(same(js, wasm), `${what} ${size}`).toBe(true);
+          expect(same(js, tile)).toBe(false);
+        }
+      }
+    } finally {
+      useWasmDct(true);
     }
   });
 

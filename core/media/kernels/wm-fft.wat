@@ -5,7 +5,7 @@
 ;;   rev   n × i32 bit-reversal permutation
 ;;   twc   n − 1 × f64: per stage of length len (half = len / 2), cos(−2πk/len) for k < half, at entry half − 1
 ;;   tws   the same for sin (negated here for an inverse transform)
-;;   re/im count × n × f64 (rows), and for fft2 tr/ti, n × n × f64 scratch
+;;   re/im count × n × f64 (rows); fft2's tr/ti are not used (the columns are transformed in place)
 (module
   (memory (export "memory") 16)
 
@@ -103,27 +103,6 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $row))))
 
-  ;; dst[x·n + y] = src[y·n + x] · s, for both parts
-  (func $transpose
-    (param $sr i32) (param $si i32) (param $dr i32) (param $di i32) (param $n i32) (param $s f64)
-    (local $y i32) (local $x i32) (local $from i32) (local $to i32)
-    (local.set $y (i32.const 0))
-    (block $yd
-      (loop $yl
-        (br_if $yd (i32.ge_u (local.get $y) (local.get $n)))
-        (local.set $x (i32.const 0))
-        (block $xd
-          (loop $xl
-            (br_if $xd (i32.ge_u (local.get $x) (local.get $n)))
-            (local.set $from (i32.shl (i32.add (i32.mul (local.get $y) (local.get $n)) (local.get $x)) (i32.const 3)))
-            (local.set $to (i32.shl (i32.add (i32.mul (local.get $x) (local.get $n)) (local.get $y)) (i32.const 3)))
-            (f64.store (i32.add (local.get $dr) (local.get $to)) (f64.mul (f64.load (i32.add (local.get $sr) (local.get $from))) (local.get $s)))
-            (f64.store (i32.add (local.get $di) (local.get $to)) (f64.mul (f64.load (i32.add (local.get $si) (local.get $from))) (local.get $s)))
-            (local.set $x (i32.add (local.get $x) (i32.const 1)))
-            (br $xl)))
-        (local.set $y (i32.add (local.get $y) (i32.const 1)))
-        (br $yl))))
-
   ;; (re + i·im) · conj(p) into (or, oi), n values: or = ar·pr + ai·pi, oi = ai·pr − ar·pi
   (func $product (export "product")
     (param $re i32) (param $im i32) (param $pr i32) (param $pi i32) (param $or i32) (param $oi i32) (param $n i32)
@@ -160,12 +139,98 @@
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $l))))
 
-  ;; fft2 of fft.ts: rows in place, columns through the transposed copy tr/ti, back into re/im times s
+  ;; The column transforms of an n×n array in place, every column at once: the same butterflies as rows() on each column
+  ;; (so the same values as transposing, transforming the rows and transposing back), two columns a step with SIMD
+  ;; along the rows, then every value times s.
+  (func $cols
+    (param $re i32) (param $im i32) (param $n i32) (param $inverse i32) (param $rev i32) (param $twc i32) (param $tws i32) (param $s f64)
+    (local $i i32) (local $j i32) (local $rb i32) (local $x i32) (local $a i32) (local $b i32) (local $t v128)
+    (local $len i32) (local $half i32) (local $k i32) (local $cr v128) (local $ci v128) (local $ci0 f64)
+    (local $vrb v128) (local $vib v128) (local $vra v128) (local $via v128) (local $vxr v128) (local $vxi v128) (local $end i32)
+    (local.set $rb (i32.shl (local.get $n) (i32.const 3)))
+    ;; bit reversal of the rows
+    (local.set $i (i32.const 1))
+    (block $rd
+      (loop $rl
+        (br_if $rd (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $j (i32.load (i32.add (local.get $rev) (i32.shl (local.get $i) (i32.const 2)))))
+        (if (i32.lt_u (local.get $i) (local.get $j))
+          (then
+            (local.set $x (i32.const 0))
+            (block $xd
+              (loop $xl
+                (br_if $xd (i32.ge_u (local.get $x) (local.get $rb)))
+                (local.set $a (i32.add (i32.mul (local.get $i) (local.get $rb)) (local.get $x)))
+                (local.set $b (i32.add (i32.mul (local.get $j) (local.get $rb)) (local.get $x)))
+                (local.set $t (v128.load (i32.add (local.get $re) (local.get $a))))
+                (v128.store (i32.add (local.get $re) (local.get $a)) (v128.load (i32.add (local.get $re) (local.get $b))))
+                (v128.store (i32.add (local.get $re) (local.get $b)) (local.get $t))
+                (local.set $t (v128.load (i32.add (local.get $im) (local.get $a))))
+                (v128.store (i32.add (local.get $im) (local.get $a)) (v128.load (i32.add (local.get $im) (local.get $b))))
+                (v128.store (i32.add (local.get $im) (local.get $b)) (local.get $t))
+                (local.set $x (i32.add (local.get $x) (i32.const 16)))
+                (br $xl)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rl)))
+    (local.set $len (i32.const 2))
+    (block $sd
+      (loop $sl
+        (br_if $sd (i32.gt_u (local.get $len) (local.get $n)))
+        (local.set $half (i32.shr_u (local.get $len) (i32.const 1)))
+        (local.set $k (i32.const 0))
+        (block $kd
+          (loop $kl
+            (br_if $kd (i32.ge_u (local.get $k) (local.get $half)))
+            (local.set $cr (f64x2.splat (f64.load (i32.add (local.get $twc) (i32.shl (i32.add (i32.sub (local.get $half) (i32.const 1)) (local.get $k)) (i32.const 3))))))
+            (local.set $ci0 (f64.load (i32.add (local.get $tws) (i32.shl (i32.add (i32.sub (local.get $half) (i32.const 1)) (local.get $k)) (i32.const 3)))))
+            (if (local.get $inverse) (then (local.set $ci0 (f64.neg (local.get $ci0)))))
+            (local.set $ci (f64x2.splat (local.get $ci0)))
+            (local.set $i (i32.const 0))
+            (block $id
+              (loop $il
+                (br_if $id (i32.ge_u (local.get $i) (local.get $n)))
+                (local.set $a (i32.mul (i32.add (local.get $i) (local.get $k)) (local.get $rb)))
+                (local.set $b (i32.add (local.get $a) (i32.mul (local.get $half) (local.get $rb))))
+                (local.set $end (i32.add (local.get $a) (local.get $rb)))
+                (block $xd2
+                  (loop $xl2
+                    (br_if $xd2 (i32.ge_u (local.get $a) (local.get $end)))
+                    (local.set $vrb (v128.load (i32.add (local.get $re) (local.get $b))))
+                    (local.set $vib (v128.load (i32.add (local.get $im) (local.get $b))))
+                    (local.set $vra (v128.load (i32.add (local.get $re) (local.get $a))))
+                    (local.set $via (v128.load (i32.add (local.get $im) (local.get $a))))
+                    (local.set $vxr (f64x2.sub (f64x2.mul (local.get $vrb) (local.get $cr)) (f64x2.mul (local.get $vib) (local.get $ci))))
+                    (local.set $vxi (f64x2.add (f64x2.mul (local.get $vrb) (local.get $ci)) (f64x2.mul (local.get $vib) (local.get $cr))))
+                    (v128.store (i32.add (local.get $re) (local.get $b)) (f64x2.sub (local.get $vra) (local.get $vxr)))
+                    (v128.store (i32.add (local.get $im) (local.get $b)) (f64x2.sub (local.get $via) (local.get $vxi)))
+                    (v128.store (i32.add (local.get $re) (local.get $a)) (f64x2.add (local.get $vra) (local.get $vxr)))
+                    (v128.store (i32.add (local.get $im) (local.get $a)) (f64x2.add (local.get $via) (local.get $vxi)))
+                    (local.set $a (i32.add (local.get $a) (i32.const 16)))
+                    (local.set $b (i32.add (local.get $b) (i32.const 16)))
+                    (br $xl2)))
+                (local.set $i (i32.add (local.get $i) (local.get $len)))
+                (br $il)))
+            (local.set $k (i32.add (local.get $k) (i32.const 1)))
+            (br $kl)))
+        (local.set $len (i32.shl (local.get $len) (i32.const 1)))
+        (br $sl)))
+    (if (f64.ne (local.get $s) (f64.const 1))
+      (then
+        (local.set $cr (f64x2.splat (local.get $s)))
+        (local.set $end (i32.mul (local.get $n) (local.get $rb)))
+        (local.set $x (i32.const 0))
+        (block $md
+          (loop $ml
+            (br_if $md (i32.ge_u (local.get $x) (local.get $end)))
+            (v128.store (i32.add (local.get $re) (local.get $x)) (f64x2.mul (v128.load (i32.add (local.get $re) (local.get $x))) (local.get $cr)))
+            (v128.store (i32.add (local.get $im) (local.get $x)) (f64x2.mul (v128.load (i32.add (local.get $im) (local.get $x))) (local.get $cr)))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (br $ml))))))
+
+  ;; fft2 of fft.ts: rows, then columns, in place (tr and ti are not used)
   (func $fft2 (export "fft2")
     (param $re i32) (param $im i32) (param $tr i32) (param $ti i32) (param $n i32) (param $inverse i32)
     (param $rev i32) (param $twc i32) (param $tws i32) (param $s f64)
     (call $rows (local.get $re) (local.get $im) (local.get $n) (local.get $n) (local.get $inverse) (local.get $rev) (local.get $twc) (local.get $tws))
-    (call $transpose (local.get $re) (local.get $im) (local.get $tr) (local.get $ti) (local.get $n) (f64.const 1))
-    (call $rows (local.get $tr) (local.get $ti) (local.get $n) (local.get $n) (local.get $inverse) (local.get $rev) (local.get $twc) (local.get $tws))
-    (call $transpose (local.get $tr) (local.get $ti) (local.get $re) (local.get $im) (local.get $n) (local.get $s)))
+    (call $cols (local.get $re) (local.get $im) (local.get $n) (local.get $inverse) (local.get $rev) (local.get $twc) (local.get $tws) (local.get $s)))
 )

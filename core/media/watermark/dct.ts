@@ -1,6 +1,8 @@
 // 8×8 orthonormal DCT-II (JPEG's transform) on square tiles made of 8×8 blocks, as two 1-D passes with a
 // precomputed basis. Orthonormal, so a change of δ in a coefficient is a change of δ² in pixel energy.
 
+import { WASM_BASE64 as DCT_WASM } from '../kernels/wm-dct.wasm.ts';
+
 export const B = 8;
 
 /** BASIS[k * 8 + n] = c_k cos(π (2n + 1) k / 16). */
@@ -13,8 +15,50 @@ export const BASIS = (() => {
   return m;
 })();
 
+/**
+ * Both transforms in WebAssembly (kernels/wm-dct.wat): the same sums in the same order, so the same coefficients to
+ * the bit (test/kernels.test.ts); the extractor transforms a tile per reading it decodes, and a fresh process would
+ * run the JavaScript below interpreted until V8 compiles it. Null where WebAssembly is not available.
+ */
+interface DctKernel {
+  blocks(input: number, out: number, size: number, m: number, tmp: number): void;
+  memory: WebAssembly.Memory;
+}
+
+let dctKernel: DctKernel | null | undefined;
+
+/** Kernel off: the JavaScript transforms (tests compare the two). */
+export function useWasmDct(on: boolean): void {
+  dctKernel = on ? undefined : null;
+}
+
+// [B at 0 | its transpose at 512 | tmp at 1024 | in | out]
+function wasmBlocks(src: Float64Array, size: number, inverse: boolean): Float64Array | null {
+  if (dctKernel === undefined) {
+    try {
+      dctKernel = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(DCT_WASM, 'base64')), {}).exports as unknown as DctKernel;
+      const m = new Float64Array(dctKernel.memory.buffer, 0, 2 * B * B);
+      for (let k = 0; k < B; k++) for (let n = 0; n < B; n++) [m[k * B + n], m[B * B + n * B + k]] = [BASIS[k * B + n]!, BASIS[k * B + n]!];
+    } catch {
+      dctKernel = null;
+    }
+  }
+  const k = dctKernel;
+  if (!k || size % B !== 0) return null;
+  const bytes = size * size * 8;
+  const inAt = 2048;
+  const outAt = inAt + bytes;
+  const have = k.memory.buffer.byteLength;
+  if (outAt + bytes > have) k.memory.grow(Math.ceil((outAt + bytes - have) / 65536));
+  new Float64Array(k.memory.buffer, inAt, size * size).set(src.subarray(0, size * size));
+  k.blocks(inAt, outAt, size, inverse ? B * B * 8 : 0, 1024);
+  return new Float64Array(k.memory.buffer.slice(outAt, outAt + bytes));
+}
+
 /** Forward DCT of every 8×8 block of a size×size tile (row-major); returns coefficients in the same layout. */
 export function blockDct(tile: Float64Array, size: number): Float64Array {
+  const w = wasmBlocks(tile, size, false);
+  if (w) return w;
   const out = new Float64Array(size * size);
   const tmp = new Float64Array(B * B);
   for (let by = 0; by < size; by += B) {
@@ -44,6 +88,8 @@ export function blockDct(tile: Float64Array, size: number): Float64Array {
 
 /** Inverse of blockDct. */
 export function blockIdct(coef: Float64Array, size: number): Float64Array {
+  const w = wasmBlocks(coef, size, true);
+  if (w) return w;
   const out = new Float64Array(size * size);
   const tmp = new Float64Array(B * B);
   for (let by = 0; by < size; by += B) {
