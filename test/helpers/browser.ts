@@ -73,6 +73,28 @@ export function screenshot(page: Page, name: string): Promise<Buffer> {
   return page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
+/** The sizes and colour schemes of the screenshots in a closing note. */
+export const SHOT_SIZES = [[1280, 800], [1920, 1080]] as const;
+export const SHOT_SCHEMES = ['light', 'dark'] as const;
+
+/**
+ * What the page shows now at both sizes, light and dark (`<name>-<w>x<h>-<scheme>.png`), then back to 1280×800
+ * light. `settle` runs after each resize and scheme change (to scroll what the shot is about into view, say).
+ */
+export async function screenshots(page: Page, name: string, settle?: () => Promise<void>): Promise<void> {
+  for (const [width, height] of SHOT_SIZES) {
+    await page.setViewportSize({ width, height });
+    for (const scheme of SHOT_SCHEMES) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await settle?.();
+      await page.waitForTimeout(400); // colour transitions, and a layout that follows the resize
+      await screenshot(page, `${name}-${width}x${height}-${scheme}`);
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 export interface UiSession {
   web: WebServer;
   browser: Browser;

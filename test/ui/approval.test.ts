@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { parseJsonl } from '../../core/audit/export.ts';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
 
@@ -39,7 +39,7 @@ describe('approval in the browser', () => {
     await ui.page.getByRole('heading', { name: 'Custody' }).waitFor();
     await logIn('erin', 'not-the-tidal-lantern-42');
     expect(await ui.page.getByRole('alert').textContent()).toMatch(/do not match/);
-    await screenshot(ui.page, 'login');
+    await screenshots(ui.page, 'login');
     expect(ui.desk.audit.verify().entries).toBeGreaterThan(0);
   });
 
@@ -80,7 +80,7 @@ describe('approval in the browser', () => {
     await expect.poll(() => queue.count(), UI_WAIT).toBe(1);
     expect(await ui.page.locator('nav .count').textContent()).toBe('1');
     expect(await queue.first().textContent()).toMatch(/flood\.jpg.*In review · desk.*Submitted by erin/);
-    await screenshot(ui.page, 'approvals-queue');
+    await screenshots(ui.page, 'approvals-queue');
     await queue.first().click();
     await detail().getByRole('heading', { name: 'flood.jpg' }).waitFor();
     expect(await detail().locator('.history').textContent()).toMatch(/Submitted \(desk\) by erin.*For the front page.*Commented by erin.*Caption to follow\./);
@@ -94,7 +94,7 @@ describe('approval in the browser', () => {
     await expect.poll(() => stateBadge().textContent(), UI_WAIT).toBe('Published');
     expect(await detail().getByRole('link', { name: 'Download published file' }).count()).toBe(1);
     expect(await detail().locator('.route .stage.done').count()).toBe(3);
-    await screenshot(ui.page, 'approvals-published');
+    await screenshots(ui.page, 'approvals-published');
 
     const history = ui.desk.workflow.status(null, item).history.map((h) => `${h.actor}:${h.event}`);
     expect(history).toEqual(['erin:submit', 'chris:approve', 'chris:approve', 'chris:publish']);
@@ -115,7 +115,7 @@ describe('approval in the browser', () => {
     await integrity.waitFor();
     expect(await integrity.locator('h3').textContent()).toBe('The audit log is intact.');
     expect(await integrity.textContent()).toContain('The workflow item replays to its stored state.');
-    await screenshot(ui.page, 'audit');
+    await screenshots(ui.page, 'audit');
 
     const [download] = await Promise.all([ui.page.waitForEvent('download'), ui.page.getByRole('button', { name: 'Export JSON Lines' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^custody-audit-.*\.jsonl$/);

@@ -1,7 +1,7 @@
 // The directory in a real browser (web mode + Chromium) against a real slapd: an admin sets it up in Settings →
 // Directory and tests a login; an editor then logs in with their directory password and sees their mapped roles.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { SERVICE_PW, Slapd, loadNewsroom, newsroomConfig, slapdMissing } from '../helpers/slapd.ts';
 import { testDesk } from '../helpers/workflow-desk.ts';
 
@@ -42,7 +42,7 @@ describe.skipIf(slapdMissing !== null)('the directory in the desk UI (real slapd
     await ui.page.getByLabel('Their password').fill('carol-pw');
     await ui.page.getByRole('button', { name: 'Test', exact: true }).click();
     await ui.page.getByText('carol would log in as editor, chief.').waitFor();
-    await screenshot(ui.page, 'settings-directory');
+    await screenshots(ui.page, 'settings-directory');
   });
 
   it('logs an editor in with their directory password, with the roles their groups map to', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { tempDesk } from '../helpers/desk.ts';
 import { HubProcess } from '../helpers/sync-hub.ts';
@@ -59,7 +59,7 @@ describe('Settings → Hub', () => {
     await expect.poll(() => panel.getByTestId('hub-kind-record').textContent(), { ...UI_WAIT, timeout: 60_000 }).toMatch(/^Signed records010$/);
     await expect.poll(() => panel.getByTestId('hub-proofs').textContent(), { ...UI_WAIT, timeout: 60_000 }).toMatch(/^[1-9]\d* held/);
     expect(await panel.getByTestId('hub-proofs').textContent()).toMatch(/newest checkpoint of \d+ entries/);
-    await screenshot(ui.page, 'settings-hub');
+    await screenshots(ui.page, 'settings-hub');
     // The audit log says who connected the desk.
     const { auditEntries } = await import('../../core/audit/log.ts');
     expect([...auditEntries(ui.desk.store)].some((e) => e.action === 'hub.connected' && e.actor === 'desk')).toBe(true);

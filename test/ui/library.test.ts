@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../core/store/db.ts';
 import { markDelivered, outboxOfRecord, parkRow } from '../../core/sync/outbox.ts';
 import { photo } from '../fixtures/photos.ts';
-import { SCREENSHOTS, UI_WAIT, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
 
@@ -63,17 +63,7 @@ async function logIn(name: string): Promise<void> {
 }
 
 /** Both sizes, light and dark, of what the page shows now. */
-async function shots(name: string): Promise<void> {
-  for (const [w, h] of [[1280, 800], [1920, 1080]] as const) {
-    await page().setViewportSize({ width: w, height: h });
-    for (const scheme of ['light', 'dark'] as const) {
-      await page().emulateMedia({ colorScheme: scheme });
-      await page().screenshot({ path: join(SCREENSHOTS, `library-${name}-${w}x${h}-${scheme}.png`) });
-    }
-  }
-  await page().setViewportSize({ width: 1280, height: 800 });
-  await page().emulateMedia({ colorScheme: 'light' });
-}
+const shots = (name: string): Promise<void> => screenshots(page(), `library-${name}`);
 
 const buttons = async (): Promise<string[]> => (await detail().locator('[data-testid="actions"] button, [data-testid="no-actions"]').allTextContents()).map((t) => t.trim());
 

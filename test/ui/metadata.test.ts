@@ -1,12 +1,15 @@
 // IPTC metadata in the desk UI (web mode + Chromium): with review on, a dropped photo waits with its fields read
 // from the file; the caption is edited (markup and unicode in it), the photo is signed, and the edited caption is
-// in the signed copy, on the item in the Library and in the Verify result, shown as text.
+// in the signed copy (XMP and IPTC IIM), on the item in the Library and in the Verify result, shown as text. The
+// three screens are shot at 1280×800 and 1920×1080, light and dark.
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { readIimFields } from '../../core/media/iim.ts';
+import type { PhotoMetadata } from '../../core/media/photo-metadata.ts';
+import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { tempDesk } from '../helpers/desk.ts';
 
@@ -30,25 +33,33 @@ describe('metadata before signing', () => {
     expect(await form.getByLabel('City').inputValue()).toBe('Bonn');
     await form.getByLabel('Caption').fill(CAPTION);
     await form.getByLabel('Creator (byline)').fill('Ada Lovelace');
-    await form.getByLabel(/Keywords/).fill('flood, rain');
+    await form.getByLabel('Credit line').fill('Daily Planet / Ada Lovelace');
+    await form.getByLabel('Copyright notice').fill('© 2026 Daily Planet');
+    await form.getByLabel('Sublocation').fill('Altstadt');
+    await form.getByLabel('Country').fill('Deutschland');
+    await form.getByLabel(/Keywords/).fill('flood, rain, Überschwemmung');
     await form.getByLabel('Digital source type').selectOption({ label: 'Digital capture (a camera)' });
-    await screenshot(p, 'metadata-sign');
+    await screenshots(p, 'metadata-sign');
     await p.getByRole('button', { name: 'Sign flood.jpg' }).click();
     await expect.poll(() => p.getByTestId('receipt').count(), { ...UI_WAIT, timeout: 90_000 }).toBe(1);
 
     const [item] = ui.desk.items();
     expect(item!.details.metadata).toEqual({
-      headline: 'Wire headline', caption: CAPTION, creator: 'Ada Lovelace', city: 'Bonn', keywords: ['flood', 'rain'],
+      headline: 'Wire headline', caption: CAPTION, creator: 'Ada Lovelace', credit: 'Daily Planet / Ada Lovelace', copyright: '© 2026 Daily Planet',
+      sublocation: 'Altstadt', city: 'Bonn', country: 'Deutschland', keywords: ['flood', 'rain', 'Überschwemmung'],
       digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture',
     });
-    const packet = (await sharp(readFileSync(item!.outputPath!)).metadata()).xmp!.toString('utf8');
-    expect(packet).toContain('Flood &lt;b&gt;"Rhine"&lt;/b&gt; &amp; Mosel — Köln 🌊');
+    const signed = await sharp(readFileSync(item!.outputPath!)).metadata();
+    expect(signed.xmp!.toString('utf8')).toContain('Flood &lt;b&gt;"Rhine"&lt;/b&gt; &amp; Mosel — Köln 🌊');
+    const { digitalSourceType, ...iimFields } = item!.details.metadata as PhotoMetadata;
+    expect(digitalSourceType).toBeDefined(); // XMP only: IIM has no dataset for it
+    expect(readIimFields(signed.iptc)).toEqual(iimFields);
 
     await p.getByRole('button', { name: 'Open in the library' }).click();
     const view = p.getByTestId('item-detail').getByTestId('metadata-view');
     await view.waitFor(UI_WAIT);
     expect(await view.locator('dd.caption').textContent()).toBe(CAPTION);
-    await screenshot(p, 'metadata-item');
+    await screenshots(p, 'metadata-item', () => view.scrollIntoViewIfNeeded());
 
     await p.getByRole('link', { name: 'Verify' }).click();
     const [vchooser] = await Promise.all([p.waitForEvent('filechooser'), p.getByRole('button', { name: 'Drop any copy to verify it' }).click()]);
@@ -57,6 +68,6 @@ describe('metadata before signing', () => {
     await verified.waitFor({ timeout: 90_000 });
     expect(await verified.locator('dd.caption').textContent()).toBe(CAPTION);
     expect(await verified.locator('.metadata-source').textContent()).toContain('Signed in the Content Credentials');
-    await screenshot(p, 'metadata-verify');
+    await screenshots(p, 'metadata-verify', () => verified.scrollIntoViewIfNeeded());
   }, 240_000);
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshot, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { testDesk } from '../helpers/workflow-desk.ts';
 
@@ -69,7 +69,7 @@ describe('the admin screens', () => {
     await expect.poll(() => folder.locator('.recent li').first().textContent(), UI_WAIT).toMatch(/launch\.jpg: signed \(rec_[0-9a-z]{26}\)/);
     expect(await folder.locator('.counts').textContent()).toBe('1 signed');
     expect(readdirSync(inDir)).toEqual([]);
-    await screenshot(ui.page, 'watch-folders');
+    await screenshots(ui.page, 'watch-folders');
 
     await folder.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(() => folder.locator('.badge').textContent(), UI_WAIT).toBe('Stopped');
@@ -94,7 +94,7 @@ describe('the admin screens', () => {
     await form.getByLabel('Password').fill('desk-tidal-lantern-42');
     await form.getByRole('button', { name: 'Add user' }).click();
     await expect.poll(() => ui.page.getByRole('alert').textContent(), UI_WAIT).toMatch(/other than desk, anonymous, system/);
-    await screenshot(ui.page, 'settings-users');
+    await screenshots(ui.page, 'settings-users');
   });
 
   it('shows the signing keys and the certificate chain', async () => {
@@ -102,7 +102,7 @@ describe('the admin screens', () => {
     const key = ui.desk.keys()[0]!;
     await ui.page.getByRole('cell', { name: key.id }).waitFor();
     expect(await ui.page.locator('table').nth(1).textContent()).toContain('Test Newsroom');
-    await screenshot(ui.page, 'settings-keys');
+    await screenshots(ui.page, 'settings-keys');
   });
 
   it('sets the time-stamp authority, refusing a URL that is not http(s) with the reason', async () => {

@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { DeskResult } from '../../core/api/desk-api.ts';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { tempDesk } from '../helpers/desk.ts';
 
@@ -65,7 +65,7 @@ describe('web UI on a single-user desk', () => {
     expect(await failed.locator('.job-state').textContent()).toBe('Not signed');
     expect(await failed.getByRole('alert').textContent()).toMatch(/expected .*(JPEG|image)|not supported/i);
     expect(ui.desk.items().map((r) => r.inputName).sort()).toEqual(['cat.jpg', 'harbour.jpg']);
-    await screenshot(ui.page, 'sign');
+    await screenshots(ui.page, 'sign');
   });
 
   it('lists the signed items in the Library with previews, searchable, and opens one', async () => {
@@ -83,7 +83,7 @@ describe('web UI on a single-user desk', () => {
     expect(ui.page.url()).toContain(`#/library/${id}`);
     // Nobody can approve on a single-user desk, and the screen says there is nothing to do rather than offering it.
     await detail.getByTestId('no-actions').waitFor();
-    await screenshot(ui.page, 'library');
+    await screenshots(ui.page, 'library');
   });
 
   it('verifies the signed copy as authentic and explains every check, and a stranger as unknown', async () => {
@@ -100,7 +100,7 @@ describe('web UI on a single-user desk', () => {
     expect(await verdict.getByTestId('check-c2pa').textContent()).toMatch(/Content Credentials\s*Passed/);
     // the six signals, and the picture's content laid over the signed one
     expect(await verdict.locator('li.check-row').count()).toBe(7);
-    await screenshot(ui.page, 'verify');
+    await screenshots(ui.page, 'verify');
 
     const other = join(tempDir(), 'other.png');
     await sharp(photo('astronaut.png')).toFile(other);
@@ -144,7 +144,7 @@ describe('web UI on a single-user desk', () => {
     // what happened, in words: never "chain broken" for footage that only re-encodes
     expect(await ui.page.getByText('3 of 5 signed segments traced; the rest was changed, cut or added (below).').count()).toBe(1);
     expect(await ui.page.getByTestId('changed-ranges').textContent()).toBe('Not traced to the signed video: 0:10–0:15 changed; 0:15–0:20 cut.');
-    await screenshot(ui.page, 'verify-video');
+    await screenshots(ui.page, 'verify-video');
     await ui.page.unroute('**/api/verify');
   });
 

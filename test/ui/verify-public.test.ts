@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshot, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
 
@@ -54,17 +54,7 @@ describe('the verify page for a visitor without an account', () => {
     expect(readdirSync(ui.web.uploads.dir)).toEqual([]);
     await details.locator('summary').click();
 
-    for (const [w, h] of [[1280, 800], [1920, 1080]] as const) {
-      for (const scheme of ['light', 'dark'] as const) {
-        await ui.page.setViewportSize({ width: w, height: h });
-        await ui.page.emulateMedia({ colorScheme: scheme });
-        await ui.page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0));
-        await ui.page.waitForTimeout(400); // the drop zone's colour transition
-        await screenshot(ui.page, `verify-public-${w}x${h}-${scheme}`);
-      }
-    }
-    await ui.page.setViewportSize({ width: 1280, height: 800 });
-    await ui.page.emulateMedia({ colorScheme: 'light' });
+    await screenshots(ui.page, 'verify-public', () => ui.page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0)));
   });
 
   it('deletes the upload after a failure too, and says what went wrong', async () => {

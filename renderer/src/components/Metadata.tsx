@@ -59,7 +59,7 @@ export function MetadataFields({ value, onChange, disabled }: { value: Fields; o
           onBlur={() => onChange({ ...value, keywords: (value.keywords ?? []).map((s) => s.trim()).filter(Boolean) })}
         />
       </label>
-      <label>
+      <label className="half">
         Digital source type
         <select value={value.digitalSourceType ?? ''} onChange={(e) => set('digitalSourceType', e.target.value)}>
           <option value="">Not stated</option>
