@@ -13,12 +13,18 @@ import { popcount32 } from '../../core/media/hash.ts';
 /**
  * Codes added since the last build, for one chunk: per chunk value the newest such position, and per position the
  * previous one with the same value (-1 ends the chain). No array per value, so adding a code allocates nothing.
+ * Chunks of up to 16 bits keep the heads in a typed array (256 KB, made at the first add), wider ones in a Map.
  */
 interface Delta {
-  head: Map<number, number>;
+  table: Int32Array | null;
+  map: Map<number, number> | null;
   /** Indexed by position − #built. */
   prev: Int32Array;
+  count: number;
 }
+
+/** Widest chunk whose delta heads are a typed array. */
+const TABLE_HEAD_BITS = 16;
 
 interface Chunk {
   start: number;
@@ -34,7 +40,7 @@ export interface Hit {
 const MAX_CHUNK_BITS = 24;
 /** A rebuild folds the delta in once it holds more than this share of the codes (and more than the floor). */
 const DELTA_SHARE = 1 / 8;
-const DELTA_FLOOR = 4096;
+const DELTA_FLOOR = 16_384;
 
 /**
  * Chunk count for n codes of `bits` bits. Norouzi et al. (§4.1) choose chunks of about log2(n) bits, so that a bucket
@@ -134,8 +140,16 @@ export class HammingIndex {
         grown.set(d.prev);
         d.prev = grown;
       }
-      d.prev[k] = d.head.get(v) ?? -1;
-      d.head.set(v, pos);
+      if (c.bits <= TABLE_HEAD_BITS) {
+        d.table ??= new Int32Array(1 << c.bits).fill(-1);
+        d.prev[k] = d.table[v]!;
+        d.table[v] = pos;
+      } else {
+        d.map ??= new Map();
+        d.prev[k] = d.map.get(v) ?? -1;
+        d.map.set(v, pos);
+      }
+      d.count++;
     }
     const pending = this.#size - this.#built;
     if (pending > DELTA_FLOOR && pending > this.#size * DELTA_SHARE) this.rebuild();
@@ -209,7 +223,8 @@ export class HammingIndex {
       const q = bitsAt(query, 0, c.start, c.bits);
       const offsets = this.#offsets[j]!;
       const postings = this.#postings[j]!;
-      const { head, prev } = this.#delta[j]!;
+      const { table, map, prev, count } = this.#delta[j]!;
+      const newest = (v: number): number => (table ? table[v]! : (map!.get(v) ?? -1));
       const built = this.#built;
       const inline = this.#inline[j];
       const probe = inline
@@ -218,11 +233,11 @@ export class HammingIndex {
             const d = popcount32((inline[2 * p]! ^ q0) >>> 0) + popcount32((inline[2 * p + 1]! ^ q1) >>> 0);
             if (d <= radius && !found.has(postings[p]!)) found.set(postings[p]!, d);
           }
-          if (head.size) for (let pos = head.get(v) ?? -1; pos >= 0; pos = prev[pos - built]!) check(pos);
+          if (count) for (let pos = newest(v); pos >= 0; pos = prev[pos - built]!) check(pos);
         }
         : (v: number): void => {
           for (let p = offsets[v]!, end = offsets[v + 1]!; p < end; p++) check(postings[p]!);
-          if (head.size) for (let pos = head.get(v) ?? -1; pos >= 0; pos = prev[pos - built]!) check(pos);
+          if (count) for (let pos = newest(v); pos >= 0; pos = prev[pos - built]!) check(pos);
         };
       flips(q, c.bits, sub, probe);
     }
@@ -282,7 +297,7 @@ export class HammingIndex {
 }
 
 function emptyDelta(): Delta {
-  return { head: new Map(), prev: new Int32Array(0) };
+  return { table: null, map: null, prev: new Int32Array(0), count: 0 };
 }
 
 /**
