@@ -41,11 +41,6 @@ function processRun(args: string[], env: Record<string, string> = {}): { wall: n
   return { wall, cpu: c === null || c2 === null ? null : c2 - c };
 }
 
-/** Wall seconds of one process `node ...args`, from spawn to exit (start-up included). */
-function processSeconds(args: string[], env: Record<string, string> = {}): number {
-  return processRun(args, env).wall;
-}
-
 /** Rounds of several commands, interleaved so that they share the machine's load; medians in seconds. */
 function interleaved(commands: Record<string, () => number>, rounds: number): Record<string, number> {
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
