@@ -70,4 +70,29 @@ describe('metadata before signing', () => {
     expect(await verified.locator('.metadata-source').textContent()).toContain('Signed in the Content Credentials');
     await screenshots(p, 'metadata-verify', () => verified.scrollIntoViewIfNeeded());
   }, 240_000);
+
+  it('says under the receipt when a caption was too long for the IIM block, which the XMP keeps whole', async () => {
+    const dir = tempDir();
+    const src = join(dir, 'long.jpg');
+    await sharp(photo('coffee.png')).resize(320).jpeg({ quality: 90 }).toFile(src);
+    const long = `${'Hochwasser '.repeat(190)}Ende`; // 2,094 bytes, over IIM's 2,000
+    const p = ui.page;
+    await p.getByRole('link', { name: 'Sign' }).click();
+    const review = p.getByLabel(/Check and edit each photo/);
+    await review.waitFor(UI_WAIT);
+    await review.check();
+    const [chooser] = await Promise.all([p.waitForEvent('filechooser'), p.getByRole('button', { name: 'Drop photos to sign, or choose files' }).click()]);
+    await chooser.setFiles([src]);
+    const form = p.getByTestId('metadata-fields');
+    await form.waitFor(UI_WAIT);
+    await form.getByLabel('Caption').fill(long);
+    await p.getByRole('button', { name: 'Sign long.jpg' }).click();
+    const note = p.getByTestId('iim-truncated');
+    await note.waitFor({ ...UI_WAIT, timeout: 90_000 });
+    expect(await note.textContent()).toMatch(/^Shortened to fit the legacy IPTC \(IIM\) block: caption\. The XMP and the Content Credentials keep the full text\.$/);
+    const item = ui.desk.items().find((i) => i.inputName === 'long.jpg')!;
+    const signed = await sharp(readFileSync(item.outputPath!)).metadata();
+    expect(readIimFields(signed.iptc).caption).toBe(long.slice(0, 2000).trim());
+    expect(signed.xmp!.toString('utf8')).toContain(long);
+  }, 240_000);
 });
