@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { photo } from '../fixtures/photos.ts';
-import { UI_WAIT, screenshot, screenshots, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
 
@@ -78,7 +78,7 @@ describe('the verify page for a visitor without an account', () => {
     expect(await ui.page.getByTestId('record-published').textContent()).toBe('Not published');
     expect(await ui.page.getByTestId('record-anchor').textContent()).toMatch(/not connected to the organisation’s public log/);
     expect(await record.textContent()).not.toMatch(/erin|harbour|Open in the library/);
-    await screenshot(ui.page, 'record-public');
+    await screenshots(ui.page, 'record-public');
     // A typed address of the same kind works as well, and the rest of the desk still asks who is acting.
     await ui.page.evaluate(() => (window.location.hash = '#/library'));
     await ui.page.getByLabel('Password').waitFor(UI_WAIT);

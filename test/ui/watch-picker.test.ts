@@ -6,7 +6,7 @@ import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { listWatchFolders } from '../../core/watch/folders.ts';
-import { UI_WAIT, screenshot, useUi } from '../helpers/browser.ts';
+import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
 
@@ -55,7 +55,7 @@ describe('choosing a watched folder in the browser', () => {
     await expect.poll(() => folders.allTextContents(), UI_WAIT).toEqual(['↑ Up', 'DCIM/']);
     await folders.getByText('DCIM/').click();
     await expect.poll(() => picker.getByTestId('folder-picker-at').textContent(), UI_WAIT).toBe(join(root, 'card', 'DCIM'));
-    await screenshot(ui.page, 'watch-folder-picker');
+    await screenshots(ui.page, 'watch-folder-picker');
     await picker.getByRole('button', { name: 'Choose this folder' }).click();
     await expect.poll(() => picker.count(), UI_WAIT).toBe(0);
     expect(await ui.page.getByLabel('Folder to watch').inputValue()).toBe(join(root, 'card', 'DCIM'));
