@@ -197,6 +197,24 @@ describe.each([['sqlite'], ['postgres']] as const)('hub on %s', (backend) => {
       expectError(await run(), status, code);
     });
 
+    it("a key with only the Soft Binding Resolution API's fetch:manifests scope queries /matches and fetches /manifests, and nothing else", async () => {
+      const k = await call(base, 'POST', '/v1/api-keys', { token: init.adminKey, json: { label: 'resolver', scopes: ['fetch:manifests'] } });
+      expect(k.status).toBe(201);
+      const resolverKey = k.body.token as string;
+      const value = encodeURIComponent(Buffer.from(copy.watermark!.payload!, 'hex').toString('base64'));
+      const wm = await call(base, 'GET', `/matches/byBinding?alg=${encodeURIComponent(WATERMARK_ALGORITHM)}&value=${value}`, { token: resolverKey });
+      expect((wm.body.matches as { manifestId: string }[])[0]).toMatchObject({ manifestId: label });
+      const res = await fetch(`${base}/manifests/${encodeURIComponent(label)}`, { headers: { authorization: `Bearer ${resolverKey}` } });
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(store))).toBe(true);
+      expectError(await call(base, 'POST', '/v1/verify', { token: resolverKey, json: { phash: copy.phash } }), 403, 'NOT_PERMITTED');
+      expectError(await call(base, 'POST', '/v1/records', { token: resolverKey, json: { records: [record] } }), 403, 'NOT_PERMITTED');
+      expectError(await call(base, 'GET', `/v1/records/${record.id}`, { token: resolverKey }), 403, 'NOT_PERMITTED');
+      // An ingest-only key has neither scope the resolution API takes.
+      const ingestOnly = await call(base, 'POST', '/v1/api-keys', { token: init.adminKey, json: { label: 'pusher', scopes: ['ingest'] } });
+      expectError(await call(base, 'GET', `/matches/byBinding?alg=${encodeURIComponent(WATERMARK_ALGORITHM)}&value=${value}`, { token: ingestOnly.body.token as string }), 403, 'NOT_PERMITTED');
+    });
+
     it('a verify-only key cannot ingest; a revoked key is refused; records of a revoked desk are refused', async () => {
       const v = await call(base, 'POST', '/v1/api-keys', { token: init.adminKey, json: { label: 'checker', scopes: ['verify'] } });
       expect(v.status).toBe(201);

@@ -4,7 +4,11 @@ import { CustodyError } from '../../core/errors.ts';
 import type { HubKysely } from '../db/schema.ts';
 import { tokenHash, tokenKind } from './tokens.ts';
 
-export const SCOPES = ['ingest', 'verify', 'admin'] as const;
+/**
+ * `fetch:manifests` is the C2PA Soft Binding Resolution API's scope, by the name its OpenAPI document gives it: a key
+ * with it alone may query /matches and fetch /manifests, nothing else; `verify` includes it.
+ */
+export const SCOPES = ['ingest', 'verify', 'admin', 'fetch:manifests'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export type Principal =
@@ -42,11 +46,13 @@ export async function resolvePrincipal(db: HubKysely, token: string, now: Date):
   throw new CustodyError('NOT_AUTHENTICATED', 'expected a bearer token that is a hub API key (chk_…) or admin session (chs_…), got something else');
 }
 
-/** The key's tenant, when it carries `scope`. */
-export function requireScope(p: Principal | null, scope: Scope): Extract<Principal, { kind: 'key' }> {
-  if (!p) throw new CustodyError('NOT_AUTHENTICATED', `expected an Authorization: Bearer API key with the ${scope} scope, got none`);
-  if (p.kind !== 'key') throw new CustodyError('NOT_PERMITTED', `expected an API key with the ${scope} scope, got an admin session (admin sessions manage tenants, not records)`);
-  if (!p.scopes.includes(scope)) throw new CustodyError('NOT_PERMITTED', `expected an API key with the ${scope} scope, got one with ${p.scopes.join(', ') || 'no scopes'}`);
+/** The key's tenant, when it carries `scope` (or one of the scopes given). */
+export function requireScope(p: Principal | null, scope: Scope | readonly Scope[]): Extract<Principal, { kind: 'key' }> {
+  const wanted: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
+  const name = `the ${wanted.join(' or ')} scope`;
+  if (!p) throw new CustodyError('NOT_AUTHENTICATED', `expected an Authorization: Bearer API key with ${name}, got none`);
+  if (p.kind !== 'key') throw new CustodyError('NOT_PERMITTED', `expected an API key with ${name}, got an admin session (admin sessions manage tenants, not records)`);
+  if (!wanted.some((s) => p.scopes.includes(s))) throw new CustodyError('NOT_PERMITTED', `expected an API key with ${name}, got one with ${p.scopes.join(', ') || 'no scopes'}`);
   return p;
 }
 

@@ -50,6 +50,7 @@ code{font-size:.95em}
 <label><input id="scope-verify" type="checkbox" checked> verify</label>
 <label><input id="scope-ingest" type="checkbox"> ingest</label>
 <label><input id="scope-admin" type="checkbox"> admin</label>
+<label><input id="scope-fetch:manifests" type="checkbox"> fetch:manifests</label>
 <button type="submit">Create key</button></p></form>
 <div id="secret" class="hidden" role="status"><strong id="secret-what"></strong> Copy it now: it is not shown again.<br><code id="secret-value"></code></div>
 </section>
@@ -191,7 +192,7 @@ $('new-tenant').addEventListener('submit', (ev) => {
 $('new-key').addEventListener('submit', (ev) => {
   ev.preventDefault();
   guarded(async () => {
-    const scopes = ['verify', 'ingest', 'admin'].filter((s) => $('scope-' + s).checked);
+    const scopes = ['verify', 'ingest', 'admin', 'fetch:manifests'].filter((s) => $('scope-' + s).checked);
     const r = await api('POST', '/v1/tenants/' + encodeURIComponent(tenant.id) + '/api-keys', { label: $('key-label').value, scopes });
     $('key-label').value = '';
     showSecret('API key “' + r.key.label + '” (' + r.key.scopes.join(' ') + ').', r.token);

@@ -101,7 +101,7 @@ export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'A hub API key (chk_…) with the scope the route names (ingest, verify, admin), or a hub admin session (chs_…)' },
-          auth: { type: 'http', scheme: 'bearer', description: 'The Soft Binding Resolution API\'s fetch:manifests scope: granted to API keys with the verify scope' },
+          auth: { type: 'http', scheme: 'bearer', description: 'The Soft Binding Resolution API\'s fetch:manifests scope: an API key (chk_…) with that scope, or with the verify scope, which includes it' },
         },
       },
     },

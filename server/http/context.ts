@@ -102,7 +102,7 @@ export class Gate {
     return p;
   }
 
-  async scoped(req: FastifyRequest, reply: FastifyReply, scope: Scope) {
+  async scoped(req: FastifyRequest, reply: FastifyReply, scope: Scope | readonly Scope[]) {
     return requireScope(await this.caller(req, reply), scope);
   }
 
