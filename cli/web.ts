@@ -13,7 +13,7 @@ import type { Desk } from '../core/desk.ts';
 import type { PushReport } from '../core/sync/worker.ts';
 import { CustodyError } from '../core/errors.ts';
 import { checkHost, checkOrigin, checkToken, cookie, type Refusal } from './web-guard.ts';
-import { writeZip, zipEntryNames, zipSize } from './web-zip.ts';
+import { writeZip, type ZipEntry } from '../core/api/zip.ts';
 import { ANONYMOUS_LIMITS, FOLDER_LISTINGS_PER_MINUTE, PerMinute, type AnonymousLimits } from './web-limits.ts';
 import { ANONYMOUS, Uploads } from './web-uploads.ts';
 
@@ -301,20 +301,8 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
       if (!Array.isArray(ids) || ids.length === 0 || ids.length > ZIP_MAX_ITEMS || !ids.every((i): i is string => typeof i === 'string' && /^rec_[0-9a-z]{26}$/.test(i))) {
         throw new CustodyError('INVALID_ARGUMENT', `expected ids: 1 to ${ZIP_MAX_ITEMS} record ids like rec_…, got ${Array.isArray(ids) ? `${ids.length} values` : typeof ids}`);
       }
-      const included: string[] = [];
-      const refused: { id: string; code: string; message: string }[] = [];
-      const paths: string[] = [];
-      for (const id of new Set(ids)) {
-        try {
-          paths.push(host.file(session, id, published === true));
-          included.push(id);
-        } catch (e) {
-          if (!(e instanceof CustodyError)) throw e;
-          refused.push({ id, code: e.code, message: e.message });
-        }
-      }
+      const { included, refused } = host.zipSelection(session, ids, published === true);
       if (included.length === 0) return { url: null, included, refused };
-      zipSize(paths.map((path) => ({ name: basename(path), path })));
       const t = randomBytes(24).toString('base64url');
       zipTickets.set(t, { owner: Uploads.owner(session.get()), ids: included, published: published === true, until: Date.now() + TICKET_MS });
       return { url: `/files/zip?ticket=${t}`, included, refused };
@@ -331,17 +319,14 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
       return refuse(res, { status: 401, code: 'NOT_AUTHENTICATED', message: 'expected a download ticket from the desk page, got none, an old one or another login\'s' });
     }
     // Asked again, item by item: a role lost since the ticket drops that item.
-    const paths: string[] = [];
-    for (const id of held.ids) {
-      try {
-        paths.push(host.file(session, id, held.published));
-      } catch (e) {
-        if (!(e instanceof CustodyError)) throw e;
-      }
+    let entries: ZipEntry[];
+    try {
+      entries = host.zipSelection(session, held.ids, held.published).entries;
+    } catch (e) {
+      if (!(e instanceof CustodyError)) throw e;
+      return refuse(res, { status: STATUS[e.code] ?? 422, code: 'INVALID_ARGUMENT', message: e.message });
     }
-    if (paths.length === 0) return refuse(res, { status: 403, code: 'NOT_PERMITTED', message: 'expected at least one file this login may download, got none' });
-    const names = zipEntryNames(paths.map((p) => basename(p)));
-    const entries = paths.map((path, i) => ({ name: names[i]!, path }));
+    if (entries.length === 0) return refuse(res, { status: 403, code: 'NOT_PERMITTED', message: 'expected at least one file this login may download, got none' });
     res.writeHead(200, {
       'content-type': 'application/zip',
       'content-disposition': `attachment; filename="custody-${new Date().toISOString().slice(0, 10)}-${entries.length}.zip"`,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeZip, zipEntryNames } from '../cli/web-zip.ts';
+import { writeZip, zipEntryNames } from '../core/api/zip.ts';
 import { memorySession } from '../core/api/context.ts';
 import type { DeskApi } from '../core/api/desk-api.ts';
 import { DeskHost } from '../core/api/handlers.ts';

@@ -220,7 +220,7 @@ describe('the folder dialog over IPC', () => {
 });
 
 describe('the preload bridge', () => {
-  it('exposes the DeskApi methods and a file-path helper, never ipcRenderer, and answers with envelopes', async () => {
+  it('exposes the DeskApi methods, a file-path helper and saveZip, never ipcRenderer, and answers with envelopes', async () => {
     const exposed: Record<string, unknown> = {};
     const invoked: [string, unknown][] = [];
     vi.resetModules();
@@ -246,9 +246,13 @@ describe('the preload bridge', () => {
     expect(await api.info!({})).toEqual({ ok: true, result: { org: 'X' } });
     expect(await api.items!()).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'channel closed' } });
     expect(invoked).toEqual([['desk:info', {}], ['desk:items', {}]]);
-    const host = exposed.custodyHost as { pathForFile: (f: unknown) => string };
-    expect(Object.keys(host)).toEqual(['pathForFile']);
+    const host = exposed.custodyHost as { pathForFile: (f: unknown) => string; saveZip: (a: unknown) => Promise<unknown> };
+    expect(Object.keys(host)).toEqual(['pathForFile', 'saveZip']);
+    expect(Object.isFrozen(host)).toBe(true);
     expect(host.pathForFile({ name: 'a.jpg' })).toBe('/dropped/a.jpg');
+    // the one host channel (electron/main/zip.ts): its envelope, or the failure as one
+    expect(await host.saveZip({ ids: ['rec_x'] })).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'channel closed' } });
+    expect(invoked.at(-1)).toEqual(['host:saveZip', { ids: ['rec_x'] }]);
   });
 
   it('is built into one CommonJS file that loads nothing but electron (a sandboxed preload cannot)', () => {

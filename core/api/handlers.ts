@@ -2,7 +2,9 @@
 // results are checked against theirs, whichever adapter (IPC, HTTP) called. A DeskHost holds what the process
 // shares (the watch engine, the thumbnail cache); api(session) gives one caller's view, acting as its user.
 import type { Desk } from '../desk.ts';
-import { CustodyError } from '../errors.ts';
+import { basename } from 'node:path';
+import type { z } from 'zod';
+import { CustodyError, isCustodyError } from '../errors.ts';
 import { HandlerContext, memorySession, type Acting, type Handlers, type HostHooks, type ParsedArgs, type SessionSlot, type SharedState } from './context.ts';
 import { deskApi, type DeskApi, type DeskArgs, type DeskMethod, type DeskResult } from './desk-api.ts';
 import { adminHandlers } from './handle-admin.ts';
@@ -16,6 +18,14 @@ import { sessionHandlers } from './handle-session.ts';
 import { workflowHandlers } from './handle-workflow.ts';
 import { Thumbnails } from './thumbnails.ts';
 import { WatchService } from './watch-service.ts';
+import { zipEntryNames, zipSize, type ZipEntry } from './zip.ts';
+
+/** What a selection gives as a ZIP: the entries of the items this caller may download, and the others with the reason. */
+export interface ZipSelection {
+  entries: ZipEntry[];
+  included: string[];
+  refused: { id: string; code: string; message: string }[];
+}
 
 function implementation(ctx: HandlerContext): Handlers<DeskMethod> {
   return { ...sessionHandlers(ctx), ...libraryHandlers(ctx), ...workflowHandlers(ctx), ...auditHandlers(ctx), ...adminHandlers(ctx), ...directoryHandlers(ctx), ...hubHandlers(ctx), ...bulkHandlers(ctx), ...viewHandlers(ctx) };
@@ -23,12 +33,17 @@ function implementation(ctx: HandlerContext): Handlers<DeskMethod> {
 
 /** Validates unknown input against the method's argument schema; INVALID_ARGUMENT says what was wrong. */
 export function parseArgs<M extends DeskMethod>(method: M, args: unknown): ParsedArgs<M> {
-  const r = deskApi[method].args.safeParse(args ?? {});
+  return parseWith(deskApi[method].args, method, args) as ParsedArgs<M>;
+}
+
+/** Validates unknown input against a schema; INVALID_ARGUMENT names the call and the first three problems. */
+export function parseWith<S extends z.ZodType>(schema: S, call: string, args: unknown): z.output<S> {
+  const r = schema.safeParse(args ?? {});
   if (!r.success) {
     const said = r.error.issues.slice(0, 3).map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
-    throw new CustodyError('INVALID_ARGUMENT', `${method}: ${said.join('; ') || 'invalid arguments'}`);
+    throw new CustodyError('INVALID_ARGUMENT', `${call}: ${said.join('; ') || 'invalid arguments'}`);
   }
-  return r.data as ParsedArgs<M>;
+  return r.data;
 }
 
 export function isDeskMethod(name: string): name is DeskMethod {
@@ -80,6 +95,30 @@ export class DeskHost {
   /** The path of an item's signed (or published) file, for a caller who may have it (web mode's downloads). */
   file(session: SessionSlot, id: string, published: boolean): string {
     return fileOf(new HandlerContext(this.#shared, session), id, published, 'fileDownload');
+  }
+
+  /**
+   * The selection as ZIP entries (web mode's download, the desktop app's save dialog): every item is asked of the
+   * same rule as a single download (fileDownload) on its own; those refused are named with the desk's reason, the
+   * others' files become entries with plain, unique names. FILE_TOO_LARGE when they would not fit in one ZIP.
+   */
+  zipSelection(session: SessionSlot, ids: readonly string[], published: boolean): ZipSelection {
+    const included: string[] = [];
+    const refused: ZipSelection['refused'] = [];
+    const paths: string[] = [];
+    for (const id of new Set(ids)) {
+      try {
+        paths.push(this.file(session, id, published));
+        included.push(id);
+      } catch (e) {
+        if (!isCustodyError(e)) throw e;
+        refused.push({ id, code: e.code, message: e.message });
+      }
+    }
+    const names = zipEntryNames(paths.map((p) => basename(p)));
+    const entries = paths.map((path, i) => ({ name: names[i]!, path }));
+    if (entries.length > 0) zipSize(entries);
+    return { entries, included, refused };
   }
 
   /**

@@ -17,6 +17,13 @@ export const pictureSchema = z.object({ dataUrl: z.string().startsWith('data:ima
 export const BULK_ACTIONS = ['submit', 'approve', 'reject', 'requestChanges', 'withdraw', 'publish'] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
+/** The desktop app's "save the selection as a ZIP" (electron/main/zip.ts); web mode's ticket takes the same. */
+export const zipArgs = z.object({
+  ids: z.array(recordId).min(1, 'expected at least one item').max(500, 'expected at most 500 items at once'),
+  /** The published versions rather than the signed copies. */
+  published: z.boolean().optional(),
+}).strict();
+
 export const bulkArgs = z.object({
   action: z.enum(BULK_ACTIONS),
   ids: z.array(recordId).min(1, 'expected at least one item').max(500, 'expected at most 500 items at once'),

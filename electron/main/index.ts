@@ -15,6 +15,7 @@ import { WatchNotifier } from './notify.ts';
 import { lockContents, lockSession } from './security.ts';
 import { APP_SCHEME, APP_URL, CSP, appFile, folderDialogOptions, trustedSender, windowOptions } from './policy.ts';
 import { WatchTray } from './tray.ts';
+import { registerZipIpc } from './zip.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '../renderer');
@@ -124,6 +125,13 @@ async function main(): Promise<void> {
   // The app has one user at a time: one login session, ended when the app quits.
   const session = memorySession();
   registerDeskIpc(ipcMain, host.api(session), isTrusted);
+  registerZipIpc(ipcMain, {
+    host,
+    session,
+    dialog: { showSaveDialog: (o) => (win ? dialog.showSaveDialog(win, o) : dialog.showSaveDialog(o)) },
+    downloads: app.getPath('downloads'),
+    isTrustedSender: isTrusted,
+  });
 
   app.on('before-quit', (e) => {
     if (quitting) return;

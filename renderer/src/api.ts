@@ -1,6 +1,7 @@
 // The renderer's typed DeskApi client: Electron's preload bridge when present, else web mode's HTTP routes. A call
 // refused for want of a login announces it (the app then shows the login screen).
 import type { DeskApi, DeskBridge, DeskMethod, DeskResult } from '../../core/api/desk-api.ts';
+import type { HostBridge } from '../../core/api/host-bridge.ts';
 
 export class DeskError extends Error {
   readonly code: string;
@@ -10,9 +11,6 @@ export class DeskError extends Error {
   }
 }
 
-interface HostBridge {
-  pathForFile(file: File): string;
-}
 
 declare global {
   interface Window {
@@ -197,12 +195,20 @@ export async function withProgress<T>(onTick: (fraction: number, text: string) =
 }
 
 /**
- * Web mode: downloads the selected items' signed (or published) files as one ZIP. The desk asks each item of the
- * same rule as a single download, and answers with those it refused and why; the ZIP holds the others.
+ * Downloads the selected items' signed (or published) files as one ZIP. The desk asks each item of the same rule as
+ * a single download, and answers with those it refused and why; the ZIP holds the others. Web mode: the browser
+ * saves it (`saved` is its download address). The desktop app: the main process asks where (a save dialog) and
+ * writes it there; `saved` is that file, or null when the dialog was cancelled.
  */
-export async function downloadZip(ids: readonly string[], published = false): Promise<{ included: string[]; refused: { id: string; code: string; message: string }[] }> {
+export async function downloadZip(ids: readonly string[], published = false): Promise<{ saved: string | null; included: string[]; refused: { id: string; code: string; message: string }[] }> {
+  const host = window.custodyHost;
+  if (host) {
+    const answer = await host.saveZip({ ids: [...ids], published });
+    if (!answer.ok) throw new DeskError(answer.error.code, answer.error.message);
+    return answer.result;
+  }
   type Answer = { url: string | null; included: string[]; refused: { id: string; code: string; message: string }[] };
   const answer = await askTicket<Answer>('/files/zip/ticket', { ids, published });
   if (answer.url) follow(answer.url);
-  return { included: answer.included, refused: answer.refused };
+  return { saved: answer.url, included: answer.included, refused: answer.refused };
 }

@@ -58,7 +58,9 @@ export function BulkBar({ ids, names, total, may, onSelectAll, onClear, onDone }
     setOutcome(null);
     try {
       const r = await downloadZip(ids);
-      setOutcome({ label: 'In the ZIP', ok: r.included.length, failed: r.refused.map((x) => ({ id: x.id, message: x.message })) });
+      // A cancelled save dialog (desktop app) leaves nothing to report, unless items were refused.
+      if (r.saved === null && r.included.length > 0) return;
+      setOutcome({ label: isElectron && r.saved ? `In the ZIP (${r.saved})` : 'In the ZIP', ok: r.saved === null ? 0 : r.included.length, failed: r.refused.map((x) => ({ id: x.id, message: x.message })) });
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -86,7 +88,7 @@ export function BulkBar({ ids, names, total, may, onSelectAll, onClear, onDone }
             {label}
           </button>
         ))}
-        {!isElectron && may('fileDownload') && <button disabled={busy} onClick={() => void zip()}>Download ZIP</button>}
+        {may('fileDownload') && <button disabled={busy} onClick={() => void zip()}>{isElectron ? 'Save as ZIP…' : 'Download ZIP'}</button>}
       </div>
       {offered.some(([a]) => a !== 'submit') && (
         <label className="bulk-reason">

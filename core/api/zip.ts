@@ -1,12 +1,13 @@
-// A streaming ZIP of files already on disk (PKWARE APPNOTE 6.3.10), for web mode's "download the selection". Every
-// entry is STORED: photos and videos are compressed already, so deflate would spend CPU to save nothing. Each file
-// streams from disk into the response with its CRC-32 computed on the way (zlib.crc32) and given after the data in a
-// data descriptor (general purpose bit 3), so nothing is held in memory and the first bytes leave at once.
+// A streaming ZIP of files already on disk (PKWARE APPNOTE 6.3.10), for "download the selection": web mode's
+// response, the desktop app's file chosen in a save dialog. Every entry is STORED: photos and videos are compressed
+// already, so deflate would spend CPU to save nothing. Each file streams from disk into the output with its CRC-32
+// computed on the way (zlib.crc32) and given after the data in a data descriptor (general purpose bit 3), so nothing
+// is held in memory and the first bytes leave at once.
 // The dependency that would do this (adm-zip) is in node_modules only for hardhat, and builds archives in memory.
 import { createReadStream, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { CustodyError } from '../core/errors.ts';
+import { CustodyError } from '../errors.ts';
 
 export interface ZipEntry {
   /** The name inside the archive: a plain file name, no folders (zipEntryNames makes them). */
@@ -52,13 +53,20 @@ function dosTime(d: Date): { time: number; date: number } {
   };
 }
 
+/** Writes, waiting for 'drain' when the stream says so; the listeners go once either fires (no leak over many waits). */
 const write = (out: Writable, b: Buffer): Promise<void> =>
   new Promise((ok, fail) => {
-    if (out.write(b)) ok();
-    else {
-      out.once('drain', ok);
-      out.once('error', fail);
-    }
+    if (out.write(b)) return ok();
+    const drained = (): void => {
+      out.off('error', failed);
+      ok();
+    };
+    const failed = (e: Error): void => {
+      out.off('drain', drained);
+      fail(e);
+    };
+    out.once('drain', drained);
+    out.once('error', failed);
   });
 
 /** Streams the archive into `out` (not ended here). The files were checked by the caller; they are read once. */
