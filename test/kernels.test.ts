@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
 import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, fft2, spectrum, useWasmFft } from '../core/media/watermark/fft.ts';
-import { blockDct, blockIdct, useWasmDct } from '../core/media/watermark/dct.ts';
+import { blockDct, blockDctShifted, blockIdct, useWasmDct } from '../core/media/watermark/dct.ts';
 import { lumaToGrid, useWasmLumaArea } from '../core/media/watermark/resample.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
-import { boxBlur, fold, foldAffine, highPass, localRms, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
+import { boxBlur, fold, foldAffine, highPass, inverseRms15, localRms, multiplyInto, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
 // @ts-expect-error plain JavaScript build script without types
 import { KERNELS_DIR, assemble, moduleText } from '../scripts/build-wasm.js';
 
@@ -133,6 +133,12 @@ describe('WebAssembly kernels', () => {
     try {
       for (const size of [8, 128]) {
         const tile = new Float64Array(size * size).map(rand);
+        for (const [dx, dy] of [[0, 0], [3, 5], [size - 1, 1], [-2, 9]] as const) {
+          useWasmDct(false);
+          const js = blockDctShifted(tile, size, dx, dy);
+          useWasmDct(true);
+          expect(same(js, blockDctShifted(tile, size, dx, dy)), `blockDctShifted ${size} ${dx} ${dy}`).toBe(true);
+        }
         for (const [what, run] of [['blockDct', blockDct], ['blockIdct', blockIdct]] as const) {
           useWasmDct(false);
           const js = run(tile, size);
@@ -154,6 +160,15 @@ describe('WebAssembly kernels', () => {
       for (const [w, h] of [[768, 512], [5, 9], [13, 3]] as const) {
         const grid = new Float32Array(w * h).map(() => 128 + 100 * rand());
         for (const r of [1, 2, 6]) {
+          const weights = (on: boolean): Float32Array => {
+            useWasmBlur(on);
+            const wgt = Float32Array.from(grid, (v) => Math.abs(v - 128) / 7);
+            inverseRms15(wgt, w);
+            const out = Float32Array.from(grid);
+            multiplyInto(out, wgt, w);
+            return out;
+          };
+          expect(f32(weights(false), weights(true)), `inverseRms15, multiplyInto ${w}×${h}`).toBe(true);
           for (const [what, run] of [['boxBlur', boxBlur], ['highPass', highPass], ['localRms', localRms]] as const) {
             useWasmBlur(false);
             const js = run(grid, w, h, r);
@@ -176,7 +191,7 @@ describe('WebAssembly kernels', () => {
       for (const [w, h] of [[768, 512], [512, 512], [700, 530]] as const) {
         const grid = new Float32Array(w * h).map(rand);
         const folds: [string, () => Float64Array][] = [
-          ...([[1.1, 0, 192], [0.98, 0, 192], [1, 3 * DEG, 192], [1.05, -7 * DEG, Infinity], [1.3, 0, Infinity], [0.7, 0, Infinity], [1.2, 10 * DEG, Infinity]] as const).map(
+          ...([[1, 0, Infinity], [1.1, 0, 192], [0.98, 0, 192], [1, 3 * DEG, 192], [1.05, -7 * DEG, Infinity], [1.3, 0, Infinity], [0.7, 0, Infinity], [1.2, 10 * DEG, Infinity]] as const).map(
             ([s, a, half]) => [`fold ${s} ${a} ${half}`, () => fold(grid, w, h, 128, s, a, half)] as [string, () => Float64Array],
           ),
           ...([[1.1, 0.05, -0.04, 0.9], [0.8, 0, 0, 1.2], [1, 0, 0, 0.9]] as Affine[]).map((m) => [`foldAffine ${m}`, () => foldAffine(grid, w, h, 128, m)] as [string, () => Float64Array]),

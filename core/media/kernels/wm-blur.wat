@@ -159,4 +159,28 @@
         (f32.store (local.get $p) (f32.demote_f64 (f64.sqrt (f64.max (f64.const 0) (f64.promote_f32 (f32.load (local.get $p)))))))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $l))))
+
+  ;; m[i] = 1 / (q·√q), q = m[i] + 1
+  (func (export "weight") (param $m i32) (param $n i32)
+    (local $i i32) (local $p i32) (local $q f64)
+    (block $d
+      (loop $l
+        (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $p (i32.add (local.get $m) (local.get $i)))
+        (local.set $q (f64.add (f64.promote_f32 (f32.load (local.get $p))) (f64.const 1)))
+        (f32.store (local.get $p) (f32.demote_f64 (f64.div (f64.const 1) (f64.mul (local.get $q) (f64.sqrt (local.get $q))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $l))))
+
+  ;; a[i] = a[i] · b[i]
+  (func (export "mul") (param $a i32) (param $b i32) (param $n i32)
+    (local $i i32) (local $p i32)
+    (block $d
+      (loop $l
+        (br_if $d (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $p (i32.add (local.get $a) (local.get $i)))
+        (f32.store (local.get $p) (f32.demote_f64 (f64.mul (f64.promote_f32 (f32.load (local.get $p)))
+                                                             (f64.promote_f32 (f32.load (i32.add (local.get $b) (local.get $i)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $l))))
 )

@@ -73,4 +73,24 @@
             (br $bxl)))
         (local.set $by (i32.add (local.get $by) (i32.const 8)))
         (br $byl))))
+
+  ;; out[y·size + x] = in[((y + dy) mod size)·size + (x + dx) mod size], size a power of two
+  (func (export "shift") (param $in i32) (param $out i32) (param $size i32) (param $dx i32) (param $dy i32)
+    (local $y i32) (local $x i32) (local $m i32) (local $row i32) (local $o i32)
+    (local.set $m (i32.sub (local.get $size) (i32.const 1)))
+    (local.set $o (local.get $out))
+    (block $yd
+      (loop $yl
+        (br_if $yd (i32.ge_u (local.get $y) (local.get $size)))
+        (local.set $row (i32.add (local.get $in) (i32.shl (i32.mul (i32.and (i32.add (local.get $y) (local.get $dy)) (local.get $m)) (local.get $size)) (i32.const 3))))
+        (local.set $x (i32.const 0))
+        (block $xd
+          (loop $xl
+            (br_if $xd (i32.ge_u (local.get $x) (local.get $size)))
+            (f64.store (local.get $o) (f64.load (i32.add (local.get $row) (i32.shl (i32.and (i32.add (local.get $x) (local.get $dx)) (local.get $m)) (i32.const 3)))))
+            (local.set $o (i32.add (local.get $o) (i32.const 8)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $xl)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $yl))))
 )

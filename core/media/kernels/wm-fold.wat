@@ -113,4 +113,25 @@
             (br $ul)))
         (local.set $v (i32.add (local.get $v) (i32.const 1)))
         (br $vl))))
+
+  ;; fold() at scale 1 and no rotation over the whole grid: tile[(y mod t)·t + x mod t] += src[y·w + x], row after row
+  (func (export "sum") (param $src i32) (param $w i32) (param $h i32) (param $tile i32) (param $t i32)
+    (local $y i32) (local $x i32) (local $r i32) (local $p i32) (local $cell i32) (local $mask i32)
+    (local.set $mask (i32.sub (local.get $t) (i32.const 1)))
+    (local.set $p (local.get $src))
+    (block $yd
+      (loop $yl
+        (br_if $yd (i32.ge_u (local.get $y) (local.get $h)))
+        (local.set $r (i32.add (local.get $tile) (i32.shl (i32.mul (i32.and (local.get $y) (local.get $mask)) (local.get $t)) (i32.const 3))))
+        (local.set $x (i32.const 0))
+        (block $xd
+          (loop $xl
+            (br_if $xd (i32.ge_u (local.get $x) (local.get $w)))
+            (local.set $cell (i32.add (local.get $r) (i32.shl (i32.and (local.get $x) (local.get $mask)) (i32.const 3))))
+            (f64.store (local.get $cell) (f64.add (f64.load (local.get $cell)) (f64.promote_f32 (f32.load (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $xl)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $yl))))
 )

@@ -22,6 +22,7 @@ export const BASIS = (() => {
  */
 interface DctKernel {
   blocks(input: number, out: number, size: number, m: number, tmp: number): void;
+  shift(input: number, out: number, size: number, dx: number, dy: number): void;
   memory: WebAssembly.Memory;
 }
 
@@ -33,7 +34,7 @@ export function useWasmDct(on: boolean): void {
 }
 
 // [B at 0 | its transpose at 512 | tmp at 1024 | in | out]
-function wasmBlocks(src: Float64Array, size: number, inverse: boolean): Float64Array | null {
+function wasmBlocks(src: Float64Array, size: number, inverse: boolean, shift?: readonly [number, number]): Float64Array | null {
   if (dctKernel === undefined) {
     try {
       dctKernel = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(DCT_WASM, 'base64')), {}).exports as unknown as DctKernel;
@@ -50,6 +51,13 @@ function wasmBlocks(src: Float64Array, size: number, inverse: boolean): Float64A
   const outAt = inAt + bytes;
   const have = k.memory.buffer.byteLength;
   if (outAt + bytes > have) k.memory.grow(Math.ceil((outAt + bytes - have) / 65536));
+  if (shift) {
+    // the shifted copy goes to out, and is transformed from there into in
+    new Float64Array(k.memory.buffer, inAt, size * size).set(src.subarray(0, size * size));
+    k.shift(inAt, outAt, size, shift[0], shift[1]);
+    k.blocks(outAt, inAt, size, inverse ? B * B * 8 : 0, 1024);
+    return new Float64Array(k.memory.buffer.slice(inAt, inAt + bytes));
+  }
   new Float64Array(k.memory.buffer, inAt, size * size).set(src.subarray(0, size * size));
   k.blocks(inAt, outAt, size, inverse ? B * B * 8 : 0, 1024);
   return new Float64Array(k.memory.buffer.slice(outAt, outAt + bytes));
@@ -84,6 +92,23 @@ export function blockDct(tile: Float64Array, size: number): Float64Array {
     }
   }
   return out;
+}
+
+/**
+ * blockDct of the tile shifted so that its position (dx, dy) comes to the origin: of aligned[y][x] =
+ * tile[(y + dy) mod size][(x + dx) mod size] (size a power of two), without a JavaScript pass over the tile.
+ */
+export function blockDctShifted(tile: Float64Array, size: number, dx: number, dy: number): Float64Array {
+  if ((size & (size - 1)) === 0) {
+    const w = wasmBlocks(tile, size, false, [dx & (size - 1), dy & (size - 1)]);
+    if (w) return w;
+  }
+  const aligned = new Float64Array(size * size);
+  const m = size - 1;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) aligned[y * size + x] = tile[((y + dy) & m) * size + ((x + dx) & m)]!;
+  }
+  return blockDct(aligned, size);
 }
 
 /** Inverse of blockDct. */

@@ -15,6 +15,8 @@ interface BlurKernel {
   sub(a: number, b: number, out: number, bytes: number): void;
   square(a: number, out: number, bytes: number): void;
   root(m: number, bytes: number): void;
+  weight(m: number, bytes: number): void;
+  mul(a: number, b: number, bytes: number): void;
   memory: WebAssembly.Memory;
 }
 
@@ -130,6 +132,32 @@ export function localRms(src: Float32Array, w: number, h: number, r: number): Fl
   return m;
 }
 
+/** weight[i] = 1 / q^1.5 with q = weight[i] + 1 (in f64, stored as f32), in place: the extractor's whitening weight. */
+export function inverseRms15(weight: Float32Array, w: number): void {
+  const k = blurIn(weight, w);
+  if (k) {
+    k.k.weight(0, weight.length * 4);
+    weight.set(new Float32Array(k.k.memory.buffer, 0, weight.length));
+    return;
+  }
+  for (let i = 0; i < weight.length; i++) {
+    const q = weight[i]! + 1;
+    weight[i] = 1 / (q * Math.sqrt(q));
+  }
+}
+
+/** a[i] = a[i] · b[i], in place (f64 products stored as f32). */
+export function multiplyInto(a: Float32Array, b: Float32Array, w: number): void {
+  const k = blurIn(a, w);
+  if (k) {
+    new Float32Array(k.k.memory.buffer, k.extra, b.length).set(b);
+    k.k.mul(0, k.extra, a.length * 4);
+    a.set(new Float32Array(k.k.memory.buffer, 0, a.length));
+    return;
+  }
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! * b[i]!;
+}
+
 /**
  * Folds the grid onto a t×t tile (t a power of two) under a candidate geometry: the grid shows the embedded grid
  * magnified by `scale` and rotated by `angle` (radians) about its centre. Each embedded-grid position u is read
@@ -143,6 +171,13 @@ export function fold(src: Float32Array, w: number, h: number, t: number, scale: 
   const cos = Math.cos(angle) * scale;
   const sin = Math.sin(angle) * scale;
   if (scale === 1 && angle === 0 && half === Infinity) {
+    const k = sealedKernel(src, t * t * 8);
+    if (k) {
+      new Float64Array(k.memory.buffer, k.size, t * t).fill(0);
+      k.sum(0, w, h, k.size, t);
+      tile.set(new Float64Array(k.memory.buffer, k.size, t * t));
+      return tile;
+    }
     for (let y = 0; y < h; y++) {
       const r = (y & mask) * t;
       const o = y * w;
@@ -165,6 +200,7 @@ export function fold(src: Float32Array, w: number, h: number, t: number, scale: 
  */
 interface FoldKernel {
   scaled(src: number, w: number, tile: number, t: number, xs: number, fxs: number, u0: number, nu: number, ys: number, fys: number, v0: number, nv: number): void;
+  sum(src: number, w: number, h: number, tile: number, t: number): void;
   mapped(src: number, w: number, h: number, tile: number, t: number, ma: number, mb: number, mc: number, md: number, cx: number, cy: number, ucx: number, ucy: number, u0: number, u1: number, v0: number, v1: number): void;
   memory: WebAssembly.Memory;
   /** the sealed grid whose copy is at offset 0 of the memory, and the size of that copy in bytes (16-aligned) */
@@ -178,7 +214,7 @@ function kernel(): FoldKernel | null {
   if (foldKernel === undefined) {
     try {
       const e = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FOLD_WASM, 'base64')), {}).exports as unknown as FoldKernel;
-      foldKernel = { scaled: e.scaled, mapped: e.mapped, memory: e.memory, sealed: null, size: 0 };
+      foldKernel = { scaled: e.scaled, mapped: e.mapped, sum: e.sum, memory: e.memory, sealed: null, size: 0 };
     } catch {
       foldKernel = null;
     }
