@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIT_HEAD_FILE } from './audit/checkpoint.ts';
-import { AuditLog, auditEntries, type AuditVault } from './audit/log.ts';
+import { AuditLog, auditEntries, signedEntry, type AuditVault } from './audit/log.ts';
 import { Keyring, listSigningKeys, type SigningKeyInfo } from './crypto/keyring.ts';
 import { PassphraseProtector, type KeyProtector, type ScryptParams } from './crypto/vault.ts';
 import { Directory, checkNewUser } from './directory/directory.ts';
@@ -34,7 +34,7 @@ import type { C2paSigner } from './c2pa/signer.ts';
 import { loadC2pa } from './c2pa/wasm.ts';
 import { openStore, type Store } from './store/db.ts';
 import { preparePrivateFolder } from './store/private-folder.ts';
-import { getRecord, listRecords, type SignedRecord } from './store/records.ts';
+import { getRecord, latestSignedFrom, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { HubSync } from './sync/hub-sync.ts';
 import { pendingTimestamps, recordStampOutcome, recordTimestamps, setTsaAnchors, setTsaUrl, stampPending, timestampAddOnFor, TSA_ANCHORS, TSA_URL, tsaAnchorsPem, tsaUrl, type RecordTimestamp, type StampRun } from './provenance/timestamps.ts';
@@ -336,6 +336,11 @@ export class Desk {
       deskOutputs?: boolean;
       /** Render a photo in these sign workers (a watched folder's); the keys and the record stay on this thread. */
       signPool?: SignPool | null;
+      /**
+       * Sign bytes this desk has already signed as a new record. Without it such a file is refused with
+       * ALREADY_SIGNED (naming the record, when and by whom), so that every front end asks before a second record.
+       */
+      again?: boolean;
     },
   ): Promise<SignReceipt> {
     this.#authorize('sign', opts.actor);
@@ -369,6 +374,7 @@ export class Desk {
     const c2pa = credentials && { ...credentials, ...(sourceType ? { digitalSourceType: sourceType as string } : {}), ...(stamp ? { addOns: [stamp] } : {}) };
     const ctx: SignContext = {
       db: this.store, signer, limits, org: this.info.org, c2pa, ...(metadata !== undefined ? { metadata } : {}),
+      ...(opts.again ? {} : { checkOriginal: (sha256: string) => this.#refuseSignedBefore(sha256) }),
       onRecord: (db, record) => {
         if (stamp?.outcome && record.kind !== 'segment') recordStampOutcome(db, record.id, 'signed', stamp.url, stamp.outcome, new Date(record.signedAt));
         onRecord(db, record);
@@ -383,6 +389,18 @@ export class Desk {
     if (stamp?.outcome?.status === 'embedded') await this.stampPending(opts.actor).catch(() => undefined);
     this.hub.nudge();
     return stamp?.outcome ? { ...receipt, c2pa: { ...receipt.c2pa, timestamp: stamp.outcome.status } } : receipt;
+  }
+
+  /** ALREADY_SIGNED when these original bytes have a record on this desk: the newest, when, and who signed it. */
+  #refuseSignedBefore(sha256: string): void {
+    const r = latestSignedFrom(this.store, sha256);
+    if (!r) return;
+    const by = signedEntry(this.store, r.id)?.actor ?? null;
+    throw new CustodyError(
+      'ALREADY_SIGNED',
+      `expected a file this desk has not signed yet, got the same bytes (SHA-256 ${sha256.slice(0, 16)}…) as record ${r.id}, signed ${r.signedAt}${by ? ` by ${by}` : ''}; sign it again to make a second record`,
+      { recordId: r.id, signedAt: r.signedAt, by, sha256 },
+    );
   }
 
   /** The IPTC fields a file carries (XMP, IIM, EXIF), for the signer to edit before signing it. */

@@ -32,7 +32,10 @@ export const ERROR_CODES = [
   'PATH_NOT_ALLOWED',
   /** A watched folder is held by another running watcher (core/watch). */
   'WATCH_FOLDER_BUSY',
-  /** A watched folder received bytes it has already signed; the copy is set aside, not signed twice. */
+  /**
+   * Bytes this desk has already signed: a person is asked before a second record is made (sign `again`); a watched
+   * folder sets a second copy of the same bytes aside instead of signing it twice.
+   */
   'ALREADY_SIGNED',
   /** A signature that does not verify with the key it names (the hub's ingest). */
   'SIGNATURE_INVALID',

@@ -49,7 +49,8 @@ beforeAll(async () => {
   // IPTC fields set at signing: the copy's XMP and a cawg.metadata assertion (docs/metadata.md)
   const iptc = { headline: 'Reader check', caption: 'A <caption> & "quotes", ünïcödé 🌊', creator: 'Ada', keywords: ['a', 'b'], digitalSourceType: 'digitalCapture' };
   const signedWith = async (kind: string, mime: C2paMime, path: string) => {
-    const r = await desk.sign(path, { actor: admin(), metadata: iptc });
+    // The same pictures as above, signed again as new records with the fields.
+    const r = await desk.sign(path, { actor: admin(), metadata: iptc, again: true });
     outputs.push({ kind, mime, bytes: new Uint8Array(readFileSync(r.output)) });
   };
   await signedWith('JPEG, IPTC metadata', 'image/jpeg', await source('m.jpg', 'jpeg', 'coffee.png'));

@@ -17,6 +17,7 @@ interface Receipt {
   payload: string | null;
   signature: string;
   publicKey: string;
+  signedAt: string;
 }
 
 let env: Record<string, string>;
@@ -121,14 +122,36 @@ describe('sign → verify in every format', () => {
     expect(after.icc).toEqual(before.icc);
   });
 
-  it('does not overwrite an earlier signed copy', async () => {
+  it('refuses a file it signed before with exit 3, and with --again signs it without overwriting the earlier copy', async () => {
     const src = join(work, 'twice.png');
     await sharp(photo('camera.png')).toFile(src);
     const [a] = await signJson([src]);
-    const [b] = await signJson([src]);
+    const refused = await runCli(['sign', src], env);
+    expect(refused.code).toBe(3);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^error ALREADY_SIGNED: .*twice\\.png: expected a file this desk has not signed yet, got the same bytes \\(SHA-256 [0-9a-f]{16}…\\) as record ${a!.recordId}, signed ${a!.signedAt} by desk; .*\\(custody sign --again signs it as a new record\\)$`)),
+    ]);
+    const [b] = await signJson([src], ['--again']);
     expect(a!.output).toBe(join(work, 'twice.signed.png'));
     expect(b!.output).toBe(join(work, 'twice.signed-2.png'));
     expect(a!.recordId).not.toBe(b!.recordId);
+  });
+
+  it('in a batch, signs the new files and says which were signed before (exit 3; 2 when a file could not be signed)', async () => {
+    const dir = tempDir();
+    const known = join(dir, 'known.png');
+    const fresh = join(dir, 'fresh.png');
+    await sharp(photo('astronaut.png')).resize(400).toFile(known);
+    await sharp(photo('hubble_deep_field.jpg')).resize(400).png().toFile(fresh);
+    await signJson([known]);
+    const r = await runCli(['sign', known, fresh, '--json'], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/error ALREADY_SIGNED: .*known\.png: /);
+    expect((JSON.parse(r.stdout) as Receipt[]).map((x) => x.input)).toEqual([fresh]);
+    const bad = join(dir, 'bad.jpg');
+    writeFileSync(bad, 'not an image');
+    expect((await runCli(['sign', known, bad], env)).code).toBe(2);
   });
 });
 

@@ -29,6 +29,13 @@ describe('usage errors', () => {
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
+
+  it('sign --help names --again and the exit status of a file signed before', async () => {
+    const r = await runCli(['sign', '--help']);
+    expect(r.code).toBe(0);
+    // commander wraps the description to the terminal's width
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('--again sign files this desk has already signed as new records (without it they are refused: exit 3)');
+  });
 });
 
 describe('files the command cannot take', () => {

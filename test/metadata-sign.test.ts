@@ -38,6 +38,7 @@ let desk: Desk;
 let dir: string;
 const actor = () => desk.bootstrapActor() ?? { name: 'ada', roles: ['admin' as const] };
 
+/** The same picture each time: the tests sign it anew (`again`) with other fields. */
 async function source(name: string, fmt: 'jpeg' | 'png' | 'webp', xmp?: string): Promise<string> {
   const p = join(dir, name);
   let img = sharp(photo('coffee.png')).resize(640)[fmt]({ quality: 90 });
@@ -66,7 +67,7 @@ describe('signing with IPTC metadata', () => {
   for (const [fmt, mime] of [['jpeg', 'image/jpeg'], ['png', 'image/png'], ['webp', 'image/webp']] as const) {
     it(`${fmt}: the fields are in the signed copy's XMP, the record and a cawg.metadata assertion valid in both readers`, async () => {
       const input = await source(`a.${fmt}`, fmt);
-      const r = await desk.sign(input, { actor: actor(), metadata: EDITS });
+      const r = await desk.sign(input, { actor: actor(), again: true, metadata: EDITS });
       const bytes = new Uint8Array(readFileSync(r.output));
       const expected = { ...EDITS, digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture' };
       expect(r.metadata).toEqual(expected);
@@ -98,10 +99,10 @@ describe('signing with IPTC metadata', () => {
     // A photographer's file: IPTC IIM and EXIF written by exiftool, no XMP caption.
     const input = await source('wire.jpg', 'jpeg');
     execFileSync(EXIFTOOL!, ['-overwrite_original', '-IPTC:CodedCharacterSet=UTF8', '-IPTC:Caption-Abstract=Wire caption é', '-IPTC:By-line=Wire Shooter', '-IPTC:Keywords=wire', '-IPTC:Keywords=news', '-EXIF:Copyright=(c) Wire Agency', input]);
-    const own = (await desk.sign(input, { actor: actor() })).metadata;
+    const own = (await desk.sign(input, { actor: actor(), again: true })).metadata;
     expect(own).toEqual({ caption: 'Wire caption é', creator: 'Wire Shooter', keywords: ['wire', 'news'], copyright: '(c) Wire Agency' });
 
-    const r = await desk.sign(input, { actor: actor(), metadata: { headline: 'Edited headline', caption: NASTY, keywords: null } });
+    const r = await desk.sign(input, { actor: actor(), again: true, metadata: { headline: 'Edited headline', caption: NASTY, keywords: null } });
     expect(r.metadata).toEqual({ headline: 'Edited headline', caption: NASTY, creator: 'Wire Shooter', copyright: '(c) Wire Agency' });
     const out = JSON.parse(execFileSync(EXIFTOOL!, ['-j', '-XMP:all', '-charset', 'UTF8', r.output], { encoding: 'utf8' }))[0];
     expect(out.Headline).toBe('Edited headline');
@@ -161,7 +162,7 @@ describe('signing with IPTC metadata', () => {
   it('an existing XMP packet keeps its other properties; the fields it held are replaced', async () => {
     const xmp = `<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:ps="http://ns.adobe.com/photoshop/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" ps:Headline="Old headline" xmp:Rating="4"><ps:City>Bonn</ps:City></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
     const input = await source('rated.jpg', 'jpeg', xmp);
-    const r = await desk.sign(input, { actor: actor(), metadata: { headline: 'New headline' } });
+    const r = await desk.sign(input, { actor: actor(), again: true, metadata: { headline: 'New headline' } });
     expect(r.metadata).toEqual({ headline: 'New headline', city: 'Bonn' });
     const packet = (await sharp(readFileSync(r.output)).metadata()).xmp!.toString('utf8');
     expect(packet).toContain('xmp:Rating="4"');
@@ -172,15 +173,15 @@ describe('signing with IPTC metadata', () => {
   it('refuses over-long fields and unknown ones, and a video with metadata, before anything is signed', async () => {
     const input = await source('long.jpg', 'jpeg');
     const before = desk.items(1000).length;
-    await expect(desk.sign(input, { actor: actor(), metadata: { caption: 'x'.repeat(4001) } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(desk.sign(input, { actor: actor(), metadata: { captoin: 'typo' } as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
-    await expect(desk.sign(input, { actor: actor(), metadata: { digitalSourceType: 'javascript:alert(1)' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(desk.sign(input, { actor: actor(), again: true, metadata: { caption: 'x'.repeat(4001) } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(desk.sign(input, { actor: actor(), again: true, metadata: { captoin: 'typo' } as never })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(desk.sign(input, { actor: actor(), again: true, metadata: { digitalSourceType: 'javascript:alert(1)' } })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(desk.items(1000).length).toBe(before);
   });
 
   it('editing the caption of a signed copy afterwards breaks its credentials in both readers; the record keeps what was signed', async () => {
     const input = await source('edit.jpg', 'jpeg');
-    const r = await desk.sign(input, { actor: actor(), metadata: { caption: 'Signed caption' } });
+    const r = await desk.sign(input, { actor: actor(), again: true, metadata: { caption: 'Signed caption' } });
     const edited = join(dir, 'edited.jpg');
     const bytes = readFileSync(r.output);
     // same length, so only the caption differs: in the XMP and in the assertion
@@ -202,7 +203,7 @@ describe('signing with IPTC metadata', () => {
 
   it('a published copy still carries the signed fields, valid in both readers', async () => {
     const input = await source('pub.jpg', 'jpeg');
-    const r = await desk.sign(input, { actor: actor(), metadata: { headline: 'To publish', creator: 'Ed' } });
+    const r = await desk.sign(input, { actor: actor(), again: true, metadata: { headline: 'To publish', creator: 'Ed' } });
     const { receipt } = await approveAndPublish(desk, r.recordId, join(dir, 'published'));
     const bytes = new Uint8Array(readFileSync(receipt.output));
     expect((await readManifest(bytes, 'image/jpeg'))?.metadata).toEqual({ headline: 'To publish', creator: 'Ed' });

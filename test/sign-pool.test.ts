@@ -40,7 +40,8 @@ describe('sign workers', () => {
     const input = await jpeg('cat.jpg');
     const now = new Date('2026-12-04T03:00:00.000Z');
     const inline = await desk.sign(input, { actor: desk.bootstrapActor()!, outDir: join(dir, 'inline'), now });
-    const pooled = await desk.sign(input, { actor: desk.bootstrapActor()!, outDir: join(dir, 'pooled'), now, signPool: pool });
+    // The same photo signed twice on purpose, in the same instant: every signed field must come out equal.
+    const pooled = await desk.sign(input, { actor: desk.bootstrapActor()!, outDir: join(dir, 'pooled'), now, signPool: pool, again: true });
     for (const k of ['sha256', 'phash', 'payload', 'fingerprint', 'signature', 'width', 'height', 'watermark', 'c2pa'] as const) expect(pooled[k]).toEqual(inline[k]);
     expect(pooled.c2pa).toEqual({ status: 'embedded', pq: true });
     expect(getRecord(desk.store, pooled.recordId)?.details.layout).toBe(getRecord(desk.store, inline.recordId)?.details.layout);

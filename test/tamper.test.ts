@@ -165,7 +165,8 @@ describe('the layout and the assertion that carries it', () => {
       await desk.unlock(new PassphraseProtector(env.CUSTODY_PASSPHRASE!));
       const src = join(work, 'older.png');
       await sharp(photo('astronaut.png')).toFile(src);
-      const receipt = await desk.sign(src, { actor: desk.bootstrapActor()!, now: new Date('2026-11-01T09:00:00.000Z') });
+      // The photo the first test signed, signed again as a record of its own.
+      const receipt = await desk.sign(src, { actor: desk.bootstrapActor()!, now: new Date('2026-11-01T09:00:00.000Z'), again: true });
       output = receipt.output;
       desk.store.raw.prepare(`UPDATE records SET details = json_remove(details, '$.layout', '$.layoutSignature') WHERE id = ?`).run(receipt.recordId);
     } finally {

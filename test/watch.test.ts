@@ -187,6 +187,24 @@ describe('a watched folder', () => {
     expectExactlyOnce(desk, s, dropped, new Set([...dropped.keys()].filter((k) => k !== 'card/good.jpg')));
   });
 
+  it('signs bytes already signed elsewhere on the desk (no one is at a hot folder to ask), and still sets a second copy in the folder aside', async () => {
+    const a = await uniqueJpeg();
+    const elsewhere = join(tempDir('custody-sign-screen-'), 'a.jpg');
+    writeFileSync(elsewhere, a);
+    const first = await desk.sign(elsewhere, { actor: desk.bootstrapActor()!, outDir: tempDir() });
+    // Signing the same bytes by hand is a question (ALREADY_SIGNED); the folder does not ask it.
+    await expect(desk.sign(elsewhere, { actor: desk.bootstrapActor()!, outDir: tempDir() })).rejects.toMatchObject({ code: 'ALREADY_SIGNED' });
+    const s = await start();
+    writeFileSync(join(s.inDir, 'a.jpg'), a);
+    const [signed] = await s.waitFor(1);
+    expect(signed).toMatchObject({ status: 'signed' });
+    expect(signed!.recordId).not.toBe(first.recordId);
+    dropAtomically(s.inDir, 'again/a.jpg', a);
+    const [, dup] = await s.waitFor(2);
+    expect(dup).toMatchObject({ status: 'duplicate', recordId: null, error: { code: 'ALREADY_SIGNED' } });
+    expect(desk.store.all(sql`SELECT id FROM records WHERE sha256 = ${sha256(a)}`)).toHaveLength(2);
+  });
+
   it('sets a second copy of the same bytes aside as ALREADY_SIGNED, and signs a new file under a used name as name-2', async () => {
     const s = await start();
     const a = await uniqueJpeg();

@@ -60,8 +60,9 @@ export function register(program: Command): void {
     .argument('<files...>', 'images to sign')
     .option('--out <dir>', 'folder for the signed copies')
     .option('--source-type <term>', 'IPTC digital source type for the Content Credentials (digitalCapture, negativeFilm, … or the full URI); default: digitalCapture when the EXIF names a camera, else none')
+    .option('--again', 'sign files this desk has already signed as new records (without it they are refused: exit 3)')
     .option('--json', 'print an array of receipts as JSON'))
-    .action(async (files: string[], o: { out?: string; sourceType?: string; json?: boolean } & Record<string, unknown>) => {
+    .action(async (files: string[], o: { out?: string; sourceType?: string; again?: boolean; json?: boolean } & Record<string, unknown>) => {
       const digitalSourceType = o.sourceType === undefined ? undefined : o.sourceType.includes('/') ? o.sourceType : `${IPTC_SOURCE_TYPES}${o.sourceType}`;
       // IPTC fields edited on the command line go into the copy's XMP; a source type alone stays the manifest's
       const edits = metadataFromOptions(o, undefined);
@@ -71,24 +72,36 @@ export function register(program: Command): void {
         const actor = (await actingFor(desk, 'sign'))!;
         const receipts: SignReceipt[] = [];
         const failures: CustodyError[] = [];
+        let already = 0;
         for (const [i, file] of files.entries()) {
           if (files.length > 1) err(`[${i + 1}/${files.length}] signing ${file}`);
           const progress = progressOnStderr(`signing ${file}`);
           try {
-            const r = await desk.sign(file, { ...(o.out ? { outDir: o.out } : {}), ...(digitalSourceType ? { digitalSourceType } : {}), ...(metadata ? { metadata } : {}), actor, onProgress: progress.listener }).finally(progress.end);
+            const r = await desk.sign(file, {
+              ...(o.out ? { outDir: o.out } : {}), ...(digitalSourceType ? { digitalSourceType } : {}), ...(metadata ? { metadata } : {}), actor,
+              onProgress: progress.listener, ...(o.again ? { again: true } : {}),
+            }).finally(progress.end);
             receipts.push(r);
             const what = r.video ? `${r.video.segments} segments` : `watermark ${r.watermark.status}`;
             if (!o.json) out(`signed ${file} → ${r.output} (record ${r.recordId}, ${what}, content credentials ${r.c2pa.status})`);
             if (!o.json && r.metadata) printMetadata(r.metadata, 'metadata signed with it:');
             if (r.iimTruncated) err(`note: ${r.iimTruncated.join(', ')} cut to IPTC IIM's length limits in the copy's IIM block (its XMP and Content Credentials hold them whole)`);
           } catch (e) {
+            if (isCustodyError(e, 'ALREADY_SIGNED')) {
+              // Not an error of the file: a question. Asked again with --again, it becomes a second record.
+              already += 1;
+              err(`error ALREADY_SIGNED: ${file}: ${e.message} (custody sign --again signs it as a new record)`);
+              continue;
+            }
             if (!isCustodyError(e) || files.length === 1) throw e;
             failures.push(e);
             err(`error ${e.code}: ${file}: ${e.message}`);
           }
         }
         if (o.json) json(receipts);
+        // 2 for files that could not be signed; 3 when the only ones left unsigned were signed before.
         if (failures.length > 0) process.exitCode = 2;
+        else if (already > 0) process.exitCode = 3;
       }, { unlock: true });
     });
 

@@ -60,10 +60,16 @@ export const deskApi = {
       paths: z.array(path).min(1, 'expected at least one file to sign'), outDir: path.optional(), progressKey: progressKey.optional(),
       /** IPTC fields laid over each file's own before it is signed (an empty field clears the file's value). */
       metadata: metadataEditsSchema.optional(),
+      /** Sign files this desk has already signed as new records; without it they fail with ALREADY_SIGNED. */
+      again: z.boolean().optional(),
     }),
     result: z.object({
       receipts: z.array(receiptSchema),
-      failures: z.array(z.object({ path: z.string(), code: z.string(), message: z.string() })),
+      failures: z.array(z.object({
+        path: z.string(), code: z.string(), message: z.string(),
+        /** ALREADY_SIGNED: the newest record of these bytes, when and by whom (null: no audit entry names anyone). */
+        already: z.object({ recordId: z.string(), signedAt: z.string(), by: z.string().nullable() }).optional(),
+      })),
     }),
   },
   /** The IPTC fields a file carries, to prefill them before signing; writable: the desk can write edits into it. */

@@ -1,7 +1,7 @@
 // DeskApi handlers: signing, verification, the library and item detail.
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { auditEntries } from '../audit/log.ts';
+import { signedEntry } from '../audit/log.ts';
 import { checkSignedCopy } from '../authz/policy.ts';
 import { DESK_ACTOR, type Desk } from '../desk.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
@@ -40,10 +40,14 @@ export function libraryItem(desk: Desk, record: SignedRecord): LibraryItem {
  * key, not the person). The desk is its name at the hub when connected, else the machine's name.
  */
 function signedBy(desk: Desk, id: string): DeskResult<'item'>['signedBy'] {
-  for (const e of auditEntries(desk.store, { subject: id, pageSize: 50 })) {
-    if (e.action === 'record.signed') return { by: e.actor, at: e.at, desk: readHubLink(desk.store)?.deskName || hostname() };
-  }
-  return null;
+  const e = signedEntry(desk.store, id);
+  return e ? { by: e.actor, at: e.at, desk: readHubLink(desk.store)?.deskName || hostname() } : null;
+}
+
+/** The record an ALREADY_SIGNED refusal names (core/desk.ts), for the screens' question. */
+function alreadyOf(e: CustodyError): { recordId: string; signedAt: string; by: string | null } {
+  const d = e.details ?? {};
+  return { recordId: String(d.recordId), signedAt: String(d.signedAt), by: typeof d.by === 'string' ? d.by : null };
 }
 
 export function requireItem(desk: Desk, id: string): SignedRecord {
@@ -80,7 +84,7 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'fileMet
       return desk.fileMetadata(path, { actor, ...(confineTo ? { confineTo } : {}) });
     },
 
-    sign: async ({ paths, outDir, progressKey, metadata }) => {
+    sign: async ({ paths, outDir, progressKey, metadata, again }) => {
       const actor = ctx.actor('sign');
       const confineTo = ctx.hooks.confineFiles?.(ctx.session);
       const confined = confineTo ? { confineTo, deskOutputs: true } : {};
@@ -88,10 +92,10 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'fileMet
       const failures = [];
       for (const p of paths) {
         try {
-          receipts.push(await ctx.tracked(progressKey, p, (onProgress) => desk.sign(p, { ...(outDir ? { outDir } : {}), ...(metadata ? { metadata } : {}), actor, ...(onProgress ? { onProgress } : {}), ...confined })));
+          receipts.push(await ctx.tracked(progressKey, p, (onProgress) => desk.sign(p, { ...(outDir ? { outDir } : {}), ...(metadata ? { metadata } : {}), actor, ...(onProgress ? { onProgress } : {}), ...confined, ...(again ? { again } : {}) })));
         } catch (e) {
           if (!isCustodyError(e)) throw e;
-          failures.push({ path: p, code: e.code, message: e.message });
+          failures.push({ path: p, code: e.code, message: e.message, ...(e.code === 'ALREADY_SIGNED' ? { already: alreadyOf(e) } : {}) });
         }
       }
       return { receipts, failures };

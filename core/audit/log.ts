@@ -91,6 +91,12 @@ export function* auditEntries(db: ReadableDB, opts: { from?: number; subject?: s
   }
 }
 
+/** A record's `record.signed` entry: who signed it and when (the record itself names the key, not the person). */
+export function signedEntry(db: ReadableDB, recordId: string): AuditEntry | null {
+  for (const e of auditEntries(db, { subject: recordId, pageSize: 50 })) if (e.action === 'record.signed') return e;
+  return null;
+}
+
 function readWitness(db: ReadableDB): SignedHead | null {
   const r = db.get<{ seq: number; hash: string; key_id: string; signature: string }>(sql`SELECT seq, hash, key_id, signature FROM audit_witness WHERE id = 1`);
   return r ? { seq: r.seq, hash: r.hash, keyId: r.key_id, signature: r.signature } : null;

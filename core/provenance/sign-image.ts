@@ -43,6 +43,8 @@ export interface SignContext {
   metadata?: Partial<Record<keyof PhotoMetadata, unknown>>;
   /** Joins the record's transaction (the audit entry, a watch job's link); the hub's outbox row is always written there. */
   onRecord?: (db: WritableDB, record: SignedRecord) => void;
+  /** Runs on the original's SHA-256 before any work on the picture (the desk refuses bytes already signed here). */
+  checkOriginal?: (sha256: string) => void;
 }
 
 export interface SignReceipt {
@@ -76,6 +78,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
   const original = await readFile(path);
   // The record binds the bytes hashed here, on the thread that holds the key; the render reads these same bytes.
   const sha256 = sha256Hex(original);
+  ctx.checkOriginal?.(sha256);
   const bytes = original.length;
   const metadata = await signedMetadata(original, format, ctx.metadata);
   const signedAt = now.toISOString();

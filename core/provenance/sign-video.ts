@@ -7,7 +7,7 @@ import { embedManifest } from '../c2pa/embed.ts';
 import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
 import { pqDeclaration } from '../c2pa/mldsa.ts';
 import type { VideoFormat } from '../media/detect.ts';
-import { sha256Hex } from '../media/hash.ts';
+import { sha256File, sha256Hex } from '../media/hash.ts';
 import { forwardOnly, within, type ProgressListener } from '../media/progress.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
 import type { SignedRecord } from '../store/records.ts';
@@ -43,7 +43,10 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
   const { size } = await stat(path);
   const withCredentials = Boolean(ctx.c2pa) && format === 'mp4' && size <= C2PA_VIDEO_MAX_BYTES;
   const fingerprintEnd = withCredentials ? FINGERPRINT_END : CREDENTIALS_END;
-  const fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, ...(report ? { onProgress: within(report, 0, fingerprintEnd) } : {}) });
+  // With a check on the original, its SHA-256 comes first, so that a refusal comes before minutes of fingerprinting.
+  const sha256 = ctx.checkOriginal && size <= MAX_VIDEO_BYTES ? await sha256File(path) : undefined;
+  if (sha256 !== undefined) ctx.checkOriginal!(sha256);
+  const fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, ...(sha256 !== undefined ? { sha256 } : {}), ...(report ? { onProgress: within(report, 0, fingerprintEnd) } : {}) });
   const at = (phase: 'credentials' | 'writing' | 'done', percent: number) => report?.({ phase, percent, doneSec: fp.durationSec, totalSec: fp.durationSec });
   const signedAt = now.toISOString();
   const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');

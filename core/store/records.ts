@@ -87,6 +87,12 @@ export function getRecord(db: ReadableDB, id: string): SignedRecord | null {
 }
 
 /** Records whose original or signed output has this SHA-256. */
+/** The newest record signed from these original bytes (photo or video; never a segment), or null. */
+export function latestSignedFrom(db: ReadableDB, sha256: string): SignedRecord | null {
+  const r = db.get<Row>(sql`SELECT * FROM records WHERE sha256 = ${sha256} AND kind != 'segment' ORDER BY signed_at DESC, id DESC LIMIT 1`);
+  return r ? fromRow(r) : null;
+}
+
 export function findBySha256(db: ReadableDB, sha256: string): SignedRecord[] {
   return db.all<Row>(sql`SELECT * FROM records WHERE sha256 = ${sha256} OR output_sha256 = ${sha256} ORDER BY signed_at`).map(fromRow);
 }

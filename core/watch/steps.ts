@@ -125,6 +125,10 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
       signPool: ctx.signPool?.() ?? null,
       // The folder signs as whoever configured it, with their roles as they are now.
       actor: ctx.desk.actorFor(folderOwner(db, job.folderId)),
+      // A folder keeps its own rule for bytes seen before (markStaged: a second copy dropped into the same folder is
+      // set aside as ALREADY_SIGNED, once). Bytes signed elsewhere on the desk (the Sign screen, another folder) are
+      // signed again here: no one is at a hot folder to ask, and its output must hold a copy of every file dropped.
+      again: true,
     });
   } catch (e) {
     const failure = classify(e);

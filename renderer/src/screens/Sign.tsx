@@ -5,14 +5,23 @@ import type { DeskResult } from '../../../core/api/desk-api.ts';
 import { deskPath, desk, errorText, withProgress } from '../api.ts';
 import { DropZone, type Picked } from '../components/DropZone.tsx';
 import { changedFields, MetadataFields, type Fields } from '../components/Metadata.tsx';
+import { Modal } from '../components/Modal.tsx';
 import { Thumb } from '../components/Thumb.tsx';
+import { dateTime } from '../format.ts';
 import { go } from '../hooks.ts';
 
 type Receipt = DeskResult<'sign'>['receipts'][number];
+type Already = NonNullable<DeskResult<'sign'>['failures'][number]['already']>;
+type Edits = Record<string, string | string[]> | null;
 type Job = {
   key: number;
   name: string;
-  state: 'queued' | 'uploading' | 'review' | 'signing' | 'signed' | 'failed';
+  state: 'queued' | 'uploading' | 'review' | 'signing' | 'signed' | 'failed' | 'already';
+  /** What was picked: signing again sends the file anew in web mode (an upload is gone once a sign call answered). */
+  picked?: Picked;
+  /** Already signed on this desk: the record, when and by whom, until the signer answers; the edits to sign with. */
+  already?: Already;
+  edits?: Edits;
   /** The file on the desk, once uploaded (web mode) or picked. */
   path?: string;
   /** Reviewing: the IPTC fields the file carries, and as edited; writable: the desk can write edits into it. */
@@ -26,7 +35,12 @@ type Job = {
 
 const REVIEW_KEY = 'custody.reviewMetadata';
 
-const STATE_TEXT: Record<Job['state'], string> = { queued: 'Waiting', uploading: 'Sending', review: 'Check the metadata, then sign', signing: 'Signing', signed: 'Signed', failed: 'Not signed' };
+const STATE_TEXT: Record<Job['state'], string> = {
+  queued: 'Waiting', uploading: 'Sending', review: 'Check the metadata, then sign', signing: 'Signing', signed: 'Signed', failed: 'Not signed', already: 'Already signed',
+};
+
+/** The question asked before a second record: "This photo was already signed on 3 Dec 14:02 by ed (record …)." */
+export const alreadyText = (a: Already): string => `This photo was already signed on ${dateTime(a.signedAt)}${a.by ? ` by ${a.by}` : ''} (record ${a.recordId}).`;
 
 export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSigned: () => void }) {
   const [jobs, setJobs] = useState<Job[]>([]);
@@ -45,16 +59,18 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
     return path;
   };
 
-  const signPath = async (key: number, path: string, metadata: Record<string, string | string[]> | null) => {
+  const signPath = async (key: number, path: string, metadata: Edits, again = false) => {
     try {
       update(key, { state: 'signing', progress: null });
       const r = await withProgress(
         (progress, detail) => update(key, { progress, detail }),
-        (progressKey) => desk.sign({ paths: [path], progressKey, ...(outDir ? { outDir } : {}), ...(metadata ? { metadata } : {}) }),
+        (progressKey) => desk.sign({ paths: [path], progressKey, ...(outDir ? { outDir } : {}), ...(metadata ? { metadata } : {}), ...(again ? { again } : {}) }),
       );
       const failure = r.failures[0];
-      if (failure) update(key, { state: 'failed', error: failure.message });
-      else update(key, { state: 'signed', receipt: r.receipts[0]!, metadata: undefined });
+      // Bytes this desk signed before: the signer is asked (below) before a second record is made.
+      if (failure?.already) update(key, { state: 'already', already: failure.already, edits: metadata });
+      else if (failure) update(key, { state: 'failed', error: failure.message });
+      else update(key, { state: 'signed', receipt: r.receipts[0]!, metadata: undefined, already: undefined });
     } catch (e) {
       update(key, { state: 'failed', error: errorText(e) });
     }
@@ -77,6 +93,23 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
     }
   };
 
+  /** The signer's answer to "sign it again?": a second record, or the photo left unsigned. */
+  const answer = (j: Job, signAgain: boolean) => {
+    if (!signAgain) {
+      update(j.key, { state: 'failed', error: `Not signed again: ${alreadyText(j.already!)}`, already: undefined });
+      return;
+    }
+    update(j.key, { state: 'queued', already: undefined });
+    queue.current = queue.current
+      .then(async () => {
+        let path = j.path!;
+        if (j.picked?.file && !j.picked.path) path = await upload(j.key, j.picked);
+        await signPath(j.key, path, j.edits ?? null, true);
+      })
+      .catch((e: unknown) => update(j.key, { state: 'failed', error: errorText(e) }))
+      .then(onSigned);
+  };
+
   /** Signs a reviewed photo with the fields that were changed; queued behind whatever is signing. */
   const signReviewed = (j: Job) => {
     if (!j.path || !j.metadata) return;
@@ -86,13 +119,16 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
   };
 
   const add = (picked: Picked[]) => {
-    const added = picked.map((p) => ({ p, job: { key: nextKey.current++, name: p.name, state: 'queued' as const, progress: null } }));
+    const added = picked.map((p) => ({ p, job: { key: nextKey.current++, name: p.name, state: 'queued' as const, progress: null, picked: p } }));
     setJobs((js) => [...added.map((a) => a.job), ...js]);
     for (const { p, job } of added) queue.current = queue.current.then(() => signOne(job.key, p));
     void queue.current.then(onSigned);
   };
 
-  const pending = jobs.filter((j) => j.state !== 'signed' && j.state !== 'failed' && j.state !== 'review').length;
+  const pending = jobs.filter((j) => j.state !== 'signed' && j.state !== 'failed' && j.state !== 'review' && j.state !== 'already').length;
+  const asking = jobs.filter((j) => j.state === 'already');
+  // One question at a time, oldest first (jobs are listed newest first); each item also says it in the list.
+  const ask = asking[asking.length - 1];
   const reviewing = jobs.filter((j) => j.state === 'review').length;
   const done = jobs.filter((j) => j.state === 'signed').length;
   return (
@@ -121,7 +157,17 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
       {jobs.length > 0 && (
         <p role="status" className="muted">
           {pending > 0 ? `Signing ${pending} file${pending === 1 ? '' : 's'}…` : reviewing > 0 ? `${reviewing} waiting for their metadata to be checked.` : `${done} of ${jobs.length} signed.`}
+          {asking.length > 0 ? ` ${asking.length} already signed before, waiting for your answer.` : ''}
         </p>
+      )}
+      {ask && (
+        <Modal key={ask.key} title={`Sign ${ask.name} again?`} onClose={() => answer(ask, false)} testId="sign-again">
+          <p>{alreadyText(ask.already!)} Sign it again as a new record?</p>
+          <div className="buttons">
+            <button type="button" onClick={() => answer(ask, false)}>Cancel</button>
+            <button type="button" className="primary" onClick={() => answer(ask, true)}>Sign again</button>
+          </div>
+        </Modal>
       )}
       <ul className="jobs">
         {jobs.map((j) => (
@@ -161,6 +207,7 @@ export function Sign({ nativeDialogs, onSigned }: { nativeDialogs: boolean; onSi
                   <button type="submit" className="primary">Sign {j.name}</button>
                 </form>
               )}
+              {j.state === 'already' && j.already && <p className="note info" data-testid="already">{alreadyText(j.already)}</p>}
               {j.error && <p role="alert" className="error">{j.error}</p>}
             </div>
           </li>
