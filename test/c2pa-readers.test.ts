@@ -38,8 +38,9 @@ beforeAll(async () => {
   desk = await tempDesk('Daily Planet');
   // The vault-passphrase holder until approveAndPublish adds users, then their admin, ada.
   const admin = () => desk.bootstrapActor() ?? { name: 'ada', roles: ['admin' as const] };
+  // The same few pictures are signed in several modes (plain, IPTC, hybrid, time-stamped): each time as a new record.
   const signed = async (kind: string, mime: C2paMime, path: string) => {
-    const r = await desk.sign(path, { actor: admin() });
+    const r = await desk.sign(path, { actor: admin(), again: true });
     outputs.push({ kind, mime, bytes: new Uint8Array(readFileSync(r.output)) });
     return r;
   };
@@ -49,7 +50,6 @@ beforeAll(async () => {
   // IPTC fields set at signing: the copy's XMP and a cawg.metadata assertion (docs/metadata.md)
   const iptc = { headline: 'Reader check', caption: 'A <caption> & "quotes", ünïcödé 🌊', creator: 'Ada', keywords: ['a', 'b'], digitalSourceType: 'digitalCapture' };
   const signedWith = async (kind: string, mime: C2paMime, path: string) => {
-    // The same pictures as above, signed again as new records with the fields.
     const r = await desk.sign(path, { actor: admin(), metadata: iptc, again: true });
     outputs.push({ kind, mime, bytes: new Uint8Array(readFileSync(r.output)) });
   };

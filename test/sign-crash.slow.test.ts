@@ -29,7 +29,8 @@ describe('kill -9 of `custody sign`', () => {
     const seen = new Set<string>();
     for (let i = 0; i < 4; i++) {
       const out = join(dir, `out-${i}`);
-      await sign(env, [...inputs, '--out', out], { killAfterMs: Math.round(full * (0.35 + 0.15 * i + Math.random() * 0.1)) });
+      // The same photos as the probe's, signed again on purpose.
+      await sign(env, [...inputs, '--out', out, '--again'], { killAfterMs: Math.round(full * (0.35 + 0.15 * i + Math.random() * 0.1)) });
       for (const s of expectNothingOrEverything(env.CUSTODY_HOME!, out, names)) seen.add(s);
     }
     expect(seen.size).toBeGreaterThan(0);
