@@ -2,6 +2,7 @@
 // precomputed basis. Orthonormal, so a change of δ in a coefficient is a change of δ² in pixel energy.
 
 import { WASM_BASE64 as DCT_WASM } from '../kernels/wm-dct.wasm.ts';
+import { loadKernel } from '../kernels/load.ts';
 
 export const B = 8;
 
@@ -36,12 +37,10 @@ export function useWasmDct(on: boolean): void {
 // [B at 0 | its transpose at 512 | tmp at 1024 | in | out]
 function wasmBlocks(src: Float64Array, size: number, inverse: boolean, shift?: readonly [number, number]): Float64Array | null {
   if (dctKernel === undefined) {
-    try {
-      dctKernel = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(DCT_WASM, 'base64')), {}).exports as unknown as DctKernel;
+    dctKernel = loadKernel<DctKernel>(DCT_WASM);
+    if (dctKernel) {
       const m = new Float64Array(dctKernel.memory.buffer, 0, 2 * B * B);
       for (let k = 0; k < B; k++) for (let n = 0; n < B; n++) [m[k * B + n], m[B * B + n * B + k]] = [BASIS[k * B + n]!, BASIS[k * B + n]!];
-    } catch {
-      dctKernel = null;
     }
   }
   const k = dctKernel;

@@ -2,6 +2,7 @@
 // find where the sync pattern sits in the folded tile. n is a power of two (the tile side).
 
 import { WASM_BASE64 } from '../kernels/wm-fft.wasm.ts';
+import { loadKernel } from '../kernels/load.ts';
 
 interface Plan {
   rev: Uint32Array;
@@ -100,12 +101,8 @@ export function useWasmFft(on: boolean): void {
 
 function wasmFft(): WasmFft | null {
   if (wasm === undefined) {
-    try {
-      const exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64')), {}).exports as unknown as WasmFft;
-      wasm = { rows: exports.rows, fft2: exports.fft2, product: exports.product, productTwo: exports.productTwo, memory: exports.memory, tables: new Map(), spectra: new WeakMap(), top: 0 };
-    } catch {
-      wasm = null;
-    }
+    const exports = loadKernel<WasmFft>(WASM_BASE64);
+    wasm = exports && { rows: exports.rows, fft2: exports.fft2, product: exports.product, productTwo: exports.productTwo, memory: exports.memory, tables: new Map(), spectra: new WeakMap(), top: 0 };
   }
   return wasm;
 }

@@ -4,6 +4,7 @@
 
 import { WASM_BASE64 as BLUR_WASM } from '../kernels/wm-blur.wasm.ts';
 import { WASM_BASE64 as FOLD_WASM } from '../kernels/wm-fold.wasm.ts';
+import { loadKernel } from '../kernels/load.ts';
 
 /**
  * The blur, the high-pass and the local RMS in WebAssembly (kernels/wm-blur.wat): the same operations in the same
@@ -30,11 +31,7 @@ export function useWasmBlur(on: boolean): void {
 /** The kernel with `src` copied in at 0 and room for three planes and a row of sums: their byte offsets. */
 function blurIn(src: Float32Array, w: number): { k: BlurKernel; plane: number; tmp: number; out: number; extra: number; sum: number } | null {
   if (blurKernel === undefined) {
-    try {
-      blurKernel = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(BLUR_WASM, 'base64')), {}).exports as unknown as BlurKernel;
-    } catch {
-      blurKernel = null;
-    }
+    blurKernel = loadKernel<BlurKernel>(BLUR_WASM);
   }
   const k = blurKernel;
   if (!k) return null;
@@ -212,12 +209,8 @@ let foldKernel: FoldKernel | null | undefined;
 
 function kernel(): FoldKernel | null {
   if (foldKernel === undefined) {
-    try {
-      const e = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(FOLD_WASM, 'base64')), {}).exports as unknown as FoldKernel;
-      foldKernel = { scaled: e.scaled, mapped: e.mapped, sum: e.sum, memory: e.memory, sealed: null, size: 0 };
-    } catch {
-      foldKernel = null;
-    }
+    const e = loadKernel<FoldKernel>(FOLD_WASM);
+    foldKernel = e && { scaled: e.scaled, mapped: e.mapped, sum: e.sum, memory: e.memory, sealed: null, size: 0 };
   }
   return foldKernel;
 }

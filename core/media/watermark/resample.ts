@@ -8,6 +8,7 @@
 //   rounded once per pixel and clamped by a Uint8ClampedArray.
 
 import { WASM_BASE64 as LUMA_AREA_WASM } from '../kernels/wm-luma-area.wasm.ts';
+import { loadKernel } from '../kernels/load.ts';
 import { scanLuma, type LumaSink, type RowRange } from '../luma.ts';
 import type { Raster } from './codec.ts';
 
@@ -222,11 +223,7 @@ export function useWasmLumaArea(on: boolean): void {
 
 function lumaAreaKernel(): LumaAreaKernel | null {
   if (lumaArea === undefined) {
-    try {
-      lumaArea = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(LUMA_AREA_WASM, 'base64')), {}).exports as unknown as LumaAreaKernel;
-    } catch {
-      lumaArea = null;
-    }
+    lumaArea = loadKernel<LumaAreaKernel>(LUMA_AREA_WASM);
   }
   return lumaArea;
 }
