@@ -5,6 +5,7 @@ import { blockDct, blockIdct } from '../core/media/watermark/dct.ts';
 import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, spectrum } from '../core/media/watermark/fft.ts';
 import { mirrorTile } from '../core/media/watermark/extract.ts';
 import { latticeCandidates } from '../core/media/watermark/lattice.ts';
+import { AspectFolds } from '../core/media/watermark/aspect.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
 import { bitsToBytes, boxBlur, bytesToBits, fold, foldAffine } from '../core/media/watermark/grid.ts';
 import { crc24Bits, crcMatches, withCrc } from '../core/media/watermark/crc.ts';
@@ -202,6 +203,29 @@ describe('geometry search building blocks (issue 23)', () => {
     // a shear so small that it vanishes in rounding takes the general loop to the same sums
     for (const m of [[1.1, 0, 0, 1], [0.95, 0, 0, 1.2]] as const) {
       expect(foldAffine(src, w, h, 128, m)).toEqual(foldAffine(src, w, h, 128, [m[0], 1e-300, 0, m[3]]));
+    }
+  });
+
+  it('folds an aspect change with one axis folded once as foldAffine folds it', () => {
+    const rand = mulberry32(12);
+    for (const [w, h] of [[700, 512], [512, 683], [512, 512]] as const) {
+      const src = new Float32Array(w * h).map(() => rand() - 0.5);
+      const folds = new AspectFolds(src, w, h, 128, 192);
+      for (const s of [0.87, 0.9, 1.111, 1.15]) {
+        const across = folds.across(s);
+        const down = folds.down(s);
+        const wantAcross = foldAffine(src, w, h, 128, [s, 0, 0, 1], 192);
+        const wantDown = foldAffine(src, w, h, 128, [1, 0, 0, s], 192);
+        let err = 0;
+        let mag = 0;
+        for (let i = 0; i < 128 * 128; i++) {
+          err = Math.max(err, Math.abs(across[i]! - wantAcross[i]!), Math.abs(down[i]! - wantDown[i]!));
+          mag = Math.max(mag, Math.abs(wantAcross[i]!), Math.abs(wantDown[i]!));
+        }
+        // the same sums in another order: equal to rounding
+        expect(mag, `${w}×${h} s ${s}`).toBeGreaterThan(0.5);
+        expect(err, `${w}×${h} s ${s}`).toBeLessThan(1e-9);
+      }
     }
   });
 

@@ -18,8 +18,9 @@ const PHOTO_TARGET = (a: Attack): number => (a === 'crop25' || a === 'rotate2' ?
 // Issue 23's transforms on the photographs: the 95 % target where it is met, else the rate measured less one photo
 // (bench:watermark --payloads=3 --quick, 2026-12-04), as a regression floor; docs/watermark.md says why the rest is missed.
 const HARD_FLOOR: Record<(typeof HARD_ATTACKS)[number], number> = {
-  // measured 4/45, 36/45, 45/45, 45/45, 36/45, 45/45, 40/45, 11/45, 45/45
-  reshare: 0, crop50: 0.7, rotate5: 0.95, mirror: 0.95, squeeze90: 0.7, 'mirror+crop25+jpeg75': 0.95,
+  // measured 3/45, 45/45, 45/45, 45/45, 45/45, 45/45, 40/45, 10/45, 45/45 (crop50 and squeeze90 36/45 before the
+  // coarse search's crop50 magnification and aspect changes)
+  reshare: 0, crop50: 0.95, rotate5: 0.95, mirror: 0.95, squeeze90: 0.95, 'mirror+crop25+jpeg75': 0.95,
   'rotate5+resize75+jpeg75': 0.75, 'squeeze90+crop10+webp75': 0.1, 'rotate-4+mirror+jpeg80': 0.95,
 };
 

@@ -11,6 +11,7 @@ import { crcMatches } from './crc.ts';
 import { viterbiDecode } from './conv.ts';
 import { bitsToBytes, fold, foldAffine, gridDims, highPass, inverseRms15, localRms, multiplyInto, sealGrid, type Affine } from './grid.ts';
 import { latticeCandidates } from './lattice.ts';
+import { AspectFolds } from './aspect.ts';
 import { lumaToGrid } from './resample.ts';
 
 export const EXTRACT_PARAMS = {
@@ -186,22 +187,38 @@ function softOfSlots(slots: Float64Array, mrc: Weighting): Float64Array {
 const DEG = Math.PI / 180;
 
 /**
- * Coarse geometry candidates (magnification, rotation). Folding the whole grid stays coherent within about ±0.5 %
- * of scale and ±0.3° of rotation (measured); folding only the central COARSE_HALF·2 square widens that tolerance,
- * so the coarse grid steps by 1.25 % and 1° over that square (3×3 tiles: with 2 % steps and a 2×2-tile square,
- * crop10 and crop25 of textured photos were missed), and the best few are refined on the whole grid.
- * Magnification covers crops down to ~60 % of the area (a crop enlarges the content on the working grid) and
- * slight enlargements; rotation covers ±10° (±3° before issue 23: rotate5 of textured photos, grass, gravel, the
- * Hubble field, was found by these folds and not by the lattice search). Each tile is correlated with the sync
- * pattern and its mirror image.
+ * Coarse geometry candidates: magnification across and down and rotation. Folding the whole grid stays coherent
+ * within about ±0.5 % of scale and ±0.3° of rotation (measured); folding only the central COARSE_HALF·2 square widens
+ * that tolerance, so the coarse grid steps by 1.25 % and 1° over that square (3×3 tiles: with 2 % steps and a
+ * 2×2-tile square, crop10 and crop25 of textured photos were missed), and the best few are refined on the whole grid.
+ * Magnification covers crops down to ~47 % of the area (a crop enlarges the content on the working grid; 60 % before
+ * issue 23's crop50) and slight enlargements; rotation covers ±10° (±3° before issue 23: rotate5 of textured photos,
+ * grass, gravel, the Hubble field, was found by these folds and not by the lattice search). Aspect changes: the grid
+ * is tied to the short side, so a copy squeezed or stretched along one side keeps the scale of one axis and changes
+ * the other's; ±13 % along either axis, 1.5 % apart (one axis off by 0.75 % still folds coherently). These are what
+ * finds a heavy crop or an aspect change where the host's texture hides the lattice (lattice.ts) from the
+ * autocorrelation. Each tile is correlated with the sync pattern and its mirror image.
  */
 const COARSE_HALF = 192;
-const CANDIDATES: ReadonlyArray<readonly [number, number]> = (() => {
-  const out: [number, number][] = [];
-  for (let s = 0.98; s <= 1.3; s *= 1.0125) out.push([s, 0]);
-  for (let a = 1; a <= 10; a++) out.push([1, a * DEG], [1, -a * DEG]);
+export interface Candidate {
+  /** magnification across and down */
+  sx: number;
+  sy: number;
+  angle: number;
+}
+const CANDIDATES: ReadonlyArray<Candidate> = (() => {
+  const out: Candidate[] = [];
+  for (let s = 0.98; s <= 1.46; s *= 1.0125) out.push({ sx: s, sy: s, angle: 0 });
+  for (let a = 1; a <= 10; a++) out.push({ sx: 1, sy: 1, angle: a * DEG }, { sx: 1, sy: 1, angle: -a * DEG });
+  for (let s = 0.87; s <= 1.15; s *= 1.015) if (Math.abs(s - 1) > 0.01) out.push({ sx: s, sy: 1, angle: 0 }, { sx: 1, sy: s, angle: 0 });
   return out;
 })();
+
+/** A candidate's fold over the central square (an aspect change's through AspectFolds, the same sums). */
+function foldCandidate(white: Float32Array, gw: number, gh: number, c: Candidate, aspect: AspectFolds): Float64Array {
+  if (c.sx === c.sy) return fold(white, gw, gh, TILE, c.sx, c.angle, COARSE_HALF);
+  return c.sy === 1 ? aspect.across(c.sx) : c.sx === 1 ? aspect.down(c.sy) : foldAffine(white, gw, gh, TILE, [c.sx, 0, 0, c.sy], COARSE_HALF);
+}
 
 /** The payload read at offset (dx, dy) of a folded tile, or null when its CRC does not match. */
 function decodeAt(tile: Float64Array, dx: number, dy: number): Uint8Array | null {
@@ -253,15 +270,18 @@ function tryMap(white: Float32Array, gw: number, gh: number, m: Affine, verify =
   return syncOf(foldAffine(white, gw, gh, TILE, m), verify, { scale, angle: Math.atan2(m[2], m[0]), m });
 }
 
-function refine(white: Float32Array, gw: number, gh: number, start: SyncHit): SyncHit {
+/**
+ * Hill-climbs the sync score from `start`: for each step in turn, moves to any neighbour (evaluated in order, each
+ * fold only when asked) that scores higher, until none does.
+ */
+function climb<S>(start: SyncHit, steps: readonly S[], around: (h: SyncHit, step: S) => (() => SyncHit)[]): SyncHit {
   let best = start;
-  for (const [ds, da] of [[0.01, 0.5 * DEG], [0.005, 0.25 * DEG], [0.0025, 0.12 * DEG]] as const) {
+  for (const step of steps) {
     let improved = true;
     while (improved) {
       improved = false;
-      const { scale, angle } = best;
-      for (const [s, a] of [[scale * (1 + ds), angle], [scale * (1 - ds), angle], [scale, angle + da], [scale, angle - da]] as const) {
-        const hit = tryGeometry(white, gw, gh, s, a);
+      for (const next of around(best, step)) {
+        const hit = next();
         if (hit.z > best.z) {
           best = hit;
           improved = true;
@@ -269,27 +289,46 @@ function refine(white: Float32Array, gw: number, gh: number, start: SyncHit): Sy
       }
     }
   }
+  return best;
+}
+
+function refine(white: Float32Array, gw: number, gh: number, start: SyncHit): SyncHit {
+  const steps = [[0.01, 0.5 * DEG], [0.005, 0.25 * DEG], [0.0025, 0.12 * DEG]] as const;
+  const best = climb(start, steps, ({ scale, angle }, [ds, da]) =>
+    ([[scale * (1 + ds), angle], [scale * (1 - ds), angle], [scale, angle + da], [scale, angle - da]] as const).map(([s, a]) => () => tryGeometry(white, gw, gh, s, a)),
+  );
   return best.payload ? best : tryGeometry(white, gw, gh, best.scale, best.angle, Infinity, EXTRACT_PARAMS.verifyRefined);
+}
+
+/** refine() for an aspect change (a coarse candidate with a map): the magnification across and down, each alone. */
+function refineAspect(white: Float32Array, gw: number, gh: number, start: SyncHit): SyncHit {
+  const best = climb(start, [0.01, 0.005, 0.0025], ({ m }, d) => {
+    const [sx, , , sy] = m!;
+    return ([[sx * (1 + d), 0, 0, sy], [sx * (1 - d), 0, 0, sy], [sx, 0, 0, sy * (1 + d)], [sx, 0, 0, sy * (1 - d)]] as const).map((n) => () => tryMap(white, gw, gh, n));
+  });
+  return best.payload ? best : tryMap(white, gw, gh, best.m!, EXTRACT_PARAMS.verifyRefined);
 }
 
 /** Every coarse candidate folded over the central square and its sync peak found, best first. */
 export function coarseSearch(white: Float32Array, gw: number, gh: number): SyncHit[] {
-  const tiles = CANDIDATES.map(([s, a]) => fold(white, gw, gh, TILE, s, a, COARSE_HALF));
+  const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
+  const tiles = CANDIDATES.map((c) => foldCandidate(white, gw, gh, c, aspect));
   if (tiles.length % 2) tiles.push(new Float64Array(TILE * TILE));
   const hits: SyncHit[] = [];
   for (let i = 0; i < CANDIDATES.length; i += 2) {
     const [ap, bp, aq, bq] = circularCorrelationPairTwo(tiles[i]!, tiles[i + 1]!, SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
     for (const [k, c, cm] of [[0, ap, aq], [1, bp, bq]] as const) {
       if (i + k >= CANDIDATES.length) break;
-      const [scale, angle] = CANDIDATES[i + k]!;
+      const { sx, sy, angle } = CANDIDATES[i + k]!;
+      const geometry = sx === sy ? { scale: sx, angle } : { scale: Math.sqrt(sx * sy), angle, m: [sx, 0, 0, sy] as Affine };
       const straight = { c, sd: withSd(c).sd || 1, peak: topK(c, 1)[0]! };
       const mirrored = { c: cm, sd: withSd(cm).sd || 1, peak: topK(cm, 1)[0]! };
       const z = straight.c[straight.peak]! / straight.sd;
       const zm = mirrored.c[mirrored.peak]! / mirrored.sd;
       const tile = tiles[i + k]!;
-      if (z >= zm) hits.push({ scale, angle, dx: straight.peak % TILE, dy: Math.floor(straight.peak / TILE), z, tile, payload: null });
+      if (z >= zm) hits.push({ ...geometry, dx: straight.peak % TILE, dy: Math.floor(straight.peak / TILE), z, tile, payload: null });
       // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf)
-      else hits.push({ scale, angle, dx: (TILE - (mirrored.peak % TILE)) & (TILE - 1), dy: Math.floor(mirrored.peak / TILE), z: zm, tile: mirrorTile(tile), mirrored: true, payload: null });
+      else hits.push({ ...geometry, dx: (TILE - (mirrored.peak % TILE)) & (TILE - 1), dy: Math.floor(mirrored.peak / TILE), z: zm, tile: mirrorTile(tile), mirrored: true, payload: null });
     }
   }
   return hits.sort((x, y) => y.z - x.z);
@@ -314,7 +353,7 @@ export function findSync(white: Float32Array, gw: number, gh: number): SyncHit {
   if (coarse[0]!.z < EXTRACT_PARAMS.searchFloor) return coarse[0]!.z > identity.z ? coarse[0]! : identity;
   let best = identity;
   for (const c of coarse.slice(0, 3)) {
-    const hit = refine(white, gw, gh, tryGeometry(white, gw, gh, c.scale, c.angle));
+    const hit = c.m ? refineAspect(white, gw, gh, tryMap(white, gw, gh, c.m)) : refine(white, gw, gh, tryGeometry(white, gw, gh, c.scale, c.angle));
     if (hit.payload) return hit;
     if (hit.z > best.z) best = hit;
   }
