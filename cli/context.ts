@@ -24,11 +24,26 @@ export const out = (s: string): void => void process.stdout.write(`${printable(s
 export const err = (s: string): void => void process.stderr.write(`${printable(s)}\n`);
 export const json = (v: unknown): void => void process.stdout.write(`${printableText(JSON.stringify(v, null, 2))}\n`);
 
+/**
+ * Opens the desk and unlocks it with the passphrase. Where a desk exists, the passphrase is read and the key
+ * derivation started (core/crypto/prepare-unlock.ts) before the desk's modules are loaded, so that the two overlap.
+ */
 export async function unlockedDesk(): Promise<Desk> {
-  const [{ Desk, resolveHome }, { PassphraseProtector }] = await Promise.all([import('../core/desk.ts'), import('../core/crypto/vault.ts')]);
-  const desk = Desk.open(resolveHome());
+  const [{ resolveHome, DB_FILE }, { PassphraseProtector }, { prepareUnlock }] = await Promise.all([
+    import('../core/store/home.ts'),
+    import('../core/crypto/vault.ts'),
+    import('../core/crypto/prepare-unlock.ts'),
+  ]);
+  const home = resolveHome();
+  let protector: InstanceType<typeof PassphraseProtector> | null = null;
+  if (existsSync(join(home, DB_FILE))) {
+    protector = new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: '));
+    prepareUnlock(home, protector);
+  }
+  const { Desk } = await import('../core/desk.ts');
+  const desk = Desk.open(home);
   try {
-    await desk.unlock(new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
+    await desk.unlock(protector ?? new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
     return desk;
   } catch (e) {
     desk.close();
@@ -37,8 +52,7 @@ export async function unlockedDesk(): Promise<Desk> {
 }
 
 export async function withDesk<T>(fn: (desk: Desk) => Promise<T> | T, opts: { unlock?: boolean } = {}): Promise<T> {
-  const { Desk, resolveHome } = await import('../core/desk.ts');
-  const desk = opts.unlock ? await unlockedDesk() : Desk.open(resolveHome());
+  const desk = opts.unlock ? await unlockedDesk() : await import('../core/desk.ts').then(({ Desk, resolveHome }) => Desk.open(resolveHome()));
   try {
     return await fn(desk);
   } finally {

@@ -2,7 +2,6 @@
 // go through it.
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AUDIT_HEAD_FILE } from './audit/checkpoint.ts';
 import { AuditLog, auditEntries, signedEntry, type AuditVault } from './audit/log.ts';
@@ -33,6 +32,7 @@ import { addTrustAnchors, c2paSigner, createOrgCredentials, importCredentials, o
 import type { C2paSigner } from './c2pa/signer.ts';
 import { loadC2pa } from './c2pa/wasm.ts';
 import { openStore, type Store } from './store/db.ts';
+import { DB_FILE } from './store/home.ts';
 import { preparePrivateFolder } from './store/private-folder.ts';
 import { getRecord, latestSignedFrom, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
@@ -44,7 +44,9 @@ import { Workflow } from './workflow/service.ts';
 import type { FolderRules } from './watch/folders.ts';
 import { checkAllowedRoots, confine, type PathUse } from './paths/confine.ts';
 
-export const DB_FILE = 'desk.db';
+
+// where a desk lives, from a module the CLI loads before the desk (cli/context.ts)
+export { DB_FILE, resolveHome } from './store/home.ts';
 
 export interface DeskOptions {
   /** scrypt cost of new password hashes (tests lower it). */
@@ -67,18 +69,6 @@ function auditVaultOf(keyring: Keyring, since: string): AuditVault {
   };
 }
 
-/** CUSTODY_HOME, else the OS per-user app-data folder `Custody` (what Electron's userData resolves to). */
-export function resolveHome(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env.CUSTODY_HOME) return env.CUSTODY_HOME;
-  switch (platform) {
-    case 'win32':
-      return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Custody');
-    case 'darwin':
-      return join(homedir(), 'Library', 'Application Support', 'Custody');
-    default:
-      return join(env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'Custody');
-  }
-}
 
 export interface ItemComment {
   /** The audit entry that holds it. */

@@ -3,6 +3,10 @@ import { Keyring } from '../core/crypto/keyring.ts';
 import * as ed from '@noble/ed25519';
 import { randomBytes } from 'node:crypto';
 import { keyId, publicKeyOf, sign, verify } from '../core/crypto/ed25519.ts';
+import { prepareUnlock } from '../core/crypto/prepare-unlock.ts';
+import { Desk } from '../core/desk.ts';
+import { tempDesk } from './helpers/desk.ts';
+import { join } from 'node:path';
 import { PassphraseProtector, open, seal } from '../core/crypto/vault.ts';
 import { isCustodyError } from '../core/errors.ts';
 import { openStore, sql } from '../core/store/db.ts';
@@ -82,5 +86,33 @@ describe('Ed25519', () => {
       expect(verify(sig, message, publicKeyOf(sk))).toBe(true);
     }
     expect(() => sign(new Uint8Array(), new Uint8Array(31))).toThrow(/32-byte/);
+  });
+});
+
+describe('the key derivation started before the desk is loaded (prepareUnlock)', () => {
+  it('unlocks with the derivation started early, refuses a wrong passphrase started early, and leaves a folder without a desk alone', async () => {
+    const desk = await tempDesk('Prepared', 'right horse battery staple');
+    const home = desk.home;
+    desk.close();
+    const right = new PassphraseProtector('right horse battery staple');
+    prepareUnlock(home, right);
+    expect(right.prepared).toBe(1);
+    const opened = Desk.open(home);
+    await opened.unlock(right);
+    expect(opened.unlocked).toBe(true);
+    expect(right.prepared).toBe(0); // the unlock took the derivation started early
+    opened.close();
+
+    const wrong = new PassphraseProtector('wrong horse battery staple');
+    prepareUnlock(home, wrong);
+    expect(wrong.prepared).toBe(1);
+    const again = Desk.open(home);
+    await expect(again.unlock(wrong)).rejects.toSatisfy((e) => isCustodyError(e, 'KEY_LOCKED'));
+    expect(again.unlocked).toBe(false);
+    again.close();
+
+    const elsewhere = new PassphraseProtector('right horse battery staple');
+    prepareUnlock(join(home, 'no-desk-here'), elsewhere);
+    expect(elsewhere.prepared).toBe(0);
   });
 });

@@ -1,16 +1,23 @@
 // `custody init | sign | verify | items | keys`: the desk itself, its signed items and its keys.
 import type { Command } from 'commander';
 import { PassphraseProtector } from '../../core/crypto/vault.ts';
-import { Desk, resolveHome } from '../../core/desk.ts';
+import { resolveHome } from '../../core/store/home.ts';
 import { CustodyError, isCustodyError } from '../../core/errors.ts';
 import type { VerifyReport } from '../../core/provenance/checks.ts';
 import { footageWords } from '../../core/provenance/verdict-words.ts';
 import type { SignReceipt } from '../../core/provenance/sign-image.ts';
 import { err, json, out, progressOnStderr, withDesk } from '../context.ts';
 import { readPassphrase } from '../passphrase.ts';
-import { withApi } from '../api.ts';
-import { actingFor, readPassword } from './auth.ts';
 import { metadataFromOptions, metadataOptions, printMetadata } from '../metadata-options.ts';
+import type { withApi as WithApi } from '../api.ts';
+import type { actingFor as ActingFor, readPassword as ReadPassword } from './auth.ts';
+
+// The desk, the API and the login helpers are loaded by the actions that use them, not with this module: `custody
+// sign` reads the passphrase and starts the key derivation before the desk's modules load (unlockedDesk).
+const deskModule = () => import('../../core/desk.ts');
+const actingFor: typeof ActingFor = async (...a) => (await import('./auth.ts')).actingFor(...a);
+const readPassword: typeof ReadPassword = async (...a) => (await import('./auth.ts')).readPassword(...a);
+const withApi: typeof WithApi = async (...a) => (await import('../api.ts')).withApi(...a);
 
 function printReport(r: VerifyReport): void {
   out(`${r.verdict} (confidence ${r.confidence.toFixed(2)})${r.recordId ? `, record ${r.recordId}` : ''}`);
@@ -45,6 +52,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (o: { org: string; admin?: string; json?: boolean }) => {
       const home = resolveHome();
+      const { Desk } = await deskModule();
       if (Desk.isInitialized(home)) throw new CustodyError('ALREADY_INITIALIZED', `expected no desk at ${home}, but one exists already (set CUSTODY_HOME to create another)`);
       const passphrase = await readPassphrase('New passphrase for the desk keys: ', { confirm: true });
       const admin = o.admin ? { name: o.admin, password: await readPassword(`Password for the admin ${o.admin}: `, { confirm: true }) } : undefined;

@@ -70,6 +70,8 @@ export class PassphraseProtector implements KeyProtector {
   readonly kind = 'passphrase-scrypt';
   readonly #passphrase: string;
   readonly #params: ScryptParams;
+  /** Derivations started by prepare, by parameters and salt; each is taken by the unwrap that needs it. */
+  readonly #prepared = new Map<string, Promise<Buffer>>();
 
   constructor(passphrase: string, params: ScryptParams = DEFAULT_SCRYPT) {
     if (passphrase.length === 0) throw new CustodyError('KEY_LOCKED', 'expected a passphrase for the key vault, got an empty one');
@@ -94,9 +96,31 @@ export class PassphraseProtector implements KeyProtector {
     };
   }
 
+  /**
+   * Starts deriving the key that unwraps `wrapped` (scrypt, on libuv's thread pool) without waiting for it; unwrap
+   * then takes it. The CLI starts it before loading the desk's modules, so that the two overlap. Nothing is judged
+   * here: whether the passphrase opens the vault is found, and a wrong one counted, by unwrap, as before.
+   */
+  prepare(wrapped: WrappedKey): void {
+    const p = wrapped.params as { N: number; r: number; p: number; salt: string };
+    const id = `${p.N}/${p.r}/${p.p}/${p.salt}`;
+    if (this.#prepared.has(id)) return;
+    const kek = deriveKey(this.#passphrase, Buffer.from(p.salt, 'base64'), { N: p.N, r: p.r, p: p.p });
+    kek.catch(() => undefined); // an error surfaces in unwrap, which awaits this same promise
+    this.#prepared.set(id, kek);
+  }
+
+  /** How many derivations prepare started that no unwrap has taken yet. */
+  get prepared(): number {
+    return this.#prepared.size;
+  }
+
   async unwrap(wrapped: WrappedKey): Promise<Uint8Array> {
     const p = wrapped.params as { N: number; r: number; p: number; salt: string; nonce: string };
-    const kek = await deriveKey(this.#passphrase, Buffer.from(p.salt, 'base64'), { N: p.N, r: p.r, p: p.p });
+    const id = `${p.N}/${p.r}/${p.p}/${p.salt}`;
+    const prepared = this.#prepared.get(id);
+    this.#prepared.delete(id);
+    const kek = await (prepared ?? deriveKey(this.#passphrase, Buffer.from(p.salt, 'base64'), { N: p.N, r: p.r, p: p.p }));
     const dek = open(kek, { nonce: Buffer.from(p.nonce, 'base64'), ciphertext: wrapped.blob }, 'custody-vault-dek');
     if (!dek) throw new CustodyError('KEY_LOCKED', 'expected the passphrase that protects this desk\'s keys, got one that does not open the vault');
     return dek;
