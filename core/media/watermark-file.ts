@@ -4,17 +4,14 @@ import { basename, dirname, extname } from 'node:path';
 import { CustodyError } from '../errors.ts';
 import { commitOutput } from '../provenance/output.ts';
 import { DEFAULT_LIMITS, detectFile, isImageFormat, type ImageFormat, type Limits } from './detect.ts';
-import { decodeImage, encodeImage, probeImage, type ImageInfo } from './image.ts';
-import { expectPixels, markPixels, perceptualScan, releasePixels, sharePixels } from './passes.ts';
-import { extractWatermark, planWatermark, type Extraction } from './watermark/codec.ts';
+import { decodeImage, encodeImage, probeImage } from './image.ts';
+import { embedWatermark, extractWatermark, type Extraction } from './watermark/codec.ts';
 
-/** `probed` runs between reading the header and decoding the pixels. */
-async function readImage(path: string, limits: Limits, probed?: (info: ImageInfo) => void) {
+async function readImage(path: string, limits: Limits) {
   const { format } = await detectFile(path, limits);
   if (!isImageFormat(format)) throw new CustodyError('UNSUPPORTED_FORMAT', `expected a still image, got ${format.toUpperCase()} video`);
   const bytes = await readFile(path);
   const info = await probeImage(bytes, format, limits);
-  probed?.(info);
   return { format, bytes, info, raster: await decodeImage(bytes, format, limits) };
 }
 
@@ -27,20 +24,15 @@ export function parsePayload(hex: string): Uint8Array {
 
 /** Embeds `payload` into the image at `input` and writes it to `output`, in the input's format. */
 export async function embedWatermarkFile(input: string, output: string, payload: Uint8Array, limits: Limits = DEFAULT_LIMITS): Promise<string> {
-  // a large image's luma pass and add-back are shared with the pixel workers, started while it is decoded
-  const img = await readImage(input, limits, (info) => expectPixels(info.width, info.height));
+  const img = await readImage(input, limits);
   const want = extname(output).slice(1).toLowerCase();
   const same: Record<ImageFormat, string[]> = { jpeg: ['jpg', 'jpeg'], png: ['png'], webp: ['webp'], tiff: ['tif', 'tiff'], heif: ['heic', 'heif'], avif: ['avif'] };
   if (want && !same[img.format].includes(want)) {
     throw new CustodyError('INVALID_ARGUMENT', `expected an output name ending in .${same[img.format][0]} (the input is ${img.format.toUpperCase()}), got .${want}`);
   }
-  const pixels = sharePixels(img.raster);
-  // (no luma: an image too small for the mark, which planWatermark refuses)
-  const { watermarkLuma } = await perceptualScan(pixels);
   // the decoded pixels are ours alone: marked in place, no second full-size buffer (36 MB at 12 MP)
-  const marked = await markPixels(pixels, planWatermark(pixels.raster, payload, watermarkLuma ? { luma: watermarkLuma } : {}));
+  const marked = embedWatermark(img.raster, payload, { inPlace: true });
   const encoded = await encodeImage(marked, img.format, img.bytes, img.info);
-  releasePixels(pixels);
   return commitOutput({ dir: dirname(output), name: basename(output) }, encoded, () => {});
 }
 
