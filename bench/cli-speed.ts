@@ -112,7 +112,7 @@ export async function coldSign(file: string, dir: string, warmBase: number, warm
   const t = interleaved(
     {
       sharp: () => run('sharp', ['--input-type=module', '-e', code]),
-      sign: () => run('sign', [BIN, 'sign', file, '--out', join(dir, `cold-${n++}`)], env),
+      sign: () => run('sign', [BIN, 'sign', '--again', file, '--out', join(dir, `cold-${n++}`)], env),
     },
     rounds,
   );

@@ -53,12 +53,12 @@ try {
   let signed = '';
   // One warm-up round of each, not counted.
   await sharp(file).jpeg({ quality: 95 }).toBuffer();
-  signed = (await desk.sign(file, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') })).output;
+  signed = (await desk.sign(file, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out'), again: true })).output;
   await desk.verify(signed);
   for (let i = 0; i < ROUNDS; i++) {
     base.push(await time(() => sharp(file).jpeg({ quality: 95 }).toBuffer(), 'base'));
     baseStd.push(await time(() => sharp(file).jpeg({ quality: 95, optimiseCoding: false }).toBuffer(), 'baseStd'));
-    sign.push(await time(async () => (signed = (await desk.sign(file, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') })).output), 'sign'));
+    sign.push(await time(async () => (signed = (await desk.sign(file, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out'), again: true })).output), 'sign'));
     verify.push(await time(() => desk.verify(signed), 'verify'));
   }
   desk.close();
@@ -72,10 +72,10 @@ try {
   without.store.run(sql`DELETE FROM settings WHERE key = 'c2pa.chain_pem'`);
   const c2paOn: number[] = [];
   const c2paOff: number[] = [];
-  for (const d of [withC2pa, without]) await d.sign(file12, { actor: d.bootstrapActor()!, outDir: join(dir, 'out12') }); // warm-up
+  for (const d of [withC2pa, without]) await d.sign(file12, { actor: d.bootstrapActor()!, outDir: join(dir, 'out12'), again: true }); // warm-up
   for (let i = 0; i < ROUNDS; i++) {
-    c2paOff.push(await time(() => without.sign(file12, { actor: without.bootstrapActor()!, outDir: join(dir, 'out12') })));
-    c2paOn.push(await time(() => withC2pa.sign(file12, { actor: withC2pa.bootstrapActor()!, outDir: join(dir, 'out12') })));
+    c2paOff.push(await time(() => without.sign(file12, { actor: without.bootstrapActor()!, outDir: join(dir, 'out12'), again: true })));
+    c2paOn.push(await time(() => withC2pa.sign(file12, { actor: withC2pa.bootstrapActor()!, outDir: join(dir, 'out12'), again: true })));
   }
   withC2pa.close();
   without.close();
