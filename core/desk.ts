@@ -174,12 +174,16 @@ export class Desk {
     }
     preparePrivateFolder(home, DB_FILE);
     const desk = new Desk(home, openStore(join(home, DB_FILE)), opts);
-    desk.#recoverPlacements();
+    desk.recoverPlacements();
     return desk;
   }
 
-  /** Finishes (or, when its bytes are gone, records the loss of) every signed output a dead process left unplaced. */
-  #recoverPlacements(): void {
+  /**
+   * Finishes (or, when its bytes are gone, records the loss of) every signed output a dead process left unplaced.
+   * Run when the desk opens, and again when a watcher starts: another process on this desk (a CLI, a watcher) may
+   * have died since.
+   */
+  recoverPlacements(): void {
     const at = new Date().toISOString();
     for (const r of recoverPlacements(this.store)) {
       this.audit.act(() =>

@@ -26,7 +26,10 @@ const event = (url: string | null, topLevel = true) => ({ senderFrame: url === n
 /** A save dialog that answers what the test says, and remembers what it was asked. */
 class FakeDialog implements SaveDialog {
   asked: SaveDialogOptions[] = [];
-  constructor(private answer: (o: SaveDialogOptions) => { canceled: boolean; filePath?: string }) {}
+  private readonly answer: (o: SaveDialogOptions) => { canceled: boolean; filePath?: string };
+  constructor(answer: (o: SaveDialogOptions) => { canceled: boolean; filePath?: string }) {
+    this.answer = answer;
+  }
   showSaveDialog(options: SaveDialogOptions): Promise<{ canceled: boolean; filePath?: string }> {
     this.asked.push(options);
     return Promise.resolve(this.answer(options));
@@ -64,13 +67,14 @@ beforeAll(async () => {
   desk = t.desk;
   host = new DeskHost(desk);
   users = await addUsers(desk, t.admin, { erin: ['editor'], vic: ['viewer'] });
-  // Two photos of the same name from two folders (their entries must not collide), and a third.
+  // Two photos of the same name from two folders (their entries must not collide; the same bytes, so the second is
+  // signed again as its own record), and a third.
   const dir = tempDir();
   for (const [folder, name] of [['a', 'coffee.png'], ['b', 'coffee.png'], ['a', 'rocket.jpg']] as const) {
     mkdirSync(join(dir, folder), { recursive: true });
     const src = join(dir, folder, name);
     copyFileSync(photo(name), src);
-    const r = await desk.sign(src, { actor: users.erin! });
+    const r = await desk.sign(src, { actor: users.erin!, again: folder === 'b' });
     ids.push(r.recordId);
     outputs.push(r.output);
   }

@@ -2,10 +2,13 @@
 // a fresh engine then replays the queue. Every original must end up in originals/ (or rejected/) byte for byte,
 // every distinct good file must have one record and one signed copy, and the hot folder must be empty.
 // test/watch-crash.slow.test.ts kills at every file-system call in turn.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Desk } from '../core/desk.ts';
+import { getRecord } from '../core/store/records.ts';
+import { sql } from '../core/store/db.ts';
 import { claimJob, getJob, listJobs } from '../core/watch/jobs.ts';
 import { nodeFs } from '../core/watch/fs.ts';
 import { step } from '../core/watch/steps.ts';
@@ -69,6 +72,32 @@ describe('replaying a step from states a crash can leave', () => {
     expect(getJob(desk.store, staged.id).state).toBe('done');
     expect(existsSync(orphanDir)).toBe(false);
     expectExactlyOnce(desk, s, new Map([['p.jpg', bytes]]));
+  });
+
+  it.each([
+    ['after the link, before the temporary name was removed', true],
+    ['after the record committed, before the link', false],
+  ])('finishes the placement of a watcher process that died %s, then places the job once', async (_, linked) => {
+    const s = addFolder(desk);
+    const bytes = await uniqueJpeg();
+    writeFileSync(join(s.inDir, 'l.jpg'), bytes);
+    const st = await nodeFs.stat(join(s.inDir, 'l.jpg'));
+    const claimed = claimJob(desk.store, s.folder, { relPath: 'l.jpg', sourcePath: join(s.inDir, 'l.jpg'), size: st.size, mtimeMs: st.mtimeMs }, new Date())!;
+    const signed = await step(ctx(), await step(ctx(), claimed));
+    expect(signed.state).toBe('signed');
+    const output = getRecord(desk.store, signed.recordId!)!.outputPath!;
+    // What a process killed mid-placement leaves: its intent row, the temporary name, and the final name or not.
+    const tmp = join(dirname(output), `.${basename(output)}.${signed.recordId}.part`);
+    if (linked) linkSync(output, tmp);
+    else renameSync(output, tmp);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    desk.store.run(sql`INSERT INTO output_intents (temp_path, record_id, pid, created_at) VALUES (${tmp}, ${signed.recordId}, ${dead}, ${new Date().toISOString()})`);
+
+    await resume(desk, s);
+    expect(getJob(desk.store, signed.id).state).toBe('done');
+    expect(existsSync(tmp)).toBe(false);
+    expect(desk.store.all(sql`SELECT * FROM output_intents WHERE record_id = ${signed.recordId}`)).toEqual([]);
+    expectExactlyOnce(desk, s, new Map([['l.jpg', bytes]]));
   });
 
   it('releases a claim whose file changed before it was taken, and takes the new content as a new job', async () => {

@@ -140,6 +140,9 @@ export class WatchEngine extends EventEmitter<WatchEngineEvents> {
       throw e;
     }
     this.#heartbeat ??= setInterval(() => this.#renew(), Math.max(100, Math.floor(this.#opts.leaseMs / 3)));
+    // A watcher that died left its last signed output half placed (a record without its file, or a temporary file):
+    // finish that before its jobs are replayed, which expect the record's file in place.
+    this.#desk.recoverPlacements();
     const folders = taken.map((id) => requireWatchFolder(db, id));
     await this.#startSignPool(Math.max(0, ...folders.map((f) => f.concurrency), ...this.folders.map((f) => f.concurrency)));
     await Promise.all(folders.map((f) => this.#startRunner(f)));

@@ -8,13 +8,18 @@
 export class AspectFolds {
   private rows?: Float64Array;
   private cols?: Float64Array;
-  constructor(
-    private readonly src: Float32Array,
-    private readonly w: number,
-    private readonly h: number,
-    private readonly t: number,
-    private readonly half: number,
-  ) {}
+  private readonly src: Float32Array;
+  private readonly w: number;
+  private readonly h: number;
+  private readonly t: number;
+  private readonly half: number;
+  constructor(src: Float32Array, w: number, h: number, t: number, half: number) {
+    this.src = src;
+    this.w = w;
+    this.h = h;
+    this.t = t;
+    this.half = half;
+  }
 
   /** The part of an axis of `n` cells that an embedded-grid frame of `un` cells folds (as foldAffine's frame). */
   private span(n: number, un: number): { c: number; uc: number; lo: number; hi: number } {
