@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
-import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, fft2, spectrum, useWasmFft } from '../core/media/watermark/fft.ts';
+import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, correlationPeaksPairTwo, fft2, spectrum, surfacePeak, useWasmFft } from '../core/media/watermark/fft.ts';
 import { blockDct, blockDctShifted, blockIdct, useWasmDct } from '../core/media/watermark/dct.ts';
 import { lumaToGrid, useWasmLumaArea } from '../core/media/watermark/resample.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
@@ -70,6 +70,14 @@ describe('WebAssembly kernels', () => {
         const wasm = all();
         js.forEach((c, i) => expect(same(c, wasm[i]!), `correlation ${i}, ${n}`).toBe(true));
         expect(same(js[0]!, js[2]!), 'two tiles gave the same surface').toBe(false);
+        // the peaks and RMS of circularCorrelationPairTwo's surfaces, taken in the module, are the JavaScript's
+        const peaks = correlationPeaksPairTwo(tiles[0]!, tiles[1]!, p, q, n);
+        expect(peaks).toEqual(js.slice(4, 8).map(surfacePeak));
+        useWasmFft(false);
+        expect(correlationPeaksPairTwo(tiles[0]!, tiles[1]!, p, q, n)).toEqual(peaks);
+        useWasmFft(true);
+        const top = js[4]!.indexOf(Math.max(...js[4]!));
+        expect(peaks[0]).toEqual({ at: top, value: js[4]![top], rms: Math.sqrt(js[4]!.reduce((s, v) => s + v * v, 0) / (n * n)) });
       }
       for (const n of [64, 512]) {
         const a = new Float64Array(n * n).map(rand);

@@ -120,6 +120,27 @@
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $l))))
 
+  ;; A surface's peak and energy (surfacePeaks in fft.ts): out[0] = Σ c[i]² summed in index order (f64), out[1] the
+  ;; largest value and out[2] (as an i32) its index, the first of equal ones; n values at c
+  (func (export "peak") (param $c i32) (param $n i32) (param $out i32)
+    (local $i i32) (local $end i32) (local $v f64) (local $s2 f64) (local $max f64) (local $at i32)
+    (local.set $end (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $max (f64.load (local.get $c)))
+    (block $d
+      (loop $l
+        (br_if $d (i32.ge_u (local.get $i) (local.get $end)))
+        (local.set $v (f64.load (i32.add (local.get $c) (local.get $i))))
+        (local.set $s2 (f64.add (local.get $s2) (f64.mul (local.get $v) (local.get $v))))
+        (if (f64.gt (local.get $v) (local.get $max))
+          (then
+            (local.set $max (local.get $v))
+            (local.set $at (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $l)))
+    (f64.store (local.get $out) (local.get $s2))
+    (f64.store offset=8 (local.get $out) (local.get $max))
+    (i32.store offset=16 (local.get $out) (i32.shr_u (local.get $at) (i32.const 3))))
+
   ;; A·conj(P) + i·A·conj(Q) in place of A = re + i·im (circularCorrelationTwo in fft.ts)
   (func (export "productTwo")
     (param $re i32) (param $im i32) (param $pr i32) (param $pi i32) (param $qr i32) (param $qi i32) (param $n i32)

@@ -5,7 +5,7 @@
 
 import type { Extraction, Raster } from './codec.ts';
 import { blockDctShifted } from './dct.ts';
-import { circularCorrelation, circularCorrelationPairTwo, circularCorrelationTwo, spectrum } from './fft.ts';
+import { circularCorrelation, circularCorrelationTwo, correlationPeaksPairTwo, spectrum } from './fft.ts';
 import { CODED_BITS, COEFFS, LAYOUT, MESSAGE_BITS, PAYLOAD_BITS, SLOTS, TILE } from './layout.ts';
 import { crcMatches } from './crc.ts';
 import { viterbiDecode } from './conv.ts';
@@ -312,23 +312,36 @@ function refineAspect(white: Float32Array, gw: number, gh: number, start: SyncHi
 /** Every coarse candidate folded over the central square and its sync peak found, best first. */
 export function coarseSearch(white: Float32Array, gw: number, gh: number): SyncHit[] {
   const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
-  const tiles = CANDIDATES.map((c) => foldCandidate(white, gw, gh, c, aspect));
-  if (tiles.length % 2) tiles.push(new Float64Array(TILE * TILE));
   const hits: SyncHit[] = [];
+  const empty = new Float64Array(TILE * TILE);
   for (let i = 0; i < CANDIDATES.length; i += 2) {
-    const [ap, bp, aq, bq] = circularCorrelationPairTwo(tiles[i]!, tiles[i + 1]!, SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
-    for (const [k, c, cm] of [[0, ap, aq], [1, bp, bq]] as const) {
+    const pair = [foldCandidate(white, gw, gh, CANDIDATES[i]!, aspect), i + 1 < CANDIDATES.length ? foldCandidate(white, gw, gh, CANDIDATES[i + 1]!, aspect) : empty];
+    // only each surface's peak and RMS: the surfaces themselves stay in the WebAssembly module
+    const [ap, bp, aq, bq] = correlationPeaksPairTwo(pair[0]!, pair[1]!, SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
+    for (const [k, straight, mirrored] of [[0, ap, aq], [1, bp, bq]] as const) {
       if (i + k >= CANDIDATES.length) break;
       const { sx, sy, angle } = CANDIDATES[i + k]!;
       const geometry = sx === sy ? { scale: sx, angle } : { scale: Math.sqrt(sx * sy), angle, m: [sx, 0, 0, sy] as Affine };
-      const straight = { c, sd: withSd(c).sd || 1, peak: topK(c, 1)[0]! };
-      const mirrored = { c: cm, sd: withSd(cm).sd || 1, peak: topK(cm, 1)[0]! };
-      const z = straight.c[straight.peak]! / straight.sd;
-      const zm = mirrored.c[mirrored.peak]! / mirrored.sd;
-      const tile = tiles[i + k]!;
-      if (z >= zm) hits.push({ ...geometry, dx: straight.peak % TILE, dy: Math.floor(straight.peak / TILE), z, tile, payload: null });
-      // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf)
-      else hits.push({ ...geometry, dx: (TILE - (mirrored.peak % TILE)) & (TILE - 1), dy: Math.floor(mirrored.peak / TILE), z: zm, tile: mirrorTile(tile), mirrored: true, payload: null });
+      const z = straight.value / (straight.rms || 1);
+      const zm = mirrored.value / (mirrored.rms || 1);
+      const tile = pair[k]!;
+      if (z >= zm) hits.push({ ...geometry, dx: straight.at % TILE, dy: Math.floor(straight.at / TILE), z, tile, payload: null });
+      else {
+        // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf); the tile is mirrored
+        // back only if asked for (rarely: the refinement folds again)
+        let flipped: Float64Array | undefined;
+        hits.push({
+          ...geometry,
+          dx: (TILE - (mirrored.at % TILE)) & (TILE - 1),
+          dy: Math.floor(mirrored.at / TILE),
+          z: zm,
+          get tile() {
+            return (flipped ??= mirrorTile(tile));
+          },
+          mirrored: true,
+          payload: null,
+        });
+      }
     }
   }
   return hits.sort((x, y) => y.z - x.z);

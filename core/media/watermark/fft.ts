@@ -85,6 +85,7 @@ interface WasmFft {
   fft2(re: number, im: number, tr: number, ti: number, n: number, inverse: number, rev: number, twc: number, tws: number, s: number): void;
   product(re: number, im: number, pr: number, pi: number, or: number, oi: number, n: number): void;
   productTwo(re: number, im: number, pr: number, pi: number, qr: number, qi: number, n: number): void;
+  peak(c: number, n: number, out: number): void;
   memory: WebAssembly.Memory;
   /** byte offsets of each size's tables (rev, twc, tws), and where the data starts */
   tables: Map<number, { rev: number; twc: number; tws: number }>;
@@ -102,7 +103,7 @@ export function useWasmFft(on: boolean): void {
 function wasmFft(): WasmFft | null {
   if (wasm === undefined) {
     const exports = loadKernel<WasmFft>(WASM_BASE64);
-    wasm = exports && { rows: exports.rows, fft2: exports.fft2, product: exports.product, productTwo: exports.productTwo, memory: exports.memory, tables: new Map(), spectra: new WeakMap(), top: 0 };
+    wasm = exports && { rows: exports.rows, fft2: exports.fft2, product: exports.product, productTwo: exports.productTwo, peak: exports.peak, memory: exports.memory, tables: new Map(), spectra: new WeakMap(), top: 0 };
   }
   return wasm;
 }
@@ -219,7 +220,15 @@ export function spectrum(real: Float64Array, n: number): Spectrum {
  * the module's memory. Null where the module is not available (n < 4, or no WebAssembly) or a pattern is not one of
  * spectrum()'s.
  */
-function wasmCorrelate(inputs: readonly [Float64Array, Float64Array | null], patterns: readonly Spectrum[], n: number, run: (k: WasmFft, at: (plane: number) => number, spectra: number[], fft: (plane: number, inverse: boolean) => void) => number[]): Float64Array[] | null {
+function wasmCorrelate(inputs: readonly [Float64Array, Float64Array | null], patterns: readonly Spectrum[], n: number, run: (k: WasmFft, at: (plane: number) => number, spectra: number[], fft: (plane: number, inverse: boolean) => void) => number[]): Float64Array[] | null;
+function wasmCorrelate<T>(inputs: readonly [Float64Array, Float64Array | null], patterns: readonly Spectrum[], n: number, run: (k: WasmFft, at: (plane: number) => number, spectra: number[], fft: (plane: number, inverse: boolean) => void) => number[], take: (k: WasmFft, at: number, scratch: number) => T): T[] | null;
+function wasmCorrelate<T>(
+  inputs: readonly [Float64Array, Float64Array | null],
+  patterns: readonly Spectrum[],
+  n: number,
+  run: (k: WasmFft, at: (plane: number) => number, spectra: number[], fft: (plane: number, inverse: boolean) => void) => number[],
+  take?: (k: WasmFft, at: number, scratch: number) => T,
+): (T | Float64Array)[] | null {
   if (!patterns.every((p) => MADE.has(p))) return null;
   const nn = n * n;
   const w0 = wasmLayout(n, 0);
@@ -243,7 +252,10 @@ function wasmCorrelate(inputs: readonly [Float64Array, Float64Array | null], pat
   if (inputs[1]) new Float64Array(k.memory.buffer, at(1), nn).set(inputs[1]);
   else new Float64Array(k.memory.buffer, at(1), nn).fill(0);
   const fft = (plane: number, inverse: boolean): void => k.fft2(at(plane), at(plane + 1), at(4), at(5), n, inverse ? 1 : 0, t.rev, t.twc, t.tws, inverse ? 1 / nn : 1);
-  return run(k, at, spectra, fft).map((plane) => new Float64Array(k.memory.buffer.slice(at(plane), at(plane) + nn * 8)));
+  const planes = run(k, at, spectra, fft);
+  // the transform's scratch planes (4, 5) are free once the transforms are done
+  if (take) return planes.map((plane) => take(k, at(plane), at(4)));
+  return planes.map((plane) => new Float64Array(k.memory.buffer.slice(at(plane), at(plane) + nn * 8)));
 }
 
 /** out[dy * n + dx] = Σ_{x,y} a[(y + dy) mod n][(x + dx) mod n] · p[y][x], with p given by its spectrum. */
@@ -279,15 +291,18 @@ export function circularCorrelationPair(a: Float64Array, b: Float64Array, p: { r
  * circularCorrelationPair with two patterns: [a⋆p, b⋆p, a⋆q, b⋆q] for one forward transform and two inverse ones,
  * the spectrum of a + ib being multiplied by each pattern's conjugate in turn.
  */
+/** The WebAssembly steps of circularCorrelationPairTwo: a⋆p, b⋆p in planes 0, 1 and a⋆q, b⋆q in planes 2, 3. */
+const pairTwo = (n: number) => (k: WasmFft, at: (plane: number) => number, [sp, sq]: number[], fft: (plane: number, inverse: boolean) => void): number[] => {
+  fft(0, false);
+  k.product(at(0), at(1), sq!, sq! + n * n * 8, at(2), at(3), n * n);
+  k.product(at(0), at(1), sp!, sp! + n * n * 8, at(0), at(1), n * n);
+  fft(0, true);
+  fft(2, true);
+  return [0, 1, 2, 3];
+};
+
 export function circularCorrelationPairTwo(a: Float64Array, b: Float64Array, p: { re: Float64Array; im: Float64Array }, q: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
-  const w = wasmCorrelate([a, b], [p, q], n, (k, at, [sp, sq], fft) => {
-    fft(0, false);
-    k.product(at(0), at(1), sq!, sq! + n * n * 8, at(2), at(3), n * n);
-    k.product(at(0), at(1), sp!, sp! + n * n * 8, at(0), at(1), n * n);
-    fft(0, true);
-    fft(2, true);
-    return [0, 1, 2, 3];
-  });
+  const w = wasmCorrelate([a, b], [p, q], n, pairTwo(n));
   if (w) return [w[0]!, w[1]!, w[2]!, w[3]!];
   const re = Float64Array.from(a);
   const im = Float64Array.from(b);
@@ -297,6 +312,40 @@ export function circularCorrelationPairTwo(a: Float64Array, b: Float64Array, p: 
   fft2(withP.re, withP.im, n, true);
   fft2(withQ.re, withQ.im, n, true);
   return [withP.re, withP.im, withQ.re, withQ.im];
+}
+
+/** A correlation surface's highest value, where it is (the first of equal ones), and the surface's RMS. */
+export interface SurfacePeak {
+  at: number;
+  value: number;
+  rms: number;
+}
+
+/** surfacePeak of a surface in JavaScript: the sum of squares in index order, as the WebAssembly `peak`. */
+export function surfacePeak(c: Float64Array): SurfacePeak {
+  let s2 = 0;
+  let at = 0;
+  for (let i = 0; i < c.length; i++) {
+    s2 += c[i]! * c[i]!;
+    if (c[i]! > c[at]!) at = i;
+  }
+  return { at, value: c[at]!, rms: Math.sqrt(s2 / c.length) };
+}
+
+/**
+ * circularCorrelationPairTwo's four surfaces reduced to their peaks, for a search that wants no more of each: in
+ * WebAssembly the surfaces stay in the module's memory (four 128×128 planes not copied out per pair of tiles).
+ */
+export function correlationPeaksPairTwo(a: Float64Array, b: Float64Array, p: Spectrum, q: Spectrum, n: number): [SurfacePeak, SurfacePeak, SurfacePeak, SurfacePeak] {
+  const nn = n * n;
+  const w = wasmCorrelate([a, b], [p, q], n, pairTwo(n), (k, at, scratch) => {
+    k.peak(at, nn, scratch);
+    const out = new Float64Array(k.memory.buffer, scratch, 2);
+    return { at: new Int32Array(k.memory.buffer, scratch + 16, 1)[0]!, value: out[1]!, rms: Math.sqrt(out[0]! / nn) };
+  });
+  if (w) return [w[0]!, w[1]!, w[2]!, w[3]!];
+  const [ap, bp, aq, bq] = circularCorrelationPairTwo(a, b, p, q, n);
+  return [surfacePeak(ap), surfacePeak(bp), surfacePeak(aq), surfacePeak(bq)];
 }
 
 function correlate(re: Float64Array, im: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): { re: Float64Array; im: Float64Array } {
