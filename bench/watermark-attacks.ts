@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 type SharpPipe = ReturnType<typeof sharp>;
 import type { Raster } from '../core/media/watermark/codec.ts';
+import type { Affine } from '../core/media/watermark/grid.ts';
 import { PHOTOS, photo } from '../test/fixtures/photos.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
 
@@ -150,6 +151,44 @@ export async function attack(img: Raster, name: Attack, seed = 1): Promise<Raste
     default:
       throw new Error(`expected an attack of ATTACKS or HARD_ATTACKS, got ${name}`);
   }
+}
+
+/**
+ * The linear map that `name` applies from the working grid of a width×height image to the working grid of its
+ * attacked copy, about both centres (as extractAt and foldAffine take it). Every attack here keeps the centre; the
+ * rounding of the sides by a resize (the screenshot's, the reshare's) is left out.
+ * The grid is tied to the short side, so a uniform resize leaves the map as it was, a central crop magnifies it, and
+ * a squeeze changes one axis; a mirror flips it (folded under the flip, the copy gives the straight tile back).
+ * bench:watermark --geometry reads every copy there too: what the payload gives when the search is not in the way.
+ */
+export function attackGeometry(name: Attack, width: number, height: number): Affine {
+  // the map in pixels (row-major [a, b, c, d]) and the sides of the copy as if no uniform resize had been made
+  let m: [number, number, number, number] = [1, 0, 0, 1];
+  let w = width;
+  let h = height;
+  const then = (s: readonly [number, number, number, number]): void => {
+    m = [s[0] * m[0] + s[1] * m[2], s[0] * m[1] + s[1] * m[3], s[2] * m[0] + s[3] * m[2], s[2] * m[1] + s[3] * m[3]];
+  };
+  const crop = (areaKept: number): void => {
+    w *= Math.sqrt(areaKept);
+    h *= Math.sqrt(areaKept);
+  };
+  for (const step of name.split('+')) {
+    const rotate = /^rotate(-?\d+)$/.exec(step);
+    if (rotate) {
+      // sharp turns clockwise on the screen (y down): (x, y) → (x cos θ − y sin θ, x sin θ + y cos θ)
+      const t = (Number(rotate[1]) * Math.PI) / 180;
+      then([Math.cos(t), -Math.sin(t), Math.sin(t), Math.cos(t)]);
+    } else if (step === 'mirror') then([-1, 0, 0, 1]);
+    else if (step === 'squeeze90') {
+      then([1, 0, 0, 0.9]);
+      h *= 0.9;
+    } else if (step === 'crop10' || step === 'reshare') crop(0.9);
+    else if (step === 'crop25') crop(0.75);
+    else if (step === 'crop50') crop(0.5);
+  }
+  const k = Math.min(width, height) / Math.min(w, h);
+  return [m[0] * k, m[1] * k, m[2] * k, m[3] * k];
 }
 
 /** PSNR over the colour channels (alpha excluded). */

@@ -2,11 +2,11 @@
 // The full suite over every photo is bench/watermark.bench.ts and test/watermark.slow.test.ts.
 import { describe, expect, it } from 'vitest';
 import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
-import { EXTRACT_PARAMS, coarseSearch, whiten } from '../core/media/watermark/extract.ts';
+import { EXTRACT_PARAMS, coarseSearch, extractAt, whiten } from '../core/media/watermark/extract.ts';
 import { gridDims } from '../core/media/watermark/grid.ts';
 import { lumaToGrid } from '../core/media/watermark/resample.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
-import { attack, loadRaster, type Attack } from '../bench/watermark-attacks.ts';
+import { attack, attackGeometry, loadRaster, type Attack } from '../bench/watermark-attacks.ts';
 import { photo } from './fixtures/photos.ts';
 
 function hamming(a: Uint8Array, b: Uint8Array): number {
@@ -79,6 +79,21 @@ describe('watermark under attack', () => {
       expect(hamming(r.payload!, payload), `rocket.jpg after ${a}`).toBeLessThanOrEqual(6);
     });
   }
+
+  // bench:watermark --geometry: a copy read at the map its attack applied, without the search, tells the search's
+  // misses from a mark that is not there
+  it('reads issue 23\'s transforms at the map each attack applied (attackGeometry), and not at a map that is off', async () => {
+    const { img, payload } = await markedPhoto('motorcycle_left.png');
+    for (const a of ['squeeze90+crop10+webp75', 'rotate-4+mirror+jpeg80', 'crop50'] as const) {
+      const copy = await attack(img, a, 3);
+      const m = attackGeometry(a, img.width, img.height);
+      const r = extractAt(copy, m);
+      expect(r.detected, `motorcycle_left.png after ${a} at [${m.map((x) => x.toFixed(3))}]: score ${r.score.toFixed(2)}`).toBe(true);
+      expect(hamming(r.payload!, payload), a).toBeLessThanOrEqual(6);
+      // 2 % off across: the folded tiles no longer add up
+      expect(extractAt(copy, [m[0] * 1.02, m[1], m[2] * 1.02, m[3]]).detected, `${a}, 2 % off`).toBe(false);
+    }
+  });
 
   it('does not hand back another payload: a photo marked twice reads as the second mark only after re-marking', async () => {
     const { img, payload } = await markedPhoto('rocket.jpg');
