@@ -10,8 +10,8 @@ import { coseSigStructure, decodeCoseSign1 } from '../core/c2pa/cose.ts';
 import { parseChainPem } from '../core/c2pa/certificates.ts';
 import { issueSigningCertificate } from '../core/c2pa/pki.ts';
 import { checkSigningCertificate, EKU_EMAIL_PROTECTION, importSigningChain } from '../core/c2pa/profile.ts';
-import { createExternalSigner, createSigner } from '../core/c2pa/signer.ts';
-import { subtle, x509 } from '../core/c2pa/x509.ts';
+import { createExternalSigner, createHeldSigner, createSigner } from '../core/c2pa/signer.ts';
+import { subtle, x509, type X509 } from '../core/c2pa/x509.ts';
 import { isCustodyError } from '../core/errors.ts';
 import { orgPki } from './fixtures/c2pa.ts';
 
@@ -126,6 +126,30 @@ describe.each(C2PA_ALGORITHMS)('org PKI (%s)', (algorithm) => {
     expect(check(claim)).toBe(true);
     expect(check(new TextEncoder().encode('a claim, as c2pa-rs would pass iT'))).toBe(false);
   });
+
+  it("signs with the desk's held chain (read with Node's X.509 reader) as createSigner does", async () => {
+    const pki = await orgPki(algorithm);
+    const claim = new TextEncoder().encode('a claim, as c2pa-rs would pass it');
+    // the stored chain alone, and a bundle ending in its root (which createSigner leaves out)
+    for (const chainPem of [pki.signingCertPem, pki.signingCertPem + pki.rootCertPem]) {
+      const full = await createSigner({ chainPem, keyPkcs8: pki.signingKeyPkcs8 });
+      const held = await createHeldSigner({ chainPem, keyPkcs8: pki.signingKeyPkcs8 });
+      expect(held.algorithm).toBe(full.algorithm);
+      expect(held.chainPem).toBe(full.chainPem);
+      expect(held.reserveSize).toBe(full.reserveSize);
+      expect(held.leaf).toEqual(full.leaf);
+      const [a, b] = [decodeCoseSign1(await held.signClaim(claim)), decodeCoseSign1(await full.signClaim(claim))];
+      expect(Buffer.from(a.protectedHeader).equals(Buffer.from(b.protectedHeader))).toBe(true);
+      // Ed25519 is deterministic: the very same COSE bytes
+      if (algorithm === 'ed25519') expect(Buffer.from(await held.signClaim(claim)).equals(Buffer.from(await full.signClaim(claim)))).toBe(true);
+    }
+    // what the held path does not take, createSigner refuses with its reasons
+    const later = new Date(Date.now() + 3 * 365 * 86_400_000);
+    await rejects(createHeldSigner({ chainPem: pki.signingCertPem, keyPkcs8: pki.signingKeyPkcs8, now: later }), 'INVALID_ARGUMENT', /expired/);
+    const other = await orgPki(algorithm, 'Other Org');
+    await rejects(createHeldSigner({ chainPem: pki.signingCertPem, keyPkcs8: other.signingKeyPkcs8 }), 'INVALID_ARGUMENT', /does not match/);
+    await rejects(createHeldSigner({ chainPem: pki.rootCertPem, keyPkcs8: pki.rootKeyPkcs8 }), 'INVALID_ARGUMENT', /self-signed/);
+  });
 });
 
 describe('chain import refuses what cannot sign', () => {
@@ -166,7 +190,7 @@ describe('chain import refuses what cannot sign', () => {
     const pki = await orgPki('es256');
     const rootKey = await subtle.importKey('pkcs8', new Uint8Array(pki.rootKeyPkcs8), KEY_PARAMS.es256, false, ['sign']);
     const root = new x509.X509Certificate(pki.rootCertPem);
-    const issue = async (extensions: x509.Extension[]) => {
+    const issue = async (extensions: X509.Extension[]) => {
       const keys = (await subtle.generateKey(KEY_PARAMS.es256, true, ['sign', 'verify'])) as CryptoKeyPair;
       const cert = await x509.X509CertificateGenerator.create({
         subject: 'CN=Bad Leaf, O=Acme News',

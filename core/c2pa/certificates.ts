@@ -3,7 +3,7 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { CustodyError } from '../errors.ts';
 import type { C2paAlgorithm } from './algorithms.ts';
-import { x509 } from './x509.ts';
+import { x509, type X509 } from './x509.ts';
 
 export interface DistinguishedName {
   commonName: string | null;
@@ -28,14 +28,15 @@ export interface CertificateInfo {
   pem: string;
 }
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+/** One PEM certificate block (global: `text.match` gives every block of a bundle, in file order). */
+export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /** Parses every certificate of a PEM bundle, in file order. Refuses a bundle with none or with a broken one. */
 export function parseChainPem(pem: string): CertificateInfo[] {
   if (typeof pem !== 'string') {
     throw new CustodyError('INVALID_ARGUMENT', `expected a PEM certificate chain as text, got ${typeof pem}`);
   }
-  const blocks = pem.match(PEM_CERT) ?? [];
+  const blocks = pem.match(PEM_CERTIFICATE) ?? [];
   if (blocks.length === 0) {
     const head = pem.trim().slice(0, 40).replace(/\s+/g, ' ');
     throw new CustodyError(
@@ -44,7 +45,7 @@ export function parseChainPem(pem: string): CertificateInfo[] {
     );
   }
   return blocks.map((block, i) => {
-    let cert: x509.X509Certificate;
+    let cert: X509.X509Certificate;
     try {
       cert = new x509.X509Certificate(block);
     } catch (e) {
@@ -59,7 +60,7 @@ export function parseChainPem(pem: string): CertificateInfo[] {
   });
 }
 
-function describeCertificate(cert: x509.X509Certificate): CertificateInfo {
+function describeCertificate(cert: X509.X509Certificate): CertificateInfo {
   const der = new Uint8Array(cert.rawData);
   const pub = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
   return {
@@ -77,11 +78,11 @@ function describeCertificate(cert: x509.X509Certificate): CertificateInfo {
 }
 
 /** PEM text ending in a newline, so that bundles can be made by concatenation (c2pa-rs reads no other kind). */
-export function pemOf(cert: x509.X509Certificate): string {
+export function pemOf(cert: X509.X509Certificate): string {
   return `${cert.toString('pem')}\n`;
 }
 
-function nameOf(name: x509.Name): DistinguishedName {
+function nameOf(name: X509.Name): DistinguishedName {
   return {
     commonName: name.getField('CN')[0] ?? null,
     organization: name.getField('O')[0] ?? null,
@@ -103,7 +104,7 @@ export function describeKey(key: KeyObject): string {
 }
 
 /** Whether a private key is the one a certificate certifies. */
-export function matchesCertificate(key: KeyObject, cert: x509.X509Certificate): boolean {
+export function matchesCertificate(key: KeyObject, cert: X509.X509Certificate): boolean {
   const certKey = createPublicKey({ key: Buffer.from(cert.publicKey.rawData), format: 'der', type: 'spki' });
   const pub = createPublicKey(key);
   // Compare types first: KeyObject.equals on keys of different types leaves "different key types" on OpenSSL's

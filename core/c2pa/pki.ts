@@ -5,7 +5,7 @@ import { CustodyError } from '../errors.ts';
 import { KEY_PARAMS, SIGN_PARAMS, type C2paAlgorithm } from './algorithms.ts';
 import { matchesCertificate, parseChainPem, pemOf, privateKeyFromPkcs8 } from './certificates.ts';
 import { EKU_DOCUMENT_SIGNING, EKU_EMAIL_PROTECTION } from './profile.ts';
-import { subtle, x509 } from './x509.ts';
+import { subtle, x509, type X509 } from './x509.ts';
 
 const DAY_MS = 86_400_000;
 /** Certificates start an hour in the past so that a verifier whose clock is slightly behind still accepts them. */
@@ -127,12 +127,12 @@ export async function issueSigningCertificate(
 }
 
 /** The AKI names the issuer's own SKI when it has one (RFC 5280 §4.2.1.1), else a hash of its key. */
-async function authorityKeyIdentifier(issuer: x509.X509Certificate): Promise<x509.AuthorityKeyIdentifierExtension> {
+async function authorityKeyIdentifier(issuer: X509.X509Certificate): Promise<X509.AuthorityKeyIdentifierExtension> {
   const ski = issuer.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
   return ski ? new x509.AuthorityKeyIdentifierExtension(ski) : x509.AuthorityKeyIdentifierExtension.create(issuer.publicKey);
 }
 
-function dn(commonName: string, org: string): x509.JsonName {
+function dn(commonName: string, org: string): X509.JsonName {
   return [{ CN: [requireName(commonName, 'common name')] }, { O: [org] }];
 }
 

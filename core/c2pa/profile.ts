@@ -20,7 +20,7 @@ import { x509 } from './x509.ts';
 export const EKU_EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4';
 export const EKU_DOCUMENT_SIGNING = '1.3.6.1.5.5.7.3.36';
 /** anyExtendedKeyUsage, which C2PA forbids in a signing certificate. */
-const EKU_ANY = '2.5.29.37.0';
+export const EKU_ANY = '2.5.29.37.0';
 
 /** The C2PA certificate-profile problems of a signing certificate; empty when it may sign claims. */
 export async function checkSigningCertificate(cert: CertificateInfo | string, now: Date = new Date()): Promise<string[]> {

@@ -3,13 +3,10 @@
 // bytes (messageImprint), the time (genTime) and the TSA's signature over both, made with a certificate whose only
 // extended key usage is id-kp-timeStamping (RFC 3161 §2.3). A token proves the stamped bytes existed at genTime
 // only if all of these hold, and the TSA's certificate chains to a TSA the desk was told to trust.
-import { createHash, webcrypto } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import { createHash } from 'node:crypto';
 import { parseChainPem } from './certificates.ts';
-import { x509 } from './x509.ts';
-
-pkijs.setEngine('node', new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as Crypto }));
+import { asn1js, pkijs, type Pkijs } from './pkijs.ts';
+import { x509, type X509 } from './x509.ts';
 
 const ID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const ID_CT_TSTINFO = '1.2.840.113549.1.9.16.1.4';
@@ -24,14 +21,14 @@ const HASHES: Record<string, 'sha256' | 'sha384' | 'sha512'> = {
 export const SHA256_OID = '2.16.840.1.101.3.4.2.1';
 
 export interface ParsedToken {
-  signedData: pkijs.SignedData;
-  tstInfo: pkijs.TSTInfo;
+  signedData: Pkijs.SignedData;
+  tstInfo: Pkijs.TSTInfo;
   genTime: Date;
   serialHex: string;
   /** The TSA's signing certificate, when the token carries it (requested with certReq). */
-  signer: x509.X509Certificate | null;
+  signer: X509.X509Certificate | null;
   /** Every certificate the token carries. */
-  certificates: x509.X509Certificate[];
+  certificates: X509.X509Certificate[];
 }
 
 /** A copy of the bytes in an ArrayBuffer of their own (a Node Buffer's .buffer is the whole shared pool). */
@@ -53,10 +50,10 @@ export function parseToken(token: Uint8Array): ParsedToken {
   }
   const tstInfo = pkijs.TSTInfo.fromBER(signedData.encapContentInfo.eContent.getValue());
   const certificates = (signedData.certificates ?? [])
-    .filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate)
+    .filter((c): c is Pkijs.Certificate => c instanceof pkijs.Certificate)
     .map((c) => new x509.X509Certificate(c.toSchema().toBER()));
   const signerInfo = signedData.signerInfos[0];
-  let signer: x509.X509Certificate | null = null;
+  let signer: X509.X509Certificate | null = null;
   if (signerInfo?.sid instanceof pkijs.IssuerAndSerialNumber) {
     const sid = signerInfo.sid;
     const i = (signedData.certificates ?? []).findIndex((c) => c instanceof pkijs.Certificate && c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
@@ -94,7 +91,7 @@ export async function signatureVerifies(t: ParsedToken, data: Uint8Array): Promi
  * RFC 3161 §2.3: the TSA's certificate carries one extended key usage, id-kp-timeStamping, marked critical.
  * Returns what is wrong, or null.
  */
-export function timeStampingUsageProblem(cert: x509.X509Certificate): string | null {
+export function timeStampingUsageProblem(cert: X509.X509Certificate): string | null {
   const eku = cert.getExtension(x509.ExtendedKeyUsageExtension);
   if (!eku) return 'it has no extended key usage';
   const usages = eku.usages.map(String);
@@ -111,7 +108,7 @@ export function timeStampingUsageProblem(cert: x509.X509Certificate): string | n
 export async function chainProblem(t: ParsedToken, anchorsPem: string): Promise<string | null> {
   if (!t.signer) return 'the token does not carry the TSA certificate';
   const anchors = parseChainPem(anchorsPem).map((c) => pkijs.Certificate.fromBER(ab(c.der)));
-  const carried = (t.signedData.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+  const carried = (t.signedData.certificates ?? []).filter((c): c is Pkijs.Certificate => c instanceof pkijs.Certificate);
   const engine = new pkijs.CertificateChainValidationEngine({
     trustedCerts: anchors,
     certs: [...carried.filter((c) => !c.subject.isEqual(c.issuer) || anchors.length === 0)],

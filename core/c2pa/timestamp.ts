@@ -7,10 +7,9 @@
 // Signing never waits on the TSA for long and never fails because of it: the add-on reports what happened, and a
 // desk queues the stamp for later (provenance/timestamps.ts).
 import { createHash, randomBytes } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { CustodyError } from '../errors.ts';
 import { coseCounterSignStructure } from './cose.ts';
+import { asn1js, pkijs, type Pkijs } from './pkijs.ts';
 import type { CoseAddOn } from './signer.ts';
 import { ab, imprintMatches, parseToken, SHA256_OID } from './timestamp-token.ts';
 
@@ -103,7 +102,7 @@ export async function requestTimestamp(url: string, data: Uint8Array, opts: TsaR
     if (e instanceof CustodyError) throw e;
     return fail(`no answer (${(e as Error).name === 'TimeoutError' ? 'timed out' : (((e as Error).cause as Error | undefined)?.message ?? (e as Error).message)})`, e);
   }
-  let resp: pkijs.TimeStampResp;
+  let resp: Pkijs.TimeStampResp;
   try {
     resp = pkijs.TimeStampResp.fromBER(ab(body));
   } catch (e) {

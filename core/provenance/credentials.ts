@@ -7,7 +7,7 @@ import { mlDsaKeyPairFromSeed, generateMlDsaKeyPair, mlDsaPublicKeyPem, mlDsaPub
 import { parseChainPem } from '../c2pa/certificates.ts';
 import { createOrgPki } from '../c2pa/pki.ts';
 import { importSigningChain } from '../c2pa/profile.ts';
-import { createSigner, type C2paSigner } from '../c2pa/signer.ts';
+import { createHeldSigner, type C2paSigner } from '../c2pa/signer.ts';
 import type { ReadableDB, WritableDB } from '../store/db.ts';
 import { getSetting, setSetting } from '../store/settings.ts';
 
@@ -120,7 +120,7 @@ export async function c2paSigner(db: ReadableDB, keyring: Keyring): Promise<C2pa
   const chainPem = getSetting(db, CHAIN_PEM);
   if (!chainPem) return null;
   const keyName = getSetting(db, 'c2pa.signing_key_name') ?? SIGNING_KEY;
-  return createSigner({ chainPem, keyPkcs8: keyring.getSecret(keyName) });
+  return createHeldSigner({ chainPem, keyPkcs8: keyring.getSecret(keyName) });
 }
 
 export function pqEnabled(db: ReadableDB): boolean {
