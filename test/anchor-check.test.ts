@@ -9,9 +9,7 @@ import type { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
 import { proofOf } from '../core/sync/proofs.ts';
 import { photo } from './fixtures/photos.ts';
-import { tempDir } from './helpers/cli.ts';
-import { tempDesk } from './helpers/desk.ts';
-import { inProcessHub, type TestHub } from './helpers/sync-hub.ts';
+import { closeBoth, deskWithHub, type TestHub } from './helpers/sync-hub.ts';
 
 let hub: TestHub;
 let desk: Desk;
@@ -25,14 +23,9 @@ async function signOne(i: number): Promise<{ recordId: string; output: string }>
 }
 
 beforeAll(async () => {
-  hub = await inProcessHub('Daily Planet', { checkpointMs: 200 });
-  desk = await tempDesk('Daily Planet');
-  dir = tempDir('custody-anchor-check-');
+  ({ hub, desk, dir } = await deskWithHub('custody-anchor-check-', false));
 }, 60_000);
-afterAll(async () => {
-  desk?.close();
-  await hub?.close();
-});
+afterAll(() => closeBoth(desk, hub));
 
 describe('the anchor check of a verification', { timeout: 60_000 }, () => {
   let signed: { recordId: string; output: string };

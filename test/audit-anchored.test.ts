@@ -11,24 +11,16 @@ import type { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
 import { anchoredAuditHead } from '../core/sync/audit-proofs.ts';
 import { photo } from './fixtures/photos.ts';
-import { tempDir } from './helpers/cli.ts';
-import { tempDesk } from './helpers/desk.ts';
-import { inProcessHub, type TestHub } from './helpers/sync-hub.ts';
+import { closeBoth, deskWithHub, type TestHub } from './helpers/sync-hub.ts';
 
 let hub: TestHub;
 let desk: Desk;
 let dir: string;
 
 beforeAll(async () => {
-  hub = await inProcessHub('Daily Planet', { checkpointMs: 200 });
-  desk = await tempDesk('Daily Planet');
-  dir = tempDir('custody-audit-anchored-');
-  await desk.hub.connect({ name: 'desk', roles: ['admin'] }, { url: hub.url, token: await hub.enrolmentToken(), name: 'photo desk' });
+  ({ hub, desk, dir } = await deskWithHub('custody-audit-anchored-'));
 }, 60_000);
-afterAll(async () => {
-  desk?.close();
-  await hub?.close();
-});
+afterAll(() => closeBoth(desk, hub));
 
 /** Pushes and pulls until the desk holds the proof of a head at least `seq`. */
 async function anchorHead(seq: number): Promise<number> {

@@ -8,25 +8,17 @@ import type { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
 import { proofOf } from '../core/sync/proofs.ts';
 import { photo } from './fixtures/photos.ts';
-import { tempDir } from './helpers/cli.ts';
-import { tempDesk } from './helpers/desk.ts';
 import { call } from './helpers/hub-desk.ts';
-import { inProcessHub, type TestHub } from './helpers/sync-hub.ts';
+import { closeBoth, deskWithHub, type TestHub } from './helpers/sync-hub.ts';
 
 let hub: TestHub;
 let desk: Desk;
 let dir: string;
 
 beforeAll(async () => {
-  hub = await inProcessHub('Daily Planet', { checkpointMs: 200 });
-  desk = await tempDesk('Daily Planet');
-  dir = tempDir('custody-sync-batch-proofs-');
-  await desk.hub.connect({ name: 'desk', roles: ['admin'] }, { url: hub.url, token: await hub.enrolmentToken(), name: 'photo desk' });
+  ({ hub, desk, dir } = await deskWithHub('custody-sync-batch-proofs-'));
 }, 60_000);
-afterAll(async () => {
-  desk?.close();
-  await hub?.close();
-});
+afterAll(() => closeBoth(desk, hub));
 
 async function signSome(n: number, from: number): Promise<string[]> {
   const ids: string[] = [];

@@ -18,9 +18,7 @@ import { recordLeafOf } from '../core/tlog/leaves.ts';
 import { formatVerifierKey, noteKeyOf, parseVerifierKey } from '../core/tlog/note.ts';
 import { parseProofFile, verifyProofFile } from '../core/tlog/proof-file.ts';
 import { photo } from './fixtures/photos.ts';
-import { tempDir } from './helpers/cli.ts';
-import { tempDesk } from './helpers/desk.ts';
-import { inProcessHub, type TestHub } from './helpers/sync-hub.ts';
+import { closeBoth, deskWithHub, type TestHub } from './helpers/sync-hub.ts';
 
 let hub: TestHub;
 let desk: Desk;
@@ -44,15 +42,9 @@ async function syncUntilProven(): Promise<PullReport> {
 }
 
 beforeAll(async () => {
-  hub = await inProcessHub('Daily Planet', { checkpointMs: 200 });
-  desk = await tempDesk('Daily Planet');
-  dir = tempDir('custody-sync-proofs-');
-  await desk.hub.connect({ name: 'desk', roles: ['admin'] }, { url: hub.url, token: await hub.enrolmentToken(), name: 'photo desk' });
+  ({ hub, desk, dir } = await deskWithHub('custody-sync-proofs-'));
 }, 60_000);
-afterAll(async () => {
-  desk?.close();
-  await hub?.close();
-});
+afterAll(() => closeBoth(desk, hub));
 
 describe('proofs from the hub', { timeout: 60_000 }, () => {
   let first: string[];

@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { initHub, startHub, type InitResult, type RunningHub } from '../../server/serve.ts';
 import { CHEAP_SCRYPT, ROOT, tempDir } from './cli.ts';
+import type { Desk } from '../../core/desk.ts';
+import { tempDesk } from './desk.ts';
 import { call } from './hub-desk.ts';
 
 export const OPEN_LIMITS = { perKey: 1_000_000, perTenant: 1_000_000, perAddress: 1_000_000 };
@@ -128,4 +130,21 @@ export class HubProcess implements TestHub {
   close(): Promise<void> {
     return this.kill();
   }
+}
+
+/**
+ * An in-process hub for 'Daily Planet' that checkpoints every 200 ms, a fresh desk of the same org, and a temporary
+ * folder; the desk is connected to the hub as 'photo desk' unless `connect` is false. Close it with `closeBoth`.
+ */
+export async function deskWithHub(dirPrefix: string, connect = true): Promise<{ hub: TestHub; desk: Desk; dir: string }> {
+  const hub = await inProcessHub('Daily Planet', { checkpointMs: 200 });
+  const desk = await tempDesk('Daily Planet');
+  const dir = tempDir(dirPrefix);
+  if (connect) await desk.hub.connect({ name: 'desk', roles: ['admin'] }, { url: hub.url, token: await hub.enrolmentToken(), name: 'photo desk' });
+  return { hub, desk, dir };
+}
+
+export async function closeBoth(desk: Desk | undefined, hub: TestHub | undefined): Promise<void> {
+  desk?.close();
+  await hub?.close();
 }
