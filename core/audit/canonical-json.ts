@@ -12,17 +12,27 @@ export function canonicalJson(value: unknown): string {
   return write(value, '$');
 }
 
+/** A string value as canonical JSON writes it, for writers of one fixed shape (core/sync/hub-records.ts). */
+export function canonicalString(v: string, path = '$'): string {
+  if (LONE_SURROGATE.test(v)) throw new TypeError(`canonical JSON: expected well-formed Unicode at ${path}, got a lone surrogate`);
+  return JSON.stringify(v);
+}
+
+/** A number value as canonical JSON writes it. */
+export function canonicalNumber(v: number, path = '$'): string {
+  if (!Number.isFinite(v)) throw new TypeError(`canonical JSON: expected a finite number at ${path}, got ${v}`);
+  return JSON.stringify(v);
+}
+
 function write(v: unknown, path: string): string {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'boolean':
       return v ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(v)) throw new TypeError(`canonical JSON: expected a finite number at ${path}, got ${v}`);
-      return JSON.stringify(v);
+      return canonicalNumber(v, path);
     case 'string':
-      if (LONE_SURROGATE.test(v)) throw new TypeError(`canonical JSON: expected well-formed Unicode at ${path}, got a lone surrogate`);
-      return JSON.stringify(v);
+      return canonicalString(v, path);
     case 'object': {
       if (Array.isArray(v)) {
         return `[${v.map((x, i) => {

@@ -2,7 +2,7 @@
 // desk pushed. A leaf's bytes are RFC 8785 canonical JSON, tagged by type so a record can never be read as a head;
 // each carries the Ed25519 signature its desk made, so a leaf proves who signed what without the hub's word.
 import { z } from 'zod';
-import { canonicalJson } from '../audit/canonical-json.ts';
+import { canonicalJson, canonicalString } from '../audit/canonical-json.ts';
 import { headSigningMessage } from '../audit/entry.ts';
 import { ed25519Verifier } from '../crypto/ed25519.ts';
 import { sha256Hex } from '../media/hash.ts';
@@ -58,8 +58,30 @@ export function recordLeafOfBody(body: string): RecordLeaf {
   return recordLeafFrom(JSON.parse(body) as HubRecord, sha256Hex(body));
 }
 
+const UTF8 = new TextEncoder();
+
 export function leafBytes(l: Leaf): Uint8Array {
-  return new TextEncoder().encode(canonicalJson(l));
+  return UTF8.encode(l.type === 'record' && isRecordLeaf(l) ? recordLeafJson(l) : canonicalJson(l));
+}
+
+/**
+ * A record leaf's canonical JSON written member by member in sorted order: the same bytes as canonicalJson
+ * (test/hub-records.test.ts compares them), without its sorting and paths, for ingest's one leaf per record.
+ */
+function recordLeafJson(l: RecordLeaf): string {
+  return `{"content":${canonicalString(l.content)},"id":${canonicalString(l.id)},"phash":${canonicalString(l.phash)},"publicKey":${canonicalString(l.publicKey)},`
+    + `"sha256":${canonicalString(l.sha256)},"signature":${canonicalString(l.signature)},"signedAt":${canonicalString(l.signedAt)},"type":"record","v":1}`;
+}
+
+const RECORD_LEAF_MEMBERS = ['content', 'id', 'phash', 'publicKey', 'sha256', 'signature', 'signedAt', 'type', 'v'] as const;
+
+/** Exactly a record leaf's members, the strings strings and v 1; anything else goes to the generic writer. */
+function isRecordLeaf(l: RecordLeaf): boolean {
+  let n = 0;
+  for (const k in l) if (Object.hasOwn(l, k)) n++;
+  if (n !== RECORD_LEAF_MEMBERS.length || Object.getPrototypeOf(l) !== Object.prototype || l.v !== 1) return false;
+  for (const k of RECORD_LEAF_MEMBERS) if (k !== 'v' && typeof l[k] !== 'string') return false;
+  return true;
 }
 
 export function leafHashOf(l: Leaf): Uint8Array {

@@ -77,24 +77,18 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
   const prepared = new Map<string, Prepared>();
   for (let index = 0; index < records.length; index++) {
     const record = records[index]!;
-    const at = (e: CustodyError, signatureChecked: boolean): never => {
-      // The error a one-record-at-a-time check would have met first: an earlier record's (or this one's) bad signature.
-      const earlier = firstBadSignature(records, 0, signatureChecked ? index + 1 : index);
-      if (earlier) throw earlier;
-      throw new CustodyError(e.code, `record ${index} (${record.id}): ${e.message.replace(`record ${record.id}: `, '')}`, { index, recordId: record.id });
-    };
     try {
       checkRecordShape(record);
     } catch (e) {
-      if (e instanceof CustodyError) at(e, false);
+      if (e instanceof CustodyError) refuseAt(records, index, e, false);
       throw e;
     }
-    if (!keys.has(record.publicKey)) at(new CustodyError('NOT_PERMITTED', `expected a record signed by a key this desk enrolled, got key ${record.publicKey.slice(0, 16)}…`), false);
+    if (!keys.has(record.publicKey)) refuseAt(records, index, new CustodyError('NOT_PERMITTED', `expected a record signed by a key this desk enrolled, got key ${record.publicKey.slice(0, 16)}…`), false);
     const body = canonicalRecord(record);
     const contentSha256 = sha256Hex(body);
     const p = { record, body, contentSha256, leafHash: leafHashOf(recordLeafFrom(record, contentSha256)) };
     const twin = prepared.get(record.id);
-    if (twin && twin.contentSha256 !== p.contentSha256) at(new CustodyError('RECORD_CONFLICT', 'expected each record id once in a batch, got it twice with different content'), true);
+    if (twin && twin.contentSha256 !== p.contentSha256) refuseAt(records, index, new CustodyError('RECORD_CONFLICT', 'expected each record id once in a batch, got it twice with different content'), true);
     prepared.set(record.id, p);
   }
 
@@ -107,6 +101,17 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
   } catch (e) {
     throw (await verified) ?? e;
   }
+}
+
+/**
+ * Throws the error a one-record-at-a-time check would have met first: an earlier record's (or, when this record's
+ * signature is checked before `e` is met, this one's) bad signature, else `e` about record `index`.
+ */
+function refuseAt(records: readonly HubRecord[], index: number, e: CustodyError, signatureChecked: boolean): never {
+  const earlier = firstBadSignature(records, 0, signatureChecked ? index + 1 : index);
+  if (earlier) throw earlier;
+  const record = records[index]!;
+  throw new CustodyError(e.code, `record ${index} (${record.id}): ${e.message.replace(`record ${record.id}: `, '')}`, { index, recordId: record.id });
 }
 
 /** The SIGNATURE_INVALID error of the first record in [from, to) whose signature does not verify with its key. */
