@@ -1,7 +1,7 @@
 // Loads c2pa-rs (as @contentauth/c2pa-wasm) once per process and adapts it to Node.
 //
 // Two things the browser build assumes and Node lacks:
-// - `init()` fetches the .wasm by URL; here it is handed the bytes read from the package.
+// - `init()` fetches the .wasm by URL; here the module is compiled from the bytes read from the package.
 // - `WasmBuilder.sign` reads its source through `FileReaderSync` (a worker-only Web API) over a `Blob`. Node's
 //   Blob can only be read asynchronously, so the source is passed as a `BytesBlob` (the two members the wasm
 //   calls: `size` and `slice`) and a stand-in `FileReaderSync` hands its bytes back. The stand-in is installed
@@ -9,7 +9,7 @@
 //   `WasmReader.fromBytes` takes bytes.)
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import init, { WasmBuilder, WasmReader } from '@contentauth/c2pa-wasm';
+import { initSync, WasmBuilder, WasmReader } from '@contentauth/c2pa-wasm';
 
 export { WasmBuilder, WasmReader };
 
@@ -58,7 +58,9 @@ export function loadC2pa(): Promise<void> {
       (globalThis as { FileReaderSync?: unknown }).FileReaderSync = FileReaderSyncStandIn;
     }
     const wasmPath = createRequire(import.meta.url).resolve('@contentauth/c2pa-wasm/c2pa.wasm');
-    await init({ module_or_path: await readFile(wasmPath) });
+    // Compiled here (on V8's background threads), then instantiated by initSync: the async init() asks whether it
+    // was handed a fetch Request or Response, and those globals load Node's fetch (undici, ~80 ms of CPU) on first touch.
+    initSync({ module: await WebAssembly.compile(await readFile(wasmPath)) });
   })().catch((e: unknown) => {
     ready = undefined;
     throw e;
