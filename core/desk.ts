@@ -445,6 +445,15 @@ export class Desk {
     return verifyVideo(ctx, path, format, onProgress ? { onProgress } : {});
   }
 
+  /**
+   * Starts, without waiting for it, what the first signature of this process would otherwise set up on its way:
+   * compiling c2pa-wasm when the desk writes Content Credentials. For a command about to sign, called while the
+   * vault unlocks (scrypt on libuv's thread pool), when this thread would otherwise wait; it changes nothing else.
+   */
+  prepareSigning(): void {
+    if (signingChainPem(this.store)) loadC2pa().catch(() => undefined);
+  }
+
   async #c2paContext(): Promise<SignContext['c2pa']> {
     const keyring = this.#requireKeyring();
     if (this.#c2paSigner === undefined) this.#c2paSigner = await c2paSigner(this.store, keyring);
