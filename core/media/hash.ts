@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 
 export function sha256Hex(data: Uint8Array | string): string {
-  return createHash('sha256').update(data).digest('hex');
+  // node:crypto's one-shot hash: no Hash object per call (hub ingest hashes every record's body).
+  return hash('sha256', data, 'hex');
 }
 
 /** SHA-256 of a file, streamed so that multi-gigabyte videos never sit in memory; `onBytes` hears the bytes hashed so far. */

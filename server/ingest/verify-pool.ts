@@ -105,14 +105,9 @@ export class VerifyPool {
     const buf = Buffer.alloc(bytes);
     let off = 0;
     for (const it of items) {
-      const key = Buffer.from(it.publicKey, 'hex');
-      const sig = Buffer.from(it.signature, 'hex');
       // Hex that is not exactly 32 and 64 bytes is marked, never padded: a zero-filled key could be a small-order point.
-      buf[off] = key.length === 32 && sig.length === 64 && it.publicKey.length === 64 && it.signature.length === 128 ? 1 : 0;
-      if (buf[off] === 1) {
-        key.copy(buf, off + 1);
-        sig.copy(buf, off + 33);
-      }
+      // (Buffer#write decodes hex up to the first character that is not hex, so a short count means bad hex.)
+      buf[off] = it.publicKey.length === 64 && it.signature.length === 128 && buf.write(it.publicKey, off + 1, 32, 'hex') === 32 && buf.write(it.signature, off + 33, 64, 'hex') === 64 ? 1 : 0;
       buf.writeUInt32BE(it.message.length, off + 97);
       buf.set(it.message, off + 101);
       off += 101 + it.message.length;
