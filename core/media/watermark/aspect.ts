@@ -27,8 +27,8 @@ export class AspectFolds {
     return { c: (n - 1) / 2, uc, lo: Math.max(0, Math.floor(uc - this.half)), hi: Math.min(un, Math.ceil(uc + this.half)) };
   }
 
-  /** Magnification `s` across, 1 down. */
-  across(s: number): Float64Array {
+  /** Magnification `s` across, 1 down (made in `out` when given, as fold()). */
+  across(s: number, out?: Float64Array): Float64Array {
     const { src, w, h, t } = this;
     const mask = t - 1;
     if (!this.rows) {
@@ -43,7 +43,7 @@ export class AspectFolds {
       this.rows = rows;
     }
     const rows = this.rows;
-    const tile = new Float64Array(t * t);
+    const tile = out ? out.fill(0) : new Float64Array(t * t);
     const { c, uc, lo, hi } = this.span(w, Math.floor((w - 1) / s) + 1);
     for (let u = lo; u < hi; u++) {
       const x = c + s * (u - uc);
@@ -60,7 +60,7 @@ export class AspectFolds {
   }
 
   /** Magnification 1 across, `s` down. */
-  down(s: number): Float64Array {
+  down(s: number, out?: Float64Array): Float64Array {
     const { src, w, h, t } = this;
     const mask = t - 1;
     if (!this.cols) {
@@ -75,7 +75,7 @@ export class AspectFolds {
       this.cols = cols;
     }
     const cols = this.cols;
-    const tile = new Float64Array(t * t);
+    const tile = out ? out.fill(0) : new Float64Array(t * t);
     const { c, uc, lo, hi } = this.span(h, Math.floor((h - 1) / s) + 1);
     for (let v = lo; v < hi; v++) {
       const y = c + s * (v - uc);

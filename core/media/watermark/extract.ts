@@ -214,10 +214,10 @@ const CANDIDATES: ReadonlyArray<Candidate> = (() => {
   return out;
 })();
 
-/** A candidate's fold over the central square (an aspect change's through AspectFolds, the same sums). */
-function foldCandidate(white: Float32Array, gw: number, gh: number, c: Candidate, aspect: AspectFolds): Float64Array {
-  if (c.sx === c.sy) return fold(white, gw, gh, TILE, c.sx, c.angle, COARSE_HALF);
-  return c.sy === 1 ? aspect.across(c.sx) : c.sx === 1 ? aspect.down(c.sy) : foldAffine(white, gw, gh, TILE, [c.sx, 0, 0, c.sy], COARSE_HALF);
+/** A candidate's fold over the central square (an aspect change's through AspectFolds, the same sums), in `out` if given. */
+function foldCandidate(white: Float32Array, gw: number, gh: number, c: Candidate, aspect: AspectFolds, out?: Float64Array): Float64Array {
+  if (c.sx === c.sy) return fold(white, gw, gh, TILE, c.sx, c.angle, COARSE_HALF, out);
+  return c.sy === 1 ? aspect.across(c.sx, out) : c.sx === 1 ? aspect.down(c.sy, out) : foldAffine(white, gw, gh, TILE, [c.sx, 0, 0, c.sy], COARSE_HALF, out);
 }
 
 /** The payload read at offset (dx, dy) of a folded tile, or null when its CRC does not match. */
@@ -309,39 +309,46 @@ function refineAspect(white: Float32Array, gw: number, gh: number, start: SyncHi
   return best.payload ? best : tryMap(white, gw, gh, best.m!, EXTRACT_PARAMS.verifyRefined);
 }
 
-/** Every coarse candidate folded over the central square and its sync peak found, best first. */
+/**
+ * Every coarse candidate folded over the central square and its sync peak found, best first. The folds are made in
+ * two reused arrays: a hit's tile is folded again (the same sums, so the same tile) only if asked for, which the
+ * search rarely does (the refinement folds anew on the whole grid).
+ */
 export function coarseSearch(white: Float32Array, gw: number, gh: number): SyncHit[] {
   const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
   const hits: SyncHit[] = [];
-  const empty = new Float64Array(TILE * TILE);
+  const pair = [new Float64Array(TILE * TILE), new Float64Array(TILE * TILE)] as const;
   for (let i = 0; i < CANDIDATES.length; i += 2) {
-    const pair = [foldCandidate(white, gw, gh, CANDIDATES[i]!, aspect), i + 1 < CANDIDATES.length ? foldCandidate(white, gw, gh, CANDIDATES[i + 1]!, aspect) : empty];
+    foldCandidate(white, gw, gh, CANDIDATES[i]!, aspect, pair[0]);
+    if (i + 1 < CANDIDATES.length) foldCandidate(white, gw, gh, CANDIDATES[i + 1]!, aspect, pair[1]);
+    else pair[1].fill(0);
     // only each surface's peak and RMS: the surfaces themselves stay in the WebAssembly module
-    const [ap, bp, aq, bq] = correlationPeaksPairTwo(pair[0]!, pair[1]!, SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
+    const [ap, bp, aq, bq] = correlationPeaksPairTwo(pair[0], pair[1], SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
     for (const [k, straight, mirrored] of [[0, ap, aq], [1, bp, bq]] as const) {
       if (i + k >= CANDIDATES.length) break;
-      const { sx, sy, angle } = CANDIDATES[i + k]!;
-      const geometry = sx === sy ? { scale: sx, angle } : { scale: Math.sqrt(sx * sy), angle, m: [sx, 0, 0, sy] as Affine };
+      const c = CANDIDATES[i + k]!;
+      const geometry = c.sx === c.sy ? { scale: c.sx, angle: c.angle } : { scale: Math.sqrt(c.sx * c.sy), angle: c.angle, m: [c.sx, 0, 0, c.sy] as Affine };
       const z = straight.value / (straight.rms || 1);
       const zm = mirrored.value / (mirrored.rms || 1);
-      const tile = pair[k]!;
-      if (z >= zm) hits.push({ ...geometry, dx: straight.at % TILE, dy: Math.floor(straight.at / TILE), z, tile, payload: null });
-      else {
-        // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf); the tile is mirrored
-        // back only if asked for (rarely: the refinement folds again)
-        let flipped: Float64Array | undefined;
-        hits.push({
-          ...geometry,
-          dx: (TILE - (mirrored.at % TILE)) & (TILE - 1),
-          dy: Math.floor(mirrored.at / TILE),
-          z: zm,
-          get tile() {
-            return (flipped ??= mirrorTile(tile));
-          },
-          mirrored: true,
-          payload: null,
-        });
-      }
+      // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf)
+      const flip = zm > z;
+      const peak = flip ? mirrored.at : straight.at;
+      let tile: Float64Array | undefined;
+      hits.push({
+        ...geometry,
+        dx: flip ? (TILE - (peak % TILE)) & (TILE - 1) : peak % TILE,
+        dy: Math.floor(peak / TILE),
+        z: flip ? zm : z,
+        get tile() {
+          if (!tile) {
+            const folded = foldCandidate(white, gw, gh, c, aspect);
+            tile = flip ? mirrorTile(folded) : folded;
+          }
+          return tile;
+        },
+        ...(flip ? { mirrored: true } : {}),
+        payload: null,
+      });
     }
   }
   return hits.sort((x, y) => y.z - x.z);

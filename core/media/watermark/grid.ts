@@ -160,10 +160,10 @@ export function multiplyInto(a: Float32Array, b: Float32Array, w: number): void 
  * magnified by `scale` and rotated by `angle` (radians) about its centre. Each embedded-grid position u is read
  * bilinearly at x = c + scale·R(angle)·(u − c) and summed into tile[u mod t]. With `half`, only the central
  * (2·half)² of the frame is folded: less signal, but a coarse search over it is cheaper and tolerates larger
- * geometry errors.
+ * geometry errors. With `out` (t·t values), the tile is made there instead of in a new array.
  */
-export function fold(src: Float32Array, w: number, h: number, t: number, scale: number, angle: number, half = Infinity): Float64Array {
-  const tile = new Float64Array(t * t);
+export function fold(src: Float32Array, w: number, h: number, t: number, scale: number, angle: number, half = Infinity, out?: Float64Array): Float64Array {
+  const tile = out ? out.fill(0) : new Float64Array(t * t);
   const mask = t - 1;
   const cos = Math.cos(angle) * scale;
   const sin = Math.sin(angle) * scale;
@@ -283,8 +283,8 @@ function frame(w: number, h: number, uw: number, uh: number, half: number): Fram
 export type Affine = readonly [number, number, number, number];
 
 /** fold() under any linear map `m`: the embedded-grid frame is the one `m` maps onto the whole source. */
-export function foldAffine(src: Float32Array, w: number, h: number, t: number, m: Affine, half = Infinity): Float64Array {
-  const tile = new Float64Array(t * t);
+export function foldAffine(src: Float32Array, w: number, h: number, t: number, m: Affine, half = Infinity, out?: Float64Array): Float64Array {
+  const tile = out ? out.fill(0) : new Float64Array(t * t);
   const cx = (w - 1) / 2;
   const cy = (h - 1) / 2;
   const [a, b, c, d] = m;
