@@ -3,7 +3,7 @@
 // them as they are (JPEG, PNG, WebP), so the loupe shows the real pixels at 1:1, not a re-encode; other formats and
 // pictures too large to send whole are rendered by sharp (said in `scaled` when made smaller).
 import { readFileSync, statSync } from 'node:fs';
-import sharp from 'sharp';
+import sharp from '../media/sharp.ts';
 import { sha256Hex } from '../media/hash.ts';
 import type { Limits } from '../media/detect.ts';
 

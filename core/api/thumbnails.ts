@@ -3,7 +3,7 @@
 // record's output never changes, so a cached preview never goes stale.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp from '../media/sharp.ts';
 import { locateFfmpeg, runTool } from '../media/video/ffmpeg.ts';
 import type { SignedRecord } from '../store/records.ts';
 

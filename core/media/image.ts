@@ -1,6 +1,7 @@
 // Decoding and encoding still images with sharp. Pixels are read as stored (no ICC conversion, no EXIF rotation),
 // so that the signed output differs from the original only by the watermark.
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+import sharp from './sharp.ts';
 import { CustodyError } from '../errors.ts';
 import { DEFAULT_LIMITS, SUPPORTED, type ImageFormat, type Limits } from './detect.ts';
 import { cameraOf, type CameraInfo } from './exif.ts';

@@ -1,7 +1,8 @@
 // The IPTC fields a file already carries, reconciled as the Metadata Working Group's guidance has it: XMP first,
 // then IPTC IIM (JPEG's APP13), then EXIF's Artist and Copyright. What a file says is taken as far as the desk's
 // limits allow (cut, not refused: the signer sees and edits it before anything is signed).
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
+import sharp from './sharp.ts';
 import type { ImageFormat } from './detect.ts';
 import { exifCredits } from './exif.ts';
 import { readIimFields } from './iim.ts';
