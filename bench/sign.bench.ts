@@ -38,6 +38,31 @@ if (process.argv.includes('--parts=startup')) {
 const signOnly = process.argv.includes('--parts=sign');
 
 const dir = mkdtempSync(join(tmpdir(), 'custody-bench-'));
+// `npm run bench -- --parts=watermark`: the watermark figures alone (an unmarked 12 MP photo in this process, then
+// `custody watermark embed|extract` per megapixel through the command), for comparing a change side by side
+if (process.argv.includes('--parts=watermark')) {
+  try {
+    console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${availableParallelism()} CPUs)`);
+    await watermarkParts(dir);
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
+/** The unmarked 12 MP extraction in this process, and the watermark commands per megapixel (cli-speed.ts). */
+async function watermarkParts(dir: string, jpeg12?: Buffer): Promise<void> {
+  jpeg12 ??= await mosaicJpeg(12);
+  const file12 = join(dir, 'photo-12mp.jpg');
+  writeFileSync(file12, jpeg12);
+  await unmarkedExtraction(jpeg12, ROUNDS);
+  const file2 = join(dir, 'photo-2mp.jpg');
+  writeFileSync(file2, await mosaicJpeg(2));
+  const mpOf = async (p: string) => { const m = await sharp(p).metadata(); return (m.width! * m.height!) / 1e6; };
+  await watermarkThroughCli([{ path: file2, mp: await mpOf(file2) }, { path: file12, mp: await mpOf(file12) }], dir, Math.max(2, Math.ceil(ROUNDS / 3)));
+}
+
 try {
   const jpeg = await mosaicJpeg(20);
   const meta = await sharp(jpeg).metadata();
@@ -118,11 +143,7 @@ try {
 
   await startup(ROUNDS);
   await coldSign(file, dir, b, s, Math.max(3, Math.ceil(ROUNDS / 3)));
-  await unmarkedExtraction(jpeg12, ROUNDS);
-  const file2 = join(dir, 'photo-2mp.jpg');
-  writeFileSync(file2, await mosaicJpeg(2));
-  const mpOf = async (p: string) => { const m = await sharp(p).metadata(); return (m.width! * m.height!) / 1e6; };
-  await watermarkThroughCli([{ path: file2, mp: await mpOf(file2) }, { path: file12, mp: await mpOf(file12) }], dir, Math.max(2, Math.ceil(ROUNDS / 3)));
+  await watermarkParts(dir, jpeg12);
   console.log('');
   console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
 } finally {

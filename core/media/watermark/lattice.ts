@@ -54,10 +54,13 @@ export function latticeCandidates(white: Float32Array, gw: number, gh: number): 
   for (let y = 0; y < span; y++) {
     const o = (y + y0) * gw + x0;
     const r = Math.floor(y / bin) * n;
-    for (let x = 0; x < span; x++) win[r + Math.floor(x / bin)] = win[r + Math.floor(x / bin)]! + white[o + x]!;
+    if (bin === 1) for (let x = 0; x < span; x++) win[r + x] = win[r + x]! + white[o + x]!;
+    else for (let x = 0; x < span; x++) win[r + Math.floor(x / bin)] = win[r + Math.floor(x / bin)]! + white[o + x]!;
   }
   const ac = autocorrelation(win, n);
-  const at = (dx: number, dy: number): number => ac[(((dy % n) + n) % n) * n + (((dx % n) + n) % n)]!;
+  // n is a power of two (the transform's): a lag wraps by masking, negative ones too
+  const mask = n - 1;
+  const at = (dx: number, dy: number): number => ac[(dy & mask) * n + (dx & mask)]!;
 
   // the RMS over the annulus the vectors are looked for in, then its local maxima over twice that (one half-plane:
   // the autocorrelation is symmetric); checking every cell's neighbours cost as much as the transform
