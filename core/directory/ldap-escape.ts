@@ -1,6 +1,6 @@
 // Putting untrusted text into LDAP: values into search filters (RFC 4515) and into distinguished names (RFC 4514),
 // and DNs compared the way a directory compares them (case, spacing and escaping are not significant).
-import { Filter, FilterParser } from 'ldapts';
+import { ldapts } from './ldapts.ts';
 import { CustodyError } from '../errors.ts';
 
 /**
@@ -9,7 +9,7 @@ import { CustodyError } from '../errors.ts';
  * does exactly this.
  */
 export function escapeFilterValue(value: string): string {
-  return Filter.escape(value);
+  return ldapts.Filter.escape(value);
 }
 
 const PLACEHOLDER = /\{([a-z]+)\}/g;
@@ -24,7 +24,7 @@ export function checkFilterTemplate(template: string, allowed: readonly string[]
   const missing = required.filter((p) => !used.includes(p));
   if (missing.length > 0) throw new CustodyError('INVALID_ARGUMENT', `expected ${what} to contain {${missing[0]}}, got ${template}`);
   try {
-    FilterParser.parseString(fillFilter(template, Object.fromEntries(allowed.map((p) => [p, 'x']))));
+    ldapts.FilterParser.parseString(fillFilter(template, Object.fromEntries(allowed.map((p) => [p, 'x']))));
   } catch (e) {
     throw new CustodyError('INVALID_ARGUMENT', `expected ${what} to be an LDAP filter like (uid={user}), got ${template}: ${(e as Error).message}`);
   }

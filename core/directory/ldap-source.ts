@@ -3,7 +3,7 @@
 // this same source. One connection per question: TLS first (ldaps://, or StartTLS on ldap://, checked against the
 // pinned CA), then the service account searches for the user and their groups, then the user's own password is
 // tried with a bind as their DN.
-import { Client, InvalidCredentialsError, ResultCodeError, type Entry } from 'ldapts';
+import { ldapts, type Ldapts } from './ldapts.ts';
 import { CustodyError } from '../errors.ts';
 import { MATCHING_RULE_IN_CHAIN, mapRoles, type LdapConfig, type RoleGrant } from './ldap-config.ts';
 import { fillFilter, normalizeDn } from './ldap-escape.ts';
@@ -43,7 +43,7 @@ function transportError(cfg: LdapConfig, e: unknown): CustodyError {
 /** AD: every group the DN is a member of, directly or through nested groups, in one search. */
 export const inChainFilter = (dn: string): string => `(member:${MATCHING_RULE_IN_CHAIN}:=${fillFilter('{dn}', { dn })})`;
 
-const first = (v: Entry[string] | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x))));
+const first = (v: Ldapts.Entry[string] | undefined): string[] => (v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x))));
 
 export class LdapSource {
   readonly config: LdapConfig;
@@ -55,31 +55,31 @@ export class LdapSource {
   }
 
   /** Connects, secures and binds as the service account, runs fn, and always closes the connection. */
-  async #withService<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  async #withService<T>(fn: (c: Ldapts.Client) => Promise<T>): Promise<T> {
     const cfg = this.config;
     const host = new URL(cfg.url).hostname;
     const tlsOptions = { ...(cfg.caPem ? { ca: [cfg.caPem] } : {}), servername: /^[\d.]+$|:/.test(host) ? undefined : host, minVersion: 'TLSv1.2' as const };
     const startTls = cfg.url.toLowerCase().startsWith('ldap://');
     // ldapts speaks TLS from the first byte whenever tlsOptions are given, so ldap:// gets them only at StartTLS.
-    const client = new Client({ url: cfg.url, timeout: cfg.timeoutMs, connectTimeout: cfg.timeoutMs, strictDN: false, ...(startTls ? {} : { tlsOptions }) });
+    const client = new ldapts.Client({ url: cfg.url, timeout: cfg.timeoutMs, connectTimeout: cfg.timeoutMs, strictDN: false, ...(startTls ? {} : { tlsOptions }) });
     try {
       try {
         if (startTls) await client.startTLS({ ...tlsOptions });
       } catch (e) {
         // A server that answers StartTLS with an LDAP error will not do TLS: that is the admin's TLS problem too.
-        if (e instanceof ResultCodeError) throw new CustodyError('DIRECTORY_TLS', `expected the directory at ${cfg.url} to accept StartTLS, got ${e.message}`, undefined, { cause: e });
+        if (e instanceof ldapts.ResultCodeError) throw new CustodyError('DIRECTORY_TLS', `expected the directory at ${cfg.url} to accept StartTLS, got ${e.message}`, undefined, { cause: e });
         throw transportError(cfg, e);
       }
       try {
         await client.bind(cfg.bindDn, this.#bindPassword);
       } catch (e) {
-        if (!(e instanceof ResultCodeError)) throw transportError(cfg, e);
+        if (!(e instanceof ldapts.ResultCodeError)) throw transportError(cfg, e);
         throw new CustodyError('DIRECTORY_SERVICE_BIND', `expected the service account ${cfg.bindDn} and its password to be accepted by ${cfg.url}, got ${e.message.trim()}`, undefined, { cause: e });
       }
       return await fn(client);
     } catch (e) {
       if (e instanceof CustodyError) throw e;
-      if (e instanceof ResultCodeError) throw new CustodyError('DIRECTORY_SEARCH_FAILED', `expected ${cfg.url} to answer the search, got ${e.message.trim()}`, undefined, { cause: e });
+      if (e instanceof ldapts.ResultCodeError) throw new CustodyError('DIRECTORY_SEARCH_FAILED', `expected ${cfg.url} to answer the search, got ${e.message.trim()}`, undefined, { cause: e });
       throw transportError(cfg, e);
     } finally {
       await client.unbind().catch(() => undefined);
@@ -109,7 +109,7 @@ export class LdapSource {
         sizeLimit: 2,
       }).catch((e: unknown) => {
         // Two or more entries: the filter does not single a person out; refuse rather than pick one.
-        if (e instanceof ResultCodeError && e.code === 4) return { searchEntries: [{ dn: '' }, { dn: '' }] as Entry[] };
+        if (e instanceof ldapts.ResultCodeError && e.code === 4) return { searchEntries: [{ dn: '' }, { dn: '' }] as Ldapts.Entry[] };
         throw e;
       });
       if (searchEntries.length === 0) return { kind: 'refused', reason: 'unknown user' } as const;
@@ -120,7 +120,7 @@ export class LdapSource {
         await client.bind(entry.dn, password);
       } catch (e) {
         // ppolicy and AD answer a locked or disabled account the same way as a wrong password (49).
-        if (e instanceof InvalidCredentialsError) return { kind: 'refused', reason: 'wrong password or locked' } as const;
+        if (e instanceof ldapts.InvalidCredentialsError) return { kind: 'refused', reason: 'wrong password or locked' } as const;
         throw e;
       }
       return { kind: 'ok', dn: entry.dn, groups } as const;
@@ -136,7 +136,7 @@ export class LdapSource {
     return r.kind === 'ok' ? { ...r, grant: mapRoles(this.config.roles, r.groups) } : r;
   }
 
-  async #groups(client: Client, user: string, entry: Entry): Promise<string[]> {
+  async #groups(client: Ldapts.Client, user: string, entry: Ldapts.Entry): Promise<string[]> {
     const g = this.config.groups;
     switch (g.mode) {
       case 'memberOf':
@@ -153,7 +153,7 @@ export class LdapSource {
   }
 
   /** Groups of groups: memberOf of every group found, breadth first, each group read once. */
-  async #nestedMemberOf(client: Client, direct: string[]): Promise<string[]> {
+  async #nestedMemberOf(client: Ldapts.Client, direct: string[]): Promise<string[]> {
     const seen = new Map<string, string>();
     let frontier = direct;
     for (let depth = 0; depth < MAX_NESTING && frontier.length > 0 && seen.size < MAX_GROUPS; depth++) {
@@ -163,7 +163,7 @@ export class LdapSource {
         if (seen.has(key) || seen.size >= MAX_GROUPS) continue;
         seen.set(key, dn);
         const r = await client.search(dn, { scope: 'base', filter: '(objectClass=*)', attributes: ['memberOf'] }).catch((e: unknown) => {
-          if (e instanceof ResultCodeError && e.code === 32) return { searchEntries: [] }; // a group deleted meanwhile
+          if (e instanceof ldapts.ResultCodeError && e.code === 32) return { searchEntries: [] }; // a group deleted meanwhile
           throw e;
         });
         for (const e of r.searchEntries) next.push(...first(e.memberOf));
