@@ -95,6 +95,23 @@ describe('watermark under attack', () => {
     }
   });
 
+  it('reads a reshare of the Hubble field whose coarse candidates all score under the floor (readUnderFloor)', async () => {
+    const r = mulberry32(1);
+    const payload = new Uint8Array(16).map(() => Math.floor(r() * 256));
+    const copy = await attack(embedWatermark(await loadRaster(photo('hubble_deep_field.jpg')), payload), 'reshare', 3);
+    expect(coarseBest(copy)).toBeLessThan(EXTRACT_PARAMS.searchFloor);
+    const underFloor = EXTRACT_PARAMS.underFloor;
+    try {
+      EXTRACT_PARAMS.underFloor = 0;
+      expect(extractWatermark(copy).detected, 'without the whole-grid folds').toBe(false);
+    } finally {
+      EXTRACT_PARAMS.underFloor = underFloor;
+    }
+    const read = extractWatermark(copy);
+    expect(read.detected, `score ${read.score.toFixed(2)}`).toBe(true);
+    expect(hamming(read.payload!, payload)).toBeLessThanOrEqual(6);
+  });
+
   it('does not hand back another payload: a photo marked twice reads as the second mark only after re-marking', async () => {
     const { img, payload } = await markedPhoto('rocket.jpg');
     const other = new Uint8Array(16).map((_, i) => payload[i]! ^ 0xff);
