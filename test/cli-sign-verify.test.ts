@@ -218,7 +218,7 @@ describe('bad inputs', () => {
       expect(v.stderr, `verify ${bad.name}`).toMatch(new RegExp(`^error ${bad.code}: `));
     }
     expect(existsSync(join(dir, 'out')) ? readdirSync(join(dir, 'out')) : []).toEqual([]);
-  });
+  }, 180_000); // two fresh CLI processes per bad input, one after the other: over a minute on a loaded machine
 
   it('keeps going through a batch, signing the good files and reporting the bad one', async () => {
     const dir = tempDir();
