@@ -1,6 +1,5 @@
 // What an org key signs, and how the watermark payload derives from the signature (DESIGN.md, "Sign (image)").
-import { randomBytes } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hash, randomBytes } from 'node:crypto';
 import { fingerprintBytes, type FingerprintFields } from '../c2pa/custody-assertion.ts';
 
 /**
@@ -14,7 +13,8 @@ export function fingerprint(fields: FingerprintFields): string {
 
 /** The 128-bit watermark payload: the first 16 bytes of SHA-256(signature). */
 export function payloadFromSignature(signature: Uint8Array): Uint8Array {
-  return sha256(signature).subarray(0, 16);
+  // node:crypto's one-shot hash: the hub's ingest checks one payload per record
+  return hash('sha256', signature, 'buffer').subarray(0, 16);
 }
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';

@@ -3,12 +3,12 @@
 // schema lives in core because both ends use it: the hub validates ingest with it, the desk's sync client builds
 // records with hubRecordOf. Also the canonical bytes of a record (its identity for idempotent ingest and, later,
 // its leaf in the hub's Merkle log) and the enrolment proof a desk signs with each key it registers.
-import { hash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalJson, canonicalNumber, canonicalString } from '../audit/canonical-json.ts';
 import { fingerprintBytes } from '../c2pa/custody-assertion.ts';
 import { CustodyError } from '../errors.ts';
 import { sha256Hex } from '../media/hash.ts';
+import { payloadFromSignature } from '../provenance/fingerprint.ts';
 import type { SignedRecord } from '../store/records.ts';
 
 const hex = (chars: number, what: string) =>
@@ -145,8 +145,7 @@ export function checkRecordShape(r: HubRecord): void {
   if ((r.kind === 'segment') !== (r.segment !== null)) fail(r.kind === 'segment' ? 'expected a segment to give its index and time range, got none' : `expected no segment on a ${r.kind} record`);
   if (r.segment && r.segment.end < r.segment.start) fail(`expected a segment to end after it starts, got ${r.segment.start}–${r.segment.end} s`);
   if (r.payload !== null) {
-    // payloadFromSignature's first 16 bytes of SHA-256(signature), through node:crypto's one-shot hash (ingest checks every record).
-    const expected = hash('sha256', Buffer.from(r.signature, 'hex'), 'hex').slice(0, 32);
+    const expected = Buffer.from(payloadFromSignature(Buffer.from(r.signature, 'hex'))).toString('hex');
     if (r.payload !== expected) fail(`expected the watermark payload to be the first 16 bytes of SHA-256(signature), ${expected}, got ${r.payload}`);
   }
 }
