@@ -9,8 +9,7 @@ import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
 import { inText, insertRows, pgArray, type ColumnTypes } from '../server/db/bulk-insert.ts';
 import type { TlogLeavesTable, TlogNodesTable } from '../server/db/schema.ts';
 import { createTenant } from '../server/tenants/tenants.ts';
-import { tempDir } from './helpers/cli.ts';
-import { postgresUnavailable, tempPostgresDatabase } from './helpers/postgres.ts';
+import { hubLocation, postgresUnavailable } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 const LEAF: ColumnTypes<TlogLeavesTable> = { tenant_id: 'text', idx: 'int4', kind: 'text', ref: 'text', leaf_hash: 'bytea', appended_at: 'text' };
@@ -26,13 +25,9 @@ describe.each(['sqlite', 'postgres'] as const)('insertRows on %s', (backend) => 
   });
 
   it.skipIf(backend === 'postgres' && !!pgWhy)('writes every value as given and reads it back', async () => {
-    let database: string | null = null;
-    if (backend === 'postgres') {
-      const d = await tempPostgresDatabase();
-      database = d.url;
-      drop = d.drop;
-    }
-    hub = await openHubDatabase({ database, dataDir: tempDir('custody-bulk-insert-') });
+    const loc = await hubLocation(backend, 'custody-bulk-insert-');
+    drop = loc.drop;
+    hub = await openHubDatabase(loc);
     const { id: tenant } = await createTenant(hub.db, 'Bulk Org');
     const leaves: TlogLeavesTable[] = AWKWARD.map((ref, i) => ({ tenant_id: tenant, idx: i, kind: 'record', ref, leaf_hash: new Uint8Array(randomBytes(i)), appended_at: `t${i % 2}` }));
     await insertRows(hub.db, 'tlog_leaves', LEAF, leaves);

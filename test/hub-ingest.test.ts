@@ -10,8 +10,7 @@ import type { HubRecord } from '../core/sync/hub-records.ts';
 import { enrolledDesk, signedRecords, type BenchDesk } from '../bench/hub-load.ts';
 import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
 import { ingestBatch, type IngestCaller } from '../server/ingest/ingest.ts';
-import { tempDir } from './helpers/cli.ts';
-import { postgresUnavailable, tempPostgresDatabase } from './helpers/postgres.ts';
+import { hubLocation, postgresUnavailable } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 if (pgWhy) console.warn(`hub ingest tests: skipping the PostgreSQL half: ${pgWhy}`);
@@ -43,13 +42,9 @@ describe.each([['sqlite'], ['postgres']] as const)('ingest on %s', (backend) => 
 
   beforeAll(async () => {
     if (backend === 'postgres' && pgWhy) return;
-    let database: string | null = null;
-    if (backend === 'postgres') {
-      const d = await tempPostgresDatabase();
-      database = d.url;
-      drop = d.drop;
-    }
-    hub = await openHubDatabase({ database, dataDir: tempDir('custody-hub-ingest-') });
+    const loc = await hubLocation(backend, 'custody-hub-ingest-');
+    drop = loc.drop;
+    hub = await openHubDatabase(loc);
     desk = await enrolledDesk(hub.db, 'Ingest Org');
     const deskRow = await hub.db.selectFrom('desks').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow();
     const key = await hub.db.selectFrom('api_keys').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow();

@@ -9,8 +9,7 @@ import { MemoryTree } from '../core/tlog/memory-tree.ts';
 import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
 import { createTenant } from '../server/tenants/tenants.ts';
 import { appendLeaves, DbNodeReader } from '../server/tlog/log-store.ts';
-import { tempDir } from './helpers/cli.ts';
-import { postgresUnavailable, tempPostgresDatabase } from './helpers/postgres.ts';
+import { hubLocation, postgresUnavailable } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -24,13 +23,9 @@ describe.each([['sqlite', 70_000], ['postgres', 3_000]] as const)('stored tree o
   });
 
   it.skipIf(backend === 'postgres' && !!pgWhy)('gives the in-memory tree\'s roots and proofs', async () => {
-    let database: string | null = null;
-    if (backend === 'postgres') {
-      const d = await tempPostgresDatabase();
-      database = d.url;
-      drop = d.drop;
-    }
-    hub = await openHubDatabase({ database, dataDir: tempDir('custody-tlog-store-') });
+    const loc = await hubLocation(backend, 'custody-tlog-store-');
+    drop = loc.drop;
+    hub = await openHubDatabase(loc);
     const { id } = await createTenant(hub.db, 'Stored Tree Org');
     const mem = new MemoryTree();
     const reader = new DbNodeReader(hub.db, id);

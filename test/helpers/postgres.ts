@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { tempDir } from './cli.ts';
 
 const ROLE = 'custody_test';
 export const PG_ADMIN_URL = process.env.CUSTODY_TEST_PG_URL ?? `postgres://${ROLE}:${ROLE}@127.0.0.1:5432/postgres`;
@@ -85,4 +86,13 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop(): Pro
       }
     },
   };
+}
+
+/**
+ * Where a hub test's database lives for `backend`: a throw-away PostgreSQL database (drop it afterwards) or SQLite in
+ * the data folder (`database` null, nothing to drop). Either way a fresh data folder named by `dirPrefix`.
+ */
+export async function hubLocation(backend: 'sqlite' | 'postgres', dirPrefix: string): Promise<{ database: string | null; dataDir: string; drop: (() => Promise<void>) | null }> {
+  const d = backend === 'postgres' ? await tempPostgresDatabase() : null;
+  return { database: d?.url ?? null, dataDir: tempDir(dirPrefix), drop: d ? d.drop : null };
 }
