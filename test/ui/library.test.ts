@@ -89,10 +89,12 @@ describe('the Library in the browser', () => {
     expect(await state('rocket.jpg')).toBe('logged');
     expect(await state('astronaut.jpg')).toBe('anchored');
     expect(await tileOf('astronaut.jpg').getByTestId('anchor-badge').textContent()).toMatch(/^Anchored /);
+    // The detail pane loads the clicked item after the click returns: wait for it rather than read the last one.
+    const detailBadge = () => detail().getByTestId('anchor-badge').textContent();
     await tileOf('cat.jpg').click();
-    expect(await detail().getByTestId('anchor-badge').textContent()).toBe('Refused by the hub: RECORD_FORGED: the signature does not verify with the registered key');
+    await expect.poll(detailBadge, UI_WAIT).toBe('Refused by the hub: RECORD_FORGED: the signature does not verify with the registered key');
     await tileOf('astronaut.jpg').click();
-    expect(await detail().getByTestId('anchor-badge').textContent()).toMatch(/^Anchored .* · chain 137, block 4242, tx 0xcdcdcdcd/);
+    await expect.poll(detailBadge, UI_WAIT).toMatch(/^Anchored .* · chain 137, block 4242, tx 0xcdcdcdcd/);
     await page().getByLabel('Anchoring').selectOption('refused');
     await expect.poll(() => tiles().count(), UI_WAIT).toBe(1);
     await page().getByLabel('Anchoring').selectOption('');
@@ -109,7 +111,7 @@ describe('the Library in the browser', () => {
     const order = await tiles().evaluateAll((els) => els.map((e) => e.getAttribute('data-id')));
     expect(order).toEqual(NAMES.map((n) => ids[n]));
     await tileOf('harbour.jpg').click();
-    expect(await currentId()).toBe(ids['harbour.jpg']);
+    await expect.poll(currentId, UI_WAIT).toBe(ids['harbour.jpg']);
     await page().keyboard.press('ArrowRight');
     await expect.poll(currentId, UI_WAIT).toBe(ids['cat.jpg']);
     await detail().getByRole('heading', { name: 'cat.jpg' }).waitFor();
@@ -258,7 +260,7 @@ print(json.dumps(sorted([i.filename,hashlib.sha256(z.read(i)).hexdigest()] for i
     expect(await detail().getByRole('link', { name: 'Download signed file' }).count()).toBe(0);
     await tileOf('cat.jpg').click({ modifiers: ['ControlOrMeta'] });
     const bar = page().getByTestId('bulk-bar');
-    expect(await bar.getByRole('button').allTextContents()).toEqual(['Select all 4', 'Clear', 'Download ZIP']);
+    await expect.poll(() => bar.getByRole('button').allTextContents(), UI_WAIT).toEqual(['Select all 4', 'Clear', 'Download ZIP']);
     await bar.getByRole('button', { name: 'Download ZIP' }).click();
     await expect.poll(() => page().getByTestId('bulk-results').textContent(), UI_WAIT).toMatch(/^In the ZIP: 0 of 2\./);
     expect(await page().getByTestId('bulk-failed').first().textContent()).toMatch(/expected a user who may sign/);
