@@ -71,14 +71,21 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop(): Pro
       await c.connect();
       try {
         // FORCE terminates the other sessions, but it fails ("other session using the database") when one of them
-        // (an autovacuum worker, a connection still closing) has not gone within its wait: try again a few times.
+        // has not gone within its wait, and a role without pg_signal_backend may not terminate an autovacuum worker
+        // (42501, seen after a million-row insert). Then: end this role's own sessions and drop without FORCE, which
+        // stops autovacuum workers itself. Either way, try again a few times.
         for (let attempt = 1; ; attempt++) {
           try {
             await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
             break;
           } catch (e) {
-            if (attempt >= 5) throw e;
-            await new Promise((r) => setTimeout(r, 200 * attempt));
+            if ((e as { code?: string }).code === '42501') {
+              await c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND usename = current_user AND pid <> pg_backend_pid()', [name]);
+              const plain = await c.query(`DROP DATABASE IF EXISTS ${name}`).then(() => true, () => false);
+              if (plain) break;
+            }
+            if (attempt >= 8) throw e;
+            await new Promise((r) => setTimeout(r, 250 * attempt));
           }
         }
       } finally {
