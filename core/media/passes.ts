@@ -6,7 +6,7 @@
 // a reused buffer, ~35 ms into fresh memory), which pays for itself from a few megapixels on. A scan job a worker fails is redone on the calling thread.
 import { scanLuma, type LumaSink, type RowRange } from './luma.ts';
 import { PhashSink, phashHex } from './phash.ts';
-import { rasterOf, runPixelJob, type PixelJob, type PixelResult, type SharedPixels } from './pixel-jobs.ts';
+import { rasterOf, runPixelJob, type RowJob, type PixelResult, type SharedPixels } from './pixel-jobs.ts';
 import { pixelPoolIfReady, type PixelPool } from './pixel-pool.ts';
 import { WATERMARK_MIN_SIDE, applyWatermark, watermarkLumaSink, type Raster, type WatermarkPlan } from './watermark/codec.ts';
 import type { LumaGridSink } from './watermark/resample.ts';
@@ -86,7 +86,7 @@ function split(height: number, parts: number): RowRange[] {
  */
 async function shareOut(
   px: Pixels,
-  job: (rows: RowRange) => PixelJob,
+  job: (rows: RowRange) => RowJob,
   inline: (rows: RowRange) => void,
   merge: (r: PixelResult) => void,
   retry: boolean,

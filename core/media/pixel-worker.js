@@ -2,6 +2,6 @@
 import { serve } from './worker-host.js';
 
 await serve(
-  async () => (await import('./pixel-jobs.ts')).runPixelJob,
+  async () => (await import('./pixel-jobs.ts')).runWorkerJob,
   (result) => (result.kind === 'scan' ? [result.mid.buffer, ...(result.acc ? [result.acc.buffer] : [])] : []),
 );

@@ -13,6 +13,8 @@ import { bitsToBytes, fold, foldAffine, gridDims, highPass, inverseRms15, localR
 import { latticeCandidates } from './lattice.ts';
 import { AspectFolds } from './aspect.ts';
 import { lumaToGrid } from './resample.ts';
+import { pixelPoolIfReady, pixelPoolStarted, type PixelPool } from '../pixel-pool.ts';
+import { isMainThread } from 'node:worker_threads';
 
 export const EXTRACT_PARAMS = {
   hpRadius: 2,
@@ -313,47 +315,168 @@ function refineAspect(white: Float32Array, gw: number, gh: number, start: SyncHi
   return best.payload ? best : tryMap(white, gw, gh, best.m!, EXTRACT_PARAMS.verifyRefined);
 }
 
+/** Candidates are folded and correlated two at a time: the coarse search's unit of work. */
+export const COARSE_PAIRS = Math.ceil(CANDIDATES.length / 2);
+/** Per candidate in a peaks array: the straight surface's peak value, RMS and offset, then the mirrored one's. */
+const PEAK_FIGURES = 6;
+
+/** Pair `i`'s two candidates folded over the central square and correlated; their peak figures go into `peaks`. */
+function coarsePair(white: Float32Array, gw: number, gh: number, aspect: AspectFolds, pair: readonly [Float64Array, Float64Array], i: number, peaks: Float64Array): void {
+  const a = 2 * i;
+  foldCandidate(white, gw, gh, CANDIDATES[a]!, aspect, pair[0]);
+  if (a + 1 < CANDIDATES.length) foldCandidate(white, gw, gh, CANDIDATES[a + 1]!, aspect, pair[1]);
+  else pair[1].fill(0);
+  // only each surface's peak and RMS: the surfaces themselves stay in the WebAssembly module
+  const [ap, bp, aq, bq] = correlationPeaksPairTwo(pair[0], pair[1], SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
+  peaks.set([ap.value, ap.rms, ap.at, aq.value, aq.rms, aq.at, bp.value, bp.rms, bp.at, bq.value, bq.rms, bq.at], 2 * PEAK_FIGURES * i);
+}
+
+const foldPair = (): [Float64Array, Float64Array] => [new Float64Array(TILE * TILE), new Float64Array(TILE * TILE)];
+
 /**
- * Every coarse candidate folded over the central square and its sync peak found, best first. The folds are made in
- * two reused arrays: a hit's tile is folded again (the same sums, so the same tile) only if asked for, which the
- * search rarely does (the refinement folds anew on the whole grid).
+ * The coarse search shared with a pixel worker (pixel-pool.ts): the extractor offers it as soon as the grid is
+ * whitened, so the worker folds candidates while this thread tries identity and the lattices. Pairs are claimed from
+ * one counter (ctl[0]), so each is folded by one thread, whichever gets to it first; the worker marks each it has
+ * done (ctl[1 + i] = 2) and wakes a waiting extractor. A worker that is busy, slow to start or gone only means this
+ * thread folds more pairs itself: the figures are the same from either thread (the same code on the same grid), so
+ * the hits are too.
  */
-export function coarseSearch(white: Float32Array, gw: number, gh: number): SyncHit[] {
+export interface CoarseShare {
+  /** [next pair to claim, then per pair 2 once the worker has written it] */
+  ctl: SharedArrayBuffer;
+  /** PEAK_FIGURES per candidate, in candidate order */
+  peaks: SharedArrayBuffer;
+  /** the whitened grid */
+  white: SharedArrayBuffer;
+  gw: number;
+  gh: number;
+}
+
+/** How long the extractor waits for a pair the worker claimed before folding it itself (a worker that died mid-pair). */
+const SHARE_WAIT_MS = 2000;
+
+let sharing = true;
+/** Sharing off: the whole search on the calling thread (benchmarks compare the two; tests check they agree). */
+export function useCoarseShare(on: boolean): void {
+  sharing = on;
+}
+
+/**
+ * Offers the coarse search to a worker of `pool`: by default the process's pool when it is up, from the main thread
+ * only (a worker thread that extracts, such as a sign worker, already has a core of its own); null (search alone)
+ * otherwise. The first offer starts the pool, without waiting for it.
+ */
+export function offerCoarse(white: Float32Array, gw: number, gh: number, pool: PixelPool | null = sharing && isMainThread ? pixelPoolIfReady() : null): CoarseShare | null {
+  if (!pool) return null;
+  const share: CoarseShare = {
+    ctl: new SharedArrayBuffer(4 * (1 + COARSE_PAIRS)),
+    peaks: new SharedArrayBuffer(8 * PEAK_FIGURES * 2 * COARSE_PAIRS),
+    white: new SharedArrayBuffer(4 * white.length),
+    gw,
+    gh,
+  };
+  new Float32Array(share.white).set(white);
+  // the answer carries nothing: the figures are in `peaks`; a failed worker only leaves its pairs to this thread
+  pool.run({ kind: 'coarse', share }).catch(() => {});
+  return share;
+}
+
+/**
+ * Starts the process's pool and has one of its workers load the extractor, without waiting for either: a process that
+ * extracts once (`custody watermark extract`) calls it before decoding, so that a worker is ready to share the search
+ * by the time the grid is. Nothing off the main thread or with sharing off.
+ */
+export function prepareCoarseShare(): void {
+  if (!sharing || !isMainThread) return;
+  void pixelPoolStarted().then((pool) => {
+    if (!pool) return;
+    // an offer already taken whole: the worker loads this module for it and folds nothing
+    const ctl = new SharedArrayBuffer(4 * (1 + COARSE_PAIRS));
+    new Int32Array(ctl)[0] = COARSE_PAIRS;
+    const none = new SharedArrayBuffer(0);
+    return pool.run({ kind: 'coarse', share: { ctl, peaks: none, white: none, gw: 0, gh: 0 } }).catch(() => {});
+  });
+}
+
+/** Ends an offer: the worker claims no more pairs (those it is folding are finished and ignored). */
+function withdraw(share: CoarseShare | null): void {
+  if (share) Atomics.store(new Int32Array(share.ctl), 0, COARSE_PAIRS);
+}
+
+/** The worker's side of an offer: claims and folds pairs until none is left. */
+export function runCoarseShare(share: CoarseShare): void {
+  const ctl = new Int32Array(share.ctl);
+  let i = Atomics.add(ctl, 0, 1);
+  if (i >= COARSE_PAIRS) return;
+  const { gw, gh } = share;
+  const white = sealGrid(new Float32Array(share.white));
   const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
-  const hits: SyncHit[] = [];
-  const pair = [new Float64Array(TILE * TILE), new Float64Array(TILE * TILE)] as const;
-  for (let i = 0; i < CANDIDATES.length; i += 2) {
-    foldCandidate(white, gw, gh, CANDIDATES[i]!, aspect, pair[0]);
-    if (i + 1 < CANDIDATES.length) foldCandidate(white, gw, gh, CANDIDATES[i + 1]!, aspect, pair[1]);
-    else pair[1].fill(0);
-    // only each surface's peak and RMS: the surfaces themselves stay in the WebAssembly module
-    const [ap, bp, aq, bq] = correlationPeaksPairTwo(pair[0], pair[1], SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
-    for (const [k, straight, mirrored] of [[0, ap, aq], [1, bp, bq]] as const) {
-      if (i + k >= CANDIDATES.length) break;
-      const c = CANDIDATES[i + k]!;
-      const geometry = c.sx === c.sy ? { scale: c.sx, angle: c.angle } : { scale: Math.sqrt(c.sx * c.sy), angle: c.angle, m: [c.sx, 0, 0, c.sy] as Affine };
-      const z = straight.value / (straight.rms || 1);
-      const zm = mirrored.value / (mirrored.rms || 1);
-      // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf)
-      const flip = zm > z;
-      const peak = flip ? mirrored.at : straight.at;
-      let tile: Float64Array | undefined;
-      hits.push({
-        ...geometry,
-        dx: flip ? (TILE - (peak % TILE)) & (TILE - 1) : peak % TILE,
-        dy: Math.floor(peak / TILE),
-        z: flip ? zm : z,
-        get tile() {
-          if (!tile) {
-            const folded = foldCandidate(white, gw, gh, c, aspect);
-            tile = flip ? mirrorTile(folded) : folded;
-          }
-          return tile;
-        },
-        ...(flip ? { mirrored: true } : {}),
-        payload: null,
-      });
+  const pair = foldPair();
+  const peaks = new Float64Array(share.peaks);
+  for (; i < COARSE_PAIRS; i = Atomics.add(ctl, 0, 1)) {
+    coarsePair(white, gw, gh, aspect, pair, i, peaks);
+    Atomics.store(ctl, 1 + i, 2);
+    Atomics.notify(ctl, 1 + i);
+  }
+}
+
+/** Waits until the worker has written pair `i`; false when it has not within SHARE_WAIT_MS. */
+function awaitPair(ctl: Int32Array, i: number): boolean {
+  const until = performance.now() + SHARE_WAIT_MS;
+  for (;;) {
+    if (Atomics.load(ctl, 1 + i) === 2) return true;
+    const left = until - performance.now();
+    if (left <= 0) return false;
+    Atomics.wait(ctl, 1 + i, 0, left);
+  }
+}
+
+/**
+ * Every coarse candidate folded over the central square and its sync peak found, best first; with `share`, together
+ * with a pixel worker. The folds are made in two reused arrays: a hit's tile is folded again (the same sums, so the
+ * same tile) only if asked for, which the search rarely does (the refinement folds anew on the whole grid).
+ */
+export function coarseSearch(white: Float32Array, gw: number, gh: number, share: CoarseShare | null = null): SyncHit[] {
+  const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
+  const pair = foldPair();
+  const peaks = share ? new Float64Array(share.peaks) : new Float64Array(PEAK_FIGURES * 2 * COARSE_PAIRS);
+  if (!share) {
+    for (let i = 0; i < COARSE_PAIRS; i++) coarsePair(white, gw, gh, aspect, pair, i, peaks);
+  } else {
+    const ctl = new Int32Array(share.ctl);
+    const mine = new Uint8Array(COARSE_PAIRS);
+    for (let i = Atomics.add(ctl, 0, 1); i < COARSE_PAIRS; i = Atomics.add(ctl, 0, 1)) {
+      coarsePair(white, gw, gh, aspect, pair, i, peaks);
+      mine[i] = 1;
     }
+    for (let i = 0; i < COARSE_PAIRS; i++) if (!mine[i] && !awaitPair(ctl, i)) coarsePair(white, gw, gh, aspect, pair, i, peaks);
+  }
+  const hits: SyncHit[] = [];
+  for (let n = 0; n < CANDIDATES.length; n++) {
+    const c = CANDIDATES[n]!;
+    const o = PEAK_FIGURES * n;
+    const geometry = c.sx === c.sy ? { scale: c.sx, angle: c.angle } : { scale: Math.sqrt(c.sx * c.sy), angle: c.angle, m: [c.sx, 0, 0, c.sy] as Affine };
+    const z = peaks[o]! / (peaks[o + 1]! || 1);
+    const zm = peaks[o + 3]! / (peaks[o + 4]! || 1);
+    // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf)
+    const flip = zm > z;
+    const peak = flip ? peaks[o + 5]! : peaks[o + 2]!;
+    let tile: Float64Array | undefined;
+    hits.push({
+      ...geometry,
+      dx: flip ? (TILE - (peak % TILE)) & (TILE - 1) : peak % TILE,
+      dy: Math.floor(peak / TILE),
+      z: flip ? zm : z,
+      get tile() {
+        if (!tile) {
+          const folded = foldCandidate(white, gw, gh, c, aspect);
+          tile = flip ? mirrorTile(folded) : folded;
+        }
+        return tile;
+      },
+      ...(flip ? { mirrored: true } : {}),
+      payload: null,
+    });
   }
   return hits.sort((x, y) => y.z - x.z);
 }
@@ -362,7 +485,7 @@ export function coarseSearch(white: Float32Array, gw: number, gh: number): SyncH
  * Best geometry: early exit on a verified or clear hit at identity, else a coarse search, then, when its best
  * candidate stands out of the noise, local refinement of the best few.
  */
-export function findSync(white: Float32Array, gw: number, gh: number): SyncHit {
+export function findSync(white: Float32Array, gw: number, gh: number, share: CoarseShare | null = null): SyncHit {
   let identity = tryGeometry(white, gw, gh, 1, 0, Infinity, EXTRACT_PARAMS.verify);
   if (identity.payload || identity.z >= EXTRACT_PARAMS.clearHit) return identity;
   for (const lat of latticeCandidates(white, gw, gh)) {
@@ -371,7 +494,7 @@ export function findSync(white: Float32Array, gw: number, gh: number): SyncHit {
     if (hit.payload) return hit;
     if (hit.z > identity.z) identity = hit;
   }
-  const coarse = coarseSearch(white, gw, gh);
+  const coarse = coarseSearch(white, gw, gh, share);
   // nothing stands out of the noise: no refinement (the score is the best seen; a weak mark read at identity keeps
   // its identity reading, as the refinement would have left it)
   if (coarse[0]!.z < EXTRACT_PARAMS.searchFloor) {
@@ -414,7 +537,13 @@ export function extractFrom(img: Raster, lumaGrid?: Float32Array): Extraction {
   const { gw, gh } = gridDims(img.width, img.height);
   // sealed: the WebAssembly folds keep their own copy of it for the whole search (it is only read from here on)
   const white = sealGrid(whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh));
-  const best = findSync(white, gw, gh);
+  const share = offerCoarse(white, gw, gh);
+  let best: SyncHit;
+  try {
+    best = findSync(white, gw, gh, share);
+  } finally {
+    withdraw(share);
+  }
   // a CRC-verified reading counts as a detection whatever its sync peak: the score carries it over the threshold
   if (best.payload) return { detected: true, payload: best.payload, score: Math.max(0, best.z) + threshold, threshold };
   if (best.z < threshold) return { detected: false, payload: null, score: best.z, threshold };
