@@ -45,6 +45,11 @@ export function pixelPoolIfReady(): PixelPool | null {
   return ready;
 }
 
+/** The process's pool if it is up, without starting it. */
+export function runningPixelPool(): PixelPool | null {
+  return ready;
+}
+
 /** The process's pool once it has started (starting it if no one has), or null where it cannot start. */
 export function pixelPoolStarted(): Promise<PixelPool | null> {
   pixelPoolIfReady();

@@ -6,7 +6,6 @@ import { commitOutput } from '../provenance/output.ts';
 import { DEFAULT_LIMITS, detectFile, isImageFormat, type ImageFormat, type Limits } from './detect.ts';
 import { decodeImage, encodeImage, probeImage } from './image.ts';
 import { embedWatermark, extractWatermark, type Extraction } from './watermark/codec.ts';
-import { prepareCoarseShare } from './watermark/extract.ts';
 
 async function readImage(path: string, limits: Limits) {
   const { format } = await detectFile(path, limits);
@@ -38,8 +37,6 @@ export async function embedWatermarkFile(input: string, output: string, payload:
 }
 
 export async function extractWatermarkFile(input: string, limits: Limits = DEFAULT_LIMITS): Promise<Extraction & { width: number; height: number }> {
-  // a pixel worker gets ready to share the geometry search while the file is read and decoded
-  prepareCoarseShare();
   const { raster } = await readImage(input, limits);
   return { ...extractWatermark(raster), width: raster.width, height: raster.height };
 }
