@@ -17,6 +17,7 @@ import { ATTACKS, GRAPHICS, HARD_ATTACKS, attack, attackGeometry, largePhotos, p
 import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
 import { extractAt } from '../core/media/watermark/extract.ts';
+import { pixelPoolStarted } from '../core/media/pixel-pool.ts';
 
 /**
  * Photos the parameters were tuned on; every other photo is held out. The lattice search (issue 23) was developed
@@ -40,6 +41,11 @@ const verbose = args.includes('--verbose');
 const atGeometry = args.includes('--geometry');
 /** payloads embedded per photo (each attacked on its own): a photo near the margin shows as a rate, not a coin toss */
 const payloads = Math.max(1, Number(opt('payloads') ?? 1));
+
+// Extraction shares its geometry search with a pixel worker, as in a desk or a hub whose pool is up (extract.ts);
+// CUSTODY_PIXEL_WORKERS=0 measures the search on one thread (the same readings: the hits do not depend on it).
+const pool = await pixelPoolStarted();
+console.log(`pixel workers sharing the extractor's search: ${pool?.size ?? 0}`);
 
 let photos: BenchPhoto[] = await skimagePhotos();
 if (!quick) photos = photos.concat(largePhotos());
