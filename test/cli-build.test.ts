@@ -12,6 +12,11 @@ import { buildCli } from '../scripts/build-cli.js';
 import { staleReason, startText } from '../bin/compiled-cli.js';
 import { printed } from '../cli/start-texts.ts';
 import { photo } from './fixtures/photos.ts';
+import { coarseSearch, offerCoarse, whiten, type SyncHit } from '../core/media/watermark/extract.ts';
+import { gridDims, sealGrid } from '../core/media/watermark/grid.ts';
+import { lumaToGrid } from '../core/media/watermark/resample.ts';
+import type { PixelPool } from '../core/media/pixel-pool.ts';
+import { loadRaster } from '../bench/watermark-attacks.ts';
 import { ROOT, runCli, runNode, tempDir, type CliResult } from './helpers/cli.ts';
 
 const outdir = join(ROOT, 'out', `cli-test-${process.pid}`);
@@ -85,6 +90,30 @@ describe('the compiled command', () => {
       });
       await w.terminate();
       expect(ready).toEqual({ ready: true, loader: 'native' });
+    }
+  });
+
+  it("has its pixel worker fold the watermark extractor's coarse search from the extractor's own chunk", async () => {
+    const img = await loadRaster(photo('coffee.png'));
+    const { gw, gh } = gridDims(img.width, img.height);
+    const white = sealGrid(whiten(lumaToGrid(img, gw, gh), gw, gh));
+    const w = new Worker(join(outdir, 'pixel-worker.js'));
+    try {
+      await new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      // the compiled worker as the pool's only worker: the request goes out as the pool would send it
+      let answer: Promise<unknown> = Promise.resolve(null);
+      const pool = { run: (request: unknown) => (answer = new Promise((resolve) => (w.once('message', resolve), w.postMessage({ id: 1, request })))) };
+      const share = offerCoarse(white, gw, gh, pool as unknown as PixelPool)!;
+      expect(await answer).toEqual({ id: 1, result: { kind: 'coarse' } });
+      // the worker took every pair before this thread asked: the hits are all from the compiled code
+      expect(Atomics.load(new Int32Array(share.ctl), 1)).toBe(2);
+      const said = (hits: SyncHit[]) => hits.map(({ scale, angle, dx, dy, z, mirrored }) => ({ scale, angle, dx, dy, z, mirrored }));
+      expect(said(coarseSearch(white, gw, gh, share))).toEqual(said(coarseSearch(white, gw, gh)));
+    } finally {
+      await w.terminate();
     }
   });
 });
