@@ -516,12 +516,19 @@ function readUnderFloor(white: Float32Array, gw: number, gh: number, coarse: rea
   return null;
 }
 
+/**
+ * The whitened working grid of `img` (from its luma grid when the caller has it), sealed: the WebAssembly folds keep
+ * their own copy of it for the whole search (it is only read from here on).
+ */
+function whiteGrid(img: Raster, lumaGrid?: Float32Array): { white: Float32Array; gw: number; gh: number } {
+  const { gw, gh } = gridDims(img.width, img.height);
+  return { white: sealGrid(whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh)), gw, gh };
+}
+
 export function extractFrom(img: Raster, lumaGrid?: Float32Array): Extraction {
   const threshold = EXTRACT_PARAMS.threshold;
   if (Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { detected: false, payload: null, score: 0, threshold };
-  const { gw, gh } = gridDims(img.width, img.height);
-  // sealed: the WebAssembly folds keep their own copy of it for the whole search (it is only read from here on)
-  const white = sealGrid(whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh));
+  const { white, gw, gh } = whiteGrid(img, lumaGrid);
   const share = offerCoarse(white, gw, gh);
   let best: SyncHit;
   try {
@@ -543,8 +550,7 @@ export function extractFrom(img: Raster, lumaGrid?: Float32Array): Extraction {
  */
 export function extractAt(img: Raster, m: Affine): Extraction {
   const threshold = EXTRACT_PARAMS.threshold;
-  const { gw, gh } = gridDims(img.width, img.height);
-  const white = sealGrid(whiten(lumaToGrid(img, gw, gh), gw, gh));
+  const { white, gw, gh } = whiteGrid(img);
   const hit = tryMap(white, gw, gh, m, EXTRACT_PARAMS.verify);
   if (hit.payload) return { detected: true, payload: hit.payload, score: Math.max(0, hit.z) + threshold, threshold };
   return { detected: false, payload: null, score: hit.z, threshold };
