@@ -34,6 +34,8 @@ describe('the coarse search shared with a pixel worker', () => {
   let rotated: Raster;
   let plain: Raster;
   beforeAll(async () => {
+    // the process's pool too gets one worker, whatever the machine's cores (one core would give it none)
+    process.env.CUSTODY_PIXEL_WORKERS = '1';
     pool = await startPixelPool(1);
     plain = await loadRaster(photo('coffee.png'));
     rotated = await attack(embedWatermark(await loadRaster(photo('rocket.jpg')), PAYLOAD), 'rotate5', 3);
