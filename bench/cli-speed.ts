@@ -3,7 +3,7 @@
 // in this one), watermark extraction from an unmarked photo (the common case when checking copies found online),
 // and `custody watermark embed|extract` per megapixel through the command against the same work in this process.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -33,12 +33,12 @@ function childrenCpu(): number | null {
 }
 
 /** Wall seconds of one process `node ...args`, from spawn to exit (start-up included), and its CPU seconds. */
-function processRun(args: string[], env: Record<string, string> = {}): { wall: number; cpu: number | null } {
+function processRun(args: string[], env: Record<string, string> = {}, okStatus = [0]): { wall: number; cpu: number | null } {
   const c = childrenCpu();
   const t = performance.now();
   const r = spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
   const wall = (performance.now() - t) / 1000;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} failed: ${r.stderr}`);
+  if (!okStatus.includes(r.status ?? -1)) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const c2 = childrenCpu();
   return { wall, cpu: c === null || c2 === null ? null : c2 - c };
 }
@@ -101,13 +101,13 @@ export async function startup(rounds: number): Promise<void> {
  */
 export async function coldSign(file: string, dir: string, warmBase: number, warmSign: number, rounds: number): Promise<void> {
   const env = { CUSTODY_HOME: join(dir, 'cli-desk'), CUSTODY_PASSPHRASE: PASS };
-  nodeRun([BIN, 'init', '--org', 'Bench'], env);
+  processRun([BIN, 'init', '--org', 'Bench'], env);
   const code = `const s=(await import('sharp')).default;await s(${JSON.stringify(file)}).jpeg({quality:95}).toBuffer()`;
   let n = 0;
   // CPU seconds of every process (all its threads), beside the wall times interleaved() keeps
   const cpu: Record<'sharp' | 'sign', number[]> = { sharp: [], sign: [] };
   const run = (k: 'sharp' | 'sign', args: string[], e: Record<string, string> = {}) => {
-    const r = nodeRun(args, e);
+    const r = processRun(args, e);
     if (r.cpu !== null) cpu[k].push(r.cpu);
     return r.wall;
   };
@@ -168,25 +168,8 @@ export async function unmarkedExtraction(jpeg: Buffer, rounds: number): Promise<
   console.log(`shared ÷ one thread: ${(median(times[0]!) / median(times[1]!)).toFixed(2)}× (pixel workers in the pool: ${pool?.size ?? 0})`);
 }
 
-const TIME = '/usr/bin/time';
-
-/** One `node …args` process: wall seconds, and CPU seconds (user + system, all threads) where /usr/bin/time can tell. */
-function nodeRun(args: string[], env: Record<string, string> = {}, okStatus = [0]): { wall: number; cpu: number | null } {
-  const cpuFile = join(ROOT, 'out', `.bench-time-${process.pid}`);
-  const timed = existsSync(TIME);
-  const opts = { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8' as const };
-  const t = performance.now();
-  const r = timed ? spawnSync(TIME, ['-f', '%U %S', '-o', cpuFile, process.execPath, ...args], opts) : spawnSync(process.execPath, args, opts);
-  const wall = (performance.now() - t) / 1000;
-  if (!okStatus.includes(r.status ?? -1)) throw new Error(`node ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  if (!timed) return { wall, cpu: null };
-  const [u, sys] = readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
-  rmSync(cpuFile, { force: true });
-  return { wall, cpu: u! + sys! };
-}
-
-/** One `custody` process, as nodeRun. */
-const custodyRun = (args: string[], okStatus = [0]) => nodeRun([BIN, ...args], {}, okStatus);
+/** One `custody` process, as processRun. */
+const custodyRun = (args: string[], okStatus = [0]) => processRun([BIN, ...args], {}, okStatus);
 
 /**
  * `custody watermark embed` and `extract` (a marked copy, and the unmarked original: the whole geometry search) per
