@@ -287,10 +287,6 @@ export function circularCorrelationPair(a: Float64Array, b: Float64Array, p: { r
   return [re, im];
 }
 
-/**
- * circularCorrelationPair with two patterns: [a⋆p, b⋆p, a⋆q, b⋆q] for one forward transform and two inverse ones,
- * the spectrum of a + ib being multiplied by each pattern's conjugate in turn.
- */
 /** The WebAssembly steps of circularCorrelationPairTwo: a⋆p, b⋆p in planes 0, 1 and a⋆q, b⋆q in planes 2, 3. */
 const pairTwo = (n: number) => (k: WasmFft, at: (plane: number) => number, [sp, sq]: number[], fft: (plane: number, inverse: boolean) => void): number[] => {
   fft(0, false);
@@ -301,6 +297,10 @@ const pairTwo = (n: number) => (k: WasmFft, at: (plane: number) => number, [sp, 
   return [0, 1, 2, 3];
 };
 
+/**
+ * circularCorrelationPair with two patterns: [a⋆p, b⋆p, a⋆q, b⋆q] for one forward transform and two inverse ones,
+ * the spectrum of a + ib being multiplied by each pattern's conjugate in turn.
+ */
 export function circularCorrelationPairTwo(a: Float64Array, b: Float64Array, p: { re: Float64Array; im: Float64Array }, q: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array, Float64Array, Float64Array] {
   const w = wasmCorrelate([a, b], [p, q], n, pairTwo(n));
   if (w) return [w[0]!, w[1]!, w[2]!, w[3]!];
