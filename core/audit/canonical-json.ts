@@ -24,6 +24,17 @@ export function canonicalNumber(v: number, path = '$'): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Whether `v` is a plain object whose own members are exactly `members`: what a writer of one fixed shape checks
+ * before writing members in their sorted order itself (anything else goes to canonicalJson, which says what is wrong).
+ */
+export function hasExactMembers(v: unknown, members: readonly string[]): boolean {
+  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false;
+  let n = 0;
+  for (const k in v) if (Object.hasOwn(v, k)) n++;
+  return n === members.length && members.every((k) => Object.hasOwn(v, k));
+}
+
 function write(v: unknown, path: string): string {
   if (v === null) return 'null';
   switch (typeof v) {

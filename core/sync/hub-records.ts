@@ -4,7 +4,7 @@
 // records with hubRecordOf. Also the canonical bytes of a record (its identity for idempotent ingest and, later,
 // its leaf in the hub's Merkle log) and the enrolment proof a desk signs with each key it registers.
 import { z } from 'zod';
-import { canonicalJson, canonicalNumber, canonicalString } from '../audit/canonical-json.ts';
+import { canonicalJson, canonicalNumber, canonicalString, hasExactMembers } from '../audit/canonical-json.ts';
 import { fingerprintBytes } from '../c2pa/custody-assertion.ts';
 import { CustodyError } from '../errors.ts';
 import { sha256Hex } from '../media/hash.ts';
@@ -104,26 +104,16 @@ const numberOrNull = (v: number | null): string => (v === null ? 'null' : canoni
 const isString = (v: unknown): boolean => typeof v === 'string';
 const isStringOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
 const isNumberOrNull = (v: unknown): boolean => v === null || typeof v === 'number';
-/** A plain object with exactly these members (sorted), those in `numbers` numbers. */
-function isPlain(v: unknown, members: readonly string[], numbers: readonly string[]): boolean {
-  if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype) return false;
-  let n = 0;
-  for (const k in v) if (Object.hasOwn(v, k)) n++;
-  if (n !== members.length) return false;
-  for (const k of members) if (!Object.hasOwn(v, k)) return false;
-  for (const k of numbers) if (typeof (v as Record<string, unknown>)[k] !== 'number') return false;
-  return true;
-}
 const SEGMENT_MEMBERS = ['end', 'index', 'start'] as const;
 const MANIFEST_MEMBERS = ['data', 'id'] as const;
 
 /** Exactly the schema's members, each a string, a number or null where it should be (else the generic writer runs, and says what is wrong). */
 function hasRecordShape(r: HubRecord): boolean {
-  return isPlain(r, RECORD_MEMBERS, [])
+  return hasExactMembers(r, RECORD_MEMBERS)
     && isString(r.format) && isNumberOrNull(r.height) && isString(r.id) && isString(r.kind) && isStringOrNull(r.outputSha256) && isStringOrNull(r.parentId)
     && isStringOrNull(r.payload) && isString(r.phash) && isString(r.publicKey) && isString(r.sha256) && isString(r.signature) && isString(r.signedAt) && isNumberOrNull(r.width)
-    && (r.segment === null || isPlain(r.segment, SEGMENT_MEMBERS, SEGMENT_MEMBERS))
-    && (r.manifest === null || (isPlain(r.manifest, MANIFEST_MEMBERS, []) && isString(r.manifest.id)));
+    && (r.segment === null || (hasExactMembers(r.segment, SEGMENT_MEMBERS) && SEGMENT_MEMBERS.every((k) => typeof r.segment![k] === 'number')))
+    && (r.manifest === null || (hasExactMembers(r.manifest, MANIFEST_MEMBERS) && isString(r.manifest.id)));
 }
 
 /** The fingerprint bytes the record's signature covers. */

@@ -2,7 +2,7 @@
 // desk pushed. A leaf's bytes are RFC 8785 canonical JSON, tagged by type so a record can never be read as a head;
 // each carries the Ed25519 signature its desk made, so a leaf proves who signed what without the hub's word.
 import { z } from 'zod';
-import { canonicalJson, canonicalString } from '../audit/canonical-json.ts';
+import { canonicalJson, canonicalString, hasExactMembers } from '../audit/canonical-json.ts';
 import { headSigningMessage } from '../audit/entry.ts';
 import { ed25519Verifier } from '../crypto/ed25519.ts';
 import { sha256Hex } from '../media/hash.ts';
@@ -77,11 +77,7 @@ const RECORD_LEAF_MEMBERS = ['content', 'id', 'phash', 'publicKey', 'sha256', 's
 
 /** Exactly a record leaf's members, the strings strings and v 1; anything else goes to the generic writer. */
 function isRecordLeaf(l: RecordLeaf): boolean {
-  let n = 0;
-  for (const k in l) if (Object.hasOwn(l, k)) n++;
-  if (n !== RECORD_LEAF_MEMBERS.length || Object.getPrototypeOf(l) !== Object.prototype || l.v !== 1) return false;
-  for (const k of RECORD_LEAF_MEMBERS) if (k !== 'v' && typeof l[k] !== 'string') return false;
-  return true;
+  return hasExactMembers(l, RECORD_LEAF_MEMBERS) && l.v === 1 && RECORD_LEAF_MEMBERS.every((k) => k === 'v' || typeof l[k] === 'string');
 }
 
 export function leafHashOf(l: Leaf): Uint8Array {
