@@ -2,32 +2,23 @@
 // processes never hold a live lease at once, a dead holder's lease is taken once it runs out, and the batch table
 // refuses a state outside its machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
+import type { HubDatabase } from '../server/db/connect.ts';
 import { Lease } from '../server/anchor/lease.ts';
-import { tempDir } from './helpers/cli.ts';
-import { postgresUnavailable, tempPostgresDatabase } from './helpers/postgres.ts';
+import { postgresUnavailable, tempHubDatabase } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 if (pgWhy) console.warn(`anchor lease tests: skipping the PostgreSQL half: ${pgWhy}`);
 
 describe.each([['sqlite'], ['postgres']] as const)('anchoring lease and migration 0003 on %s', (backend) => {
   let hub: HubDatabase;
-  let drop: (() => Promise<void>) | null = null;
+  let temp: Awaited<ReturnType<typeof tempHubDatabase>> | undefined;
 
   beforeAll(async () => {
-    if (backend === 'postgres') {
-      if (pgWhy) return;
-      const d = await tempPostgresDatabase();
-      drop = d.drop;
-      hub = await openHubDatabase({ database: d.url });
-    } else {
-      hub = await openHubDatabase({ dataDir: tempDir('custody-lease-') });
-    }
+    if (backend === 'postgres' && pgWhy) return;
+    temp = await tempHubDatabase(backend, 'custody-lease-');
+    hub = temp.hub;
   });
-  afterAll(async () => {
-    await hub?.close();
-    await drop?.();
-  });
+  afterAll(() => temp?.close());
 
   it('gives the lease to one holder at a time, and to another once it ran out or was released', async (ctx) => {
     if (!hub) return ctx.skip();

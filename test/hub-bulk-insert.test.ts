@@ -5,11 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
 import { inText, insertRows, pgArray, type ColumnTypes } from '../server/db/bulk-insert.ts';
 import type { TlogLeavesTable, TlogNodesTable } from '../server/db/schema.ts';
 import { createTenant } from '../server/tenants/tenants.ts';
-import { hubLocation, postgresUnavailable } from './helpers/postgres.ts';
+import { postgresUnavailable, tempHubDatabase } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 const LEAF: ColumnTypes<TlogLeavesTable> = { tenant_id: 'text', idx: 'int4', kind: 'text', ref: 'text', leaf_hash: 'bytea', appended_at: 'text' };
@@ -17,17 +16,12 @@ const NODE: ColumnTypes<TlogNodesTable> = { tenant_id: 'text', level: 'int4', id
 const AWKWARD = ['', '"', '\\', '{a,b}', 'NULL', 'null', "o'clock", 'é 漢字 🙂', ' spaced ', 'a\nb\tc', '\\x00ff', ',', '{}'];
 
 describe.each(['sqlite', 'postgres'] as const)('insertRows on %s', (backend) => {
-  let hub: HubDatabase;
-  let drop: (() => Promise<void>) | null = null;
-  afterAll(async () => {
-    await hub?.close();
-    await drop?.();
-  });
+  let temp: Awaited<ReturnType<typeof tempHubDatabase>> | undefined;
+  afterAll(() => temp?.close());
 
   it.skipIf(backend === 'postgres' && !!pgWhy)('writes every value as given and reads it back', async () => {
-    const loc = await hubLocation(backend, 'custody-bulk-insert-');
-    drop = loc.drop;
-    hub = await openHubDatabase(loc);
+    temp = await tempHubDatabase(backend, 'custody-bulk-insert-');
+    const { hub } = temp;
     const { id: tenant } = await createTenant(hub.db, 'Bulk Org');
     const leaves: TlogLeavesTable[] = AWKWARD.map((ref, i) => ({ tenant_id: tenant, idx: i, kind: 'record', ref, leaf_hash: new Uint8Array(randomBytes(i)), appended_at: `t${i % 2}` }));
     await insertRows(hub.db, 'tlog_leaves', LEAF, leaves);

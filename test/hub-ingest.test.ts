@@ -8,9 +8,9 @@ import { CustodyError } from '../core/errors.ts';
 import { payloadFromSignature } from '../core/provenance/fingerprint.ts';
 import type { HubRecord } from '../core/sync/hub-records.ts';
 import { enrolledDesk, signedRecords, type BenchDesk } from '../bench/hub-load.ts';
-import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
+import type { HubDatabase } from '../server/db/connect.ts';
 import { ingestBatch, type IngestCaller } from '../server/ingest/ingest.ts';
-import { hubLocation, postgresUnavailable } from './helpers/postgres.ts';
+import { postgresUnavailable, tempHubDatabase } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 if (pgWhy) console.warn(`hub ingest tests: skipping the PostgreSQL half: ${pgWhy}`);
@@ -31,7 +31,7 @@ describe.each([['sqlite'], ['postgres']] as const)('ingest on %s', (backend) => 
   let hub: HubDatabase;
   let desk: BenchDesk;
   let caller: IngestCaller;
-  let drop: (() => Promise<void>) | null = null;
+  let temp: Awaited<ReturnType<typeof tempHubDatabase>> | undefined;
 
   const stored = async () => ({
     records: Number((await hub.db.selectFrom('records').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow()).n),
@@ -42,19 +42,15 @@ describe.each([['sqlite'], ['postgres']] as const)('ingest on %s', (backend) => 
 
   beforeAll(async () => {
     if (backend === 'postgres' && pgWhy) return;
-    const loc = await hubLocation(backend, 'custody-hub-ingest-');
-    drop = loc.drop;
-    hub = await openHubDatabase(loc);
+    temp = await tempHubDatabase(backend, 'custody-hub-ingest-');
+    hub = temp.hub;
     desk = await enrolledDesk(hub.db, 'Ingest Org');
     const deskRow = await hub.db.selectFrom('desks').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow();
     const key = await hub.db.selectFrom('api_keys').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow();
     caller = { tenantId: desk.tenantId, deskId: deskRow.id, keyId: key.id };
   });
 
-  afterAll(async () => {
-    await hub?.close();
-    await drop?.();
-  });
+  afterAll(() => temp?.close());
 
   it.skipIf(backend === 'postgres' && !!pgWhy)('refuses a batch with one forged signature whole, then takes the corrected batch with dense seqs', async () => {
     const batch = signedRecords(desk, 400);

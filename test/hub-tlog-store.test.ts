@@ -6,26 +6,20 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { consistencyProof, inclusionProof, rootAt, verifyConsistency, verifyInclusion } from '../core/tlog/merkle.ts';
 import { MemoryTree } from '../core/tlog/memory-tree.ts';
-import { openHubDatabase, type HubDatabase } from '../server/db/connect.ts';
 import { createTenant } from '../server/tenants/tenants.ts';
 import { appendLeaves, DbNodeReader } from '../server/tlog/log-store.ts';
-import { hubLocation, postgresUnavailable } from './helpers/postgres.ts';
+import { postgresUnavailable, tempHubDatabase } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 describe.each([['sqlite', 70_000], ['postgres', 3_000]] as const)('stored tree on %s (%i leaves)', (backend, total) => {
-  let hub: HubDatabase;
-  let drop: (() => Promise<void>) | null = null;
-  afterAll(async () => {
-    await hub?.close();
-    await drop?.();
-  });
+  let temp: Awaited<ReturnType<typeof tempHubDatabase>> | undefined;
+  afterAll(() => temp?.close());
 
   it.skipIf(backend === 'postgres' && !!pgWhy)('gives the in-memory tree\'s roots and proofs', async () => {
-    const loc = await hubLocation(backend, 'custody-tlog-store-');
-    drop = loc.drop;
-    hub = await openHubDatabase(loc);
+    temp = await tempHubDatabase(backend, 'custody-tlog-store-');
+    const { hub } = temp;
     const { id } = await createTenant(hub.db, 'Stored Tree Org');
     const mem = new MemoryTree();
     const reader = new DbNodeReader(hub.db, id);

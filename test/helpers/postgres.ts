@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { openHubDatabase, type HubDatabase } from '../../server/db/connect.ts';
 import { tempDir } from './cli.ts';
 
 const ROLE = 'custody_test';
@@ -96,10 +97,17 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop(): Pro
 }
 
 /**
- * Where a hub test's database lives for `backend`: a throw-away PostgreSQL database (drop it afterwards) or SQLite in
- * the data folder (`database` null, nothing to drop). Either way a fresh data folder named by `dirPrefix`.
+ * A hub database for a test on `backend`, opened: a throw-away PostgreSQL database, or SQLite in a fresh data folder
+ * named by `dirPrefix`. `close` closes it and drops the PostgreSQL one.
  */
-export async function hubLocation(backend: 'sqlite' | 'postgres', dirPrefix: string): Promise<{ database: string | null; dataDir: string; drop: (() => Promise<void>) | null }> {
+export async function tempHubDatabase(backend: 'sqlite' | 'postgres', dirPrefix: string): Promise<{ hub: HubDatabase; close(): Promise<void> }> {
   const d = backend === 'postgres' ? await tempPostgresDatabase() : null;
-  return { database: d?.url ?? null, dataDir: tempDir(dirPrefix), drop: d ? d.drop : null };
+  const hub = await openHubDatabase({ database: d?.url ?? null, dataDir: tempDir(dirPrefix) });
+  return {
+    hub,
+    async close() {
+      await hub.close();
+      await d?.drop();
+    },
+  };
 }
