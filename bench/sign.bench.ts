@@ -37,14 +37,19 @@ if (process.argv.includes('--parts=startup')) {
 }
 const signOnly = process.argv.includes('--parts=sign');
 
+/** The load average, printed at the start and the end of a run: the figures between are only as good as it. */
+function loadLine(when: 'start' | 'end'): void {
+  console.log(`load average at the ${when}: ${loadavg().map((l) => l.toFixed(2)).join(', ')}${when === 'start' ? ` (${availableParallelism()} CPUs)` : ''}`);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'custody-bench-'));
 // `npm run bench -- --parts=watermark`: the watermark figures alone (an unmarked 12 MP photo in this process, then
 // `custody watermark embed|extract` per megapixel through the command), for comparing a change side by side
 if (process.argv.includes('--parts=watermark')) {
   try {
-    console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${availableParallelism()} CPUs)`);
+    loadLine('start');
     await watermarkParts(dir);
-    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+    loadLine('end');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -68,7 +73,7 @@ try {
   const meta = await sharp(jpeg).metadata();
   const file = join(dir, 'photo-20mp.jpg');
   writeFileSync(file, jpeg);
-  console.log(`load average at the start: ${loadavg().map((l) => l.toFixed(2)).join(', ')} (${availableParallelism()} CPUs)`);
+  loadLine('start');
   console.log(`input: ${meta.width}×${meta.height} JPEG (${((meta.width! * meta.height!) / 1e6).toFixed(1)} MP, ${(jpeg.length / 1e6).toFixed(1)} MB), ${ROUNDS} rounds`);
 
   const { desk } = await Desk.init(join(dir, 'desk'), { org: 'Bench', protector: new PassphraseProtector('bench passphrase for timing') });
@@ -97,7 +102,7 @@ try {
     console.log(`warm, 20 MP: sharp decode+encode ${b.toFixed(3)} s (CPU ${cpuOf('base')}), custody sign ${s.toFixed(3)} s (CPU ${cpuOf('sign')}), ${(s / b).toFixed(2)}×`);
     await coldSign(file, dir, b, s, Math.max(3, Math.ceil(ROUNDS / 3)));
     console.log('');
-    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+    loadLine('end');
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   }
@@ -145,7 +150,7 @@ try {
   await coldSign(file, dir, b, s, Math.max(3, Math.ceil(ROUNDS / 3)));
   await watermarkParts(dir, jpeg12);
   console.log('');
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}`);
+  loadLine('end');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
