@@ -27,9 +27,10 @@ export const json = (v: unknown): void => void process.stdout.write(`${printable
 /**
  * Opens the desk and unlocks it with the passphrase. Where a desk exists, the passphrase is read and the key
  * derivation started (core/crypto/prepare-unlock.ts) before the desk's modules are loaded, so that the two overlap;
- * `signing`: the command signs, and the desk prepares for it while the derivation runs (Desk.prepareSigning).
+ * `signing`: the command signs, and the desk prepares for it while the derivation runs (Desk.prepareSigning; with
+ * `first`, the path it signs first, that photo is read and scanned meanwhile).
  */
-export async function unlockedDesk(opts: { signing?: boolean } = {}): Promise<Desk> {
+export async function unlockedDesk(opts: { signing?: boolean; first?: string } = {}): Promise<Desk> {
   const [{ resolveHome, DB_FILE }, { PassphraseProtector }, { prepareUnlock }] = await Promise.all([
     import('../core/store/home.ts'),
     import('../core/crypto/vault.ts'),
@@ -44,7 +45,7 @@ export async function unlockedDesk(opts: { signing?: boolean } = {}): Promise<De
   const { Desk } = await import('../core/desk.ts');
   const desk = Desk.open(home);
   try {
-    if (opts.signing) desk.prepareSigning();
+    if (opts.signing) void desk.prepareSigning(opts.first);
     await desk.unlock(protector ?? new PassphraseProtector(await readPassphrase('Passphrase for the desk keys: ')));
     return desk;
   } catch (e) {
@@ -53,8 +54,8 @@ export async function unlockedDesk(opts: { signing?: boolean } = {}): Promise<De
   }
 }
 
-export async function withDesk<T>(fn: (desk: Desk) => Promise<T> | T, opts: { unlock?: boolean; signing?: boolean } = {}): Promise<T> {
-  const desk = opts.unlock ? await unlockedDesk({ signing: opts.signing === true }) : await import('../core/desk.ts').then(({ Desk, resolveHome }) => Desk.open(resolveHome()));
+export async function withDesk<T>(fn: (desk: Desk) => Promise<T> | T, opts: { unlock?: boolean; signing?: boolean; first?: string } = {}): Promise<T> {
+  const desk = opts.unlock ? await unlockedDesk({ signing: opts.signing === true, ...(opts.first !== undefined ? { first: opts.first } : {}) }) : await import('../core/desk.ts').then(({ Desk, resolveHome }) => Desk.open(resolveHome()));
   try {
     return await fn(desk);
   } finally {

@@ -22,6 +22,7 @@ import { readPhotoMetadata } from './media/read-metadata.ts';
 import type { VerifyReport } from './provenance/checks.ts';
 import { defaultTarget, type OutputTarget } from './provenance/output.ts';
 import { recoverPlacements } from './provenance/placement.ts';
+import { ScanAhead } from './provenance/scan-ahead.ts';
 import { signImage, type SignContext, type SignReceipt } from './provenance/sign-image.ts';
 import type { SignPool } from './provenance/sign-pool.ts';
 import { summary } from './provenance/verdict-words.ts';
@@ -110,6 +111,8 @@ export class Desk {
   #keyring: Keyring | null = null;
   readonly #throttle: AttemptThrottle;
   #c2paSigner: C2paSigner | null | undefined = undefined;
+  /** The photo prepareSigning scanned while the vault unlocked, for the sign of that path to take. */
+  #ahead: ScanAhead | null = null;
 
   private constructor(home: string, store: Store, opts: DeskOptions = {}) {
     this.home = home;
@@ -374,9 +377,12 @@ export class Desk {
         onRecord(db, record);
       },
     };
-    const receipt = isImageFormat(format)
-      ? await signImage(ctx, input, format, target, opts.now, opts.signPool?.live ? opts.signPool : null)
-      : await signVideo(ctx, input, format, target, { ...(opts.now ? { now: opts.now } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+    const pool = opts.signPool?.live ? opts.signPool : null;
+    const ahead = this.#takeAhead(input);
+    const receipt = await (isImageFormat(format)
+      ? signImage(ctx, input, format, target, opts.now, pool, pool ? null : ahead)
+      : signVideo(ctx, input, format, target, { ...(opts.now ? { now: opts.now } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+    ).finally(() => ahead?.drop());
     this.audit.writeCheckpoint();
     // The TSA answered: catch up on the stamps it missed that are due. Best effort: whatever fails stays pending
     // (custody timestamps list), and the signature just made is already complete.
@@ -447,11 +453,33 @@ export class Desk {
 
   /**
    * Starts, without waiting for it, what the first signature of this process would otherwise set up on its way:
-   * compiling c2pa-wasm when the desk writes Content Credentials. For a command about to sign, called while the
-   * vault unlocks (scrypt on libuv's thread pool), when this thread would otherwise wait; it changes nothing else.
+   * compiling c2pa-wasm when the desk writes Content Credentials, and with `first` (the path the command signs
+   * first), reading and scanning that photo (scan-ahead.ts: decode, pHash, the watermark's luma grid, the layout;
+   * no key, nothing written). For a command about to sign, called while the vault unlocks (scrypt on libuv's thread
+   * pool), when this thread would otherwise wait. The sign of that path takes the scan only if it was made from the
+   * bytes the sign reads; a path the desk may not read is not read here either. Callers need not wait: the promise
+   * settles when the scan is ready or has failed (true: there is one), and never rejects.
    */
-  prepareSigning(): void {
+  prepareSigning(first?: string): Promise<boolean> {
     if (signingChainPem(this.store)) loadC2pa().catch(() => undefined);
+    if (first === undefined) return Promise.resolve(false);
+    let input: string;
+    try {
+      input = this.#confined(first, 'read', undefined);
+    } catch {
+      return Promise.resolve(false); // the sign refuses it with its reasons
+    }
+    this.#ahead?.drop();
+    this.#ahead = new ScanAhead(input, this.limits);
+    return this.#ahead.ready();
+  }
+
+  /** The scan prepareSigning made of `input`, once (null for any other path); the caller drops it if it goes unused. */
+  #takeAhead(input: string): ScanAhead | null {
+    const ahead = this.#ahead;
+    if (!ahead || ahead.path !== input) return null;
+    this.#ahead = null;
+    return ahead;
   }
 
   async #c2paContext(): Promise<SignContext['c2pa']> {
@@ -642,6 +670,8 @@ export class Desk {
   }
 
   close(): void {
+    this.#ahead?.drop();
+    this.#ahead = null;
     this.store.close();
   }
 }

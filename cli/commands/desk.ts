@@ -110,7 +110,7 @@ export function register(program: Command): void {
         // 2 for files that could not be signed; 3 when the only ones left unsigned were signed before.
         if (failures.length > 0) process.exitCode = 2;
         else if (already > 0) process.exitCode = 3;
-      }, { unlock: true, signing: true });
+      }, { unlock: true, signing: true, first: files[0]! });
     });
 
   program

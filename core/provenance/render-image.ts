@@ -8,14 +8,15 @@ import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
 import { CUSTODY_AGENT, DIGITAL_CAPTURE, type C2paMime, type ManifestInput } from '../c2pa/manifest.ts';
 import { hasManifest } from '../c2pa/read.ts';
 import type { ImageFormat, Limits } from '../media/detect.ts';
-import { decodeImage, encodeImage, probeImage } from '../media/image.ts';
+import { decodeImage, encodeImage, probeImage, type ImageInfo } from '../media/image.ts';
 import { encodeLayout, layoutFromLuma, layoutLuma } from '../media/layout.ts';
-import { expectPixels, markPixels, perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
+import { expectPixels, markPixels, perceptualScan, releasePixels, sharePixels, type Pixels } from '../media/passes.ts';
 import { jpegWithIim } from '../media/iim.ts';
 import { isEmptyMetadata, type PhotoMetadata } from '../media/photo-metadata.ts';
 import { withXmpPacket, xmpPacketOf } from '../media/xmp-container.ts';
 import { writeXmpPacket } from '../media/xmp.ts';
 import type { PixelPool } from '../media/pixel-pool.ts';
+import type { LumaGridSink } from '../media/watermark/resample.ts';
 import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
 import { payloadFromSignature } from './fingerprint.ts';
 
@@ -59,17 +60,40 @@ export interface Rendered {
   iimTruncated?: string[];
 }
 
+/**
+ * What signing a photo reads from it before the signature: decoded (its pixels shared with the pool's workers, or
+ * not), its pHash, the watermark's view of its luma and its layout. Computed from the bytes alone: no key, nothing
+ * written, so it may be computed while the vault unlocks (scan-ahead.ts).
+ */
+export interface PhotoScan {
+  info: ImageInfo;
+  pixels: Pixels;
+  phash: string;
+  watermarkLuma: LumaGridSink | null;
+  layout: string;
+}
+
 /** `pixelPool`: the pool to share a large image's rows with ('default': the process's), or null for this thread alone. */
-export async function renderSignedImage(req: RenderRequest, host: RenderHost, pixelPool: PixelPool | null | 'default' = 'default'): Promise<Rendered> {
-  const { original, format } = req;
-  const info = await probeImage(original, format, req.limits);
+export async function scanPhoto(original: Uint8Array, format: ImageFormat, limits: Limits, pixelPool: PixelPool | null | 'default' = 'default'): Promise<PhotoScan> {
+  const info = await probeImage(original, format, limits);
   if (pixelPool === 'default') expectPixels(info.width, info.height);
-  const pixels = sharePixels(await decodeImage(original, format, req.limits), pixelPool);
+  const pixels = sharePixels(await decodeImage(original, format, limits), pixelPool);
   const raster = pixels.raster;
   const { phash, watermarkLuma } = await perceptualScan(pixels);
   // the picture's layout, read before the watermark goes in: what a verifier lays a copy over to find local edits
   const luma = layoutLuma(raster, watermarkLuma);
   const layout = encodeLayout(layoutFromLuma(luma.luma, luma.width, luma.height, raster.width, raster.height));
+  return { info, pixels, phash, watermarkLuma, layout };
+}
+
+/**
+ * `pixelPool` as for scanPhoto; `scanned`: the scan of exactly `req.original` (the caller compared their SHA-256),
+ * made ahead of time, whose pixels this render then marks and releases.
+ */
+export async function renderSignedImage(req: RenderRequest, host: RenderHost, pixelPool: PixelPool | null | 'default' = 'default', scanned: PhotoScan | null = null): Promise<Rendered> {
+  const { original, format } = req;
+  const { info, pixels, phash, watermarkLuma, layout } = scanned ?? (await scanPhoto(original, format, req.limits, pixelPool));
+  const raster = pixels.raster;
   const { signature, custody, claimReserve } = await host.signFingerprint({ phash, layout });
   const payload = payloadFromSignature(signature);
 

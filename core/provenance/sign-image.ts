@@ -24,6 +24,7 @@ import { signLayout } from './layout-signature.ts';
 import { signMetadata } from './metadata-signature.ts';
 import { placeSignedOutput } from './placement.ts';
 import { renderSignedImage, type RenderHost, type RenderRequest } from './render-image.ts';
+import type { ScanAhead } from './scan-ahead.ts';
 import type { SignPool } from './sign-pool.ts';
 
 /** The formats c2pa-rs writes manifests into (TIFF and AVIF are signed without one). */
@@ -74,7 +75,11 @@ export interface SignReceipt {
   org: string;
 }
 
-export async function signImage(ctx: SignContext, path: string, format: ImageFormat, target: OutputTarget, now = new Date(), pool: SignPool | null = null): Promise<SignReceipt> {
+/**
+ * `ahead`: the photo scanned while the vault unlocked (scan-ahead.ts), taken only when it was scanned from bytes of
+ * the SHA-256 read here, and only when the render runs on this thread (not in `pool`).
+ */
+export async function signImage(ctx: SignContext, path: string, format: ImageFormat, target: OutputTarget, now = new Date(), pool: SignPool | null = null, ahead: ScanAhead | null = null): Promise<SignReceipt> {
   const original = await readFile(path);
   // The record binds the bytes hashed here, on the thread that holds the key; the render reads these same bytes.
   const sha256 = sha256Hex(original);
@@ -127,7 +132,7 @@ export async function signImage(ctx: SignContext, path: string, format: ImageFor
       : null,
     metadata: { fields: metadata, writeXmp: ctx.metadata !== undefined },
   };
-  const r = pool ? await pool.render(request, host) : await renderSignedImage(request, host);
+  const r = pool ? await pool.render(request, host) : await renderSignedImage(request, host, 'default', await (ahead?.take(sha256) ?? null));
   const done = signed as { fp: string; signature: Uint8Array } | null;
   if (!done) throw new Error('expected the render to ask for the signature, it did not');
   const outputSha256 = sha256Hex(r.encoded);
