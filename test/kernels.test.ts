@@ -7,7 +7,7 @@ import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
 import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, correlationPeaksPairTwo, fft2, spectrum, surfacePeak, useWasmFft } from '../core/media/watermark/fft.ts';
 import { blockDct, blockDctShifted, blockIdct, useWasmDct } from '../core/media/watermark/dct.ts';
-import { lumaToGrid, useWasmLumaArea } from '../core/media/watermark/resample.ts';
+import { addGridDelta, lumaToGrid, useWasmAdd, useWasmLumaArea } from '../core/media/watermark/resample.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { boxBlur, fold, foldAffine, highPass, inverseRms15, localRms, multiplyInto, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
 // @ts-expect-error plain JavaScript build script without types
@@ -133,6 +133,43 @@ describe('WebAssembly kernels', () => {
       }
     } finally {
       useWasmLumaArea(true);
+    }
+  });
+
+  it("the watermark's add-back in WebAssembly gives the JavaScript's bytes, clamping included", () => {
+    let seed = 7;
+    const byte = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
+    const rand = noise(31);
+    try {
+      // sizes whose rows are no multiple of 16 bytes, grey with and without alpha, RGB, RGBA; grids down to one cell
+      const cases = [[1100, 733, 3, 768, 512], [1537, 1024, 4, 768, 512], [513, 1030, 1, 512, 1028], [601, 600, 2, 513, 512], [37, 23, 3, 1, 1], [40, 9, 3, 7, 2]] as const;
+      for (const [width, height, channels, gw, gh] of cases) {
+        // changes of up to ±300 levels: every pixel near either end clamps
+        for (const scale of [8, 600]) {
+          const delta = new Float32Array(gw * gh).map(() => rand() * scale);
+          const img = { data: new Uint8Array(width * height * channels).map(byte), width, height, channels };
+          for (const range of [undefined, { from: 3, to: Math.max(4, height - 5) }]) {
+            useWasmAdd(false);
+            const js = addGridDelta(img, delta, gw, gh, false, range);
+            useWasmAdd(true);
+            const wasm = addGridDelta(img, delta, gw, gh, false, range);
+            expect(Buffer.from(wasm.data).equals(Buffer.from(js.data)), `${width}×${height}×${channels} on ${gw}×${gh}, ±${scale / 2}`).toBe(true);
+            expect(Buffer.from(js.data).equals(Buffer.from(img.data))).toBe(false);
+            if (channels === 4 || channels === 2) {
+              // alpha untouched
+              for (let i = channels - 1; i < js.data.length; i += channels) if (js.data[i] !== img.data[i]) throw new Error(`alpha changed at ${i}`);
+            }
+          }
+          // in place: the same bytes in the caller's own buffer
+          const own = { ...img, data: img.data.slice() };
+          expect(addGridDelta(own, delta, gw, gh, true).data.buffer).toBe(own.data.buffer);
+          useWasmAdd(false);
+          expect(Buffer.from(own.data).equals(Buffer.from(addGridDelta(img, delta, gw, gh, false).data))).toBe(true);
+          useWasmAdd(true);
+        }
+      }
+    } finally {
+      useWasmAdd(true);
     }
   });
 

@@ -5,8 +5,9 @@
 //   least twice the grid, else a triangle filter; a row of luma at a time (LumaGridSink), so the signing pipeline
 //   feeds it from the same pass as the pHash, and no full-resolution plane is ever made.
 // - up: bilinear, fused with the add-back into RGB (in place when the caller no longer needs the original pixels),
-//   rounded once per pixel and clamped by a Uint8ClampedArray.
+//   rounded once per pixel and clamped by a Uint8ClampedArray (or the same in WebAssembly: kernels/wm-add.wat).
 
+import { WASM_BASE64 as ADD_WASM } from '../kernels/wm-add.wasm.ts';
 import { WASM_BASE64 as LUMA_AREA_WASM } from '../kernels/wm-luma-area.wasm.ts';
 import { loadKernel } from '../kernels/load.ts';
 import { scanLuma, type LumaSink, type RowRange } from '../luma.ts';
@@ -258,6 +259,11 @@ export function addGridDelta(img: Raster, delta: Float32Array, gw: number, gh: n
   const by = bilinear(height, gh);
   // the right-hand neighbour of each sample, clamped at the last grid column
   const i1 = bx.i0.map((i) => Math.min(i + 1, gw - 1));
+  const k = addKernel();
+  if (k && range.to > range.from && fitsI16(delta)) {
+    addInKernel(k, new Uint8Array(out.buffer, out.byteOffset, out.length), { width, channels, colour, delta, gw, gh, bx, by, range });
+    return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height, channels };
+  }
   const row = new Float32Array(gw);
   const d = new Int32Array(width);
   for (let y = range.from; y < range.to; y++) {
@@ -283,6 +289,72 @@ export function addGridDelta(img: Raster, delta: Float32Array, gw: number, gh: n
     }
   }
   return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height, channels };
+}
+
+interface AddKernel {
+  rows(band: number, y0: number, rows: number, width: number, channels: number, colour: number, delta: number, gw: number, gh: number,
+    yi0: number, yf: number, xi0: number, xf: number, row: number, add: number): void;
+  memory: WebAssembly.Memory;
+}
+
+let addK: AddKernel | null | undefined;
+
+/** Kernel off: the JavaScript add-back (tests compare the two). */
+export function useWasmAdd(on: boolean): void {
+  addK = on ? undefined : null;
+}
+
+function addKernel(): AddKernel | null {
+  if (addK === undefined) addK = loadKernel<AddKernel>(ADD_WASM);
+  return addK;
+}
+
+/**
+ * Whether every change is finite and small enough for the kernel's 16-bit sums (a pixel byte plus a change of at
+ * most 30,000 either way; a watermark's are a few levels): otherwise the JavaScript does it, with its own clamping.
+ */
+function fitsI16(delta: Float32Array): boolean {
+  for (let i = 0; i < delta.length; i++) if (!(Math.abs(delta[i]!) <= 30_000)) return false;
+  return true;
+}
+
+/** addGridDelta's rows through kernels/wm-add.wat: a band of about 1 MB of pixel rows at a time copied in and back. */
+function addInKernel(
+  k: AddKernel,
+  bytes: Uint8Array,
+  a: { width: number; channels: number; colour: number; delta: Float32Array; gw: number; gh: number; bx: { i0: Int32Array; f: Float32Array }; by: { i0: Int32Array; f: Float32Array }; range: RowRange },
+): void {
+  const { width, channels, colour, delta, gw, gh, bx, by, range } = a;
+  const stride = width * channels;
+  const band = Math.max(1, Math.min(range.to - range.from, Math.floor((1 << 20) / stride)));
+  const height = by.i0.length;
+  const align = (n: number): number => (n + 15) & ~15;
+  const deltaAt = 0;
+  const yi0At = align(deltaAt + gw * gh * 4);
+  const yfAt = align(yi0At + height * 4);
+  const xi0At = align(yfAt + height * 4);
+  const xfAt = align(xi0At + width * 4);
+  const rowAt = align(xfAt + width * 8);
+  const addAt = align(rowAt + (gw + 1) * 4);
+  const bandAt = align(addAt + stride * 2 + 16);
+  const need = bandAt + band * stride;
+  const have = k.memory.buffer.byteLength;
+  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  const buf = k.memory.buffer;
+  new Float32Array(buf, deltaAt, gw * gh).set(delta.subarray(0, gw * gh));
+  new Int32Array(buf, yi0At, height).set(by.i0);
+  new Float32Array(buf, yfAt, height).set(by.f);
+  const xi0 = new Int32Array(buf, xi0At, width);
+  for (let x = 0; x < width; x++) xi0[x] = bx.i0[x]! * 4;
+  new Float64Array(buf, xfAt, width).set(bx.f);
+  const inBand = new Uint8Array(buf, bandAt, band * stride);
+  for (let y = range.from; y < range.to; y += band) {
+    const rows = Math.min(band, range.to - y);
+    const pixels = bytes.subarray(y * stride, (y + rows) * stride);
+    inBand.set(pixels);
+    k.rows(bandAt, y, rows, width, channels, colour, deltaAt, gw, gh, yi0At, yfAt, xi0At, xfAt, rowAt, addAt);
+    pixels.set(inBand.subarray(0, rows * stride));
+  }
 }
 
 /** Mean square of the upsampled delta, estimated on up to `rows` evenly spaced full-resolution rows. */
