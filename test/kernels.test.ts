@@ -7,7 +7,8 @@ import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
 import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, correlationPeaksPairTwo, fft2, spectrum, surfacePeak, useWasmFft } from '../core/media/watermark/fft.ts';
 import { blockDct, blockDctShifted, blockIdct, useWasmDct } from '../core/media/watermark/dct.ts';
-import { addGridDelta, lumaToGrid, useWasmAdd, useWasmLumaArea } from '../core/media/watermark/resample.ts';
+import { addGridDelta, lumaToGrid, roundTripKernel, useWasmAdd, useWasmLumaArea } from '../core/media/watermark/resample.ts';
+import { convolve, useWasmConv } from '../core/media/watermark/informed.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { boxBlur, fold, foldAffine, highPass, inverseRms15, localRms, multiplyInto, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
 // @ts-expect-error plain JavaScript build script without types
@@ -170,6 +171,28 @@ describe('WebAssembly kernels', () => {
       }
     } finally {
       useWasmAdd(true);
+    }
+  });
+
+  it("the embedder's separable convolution in WebAssembly equals the JavaScript to the bit", () => {
+    const rand = noise(41);
+    try {
+      // the round trip's kernels (five taps), longer and single-tap ones, odd and even widths, grids smaller than a kernel
+      const kernels = [roundTripKernel(768, 5476), roundTripKernel(512, 3651), Float32Array.of(0.25, 0.5, 0.25), Float32Array.of(1), new Float32Array(9).map(rand)];
+      for (const [w, h] of [[768, 512], [513, 300], [7, 5], [2, 9], [1, 1]] as const) {
+        const src = new Float32Array(w * h).map(() => rand() * 40);
+        for (const kx of kernels) {
+          for (const ky of [kernels[0]!, kernels[4]!, kx]) {
+            useWasmConv(false);
+            const js = convolve(src, w, h, kx, ky);
+            useWasmConv(true);
+            const wasm = convolve(src, w, h, kx, ky);
+            expect(Buffer.from(wasm.buffer).equals(Buffer.from(js.buffer)), `${w}×${h}, ${kx.length}×${ky.length} taps`).toBe(true);
+          }
+        }
+      }
+    } finally {
+      useWasmConv(true);
     }
   });
 

@@ -69,12 +69,20 @@ export function ssimGain(grid: Float32Array, delta: Float32Array, gw: number, gh
     den[i] = 2 * Math.max(0, vx[i]! - mx[i]! * mx[i]!) + C2;
     vd[i] = Math.max(0, vd[i]! - md[i]! * md[i]!);
   }
+  // every third window, its two variances copied once into f64 (exactly: every f32 is an f64) and in order
+  const n = Math.ceil(den.length / 3);
+  const vs = new Float64Array(n);
+  const ds = new Float64Array(n);
+  for (let i = 0, j = 0; i < den.length; i += 3, j++) {
+    vs[j] = vd[i]!;
+    ds[j] = den[i]!;
+  }
   const lossAt = (g: number): number => {
+    const g2 = g * g;
     let s = 0;
-    let n = 0;
-    for (let i = 0; i < den.length; i += 3, n++) {
-      const w = g * g * vd[i]!;
-      s += w / (den[i]! + w);
+    for (let j = 0; j < n; j++) {
+      const w = g2 * vs[j]!;
+      s += w / (ds[j]! + w);
     }
     return s / n;
   };
@@ -120,7 +128,7 @@ export function watermarkDelta(img: Raster, payload: Uint8Array, lumaGrid?: Floa
   const ssimWindow = Math.max(1, Math.round((3 * gw) / img.width));
   const { psnrMin, psnrMax, ssimLoss } = EMBED_PARAMS;
   const g0 = Math.min(gainAt(psnrMin), Math.max(gainAt(psnrMax), ssimGain(grid, plain, gw, gh, ssimLoss, ssimWindow)));
-  const amp = EMBED_PARAMS.informed ? informedAmplitudes(want, host, ch, g0) : want;
+  const amp = EMBED_PARAMS.informed ? informedAmplitudes(want, host, ch, g0, plain) : want;
   const delta = deltaFor(amp, ch);
   // informed amplitudes keep the plain pattern's energy in slot terms; hold it exactly at full resolution
   const g = g0 * Math.sqrt(plainMs / meanSquare(delta));

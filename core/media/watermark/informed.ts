@@ -3,6 +3,8 @@
 // budget where the host works against the mark, instead of adding the same amplitude everywhere. Plain spread
 // spectrum is limited by host interference (textured photos drown it); this removes most of it.
 
+import { WASM_BASE64 as CONV_WASM } from '../kernels/wm-conv.wasm.ts';
+import { loadKernel } from '../kernels/load.ts';
 import { blockIdct } from './dct.ts';
 import { fold, highPass } from './grid.ts';
 import { EXTRACT_PARAMS, readSlots } from './extract.ts';
@@ -18,28 +20,81 @@ export const INFORMED_PARAMS = {
   cap: 2,
 };
 
-/** Separable convolution with a symmetric odd kernel, edges clamped. */
-function convolve(src: Float32Array, w: number, h: number, kx: Float32Array, ky: Float32Array): Float32Array {
+/**
+ * Separable convolution with a symmetric odd kernel, edges clamped. Each output sums its taps in order, left to
+ * right and top to bottom, in f64: the interior of a row needs no clamping, and the vertical pass adds whole rows
+ * into a row of sums (tap by tap, so each sum still takes its taps in the same order).
+ */
+export function convolve(src: Float32Array, w: number, h: number, kx: Float32Array, ky: Float32Array): Float32Array {
+  const k = convKernel();
+  if (k) return convolveInKernel(k, src, w, h, kx, ky);
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
   const rx = kx.length >> 1;
   const ry = ky.length >> 1;
+  const lo = Math.min(w, rx);
+  const hi = Math.max(lo, w - rx);
+  const clamped = (o: number, x: number): number => {
+    let s = 0;
+    for (let i = -rx; i <= rx; i++) s += kx[i + rx]! * src[o + Math.min(w - 1, Math.max(0, x + i))]!;
+    return s;
+  };
   for (let y = 0; y < h; y++) {
     const o = y * w;
-    for (let x = 0; x < w; x++) {
+    let x = 0;
+    for (; x < lo; x++) tmp[o + x] = clamped(o, x);
+    for (; x < hi; x++) {
       let s = 0;
-      for (let i = -rx; i <= rx; i++) s += kx[i + rx]! * src[o + Math.min(w - 1, Math.max(0, x + i))]!;
+      const p = o + x - rx;
+      for (let i = 0; i < kx.length; i++) s += kx[i]! * src[p + i]!;
       tmp[o + x] = s;
     }
+    for (; x < w; x++) tmp[o + x] = clamped(o, x);
   }
+  const sums = new Float64Array(w);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let i = -ry; i <= ry; i++) s += ky[i + ry]! * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x]!;
-      out[y * w + x] = s;
+    sums.fill(0);
+    for (let i = -ry; i <= ry; i++) {
+      const k = ky[i + ry]!;
+      const r = Math.min(h - 1, Math.max(0, y + i)) * w;
+      for (let x = 0; x < w; x++) sums[x] = sums[x]! + k * tmp[r + x]!;
     }
+    out.set(sums, y * w);
   }
   return out;
+}
+
+interface ConvKernel {
+  convolve(src: number, tmp: number, out: number, w: number, h: number, kx: number, rx: number, ky: number, ry: number): void;
+  memory: WebAssembly.Memory;
+}
+
+let convK: ConvKernel | null | undefined;
+
+/** Kernel off: the JavaScript convolution (tests compare the two). */
+export function useWasmConv(on: boolean): void {
+  convK = on ? undefined : null;
+}
+
+function convKernel(): ConvKernel | null {
+  if (convK === undefined) convK = loadKernel<ConvKernel>(CONV_WASM);
+  return convK;
+}
+
+/** convolve through kernels/wm-conv.wat: the same sums in the same order, two outputs at a time. */
+function convolveInKernel(k: ConvKernel, src: Float32Array, w: number, h: number, kx: Float32Array, ky: Float32Array): Float32Array {
+  const plane = (w * h * 4 + 15) & ~15;
+  const kxAt = plane * 3;
+  const kyAt = kxAt + ((kx.length * 4 + 15) & ~15);
+  const need = kyAt + ky.length * 4;
+  const have = k.memory.buffer.byteLength;
+  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  const buf = k.memory.buffer;
+  new Float32Array(buf, 0, w * h).set(src.subarray(0, w * h));
+  new Float32Array(buf, kxAt, kx.length).set(kx);
+  new Float32Array(buf, kyAt, ky.length).set(ky);
+  k.convolve(0, plane, plane * 2, w, h, kxAt, kx.length >> 1, kyAt, ky.length >> 1);
+  return new Float32Array(buf.slice(plane * 2, plane * 2 + w * h * 4));
 }
 
 export interface Channel {
@@ -83,9 +138,9 @@ export function slotResponse(delta: Float32Array, ch: Channel): Float64Array {
  * as plain spread spectrum (Σ amp² = SLOTS): every slot gets the amplitude that lifts its reading to a common
  * margin t, within [floor, cap]; t is the largest margin the budget allows (bisection).
  */
-export function informedAmplitudes(want: Float64Array, host: Float64Array, ch: Channel, scale: number): Float64Array {
-  // gain of each slot: the response to the plain pattern, per unit amplitude
-  const plain = slotResponse(deltaFor(want, ch), ch);
+export function informedAmplitudes(want: Float64Array, host: Float64Array, ch: Channel, scale: number, plainDelta: Float32Array = deltaFor(want, ch)): Float64Array {
+  // gain of each slot: the response to the plain pattern (deltaFor(want, ch), which the caller may have), per unit amplitude
+  const plain = slotResponse(plainDelta, ch);
   const gain = new Float64Array(SLOTS);
   for (let k = 0; k < SLOTS; k++) gain[k] = want[k]! * plain[k]! * scale;
   const sorted = Float64Array.from(gain).sort();
