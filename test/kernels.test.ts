@@ -9,6 +9,7 @@ import { autocorrelation, circularCorrelation, circularCorrelationPair, circular
 import { blockDct, blockDctShifted, blockIdct, useWasmDct } from '../core/media/watermark/dct.ts';
 import { addGridDelta, lumaToGrid, roundTripKernel, useWasmAdd, useWasmLumaArea } from '../core/media/watermark/resample.ts';
 import { convolve, useWasmConv } from '../core/media/watermark/informed.ts';
+import { lumaPlane, useWasmLuma } from '../core/media/luma.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { boxBlur, fold, foldAffine, highPass, inverseRms15, localRms, multiplyInto, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
 // @ts-expect-error plain JavaScript build script without types
@@ -171,6 +172,33 @@ describe('WebAssembly kernels', () => {
       }
     } finally {
       useWasmAdd(true);
+    }
+  });
+
+  it("Pillow's luma of RGB pixels in WebAssembly gives lumaRow's bytes", () => {
+    let seed = 5;
+    const byte = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
+    try {
+      // widths that leave pixels over after the sixteen-at-a-time loop; the extremes of every channel
+      for (const [width, height] of [[1100, 37], [17, 3], [5, 2], [16, 1], [2048, 20]] as const) {
+        const data = new Uint8Array(width * height * 3).map(byte);
+        data.fill(255, 0, 48);
+        data.fill(0, 48, 96);
+        const img = { data, width, height, channels: 3 };
+        useWasmLuma(false);
+        const js = lumaPlane(img);
+        useWasmLuma(true);
+        const wasm = lumaPlane(img);
+        expect(Buffer.from(wasm).equals(Buffer.from(js)), `${width}×${height}`).toBe(true);
+        expect(js[0]).toBe(255);
+        // every byte checked against the formula itself, not only against the JavaScript
+        for (let i = 0; i < js.length; i++) {
+          const want = (19595 * data[3 * i]! + 38470 * data[3 * i + 1]! + 7471 * data[3 * i + 2]! + 0x8000) >>> 16;
+          if (wasm[i] !== want) throw new Error(`pixel ${i}: ${wasm[i]} for ${want}`);
+        }
+      }
+    } finally {
+      useWasmLuma(true);
     }
   });
 

@@ -6,6 +6,8 @@
 // the pHash's compatibility with Python's imagehash needs it. Grey images (1 or 2 channels) give their first channel;
 // alpha never counts.
 
+import { WASM_BASE64 as LUMA_WASM } from './kernels/luma.wasm.ts';
+import { loadKernel } from './kernels/load.ts';
 import type { Raster } from './watermark/codec.ts';
 
 /**
@@ -41,7 +43,38 @@ function checkRaster({ data, width, height, channels }: Raster): void {
 }
 
 function lumaRows(data: Uint8Array, y: number, rows: number, width: number, channels: number, band: Uint8Array): void {
+  if (channels === 3 && rgbInKernel(data.subarray(y * width * 3, (y + rows) * width * 3), band)) return;
   for (let r = 0; r < rows; r++) lumaRow(data, (y + r) * width * channels, width, channels, band, r * width);
+}
+
+/** kernels/luma.wat: the luma of RGB pixels sixteen at a time, the same bytes as lumaRow. */
+interface LumaKernel {
+  rgb(src: number, out: number, n: number): void;
+  memory: WebAssembly.Memory;
+}
+
+let lumaK: LumaKernel | null | undefined;
+
+/** Kernel off: lumaRow alone (tests compare the two). */
+export function useWasmLuma(on: boolean): void {
+  lumaK = on ? undefined : null;
+}
+
+/** The luma of the RGB pixels `rgb` into `out` through the kernel; false, having done nothing, without one. */
+function rgbInKernel(rgb: Uint8Array, out: Uint8Array): boolean {
+  if (lumaK === undefined) lumaK = loadKernel<LumaKernel>(LUMA_WASM);
+  const k = lumaK;
+  if (!k) return false;
+  const n = rgb.length / 3;
+  const outAt = (rgb.length + 15) & ~15;
+  const need = outAt + n;
+  const have = k.memory.buffer.byteLength;
+  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  const buf = k.memory.buffer;
+  new Uint8Array(buf, 0, rgb.length).set(rgb);
+  k.rgb(0, outAt, n);
+  out.set(new Uint8Array(buf, outAt, n));
+  return true;
 }
 
 /** Rows [from, to) of an image. */
@@ -70,6 +103,9 @@ export function lumaPlane(img: Raster): Uint8Array {
   checkRaster(img);
   const { data, width, height, channels } = img;
   const out = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++) lumaRow(data, y * width * channels, width, channels, out, y * width);
+  for (let y = 0; y < height; y += BAND) {
+    const rows = Math.min(BAND, height - y);
+    lumaRows(data, y, rows, width, channels, out.subarray(y * width, (y + rows) * width));
+  }
   return out;
 }
