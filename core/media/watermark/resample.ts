@@ -144,7 +144,9 @@ export class LumaGridSink implements LumaSink {
     const cellsAt = outW * 4;
     const accAt = (cellsAt + band * 4 + 15) & ~15;
     const bandAt = accAt + outW * outH * 8;
-    const need = bandAt + band * width * channels;
+    // the kernel reads up to 16 bytes past the band (whole vectors) and makes a row's luma in `lum`
+    const lumAt = (bandAt + band * width * channels + 16 + 15) & ~15;
+    const need = lumAt + width;
     const have = k.memory.buffer.byteLength;
     if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
     const buf = k.memory.buffer;
@@ -161,7 +163,7 @@ export class LumaGridSink implements LumaSink {
         cells[r] = accAt + oy * outW * 8;
       }
       bytes.set(data.subarray(y * width * channels, (y + rows) * width * channels));
-      k.rows(bandAt, rows, width, channels, xeAt, outW, cellsAt);
+      k.rows(bandAt, rows, width, channels, xeAt, outW, cellsAt, lumAt);
     }
     this.oy = oy;
     this.acc.set(acc);
@@ -211,7 +213,7 @@ export function lumaToGrid(img: Raster, outW: number, outH: number): Float32Arra
 }
 
 interface LumaAreaKernel {
-  rows(band: number, rows: number, width: number, channels: number, xe: number, outW: number, cells: number): void;
+  rows(band: number, rows: number, width: number, channels: number, xe: number, outW: number, cells: number, lum: number): void;
   memory: WebAssembly.Memory;
 }
 
