@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Desk } from '../core/desk.ts';
 import { DEFAULT_LIMITS } from '../core/media/detect.ts';
 import { sha256Hex } from '../core/media/hash.ts';
-import { ScanAhead } from '../core/provenance/scan-ahead.ts';
+import { pixelPoolStarted } from '../core/media/pixel-pool.ts';
+import { ScanAhead, scanAheadPool } from '../core/provenance/scan-ahead.ts';
 import { photo } from './fixtures/photos.ts';
 import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
@@ -21,6 +22,7 @@ let coffee: Buffer;
 let astronaut: Buffer;
 
 beforeAll(async () => {
+  process.env.CUSTODY_PIXEL_WORKERS ??= '1'; // a pool to share with, even on one core
   desk = await tempDesk();
   dir = tempDir('custody-ahead-');
   coffee = await sharp(photo('coffee.png')).resize(1800, 1350).jpeg({ quality: 90 }).toBuffer();
@@ -45,11 +47,27 @@ describe('ScanAhead', () => {
     expect(await ahead.take(sha256Hex(astronaut))).toBeNull();
     expect(await ahead.take(sha256Hex(coffee))).toBeNull(); // once: the first answer settled it
 
-    const again = new ScanAhead(file, DEFAULT_LIMITS);
-    const scan = await again.take(sha256Hex(coffee));
-    expect(scan).toMatchObject({ info: { width: 1800, height: 1350 }, pixels: { raster: { width: 1800, height: 1350 } } });
-    expect(scan!.phash).toMatch(/^[0-9a-f]{16}$/);
-    expect(scan!.watermarkLuma).not.toBeNull();
+    // with the process's pixel workers (up) and on this thread alone: the same scan
+    expect(await pixelPoolStarted()).not.toBeNull();
+    const shared = await new ScanAhead(file, DEFAULT_LIMITS, 'default').take(sha256Hex(coffee));
+    const alone = await new ScanAhead(file, DEFAULT_LIMITS, null).take(sha256Hex(coffee));
+    expect(shared!.pixels.shared).not.toBeNull();
+    expect(alone!.pixels.shared).toBeNull();
+    for (const scan of [shared!, alone!]) {
+      expect(scan).toMatchObject({ info: { width: 1800, height: 1350 }, pixels: { raster: { width: 1800, height: 1350 } } });
+      expect(scan.phash).toMatch(/^[0-9a-f]{16}$/);
+      expect(scan.watermarkLuma).not.toBeNull();
+    }
+    expect(alone!.phash).toBe(shared!.phash);
+    expect(alone!.layout).toBe(shared!.layout);
+    expect(Buffer.from(alone!.watermarkLuma!.grid().buffer).equals(Buffer.from(shared!.watermarkLuma!.grid().buffer))).toBe(true);
+  });
+
+  it('shares a photo with the pixel workers only where a third core is free for them', () => {
+    expect(scanAheadPool(2)).toBeNull();
+    expect(scanAheadPool(1)).toBeNull();
+    expect(scanAheadPool(3)).toBe('default');
+    expect(scanAheadPool(16)).toBe('default');
   });
 
   it('leaves no scan of what it cannot read as a photo', async () => {
