@@ -10,6 +10,7 @@ import { blockDct, blockDctShifted, blockIdct, useWasmDct } from '../core/media/
 import { addGridDelta, lumaToGrid, roundTripKernel, useWasmAdd, useWasmLumaArea } from '../core/media/watermark/resample.ts';
 import { convolve, useWasmConv } from '../core/media/watermark/informed.ts';
 import { lumaPlane, useWasmLuma } from '../core/media/luma.ts';
+import { ssimGain, useWasmSsim } from '../core/media/watermark/embed.ts';
 import { codedLength, convEncode, useWasmViterbi, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { boxBlur, fold, foldAffine, highPass, inverseRms15, localRms, multiplyInto, sealGrid, useWasmBlur, useWasmFold, type Affine } from '../core/media/watermark/grid.ts';
 // @ts-expect-error plain JavaScript build script without types
@@ -199,6 +200,26 @@ describe('WebAssembly kernels', () => {
       }
     } finally {
       useWasmLuma(true);
+    }
+  });
+
+  it("the SSIM gain's bisection in WebAssembly lands on the JavaScript's gain to the bit", () => {
+    const rand = noise(53);
+    try {
+      for (const [gw, gh, r] of [[768, 512, 2], [512, 512, 1], [37, 41, 3], [5, 1, 1]] as const) {
+        const grid = new Float32Array(gw * gh).map(() => 128 + rand() * 200);
+        const delta = new Float32Array(gw * gh).map(() => rand() * 4);
+        for (const loss of [0.025, 0.2, 1e-4]) {
+          useWasmSsim(false);
+          const js = ssimGain(grid, delta, gw, gh, loss, r);
+          useWasmSsim(true);
+          const wasm = ssimGain(grid, delta, gw, gh, loss, r);
+          expect(Object.is(wasm, js), `${gw}×${gh} r ${r}, loss ${loss}: ${wasm} against ${js}`).toBe(true);
+          expect(js).toBeGreaterThan(0);
+        }
+      }
+    } finally {
+      useWasmSsim(true);
     }
   });
 

@@ -1,6 +1,7 @@
 ;; The watermark's box blur and the loops around it (boxBlur, highPass and localRms in core/media/watermark/grid.ts):
 ;; running sums in f64 over an f32 grid, each result rounded to f32 where the JavaScript stores it in a Float32Array,
-;; the same operations in the same order, so the same grid to the bit.
+;; the same operations in the same order, so the same grid to the bit (the columns' pass two columns at a time, each
+;; lane its own column).
 ;; The caller lays out in memory: src, tmp and out (w × h × f32 each), sum (w × f64).
 (module
   (memory (export "memory") 64)
@@ -15,7 +16,7 @@
   (func (export "blur")
     (param $src i32) (param $tmp i32) (param $out i32) (param $sum i32) (param $w i32) (param $h i32) (param $r i32)
     (local $norm f64) (local $y i32) (local $o i32) (local $s f64) (local $i i32) (local $x i32) (local $a i32) (local $b i32)
-    (local $add i32) (local $sub i32) (local $p i32) (local $q i32)
+    (local $add i32) (local $sub i32) (local $p i32) (local $q i32) (local $v v128)
     (local.set $norm (f64.div (f64.const 1) (f64.convert_i32_s (i32.add (i32.shl (local.get $r) (i32.const 1)) (i32.const 1)))))
     ;; a = min(w, r), b = max(a, w − r − 1)
     (local.set $a (select (local.get $w) (local.get $r) (i32.lt_s (local.get $w) (local.get $r))))
@@ -110,6 +111,21 @@
         (if (i32.lt_s (local.get $sub) (i32.const 0)) (then (local.set $sub (i32.const 0))))
         (local.set $sub (i32.mul (local.get $sub) (local.get $w)))
         (local.set $x (i32.const 0))
+        ;; two columns at a time (each lane its own column's sum, the same operations in the same order)
+        (block $vd2
+          (loop $vl2
+            (br_if $vd2 (i32.gt_s (i32.add (local.get $x) (i32.const 2)) (local.get $w)))
+            (local.set $p (i32.add (local.get $sum) (i32.shl (local.get $x) (i32.const 3))))
+            (local.set $v (v128.load (local.get $p)))
+            (v128.store64_lane 0 (i32.add (local.get $out) (i32.shl (i32.add (local.get $o) (local.get $x)) (i32.const 2)))
+              (f32x4.demote_f64x2_zero (f64x2.mul (local.get $v) (f64x2.splat (local.get $norm)))))
+            (v128.store (local.get $p)
+              (f64x2.sub
+                (f64x2.add (local.get $v)
+                  (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $tmp) (i32.shl (i32.add (local.get $add) (local.get $x)) (i32.const 2))))))
+                (f64x2.promote_low_f32x4 (v128.load64_zero (i32.add (local.get $tmp) (i32.shl (i32.add (local.get $sub) (local.get $x)) (i32.const 2)))))))
+            (local.set $x (i32.add (local.get $x) (i32.const 2)))
+            (br $vl2)))
         (block $xd2
           (loop $xl2
             (br_if $xd2 (i32.ge_s (local.get $x) (local.get $w)))

@@ -2,6 +2,8 @@
 // grid → weighted by a texture mask → informed amplitudes → scaled to a predicted SSIM loss within a PSNR range;
 // codec.ts then has it upsampled to full resolution and added to the luminance (resample.ts).
 
+import { WASM_BASE64 as SSIM_WASM } from '../kernels/wm-ssim.wasm.ts';
+import { loadKernel } from '../kernels/load.ts';
 import type { Raster } from './codec.ts';
 import { convEncode } from './conv.ts';
 import { withCrc } from './crc.ts';
@@ -77,8 +79,10 @@ export function ssimGain(grid: Float32Array, delta: Float32Array, gw: number, gh
     vs[j] = vd[i]!;
     ds[j] = den[i]!;
   }
+  const k = ssimKernel(vs, ds);
   const lossAt = (g: number): number => {
     const g2 = g * g;
+    if (k) return k(g2);
     let s = 0;
     for (let j = 0; j < n; j++) {
       const w = g2 * vs[j]!;
@@ -95,6 +99,36 @@ export function ssimGain(grid: Float32Array, delta: Float32Array, gw: number, gh
     else lo = g;
   }
   return lo;
+}
+
+interface SsimKernel {
+  loss(vs: number, ds: number, n: number, g2: number): number;
+  memory: WebAssembly.Memory;
+}
+
+let ssimK: SsimKernel | null | undefined;
+
+/** Kernel off: the JavaScript loss (tests compare the two). */
+export function useWasmSsim(on: boolean): void {
+  ssimK = on ? undefined : null;
+}
+
+/**
+ * ssimGain's loss at g² through kernels/wm-ssim.wat, with the sampled variances copied in once (the bisection asks
+ * for some thirty gains); null without the kernel.
+ */
+function ssimKernel(vs: Float64Array, ds: Float64Array): ((g2: number) => number) | null {
+  if (ssimK === undefined) ssimK = loadKernel<SsimKernel>(SSIM_WASM);
+  const k = ssimK;
+  if (!k) return null;
+  const n = vs.length;
+  const dsAt = n * 8;
+  const need = dsAt + n * 8;
+  const have = k.memory.buffer.byteLength;
+  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  new Float64Array(k.memory.buffer, 0, n).set(vs);
+  new Float64Array(k.memory.buffer, dsAt, n).set(ds);
+  return (g2) => k.loss(0, dsAt, n, g2);
 }
 
 /** Desired sign of every slot: +1 on sync slots, the coded bit on data slots. */
