@@ -7,7 +7,7 @@
 // alpha never counts.
 
 import { WASM_BASE64 as LUMA_WASM } from './kernels/luma.wasm.ts';
-import { loadKernel } from './kernels/load.ts';
+import { growMemory, lazyKernel } from './kernels/load.ts';
 import type { Raster } from './watermark/codec.ts';
 
 /**
@@ -53,23 +53,19 @@ interface LumaKernel {
   memory: WebAssembly.Memory;
 }
 
-let lumaK: LumaKernel | null | undefined;
+const lumaKernel = lazyKernel<LumaKernel>(LUMA_WASM);
 
 /** Kernel off: lumaRow alone (tests compare the two). */
-export function useWasmLuma(on: boolean): void {
-  lumaK = on ? undefined : null;
-}
+export const useWasmLuma = lumaKernel.use;
 
 /** The luma of the RGB pixels `rgb` into `out` through the kernel; false, having done nothing, without one. */
 function rgbInKernel(rgb: Uint8Array, out: Uint8Array): boolean {
-  if (lumaK === undefined) lumaK = loadKernel<LumaKernel>(LUMA_WASM);
-  const k = lumaK;
+  const k = lumaKernel.get();
   if (!k) return false;
   const n = rgb.length / 3;
   const outAt = (rgb.length + 15) & ~15;
   const need = outAt + n;
-  const have = k.memory.buffer.byteLength;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  growMemory(k.memory, need);
   const buf = k.memory.buffer;
   new Uint8Array(buf, 0, rgb.length).set(rgb);
   k.rgb(0, outAt, n);

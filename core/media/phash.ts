@@ -4,6 +4,7 @@
 // including its 22-bit fixed-point coefficients and the rounding to 8 bits after each pass.
 
 import { WASM_BASE64 } from './kernels/lanczos-rows.wasm.ts';
+import { growMemory } from './kernels/load.ts';
 import { scanLuma, type LumaSink } from './luma.ts';
 
 const PRECISION_BITS = 32 - 8 - 2;
@@ -123,8 +124,7 @@ export class LanczosRowsWasm {
     this.bandAt = this.boundsAt + outW * 8;
     this.outAt = this.bandAt + width * capacity + 16;
     const need = this.outAt + outW * capacity;
-    const have = this.mem.buffer.byteLength;
-    if (need > have) this.mem.grow(Math.ceil((need - have) / 65536));
+    growMemory(this.mem, need);
     const i32 = new Int32Array(this.mem.buffer);
     i32.fill(0, 0, this.bandAt >> 2);
     for (let xx = 0; xx < outW; xx++) {

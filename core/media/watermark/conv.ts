@@ -4,6 +4,7 @@
 // that away (hard decisions, as a BCH decoder needs) costs about 2 dB.
 
 import { WASM_BASE64 as VITERBI_WASM } from '../kernels/wm-viterbi.wasm.ts';
+import { growMemory } from '../kernels/load.ts';
 
 export const K = 9;
 const GENERATORS = [0o557, 0o663, 0o711] as const;
@@ -90,8 +91,7 @@ function viterbiKernel(): typeof viterbiWasm {
         const fromAt = softAt + ((steps * RATE * 8 + 15) & ~15);
         const outAt = fromAt + steps * STATES * 2;
         const need = outAt + bits;
-        const have = e.memory.buffer.byteLength;
-        if (need > have) e.memory.grow(Math.ceil((need - have) / 65536));
+        growMemory(e.memory, need);
         new Float64Array(e.memory.buffer, softAt, steps * RATE).set(soft.subarray(0, steps * RATE));
         new Uint16Array(e.memory.buffer, fromAt, steps * STATES).fill(0);
         e.decode(softAt, bits, steps, word, fromAt, metric, next, branch, outAt);

@@ -2,7 +2,7 @@
 // precomputed basis. Orthonormal, so a change of δ in a coefficient is a change of δ² in pixel energy.
 
 import { WASM_BASE64 as DCT_WASM } from '../kernels/wm-dct.wasm.ts';
-import { loadKernel } from '../kernels/load.ts';
+import { growMemory, lazyKernel } from '../kernels/load.ts';
 
 export const B = 8;
 
@@ -27,29 +27,24 @@ interface DctKernel {
   memory: WebAssembly.Memory;
 }
 
-let dctKernel: DctKernel | null | undefined;
+// B and its transpose placed once, at 0 and 512
+const dctKernel = lazyKernel<DctKernel>(DCT_WASM, (k) => {
+  const m = new Float64Array(k.memory.buffer, 0, 2 * B * B);
+  for (let i = 0; i < B; i++) for (let n = 0; n < B; n++) [m[i * B + n], m[B * B + n * B + i]] = [BASIS[i * B + n]!, BASIS[i * B + n]!];
+  return k;
+});
 
 /** Kernel off: the JavaScript transforms (tests compare the two). */
-export function useWasmDct(on: boolean): void {
-  dctKernel = on ? undefined : null;
-}
+export const useWasmDct = dctKernel.use;
 
 // [B at 0 | its transpose at 512 | tmp at 1024 | in | out]
 function wasmBlocks(src: Float64Array, size: number, inverse: boolean, shift?: readonly [number, number]): Float64Array | null {
-  if (dctKernel === undefined) {
-    dctKernel = loadKernel<DctKernel>(DCT_WASM);
-    if (dctKernel) {
-      const m = new Float64Array(dctKernel.memory.buffer, 0, 2 * B * B);
-      for (let k = 0; k < B; k++) for (let n = 0; n < B; n++) [m[k * B + n], m[B * B + n * B + k]] = [BASIS[k * B + n]!, BASIS[k * B + n]!];
-    }
-  }
-  const k = dctKernel;
+  const k = dctKernel.get();
   if (!k || size % B !== 0) return null;
   const bytes = size * size * 8;
   const inAt = 2048;
   const outAt = inAt + bytes;
-  const have = k.memory.buffer.byteLength;
-  if (outAt + bytes > have) k.memory.grow(Math.ceil((outAt + bytes - have) / 65536));
+  growMemory(k.memory, outAt + bytes);
   if (shift) {
     // the shifted copy goes to out, and is transformed from there into in
     new Float64Array(k.memory.buffer, inAt, size * size).set(src.subarray(0, size * size));

@@ -3,7 +3,7 @@
 // codec.ts then has it upsampled to full resolution and added to the luminance (resample.ts).
 
 import { WASM_BASE64 as SSIM_WASM } from '../kernels/wm-ssim.wasm.ts';
-import { loadKernel } from '../kernels/load.ts';
+import { growMemory, lazyKernel } from '../kernels/load.ts';
 import type { Raster } from './codec.ts';
 import { convEncode } from './conv.ts';
 import { withCrc } from './crc.ts';
@@ -106,26 +106,22 @@ interface SsimKernel {
   memory: WebAssembly.Memory;
 }
 
-let ssimK: SsimKernel | null | undefined;
+const ssimK = lazyKernel<SsimKernel>(SSIM_WASM);
 
 /** Kernel off: the JavaScript loss (tests compare the two). */
-export function useWasmSsim(on: boolean): void {
-  ssimK = on ? undefined : null;
-}
+export const useWasmSsim = ssimK.use;
 
 /**
  * ssimGain's loss at g² through kernels/wm-ssim.wat, with the sampled variances copied in once (the bisection asks
  * for some thirty gains); null without the kernel.
  */
 function ssimKernel(vs: Float64Array, ds: Float64Array): ((g2: number) => number) | null {
-  if (ssimK === undefined) ssimK = loadKernel<SsimKernel>(SSIM_WASM);
-  const k = ssimK;
+  const k = ssimK.get();
   if (!k) return null;
   const n = vs.length;
   const dsAt = n * 8;
   const need = dsAt + n * 8;
-  const have = k.memory.buffer.byteLength;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  growMemory(k.memory, need);
   new Float64Array(k.memory.buffer, 0, n).set(vs);
   new Float64Array(k.memory.buffer, dsAt, n).set(ds);
   return (g2) => k.loss(0, dsAt, n, g2);

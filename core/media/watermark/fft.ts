@@ -2,7 +2,7 @@
 // find where the sync pattern sits in the folded tile. n is a power of two (the tile side).
 
 import { WASM_BASE64 } from '../kernels/wm-fft.wasm.ts';
-import { loadKernel } from '../kernels/load.ts';
+import { growMemory, loadKernel } from '../kernels/load.ts';
 
 interface Plan {
   rev: Uint32Array;
@@ -117,7 +117,7 @@ function wasmLayout(n: number, bytes: number): { k: WasmFft; t: { rev: number; t
     const p = plan(n);
     t = { rev: k.top, twc: k.top + n * 4, tws: k.top + n * 4 + (n - 1) * 8 };
     k.top = (t.tws + (n - 1) * 8 + 15) & ~15;
-    ensure(k, k.top);
+    growMemory(k.memory, k.top);
     const rev = new Uint32Array(k.memory.buffer, t.rev, n);
     rev.set(p.rev);
     const c = new Float64Array(k.memory.buffer, t.twc, n - 1);
@@ -131,13 +131,8 @@ function wasmLayout(n: number, bytes: number): { k: WasmFft; t: { rev: number; t
     }
     k.tables.set(n, t);
   }
-  ensure(k, k.top + bytes);
+  growMemory(k.memory, k.top + bytes);
   return { k, t, data: k.top };
-}
-
-function ensure(k: WasmFft, bytes: number): void {
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
 }
 
 /**
@@ -238,7 +233,7 @@ function wasmCorrelate<T>(
     if (at === undefined) {
       at = w0.k.top;
       w0.k.top += nn * 16;
-      ensure(w0.k, w0.k.top);
+      growMemory(w0.k.memory, w0.k.top);
       new Float64Array(w0.k.memory.buffer, at, nn).set(p.re);
       new Float64Array(w0.k.memory.buffer, at + nn * 8, nn).set(p.im);
       w0.k.spectra.set(p, at);

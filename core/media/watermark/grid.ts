@@ -4,7 +4,7 @@
 
 import { WASM_BASE64 as BLUR_WASM } from '../kernels/wm-blur.wasm.ts';
 import { WASM_BASE64 as FOLD_WASM } from '../kernels/wm-fold.wasm.ts';
-import { loadKernel } from '../kernels/load.ts';
+import { growMemory, lazyKernel, loadKernel } from '../kernels/load.ts';
 
 /**
  * The blur, the high-pass and the local RMS in WebAssembly (kernels/wm-blur.wat): the same operations in the same
@@ -21,24 +21,18 @@ interface BlurKernel {
   memory: WebAssembly.Memory;
 }
 
-let blurKernel: BlurKernel | null | undefined;
+const blurKernel = lazyKernel<BlurKernel>(BLUR_WASM);
 
 /** Kernels off: the JavaScript blur (tests compare the two). */
-export function useWasmBlur(on: boolean): void {
-  blurKernel = on ? undefined : null;
-}
+export const useWasmBlur = blurKernel.use;
 
 /** The kernel with `src` copied in at 0 and room for three planes and a row of sums: their byte offsets. */
 function blurIn(src: Float32Array, w: number): { k: BlurKernel; plane: number; tmp: number; out: number; extra: number; sum: number } | null {
-  if (blurKernel === undefined) {
-    blurKernel = loadKernel<BlurKernel>(BLUR_WASM);
-  }
-  const k = blurKernel;
+  const k = blurKernel.get();
   if (!k) return null;
   const plane = (src.length * 4 + 15) & ~15;
   const need = plane * 4 + w * 8;
-  const have = k.memory.buffer.byteLength;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  growMemory(k.memory, need);
   new Float32Array(k.memory.buffer, 0, src.length).set(src);
   return { k, plane, tmp: plane, out: plane * 2, extra: plane * 3, sum: plane * 4 };
 }
@@ -229,22 +223,18 @@ export function sealGrid(grid: Float32Array): Float32Array {
   const k = kernel();
   if (!k) return grid;
   k.size = (grid.length * 4 + 15) & ~15;
-  growTo(k, k.size);
+  growMemory(k.memory, k.size);
   new Float32Array(k.memory.buffer, 0, grid.length).set(grid);
   k.sealed = grid;
   return grid;
 }
 
-function growTo(k: FoldKernel, bytes: number): void {
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
-}
 
 /** The kernel, when `src` is the sealed grid, with room for `bytes` after it. */
 function sealedKernel(src: Float32Array, bytes: number): FoldKernel | null {
   const k = foldKernel === undefined ? kernel() : foldKernel;
   if (!k || k.sealed !== src) return null;
-  growTo(k, k.size + bytes);
+  growMemory(k.memory, k.size + bytes);
   return k;
 }
 

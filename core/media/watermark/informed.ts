@@ -4,7 +4,7 @@
 // spectrum is limited by host interference (textured photos drown it); this removes most of it.
 
 import { WASM_BASE64 as CONV_WASM } from '../kernels/wm-conv.wasm.ts';
-import { loadKernel } from '../kernels/load.ts';
+import { growMemory, lazyKernel } from '../kernels/load.ts';
 import { blockIdct } from './dct.ts';
 import { fold, highPass } from './grid.ts';
 import { EXTRACT_PARAMS, readSlots } from './extract.ts';
@@ -26,7 +26,7 @@ export const INFORMED_PARAMS = {
  * into a row of sums (tap by tap, so each sum still takes its taps in the same order).
  */
 export function convolve(src: Float32Array, w: number, h: number, kx: Float32Array, ky: Float32Array): Float32Array {
-  const k = convKernel();
+  const k = convKernel.get();
   if (k) return convolveInKernel(k, src, w, h, kx, ky);
   const tmp = new Float32Array(w * h);
   const out = new Float32Array(w * h);
@@ -69,17 +69,10 @@ interface ConvKernel {
   memory: WebAssembly.Memory;
 }
 
-let convK: ConvKernel | null | undefined;
+const convKernel = lazyKernel<ConvKernel>(CONV_WASM);
 
 /** Kernel off: the JavaScript convolution (tests compare the two). */
-export function useWasmConv(on: boolean): void {
-  convK = on ? undefined : null;
-}
-
-function convKernel(): ConvKernel | null {
-  if (convK === undefined) convK = loadKernel<ConvKernel>(CONV_WASM);
-  return convK;
-}
+export const useWasmConv = convKernel.use;
 
 /** convolve through kernels/wm-conv.wat: the same sums in the same order, two outputs at a time. */
 function convolveInKernel(k: ConvKernel, src: Float32Array, w: number, h: number, kx: Float32Array, ky: Float32Array): Float32Array {
@@ -87,8 +80,7 @@ function convolveInKernel(k: ConvKernel, src: Float32Array, w: number, h: number
   const kxAt = plane * 3;
   const kyAt = kxAt + ((kx.length * 4 + 15) & ~15);
   const need = kyAt + ky.length * 4;
-  const have = k.memory.buffer.byteLength;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  growMemory(k.memory, need);
   const buf = k.memory.buffer;
   new Float32Array(buf, 0, w * h).set(src.subarray(0, w * h));
   new Float32Array(buf, kxAt, kx.length).set(kx);

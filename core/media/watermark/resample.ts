@@ -9,7 +9,7 @@
 
 import { WASM_BASE64 as ADD_WASM } from '../kernels/wm-add.wasm.ts';
 import { WASM_BASE64 as LUMA_AREA_WASM } from '../kernels/wm-luma-area.wasm.ts';
-import { loadKernel } from '../kernels/load.ts';
+import { growMemory, lazyKernel } from '../kernels/load.ts';
 import { scanLuma, type LumaSink, type RowRange } from '../luma.ts';
 import type { Raster } from './codec.ts';
 
@@ -134,7 +134,7 @@ export class LumaGridSink implements LumaSink {
    * when this sink is not an area average or the kernel is not available.
    */
   scanAll(img: Raster): boolean {
-    const k = this.area && img.width === this.width && img.height === this.height ? lumaAreaKernel() : null;
+    const k = this.area && img.width === this.width && img.height === this.height ? lumaAreaKernel.get() : null;
     if (!k) return false;
     const { data, width, height, channels } = img;
     if (data.length < width * height * channels) throw new Error(`expected ${width * height * channels} bytes for ${width}×${height}×${channels}, got ${data.length}`);
@@ -147,8 +147,7 @@ export class LumaGridSink implements LumaSink {
     // the kernel reads up to 16 bytes past the band (whole vectors) and makes a row's luma in `lum`
     const lumAt = (bandAt + band * width * channels + 16 + 15) & ~15;
     const need = lumAt + width;
-    const have = k.memory.buffer.byteLength;
-    if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+    growMemory(k.memory, need);
     const buf = k.memory.buffer;
     new Int32Array(buf, xeAt, outW).set(this.xe);
     const acc = new Float64Array(buf, accAt, outW * outH);
@@ -217,19 +216,10 @@ interface LumaAreaKernel {
   memory: WebAssembly.Memory;
 }
 
-let lumaArea: LumaAreaKernel | null | undefined;
+const lumaAreaKernel = lazyKernel<LumaAreaKernel>(LUMA_AREA_WASM);
 
 /** Kernel off: scanLuma and rows() (tests compare the two). */
-export function useWasmLumaArea(on: boolean): void {
-  lumaArea = on ? undefined : null;
-}
-
-function lumaAreaKernel(): LumaAreaKernel | null {
-  if (lumaArea === undefined) {
-    lumaArea = loadKernel<LumaAreaKernel>(LUMA_AREA_WASM);
-  }
-  return lumaArea;
-}
+export const useWasmLumaArea = lumaAreaKernel.use;
 
 /** Bilinear sample positions of a full-resolution axis on a grid axis, aligned on pixel centres. */
 function bilinear(outSize: number, gridSize: number): { i0: Int32Array; f: Float32Array } {
@@ -261,7 +251,7 @@ export function addGridDelta(img: Raster, delta: Float32Array, gw: number, gh: n
   const by = bilinear(height, gh);
   // the right-hand neighbour of each sample, clamped at the last grid column
   const i1 = bx.i0.map((i) => Math.min(i + 1, gw - 1));
-  const k = addKernel();
+  const k = addKernel.get();
   if (k && range.to > range.from && fitsI16(delta)) {
     addInKernel(k, new Uint8Array(out.buffer, out.byteOffset, out.length), { width, channels, colour, delta, gw, gh, bx, by, range });
     return { data: new Uint8Array(out.buffer, out.byteOffset, out.length), width, height, channels };
@@ -299,17 +289,10 @@ interface AddKernel {
   memory: WebAssembly.Memory;
 }
 
-let addK: AddKernel | null | undefined;
+const addKernel = lazyKernel<AddKernel>(ADD_WASM);
 
 /** Kernel off: the JavaScript add-back (tests compare the two). */
-export function useWasmAdd(on: boolean): void {
-  addK = on ? undefined : null;
-}
-
-function addKernel(): AddKernel | null {
-  if (addK === undefined) addK = loadKernel<AddKernel>(ADD_WASM);
-  return addK;
-}
+export const useWasmAdd = addKernel.use;
 
 /**
  * Whether every change is finite and small enough for the kernel's 16-bit sums (a pixel byte plus a change of at
@@ -340,8 +323,7 @@ function addInKernel(
   const addAt = align(rowAt + (gw + 1) * 4);
   const bandAt = align(addAt + stride * 2 + 16);
   const need = bandAt + band * stride;
-  const have = k.memory.buffer.byteLength;
-  if (need > have) k.memory.grow(Math.ceil((need - have) / 65536));
+  growMemory(k.memory, need);
   const buf = k.memory.buffer;
   new Float32Array(buf, deltaAt, gw * gh).set(delta.subarray(0, gw * gh));
   new Int32Array(buf, yi0At, height).set(by.i0);
