@@ -17,8 +17,7 @@
     (param $band i32) (param $rows i32) (param $width i32) (param $channels i32)
     (param $xe i32) (param $outW i32) (param $cells i32) (param $lum i32)
     (local $r i32) (local $p i32) (local $o i32) (local $x i32) (local $cellEnd i32) (local $s i32)
-    (local $cell i32) (local $step i32) (local $q i32) (local $stride i32)
-    (local.set $stride (i32.const 1))
+    (local $cell i32) (local $step i32) (local $stride i32)
     (local.set $r (i32.const 0))
     (block $rd
       (loop $rl

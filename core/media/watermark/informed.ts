@@ -21,9 +21,8 @@ export const INFORMED_PARAMS = {
 };
 
 /**
- * Separable convolution with a symmetric odd kernel, edges clamped. Each output sums its taps in order, left to
- * right and top to bottom, in f64: the interior of a row needs no clamping, and the vertical pass adds whole rows
- * into a row of sums (tap by tap, so each sum still takes its taps in the same order).
+ * Separable convolution with a symmetric odd kernel, edges clamped: each output sums its taps in order, left to
+ * right and top to bottom, in f64. Through kernels/wm-conv.wat where WebAssembly is available (the same sums).
  */
 export function convolve(src: Float32Array, w: number, h: number, kx: Float32Array, ky: Float32Array): Float32Array {
   const k = convKernel.get();
@@ -32,34 +31,20 @@ export function convolve(src: Float32Array, w: number, h: number, kx: Float32Arr
   const out = new Float32Array(w * h);
   const rx = kx.length >> 1;
   const ry = ky.length >> 1;
-  const lo = Math.min(w, rx);
-  const hi = Math.max(lo, w - rx);
-  const clamped = (o: number, x: number): number => {
-    let s = 0;
-    for (let i = -rx; i <= rx; i++) s += kx[i + rx]! * src[o + Math.min(w - 1, Math.max(0, x + i))]!;
-    return s;
-  };
   for (let y = 0; y < h; y++) {
     const o = y * w;
-    let x = 0;
-    for (; x < lo; x++) tmp[o + x] = clamped(o, x);
-    for (; x < hi; x++) {
+    for (let x = 0; x < w; x++) {
       let s = 0;
-      const p = o + x - rx;
-      for (let i = 0; i < kx.length; i++) s += kx[i]! * src[p + i]!;
+      for (let i = -rx; i <= rx; i++) s += kx[i + rx]! * src[o + Math.min(w - 1, Math.max(0, x + i))]!;
       tmp[o + x] = s;
     }
-    for (; x < w; x++) tmp[o + x] = clamped(o, x);
   }
-  const sums = new Float64Array(w);
   for (let y = 0; y < h; y++) {
-    sums.fill(0);
-    for (let i = -ry; i <= ry; i++) {
-      const k = ky[i + ry]!;
-      const r = Math.min(h - 1, Math.max(0, y + i)) * w;
-      for (let x = 0; x < w; x++) sums[x] = sums[x]! + k * tmp[r + x]!;
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let i = -ry; i <= ry; i++) s += ky[i + ry]! * tmp[Math.min(h - 1, Math.max(0, y + i)) * w + x]!;
+      out[y * w + x] = s;
     }
-    out.set(sums, y * w);
   }
   return out;
 }
