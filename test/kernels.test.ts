@@ -34,6 +34,8 @@ describe('WebAssembly kernels', () => {
   });
 
   const noise = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+  /** Pseudo-random bytes from `seed` (the same generator's top byte). */
+  const bytes = (seed: number) => (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
   const same = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
   it("the watermark's FFTs and correlations in WebAssembly equal the JavaScript ones to the bit", () => {
@@ -122,8 +124,7 @@ describe('WebAssembly kernels', () => {
   });
 
   it("the watermark grid's luma and area sums in WebAssembly equal scanLuma and the sink's rows to the bit", () => {
-    let seed = 99;
-    const byte = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
+    const byte = bytes(99);
     try {
       for (const [width, height, channels, gw, gh] of [[1100, 1030, 3, 512, 512], [1537, 1024, 4, 768, 512], [1030, 2100, 1, 512, 1044], [1200, 1100, 2, 512, 512], [700, 600, 3, 512, 512]] as const) {
         const img = { data: new Uint8Array(width * height * channels).map(byte), width, height, channels };
@@ -140,8 +141,7 @@ describe('WebAssembly kernels', () => {
   });
 
   it("the watermark's add-back in WebAssembly gives the JavaScript's bytes, clamping included", () => {
-    let seed = 7;
-    const byte = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
+    const byte = bytes(7);
     const rand = noise(31);
     try {
       // sizes whose rows are no multiple of 16 bytes, grey with and without alpha, RGB, RGBA; grids down to one cell
@@ -177,8 +177,7 @@ describe('WebAssembly kernels', () => {
   });
 
   it("Pillow's luma of RGB pixels in WebAssembly gives lumaRow's bytes", () => {
-    let seed = 5;
-    const byte = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
+    const byte = bytes(5);
     try {
       // widths that leave pixels over after the sixteen-at-a-time loop; the extremes of every channel
       for (const [width, height] of [[1100, 37], [17, 3], [5, 2], [16, 1], [2048, 20]] as const) {
@@ -338,8 +337,7 @@ describe('WebAssembly kernels', () => {
   });
 
   it("the SIMD horizontal pass equals Pillow's integer pass in JavaScript, to the byte", () => {
-    let seed = 12345;
-    const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
+    const rand = bytes(12345);
     for (const width of [9, 31, 33, 100, 257, 1000, 5476]) {
       const rows = 37; // more than one band of the kernel's 16 rows
       for (const fill of ['random', 'white', 'stripes'] as const) {
