@@ -57,7 +57,8 @@ export interface ScryptParams {
 // a few tenths of a second per guess. Tests lower it through the constructors' params.
 export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 17, r: 8, p: 1 };
 
-function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
+/** The 32-byte key scrypt derives from `passphrase` (NFC) and `salt`, on libuv's thread pool. */
+export function deriveKey(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scrypt(passphrase.normalize('NFC'), salt, 32, { ...params, maxmem: 256 * params.N * params.r + (1 << 20) }, (err, key) =>
       err ? reject(err) : resolve(key),
