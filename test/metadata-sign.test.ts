@@ -210,4 +210,22 @@ describe('signing with IPTC metadata', () => {
     expect(await readWithC2paRs(bytes, 'image/jpeg', trustAnchorsPem(desk.store))).toEqual({ valid: true, failures: [] });
     expect(await readWithC2paTs(bytes, 'image/jpeg')).toEqual({ valid: true, failures: [] });
   }, 120_000);
+
+  it('credentials re-signed by a signer this desk does not trust do not count as signed fields: the record\'s are shown', async () => {
+    // a picture of its own: the others here are all the same photo, signed again and again
+    const input = join(dir, 'resigned.jpg');
+    await sharp(photo('rocket.jpg')).resize(640).jpeg({ quality: 90 }).toFile(input);
+    const r = await desk.sign(input, { actor: actor(), again: true, metadata: { headline: 'Launch at dawn', caption: 'The rocket leaves the pad at 06:12.' } });
+    // Another desk of the same name has its own root, which this desk does not trust: anyone can make one.
+    const evil = await tempDesk('Daily Planet');
+    try {
+      const forged = await evil.sign(r.output, { actor: evil.bootstrapActor()!, outDir: join(dir, 'evil'), again: true, metadata: { headline: 'Rocket explodes on pad', caption: 'Dozens hurt as the rocket explodes.' } });
+      const v = await desk.verify(forged.output);
+      expect(v.recordId).toBe(r.recordId); // traced to the genuine record by its watermark
+      expect(v.checks.c2pa).toMatchObject({ valid: true, trusted: false });
+      expect(v.metadata).toEqual({ fields: { headline: 'Launch at dawn', caption: 'The rocket leaves the pad at 06:12.' }, source: 'record' });
+    } finally {
+      evil.close();
+    }
+  }, 120_000);
 });
