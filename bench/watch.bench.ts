@@ -4,7 +4,8 @@
 // folder on one desk; the clock runs from the drop (all files renamed into the folder) until the last file is done.
 // Besides the rate: the process's CPU time per file and how many cores it kept busy (CPU s / wall s), which hold up
 // on a loaded machine where the wall-clock rate does not; peak RSS per run and what each sign worker adds; the load
-// average before and after. BENCH_FILES sets the photo count.
+// average before and after; and the bound two cores put on the speed-up (every core busy at the sign workers' CPU
+// per file). BENCH_FILES sets the photo count; CUSTODY_PIXEL_WORKERS=0 keeps the single-thread run off the pixel pool.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,11 @@ try {
     console.log('');
     console.log(`speed-up, concurrency 2 with sign workers over the single-thread rate: ${(one.seconds / pool.seconds).toFixed(2)}× (target ≥ 1.8×)`);
     console.log(`cores kept busy: ${(one.cpuSeconds / one.seconds).toFixed(2)} → ${(pool.cpuSeconds / pool.seconds).toFixed(2)} of ${availableParallelism()}; CPU per file ${(pool.cpuSeconds / one.cpuSeconds).toFixed(2)}× the single-thread run's`);
+    // The most sign workers could give on this machine: every core busy at their CPU per file (cores ÷ CPU s per
+    // file, in files/s) over the single-thread rate as measured, whose run keeps more than one core busy itself
+    // (libvips's own threads, a pixel worker where there is one).
+    const cores = availableParallelism();
+    console.log(`bound on ${cores} cores (every core busy at the sign workers' CPU per file): ${((cores * one.seconds) / pool.cpuSeconds).toFixed(2)}× (target ≥ 1.8×)`);
     if (pool.workers) console.log(`RSS per sign worker (peak with workers − peak on one thread, ÷ ${pool.workers}): ${((pool.rssPeak - one.rssPeak) / pool.workers).toFixed(0)} MB`);
   }
   console.log(`load average (1 min) ${load0[0]!.toFixed(2)} before, ${load1[0]!.toFixed(2)} after, on ${availableParallelism()} CPUs`);
