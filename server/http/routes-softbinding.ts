@@ -19,9 +19,8 @@ import { errorResponses } from './errors.ts';
 export const PHASH_ALGORITHM = 'org.custody.phash.dct64.v1';
 export const IMAGE_BODY_LIMIT = 50 * 1024 * 1024 + 1024;
 
+/** The spec's scope; the hub's verify scope includes it (auth/principal.ts). */
 const security = [{ auth: ['fetch:manifests'] }];
-/** The spec's scope, or the hub's verify scope, which includes it. */
-const SBR_SCOPES = ['fetch:manifests', 'verify'] as const;
 
 const MatchSchema = z.object({
   manifestId: z.string(),
@@ -65,14 +64,14 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
   r.get('/matches/byBinding', {
     schema: { tags: ['soft binding'], summary: 'Manifests matching a soft binding value', security, querystring: z.object({ alg: z.string().max(200), value: z.string().max(1000), maxResults }), response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 429) } },
   }, async (req, reply) => {
-    await gate.scoped(req, reply, SBR_SCOPES);
+    await gate.scoped(req, reply, 'fetch:manifests');
     return byBinding(req.query.alg, req.query.value, req.query.maxResults);
   });
 
   r.post('/matches/byBinding', {
     schema: { tags: ['soft binding'], summary: 'Manifests matching a soft binding value (in the body)', security, querystring: z.object({ maxResults }), body: QuerySchema, response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 429) } },
   }, async (req, reply) => {
-    await gate.scoped(req, reply, SBR_SCOPES);
+    await gate.scoped(req, reply, 'fetch:manifests');
     return byBinding(req.body.alg, req.body.value, req.query.maxResults);
   });
 
@@ -86,7 +85,7 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
       response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 413, 415, 422, 429) },
     },
   }, async (req, reply) => {
-    await gate.scoped(req, reply, SBR_SCOPES);
+    await gate.scoped(req, reply, 'fetch:manifests');
     const { alg } = req.query;
     if (alg !== undefined && alg !== WATERMARK_ALGORITHM && alg !== PHASH_ALGORITHM) {
       throw new CustodyError('INVALID_ARGUMENT', `expected alg ${WATERMARK_ALGORITHM} or ${PHASH_ALGORITHM}, got ${JSON.stringify(alg)}`);
@@ -120,7 +119,7 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
       response: { ...errorResponses(400, 401, 403, 404, 429) },
     },
   }, async (req, reply) => {
-    await gate.scoped(req, reply, SBR_SCOPES);
+    await gate.scoped(req, reply, 'fetch:manifests');
     const row = await ctx.hub.db.selectFrom('manifests').select(['data', 'sha256']).where('id', '=', req.params.manifestId).executeTakeFirst();
     if (!row) {
       const why = req.params.manifestId.startsWith('urn:custody:record:') ? 'that record was pushed without a manifest store' : 'no desk pushed a manifest with this label';
