@@ -110,6 +110,11 @@ describe('hub: the caller is checked before the body is read', () => {
       .toEqual([MAX_INGEST_BATCH, MAX_BATCH_QUERIES, MAX_QUERY_SEGMENTS]);
   });
 
+  it('holds an image body sent to a JSON route without an account to the 1 MiB limit', async () => {
+    const res = await fetch(`${hub.url}/v1/enrol`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: new Uint8Array(2 * 1024 * 1024) });
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([413, 'REQUEST_TOO_LARGE']);
+  });
+
   it('refuses an ingest body larger than the largest batch a desk sends, even from a valid key', async () => {
     const body = `{"records":[]${' '.repeat(20 * 1024 * 1024)}}`;
     const res = await fetch(`${hub.url}/v1/records`, { method: 'POST', headers: { authorization: `Bearer ${desk.apiKey}`, 'content-type': 'application/json' }, body });
