@@ -33,9 +33,24 @@ const MatchSchema = z.object({
 const ResultSchema = z.object({ matches: z.array(MatchSchema) }).meta({ id: 'c2pa.softBindingQueryResult' });
 const QuerySchema = z.strictObject({ alg: z.string().max(200), value: z.string().max(1000) }).meta({ id: 'c2pa.softBindingQuery' });
 
-/** The id a record's manifest is served under: the label the desk pushed, else one naming the record. */
+const MANIFEST_URN = 'urn:custody:manifest:';
+const RECORD_URN = 'urn:custody:record:';
+
+/**
+ * The id a record's manifest is served under: the label the desk pushed, qualified by its organisation (labels are
+ * unique only within one, so two may hold the same), else one naming the record.
+ */
 export function manifestIdOf(m: Match['record']): string {
-  return m.manifestId ?? `urn:custody:record:${m.tenantId}:${m.id}`;
+  return m.manifestId !== null ? `${MANIFEST_URN}${m.tenantId}:${m.manifestId}` : `${RECORD_URN}${m.tenantId}:${m.id}`;
+}
+
+/** The organisation and label a manifest id names; a bare label names no organisation. */
+function parseManifestId(id: string): { tenantId: string | null; label: string } {
+  if (!id.startsWith(MANIFEST_URN)) return { tenantId: null, label: id };
+  const rest = id.slice(MANIFEST_URN.length);
+  const colon = rest.indexOf(':');
+  if (colon <= 0) throw new CustodyError('INVALID_ARGUMENT', `expected a manifest id ${MANIFEST_URN}<organisation>:<label>, got ${JSON.stringify(id)}`);
+  return { tenantId: rest.slice(0, colon), label: rest.slice(colon + 1) };
 }
 
 function scored(m: Match, bits: number, alg: string) {
@@ -120,9 +135,16 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
     },
   }, async (req, reply) => {
     await gate.scoped(req, reply, 'fetch:manifests');
-    const row = await ctx.hub.db.selectFrom('manifests').select(['data', 'sha256']).where('id', '=', req.params.manifestId).executeTakeFirst();
+    const { tenantId, label } = parseManifestId(req.params.manifestId);
+    let q = ctx.hub.db.selectFrom('manifests').select(['data', 'sha256']).where('id', '=', label);
+    if (tenantId !== null) q = q.where('tenant_id', '=', tenantId);
+    // A bare label is answered only while one organisation holds it: which of several is meant, only the qualified
+    // id /matches answers says.
+    const rows = await q.limit(2).execute();
+    if (rows.length > 1) throw new CustodyError('NOT_FOUND', `expected a manifest id that names one stored manifest, got the label ${label}, which more than one organisation pushed: ask with the manifestId /matches answers (${MANIFEST_URN}<organisation>:<label>)`);
+    const row = rows[0];
     if (!row) {
-      const why = req.params.manifestId.startsWith('urn:custody:record:') ? 'that record was pushed without a manifest store' : 'no desk pushed a manifest with this label';
+      const why = req.params.manifestId.startsWith(RECORD_URN) ? 'that record was pushed without a manifest store' : 'no desk pushed a manifest with this label';
       throw new CustodyError('NOT_FOUND', `expected a stored manifest ${req.params.manifestId}, but ${why}`);
     }
     // The whole store is served either way: the hub keeps what the desk pushed and does not re-cut it.
