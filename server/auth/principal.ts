@@ -11,6 +11,9 @@ import { tokenHash, tokenKind } from './tokens.ts';
 export const SCOPES = ['ingest', 'verify', 'admin', 'fetch:manifests'] as const;
 export type Scope = (typeof SCOPES)[number];
 
+/** Scopes that carry another's rights: a route asking for `fetch:manifests` also admits `verify`. */
+const INCLUDED_IN: Partial<Record<Scope, readonly Scope[]>> = { 'fetch:manifests': ['verify'] };
+
 export type Principal =
   | { kind: 'key'; keyId: string; tenantId: string; deskId: string | null; scopes: Scope[] }
   | { kind: 'admin'; name: string };
@@ -48,7 +51,8 @@ export async function resolvePrincipal(db: HubKysely, token: string, now: Date):
 
 /** The key's tenant, when it carries `scope` (or one of the scopes given). */
 export function requireScope(p: Principal | null, scope: Scope | readonly Scope[]): Extract<Principal, { kind: 'key' }> {
-  const wanted: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
+  const named: readonly Scope[] = typeof scope === 'string' ? [scope] : scope;
+  const wanted = [...new Set(named.flatMap((s) => [s, ...(INCLUDED_IN[s] ?? [])]))];
   const name = `the ${wanted.join(' or ')} scope`;
   if (!p) throw new CustodyError('NOT_AUTHENTICATED', `expected an Authorization: Bearer API key with ${name}, got none`);
   if (p.kind !== 'key') throw new CustodyError('NOT_PERMITTED', `expected an API key with ${name}, got an admin session (admin sessions manage tenants, not records)`);

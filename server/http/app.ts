@@ -18,7 +18,7 @@ import { adminWebRoutes } from './routes-admin-web.ts';
 import { deskRoutes } from './routes-desk.ts';
 import { opsRoutes } from './routes-ops.ts';
 import { publicRoutes } from './routes-public.ts';
-import { IMAGE_BODY_LIMIT, softBindingRoutes } from './routes-softbinding.ts';
+import { softBindingRoutes } from './routes-softbinding.ts';
 import { verifyRoutes } from './routes-verify.ts';
 import { logRoutes } from './routes-log.ts';
 import type { LogKey } from '../tlog/log-key.ts';
@@ -78,8 +78,10 @@ export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
   };
   app.addHook('onClose', async () => ctx.tlog.stop());
 
-  // Uploaded images (byContent, the public page) arrive as raw bytes.
-  app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer', bodyLimit: IMAGE_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  // Uploaded images (byContent, the public page) arrive as raw bytes. The parser keeps the hub's 1 MiB limit: the two
+  // routes that take an image raise it themselves (IMAGE_BODY_LIMIT), and a parser's own limit would apply to every
+  // route without one, so that an image Content-Type would carry 50 MiB to any JSON route.
+  app.addContentTypeParser(/^(image\/[\w.+-]+|application\/octet-stream)$/, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async () => {
     ctx.metrics.inFlight.inc();

@@ -1,10 +1,12 @@
 // What every route needs: the database, the index, the verifier, metrics, limits, and the caller's identity
-// (resolved once per request) with the per-key and per-tenant rate limits applied after it.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CustodyError } from '../../core/errors.ts';
+// (resolved once per request) with the per-key and per-tenant rate limits applied after it. A route that declares
+// `security` in its schema is guarded before its body is read (an onRequest hook), so a request without a valid
+// credential costs neither a body read nor a parse; credentials the hub refuses are counted per address.
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { CustodyError, isCustodyError } from '../../core/errors.ts';
 import type { LdapSource } from '../../core/directory/ldap-source.ts';
 import type { Limits } from '../../core/media/detect.ts';
-import { bearerOf, requireScope, resolvePrincipal, type Principal, type Scope } from '../auth/principal.ts';
+import { bearerOf, requireScope, resolvePrincipal, SCOPES, type Principal, type Scope } from '../auth/principal.ts';
 import { tokenKind } from '../auth/tokens.ts';
 import { checkCsrf, sessionCookieOf } from '../auth/web-session.ts';
 import type { HubDatabase } from '../db/connect.ts';
@@ -18,7 +20,7 @@ export interface RateLimits {
   perKey: number;
   /** Requests per window for all keys of one tenant together. */
   perTenant: number;
-  /** Requests per window from one address to the public (no account) routes. */
+  /** Requests per window from one address to the public (no account) routes; as many credentials refused (unknown, expired, revoked). */
   perAddress: number;
   windowMs: number;
 }
@@ -44,12 +46,15 @@ export interface HubContext {
 }
 
 const principals = new WeakMap<FastifyRequest, Principal | null>();
+/** Requests already counted against the caller's limits: the guard and the handler both ask for the caller. */
+const counted = new WeakSet<FastifyRequest>();
 
 export class Gate {
   readonly #ctx: HubContext;
   readonly #byKey: Check;
   readonly #byTenant: Check;
   readonly #byAddress: Check;
+  readonly #refusedByAddress: Check;
 
   constructor(app: FastifyInstance, ctx: HubContext) {
     this.#ctx = ctx;
@@ -65,24 +70,52 @@ export class Gate {
     this.#byKey = app.createRateLimit({ max: perKey, timeWindow: windowMs, keyGenerator: key }) as Check;
     this.#byTenant = app.createRateLimit({ max: perTenant, timeWindow: windowMs, keyGenerator: tenant }) as Check;
     this.#byAddress = app.createRateLimit({ max: perAddress, timeWindow: windowMs, keyGenerator: (req) => `ip:${req.ip}` }) as Check;
+    this.#refusedByAddress = app.createRateLimit({ max: perAddress, timeWindow: windowMs, keyGenerator: (req) => `refused:${req.ip}` }) as Check;
+    // Every route registered after this whose schema names `security` gets its guard: the OpenAPI declaration is
+    // what is enforced, and a route cannot forget it.
+    app.addHook('onRoute', (route) => this.#guard(route));
+  }
+
+  /**
+   * The route's `security` (`[{ bearer: ['ingest'] }]`, `[{ auth: ['fetch:manifests'] }]`, or `[{ bearer: [] }]` for
+   * any credential) becomes an onRequest hook: the caller is resolved, counted against its limits and, when scopes are
+   * named, checked for one of them before the body is read. The handler asks again and gets the same caller.
+   */
+  #guard(route: RouteOptions): void {
+    const security = (route.schema as { security?: Record<string, string[]>[] } | undefined)?.security;
+    if (!security?.length) return;
+    const scopes = security.flatMap((s) => Object.values(s).flat());
+    const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+    if (unknown.length) throw new Error(`route ${route.url}: expected security scopes among ${SCOPES.join(', ')}, got ${unknown.join(', ')}`);
+    const guard = async (req: FastifyRequest, reply: FastifyReply) => {
+      const p = await this.caller(req, reply);
+      if (scopes.length) requireScope(p, scopes as Scope[]);
+      else if (!p) throw new CustodyError('NOT_AUTHENTICATED', 'expected an Authorization: Bearer API key or admin session, or the admin session cookie, got no credentials');
+    };
+    route.onRequest = [...(route.onRequest ? [route.onRequest].flat() : []), guard];
   }
 
   /**
    * The caller: a bearer token, else a hub admin's session cookie (the admin pages), which is taken for a request
    * that changes something only with the session's CSRF token (server/auth/web-session.ts).
    */
-  async principal(req: FastifyRequest): Promise<Principal | null> {
+  async principal(req: FastifyRequest, reply: FastifyReply): Promise<Principal | null> {
     if (principals.has(req)) return principals.get(req)!;
     const token = bearerOf(req.headers.authorization);
     let p: Principal | null = null;
-    if (token) p = await resolvePrincipal(this.#ctx.hub.db, token, new Date());
-    else {
-      const cookie = this.sessionCookie(req);
-      if (cookie) {
-        p = await resolvePrincipal(this.#ctx.hub.db, cookie, new Date());
-        checkCsrf(req, cookie);
+    try {
+      if (token) p = await resolvePrincipal(this.#ctx.hub.db, token, new Date());
+      else {
+        const cookie = this.sessionCookie(req);
+        if (cookie) p = await resolvePrincipal(this.#ctx.hub.db, cookie, new Date());
       }
+    } catch (e) {
+      // Refused credentials have no key to be limited by: they are counted against the address, and past its limit
+      // answered 429, so guessing keys or replaying a revoked one is slowed like any other request.
+      if (isCustodyError(e) && (e.code === 'NOT_AUTHENTICATED' || e.code === 'REVOKED')) await this.#limit(this.#refusedByAddress, req, reply, 'this address with credentials the hub refuses');
+      throw e;
     }
+    if (!token && p) checkCsrf(req, this.sessionCookie(req)!);
     principals.set(req, p);
     return p;
   }
@@ -94,9 +127,11 @@ export class Gate {
     return cookie;
   }
 
-  /** The caller, rate-limited by key and by tenant. */
+  /** The caller, rate-limited by key and by tenant (once a request, however often it is asked for). */
   async caller(req: FastifyRequest, reply: FastifyReply): Promise<Principal | null> {
-    const p = await this.principal(req);
+    const p = await this.principal(req, reply);
+    if (counted.has(req)) return p;
+    counted.add(req);
     await this.#limit(this.#byKey, req, reply, 'this API key');
     if (p?.kind === 'key') await this.#limit(this.#byTenant, req, reply, 'this organisation');
     return p;
@@ -106,10 +141,10 @@ export class Gate {
     return requireScope(await this.caller(req, reply), scope);
   }
 
-  /** Routes anyone may call: limited by address. */
-  async anonymous(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  /** Routes anyone may call: limited by address. An onRequest hook (`onRequest: gate.anonymous`), so a request past the limit is refused before its body is read. */
+  readonly anonymous = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     await this.#limit(this.#byAddress, req, reply, 'this address');
-  }
+  };
 
   async #limit(check: Check, req: FastifyRequest, reply: FastifyReply, who: string): Promise<void> {
     const r = await check(req);

@@ -35,6 +35,7 @@ export function adminWebRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate
   };
 
   r.post('/v1/admin/web-login', {
+    onRequest: gate.anonymous,
     schema: {
       tags: ['admin'],
       summary: "Log in as a hub admin from the hub's admin pages: the session goes into an HttpOnly, SameSite=Strict cookie; the answer carries its CSRF token",
@@ -42,7 +43,6 @@ export function adminWebRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate
       response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 429, 503) },
     },
   }, async (req, reply) => {
-    await gate.anonymous(req, reply);
     checkSameOrigin(req);
     const s = await adminLogin(db, req.body.name, req.body.password, new Date(), ctx.directory);
     setSessionCookie(req, reply, s.token, s.expiresAt);
@@ -61,7 +61,7 @@ export function adminWebRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate
   });
 
   r.post('/v1/admin/logout', {
-    schema: { tags: ['admin'], summary: 'End this admin session (cookie, with its CSRF token, or bearer)', response: { 200: z.object({ loggedOut: z.literal(true) }), ...errorResponses(401, 403, 429) } },
+    schema: { tags: ['admin'], summary: 'End this admin session (cookie, with its CSRF token, or bearer)', security: [{ bearer: [] }], response: { 200: z.object({ loggedOut: z.literal(true) }), ...errorResponses(401, 403, 429) } },
   }, async (req, reply) => {
     const p = await gate.caller(req, reply);
     const token = bearerOf(req.headers.authorization) ?? gate.sessionCookie(req);

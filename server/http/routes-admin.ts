@@ -15,7 +15,7 @@ const security = [{ bearer: [] }];
 const NewKeySchema = z.object({ key: ApiKeySchema, token: z.string().meta({ description: 'The API key, shown this once' }) });
 const EnrolmentRequest = z.strictObject({ label: z.string().min(1).max(200), hours: z.number().positive().max(720).optional() });
 const EnrolmentTokenSchema = z.object({ id: z.string(), token: z.string().meta({ description: 'The enrolment token, shown this once' }), expiresAt: z.string() });
-const KeyRequest = z.strictObject({ label: z.string().min(1).max(200), scopes: z.array(z.enum(SCOPES)).min(1), deskId: z.string().max(100).optional() });
+const KeyRequest = z.strictObject({ label: z.string().min(1).max(200), scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length), deskId: z.string().max(100).optional() });
 
 function hubAdmin(p: Principal | null): Extract<Principal, { kind: 'admin' }> {
   if (p?.kind !== 'admin') throw new CustodyError(p ? 'NOT_PERMITTED' : 'NOT_AUTHENTICATED', 'expected a hub admin session (POST /v1/admin/login), got ' + (p ? 'an API key' : 'no credentials'));
@@ -33,9 +33,9 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): 
   const db = ctx.hub.db;
 
   r.post('/v1/admin/login', {
+    onRequest: gate.anonymous,
     schema: { tags: ['admin'], summary: 'Log in as a hub admin', body: z.strictObject({ name: z.string().min(1).max(200), password: z.string().min(1).max(1000) }), response: { 200: z.object({ token: z.string(), expiresAt: z.string() }), ...errorResponses(400, 401, 403, 429, 503) } },
-  }, async (req, reply) => {
-    await gate.anonymous(req, reply);
+  }, async (req) => {
     return adminLogin(db, req.body.name, req.body.password, new Date(), ctx.directory);
   });
 

@@ -4,20 +4,27 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CustodyError } from '../../core/errors.ts';
 import { HubRecordSchema } from '../../core/sync/hub-records.ts';
-import { ingestBatch } from '../ingest/ingest.ts';
+import { MAX_INGEST_BATCH, ingestBatch } from '../ingest/ingest.ts';
 import { enrolDesk } from '../tenants/desks.ts';
 import { PublicationPushSchema, pushPublication } from '../ingest/publications.ts';
+import { ingestBatchLimit } from './batch-limits.ts';
 import type { Gate, HubContext } from './context.ts';
 import { errorResponses } from './errors.ts';
 import { DeskSchema, IngestResultSchema, hex } from './schemas.ts';
 
-/** An ingest body: up to 1,000 records, each with at most a 2 MB manifest store, in practice far less. */
-export const INGEST_BODY_LIMIT = 64 * 1024 * 1024;
+/**
+ * The largest ingest body the hub reads: what the largest legitimate batch needs, and no more, since the body is read
+ * and parsed whole. A desk's batch stays within 16 MiB (core/sync/worker.ts `maxBatchBytes`, counting each record's
+ * manifest store in base64 and 1,200 bytes for the rest), or is one record alone, at most a 2 MiB store (2.7 MiB in
+ * base64); 1 MiB above that leaves room for the estimate. A desk answered 413 halves its batch and sends again.
+ */
+export const INGEST_BODY_LIMIT = 17 * 1024 * 1024;
 
 export function deskRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post('/v1/enrol', {
+    onRequest: gate.anonymous,
     schema: {
       tags: ['desks'],
       summary: 'Enrol a desk with a one-time token: registers its signing keys and C2PA root, answers an API key (ingest, verify) once',
@@ -30,7 +37,6 @@ export function deskRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): v
       response: { 201: z.object({ desk: DeskSchema, org: z.string(), apiKey: z.string(), apiKeyId: z.string() }), ...errorResponses(400, 401, 403, 422, 429) },
     },
   }, async (req, reply) => {
-    await gate.anonymous(req, reply);
     const e = await enrolDesk(ctx.hub.db, req.body);
     return reply.status(201).send({ desk: e.desk, org: e.tenantName, apiKey: e.apiKey, apiKeyId: e.apiKeyId });
   });
@@ -51,11 +57,12 @@ export function deskRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): v
 
   r.post('/v1/records', {
     bodyLimit: INGEST_BODY_LIMIT,
+    preValidation: ingestBatchLimit,
     schema: {
       tags: ['desks'],
       summary: 'Push signed records (at most 1,000 a batch; all accepted or none). An id seen before with the same content is answered with its stored result',
       security: [{ bearer: ['ingest'] }],
-      body: z.strictObject({ records: z.array(HubRecordSchema) }),
+      body: z.strictObject({ records: z.array(HubRecordSchema).max(MAX_INGEST_BATCH) }),
       response: { 200: z.object({ results: z.array(IngestResultSchema) }), ...errorResponses(400, 401, 403, 409, 413, 422, 429) },
     },
   }, async (req, reply) => {

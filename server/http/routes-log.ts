@@ -25,9 +25,9 @@ export function logRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): vo
   const proof = { 200: ProofFileSchema.meta({ id: 'ProofFile' }), ...errorResponses(400, 401, 403, 404, 409, 429) };
 
   r.get('/v1/log/key', {
+    onRequest: gate.anonymous,
     schema: { tags: ['log'], summary: "The hub's checkpoint verifier key (name+id+key, C2SP signed-note). Pin it out of band; this is a convenience", response: { 200: z.object({ key: z.string(), name: z.string() }), ...errorResponses(409, 429) } },
-  }, async (req, reply) => {
-    await gate.anonymous(req, reply);
+  }, async () => {
     const key = ctx.tlog.verifierKey();
     if (!key) throw new CustodyError('NOT_INITIALIZED', 'expected the hub to hold its checkpoint key, got none: it was started without its passphrase');
     return { key, name: key.slice(0, key.indexOf('+')) };

@@ -22,10 +22,10 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
   app.get('/favicon.ico', { schema: { hide: true } }, async (_req, reply) => reply.status(204).send());
 
   r.post('/public/verify', {
+    onRequest: gate.anonymous,
     bodyLimit: IMAGE_BODY_LIMIT,
     schema: { tags: ['public'], summary: 'Verify a photo without an account: the verdict and every signal in plain words; the upload is not kept', response: { 200: PublicAnswerSchema, ...errorResponses(400, 413, 415, 422, 429) } },
-  }, async (req, reply) => {
-    await gate.anonymous(req, reply);
+  }, async (req) => {
     if (!Buffer.isBuffer(req.body)) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected the photo as the request body with an image/* or application/octet-stream Content-Type');
     const s = await imageSignals(req.body, ctx.limits);
     const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;

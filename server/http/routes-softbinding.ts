@@ -19,9 +19,8 @@ import { errorResponses } from './errors.ts';
 export const PHASH_ALGORITHM = 'org.custody.phash.dct64.v1';
 export const IMAGE_BODY_LIMIT = 50 * 1024 * 1024 + 1024;
 
+/** The spec's scope; the hub's verify scope includes it (auth/principal.ts). */
 const security = [{ auth: ['fetch:manifests'] }];
-/** The spec's scope, or the hub's verify scope, which includes it. */
-const SBR_SCOPES = ['fetch:manifests', 'verify'] as const;
 
 const MatchSchema = z.object({
   manifestId: z.string(),
@@ -34,9 +33,24 @@ const MatchSchema = z.object({
 const ResultSchema = z.object({ matches: z.array(MatchSchema) }).meta({ id: 'c2pa.softBindingQueryResult' });
 const QuerySchema = z.strictObject({ alg: z.string().max(200), value: z.string().max(1000) }).meta({ id: 'c2pa.softBindingQuery' });
 
-/** The id a record's manifest is served under: the label the desk pushed, else one naming the record. */
+const MANIFEST_URN = 'urn:custody:manifest:';
+const RECORD_URN = 'urn:custody:record:';
+
+/**
+ * The id a record's manifest is served under: the label the desk pushed, qualified by its organisation (labels are
+ * unique only within one, so two may hold the same), else one naming the record.
+ */
 export function manifestIdOf(m: Match['record']): string {
-  return m.manifestId ?? `urn:custody:record:${m.tenantId}:${m.id}`;
+  return m.manifestId !== null ? `${MANIFEST_URN}${m.tenantId}:${m.manifestId}` : `${RECORD_URN}${m.tenantId}:${m.id}`;
+}
+
+/** The organisation and label a manifest id names; a bare label names no organisation. */
+function parseManifestId(id: string): { tenantId: string | null; label: string } {
+  if (!id.startsWith(MANIFEST_URN)) return { tenantId: null, label: id };
+  const rest = id.slice(MANIFEST_URN.length);
+  const colon = rest.indexOf(':');
+  if (colon <= 0) throw new CustodyError('INVALID_ARGUMENT', `expected a manifest id ${MANIFEST_URN}<organisation>:<label>, got ${JSON.stringify(id)}`);
+  return { tenantId: rest.slice(0, colon), label: rest.slice(colon + 1) };
 }
 
 function scored(m: Match, bits: number, alg: string) {
@@ -65,14 +79,14 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
   r.get('/matches/byBinding', {
     schema: { tags: ['soft binding'], summary: 'Manifests matching a soft binding value', security, querystring: z.object({ alg: z.string().max(200), value: z.string().max(1000), maxResults }), response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 429) } },
   }, async (req, reply) => {
-    await gate.scoped(req, reply, SBR_SCOPES);
+    await gate.scoped(req, reply, 'fetch:manifests');
     return byBinding(req.query.alg, req.query.value, req.query.maxResults);
   });
 
   r.post('/matches/byBinding', {
     schema: { tags: ['soft binding'], summary: 'Manifests matching a soft binding value (in the body)', security, querystring: z.object({ maxResults }), body: QuerySchema, response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 429) } },
   }, async (req, reply) => {
-    await gate.scoped(req, reply, SBR_SCOPES);
+    await gate.scoped(req, reply, 'fetch:manifests');
     return byBinding(req.body.alg, req.body.value, req.query.maxResults);
   });
 
@@ -86,7 +100,7 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
       response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 413, 415, 422, 429) },
     },
   }, async (req, reply) => {
-    await gate.scoped(req, reply, SBR_SCOPES);
+    await gate.scoped(req, reply, 'fetch:manifests');
     const { alg } = req.query;
     if (alg !== undefined && alg !== WATERMARK_ALGORITHM && alg !== PHASH_ALGORITHM) {
       throw new CustodyError('INVALID_ARGUMENT', `expected alg ${WATERMARK_ALGORITHM} or ${PHASH_ALGORITHM}, got ${JSON.stringify(alg)}`);
@@ -120,10 +134,17 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
       response: { ...errorResponses(400, 401, 403, 404, 429) },
     },
   }, async (req, reply) => {
-    await gate.scoped(req, reply, SBR_SCOPES);
-    const row = await ctx.hub.db.selectFrom('manifests').select(['data', 'sha256']).where('id', '=', req.params.manifestId).executeTakeFirst();
+    await gate.scoped(req, reply, 'fetch:manifests');
+    const { tenantId, label } = parseManifestId(req.params.manifestId);
+    let q = ctx.hub.db.selectFrom('manifests').select(['data', 'sha256']).where('id', '=', label);
+    if (tenantId !== null) q = q.where('tenant_id', '=', tenantId);
+    // A bare label is answered only while one organisation holds it: which of several is meant, only the qualified
+    // id /matches answers says.
+    const rows = await q.limit(2).execute();
+    if (rows.length > 1) throw new CustodyError('NOT_FOUND', `expected a manifest id that names one stored manifest, got the label ${label}, which more than one organisation pushed: ask with the manifestId /matches answers (${MANIFEST_URN}<organisation>:<label>)`);
+    const row = rows[0];
     if (!row) {
-      const why = req.params.manifestId.startsWith('urn:custody:record:') ? 'that record was pushed without a manifest store' : 'no desk pushed a manifest with this label';
+      const why = req.params.manifestId.startsWith(RECORD_URN) ? 'that record was pushed without a manifest store' : 'no desk pushed a manifest with this label';
       throw new CustodyError('NOT_FOUND', `expected a stored manifest ${req.params.manifestId}, but ${why}`);
     }
     // The whole store is served either way: the hub keeps what the desk pushed and does not re-cut it.

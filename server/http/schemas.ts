@@ -1,6 +1,7 @@
 // The hub API's shapes: zod schemas that validate requests and responses and generate the OpenAPI document.
 import { z } from 'zod';
 import { SCOPES } from '../auth/principal.ts';
+import { MAX_QUERY_SEGMENTS } from '../verify/service.ts';
 
 export const hex = (chars: number, what: string) =>
   z.string().regex(new RegExp(`^[0-9a-f]{${chars}}$`), `expected ${what} as ${chars} lowercase hex characters`);
@@ -57,7 +58,7 @@ export const VerifyQuerySchema = z.strictObject({
   sha256: hex(64, 'a SHA-256 of the file').optional(),
   payload: hex(32, 'a 128-bit watermark payload').optional(),
   phash: hex(16, 'a 64-bit pHash').optional(),
-  segments: z.array(hex(16, 'a segment pHash')).optional().meta({ description: "A video's segment pHashes in order (bitwise majority of each 5-second segment's frame pHashes)" }),
+  segments: z.array(hex(16, 'a segment pHash')).max(MAX_QUERY_SEGMENTS).optional().meta({ description: "A video's segment pHashes in order (bitwise majority of each 5-second segment's frame pHashes)" }),
 }).meta({ id: 'VerifyQuery' });
 
 export const VerifyAnswerSchema = z.object({

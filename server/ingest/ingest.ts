@@ -163,7 +163,7 @@ async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, reco
 
     const fresh = [...prepared.values()].filter((p) => !existing.has(p.record.id));
     await checkParents(trx, caller.tenantId, fresh, prepared);
-    await checkManifests(trx, fresh);
+    await checkManifests(trx, caller.tenantId, fresh);
 
     const rows: RecordsTable[] = fresh.map((p, i) => ({
       tenant_id: caller.tenantId,
@@ -229,12 +229,15 @@ async function checkParents(trx: HubKysely, tenantId: string, fresh: Prepared[],
   }
 }
 
-/** Manifest labels are unique on the hub: the Soft Binding Resolution API serves them by label alone. */
-async function checkManifests(trx: HubKysely, fresh: Prepared[]): Promise<void> {
+/**
+ * Manifest labels are unique in an organisation (the resolution API names the organisation with the label): another
+ * organisation's labels are neither looked at nor named, so none can take a label first and refuse this one.
+ */
+async function checkManifests(trx: HubKysely, tenantId: string, fresh: Prepared[]): Promise<void> {
   const labels = fresh.map((p) => p.record.manifest?.id).filter((x): x is string => !!x);
   if (new Set(labels).size !== labels.length) throw new CustodyError('RECORD_CONFLICT', 'expected each manifest label once in a batch, got one twice');
   for (let i = 0; i < labels.length; i += INSERT_ROWS) {
-    const taken = await trx.selectFrom('manifests').select(['id', 'record_id']).where(inText(trx, 'id', labels.slice(i, i + INSERT_ROWS))).executeTakeFirst();
-    if (taken) throw new CustodyError('RECORD_CONFLICT', `expected a manifest label no other record has, got ${taken.id}, stored with record ${taken.record_id}`);
+    const taken = await trx.selectFrom('manifests').select(['id', 'record_id']).where('tenant_id', '=', tenantId).where(inText(trx, 'id', labels.slice(i, i + INSERT_ROWS))).executeTakeFirst();
+    if (taken) throw new CustodyError('RECORD_CONFLICT', `expected a manifest label no other record of this organisation has, got ${taken.id}, stored with record ${taken.record_id}`);
   }
 }
