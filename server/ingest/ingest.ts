@@ -77,6 +77,8 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
   // verification costs more than everything else a record needs), so they are checked while the transaction runs.
   const prepared = new Map<string, Prepared>();
   const bySignature = new Map<string, string>();
+  /** SHA-256 of each record's canonical body, by index: what its record signature covers. */
+  const contents: string[] = [];
   for (let index = 0; index < records.length; index++) {
     const record = records[index]!;
     try {
@@ -88,6 +90,7 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
     if (!keys.has(record.publicKey)) refuseAt(records, index, new CustodyError('NOT_PERMITTED', `expected a record signed by a key this desk enrolled, got key ${record.publicKey.slice(0, 16)}…`), false);
     const body = canonicalRecord(record);
     const contentSha256 = sha256Hex(body);
+    contents.push(contentSha256);
     const p = { record, body, contentSha256, leafHash: leafHashOf(recordLeafFrom(record, contentSha256)) };
     const twin = prepared.get(record.id);
     if (twin && twin.contentSha256 !== p.contentSha256) refuseAt(records, index, new CustodyError('RECORD_CONFLICT', 'expected each record id once in a batch, got it twice with different content'), true);
@@ -100,7 +103,7 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
   // Verified in the worker pool while the transaction runs, so the database works while the signatures are checked.
   // The transaction commits only once every signature verified; a bad one rolls it back, and it is the error
   // answered even when the transaction met another (as when the signatures were checked first).
-  const verified = verifySignatures(records);
+  const verified = verifySignatures(records, contents);
   try {
     return await store(db, dialect, caller, records, prepared, now, verified);
   } catch (e) {
@@ -121,8 +124,8 @@ function refuseAt(records: readonly HubRecord[], index: number, e: CustodyError,
 
 /** The signatures of a record, in the order they are checked: the fingerprint's, then the record signature's. */
 const SIGNATURES = [
-  { what: 'signature over sha256|phash|signedAt|publicKey', sig: (r: HubRecord) => r.signature, message: recordFingerprintBytes },
-  { what: 'recordSignature over custody-record/v1:<SHA-256 of the record\'s canonical body>', sig: (r: HubRecord) => r.recordSignature, message: (r: HubRecord) => recordSigningMessage(sha256Hex(canonicalRecord(r))) },
+  { what: 'signature over sha256|phash|signedAt|publicKey', sig: (r: HubRecord) => r.signature, message: (r: HubRecord, _content: string) => recordFingerprintBytes(r) },
+  { what: 'recordSignature over custody-record/v1:<SHA-256 of the record\'s canonical body>', sig: (r: HubRecord) => r.recordSignature, message: (_r: HubRecord, content: string) => recordSigningMessage(content) },
 ] as const;
 
 function badSignatureError(records: readonly HubRecord[], index: number, which: (typeof SIGNATURES)[number]): CustodyError {
@@ -134,8 +137,9 @@ function badSignatureError(records: readonly HubRecord[], index: number, which: 
 function firstBadSignature(records: readonly HubRecord[], from: number, to: number): CustodyError | null {
   for (let index = from; index < to; index++) {
     const record = records[index]!;
+    const content = sha256Hex(canonicalRecord(record));
     for (const which of SIGNATURES) {
-      if (!verifierFor(record.publicKey)(Buffer.from(which.sig(record), 'hex'), which.message(record))) return badSignatureError(records, index, which);
+      if (!verifierFor(record.publicKey)(Buffer.from(which.sig(record), 'hex'), which.message(record, content))) return badSignatureError(records, index, which);
     }
   }
   return null;
@@ -146,10 +150,10 @@ function firstBadSignature(records: readonly HubRecord[], from: number, to: numb
  * record, in the order of SIGNATURES) are checked in the worker pool (verify-pool.ts), so the event loop runs the
  * transaction meanwhile; should the pool fail, they are checked here instead.
  */
-async function verifySignatures(records: readonly HubRecord[]): Promise<CustodyError | null> {
+async function verifySignatures(records: readonly HubRecord[], contents: readonly string[]): Promise<CustodyError | null> {
   let bad: number;
   try {
-    bad = await signaturePool.firstBad(records.flatMap((r) => SIGNATURES.map((w) => ({ publicKey: r.publicKey, signature: w.sig(r), message: w.message(r) }))));
+    bad = await signaturePool.firstBad(records.flatMap((r, i) => SIGNATURES.map((w) => ({ publicKey: r.publicKey, signature: w.sig(r), message: w.message(r, contents[i]!) }))));
   } catch {
     return firstBadSignature(records, 0, records.length);
   }
