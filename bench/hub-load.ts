@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { generateKeyPairSync, randomFillSync, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { newRecordId, payloadFromSignature } from '../core/provenance/fingerprint.ts';
-import { enrolmentProofBytes, recordFingerprintBytes, type HubRecord } from '../core/sync/hub-records.ts';
+import { enrolmentProofBytes, recordFingerprintBytes, signHubRecord, type HubRecord, type UnsignedHubRecord } from '../core/sync/hub-records.ts';
 import { sql } from 'kysely';
 import type { HubDatabase } from '../server/db/connect.ts';
 import type { HubKysely } from '../server/db/schema.ts';
@@ -60,14 +60,14 @@ export function signedRecords(desk: BenchDesk, n: number): HubRecord[] {
   const signedAt = new Date().toISOString();
   return Array.from({ length: n }, (_x, i) => {
     const w = rnd.subarray(i * 10, i * 10 + 10);
-    const r: HubRecord = {
+    const r: UnsignedHubRecord = {
       id: newRecordId(), kind: 'image', parentId: null, sha256: hexOf(w.subarray(0, 8)), outputSha256: null, phash: hexOf(w.subarray(8, 10)), payload: null,
       signedAt, publicKey: desk.publicKey, signature: '', format: 'jpeg', width: 4000, height: 3000, segment: null, manifest: null,
     };
     const sig = nodeSign(null, recordFingerprintBytes(r), desk.privateKey);
     r.signature = sig.toString('hex');
     r.payload = Buffer.from(payloadFromSignature(sig)).toString('hex');
-    return r;
+    return signHubRecord(r, (m) => nodeSign(null, m, desk.privateKey));
   });
 }
 

@@ -3,14 +3,15 @@
 // record, no tenant_seq, no log leaf), a retry of the corrected batch gets dense seqs from 1, and the error answered
 // is the one a record-by-record check meets first — a bad signature before a malformed record, and before a
 // conflict with what is stored.
+import { sign as nodeSign } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustodyError } from '../core/errors.ts';
 import { payloadFromSignature } from '../core/provenance/fingerprint.ts';
-import type { HubRecord } from '../core/sync/hub-records.ts';
-import { enrolledDesk, signedRecords, type BenchDesk } from '../bench/hub-load.ts';
+import { signHubRecord, type HubRecord } from '../core/sync/hub-records.ts';
+import { signedRecords, type BenchDesk } from '../bench/hub-load.ts';
 import type { HubDatabase } from '../server/db/connect.ts';
 import { ingestBatch, type IngestCaller } from '../server/ingest/ingest.ts';
-import { postgresUnavailable, tempHubDatabase } from './helpers/postgres.ts';
+import { ingestingDesk, postgresUnavailable } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 if (pgWhy) console.warn(`hub ingest tests: skipping the PostgreSQL half: ${pgWhy}`);
@@ -31,7 +32,7 @@ describe.each([['sqlite'], ['postgres']] as const)('ingest on %s', (backend) => 
   let hub: HubDatabase;
   let desk: BenchDesk;
   let caller: IngestCaller;
-  let temp: Awaited<ReturnType<typeof tempHubDatabase>> | undefined;
+  let close: (() => Promise<void>) | undefined;
 
   const stored = async () => ({
     records: Number((await hub.db.selectFrom('records').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow()).n),
@@ -42,15 +43,10 @@ describe.each([['sqlite'], ['postgres']] as const)('ingest on %s', (backend) => 
 
   beforeAll(async () => {
     if (backend === 'postgres' && pgWhy) return;
-    temp = await tempHubDatabase(backend, 'custody-hub-ingest-');
-    hub = temp.hub;
-    desk = await enrolledDesk(hub.db, 'Ingest Org');
-    const deskRow = await hub.db.selectFrom('desks').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow();
-    const key = await hub.db.selectFrom('api_keys').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow();
-    caller = { tenantId: desk.tenantId, deskId: deskRow.id, keyId: key.id };
+    ({ hub, desk, caller, close } = await ingestingDesk(backend, 'custody-hub-ingest-', 'Ingest Org'));
   });
 
-  afterAll(() => temp?.close());
+  afterAll(() => close?.());
 
   it.skipIf(backend === 'postgres' && !!pgWhy)('refuses a batch with one forged signature whole, then takes the corrected batch with dense seqs', async () => {
     const batch = signedRecords(desk, 400);
@@ -80,7 +76,7 @@ describe.each([['sqlite'], ['postgres']] as const)('ingest on %s', (backend) => 
 
     // A stored id with other content (found inside the transaction) and a forgery elsewhere: the forgery is answered.
     const storedOne = (await hub.db.selectFrom('records').select('body').where('tenant_id', '=', desk.tenantId).limit(1).executeTakeFirstOrThrow()).body;
-    const clash: HubRecord = { ...fresh[0]!, id: (JSON.parse(storedOne) as HubRecord).id };
+    const clash: HubRecord = signHubRecord({ ...fresh[0]!, id: (JSON.parse(storedOne) as HubRecord).id }, (m) => nodeSign(null, m, desk.privateKey));
     const mixed = [clash, ...fresh.slice(1).map((r, i) => (i === 15 ? forged(r) : r))];
     expect((await refusal(ingestBatch(hub.db, hub.dialect, caller, mixed))).code).toBe('SIGNATURE_INVALID');
     expect(await refusal(ingestBatch(hub.db, hub.dialect, caller, [clash, ...fresh.slice(1)]))).toEqual({ code: 'RECORD_CONFLICT', index: 0 });

@@ -2,12 +2,13 @@
 // travels in every copy's Content Credentials) and pushed it first neither blocks the genuine record nor is served
 // for it, and no refusal names another organisation's record. On SQLite and on PostgreSQL.
 import Database from 'better-sqlite3';
+import { sign as nodeSign } from 'node:crypto';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolledDesk, signedRecords, type BenchDesk } from '../bench/hub-load.ts';
 import { WATERMARK_ALGORITHM } from '../core/media/watermark/codec.ts';
-import type { HubRecord } from '../core/sync/hub-records.ts';
+import { signHubRecord, type HubRecord } from '../core/sync/hub-records.ts';
 import * as m0001 from '../server/db/migrations/0001-initial.ts';
 import * as m0002 from '../server/db/migrations/0002-tlog.ts';
 import * as m0003 from '../server/db/migrations/0003-anchor.ts';
@@ -22,7 +23,11 @@ const pgWhy = await postgresUnavailable();
 if (pgWhy) console.warn(`manifest label tests: skipping the PostgreSQL half: ${pgWhy}`);
 
 const LABEL = 'urn:c2pa:7d0b2f7e-1111-4222-8333-944445555666';
-const withManifest = (r: HubRecord, text: string): HubRecord => ({ ...r, manifest: { id: LABEL, data: Buffer.from(text).toString('base64') } });
+/** `r` with a manifest store (`text`) under `label`, signed again whole by its desk: the store's hash is in what the record signature covers. */
+const withManifest = (desk: BenchDesk, r: HubRecord, text: string, label = LABEL): HubRecord => {
+  const { recordSignature: _, ...unsigned } = r;
+  return signHubRecord({ ...unsigned, manifest: { id: label, data: Buffer.from(text).toString('base64') } }, (m) => nodeSign(null, m, desk.privateKey));
+};
 
 describe.each([['sqlite'], ['postgres']] as const)('manifest labels per organisation on %s', (backend) => {
   let hub: RunningHub | undefined;
@@ -54,9 +59,9 @@ describe.each([['sqlite'], ['postgres']] as const)('manifest labels per organisa
     const url = hub.url;
     const [recA] = signedRecords(a, 1);
     const [recB] = signedRecords(b, 1);
-    const squat = await call(url, 'POST', '/v1/records', { token: a.apiKey, json: { records: [withManifest(recA!, 'not B\'s manifest')] } });
+    const squat = await call(url, 'POST', '/v1/records', { token: a.apiKey, json: { records: [withManifest(a, recA!, 'not B\'s manifest')] } });
     expect(squat.status).toBe(200);
-    const genuine = await call(url, 'POST', '/v1/records', { token: b.apiKey, json: { records: [withManifest(recB!, 'B\'s real manifest store')] } });
+    const genuine = await call(url, 'POST', '/v1/records', { token: b.apiKey, json: { records: [withManifest(b, recB!, 'B\'s real manifest store')] } });
     expect([genuine.status, (genuine.body.results as { status: string }[] | undefined)?.[0]?.status]).toEqual([200, 'accepted']);
 
     // B's photo found by its watermark: the match names B's store, and that is what is served.
@@ -78,7 +83,7 @@ describe.each([['sqlite'], ['postgres']] as const)('manifest labels per organisa
     if (!hub) return ctx.skip();
     const [first, second] = signedRecords(a, 2);
     const label = 'urn:c2pa:11111111-2222-4333-8444-555555555555';
-    const put = (r: HubRecord) => call(hub!.url, 'POST', '/v1/records', { token: a.apiKey, json: { records: [{ ...r, manifest: { id: label, data: 'AAAA' } }] } });
+    const put = (r: HubRecord) => call(hub!.url, 'POST', '/v1/records', { token: a.apiKey, json: { records: [withManifest(a, r, 'a store', label)] } });
     expect((await put(first!)).status).toBe(200);
     const again = await put(second!);
     expect([again.status, again.body.code]).toEqual([409, 'RECORD_CONFLICT']);
@@ -90,7 +95,7 @@ describe.each([['sqlite'], ['postgres']] as const)('manifest labels per organisa
     const [recA] = signedRecords(a, 1);
     const [recB] = signedRecords(b, 1);
     const label = 'urn:c2pa:99999999-2222-4333-8444-555555555555';
-    const put = (d: BenchDesk, r: HubRecord) => call(hub!.url, 'POST', '/v1/records', { token: d.apiKey, json: { records: [{ ...r, manifest: { id: label, data: 'AAAA' } }] } });
+    const put = (d: BenchDesk, r: HubRecord) => call(hub!.url, 'POST', '/v1/records', { token: d.apiKey, json: { records: [withManifest(d, r, 'a store', label)] } });
     expect((await put(a, recA!)).status).toBe(200);
     const answer = await put(b, recB!);
     expect(JSON.stringify(answer.body)).not.toContain(recA!.id);

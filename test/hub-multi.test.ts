@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Desk } from '../core/desk.ts';
 import { fingerprint, newRecordId, payloadFromSignature } from '../core/provenance/fingerprint.ts';
-import type { HubRecord } from '../core/sync/hub-records.ts';
+import { signHubRecord, type HubRecord } from '../core/sync/hub-records.ts';
 import { initHub, startHub, type InitResult, type RunningHub } from '../server/serve.ts';
 import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
@@ -41,10 +41,10 @@ describe.skipIf(pgWhy)('two hub processes on one PostgreSQL', () => {
       const phash = ((n * 2654435761) >>> 0).toString(16).padStart(8, '0') + ((n * 40503) >>> 0).toString(16).padStart(8, '0');
       const signedAt = new Date(Date.UTC(2026, 0, 1, 0, 0, n % 60)).toISOString();
       const sig = signer.sign(new TextEncoder().encode(fingerprint({ sha256, phash, timestamp: signedAt, signer: pub })));
-      return {
+      return signHubRecord({
         id: newRecordId(), kind: 'image' as const, parentId: null, sha256, outputSha256: null, phash, payload: Buffer.from(payloadFromSignature(sig)).toString('hex'),
         signedAt, publicKey: pub, signature: Buffer.from(sig).toString('hex'), format: 'jpeg', width: 100, height: 100, segment: null, manifest: null,
-      };
+      }, signer.sign);
     });
   });
 

@@ -13,9 +13,9 @@ import { sha256Hex } from '../core/media/hash.ts';
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 
-/** What the old canonicalRecord wrote: the generic writer over the record with its manifest store hashed. */
+/** What canonicalRecord must write: the generic writer over the record without its record signature, its manifest store hashed. */
 function generic(r: HubRecord): string {
-  const { manifest, ...rest } = r;
+  const { manifest, recordSignature: _, ...rest } = r;
   return canonicalJson({ ...rest, manifest: manifest ? { id: manifest.id, sha256: sha256Hex(Buffer.from(manifest.data, 'base64')) } : null });
 }
 
@@ -32,6 +32,7 @@ function randomRecord(): HubRecord {
     signedAt: new Date(Math.floor(Math.random() * 4e12)).toISOString(),
     publicKey: hex(32),
     signature: hex(64),
+    recordSignature: hex(64),
     format: pick(['jpeg', 'mp4', ' ', '"q"', 'a\\b', 'é漢🙂', '\u0000\u001f\u007f', '\u2028x', 'x'.repeat(16)]),
     width: pick([null, 0, 4000, 1_000_000]),
     height: pick([null, 0, 3000, 1_000_000]),
@@ -47,7 +48,12 @@ describe('canonical record and leaf bytes', () => {
       const body = canonicalRecord(r);
       expect(body).toBe(generic(r));
       const leaf = recordLeafFrom(r, sha256Hex(body));
+      expect(leaf.v).toBe(2);
       expect(Buffer.from(leafBytes(leaf)).toString()).toBe(canonicalJson(leaf));
+      // A record stored before desks signed whole records keeps its version 1 leaf.
+      const v1 = recordLeafFrom({ ...r, recordSignature: null }, sha256Hex(body));
+      expect(v1.v).toBe(1);
+      expect(Buffer.from(leafBytes(v1)).toString()).toBe(canonicalJson(v1));
     }
   });
 
@@ -64,7 +70,12 @@ describe('canonical record and leaf bytes', () => {
     const infinite = { ...r, kind: 'segment' as const, segment: { index: 0, start: 0, end: Infinity } };
     expect(() => canonicalRecord(infinite)).toThrow(/finite number/);
     const leaf = recordLeafFrom(r, hex(32));
-    const odd = { ...leaf, v: 2 } as unknown as typeof leaf;
+    const odd = { ...leaf, v: 3 } as unknown as typeof leaf;
+    expect(Buffer.from(leafBytes(odd)).toString()).toBe(canonicalJson(odd));
+    const v1WithSignature = { ...leaf, v: 1 } as unknown as typeof leaf;
+    expect(Buffer.from(leafBytes(v1WithSignature)).toString()).toBe(canonicalJson(v1WithSignature));
+    const { recordSignature: _, ...v2WithoutSignature } = leaf as Extract<typeof leaf, { v: 2 }>;
+    expect(Buffer.from(leafBytes(v2WithoutSignature as typeof leaf)).toString()).toBe(canonicalJson(v2WithoutSignature));
     expect(Buffer.from(leafBytes(odd)).toString()).toBe(canonicalJson(odd));
     const loneLeaf = { ...leaf, signedAt: '\uDC00' };
     expect(() => leafBytes(loneLeaf)).toThrow(/lone surrogate/);

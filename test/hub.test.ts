@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Desk } from '../core/desk.ts';
 import { imageSignals, type ImageSignals } from '../core/provenance/image-signals.ts';
 import { fingerprint } from '../core/provenance/fingerprint.ts';
-import type { HubRecord } from '../core/sync/hub-records.ts';
+import { signHubRecord, type HubRecord } from '../core/sync/hub-records.ts';
 import { WATERMARK_ALGORITHM } from '../core/media/watermark/codec.ts';
 import { PHASH_ALGORITHM } from '../server/http/routes-softbinding.ts';
 import { initHub, startHub, type InitResult, type RunningHub } from '../server/serve.ts';
@@ -155,11 +155,11 @@ describe.each([['sqlite'], ['postgres']] as const)('hub on %s', (backend) => {
       const vid = `rec_${'0'.repeat(9)}1${'v'.repeat(16)}`;
       const chain = hex(64, 3);
       const base0 = { outputSha256: null, payload: null, signedAt, publicKey: pub, format: 'mp4', width: 640, height: 360, manifest: null };
-      const parent: HubRecord = { ...base0, id: vid, kind: 'video', parentId: null, sha256: hex(64, 1), phash: chain, signature: sign(hex(64, 1), chain), segment: null };
+      const parent = signHubRecord({ ...base0, id: vid, kind: 'video', parentId: null, sha256: hex(64, 1), phash: chain, signature: sign(hex(64, 1), chain), segment: null }, signer.sign);
       const segPh = ['0f0f0f0f0f0f0f0f', '00ff00ff00ff00ff', 'f0f0f0f0f0f0f0f0', 'ff00ff00ff00ff00'];
       const segs: HubRecord[] = segPh.map((ph, i) => {
         const sha = hex(64, 10 + i);
-        return { ...base0, id: `rec_${'0'.repeat(9)}2${String(i).repeat(16)}`, kind: 'segment', parentId: vid, sha256: sha, phash: ph, signature: sign(sha, ph), segment: { index: i, start: i * 5, end: i * 5 + 5 } };
+        return signHubRecord({ ...base0, id: `rec_${'0'.repeat(9)}2${String(i).repeat(16)}`, kind: 'segment', parentId: vid, sha256: sha, phash: ph, signature: sign(sha, ph), segment: { index: i, start: i * 5, end: i * 5 + 5 } }, signer.sign);
       });
       const push = await call(base, 'POST', '/v1/records', { token: deskKey, json: { records: [parent, ...segs] } });
       expect(push.status).toBe(200);
@@ -175,20 +175,22 @@ describe.each([['sqlite'], ['postgres']] as const)('hub on %s', (backend) => {
 
   describe.skipIf(backend === 'postgres' && pgWhy)('bad input gets its coded error, never a 500', () => {
     const forged = () => ({ ...record, sha256: 'ab'.repeat(32) });
-    const other = () => ({ ...record, format: 'jpeg' });
+    /** Changed by the desk itself, so signed again as a whole: only the rule under test refuses it. */
+    const resigned = async (r: HubRecord) => signHubRecord(r, (await deskSigner(desk)).sign);
+    const other = () => resigned({ ...record, format: 'jpeg' });
 
     it.each([
       ['no credentials', () => call(base, 'POST', '/v1/records', { json: { records: [record] } }), 401, 'NOT_AUTHENTICATED'],
       ['an unknown API key', () => call(base, 'POST', '/v1/records', { token: `chk_${'A'.repeat(12)}_${'B'.repeat(43)}`, json: { records: [record] } }), 401, 'NOT_AUTHENTICATED'],
       ['a forged signature', () => call(base, 'POST', '/v1/records', { token: deskKey, json: { records: [forged()] } }), 422, 'SIGNATURE_INVALID'],
-      ['a duplicate id with other content', () => call(base, 'POST', '/v1/records', { token: deskKey, json: { records: [other()] } }), 409, 'RECORD_CONFLICT'],
+      ['a duplicate id with other content', async () => call(base, 'POST', '/v1/records', { token: deskKey, json: { records: [await other()] } }), 409, 'RECORD_CONFLICT'],
       // Without the manifest store: 1,001 copies of it would be over the body limit (REQUEST_TOO_LARGE) before they are counted.
       ['an oversized ingest batch', () => call(base, 'POST', '/v1/records', { token: deskKey, json: { records: Array.from({ length: 1001 }, () => ({ ...record, manifest: null })) } }), 413, 'BATCH_TOO_LARGE'],
       ['an oversized verify batch', () => call(base, 'POST', '/v1/verify/batch', { token: deskKey, json: { queries: Array.from({ length: 1001 }, () => ({ phash: copy.phash })) } }), 413, 'BATCH_TOO_LARGE'],
       ['a body that is not JSON', () => fetch(`${base}/v1/verify`, { method: 'POST', headers: { authorization: `Bearer ${deskKey}`, 'content-type': 'application/json' }, body: '{"phash":' }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown>, headers: r.headers })), 400, 'INVALID_ARGUMENT'],
       ['a record that breaks the schema', () => call(base, 'POST', '/v1/records', { token: deskKey, json: { records: [{ ...record, phash: 'xyz' }] } }), 400, 'INVALID_ARGUMENT'],
       ['a payload that does not derive from the signature', () => call(base, 'POST', '/v1/records', { token: deskKey, json: { records: [{ ...record, payload: '00'.repeat(16) }] } }), 400, 'INVALID_ARGUMENT'],
-      ['a segment without its video', () => call(base, 'POST', '/v1/records', { token: deskKey, json: { records: [{ ...record, id: `rec_${'3'.repeat(26)}`, kind: 'segment', parentId: `rec_${'1'.repeat(26)}`, segment: { index: 0, start: 0, end: 5 } }] } }), 400, 'INVALID_ARGUMENT'],
+      ['a segment without its video', async () => call(base, 'POST', '/v1/records', { token: deskKey, json: { records: [await resigned({ ...record, id: `rec_${'3'.repeat(26)}`, kind: 'segment', parentId: `rec_${'1'.repeat(26)}`, segment: { index: 0, start: 0, end: 5 } })] } }), 400, 'INVALID_ARGUMENT'],
       ['a verify query with no signal', () => call(base, 'POST', '/v1/verify', { token: deskKey, json: {} }), 400, 'INVALID_ARGUMENT'],
       ['an unknown soft-binding algorithm', () => call(base, 'GET', '/matches/byBinding?alg=com.example.none&value=AAAA', { token: deskKey }), 400, 'INVALID_ARGUMENT'],
       ['a soft-binding value of the wrong length', () => call(base, 'GET', `/matches/byBinding?alg=${WATERMARK_ALGORITHM}&value=AAAA`, { token: deskKey }), 400, 'INVALID_ARGUMENT'],

@@ -3,32 +3,26 @@
 // with the record, and keeps each checkpoint only when a consistency proof links it to the last one it kept. A log
 // that does not extend what the desk saw, or a checkpoint under another key, is an alarm (audit log, status), and
 // nothing of it is stored.
-import { join } from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEntries } from '../core/audit/log.ts';
 import type { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
 import { setSetting } from '../core/store/settings.ts';
 import { getRecord } from '../core/store/records.ts';
-import { hubRecordOf } from '../core/sync/hub-records.ts';
+import { hubRecordOf, signHubRecord } from '../core/sync/hub-records.ts';
 import { outboxOfRecord } from '../core/sync/outbox.ts';
 import { ALARM_ACTION, HUB_LOG_KEY_SETTING, proofOf, type PullReport } from '../core/sync/proofs.ts';
 import { recordLeafOf } from '../core/tlog/leaves.ts';
 import { formatVerifierKey, noteKeyOf, parseVerifierKey } from '../core/tlog/note.ts';
 import { parseProofFile, verifyProofFile } from '../core/tlog/proof-file.ts';
-import { photo } from './fixtures/photos.ts';
-import { closeBoth, deskWithHub, type TestHub } from './helpers/sync-hub.ts';
+import { closeBoth, deskWithHub, signResized, type TestHub } from './helpers/sync-hub.ts';
+import { deskSigner } from './helpers/hub-desk.ts';
 
 let hub: TestHub;
 let desk: Desk;
 let dir: string;
 
-async function signOne(i: number): Promise<string> {
-  const p = join(dir, `p${i}.png`);
-  await sharp(photo('coffee.png')).resize(240 + i * 16).png().toFile(p);
-  return (await desk.sign(p, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') })).recordId;
-}
+const signOne = (i: number): Promise<string> => signResized(desk, dir, i);
 
 /** Pushes, then pulls until every delivered record has a proof (the hub signs a checkpoint every 200 ms). */
 async function syncUntilProven(): Promise<PullReport> {
@@ -57,8 +51,9 @@ describe('proofs from the hub', { timeout: 60_000 }, () => {
     const key = parseVerifierKey(desk.hub.status().proofs.logKey!);
     for (const id of first) {
       const p = proofOf(desk.store, id)!;
-      const record = hubRecordOf(getRecord(desk.store, id)!, outboxOfRecord(desk.store, id)!.manifest);
-      // The kept file verifies on its own, with the pinned key, about exactly this record.
+      const record = signHubRecord(hubRecordOf(getRecord(desk.store, id)!, outboxOfRecord(desk.store, id)!.manifest), (await deskSigner(desk)).sign);
+      // The kept file verifies on its own, with the pinned key, about exactly this record, signed as a whole.
+      expect(verifyProofFile(parseProofFile(p.file), key).leaf).toMatchObject({ type: 'record', v: 2, id });
       expect(verifyProofFile(parseProofFile(p.file), key, { expectLeaf: recordLeafOf(record) }).leaf).toMatchObject({ type: 'record', id });
       expect(desk.hub.anchorState(id)).toMatchObject({ state: 'logged', detail: expect.stringMatching(/not yet on chain/) });
     }

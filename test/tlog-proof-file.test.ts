@@ -5,7 +5,9 @@ import { canonicalRecord, type HubRecord } from '../core/sync/hub-records.ts';
 import { generateKeyPair } from '../core/crypto/ed25519.ts';
 import { isCustodyError, type ErrorCode } from '../core/errors.ts';
 import { signCheckpoint } from '../core/tlog/checkpoint.ts';
-import { leafBytes, recordLeafOf, type Leaf } from '../core/tlog/leaves.ts';
+import { sha256Hex } from '../core/media/hash.ts';
+import { newRecordId } from '../core/provenance/fingerprint.ts';
+import { leafBytes, recordLeafFrom, recordLeafOf, type Leaf } from '../core/tlog/leaves.ts';
 import { inclusionProof } from '../core/tlog/merkle.ts';
 import { MemoryTree } from '../core/tlog/memory-tree.ts';
 import { noteKeyOf } from '../core/tlog/note.ts';
@@ -93,6 +95,50 @@ describe('proof files', () => {
     ];
     expect(codeOf(() => verifyProofFile(good, hubKey))).toBe('ok');
     for (const [what, file, code] of cases) expect(codeOf(() => verifyProofFile(file, hubKey)), what).toBe(code);
+  });
+
+  it('fail for a forged record, even one a hub logged and signed into its checkpoint', async () => {
+    /** The proof a hub would serve had it logged `leaf` (with the record body `body`) at index 2. */
+    const logged = async (leaf: Leaf, body: string): Promise<ProofFile> => {
+      const t = MemoryTree.of([...leaves.slice(0, 2), leaf, ...leaves.slice(3)].map(leafBytes));
+      const cp = signCheckpoint({ origin: `${KEY_NAME}/ten_1`, size: t.size, root: t.root(), extensions: [] }, KEY_NAME, hub.secretKey);
+      return buildProofFile({ leaf, record: body, index: 2, hashes: await inclusionProof(t, 2, t.size), checkpoint: cp, chain: null });
+    };
+    const codeAndMessage = (file: ProofFile): [string, string] => {
+      try {
+        verifyProofFile(file, hubKey);
+        return ['ok', ''];
+      } catch (e) {
+        if (!isCustodyError(e)) throw e;
+        return [e.code, e.message];
+      }
+    };
+    // The review's forgery: a genuine record's signatures under a new id, the signed output another file's.
+    const genuine = records[2]!;
+    const forged: HubRecord = { ...genuine, id: newRecordId(), outputSha256: 'ab'.repeat(32), manifest: null };
+    const body = canonicalRecord(forged);
+    expect(codeAndMessage(await logged(recordLeafOf(forged), body))).toEqual(['SIGNATURE_INVALID', expect.stringMatching(/the record signature over custody-record\/v1:<content>/)]);
+    // The same forgery in the log's first leaf format, which had no record signature to check.
+    expect(codeAndMessage(await logged(recordLeafFrom({ ...forged, recordSignature: null }, sha256Hex(body)), body))).toEqual(['SIGNATURE_INVALID', expect.stringMatching(/got version 1/)]);
+    // One record's content and record signature with another record's fingerprint and its signature: every
+    // signature holds, but the leaf does not say what the record says.
+    const other = records[3]!;
+    const mixed = { ...recordLeafOf(genuine), sha256: other.sha256, phash: other.phash, signedAt: other.signedAt, signature: other.signature } as Leaf;
+    expect(codeAndMessage(await logged(mixed, canonicalRecord(genuine)))[0]).toBe('PROOF_LEAF_MISMATCH');
+    // The genuine record, logged the same way, verifies.
+    expect(codeAndMessage(await logged(recordLeafOf(genuine), canonicalRecord(genuine)))).toEqual(['ok', '']);
+  });
+
+  it('accept a version 1 record leaf only against the leaf the caller computed from its own record', async () => {
+    const r = records[2]!;
+    const body = canonicalRecord(r);
+    const v1 = recordLeafFrom({ ...r, recordSignature: null }, sha256Hex(body));
+    const t = MemoryTree.of([...leaves.slice(0, 2), v1, ...leaves.slice(3)].map(leafBytes));
+    const cp = signCheckpoint({ origin: `${KEY_NAME}/ten_1`, size: t.size, root: t.root(), extensions: [] }, KEY_NAME, hub.secretKey);
+    const file = buildProofFile({ leaf: v1, record: body, index: 2, hashes: await inclusionProof(t, 2, t.size), checkpoint: cp, chain: null });
+    expect(codeOf(() => verifyProofFile(file, hubKey))).toBe('SIGNATURE_INVALID');
+    expect(codeOf(() => verifyProofFile(file, hubKey, { expectLeaf: v1 }))).toBe('ok');
+    expect(codeOf(() => verifyProofFile(file, hubKey, { expectLeaf: recordLeafOf(r) }))).toBe('PROOF_LEAF_MISMATCH');
   });
 
   it.each([

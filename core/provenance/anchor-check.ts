@@ -19,11 +19,11 @@ export function anchorCheck(db: ReadableDB, recordId: string | null): Check {
   if (state.state === 'refused') return { status: 'fail', state: 'refused', code: state.code, detail: `record ${recordId} is not in the organisation's log: ${state.detail}` };
 
   const held = proofOf(db, recordId)!;
-  const expectLeaf = expectedLeafOf(db, recordId);
   const keyText = getSetting(db, HUB_LOG_KEY_SETTING);
   try {
-    if (!expectLeaf || !keyText) throw new Error('the record or the pinned hub key is missing');
     const file = parseProofFile(held.file);
+    const expectLeaf = expectedLeafOf(db, recordId, file);
+    if (!expectLeaf || !keyText) throw new Error('the record or the pinned hub key is missing');
     const verified = verifyProofFile(file, parseVerifierKey(keyText), { expectLeaf });
     const where = `leaf ${verified.index} of ${verified.checkpoint.size} in the organisation's log`;
     if (state.state === 'anchored') {

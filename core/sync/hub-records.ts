@@ -1,8 +1,9 @@
 // What a desk pushes to the hub for each signed record (DESIGN.md "Sync"): the fingerprint fields and the signature,
 // the watermark payload, the pHash, a video segment's place, and the C2PA manifest store, never the media. The
 // schema lives in core because both ends use it: the hub validates ingest with it, the desk's sync client builds
-// records with hubRecordOf. Also the canonical bytes of a record (its identity for idempotent ingest and, later,
-// its leaf in the hub's Merkle log) and the enrolment proof a desk signs with each key it registers.
+// records with hubRecordOf and signs them with signHubRecord. Also the canonical bytes of a record (its identity for
+// idempotent ingest and its leaf in the hub's Merkle log), the record signature over them, and the enrolment proof a
+// desk signs with each key it registers.
 import { z } from 'zod';
 import { canonicalJson, canonicalNumber, canonicalString, hasExactMembers } from '../audit/canonical-json.ts';
 import { fingerprintBytes } from '../c2pa/custody-assertion.ts';
@@ -45,6 +46,11 @@ export const HubRecordSchema = z.strictObject({
   publicKey: hex(64, 'an Ed25519 public key'),
   /** Ed25519 over `sha256|phash|signedAt|publicKey`. */
   signature: hex(128, 'an Ed25519 signature'),
+  /**
+   * Ed25519 by publicKey over `custody-record/v1:` + hex SHA-256 of canonicalRecord (every other member, the manifest
+   * store by its hash): the fingerprint signature alone leaves id, kind, outputSha256, manifest… to whoever pushes.
+   */
+  recordSignature: hex(128, 'an Ed25519 record signature'),
   format: z.string().min(1).max(16),
   width: z.int().min(0).max(1_000_000).nullable(),
   height: z.int().min(0).max(1_000_000).nullable(),
@@ -54,9 +60,11 @@ export const HubRecordSchema = z.strictObject({
 });
 
 export type HubRecord = z.infer<typeof HubRecordSchema>;
+/** A wire record before the desk signs it as a whole (signHubRecord). */
+export type UnsignedHubRecord = Omit<HubRecord, 'recordSignature'>;
 
-/** The record the desk holds, in the hub's wire form. */
-export function hubRecordOf(r: SignedRecord, manifest: { id: string; data: Uint8Array } | null = null): HubRecord {
+/** The record the desk holds, in the hub's wire form, not yet signed as a whole. */
+export function hubRecordOf(r: SignedRecord, manifest: { id: string; data: Uint8Array } | null = null): UnsignedHubRecord {
   const seg = r.kind === 'segment' ? (r.details as { index: number; start: number; end: number }) : null;
   return {
     id: r.id,
@@ -78,13 +86,15 @@ export function hubRecordOf(r: SignedRecord, manifest: { id: string; data: Uint8
 }
 
 /**
- * The record's canonical form (RFC 8785 JSON) with the manifest store replaced by its SHA-256: what the hub stores
- * and compares when an id comes again, and the bytes a Merkle leaf can commit to.
+ * The record's canonical form (RFC 8785 JSON) without its record signature, with the manifest store replaced by its
+ * SHA-256: what the desk signs as a whole (recordSigningMessage), what the hub stores and compares when an id comes
+ * again, and the bytes a Merkle leaf commits to.
  */
-export function canonicalRecord(r: HubRecord): string {
+export function canonicalRecord(full: HubRecord | UnsignedHubRecord): string {
+  const { recordSignature: _, ...r } = full as HubRecord;
   const m = r.manifest ? { id: r.manifest.id, sha256: sha256Hex(Buffer.from(r.manifest.data, 'base64')) } : null;
   if (!hasRecordShape(r)) {
-    const { manifest: _, ...rest } = r;
+    const { manifest: _m, ...rest } = r;
     return canonicalJson({ ...rest, manifest: m });
   }
   // The same bytes canonicalJson writes (test/hub-records.test.ts compares them), for the record's fixed members in
@@ -108,7 +118,7 @@ const SEGMENT_MEMBERS = ['end', 'index', 'start'] as const;
 const MANIFEST_MEMBERS = ['data', 'id'] as const;
 
 /** Exactly the schema's members, each a string, a number or null where it should be (else the generic writer runs, and says what is wrong). */
-function hasRecordShape(r: HubRecord): boolean {
+function hasRecordShape(r: UnsignedHubRecord): boolean {
   return hasExactMembers(r, RECORD_MEMBERS)
     && isString(r.format) && isNumberOrNull(r.height) && isString(r.id) && isString(r.kind) && isStringOrNull(r.outputSha256) && isStringOrNull(r.parentId)
     && isStringOrNull(r.payload) && isString(r.phash) && isString(r.publicKey) && isString(r.sha256) && isString(r.signature) && isString(r.signedAt) && isNumberOrNull(r.width)
@@ -117,8 +127,22 @@ function hasRecordShape(r: HubRecord): boolean {
 }
 
 /** The fingerprint bytes the record's signature covers. */
-export function recordFingerprintBytes(r: HubRecord): Uint8Array {
+export function recordFingerprintBytes(r: Pick<HubRecord, 'sha256' | 'phash' | 'signedAt' | 'publicKey'>): Uint8Array {
   return fingerprintBytes({ sha256: r.sha256, phash: r.phash, timestamp: r.signedAt, signer: r.publicKey });
+}
+
+/**
+ * What the record signature covers: `custody-record/v1:` + the hex SHA-256 of the record's canonical body
+ * (canonicalRecord). The prefix keeps it from ever being read as a fingerprint, an enrolment proof or an audit head.
+ */
+export function recordSigningMessage(contentSha256: string): Uint8Array {
+  return new TextEncoder().encode(`custody-record/v1:${contentSha256}`);
+}
+
+/** The record signed as a whole by `sign`, the Ed25519 key of its publicKey (the desk's, with the vault open). */
+export function signHubRecord(r: UnsignedHubRecord, sign: (message: Uint8Array) => Uint8Array): HubRecord {
+  const recordSignature = Buffer.from(sign(recordSigningMessage(sha256Hex(canonicalRecord(r))))).toString('hex');
+  return { ...r, recordSignature };
 }
 
 /**

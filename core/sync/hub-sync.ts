@@ -91,7 +91,7 @@ export class HubSync {
   }
 
   worker(opts: SyncOptions & HubClientOptions = {}): SyncWorker {
-    return new SyncWorker(this.#d.db, this.client(opts), opts);
+    return new SyncWorker(this.#d.db, this.client(opts), this.#d.keyring, opts);
   }
 
   /** Pulls inclusion proofs and checkpoints for the delivered records (vault open). */

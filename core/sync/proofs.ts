@@ -8,13 +8,14 @@ import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getRecord } from '../store/records.ts';
 import { getSetting, setSetting } from '../store/settings.ts';
-import { recordLeafOf, type Leaf, type RecordLeaf } from '../tlog/leaves.ts';
+import { sha256Hex } from '../media/hash.ts';
+import { parseLeaf, recordLeafFrom, type Leaf, type RecordLeaf } from '../tlog/leaves.ts';
 import { verifyConsistency } from '../tlog/merkle.ts';
 import { parseVerifierKey, type NoteKey } from '../tlog/note.ts';
 import { parseProofFile, verifyProofFile, type ChainRef, type ProofFile, type VerifiedProof } from '../tlog/proof-file.ts';
 import { expectedHeadLeaf, headToReanchor, headsToProve, keepHeadProof } from './audit-proofs.ts';
 import type { HubClient, HubOutcome } from './hub-client.ts';
-import { hubRecordOf } from './hub-records.ts';
+import { canonicalRecord, hubRecordOf } from './hub-records.ts';
 import { HUB_LOG_KEY_SETTING } from './link.ts';
 import { outboxOfRecord } from './outbox.ts';
 
@@ -87,10 +88,18 @@ export function anchorState(db: ReadableDB, recordId: string, linked: boolean): 
 /**
  * The leaf the organisation's log must hold for a record of this desk, computed from the desk's own record and the
  * manifest store it pushed: a proof is believed only about this leaf. Null when the desk has no such record.
+ * The desk keeps no record signature (it makes one at each push, the same bytes each time, and needs the vault for
+ * it, which verification does not): a version 2 leaf's is taken from the proof's `file`, and verifyProofFile checks
+ * that it verifies with the record's key over the content computed here. A record pushed before desks signed whole
+ * records has a version 1 leaf.
  */
-export function expectedLeafOf(db: ReadableDB, recordId: string): RecordLeaf | null {
+export function expectedLeafOf(db: ReadableDB, recordId: string, file: ProofFile): RecordLeaf | null {
   const record = getRecord(db, recordId);
-  return record ? recordLeafOf(hubRecordOf(record, outboxOfRecord(db, recordId)?.manifest ?? null)) : null;
+  if (!record) return null;
+  const unsigned = hubRecordOf(record, outboxOfRecord(db, recordId)?.manifest ?? null);
+  const held = parseLeaf(file.leaf);
+  const recordSignature = held?.type === 'record' && held.v === 2 ? held.recordSignature : null;
+  return recordLeafFrom({ ...unsigned, recordSignature }, sha256Hex(canonicalRecord(unsigned)));
 }
 
 /** The pinned log key; at first use, the one the hub serves (trust on first use), kept from then on. */
@@ -156,7 +165,7 @@ export class ProofPuller {
       if (file.chain) report.anchored++;
     };
     const take = async (o: HubOutcome, id: string) => {
-      const step = await this.#take(o, `record ${id}`, expectedLeafOf(this.#db, id), { recordId: id }, report, key, now, keep(id));
+      const step = await this.#take(o, `record ${id}`, getRecord(this.#db, id) ? (file) => expectedLeafOf(this.#db, id, file)! : null, { recordId: id }, report, key, now, keep(id));
       if (step === 'not-ready') report.notReady++;
       return step;
     };
@@ -214,7 +223,8 @@ export class ProofPuller {
     const again = headToReanchor(this.#db, new Date(now().getTime() - REFETCH_UNANCHORED_MS).toISOString());
     for (const { index, head } of [...headsToProve(this.#db), ...(again ? [again] : [])]) {
       const o = await this.#client.request('GET', `/v1/log/leaves/${index}/proof`);
-      const step = await this.#take(o, `audit head ${head.seq}`, expectedHeadLeaf(this.#db, head), { auditSeq: head.seq }, report, key, now, (file, verified, at) => {
+      const leaf = expectedHeadLeaf(this.#db, head);
+      const step = await this.#take(o, `audit head ${head.seq}`, leaf && (() => leaf), { auditSeq: head.seq }, report, key, now, (file, verified, at) => {
         keepHeadProof(this.#db, head, file, verified, at);
         report.heads++;
       });
@@ -229,7 +239,7 @@ export class ProofPuller {
    * the pull must end (no answer, a refusal of the desk, an alarm); 'not-ready' before a checkpoint covers it;
    * 'next' otherwise (kept, or an error about this item alone, asked for again at the next pull).
    */
-  async #take(o: HubOutcome, what: string, expectLeaf: Leaf | null, details: Record<string, unknown>, report: PullReport, key: NoteKey, now: () => Date, keep: (file: ProofFile, verified: VerifiedProof, at: string) => void): Promise<'next' | 'not-ready' | 'stop'> {
+  async #take(o: HubOutcome, what: string, expectLeaf: ((file: ProofFile) => Leaf) | null, details: Record<string, unknown>, report: PullReport, key: NoteKey, now: () => Date, keep: (file: ProofFile, verified: VerifiedProof, at: string) => void): Promise<'next' | 'not-ready' | 'stop'> {
     if (o.kind === 'unreachable') {
       report.error = o.reason;
       return 'stop';
@@ -250,7 +260,7 @@ export class ProofPuller {
     if (!expectLeaf) return 'next';
     try {
       const file = parseProofFile(JSON.stringify(o.body));
-      const verified = verifyProofFile(file, key, { expectLeaf });
+      const verified = verifyProofFile(file, key, { expectLeaf: expectLeaf(file) });
       const at = now().toISOString();
       await this.#accept({ size: verified.checkpoint.size, root: Buffer.from(verified.checkpoint.root).toString('hex'), note: verified.checkpointNote }, at);
       keep(file, verified, at);

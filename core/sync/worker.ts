@@ -12,13 +12,20 @@
 //
 // Failures without an answer (unreachable, timeouts, 5xx, 429) back off exponentially with full jitter
 // (delay = random × min(cap, base × 2^n)), honouring Retry-After.
+//
+// Each record is signed as a whole here, as it is built for the hub (signHubRecord: the vault is open, since the API
+// key is in it), with the key that signed its fingerprint, current or retired: so records signed before desks signed
+// whole records are pushed like the others. Ed25519 is deterministic, so a record sent again carries the same bytes.
 import { crashPoint } from '../crash-point.ts';
+import { keyId } from '../crypto/ed25519.ts';
+import type { Keyring, Signer } from '../crypto/keyring.ts';
+import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type WritableDB } from '../store/db.ts';
 import { getRecord } from '../store/records.ts';
 import { getPublication } from '../workflow/items.ts';
 import type { HubClient} from './hub-client.ts';
 import { type HubOutcome } from './hub-client.ts';
-import { hubRecordOf, type HubRecord } from './hub-records.ts';
+import { hubRecordOf, signHubRecord, type HubRecord } from './hub-records.ts';
 import { noteHubContact, noteHubError } from './link.ts';
 import { markDelivered, noteAttempt, parkRow, pendingRows, type OutboxKind, type OutboxRow } from './outbox.ts';
 
@@ -67,12 +74,15 @@ export class SyncWorker {
   readonly #db: WritableDB;
   readonly #client: HubClient;
   readonly #o: Required<SyncOptions>;
+  readonly #keyring: () => Keyring;
   #wake: (() => void) | null = null;
   #failures = 0;
 
-  constructor(db: WritableDB, client: HubClient, opts: SyncOptions = {}) {
+  /** `keyring`: the desk's open vault, whose org keys sign each record as a whole (it throws KEY_LOCKED when locked). */
+  constructor(db: WritableDB, client: HubClient, keyring: () => Keyring, opts: SyncOptions = {}) {
     this.#db = db;
     this.#client = client;
+    this.#keyring = keyring;
     this.#o = {
       batchSize: opts.batchSize ?? 500,
       maxBatchBytes: opts.maxBatchBytes ?? 16 * 1024 * 1024,
@@ -90,7 +100,15 @@ export class SyncWorker {
     let limit = this.#o.batchSize;
     for (;;) {
       if (signal?.aborted) break;
-      const rows = this.#batch(limit, report);
+      let rows: (OutboxRow & { record: HubRecord })[];
+      try {
+        rows = this.#batch(limit, report);
+      } catch (e) {
+        // The vault was locked meanwhile: every row waits for it to open again.
+        if (!isCustodyError(e, 'KEY_LOCKED')) throw e;
+        report.error = `${e.code}: ${e.message}`;
+        break;
+      }
       if (rows.length === 0 && ((await this.#pushPublications(report, signal)) === 'stop' || (await this.#pushHeads(report, signal)) === 'stop')) break;
       if (rows.length === 0) break;
       const built = rows.map((r) => ({ row: r, record: r.record }));
@@ -172,23 +190,50 @@ export class SyncWorker {
     return 'next';
   }
 
-  /** The next record rows to send, in queue order, within the byte budget; a row whose record is gone is parked. */
+  /**
+   * The next record rows to send, in queue order, within the byte budget, each signed as a whole; a row whose record
+   * is gone, or whose key this vault does not hold, is parked.
+   */
   #batch(limit: number, report: PushReport): (OutboxRow & { record: HubRecord })[] {
     const out: (OutboxRow & { record: HubRecord })[] = [];
+    const signers = new Map<string, Signer | CustodyError>();
     let bytes = 0;
     for (const row of pendingRows(this.#db, ['record'], limit)) {
+      const park = (code: string, why: string) => {
+        parkRow(this.#db, row.seq, code, why, this.#o.now().toISOString());
+        report.parked++;
+      };
       const r = getRecord(this.#db, row.ref);
       if (!r) {
-        parkRow(this.#db, row.seq, 'NOT_FOUND', `the desk has no record ${row.ref} to push`, this.#o.now().toISOString());
-        report.parked++;
+        park('NOT_FOUND', `the desk has no record ${row.ref} to push`);
         continue;
       }
       const size = RECORD_OVERHEAD + (row.manifest ? Math.ceil(row.manifest.data.length / 3) * 4 : 0);
       if (out.length > 0 && bytes + size > this.#o.maxBatchBytes) break;
+      let signer = signers.get(r.publicKey);
+      if (!signer) signers.set(r.publicKey, (signer = this.#signerOf(r.publicKey)));
+      if (signer instanceof CustodyError) {
+        park(signer.code, `record ${r.id}: ${signer.message}`);
+        continue;
+      }
       bytes += size;
-      out.push({ ...row, record: hubRecordOf(r, row.manifest) });
+      out.push({ ...row, record: signHubRecord(hubRecordOf(r, row.manifest), signer.sign) });
     }
     return out;
+  }
+
+  /** The vault's key of a record's public key (current or retired), or why there is none; KEY_LOCKED is thrown. */
+  #signerOf(publicKey: string): Signer | CustodyError {
+    let signer: Signer;
+    try {
+      signer = this.#keyring().signerFor(keyId(Buffer.from(publicKey, 'hex')));
+    } catch (e) {
+      if (isCustodyError(e, 'NOT_FOUND')) return new CustodyError('NOT_FOUND', `expected this desk's vault to hold the signing key ${publicKey.slice(0, 16)}… that signed the record, to sign it as a whole, got none`);
+      throw e;
+    }
+    const held = Buffer.from(signer.publicKey).toString('hex');
+    if (held !== publicKey) return new CustodyError('INTEGRITY_FAILED', `expected the vault's key of id ${signer.keyId} to be ${publicKey.slice(0, 16)}…, got ${held.slice(0, 16)}…: the desk's key table was altered`);
+    return signer;
   }
 
   #settle(o: HubOutcome, built: { row: OutboxRow; record: HubRecord }[], at: string, report: PushReport): 'next' | 'halve' | 'stop' {

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CustodyError } from '../errors.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { openCheckpoint, type Checkpoint } from './checkpoint.ts';
-import { leafBytes, leafSignatureValid, parseLeaf, type Leaf } from './leaves.ts';
+import { leafBytes, leafSignatureProblem, parseLeaf, type Leaf } from './leaves.ts';
 import { leafHash, ProofError, rootFromInclusionProof } from './merkle.ts';
 import { NoteError, type NoteKey } from './note.ts';
 import { formatTlogProof, parseTlogProof } from './tlog-proof.ts';
@@ -78,11 +78,16 @@ export function parseProofFile(text: string): ProofFile {
   return r.data;
 }
 
+/** The members a record leaf repeats from the record's body, which must agree with it. */
+const REPEATED = ['id', 'sha256', 'phash', 'signedAt', 'publicKey', 'signature'] as const;
+
 /**
  * Checks everything the file claims that needs no hub and no chain: the leaf is well formed and hashes to its leaf
- * hash, the record (if any) is the one the leaf commits to and its desk's signature holds, the checkpoint is signed
- * by `hubKey`, and the inclusion hashes lead from the leaf to the checkpoint's root. `expectLeaf`: the leaf the
- * caller computed from what it holds (a desk, from its own record), which the file's must equal.
+ * hash, the record (if any) is the one the leaf commits to and its desk's signatures hold (the record signature over
+ * its content, and the fingerprint's), the checkpoint is signed by `hubKey`, and the inclusion hashes lead from the
+ * leaf to the checkpoint's root. `expectLeaf`: the leaf the caller computed from what it holds (a desk, from its own
+ * record), which the file's must equal. A version 1 record leaf (no record signature: its content is the hub's word)
+ * is accepted only against `expectLeaf`, whose caller vouches for the content itself.
  * Each failure throws its own code; the chain section is returned unchecked (see checkAnchor in docs/anchoring.md).
  */
 export function verifyProofFile(file: ProofFile, hubKey: NoteKey, opts: { expectLeaf?: Leaf } = {}): VerifiedProof {
@@ -95,19 +100,25 @@ export function verifyProofFile(file: ProofFile, hubKey: NoteKey, opts: { expect
   if (leaf.type === 'record') {
     if (file.record === null) malformed('a record leaf without its record');
     const content = sha256Hex(file.record!);
-    let id: unknown;
+    let body: Record<string, unknown> = {};
     try {
-      id = (JSON.parse(file.record!) as { id?: unknown }).id;
+      body = JSON.parse(file.record!) as Record<string, unknown>;
     } catch {
       malformed('a record that is not JSON');
     }
-    if (content !== leaf.content || id !== leaf.id) {
-      throw new CustodyError('PROOF_LEAF_MISMATCH', `expected the record ${leaf.id} with content ${leaf.content.slice(0, 16)}… the leaf commits to, got ${String(id)} with content ${content.slice(0, 16)}…`);
+    if (content !== leaf.content || body.id !== leaf.id) {
+      throw new CustodyError('PROOF_LEAF_MISMATCH', `expected the record ${leaf.id} with content ${leaf.content.slice(0, 16)}… the leaf commits to, got ${String(body.id)} with content ${content.slice(0, 16)}…`);
+    }
+    const other = REPEATED.find((k) => body[k] !== leaf[k]);
+    if (other) throw new CustodyError('PROOF_LEAF_MISMATCH', `expected the record's ${other} to be the leaf's, ${String(leaf[other]).slice(0, 40)}, got ${String(body[other]).slice(0, 40)}`);
+    if (leaf.v === 1 && !opts.expectLeaf) {
+      throw new CustodyError('SIGNATURE_INVALID', `expected a record leaf of version 2, whose record signature covers the record's content, got version 1 for ${leaf.id}: its only signature covers sha256|phash|signedAt|publicKey, so nothing but the hub vouches for the rest of the record`);
     }
   } else if (file.record !== null) {
     malformed('an audit-head leaf with a record');
   }
-  if (!leafSignatureValid(leaf)) throw new CustodyError('SIGNATURE_INVALID', `expected the desk's Ed25519 signature in the ${leaf.type} leaf to verify with its key ${leaf.publicKey.slice(0, 16)}…, got one that does not`);
+  const problem = leafSignatureProblem(leaf);
+  if (problem) throw new CustodyError('SIGNATURE_INVALID', `expected the desk's Ed25519 signatures in the ${leaf.type} leaf to verify with its key ${leaf.publicKey.slice(0, 16)}…, got ${problem} that does not`);
   if (opts.expectLeaf) {
     const mine = new TextDecoder().decode(leafBytes(opts.expectLeaf));
     if (mine !== file.leaf) throw new CustodyError('PROOF_LEAF_MISMATCH', `expected the proof to be about ${mine.slice(0, 120)}…, got ${file.leaf.slice(0, 120)}…`);

@@ -13,6 +13,7 @@ import * as m0002 from './migrations/0002-tlog.ts';
 import * as m0003 from './migrations/0003-anchor.ts';
 import * as m0004 from './migrations/0004-publications.ts';
 import * as m0005 from './migrations/0005-manifest-labels.ts';
+import * as m0006 from './migrations/0006-record-signature.ts';
 import type { Dialect, HubKysely, HubSchema } from './schema.ts';
 
 export const SQLITE_FILE = 'hub.sqlite';
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, dialect: Dialect): Pr
   '0003-anchor': m0003,
   '0004-publications': m0004,
   '0005-manifest-labels': m0005,
+  '0006-record-signature': m0006,
 };
 
 /** `postgres://` or `postgresql://` URLs go to PostgreSQL; anything else is an error (SQLite is chosen by dataDir). */

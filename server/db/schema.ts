@@ -85,8 +85,10 @@ export interface RecordsTable {
   signature: string;
   /** SHA-256 of `body`. */
   content_sha256: string;
-  /** canonicalRecord(): the record as pushed, the manifest store replaced by its hash. */
+  /** canonicalRecord(): the record as pushed without its record signature, the manifest store replaced by its hash. */
   body: string;
+  /** The desk's Ed25519 signature over `custody-record/v1:<content_sha256>`; null for records stored before migration 0006. */
+  record_signature: string | null;
   manifest_id: string | null;
   received_at: string;
   api_key_id: string;

@@ -1,13 +1,14 @@
-// Ingest: a desk pushes a batch of records. Each is checked (shape, the key belongs to this desk, the Ed25519
-// signature over its fingerprint verifies; the signatures while the transaction's queries run, and the transaction
-// commits only once all verified), then the batch is committed in one transaction
-// under the tenant row's lock: ids seen before are compared by their canonical content (same: answered with the
-// stored result; different: RECORD_CONFLICT and nothing is written), new ones get the next tenant_seq values.
+// Ingest: a desk pushes a batch of records. Each is checked (shape, the key belongs to this desk, its two Ed25519
+// signatures verify with its key: the fingerprint's and the record signature over its whole canonical body; the
+// signatures while the transaction's queries run, and the transaction commits only once all verified), then the batch
+// is committed in one transaction under the tenant row's lock: ids seen before are compared by their canonical
+// content (same: answered with the stored result; different: RECORD_CONFLICT and nothing is written), a fingerprint
+// signature another id already carries is a replay (RECORD_CONFLICT), new ones get the next tenant_seq values.
 // All or nothing, so a desk's outbox can simply retry a batch until it gets an answer.
 import { CustodyError } from '../../core/errors.ts';
 import { ed25519Verifier } from '../../core/crypto/ed25519.ts';
 import { sha256Hex } from '../../core/media/hash.ts';
-import { canonicalRecord, checkRecordShape, recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
+import { canonicalRecord, checkRecordShape, recordFingerprintBytes, recordSigningMessage, type HubRecord } from '../../core/sync/hub-records.ts';
 import { leafHashOf, recordLeafFrom } from '../../core/tlog/leaves.ts';
 import { inText, insertRows, type ColumnTypes } from '../db/bulk-insert.ts';
 import type { Dialect, HubKysely, RecordsTable } from '../db/schema.ts';
@@ -22,7 +23,7 @@ const INSERT_ROWS = 500;
 
 const RECORD_COLUMNS: ColumnTypes<RecordsTable> = {
   tenant_id: 'text', id: 'text', tenant_seq: 'int4', desk_id: 'text', kind: 'text', parent_id: 'text', sha256: 'text', output_sha256: 'text', phash: 'text', payload: 'text',
-  segment_index: 'int4', signed_at: 'text', public_key: 'text', signature: 'text', content_sha256: 'text', body: 'text', manifest_id: 'text', received_at: 'text', api_key_id: 'text',
+  segment_index: 'int4', signed_at: 'text', public_key: 'text', signature: 'text', content_sha256: 'text', body: 'text', record_signature: 'text', manifest_id: 'text', received_at: 'text', api_key_id: 'text',
 };
 
 export interface IngestCaller {
@@ -75,6 +76,9 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
   // Every check that needs no lock, before the transaction; the signatures are the costly one (an Ed25519
   // verification costs more than everything else a record needs), so they are checked while the transaction runs.
   const prepared = new Map<string, Prepared>();
+  const bySignature = new Map<string, string>();
+  /** SHA-256 of each record's canonical body, by index: what its record signature covers. */
+  const contents: string[] = [];
   for (let index = 0; index < records.length; index++) {
     const record = records[index]!;
     try {
@@ -86,16 +90,20 @@ export async function ingestBatch(db: HubKysely, dialect: Dialect, caller: Inges
     if (!keys.has(record.publicKey)) refuseAt(records, index, new CustodyError('NOT_PERMITTED', `expected a record signed by a key this desk enrolled, got key ${record.publicKey.slice(0, 16)}…`), false);
     const body = canonicalRecord(record);
     const contentSha256 = sha256Hex(body);
+    contents.push(contentSha256);
     const p = { record, body, contentSha256, leafHash: leafHashOf(recordLeafFrom(record, contentSha256)) };
     const twin = prepared.get(record.id);
     if (twin && twin.contentSha256 !== p.contentSha256) refuseAt(records, index, new CustodyError('RECORD_CONFLICT', 'expected each record id once in a batch, got it twice with different content'), true);
+    const signer = bySignature.get(fingerprintKey(record));
+    if (signer !== undefined && signer !== record.id) refuseAt(records, index, replayed(signer), true);
+    bySignature.set(fingerprintKey(record), record.id);
     prepared.set(record.id, p);
   }
 
   // Verified in the worker pool while the transaction runs, so the database works while the signatures are checked.
   // The transaction commits only once every signature verified; a bad one rolls it back, and it is the error
   // answered even when the transaction met another (as when the signatures were checked first).
-  const verified = verifySignatures(records);
+  const verified = verifySignatures(records, contents);
   try {
     return await store(db, dialect, caller, records, prepared, now, verified);
   } catch (e) {
@@ -114,30 +122,49 @@ function refuseAt(records: readonly HubRecord[], index: number, e: CustodyError,
   throw new CustodyError(e.code, `record ${index} (${record.id}): ${e.message.replace(`record ${record.id}: `, '')}`, { index, recordId: record.id });
 }
 
-/** The SIGNATURE_INVALID error of the first record in [from, to) whose signature does not verify with its key. */
+/** The signatures of a record, in the order they are checked: the fingerprint's, then the record signature's. */
+const SIGNATURES = [
+  { what: 'signature over sha256|phash|signedAt|publicKey', sig: (r: HubRecord) => r.signature, message: (r: HubRecord, _content: string) => recordFingerprintBytes(r) },
+  { what: 'recordSignature over custody-record/v1:<SHA-256 of the record\'s canonical body>', sig: (r: HubRecord) => r.recordSignature, message: (_r: HubRecord, content: string) => recordSigningMessage(content) },
+] as const;
+
+function badSignatureError(records: readonly HubRecord[], index: number, which: (typeof SIGNATURES)[number]): CustodyError {
+  const record = records[index]!;
+  return new CustodyError('SIGNATURE_INVALID', `record ${index} (${record.id}): expected an Ed25519 ${which.what} that verifies with the record's key, got one that does not`, { index, recordId: record.id });
+}
+
+/** The SIGNATURE_INVALID error of the first record in [from, to) whose signatures do not verify with its key. */
 function firstBadSignature(records: readonly HubRecord[], from: number, to: number): CustodyError | null {
   for (let index = from; index < to; index++) {
     const record = records[index]!;
-    if (!verifierFor(record.publicKey)(Buffer.from(record.signature, 'hex'), recordFingerprintBytes(record))) {
-      return new CustodyError('SIGNATURE_INVALID', `record ${index} (${record.id}): expected an Ed25519 signature over sha256|phash|signedAt|publicKey that verifies with the record's key, got one that does not`, { index, recordId: record.id });
+    const content = sha256Hex(canonicalRecord(record));
+    for (const which of SIGNATURES) {
+      if (!verifierFor(record.publicKey)(Buffer.from(which.sig(record), 'hex'), which.message(record, content))) return badSignatureError(records, index, which);
     }
   }
   return null;
 }
 
 /**
- * Resolves with the first bad signature's error, or null when all verify; never rejects. The signatures are checked
- * in the worker pool (verify-pool.ts), so the event loop runs the transaction meanwhile; should the pool fail, they
- * are checked here instead.
+ * Resolves with the first bad signature's error, or null when all verify; never rejects. The signatures (two a
+ * record, in the order of SIGNATURES) are checked in the worker pool (verify-pool.ts), so the event loop runs the
+ * transaction meanwhile; should the pool fail, they are checked here instead.
  */
-async function verifySignatures(records: readonly HubRecord[]): Promise<CustodyError | null> {
+async function verifySignatures(records: readonly HubRecord[], contents: readonly string[]): Promise<CustodyError | null> {
   let bad: number;
   try {
-    bad = await signaturePool.firstBad(records.map((r) => ({ publicKey: r.publicKey, signature: r.signature, message: recordFingerprintBytes(r) })));
+    bad = await signaturePool.firstBad(records.flatMap((r, i) => SIGNATURES.map((w) => ({ publicKey: r.publicKey, signature: w.sig(r), message: w.message(r, contents[i]!) }))));
   } catch {
     return firstBadSignature(records, 0, records.length);
   }
-  return bad < 0 ? null : firstBadSignature(records, bad, bad + 1);
+  return bad < 0 ? null : badSignatureError(records, Math.floor(bad / SIGNATURES.length), SIGNATURES[bad % SIGNATURES.length]!);
+}
+
+/** A fingerprint signature names one record: the same key and signature under two ids is a replay. */
+const fingerprintKey = (r: HubRecord): string => `${r.publicKey}:${r.signature}`;
+
+function replayed(otherId: string): CustodyError {
+  return new CustodyError('RECORD_CONFLICT', `expected a fingerprint signature no other record carries, got the signature of record ${otherId} under another id`);
 }
 
 async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, records: readonly HubRecord[], prepared: Map<string, Prepared>, now: Date, verified: Promise<CustodyError | null>): Promise<IngestOutcome> {
@@ -164,6 +191,7 @@ async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, reco
     const fresh = [...prepared.values()].filter((p) => !existing.has(p.record.id));
     await checkParents(trx, caller.tenantId, fresh, prepared);
     await checkManifests(trx, caller.tenantId, fresh);
+    await checkReplays(trx, records, fresh);
 
     const rows: RecordsTable[] = fresh.map((p, i) => ({
       tenant_id: caller.tenantId,
@@ -182,6 +210,7 @@ async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, reco
       signature: p.record.signature,
       content_sha256: p.contentSha256,
       body: p.body,
+      record_signature: p.record.recordSignature,
       manifest_id: p.record.manifest?.id ?? null,
       received_at: receivedAt,
       api_key_id: caller.keyId,
@@ -209,6 +238,25 @@ async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, reco
     if (bad) throw bad;
     return { results, added: rows, logSize: rows.length ? log.size : null };
   });
+}
+
+/**
+ * A new record's fingerprint signature must be no stored record's (on the whole hub: a public key belongs to one
+ * desk, so to one tenant, whose lock is held): a genuine signature under a new id is a replay.
+ */
+async function checkReplays(trx: HubKysely, records: readonly HubRecord[], fresh: Prepared[]): Promise<void> {
+  for (let i = 0; i < fresh.length; i += INSERT_ROWS) {
+    const slice = fresh.slice(i, i + INSERT_ROWS);
+    const rows = await trx.selectFrom('records').select(['id', 'public_key', 'signature']).where(inText(trx, 'signature', slice.map((p) => p.record.signature))).execute();
+    const stored = new Map(rows.map((r) => [`${r.public_key}:${r.signature}`, r.id]));
+    for (const p of slice) {
+      const other = stored.get(fingerprintKey(p.record));
+      if (other !== undefined && other !== p.record.id) {
+        const index = records.findIndex((r) => r.id === p.record.id);
+        throw new CustodyError('RECORD_CONFLICT', `record ${index} (${p.record.id}): ${replayed(other).message}`, { index, recordId: p.record.id });
+      }
+    }
+  }
 }
 
 /** A segment's parent must be a video record of the same tenant, in this batch or already stored. */

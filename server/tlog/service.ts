@@ -112,8 +112,8 @@ export class TransparencyLog {
           const count = await lockTenant(trx, this.#dialect, id);
           const inLog = Number((await trx.selectFrom('tlog_leaves').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', '=', id).where('kind', '=', 'record').executeTakeFirstOrThrow()).n);
           if (inLog >= count) return 0;
-          const rows = await trx.selectFrom('records').select(['id', 'body']).where('tenant_id', '=', id).where('tenant_seq', '>', inLog).orderBy('tenant_seq').limit(1000).execute();
-          await appendLeaves(trx, id, rows.map((r) => ({ kind: 'record' as const, ref: r.id, hash: leafHashOf(recordLeafOfBody(r.body)) })), this.#o.now().toISOString());
+          const rows = await trx.selectFrom('records').select(['id', 'body', 'record_signature']).where('tenant_id', '=', id).where('tenant_seq', '>', inLog).orderBy('tenant_seq').limit(1000).execute();
+          await appendLeaves(trx, id, rows.map((r) => ({ kind: 'record' as const, ref: r.id, hash: leafHashOf(recordLeafOfBody(r.body, r.record_signature)) })), this.#o.now().toISOString());
           return rows.length;
         });
         appended += n;
@@ -289,8 +289,8 @@ export class TransparencyLog {
 
   async #leaf(tenantId: string, row: { kind: 'record' | 'audit-head'; ref: string }): Promise<{ leaf: Leaf; record: string | null }> {
     if (row.kind === 'record') {
-      const r = await this.#db.selectFrom('records').select('body').where('tenant_id', '=', tenantId).where('id', '=', row.ref).executeTakeFirstOrThrow();
-      return { leaf: recordLeafOfBody(r.body), record: r.body };
+      const r = await this.#db.selectFrom('records').select(['body', 'record_signature']).where('tenant_id', '=', tenantId).where('id', '=', row.ref).executeTakeFirstOrThrow();
+      return { leaf: recordLeafOfBody(r.body, r.record_signature), record: r.body };
     }
     const [deskId, seq] = [row.ref.slice(0, row.ref.lastIndexOf(':')), Number(row.ref.slice(row.ref.lastIndexOf(':') + 1))];
     const h = await this.#db.selectFrom('audit_heads').selectAll().where('desk_id', '=', deskId).where('seq', '=', seq).executeTakeFirstOrThrow();

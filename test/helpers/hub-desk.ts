@@ -6,7 +6,7 @@ import { PassphraseProtector } from '../../core/crypto/vault.ts';
 import type { Desk } from '../../core/desk.ts';
 import { readManifest } from '../../core/c2pa/read.ts';
 import { getRecord } from '../../core/store/records.ts';
-import { enrolmentProofBytes, hubRecordOf, type HubRecord } from '../../core/sync/hub-records.ts';
+import { enrolmentProofBytes, hubRecordOf, signHubRecord, type HubRecord } from '../../core/sync/hub-records.ts';
 import { TEST_SCRYPT } from './desk.ts';
 
 export interface HubCall {
@@ -60,7 +60,7 @@ export function pngManifestStore(png: Uint8Array): Uint8Array | null {
   return null;
 }
 
-/** The hub record of a signed PNG, with its manifest store and label. */
+/** The hub record of a signed PNG, with its manifest store and label, signed as a whole as the desk's sync worker does. */
 export async function hubRecordOfSignedPng(desk: Desk, recordId: string, outputPath: string): Promise<{ record: HubRecord; label: string; store: Uint8Array }> {
   const bytes = new Uint8Array(readFileSync(outputPath));
   const store = pngManifestStore(bytes);
@@ -69,5 +69,6 @@ export async function hubRecordOfSignedPng(desk: Desk, recordId: string, outputP
   if (!m) throw new Error(`expected a readable manifest in ${outputPath}`);
   const r = getRecord(desk.store, recordId);
   if (!r) throw new Error(`expected record ${recordId} on the desk`);
-  return { record: hubRecordOf(r, { id: m.manifestLabel, data: store }), label: m.manifestLabel, store };
+  const signer = await deskSigner(desk);
+  return { record: signHubRecord(hubRecordOf(r, { id: m.manifestLabel, data: store }), signer.sign), label: m.manifestLabel, store };
 }

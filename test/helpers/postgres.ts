@@ -5,7 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { enrolledDesk, type BenchDesk } from '../../bench/hub-load.ts';
 import { openHubDatabase, type HubDatabase } from '../../server/db/connect.ts';
+import type { IngestCaller } from '../../server/ingest/ingest.ts';
 import { tempDir } from './cli.ts';
 
 const ROLE = 'custody_test';
@@ -110,4 +112,13 @@ export async function tempHubDatabase(backend: 'sqlite' | 'postgres', dirPrefix:
       await d?.drop();
     },
   };
+}
+
+/** A throw-away hub database with one organisation and its enrolled bench desk, and who ingests as that desk. */
+export async function ingestingDesk(backend: 'sqlite' | 'postgres', dirPrefix: string, org: string): Promise<{ hub: HubDatabase; desk: BenchDesk; caller: IngestCaller; close(): Promise<void> }> {
+  const temp = await tempHubDatabase(backend, dirPrefix);
+  const desk = await enrolledDesk(temp.hub.db, org);
+  const deskRow = await temp.hub.db.selectFrom('desks').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow();
+  const key = await temp.hub.db.selectFrom('api_keys').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow();
+  return { hub: temp.hub, desk, caller: { tenantId: desk.tenantId, deskId: deskRow.id, keyId: key.id }, close: () => temp.close() };
 }

@@ -2,9 +2,11 @@
 // test can kill -9 and start again on the same data folder and port. Enrolment tokens come from the org's admin key.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { initHub, startHub, type InitResult, type RunningHub } from '../../server/serve.ts';
 import { CHEAP_SCRYPT, ROOT, tempDir } from './cli.ts';
 import type { Desk } from '../../core/desk.ts';
+import { photo } from '../fixtures/photos.ts';
 import { tempDesk } from './desk.ts';
 import { call } from './hub-desk.ts';
 
@@ -142,6 +144,13 @@ export async function deskWithHub(dirPrefix: string, connect = true): Promise<{ 
   const dir = tempDir(dirPrefix);
   if (connect) await desk.hub.connect({ name: 'desk', roles: ['admin'] }, { url: hub.url, token: await hub.enrolmentToken(), name: 'photo desk' });
   return { hub, desk, dir };
+}
+
+/** Signs a copy of coffee.png `i` steps larger (so each is another picture) on `desk`, outputs under `dir`/out; the record id. */
+export async function signResized(desk: Desk, dir: string, i: number): Promise<string> {
+  const p = join(dir, `p${i}.png`);
+  await sharp(photo('coffee.png')).resize(240 + i * 16).png().toFile(p);
+  return (await desk.sign(p, { actor: desk.bootstrapActor()!, outDir: join(dir, 'out') })).recordId;
 }
 
 export async function closeBoth(desk: Desk | undefined, hub: TestHub | undefined): Promise<void> {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { headSigningMessage } from '../../core/audit/entry.ts';
 import { generateKeyPair, sign, type KeyPair } from '../../core/crypto/ed25519.ts';
 import { newRecordId, payloadFromSignature } from '../../core/provenance/fingerprint.ts';
-import { enrolmentProofBytes, recordFingerprintBytes, type HubRecord } from '../../core/sync/hub-records.ts';
+import { enrolmentProofBytes, recordFingerprintBytes, signHubRecord, type HubRecord } from '../../core/sync/hub-records.ts';
 import { call } from './hub-desk.ts';
 
 export function deskKey(): KeyPair & { publicHex: string } {
@@ -29,8 +29,9 @@ export function signedRecord(key: KeyPair & { publicHex: string }, o: Partial<Hu
     manifest: null,
     ...o,
   };
-  const signature = sign(recordFingerprintBytes({ ...base, signature: '' } as HubRecord), key.secretKey);
-  return { ...base, signature: Buffer.from(signature).toString('hex'), payload: Buffer.from(payloadFromSignature(signature)).toString('hex') };
+  const signature = sign(recordFingerprintBytes(base), key.secretKey);
+  const unsigned = { ...base, signature: Buffer.from(signature).toString('hex'), payload: Buffer.from(payloadFromSignature(signature)).toString('hex') };
+  return o.recordSignature === undefined ? signHubRecord(unsigned, (m) => sign(m, key.secretKey)) : { ...unsigned, recordSignature: o.recordSignature };
 }
 
 export function signedHead(key: KeyPair & { publicHex: string }, seq: number, hash = randomBytes(32).toString('hex')) {
