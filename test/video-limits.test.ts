@@ -147,7 +147,7 @@ describe('the desk', () => {
     expect((await desk.verify(f('clip.mp4'), { hub: false })).verdict).toBe('original');
   });
 
-  it("verifies against the desk's own limit (limits.max_video_seconds)", async () => {
+  it("signs and verifies against the desk's own limit (limits.max_video_seconds)", async () => {
     expect(desk.limits.maxVideoSeconds).toBe(12 * 3600);
     setSetting(desk.store, 'limits.max_video_seconds', '5');
     try {
@@ -156,6 +156,9 @@ describe('the desk', () => {
       const e = await refusal(desk.verify(f('other.mp4'), { hub: false }));
       expect(e.code).toBe('FILE_TOO_LARGE');
       expect(e.message).toMatch(/^expected a video of at most 5 s, got one that states 6 s in /);
+      const s = await refusal(desk.sign(f('other.mp4'), { actor: desk.bootstrapActor()!, outDir: tempDir() }));
+      expect(s.code).toBe('FILE_TOO_LARGE');
+      expect(s.message).toMatch(/^expected a video of at most 5 s, got one that states 6 s in /);
     } finally {
       setSetting(desk.store, 'limits.max_video_seconds', String(12 * 3600));
     }
