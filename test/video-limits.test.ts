@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebServer } from '../cli/web.ts';
 import type { Desk } from '../core/desk.ts';
 import { CustodyError, type ErrorCode } from '../core/errors.ts';
 import { durationRefusal, formatDuration, maxFramesFor } from '../core/media/video/duration-limit.ts';
@@ -13,6 +14,8 @@ import { sql } from '../core/store/db.ts';
 import { setSetting } from '../core/store/settings.ts';
 import { ffmpeg, ffmpegChildren } from './fixtures/video.ts';
 import { freshDesk, runCli, tempDir } from './helpers/cli.ts';
+import { webClient } from './helpers/web-client.ts';
+import { addUsers, testDesk } from './helpers/workflow-desk.ts';
 import { addFolder, engineFor, newDesk } from './watch-helpers.ts';
 
 let dir: string;
@@ -207,4 +210,26 @@ describe('the CLI', () => {
     expect(v.code).toBe(2);
     expect(v.stderr).toMatch(/^error CORRUPT_MEDIA: expected at least 8 bytes for each second a video runs, got 3\.\d KB that states 11 h in .*thin\.mp4; its timing is damaged or forged$/m);
   }, 60_000);
+});
+
+describe('web mode', () => {
+  it('answers a visitor without a login who asks to verify one with 413 and the sentence, within seconds', async () => {
+    const t = await testDesk();
+    await addUsers(t.desk, t.admin, { erin: ['editor'] }); // a desk with users: the visitor is anonymous
+    const rendererDir = tempDir();
+    writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>Custody</title>');
+    const web = await startWebServer(t.desk, { rendererDir });
+    try {
+      const v = webClient(web);
+      const up = await v.upload('long.mp4', new Uint8Array(readFileSync(f('long.mp4'))));
+      expect(up.status).toBe(200);
+      const { value: r, seconds } = await timed(() => v.call('verify', { path: up.body.result.path }));
+      expect(r).toMatchObject({ status: 413, body: { ok: false, error: { code: 'FILE_TOO_LARGE' } } });
+      expect(r.body.error!.message).toMatch(/^expected a video of at most 12 h, got one that states 55 h 33 min in /);
+      expect(seconds).toBeLessThan(10);
+    } finally {
+      await web.close();
+      t.desk.close();
+    }
+  }, 30_000);
 });
