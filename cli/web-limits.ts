@@ -2,17 +2,24 @@
 // verifications need no login, and these limits keep one source from filling the disk or the CPU with them. The
 // desk listens on 127.0.0.1 only, so a "source" is the connection's address (one per machine on loopback).
 import { CustodyError } from '../core/errors.ts';
+import { MAX_VIDEO_BYTES } from '../core/provenance/sign-video.ts';
 
 export interface AnonymousLimits {
   /** Uploads one source may send per minute without a login. */
   uploadsPerMinute: number;
-  /** Uploads without a login held at once (each is deleted once verified, or after ANONYMOUS_TTL_MS). */
+  /**
+   * Uploads without a login held at once, counted from their first byte (each is deleted once verified, or after
+   * ANONYMOUS_TTL_MS).
+   */
   held: number;
+  /** Bytes of those uploads held at once, counting what has arrived of those still arriving. */
+  heldBytes: number;
   /** Verifications without a login running at once. */
   verifying: number;
 }
 
-export const ANONYMOUS_LIMITS: AnonymousLimits = { uploadsPerMinute: 30, held: 8, verifying: 2 };
+/** 5 GB held without a login: one video at the desk's largest, or many photos; never 8 of them (40 GB). */
+export const ANONYMOUS_LIMITS: AnonymousLimits = { uploadsPerMinute: 30, held: 8, heldBytes: MAX_VIDEO_BYTES, verifying: 2 };
 
 /**
  * Folder listings (the watch-folder picker, folderList) one login may ask for per minute: each reads a directory

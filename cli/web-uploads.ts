@@ -78,12 +78,34 @@ export function sweepLeftovers(tmp = tmpdir()): string[] {
 interface Upload {
   owner: string;
   at: number;
+  bytes: number;
+}
+
+/**
+ * What one owner may hold at once (web mode gives it to uploads without a login): files and bytes, counting uploads
+ * still arriving from their first byte, so that a visitor cannot open any number of them side by side.
+ */
+export interface UploadQuota {
+  files: number;
+  bytes: number;
+}
+
+/** RATE_LIMITED when what `held` holds, with `more` to come, is past the quota. */
+function checkQuota(held: { files: number; bytes: number }, quota: UploadQuota, more = { files: 0, bytes: 0 }): void {
+  if (held.files + more.files > quota.files) {
+    throw new CustodyError('RATE_LIMITED', `expected at most ${quota.files} files waiting to be verified without a login, got more: try again in a minute`);
+  }
+  if (held.bytes + more.bytes > quota.bytes) {
+    throw new CustodyError('RATE_LIMITED', `expected at most ${formatBytes(quota.bytes)} of files waiting to be verified without a login, got more: try again in a minute`);
+  }
 }
 
 export class Uploads {
   /** The private folder every upload lives under. */
   readonly dir: string;
   readonly #files = new Map<string, Upload>();
+  /** Uploads still arriving, per owner: how many, and the bytes received so far. */
+  readonly #arriving = new Map<string, { files: number; bytes: number }>();
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(tmp = tmpdir()) {
@@ -98,18 +120,46 @@ export class Uploads {
     return sessionToken ? createHash('sha256').update(sessionToken).digest('hex') : 'desk';
   }
 
-  /** How many uploads this owner holds now (not yet used nor expired). */
-  held(owner: string): number {
-    let n = 0;
-    for (const u of this.#files.values()) if (u.owner === owner) n += 1;
-    return n;
+  /** How many uploads this owner holds now (not yet used nor expired), and how many bytes, counting those still arriving. */
+  held(owner: string): { files: number; bytes: number } {
+    const held = { ...(this.#arriving.get(owner) ?? { files: 0, bytes: 0 }) };
+    for (const u of this.#files.values()) {
+      if (u.owner !== owner) continue;
+      held.files += 1;
+      held.bytes += u.bytes;
+    }
+    return held;
   }
 
-  /** Streams the request body to a new 0600 file named `name`; refuses it past the limit its format allows. */
-  async receive(req: IncomingMessage, owner: string, name: string, limits: Limits): Promise<string> {
+  /**
+   * Streams the request body to a new 0600 file named `name`; refuses it past the limit its format allows, and past
+   * the owner's `quota` (RATE_LIMITED): its place is taken before the first byte is read and given back if it fails.
+   */
+  async receive(req: IncomingMessage, owner: string, name: string, limits: Limits, quota?: UploadQuota): Promise<string> {
     const declared = Number(req.headers['content-length'] ?? NaN);
     const ceiling = Math.max(limits.maxImageBytes, MAX_VIDEO_BYTES);
     if (declared > ceiling) throw new CustodyError('FILE_TOO_LARGE', `expected an upload of at most ${formatBytes(ceiling)}, got ${formatBytes(declared)}`);
+    if (quota) checkQuota(this.held(owner), quota, { files: 1, bytes: declared > 0 ? declared : 0 });
+    // Taken here, with no await since the check: another upload of this owner cannot slip between the two.
+    const arriving = this.#arriving.get(owner) ?? { files: 0, bytes: 0 };
+    this.#arriving.set(owner, arriving);
+    arriving.files += 1;
+    let received = 0;
+    try {
+      return await this.#write(req, owner, name, limits, declared, (n) => {
+        received += n;
+        arriving.bytes += n;
+        if (quota) checkQuota(this.held(owner), quota);
+      });
+    } finally {
+      // Given back whatever happened; a finished upload is counted by its file from now on.
+      arriving.files -= 1;
+      arriving.bytes -= received;
+      if (arriving.files === 0) this.#arriving.delete(owner);
+    }
+  }
+
+  async #write(req: IncomingMessage, owner: string, name: string, limits: Limits, declared: number, onBytes: (n: number) => void): Promise<string> {
     // 128 random bits: the path is all an anonymous verifier holds, and another must not guess it.
     const folder = join(this.dir, randomBytes(16).toString('hex'));
     mkdirSync(folder, { mode: 0o700 });
@@ -130,6 +180,7 @@ export class Uploads {
           }
           n += chunk.length;
           if (n > limit) throw new CustodyError('FILE_TOO_LARGE', `expected a file of at most ${formatBytes(limit)}, got more`);
+          onBytes(chunk.length);
           done(null, chunk);
         } catch (e) {
           done(e as Error);
@@ -150,7 +201,7 @@ export class Uploads {
       rmSync(folder, { recursive: true, force: true });
       throw e;
     }
-    this.#files.set(target, { owner, at: Date.now() });
+    this.#files.set(target, { owner, at: Date.now(), bytes: n });
     return target;
   }
 

@@ -195,9 +195,9 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
         const owner = ownerOf(session);
         if (owner === ANONYMOUS) {
           uploadsPerMinute.take(req.socket.remoteAddress ?? '?', 'uploads');
-          if (uploads.held(ANONYMOUS) >= limits.held) throw new CustodyError('RATE_LIMITED', `expected at most ${limits.held} files waiting to be verified without a login, got more: try again in a minute`);
         }
-        return { path: await uploads.receive(req, owner, name, desk.limits) };
+        const quota = owner === ANONYMOUS ? { files: limits.held, bytes: limits.heldBytes } : undefined;
+        return { path: await uploads.receive(req, owner, name, desk.limits, quota) };
       });
       if (answer.ok) return send(res, 200, answer);
       // What is left of a refused upload is not read: the connection closes rather than carry it to the next request.

@@ -213,9 +213,11 @@ export class Desk {
   get limits(): Limits {
     const bytes = Number(getSetting(this.store, 'limits.max_image_bytes') ?? NaN);
     const pixels = Number(getSetting(this.store, 'limits.max_pixels') ?? NaN);
+    const seconds = Number(getSetting(this.store, 'limits.max_video_seconds') ?? NaN);
     return {
       maxImageBytes: Number.isFinite(bytes) && bytes > 0 ? bytes : DEFAULT_LIMITS.maxImageBytes,
       maxPixels: Number.isFinite(pixels) && pixels > 0 ? pixels : DEFAULT_LIMITS.maxPixels,
+      maxVideoSeconds: Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_LIMITS.maxVideoSeconds,
     };
   }
 

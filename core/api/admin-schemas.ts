@@ -186,7 +186,7 @@ export const settingsSchema = z.object({
   home: z.string(),
   createdAt: z.string(),
   hybridPq: z.boolean(),
-  limits: z.object({ maxImageBytes: z.number(), maxPixels: z.number() }),
+  limits: z.object({ maxImageBytes: z.number(), maxPixels: z.number(), maxVideoSeconds: z.number() }),
   /** The folders watched folders (and web mode's files) must lie under; empty: none set yet. */
   allowedRoots: z.array(z.string()),
   /** The RFC 3161 time-stamp authority (null: none) and how many TSA roots time-stamps are judged against. */

@@ -11,9 +11,18 @@ export interface Limits {
   maxImageBytes: number;
   /** Largest image accepted, in pixels (width × height). */
   maxPixels: number;
+  /** Longest video accepted, in seconds of the duration its file states (core/media/video/duration-limit.ts). */
+  maxVideoSeconds: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxImageBytes: 50 * 1024 * 1024, maxPixels: 100_000_000 };
+/**
+ * 12 hours of video: a parliament sitting, a trial day or a livestream recorded whole. The 5 GB byte limit holds that
+ * long only under 1 Mbit/s, so longer recordings arrive split anyway; at 12 h signing samples 4,320 frames and
+ * writes 8,641 records, verification decodes 17,280 thumbnails: seconds of work, not hours.
+ */
+const MAX_VIDEO_SECONDS = 12 * 3600;
+
+export const DEFAULT_LIMITS: Limits = { maxImageBytes: 50 * 1024 * 1024, maxPixels: 100_000_000, maxVideoSeconds: MAX_VIDEO_SECONDS };
 
 const ASCII = (b: Uint8Array, at: number, len: number): string => String.fromCharCode(...b.subarray(at, at + len));
 

@@ -46,7 +46,7 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
   // With a check on the original, its SHA-256 comes first, so that a refusal comes before minutes of fingerprinting.
   const sha256 = ctx.checkOriginal && size <= MAX_VIDEO_BYTES ? await sha256File(path) : undefined;
   if (sha256 !== undefined) ctx.checkOriginal!(sha256);
-  const fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, ...(sha256 !== undefined ? { sha256 } : {}), ...(report ? { onProgress: within(report, 0, fingerprintEnd) } : {}) });
+  const fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, maxDurationSec: ctx.limits.maxVideoSeconds, ...(sha256 !== undefined ? { sha256 } : {}), ...(report ? { onProgress: within(report, 0, fingerprintEnd) } : {}) });
   const at = (phase: 'credentials' | 'writing' | 'done', percent: number) => report?.({ phase, percent, doneSec: fp.durationSec, totalSec: fp.durationSec });
   const signedAt = now.toISOString();
   const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');

@@ -75,7 +75,7 @@ export async function verifyVideo(ctx: VerifyContext, path: string, format: Vide
       const key = rate ?? 0;
       let fp = byRate.get(key);
       if (!fp) {
-        fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, oversample: OVERSAMPLE, sha256, ...(rate ? { sampleRate: rate } : {}), ...progress });
+        fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, maxDurationSec: ctx.limits.maxVideoSeconds, oversample: OVERSAMPLE, sha256, ...(rate ? { sampleRate: rate } : {}), ...progress });
         byRate.set(key, fp);
         byRate.set(fp.sampleRate / OVERSAMPLE, fp);
       }

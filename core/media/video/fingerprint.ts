@@ -3,10 +3,11 @@
 // and ffmpeg is stopped.
 import { stat } from 'node:fs/promises';
 import { CustodyError } from '../../errors.ts';
-import { formatBytes } from '../detect.ts';
+import { DEFAULT_LIMITS, formatBytes } from '../detect.ts';
 import { sha256File } from '../hash.ts';
 import { forwardOnly, type ProgressListener } from '../progress.ts';
 import { buildChain } from './chain.ts';
+import { durationRefusal, maxFramesFor } from './duration-limit.ts';
 import type { FfmpegTools } from './ffmpeg.ts';
 import { locateFfmpeg } from './ffmpeg.ts';
 import { frameTime, sampleRateFor, streamThumbs } from './frames.ts';
@@ -46,6 +47,11 @@ export interface FingerprintOptions {
   sha256?: string;
   /** Refuse files larger than this many bytes (FILE_TOO_LARGE). */
   maxBytes?: number;
+  /**
+   * Refuse videos that state, or whose frames run to, more seconds than this (FILE_TOO_LARGE), or more than their
+   * size can hold (CORRUPT_MEDIA; duration-limit.ts). Default: DEFAULT_LIMITS.maxVideoSeconds.
+   */
+  maxDurationSec?: number;
   /** Decode every picture rather than skipping non-reference ones; slower, for measurement only. */
   exactDecode?: boolean;
   signal?: AbortSignal;
@@ -58,7 +64,8 @@ function isShort(frames: number, sampleRate: number, durationSec: number): boole
 
 /**
  * Fingerprints a video file. Throws NOT_FOUND (no file, or no ffmpeg), UNSUPPORTED_FORMAT (not a video, or no video
- * stream), CORRUPT_MEDIA (unreadable, truncated, no frames), FILE_TOO_LARGE, or the signal's reason when aborted.
+ * stream), CORRUPT_MEDIA (unreadable, truncated, no frames, a duration its bytes cannot hold), FILE_TOO_LARGE (too
+ * many bytes or seconds), or the signal's reason when aborted.
  */
 export async function fingerprintVideo(path: string, options: FingerprintOptions = {}): Promise<VideoFingerprint> {
   const { signal } = options;
@@ -90,6 +97,11 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
   if (!(durationSec > 0)) {
     throw new CustodyError('CORRUPT_MEDIA', `expected a video with a positive duration, got ${durationSec} s in ${path}`, { path });
   }
+  // Before a frame is decoded: the work and the records follow the duration, which the file alone states.
+  const maxSec = options.maxDurationSec ?? DEFAULT_LIMITS.maxVideoSeconds;
+  const bytes = size ?? Infinity;
+  const refusal = durationRefusal(path, durationSec, bytes, maxSec, 'states');
+  if (refusal) throw refusal;
   const sampleRate = Math.round((options.sampleRate ?? sampleRateFor(durationSec)) * oversample * 1e9) / 1e9;
 
   // Progress: decoding and hashing run side by side, so the figure is the share both have reached. It stays under
@@ -117,6 +129,8 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
     (e: unknown) => ({ ok: false as const, e }),
   );
   const expectedFrames = Math.ceil(durationSec * sampleRate);
+  // Timestamps can run past the duration a header states; the frames are held to the same bound.
+  const maxFrames = maxFramesFor(bytes, maxSec, sampleRate);
   const hasher = await chooseHasher(options, expectedFrames);
   const pending: Promise<Uint8Array>[] = [];
   try {
@@ -127,6 +141,10 @@ export async function fingerprintVideo(path: string, options: FingerprintOptions
       if (r.done) {
         errors = r.value.errors;
         break;
+      }
+      if (pending.length >= maxFrames) {
+        await frames.return({ errors: '' }); // stops ffmpeg
+        throw durationRefusal(path, frameTime(pending.length, sampleRate), bytes, maxSec, 'runs to')!;
       }
       pending.push(hasher.hash(r.value));
       if (report) decoded(frameTime(pending.length, sampleRate));

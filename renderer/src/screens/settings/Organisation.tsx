@@ -37,7 +37,7 @@ export function Organisation({ isAdmin }: { isAdmin: boolean }) {
         <dt>Desk created</dt><dd>{s.createdAt ? dateTime(s.createdAt) : '—'}</dd>
         <dt>Data folder</dt><dd><code>{s.home}</code></dd>
         <dt>Version</dt><dd>{info.data?.version}</dd>
-        <dt>Limits</dt><dd>{bytes(s.limits.maxImageBytes)} and {Math.round(s.limits.maxPixels / 1e6)} megapixels per image</dd>
+        <dt>Limits</dt><dd>{bytes(s.limits.maxImageBytes)} and {Math.round(s.limits.maxPixels / 1e6)} megapixels per image, {Math.round(s.limits.maxVideoSeconds / 360) / 10} hours per video</dd>
       </dl>
       <label className="check">
         <input type="checkbox" checked={s.hybridPq} disabled={!isAdmin} onChange={(e) => void setPq(e.target.checked)} />
