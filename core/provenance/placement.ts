@@ -20,6 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { crashPoint } from '../crash-point.ts';
 import { CustodyError } from '../errors.ts';
 import { sql, type WritableDB } from '../store/db.ts';
+import { processAlive } from '../store/scratch.ts';
 import { exists, makeOutputDir, variantPath, writeNewFile, type OutputContent, type OutputTarget } from './output.ts';
 
 /** Where `custody sign` can be killed by the crash tests, in the order they are reached. */
@@ -101,15 +102,6 @@ function sha256OfFile(path: string): string | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export type PlacementRecovery =
   | { recordId: string; outcome: 'placed'; output: string }
   | { recordId: string; outcome: 'lost'; output: string | null };
@@ -122,7 +114,7 @@ export function recoverPlacements(db: WritableDB): PlacementRecovery[] {
   const done: PlacementRecovery[] = [];
   const intents = db.all<{ temp_path: string; record_id: string; pid: number }>(sql`SELECT temp_path, record_id, pid FROM output_intents ORDER BY created_at`);
   for (const i of intents) {
-    if (i.pid === process.pid || alive(i.pid)) continue;
+    if (i.pid === process.pid || processAlive(i.pid)) continue;
     const rec = db.get<{ output_path: string | null; output_sha256: string | null }>(sql`SELECT output_path, output_sha256 FROM records WHERE id = ${i.record_id}`);
     const forget = () => {
       rmSync(i.temp_path, { force: true });

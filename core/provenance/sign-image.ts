@@ -46,6 +46,8 @@ export interface SignContext {
   onRecord?: (db: WritableDB, record: SignedRecord) => void;
   /** Runs on the original's SHA-256 before any work on the picture (the desk refuses bytes already signed here). */
   checkOriginal?: (sha256: string) => void;
+  /** Where private snapshots of the inputs are made (CUSTODY_HOME/scratch, core/store/scratch.ts). */
+  scratchDir: string;
 }
 
 export interface SignReceipt {
