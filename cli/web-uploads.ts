@@ -4,7 +4,7 @@
 // failed (or after a while unused, or when the server stops; what a crashed server left is swept at the next start).
 // The name a browser gives is only ever the last part of a file name, cleaned, inside a folder of 128 random bits.
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { CustodyError } from '../core/errors.ts';
 import { formatBytes, isImageFormat, sniff, unsupported, type Limits } from '../core/media/detect.ts';
 import { MAX_VIDEO_BYTES } from '../core/provenance/sign-video.ts';
+import { sweepDeadFolders } from '../core/store/scratch.ts';
 
 /** What an upload may weigh, from its first bytes: the desk's image limit, the video limit, or nothing at all. */
 function limitFor(head: Uint8Array, limits: Limits): number {
@@ -39,40 +40,12 @@ export function uploadName(name: string): string {
   return clean === '' || /^\.+$/.test(clean) ? 'upload.bin' : clean;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * Removes the uploads folders that servers which are no longer running left in `tmp` (a crash, a kill -9): only
  * this user's, and only those whose process is gone, so that another desk's web mode keeps its own.
  */
 export function sweepLeftovers(tmp = tmpdir()): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(tmp);
-  } catch {
-    return removed;
-  }
-  for (const n of names) {
-    const m = new RegExp(`^${PREFIX}(\\d+)-`).exec(n);
-    if (!m || alive(Number(m[1]))) continue;
-    const p = join(tmp, n);
-    try {
-      if (statSync(p).uid !== process.getuid?.()) continue;
-      rmSync(p, { recursive: true, force: true });
-      removed.push(p);
-    } catch {
-      // gone already, or not ours to remove
-    }
-  }
-  return removed;
+  return sweepDeadFolders(tmp, PREFIX);
 }
 
 interface Upload {

@@ -35,6 +35,7 @@ import { loadC2pa } from './c2pa/wasm.ts';
 import { openStore, type Store } from './store/db.ts';
 import { DB_FILE } from './store/home.ts';
 import { preparePrivateFolder } from './store/private-folder.ts';
+import { SCRATCH_DIR, sweepDeadFolders } from './store/scratch.ts';
 import { getRecord, latestSignedFrom, listRecords, type SignedRecord } from './store/records.ts';
 import { getSetting, setSetting } from './store/settings.ts';
 import { HubSync } from './sync/hub-sync.ts';
@@ -177,6 +178,7 @@ export class Desk {
     }
     preparePrivateFolder(home, DB_FILE);
     const desk = new Desk(home, openStore(join(home, DB_FILE)), opts);
+    sweepDeadFolders(join(home, SCRATCH_DIR));
     desk.recoverPlacements();
     return desk;
   }
@@ -372,7 +374,7 @@ export class Desk {
     const sourceType = typeof metadata?.digitalSourceType === 'string' ? metadata.digitalSourceType : opts.digitalSourceType;
     const c2pa = credentials && { ...credentials, ...(sourceType ? { digitalSourceType: sourceType as string } : {}), ...(stamp ? { addOns: [stamp] } : {}) };
     const ctx: SignContext = {
-      db: this.store, signer, limits, org: this.info.org, c2pa, ...(metadata !== undefined ? { metadata } : {}),
+      db: this.store, signer, limits, org: this.info.org, c2pa, scratchDir: join(this.home, SCRATCH_DIR), ...(metadata !== undefined ? { metadata } : {}),
       ...(opts.again ? {} : { checkOriginal: (sha256: string) => this.#refuseSignedBefore(sha256) }),
       onRecord: (db, record) => {
         if (stamp?.outcome && record.kind !== 'segment') recordStampOutcome(db, record.id, 'signed', stamp.url, stamp.outcome, new Date(record.signedAt));

@@ -1,5 +1,6 @@
 import { createHash, hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 
 export function sha256Hex(data: Uint8Array | string): string {
   // node:crypto's one-shot hash: no Hash object per call (hub ingest hashes every record's body).
@@ -16,6 +17,27 @@ export async function sha256File(path: string, onBytes?: (hashed: number) => voi
     onBytes?.(hashed);
   }
   return h.digest('hex');
+}
+
+const COPY_CHUNK = 4 << 20;
+
+/**
+ * Copies `input` to `output` from their current positions to the end of `input`, hashing the bytes as they go: a
+ * copy and its SHA-256 for one read. `onBytes` hears the bytes copied so far, and may throw to stop the copy.
+ */
+export async function copyHashing(input: FileHandle, output: FileHandle, onBytes?: (copied: number) => void): Promise<{ sha256: string; size: number }> {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(COPY_CHUNK);
+  let size = 0;
+  for (;;) {
+    const { bytesRead } = await input.read(buf, 0, COPY_CHUNK, null);
+    if (bytesRead === 0) return { sha256: h.digest('hex'), size };
+    size += bytesRead;
+    onBytes?.(size);
+    h.update(buf.subarray(0, bytesRead));
+    let off = 0;
+    while (off < bytesRead) off += (await output.write(buf, off, bytesRead - off)).bytesWritten;
+  }
 }
 
 /** Set bits in a 32-bit word (SWAR, Hacker's Delight §5-1): the Hamming distance of two words is popcount32(a ^ b). */

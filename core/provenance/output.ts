@@ -3,9 +3,10 @@
 // placement.ts in an order that also survives a crash.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, open, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { CustodyError } from '../errors.ts';
+import { copyHashing, sha256Hex } from '../media/hash.ts';
 
 export interface OutputTarget {
   /** Folder for the output. */
@@ -38,24 +39,29 @@ class CommitFailed extends Error {
 /** What an output holds: bytes made in memory, or a copy of a file (a video too large to hold). */
 export type OutputContent = Uint8Array | { copyFrom: string };
 
-/** Writes `content` to a new file `tmp` (never an existing one) and flushes it to the disk. */
-export async function writeNewFile(tmp: string, content: OutputContent): Promise<void> {
-  if (content instanceof Uint8Array) {
-    const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
-    try {
+/**
+ * Writes `content` to a new file `tmp` (never an existing one), flushes it to the disk, and returns the SHA-256 (hex)
+ * of the bytes written: a copy is hashed as it is written, so a large video is read once.
+ */
+export async function writeNewFile(tmp: string, content: OutputContent): Promise<string> {
+  const fh = await open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o644);
+  try {
+    let sha256: string;
+    if (content instanceof Uint8Array) {
       await fh.writeFile(content);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      sha256 = sha256Hex(content);
+    } else {
+      const input = await open(content.copyFrom, 'r');
+      try {
+        sha256 = (await copyHashing(input, fh)).sha256;
+      } finally {
+        await input.close();
+      }
     }
-  } else {
-    await copyFile(content.copyFrom, tmp, constants.COPYFILE_EXCL);
-    const fh = await open(tmp, 'r+');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await fh.sync();
+    return sha256;
+  } finally {
+    await fh.close();
   }
 }
 

@@ -2,7 +2,8 @@
 // the file — never a signed file that no record names (issue 13 §6). The order:
 //
 //   1. an intent row names the temporary file (and the process writing it)         crash: temp file, no record
-//   2. the bytes are written to the temporary file and flushed                      crash: temp file, no record
+//   2. the bytes are written to the temporary file (hashed as they are written:
+//      they must be the record's outputSha256, or nothing is committed) and flushed crash: temp file, no record
 //   3. one transaction: the record (pointing at the final name), its audit entry,
 //      whatever joins it (watch job, workflow submission)                           crash: record, temp, no final file
 //   4. the temporary file is linked to the final name (link fails if the name is
@@ -20,6 +21,7 @@ import { basename, dirname, join } from 'node:path';
 import { crashPoint } from '../crash-point.ts';
 import { CustodyError } from '../errors.ts';
 import { sql, type WritableDB } from '../store/db.ts';
+import { processAlive } from '../store/scratch.ts';
 import { exists, makeOutputDir, variantPath, writeNewFile, type OutputContent, type OutputTarget } from './output.ts';
 
 /** Where `custody sign` can be killed by the crash tests, in the order they are reached. */
@@ -32,11 +34,12 @@ async function firstFree(dir: string, name: string, from = 1): Promise<{ path: s
 const ioError = (path: string, e: unknown) => new CustodyError('IO_ERROR', `expected to write ${path}, but the file system refused: ${(e as Error).message}`);
 
 /**
- * Places a signed output for record `recordId` in the order above. `commit(finalPath)` runs the record's
+ * Places a signed output for record `recordId` in the order above. The bytes written must hash to `outputSha256`,
+ * the record's: otherwise nothing is committed (INTEGRITY_FAILED). `commit(finalPath)` runs the record's
  * transaction; if it throws, nothing is left behind. Returns the final path (a free variant of the name if it
  * was taken meanwhile; the record is updated to match).
  */
-export async function placeSignedOutput(db: WritableDB, target: OutputTarget, content: OutputContent, recordId: string, commit: (finalPath: string) => void): Promise<string> {
+export async function placeSignedOutput(db: WritableDB, target: OutputTarget, content: OutputContent, recordId: string, outputSha256: string, commit: (finalPath: string) => void): Promise<string> {
   await makeOutputDir(target.dir);
   const tmp = join(target.dir, `.${target.name}.${recordId}.part`);
   db.run(sql`INSERT INTO output_intents (temp_path, record_id, pid, created_at) VALUES (${tmp}, ${recordId}, ${process.pid}, ${new Date().toISOString()})`);
@@ -46,13 +49,23 @@ export async function placeSignedOutput(db: WritableDB, target: OutputTarget, co
   };
   crashPoint('sign:intent');
   let final: { path: string; i: number };
+  let written: string;
   try {
-    await writeNewFile(tmp, content);
+    written = await writeNewFile(tmp, content);
     crashPoint('sign:temp-written');
     final = await firstFree(target.dir, target.name);
   } catch (e) {
     await abandon();
     throw ioError(join(target.dir, target.name), e);
+  }
+  // What was signed is what is placed, or nothing is (a snapshot changed under the desk, a disk returning other bytes).
+  if (written !== outputSha256) {
+    await abandon();
+    throw new CustodyError(
+      'INTEGRITY_FAILED',
+      `expected the signed output ${final.path} to hash to the record's SHA-256 ${outputSha256}, got ${written}: its bytes changed after they were signed, so nothing was placed or recorded`,
+      { output: final.path, expected: outputSha256, got: written },
+    );
   }
   try {
     commit(final.path);
@@ -101,15 +114,6 @@ function sha256OfFile(path: string): string | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export type PlacementRecovery =
   | { recordId: string; outcome: 'placed'; output: string }
   | { recordId: string; outcome: 'lost'; output: string | null };
@@ -122,7 +126,7 @@ export function recoverPlacements(db: WritableDB): PlacementRecovery[] {
   const done: PlacementRecovery[] = [];
   const intents = db.all<{ temp_path: string; record_id: string; pid: number }>(sql`SELECT temp_path, record_id, pid FROM output_intents ORDER BY created_at`);
   for (const i of intents) {
-    if (i.pid === process.pid || alive(i.pid)) continue;
+    if (i.pid === process.pid || processAlive(i.pid)) continue;
     const rec = db.get<{ output_path: string | null; output_sha256: string | null }>(sql`SELECT output_path, output_sha256 FROM records WHERE id = ${i.record_id}`);
     const forget = () => {
       rmSync(i.temp_path, { force: true });

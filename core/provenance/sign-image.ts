@@ -46,6 +46,8 @@ export interface SignContext {
   onRecord?: (db: WritableDB, record: SignedRecord) => void;
   /** Runs on the original's SHA-256 before any work on the picture (the desk refuses bytes already signed here). */
   checkOriginal?: (sha256: string) => void;
+  /** Where private snapshots of the inputs are made (CUSTODY_HOME/scratch, core/store/scratch.ts). */
+  scratchDir: string;
 }
 
 export interface SignReceipt {
@@ -199,7 +201,8 @@ export async function commitSigned(
   children: readonly SignedRecord[],
   extra: Pick<SignReceipt, 'watermark' | 'c2pa' | 'video' | 'metadata' | 'iimTruncated'>,
 ): Promise<SignReceipt> {
-  const output = await placeSignedOutput(ctx.db, target, content, record.id, (finalPath) => {
+  if (!record.outputSha256) throw new Error(`record ${record.id}: expected the SHA-256 of its signed output, got none`);
+  const output = await placeSignedOutput(ctx.db, target, content, record.id, record.outputSha256, (finalPath) => {
     record.outputPath = finalPath;
     ctx.db.transaction(() => {
       insertRecord(ctx.db, record);

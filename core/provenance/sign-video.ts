@@ -1,16 +1,19 @@
 // The video sign pipeline (DESIGN.md, "Sign (video)"): frames streamed from ffmpeg as 32×32 gray at the adaptive
 // rate → pHash per frame → 5-second segments chained by SHA-256 → one signed record per segment plus the parent
 // (whole-file SHA-256, chain hash) in one transaction → the output: the MP4 with a C2PA manifest, else a copy.
-import { readFile, stat } from 'node:fs/promises';
+// Every step reads one private snapshot of the input (core/store/scratch.ts), never the input itself.
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { embedManifest } from '../c2pa/embed.ts';
 import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
 import { pqDeclaration } from '../c2pa/mldsa.ts';
 import type { VideoFormat } from '../media/detect.ts';
-import { sha256File, sha256Hex } from '../media/hash.ts';
+import { CustodyError } from '../errors.ts';
+import { sha256Hex } from '../media/hash.ts';
 import { forwardOnly, within, type ProgressListener } from '../media/progress.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
 import type { SignedRecord } from '../store/records.ts';
+import { withSnapshot, type Snapshot } from '../store/scratch.ts';
 import { fingerprint, newRecordId } from './fingerprint.ts';
 import type { OutputContent, OutputTarget } from './output.ts';
 import { originOf } from './render-image.ts';
@@ -29,24 +32,45 @@ export interface VideoSignOptions {
 }
 
 /**
- * Where each phase ends on the 0–100 figure. Decoding the frames (with the hash alongside) is most of the work; the
- * Content Credentials read, hash and rewrite the whole MP4 in memory; the output is one copy or write and a sync.
- * Wall time measured signing a 30 s 720p slideshow (2 busy cores): fingerprint 86 % (probe included), Content
- * Credentials 13 %, output under 1 %.
+ * Where each phase ends on the 0–100 figure. The snapshot is one read and one write of the file, hashed as it goes;
+ * decoding the frames is most of the work; the Content Credentials read, hash and rewrite the whole MP4 in memory;
+ * the output is one copy (hashed) or write and a sync. Wall time measured signing a 30 s 720p slideshow (2 busy
+ * cores): fingerprint 86 % (probe included), Content Credentials 13 %, output under 1 %.
  */
+const SNAPSHOT_END = 5;
 const FINGERPRINT_END = 85;
 const CREDENTIALS_END = 98;
 
 export async function signVideo(ctx: SignContext, path: string, format: VideoFormat, target: OutputTarget, opts: VideoSignOptions = {}): Promise<SignReceipt> {
-  const now = opts.now ?? new Date();
   const report = opts.onProgress ? forwardOnly(opts.onProgress) : null;
-  const { size } = await stat(path);
+  // With a check on the original (bytes signed before are refused), nothing is reported until it has passed.
+  const copying = ctx.checkOriginal ? null : report;
+  copying?.({ phase: 'starting', percent: 0, doneSec: 0, totalSec: 0 });
+  const hashing = copying ? (copied: number, size: number) => copying({ phase: 'hashing', percent: size ? (SNAPSHOT_END * Math.min(copied, size)) / size : 0, doneSec: 0, totalSec: 0 }) : undefined;
+  // The input is read once, into a snapshot no one else can write: the SHA-256, the frames, the Content Credentials
+  // and the signed copy all come from the same bytes, even if the input is replaced meanwhile (docs/security.md).
+  return withSnapshot(ctx.scratchDir, path, { maxBytes: MAX_VIDEO_BYTES, ...(hashing ? { onBytes: hashing } : {}) }, (snapshot) =>
+    signSnapshot(ctx, path, snapshot, format, target, opts.now ?? new Date(), report).catch((e: unknown) => {
+      throw namingInput(e, snapshot.path, path);
+    }),
+  );
+}
+
+/** An error about the snapshot, told about the file the caller gave (the scratch folder is the desk's own business). */
+function namingInput(e: unknown, snapshot: string, input: string): unknown {
+  if (!(e instanceof CustodyError) || !e.message.includes(snapshot)) return e;
+  const details = e.details && Object.fromEntries(Object.entries(e.details).map(([k, v]) => [k, v === snapshot ? input : v]));
+  return new CustodyError(e.code, e.message.split(snapshot).join(input), details, { cause: e });
+}
+
+async function signSnapshot(ctx: SignContext, path: string, snapshot: Snapshot, format: VideoFormat, target: OutputTarget, now: Date, report: ProgressListener | null): Promise<SignReceipt> {
+  const { size } = snapshot;
   const withCredentials = Boolean(ctx.c2pa) && format === 'mp4' && size <= C2PA_VIDEO_MAX_BYTES;
   const fingerprintEnd = withCredentials ? FINGERPRINT_END : CREDENTIALS_END;
-  // With a check on the original, its SHA-256 comes first, so that a refusal comes before minutes of fingerprinting.
-  const sha256 = ctx.checkOriginal && size <= MAX_VIDEO_BYTES ? await sha256File(path) : undefined;
-  if (sha256 !== undefined) ctx.checkOriginal!(sha256);
-  const fp = await fingerprintVideo(path, { maxBytes: MAX_VIDEO_BYTES, maxDurationSec: ctx.limits.maxVideoSeconds, ...(sha256 !== undefined ? { sha256 } : {}), ...(report ? { onProgress: within(report, 0, fingerprintEnd) } : {}) });
+  // A refusal of bytes signed before comes before minutes of fingerprinting.
+  ctx.checkOriginal?.(snapshot.sha256);
+  report?.({ phase: 'starting', percent: 0, doneSec: 0, totalSec: 0 });
+  const fp = await fingerprintVideo(snapshot.path, { maxBytes: MAX_VIDEO_BYTES, maxDurationSec: ctx.limits.maxVideoSeconds, sha256: snapshot.sha256, ...(report ? { onProgress: within(report, SNAPSHOT_END, fingerprintEnd) } : {}) });
   const at = (phase: 'credentials' | 'writing' | 'done', percent: number) => report?.({ phase, percent, doneSec: fp.durationSec, totalSec: fp.durationSec });
   const signedAt = now.toISOString();
   const publicKeyHex = Buffer.from(ctx.signer.publicKey).toString('hex');
@@ -60,7 +84,7 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
   const details: VideoDetails = { algorithm: fp.algorithm, durationSec: fp.durationSec, fps: fp.fps, codec: fp.codec, sampleRate: fp.sampleRate, chainHash: fp.chainHash, segmentCount: fp.segments.length };
 
   let c2pa: SignReceipt['c2pa'] = { status: 'skipped', reason: 'NO_C2PA_CERTIFICATE', pq: false };
-  let content: OutputContent = { copyFrom: path };
+  let content: OutputContent = { copyFrom: snapshot.path };
   if (ctx.c2pa && withCredentials) {
     at('credentials', FINGERPRINT_END);
     const custody: CustodyAssertion = {
@@ -73,7 +97,10 @@ export async function signVideo(ctx: SignContext, path: string, format: VideoFor
       signature: parentSig.signature,
     };
     if (ctx.c2pa.pq) custody.pq = pqDeclaration(ctx.c2pa.pq);
-    const bytes = new Uint8Array(await readFile(path));
+    const bytes = new Uint8Array(await readFile(snapshot.path));
+    if (sha256Hex(bytes) !== fp.sha256) {
+      throw new CustodyError('INTEGRITY_FAILED', `expected the desk's copy of ${path} to still hash to ${fp.sha256}, got other bytes; nothing was signed`, { path });
+    }
     content = await embedManifest(bytes, 'video/mp4', {
       ...(await originOf(bytes, 'video/mp4', basename(path), ctx.c2pa.digitalSourceType, signedAt)),
       title: basename(path),

@@ -21,7 +21,12 @@ export function tighten(dir: string): void {
   chmodSync(dir, FOLDER_MODE);
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) tighten(p);
-    else if (e.isFile() && (lstatSync(p).mode & 0o777) !== FILE_MODE) chmodSync(p, FILE_MODE);
+    try {
+      if (e.isDirectory()) tighten(p);
+      else if (e.isFile() && (lstatSync(p).mode & 0o777) !== FILE_MODE) chmodSync(p, FILE_MODE);
+    } catch (err) {
+      // Another process of this desk removed it meanwhile (its scratch snapshot, once signed): nothing to tighten.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }

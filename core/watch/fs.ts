@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CustodyError } from '../errors.ts';
+import { copyHashing } from '../media/hash.ts';
 
 export type WatchFs = Pick<typeof fsp, 'stat' | 'lstat' | 'readdir' | 'mkdir' | 'rename' | 'link' | 'unlink' | 'rmdir' | 'open' | 'readFile'>;
 
@@ -48,26 +49,64 @@ const CHUNK = 1 << 20;
 
 /** SHA-256 (hex) and size of a file, read through the fs interface. */
 export async function hashFile(fs: WatchFs, p: string): Promise<{ sha256: string; size: number }> {
-  const h = createHash('sha256');
-  let fh: fsp.FileHandle;
+  const fh = await openToRead(fs, p);
   try {
-    fh = await fs.open(p, 'r');
-  } catch (e) {
-    throw ioError(`read ${p}`, e);
-  }
-  let size = 0;
-  try {
-    const buf = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      size += bytesRead;
-    }
+    return await hashHandle(fh);
   } finally {
     await fh.close();
   }
+}
+
+async function openToRead(fs: WatchFs, p: string): Promise<fsp.FileHandle> {
+  try {
+    return await fs.open(p, 'r');
+  } catch (e) {
+    throw ioError(`read ${p}`, e);
+  }
+}
+
+async function hashHandle(fh: fsp.FileHandle): Promise<{ sha256: string; size: number }> {
+  const h = createHash('sha256');
+  let size = 0;
+  const buf = Buffer.allocUnsafe(CHUNK);
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+    if (bytesRead === 0) break;
+    h.update(buf.subarray(0, bytesRead));
+    size += bytesRead;
+  }
   return { sha256: h.digest('hex'), size };
+}
+
+/**
+ * Makes the staged file `p` the queue's alone, and returns its SHA-256 and size. A file that has other hard links
+ * (a photographer kept one beside the drop, in a folder the watcher ignores, or anywhere on the disk) would still be
+ * writable through them after signing, and the kept original with it: it is replaced by a verified copy with no
+ * other name. The copy is refused (IO_ERROR, retried) if the file changed while it was copied.
+ */
+export async function ownFile(fs: WatchFs, p: string): Promise<{ sha256: string; size: number }> {
+  const fh = await openToRead(fs, p);
+  let before;
+  try {
+    before = await fh.stat();
+    if (before.nlink <= 1) return await hashHandle(fh);
+  } finally {
+    await fh.close();
+  }
+  try {
+    const { tmp, sha256, size } = await copyVerified(fs, p, p);
+    const after = await fs.stat(p);
+    if (after.size !== size || after.mtimeMs !== before.mtimeMs || after.size !== before.size) {
+      await fs.unlink(tmp).catch(() => undefined);
+      throw new CustodyError('IO_ERROR', `expected ${p}, which has other hard links, to stay unchanged while the desk copied it, but it changed (${before.size} → ${after.size} bytes); it is copied again`);
+    }
+    // The name is this job's (its staging folder): the copy takes it, and the other links keep the old file.
+    await fs.rename(tmp, p);
+    await syncDir(fs, dirname(p));
+    return { sha256, size };
+  } catch (e) {
+    throw ioError(`copy ${p} away from its other hard links`, e);
+  }
 }
 
 /** Flushes a directory entry (a rename or link) to disk; a no-op where directories cannot be opened (Windows). */
@@ -105,21 +144,12 @@ export async function freshTemp(fs: WatchFs, dst: string): Promise<string> {
 /** Copies src to a fresh temp file beside dst, fsyncs it, reads it back and checks its hash; returns the temp path. */
 async function copyVerified(fs: WatchFs, src: string, dst: string): Promise<{ tmp: string; sha256: string; size: number }> {
   const tmp = await freshTemp(fs, dst);
-  const h = createHash('sha256');
-  let size = 0;
+  let copied: { sha256: string; size: number };
   const input = await fs.open(src, 'r');
   try {
     const output = await fs.open(tmp, 'wx', 0o644);
     try {
-      const buf = Buffer.allocUnsafe(CHUNK);
-      for (;;) {
-        const { bytesRead } = await input.read(buf, 0, CHUNK, null);
-        if (bytesRead === 0) break;
-        h.update(buf.subarray(0, bytesRead));
-        size += bytesRead;
-        let off = 0;
-        while (off < bytesRead) off += (await output.write(buf, off, bytesRead - off)).bytesWritten;
-      }
+      copied = await copyHashing(input, output);
       await output.sync();
     } finally {
       await output.close();
@@ -130,7 +160,7 @@ async function copyVerified(fs: WatchFs, src: string, dst: string): Promise<{ tm
   } finally {
     await input.close();
   }
-  const sha256 = h.digest('hex');
+  const { sha256, size } = copied;
   const back = await hashFile(fs, tmp);
   if (back.sha256 !== sha256 || back.size !== size) {
     await fs.unlink(tmp).catch(() => undefined);

@@ -6,7 +6,7 @@ import type { Desk } from '../desk.ts';
 import { CustodyError, missingCase } from '../errors.ts';
 import type { SignPool } from '../provenance/sign-pool.ts';
 import { getRecord } from '../store/records.ts';
-import { NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, placeFile, takeFile, writeNew, type WatchFs } from './fs.ts';
+import { NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, ownFile, placeFile, takeFile, writeNew, type WatchFs } from './fs.ts';
 import {
   decideReject, finishJob, getJob, linkRecord, markPlacing, markStaged, pathsTaken, releaseJob, repath, type WatchJob,
 } from './jobs.ts';
@@ -71,7 +71,7 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
     // The move happened (staged names appear only complete, by rename). Across file systems a crash can fall
     // between the verified copy and the unlink of the source: finish it if the source still holds these bytes.
     // On one file system the move was a rename, so a file at the source now is a new drop and stays.
-    const { sha256 } = await hashFile(fs, staged);
+    const { sha256 } = await ownFile(fs, staged);
     if ((await exists(fs, job.sourcePath)) && (await crossDevice(fs, job.sourcePath, staged)) && (await hashFile(fs, job.sourcePath)).sha256 === sha256) {
       await fs.unlink(job.sourcePath).catch((e: unknown) => {
         throw ioError(`remove ${job.sourcePath} after copying it`, e);
@@ -99,7 +99,8 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
     throw ioError(`create the staging folder ${dir}`, e);
   }
   await takeFile(fs, job.sourcePath, staged);
-  const { sha256 } = await hashFile(fs, staged);
+  // A drop with other hard links is staged as a copy of its own, so nothing signed or kept can change through them.
+  const { sha256 } = await ownFile(fs, staged);
   return markStaged(db, job.id, sha256, staged, ctx.now());
 }
 
