@@ -25,6 +25,7 @@ import * as m0004 from '../server/db/migrations/0004-publications.ts';
 import type { Dialect, HubSchema } from '../server/db/schema.ts';
 import { ingestBatch } from '../server/ingest/ingest.ts';
 import { appendLeaves } from '../server/tlog/log-store.ts';
+import { recordsBySha256 } from '../server/verify/records.ts';
 import { tempDir } from './helpers/cli.ts';
 import { postgresUnavailable, tempPostgresDatabase } from './helpers/postgres.ts';
 
@@ -40,9 +41,12 @@ async function migrateTo0004(db: Kysely<HubSchema>, dialect: Dialect): Promise<v
   if (error) throw error as Error;
 }
 
+/** The signed output an old record names: a field its desk's fingerprint signature does not cover. */
+const OLD_OUTPUT = 'a0'.repeat(32);
+
 /** A record stored by the hub before 0006, its leaf in the first format as that hub appended it. */
 async function seedOldRecord(db: Kysely<HubSchema>, desk: BenchDesk): Promise<{ record: HubRecord; leafHash: Uint8Array }> {
-  const { recordSignature: _, ...record } = signedRecords(desk, 1)[0]!;
+  const { recordSignature: _, ...record } = { ...signedRecords(desk, 1)[0]!, outputSha256: OLD_OUTPUT };
   const body = canonicalRecord(record);
   const content = sha256Hex(body);
   const deskId = (await db.selectFrom('desks').select('id').where('tenant_id', '=', desk.tenantId).executeTakeFirstOrThrow()).id;
@@ -107,6 +111,14 @@ describe.each([['sqlite'], ['postgres']] as const)('hub migration 0006 on %s', (
     // The same old record pushed again, now signed whole: the stored one, as it was.
     const again = await ingestBatch(hub.db, hub.dialect, caller, [signHubRecord(seeded.record, (m) => nodeSign(null, m, desk.privateKey))]);
     expect(again.results).toMatchObject([{ id: seeded.record.id, status: 'replayed', seq: 1 }]);
+
+    // Found by its original's SHA-256 (signed), not by the output's it names (never signed); a record signed whole is.
+    expect((await recordsBySha256(hub.db, null, seeded.record.sha256)).map((r) => r.id)).toEqual([seeded.record.id]);
+    expect(await recordsBySha256(hub.db, null, OLD_OUTPUT)).toEqual([]);
+    const { recordSignature: _, ...unsigned } = signedRecords(desk, 1)[0]!;
+    const withOutput = signHubRecord({ ...unsigned, outputSha256: 'b0'.repeat(32) }, (m) => nodeSign(null, m, desk.privateKey));
+    await ingestBatch(hub.db, hub.dialect, caller, [withOutput]);
+    expect((await recordsBySha256(hub.db, null, 'b0'.repeat(32))).map((r) => r.id)).toEqual([withOutput.id]);
 
     // The index: a second signed row with a stored (signature, public key) is refused by the database itself.
     const fresh = (await ingestBatch(hub.db, hub.dialect, caller, signedRecords(desk, 1))).added[0]!;

@@ -59,10 +59,16 @@ export async function recordsBySeq(db: HubKysely, tenantId: string, seqs: readon
   return out;
 }
 
-/** Image and video records whose original or signed output has this SHA-256 (null tenants: every tenant). */
+/**
+ * Image and video records whose original or signed output has this SHA-256 (null tenants: every tenant). The
+ * original's SHA-256 is in the fingerprint its desk signed; the output's only in the whole-record signature, so a
+ * record stored before desks signed whole records (record_signature null) is not found by its output's SHA-256: its
+ * desk never vouched for that field, and whoever held an ingest key could have set it.
+ */
 export async function recordsBySha256(db: HubKysely, tenantIds: readonly string[] | null, sha256: string, limit = 10): Promise<RecordSummary[]> {
   if (tenantIds?.length === 0) return [];
-  let q = base(db).where('r.kind', '!=', 'segment').where((eb) => eb.or([eb('r.sha256', '=', sha256), eb('r.output_sha256', '=', sha256)]));
+  let q = base(db).where('r.kind', '!=', 'segment')
+    .where((eb) => eb.or([eb('r.sha256', '=', sha256), eb.and([eb('r.output_sha256', '=', sha256), eb('r.record_signature', 'is not', null)])]));
   if (tenantIds) q = q.where('r.tenant_id', 'in', tenantIds);
   return (await q.orderBy('r.received_at').limit(limit).execute()).map(summary);
 }
