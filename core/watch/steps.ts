@@ -6,9 +6,11 @@ import type { Desk } from '../desk.ts';
 import { CustodyError, missingCase } from '../errors.ts';
 import type { SignPool } from '../provenance/sign-pool.ts';
 import { getRecord } from '../store/records.ts';
-import { NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, placeFile, takeFile, writeNew, type WatchFs } from './fs.ts';
 import {
-  decideReject, finishJob, getJob, linkRecord, markPlacing, markStaged, pathsTaken, releaseJob, repath, type WatchJob,
+  NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, isRealDir, moveUnread, notAFile, placeFile, takeConfined, writeNew, type WatchFs,
+} from './fs.ts';
+import {
+  UNREAD, decideReject, finishJob, getJob, linkRecord, markPlacing, markSetAside, markStaged, pathsTaken, releaseJob, repath, type WatchJob,
 } from './jobs.ts';
 import { folderOwner } from './folders.ts';
 import { errorNoteText, receiptText } from './notes.ts';
@@ -68,11 +70,15 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   const dir = stagingDirOf(job.outDir, job.folderId, job.id);
   const staged = join(dir, 'original', basename(job.sourcePath));
   if (await exists(fs, staged)) {
+    // A crash after a link or a pipe was renamed here and before it was judged: it is set aside as it would have been.
+    const entry = await fs.lstat(staged);
+    if (!entry.isFile()) return markSetAside(db, job.id, staged, notAFile(job.sourcePath, entry), ctx.now());
     // The move happened (staged names appear only complete, by rename). Across file systems a crash can fall
     // between the verified copy and the unlink of the source: finish it if the source still holds these bytes.
     // On one file system the move was a rename, so a file at the source now is a new drop and stays.
     const { sha256 } = await hashFile(fs, staged);
-    if ((await exists(fs, job.sourcePath)) && (await crossDevice(fs, job.sourcePath, staged)) && (await hashFile(fs, job.sourcePath)).sha256 === sha256) {
+    const source = job.sourcePath;
+    if ((await exists(fs, source)) && (await isRealDir(fs, dirname(source))) && (await crossDevice(fs, source, staged)) && (await hashFile(fs, source)).sha256 === sha256) {
       await fs.unlink(job.sourcePath).catch((e: unknown) => {
         throw ioError(`remove ${job.sourcePath} after copying it`, e);
       });
@@ -98,7 +104,12 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   } catch (e) {
     throw ioError(`create the staging folder ${dir}`, e);
   }
-  await takeFile(fs, job.sourcePath, staged);
+  const taken = await takeConfined(fs, job.sourcePath, staged, st);
+  if (taken.outcome === 'left') {
+    await removeEmptyDirs(fs, [dirname(staged), dir]);
+    return releaseJob(db, job.id, `${taken.why}; it was left where it was`, ctx.now());
+  }
+  if (taken.outcome === 'set-aside') return markSetAside(db, job.id, staged, { code: 'UNSUPPORTED_FORMAT', message: taken.why }, ctx.now());
   const { sha256 } = await hashFile(fs, staged);
   return markStaged(db, job.id, sha256, staged, ctx.now());
 }
@@ -215,7 +226,9 @@ async function place(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
       await placeFile(fs, stagedPath, originalPath, job.sha256!);
       await writeNew(fs, notePath, receiptText(job, record, outputPath, originalPath));
     } else {
-      await placeFile(fs, stagedPath, originalPath, job.sha256!);
+      // An entry set aside unread (a link, a pipe) is moved as it is, never read or followed.
+      if (job.sha256 === UNREAD) await moveUnread(fs, stagedPath, originalPath);
+      else await placeFile(fs, stagedPath, originalPath, job.sha256!);
       await writeNew(fs, notePath, errorNoteText(job));
     }
   } catch (e) {
