@@ -14,7 +14,7 @@ import {
 } from './jobs.ts';
 import { folderOwner } from './folders.ts';
 import { errorNoteText, receiptText } from './notes.ts';
-import { ORIGINALS_DIR, REJECTED_DIR, errorNotePathOf, receiptPathOf, stagingDirOf, under, variant } from './paths.ts';
+import { ORIGINALS_DIR, REJECTED_DIR, errorNotePathOf, fitName, fitRel, receiptPathOf, stagingDirOf, under, variant } from './paths.ts';
 
 export interface StepContext {
   desk: Desk;
@@ -49,6 +49,17 @@ export type FailureKind = 'permanent' | 'transient' | 'unexpected';
 
 /** Codes for files that will never sign, however often they are tried: they go to rejected/. */
 const PERMANENT = new Set(['UNSUPPORTED_FORMAT', 'FILE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'CORRUPT_MEDIA', 'WORKFLOW_TRANSITION_REFUSED']);
+/** errno codes about the file's name (too long, or not valid on this file system): trying again cannot help. */
+const PERMANENT_ERRNO = new Set(['ENAMETOOLONG', 'EINVAL', 'EILSEQ']);
+
+/** The errno of a failure, also when a CustodyError carries it (ioError) or wraps it. */
+function errnoOf(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = c instanceof CustodyError ? c.details?.errno : errnoCode(c);
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
 
 /**
  * What a failed step means. Bad files are permanent; the disk (full, read-only, unplugged) and a locked key are
@@ -56,6 +67,7 @@ const PERMANENT = new Set(['UNSUPPORTED_FORMAT', 'FILE_TOO_LARGE', 'IMAGE_TOO_MA
  * rejected, so that one strange file cannot hold the folder forever.
  */
 export function classify(e: unknown): { kind: FailureKind; code: string; message: string } {
+  if (PERMANENT_ERRNO.has(errnoOf(e) ?? '')) return { kind: 'permanent', code: 'IO_ERROR', message: e instanceof CustodyError ? e.message : ioError('work on the file', e).message };
   if (e instanceof CustodyError) return { kind: PERMANENT.has(e.code) ? 'permanent' : 'transient', code: e.code, message: e.message };
   const errno = errnoCode(e);
   if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return { kind: 'transient', code: 'IO_ERROR', message: ioError('work on the file', e).message };
@@ -68,7 +80,7 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   // The original and the signed copy wait in two subfolders of the job's folder (so that no file name, not even
   // "signed", can collide with them).
   const dir = stagingDirOf(job.outDir, job.folderId, job.id);
-  const staged = join(dir, 'original', basename(job.sourcePath));
+  const staged = join(dir, 'original', fitName(basename(job.sourcePath)));
   if (await exists(fs, staged)) {
     // A crash after a link or a pipe was renamed here and before it was judged: it is set aside as it would have been.
     const entry = await fs.lstat(staged);
@@ -127,7 +139,7 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   }
   try {
     await ctx.desk.sign(staged, {
-      target: { dir, name: basename(staged) },
+      target: { dir, name: fitName(basename(staged)) },
       onRecord: (tx, record) => {
         linkRecord(tx, job.id, record, ctx.now());
         autoSubmit(ctx, job, record.id);
@@ -189,8 +201,9 @@ async function firstFree(fs: WatchFs, base: string, from: number, companions: (p
 async function plan(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   const db = ctx.desk.store;
   const signing = job.disposition === 'sign';
-  const originalBase = under(job.outDir, `${signing ? ORIGINALS_DIR : REJECTED_DIR}/${job.relPath}`);
-  const outputBase = under(job.outDir, job.relPath);
+  const rel = fitRel(job.relPath);
+  const originalBase = under(job.outDir, `${signing ? ORIGINALS_DIR : REJECTED_DIR}/${rel}`);
+  const outputBase = under(job.outDir, rel);
   let fromOutput = 1;
   let fromOriginal = 1;
   for (;;) {
