@@ -238,10 +238,11 @@ export async function takeConfined(fs: WatchFs, src: string, dst: string, seen: 
   } catch (e) {
     throw ioError(`look at ${dst}`, e);
   }
+  // Across file systems takeFile made a copy (a new file on another device) of the very inode it checked, and removed
+  // the source only from a folder that was still real.
+  if (st.isFile() && st.dev !== seen.dev) return { outcome: 'taken' };
   const inside = await isRealDir(fs, folder);
-  // Across file systems takeFile copied the very inode it checked; a rename keeps the inode.
-  const same = st.dev !== seen.dev || st.ino === seen.ino;
-  if (inside && st.isFile() && same) return { outcome: 'taken' };
+  if (inside && st.isFile() && st.ino === seen.ino) return { outcome: 'taken' };
   const why = !st.isFile()
     ? notAFile(src, st).message
     : inside
@@ -253,24 +254,23 @@ export async function takeConfined(fs: WatchFs, src: string, dst: string, seen: 
 
 /** Moves `dst` back to `src` without replacing anything there; false when src is taken. Links are moved, never followed. */
 async function giveBack(fs: WatchFs, dst: string, src: string, st: Stats): Promise<boolean> {
-  try {
-    // link() refuses a taken name; on some systems it follows a symlink, so anything but a file is renamed.
-    if (!st.isFile()) throw Object.assign(new Error('not a file'), { code: 'ENOTSUP' });
-    await fs.link(dst, src);
-  } catch (e) {
-    if (errnoCode(e) === 'EEXIST') return false;
-    if (!NO_HARD_LINKS.has(errnoCode(e) ?? '') && errnoCode(e) !== 'EXDEV') throw ioError(`put ${dst} back at ${src}`, e);
-    if (await exists(fs, src)) return false;
+  // link() refuses a taken name. It may follow a symlink on some systems, so anything but a file is renamed.
+  if (st.isFile()) {
     try {
-      await fs.rename(dst, src);
-    } catch (e2) {
-      throw ioError(`put ${dst} back at ${src}`, e2);
+      await fs.link(dst, src);
+      await fs.unlink(dst);
+      return true;
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') return false;
+      if (!NO_HARD_LINKS.has(errnoCode(e) ?? '')) throw ioError(`put ${dst} back at ${src}`, e);
     }
-    return true;
   }
-  await fs.unlink(dst).catch((e: unknown) => {
-    throw ioError(`remove ${dst} once it was back at ${src}`, e);
-  });
+  if (await exists(fs, src)) return false;
+  try {
+    await fs.rename(dst, src);
+  } catch (e) {
+    throw ioError(`put ${dst} back at ${src}`, e);
+  }
   return true;
 }
 
