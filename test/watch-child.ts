@@ -17,7 +17,7 @@ const die = () => process.kill(process.pid, 'SIGKILL');
 let ops = 0;
 const MUTATING = new Set(['mkdir', 'rename', 'link', 'unlink', 'rmdir']);
 const fs: Record<string, unknown> = {};
-for (const name of ['stat', 'lstat', 'readdir', 'mkdir', 'rename', 'link', 'unlink', 'rmdir', 'open', 'readFile'] as const) {
+for (const name of ['stat', 'lstat', 'readdir', 'mkdir', 'rename', 'link', 'unlink', 'rmdir', 'open', 'readFile', 'realpath'] as const) {
   const fn = nodeFs[name] as (...args: unknown[]) => Promise<unknown>;
   fs[name] = async (...args: unknown[]) => {
     const result = await fn(...args);

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 afterAll(() => desk.close());
 
-const OPS = ['stat', 'lstat', 'readdir', 'mkdir', 'rename', 'link', 'unlink', 'rmdir', 'open', 'readFile'] as const;
+const OPS = ['stat', 'lstat', 'readdir', 'mkdir', 'rename', 'link', 'unlink', 'rmdir', 'open', 'readFile', 'realpath'] as const;
 const MESSAGES: Record<string, string> = { ENOSPC: 'no space left on device', EACCES: 'permission denied', EROFS: 'read-only file system' };
 
 /** The real file system, except that `fail` may answer an errno code for a call, which is then thrown as Node would. */

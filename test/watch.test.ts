@@ -1,7 +1,7 @@
 // Watched folders, in process with a real desk and real photos: what lands where, what is ignored, slow writers,
 // subfolders, renames, bad files, duplicates and taken names.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
@@ -248,6 +248,32 @@ describe('a watched folder', () => {
     expect(readFileSync(join(outDir, 'photo.jpg'), 'utf8')).toBe('an editor’s file');
     expect(readFileSync(join(outDir, 'originals/photo.jpg'), 'utf8')).toBe('another one');
     expect(readFileSync(join(outDir, 'other.jpg.receipt.json'), 'utf8')).toBe('{}');
+  });
+
+  it('places files whose names are near 255 bytes under shorter names: signed or rejected with the note, never retried', async () => {
+    const s = await start();
+    const { folder, inDir, outDir } = s;
+    const good = `${'g'.repeat(246)}.jpg`;
+    const bad = `${'b'.repeat(246)}.jpg`;
+    const dropped = new Map([[good, await uniqueJpeg()], [bad, Buffer.from('not a photo at all')]]);
+    for (const [rel, b] of dropped) writeFileSync(join(inDir, rel), b);
+    const outs = await s.waitFor(2, 30_000);
+    await s.engine.stop();
+
+    expect(s.retries).toEqual([]);
+    const signed = outs.find((o) => o.path === good)!;
+    const rejected = outs.find((o) => o.path === bad)!;
+    expect(signed).toMatchObject({ status: 'signed', output: expect.stringMatching(/\/g{100,}~[0-9a-f]{8}\.jpg$/) });
+    expect(signed.original).toBe(join(outDir, 'originals', basename(signed.output!)));
+    expect(rejected).toMatchObject({ status: 'rejected', original: expect.stringMatching(/\/rejected\/b{100,}~[0-9a-f]{8}\.jpg$/) });
+    expect(rejected.note).toBe(`${rejected.original}.error.txt`);
+    expect(Buffer.byteLength(basename(signed.output!))).toBeLessThanOrEqual(215);
+    // The receipt and the note still name the file as it was dropped.
+    expect(JSON.parse(readFileSync(signed.note!, 'utf8'))).toMatchObject({ relativePath: good, sha256: sha256(dropped.get(good)!) });
+    expect(readFileSync(rejected.note!, 'utf8')).toContain(`file: ${bad}\n`);
+    expect(listJobs(desk.store, { folderId: folder.id }).map((j) => [j.state, j.attempts])).toEqual(expect.arrayContaining([['done', 0], ['rejected', 0]]));
+    expect(filesUnder(outDir).every((f) => f.split('/').every((p) => Buffer.byteLength(p) <= 255))).toBe(true);
+    expectExactlyOnce(desk, s, dropped, new Set([bad]));
   });
 
   it('runs several folders in one engine, each into its own OUT', async () => {

@@ -5,12 +5,13 @@
 // operation here ever replaces an existing file (link() refuses taken names; rename() only targets names that
 // belong to one job).
 import { createHash } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CustodyError } from '../errors.ts';
 import { copyHashing } from '../media/hash.ts';
 
-export type WatchFs = Pick<typeof fsp, 'stat' | 'lstat' | 'readdir' | 'mkdir' | 'rename' | 'link' | 'unlink' | 'rmdir' | 'open' | 'readFile'>;
+export type WatchFs = Pick<typeof fsp, 'stat' | 'lstat' | 'readdir' | 'mkdir' | 'rename' | 'link' | 'unlink' | 'rmdir' | 'open' | 'readFile' | 'realpath'>;
 
 export const nodeFs: WatchFs = fsp;
 
@@ -47,21 +48,43 @@ export async function exists(fs: WatchFs, p: string): Promise<boolean> {
 
 const CHUNK = 1 << 20;
 
-/** SHA-256 (hex) and size of a file, read through the fs interface. */
+/**
+ * Read-only, not through a symlink at the last step, and without waiting for a writer (a FIFO opened for reading
+ * would block a libuv thread until one comes). Windows has neither flag, nor FIFOs or symlinks that users make.
+ */
+const READ_ENTRY = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** A link, a pipe, a socket or a device where a regular file was expected: it is never read or followed. */
+export function notAFile(p: string, st: Stats | null): CustodyError {
+  const kind = !st ? 'a link' : st.isSymbolicLink() ? 'a symbolic link' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a folder' : 'a device';
+  return new CustodyError('UNSUPPORTED_FORMAT', `expected a regular file at ${p}, got ${kind}`);
+}
+
+/** Opens a regular file for reading; anything else is refused (notAFile) without being followed or waited on. */
+export async function openRegular(fs: WatchFs, p: string): Promise<{ fh: fsp.FileHandle; st: Stats }> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fs.open(p, READ_ENTRY);
+  } catch (e) {
+    // O_NOFOLLOW on a symlink: ELOOP (Linux, macOS) or EMLINK (FreeBSD).
+    if (errnoCode(e) === 'ELOOP' || errnoCode(e) === 'EMLINK') throw notAFile(p, null);
+    throw ioError(`read ${p}`, e);
+  }
+  const st = await fh.stat();
+  if (!st.isFile()) {
+    await fh.close();
+    throw notAFile(p, st);
+  }
+  return { fh, st };
+}
+
+/** SHA-256 (hex) and size of a regular file, read through the fs interface; anything else is refused unread. */
 export async function hashFile(fs: WatchFs, p: string): Promise<{ sha256: string; size: number }> {
-  const fh = await openToRead(fs, p);
+  const { fh } = await openRegular(fs, p);
   try {
     return await hashHandle(fh);
   } finally {
     await fh.close();
-  }
-}
-
-async function openToRead(fs: WatchFs, p: string): Promise<fsp.FileHandle> {
-  try {
-    return await fs.open(p, 'r');
-  } catch (e) {
-    throw ioError(`read ${p}`, e);
   }
 }
 
@@ -85,10 +108,8 @@ async function hashHandle(fh: fsp.FileHandle): Promise<{ sha256: string; size: n
  * other name. The copy is refused (IO_ERROR, retried) if the file changed while it was copied.
  */
 export async function ownFile(fs: WatchFs, p: string): Promise<{ sha256: string; size: number }> {
-  const fh = await openToRead(fs, p);
-  let before;
+  const { fh, st: before } = await openRegular(fs, p);
   try {
-    before = await fh.stat();
     if (before.nlink <= 1) return await hashHandle(fh);
   } finally {
     await fh.close();
@@ -128,9 +149,10 @@ export async function syncDir(fs: WatchFs, dir: string): Promise<void> {
 
 /**
  * The temp file beside `dst`. Its name is fixed, not random: destinations belong to one job, so a temp left by a
- * crash is recognised as ours on the replay and removed instead of lingering in OUT.
+ * crash is recognised as ours on the replay and removed instead of lingering in OUT. It is short whatever the
+ * length of dst's name, so that a name near the 255-byte limit still has a temp file.
  */
-const tempName = (dst: string): string => join(dirname(dst), `.${basename(dst)}.custody-tmp`);
+const tempName = (dst: string): string => join(dirname(dst), `.${createHash('sha256').update(basename(dst)).digest('hex').slice(0, 16)}.custody-tmp`);
 
 /** Removes the temp file a crash may have left beside `dst`; returns its name. */
 export async function freshTemp(fs: WatchFs, dst: string): Promise<string> {
@@ -142,10 +164,10 @@ export async function freshTemp(fs: WatchFs, dst: string): Promise<string> {
 }
 
 /** Copies src to a fresh temp file beside dst, fsyncs it, reads it back and checks its hash; returns the temp path. */
-async function copyVerified(fs: WatchFs, src: string, dst: string): Promise<{ tmp: string; sha256: string; size: number }> {
+async function copyVerified(fs: WatchFs, src: string, dst: string): Promise<{ tmp: string; sha256: string; size: number; source: Stats }> {
   const tmp = await freshTemp(fs, dst);
   let copied: { sha256: string; size: number };
-  const input = await fs.open(src, 'r');
+  const { fh: input, st: source } = await openRegular(fs, src);
   try {
     const output = await fs.open(tmp, 'wx', 0o644);
     try {
@@ -166,7 +188,7 @@ async function copyVerified(fs: WatchFs, src: string, dst: string): Promise<{ tm
     await fs.unlink(tmp).catch(() => undefined);
     throw new CustodyError('IO_ERROR', `expected the copy ${tmp} to read back with SHA-256 ${sha256}, got ${back.sha256}`);
   }
-  return { tmp, sha256, size };
+  return { tmp, sha256, size, source };
 }
 
 /**
@@ -183,12 +205,20 @@ export async function takeFile(fs: WatchFs, src: string, dst: string): Promise<v
     if (errnoCode(e) !== 'EXDEV') throw ioError(`move ${src} to ${dst}`, e);
   }
   try {
-    const before = await fs.stat(src);
-    const { tmp, size } = await copyVerified(fs, src, dst);
-    const after = await fs.stat(src);
-    if (after.size !== size || after.mtimeMs !== before.mtimeMs || after.size !== before.size) {
+    // lstat, and the same inode read as checked: a link or another file swapped in meanwhile is not copied.
+    const before = await fs.lstat(src);
+    if (!before.isFile()) throw notAFile(src, before);
+    const { tmp, size, source } = await copyVerified(fs, src, dst);
+    const after = await fs.lstat(src);
+    const same = (a: Stats) => a.dev === before.dev && a.ino === before.ino;
+    if (!same(source) || !same(after) || after.size !== size || after.mtimeMs !== before.mtimeMs || after.size !== before.size) {
       await fs.unlink(tmp).catch(() => undefined);
       throw new CustodyError('IO_ERROR', `expected ${src} to stay unchanged while it was copied, but it changed (${before.size} → ${after.size} bytes)`);
+    }
+    // The source is unlinked only from the watched folder itself, never through a folder swapped for a link.
+    if (!(await isRealDir(fs, dirname(src)))) {
+      await fs.unlink(tmp).catch(() => undefined);
+      throw new CustodyError('PATH_NOT_ALLOWED', `expected ${dirname(src)} to be a folder, but it was replaced by a link while ${basename(src)} was copied`);
     }
     await fs.rename(tmp, dst);
     await syncDir(fs, dirname(dst));
@@ -196,6 +226,97 @@ export async function takeFile(fs: WatchFs, src: string, dst: string): Promise<v
     await syncDir(fs, dirname(src));
   } catch (e) {
     throw ioError(`copy ${src} to ${dst}`, e);
+  }
+}
+
+/** Whether `dir` is reached without a symlink anywhere on the way: its real path is itself. False when it is gone. */
+export async function isRealDir(fs: WatchFs, dir: string): Promise<boolean> {
+  try {
+    return (await fs.realpath(dir)) === dir;
+  } catch (e) {
+    if (['ENOENT', 'ENOTDIR', 'ELOOP'].includes(errnoCode(e) ?? '')) return false;
+    throw ioError(`look at ${dir}`, e);
+  }
+}
+
+/**
+ * What became of a claimed file: taken; left where it was (nothing of it is ours); or set aside, when what
+ * arrived is not what was checked and cannot go back (it goes to rejected/ unread, with `why` in its note).
+ */
+export type Take = { outcome: 'taken' } | { outcome: 'left'; why: string } | { outcome: 'set-aside'; why: string };
+
+/**
+ * Takes a claimed file (`seen`: its lstat at `src`) into `dst`, a name of one job, only while it is the file that
+ * was checked. Its folder must be reached without a symlink, before the move and after it: rename follows links in
+ * the middle of a path, so a subfolder swapped for a link to ~/.ssh or the desk's data folder would otherwise fetch
+ * files from there. What arrived must be a regular file with the inode that was checked: a file swapped for a link
+ * or a pipe between the check and the rename is never read. Whatever fails the check goes back to `src` if that
+ * name is free; a link or pipe that came from the watched folder itself is set aside.
+ */
+export async function takeConfined(fs: WatchFs, src: string, dst: string, seen: Stats): Promise<Take> {
+  const folder = dirname(src);
+  if (!(await isRealDir(fs, folder))) return { outcome: 'left', why: `expected ${folder} to be a folder inside the watched folder, but it is a link or leads through one` };
+  await takeFile(fs, src, dst);
+  let st: Stats;
+  try {
+    st = await fs.lstat(dst);
+  } catch (e) {
+    throw ioError(`look at ${dst}`, e);
+  }
+  // Across file systems takeFile made a copy (a new file on another device) of the very inode it checked, and removed
+  // the source only from a folder that was still real.
+  if (st.isFile() && st.dev !== seen.dev) return { outcome: 'taken' };
+  const inside = await isRealDir(fs, folder);
+  if (inside && st.isFile() && st.ino === seen.ino) return { outcome: 'taken' };
+  const why = !st.isFile()
+    ? notAFile(src, st).message
+    : inside
+      ? `expected ${src} to be the file that settled, but another took its place as it was taken`
+      : `expected ${folder} to be a folder inside the watched folder, but it was replaced by a link as ${basename(src)} was taken`;
+  if (inside && !st.isFile()) return { outcome: 'set-aside', why };
+  return (await giveBack(fs, dst, src, st)) ? { outcome: 'left', why } : { outcome: 'set-aside', why };
+}
+
+/** Moves `dst` back to `src` without replacing anything there; false when src is taken. Links are moved, never followed. */
+async function giveBack(fs: WatchFs, dst: string, src: string, st: Stats): Promise<boolean> {
+  // link() refuses a taken name. It may follow a symlink on some systems, so anything but a file is renamed.
+  if (st.isFile()) {
+    try {
+      await fs.link(dst, src);
+      await fs.unlink(dst);
+      return true;
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') return false;
+      if (!NO_HARD_LINKS.has(errnoCode(e) ?? '')) throw ioError(`put ${dst} back at ${src}`, e);
+    }
+  }
+  if (await exists(fs, src)) return false;
+  try {
+    await fs.rename(dst, src);
+  } catch (e) {
+    throw ioError(`put ${dst} back at ${src}`, e);
+  }
+  return true;
+}
+
+/**
+ * Moves an entry that is set aside unread (a link or a pipe) to `dst`: rename, never link or read, so that nothing
+ * is followed. Replayable: when src is gone and something is at dst, the move has happened.
+ */
+export async function moveUnread(fs: WatchFs, src: string, dst: string): Promise<void> {
+  try {
+    if (!(await exists(fs, src))) {
+      if (await exists(fs, dst)) return;
+      throw new CustodyError('IO_ERROR', `expected ${src} or its moved entry at ${dst}, found neither`);
+    }
+    await fs.mkdir(dirname(dst), { recursive: true });
+    // Names under OUT are reserved per job in the database, so no other writer races for dst.
+    if (await exists(fs, dst)) throw new NameTaken(dst);
+    await fs.rename(src, dst);
+    await syncDir(fs, dirname(dst));
+  } catch (e) {
+    if (e instanceof NameTaken) throw e;
+    throw ioError(`move ${src} to ${dst}`, e);
   }
 }
 

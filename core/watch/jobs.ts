@@ -167,6 +167,21 @@ export function markStaged(db: WritableDB, id: number, sha256: string, stagedPat
   });
 }
 
+/** The SHA-256 column of an entry set aside unread (a link or a pipe): there are no bytes of it that were read. */
+export const UNREAD = '';
+
+/**
+ * Step 2, when what arrived in the staging folder is not a file that can be read safely (a link or a pipe swapped
+ * in as it was taken): it goes to rejected/ as it is, never read or followed, with this error in its note.
+ */
+export function markSetAside(db: WritableDB, id: number, stagedPath: string, error: { code: string; message: string }, now: Date): WatchJob {
+  const at = now.toISOString();
+  return transition(db, id, 'claimed', () =>
+    db.run(sql`UPDATE watch_jobs SET state = 'staged', sha256 = ${UNREAD}, staged_path = ${stagedPath}, disposition = 'reject',
+      error_code = ${error.code}, error_message = ${error.message}, error_at = ${at}, updated_at = ${at} WHERE id = ${id} AND state = 'claimed'`),
+  );
+}
+
 /** Step 3, inside the record's own transaction: the record and the job's move to 'signed' commit together or not at all. */
 export function linkRecord(db: WritableDB, id: number, record: SignedRecord, now: Date): void {
   const n = db.run(sql`UPDATE watch_jobs SET state = 'signed', record_id = ${record.id}, updated_at = ${now.toISOString()}

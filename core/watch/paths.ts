@@ -1,4 +1,5 @@
 // Which files in a watched folder are taken, and where each one lands under OUT.
+import { createHash } from 'node:crypto';
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Partial downloads and copies in progress, by suffix (lower case). */
@@ -60,6 +61,41 @@ export function variant(path: string, n: number): string {
   const name = basename(path);
   const ext = extname(name);
   return join(path.slice(0, path.length - name.length), `${name.slice(0, name.length - ext.length)}-${n}${ext}`);
+}
+
+/** The longest file name most file systems take (ext4, APFS, NTFS count 255 bytes or UTF-16 units). */
+const NAME_MAX_BYTES = 255;
+/**
+ * What the desk adds to a name it places: a variant (`-12`) and `.receipt.json` or `.error.txt` in OUT, and the
+ * signed output's temporary `.<name>.<recordId>.part` (34 bytes more) in the staging folder.
+ */
+const NAME_ROOM = 40;
+const EXT_MAX_BYTES = 16;
+
+/**
+ * A file name that leaves room for the desk's suffixes: unchanged when it is short enough; otherwise cut at a
+ * character boundary, with a short hash of the whole name (so that two long names sharing a beginning differ) and
+ * the extension kept: `<beginning>~<8 hex><.ext>`.
+ */
+export function fitName(name: string): string {
+  const budget = NAME_MAX_BYTES - NAME_ROOM;
+  if (Buffer.byteLength(name) <= budget) return name;
+  const ext = Buffer.byteLength(extname(name)) <= EXT_MAX_BYTES ? extname(name) : '';
+  const tag = `~${createHash('sha256').update(name).digest('hex').slice(0, 8)}${ext}`;
+  let stem = '';
+  let bytes = Buffer.byteLength(tag);
+  for (const ch of name.slice(0, name.length - ext.length)) {
+    bytes += Buffer.byteLength(ch);
+    if (bytes > budget) break;
+    stem += ch;
+  }
+  return stem + tag;
+}
+
+/** A '/'-separated relative path with its last part fitted (fitName); its folders exist in IN under their own names. */
+export function fitRel(rel: string): string {
+  const cut = rel.lastIndexOf('/') + 1;
+  return rel.slice(0, cut) + fitName(rel.slice(cut));
 }
 
 export const receiptPathOf = (signedPath: string): string => `${signedPath}.receipt.json`;

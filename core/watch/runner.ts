@@ -3,7 +3,8 @@
 // `concurrency` at a time; failed steps are retried with exponential backoff.
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
-import { errnoCode, ioError } from './fs.ts';
+import { dirname } from 'node:path';
+import { errnoCode, ioError, isRealDir } from './fs.ts';
 import type { WatchFolder } from './folders.ts';
 import { claimJob, decideReject, getJob, isOpen, noteFailure, openJobs, type WatchJob } from './jobs.ts';
 import { isIgnored, relativeInside, under } from './paths.ts';
@@ -147,6 +148,8 @@ export class FolderRunner {
   async #walk(rel: string): Promise<void> {
     let entries;
     try {
+      // A subfolder swapped for a link since its parent was listed is not entered.
+      if (!(await isRealDir(this.#ctx.fs, under(this.folder.path, rel)))) return;
       entries = await this.#ctx.fs.readdir(under(this.folder.path, rel), { withFileTypes: true });
     } catch (e) {
       if (errnoCode(e) !== 'ENOENT') this.#hooks.problem('IO_ERROR', ioError(`list ${under(this.folder.path, rel)}`, e).message);
@@ -167,15 +170,24 @@ export class FolderRunner {
     void this.#settle(rel, null);
   }
 
+  /**
+   * The file at `rel` when it is a regular file reached without a symlink on the way (a subfolder swapped for a link
+   * to another folder would make its files look like ours); null otherwise.
+   */
+  async #fileAt(rel: string): Promise<Stats | null> {
+    const path = under(this.folder.path, rel);
+    try {
+      const st = await this.#ctx.fs.lstat(path);
+      return st.isFile() && (await isRealDir(this.#ctx.fs, dirname(path))) ? st : null;
+    } catch {
+      return null; // gone, or the folder cannot be looked at now: the rescan looks again
+    }
+  }
+
   async #settle(rel: string, prev: Seen | null): Promise<void> {
     if (this.#stopping) return;
-    let st: Stats | null = null;
-    try {
-      st = await this.#ctx.fs.lstat(under(this.folder.path, rel));
-    } catch {
-      // gone
-    }
-    if (!st || !st.isFile()) {
+    const st = await this.#fileAt(rel);
+    if (!st) {
       this.#settling.delete(rel);
       this.#hooks.changed();
       return;
@@ -227,13 +239,8 @@ export class FolderRunner {
 
   async #claimAndDrive(rel: string, seen: Seen): Promise<void> {
     const path = under(this.folder.path, rel);
-    let st: Stats;
-    try {
-      st = await this.#ctx.fs.lstat(path);
-    } catch {
-      return;
-    }
-    if (!st.isFile()) return;
+    const st = await this.#fileAt(rel);
+    if (!st) return;
     if (st.size !== seen.size || st.mtimeMs !== seen.mtimeMs) return this.notice(rel);
     const job = claimJob(this.#ctx.desk.store, this.folder, { relPath: rel, sourcePath: path, size: st.size, mtimeMs: st.mtimeMs }, this.#ctx.now());
     if (!job) return;

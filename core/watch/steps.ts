@@ -6,13 +6,15 @@ import type { Desk } from '../desk.ts';
 import { CustodyError, missingCase } from '../errors.ts';
 import type { SignPool } from '../provenance/sign-pool.ts';
 import { getRecord } from '../store/records.ts';
-import { NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, ownFile, placeFile, takeFile, writeNew, type WatchFs } from './fs.ts';
 import {
-  decideReject, finishJob, getJob, linkRecord, markPlacing, markStaged, pathsTaken, releaseJob, repath, type WatchJob,
+  NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, isRealDir, moveUnread, notAFile, ownFile, placeFile, takeConfined, writeNew, type WatchFs,
+} from './fs.ts';
+import {
+  UNREAD, decideReject, finishJob, getJob, linkRecord, markPlacing, markSetAside, markStaged, pathsTaken, releaseJob, repath, type WatchJob,
 } from './jobs.ts';
 import { folderOwner } from './folders.ts';
 import { errorNoteText, receiptText } from './notes.ts';
-import { ORIGINALS_DIR, REJECTED_DIR, errorNotePathOf, receiptPathOf, stagingDirOf, under, variant } from './paths.ts';
+import { ORIGINALS_DIR, REJECTED_DIR, errorNotePathOf, fitName, fitRel, receiptPathOf, stagingDirOf, under, variant } from './paths.ts';
 
 export interface StepContext {
   desk: Desk;
@@ -47,6 +49,17 @@ export type FailureKind = 'permanent' | 'transient' | 'unexpected';
 
 /** Codes for files that will never sign, however often they are tried: they go to rejected/. */
 const PERMANENT = new Set(['UNSUPPORTED_FORMAT', 'FILE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'CORRUPT_MEDIA', 'WORKFLOW_TRANSITION_REFUSED']);
+/** errno codes about the file's name (too long, or not valid on this file system): trying again cannot help. */
+const PERMANENT_ERRNO = new Set(['ENAMETOOLONG', 'EINVAL', 'EILSEQ']);
+
+/** The errno of a failure, also when a CustodyError carries it (ioError) or wraps it. */
+function errnoOf(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = c instanceof CustodyError ? c.details?.errno : errnoCode(c);
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
 
 /**
  * What a failed step means. Bad files are permanent; the disk (full, read-only, unplugged) and a locked key are
@@ -54,6 +67,7 @@ const PERMANENT = new Set(['UNSUPPORTED_FORMAT', 'FILE_TOO_LARGE', 'IMAGE_TOO_MA
  * rejected, so that one strange file cannot hold the folder forever.
  */
 export function classify(e: unknown): { kind: FailureKind; code: string; message: string } {
+  if (PERMANENT_ERRNO.has(errnoOf(e) ?? '')) return { kind: 'permanent', code: 'IO_ERROR', message: e instanceof CustodyError ? e.message : ioError('work on the file', e).message };
   if (e instanceof CustodyError) return { kind: PERMANENT.has(e.code) ? 'permanent' : 'transient', code: e.code, message: e.message };
   const errno = errnoCode(e);
   if (typeof errno === 'string' && /^E[A-Z]+$/.test(errno)) return { kind: 'transient', code: 'IO_ERROR', message: ioError('work on the file', e).message };
@@ -66,13 +80,17 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   // The original and the signed copy wait in two subfolders of the job's folder (so that no file name, not even
   // "signed", can collide with them).
   const dir = stagingDirOf(job.outDir, job.folderId, job.id);
-  const staged = join(dir, 'original', basename(job.sourcePath));
+  const staged = join(dir, 'original', fitName(basename(job.sourcePath)));
   if (await exists(fs, staged)) {
+    // A crash after a link or a pipe was renamed here and before it was judged: it is set aside as it would have been.
+    const entry = await fs.lstat(staged);
+    if (!entry.isFile()) return markSetAside(db, job.id, staged, notAFile(job.sourcePath, entry), ctx.now());
     // The move happened (staged names appear only complete, by rename). Across file systems a crash can fall
     // between the verified copy and the unlink of the source: finish it if the source still holds these bytes.
     // On one file system the move was a rename, so a file at the source now is a new drop and stays.
     const { sha256 } = await ownFile(fs, staged);
-    if ((await exists(fs, job.sourcePath)) && (await crossDevice(fs, job.sourcePath, staged)) && (await hashFile(fs, job.sourcePath)).sha256 === sha256) {
+    const source = job.sourcePath;
+    if ((await exists(fs, source)) && (await isRealDir(fs, dirname(source))) && (await crossDevice(fs, source, staged)) && (await hashFile(fs, source)).sha256 === sha256) {
       await fs.unlink(job.sourcePath).catch((e: unknown) => {
         throw ioError(`remove ${job.sourcePath} after copying it`, e);
       });
@@ -98,7 +116,12 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   } catch (e) {
     throw ioError(`create the staging folder ${dir}`, e);
   }
-  await takeFile(fs, job.sourcePath, staged);
+  const taken = await takeConfined(fs, job.sourcePath, staged, st);
+  if (taken.outcome === 'left') {
+    await removeEmptyDirs(fs, [dirname(staged), dir]);
+    return releaseJob(db, job.id, `${taken.why}; it was left where it was`, ctx.now());
+  }
+  if (taken.outcome === 'set-aside') return markSetAside(db, job.id, staged, { code: 'UNSUPPORTED_FORMAT', message: taken.why }, ctx.now());
   // A drop with other hard links is staged as a copy of its own, so nothing signed or kept can change through them.
   const { sha256 } = await ownFile(fs, staged);
   return markStaged(db, job.id, sha256, staged, ctx.now());
@@ -117,7 +140,7 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   }
   try {
     await ctx.desk.sign(staged, {
-      target: { dir, name: basename(staged) },
+      target: { dir, name: fitName(basename(staged)) },
       onRecord: (tx, record) => {
         linkRecord(tx, job.id, record, ctx.now());
         autoSubmit(ctx, job, record.id);
@@ -179,8 +202,9 @@ async function firstFree(fs: WatchFs, base: string, from: number, companions: (p
 async function plan(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   const db = ctx.desk.store;
   const signing = job.disposition === 'sign';
-  const originalBase = under(job.outDir, `${signing ? ORIGINALS_DIR : REJECTED_DIR}/${job.relPath}`);
-  const outputBase = under(job.outDir, job.relPath);
+  const rel = fitRel(job.relPath);
+  const originalBase = under(job.outDir, `${signing ? ORIGINALS_DIR : REJECTED_DIR}/${rel}`);
+  const outputBase = under(job.outDir, rel);
   let fromOutput = 1;
   let fromOriginal = 1;
   for (;;) {
@@ -216,7 +240,9 @@ async function place(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
       await placeFile(fs, stagedPath, originalPath, job.sha256!);
       await writeNew(fs, notePath, receiptText(job, record, outputPath, originalPath));
     } else {
-      await placeFile(fs, stagedPath, originalPath, job.sha256!);
+      // An entry set aside unread (a link, a pipe) is moved as it is, never read or followed.
+      if (job.sha256 === UNREAD) await moveUnread(fs, stagedPath, originalPath);
+      else await placeFile(fs, stagedPath, originalPath, job.sha256!);
       await writeNew(fs, notePath, errorNoteText(job));
     }
   } catch (e) {
