@@ -23,6 +23,7 @@ vi.mock('../core/media/video/fingerprint.ts', async (orig) => {
 
 import type { Desk } from '../core/desk.ts';
 import { fingerprintVideo } from '../core/media/video/fingerprint.ts';
+import { tempName } from '../core/watch/fs.ts';
 import { claimJob, getJob } from '../core/watch/jobs.ts';
 import { stagingDirOf } from '../core/watch/paths.ts';
 import { ffmpeg } from './fixtures/video.ts';
@@ -116,7 +117,7 @@ it('replays a crash between taking a hard-linked drop and copying it: the copy i
   const staged = join(stagingDirOf(s.outDir, s.folder.id, claimed.id), 'original', 'r.jpg');
   mkdirSync(dirname(staged), { recursive: true });
   renameSync(src, staged);
-  writeFileSync(join(dirname(staged), '.r.jpg.custody-tmp'), 'half a copy');
+  writeFileSync(tempName(staged), 'half a copy');
 
   await resume(desk, s);
   expect(getJob(desk.store, claimed.id).state).toBe('done');

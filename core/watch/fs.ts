@@ -152,7 +152,7 @@ export async function syncDir(fs: WatchFs, dir: string): Promise<void> {
  * crash is recognised as ours on the replay and removed instead of lingering in OUT. It is short whatever the
  * length of dst's name, so that a name near the 255-byte limit still has a temp file.
  */
-const tempName = (dst: string): string => join(dirname(dst), `.${createHash('sha256').update(basename(dst)).digest('hex').slice(0, 16)}.custody-tmp`);
+export const tempName = (dst: string): string => join(dirname(dst), `.${createHash('sha256').update(basename(dst)).digest('hex').slice(0, 16)}.custody-tmp`);
 
 /** Removes the temp file a crash may have left beside `dst`; returns its name. */
 export async function freshTemp(fs: WatchFs, dst: string): Promise<string> {
