@@ -1,13 +1,15 @@
-// The desk signs each record as a whole when its sync worker builds it for the hub (core/sync/worker.ts), with the
-// key that signed its fingerprint: a record signed before a key rotation goes out signed by the retired key, one
-// signed after by the current one, and the proof of each that comes back checks out for a third party (a version 2
-// leaf, with no leaf of the desk's to compare) and in the desk's own anchor check.
+// The desk signs each record as a whole with the key that signed its fingerprint, when it signs and queues it (a row
+// queued before that, when the sync worker builds it for the hub): a record signed before a key rotation goes out
+// signed by the retired key, one signed after by the current one, and the proof of each that comes back checks out
+// for a third party (a version 2 leaf, with no leaf of the desk's to compare) and in the desk's own anchor check. A
+// record row changed in desk.db after it was queued is not signed again by the sync: it is parked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Keyring } from '../core/crypto/keyring.ts';
 import { PassphraseProtector } from '../core/crypto/vault.ts';
 import type { Desk } from '../core/desk.ts';
 import { anchorCheck } from '../core/provenance/anchor-check.ts';
 import { getRecord } from '../core/store/records.ts';
+import { outboxOfRecord, parkedRows } from '../core/sync/outbox.ts';
 import { proofOf } from '../core/sync/proofs.ts';
 import { parseVerifierKey } from '../core/tlog/note.ts';
 import { parseProofFile, verifyProofFile } from '../core/tlog/proof-file.ts';
@@ -50,5 +52,30 @@ describe('records signed whole at push', { timeout: 60_000 }, () => {
       expect(v.leaf).toMatchObject({ type: 'record', v: 2, id, publicKey, recordSignature: expect.stringMatching(/^[0-9a-f]{128}$/) });
       expect(anchorCheck(desk.store, id)).toMatchObject({ status: 'absent', state: 'logged' });
     }
+  });
+});
+
+describe('a record row changed after it was signed', { timeout: 60_000 }, () => {
+  let hub2: TestHub;
+  let desk2: Desk;
+  let dir2: string;
+  beforeAll(async () => {
+    ({ hub: hub2, desk: desk2, dir: dir2 } = await deskWithHub('custody-sync-record-edited-'));
+  }, 60_000);
+  afterAll(() => closeBoth(desk2, hub2));
+
+  it('is parked (INTEGRITY_FAILED), not signed as it now reads; a row queued before signatures at signing is signed at push', async () => {
+    const edited = await signResized(desk2, dir2, 1);
+    const legacy = await signResized(desk2, dir2, 2);
+    const plain = await signResized(desk2, dir2, 3);
+    for (const id of [edited, legacy, plain]) expect(outboxOfRecord(desk2.store, id)!.recordSignature).toMatch(/^[0-9a-f]{128}$/);
+    // Someone with the database but not the vault points the record at other bytes before the sync runs.
+    desk2.store.raw.prepare('UPDATE records SET output_sha256 = ? WHERE id = ?').run('e'.repeat(64), edited);
+    desk2.store.raw.prepare('UPDATE outbox SET record_signature = NULL WHERE ref = ?').run(legacy);
+
+    expect(await desk2.hub.worker().pushOnce()).toMatchObject({ accepted: 2, parked: 1 });
+    expect(parkedRows(desk2.store).map((r) => [r.ref, r.parked?.code])).toEqual([[edited, 'INTEGRITY_FAILED']]);
+    expect(outboxOfRecord(desk2.store, legacy)!.state).toBe('delivered');
+    expect(outboxOfRecord(desk2.store, plain)!.state).toBe('delivered');
   });
 });

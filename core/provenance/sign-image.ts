@@ -208,7 +208,7 @@ export async function commitSigned(
       insertRecord(ctx.db, record);
       for (const child of children) insertRecord(ctx.db, child);
       // The hub learns of the record through the outbox row committed with it: both or neither survive a crash.
-      enqueueRecords(ctx.db, record, children, manifestOfOutput(content));
+      enqueueRecords(ctx.db, record, children, manifestOfOutput(content), ctx.signer.sign);
       ctx.onRecord?.(ctx.db, record);
     });
   });

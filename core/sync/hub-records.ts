@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { canonicalJson, canonicalNumber, canonicalString, hasExactMembers } from '../audit/canonical-json.ts';
 import { fingerprintBytes } from '../c2pa/custody-assertion.ts';
+import { ed25519Verifier } from '../crypto/ed25519.ts';
 import { CustodyError } from '../errors.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { payloadFromSignature } from '../provenance/fingerprint.ts';
@@ -137,6 +138,11 @@ export function recordFingerprintBytes(r: Pick<HubRecord, 'sha256' | 'phash' | '
  */
 export function recordSigningMessage(contentSha256: string): Uint8Array {
   return new TextEncoder().encode(`custody-record/v1:${contentSha256}`);
+}
+
+/** Whether `recordSignature` is the record's publicKey's Ed25519 signature over `r` as it is now. */
+export function recordSignatureValid(r: UnsignedHubRecord, recordSignature: string): boolean {
+  return ed25519Verifier(Buffer.from(r.publicKey, 'hex'))(Buffer.from(recordSignature, 'hex'), recordSigningMessage(sha256Hex(canonicalRecord(r))));
 }
 
 /** The record signed as a whole by `sign`, the Ed25519 key of its publicKey (the desk's, with the vault open). */

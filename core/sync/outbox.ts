@@ -7,6 +7,7 @@ import { detectC2paMime } from '../c2pa/media.ts';
 import type { OutputContent } from '../provenance/output.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import type { SignedRecord } from '../store/records.ts';
+import { hubRecordOf, signHubRecord } from './hub-records.ts';
 
 export type OutboxKind = 'record' | 'publication' | 'audit_head';
 export type OutboxState = 'pending' | 'delivered' | 'parked';
@@ -24,6 +25,8 @@ export interface OutboxRow {
   kind: OutboxKind;
   ref: string;
   manifest: { id: string; data: Uint8Array } | null;
+  /** A record's whole-record signature, made when it was signed and queued; null for rows queued before that. */
+  recordSignature: string | null;
   head: AuditHead | null;
   createdAt: string;
   state: OutboxState;
@@ -41,6 +44,7 @@ interface Row {
   ref: string;
   manifest_id: string | null;
   manifest: Uint8Array | null;
+  record_signature: string | null;
   head: string | null;
   created_at: string;
   state: OutboxState;
@@ -58,6 +62,7 @@ const fromRow = (r: Row): OutboxRow => ({
   kind: r.kind,
   ref: r.ref,
   manifest: r.manifest_id !== null && r.manifest !== null ? { id: r.manifest_id, data: new Uint8Array(r.manifest) } : null,
+  recordSignature: r.record_signature,
   head: r.head === null ? null : (JSON.parse(r.head) as AuditHead),
   createdAt: r.created_at,
   state: r.state,
@@ -83,10 +88,15 @@ export function manifestOfOutput(content: OutputContent): { id: string; data: Ui
   return data && label ? { id: label, data } : null;
 }
 
-/** Queues a signed record and its segments (parent first: the hub takes a segment only after its video). */
-export function enqueueRecords(db: WritableDB, parent: SignedRecord, children: readonly SignedRecord[], manifest: { id: string; data: Uint8Array } | null): void {
-  db.run(sql`INSERT INTO outbox (kind, ref, manifest_id, manifest, created_at) VALUES ('record', ${parent.id}, ${manifest?.id ?? null}, ${manifest?.data ?? null}, ${parent.signedAt})`);
-  for (const c of children) db.run(sql`INSERT INTO outbox (kind, ref, created_at) VALUES ('record', ${c.id}, ${c.signedAt})`);
+/**
+ * Queues a signed record and its segments (parent first: the hub takes a segment only after its video), each with
+ * its whole-record signature made now by `sign` (the key that signed its fingerprint), over the record as the hub
+ * will receive it: the sync sends that signature, so an edit of the row before the push is caught, not signed.
+ */
+export function enqueueRecords(db: WritableDB, parent: SignedRecord, children: readonly SignedRecord[], manifest: { id: string; data: Uint8Array } | null, sign: (message: Uint8Array) => Uint8Array): void {
+  const signed = (r: SignedRecord, m: typeof manifest) => signHubRecord(hubRecordOf(r, m), sign).recordSignature;
+  db.run(sql`INSERT INTO outbox (kind, ref, manifest_id, manifest, record_signature, created_at) VALUES ('record', ${parent.id}, ${manifest?.id ?? null}, ${manifest?.data ?? null}, ${signed(parent, manifest)}, ${parent.signedAt})`);
+  for (const c of children) db.run(sql`INSERT INTO outbox (kind, ref, record_signature, created_at) VALUES ('record', ${c.id}, ${signed(c, null)}, ${c.signedAt})`);
 }
 
 export function enqueuePublication(db: WritableDB, publicationId: string, at: string): void {

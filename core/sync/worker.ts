@@ -13,9 +13,11 @@
 // Failures without an answer (unreachable, timeouts, 5xx, 429) back off exponentially with full jitter
 // (delay = random × min(cap, base × 2^n)), honouring Retry-After.
 //
-// Each record is signed as a whole here, as it is built for the hub (signHubRecord: the vault is open, since the API
-// key is in it), with the key that signed its fingerprint, current or retired: so records signed before desks signed
-// whole records are pushed like the others. Ed25519 is deterministic, so a record sent again carries the same bytes.
+// Each record carries its whole-record signature (signHubRecord), made by the transaction that signed and queued it
+// (outbox.ts enqueueRecords): it is checked against the record as the row holds it now, and a row changed since is
+// parked (INTEGRITY_FAILED) rather than pushed. Rows queued before that are signed here, as they are built for the
+// hub (the vault is open, since the API key is in it), with the key that signed their fingerprint, current or
+// retired. Ed25519 is deterministic, so a record sent again carries the same bytes.
 import { crashPoint } from '../crash-point.ts';
 import { keyId } from '../crypto/ed25519.ts';
 import type { Keyring, Signer } from '../crypto/keyring.ts';
@@ -25,7 +27,7 @@ import { getRecord } from '../store/records.ts';
 import { getPublication } from '../workflow/items.ts';
 import type { HubClient} from './hub-client.ts';
 import { type HubOutcome } from './hub-client.ts';
-import { hubRecordOf, signHubRecord, type HubRecord } from './hub-records.ts';
+import { hubRecordOf, recordSignatureValid, signHubRecord, type HubRecord } from './hub-records.ts';
 import { noteHubContact, noteHubError } from './link.ts';
 import { markDelivered, noteAttempt, parkRow, pendingRows, type OutboxKind, type OutboxRow } from './outbox.ts';
 
@@ -210,6 +212,18 @@ export class SyncWorker {
       }
       const size = RECORD_OVERHEAD + (row.manifest ? Math.ceil(row.manifest.data.length / 3) * 4 : 0);
       if (out.length > 0 && bytes + size > this.#o.maxBatchBytes) break;
+      const unsigned = hubRecordOf(r, row.manifest);
+      if (row.recordSignature !== null) {
+        // Signed whole when it was signed and queued: sent as it was, or not at all if its row changed since.
+        if (!recordSignatureValid(unsigned, row.recordSignature)) {
+          park('INTEGRITY_FAILED', `record ${r.id}: expected the record as the desk signed it when it was queued, but its whole-record signature no longer verifies: its row in the desk's database was changed since`);
+          continue;
+        }
+        bytes += size;
+        out.push({ ...row, record: { ...unsigned, recordSignature: row.recordSignature } });
+        continue;
+      }
+      // Queued before records were signed whole at signing: signed now, with the key that signed its fingerprint.
       let signer = signers.get(r.publicKey);
       if (!signer) signers.set(r.publicKey, (signer = this.#signerOf(r.publicKey)));
       if (signer instanceof CustodyError) {
@@ -217,7 +231,7 @@ export class SyncWorker {
         continue;
       }
       bytes += size;
-      out.push({ ...row, record: signHubRecord(hubRecordOf(r, row.manifest), signer.sign) });
+      out.push({ ...row, record: signHubRecord(unsigned, signer.sign) });
     }
     return out;
   }

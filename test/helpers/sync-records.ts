@@ -29,7 +29,7 @@ export async function queueSignedRecords(desk: Desk, protector: PassphraseProtec
           fingerprint: fp, signature: Buffer.from(sig).toString('hex'), publicKey: pub, keyId: signer.keyId, signedAt, details: {},
         };
         insertRecord(desk.store, r);
-        enqueueRecords(desk.store, r, [], null);
+        enqueueRecords(desk.store, r, [], null, signer.sign);
         ids.push(r.id);
       }
     });
