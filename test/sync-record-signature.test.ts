@@ -10,10 +10,19 @@ import type { Desk } from '../core/desk.ts';
 import { anchorCheck } from '../core/provenance/anchor-check.ts';
 import { getRecord } from '../core/store/records.ts';
 import { outboxOfRecord, parkedRows } from '../core/sync/outbox.ts';
-import { proofOf } from '../core/sync/proofs.ts';
-import { parseVerifierKey } from '../core/tlog/note.ts';
-import { parseProofFile, verifyProofFile } from '../core/tlog/proof-file.ts';
-import { TEST_SCRYPT } from './helpers/desk.ts';
+import { generateKeyPair } from '../core/crypto/ed25519.ts';
+import type { CustodyError } from '../core/errors.ts';
+import { sha256Hex } from '../core/media/hash.ts';
+import { canonicalRecord, hubRecordOf } from '../core/sync/hub-records.ts';
+import { expectedLeafOf, proofOf } from '../core/sync/proofs.ts';
+import { signCheckpoint } from '../core/tlog/checkpoint.ts';
+import { leafBytes, recordLeafFrom, type RecordLeaf } from '../core/tlog/leaves.ts';
+import { inclusionProof } from '../core/tlog/merkle.ts';
+import { MemoryTree } from '../core/tlog/memory-tree.ts';
+import { noteKeyOf, parseVerifierKey } from '../core/tlog/note.ts';
+import { buildProofFile, parseProofFile, verifyProofFile, type ProofFile } from '../core/tlog/proof-file.ts';
+import { TEST_SCRYPT, tempDesk } from './helpers/desk.ts';
+import { tempDir } from './helpers/cli.ts';
 import { closeBoth, deskWithHub, signResized, type TestHub } from './helpers/sync-hub.ts';
 
 let hub: TestHub;
@@ -77,5 +86,40 @@ describe('a record row changed after it was signed', { timeout: 60_000 }, () => 
     expect(parkedRows(desk2.store).map((r) => [r.ref, r.parked?.code])).toEqual([[edited, 'INTEGRITY_FAILED']]);
     expect(outboxOfRecord(desk2.store, legacy)!.state).toBe('delivered');
     expect(outboxOfRecord(desk2.store, plain)!.state).toBe('delivered');
+  });
+});
+
+describe('the leaf the desk expects for a record it signed whole', { timeout: 60_000 }, () => {
+  it('is the version 2 leaf with the signature it kept: a hub that logs the record as version 1 is caught', async () => {
+    const d = await tempDesk('Daily Planet');
+    try {
+      const id = await signResized(d, tempDir('custody-leaf-expect-'), 1);
+      const row = outboxOfRecord(d.store, id)!;
+      const unsigned = hubRecordOf(getRecord(d.store, id)!, row.manifest);
+      const body = canonicalRecord(unsigned);
+      const hubKeys = generateKeyPair();
+      const proofOfLeaf = async (leaf: RecordLeaf) => {
+        const tree = MemoryTree.of([leafBytes(leaf)]);
+        const checkpoint = signCheckpoint({ origin: 'hub.test/custody/ten_1', size: 1, root: tree.root(), extensions: [] }, 'hub.test/custody', hubKeys.secretKey);
+        return buildProofFile({ leaf, record: body, index: 0, hashes: await inclusionProof(tree, 0, 1), checkpoint, chain: null });
+      };
+      const hubKey = noteKeyOf('hub.test/custody', hubKeys.publicKey);
+      const judged = (file: ProofFile) => {
+        try {
+          verifyProofFile(file, hubKey, { expectLeaf: expectedLeafOf(d.store, id, file)! });
+          return 'ok';
+        } catch (e) {
+          return (e as CustodyError).code;
+        }
+      };
+      const v1 = await proofOfLeaf(recordLeafFrom({ ...unsigned, recordSignature: null }, sha256Hex(body)));
+      const v2 = await proofOfLeaf(recordLeafFrom({ ...unsigned, recordSignature: row.recordSignature }, sha256Hex(body)));
+      expect([judged(v1), judged(v2)]).toEqual(['PROOF_LEAF_MISMATCH', 'ok']);
+      // A row queued before the desk kept its signature: the proof's version 1 leaf is what it can check.
+      d.store.raw.prepare('UPDATE outbox SET record_signature = NULL WHERE ref = ?').run(id);
+      expect(judged(v1)).toBe('ok');
+    } finally {
+      d.close();
+    }
   });
 });

@@ -88,17 +88,21 @@ export function anchorState(db: ReadableDB, recordId: string, linked: boolean): 
 /**
  * The leaf the organisation's log must hold for a record of this desk, computed from the desk's own record and the
  * manifest store it pushed: a proof is believed only about this leaf. Null when the desk has no such record.
- * The desk keeps no record signature (it makes one at each push, the same bytes each time, and needs the vault for
- * it, which verification does not): a version 2 leaf's is taken from the proof's `file`, and verifyProofFile checks
- * that it verifies with the record's key over the content computed here. A record pushed before desks signed whole
- * records has a version 1 leaf.
+ * The record signature is the one the desk kept in the outbox row when it signed and queued the record. A row queued
+ * before the desk kept one was signed at its push (the same bytes each time, but that needs the vault, which
+ * verification does not): a version 2 leaf's signature is then taken from the proof's `file`, and verifyProofFile
+ * checks that it verifies with the record's key over the content computed here. A record pushed before desks signed
+ * whole records has a version 1 leaf.
  */
 export function expectedLeafOf(db: ReadableDB, recordId: string, file: ProofFile): RecordLeaf | null {
   const record = getRecord(db, recordId);
   if (!record) return null;
-  const unsigned = hubRecordOf(record, outboxOfRecord(db, recordId)?.manifest ?? null);
+  const row = outboxOfRecord(db, recordId);
+  const unsigned = hubRecordOf(record, row?.manifest ?? null);
+  // The signature the desk made when it queued the record, when it kept one: the leaf must carry exactly that (a
+  // hub cannot log it as a version 1 leaf); for a row queued before, the leaf's own (checked with the leaf).
   const held = parseLeaf(file.leaf);
-  const recordSignature = held?.type === 'record' && held.v === 2 ? held.recordSignature : null;
+  const recordSignature = row?.recordSignature ?? (held?.type === 'record' && held.v === 2 ? held.recordSignature : null);
   return recordLeafFrom({ ...unsigned, recordSignature }, sha256Hex(canonicalRecord(unsigned)));
 }
 
