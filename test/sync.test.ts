@@ -121,6 +121,9 @@ describe('push to the hub', () => {
     const after = await desk.sign(await smallPng('after', 4), { actor: ADMIN, outDir: join(dir, 'out') });
     // Someone with the database file changes what the record says it signed.
     desk.store.raw.prepare('UPDATE records SET sha256 = ? WHERE id = ?').run('ab'.repeat(32), forged.recordId);
+    // As a row queued before the desk kept its whole-record signature, so that it reaches the hub: with the signature
+    // kept, the desk itself parks it before sending (INTEGRITY_FAILED, test/sync-record-signature.test.ts).
+    desk.store.raw.prepare('UPDATE outbox SET record_signature = NULL WHERE ref = ?').run(forged.recordId);
     const r = await desk.hub.worker().pushOnce();
     expect(r).toMatchObject({ accepted: 1, parked: 1, remaining: 0, error: null });
     expect(outboxOfRecord(desk.store, forged.recordId)).toMatchObject({ state: 'parked', parked: { code: 'SIGNATURE_INVALID' } });
