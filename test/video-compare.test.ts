@@ -81,13 +81,18 @@ const PASS = { status: 'pass' as const, detail: '' };
 const verdictOf = (c: VideoComparison): string =>
   decideVideoVerdict({ sha256: PASS, signature: PASS, watermark: PASS, phash: PASS, c2pa: PASS, anchor: PASS }, c).verdict;
 
+/** The same comparison for a copy whose bytes are not the signed ones (its exact-bytes check fails). */
+const verdictOfOtherBytes = (c: VideoComparison): string =>
+  decideVideoVerdict({ sha256: { status: 'fail', detail: '' }, signature: { status: 'absent', detail: '' }, watermark: PASS, phash: PASS, c2pa: PASS, anchor: PASS }, c).verdict;
+
 const A = footage(60, 1);
 const B = footage(60, 2);
 const signed = fingerprint(A);
 
 describe('compareVideo', () => {
-  it('calls an identical copy intact, every segment a match', () => {
+  it('calls an identical copy intact, every segment a match: authentic only with the signed bytes, else derived', () => {
     const c = compareVideo(signed, fingerprint(A));
+    expect([verdictOf(c), verdictOfOtherBytes(c)]).toEqual(['authentic', 'derived']);
     expect(c.chainIntact).toBe(true);
     expect(c.tracedFraction).toBe(1);
     expect(c.segments.every((s) => s.status === 'match' && s.candidateStart === s.start)).toBe(true);

@@ -40,10 +40,13 @@ export function isTrimmedCopy(segments: readonly { status: string }[]): boolean 
 }
 
 /**
- * A video's verdict: authentic when every segment is identical and the chain intact; derived when every signed
- * segment is traced (re-encoded or rescaled), or when the copy is a trimmed excerpt whose every segment is traced;
- * tampered when footage was changed, cut out of the middle or added. The confidence is the traced share of the
- * signed duration (of the segments kept, for an excerpt).
+ * A video's verdict: authentic only for the signed bytes themselves (the exact-bytes and signature checks pass), as
+ * for a photo; derived when every signed segment is traced (identical at the sampled instants, re-encoded or
+ * rescaled), or when the copy is a trimmed excerpt whose every segment is traced; tampered when footage was changed,
+ * cut out of the middle or added. Segments identical at their sampled instants do not make other bytes authentic:
+ * the frames between the samples and the audio are compared with nothing signed (a copy with its sound replaced,
+ * or frames changed between the samples, matches every segment). The confidence is the traced share of the signed
+ * duration (of the segments kept, for an excerpt).
  */
 export function decideVideoVerdict(c: Checks, cmp: { chainIntact: boolean; tracedFraction: number; segments: { status: string }[] } | null): { verdict: BaseVerdict; confidence: number } {
   if (c.signature.status === 'fail') return { verdict: 'tampered', confidence: 0.9 };
@@ -53,6 +56,6 @@ export function decideVideoVerdict(c: Checks, cmp: { chainIntact: boolean; trace
   const untraced = cmp.segments.some((s) => s.status === 'changed' || s.status === 'missing' || s.status === 'extra');
   if (untraced && isTrimmedCopy(cmp.segments)) return { verdict: 'derived', confidence: 1 };
   if (untraced) return { verdict: 'tampered', confidence };
-  if (cmp.chainIntact && cmp.segments.every((s) => s.status === 'match')) return { verdict: 'authentic', confidence: 1 };
+  if (cmp.chainIntact && cmp.segments.every((s) => s.status === 'match') && c.sha256.status === 'pass' && c.signature.status === 'pass') return { verdict: 'authentic', confidence: 1 };
   return { verdict: 'derived', confidence };
 }
