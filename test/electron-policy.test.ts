@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { describe, expect, it } from 'vitest';
 import afterPack, { FUSES } from '../scripts/after-pack.js';
-import { APP_URL, appFile, externalAllowed, folderDialogOptions } from '../electron/main/policy.ts';
+import { APP_URL, appFile, devRendererUrl, externalAllowed, folderDialogOptions } from '../electron/main/policy.ts';
 import { ROOT, tempDir } from './helpers/cli.ts';
 
 describe('custody://app/', () => {
@@ -35,6 +35,18 @@ describe('custody://app/', () => {
     ['not a URL', 'index.html'],
   ])('refuses %s', (_what, url) => {
     expect(appFile(url, dir)).toBeNull();
+  });
+});
+
+describe("the development server's page", () => {
+  it('is never loaded by a packaged app, and in development only from an http server on this machine', () => {
+    const env = (url: string) => ({ ELECTRON_RENDERER_URL: url });
+    expect(devRendererUrl(true, env('http://localhost:5173/'))).toBeUndefined();
+    expect(devRendererUrl(true, env('http://attacker.example:8000/'))).toBeUndefined();
+    expect(devRendererUrl(false, env('http://localhost:5173/'))).toBe('http://localhost:5173/');
+    expect(devRendererUrl(false, env('http://127.0.0.1:5173/'))).toBe('http://127.0.0.1:5173/');
+    for (const u of ['http://attacker.example:8000/', 'https://localhost.attacker.example/', 'file:///tmp/page.html', 'not a url']) expect(devRendererUrl(false, env(u))).toBeUndefined();
+    expect(devRendererUrl(false, {})).toBeUndefined();
   });
 });
 

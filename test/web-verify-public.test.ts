@@ -60,6 +60,10 @@ describe('verification without an account', () => {
     expect(report.file).toBe('copy.jpg');
     expect(JSON.stringify(report)).not.toContain(desk.home);
     expect(JSON.stringify(report)).not.toContain('source-protected-name');
+    // Nor does what the page asks first, before anyone logs in.
+    const info = await v.call('info', {});
+    expect(info.status).toBe(200);
+    expect(JSON.stringify(info.body)).not.toContain(desk.home);
     expect(readdirSync(web.uploads.dir)).toEqual([]);
     // The audit log says an anonymous verifier asked.
     const entry = [...auditEntries(desk.store)].filter((e) => e.action === 'record.verified').at(-1);

@@ -31,8 +31,9 @@ export const deskApi = {
   // The desk and who is acting
   info: {
     args: none,
+    // Open to anyone (a web-mode visitor without an account too): no path of the desk's in it; the data folder is in
+    // `settings`, for users.
     result: z.object({
-      home: z.string(),
       org: z.string(),
       unlocked: z.boolean(),
       version: z.string(),

@@ -13,7 +13,6 @@ export function sessionHandlers(ctx: HandlerContext): Handlers<'info' | 'unlock'
   const { desk, hooks, session } = ctx;
   return {
     info: () => ({
-      home: desk.home,
       org: desk.info.org,
       unlocked: desk.unlocked,
       version,

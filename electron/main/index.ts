@@ -13,13 +13,13 @@ import { registerDeskIpc } from './ipc.ts';
 import { KeychainProtector } from './keychain.ts';
 import { WatchNotifier } from './notify.ts';
 import { lockContents, lockSession } from './security.ts';
-import { APP_SCHEME, APP_URL, CSP, appFile, folderDialogOptions, trustedSender, windowOptions } from './policy.ts';
+import { APP_SCHEME, APP_URL, CSP, appFile, devRendererUrl, folderDialogOptions, trustedSender, windowOptions } from './policy.ts';
 import { WatchTray } from './tray.ts';
 import { registerZipIpc } from './zip.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererDir = join(here, '../renderer');
-const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
+const rendererUrl = devRendererUrl(app.isPackaged); // set by `electron-vite dev`; never in a packaged app
 
 // custody://app/ is a standard, secure scheme (its own origin, 'self' in the CSP, fetch allowed); it must be declared
 // before the app is ready.

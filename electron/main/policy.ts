@@ -87,6 +87,24 @@ export function windowOptions(preload: string): BrowserWindowConstructorOptions 
   };
 }
 
+/**
+ * The development server's page (`electron-vite dev` sets ELECTRON_RENDERER_URL), or undefined. A packaged app
+ * always loads its own custody://app/ files: whoever can set an environment variable for the app's launch (a
+ * .desktop file, a shell profile, `launchctl setenv`) must not be able to load a page of theirs into the window and
+ * have the desk's API (and the vault, unlocked through the keychain) trust it. Even in development only an http page
+ * on this machine is taken.
+ */
+export function devRendererUrl(isPackaged: boolean, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const set = env.ELECTRON_RENDERER_URL;
+  if (isPackaged || !set) return undefined;
+  try {
+    const u = new URL(set);
+    return u.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname) ? set : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The sender check for every `ipcMain.handle`: a subframe, another page or another origin is refused. */
 export function trustedSender(devUrl: string | undefined): (event: IpcMainInvokeEvent) => boolean {
   return (event) => {
