@@ -102,6 +102,15 @@ function readWitness(db: ReadableDB): SignedHead | null {
   return r ? { seq: r.seq, hash: r.hash, keyId: r.key_id, signature: r.signature } : null;
 }
 
+/**
+ * Whether this desk has started an audit key epoch before: every unlock since migration 8 starts one before it
+ * writes the database's signed head, and an epoch that had entries leaves their seals in the log. Without either,
+ * no epoch row is the state of a desk that has not been unlocked since it was upgraded, not a deleted one.
+ */
+function epochExpected(db: ReadableDB): boolean {
+  return readWitness(db) !== null || db.get<{ one: number }>(sql`SELECT 1 AS one FROM audit_log WHERE pending_mac IS NOT NULL LIMIT 1`) !== undefined;
+}
+
 export class AuditLog {
   readonly #db: WritableDB;
   readonly #checkpointPath: string | null;
@@ -176,9 +185,11 @@ export class AuditLog {
     const lastSigned = this.#db.get<{ s: number | null }>(sql`SELECT max(seq) AS s FROM audit_log WHERE signature IS NOT NULL`)?.s ?? 0;
     const pending = this.#db.all<{ seq: number; hash: string; pending_mac: string | null }>(sql`SELECT seq, hash, pending_mac FROM audit_log WHERE seq > ${lastSigned} ORDER BY seq`);
     const row = readPendingKey(this.#db);
-    if (pending.length === 0 && row && row.nextIndex === 0) return 0;
     const key0 = row ? vault.findSecret(epochSecretName(row.epoch)) : null;
-    const check = pending.length === 0 && !row ? { valid: 0, problem: null } : checkPending(pending.map((p) => ({ seq: p.seq, hash: p.hash, pendingMac: p.pending_mac })), key0, row);
+    // Checked even when nothing is pending: an epoch whose entries were all removed and its count set back to 0
+    // still has a key that moved on, and a deleted or replaced epoch row is itself the removal (pending.ts).
+    const check = checkPending(pending.map((p) => ({ seq: p.seq, hash: p.hash, pendingMac: p.pending_mac })), key0, row, epochExpected(this.#db));
+    if (pending.length === 0 && row && !check.problem) return 0;
     for (const p of pending.slice(0, check.valid)) {
       const signature = Buffer.from(vault.signer.sign(entrySigningMessage(p.hash))).toString('hex');
       this.#db.run(sql`UPDATE audit_log SET key_id = ${vault.signer.keyId}, signature = ${signature} WHERE seq = ${p.seq} AND signature IS NULL`);
@@ -266,7 +277,7 @@ export class AuditLog {
       anchoredHead,
       pinned: vault ? vault.orgKeys() : null,
       witness: readWitness(this.#db),
-      pending: vault ? { row, key0: row ? vault.findSecret(epochSecretName(row.epoch)) : null } : null,
+      pending: vault ? { row, key0: row ? vault.findSecret(epochSecretName(row.epoch)) : null, epochExpected: epochExpected(this.#db) } : null,
     });
     for (const e of auditEntries(this.#db)) v.push(e);
     return v.finish();
