@@ -12,7 +12,7 @@ import { AUDIT_HEAD_FILE } from '../core/audit/checkpoint.ts';
 import { auditEntries } from '../core/audit/log.ts';
 import { PassphraseProtector } from '../core/crypto/vault.ts';
 import { DB_FILE, Desk } from '../core/desk.ts';
-import { CHEAP_SCRYPT, freshDesk } from './helpers/cli.ts';
+import { CHEAP_SCRYPT, freshDesk, tempDir } from './helpers/cli.ts';
 import { addUsers, fakeSignedItem } from './helpers/workflow-desk.ts';
 
 const PASSPHRASE_OF = new Map<string, string>();
@@ -92,6 +92,14 @@ describe('entries written while the vault was locked, all removed', () => {
     d.close();
   });
 
+  it('with the epoch row and the database\'s copy of the signed head deleted: the signed entries are dated after epochs began', async () => {
+    const { home, lastSigned } = await lockedDesk(2);
+    eraseLockedTail(home, lastSigned, (db) => db.exec('DELETE FROM audit_pending_key; DELETE FROM audit_witness'));
+    const d = await unlock(home);
+    expectCaught(d, lastSigned, /got no epoch at all: it was deleted/);
+    d.close();
+  });
+
   it('with the epoch row replaced by a fresh one of the attacker\'s: the unlock rejects and audit verify fails', async () => {
     const { home, lastSigned } = await lockedDesk(1);
     eraseLockedTail(home, lastSigned, (db) => db.prepare('UPDATE audit_pending_key SET epoch = ?, next_index = 0, key = ?').run(randomBytes(12).toString('hex'), randomBytes(32)));
@@ -112,5 +120,41 @@ describe('lock, writes, unlock', () => {
     expect(d2.audit.verify()).toMatchObject({ ok: true, entries: before, sealed: before, problems: [] });
     expect([...auditEntries(d2.store)].some((e) => e.action === 'audit.pending_rejected')).toBe(false);
     d2.close();
+  });
+
+  it('a K(0) copied before the last unlock is of no use: every unlock starts a new epoch, even with nothing pending', async () => {
+    const { home, lastSigned } = await lockedDesk(1);
+    const d = await unlock(home); // seals the one locked entry, starts epoch E1
+    d.close();
+    const read = new Database(join(home, DB_FILE), { readonly: true });
+    const backup = read.prepare('SELECT epoch, next_index, key FROM audit_pending_key').get() as { epoch: string; next_index: number; key: Buffer };
+    read.close();
+    expect(backup.next_index).toBe(0); // K(0) of E1, as any copy of desk.db taken now holds it
+    const d2 = await unlock(home); // nothing was written while locked
+    d2.close();
+    const locked = Desk.open(home, { passwordParams: CHEAP_SCRYPT });
+    await locked.directory.authenticate('ed', 'a wrong guess').catch(() => undefined);
+    const cut = [...auditEntries(locked.store)].filter((e) => e.signature !== null).at(-1)!;
+    expect(cut.seq).toBe(lastSigned.seq + 1);
+    locked.close();
+    eraseLockedTail(home, { seq: cut.seq, hash: cut.hash, at: cut.at }, (db) => db.prepare('UPDATE audit_pending_key SET epoch = @epoch, next_index = @next_index, key = @key').run(backup));
+    const d3 = await unlock(home);
+    expectCaught(d3, cut, /which the vault does not know/);
+    d3.close();
+  });
+
+  it('a desk from before epochs (no epoch row, no database copy of the signed head) is not flagged at its first unlock', async () => {
+    const home = join(tempDir('custody-home-'), 'desk');
+    const passphrase = 'correct horse battery staple';
+    PASSPHRASE_OF.set(home, passphrase);
+    const { desk } = await Desk.init(home, { org: 'Daily Planet', protector: new PassphraseProtector(passphrase, CHEAP_SCRYPT), passwordParams: CHEAP_SCRYPT, now: new Date('2026-11-20T10:00:00Z') });
+    desk.close();
+    const db = new Database(join(home, DB_FILE));
+    db.exec('DELETE FROM audit_pending_key; DELETE FROM audit_witness');
+    db.close();
+    const d = await unlock(home);
+    expect([...auditEntries(d.store)].some((e) => e.action === 'audit.pending_rejected')).toBe(false);
+    expect(d.audit.verify()).toMatchObject({ ok: true, problems: [] });
+    d.close();
   });
 });

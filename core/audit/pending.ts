@@ -7,7 +7,8 @@
 //
 // What that buys against someone who can write the database while the vault is locked: the key they find is
 // K(n), from which K(0)…K(n-1) cannot be computed, so entries already written can be neither changed nor removed
-// (removal leaves the stored key ahead of the count). What it does not: whoever reads the database during an epoch
+// (removal leaves the stored key ahead of the count, and setting the count back leaves the key ahead of K(0)); a
+// deleted or replaced epoch row shows too (checkPending; docs/tamper.md says what it cannot see). What it does not: whoever reads the database during an epoch
 // can seal entries of their own from that point on, as the locked desk itself does; and whoever read K(0) earlier
 // in the same epoch can redo the epoch (README, "What the audit log proves").
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
