@@ -102,6 +102,24 @@ function readWitness(db: ReadableDB): SignedHead | null {
   return r ? { seq: r.seq, hash: r.hash, keyId: r.key_id, signature: r.signature } : null;
 }
 
+/**
+ * Every desk unlocked by code that keeps epochs (migration 8, committed 3 Dec 2026 21:21 UTC) has had one since: an
+ * entry signed after this instant (inside its signed hash, so it cannot be moved) was signed by a vault that
+ * started one, as layout-signature.ts dates layouts.
+ */
+export const AUDIT_EPOCHS_SINCE = '2026-12-03T22:00:00.000Z';
+
+/**
+ * Whether this desk has started an audit key epoch before, so that a missing epoch row was deleted rather than never
+ * made: an entry signed since AUDIT_EPOCHS_SINCE, the database's copy of the signed head (written only after an
+ * unlock has started an epoch), or an entry sealed under an earlier epoch. Without any, this is a desk upgraded from
+ * before migration 8 and not unlocked since.
+ */
+function epochExpected(db: ReadableDB): boolean {
+  return readWitness(db) !== null
+    || db.get<{ one: number }>(sql`SELECT 1 AS one FROM audit_log WHERE pending_mac IS NOT NULL OR (signature IS NOT NULL AND at >= ${AUDIT_EPOCHS_SINCE}) LIMIT 1`) !== undefined;
+}
+
 export class AuditLog {
   readonly #db: WritableDB;
   readonly #checkpointPath: string | null;
@@ -169,16 +187,18 @@ export class AuditLog {
   /**
    * Checks the entries written while the vault was locked against the ratchet (pending.ts) and signs those that
    * check out, in order. Never signs one that does not: instead a signed audit.pending_rejected entry names them,
-   * and they stay unsigned, reported by every verification from then on. Then a new epoch begins.
+   * and they stay unsigned, reported by every verification from then on. Then a new epoch begins, also when nothing
+   * was pending: a K(0) read from the database before this unlock (a backup) is of no use after it.
    */
   #sealPending(at: string): number {
     const vault = this.#vault!;
     const lastSigned = this.#db.get<{ s: number | null }>(sql`SELECT max(seq) AS s FROM audit_log WHERE signature IS NOT NULL`)?.s ?? 0;
     const pending = this.#db.all<{ seq: number; hash: string; pending_mac: string | null }>(sql`SELECT seq, hash, pending_mac FROM audit_log WHERE seq > ${lastSigned} ORDER BY seq`);
     const row = readPendingKey(this.#db);
-    if (pending.length === 0 && row && row.nextIndex === 0) return 0;
     const key0 = row ? vault.findSecret(epochSecretName(row.epoch)) : null;
-    const check = pending.length === 0 && !row ? { valid: 0, problem: null } : checkPending(pending.map((p) => ({ seq: p.seq, hash: p.hash, pendingMac: p.pending_mac })), key0, row);
+    // Checked even when nothing is pending: an epoch whose entries were all removed and its count set back to 0
+    // still has a key that moved on, and a deleted or replaced epoch row is itself the removal (pending.ts).
+    const check = checkPending(pending.map((p) => ({ seq: p.seq, hash: p.hash, pendingMac: p.pending_mac })), key0, row, epochExpected(this.#db));
     for (const p of pending.slice(0, check.valid)) {
       const signature = Buffer.from(vault.signer.sign(entrySigningMessage(p.hash))).toString('hex');
       this.#db.run(sql`UPDATE audit_log SET key_id = ${vault.signer.keyId}, signature = ${signature} WHERE seq = ${p.seq} AND signature IS NULL`);
@@ -266,7 +286,7 @@ export class AuditLog {
       anchoredHead,
       pinned: vault ? vault.orgKeys() : null,
       witness: readWitness(this.#db),
-      pending: vault ? { row, key0: row ? vault.findSecret(epochSecretName(row.epoch)) : null } : null,
+      pending: vault ? { row, key0: row ? vault.findSecret(epochSecretName(row.epoch)) : null, epochExpected: epochExpected(this.#db) } : null,
     });
     for (const e of auditEntries(this.#db)) v.push(e);
     return v.finish();

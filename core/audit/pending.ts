@@ -7,7 +7,8 @@
 //
 // What that buys against someone who can write the database while the vault is locked: the key they find is
 // K(n), from which K(0)…K(n-1) cannot be computed, so entries already written can be neither changed nor removed
-// (removal leaves the stored key ahead of the count). What it does not: whoever reads the database during an epoch
+// (removal leaves the stored key ahead of the count, and setting the count back leaves the key ahead of K(0)); a
+// deleted or replaced epoch row shows too (checkPending; docs/tamper.md says what it cannot see). What it does not: whoever reads the database during an epoch
 // can seal entries of their own from that point on, as the locked desk itself does; and whoever read K(0) earlier
 // in the same epoch can redo the epoch (README, "What the audit log proves").
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -59,13 +60,24 @@ export interface PendingCheck {
 
 /**
  * Checks the pending entries (the unsigned tail, in order) against the epoch's first key from the vault and the
- * ratchet state in the database.
+ * ratchet state in the database. The key is compared even when there are no entries and the count says none: a
+ * count reset to 0 leaves the key at K(n), which is not K(0) once the epoch has had entries, so removing every
+ * entry of an epoch shows as surely as removing the newest. `epochExpected`: the desk has started an epoch before
+ * (an unlock since migration 8 left evidence of one), so a missing epoch row was deleted, not never made.
  */
-export function checkPending(pending: readonly { seq: number; hash: string; pendingMac: string | null }[], key0: Uint8Array | null, row: PendingKeyRow | null): PendingCheck {
-  if (!row || !key0) {
+export function checkPending(pending: readonly { seq: number; hash: string; pendingMac: string | null }[], key0: Uint8Array | null, row: PendingKeyRow | null, epochExpected = false): PendingCheck {
+  if (!row) {
+    if (pending.length > 0) {
+      return { valid: 0, problem: `expected entries ${pending[0]!.seq}–${pending.at(-1)!.seq} to be sealed under the vault's audit key, got no audit key epoch at all` };
+    }
+    return epochExpected
+      ? { valid: 0, problem: 'expected the audit key epoch the last unlock started, got no epoch at all: it was deleted, and with it any entries written while the vault was locked' }
+      : { valid: 0, problem: null };
+  }
+  if (!key0) {
     return pending.length === 0
-      ? { valid: 0, problem: null }
-      : { valid: 0, problem: `expected entries ${pending[0]!.seq}–${pending.at(-1)!.seq} to be sealed under the vault's audit key, got ${row ? 'an epoch the vault does not know' : 'no audit key epoch at all'}` };
+      ? { valid: 0, problem: `expected the audit key epoch the last unlock started, got epoch ${row.epoch}, which the vault does not know: the epoch was replaced, and with it any entries written while the vault was locked` }
+      : { valid: 0, problem: `expected entries ${pending[0]!.seq}–${pending.at(-1)!.seq} to be sealed under the vault's audit key, got an epoch the vault does not know` };
   }
   let k: Uint8Array = key0;
   for (const [i, e] of pending.entries()) {
@@ -75,8 +87,12 @@ export function checkPending(pending: readonly { seq: number; hash: string; pend
     }
     k = ratchet(k);
   }
-  if (row.nextIndex !== pending.length || !timingSafeEqual(Buffer.from(k), Buffer.from(row.key))) {
-    return { valid: pending.length, problem: `expected ${row.nextIndex} entries written while the vault was locked, got ${pending.length}${row.nextIndex > pending.length ? ': the newest were removed' : ' and an audit key that does not follow from them'}` };
+  if (row.nextIndex > pending.length) {
+    return { valid: pending.length, problem: `expected ${row.nextIndex} entries written while the vault was locked, got ${pending.length}: the newest were removed` };
+  }
+  if (row.nextIndex < pending.length || k.length !== row.key.length || !timingSafeEqual(Buffer.from(k), Buffer.from(row.key))) {
+    const why = row.nextIndex === pending.length ? ': the key moved on further, so entries were removed and the count set back' : '';
+    return { valid: pending.length, problem: `expected ${row.nextIndex} entries written while the vault was locked, got ${pending.length} and an audit key that does not follow from them${why}` };
   }
   return { valid: pending.length, problem: null };
 }

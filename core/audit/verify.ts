@@ -65,7 +65,7 @@ export interface AuditVerifyOptions {
   /** The signed head kept in the database (audit_witness), a second place beside the file. */
   witness?: SignedHead | null;
   /** With the vault open: the ratchet state and the epoch's first key, to check entries written while locked. */
-  pending?: { row: PendingKeyRow | null; key0: Uint8Array | null } | null;
+  pending?: { row: PendingKeyRow | null; key0: Uint8Array | null; epochExpected?: boolean } | null;
   /** A head the auditor recorded earlier, outside the desk: the log must still hold it. */
   knownHead?: { seq: number; hash: string } | null;
   /** The newest head of this desk the organisation's log holds, from the proof the desk keeps (core/sync/audit-proofs.ts). */
@@ -292,8 +292,9 @@ export class AuditChainVerifier {
       else if (at && at.hash !== knownHead.hash.toLowerCase()) this.#problem(knownHead.seq, 'checkpoint_mismatch', `expected entry ${knownHead.seq} to have hash ${short(knownHead.hash)} (the head you recorded), got ${short(at.hash)}: the log was rewritten since`);
     }
     this.#checkAnchored(lastSeq);
-    if (pending && (this.#tail.length > 0 || (pending.row?.nextIndex ?? 0) > 0)) {
-      const check = checkPending(this.#tail, pending.key0, pending.row);
+    if (pending) {
+      // Also with no unsigned tail: an epoch emptied and its count set back still has a key that moved on.
+      const check = checkPending(this.#tail, pending.key0, pending.row, pending.epochExpected ?? false);
       if (check.problem) this.#problem(this.#tail[check.valid]?.seq ?? lastSeq + 1, 'forged_pending', check.problem);
     }
     if (!this.#accepted) {
