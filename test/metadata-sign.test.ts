@@ -207,6 +207,9 @@ describe('signing with IPTC metadata', () => {
     const { receipt } = await approveAndPublish(desk, r.recordId, join(dir, 'published'));
     const bytes = new Uint8Array(readFileSync(receipt.output));
     expect((await readManifest(bytes, 'image/jpeg'))?.metadata).toEqual({ headline: 'To publish', creator: 'Ed' });
+    // the published manifest carries them itself: the verify report counts only the active manifest's own fields
+    expect((await readManifest(bytes, 'image/jpeg'))?.metadataManifestLabel).toBe((await readManifest(bytes, 'image/jpeg'))?.manifestLabel);
+    expect((await desk.verify(receipt.output)).metadata).toEqual({ fields: { headline: 'To publish', creator: 'Ed' }, source: 'credentials' });
     expect(await readWithC2paRs(bytes, 'image/jpeg', trustAnchorsPem(desk.store))).toEqual({ valid: true, failures: [] });
     expect(await readWithC2paTs(bytes, 'image/jpeg')).toEqual({ valid: true, failures: [] });
   }, 120_000);

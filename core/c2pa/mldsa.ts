@@ -88,12 +88,12 @@ export interface RegisteredPqKey {
   publicKey: string;
 }
 
-export type PqReason = 'PQ_ABSENT' | 'PQ_KEY_NOT_REGISTERED' | 'PQ_KEY_OF_ANOTHER_ORG' | 'PQ_SIGNATURE_MISSING' | 'PQ_SIGNATURE_INVALID' | 'PQ_MANIFEST_UNREADABLE' | 'PQ_STRIPPED';
+export type PqReason = 'PQ_ABSENT' | 'PQ_KEY_NOT_REGISTERED' | 'PQ_KEY_OF_ANOTHER_ORG' | 'PQ_SIGNATURE_MISSING' | 'PQ_SIGNATURE_INVALID' | 'PQ_MANIFEST_UNREADABLE' | 'PQ_STRIPPED' | 'PQ_EDIT_NOT_COSIGNED';
 
 export type PqResult = { status: 'pass'; org: string; detail: string } | { status: 'fail' | 'absent'; reason: PqReason; detail: string };
 
 /**
- * Checks the co-signature of the active manifest. Passes only when the assertion declares a key registered to the
+ * Checks the co-signature of the active manifest (`active` and `custody` must both be the active manifest's own). Passes only when the assertion declares a key registered to the
  * assertion's org and the COSE header carries that key's signature over this claim's Sig_structure and this
  * assertion: a co-signature copied from another claim, or made with any other key, fails.
  */

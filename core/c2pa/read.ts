@@ -83,9 +83,14 @@ export interface ManifestReport {
   softBinding: SoftBindingReport | null;
   /**
    * The IPTC fields of the `cawg.metadata` assertion of the active manifest, else of the nearest parent (a published
-   * file's update manifest repeats none); null when none carries one or it cannot be read.
+   * file's manifest repeats none); null when none carries one or it cannot be read.
    */
   metadata: PhotoMetadata | null;
+  /**
+   * The manifest that carries `metadata`. Only the active manifest's own fields are signed by the claim a verifier
+   * judges; a parent's were signed by someone else (docs/pq-cosignature.md, "Edits of a Custody file").
+   */
+  metadataManifestLabel: string | null;
   /** c2pa-rs's message when the manifest is present but could not be parsed at all (then valid is false). */
   error: string | null;
 }
@@ -220,12 +225,14 @@ function summarize(store: Store, cr: CrJson): ManifestReport {
   let custodyProblem: string | null = null;
   let softBinding: SoftBindingReport | null = null;
   let metadata: PhotoMetadata | null = null;
+  let metadataManifestLabel: string | null = null;
   for (const [l, m] of chain) {
     if (!metadata) {
       const data = assertionData(m, METADATA_ASSERTION_LABEL);
       if (data !== undefined) {
         try {
           metadata = parseMetadataAssertion(data);
+          metadataManifestLabel = l;
         } catch {
           metadata = null;
         }
@@ -276,6 +283,7 @@ function summarize(store: Store, cr: CrJson): ManifestReport {
     custodyProblem,
     softBinding,
     metadata,
+    metadataManifestLabel,
     error: null,
   };
 }
@@ -355,6 +363,7 @@ function unreadable(error: string): ManifestReport {
     history: [],
     custody: null,
     metadata: null,
+    metadataManifestLabel: null,
     custodyManifestLabel: null,
     custodyProblem: null,
     softBinding: null,

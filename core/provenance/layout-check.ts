@@ -5,7 +5,7 @@ import { decodeLayout, type Layout } from '../media/layout.ts';
 import type { SignedRecord } from '../store/records.ts';
 import { layoutBinding } from './layout-signature.ts';
 import type { Check } from './checks.ts';
-import type { C2paResult } from './verify-common.ts';
+import { activeCustody, type C2paResult } from './verify-common.ts';
 
 /**
  * The record's layout: from the record itself, or else from this file's own trusted Content Credentials when they
@@ -16,7 +16,7 @@ export function layoutOf(record: SignedRecord, c2pa: C2paResult): Layout | null 
   // signature check instead (layout-signature.ts)
   const binding = layoutBinding(record);
   const stored = binding.status === 'signed' || binding.status === 'legacy' ? binding.layout : null;
-  const custody = c2pa.manifest?.custody;
+  const custody = activeCustody(c2pa.manifest);
   const carried = c2pa.check.status === 'pass' && custody?.recordId === record.id && custody.signature === record.signature ? (custody.layout ?? null) : null;
   const text = stored ?? carried;
   if (!text) return null;

@@ -3,6 +3,7 @@
 import { readRawManifests } from '../c2pa/jumbf.ts';
 import { checkPqCoSignature, type PqResult, type RegisteredPqKey } from '../c2pa/mldsa.ts';
 import type { C2paMime } from '../c2pa/manifest.ts';
+import type { CustodyAssertion } from '../c2pa/custody-assertion.ts';
 import { readManifest, type ManifestReport } from '../c2pa/read.ts';
 import { verify as verifyEd25519 } from '../crypto/ed25519.ts';
 import { listSigningKeys } from '../crypto/keyring.ts';
@@ -76,9 +77,8 @@ export function signatureCheck(db: ReadableDB, record: SignedRecord | null, file
   if (file.published?.itemId === record.id) {
     return { status: 'pass', keyId: record.keyId, orgKey, binds: 'publication', detail: `record ${record.id} is signed by org key ${record.keyId}, and the organisation's signed publication statement covers these exact bytes` };
   }
-  const m = file.c2pa.manifest;
-  const custody = m?.custody;
-  const carried = file.c2pa.check.status === 'pass' && m !== null && custody != null && m.custodyManifestLabel === m.manifestLabel &&
+  const custody = activeCustody(file.c2pa.manifest);
+  const carried = file.c2pa.check.status === 'pass' && custody !== null &&
     custody.recordId === record.id && custody.signature === record.signature && custody.original.sha256 === record.sha256 && custody.signedAt === record.signedAt &&
     (file.phashDistance === null || file.phashDistance <= PHASH_MAX_DISTANCE);
   if (carried) {
@@ -95,17 +95,27 @@ export function signatureCheck(db: ReadableDB, record: SignedRecord | null, file
 
 export interface C2paResult {
   check: Check;
-  /** The record the manifest names, when the manifest is valid. */
+  /** The record the active manifest's own Custody assertion names, when the manifest is valid (never a parent's). */
   recordId: string | null;
   manifest: ManifestReport | null;
+}
+
+/**
+ * The Custody assertion of the active manifest itself: null when it has none, even if a parent manifest has one.
+ * Only the active claim is judged whole (its signer, its trust, its co-signature); a parent's assertion says what
+ * someone else signed before this claim took that file in as an ingredient.
+ */
+export function activeCustody(m: ManifestReport | null): CustodyAssertion | null {
+  return m?.custody && m.custodyManifestLabel === m.manifestLabel ? m.custody : null;
 }
 
 const PQ_WORDS = { pass: 'pass', fail: 'fail', absent: 'absent' } as const;
 
 /**
  * The C2PA check: present, valid (content matches its credentials), trusted (chains to an anchor), and in hybrid
- * mode an ML-DSA-65 co-signature by the org's registered key over this very claim. A record signed with a
- * co-signature whose file has lost it was downgraded.
+ * mode an ML-DSA-65 co-signature by the org's registered key over this very claim — the active one, never a
+ * parent's. A record signed with a co-signature whose file has lost it was downgraded; an edit of a hybrid-signed
+ * file that carries no co-signature of its own fails the same way.
  */
 export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format: string, ctx: Pick<VerifyContext, 'db' | 'trustAnchorsPem' | 'pqKeys' | 'tsaAnchorsPem'>): Promise<C2paResult> {
   if (!mime) return { check: { status: 'skipped', reason: 'FORMAT_NOT_SUPPORTED_BY_C2PA', detail: `Content Credentials are not read from ${format.toUpperCase()} files` }, recordId: null, manifest: null };
@@ -118,12 +128,16 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
   const active = raws?.find((r) => r.label === m.manifestLabel) ?? null;
   if (m.trusted && tsaRoots && !(active && (await chainsTo(active, ctx.trustAnchorsPem)))) Object.assign(m, { trusted: false, validationState: 'Valid' });
   const ts = await timestampResult(active, ctx.db, tsaRoots);
+  const own = activeCustody(m);
+  // the parent's assertion, when the active manifest is an edit of a Custody file made by another claim
+  const edited = own ? null : m.custody;
   let pq: PqResult = checkPqCoSignature(null, null, []);
-  if (m.custody) {
-    const raw = raws?.find((r) => r.label === m.custodyManifestLabel) ?? null;
-    pq = checkPqCoSignature(raw, m.custody, ctx.pqKeys);
-    const signedWithPq = m.custody.pq === undefined && recordSignedWithPq(ctx.db, m.custody.recordId, m.custody.signature);
-    if (signedWithPq) pq = { status: 'fail', reason: 'PQ_STRIPPED', detail: `record ${m.custody.recordId} was signed with an ML-DSA-65 co-signature, and these credentials have none: it was removed` };
+  if (own) {
+    pq = checkPqCoSignature(active, own, ctx.pqKeys);
+    const signedWithPq = own.pq === undefined && recordSignedWithPq(ctx.db, own.recordId, own.signature);
+    if (signedWithPq) pq = { status: 'fail', reason: 'PQ_STRIPPED', detail: `record ${own.recordId} was signed with an ML-DSA-65 co-signature, and these credentials have none: it was removed` };
+  } else if (edited) {
+    pq = editPq(edited, ctx);
   }
   const who = [m.signer.commonName, m.signer.organization].filter(Boolean).join(', ') || 'an unnamed signer';
   const evidence = {
@@ -135,19 +149,42 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
     history: m.history.map((h) => ({ signer: h.signer.organization ?? h.signer.commonName, actions: h.actions.map((a) => a.action) })),
     validationCodes: m.validationCodes,
     custodyRecordId: m.custody?.recordId ?? null,
+    ...(edited ? { custodyIn: 'parent', editOf: edited.recordId } : {}),
     pqSignature: PQ_WORDS[pq.status],
     ...(pq.status === 'pass' ? {} : { pqReason: pq.reason }),
     pqDetail: pq.detail,
     timestamp: { status: ts.status, ...(ts.status === 'pass' ? {} : { reason: ts.reason }), ...(ts.facts ?? {}), detail: ts.detail },
   };
-  const recordId = m.valid ? (m.custody?.recordId ?? null) : null;
+  // a parent's record id does not trace the file: the active claim, made by someone else, is what binds these bytes
+  const recordId = m.valid ? (own?.recordId ?? null) : null;
   const result = (check: Check): C2paResult => ({ check, recordId, manifest: m });
   if (!m.valid) {
     return result({ status: 'fail', ...evidence, detail: `the Content Credentials no longer match the content (${m.validationCodes.join(', ') || m.error || 'invalid'})` });
   }
   if (pq.status === 'fail') return result({ status: 'fail', ...evidence, detail: `the post-quantum co-signature fails: ${pq.detail}` });
   if (!m.trusted) return result({ status: 'fail', ...evidence, detail: `valid Content Credentials signed by ${who}, a signer this desk does not trust` });
-  return result({ status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq.status === 'pass' ? `, with ${pq.detail}` : ''}${ts.status === 'pass' ? `, ${ts.detail}` : ''}` });
+  const edit = edited ? `; ${who} made this file from Custody record ${edited.recordId} (a parent manifest's), which does not vouch for the edit` : '';
+  return result({ status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq.status === 'pass' ? `, with ${pq.detail}` : ''}${ts.status === 'pass' ? `, ${ts.detail}` : ''}${edit}` });
+}
+
+/**
+ * The co-signature of an active manifest that carries no Custody assertion while a parent does: an edit of a Custody
+ * file by another claim. A parent's co-signature covers the parent's claim, not this one, so the active claim has
+ * none (`absent`); it `fail`s when hybrid mode was expected of it: the parent declares a co-signature, this desk
+ * recorded the record as co-signed, or the org the record names has a registered ML-DSA-65 key (a hybrid org).
+ */
+function editPq(parent: CustodyAssertion, ctx: Pick<VerifyContext, 'db' | 'pqKeys'>): PqResult {
+  const base = `the active manifest has no Custody assertion or ML-DSA-65 co-signature of its own: it is an edit of record ${parent.recordId}, and the co-signature of a parent manifest does not cover this claim`;
+  const hybrid = parent.pq !== undefined
+    ? `the record's own credentials declare a co-signature`
+    : recordSignedWithPq(ctx.db, parent.recordId, parent.signature)
+      ? `record ${parent.recordId} was signed with one`
+      : ctx.pqKeys.some((k) => k.org === parent.org)
+        ? `${parent.org} signs in hybrid mode (its ML-DSA-65 key is registered here)`
+        : null;
+  return hybrid
+    ? { status: 'fail', reason: 'PQ_EDIT_NOT_COSIGNED', detail: `${base}, and ${hybrid}: an edit that only a classical key signed is not accepted` }
+    : { status: 'absent', reason: 'PQ_ABSENT', detail: base };
 }
 
 function recordSignedWithPq(db: ReadableDB, recordId: string, signature: string | undefined): boolean {

@@ -111,7 +111,7 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   const publication = record ? latestPublication(ctx.db, record.id) : null;
   const { verdict, confidence } = verdictForFile(decideVerdict(checks), { sha256, record, publication });
   const regions = layout.comparison?.aligned ? layout.comparison.regions : undefined;
-  const metadata = await metadataSignal(c2pa.manifest, record, bytes, format);
+  const metadata = await metadataSignal(c2pa, record, bytes, format);
   return {
     file: path, format, verdict, confidence, recordId: record?.id ?? null, checks,
     ...(record ? { signed: signedSummary(record) } : {}),

@@ -22,6 +22,8 @@ import { recordStampOutcome } from '../provenance/timestamps.ts';
 import type { ImageFormat } from '../media/detect.ts';
 import { C2PA_MIME } from '../provenance/sign-image.ts';
 import { layoutBinding } from '../provenance/layout-signature.ts';
+import { signedRecordMetadata } from '../provenance/metadata-signature.ts';
+import { isEmptyMetadata } from '../media/photo-metadata.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import type { Role } from '../directory/roles.ts';
 import { CustodyError } from '../errors.ts';
@@ -105,6 +107,7 @@ export async function renderPublished(
   // the layout goes under the claim signature only as the record's key signed it (layout-signature.ts)
   const binding = layoutBinding(item);
   const layoutOfItem = binding.status === 'signed' || binding.status === 'legacy' ? binding.layout : null;
+  const fields = signedRecordMetadata(item);
   const custody: CustodyAssertion = {
     version: 1,
     recordId: item.id,
@@ -126,6 +129,8 @@ export async function renderPublished(
     title: basename(publishTarget(item).name),
     actions: [{ action: 'c2pa.published', when: what.publishedAt, softwareAgent: CUSTODY_AGENT }],
     custody,
+    // the record's signed IPTC fields again, under this claim: a verifier takes only the active manifest's own
+    ...(fields && !isEmptyMetadata(fields) ? { metadata: fields } : {}),
   }, what.c2pa.signer, {
     addOns: [...(what.c2pa.pq ? [mlDsaCoSigner(what.c2pa.pq, custody)] : []), ...(what.c2pa.timestamp ? [what.c2pa.timestamp] : [])],
     // the parent's validation, recorded in the ingredient, judged with the org's anchors: its own manifest is trusted
