@@ -93,19 +93,29 @@ describe('the anchoring worker sending a batch the chain already took', () => {
     for (const c of cleanups) await c();
   });
 
-  it('ends confirmed under the transaction that registered it, and its own second one is refused as a re-registration', async () => {
+  const origin = (t: string) => `custody-hub/${t}`;
+
+  async function setup() {
     const hub = await openHubDatabase({ dataDir: tempDir('custody-anchor-again-') });
     const tenant = await createTenant(hub.db, `Org ${hexlify(randomBytes(4))}`);
-    const origin = (t: string) => `custody-hub/${t}`;
     const keys = new AnchorKeys(randomBytes(32));
     const address = keys.address(tenant.id);
     const registry = await deployRegistry(node.owner);
     await registerLog(registry, origin(tenant.id), address);
     await fund(node.chain, [address]);
     const worker = () => new AnchorWorker({ hub, chain: { rpc: node.chain.url, chainId: 31337, contract: registry.target as string, pollMs: 50 }, keys, origin, signerKey: HUB_KEY });
-    const root = randomBytes(32);
-    await hub.db.insertInto('tlog_checkpoints').values({ tenant_id: tenant.id, size: 6, root, note: 'checkpoint 6', signed_at: new Date().toISOString() }).execute();
-    const rows = () => hub.db.selectFrom('anchor_batches').selectAll().where('tenant_id', '=', tenant.id).execute();
+    const checkpoint = async (size: number) => {
+      const root = randomBytes(32);
+      await hub.db.insertInto('tlog_checkpoints').values({ tenant_id: tenant.id, size, root, note: `checkpoint ${size}`, signed_at: new Date().toISOString() }).execute();
+      return root;
+    };
+    const rows = () => hub.db.selectFrom('anchor_batches').selectAll().where('tenant_id', '=', tenant.id).orderBy('size').execute();
+    return { hub, tenant, address, registry, worker, checkpoint, rows };
+  }
+
+  it('ends confirmed under the transaction that registered it, and its own second one is refused as a re-registration', async () => {
+    const { hub, tenant, address, registry, worker, checkpoint, rows } = await setup();
+    const root = await checkpoint(6);
 
     // The first transaction waits in the mempool; the hub's row for it is lost (a database restored from a backup
     // taken before it was signed), so the next round signs the batch again at the next nonce. Both are mined.
@@ -148,7 +158,32 @@ describe('the anchoring worker sending a batch the chain already took', () => {
     });
     expect(row).toMatchObject({ state: 'confirmed', tx_hash: firstTx, block_number: firstReceipt!.blockNumber });
     const ref = await again.chainRefFor(tenant.id, 6);
-    const checkpoint: Checkpoint = { origin: origin(tenant.id), size: 6, root, extensions: [] };
-    expect(await codeOf(verifyAnchor({ checkpoint, chain: ref }, { rpc: node.chain.url, hubPublicKey: HUB_KEY, contract: registry.target as string }))).toBe('ok');
+    const signed: Checkpoint = { origin: origin(tenant.id), size: 6, root, extensions: [] };
+    expect(await codeOf(verifyAnchor({ checkpoint: signed, chain: ref }, { rpc: node.chain.url, hubPublicKey: HUB_KEY, contract: registry.target as string }))).toBe('ok');
+  });
+
+  it('fails a batch whose root the log already holds at another size, instead of sending it again and again', async () => {
+    const { hub, tenant, address, registry, worker, checkpoint, rows } = await setup();
+    const root = await checkpoint(6);
+    // the owner takes the log, registers the checkpoint's root (public once in a mempool) at a smaller size, and
+    // gives the log back to the hub's key
+    await registerLog(registry, origin(tenant.id), await node.owner.getAddress());
+    await (await registry.getFunction('registerBatch')(hexlify(root), 3, hexlify(HUB_KEY), 1_800_000_000)).wait();
+    await registerLog(registry, origin(tenant.id), address);
+    await checkpoint(9);
+    const w = worker();
+    cleanups.push(async () => {
+      await w.stop();
+      await hub.close();
+    });
+    w.start();
+    const [six, nine] = await until('the batch of 6 failed and the batch of 9 confirmed', async () => {
+      const r = await rows();
+      return r.length === 2 && r[0]!.state === 'failed' && r[1]!.state === 'confirmed' && r;
+    });
+    expect(six).toMatchObject({ sends: 0, tx_hash: null });
+    expect(six!.last_error).toMatch(/holds its root at tree size 3/);
+    expect(nine!.sends).toBe(1);
+    expect(await node.chain.provider.getTransactionCount(address)).toBe(1);
   });
 });
