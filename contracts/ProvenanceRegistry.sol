@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: UNLICENSED
 // Witnesses the checkpoints of Custody's transparency logs (docs/anchoring.md). One log per organisation (tenant),
 // named by logId = keccak256 of its checkpoint origin line. The contract owner registers each log's anchoring key;
-// only that key may add batches to that log, and a log's tree size only grows. A batch binds a Merkle root (RFC 6962)
+// only that key may add batches to that log, a log's tree size only grows, and a root once registered in a log is
+// never changed (not by its key, nor by the owner through a key of its own). A batch binds a Merkle root (RFC 6962)
 // to the tree size it covers, the Ed25519 key that signed the checkpoint, and the checkpoint's time.
 pragma solidity 0.8.37;
 
@@ -41,6 +42,9 @@ contract ProvenanceRegistry is Ownable {
 
     error NotAnchoringKey(address caller);
     error TreeSizeNotIncreasing(bytes32 logId, uint64 latest, uint64 given);
+    /// The root is already registered in this log, at `treeSize`: its batch is final. Registering the same batch
+    /// again reverts too (no silent success), so a transaction that succeeds is always the one that registered it.
+    error RootAlreadyRegistered(bytes32 logId, bytes32 root, uint64 treeSize);
     error InvalidBatch(string reason);
     error KeyInUse(address key, bytes32 logId);
 
@@ -63,6 +67,9 @@ contract ProvenanceRegistry is Ownable {
         if (logId == bytes32(0)) revert NotAnchoringKey(msg.sender);
         if (root == bytes32(0)) revert InvalidBatch("root is zero");
         if (signerKey == bytes32(0)) revert InvalidBatch("signerKey is zero");
+        // A verifier checks a proof against the size and block stored here: rewriting them would disown the checkpoint.
+        uint64 registered = batches[logId][root].treeSize;
+        if (registered != 0) revert RootAlreadyRegistered(logId, root, registered);
         uint64 latest = latestTreeSize[logId];
         if (treeSize <= latest) revert TreeSizeNotIncreasing(logId, latest, treeSize);
         latestTreeSize[logId] = treeSize;

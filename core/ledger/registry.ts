@@ -10,6 +10,7 @@ export const REGISTRY_ABI = [
   'error NotAnchoringKey(address caller)',
   'error OwnableInvalidOwner(address owner)',
   'error OwnableUnauthorizedAccount(address account)',
+  'error RootAlreadyRegistered(bytes32 logId, bytes32 root, uint64 treeSize)',
   'error TreeSizeNotIncreasing(bytes32 logId, uint64 latest, uint64 given)',
   'event AnchoringKeySet(bytes32 indexed logId, address indexed key, address previousKey)',
   'event BatchRegistered(bytes32 indexed logId, bytes32 indexed root, uint64 indexed treeSize, bytes32 signerKey, uint64 timestamp, address submitter)',

@@ -2,7 +2,9 @@
 // configured chain with ProvenanceRegistry.registerBatch, one small state machine per checkpoint kept in the
 // database: open → submitted (nonce, hash and the raw signed transaction, stored *before* it is sent) → confirmed
 // (N blocks deep). After a crash anywhere, the next round re-sends the stored bytes or reads the receipt, so a batch
-// is never lost and never signed twice for one nonce; the contract's strictly growing tree size is the second guard.
+// is never lost and never signed twice for one nonce. The contract is the second guard: it refuses a root the log
+// holds (RootAlreadyRegistered) and a size not above the log's last, and #settle adopts the transaction that did
+// register the batch when one of ours reverted for that.
 // One process anchors at a time (a lease row), one transaction per tenant is in flight until it is mined.
 import { JsonRpcProvider, Network, Transaction, type Contract, type FeeData, type Wallet } from 'ethers';
 import { crashPoint } from '../../core/crash-point.ts';
@@ -184,12 +186,18 @@ export class AnchorWorker {
     return ev ? { hash: ev.transactionHash, blockNumber: ev.blockNumber, blockHash: ev.blockHash } : null;
   }
 
-  /** True (and `b` failed) when the log on chain is already past `b`'s size without holding it. */
+  /**
+   * True (and `b` failed) when the chain can no longer take `b`: the log is already past its size, or holds its root
+   * at another size (the contract refuses a root twice: RootAlreadyRegistered), which signing again would only repeat.
+   */
   async #passed(b: BatchRow, why: string): Promise<boolean> {
-    const latest = Number(await this.#registry.getFunction('latestTreeSize')(this.#logId(b.tenant_id)));
-    if (latest < b.size) return false;
-    await this.#store.fail(b, `${why}, and the log's tree size on chain is already ${latest}`, this.#o.now());
-    this.#o.log('anchor: batch cannot be anchored any more', { tenant: b.tenant_id, size: b.size, latest });
+    const logId = this.#logId(b.tenant_id);
+    const held = await readBatch(this.#registry, logId, b.root);
+    const latest = Number(await this.#registry.getFunction('latestTreeSize')(logId));
+    if (latest < b.size && !held) return false;
+    const now = held ? `the log on chain holds its root at tree size ${held.treeSize}` : `the log's tree size on chain is already ${latest}`;
+    await this.#store.fail(b, `${why}, and ${now}`, this.#o.now());
+    this.#o.log('anchor: batch cannot be anchored any more', { tenant: b.tenant_id, size: b.size, latest, heldAt: held?.treeSize ?? null });
     return true;
   }
 
