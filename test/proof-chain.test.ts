@@ -60,7 +60,11 @@ describe('custody proof verify --rpc, end to end', () => {
 
   it('confirms the anchor from the contract, and refuses a proof whose chain record was changed', async () => {
     expect(proof.chain).toMatchObject({ chainId: 31337, tx: expect.stringMatching(/^0x[0-9a-f]{64}$/), block: expect.any(Number) });
-    const ok = await runCli(['proof', 'verify', write('good.json', proof), '--hub-key', vkey, '--rpc', node.chain.url]);
+    const pinned = proof.chain!.contract;
+    // The registry is the verifier's to name, never taken from the proof.
+    const unpinned = await runCli(['proof', 'verify', write('good0.json', proof), '--hub-key', vkey, '--rpc', node.chain.url]);
+    expect({ code: unpinned.code, err: /expected --contract ADDRESS with --rpc/.test(unpinned.stderr) }).toEqual({ code: 2, err: true });
+    const ok = await runCli(['proof', 'verify', write('good.json', proof), '--hub-key', vkey, '--rpc', node.chain.url, '--contract', pinned]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/chain {7}on chain 31337: registered by 0x[0-9a-fA-F]{40} \(the log's anchoring key\) in tx 0x/);
 
@@ -68,11 +72,11 @@ describe('custody proof verify --rpc, end to end', () => {
     expect(unchecked.stdout).toMatch(/\(not checked: give --rpc\)/);
 
     const otherTx = (await (await node.owner.sendTransaction({ to: await node.owner.getAddress(), value: 1n })).wait())!.hash;
-    const bad = await runCli(['proof', 'verify', write('bad.json', { ...proof, chain: { ...proof.chain!, tx: otherTx } }), '--hub-key', vkey, '--rpc', node.chain.url, '--json']);
+    const bad = await runCli(['proof', 'verify', write('bad.json', { ...proof, chain: { ...proof.chain!, tx: otherTx } }), '--hub-key', vkey, '--rpc', node.chain.url, '--contract', pinned, '--json']);
     expect(bad.code).toBe(1);
     expect(JSON.parse(bad.stdout)).toMatchObject({ ok: false, code: 'ANCHOR_MISMATCH' });
 
-    const none = await runCli(['proof', 'verify', write('none.json', { ...proof, chain: null }), '--hub-key', vkey, '--rpc', node.chain.url]);
+    const none = await runCli(['proof', 'verify', write('none.json', { ...proof, chain: null }), '--hub-key', vkey, '--rpc', node.chain.url, '--contract', pinned]);
     expect({ code: none.code, err: /ANCHOR_MISSING/.test(none.stderr) }).toEqual({ code: 1, err: true });
   }, 120_000);
 });

@@ -35,7 +35,7 @@ type ChainStatus =
  */
 async function chainStep(v: VerifiedProof, key: NoteKey, o: VerifyOptions): Promise<ChainStatus> {
   if (o.rpc) {
-    const c = await verifyAnchor(v, { rpc: o.rpc, hubPublicKey: key.publicKey, ...(o.contract ? { contract: o.contract } : {}) });
+    const c = await verifyAnchor(v, { rpc: o.rpc, hubPublicKey: key.publicKey, contract: o.contract! });
     return { status: 'on chain', ref: c.ref, logId: c.logId, submitter: c.batch.submitter, blockTime: c.blockTime };
   }
   if (!v.chain) return { status: 'not on chain' };
@@ -56,6 +56,9 @@ function pinnedKey(arg: string | undefined): NoteKey {
 }
 
 export async function verifyProofCommand(path: string, o: VerifyOptions): Promise<void> {
+  // The registry is the verifier's to name: the address in the proof is the hub's word, and a hub could name a
+  // contract it deployed itself and registered whatever it liked in.
+  if (o.rpc && !o.contract) throw new CustodyError('INVALID_ARGUMENT', "expected --contract ADDRESS with --rpc: the registry your organisation published (the address `custody hub chain deploy` printed); the address the proof names is the hub's own word");
   const key = pinnedKey(o.hubKey);
   let text: string;
   try {
@@ -99,7 +102,7 @@ export function register(program: Command): void {
     .description("check a proof file with the hub's pinned key, no hub needed: exit 0 when the leaf, the checkpoint signature and the inclusion hashes all hold, 1 with the failing check's code otherwise")
     .option('--hub-key <key>', "the hub's verifier key (name+id+base64, as `custody hub key` prints it) or a file holding it; default CUSTODY_HUB_KEY")
     .option('--rpc <url>', "also read the ProvenanceRegistry through this chain's JSON-RPC endpoint (read-only) and confirm the anchor")
-    .option('--contract <address>', 'with --rpc: the registry address you trust (default: the one the proof names)')
+    .option('--contract <address>', 'with --rpc (and required with it): the registry address your organisation published, which the proof must name')
     .option('--json', 'print the result as JSON')
     .action((file: string, o: VerifyOptions) => verifyProofCommand(file, o));
 }
