@@ -15,9 +15,8 @@ import * as m0003 from '../server/db/migrations/0003-anchor.ts';
 import * as m0004 from '../server/db/migrations/0004-publications.ts';
 import * as m0005 from '../server/db/migrations/0005-manifest-labels.ts';
 import { initHub, startHub, type RunningHub } from '../server/serve.ts';
-import { tempDir } from './helpers/cli.ts';
 import { call } from './helpers/hub-desk.ts';
-import { postgresUnavailable, tempPostgresDatabase } from './helpers/postgres.ts';
+import { postgresUnavailable, tempHubLocation, tempPostgresDatabase } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 if (pgWhy) console.warn(`manifest label tests: skipping the PostgreSQL half: ${pgWhy}`);
@@ -37,15 +36,10 @@ describe.each([['sqlite'], ['postgres']] as const)('manifest labels per organisa
 
   beforeAll(async () => {
     if (backend === 'postgres' && pgWhy) return;
-    const dir = tempDir('custody-hub-labels-');
-    let database: string | null = null;
-    if (backend === 'postgres') {
-      const d = await tempPostgresDatabase();
-      database = d.url;
-      drop = d.drop;
-    }
-    await initHub({ database, dataDir: dir }, { org: 'Hub Owner' });
-    hub = await startHub({ database, dataDir: dir }, { rateLimits: { perAddress: 10_000 } });
+    const t = await tempHubLocation(backend, 'custody-hub-labels-');
+    drop = t.drop;
+    await initHub(t.location, { org: 'Hub Owner' });
+    hub = await startHub(t.location, { rateLimits: { perAddress: 10_000 } });
     a = await enrolledDesk(hub.hub.db, 'Org A');
     b = await enrolledDesk(hub.hub.db, 'Org B');
   });

@@ -16,7 +16,7 @@ import { initHub, startHub, type HubLocation, type InitResult, type RunningHub }
 import { tempDir } from './helpers/cli.ts';
 import { TEST_SCRYPT } from './helpers/desk.ts';
 import { call, type HubCall } from './helpers/hub-desk.ts';
-import { postgresUnavailable, tempPostgresDatabase } from './helpers/postgres.ts';
+import { postgresUnavailable, tempHubLocation, tempPostgresDatabase } from './helpers/postgres.ts';
 import { deskKey, enrolKey, signedHead, signedRecord } from './helpers/tlog.ts';
 
 const pgWhy = await postgresUnavailable();
@@ -55,13 +55,9 @@ describe.each([['sqlite'], ['postgres']] as const)('transparency log on %s', (ba
 
   beforeAll(async () => {
     if (skip) return;
-    let database: string | null = null;
-    if (backend === 'postgres') {
-      const d = await tempPostgresDatabase();
-      database = d.url;
-      dropDb = d.drop;
-    }
-    loc = { database, dataDir: tempDir('custody-hub-tlog-') };
+    const t = await tempHubLocation(backend, 'custody-hub-tlog-');
+    dropDb = t.drop;
+    loc = t.location;
     init = await initHub(loc, { org: 'Daily Planet' });
     hub = await start();
     base = hub.url;

@@ -17,7 +17,7 @@ import { photo } from './fixtures/photos.ts';
 import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
 import { call, deskSigner, enrol, hubRecordOfSignedPng, type HubCall } from './helpers/hub-desk.ts';
-import { postgresUnavailable, tempPostgresDatabase } from './helpers/postgres.ts';
+import { postgresUnavailable, tempHubLocation } from './helpers/postgres.ts';
 
 const pgWhy = await postgresUnavailable();
 if (pgWhy) console.warn(`hub tests: skipping the PostgreSQL half: ${pgWhy}`);
@@ -45,19 +45,14 @@ describe.each([['sqlite'], ['postgres']] as const)('hub on %s', (backend) => {
 
   beforeAll(async () => {
     if (backend === 'postgres' && pgWhy) return;
-    const dir = tempDir('custody-hub-');
-    let database: string | null = null;
-    if (backend === 'postgres') {
-      const d = await tempPostgresDatabase();
-      database = d.url;
-      dropDb = d.drop;
-    }
-    init = await initHub({ database, dataDir: dir }, { org: 'Daily Planet' });
-    hub = await startHub({ database, dataDir: dir }, { rateLimits: { perAddress: 10_000 } });
+    const t = await tempHubLocation(backend, 'custody-hub-');
+    dropDb = t.drop;
+    init = await initHub(t.location, { org: 'Daily Planet' });
+    hub = await startHub(t.location, { rateLimits: { perAddress: 10_000 } });
     base = hub.url;
 
     desk = await tempDesk('Daily Planet');
-    const receipt = await desk.sign(photo('astronaut.png'), { actor: desk.bootstrapActor()!, outDir: dir });
+    const receipt = await desk.sign(photo('astronaut.png'), { actor: desk.bootstrapActor()!, outDir: t.location.dataDir });
     ({ record, label, store } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output));
     // The copy found in the wild: re-encoded as a JPEG at quality 80, manifest stripped.
     copyBytes = new Uint8Array(await sharp(readFileSync(receipt.output)).jpeg({ quality: 80 }).toBuffer());

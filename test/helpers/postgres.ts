@@ -99,17 +99,26 @@ export async function tempPostgresDatabase(): Promise<{ url: string; drop(): Pro
 }
 
 /**
+ * Where a test's hub keeps its data on `backend`: a fresh data folder named by `dirPrefix`, and for PostgreSQL a
+ * throw-away database, which `drop` removes (a no-op for SQLite).
+ */
+export async function tempHubLocation(backend: 'sqlite' | 'postgres', dirPrefix: string): Promise<{ location: { database: string | null; dataDir: string }; drop(): Promise<void> }> {
+  const d = backend === 'postgres' ? await tempPostgresDatabase() : null;
+  return { location: { database: d?.url ?? null, dataDir: tempDir(dirPrefix) }, drop: async () => d?.drop() };
+}
+
+/**
  * A hub database for a test on `backend`, opened: a throw-away PostgreSQL database, or SQLite in a fresh data folder
  * named by `dirPrefix`. `close` closes it and drops the PostgreSQL one.
  */
 export async function tempHubDatabase(backend: 'sqlite' | 'postgres', dirPrefix: string): Promise<{ hub: HubDatabase; close(): Promise<void> }> {
-  const d = backend === 'postgres' ? await tempPostgresDatabase() : null;
-  const hub = await openHubDatabase({ database: d?.url ?? null, dataDir: tempDir(dirPrefix) });
+  const { location, drop } = await tempHubLocation(backend, dirPrefix);
+  const hub = await openHubDatabase(location);
   return {
     hub,
     async close() {
       await hub.close();
-      await d?.drop();
+      await drop();
     },
   };
 }
