@@ -76,7 +76,6 @@ describe('canonical record and leaf bytes', () => {
     expect(Buffer.from(leafBytes(v1WithSignature)).toString()).toBe(canonicalJson(v1WithSignature));
     const { recordSignature: _, ...v2WithoutSignature } = leaf as Extract<typeof leaf, { v: 2 }>;
     expect(Buffer.from(leafBytes(v2WithoutSignature as typeof leaf)).toString()).toBe(canonicalJson(v2WithoutSignature));
-    expect(Buffer.from(leafBytes(odd)).toString()).toBe(canonicalJson(odd));
     const loneLeaf = { ...leaf, signedAt: '\uDC00' };
     expect(() => leafBytes(loneLeaf)).toThrow(/lone surrogate/);
   });

@@ -117,15 +117,11 @@ export function parseLeaf(text: string): Leaf | null {
 }
 
 /**
- * Whether the desk's signatures in the leaf verify: for a record, the fingerprint's and (version 2) the record
- * signature over its content; for an audit head, the head message's. A version 1 record leaf has only the first,
- * which does not cover the content (proof-file.ts decides who may rely on one).
+ * Which of the desk's signatures in the leaf does not verify, named for an error message; null when all do: for a
+ * record, the fingerprint's and (version 2) the record signature over its content; for an audit head, the head
+ * message's. A version 1 record leaf has only the first, which does not cover the content (proof-file.ts decides
+ * who may rely on one).
  */
-export function leafSignatureValid(l: Leaf): boolean {
-  return leafSignatureProblem(l) === null;
-}
-
-/** Which of the leaf's signatures does not verify, named for an error message; null when all do. */
 export function leafSignatureProblem(l: Leaf): string | null {
   const verify = ed25519Verifier(Buffer.from(l.publicKey, 'hex'));
   const sig = (hexSig: string) => Buffer.from(hexSig, 'hex');

@@ -8,6 +8,7 @@ import { authorizeActor, folderOwnerOrAdmin } from '../authz/policy.ts';
 import type { Actor } from '../directory/roles.ts';
 import { CustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
+import { processAlive } from '../store/scratch.ts';
 import { getTemplate } from '../workflow/template.ts';
 import { confine } from '../paths/confine.ts';
 import { nested } from './paths.ts';
@@ -284,14 +285,6 @@ function describeOwner(owner: string): string {
   return `process ${pid ?? '?'} on ${host ?? '?'}`;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function leaseIsFree(lease: { owner: string; expiresAt: string }, now: Date): boolean {
   if (Date.parse(lease.expiresAt) <= now.getTime()) return true;
