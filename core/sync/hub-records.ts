@@ -140,14 +140,17 @@ export function recordSigningMessage(contentSha256: string): Uint8Array {
   return new TextEncoder().encode(`custody-record/v1:${contentSha256}`);
 }
 
+/** What the record signature of `r` as it is now covers. */
+const recordMessageOf = (r: UnsignedHubRecord): Uint8Array => recordSigningMessage(sha256Hex(canonicalRecord(r)));
+
 /** Whether `recordSignature` is the record's publicKey's Ed25519 signature over `r` as it is now. */
 export function recordSignatureValid(r: UnsignedHubRecord, recordSignature: string): boolean {
-  return ed25519Verifier(Buffer.from(r.publicKey, 'hex'))(Buffer.from(recordSignature, 'hex'), recordSigningMessage(sha256Hex(canonicalRecord(r))));
+  return ed25519Verifier(Buffer.from(r.publicKey, 'hex'))(Buffer.from(recordSignature, 'hex'), recordMessageOf(r));
 }
 
 /** The record signed as a whole by `sign`, the Ed25519 key of its publicKey (the desk's, with the vault open). */
 export function signHubRecord(r: UnsignedHubRecord, sign: (message: Uint8Array) => Uint8Array): HubRecord {
-  const recordSignature = Buffer.from(sign(recordSigningMessage(sha256Hex(canonicalRecord(r))))).toString('hex');
+  const recordSignature = Buffer.from(sign(recordMessageOf(r))).toString('hex');
   return { ...r, recordSignature };
 }
 
