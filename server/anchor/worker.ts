@@ -8,7 +8,7 @@
 // One process anchors at a time (a lease row), one transaction per tenant is in flight until it is mined.
 import { JsonRpcProvider, Network, Transaction, type Contract, type FeeData, type Wallet } from 'ethers';
 import { crashPoint } from '../../core/crash-point.ts';
-import { logIdOf, readBatch, registryAt, REGISTRY_INTERFACE } from '../../core/ledger/registry.ts';
+import { logIdOf, readBatch, registryAt, REGISTRY_INTERFACE, type ChainBatch } from '../../core/ledger/registry.ts';
 import type { ChainRef } from '../../core/tlog/proof-file.ts';
 import type { HubDatabase } from '../db/connect.ts';
 import { BatchStore, type BatchRow } from './batches.ts';
@@ -176,24 +176,25 @@ export class AnchorWorker {
     return 'waiting';
   }
 
-  /** The BatchRegistered event that put `b` on chain, or null when the contract does not hold it at that size. */
-  async #registeredBy(b: BatchRow): Promise<{ hash: string; blockNumber: number; blockHash: string } | null> {
+  /**
+   * What the contract holds for `b`'s root (`held`, at whatever size), and the BatchRegistered event that put `b`
+   * itself on chain (`ev`, null when the root is not held at `b`'s size).
+   */
+  async #onChain(b: BatchRow): Promise<{ held: ChainBatch | null; ev: { hash: string; blockNumber: number; blockHash: string } | null }> {
     const logId = this.#logId(b.tenant_id);
-    const onChain = await readBatch(this.#registry, logId, b.root);
-    if (!onChain || onChain.treeSize !== b.size) return null;
-    const events = await this.#registry.queryFilter(this.#registry.filters.BatchRegistered!(logId, b.root, b.size), onChain.blockNumber, onChain.blockNumber);
+    const held = await readBatch(this.#registry, logId, b.root);
+    if (!held || held.treeSize !== b.size) return { held, ev: null };
+    const events = await this.#registry.queryFilter(this.#registry.filters.BatchRegistered!(logId, b.root, b.size), held.blockNumber, held.blockNumber);
     const ev = events[0];
-    return ev ? { hash: ev.transactionHash, blockNumber: ev.blockNumber, blockHash: ev.blockHash } : null;
+    return { held, ev: ev ? { hash: ev.transactionHash, blockNumber: ev.blockNumber, blockHash: ev.blockHash } : null };
   }
 
   /**
    * True (and `b` failed) when the chain can no longer take `b`: the log is already past its size, or holds its root
    * at another size (the contract refuses a root twice: RootAlreadyRegistered), which signing again would only repeat.
    */
-  async #passed(b: BatchRow, why: string): Promise<boolean> {
-    const logId = this.#logId(b.tenant_id);
-    const held = await readBatch(this.#registry, logId, b.root);
-    const latest = Number(await this.#registry.getFunction('latestTreeSize')(logId));
+  async #passed(b: BatchRow, held: ChainBatch | null, why: string): Promise<boolean> {
+    const latest = Number(await this.#registry.getFunction('latestTreeSize')(this.#logId(b.tenant_id)));
     if (latest < b.size && !held) return false;
     const now = held ? `the log on chain holds its root at tree size ${held.treeSize}` : `the log's tree size on chain is already ${latest}`;
     await this.#store.fail(b, `${why}, and ${now}`, this.#o.now());
@@ -204,12 +205,12 @@ export class AnchorWorker {
   /** The chain tells what became of a batch whose own transaction did not register it. */
   async #settle(b: BatchRow, why: string): Promise<Followed> {
     // Registered by another transaction of ours (a replacement, or one a crashed process sent)?
-    const ev = await this.#registeredBy(b);
+    const { held, ev } = await this.#onChain(b);
     if (ev) {
       await this.#store.mined(b, ev, this.#o.now());
       return 'mined';
     }
-    if (await this.#passed(b, why)) return 'done';
+    if (await this.#passed(b, held, why)) return 'done';
     this.#registered.delete(b.tenant_id);
     await this.#store.reopen(b, why, this.#o.now());
     return 'reopened';
@@ -217,9 +218,9 @@ export class AnchorWorker {
 
   async #submit(b: BatchRow): Promise<void> {
     // Already there (a database restored from an older backup)? Adopt what the chain holds and sign nothing.
-    const ev = await this.#registeredBy(b);
+    const { held, ev } = await this.#onChain(b);
     if (ev) return this.#store.adopt(b, ev, this.#o.now());
-    if (await this.#passed(b, 'not registered')) return;
+    if (await this.#passed(b, held, 'not registered')) return;
     const wallet = this.#wallet(b.tenant_id);
     if (!this.#registered.has(b.tenant_id)) {
       const logId = this.#logId(b.tenant_id);
