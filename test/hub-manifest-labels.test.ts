@@ -84,7 +84,7 @@ describe.each([['sqlite'], ['postgres']] as const)('manifest labels per organisa
     expect(again.body.message).toContain(first!.id);
   });
 
-  it('never names another organisation\'s record when refusing a label', async (ctx) => {
+  it('takes a label another organisation holds, and names none of that organisation\'s records in its answer', async (ctx) => {
     if (!hub) return ctx.skip();
     const [recA] = signedRecords(a, 1);
     const [recB] = signedRecords(b, 1);

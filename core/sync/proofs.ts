@@ -8,14 +8,13 @@ import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getRecord } from '../store/records.ts';
 import { getSetting, setSetting } from '../store/settings.ts';
-import { sha256Hex } from '../media/hash.ts';
-import { parseLeaf, recordLeafFrom, type Leaf, type RecordLeaf } from '../tlog/leaves.ts';
+import { parseLeaf, recordLeafOf, type Leaf, type RecordLeaf } from '../tlog/leaves.ts';
 import { verifyConsistency } from '../tlog/merkle.ts';
 import { parseVerifierKey, type NoteKey } from '../tlog/note.ts';
 import { parseProofFile, verifyProofFile, type ChainRef, type ProofFile, type VerifiedProof } from '../tlog/proof-file.ts';
 import { expectedHeadLeaf, headToReanchor, headsToProve, keepHeadProof } from './audit-proofs.ts';
 import type { HubClient, HubOutcome } from './hub-client.ts';
-import { canonicalRecord, hubRecordOf } from './hub-records.ts';
+import { hubRecordOf } from './hub-records.ts';
 import { HUB_LOG_KEY_SETTING } from './link.ts';
 import { outboxOfRecord } from './outbox.ts';
 
@@ -103,7 +102,7 @@ export function expectedLeafOf(db: ReadableDB, recordId: string, file: ProofFile
   // hub cannot log it as a version 1 leaf); for a row queued before, the leaf's own (checked with the leaf).
   const held = parseLeaf(file.leaf);
   const recordSignature = row?.recordSignature ?? (held?.type === 'record' && held.v === 2 ? held.recordSignature : null);
-  return recordLeafFrom({ ...unsigned, recordSignature }, sha256Hex(canonicalRecord(unsigned)));
+  return recordLeafOf({ ...unsigned, recordSignature });
 }
 
 /** The pinned log key; at first use, the one the hub serves (trust on first use), kept from then on. */

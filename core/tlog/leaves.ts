@@ -8,7 +8,7 @@ import { canonicalJson, canonicalString, hasExactMembers } from '../audit/canoni
 import { headSigningMessage } from '../audit/entry.ts';
 import { ed25519Verifier } from '../crypto/ed25519.ts';
 import { sha256Hex } from '../media/hash.ts';
-import { canonicalRecord, recordFingerprintBytes, recordSigningMessage, RECORD_ID, type HubRecord } from '../sync/hub-records.ts';
+import { canonicalRecord, recordFingerprintBytes, recordSigningMessage, RECORD_ID, type HubRecord, type UnsignedHubRecord } from '../sync/hub-records.ts';
 import { leafHash } from './merkle.ts';
 
 const hex = (n: number) => z.string().regex(new RegExp(`^[0-9a-f]{${n}}$`));
@@ -65,7 +65,7 @@ export function recordLeafFrom(r: Pick<HubRecord, 'id' | 'sha256' | 'phash' | 's
 }
 
 /** The leaf of a record as a desk holds it (the wire form, manifest included). */
-export function recordLeafOf(r: HubRecord): RecordLeaf {
+export function recordLeafOf(r: UnsignedHubRecord & { recordSignature?: string | null }): RecordLeaf {
   return recordLeafFrom(r, sha256Hex(canonicalRecord(r)));
 }
 
