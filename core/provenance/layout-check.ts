@@ -5,19 +5,18 @@ import { decodeLayout, type Layout } from '../media/layout.ts';
 import type { SignedRecord } from '../store/records.ts';
 import { layoutBinding } from './layout-signature.ts';
 import type { Check } from './checks.ts';
-import { activeCustody, type C2paResult } from './verify-common.ts';
+import { vouchedCustody, type C2paResult } from './verify-common.ts';
 
 /**
- * The record's layout: from the record itself, or else from this file's own trusted Content Credentials when they
- * carry this very record (a record signed elsewhere, known here through its credentials).
+ * The record's layout: from the record itself, or else from this file's own Content Credentials when they vouch for
+ * this very record (vouchedCustody) (a record signed elsewhere, known here through its credentials).
  */
 export function layoutOf(record: SignedRecord, c2pa: C2paResult): Layout | null {
   // only a layout the record's key signed (or one kept before layouts were signed): an altered one fails the
   // signature check instead (layout-signature.ts)
   const binding = layoutBinding(record);
   const stored = binding.status === 'signed' || binding.status === 'legacy' ? binding.layout : null;
-  const custody = activeCustody(c2pa.manifest);
-  const carried = c2pa.check.status === 'pass' && custody?.recordId === record.id && custody.signature === record.signature ? (custody.layout ?? null) : null;
+  const carried = vouchedCustody(c2pa, record)?.layout ?? null;
   const text = stored ?? carried;
   if (!text) return null;
   try {

@@ -59,7 +59,8 @@ export interface FileBinding {
 /**
  * The record's Ed25519 signature over its fingerprint, by one of this desk's keys — and whether it binds the file
  * being verified. A record's signature is about its original and signed output; it speaks for another file only
- * through the file's own trusted Content Credentials when they carry this very record (a published copy).
+ * through the file's own trusted Content Credentials, signed by the organisation the record names, when they carry
+ * this very record (vouchedCustody).
  * Anything else (a re-encoded copy, or a forgery that copied a genuine assertion) gets `absent`, with the
  * record's own signature reported as `recordSignature`, never `pass`.
  */
@@ -77,9 +78,8 @@ export function signatureCheck(db: ReadableDB, record: SignedRecord | null, file
   if (file.published?.itemId === record.id) {
     return { status: 'pass', keyId: record.keyId, orgKey, binds: 'publication', detail: `record ${record.id} is signed by org key ${record.keyId}, and the organisation's signed publication statement covers these exact bytes` };
   }
-  const custody = activeCustody(file.c2pa.manifest);
-  const carried = file.c2pa.check.status === 'pass' && custody !== null &&
-    custody.recordId === record.id && custody.signature === record.signature && custody.original.sha256 === record.sha256 && custody.signedAt === record.signedAt &&
+  const custody = vouchedCustody(file.c2pa, record);
+  const carried = custody !== null && custody.original.sha256 === record.sha256 && custody.signedAt === record.signedAt &&
     (file.phashDistance === null || file.phashDistance <= PHASH_MAX_DISTANCE);
   if (carried) {
     return { status: 'pass', keyId: record.keyId, orgKey, binds: 'content-credentials', detail: `record ${record.id} is signed by org key ${record.keyId}, and this file's trusted Content Credentials carry it` };
@@ -107,6 +107,22 @@ export interface C2paResult {
  */
 export function activeCustody(m: ManifestReport | null): CustodyAssertion | null {
   return m?.custody && m.custodyManifestLabel === m.manifestLabel ? m.custody : null;
+}
+
+/**
+ * The active manifest's Custody assertion when these Content Credentials vouch for `record`: they pass (valid,
+ * trusted, co-signed where required), the assertion is this record's (its id and signature), it names the
+ * organisation the record was signed for, and the credentials' signing certificate names that organisation too (its
+ * subject O). A trust anchor vouches for whom it certifies, not for every organisation: a partner's certificate,
+ * trusted for the partner's own files, cannot make a copy carry this desk's record (nor its layout), whatever org
+ * the copied assertion is made to name. A record that does not say which organisation it was signed for is vouched
+ * for by nobody.
+ */
+export function vouchedCustody(c2pa: C2paResult, record: SignedRecord): CustodyAssertion | null {
+  const custody = activeCustody(c2pa.manifest);
+  if (c2pa.check.status !== 'pass' || !custody || custody.recordId !== record.id || custody.signature !== record.signature) return null;
+  const org = typeof record.details.org === 'string' ? record.details.org : null;
+  return org !== null && custody.org === org && c2pa.manifest?.signer.organization === org ? custody : null;
 }
 
 const PQ_WORDS = { pass: 'pass', fail: 'fail', absent: 'absent' } as const;
@@ -164,7 +180,8 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
   if (pq.status === 'fail') return result({ status: 'fail', ...evidence, detail: `the post-quantum co-signature fails: ${pq.detail}` });
   if (!m.trusted) return result({ status: 'fail', ...evidence, detail: `valid Content Credentials signed by ${who}, a signer this desk does not trust` });
   const edit = edited ? `; ${who} made this file from Custody record ${edited.recordId} (a parent manifest's), which does not vouch for the edit` : '';
-  return result({ status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq.status === 'pass' ? `, with ${pq.detail}` : ''}${ts.status === 'pass' ? `, ${ts.detail}` : ''}${edit}` });
+  const foreign = own && m.signer.organization !== own.org ? `; its Custody assertion names ${own.org}, for whom ${who} cannot vouch, so it speaks for no record` : '';
+  return result({ status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq.status === 'pass' ? `, with ${pq.detail}` : ''}${ts.status === 'pass' ? `, ${ts.detail}` : ''}${edit}${foreign}` });
 }
 
 /**
