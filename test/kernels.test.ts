@@ -36,6 +36,8 @@ describe('WebAssembly kernels', () => {
   const noise = (seed: number) => () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
   /** Pseudo-random bytes from `seed` (the same generator's top byte). */
   const bytes = (seed: number) => (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 24) & 255;
+  /** Turns a kernel on, failing unless it loads: one that does not falls back to the JavaScript, which would then be compared with itself. */
+  const kernelOn = (use: (on: boolean) => boolean): void => expect(use(true), 'the kernel loads').toBe(true);
   const same = (a: Float64Array, b: Float64Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
   it("the watermark's FFTs and correlations in WebAssembly equal the JavaScript ones to the bit", () => {
@@ -49,7 +51,7 @@ describe('WebAssembly kernels', () => {
           const wasm = [Float64Array.from(re), Float64Array.from(im)] as const;
           useWasmFft(false);
           fft2(js[0], js[1], n, inverse);
-          useWasmFft(true);
+          kernelOn(useWasmFft);
           fft2(wasm[0], wasm[1], n, inverse);
           expect(same(js[0], wasm[0]) && same(js[1], wasm[1]), `fft2 ${n}, inverse ${inverse}`).toBe(true);
           expect(same(js[0], re), 'the transform changed something').toBe(false);
@@ -71,7 +73,7 @@ describe('WebAssembly kernels', () => {
         ];
         useWasmFft(false);
         const js = all();
-        useWasmFft(true);
+        kernelOn(useWasmFft);
         const wasm = all();
         js.forEach((c, i) => expect(same(c, wasm[i]!), `correlation ${i}, ${n}`).toBe(true));
         expect(same(js[0]!, js[2]!), 'two tiles gave the same surface').toBe(false);
@@ -80,7 +82,7 @@ describe('WebAssembly kernels', () => {
         expect(peaks).toEqual(js.slice(4, 8).map(surfacePeak));
         useWasmFft(false);
         expect(correlationPeaksPairTwo(tiles[0]!, tiles[1]!, p, q, n)).toEqual(peaks);
-        useWasmFft(true);
+        kernelOn(useWasmFft);
         const top = js[4]!.indexOf(Math.max(...js[4]!));
         expect(peaks[0]).toEqual({ at: top, value: js[4]![top], rms: Math.sqrt(js[4]!.reduce((s, v) => s + v * v, 0) / (n * n)) });
       }
@@ -88,7 +90,7 @@ describe('WebAssembly kernels', () => {
         const a = new Float64Array(n * n).map(rand);
         useWasmFft(false);
         const js = autocorrelation(a, n, [0.05, 0.45]);
-        useWasmFft(true);
+        kernelOn(useWasmFft);
         expect(same(js, autocorrelation(a, n, [0.05, 0.45])), `autocorrelation ${n}`).toBe(true);
       }
     } finally {
@@ -107,7 +109,7 @@ describe('WebAssembly kernels', () => {
           expect(soft.length).toBe(codedLength(bits));
           useWasmViterbi(false);
           const js = viterbiDecode(soft, bits);
-          useWasmViterbi(true);
+          kernelOn(useWasmViterbi);
           const wasm = viterbiDecode(soft, bits);
           expect(Buffer.from(wasm).equals(Buffer.from(js)), `${bits} bits, noise ${noiseLevel}`).toBe(true);
           if (noiseLevel === 0) expect(Buffer.from(wasm).equals(Buffer.from(message))).toBe(true);
@@ -115,7 +117,7 @@ describe('WebAssembly kernels', () => {
         // ties: all-zero soft values
         useWasmViterbi(false);
         const js = viterbiDecode(new Float64Array(codedLength(bits)), bits);
-        useWasmViterbi(true);
+        kernelOn(useWasmViterbi);
         expect(Buffer.from(viterbiDecode(new Float64Array(codedLength(bits)), bits)).equals(Buffer.from(js))).toBe(true);
       }
     } finally {
@@ -130,7 +132,7 @@ describe('WebAssembly kernels', () => {
         const img = { data: new Uint8Array(width * height * channels).map(byte), width, height, channels };
         useWasmLumaArea(false);
         const js = lumaToGrid(img, gw, gh);
-        useWasmLumaArea(true);
+        kernelOn(useWasmLumaArea);
         const wasm = lumaToGrid(img, gw, gh);
         expect(Buffer.from(wasm.buffer).equals(Buffer.from(js.buffer)), `${width}×${height}×${channels}`).toBe(true);
         expect(js.some((v) => v !== js[0])).toBe(true);
@@ -154,7 +156,7 @@ describe('WebAssembly kernels', () => {
           for (const range of [undefined, { from: 3, to: Math.max(4, height - 5) }]) {
             useWasmAdd(false);
             const js = addGridDelta(img, delta, gw, gh, false, range);
-            useWasmAdd(true);
+            kernelOn(useWasmAdd);
             const wasm = addGridDelta(img, delta, gw, gh, false, range);
             expect(Buffer.from(wasm.data).equals(Buffer.from(js.data)), `${width}×${height}×${channels} on ${gw}×${gh}, ±${scale / 2}`).toBe(true);
             expect(Buffer.from(js.data).equals(Buffer.from(img.data))).toBe(false);
@@ -168,7 +170,7 @@ describe('WebAssembly kernels', () => {
           expect(addGridDelta(own, delta, gw, gh, true).data.buffer).toBe(own.data.buffer);
           useWasmAdd(false);
           expect(Buffer.from(own.data).equals(Buffer.from(addGridDelta(img, delta, gw, gh, false).data))).toBe(true);
-          useWasmAdd(true);
+          kernelOn(useWasmAdd);
         }
       }
     } finally {
@@ -187,7 +189,7 @@ describe('WebAssembly kernels', () => {
         const img = { data, width, height, channels: 3 };
         useWasmLuma(false);
         const js = lumaPlane(img);
-        useWasmLuma(true);
+        kernelOn(useWasmLuma);
         const wasm = lumaPlane(img);
         expect(Buffer.from(wasm).equals(Buffer.from(js)), `${width}×${height}`).toBe(true);
         expect(js[0]).toBe(255);
@@ -211,7 +213,7 @@ describe('WebAssembly kernels', () => {
         for (const loss of [0.025, 0.2, 1e-4]) {
           useWasmSsim(false);
           const js = ssimGain(grid, delta, gw, gh, loss, r);
-          useWasmSsim(true);
+          kernelOn(useWasmSsim);
           const wasm = ssimGain(grid, delta, gw, gh, loss, r);
           expect(Object.is(wasm, js), `${gw}×${gh} r ${r}, loss ${loss}: ${wasm} against ${js}`).toBe(true);
           expect(js).toBeGreaterThan(0);
@@ -233,7 +235,7 @@ describe('WebAssembly kernels', () => {
           for (const ky of [kernels[0]!, kernels[4]!, kx]) {
             useWasmConv(false);
             const js = convolve(src, w, h, kx, ky);
-            useWasmConv(true);
+            kernelOn(useWasmConv);
             const wasm = convolve(src, w, h, kx, ky);
             expect(Buffer.from(wasm.buffer).equals(Buffer.from(js.buffer)), `${w}×${h}, ${kx.length}×${ky.length} taps`).toBe(true);
           }
@@ -252,13 +254,13 @@ describe('WebAssembly kernels', () => {
         for (const [dx, dy] of [[0, 0], [3, 5], [size - 1, 1], [-2, 9]] as const) {
           useWasmDct(false);
           const js = blockDctShifted(tile, size, dx, dy);
-          useWasmDct(true);
+          kernelOn(useWasmDct);
           expect(same(js, blockDctShifted(tile, size, dx, dy)), `blockDctShifted ${size} ${dx} ${dy}`).toBe(true);
         }
         for (const [what, run] of [['blockDct', blockDct], ['blockIdct', blockIdct]] as const) {
           useWasmDct(false);
           const js = run(tile, size);
-          useWasmDct(true);
+          kernelOn(useWasmDct);
           const wasm = run(tile, size);
           expect(same(js, wasm), `${what} ${size}`).toBe(true);
           expect(same(js, tile)).toBe(false);
@@ -288,7 +290,7 @@ describe('WebAssembly kernels', () => {
           for (const [what, run] of [['boxBlur', boxBlur], ['highPass', highPass], ['localRms', localRms]] as const) {
             useWasmBlur(false);
             const js = run(grid, w, h, r);
-            useWasmBlur(true);
+            kernelOn(useWasmBlur);
             const wasm = run(grid, w, h, r);
             expect(f32(js, wasm), `${what} ${w}×${h} r ${r}`).toBe(true);
             expect(f32(js, grid), `${what} changed nothing`).toBe(false);
@@ -315,7 +317,7 @@ describe('WebAssembly kernels', () => {
         for (const [what, run] of folds) {
           useWasmFold(false);
           const js = run();
-          useWasmFold(true);
+          kernelOn(useWasmFold);
           const unsealed = run();
           sealGrid(grid);
           const wasm = run();
@@ -327,7 +329,7 @@ describe('WebAssembly kernels', () => {
         sealGrid(other);
         useWasmFold(false);
         const js = fold(grid, w, h, 128, 1.1, 0, 192);
-        useWasmFold(true);
+        kernelOn(useWasmFold);
         sealGrid(other);
         expect(same(js, fold(grid, w, h, 128, 1.1, 0, 192))).toBe(true);
       }

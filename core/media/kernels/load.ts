@@ -13,25 +13,29 @@ export function loadKernel<T>(base64: string): T | null {
 /**
  * A kernel loaded where it is first needed, once per thread: `get()` is its exports (through `setUp`, which places
  * what the kernel keeps in its memory), or null where WebAssembly is not available or the kernel is turned off;
- * `use(false)` turns it off and `use(true)` on again (tests compare each kernel with the JavaScript it stands in for).
+ * `use(false)` turns it off and `use(true)` on again, saying whether it loads (tests compare each kernel with the
+ * JavaScript it stands in for, and a kernel that did not load would leave them comparing the JavaScript with itself).
  */
 export interface LazyKernel<K> {
   get(): K | null;
-  use(on: boolean): void;
+  /** Returns whether the kernel now runs: false when turned off, or when it does not load. */
+  use(on: boolean): boolean;
 }
 
 export function lazyKernel<T, K = T>(base64: string, setUp: (exports: T) => K = (e) => e as unknown as K): LazyKernel<K> {
   let k: K | null | undefined;
+  const get = (): K | null => {
+    if (k === undefined) {
+      const e = loadKernel<T>(base64);
+      k = e && setUp(e);
+    }
+    return k;
+  };
   return {
-    get() {
-      if (k === undefined) {
-        const e = loadKernel<T>(base64);
-        k = e && setUp(e);
-      }
-      return k;
-    },
+    get,
     use(on) {
       k = on ? undefined : null;
+      return on && get() !== null;
     },
   };
 }

@@ -68,8 +68,9 @@ export function convEncode(bits: Uint8Array): Uint8Array {
 let viterbiWasm: { run(soft: Float64Array, bits: number, steps: number): Uint8Array } | null | undefined;
 
 /** Kernel off: the JavaScript decoder (tests compare the two). */
-export function useWasmViterbi(on: boolean): void {
+export function useWasmViterbi(on: boolean): boolean {
   viterbiWasm = on ? undefined : null;
+  return on && viterbiKernel() != null;
 }
 
 function viterbiKernel(): typeof viterbiWasm {

@@ -96,8 +96,9 @@ interface WasmFft {
 
 let wasm: WasmFft | null | undefined;
 /** Kernels off: the JavaScript transforms (tests compare the two). */
-export function useWasmFft(on: boolean): void {
+export function useWasmFft(on: boolean): boolean {
   wasm = on ? undefined : null;
+  return on && wasmFft() !== null;
 }
 
 function wasmFft(): WasmFft | null {

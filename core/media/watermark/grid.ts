@@ -210,8 +210,9 @@ function kernel(): FoldKernel | null {
 }
 
 /** Kernels off: the JavaScript folds (tests compare the two). */
-export function useWasmFold(on: boolean): void {
+export function useWasmFold(on: boolean): boolean {
   foldKernel = on ? undefined : null;
+  return on && kernel() !== null;
 }
 
 /**
