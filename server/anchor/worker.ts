@@ -3,14 +3,18 @@
 // database: open → submitted (nonce, hash and the raw signed transaction, stored *before* it is sent) → confirmed
 // (N blocks deep). After a crash anywhere, the next round re-sends the stored bytes or reads the receipt, so a batch
 // is never lost and never signed twice for one nonce. The contract is the second guard: it refuses a root the log
-// holds (RootAlreadyRegistered) and a size not above the log's last, and #settle adopts the transaction that did
-// register the batch when one of ours reverted for that.
+// holds (RootAlreadyRegistered), a size not above the log's last, and a batch whose consistency proof does not lead
+// from the log's latest root on chain to its own (InconsistentBatch); #settle adopts the transaction that did
+// register the batch when one of ours reverted for that. The proof is built from the hub's own log, and checked here
+// first: a latest root on chain that is not in the hub's history was written by someone else, and nothing is sent.
 // One process anchors at a time (a lease row), one transaction per tenant is in flight until it is mined.
 import { JsonRpcProvider, Network, Transaction, type Contract, type FeeData, type Wallet } from 'ethers';
 import { crashPoint } from '../../core/crash-point.ts';
-import { logIdOf, readBatch, registryAt, REGISTRY_INTERFACE, type ChainBatch } from '../../core/ledger/registry.ts';
+import { logIdOf, readBatch, readLatest, registryAt, registryVersion, REGISTRY_INTERFACE, REGISTRY_VERSION, type ChainBatch } from '../../core/ledger/registry.ts';
+import { checkConsistency, consistencyProof, ProofError, rootAt } from '../../core/tlog/merkle.ts';
 import type { ChainRef } from '../../core/tlog/proof-file.ts';
 import type { HubDatabase } from '../db/connect.ts';
+import { DbNodeReader } from '../tlog/log-store.ts';
 import { BatchStore, type BatchRow } from './batches.ts';
 import type { AnchorKeys } from './keys.ts';
 import { Lease } from './lease.ts';
@@ -33,7 +37,8 @@ export interface ChainConfig {
 }
 
 export const DEFAULT_CONFIRMATIONS = 2;
-const GAS_LIMIT = 200_000n;
+/** registerBatch's gas: about 100k, plus calldata and two node hashes a consistency hash (about 1,300 gas). */
+const gasLimit = (proofLength: number) => 150_000n + 3_000n * BigInt(proofLength);
 
 export interface AnchorWorkerOptions {
   hub: HubDatabase;
@@ -43,7 +48,8 @@ export interface AnchorWorkerOptions {
   origin(tenantId: string): string;
   /** The Ed25519 public key that signs the checkpoints (registerBatch's signerKey). */
   signerKey: Uint8Array;
-  log?: (msg: string, detail?: Record<string, unknown>) => void;
+  /** What an operator should hear of; 'error' for what needs them (the log's history on chain not the hub's). */
+  log?: (msg: string, detail?: Record<string, unknown>, level?: 'info' | 'error') => void;
   now?: () => Date;
 }
 
@@ -126,6 +132,11 @@ export class AnchorWorker {
     const id = Number(await this.#provider.send('eth_chainId', []));
     if (id !== this.#o.chain.chainId) throw new Error(`expected chain id ${this.#o.chain.chainId} at ${this.#o.chain.rpc}, got ${id}`);
     if ((await this.#provider.getCode(this.#o.chain.contract)) === '0x') throw new Error(`expected the ProvenanceRegistry at ${this.#o.chain.contract} on chain ${id}, got no code there`);
+    // An older registry checks no consistency between a log's batches (and takes another registerBatch): refused.
+    const version = await registryVersion(this.#registry);
+    if (version !== REGISTRY_VERSION) {
+      throw new Error(`expected a ProvenanceRegistry of version ${REGISTRY_VERSION} (it checks each batch's consistency proof) at ${this.#o.chain.contract} on chain ${id}, got ${version === null ? 'an older one without VERSION' : `version ${version}`}: deploy the current one (custody hub chain deploy), register the organisations' keys on it and serve with its address`);
+    }
     this.#checkedChain = true;
   }
 
@@ -169,7 +180,8 @@ export class AnchorWorker {
     // Not mined: the node may have dropped it (a restart, a full mempool). Send the same bytes again; after
     // replaceAfterMs, replace it with higher fees at the same nonce.
     if (now.getTime() - Date.parse(b.updated_at) > this.#o.chain.replaceAfterMs) {
-      await this.#sign(b, b.nonce!, Transaction.from(b.raw_tx!));
+      const proof = await this.#consistency(b);
+      if (proof) await this.#sign(b, b.nonce!, proof, Transaction.from(b.raw_tx!));
     } else {
       await this.#send(b.raw_tx!);
     }
@@ -231,9 +243,41 @@ export class AnchorWorker {
       }
       this.#registered.add(b.tenant_id);
     }
+    const proof = await this.#consistency(b);
+    if (!proof) return;
     // The node's count, or past the last nonce this hub signed if the node has not seen that one (yet).
     const nonce = Math.max(await this.#provider.getTransactionCount(wallet.address, 'pending'), (await this.#store.lastNonce(wallet.address)) + 1);
-    await this.#sign(b, nonce, null);
+    await this.#sign(b, nonce, proof, null);
+  }
+
+  /**
+   * The consistency proof from the log's latest batch on chain to `b`, from the hub's own log and checked here. Null,
+   * with `b` failed and an error logged, when the chain's latest root is not in the hub's history: someone else
+   * registered it with the log's key, and no batch of this hub can follow it in this contract.
+   */
+  async #consistency(b: BatchRow): Promise<string[] | null> {
+    const logId = this.#logId(b.tenant_id);
+    const latest = await readLatest(this.#registry, logId);
+    if (latest.size === 0 || latest.size >= b.size) return []; // a first batch; or one the contract refuses by size
+    const reader = new DbNodeReader(this.#o.hub.db, b.tenant_id);
+    const own = await rootAt(reader, latest.size);
+    let why: string;
+    if (hex(own) !== latest.root.toLowerCase()) {
+      why = `the hub's root at that size is ${hex(own)}`;
+    } else {
+      const proof = await consistencyProof(reader, latest.size, b.size);
+      try {
+        checkConsistency(latest.size, b.size, proof, own, Buffer.from(b.root.slice(2), 'hex'));
+        return proof.map(hex);
+      } catch (e) {
+        if (!(e instanceof ProofError)) throw e;
+        why = `the hub's own consistency proof to this checkpoint fails: ${e.message}`;
+      }
+    }
+    const message = `the log's latest batch on chain (tree size ${latest.size}, root ${latest.root}) is not in this hub's history (${why}): someone else registered it with the log's anchoring key; nothing sent`;
+    await this.#store.fail(b, message, this.#o.now());
+    this.#o.log('anchor: the log on chain is not this hub\'s history, nothing sent', { tenant: b.tenant_id, size: b.size, logId, chainSize: latest.size, chainRoot: latest.root }, 'error');
+    return null;
   }
 
   #wallet(tenantId: string): Wallet {
@@ -241,13 +285,13 @@ export class AnchorWorker {
   }
 
   /** Signs registerBatch for `b` at `nonce` (a replacement of `previous` when given), stores it, then sends it. */
-  async #sign(b: BatchRow, nonce: number, previous: Transaction | null): Promise<void> {
+  async #sign(b: BatchRow, nonce: number, proof: string[], previous: Transaction | null): Promise<void> {
     const fees = await this.#provider.getFeeData();
     const tip = raise(fees.maxPriorityFeePerGas ?? 1_000_000_000n, previous?.maxPriorityFeePerGas);
     const cap = raise(feeCap(fees, tip), previous?.maxFeePerGas);
-    const data = REGISTRY_INTERFACE.encodeFunctionData('registerBatch', [b.root, b.size, `0x${Buffer.from(this.#o.signerKey).toString('hex')}`, await this.#store.signedAt(b.tenant_id, b.size)]);
+    const data = REGISTRY_INTERFACE.encodeFunctionData('registerBatch', [b.root, b.size, hex(this.#o.signerKey), await this.#store.signedAt(b.tenant_id, b.size), proof]);
     const raw = await this.#wallet(b.tenant_id).signTransaction({
-      type: 2, chainId: this.#o.chain.chainId, to: this.#o.chain.contract, data, nonce, gasLimit: GAS_LIMIT, maxPriorityFeePerGas: tip, maxFeePerGas: cap,
+      type: 2, chainId: this.#o.chain.chainId, to: this.#o.chain.contract, data, nonce, gasLimit: gasLimit(proof.length), maxPriorityFeePerGas: tip, maxFeePerGas: cap,
     });
     const hash = Transaction.from(raw).hash!;
     if (!(await this.#store.submit(b, { nonce, hash, raw, atBlock: await this.#provider.getBlockNumber() }, this.#o.now()))) return;
@@ -269,6 +313,8 @@ export class AnchorWorker {
     }
   }
 }
+
+const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
 
 function feeCap(fees: FeeData, tip: bigint): bigint {
   if (fees.maxFeePerGas !== null) return fees.maxFeePerGas > tip ? fees.maxFeePerGas : tip;
