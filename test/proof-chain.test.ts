@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hexlify, type Contract } from 'ethers';
+import { Contract, ContractFactory, hexlify, type InterfaceAbi } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCustodyError } from '../core/errors.ts';
-import { REGISTRY_INTERFACE } from '../core/ledger/registry.ts';
+import { REGISTRY_INTERFACE, registryAt } from '../core/ledger/registry.ts';
 import { verifyAnchor } from '../core/ledger/verify-anchor.ts';
 import type { Checkpoint } from '../core/tlog/checkpoint.ts';
 import type { ChainRef, ProofFile } from '../core/tlog/proof-file.ts';
@@ -18,6 +18,7 @@ import { runCli, tempDir } from './helpers/cli.ts';
 import { TEST_SCRYPT } from './helpers/desk.ts';
 import { call } from './helpers/hub-desk.ts';
 import { deskKey, enrolKey, signedRecord } from './helpers/tlog.ts';
+import oldRegistry from './fixtures/provenance-registry-v1.json' with { type: 'json' };
 
 const PASSPHRASE = 'hub vault passphrase for the proof chain test';
 const node = sharedMiningNode();
@@ -68,6 +69,7 @@ describe('custody proof verify --rpc, end to end', () => {
     const ok = await runCli(['proof', 'verify', write('good.json', proof), '--hub-key', vkey, '--rpc', node.chain.url, '--contract', pinned]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/chain {7}on chain 31337: registered by 0x[0-9a-fA-F]{40} \(the log's anchoring key\) in tx 0x/);
+    expect(ok.stdout).not.toMatch(/warning/); // a registry of version 2: a split view is ruled out
 
     const unchecked = await runCli(['proof', 'verify', write('good2.json', proof), '--hub-key', vkey]);
     expect(unchecked.stdout).toMatch(/\(not checked: give --rpc\)/);
@@ -149,5 +151,20 @@ describe('the chain check (core/ledger/verify-anchor.ts)', () => {
       expect(e?.data ? REGISTRY_INTERFACE.parseError(e.data)?.name : e).toBe('InconsistentBatch');
     }
     expect(await check({ root: Buffer.from(forged.slice(2), 'hex'), size: 12 }, {})).toBe('ANCHOR_MISSING');
+    expect((await verifyAnchor({ checkpoint, chain: ref }, { rpc: node.chain.url, hubPublicKey: hubKey })).consistencyChecked).toBe(true);
+  });
+
+  it('confirms a batch of a registry deployed before consistency checks, but says a split view is not ruled out', async () => {
+    const old = await new ContractFactory(oldRegistry.abi as InterfaceAbi, oldRegistry.bytecode, node.owner).deploy(await node.owner.getAddress());
+    await old.waitForDeployment();
+    const key = await node.chain.provider.getSigner(6);
+    await registerLog(registryAt(await old.getAddress(), node.owner), origin, await key.getAddress());
+    const legacy = new Contract(await old.getAddress(), oldRegistry.abi as InterfaceAbi, key);
+    const root = randomBytes(32);
+    const r = await (await legacy.getFunction('registerBatch')(hexlify(root), 5, hexlify(hubKey), 1_800_000_000)).wait();
+    const c = await verifyAnchor({ checkpoint: { origin, size: 5, root, extensions: [] }, chain: { chainId: 31337, contract: await old.getAddress(), tx: r.hash, block: r.blockNumber, timestamp: null } }, { rpc: node.chain.url, hubPublicKey: hubKey });
+    expect(c.consistencyChecked).toBe(false);
+    // and an unrelated root at a larger size goes in there: what the new registry refuses
+    await (await legacy.getFunction('registerBatch')(hexlify(randomBytes(32)), 6, hexlify(hubKey), 1_800_000_001)).wait();
   });
 });
