@@ -3,7 +3,8 @@
 // sends nothing; a dropped transaction is sent again, a replaced nonce re-submitted, a transaction stuck in the
 // mempool replaced at the same nonce; an RPC outage is waited out; two workers on one database anchor once. Each
 // batch carries the consistency proof from the log's latest root on chain; a latest root that is not the hub's
-// history stops the worker from sending; an older registry is refused.
+// history stops the worker from sending; an older registry is refused; a batch a reorganisation took off the chain
+// after its confirmations is anchored again.
 import { randomBytes } from 'node:crypto';
 import { ContractFactory, hexlify, type Contract, type InterfaceAbi, type Wallet } from 'ethers';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,7 @@ interface Setup {
   wallet: Wallet;
   worker(o?: Partial<ChainConfig>, log?: (msg: string, detail?: Record<string, unknown>, level?: string) => void): AnchorWorker;
   checkpoint(size: number): Promise<string>;
-  states(): Promise<{ size: number; state: string; tx_hash: string | null; sends: number; last_error: string | null }[]>;
+  states(): Promise<{ size: number; state: string; tx_hash: string | null; sends: number; last_error: string | null; block_number: number | null }[]>;
   events(): Promise<{ root: string; size: number; tx: string }[]>;
 }
 
@@ -60,7 +61,7 @@ async function setup(o: { register?: boolean; registry?: Contract } = {}): Promi
       return w;
     },
     checkpoint: async (size) => hexlify(await logCheckpoint(hub, tenant.id, size)),
-    states: () => hub.db.selectFrom('anchor_batches').select(['size', 'state', 'tx_hash', 'sends', 'last_error']).where('tenant_id', '=', tenant.id).orderBy('size').execute(),
+    states: () => hub.db.selectFrom('anchor_batches').select(['size', 'state', 'tx_hash', 'sends', 'last_error', 'block_number']).where('tenant_id', '=', tenant.id).orderBy('size').execute(),
     async events() {
       const evs = await registry.queryFilter(registry.filters.BatchRegistered!(logIdOf(origin(tenant.id))), 0, 'latest');
       return evs.map((e) => {
@@ -299,5 +300,38 @@ describe('anchoring worker', () => {
     const [row] = await s.states();
     expect(row).toMatchObject({ state: 'open', sends: 0, tx_hash: null });
     expect(await node.chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(0);
+  });
+
+  it('anchors again a confirmed batch that a reorganisation took off the chain', async () => {
+    const s = await anchoredOnce(3);
+    // the chain as it was with the batch of 3 on it; then 7 is anchored and confirmed, and the chain goes back
+    const snapshot = await node.chain.provider.send('evm_snapshot', []);
+    await s.checkpoint(7);
+    const w2 = s.worker();
+    w2.start();
+    const before = await allConfirmed(s, 2);
+    await w2.stop();
+    const dropped = before[1]!.tx_hash!;
+    expect(await node.chain.provider.send('evm_revert', [snapshot])).toBe(true);
+    expect(await node.chain.provider.getTransactionReceipt(dropped)).toBeNull();
+    expect(await w2.chainRefFor(s.tenantId, 7)).not.toBeNull(); // the stopped worker's word, stale now
+
+    const said: { msg: string; detail?: Record<string, unknown>; level?: string }[] = [];
+    const w3 = s.worker({}, (msg, detail, level) => said.push({ msg, ...(detail ? { detail } : {}), ...(level ? { level } : {}) }));
+    await w3.round();
+    expect(said).toContainEqual({ msg: 'anchor: a confirmed batch left the chain', detail: { tenant: s.tenantId, size: 7, tx: dropped, block: before[1]!.block_number, heldInBlock: null }, level: 'error' });
+    expect(await w3.chainRefFor(s.tenantId, 7)).toBeNull();
+    w3.start();
+    const after = await allConfirmed(s, 2);
+    expect(after.map((r) => r.sends)).toEqual([1, 2]);
+    expect(after[0]!.tx_hash).toBe(before[0]!.tx_hash);
+    // signed again at the same nonce with the same proof and fees: possibly the very bytes that were dropped, now mined
+    expect((await node.chain.provider.getTransactionReceipt(after[1]!.tx_hash!))?.status).toBe(1);
+    const events = await until('the batch of 7 registered again', async () => {
+      const e = await s.events();
+      return e.length === 2 && e;
+    });
+    expect(events.map((e) => [e.size, e.tx])).toEqual([[3, before[0]!.tx_hash], [7, after[1]!.tx_hash]]);
+    expect((await w3.chainRefFor(s.tenantId, 7))?.tx).toBe(after[1]!.tx_hash);
   });
 });

@@ -34,9 +34,15 @@ export interface ChainConfig {
   /** A transaction not mined after this long is replaced: same nonce, fees raised. */
   replaceAfterMs?: number;
   leaseMs?: number;
+  /**
+   * How far back (blocks from the head) confirmed batches are checked again every round: one the chain no longer
+   * holds where it was confirmed (a reorganisation deeper than the confirmations) is anchored again.
+   */
+  recheckBlocks?: number;
 }
 
 export const DEFAULT_CONFIRMATIONS = 2;
+export const DEFAULT_RECHECK_BLOCKS = 256;
 /** registerBatch's gas: about 100k, plus calldata and two node hashes a consistency hash (about 1,300 gas). */
 const gasLimit = (proofLength: number) => 150_000n + 3_000n * BigInt(proofLength);
 
@@ -68,7 +74,7 @@ export class AnchorWorker {
   #wake: (() => void) | null = null;
 
   constructor(o: AnchorWorkerOptions) {
-    const chain = { confirmations: DEFAULT_CONFIRMATIONS, pollMs: 1000, maxBackoffMs: 30_000, replaceAfterMs: 120_000, leaseMs: 15_000, ...o.chain };
+    const chain = { confirmations: DEFAULT_CONFIRMATIONS, pollMs: 1000, maxBackoffMs: 30_000, replaceAfterMs: 120_000, leaseMs: 15_000, recheckBlocks: DEFAULT_RECHECK_BLOCKS, ...o.chain };
     this.#o = { log: () => {}, now: () => new Date(), ...o, chain };
     // staticNetwork: no network detection that retries forever while the RPC is down; the chain id is checked once
     // it answers (#checkChain).
@@ -111,13 +117,47 @@ export class AnchorWorker {
     }
   }
 
-  /** One pass: take the lease, open batches for new checkpoints, move every tenant's batches on. */
+  /** One pass: take the lease, open batches for new checkpoints, check recent ones again, move every tenant's batches on. */
   async round(): Promise<void> {
     if (!(await this.#lease.acquire(this.#o.now()))) return;
     const opened = await this.#store.openNew((t) => this.#o.keys.address(t), this.#o.now());
     if (opened > 0) crashPoint('anchor.opened');
     await this.#checkChain();
+    await this.#recheck();
     for (const tenantId of await this.#store.tenantsWithWork()) await this.#advance(tenantId);
+  }
+
+  /**
+   * Confirmed batches whose registration a reorganisation took away. A tenant's batches are mined in size order (one
+   * sender, increasing nonces), and a reorganisation drops the newest blocks, so when a tenant's newest confirmed
+   * batch is still in its block so are the older ones: one getBatch a tenant with a batch in the last recheckBlocks
+   * blocks. Otherwise each of its recent batches is read: one the log no longer holds goes back to open (anchored
+   * again, from the chain's latest root), one held in another block back to submitted (confirmed there again).
+   */
+  async #recheck(): Promise<void> {
+    const since = (await this.#provider.getBlockNumber()) - this.#o.chain.recheckBlocks;
+    for (const newest of await this.#store.newestConfirmedAbove(since)) {
+      let held = await this.#held(newest);
+      if (this.#heldWhereConfirmed(newest, held)) continue;
+      // largest first: the newest (read above), then back to the first still where it was confirmed
+      for (const b of await this.#store.confirmedAbove(newest.tenant_id, since)) {
+        if (b.size !== newest.size) held = await this.#held(b);
+        if (this.#heldWhereConfirmed(b, held)) break;
+        const gone = !held || held.treeSize !== b.size;
+        const why = `its registration (tx ${b.tx_hash} in block ${b.block_number}) is no longer on chain${gone ? '' : ` there: the chain holds it in block ${held!.blockNumber}`} (a reorganisation): ${gone ? 'anchoring it again' : 'confirming it there'}`;
+        await this.#store.unconfirm(b, gone ? 'open' : 'submitted', why, this.#o.now());
+        this.#o.log('anchor: a confirmed batch left the chain', { tenant: b.tenant_id, size: b.size, tx: b.tx_hash, block: b.block_number, heldInBlock: held?.blockNumber ?? null }, 'error');
+      }
+    }
+  }
+
+  #held(b: BatchRow): Promise<ChainBatch | null> {
+    return readBatch(this.#registry, this.#logId(b.tenant_id), b.root);
+  }
+
+  /** The chain holds `b` at its size in the block it was confirmed in. */
+  #heldWhereConfirmed(b: BatchRow, held: ChainBatch | null): boolean {
+    return held !== null && held.treeSize === b.size && held.blockNumber === b.block_number;
   }
 
   /** Where the checkpoint of `size` was anchored, once confirmed (tlog's AnchorLookup). */
