@@ -101,7 +101,7 @@ contract ProvenanceRegistry is Ownable {
     /// RFC 9162 §2.1.4.2: true when `proof` shows the tree of `size2` with `root2` extending the tree of `size1` with
     /// `root1` (0 < size1 < size2), step by step as core/tlog/merkle.ts checkConsistency. Nodes hash as RFC 6962:
     /// SHA-256(0x01 ‖ left ‖ right), through the SHA-256 precompile.
-    function isConsistent(uint64 size1, uint64 size2, bytes32 root1, bytes32 root2, bytes32[] calldata proof) public pure returns (bool) {
+    function isConsistent(uint64 size1, uint64 size2, bytes32 root1, bytes32 root2, bytes32[] calldata proof) public view returns (bool) {
         if (size1 == 0 || size1 >= size2 || proof.length == 0) return false;
         // A first tree that is a complete subtree is its own first node; otherwise the proof starts with it.
         uint256 i = 0;
@@ -138,8 +138,17 @@ contract ProvenanceRegistry is Ownable {
         return sn == 0 && fr == root1 && sr == root2;
     }
 
-    function _node(bytes32 left, bytes32 right) private pure returns (bytes32) {
-        return sha256(abi.encodePacked(bytes1(0x01), left, right));
+    /// SHA-256(0x01 ‖ left ‖ right) through the precompile (address 2), the 65 bytes written at the free memory
+    /// pointer without moving it: sha256(abi.encodePacked(...)) would allocate them anew for every node.
+    function _node(bytes32 left, bytes32 right) private view returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore8(p, 0x01)
+            mstore(add(p, 1), left)
+            mstore(add(p, 33), right)
+            if iszero(staticcall(gas(), 0x02, p, 65, 0x00, 0x20)) { revert(0, 0) }
+            h := mload(0x00)
+        }
     }
 
     /// The batch that registered `root` in log `logId`; all zero when there is none.

@@ -19,7 +19,7 @@ export const REGISTRY_ABI = [
   'function VERSION() view returns (uint16)',
   'function anchoringKeyOf(bytes32 logId) view returns (address key)',
   'function getBatch(bytes32 logId, bytes32 root) view returns (tuple(address submitter, uint64 treeSize, bytes32 signerKey, uint64 timestamp, uint64 blockNumber))',
-  'function isConsistent(uint64 size1, uint64 size2, bytes32 root1, bytes32 root2, bytes32[] proof) pure returns (bool)',
+  'function isConsistent(uint64 size1, uint64 size2, bytes32 root1, bytes32 root2, bytes32[] proof) view returns (bool)',
   'function latestBatch(bytes32 logId) view returns (uint64 treeSize, bytes32 root)',
   'function latestRoot(bytes32 logId) view returns (bytes32 root)',
   'function latestTreeSize(bytes32 logId) view returns (uint64 treeSize)',
