@@ -83,6 +83,12 @@ const allConfirmed = (s: Setup, n: number) => until(`${n} confirmed batches`, as
   return rows.length === n && rows.every((r) => r.state === 'confirmed') && rows;
 });
 
+/** The log's BatchRegistered events once there are `n` (the provider may answer from a block it cached a moment ago). */
+const registered = (s: Setup, n: number) => until(`${n} BatchRegistered events`, async () => {
+  const e = await s.events();
+  return e.length === n && e;
+});
+
 /** A setup whose first checkpoint, of `size`, a worker anchored and confirmed before it stopped. */
 async function anchoredOnce(size: number): Promise<Setup> {
   const s = await setup();
@@ -92,6 +98,21 @@ async function anchoredOnce(size: number): Promise<Setup> {
   await allConfirmed(s, 1);
   await w.stop();
   return s;
+}
+
+/**
+ * 3 anchored, an evm_snapshot of the chain as it was then, and 7 anchored and confirmed on top by a worker since
+ * stopped: evm_revert to the snapshot is a reorganisation that takes 7 off the chain after its confirmations.
+ */
+async function twoPastSnapshot() {
+  const s = await anchoredOnce(3);
+  const snapshot = await node.chain.provider.send('evm_snapshot', []);
+  await s.checkpoint(7);
+  const worker = s.worker();
+  worker.start();
+  const before = await allConfirmed(s, 2);
+  await worker.stop();
+  return { s, snapshot, before, worker };
 }
 
 describe('anchoring worker', () => {
@@ -303,14 +324,8 @@ describe('anchoring worker', () => {
   });
 
   it('anchors again a confirmed batch that a reorganisation took off the chain', async () => {
-    const s = await anchoredOnce(3);
-    // the chain as it was with the batch of 3 on it; then 7 is anchored and confirmed, and the chain goes back
-    const snapshot = await node.chain.provider.send('evm_snapshot', []);
-    await s.checkpoint(7);
-    const w2 = s.worker();
-    w2.start();
-    const before = await allConfirmed(s, 2);
-    await w2.stop();
+    // the chain goes back to before 7 (the worker that anchored it is stopped, its word stale)
+    const { s, snapshot, before, worker: w2 } = await twoPastSnapshot();
     const dropped = before[1]!.tx_hash!;
     expect(await node.chain.provider.send('evm_revert', [snapshot])).toBe(true);
     expect(await node.chain.provider.getTransactionReceipt(dropped)).toBeNull();
@@ -327,11 +342,34 @@ describe('anchoring worker', () => {
     expect(after[0]!.tx_hash).toBe(before[0]!.tx_hash);
     // signed again at the same nonce with the same proof and fees: possibly the very bytes that were dropped, now mined
     expect((await node.chain.provider.getTransactionReceipt(after[1]!.tx_hash!))?.status).toBe(1);
-    const events = await until('the batch of 7 registered again', async () => {
-      const e = await s.events();
-      return e.length === 2 && e;
-    });
+    const events = await registered(s, 2);
     expect(events.map((e) => [e.size, e.tx])).toEqual([[3, before[0]!.tx_hash], [7, after[1]!.tx_hash]]);
     expect((await w3.chainRefFor(s.tenantId, 7))?.tx).toBe(after[1]!.tx_hash);
+  });
+
+  it('after a reorganisation, opens again the later batch in flight too, and anchors both from the first free nonce', async () => {
+    const { s, snapshot } = await twoPastSnapshot();
+    // 12 is signed on top of 7 (nonce 2) and waits in the mempool when the chain goes back to before 7 (nonce 1)
+    await s.checkpoint(12);
+    await node.chain.provider.send('evm_setAutomine', [false]);
+    await node.chain.provider.send('evm_setIntervalMining', [0]);
+    const signer = s.worker();
+    try {
+      await signer.round();
+      await signer.stop(); // and gives up the lease
+      expect((await s.states()).map((r) => r.state)).toEqual(['confirmed', 'confirmed', 'submitted']);
+      expect(await node.chain.provider.send('evm_revert', [snapshot])).toBe(true);
+    } finally {
+      await node.chain.provider.send('evm_setAutomine', [true]);
+      await node.chain.provider.send('evm_setIntervalMining', [100]);
+    }
+    const again = s.worker();
+    again.start();
+    const rows = await allConfirmed(s, 3);
+    expect(rows.map((r) => r.size)).toEqual([3, 7, 12]);
+    const events = await registered(s, 3);
+    expect(events.map((e) => e.size)).toEqual([3, 7, 12]);
+    expect(rows.map((r) => r.tx_hash)).toEqual(events.map((e) => e.tx));
+    expect(await node.chain.provider.getTransactionCount(s.keys.address(s.tenantId))).toBe(3);
   });
 });

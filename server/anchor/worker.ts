@@ -140,13 +140,22 @@ export class AnchorWorker {
       let held = await this.#held(newest);
       if (this.#heldWhereConfirmed(newest, held)) continue;
       // largest first: the newest (read above), then back to the first still where it was confirmed
+      let reopenedFrom: number | null = null;
       for (const b of await this.#store.confirmedAbove(newest.tenant_id, since)) {
         if (b.size !== newest.size) held = await this.#held(b);
         if (this.#heldWhereConfirmed(b, held)) break;
         const gone = !held || held.treeSize !== b.size;
         const why = `its registration (tx ${b.tx_hash} in block ${b.block_number}) is no longer on chain${gone ? '' : ` there: the chain holds it in block ${held!.blockNumber}`} (a reorganisation): ${gone ? 'anchoring it again' : 'confirming it there'}`;
         await this.#store.unconfirm(b, gone ? 'open' : 'submitted', why, this.#o.now());
+        if (gone) reopenedFrom = b.size;
         this.#o.log('anchor: a confirmed batch left the chain', { tenant: b.tenant_id, size: b.size, tx: b.tx_hash, block: b.block_number, heldInBlock: held?.blockNumber ?? null }, 'error');
+      }
+      // The tenant's later batches in flight were signed on top of a registration that is gone, at nonces past the
+      // one it freed: open again too, so the batches are signed anew from the first free nonce, in size order (a
+      // transaction of theirs the node still mines is adopted through the contract, as after any crash).
+      if (reopenedFrom === null) continue;
+      for (const p of await this.#store.pending(newest.tenant_id)) {
+        if (p.state === 'submitted' && p.size > reopenedFrom) await this.#store.reopen(p, `signed on top of the batch of ${reopenedFrom}, which a reorganisation took off the chain`, this.#o.now());
       }
     }
   }
