@@ -1,5 +1,6 @@
 // bench:anchor's chain figures (issue 16), on `hardhat node` (EDR) on 127.0.0.1:
-//   gas per registerBatch (a log's first batch, and the next ones) and per record for a checkpoint of 1,000 leaves;
+//   gas per registerBatch (a log's first batch, the next ones, and ones at 10 M leaves, each with its consistency
+//   proof) and per record for a checkpoint of 1,000 leaves;
 //   the delay from a record's ingest to its proof naming the anchoring transaction, with the hub's 10 s checkpoint
 //   interval, the default 2 confirmations, and a chain that mines each transaction at once (automine) plus a block
 //   every second (so there are blocks to confirm on).
@@ -7,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hexlify, type Contract } from 'ethers';
 import { hubChainKeys, startHub } from '../server/serve.ts';
 import { openHubDatabase } from '../server/db/connect.ts';
-import { deployRegistry, fund, hardhatNode, registerLog } from '../test/helpers/chain.ts';
+import { deployRegistry, fund, hardhatNode, nextBatch, registerLog, UniformHistory } from '../test/helpers/chain.ts';
 import { tempDir } from '../test/helpers/cli.ts';
 import { TEST_SCRYPT } from '../test/helpers/desk.ts';
 import { enrolledDesk, signedRecords } from './hub-load.ts';
@@ -17,16 +18,26 @@ const now = () => Number(process.hrtime.bigint()) / 1e6;
 const fmt = (n: number) => n.toLocaleString('en-US');
 const PASSPHRASE = 'bench passphrase for the hub vault';
 
-async function gas(row: Row, registry: Contract, batches: number): Promise<void> {
-  const sizes: number[] = [];
-  for (let i = 1; i <= batches; i++) {
-    const receipt = await (await registry.getFunction('registerBatch')(hexlify(randomBytes(32)), i * 1000, hexlify(randomBytes(32)), Math.floor(Date.now() / 1000))).wait();
-    sizes.push(Number(receipt.gasUsed));
-  }
-  const [first, ...rest] = sizes;
-  const next = rest.reduce((a, b) => a + b, 0) / rest.length;
-  row('gas per batch (registerBatch)', `${fmt(first!)} first, ${fmt(Math.round(next))} next`, `a log's first batch sets its latest size from zero; mean of ${rest.length} more`);
-  row('gas per record, batches of 1,000 leaves', `${(next / 1000).toFixed(1)} gas`, 'the next-batch figure / 1,000: a checkpoint covers every leaf since the previous one');
+async function gas(row: Row, registry: Contract, logId: string, batches: number): Promise<void> {
+  // Batches of one history (every leaf the same, so any size costs a few hashes to build), each with its consistency
+  // proof from the one before: 1,000 leaves apart from 1,000, then from 10,000,000 (a proof's length grows with the size).
+  const history = new UniformHistory();
+  const register = async (size: number) => {
+    const { root, proof } = await nextBatch(registry, logId, history, size);
+    const receipt = await (await registry.getFunction('registerBatch')(root, size, hexlify(randomBytes(32)), Math.floor(Date.now() / 1000), proof)).wait();
+    return { gas: Number(receipt.gasUsed), hashes: proof.length };
+  };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const small: { gas: number; hashes: number }[] = [];
+  for (let i = 1; i <= batches; i++) small.push(await register(i * 1000));
+  const large: { gas: number; hashes: number }[] = [];
+  for (let i = 0; i <= batches; i++) large.push(await register(10_000_000 + i * 1000));
+  const [first, ...rest] = small;
+  const next = mean(rest.map((r) => r.gas));
+  const at10M = mean(large.slice(1).map((r) => r.gas));
+  row('gas per batch (registerBatch)', `${fmt(first!.gas)} first, ${fmt(Math.round(next))} next`, `a log's first batch (no proof) sets its latest size and root from zero; mean of ${rest.length} more up to ${fmt(batches * 1000)} leaves, ${mean(rest.map((r) => r.hashes)).toFixed(1)} proof hashes on average`);
+  row('gas per batch at 10,000,000 leaves', `${fmt(Math.round(at10M))}`, `mean of ${large.length - 1} batches of 1,000 leaves from 10,000,000, ${mean(large.slice(1).map((r) => r.hashes)).toFixed(1)} proof hashes on average`);
+  row('gas per record, batches of 1,000 leaves', `${(next / 1000).toFixed(1)} gas, ${(at10M / 1000).toFixed(1)} at 10 M`, 'the next-batch figures / 1,000: a checkpoint covers every leaf since the previous one');
 }
 
 export async function chainFigures(row: Row, o: { batches: number; delays: number; intervalS: number }): Promise<void> {
@@ -35,8 +46,8 @@ export async function chainFigures(row: Row, o: { batches: number; delays: numbe
     const owner = await chain.provider.getSigner(0);
     const registry = await deployRegistry(owner);
     const key = await chain.provider.getSigner(1);
-    await registerLog(registry, 'bench/gas', await key.getAddress());
-    await gas(row, registry.connect(key) as Contract, o.batches);
+    const logId = await registerLog(registry, 'bench/gas', await key.getAddress());
+    await gas(row, registry.connect(key) as Contract, logId, o.batches);
 
     await chain.provider.send('evm_setIntervalMining', [1000]);
     const loc = { database: null, dataDir: tempDir('custody-bench-anchor-chain-') };

@@ -115,11 +115,11 @@ export async function startHub(
         const signer = logKey;
         anchorWorker = new AnchorWorker({
           hub, chain: o.chain, keys: await AnchorKeys.fromVault(vault), origin: (t) => `${signer.key.name}/${t}`, signerKey: signer.key.publicKey,
-          log: (msg, detail) => anchorLog?.(msg, detail),
+          log: (msg, detail, level) => anchorLog?.(msg, detail, level),
         });
       }
     }
-    let anchorLog: ((msg: string, detail?: Record<string, unknown>) => void) | null = null;
+    let anchorLog: ((msg: string, detail?: Record<string, unknown>, level?: 'info' | 'error') => void) | null = null;
     const anchors = o.anchors ?? anchorWorker ?? undefined;
     const app = await buildHubApp({
       logKey,
@@ -136,7 +136,7 @@ export async function startHub(
     const address = await app.app.listen({ port: o.port ?? 0, host: o.host ?? '127.0.0.1' });
     const port = Number(new URL(address).port);
     if (anchorWorker) {
-      anchorLog = (msg, detail) => app.app.log.info(detail ?? {}, msg);
+      anchorLog = (msg, detail, level = 'info') => app.app.log[level](detail ?? {}, msg);
       anchorWorker.start();
     }
     return {

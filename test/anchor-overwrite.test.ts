@@ -16,7 +16,7 @@ import { AnchorKeys } from '../server/anchor/keys.ts';
 import { AnchorWorker } from '../server/anchor/worker.ts';
 import { openHubDatabase } from '../server/db/connect.ts';
 import { createTenant } from '../server/tenants/tenants.ts';
-import { deployRegistry, fund, registerLog, sharedMiningNode, until } from './helpers/chain.ts';
+import { deployRegistry, fund, logCheckpoint, nextBatch, registerLog, sharedMiningNode, UniformHistory, until } from './helpers/chain.ts';
 import { tempDir } from './helpers/cli.ts';
 
 const node = sharedMiningNode();
@@ -43,14 +43,15 @@ describe('a root already anchored in a log', () => {
   const logId = logIdOf(origin);
   let registry: Contract;
   let key: Signer;
+  let history: UniformHistory;
 
-  const register = async (s: Signer, root: string, size: number, at = 1_800_000_000) =>
-    (await registryAt(registry.target as string, s).getFunction('registerBatch')(root, size, hexlify(HUB_KEY), at)).wait();
+  const register = async (s: Signer, root: string, size: number, at = 1_800_000_000, proof: string[] = []) =>
+    (await registryAt(registry.target as string, s).getFunction('registerBatch')(root, size, hexlify(HUB_KEY), at, proof)).wait();
 
-  /** Anchors a fresh root at `size` with `s` and answers how to check the genuine proof of that checkpoint on chain. */
+  /** Anchors the log's root at `size` with `s` and answers how to check the genuine proof of that checkpoint on chain. */
   async function anchored(s: Signer, size: number) {
-    const root = hexlify(randomBytes(32));
-    const r = (await register(s, root, size)) as { hash: string; blockNumber: number };
+    const { root, proof } = await nextBatch(registry, logId, history, size);
+    const r = (await register(s, root, size, 1_800_000_000, proof)) as { hash: string; blockNumber: number };
     const checkpoint: Checkpoint = { origin, size, root: Buffer.from(root.slice(2), 'hex'), extensions: [] };
     const ref: ChainRef = { chainId: 31337, contract: registry.target as string, tx: r.hash, block: r.blockNumber, timestamp: null };
     const check = () => codeOf(verifyAnchor({ checkpoint, chain: ref }, { rpc: node.chain.url, hubPublicKey: HUB_KEY, contract: registry.target as string }));
@@ -60,6 +61,7 @@ describe('a root already anchored in a log', () => {
 
   it('cannot be registered again by the log’s anchoring key, at a larger size or the same one', async () => {
     registry = await deployRegistry(node.owner);
+    history = new UniformHistory();
     key = await node.chain.provider.getSigner(5);
     await registerLog(registry, origin, await key.getAddress());
     const a = await anchored(key, 8);
@@ -70,12 +72,14 @@ describe('a root already anchored in a log', () => {
     expect(await readBatch(registry, logId, a.root)).toEqual(a.batch);
     expect(Number(await registry.getFunction('latestTreeSize')(logId))).toBe(8);
     expect(await a.check()).toBe('ok');
-    // the log goes on: a new root at a larger size is taken
-    expect(await revertOf(register(key, hexlify(randomBytes(32)), 9))).toBe('succeeded');
+    // the log goes on: its root at a larger size is taken
+    const next = await nextBatch(registry, logId, history, 9);
+    expect(await revertOf(register(key, next.root, 9, 1_800_000_000, next.proof))).toBe('succeeded');
   });
 
   it('cannot be registered again by the owner through a key it rotated the log to', async () => {
     registry = await deployRegistry(node.owner);
+    history = new UniformHistory();
     key = await node.chain.provider.getSigner(6);
     await registerLog(registry, origin, await key.getAddress());
     const a = await anchored(key, 10);
@@ -104,11 +108,7 @@ describe('the anchoring worker sending a batch the chain already took', () => {
     await registerLog(registry, origin(tenant.id), address);
     await fund(node.chain, [address]);
     const worker = () => new AnchorWorker({ hub, chain: { rpc: node.chain.url, chainId: 31337, contract: registry.target as string, pollMs: 50 }, keys, origin, signerKey: HUB_KEY });
-    const checkpoint = async (size: number) => {
-      const root = randomBytes(32);
-      await hub.db.insertInto('tlog_checkpoints').values({ tenant_id: tenant.id, size, root, note: `checkpoint ${size}`, signed_at: new Date().toISOString() }).execute();
-      return root;
-    };
+    const checkpoint = (size: number) => logCheckpoint(hub, tenant.id, size);
     const rows = () => hub.db.selectFrom('anchor_batches').selectAll().where('tenant_id', '=', tenant.id).orderBy('size').execute();
     return { hub, tenant, address, registry, worker, checkpoint, rows };
   }
@@ -162,13 +162,13 @@ describe('the anchoring worker sending a batch the chain already took', () => {
     expect(await codeOf(verifyAnchor({ checkpoint: signed, chain: ref }, { rpc: node.chain.url, hubPublicKey: HUB_KEY, contract: registry.target as string }))).toBe('ok');
   });
 
-  it('fails a batch whose root the log already holds at another size, instead of sending it again and again', async () => {
+  it('fails a batch whose root the log already holds at another size, and sends nothing after it on that foreign history', async () => {
     const { hub, tenant, address, registry, worker, checkpoint, rows } = await setup();
     const root = await checkpoint(6);
-    // the owner takes the log, registers the checkpoint's root (public once in a mempool) at a smaller size, and
-    // gives the log back to the hub's key
+    // the owner takes the log, registers the checkpoint's root (public once in a mempool) at a smaller size as the
+    // log's first batch, and gives the log back to the hub's key
     await registerLog(registry, origin(tenant.id), await node.owner.getAddress());
-    await (await registry.getFunction('registerBatch')(hexlify(root), 3, hexlify(HUB_KEY), 1_800_000_000)).wait();
+    await (await registry.getFunction('registerBatch')(hexlify(root), 3, hexlify(HUB_KEY), 1_800_000_000, [])).wait();
     await registerLog(registry, origin(tenant.id), address);
     await checkpoint(9);
     const w = worker();
@@ -177,13 +177,15 @@ describe('the anchoring worker sending a batch the chain already took', () => {
       await hub.close();
     });
     w.start();
-    const [six, nine] = await until('the batch of 6 failed and the batch of 9 confirmed', async () => {
+    const [six, nine] = await until('the batches of 6 and 9 failed', async () => {
       const r = await rows();
-      return r.length === 2 && r[0]!.state === 'failed' && r[1]!.state === 'confirmed' && r;
+      return r.length === 2 && r[0]!.state === 'failed' && r[1]!.state === 'failed' && r;
     });
     expect(six).toMatchObject({ sends: 0, tx_hash: null });
     expect(six!.last_error).toMatch(/holds its root at tree size 3/);
-    expect(nine!.sends).toBe(1);
-    expect(await node.chain.provider.getTransactionCount(address)).toBe(1);
+    // the log's latest on chain, (3, the root of 6), is no tree of this hub's: no consistency proof leads from it
+    expect(nine).toMatchObject({ sends: 0, tx_hash: null });
+    expect(nine!.last_error).toMatch(/latest batch on chain \(tree size 3, root 0x[0-9a-f]{64}\) is not in this hub's history/);
+    expect(await node.chain.provider.getTransactionCount(address)).toBe(0);
   });
 });

@@ -5,18 +5,20 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hexlify, type Contract } from 'ethers';
+import { Contract, ContractFactory, hexlify, type InterfaceAbi } from 'ethers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isCustodyError } from '../core/errors.ts';
+import { REGISTRY_INTERFACE, registryAt } from '../core/ledger/registry.ts';
 import { verifyAnchor } from '../core/ledger/verify-anchor.ts';
 import type { Checkpoint } from '../core/tlog/checkpoint.ts';
 import type { ChainRef, ProofFile } from '../core/tlog/proof-file.ts';
 import { hubChainKeys, initHub, startHub, type RunningHub } from '../server/serve.ts';
-import { deployRegistry, fund, registerLog, sharedMiningNode, until } from './helpers/chain.ts';
+import { deployRegistry, fund, registerLog, sharedMiningNode, UniformHistory, until } from './helpers/chain.ts';
 import { runCli, tempDir } from './helpers/cli.ts';
 import { TEST_SCRYPT } from './helpers/desk.ts';
 import { call } from './helpers/hub-desk.ts';
 import { deskKey, enrolKey, signedRecord } from './helpers/tlog.ts';
+import oldRegistry from './fixtures/provenance-registry-v1.json' with { type: 'json' };
 
 const PASSPHRASE = 'hub vault passphrase for the proof chain test';
 const node = sharedMiningNode();
@@ -67,6 +69,7 @@ describe('custody proof verify --rpc, end to end', () => {
     const ok = await runCli(['proof', 'verify', write('good.json', proof), '--hub-key', vkey, '--rpc', node.chain.url, '--contract', pinned]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/chain {7}on chain 31337: registered by 0x[0-9a-fA-F]{40} \(the log's anchoring key\) in tx 0x/);
+    expect(ok.stdout).not.toMatch(/warning/); // a registry of version 2: a split view is ruled out
 
     const unchecked = await runCli(['proof', 'verify', write('good2.json', proof), '--hub-key', vkey]);
     expect(unchecked.stdout).toMatch(/\(not checked: give --rpc\)/);
@@ -94,12 +97,14 @@ describe('the chain check (core/ledger/verify-anchor.ts)', () => {
     const key = await node.chain.provider.getSigner(5);
     await registerLog(registry, origin, await key.getAddress());
     const as = registry.connect(key) as Contract;
-    const root = randomBytes(32);
-    const r1 = await (await as.getFunction('registerBatch')(hexlify(root), 8, hexlify(hubKey), 1_800_000_000)).wait();
+    // two batches of one history (the contract takes no other): the checkpoint of 8, and the next one at 9
+    const history = new UniformHistory();
+    const root = Buffer.from((await history.root(8)).slice(2), 'hex');
+    const r1 = await (await as.getFunction('registerBatch')(hexlify(root), 8, hexlify(hubKey), 1_800_000_000, [])).wait();
     checkpoint = { origin, size: 8, root, extensions: [] };
     ref = { chainId: 31337, contract: registry.target as string, tx: r1.hash, block: r1.blockNumber, timestamp: null };
-    const root2 = hexlify(randomBytes(32));
-    const r2 = await (await as.getFunction('registerBatch')(root2, 9, hexlify(hubKey), 1_800_000_001)).wait();
+    const root2 = await history.root(9);
+    const r2 = await (await as.getFunction('registerBatch')(root2, 9, hexlify(hubKey), 1_800_000_001, await history.proof(8, 9))).wait();
     other = { root: root2, size: 9, tx: r2.hash, block: r2.blockNumber };
   });
 
@@ -132,5 +137,34 @@ describe('the chain check (core/ledger/verify-anchor.ts)', () => {
     const otherCheckpoint = { root: Buffer.from(other.root.slice(2), 'hex'), size: other.size };
     expect(await check(otherCheckpoint, { block: other.block, tx: other.tx })).toBe('ok');
     expect(await check(otherCheckpoint, { block: other.block, tx: ref.tx })).toBe('ANCHOR_MISMATCH');
+  });
+
+  it('gives the anchoring key no way to register a root of another history, so no proof to one verifies on chain', async () => {
+    const key = await node.chain.provider.getSigner(5);
+    const as = registry.connect(key) as Contract;
+    // a split view: a checkpoint of another history at a larger size than the log's latest (9), with the proof
+    // that history would give (or none)
+    const fork = new UniformHistory();
+    const forged = await fork.root(12);
+    for (const proof of [await fork.proof(9, 12), []]) {
+      const e = await as.getFunction('registerBatch')(forged, 12, hexlify(hubKey), 1_800_000_002, proof).then(() => null, (x: unknown) => x as { data?: string });
+      expect(e?.data ? REGISTRY_INTERFACE.parseError(e.data)?.name : e).toBe('InconsistentBatch');
+    }
+    expect(await check({ root: Buffer.from(forged.slice(2), 'hex'), size: 12 }, {})).toBe('ANCHOR_MISSING');
+    expect((await verifyAnchor({ checkpoint, chain: ref }, { rpc: node.chain.url, hubPublicKey: hubKey })).consistencyChecked).toBe(true);
+  });
+
+  it('confirms a batch of a registry deployed before consistency checks, but says a split view is not ruled out', async () => {
+    const old = await new ContractFactory(oldRegistry.abi as InterfaceAbi, oldRegistry.bytecode, node.owner).deploy(await node.owner.getAddress());
+    await old.waitForDeployment();
+    const key = await node.chain.provider.getSigner(6);
+    await registerLog(registryAt(await old.getAddress(), node.owner), origin, await key.getAddress());
+    const legacy = new Contract(await old.getAddress(), oldRegistry.abi as InterfaceAbi, key);
+    const root = randomBytes(32);
+    const r = await (await legacy.getFunction('registerBatch')(hexlify(root), 5, hexlify(hubKey), 1_800_000_000)).wait();
+    const c = await verifyAnchor({ checkpoint: { origin, size: 5, root, extensions: [] }, chain: { chainId: 31337, contract: await old.getAddress(), tx: r.hash, block: r.blockNumber, timestamp: null } }, { rpc: node.chain.url, hubPublicKey: hubKey });
+    expect(c.consistencyChecked).toBe(false);
+    // and an unrelated root at a larger size goes in there: what the new registry refuses
+    await (await legacy.getFunction('registerBatch')(hexlify(randomBytes(32)), 6, hexlify(hubKey), 1_800_000_001)).wait();
   });
 });

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { CustodyError, isCustodyError, type ErrorCode } from '../../core/errors.ts';
 import { NoteError, parseVerifierKey, type NoteKey } from '../../core/tlog/note.ts';
 import { parseProofFile, verifyProofFile, type ChainRef, type VerifiedProof } from '../../core/tlog/proof-file.ts';
+import { REGISTRY_VERSION } from '../../core/ledger/registry.ts';
 import { verifyAnchor } from '../../core/ledger/verify-anchor.ts';
 import { err, json, out } from '../context.ts';
 
@@ -25,7 +26,7 @@ interface VerifyOptions {
 type ChainStatus =
   | { status: 'not on chain' }
   | { status: 'unchecked'; ref: ChainRef }
-  | { status: 'on chain'; ref: ChainRef; logId: string; submitter: string; blockTime: string };
+  | { status: 'on chain'; ref: ChainRef; logId: string; submitter: string; blockTime: string; consistencyChecked: boolean };
 
 /**
  * The chain step. Without a chain section the checkpoint was not (yet) anchored: "not on chain" (a failure,
@@ -36,7 +37,7 @@ type ChainStatus =
 async function chainStep(v: VerifiedProof, key: NoteKey, o: VerifyOptions): Promise<ChainStatus> {
   if (o.rpc) {
     const c = await verifyAnchor(v, { rpc: o.rpc, hubPublicKey: key.publicKey, contract: o.contract! });
-    return { status: 'on chain', ref: c.ref, logId: c.logId, submitter: c.batch.submitter, blockTime: c.blockTime };
+    return { status: 'on chain', ref: c.ref, logId: c.logId, submitter: c.batch.submitter, blockTime: c.blockTime, consistencyChecked: c.consistencyChecked };
   }
   if (!v.chain) return { status: 'not on chain' };
   return { status: 'unchecked', ref: v.chain };
@@ -93,6 +94,9 @@ export async function verifyProofCommand(path: string, o: VerifyOptions): Promis
     : chain.status === 'unchecked'
       ? `  chain       on chain ${chain.ref.chainId}, contract ${chain.ref.contract}, tx ${chain.ref.tx}, block ${chain.ref.block} (not checked: give --rpc)`
       : `  chain       on chain ${chain.ref.chainId}: registered by ${chain.submitter} (the log's anchoring key) in tx ${chain.ref.tx}, block ${chain.ref.block} at ${chain.blockTime}, contract ${chain.ref.contract}`);
+  if (chain.status === 'on chain' && !chain.consistencyChecked) {
+    out(`  warning     the registry ${chain.ref.contract} predates consistency checks (no VERSION ${REGISTRY_VERSION}): it takes any root at a larger size, so the log's key could have anchored another history for other verifiers (a split view is not ruled out)`);
+  }
 }
 
 export function register(program: Command): void {

@@ -2,12 +2,14 @@
 // confirms that the proof's checkpoint root was registered in the log named by the checkpoint's origin, at the
 // checkpoint's tree size, for the pinned hub key, by the transaction and in the block the proof names. The contract
 // only accepts a log's batches from that log's registered anchoring key, so a batch found there was sent by the
-// tenant's key. Each way it can fail has its own code.
+// tenant's key. Each way it can fail has its own code. A registry of version 2 takes a log's batches only along one
+// append-only history (each with a consistency proof from the log's latest root), so a root found there rules out a
+// split view; an older registry does not, and the answer says so (consistencyChecked false) without failing.
 import { FetchRequest, getAddress, JsonRpcProvider, Network, type TransactionReceipt } from 'ethers';
 import { CustodyError } from '../errors.ts';
 import type { Checkpoint } from '../tlog/checkpoint.ts';
 import type { ChainRef } from '../tlog/proof-file.ts';
-import { logIdOf, readBatch, registryAt, REGISTRY_INTERFACE, type ChainBatch } from './registry.ts';
+import { logIdOf, readBatch, registryAt, registryVersion, REGISTRY_INTERFACE, REGISTRY_VERSION, type ChainBatch } from './registry.ts';
 
 export interface AnchorCheck {
   ref: ChainRef;
@@ -15,6 +17,12 @@ export interface AnchorCheck {
   batch: ChainBatch;
   /** The block's time as the chain reports it, ISO-8601. */
   blockTime: string;
+  /**
+   * The registry checks each batch's consistency with the log's latest (VERSION 2 or later), so every root it holds
+   * for this log is on one history: no other verifier can have been shown a proof to a diverging root. False for a
+   * registry deployed before that: the root is registered, but a split view is not ruled out.
+   */
+  consistencyChecked: boolean;
 }
 
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`;
@@ -69,7 +77,8 @@ export async function verifyAnchor(
       throw new CustodyError('ANCHOR_MISMATCH', `expected transaction ${ref.tx} in block ${ref.block} to register this batch, got ${receipt ? `a transaction in block ${receipt.blockNumber} that does not` : 'no such transaction'}`);
     }
     const block = await ask(o.rpc, 'the block', () => provider.getBlock(ref.block));
-    return { ref, logId, batch, blockTime: new Date((block?.timestamp ?? 0) * 1000).toISOString() };
+    const version = await ask(o.rpc, 'VERSION', () => registryVersion(registryAt(ref.contract, provider)));
+    return { ref, logId, batch, blockTime: new Date((block?.timestamp ?? 0) * 1000).toISOString(), consistencyChecked: version !== null && version >= REGISTRY_VERSION };
   } finally {
     provider.destroy();
   }

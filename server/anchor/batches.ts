@@ -104,6 +104,33 @@ export class BatchStore {
       .set({ state: 'open', nonce: null, raw_tx: null, block_number: null, block_hash: null, last_error: why, updated_at: now.toISOString() }).execute();
   }
 
+  /** Per tenant, its confirmed batch of the largest size, when that batch's block is above `block`. */
+  async newestConfirmedAbove(block: number): Promise<BatchRow[]> {
+    const newest = this.#db.selectFrom('anchor_batches').select(['tenant_id', (eb) => eb.fn.max('size').as('size')])
+      .where('chain_id', '=', this.#t.chainId).where('contract', '=', this.#t.contract).where('state', '=', 'confirmed').groupBy('tenant_id').as('n');
+    return this.#db.selectFrom('anchor_batches as b').innerJoin(newest, (j) => j.onRef('n.tenant_id', '=', 'b.tenant_id').onRef('n.size', '=', 'b.size'))
+      .selectAll('b').where('b.chain_id', '=', this.#t.chainId).where('b.contract', '=', this.#t.contract).where('b.block_number', '>', block).execute();
+  }
+
+  /** The tenant's confirmed batches in blocks above `block`, largest size first. */
+  async confirmedAbove(tenantId: string, block: number): Promise<BatchRow[]> {
+    return this.#db.selectFrom('anchor_batches').selectAll()
+      .where('chain_id', '=', this.#t.chainId).where('contract', '=', this.#t.contract).where('tenant_id', '=', tenantId)
+      .where('state', '=', 'confirmed').where('block_number', '>', block).orderBy('size', 'desc').execute();
+  }
+
+  /**
+   * A confirmed batch the chain no longer holds where it was confirmed (a reorganisation): back to open, to be
+   * anchored again (its transaction forgotten), or to submitted, to be confirmed in the block that holds it now.
+   */
+  async unconfirm(b: BatchRow, to: 'open' | 'submitted', why: string, now: Date): Promise<void> {
+    await this.#on().where('tenant_id', '=', b.tenant_id).where('size', '=', b.size).where('state', '=', 'confirmed')
+      .set(to === 'open'
+        ? { state: 'open', nonce: null, raw_tx: null, block_number: null, block_hash: null, block_timestamp: null, last_error: why, updated_at: now.toISOString() }
+        : { state: 'submitted', block_number: null, block_hash: null, block_timestamp: null, last_error: why, updated_at: now.toISOString() })
+      .execute();
+  }
+
   async fail(b: BatchRow, why: string, now: Date): Promise<void> {
     await this.#on().where('tenant_id', '=', b.tenant_id).where('size', '=', b.size).where('state', 'in', ['open', 'submitted'])
       .set({ state: 'failed', last_error: why, updated_at: now.toISOString() }).execute();

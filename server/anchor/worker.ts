@@ -3,14 +3,18 @@
 // database: open → submitted (nonce, hash and the raw signed transaction, stored *before* it is sent) → confirmed
 // (N blocks deep). After a crash anywhere, the next round re-sends the stored bytes or reads the receipt, so a batch
 // is never lost and never signed twice for one nonce. The contract is the second guard: it refuses a root the log
-// holds (RootAlreadyRegistered) and a size not above the log's last, and #settle adopts the transaction that did
-// register the batch when one of ours reverted for that.
+// holds (RootAlreadyRegistered), a size not above the log's last, and a batch whose consistency proof does not lead
+// from the log's latest root on chain to its own (InconsistentBatch); #settle adopts the transaction that did
+// register the batch when one of ours reverted for that. The proof is built from the hub's own log, and checked here
+// first: a latest root on chain that is not in the hub's history was written by someone else, and nothing is sent.
 // One process anchors at a time (a lease row), one transaction per tenant is in flight until it is mined.
 import { JsonRpcProvider, Network, Transaction, type Contract, type FeeData, type Wallet } from 'ethers';
 import { crashPoint } from '../../core/crash-point.ts';
-import { logIdOf, readBatch, registryAt, REGISTRY_INTERFACE, type ChainBatch } from '../../core/ledger/registry.ts';
+import { logIdOf, readBatch, readLatest, registryAt, registryVersion, REGISTRY_INTERFACE, REGISTRY_VERSION, type ChainBatch } from '../../core/ledger/registry.ts';
+import { checkConsistency, consistencyProof, ProofError, rootAt } from '../../core/tlog/merkle.ts';
 import type { ChainRef } from '../../core/tlog/proof-file.ts';
 import type { HubDatabase } from '../db/connect.ts';
+import { DbNodeReader } from '../tlog/log-store.ts';
 import { BatchStore, type BatchRow } from './batches.ts';
 import type { AnchorKeys } from './keys.ts';
 import { Lease } from './lease.ts';
@@ -30,10 +34,20 @@ export interface ChainConfig {
   /** A transaction not mined after this long is replaced: same nonce, fees raised. */
   replaceAfterMs?: number;
   leaseMs?: number;
+  /**
+   * How far back (blocks from the head) confirmed batches are checked again every round: one the chain no longer
+   * holds where it was confirmed (a reorganisation deeper than the confirmations) is anchored again.
+   */
+  recheckBlocks?: number;
 }
 
 export const DEFAULT_CONFIRMATIONS = 2;
-const GAS_LIMIT = 200_000n;
+export const DEFAULT_RECHECK_BLOCKS = 256;
+/**
+ * registerBatch's gas limit: 141k for a log's first batch (no proof), 121k–128k after (bench:anchor), each proof hash
+ * adding its calldata and up to two node hashes (under 1,000 gas); room to spare as before the proofs (200k for ~118k).
+ */
+const gasLimit = (proofLength: number) => 200_000n + 3_000n * BigInt(proofLength);
 
 export interface AnchorWorkerOptions {
   hub: HubDatabase;
@@ -43,7 +57,8 @@ export interface AnchorWorkerOptions {
   origin(tenantId: string): string;
   /** The Ed25519 public key that signs the checkpoints (registerBatch's signerKey). */
   signerKey: Uint8Array;
-  log?: (msg: string, detail?: Record<string, unknown>) => void;
+  /** What an operator should hear of; 'error' for what needs them (the log's history on chain not the hub's). */
+  log?: (msg: string, detail?: Record<string, unknown>, level?: 'info' | 'error') => void;
   now?: () => Date;
 }
 
@@ -62,7 +77,7 @@ export class AnchorWorker {
   #wake: (() => void) | null = null;
 
   constructor(o: AnchorWorkerOptions) {
-    const chain = { confirmations: DEFAULT_CONFIRMATIONS, pollMs: 1000, maxBackoffMs: 30_000, replaceAfterMs: 120_000, leaseMs: 15_000, ...o.chain };
+    const chain = { confirmations: DEFAULT_CONFIRMATIONS, pollMs: 1000, maxBackoffMs: 30_000, replaceAfterMs: 120_000, leaseMs: 15_000, recheckBlocks: DEFAULT_RECHECK_BLOCKS, ...o.chain };
     this.#o = { log: () => {}, now: () => new Date(), ...o, chain };
     // staticNetwork: no network detection that retries forever while the RPC is down; the chain id is checked once
     // it answers (#checkChain).
@@ -105,13 +120,56 @@ export class AnchorWorker {
     }
   }
 
-  /** One pass: take the lease, open batches for new checkpoints, move every tenant's batches on. */
+  /** One pass: take the lease, open batches for new checkpoints, check recent ones again, move every tenant's batches on. */
   async round(): Promise<void> {
     if (!(await this.#lease.acquire(this.#o.now()))) return;
     const opened = await this.#store.openNew((t) => this.#o.keys.address(t), this.#o.now());
     if (opened > 0) crashPoint('anchor.opened');
     await this.#checkChain();
+    await this.#recheck();
     for (const tenantId of await this.#store.tenantsWithWork()) await this.#advance(tenantId);
+  }
+
+  /**
+   * Confirmed batches whose registration a reorganisation took away. A tenant's batches are mined in size order (one
+   * sender, increasing nonces), and a reorganisation drops the newest blocks, so when a tenant's newest confirmed
+   * batch is still in its block so are the older ones: one getBatch a tenant with a batch in the last recheckBlocks
+   * blocks. Otherwise each of its recent batches is read: one the log no longer holds goes back to open (anchored
+   * again, from the chain's latest root), one held in another block back to submitted (confirmed there again).
+   */
+  async #recheck(): Promise<void> {
+    const since = (await this.#provider.getBlockNumber()) - this.#o.chain.recheckBlocks;
+    for (const newest of await this.#store.newestConfirmedAbove(since)) {
+      let held = await this.#held(newest);
+      if (this.#heldWhereConfirmed(newest, held)) continue;
+      // largest first: the newest (read above), then back to the first still where it was confirmed
+      let reopenedFrom: number | null = null;
+      for (const b of await this.#store.confirmedAbove(newest.tenant_id, since)) {
+        if (b.size !== newest.size) held = await this.#held(b);
+        if (this.#heldWhereConfirmed(b, held)) break;
+        const gone = !held || held.treeSize !== b.size;
+        const why = `its registration (tx ${b.tx_hash} in block ${b.block_number}) is no longer on chain${gone ? '' : ` there: the chain holds it in block ${held!.blockNumber}`} (a reorganisation): ${gone ? 'anchoring it again' : 'confirming it there'}`;
+        await this.#store.unconfirm(b, gone ? 'open' : 'submitted', why, this.#o.now());
+        if (gone) reopenedFrom = b.size;
+        this.#o.log('anchor: a confirmed batch left the chain', { tenant: b.tenant_id, size: b.size, tx: b.tx_hash, block: b.block_number, heldInBlock: held?.blockNumber ?? null }, 'error');
+      }
+      // The tenant's later batches in flight were signed on top of a registration that is gone, at nonces past the
+      // one it freed: open again too, so the batches are signed anew from the first free nonce, in size order (a
+      // transaction of theirs the node still mines is adopted through the contract, as after any crash).
+      if (reopenedFrom === null) continue;
+      for (const p of await this.#store.pending(newest.tenant_id)) {
+        if (p.state === 'submitted' && p.size > reopenedFrom) await this.#store.reopen(p, `signed on top of the batch of ${reopenedFrom}, which a reorganisation took off the chain`, this.#o.now());
+      }
+    }
+  }
+
+  #held(b: BatchRow): Promise<ChainBatch | null> {
+    return readBatch(this.#registry, this.#logId(b.tenant_id), b.root);
+  }
+
+  /** The chain holds `b` at its size in the block it was confirmed in. */
+  #heldWhereConfirmed(b: BatchRow, held: ChainBatch | null): boolean {
+    return held !== null && held.treeSize === b.size && held.blockNumber === b.block_number;
   }
 
   /** Where the checkpoint of `size` was anchored, once confirmed (tlog's AnchorLookup). */
@@ -126,6 +184,11 @@ export class AnchorWorker {
     const id = Number(await this.#provider.send('eth_chainId', []));
     if (id !== this.#o.chain.chainId) throw new Error(`expected chain id ${this.#o.chain.chainId} at ${this.#o.chain.rpc}, got ${id}`);
     if ((await this.#provider.getCode(this.#o.chain.contract)) === '0x') throw new Error(`expected the ProvenanceRegistry at ${this.#o.chain.contract} on chain ${id}, got no code there`);
+    // An older registry checks no consistency between a log's batches (and takes another registerBatch): refused.
+    const version = await registryVersion(this.#registry);
+    if (version !== REGISTRY_VERSION) {
+      throw new Error(`expected a ProvenanceRegistry of version ${REGISTRY_VERSION} (it checks each batch's consistency proof) at ${this.#o.chain.contract} on chain ${id}, got ${version === null ? 'an older one without VERSION' : `version ${version}`}: deploy the current one (custody hub chain deploy), register the organisations' keys on it and serve with its address`);
+    }
     this.#checkedChain = true;
   }
 
@@ -169,7 +232,8 @@ export class AnchorWorker {
     // Not mined: the node may have dropped it (a restart, a full mempool). Send the same bytes again; after
     // replaceAfterMs, replace it with higher fees at the same nonce.
     if (now.getTime() - Date.parse(b.updated_at) > this.#o.chain.replaceAfterMs) {
-      await this.#sign(b, b.nonce!, Transaction.from(b.raw_tx!));
+      const proof = await this.#consistency(b);
+      if (proof) await this.#sign(b, b.nonce!, proof, Transaction.from(b.raw_tx!));
     } else {
       await this.#send(b.raw_tx!);
     }
@@ -231,9 +295,41 @@ export class AnchorWorker {
       }
       this.#registered.add(b.tenant_id);
     }
+    const proof = await this.#consistency(b);
+    if (!proof) return;
     // The node's count, or past the last nonce this hub signed if the node has not seen that one (yet).
     const nonce = Math.max(await this.#provider.getTransactionCount(wallet.address, 'pending'), (await this.#store.lastNonce(wallet.address)) + 1);
-    await this.#sign(b, nonce, null);
+    await this.#sign(b, nonce, proof, null);
+  }
+
+  /**
+   * The consistency proof from the log's latest batch on chain to `b`, from the hub's own log and checked here. Null,
+   * with `b` failed and an error logged, when the chain's latest root is not in the hub's history: someone else
+   * registered it with the log's key, and no batch of this hub can follow it in this contract.
+   */
+  async #consistency(b: BatchRow): Promise<string[] | null> {
+    const logId = this.#logId(b.tenant_id);
+    const latest = await readLatest(this.#registry, logId);
+    if (latest.size === 0 || latest.size >= b.size) return []; // a first batch; or one the contract refuses by size
+    const reader = new DbNodeReader(this.#o.hub.db, b.tenant_id);
+    const own = await rootAt(reader, latest.size);
+    let why: string;
+    if (hex(own) !== latest.root.toLowerCase()) {
+      why = `the hub's root at that size is ${hex(own)}`;
+    } else {
+      const proof = await consistencyProof(reader, latest.size, b.size);
+      try {
+        checkConsistency(latest.size, b.size, proof, own, Buffer.from(b.root.slice(2), 'hex'));
+        return proof.map(hex);
+      } catch (e) {
+        if (!(e instanceof ProofError)) throw e;
+        why = `the hub's own consistency proof to this checkpoint fails: ${e.message}`;
+      }
+    }
+    const message = `the log's latest batch on chain (tree size ${latest.size}, root ${latest.root}) is not in this hub's history (${why}): someone else registered it with the log's anchoring key; nothing sent`;
+    await this.#store.fail(b, message, this.#o.now());
+    this.#o.log('anchor: the log on chain is not this hub\'s history, nothing sent', { tenant: b.tenant_id, size: b.size, logId, chainSize: latest.size, chainRoot: latest.root }, 'error');
+    return null;
   }
 
   #wallet(tenantId: string): Wallet {
@@ -241,13 +337,13 @@ export class AnchorWorker {
   }
 
   /** Signs registerBatch for `b` at `nonce` (a replacement of `previous` when given), stores it, then sends it. */
-  async #sign(b: BatchRow, nonce: number, previous: Transaction | null): Promise<void> {
+  async #sign(b: BatchRow, nonce: number, proof: string[], previous: Transaction | null): Promise<void> {
     const fees = await this.#provider.getFeeData();
     const tip = raise(fees.maxPriorityFeePerGas ?? 1_000_000_000n, previous?.maxPriorityFeePerGas);
     const cap = raise(feeCap(fees, tip), previous?.maxFeePerGas);
-    const data = REGISTRY_INTERFACE.encodeFunctionData('registerBatch', [b.root, b.size, `0x${Buffer.from(this.#o.signerKey).toString('hex')}`, await this.#store.signedAt(b.tenant_id, b.size)]);
+    const data = REGISTRY_INTERFACE.encodeFunctionData('registerBatch', [b.root, b.size, hex(this.#o.signerKey), await this.#store.signedAt(b.tenant_id, b.size), proof]);
     const raw = await this.#wallet(b.tenant_id).signTransaction({
-      type: 2, chainId: this.#o.chain.chainId, to: this.#o.chain.contract, data, nonce, gasLimit: GAS_LIMIT, maxPriorityFeePerGas: tip, maxFeePerGas: cap,
+      type: 2, chainId: this.#o.chain.chainId, to: this.#o.chain.contract, data, nonce, gasLimit: gasLimit(proof.length), maxPriorityFeePerGas: tip, maxFeePerGas: cap,
     });
     const hash = Transaction.from(raw).hash!;
     if (!(await this.#store.submit(b, { nonce, hash, raw, atBlock: await this.#provider.getBlockNumber() }, this.#o.now()))) return;
@@ -269,6 +365,8 @@ export class AnchorWorker {
     }
   }
 }
+
+const hex = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
 
 function feeCap(fees: FeeData, tip: bigint): bigint {
   if (fees.maxFeePerGas !== null) return fees.maxFeePerGas > tip ? fees.maxFeePerGas : tip;

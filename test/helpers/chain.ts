@@ -6,10 +6,14 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BrowserProvider, ContractFactory, type InterfaceAbi, JsonRpcProvider, type Contract, type Eip1193Provider, type Provider, type Signer } from 'ethers';
+import { randomBytes } from 'node:crypto';
+import { BrowserProvider, ContractFactory, hexlify, type InterfaceAbi, JsonRpcProvider, type Contract, type Eip1193Provider, type Provider, type Signer } from 'ethers';
 import { afterAll, beforeAll } from 'vitest';
 import { readArtifact } from '../../contracts/build.ts';
-import { logIdOf, registryAt } from '../../core/ledger/registry.ts';
+import { logIdOf, readLatest, registryAt } from '../../core/ledger/registry.ts';
+import { consistencyProof, leafHash, nodeHash, rootAt, type NodeId, type NodeReader } from '../../core/tlog/merkle.ts';
+import type { HubDatabase } from '../../server/db/connect.ts';
+import { appendLeaves, DbNodeReader, logEdge } from '../../server/tlog/log-store.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
@@ -75,6 +79,60 @@ export async function deployRegistry(owner: Signer): Promise<Contract> {
   const c = await new ContractFactory(a.abi as InterfaceAbi, a.bytecode, owner).deploy(await owner.getAddress());
   await c.waitForDeployment();
   return registryAt(await c.getAddress(), owner);
+}
+
+/**
+ * A log's history for the contract tests, at any size for a few hashes: every leaf is the same (the seed), so a
+ * complete subtree's hash depends on its level only and no leaf is stored. A real Merkle tree all the same, so its
+ * roots and consistency proofs are the RFC's; two seeds are two unrelated histories.
+ */
+export class UniformHistory implements NodeReader {
+  readonly #levels: Uint8Array[];
+
+  constructor(seed: Uint8Array = randomBytes(32)) {
+    this.#levels = [leafHash(seed)];
+  }
+
+  nodes(ids: readonly NodeId[]): Uint8Array[] {
+    return ids.map(({ level }) => {
+      while (this.#levels.length <= level) {
+        const h = this.#levels.at(-1)!;
+        this.#levels.push(nodeHash(h, h));
+      }
+      return this.#levels[level]!;
+    });
+  }
+
+  async root(size: number): Promise<string> {
+    return hexlify(await rootAt(this, size));
+  }
+
+  async proof(from: number, to: number): Promise<string[]> {
+    return (await consistencyProof(this, from, to)).map((h) => hexlify(h));
+  }
+}
+
+/** registerBatch's root and consistency proof for `history` at `size`, from the log's latest batch on chain. */
+export async function nextBatch(registry: Contract, logId: string, history: UniformHistory, size: number): Promise<{ root: string; proof: string[] }> {
+  const latest = await readLatest(registry, logId);
+  return { root: await history.root(size), proof: latest.size === 0 || latest.size >= size ? [] : await history.proof(latest.size, size) };
+}
+
+/**
+ * Grows the tenant's log in the hub's database to `size` leaves (random leaf hashes) and stores its checkpoint at that
+ * size, as the hub signs them (the note is a placeholder: the anchoring worker reads the size, the root and the time);
+ * answers the root. The worker builds its consistency proofs from these leaves.
+ */
+export async function logCheckpoint(hub: HubDatabase, tenantId: string, size: number): Promise<Uint8Array> {
+  const now = new Date().toISOString();
+  await hub.db.transaction().execute(async (trx) => {
+    const from = (await logEdge(trx, tenantId)).size;
+    const leaves = Array.from({ length: Math.max(0, size - from) }, (_, i) => ({ kind: 'record' as const, ref: `rec_test_${from + i}`, hash: new Uint8Array(randomBytes(32)) }));
+    await appendLeaves(trx, tenantId, leaves, now);
+  });
+  const root = await rootAt(new DbNodeReader(hub.db, tenantId), size);
+  await hub.db.insertInto('tlog_checkpoints').values({ tenant_id: tenantId, size, root, note: `checkpoint ${size}`, signed_at: now }).execute();
+  return root;
 }
 
 /** Registers `key` as the anchoring key of the log whose checkpoints carry `origin`. */
