@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { codedLength, convEncode, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { blockDct, blockIdct } from '../core/media/watermark/dct.ts';
-import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, spectrum } from '../core/media/watermark/fft.ts';
+import { autocorrelation, autocorrelationAnd, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, spectrum } from '../core/media/watermark/fft.ts';
 import { mirrorTile } from '../core/media/watermark/extract.ts';
-import { latticeCandidates } from '../core/media/watermark/lattice.ts';
+import { flattenPower, latticeCandidates, latticeSearch } from '../core/media/watermark/lattice.ts';
 import { AspectFolds } from '../core/media/watermark/aspect.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
 import { bitsToBytes, boxBlur, bytesToBits, fold, foldAffine } from '../core/media/watermark/grid.ts';
@@ -248,6 +248,92 @@ describe('geometry search building blocks (issue 23)', () => {
     const [best] = latticeCandidates(src, w, h);
     expect(best!.z).toBeGreaterThan(6);
     [a, b, c, d].forEach((x, i) => expect(Math.abs(best!.m[i]! - x), `entry ${i}: ${best!.m.join(', ')}`).toBeLessThan(0.01));
+  });
+});
+
+describe('axis-aligned maps from the flattened spectrum (issue 23: squeeze, crop and WebP)', () => {
+  /** A random 128-periodic pattern under noise, seen through the map diag(sx, sy) about the grid's centre. */
+  function tiled(sx: number, sy: number, w: number, h: number, seed: number): Float32Array {
+    const rand = mulberry32(seed);
+    const tile = new Float64Array(128 * 128).map(() => rand() - 0.5);
+    const src = new Float32Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const u = Math.round((x - w / 2) / sx);
+        const v = Math.round((y - h / 2) / sy);
+        src[y * w + x] = tile[(((v % 128) + 128) % 128) * 128 + (((u % 128) + 128) % 128)]! + 2 * (rand() - 0.5);
+      }
+    }
+    return src;
+  }
+
+  it('gives back the magnifications across and down of a tiled pattern, each on its own axis', () => {
+    for (const [sx, sy] of [[1.171, 1.054], [1.054, 1.171], [0.95, 1.3]] as const) {
+      const [w, h] = [700, 560];
+      const { axes } = latticeSearch(tiled(sx, sy, w, h, 31), w, h);
+      const best = axes[0]!;
+      expect(best.z, `${sx} × ${sy}`).toBeGreaterThan(4);
+      // the coarse search's folds over the central square stay coherent within about ±0.75 %
+      expect(Math.abs(best.m[0] / sx - 1), `${sx} × ${sy}: ${best.m.join(', ')}`).toBeLessThan(0.004);
+      expect(Math.abs(best.m[3] / sy - 1), `${sx} × ${sy}: ${best.m.join(', ')}`).toBeLessThan(0.004);
+      expect([best.m[1], best.m[2]]).toEqual([0, 0]);
+    }
+  });
+
+  it('finds no strong axis-aligned map in noise', () => {
+    const rand = mulberry32(32);
+    const [w, h] = [700, 560];
+    const { axes } = latticeSearch(new Float32Array(w * h).map(() => rand() - 0.5), w, h);
+    expect(axes[0]!.z).toBeLessThan(3);
+  });
+
+  it('flattens a power spectrum to its ratio over the local mean, in its band only', () => {
+    const n = 64;
+    const h = n / 2 + 1;
+    const power = new Float64Array(h * n).fill(2);
+    power[5 * n + 10] = 2 + 25 * 2;
+    // a frequency in column 0 whose box reaches over kx < 0, where the power is that of (−kx, −ky)
+    power[1 * n + (n - 12)] = 2 + 25 * 2;
+    const out = flattenPower(power, n, 2, [4, 20]);
+    // 5×5 box: the spike counts once in its own box's 25 cells
+    expect(out[5 * n + 10]).toBeCloseTo(52 / ((24 * 2 + 52) / 25) - 1, 12);
+    expect(out[5 * n + 11]).toBeCloseTo(2 / ((24 * 2 + 52) / 25) - 1, 12);
+    expect(out[8 * n + 10]).toBeCloseTo(0, 12);
+    // (0, 12) has (−1, 12) in its box, which is (1, −12): the second spike
+    expect(out[0 * n + 12]).toBeCloseTo(2 / ((24 * 2 + 52) / 25) - 1, 12);
+    expect(out[0 * n + 2]).toBe(0);
+    expect(out[25 * n + 0]).toBe(0);
+  });
+
+  it('autocorrelates the derived spectrum at every other lag, the autocorrelation unchanged', () => {
+    const rand = mulberry32(33);
+    const n = 16;
+    const m = 8;
+    const a = new Float64Array(n * n).map(() => rand() - 0.5);
+    let kept: Float64Array = new Float64Array(0);
+    const [ac, half] = autocorrelationAnd(a, n, m, (power) => {
+      // the power below frequency m/2 on both axes, in the m×m layout
+      const out = new Float64Array((m / 2 + 1) * m);
+      for (let k = 0; k < m / 2; k++) {
+        for (let j = 0; j < m / 2; j++) out[k * m + j] = power[k * n + j]!;
+        for (let j = 1; j < m / 2; j++) out[k * m + m - j] = power[k * n + n - j]!;
+      }
+      // the inverse transform works in place: keep a copy
+      kept = Float64Array.from(out);
+      return out;
+    });
+    expect(ac).toEqual(autocorrelation(a, n));
+    // the direct sum: the kept power's n×n inverse transform, at even lags, times (n/m)²
+    const powerAt = (kx: number, ky: number): number => {
+      if (Math.abs(kx) >= m / 2 || Math.abs(ky) >= m / 2) return 0;
+      const [x, y] = kx < 0 ? [-kx, -ky] : [kx, ky];
+      return kept[x * m + ((y + m) % m)]!;
+    };
+    for (const [dx, dy] of [[0, 0], [1, 0], [2, 3], [7, 5]] as const) {
+      let s = 0;
+      for (let ky = -n / 2; ky < n / 2; ky++) for (let kx = -n / 2; kx < n / 2; kx++) s += powerAt(kx, ky) * Math.cos((2 * Math.PI * (kx * 2 * dx + ky * 2 * dy)) / n);
+      expect(half[dy * m + dx]).toBeCloseTo((s / (n * n)) * (n / m) ** 2, 9);
+    }
   });
 });
 

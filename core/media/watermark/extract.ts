@@ -10,7 +10,7 @@ import { CODED_BITS, COEFFS, LAYOUT, MESSAGE_BITS, PAYLOAD_BITS, SLOTS, TILE } f
 import { crcMatches } from './crc.ts';
 import { viterbiDecode } from './conv.ts';
 import { bitsToBytes, fold, foldAffine, gridDims, highPass, inverseRms15, localRms, multiplyInto, sealGrid, type Affine } from './grid.ts';
-import { latticeCandidates } from './lattice.ts';
+import { latticeSearch } from './lattice.ts';
 import { AspectFolds } from './aspect.ts';
 import { lumaToGrid } from './resample.ts';
 import { runningPixelPool, type PixelPool } from '../pixel-pool.ts';
@@ -321,10 +321,10 @@ export const COARSE_PAIRS = Math.ceil(CANDIDATES.length / 2);
 const PEAK_FIGURES = 6;
 
 /** Pair `i`'s two candidates folded over the central square and correlated; their peak figures go into `peaks`. */
-function coarsePair(white: Float32Array, gw: number, gh: number, aspect: AspectFolds, pair: readonly [Float64Array, Float64Array], i: number, peaks: Float64Array): void {
+function coarsePair(white: Float32Array, gw: number, gh: number, aspect: AspectFolds, pair: readonly [Float64Array, Float64Array], i: number, peaks: Float64Array, candidates: readonly Candidate[] = CANDIDATES): void {
   const a = 2 * i;
-  foldCandidate(white, gw, gh, CANDIDATES[a]!, aspect, pair[0]);
-  if (a + 1 < CANDIDATES.length) foldCandidate(white, gw, gh, CANDIDATES[a + 1]!, aspect, pair[1]);
+  foldCandidate(white, gw, gh, candidates[a]!, aspect, pair[0]);
+  if (a + 1 < candidates.length) foldCandidate(white, gw, gh, candidates[a + 1]!, aspect, pair[1]);
   else pair[1].fill(0);
   // only each surface's peak and RMS: the surfaces themselves stay in the WebAssembly module
   const [ap, bp, aq, bq] = correlationPeaksPairTwo(pair[0], pair[1], SYNC_SPECTRUM, SYNC_MIRRORED, TILE);
@@ -421,7 +421,7 @@ function awaitPair(ctl: Int32Array, i: number): boolean {
  * with a pixel worker. The folds are made in two reused arrays: a hit's tile is folded again (the same sums, so the
  * same tile) only if asked for, which the search rarely does (the refinement folds anew on the whole grid).
  */
-export function coarseSearch(white: Float32Array, gw: number, gh: number, share: CoarseShare | null = null): SyncHit[] {
+export function coarseSearch(white: Float32Array, gw: number, gh: number, share: CoarseShare | null = null, extra: readonly Candidate[] = []): SyncHit[] {
   const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
   const pair = foldPair();
   const peaks = share ? new Float64Array(share.peaks) : new Float64Array(PEAK_FIGURES * 2 * COARSE_PAIRS);
@@ -436,16 +436,21 @@ export function coarseSearch(white: Float32Array, gw: number, gh: number, share:
     }
     for (let i = 0; i < COARSE_PAIRS; i++) if (!mine[i] && !awaitPair(ctl, i)) coarsePair(white, gw, gh, aspect, pair, i, peaks);
   }
+  // extra candidates (the lattice search's axis-aligned maps) on this thread, after the shared ones
+  const extraPeaks = new Float64Array(PEAK_FIGURES * 2 * Math.ceil(extra.length / 2));
+  for (let i = 0; 2 * i < extra.length; i++) coarsePair(white, gw, gh, aspect, pair, i, extraPeaks, extra);
   const hits: SyncHit[] = [];
-  for (let n = 0; n < CANDIDATES.length; n++) {
-    const c = CANDIDATES[n]!;
-    const o = PEAK_FIGURES * n;
+  for (let n = 0; n < CANDIDATES.length + extra.length; n++) {
+    const own = n < CANDIDATES.length;
+    const c = own ? CANDIDATES[n]! : extra[n - CANDIDATES.length]!;
+    const o = PEAK_FIGURES * (own ? n : n - CANDIDATES.length);
+    const figs = own ? peaks : extraPeaks;
     const geometry = c.sx === c.sy ? { scale: c.sx, angle: c.angle } : { scale: Math.sqrt(c.sx * c.sy), angle: c.angle, m: [c.sx, 0, 0, c.sy] as Affine };
-    const z = peaks[o]! / (peaks[o + 1]! || 1);
-    const zm = peaks[o + 3]! / (peaks[o + 4]! || 1);
+    const z = figs[o]! / (figs[o + 1]! || 1);
+    const zm = figs[o + 3]! / (figs[o + 4]! || 1);
     // a mirrored peak at d is the straight pattern at −d of the mirrored-back tile (syncOf)
     const flip = zm > z;
-    const peak = flip ? peaks[o + 5]! : peaks[o + 2]!;
+    const peak = flip ? figs[o + 5]! : figs[o + 2]!;
     let tile: Float64Array | undefined;
     hits.push({
       ...geometry,
@@ -473,13 +478,15 @@ export function coarseSearch(white: Float32Array, gw: number, gh: number, share:
 export function findSync(white: Float32Array, gw: number, gh: number, share: CoarseShare | null = null): SyncHit {
   let identity = tryGeometry(white, gw, gh, 1, 0, Infinity, EXTRACT_PARAMS.verify);
   if (identity.payload || identity.z >= EXTRACT_PARAMS.clearHit) return identity;
-  for (const lat of latticeCandidates(white, gw, gh)) {
+  const { lattices, axes } = latticeSearch(white, gw, gh);
+  for (const lat of lattices) {
     if (lat.z < EXTRACT_PARAMS.latticeFloor) break;
     const hit = tryMap(white, gw, gh, lat.m, EXTRACT_PARAMS.verifyRefined);
     if (hit.payload) return hit;
     if (hit.z > identity.z) identity = hit;
   }
-  const coarse = coarseSearch(white, gw, gh, share);
+  // the flattened spectrum's axis-aligned maps join the coarse candidates, folded over the same central square
+  const coarse = coarseSearch(white, gw, gh, share, axes.map(({ m }) => ({ sx: m[0], sy: m[3], angle: 0 })));
   // nothing stands out of the noise: no refinement (the score is the best seen; a weak mark read at identity keeps
   // its identity reading, as the refinement would have left it)
   if (coarse[0]!.z < EXTRACT_PARAMS.searchFloor) {

@@ -403,6 +403,27 @@ export function circularCorrelationTwo(a: Float64Array, p: { re: Float64Array; i
  * of non-negative frequency are transformed (the others are their conjugates).
  */
 export function autocorrelation(a: Float64Array, n: number, band: readonly [number, number] = [0, 1]): Float64Array {
+  const { tr, ti, zr, zi } = powerSpectrumHalf(a, n, band);
+  return inversePower(tr, ti, zr, zi, n);
+}
+
+/**
+ * The autocorrelation of `a` (as autocorrelation()) and, from the same forward transform, the m×m inverse transform
+ * of `derive(power)`: a real spectrum of m/2 + 1 columns kx = 0…m/2 of m rows ky each (the power's layout, whose
+ * columns hold n rows), such as the power flattened (lattice.ts). With m < n and the derived spectrum 0 from
+ * frequency m/2 on, its transform is what the n×n one would be at every (n/m)th lag, times (n/m)². The
+ * autocorrelation is the same to the bit as autocorrelation()'s.
+ */
+export function autocorrelationAnd(a: Float64Array, n: number, m: number, derive: (power: Float64Array) => Float64Array, band: readonly [number, number] = [0, 1]): [Float64Array, Float64Array] {
+  const { tr, ti, zr, zi } = powerSpectrumHalf(a, n, band);
+  const other = derive(tr);
+  const ac = inversePower(tr, ti, zr, zi, n);
+  const half = m >> 1;
+  return [ac, inversePower(other, new Float64Array((half + 1) * m), new Float64Array(half * m), new Float64Array(half * m), m)];
+}
+
+/** The power spectrum of a real n×n array, its n/2 + 1 columns of non-negative frequency (kx-major), in `tr`. */
+function powerSpectrumHalf(a: Float64Array, n: number, band: readonly [number, number]): { tr: Float64Array; ti: Float64Array; zr: Float64Array; zi: Float64Array } {
   const h = (n >> 1) + 1;
   const pairs = n >> 1;
   // the spectrum's kept columns, stored column after column so that the column passes read in order
@@ -440,6 +461,13 @@ export function autocorrelation(a: Float64Array, n: number, band: readonly [numb
       ti[i] = 0;
     }
   }
+  return { tr, ti, zr, zi };
+}
+
+/** The real n×n inverse transform of a Hermitian power spectrum kept as its non-negative columns (tr, ti = 0). */
+function inversePower(tr: Float64Array, ti: Float64Array, zr: Float64Array, zi: Float64Array, n: number): Float64Array {
+  const h = (n >> 1) + 1;
+  const pairs = n >> 1;
   fftRows(tr, ti, 0, h, n, true);
   // each row's spectrum is Hermitian (the output is real): C[n − k] = conj C[k]; two rows per inverse transform
   for (let q = 0; q < pairs; q++) {
