@@ -11,7 +11,7 @@ import { LdapSource } from '../core/directory/ldap-source.ts';
 import { getUser } from '../core/directory/users.ts';
 import { isCustodyError } from '../core/errors.ts';
 import { GROUPS, NEWSROOM_ROLES, PEOPLE, SERVICE_PW, Slapd, freePort, groupDn, loadNewsroom, makePki, newsroomConfig, slapdMissing, userDn } from './helpers/slapd.ts';
-import { testDesk, type TestDesk } from './helpers/workflow-desk.ts';
+import { fakeSignedItem, testDesk, type TestDesk } from './helpers/workflow-desk.ts';
 
 if (slapdMissing) console.warn(`ldap.test.ts skipped: ${slapdMissing}`);
 
@@ -197,6 +197,30 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
       desk.ldap.set({ name: 'ada', roles: ['admin'] }, configOf({ roles: [...ROLE_MAP(), { group: '*', roles: ['viewer'] }] }));
       expect((await desk.directory.login('erin', 'erin-pw')).actor.roles).toEqual(['viewer']);
       expect((await desk.directory.login('alice', 'alice-pw')).actor.roles).toEqual(['editor', 'viewer']);
+    });
+
+    it('know one directory entry by one name: a second uid of the same person logs in as the first', async () => {
+      // alice's entry gains a second uid (an alias, or one she wrote herself where the directory lets people edit
+      // their entry). Before, "alice.w" became a second desk user, and approved what "alice" had submitted.
+      const { desk } = await directoryDesk();
+      await slapd.admin((c) => c.modify(userDn('alice'), [change('add', 'uid', ['alice.w'])]));
+      try {
+        const alice = (await desk.directory.login('alice', 'alice-pw')).actor;
+        const id = fakeSignedItem(desk).id;
+        desk.workflow.submit(alice, id);
+        const again = await desk.directory.login('alice.w', 'alice-pw');
+        expect(again.actor).toEqual({ name: 'alice', roles: ['editor'] });
+        expect(desk.directory.session(again.token).actor.name).toBe('alice');
+        expect(desk.directory.get('alice.w')).toBeNull();
+        expect(entries(desk, 'auth.directory_login').at(-1)).toMatchObject({ actor: 'alice', subject: 'alice', details: { dn: userDn('alice'), typed: 'alice.w' } });
+        expect(() => desk.workflow.approve(again.actor, id)).toThrow(expect.objectContaining({ code: 'NOT_PERMITTED' }));
+        // An admin who disables alice disables her under every name.
+        desk.directory.disable({ name: 'ada', roles: ['admin'] }, 'alice');
+        expect(await codeOf(desk.directory.login('alice.w', 'alice-pw'))).toBe('NOT_AUTHENTICATED');
+        expect(entries(desk, 'auth.login_failed').at(-1)?.details).toMatchObject({ reason: 'disabled', user: 'alice' });
+      } finally {
+        await slapd.admin((c) => c.modify(userDn('alice'), [change('delete', 'uid', ['alice.w'])]));
+      }
     });
 
     it('keep local users local, and need the vault for the service password', async () => {

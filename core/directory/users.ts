@@ -1,5 +1,6 @@
 // Directory rows: users, their roles, their sessions.
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
+import { sameDn } from './ldap-escape.ts';
 import { ROLES, isRole, type Role } from './roles.ts';
 
 export interface UserInfo {
@@ -84,6 +85,15 @@ export function saveDirectoryLogin(db: WritableDB, u: { name: string; dn: string
              ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, dn = excluded.dn, directory_login_at = excluded.directory_login_at
              WHERE users.source = 'ldap'`);
   replaceRoles(db, u.name, u.roles);
+}
+
+/**
+ * The desk name of another directory user whose row holds this DN (compared the way directories compare DNs), or
+ * null: one directory entry is one person, whatever name it was found by.
+ */
+export function otherNameOfDn(db: ReadableDB, dn: string, name: string): string | null {
+  const rows = db.all<{ name: string; dn: string }>(sql`SELECT name, dn FROM users WHERE source = 'ldap' AND dn IS NOT NULL AND name <> ${name} ORDER BY created_at, name`);
+  return rows.find((r) => sameDn(r.dn, dn))?.name ?? null;
 }
 
 /** Forgets a directory user's offline cache and ends their sessions: the directory no longer vouches for them. */
