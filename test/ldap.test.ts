@@ -286,6 +286,26 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
       }
     });
 
+    it('stops acting for a user the directory stopped vouching for: their watched folders no longer sign as them', async () => {
+      // carol configured a watched folder, which signs and submits as her (Desk.actorFor, at every file). She
+      // leaves the chiefs, her only mapped group; her next login is refused and her cache dropped. Before, the
+      // folder went on acting as her with the roles of her last login, editor and chief.
+      const { desk } = await directoryDesk();
+      await desk.directory.login('carol', 'carol-pw');
+      expect(desk.actorFor('carol')).toEqual({ name: 'carol', roles: ['editor', 'chief'] });
+      await slapd.admin((c) => c.modify(groupDn('chiefs'), [change('delete', 'member', [userDn('carol')])]));
+      try {
+        expect(await codeOf(desk.directory.login('carol', 'carol-pw'))).toBe('NOT_PERMITTED');
+        expect(entries(desk, 'user.directory_revoked').map((e) => e.subject)).toEqual(['carol']);
+        expect(() => desk.actorFor('carol')).toThrow(expect.objectContaining({ code: 'NOT_PERMITTED', message: expect.stringMatching(/no longer vouched for/) }));
+      } finally {
+        await slapd.admin((c) => c.modify(groupDn('chiefs'), [change('add', 'member', [userDn('carol')])]));
+      }
+      // Back in the group, her next login vouches for her again.
+      await desk.directory.login('carol', 'carol-pw');
+      expect(desk.actorFor('carol').roles).toEqual(['editor', 'chief']);
+    });
+
     it('keeps the cache after a mistyped password (the directory refused a password the cache would refuse too)', async () => {
       const { desk } = await directoryDesk();
       await desk.directory.login('alice', 'alice-pw');
