@@ -306,6 +306,22 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
       expect(desk.actorFor('carol').roles).toEqual(['editor', 'chief']);
     });
 
+    it('ends the sessions of directory users when an admin removes the directory, and stops acting for them', async () => {
+      // "Directory users can no longer log in": before, the sessions they held went on (up to a week with
+      // `custody login --hours 168`), and their watched folders kept signing as them.
+      const { desk, admin } = await directoryDesk();
+      const alice = await desk.directory.login('alice', 'alice-pw');
+      const local = await desk.directory.login('ada', 'ada-tidal-lantern-42');
+      expect(desk.ldap.remove(admin)).toBe(true);
+      expect(() => desk.directory.session(alice.token)).toThrow(expect.objectContaining({ code: 'NOT_AUTHENTICATED' }));
+      expect(() => desk.actorFor('alice')).toThrow(expect.objectContaining({ code: 'NOT_PERMITTED' }));
+      expect(desk.directory.session(local.token).actor.name).toBe('ada');
+      expect(entries(desk, 'settings.directory_removed').at(-1)).toMatchObject({ actor: 'ada', details: { usersEnded: ['alice'] } });
+      // Configured again, the directory logs her in as before.
+      desk.ldap.set(admin, configOf(), SERVICE_PW);
+      expect((await desk.directory.login('alice', 'alice-pw')).actor).toEqual({ name: 'alice', roles: ['editor'] });
+    });
+
     it('keeps the cache after a mistyped password (the directory refused a password the cache would refuse too)', async () => {
       const { desk } = await directoryDesk();
       await desk.directory.login('alice', 'alice-pw');

@@ -102,6 +102,17 @@ export function dropDirectoryCache(db: WritableDB, name: string): void {
   db.run(sql`DELETE FROM sessions WHERE user_name = ${name}`);
 }
 
+/**
+ * The directory is gone from the desk: every directory user's offline cache is dropped and their sessions end, so
+ * that none of them acts until a directory logs them in again. Returns the names of those who had a cache.
+ */
+export function dropAllDirectoryCaches(db: WritableDB): string[] {
+  const names = db.all<{ name: string }>(sql`SELECT name FROM users WHERE source = 'ldap' AND password_hash <> '' ORDER BY name`).map((r) => r.name);
+  db.run(sql`DELETE FROM sessions WHERE user_name IN (SELECT name FROM users WHERE source = 'ldap')`);
+  db.run(sql`UPDATE users SET password_hash = '' WHERE source = 'ldap'`);
+  return names;
+}
+
 export function markDisabled(db: WritableDB, name: string, at: string): void {
   db.run(sql`UPDATE users SET disabled_at = ${at} WHERE name = ${name}`);
   db.run(sql`DELETE FROM sessions WHERE user_name = ${name}`);
