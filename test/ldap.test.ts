@@ -223,6 +223,14 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
       }
     });
 
+    it('count guesses against a directory name whatever its case: "Alice" and "ALICE" are alice', async () => {
+      // The directory matches names without regard to case, so each spelling reached the same account; before,
+      // each had its own five free failures (32 spellings of "alice", 160 guesses before the first wait).
+      const { desk } = await directoryDesk();
+      for (let i = 0; i < 5; i++) expect(await codeOf(desk.directory.login('alice', `guess-${i}`))).toBe('NOT_AUTHENTICATED');
+      for (const spelling of ['Alice', 'ALICE', 'aLiCe']) expect(await codeOf(desk.directory.login(spelling, 'another-guess'))).toBe('RATE_LIMITED');
+    });
+
     it('keep local users local, and need the vault for the service password', async () => {
       const t = await directoryDesk();
       expect((await t.desk.directory.login('ada', 'ada-tidal-lantern-42')).actor.name).toBe('ada');

@@ -176,7 +176,8 @@ export class Directory {
    * same sentence, and the same scrypt work first, so that none of them can be told from the others.
    */
   async authenticate(name: string, password: string, now = new Date()): Promise<Actor> {
-    const key = `login:${name.slice(0, 200)}`;
+    // Directories match names without regard to case, and local names are lower case: one key for every spelling.
+    const key = `login:${name.slice(0, 200).toLowerCase()}`;
     const failed = (reason: string) =>
       this.#audit.act(() => this.#audit.append({ actor: 'anonymous', action: 'auth.login_failed', subject: name, details: { reason }, at: now.toISOString() }));
     try {
