@@ -75,7 +75,7 @@ async function run(desk: Desk, root: string, files: Buffer[], key: string, concu
   mkdirSync(staging);
   files.forEach((b, i) => writeFileSync(join(staging, `IMG_${String(i).padStart(4, '0')}.jpg`), b));
   desk.setAllowedRoots(desk.bootstrapActor()!, [root]);
-  const folder = addWatchFolder(desk.store, desk.bootstrapActor()!, { path: inDir, outDir: join(root, `out-${key}`), concurrency, stableMs: STABLE_MS }, desk.folderRules);
+  const folder = addWatchFolder(desk, desk.bootstrapActor()!, { path: inDir, outDir: join(root, `out-${key}`), concurrency, stableMs: STABLE_MS }, desk.folderRules);
   global.gc?.();
   const rssBefore = rss();
   const engine = new WatchEngine(desk, { signWorkers });

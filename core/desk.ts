@@ -281,7 +281,8 @@ export class Desk {
 
   /**
    * A user as the directory knows them now, for acting on their behalf while they are away (a watched folder acts
-   * as whoever configured it): their current roles, never a disabled account; "desk" only while there are no users.
+   * as whoever configured it): their current roles, never a disabled account nor a directory user the directory
+   * has stopped vouching for; "desk" only while there are no users.
    */
   actorFor(name: string): Actor {
     if (name === DESK_ACTOR.name) {
@@ -291,9 +292,7 @@ export class Desk {
         ? 'expected a user to act for, got "desk", which acts only on a desk without users: add the watched folder again as a user'
         : 'expected the desk keys unlocked to act as "desk", but they are locked');
     }
-    const u = this.directory.get(name);
-    if (!u || u.disabledAt) throw new CustodyError('NOT_PERMITTED', `expected an active user to act for, got ${name}, who is ${u ? 'disabled' : 'not in the directory'}`);
-    return { name: u.name, roles: u.roles };
+    return this.directory.actingUser(name);
   }
 
   /** Lets another protector open the vault from now on (the vault must be unlocked). */

@@ -113,4 +113,23 @@ describe('the CLI asks the authorization policy', () => {
     const log2 = (await runCli(['audit', 'export', '--format', 'jsonl'], admin)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; actor: string; subject: string });
     expect(log2.filter((e) => e.action === 'watch.folder_removed').at(-1)).toMatchObject({ actor: 'erin', subject: f.id });
   }, 300_000);
+
+  it('records who adds a folder with `custody watch IN --out OUT`, and who changes how it submits', async () => {
+    // A folder signs and submits as whoever configured it. Before, `custody watch` stored it, and changed its
+    // classification for everything it would submit next, without a word in the audit log.
+    const root = tempDir('custody-watch-cli-');
+    const inDir = join(root, 'in');
+    mkdirSync(inDir);
+    expect((await runCli(['settings', 'set', 'allowed-roots', root], admin)).code).toBe(0);
+    const added = await runCli(['watch', inDir, '--out', join(root, 'out'), '--once', '--classification', 'confidential', '--flag', 'personal-data'], editor);
+    expect(added.code, added.stderr).toBe(0);
+    const changed = await runCli(['watch', inDir, '--once', '--classification', 'public'], admin);
+    expect(changed.code, changed.stderr).toBe(0);
+    const log = (await runCli(['audit', 'export', '--format', 'jsonl'], admin)).stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; actor: string; subject: string; details: Record<string, unknown> });
+    const add = log.filter((e) => e.action === 'watch.folder_added').at(-1)!;
+    expect(add).toMatchObject({ actor: 'erin', details: { path: expect.stringMatching(/in$/), classification: 'confidential', flags: ['personal-data'] } });
+    expect(log.filter((e) => e.action === 'watch.folder_changed' && e.subject === add.subject)).toEqual([
+      expect.objectContaining({ actor: 'ada', details: { owner: 'erin', from: { classification: 'confidential' }, to: { classification: 'public' } } }),
+    ]);
+  }, 300_000);
 });

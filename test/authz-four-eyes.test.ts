@@ -71,6 +71,27 @@ describe('four-eyes that cannot be side-stepped', () => {
     await as.erin!.watchStop({ id: folder.id });
   });
 
+  it('does not let whoever signed an item review it, though someone else submitted it', async () => {
+    // The photographer signs, a colleague sends the day's pictures to review: the photographer's own vote must not
+    // count at any stage, nor may they reject it or ask for changes. Before, erin approved her own photo.
+    const dir = tempDir('custody-shot-');
+    writeFileSync(join(dir, 'shot.jpg'), await uniqueJpeg());
+    const id = (await as.erin!.sign({ paths: [join(dir, 'shot.jpg')] })).receipts[0]!.recordId;
+    await as.eve!.submit({ id });
+    expect((await as.erin!.item({ id })).workflow.can).toEqual([]);
+    expect(await refusal(as.erin!.approve({ id }))).toMatchObject({ code: 'NOT_PERMITTED', rule: 'notSigner', message: expect.stringMatching(/got erin, who signed it/) });
+    expect(await refusal(as.erin!.requestChanges({ id, comment: 'fine as it is' }))).toMatchObject({ code: 'NOT_PERMITTED', rule: 'notSigner' });
+    expect(await as.erin!.bulk({ action: 'approve', ids: [id] })).toMatchObject({ results: [{ id, ok: false, code: 'NOT_PERMITTED' }] });
+    expect((await as.erin!.item({ id })).workflow).toMatchObject({ state: 'in_review', stage: 'desk', approvals: [] });
+    expect([...auditEntries(desk.store, { subject: id })].filter((e) => e.action === 'workflow.refused').map((e) => [e.actor, e.details.rule])).toEqual([
+      ['erin', 'notSigner'],
+      ['erin', 'notSigner'],
+      ['erin', 'notSigner'],
+    ]);
+    // chris, neither signer nor submitter, reviews it; at the chief stage erin has no role anyway.
+    expect(await as.chris!.approve({ id })).toMatchObject({ stage: 'chief' });
+  });
+
   it('lets only its owner or an admin remove a watched folder', async () => {
     const folder = await as.erin!.watchAdd({ path: tempDir('custody-in-'), outDir: join(tempDir('custody-out-'), 'out'), start: false });
     expect(await refusal(as.eve!.watchRemove({ id: folder.id }))).toMatchObject({ code: 'NOT_PERMITTED', message: expect.stringMatching(/^expected erin, who configured .*, or an admin to remove it, got eve/) });

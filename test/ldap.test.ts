@@ -11,7 +11,7 @@ import { LdapSource } from '../core/directory/ldap-source.ts';
 import { getUser } from '../core/directory/users.ts';
 import { isCustodyError } from '../core/errors.ts';
 import { GROUPS, NEWSROOM_ROLES, PEOPLE, SERVICE_PW, Slapd, freePort, groupDn, loadNewsroom, makePki, newsroomConfig, slapdMissing, userDn } from './helpers/slapd.ts';
-import { testDesk, type TestDesk } from './helpers/workflow-desk.ts';
+import { fakeSignedItem, testDesk, type TestDesk } from './helpers/workflow-desk.ts';
 
 if (slapdMissing) console.warn(`ldap.test.ts skipped: ${slapdMissing}`);
 
@@ -199,6 +199,38 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
       expect((await desk.directory.login('alice', 'alice-pw')).actor.roles).toEqual(['editor', 'viewer']);
     });
 
+    it('know one directory entry by one name: a second uid of the same person logs in as the first', async () => {
+      // alice's entry gains a second uid (an alias, or one she wrote herself where the directory lets people edit
+      // their entry). Before, "alice.w" became a second desk user, and approved what "alice" had submitted.
+      const { desk } = await directoryDesk();
+      await slapd.admin((c) => c.modify(userDn('alice'), [change('add', 'uid', ['alice.w'])]));
+      try {
+        const alice = (await desk.directory.login('alice', 'alice-pw')).actor;
+        const id = fakeSignedItem(desk).id;
+        desk.workflow.submit(alice, id);
+        const again = await desk.directory.login('alice.w', 'alice-pw');
+        expect(again.actor).toEqual({ name: 'alice', roles: ['editor'] });
+        expect(desk.directory.session(again.token).actor.name).toBe('alice');
+        expect(desk.directory.get('alice.w')).toBeNull();
+        expect(entries(desk, 'auth.directory_login').at(-1)).toMatchObject({ actor: 'alice', subject: 'alice', details: { dn: userDn('alice'), typed: 'alice.w' } });
+        expect(() => desk.workflow.approve(again.actor, id)).toThrow(expect.objectContaining({ code: 'NOT_PERMITTED' }));
+        // An admin who disables alice disables her under every name.
+        desk.directory.disable({ name: 'ada', roles: ['admin'] }, 'alice');
+        expect(await codeOf(desk.directory.login('alice.w', 'alice-pw'))).toBe('NOT_AUTHENTICATED');
+        expect(entries(desk, 'auth.login_failed').at(-1)?.details).toMatchObject({ reason: 'disabled', user: 'alice' });
+      } finally {
+        await slapd.admin((c) => c.modify(userDn('alice'), [change('delete', 'uid', ['alice.w'])]));
+      }
+    });
+
+    it('count guesses against a directory name whatever its case: "Alice" and "ALICE" are alice', async () => {
+      // The directory matches names without regard to case, so each spelling reached the same account; before,
+      // each had its own five free failures (32 spellings of "alice", 160 guesses before the first wait).
+      const { desk } = await directoryDesk();
+      for (let i = 0; i < 5; i++) expect(await codeOf(desk.directory.login('alice', `guess-${i}`))).toBe('NOT_AUTHENTICATED');
+      for (const spelling of ['Alice', 'ALICE', 'aLiCe']) expect(await codeOf(desk.directory.login(spelling, 'another-guess'))).toBe('RATE_LIMITED');
+    });
+
     it('keep local users local, and need the vault for the service password', async () => {
       const t = await directoryDesk();
       expect((await t.desk.directory.login('ada', 'ada-tidal-lantern-42')).actor.name).toBe('ada');
@@ -260,6 +292,42 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
           await c.add(userDn('dave'), { objectClass: ['inetOrgPerson'], uid: 'dave', cn: 'dave', sn: 'dave', userPassword: 'dave-pw' });
         });
       }
+    });
+
+    it('stops acting for a user the directory stopped vouching for: their watched folders no longer sign as them', async () => {
+      // carol configured a watched folder, which signs and submits as her (Desk.actorFor, at every file). She
+      // leaves the chiefs, her only mapped group; her next login is refused and her cache dropped. Before, the
+      // folder went on acting as her with the roles of her last login, editor and chief.
+      const { desk } = await directoryDesk();
+      await desk.directory.login('carol', 'carol-pw');
+      expect(desk.actorFor('carol')).toEqual({ name: 'carol', roles: ['editor', 'chief'] });
+      await slapd.admin((c) => c.modify(groupDn('chiefs'), [change('delete', 'member', [userDn('carol')])]));
+      try {
+        expect(await codeOf(desk.directory.login('carol', 'carol-pw'))).toBe('NOT_PERMITTED');
+        expect(entries(desk, 'user.directory_revoked').map((e) => e.subject)).toEqual(['carol']);
+        expect(() => desk.actorFor('carol')).toThrow(expect.objectContaining({ code: 'NOT_PERMITTED', message: expect.stringMatching(/no longer vouched for/) }));
+      } finally {
+        await slapd.admin((c) => c.modify(groupDn('chiefs'), [change('add', 'member', [userDn('carol')])]));
+      }
+      // Back in the group, her next login vouches for her again.
+      await desk.directory.login('carol', 'carol-pw');
+      expect(desk.actorFor('carol').roles).toEqual(['editor', 'chief']);
+    });
+
+    it('ends the sessions of directory users when an admin removes the directory, and stops acting for them', async () => {
+      // "Directory users can no longer log in": before, the sessions they held went on (up to a week with
+      // `custody login --hours 168`), and their watched folders kept signing as them.
+      const { desk, admin } = await directoryDesk();
+      const alice = await desk.directory.login('alice', 'alice-pw');
+      const local = await desk.directory.login('ada', 'ada-tidal-lantern-42');
+      expect(desk.ldap.remove(admin)).toBe(true);
+      expect(() => desk.directory.session(alice.token)).toThrow(expect.objectContaining({ code: 'NOT_AUTHENTICATED' }));
+      expect(() => desk.actorFor('alice')).toThrow(expect.objectContaining({ code: 'NOT_PERMITTED' }));
+      expect(desk.directory.session(local.token).actor.name).toBe('ada');
+      expect(entries(desk, 'settings.directory_removed').at(-1)).toMatchObject({ actor: 'ada', details: { usersEnded: ['alice'] } });
+      // Configured again, the directory logs her in as before.
+      desk.ldap.set(admin, configOf(), SERVICE_PW);
+      expect((await desk.directory.login('alice', 'alice-pw')).actor).toEqual({ name: 'alice', roles: ['editor'] });
     });
 
     it('keeps the cache after a mistyped password (the directory refused a password the cache would refuse too)', async () => {

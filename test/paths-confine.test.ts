@@ -106,9 +106,9 @@ describe('watched folders', () => {
     const link = join(tempDir(), 'innocent');
     symlinkSync(desk.home, link);
     for (const p of [desk.home, dirname(desk.home), link]) {
-      expect(() => addWatchFolder(desk.store, desk.bootstrapActor()!, { path: p, outDir: out }, desk.folderRules)).toThrow(expect.objectContaining(denied));
+      expect(() => addWatchFolder(desk, desk.bootstrapActor()!, { path: p, outDir: out }, desk.folderRules)).toThrow(expect.objectContaining(denied));
     }
-    expect(() => addWatchFolder(desk.store, desk.bootstrapActor()!, { path: tempDir(), outDir: join(desk.home, 'rejected-here') }, desk.folderRules)).toThrow(expect.objectContaining(denied));
+    expect(() => addWatchFolder(desk, desk.bootstrapActor()!, { path: tempDir(), outDir: join(desk.home, 'rejected-here') }, desk.folderRules)).toThrow(expect.objectContaining(denied));
     expect(listWatchFolders(desk.store)).toEqual([]);
   });
 
@@ -118,11 +118,11 @@ describe('watched folders', () => {
       const root = tempDir();
       mkdirSync(join(root, 'in'));
       other.setAllowedRoots(other.bootstrapActor()!, [join(root)]);
-      expect(() => addWatchFolder(other.store, other.bootstrapActor()!, { path: tempDir(), outDir: join(root, 'out') }, other.folderRules)).toThrow(expect.objectContaining(denied));
-      expect(() => addWatchFolder(other.store, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(tempDir(), 'out') }, other.folderRules)).toThrow(expect.objectContaining(denied));
-      expect(addWatchFolder(other.store, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(root, 'out') }, other.folderRules).path).toBe(realpathSync(join(root, 'in')));
+      expect(() => addWatchFolder(other, other.bootstrapActor()!, { path: tempDir(), outDir: join(root, 'out') }, other.folderRules)).toThrow(expect.objectContaining(denied));
+      expect(() => addWatchFolder(other, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(tempDir(), 'out') }, other.folderRules)).toThrow(expect.objectContaining(denied));
+      expect(addWatchFolder(other, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(root, 'out') }, other.folderRules).path).toBe(realpathSync(join(root, 'in')));
       other.setAllowedRoots(other.bootstrapActor()!, []);
-      expect(() => addWatchFolder(other.store, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(root, 'out2') }, other.folderRules)).toThrow(
+      expect(() => addWatchFolder(other, other.bootstrapActor()!, { path: join(root, 'in'), outDir: join(root, 'out2') }, other.folderRules)).toThrow(
         expect.objectContaining({ ...denied, message: expect.stringMatching(/outside the allowed roots \(none are set/) }),
       );
     } finally {

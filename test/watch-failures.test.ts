@@ -205,7 +205,7 @@ describe('stored folders', () => {
     // A scanned negative, not a camera capture: the manifest says so.
     const manifest = await readManifest(readFileSync(o!.output!), 'image/jpeg');
     expect(manifest?.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: 'http://cv.iptc.org/newscodes/digitalsourcetype/negativeFilm' });
-    const updated = updateWatchFolder(desk.store, desk.bootstrapActor()!, folder.id, { options: { classification: 'public', flags: [] } }, desk.folderRules);
+    const updated = updateWatchFolder(desk, desk.bootstrapActor()!, folder.id, { options: { classification: 'public', flags: [] } }, desk.folderRules);
     expect(updated).toMatchObject({ classification: 'public', flags: [], workflowTemplate: 'news' });
     expect(listJobs(desk.store, { folderId: folder.id })[0]!.options.classification).toBe('internal');
   });
@@ -219,7 +219,7 @@ describe('stored folders', () => {
     ['a bad source type', (i: string) => ({ path: i, outDir: tempDir(), options: { digitalSourceType: 'http://example.com/x' } }), 'INVALID_ARGUMENT', /expected an IPTC digital source type/],
   ])('refuses %s', (_name, input, code, message) => {
     const inDir = tempDir('custody-in-');
-    expect(() => addWatchFolder(desk.store, desk.bootstrapActor()!, input(inDir), desk.folderRules)).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
+    expect(() => addWatchFolder(desk, desk.bootstrapActor()!, input(inDir), desk.folderRules)).toThrow(expect.objectContaining({ code, message: expect.stringMatching(message) }));
   });
 
   it('lets one engine hold a folder at a time, refuses to remove a running folder, and keeps the history after removal', async () => {
@@ -229,17 +229,17 @@ describe('stored folders', () => {
     await a.engine.start([folder.id]);
     const b = new Engine(desk);
     await expect(b.start([folder.id])).rejects.toMatchObject({ code: 'WATCH_FOLDER_BUSY', message: expect.stringMatching(/^expected .* to be free, got it watched by process \d+ on /) });
-    expect(() => removeWatchFolder(desk.store, desk.bootstrapActor()!, folder.id)).toThrow(expect.objectContaining({ code: 'WATCH_FOLDER_BUSY' }));
+    expect(() => removeWatchFolder(desk, desk.bootstrapActor()!, folder.id)).toThrow(expect.objectContaining({ code: 'WATCH_FOLDER_BUSY' }));
     writeFileSync(join(inDir, 'x.jpg'), await uniqueJpeg());
     await a.waitFor(1);
     await a.engine.stop();
     running.splice(0);
     await b.start([folder.id]);
     await b.stop();
-    removeWatchFolder(desk.store, desk.bootstrapActor()!, inDir);
+    removeWatchFolder(desk, desk.bootstrapActor()!, inDir);
     expect(listWatchFolders(desk.store).some((f) => f.id === folder.id)).toBe(false);
     expect(listJobs(desk.store, { folderId: folder.id }).map((j) => j.state)).toEqual(['done']);
     // The same folder can be added again afterwards.
-    addWatchFolder(desk.store, desk.bootstrapActor()!, { path: inDir, outDir }, desk.folderRules);
+    addWatchFolder(desk, desk.bootstrapActor()!, { path: inDir, outDir }, desk.folderRules);
   });
 });

@@ -73,7 +73,7 @@ export interface Scenario {
 export function addFolder(desk: Desk, input: Partial<WatchFolderInput> = {}, by: Actor = desk.bootstrapActor()!): { folder: WatchFolder; inDir: string; outDir: string } {
   const inDir = input.path ?? tempDir('custody-in-');
   const outDir = input.outDir ?? join(tempDir('custody-out-'), 'out');
-  const folder = addWatchFolder(desk.store, by, { stableMs: 300, ...input, path: inDir, outDir }, desk.folderRules);
+  const folder = addWatchFolder(desk, by, { stableMs: 300, ...input, path: inDir, outDir }, desk.folderRules);
   return { folder, inDir: folder.path, outDir: folder.outDir };
 }
 

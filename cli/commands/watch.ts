@@ -93,9 +93,9 @@ export function register(program: Command): void {
           const known = getWatchFolder(desk.store, input);
           const patch = { ...(o.out !== undefined ? { outDir: o.out } : {}), concurrency: o.concurrency, stableMs: o.stableMs, options: optionsFrom(o) };
           let folder: WatchFolder;
-          if (known) folder = updateWatchFolder(desk.store, by, known.id, patch, desk.folderRules);
+          if (known) folder = updateWatchFolder(desk, by, known.id, patch, desk.folderRules);
           else if (o.out === undefined) throw new CustodyError('INVALID_ARGUMENT', `expected --out OUT for ${input}, which is not watched yet, got none`);
-          else folder = addWatchFolder(desk.store, by, { path: input, outDir: o.out, ...patch }, desk.folderRules);
+          else folder = addWatchFolder(desk, by, { path: input, outDir: o.out, ...patch }, desk.folderRules);
           ids = [folder.id];
         } else if (o.out !== undefined) {
           throw new CustodyError('INVALID_ARGUMENT', 'expected a folder to watch with --out, got --out alone');

@@ -88,11 +88,7 @@ export class WatchService {
   /** Stores a folder (with its audit entry) and, unless told not to, starts watching it. */
   async add(by: Actor, input: WatchFolderInput, start = true): Promise<FolderView> {
     const at = new Date();
-    const folder = this.#desk.audit.act(() => {
-      const f = addWatchFolder(this.#desk.store, by, input, this.#desk.folderRules, at);
-      this.#desk.audit.append({ actor: by.name, action: 'watch.folder_added', subject: f.id, details: { path: f.path, outDir: f.outDir }, at: at.toISOString() });
-      return f;
-    });
+    const folder = addWatchFolder(this.#desk, by, input, this.#desk.folderRules, at);
     if (start) await this.start(folder.id);
     return this.get(folder.id);
   }
@@ -104,11 +100,7 @@ export class WatchService {
     checkFolderOwner(by, requireWatchFolder(this.#desk.store, id), 'remove');
     await this.stop(id);
     const at = new Date();
-    return this.#desk.audit.act(() => {
-      const f = removeWatchFolder(this.#desk.store, by, id, at);
-      this.#desk.audit.append({ actor: by.name, action: 'watch.folder_removed', subject: f.id, details: { path: f.path }, at: at.toISOString() });
-      return f;
-    });
+    return removeWatchFolder(this.#desk, by, id, at);
   }
 
   async start(id: string): Promise<FolderView> {

@@ -26,7 +26,7 @@ export type Audience = 'anyone' | 'user' | readonly Role[];
 /** Checks on the object acted upon, beyond roles; each is enforced where the object lives. */
 export const OBJECT_CHECKS = {
   submitRoles: "the item's workflow template names the actor's role among those that may submit",
-  fourEyes: 'the actor never submitted nor resubmitted the item, and holds a role of the current stage',
+  fourEyes: 'the actor never signed, submitted nor resubmitted the item, and holds a role of the current stage',
   submitterOrAdmin: 'the actor submitted or resubmitted the item, or is an admin',
   publishRoles: "the item's workflow template names the actor's role among those that may publish",
   folderOwnerOrAdmin: 'the actor configured the watched folder, or is an admin',

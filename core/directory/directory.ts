@@ -88,6 +88,19 @@ export class Directory {
     return rest;
   }
 
+  /**
+   * A user to act for while they are away (a watched folder acts as whoever configured it), with their roles now;
+   * NOT_PERMITTED for a name that is no user, a disabled account, or a directory user the directory stopped
+   * vouching for (its cache dropped: deleted or locked there, or no group mapping to a role any more), whose
+   * stored roles are those of a login the directory has since refused.
+   */
+  actingUser(name: string): Actor {
+    const u = getUser(this.#db, name);
+    const why = !u ? 'not in the directory' : u.disabledAt ? 'disabled' : u.source === 'ldap' && u.passwordHash === '' ? 'no longer vouched for by the newsroom\'s directory (see user.directory_revoked in the audit log)' : null;
+    if (!u || why !== null) throw new CustodyError('NOT_PERMITTED', `expected an active user to act for, got ${name}, who is ${why ?? 'not in the directory'}`);
+    return { name: u.name, roles: u.roles };
+  }
+
   /** Checks a new user and hashes the password (slow, async), ready for insertUser inside a transaction. */
   async prepareUser(input: { name: string; roles: readonly string[] | string; password: string }): Promise<NewUser> {
     const { name, roles } = checkNewUser(input);
@@ -163,7 +176,8 @@ export class Directory {
    * same sentence, and the same scrypt work first, so that none of them can be told from the others.
    */
   async authenticate(name: string, password: string, now = new Date()): Promise<Actor> {
-    const key = `login:${name.slice(0, 200)}`;
+    // Directories match names without regard to case, and local names are lower case: one key for every spelling.
+    const key = `login:${name.slice(0, 200).toLowerCase()}`;
     const failed = (reason: string) =>
       this.#audit.act(() => this.#audit.append({ actor: 'anonymous', action: 'auth.login_failed', subject: name, details: { reason }, at: now.toISOString() }));
     try {

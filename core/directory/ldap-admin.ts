@@ -10,6 +10,7 @@ import { parseLdapConfig, type LdapConfig } from './ldap-config.ts';
 import { getLdapConfig, hasBindPassword, ldapSource, putLdapConfig, removeLdapConfig } from './ldap-settings.ts';
 import type { LdapLogin } from './ldap-source.ts';
 import type { Actor } from './roles.ts';
+import { dropAllDirectoryCaches } from './users.ts';
 
 export interface DirectoryStatus {
   config: LdapConfig | null;
@@ -59,7 +60,9 @@ export class LdapAdmin {
     if (!this.configured) return false;
     this.#audit.act(() => {
       removeLdapConfig(this.#db);
-      this.#audit.append({ actor: by.name, action: 'settings.directory_removed', subject: 'directory.ldap', details: {}, at: now.toISOString() });
+      // Its users can no longer log in: the logins they hold end too, and the desk stops acting for them.
+      const ended = dropAllDirectoryCaches(this.#db);
+      this.#audit.append({ actor: by.name, action: 'settings.directory_removed', subject: 'directory.ldap', details: { usersEnded: ended }, at: now.toISOString() });
     });
     return true;
   }

@@ -9,7 +9,7 @@ import type { WritableDB } from '../store/db.ts';
 import type { LdapSource } from './ldap-source.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import { checkUserName, type Actor } from './roles.ts';
-import { dropDirectoryCache, getUser, saveDirectoryLogin } from './users.ts';
+import { dropDirectoryCache, getUser, otherNameOfDn, saveDirectoryLogin } from './users.ts';
 
 export interface DirectoryLoginContext {
   db: WritableDB;
@@ -86,28 +86,38 @@ export async function directoryAuthenticate(ctx: DirectoryLoginContext, typed: s
     throw badCredentials(name);
   }
 
-  if (existing?.disabledAt) {
-    failed(ctx, name, 'disabled', at);
+  // One directory entry is one person on the desk. The entry may be found under more than one name (a second uid
+  // value, an alias, a filter over two attributes); a second desk user for it would let one person approve, under
+  // one name, what they submitted under the other. So the entry keeps the desk name it was first known by.
+  const holder = otherNameOfDn(ctx.db, outcome.dn, name);
+  const who = holder ?? name;
+  const known = holder === null ? existing : getUser(ctx.db, holder);
+  if (known?.disabledAt) {
+    failed(ctx, name, 'disabled', at, holder === null ? {} : { user: holder });
     throw badCredentials(name);
   }
   const { grant } = outcome;
   if (grant.roles.length === 0) {
-    revoke(ctx, name, 'no group of the user maps to a Custody role', at);
+    revoke(ctx, who, 'no group of the user maps to a Custody role', at);
     failed(ctx, name, 'no role', at, { groups: outcome.groups });
     throw new CustodyError('NOT_PERMITTED', `expected ${name} to be in a directory group that maps to a Custody role, got none of ${outcome.groups.length} groups: ask an admin`);
   }
   const passwordHash = await hashPassword(password, ctx.params);
   ctx.audit.act(() => {
-    saveDirectoryLogin(ctx.db, { name, dn: outcome.dn, passwordHash, roles: grant.roles, at });
+    // Asked again in the transaction that writes the row: two first logins of one entry under two names at once.
+    if (otherNameOfDn(ctx.db, outcome.dn, who) !== null) {
+      throw new CustodyError('NOT_PERMITTED', `expected one desk user for the directory entry ${outcome.dn}, got a second login of it under another name at the same moment: log in again`);
+    }
+    saveDirectoryLogin(ctx.db, { name: who, dn: outcome.dn, passwordHash, roles: grant.roles, at });
     ctx.audit.append({
-      actor: name,
+      actor: who,
       action: 'auth.directory_login',
-      subject: name,
-      details: { dn: outcome.dn, roles: grant.roles, from: grant.from, previousRoles: existing?.roles ?? null, offline: false },
+      subject: who,
+      details: { dn: outcome.dn, roles: grant.roles, from: grant.from, previousRoles: known?.roles ?? null, offline: false, ...(holder === null ? {} : { typed: name }) },
       at,
     });
   });
-  return { name, roles: grant.roles };
+  return { name: who, roles: grant.roles };
 }
 
 /** The directory cannot be reached: the last successful login, if recent enough, verified against its hash. */

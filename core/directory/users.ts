@@ -1,5 +1,6 @@
 // Directory rows: users, their roles, their sessions.
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
+import { sameDn } from './ldap-escape.ts';
 import { ROLES, isRole, type Role } from './roles.ts';
 
 export interface UserInfo {
@@ -86,10 +87,30 @@ export function saveDirectoryLogin(db: WritableDB, u: { name: string; dn: string
   replaceRoles(db, u.name, u.roles);
 }
 
+/**
+ * The desk name of another directory user whose row holds this DN (compared the way directories compare DNs), or
+ * null: one directory entry is one person, whatever name it was found by.
+ */
+export function otherNameOfDn(db: ReadableDB, dn: string, name: string): string | null {
+  const rows = db.all<{ name: string; dn: string }>(sql`SELECT name, dn FROM users WHERE source = 'ldap' AND dn IS NOT NULL AND name <> ${name} ORDER BY created_at, name`);
+  return rows.find((r) => sameDn(r.dn, dn))?.name ?? null;
+}
+
 /** Forgets a directory user's offline cache and ends their sessions: the directory no longer vouches for them. */
 export function dropDirectoryCache(db: WritableDB, name: string): void {
   db.run(sql`UPDATE users SET password_hash = '' WHERE name = ${name} AND source = 'ldap'`);
   db.run(sql`DELETE FROM sessions WHERE user_name = ${name}`);
+}
+
+/**
+ * The directory is gone from the desk: every directory user's offline cache is dropped and their sessions end, so
+ * that none of them acts until a directory logs them in again. Returns the names of those who had a cache.
+ */
+export function dropAllDirectoryCaches(db: WritableDB): string[] {
+  const names = db.all<{ name: string }>(sql`SELECT name FROM users WHERE source = 'ldap' AND password_hash <> '' ORDER BY name`).map((r) => r.name);
+  db.run(sql`DELETE FROM sessions WHERE user_name IN (SELECT name FROM users WHERE source = 'ldap')`);
+  db.run(sql`UPDATE users SET password_hash = '' WHERE source = 'ldap'`);
+  return names;
 }
 
 export function markDisabled(db: WritableDB, name: string, at: string): void {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import type { AuditLog } from '../audit/log.ts';
 import { authorizeActor, folderOwnerOrAdmin } from '../authz/policy.ts';
 import type { Actor } from '../directory/roles.ts';
 import { CustodyError } from '../errors.ts';
@@ -202,8 +203,23 @@ export function listWatchFolders(db: ReadableDB): WatchFolder[] {
   return db.all<Row>(sql`SELECT * FROM watch_folders WHERE removed_at IS NULL ORDER BY created_at, id`).map(fromRow);
 }
 
+/**
+ * The desk's database and audit log: a folder signs and submits as whoever configured it, so every change of who
+ * that is and of what it submits (template, classification, flags) is an audit entry in the change's transaction.
+ */
+export interface FolderStore {
+  store: WritableDB;
+  audit: AuditLog;
+}
+
+/** What a folder's audit entries say about it: where it reads and writes, and how it submits what it signs. */
+const folderDetails = (f: WatchFolder): Record<string, unknown> => ({
+  path: f.path, outDir: f.outDir, workflowTemplate: f.workflowTemplate, classification: f.classification, flags: f.flags, digitalSourceType: f.digitalSourceType,
+});
+
 /** Stores a folder configured by `by` (an editor or an admin), who owns what it signs and submits. */
-export function addWatchFolder(db: WritableDB, by: Actor, input: WatchFolderInput, rules: FolderRules, now: Date = new Date()): WatchFolder {
+export function addWatchFolder(d: FolderStore, by: Actor, input: WatchFolderInput, rules: FolderRules, now: Date = new Date()): WatchFolder {
+  const db = d.store;
   authorizeActor('watchAdd', by);
   const { path, outDir } = confineFolders(input.path, input.outDir, rules);
   const concurrency = checkInt('the concurrency', input.concurrency ?? 1, 1, MAX_CONCURRENCY);
@@ -211,7 +227,7 @@ export function addWatchFolder(db: WritableDB, by: Actor, input: WatchFolderInpu
   const o = checkOptions(db, input.options ?? {});
   const at = now.toISOString();
   const id = `wf_${randomBytes(8).toString('hex')}`;
-  return db.transaction(() => {
+  return d.audit.act(() => {
     if (getWatchFolder(db, path)) throw new CustodyError('INVALID_ARGUMENT', `expected ${path} not to be watched yet, but it is (see \`custody watch-folders list\`)`);
     for (const f of listWatchFolders(db)) {
       if (nested(f.path, path) || nested(f.outDir, path) || nested(f.path, outDir)) {
@@ -222,7 +238,9 @@ export function addWatchFolder(db: WritableDB, by: Actor, input: WatchFolderInpu
         digital_source_type, created_at, updated_at, created_by)
       VALUES (${id}, ${path}, ${outDir}, ${concurrency}, ${stableMs}, ${o.workflowTemplate}, ${o.classification},
         ${JSON.stringify(o.flags)}, ${o.digitalSourceType}, ${at}, ${at}, ${by.name})`);
-    return requireWatchFolder(db, id);
+    const f = requireWatchFolder(db, id);
+    d.audit.append({ actor: by.name, action: 'watch.folder_added', subject: id, details: folderDetails(f), at });
+    return f;
   });
 }
 
@@ -231,33 +249,48 @@ export function addWatchFolder(db: WritableDB, by: Actor, input: WatchFolderInpu
  * already claimed finish with what they were claimed with.
  */
 export function updateWatchFolder(
-  db: WritableDB,
+  d: FolderStore,
   by: Actor,
   idOrPath: string,
   patch: Omit<Partial<WatchFolderInput>, 'path'>,
   rules: FolderRules,
   now: Date = new Date(),
 ): WatchFolder {
+  const db = d.store;
   const f = requireWatchFolder(db, idOrPath);
   checkFolderOwner(by, f, 'change');
   const outDir = confineFolders(f.path, patch.outDir ?? f.outDir, rules).outDir;
   const concurrency = checkInt('the concurrency', patch.concurrency ?? f.concurrency, 1, MAX_CONCURRENCY);
   const stableMs = checkInt('the stability time in ms', patch.stableMs ?? f.stableMs, 0, 600_000);
   const o = checkOptions(db, patch.options ?? {}, folderOptions(f));
-  db.run(sql`UPDATE watch_folders SET out_dir = ${outDir}, concurrency = ${concurrency}, stable_ms = ${stableMs},
-      workflow_template = ${o.workflowTemplate}, classification = ${o.classification}, flags = ${JSON.stringify(o.flags)},
-      digital_source_type = ${o.digitalSourceType}, updated_at = ${now.toISOString()}
-    WHERE id = ${f.id}`);
-  return requireWatchFolder(db, f.id);
+  return d.audit.act(() => {
+    db.run(sql`UPDATE watch_folders SET out_dir = ${outDir}, concurrency = ${concurrency}, stable_ms = ${stableMs},
+        workflow_template = ${o.workflowTemplate}, classification = ${o.classification}, flags = ${JSON.stringify(o.flags)},
+        digital_source_type = ${o.digitalSourceType}, updated_at = ${now.toISOString()}
+      WHERE id = ${f.id}`);
+    const next = requireWatchFolder(db, f.id);
+    const before = folderDetails(f);
+    const after = folderDetails(next);
+    const changed = Object.keys(after).filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]));
+    if (changed.length > 0) {
+      d.audit.append({
+        actor: by.name, action: 'watch.folder_changed', subject: f.id,
+        details: { owner: f.createdBy, from: Object.fromEntries(changed.map((k) => [k, before[k]])), to: Object.fromEntries(changed.map((k) => [k, after[k]])) },
+        at: now.toISOString(),
+      });
+    }
+    return next;
+  });
 }
 
 /**
  * Stops watching a folder for good. Refused while an engine holds it or files are in flight, so that no file
  * is left half-way; its jobs stay in the database as history.
  */
-export function removeWatchFolder(db: WritableDB, by: Actor, idOrPath: string, now: Date = new Date()): WatchFolder {
+export function removeWatchFolder(d: FolderStore, by: Actor, idOrPath: string, now: Date = new Date()): WatchFolder {
+  const db = d.store;
   authorizeActor('watchRemove', by);
-  return db.transaction(() => {
+  return d.audit.act(() => {
     const f = requireWatchFolder(db, idOrPath);
     checkFolderOwner(by, f, 'remove');
     if (f.lease && !leaseIsFree(f.lease, now)) {
@@ -269,6 +302,7 @@ export function removeWatchFolder(db: WritableDB, by: Actor, idOrPath: string, n
       throw new CustodyError('WATCH_FOLDER_BUSY', `expected no files in flight in ${f.path}, got ${open}; run \`custody watch ${f.path}\` to finish them first`);
     }
     db.run(sql`UPDATE watch_folders SET removed_at = ${now.toISOString()}, lease_owner = NULL, lease_expires_at = NULL WHERE id = ${f.id}`);
+    d.audit.append({ actor: by.name, action: 'watch.folder_removed', subject: f.id, details: { path: f.path }, at: now.toISOString() });
     return f;
   });
 }

@@ -106,6 +106,19 @@ export const EVENT_RULES = {
   PUBLISH: { from: ['approved'], rules: ['hasPublishRole', 'notRestricted', 'embargoLifted'] },
 } as const satisfies Record<WorkflowEventType, { from: readonly WorkflowState[]; rules: readonly RuleName[] }>;
 
+/** The events by which someone reviews an item: whoever made or sent the item may send none of them. */
+export const REVIEW_EVENTS = ['APPROVE', 'REJECT', 'REQUEST_CHANGES'] as const satisfies readonly WorkflowEventType[];
+
+/**
+ * Four-eyes for the author: whoever signed the item (the photographer, or the watched folder's owner) does not
+ * review it either, whoever submitted it. The signer is not in the item's events (it is the record's `record.signed`
+ * audit entry), so the workflow service asks this beside the machine.
+ */
+export function notSigner(signer: string | null, ev: WorkflowEvent): Refusal | null {
+  if (signer === null || ev.actor !== signer || !(REVIEW_EVENTS as readonly string[]).includes(ev.type)) return null;
+  return notPermitted('notSigner', `expected someone other than the item's signer to ${EVENT_NAMES[ev.type]} it (four-eyes), got ${ev.actor}, who signed it`);
+}
+
 /** Why the event would be refused in this state, or null when the machine accepts it. */
 export function explainRefusal(state: WorkflowState, ctx: WorkflowContext, ev: WorkflowEvent): Refusal | null {
   const spec = EVENT_RULES[ev.type];

@@ -3,7 +3,7 @@
 // and why it was refused), and then a NOT_PERMITTED or WORKFLOW_TRANSITION_REFUSED error.
 import { canonicalJson } from '../audit/canonical-json.ts';
 import { authorizeActor } from '../authz/policy.ts';
-import { getAuditEntry, type AuditLog } from '../audit/log.ts';
+import { getAuditEntry, signedEntry, type AuditLog } from '../audit/log.ts';
 import type { Signer } from '../crypto/keyring.ts';
 import type { Actor } from '../directory/roles.ts';
 import { CustodyError } from '../errors.ts';
@@ -17,7 +17,7 @@ import { getItemRow, getPublication, insertEventRow, listEventRows, listWorkflow
 import { stageOf, stateOf, whyRefused, type WorkflowSnapshot } from './machine.ts';
 import { publishItem, publishTarget, toPublishedApprovals, type PublishContext, type PublishReceipt } from './publish.ts';
 import { checkItem, eventDigest, persistSnapshot, replay, type ItemCheck } from './replay.ts';
-import type { Refusal } from './rules.ts';
+import { notSigner, type Refusal } from './rules.ts';
 import { DEFAULT_TEMPLATE, getTemplate, listTemplates, saveTemplate, type Classification, type Flag, type TemplateInfo } from './template.ts';
 
 export interface WorkflowDeps {
@@ -65,6 +65,8 @@ const REVIEW_COMMENT_MAX = 4000;
 
 interface Loaded {
   record: SignedRecord;
+  /** Who signed the item (its `record.signed` audit entry); null when no entry names anyone. */
+  signer: string | null;
   events: WorkflowEvent[];
   snapshot: WorkflowSnapshot;
 }
@@ -106,7 +108,7 @@ export class Workflow {
     const rows = listEventRows(this.#deps.db, itemId);
     const check = checkItem(itemId, rows, getItemRow(this.#deps.db, itemId), (seq) => getAuditEntry(this.#deps.db, seq));
     if (!check.ok || !check.snapshot) throw new CustodyError('INTEGRITY_FAILED', check.problem ?? `expected ${itemId} to replay, got a failure`);
-    return { record, events: rows.map((r) => JSON.parse(r.event) as WorkflowEvent), snapshot: check.snapshot };
+    return { record, signer: signedEntry(this.#deps.db, itemId)?.actor ?? null, events: rows.map((r) => JSON.parse(r.event) as WorkflowEvent), snapshot: check.snapshot };
   }
 
   /** Appends the event: replay with it, store event + snapshot + audit entry. Call inside a transaction. */
@@ -148,7 +150,7 @@ export class Workflow {
   #admit(itemId: string, event: WorkflowEvent, then: (loaded: Loaded) => WorkflowSnapshot | null = () => null): { loaded: Loaded; next: WorkflowSnapshot | null } {
     const outcome = this.#deps.audit.act((): { refusal: Refusal } | { loaded: Loaded; next: WorkflowSnapshot | null } => {
       const loaded = this.#load(itemId);
-      const refusal = whyRefused(loaded.snapshot, event);
+      const refusal = refusalOf(loaded, event);
       if (refusal) {
         this.#auditRefusal(itemId, event, refusal, loaded.snapshot);
         return { refusal };
@@ -161,7 +163,7 @@ export class Workflow {
 
   #send(actor: Actor, itemId: string, event: WorkflowEvent, now: Date): ItemStatus {
     const { loaded, next } = this.#admit(itemId, event, (l) => this.#commit(itemId, l, event));
-    return this.#status(loaded.record, next ?? loaded.snapshot, actor, now);
+    return this.#status(loaded, next ?? loaded.snapshot, actor, now);
   }
 
   submit(actor: Actor, itemId: string, opts: SubmitOptions = {}, now = new Date()): ItemStatus {
@@ -216,7 +218,7 @@ export class Workflow {
         onPublished: (_db, r) => {
           // Checked again inside the transaction: another desk process may have acted since.
           const fresh = this.#load(itemId);
-          const refusal = whyRefused(fresh.snapshot, event);
+          const refusal = refusalOf(fresh, event);
           if (refusal) throw refusalError(refusal, itemId);
           next = this.#commit(itemId, fresh, event, { output: r.output, outputSha256: r.outputSha256, statementSha256: sha256Hex(r.statement) });
         },
@@ -227,16 +229,20 @@ export class Workflow {
       now,
     );
     this.#deps.audit.writeCheckpoint();
-    return { receipt, status: this.#status(loaded.record, next ?? this.#load(itemId).snapshot, actor, now) };
+    const after = next ?? this.#load(itemId).snapshot;
+    return { receipt, status: this.#status(loaded, after, actor, now) };
   }
 
   status(actor: Actor | null, itemId: string, now = new Date()): ItemStatus {
     const loaded = this.#load(itemId);
-    return this.#status(loaded.record, loaded.snapshot, actor, now);
+    return this.#status(loaded, loaded.snapshot, actor, now);
   }
 
-  /** The events this user could send now: each candidate is asked of the machine with `can()`. */
-  can(actor: Actor | null, snapshot: WorkflowSnapshot, now = new Date()): EventName[] {
+  /**
+   * The events this user could send now: each candidate is asked of the machine with `can()`, and of the signer
+   * rule (`signer`: who signed the item) that the service adds to it.
+   */
+  can(actor: Actor | null, snapshot: WorkflowSnapshot, signer: string | null, now = new Date()): EventName[] {
     if (!actor) return [];
     const b = base(actor, now);
     const template = getTemplate(this.#deps.db, snapshot.context.template?.name ?? DEFAULT_TEMPLATE)?.template;
@@ -249,10 +255,11 @@ export class Workflow {
       { type: 'PUBLISH', ...b, publicationId: 'pub_candidate' },
     ];
     if (template) candidates.unshift({ type: 'SUBMIT', ...b, template, classification: 'internal', flags: [], embargo: null, consent: null, note: null });
-    return candidates.filter((ev) => snapshot.can(ev)).map((ev) => EVENT_NAMES[ev.type]);
+    return candidates.filter((ev) => snapshot.can(ev) && notSigner(signer, ev) === null).map((ev) => EVENT_NAMES[ev.type]);
   }
 
-  #status(record: SignedRecord, s: WorkflowSnapshot, actor: Actor | null, now: Date): ItemStatus {
+  #status(loaded: Loaded, s: WorkflowSnapshot, actor: Actor | null, now: Date): ItemStatus {
+    const { record } = loaded;
     const c = s.context;
     const pub = c.publicationId ? getPublication(this.#deps.db, c.publicationId) : null;
     return {
@@ -269,7 +276,7 @@ export class Workflow {
       approvals: c.approvals,
       history: c.history,
       publication: pub ? { id: pub.id, output: pub.output_path, sha256: pub.output_sha256, publishedAt: pub.published_at } : null,
-      can: this.can(actor, s, now),
+      can: this.can(actor, s, loaded.signer, now),
     };
   }
 
@@ -282,6 +289,11 @@ export class Workflow {
   checkAll(): ItemCheck[] {
     return listWorkflowItemIds(this.#deps.db).map((id) => this.check(id));
   }
+}
+
+/** Why the event is refused: the machine's rules, then the signer's (notSigner); null when it may go ahead. */
+function refusalOf(loaded: Loaded, event: WorkflowEvent): Refusal | null {
+  return whyRefused(loaded.snapshot, event) ?? notSigner(loaded.signer, event);
 }
 
 function base(actor: Actor, now: Date) {
