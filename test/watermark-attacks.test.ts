@@ -1,7 +1,9 @@
 // The watermark survives each class of attack of BENCHMARKS.md on a few real photographs (seeded, fast).
 // The full suite over every photo is bench/watermark.bench.ts and test/watermark.slow.test.ts.
 import { describe, expect, it } from 'vitest';
-import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
+import { embedWatermark, extractWatermark, planWatermark, type Raster } from '../core/media/watermark/codec.ts';
+import { EMBED_PARAMS, smallPhotoAmplitudes } from '../core/media/watermark/embed.ts';
+import { SLOTS } from '../core/media/watermark/layout.ts';
 import { EXTRACT_PARAMS, coarseSearch, extractAt, whiten } from '../core/media/watermark/extract.ts';
 import { gridDims } from '../core/media/watermark/grid.ts';
 import { lumaToGrid } from '../core/media/watermark/resample.ts';
@@ -120,5 +122,101 @@ describe('watermark under attack', () => {
     expect(hamming(r.payload!, other)).toBeLessThanOrEqual(6);
     expect(hamming(r.payload!, payload)).toBeGreaterThan(100);
     void img;
+  });
+});
+
+// Small photographs (short side under EMBED_PARAMS.smallSide): the slots of u + v = 4 sit near the photo's own
+// Nyquist frequency, so the embedder weights its amplitudes toward the lower slots (smallPhotoAmplitudes), and the
+// search reads a weak mark where the refinement's climb or the floor had left it unread.
+describe('watermark on small photographs (rotate5+resize75+jpeg75)', () => {
+  const chain: Attack = 'rotate5+resize75+jpeg75';
+  const payloadOf = (seed: number): Uint8Array => {
+    const r = mulberry32(seed);
+    return new Uint8Array(16).map(() => Math.floor(r() * 256));
+  };
+  const reads = (got: Uint8Array | null, payload: Uint8Array): boolean => !!got && hamming(got, payload) <= 6;
+  const copyOf = async (name: string, seed: number): Promise<{ copy: Raster; payload: Uint8Array }> => {
+    const payload = payloadOf(seed);
+    return { copy: await attack(embedWatermark(await loadRaster(photo(name)), payload), chain), payload };
+  };
+
+  it('weights the slots by frequency keeping their energy, and only on photos under smallSide', async () => {
+    const amp = Float64Array.from({ length: SLOTS }, (_, k) => (k % 3 ? 1 : -1));
+    const out = smallPhotoAmplitudes(amp);
+    const energy = (a: Float64Array): number => a.reduce((s, x) => s + x * x, 0);
+    expect(energy(out)).toBeCloseTo(energy(amp), 6);
+    const [w2, , w4] = EMBED_PARAMS.smallWeights;
+    // slot k sits at COEFFS[k % 12]: 0 is (0, 2), 11 is (4, 0)
+    expect(Math.abs(out[11]! / out[0]!)).toBeCloseTo(w4! / w2!, 9);
+    const small = await loadRaster(photo('chelsea.png'));
+    const large = await loadRaster(photo('camera.png'));
+    const payload = payloadOf(1);
+    const saved = EMBED_PARAMS.smallWeights;
+    const plans = (img: Raster): [Float32Array, Float32Array] => {
+      const a = planWatermark(img, payload).delta;
+      try {
+        EMBED_PARAMS.smallWeights = [1, 1, 1];
+        return [a, planWatermark(img, payload).delta];
+      } finally {
+        EMBED_PARAMS.smallWeights = saved;
+      }
+    };
+    const [weighted, flat] = plans(small);
+    expect(weighted.some((x, i) => x !== flat[i]), 'chelsea.png (300 px) is weighted').toBe(true);
+    const [a, b] = plans(large);
+    expect(a.every((x, i) => x === b[i]), 'camera.png (512 px) is not').toBe(true);
+  });
+
+  it('reads more copies of coins.png and chelsea.png at the chain\'s map than with flat weights, and the search reads them all', { timeout: 120_000 }, async () => {
+    const saved = EMBED_PARAMS.smallWeights;
+    let weighted = 0;
+    let flat = 0;
+    let searched = 0;
+    for (const name of ['coins.png', 'chelsea.png']) {
+      const img = await loadRaster(photo(name));
+      const m = attackGeometry(chain, img.width, img.height);
+      for (let seed = 1; seed <= 6; seed++) {
+        const { copy, payload } = await copyOf(name, seed);
+        if (reads(extractAt(copy, m).payload, payload)) {
+          weighted++;
+          if (reads(extractWatermark(copy).payload, payload)) searched++;
+        }
+        try {
+          EMBED_PARAMS.smallWeights = [1, 1, 1];
+          if (reads(extractAt(await attack(embedWatermark(img, payload), chain), m).payload, payload)) flat++;
+        } finally {
+          EMBED_PARAMS.smallWeights = saved;
+        }
+      }
+    }
+    // measured: 8 of 12 weighted (the search reads the same 8), 2 of 12 flat
+    expect(weighted).toBeGreaterThanOrEqual(7);
+    expect(flat).toBeLessThanOrEqual(3);
+    expect(searched).toBe(weighted);
+  });
+
+  /** `copy` reads with the search as it is, and not with `change` made to EXTRACT_PARAMS (undone afterwards). */
+  const readsOnlyWith = (copy: Raster, payload: Uint8Array, change: Partial<typeof EXTRACT_PARAMS>, without: string): void => {
+    const saved = { ...EXTRACT_PARAMS };
+    Object.assign(EXTRACT_PARAMS, change);
+    try {
+      expect(reads(extractWatermark(copy).payload, payload), without).toBe(false);
+    } finally {
+      Object.assign(EXTRACT_PARAMS, saved);
+    }
+    expect(reads(extractWatermark(copy).payload, payload)).toBe(true);
+  };
+
+  it('reads a copy whose refinement climbed off the map from the candidate it started at (readStart)', async () => {
+    const { copy, payload } = await copyOf('coins.png', 6);
+    readsOnlyWith(copy, payload, { readStart: false }, 'the refined geometry alone');
+  });
+
+  it('reads a copy whose best coarse candidate is a rotation under the floor, over the whole grid (turnUnderFloor)', async () => {
+    const { copy, payload } = await copyOf('chelsea.png', 6);
+    const best = coarseBest(copy);
+    expect(best).toBeLessThan(EXTRACT_PARAMS.searchFloor);
+    expect(best).toBeGreaterThanOrEqual(EXTRACT_PARAMS.turnUnderFloor);
+    readsOnlyWith(copy, payload, { turnUnderFloor: Infinity }, 'without the rotation folded over the whole grid');
   });
 });

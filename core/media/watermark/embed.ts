@@ -7,7 +7,7 @@ import { growMemory, lazyKernel } from '../kernels/load.ts';
 import type { Raster } from './codec.ts';
 import { convEncode } from './conv.ts';
 import { withCrc } from './crc.ts';
-import { LAYOUT, SLOTS, TILE } from './layout.ts';
+import { COEFFS, LAYOUT, SLOTS, TILE } from './layout.ts';
 import { boxBlur, bytesToBits, fold, gridDims, highPass, localRms } from './grid.ts';
 import { lumaToGrid, roundTripKernel, upsampledMeanSquare } from './resample.ts';
 import { readSlots, whitening } from './extract.ts';
@@ -25,7 +25,36 @@ export const EMBED_PARAMS = {
   psnrMin: 39.5,
   psnrMax: 41.5,
   informed: true,
+  /**
+   * On a photo whose short side is under smallSide pixels, the 512-cell grid is finer than the pixels, and the slots
+   * of u + v = 4 (a quarter cycle per cell) lie at 128 / side cycles per pixel (0.43 on a 300-px photo): the first
+   * to go when a copy is shrunk. There the slots' amplitudes are weighted by frequency (u + v = 2, 3, 4), the energy
+   * kept (smallPhotoAmplitudes). Measured on chelsea, coins, coffee and rocket, 10 payloads each:
+   * rotate5+resize75+jpeg75 22/40 → 27/40 (36/40 at the attack's map, from 23), resize50 and jpeg50 38/40 → 40/40.
+   */
+  smallSide: 450,
+  smallWeights: [1.4, 1.1, 0.3] as readonly number[],
 };
+
+/**
+ * `amp` (slot amplitudes) weighted by the frequency of each slot's DCT position, smallWeights[u + v − 2], then
+ * scaled back to its energy (Σ amp²): the extractor reads the same slots, so the format does not change.
+ */
+export function smallPhotoAmplitudes(amp: Float64Array): Float64Array {
+  const w = EMBED_PARAMS.smallWeights;
+  const out = new Float64Array(amp.length);
+  let before = 0;
+  let after = 0;
+  for (let k = 0; k < amp.length; k++) {
+    const [u, v] = COEFFS[k % COEFFS.length]!;
+    out[k] = amp[k]! * w[u + v - 2]!;
+    before += amp[k]! * amp[k]!;
+    after += out[k]! * out[k]!;
+  }
+  const g = after > 0 ? Math.sqrt(before / after) : 0;
+  for (let k = 0; k < out.length; k++) out[k] = out[k]! * g;
+  return out;
+}
 
 /** Texture mask on the grid: strong where the host is busy, weak on flat areas such as skies. */
 export function textureMask(grid: Float32Array, gw: number, gh: number): Float32Array {
@@ -158,7 +187,8 @@ export function watermarkDelta(img: Raster, payload: Uint8Array, lumaGrid?: Floa
   const ssimWindow = Math.max(1, Math.round((3 * gw) / img.width));
   const { psnrMin, psnrMax, ssimLoss } = EMBED_PARAMS;
   const g0 = Math.min(gainAt(psnrMin), Math.max(gainAt(psnrMax), ssimGain(grid, plain, gw, gh, ssimLoss, ssimWindow)));
-  const amp = EMBED_PARAMS.informed ? informedAmplitudes(want, host, ch, g0, plain) : want;
+  const informed = EMBED_PARAMS.informed ? informedAmplitudes(want, host, ch, g0, plain) : want;
+  const amp = Math.min(img.width, img.height) < EMBED_PARAMS.smallSide ? smallPhotoAmplitudes(informed) : informed;
   const delta = deltaFor(amp, ch);
   // informed amplitudes keep the plain pattern's energy in slot terms; hold it exactly at full resolution
   const g = g0 * Math.sqrt(plainMs / meanSquare(delta));

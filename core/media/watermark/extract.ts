@@ -41,6 +41,14 @@ export const EXTRACT_PARAMS = {
   underFloor: 2,
   /** the whole-grid sync score at which such a candidate is decoded: its other candidates measured 3.6–5.1 */
   wholeFloor: 6,
+  /**
+   * the best coarse candidate, when it is a rotation scoring this much on the central square (under searchFloor),
+   * is folded over the whole grid too and decoded there, whatever that fold's score (readUnderFloor): a weak mark
+   * after rotate5+resize75+jpeg75 of chelsea.png scored 5.4 on the square, 5.9 on the whole grid, and read
+   */
+  turnUnderFloor: 5.2,
+  /** a refinement whose geometry does not read also reads the coarse candidate it started from (refine) */
+  readStart: true,
   /** sync peaks whose reading is decoded and checked against its CRC: at identity, and at each refined geometry */
   verify: 8,
   verifyRefined: 4,
@@ -303,7 +311,13 @@ function refine(white: Float32Array, gw: number, gh: number, start: SyncHit): Sy
   const best = climb(start, steps, ({ scale, angle }, [ds, da]) =>
     ([[scale * (1 + ds), angle], [scale * (1 - ds), angle], [scale, angle + da], [scale, angle - da]] as const).map(([s, a]) => () => tryGeometry(white, gw, gh, s, a)),
   );
-  return best.payload ? best : tryGeometry(white, gw, gh, best.scale, best.angle, Infinity, EXTRACT_PARAMS.verifyRefined);
+  if (best.payload) return best;
+  const read = tryGeometry(white, gw, gh, best.scale, best.angle, Infinity, EXTRACT_PARAMS.verifyRefined);
+  if (read.payload || !EXTRACT_PARAMS.readStart || (best.scale === start.scale && best.angle === start.angle)) return read;
+  // the climb follows the sync score, which a weak mark's noise can tip a step off the map its payload reads at
+  // (rotate5+resize75+jpeg75 of coins.png: 5.13° rather than 5°): the candidate it started from, read too
+  const back = tryGeometry(white, gw, gh, start.scale, start.angle, Infinity, EXTRACT_PARAMS.verifyRefined);
+  return back.payload ? back : read;
 }
 
 /** refine() for an aspect change (a coarse candidate with a map): the magnification across and down, each alone. */
@@ -513,10 +527,14 @@ export function findSync(white: Float32Array, gw: number, gh: number, share: Coa
  * what an unmarked image pays here (a magnification's fold is the cheapest of the whole-grid folds).
  */
 function readUnderFloor(white: Float32Array, gw: number, gh: number, coarse: readonly SyncHit[]): SyncHit | null {
-  for (const c of coarse.filter((h) => !h.m && h.angle === 0).slice(0, EXTRACT_PARAMS.underFloor)) {
-    const tile = fold(white, gw, gh, TILE, c.scale, 0);
-    const geometry = { scale: c.scale, angle: 0 };
-    if (syncOf(tile, 0, geometry).z < EXTRACT_PARAMS.wholeFloor) continue;
+  const tries = coarse.filter((h) => !h.m && h.angle === 0).slice(0, EXTRACT_PARAMS.underFloor);
+  const first = coarse[0]!;
+  const turn = !first.m && first.angle !== 0 && first.z >= EXTRACT_PARAMS.turnUnderFloor;
+  if (turn) tries.push(first);
+  for (const c of tries) {
+    const tile = fold(white, gw, gh, TILE, c.scale, c.angle);
+    const geometry = { scale: c.scale, angle: c.angle };
+    if (!(turn && c === first) && syncOf(tile, 0, geometry).z < EXTRACT_PARAMS.wholeFloor) continue;
     const read = syncOf(tile, EXTRACT_PARAMS.verifyRefined, geometry);
     if (read.payload) return read;
   }
