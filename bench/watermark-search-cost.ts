@@ -1,5 +1,6 @@
-// CPU time of an unmarked extraction with the search as on main (turnUnderFloor = Infinity, readStart off) and as
-// now, alternated in one process; min and median of 9 each.
+// node bin/run-ts.js bench/watermark-search-cost.ts: CPU time of an unmarked extraction with the search's two extra
+// readings off (turnUnderFloor = Infinity, readStart off: the search before them) and on, alternated in one process;
+// min and median of 9 each, on two 12–20 MP photographs and four skimage ones (docs/watermark.md, "Cost").
 import { largePhotos, skimagePhotos } from './watermark-attacks.ts';
 import { extractWatermark } from '../core/media/watermark/codec.ts';
 import { EXTRACT_PARAMS } from '../core/media/watermark/extract.ts';

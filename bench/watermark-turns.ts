@@ -1,5 +1,6 @@
-// How often the turnUnderFloor rule fires on unmarked images: the best coarse candidate a rotation ≥ turnUnderFloor
-// and under searchFloor.
+// node bin/run-ts.js bench/watermark-turns.ts: how often the turnUnderFloor rule fires on unmarked images (the best
+// coarse candidate a rotation ≥ turnUnderFloor and under searchFloor, so a whole-grid fold is read): the large
+// photographs, the skimage ones and V (default 10) generated unmarked variants of each.
 import { largePhotos, skimagePhotos, unmarkedVariant } from './watermark-attacks.ts';
 import { EXTRACT_PARAMS, coarseSearch, whiten } from '../core/media/watermark/extract.ts';
 import { gridDims, sealGrid } from '../core/media/watermark/grid.ts';
