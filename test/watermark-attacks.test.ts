@@ -114,6 +114,25 @@ describe('watermark under attack', () => {
     expect(hamming(read.payload!, payload)).toBeLessThanOrEqual(6);
   });
 
+  it('says whether a payload passed its CRC-24: checked when read, not when the mark was found by its sync pattern alone', async () => {
+    const { img, payload } = await markedPhoto('rocket.jpg');
+    const read = extractWatermark(img);
+    expect(read).toMatchObject({ detected: true, checked: true });
+    expect(hamming(read.payload!, payload)).toBe(0);
+    const { verify, verifyRefined } = EXTRACT_PARAMS;
+    try {
+      // no reading is decoded and checked anywhere: only the sync peak can carry the detection
+      EXTRACT_PARAMS.verify = 0;
+      EXTRACT_PARAMS.verifyRefined = 0;
+      const sync = extractWatermark(img);
+      expect(sync.score, 'the sync peak alone').toBeGreaterThanOrEqual(sync.threshold);
+      expect(sync).toMatchObject({ detected: true, checked: false });
+    } finally {
+      Object.assign(EXTRACT_PARAMS, { verify, verifyRefined });
+    }
+    expect(extractWatermark(await loadRaster(photo('rocket.jpg')))).toMatchObject({ detected: false, checked: false });
+  });
+
   it('does not hand back another payload: a photo marked twice reads as the second mark only after re-marking', async () => {
     const { img, payload } = await markedPhoto('rocket.jpg');
     const other = new Uint8Array(16).map((_, i) => payload[i]! ^ 0xff);

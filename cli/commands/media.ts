@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .action(async (input: string, o: { json?: boolean }) => {
       const x = await extractWatermarkFile(input);
       const payload = x.detected && x.payload ? Buffer.from(x.payload).toString('hex') : null;
-      if (o.json) json({ detected: x.detected, payload, score: x.score, threshold: x.threshold });
+      if (o.json) json({ detected: x.detected, payload, score: x.score, threshold: x.threshold, checked: x.checked });
       else if (payload) out(payload);
       else err(`no watermark detected (score ${x.score.toFixed(2)}, threshold ${x.threshold})`);
       process.exitCode = payload ? 0 : 1;

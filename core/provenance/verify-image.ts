@@ -62,7 +62,11 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
       if (wmNearest && wmNearest.distance <= WATERMARK_MAX_DISTANCE) {
         watermark = { status: 'pass', recordId: wmNearest.id, distance: wmNearest.distance, payload, score: round(ex.score), detail: `watermark of record ${wmNearest.id}, ${wmNearest.distance} of 128 bits differ` };
       } else {
-        watermark = { status: 'fail', payload, score: round(ex.score), nearestDistance: wmNearest?.distance ?? null, detail: 'a watermark was detected, but its payload belongs to no record on this desk' };
+        // a mark found by its sync pattern alone was read without a check: a wrong payload there says nothing of whose it is
+        const detail = ex.checked
+          ? 'a watermark was detected, but its payload belongs to no record on this desk'
+          : 'a watermark was found by its sync pattern, but its payload failed its checksum and matches no record on this desk: it could not be read reliably';
+        watermark = { status: 'fail', payload, score: round(ex.score), checked: ex.checked, nearestDistance: wmNearest?.distance ?? null, detail };
         wmNearest = null;
       }
     }

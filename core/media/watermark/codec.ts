@@ -40,6 +40,11 @@ export interface Extraction {
    */
   score: number;
   threshold: number;
+  /**
+   * The payload passed its CRC-24. False for a mark found by its sync pattern alone (`score ≥ threshold` with no
+   * reading that passed): its payload was decoded without a check and may be wrong in many bits.
+   */
+  checked: boolean;
 }
 
 function checkRaster(img: Raster): void {

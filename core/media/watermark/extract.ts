@@ -552,7 +552,7 @@ function whiteGrid(img: Raster, lumaGrid?: Float32Array): { white: Float32Array;
 
 export function extractFrom(img: Raster, lumaGrid?: Float32Array): Extraction {
   const threshold = EXTRACT_PARAMS.threshold;
-  if (Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { detected: false, payload: null, score: 0, threshold };
+  if (Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { detected: false, payload: null, score: 0, threshold, checked: false };
   const { white, gw, gh } = whiteGrid(img, lumaGrid);
   const share = offerCoarse(white, gw, gh);
   let best: SyncHit;
@@ -562,10 +562,10 @@ export function extractFrom(img: Raster, lumaGrid?: Float32Array): Extraction {
     withdraw(share);
   }
   // a CRC-verified reading counts as a detection whatever its sync peak: the score carries it over the threshold
-  if (best.payload) return { detected: true, payload: best.payload, score: Math.max(0, best.z) + threshold, threshold };
-  if (best.z < threshold) return { detected: false, payload: null, score: best.z, threshold };
+  if (best.payload) return { detected: true, payload: best.payload, score: Math.max(0, best.z) + threshold, threshold, checked: true };
+  if (best.z < threshold) return { detected: false, payload: null, score: best.z, threshold, checked: false };
   const bits = viterbiDecode(readSoft(best.tile, best.dx, best.dy), MESSAGE_BITS);
-  return { detected: true, payload: bitsToBytes(bits.subarray(0, PAYLOAD_BITS)), score: best.z, threshold };
+  return { detected: true, payload: bitsToBytes(bits.subarray(0, PAYLOAD_BITS)), score: best.z, threshold, checked: false };
 }
 
 /**
@@ -577,6 +577,6 @@ export function extractAt(img: Raster, m: Affine): Extraction {
   const threshold = EXTRACT_PARAMS.threshold;
   const { white, gw, gh } = whiteGrid(img);
   const hit = tryMap(white, gw, gh, m, EXTRACT_PARAMS.verify);
-  if (hit.payload) return { detected: true, payload: hit.payload, score: Math.max(0, hit.z) + threshold, threshold };
-  return { detected: false, payload: null, score: hit.z, threshold };
+  if (hit.payload) return { detected: true, payload: hit.payload, score: Math.max(0, hit.z) + threshold, threshold, checked: true };
+  return { detected: false, payload: null, score: hit.z, threshold, checked: false };
 }
