@@ -5,7 +5,7 @@
 import { isCustodyError } from '../errors.ts';
 import type { ReadableDB } from '../store/db.ts';
 import { getSetting } from '../store/settings.ts';
-import { readHubLink } from '../sync/link.ts';
+import { logOrigin, readHubLink } from '../sync/link.ts';
 import { HUB_LOG_KEY_SETTING, anchorState, expectedLeafOf, proofOf } from '../sync/proofs.ts';
 import { parseVerifierKey } from '../tlog/note.ts';
 import { parseProofFile, verifyProofFile } from '../tlog/proof-file.ts';
@@ -24,7 +24,9 @@ export function anchorCheck(db: ReadableDB, recordId: string | null): Check {
     const file = parseProofFile(held.file);
     const expectLeaf = expectedLeafOf(db, recordId, file);
     if (!expectLeaf || !keyText) throw new Error('the record or the pinned hub key is missing');
-    const verified = verifyProofFile(file, parseVerifierKey(keyText), { expectLeaf });
+    const key = parseVerifierKey(keyText);
+    const origin = logOrigin(db, key.name);
+    const verified = verifyProofFile(file, key, { expectLeaf, ...(origin ? { origin } : {}) });
     const where = `leaf ${verified.index} of ${verified.checkpoint.size} in the organisation's log`;
     if (state.state === 'anchored') {
       const c = state.chain;

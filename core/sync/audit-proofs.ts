@@ -81,7 +81,8 @@ export function anchoredAuditHead(db: ReadableDB): AnchoredHeadCheck {
   const keyText = getSetting(db, HUB_LOG_KEY_SETTING);
   try {
     if (!keyText || !link) throw new Error("the hub's pinned log key or the hub link is missing");
-    const verified = verifyProofFile(parseProofFile(r.proof), parseVerifierKey(keyText));
+    const key = parseVerifierKey(keyText);
+    const verified = verifyProofFile(parseProofFile(r.proof), key, { origin: `${key.name}/${link.tenantId}` });
     const leaf = verified.leaf;
     if (leaf.type !== 'audit-head' || leaf.desk !== link.deskId || leaf.seq !== r.seq) {
       throw Object.assign(new Error(`expected the proof of audit head ${r.seq} of desk ${link.deskId}, got a proof of ${leaf.type === 'audit-head' ? `head ${leaf.seq} of desk ${leaf.desk}` : `record ${leaf.id}`}`), { code: 'PROOF_LEAF_MISMATCH' });

@@ -39,6 +39,16 @@ interface Row {
   last_error_at: string | null;
 }
 
+/**
+ * The origin of this organisation's log (`<key name>/<tenant id>`, the tenant the hub named at enrolment): the hub
+ * signs every organisation's log with one key, so a checkpoint is this organisation's only under this origin.
+ * Null when the desk is not connected.
+ */
+export function logOrigin(db: ReadableDB, keyName: string): string | null {
+  const link = readHubLink(db);
+  return link ? `${keyName}/${link.tenantId}` : null;
+}
+
 export function readHubLink(db: ReadableDB): HubLinkInfo | null {
   const r = db.get<Row>(sql`SELECT * FROM hub_link WHERE id = 1`);
   return r

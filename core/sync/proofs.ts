@@ -15,7 +15,7 @@ import { parseProofFile, verifyProofFile, type ChainRef, type ProofFile, type Ve
 import { expectedHeadLeaf, headToReanchor, headsToProve, keepHeadProof } from './audit-proofs.ts';
 import type { HubClient, HubOutcome } from './hub-client.ts';
 import { hubRecordOf } from './hub-records.ts';
-import { HUB_LOG_KEY_SETTING } from './link.ts';
+import { HUB_LOG_KEY_SETTING, logOrigin } from './link.ts';
 import { outboxOfRecord } from './outbox.ts';
 
 export { HUB_LOG_KEY_SETTING };
@@ -263,7 +263,8 @@ export class ProofPuller {
     if (!expectLeaf) return 'next';
     try {
       const file = parseProofFile(JSON.stringify(o.body));
-      const verified = verifyProofFile(file, key, { expectLeaf: expectLeaf(file) });
+      const origin = logOrigin(this.#db, key.name);
+      const verified = verifyProofFile(file, key, { expectLeaf: expectLeaf(file), ...(origin ? { origin } : {}) });
       const at = now().toISOString();
       await this.#accept({ size: verified.checkpoint.size, root: Buffer.from(verified.checkpoint.root).toString('hex'), note: verified.checkpointNote }, at);
       keep(file, verified, at);

@@ -90,7 +90,11 @@ const REPEATED = ['id', 'sha256', 'phash', 'signedAt', 'publicKey', 'signature']
  * is accepted only against `expectLeaf`, whose caller vouches for the content itself.
  * Each failure throws its own code; the chain section is returned unchecked (see checkAnchor in docs/anchoring.md).
  */
-export function verifyProofFile(file: ProofFile, hubKey: NoteKey, opts: { expectLeaf?: Leaf } = {}): VerifiedProof {
+/**
+ * `origin`, when given, is the one log the checkpoint must be of (`<key name>/<tenant id>`, logOrigin in
+ * core/sync/link.ts): the hub signs every organisation's log with the same key, so the key alone does not say whose.
+ */
+export function verifyProofFile(file: ProofFile, hubKey: NoteKey, opts: { expectLeaf?: Leaf; origin?: string } = {}): VerifiedProof {
   const leaf = parseLeaf(file.leaf) ?? malformed('a leaf that is not a canonical record or audit-head leaf');
   const bytes = new TextEncoder().encode(file.leaf);
   const lh = leafHash(bytes);
@@ -142,6 +146,9 @@ export function verifyProofFile(file: ProofFile, hubKey: NoteKey, opts: { expect
   }
   if (!checkpoint.origin.startsWith(`${hubKey.name}/`)) {
     throw new CustodyError('CHECKPOINT_WRONG_KEY', `expected a checkpoint of a log of ${hubKey.name} (origin ${hubKey.name}/…), got origin ${checkpoint.origin}`);
+  }
+  if (opts.origin !== undefined && checkpoint.origin !== opts.origin) {
+    throw new CustodyError('CHECKPOINT_WRONG_KEY', `expected a checkpoint of this organisation's log (origin ${opts.origin}), got one of ${checkpoint.origin}: another organisation's log`);
   }
   let root: Uint8Array;
   try {
