@@ -2,6 +2,7 @@
 // watermark payload it read, the pHash — never the file, and the hub answers from every desk of the organisation.
 // So a copy signed on another desk is recognised here ("signed by desk X of org Y at T"). Offline, the local answer
 // stands and the report says the hub was not reached.
+import { z } from 'zod';
 import type { VerifyReport } from '../provenance/checks.ts';
 import type { HubClient } from './hub-client.ts';
 
@@ -58,17 +59,40 @@ export function hubMiss(url: string | null, reason: string): HubMiss {
   return { reached: false, url, reason, summary: `the hub was not reached (${reason}): this answer is this desk's alone` };
 }
 
-type Summary = { id: string; org: string; desk: { id: string; name: string; revokedAt: string | null }; signedAt: string; receivedAt: string; kind: string; manifestId: string | null };
+const SummarySchema = z.object({
+  id: z.string(),
+  org: z.string(),
+  desk: z.object({ id: z.string(), name: z.string(), revokedAt: z.string().nullable() }),
+  signedAt: z.string(),
+  receivedAt: z.string(),
+  kind: z.string(),
+  manifestId: z.string().nullable().default(null),
+});
+
+/**
+ * The hub's answer as the desk reads it: a verdict of the four the hub decides, and every record it names whole. A
+ * verdict other than `unknown` must name the record it traced the copy to. Anything else is no answer (a HubMiss),
+ * never an exception that would cost the report the desk's own verdict.
+ */
+const HubAnswerSchema = z.object({
+  verdict: z.enum(['authentic', 'derived', 'tampered', 'unknown']),
+  confidence: z.number().default(0),
+  record: SummarySchema.nullable().default(null),
+  matches: z.array(z.object({ signal: z.string(), distance: z.number(), record: SummarySchema })).default([]),
+  publication: z.object({ id: z.string(), publishedAt: z.string() }).optional(),
+}).refine((b) => b.verdict === 'unknown' || b.record !== null, { message: 'a verdict other than unknown that names no record' });
 
 /** Asks the hub about one copy. Never throws for a network failure: that is a HubMiss the report shows. */
 export async function verifyWithHub(client: HubClient, query: HubQuery, ownDeskId: string | null, signal?: AbortSignal): Promise<HubVerification> {
   const o = await client.request('POST', '/v1/verify', query, signal);
   if (o.kind === 'unreachable') return hubMiss(client.base, o.reason);
   if (o.status !== 200) return hubMiss(client.base, `${typeof o.body.code === 'string' ? o.body.code : `HTTP ${o.status}`}: ${typeof o.body.message === 'string' ? o.body.message : 'refused'}`);
-  const b = o.body as { verdict?: HubAnswer['verdict']; confidence?: number; record?: Summary | null; matches?: { signal: string; distance: number; record: Summary }[]; publication?: { id: string; publishedAt: string } };
-  const r = b.record ?? null;
+  const parsed = HubAnswerSchema.safeParse(o.body);
+  if (!parsed.success) return hubMiss(client.base, `the hub's answer is not one: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'answer'}: ${i.message}`).join('; ').slice(0, 300)}`);
+  const b = parsed.data;
+  const r = b.record;
   const record = r ? { id: r.id, org: r.org, desk: r.desk, signedAt: r.signedAt, receivedAt: r.receivedAt, kind: r.kind, manifestId: r.manifestId } : null;
-  const verdict = b.verdict ?? 'unknown';
+  const verdict = b.verdict;
   const otherDesk = record !== null && ownDeskId !== null && record.desk.id !== ownDeskId;
   const summary = record
     ? `${verdict}: ${b.publication ? `the file published as ${b.publication.id} at ${b.publication.publishedAt}, ` : ''}signed by desk ${record.desk.name} of ${record.org} at ${record.signedAt}${otherDesk ? ' (another desk of the organisation)' : ''}${record.desk.revokedAt ? `; that desk was revoked at ${record.desk.revokedAt}` : ''}`
@@ -77,9 +101,9 @@ export async function verifyWithHub(client: HubClient, query: HubQuery, ownDeskI
     reached: true,
     url: client.base,
     verdict,
-    confidence: typeof b.confidence === 'number' ? b.confidence : 0,
+    confidence: b.confidence,
     record,
-    matches: (b.matches ?? []).map((m) => ({ signal: m.signal, distance: m.distance, recordId: m.record.id, desk: m.record.desk.name })),
+    matches: b.matches.map((m) => ({ signal: m.signal, distance: m.distance, recordId: m.record.id, desk: m.record.desk.name })),
     otherDesk,
     summary,
     sent: query,
