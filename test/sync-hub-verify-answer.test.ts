@@ -5,9 +5,11 @@
 import { createServer, type Server } from 'node:http';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
+import { photo } from './fixtures/photos.ts';
 import { closeBoth, deskWithHub, signResized, type TestHub } from './helpers/sync-hub.ts';
 
 let hub: TestHub;
@@ -59,6 +61,28 @@ describe("the hub's verification answer", { timeout: 60_000 }, () => {
       expect(report.hub).toMatchObject({ reached: false, reason: expect.stringMatching(reason) });
     } finally {
       desk.store.run(sql`UPDATE hub_link SET url = ${url}`);
+    }
+  });
+});
+
+describe('an answer naming a record of this very desk', { timeout: 60_000 }, () => {
+  it('is no answer when this desk never signed that record: the desk holds every record it signed', async () => {
+    const unsigned = join(dir, 'unsigned.png');
+    await sharp(photo('astronaut.png')).resize(300).png().toFile(unsigned);
+    const own = desk.hub.link!;
+    const summary = (id: string) => ({ id, org: own.org, desk: { id: own.deskId, name: own.deskName, revokedAt: null }, signedAt: '2026-12-01T00:00:00.000Z', receivedAt: '2026-12-01T00:00:01.000Z', kind: 'image', manifestId: null });
+    desk.store.run(sql`UPDATE hub_link SET url = ${`http://127.0.0.1:${(hostile.address() as { port: number }).port}`}`);
+    try {
+      answer = { verdict: 'authentic', confidence: 1, record: summary('rec_01this0desk0never0signed0'), matches: [] };
+      const report = await desk.verify(unsigned);
+      expect(report.verdict).toBe('unknown');
+      expect(report.hub).toMatchObject({ reached: false, reason: expect.stringMatching(/rec_01this0desk0never0signed0.*this desk never signed/) });
+      // A record this desk did sign is still the hub's answer to show.
+      const mine = desk.store.get<{ id: string }>(sql`SELECT id FROM records LIMIT 1`)!.id;
+      answer = { verdict: 'derived', confidence: 0.9, record: summary(mine), matches: [] };
+      expect((await desk.verify(unsigned)).hub).toMatchObject({ reached: true, verdict: 'derived', record: { id: mine }, otherDesk: false });
+    } finally {
+      desk.store.run(sql`UPDATE hub_link SET url = ${own.url}`);
     }
   });
 });

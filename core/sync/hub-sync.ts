@@ -7,6 +7,7 @@ import type { UseCase } from '../authz/policy.ts';
 import type { Actor } from '../directory/roles.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type WritableDB } from '../store/db.ts';
+import { getRecord } from '../store/records.ts';
 import { getSetting } from '../store/settings.ts';
 import { ALARM_ACTION, HUB_LOG_KEY_SETTING, ProofPuller, anchorState, lastCheckpoint, proofStats, type AnchorState } from './proofs.ts';
 import { HubClient, type HubClientOptions } from './hub-client.ts';
@@ -118,7 +119,13 @@ export class HubSync {
     } catch (e) {
       return hubMiss(link.url, isCustodyError(e, 'KEY_LOCKED') ? 'the vault is locked, and the hub API key is kept in it' : (e as Error).message);
     }
-    return verifyWithHub(client, query, link.deskId);
+    const answer = await verifyWithHub(client, query, link.deskId);
+    // The desk holds every record it signed (records are never deleted): a record of this desk it does not hold is
+    // one the hub made up, not one the desk can show as its own.
+    if (answer.reached && answer.record && answer.record.desk.id === link.deskId && !getRecord(this.#d.db, answer.record.id)) {
+      return hubMiss(link.url, `the hub traced the copy to record ${answer.record.id} of this desk, which this desk never signed`);
+    }
+    return answer;
   }
 
   /**
