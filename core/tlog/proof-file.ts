@@ -89,8 +89,6 @@ const REPEATED = ['id', 'sha256', 'phash', 'signedAt', 'publicKey', 'signature']
  * record), which the file's must equal. A version 1 record leaf (no record signature: its content is the hub's word)
  * is accepted only against `expectLeaf`, whose caller vouches for the content itself.
  * Each failure throws its own code; the chain section is returned unchecked (see checkAnchor in docs/anchoring.md).
- */
-/**
  * `origin`, when given, is the one log the checkpoint must be of (`<key name>/<tenant id>`, logOrigin in
  * core/sync/link.ts): the hub signs every organisation's log with the same key, so the key alone does not say whose.
  */
