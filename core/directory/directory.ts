@@ -97,7 +97,7 @@ export class Directory {
   actingUser(name: string): Actor {
     const u = getUser(this.#db, name);
     const why = !u ? 'not in the directory' : u.disabledAt ? 'disabled' : u.source === 'ldap' && u.passwordHash === '' ? 'no longer vouched for by the newsroom\'s directory (see user.directory_revoked in the audit log)' : null;
-    if (!u || why !== null) throw new CustodyError('NOT_PERMITTED', `expected an active user to act for, got ${name}, who is ${why ?? 'not in the directory'}`);
+    if (!u || why !== null) throw new CustodyError('NOT_PERMITTED', `expected an active user to act for, got ${name}, who is ${why}`);
     return { name: u.name, roles: u.roles };
   }
 
