@@ -70,6 +70,30 @@ describe('proofs from the hub', { timeout: 60_000 }, () => {
     expect(sizes.at(-1)).toBeGreaterThan(before);
   });
 
+  it('a consistency proof refused (HTTP 403) is no answer, not evidence: no alarm, and the proof is kept once the hub answers', async () => {
+    const alarms = () => [...auditEntries(desk.store)].filter((e) => e.action === ALARM_ACTION).length;
+    const before = alarms();
+    const id = await signOne(5);
+    expect(await desk.hub.worker().pushOnce()).toMatchObject({ error: null });
+    let asked = 0;
+    const refusing: typeof fetch = (input, init) => {
+      if (!String(input).includes('/v1/log/consistency')) return fetch(input, init);
+      asked++;
+      return Promise.resolve(new Response(JSON.stringify({ code: 'NOT_PERMITTED', message: 'expected a key with the verify scope' }), { status: 403, headers: { 'content-type': 'application/json' } }));
+    };
+    let r: PullReport | null = null;
+    for (let i = 0; i < 50 && asked === 0; i++) {
+      r = await desk.hub.puller({ fetch: refusing }).pull();
+      if (asked === 0) await new Promise((d) => setTimeout(d, 200));
+    }
+    expect(asked).toBeGreaterThan(0);
+    expect(r).toMatchObject({ alarm: null, error: expect.stringMatching(/HTTP 403/) });
+    expect(alarms()).toBe(before);
+    expect(proofOf(desk.store, id)).toBeNull();
+    expect(await syncUntilProven()).toMatchObject({ alarm: null });
+    expect(proofOf(desk.store, id)).not.toBeNull();
+  });
+
   it('a log that does not extend the checkpoint the desk kept is an alarm, and its proof is not kept', async () => {
     // The desk saw another history at the newest size it kept (what a hub that rewrote its log would have shown).
     desk.store.run(sql`UPDATE hub_checkpoints SET root = ${'00'.repeat(32)} WHERE tree_size = (SELECT max(tree_size) FROM hub_checkpoints)`);

@@ -76,10 +76,12 @@ export function registerHubLink(hub: Command): void {
     .argument('<url>', "the hub's URL")
     .requiredOption('--enrolment-token <token>', 'the one-time enrolment token')
     .option('--name <name>', 'how the desk is named on the hub (default: the host name)')
+    .option('--insecure-http', 'accept a plain-http URL to another machine (the token, the API key and the answers travel unprotected)')
     .option('--json', 'print the link as JSON')
-    .action(async (url: string, o: { enrolmentToken: string; name?: string; json?: boolean }) => {
+    .action(async (url: string, o: { enrolmentToken: string; name?: string; insecureHttp?: boolean; json?: boolean }) => {
       const { hostname } = await import('node:os');
-      const link = await withDesk(async (desk) => desk.hub.connect((await actingFor(desk, 'hubConnect'))!, { url, token: o.enrolmentToken, name: o.name ?? hostname() }), { unlock: true });
+      const req = { url, token: o.enrolmentToken, name: o.name ?? hostname(), plainHttp: o.insecureHttp === true };
+      const link = await withDesk(async (desk) => desk.hub.connect((await actingFor(desk, 'hubConnect'))!, req), { unlock: true });
       if (o.json) return json(link);
       out(`connected to ${link.url} as desk ${link.deskName} (${link.deskId}) of ${link.org}`);
       out('the API key is sealed in the vault; `custody sync` (or `custody watch`, or the desktop app) pushes the outbox');

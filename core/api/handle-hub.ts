@@ -10,8 +10,8 @@ export function hubHandlers(ctx: HandlerContext): Handlers<'hubStatus' | 'hubCon
       ctx.as('hubStatus');
       return ctx.desk.hub.status();
     },
-    hubConnect: async ({ url, token, name }) => {
-      const link = await ctx.desk.hub.connect(ctx.actor('hubConnect'), { url, token, name: name ?? hostname() });
+    hubConnect: async ({ url, token, name, insecureHttp }) => {
+      const link = await ctx.desk.hub.connect(ctx.actor('hubConnect'), { url, token, name: name ?? hostname(), plainHttp: insecureHttp === true });
       ctx.desk.hub.start();
       return link;
     },

@@ -14,6 +14,8 @@ export const hubConnectArgs = z.object({
   token: z.string().trim().min(8, 'expected the one-time enrolment token from the hub admin, got too short a one').max(512),
   /** How the desk is named on the hub (default: the machine's name). */
   name: z.string().trim().min(1).max(100).optional(),
+  /** Accepts a plain-http URL to another machine (the token, the API key and the answers travel unprotected). */
+  insecureHttp: z.boolean().optional(),
 });
 
 const counts = z.object({ pending: z.number(), delivered: z.number(), parked: z.number() });

@@ -27,6 +27,24 @@ export function hubBaseUrl(raw: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 
+/** Whether `base` (a hubBaseUrl) reaches this machine only: localhost, 127.0.0.0/8 or [::1]. */
+export function isLoopbackUrl(base: string): boolean {
+  const host = new URL(base).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Refuses a plain-http hub URL to another machine unless `plainHttp` accepts it: over http the enrolment token, the
+ * API key and every answer (proofs, verification verdicts) are readable and changeable by whoever is on the path.
+ */
+export function requireTls(base: string, plainHttp: boolean): void {
+  if (new URL(base).protocol === 'https:' || plainHttp || isLoopbackUrl(base)) return;
+  throw new CustodyError(
+    'INVALID_ARGUMENT',
+    `expected an https URL for a hub on another machine, got ${base}: over plain http the enrolment token, the desk's API key and every answer of the hub can be read and changed on the way (use the hub's https address, or 127.0.0.1 for a hub on this machine; an admin who accepts the risk connects with 'custody hub connect --insecure-http')`,
+  );
+}
+
 export class HubClient {
   readonly base: string;
   readonly #token: string | null;

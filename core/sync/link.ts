@@ -4,7 +4,7 @@
 import type { Keyring } from '../crypto/keyring.ts';
 import { CustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
-import { HubClient, hubBaseUrl, hubError } from './hub-client.ts';
+import { HubClient, hubBaseUrl, hubError, requireTls } from './hub-client.ts';
 import { enrolmentProofBytes } from './hub-records.ts';
 
 /** The hub's log verifier key (`name+id+base64`), pinned at the first contact that served it (proofs.ts). */
@@ -78,6 +78,8 @@ export interface ConnectRequest {
   /** How the desk is named on the hub. */
   name: string;
   c2paRootPem: string | null;
+  /** Accepts a plain-http URL to another machine (requireTls): the admin's explicit choice, audited. */
+  plainHttp?: boolean;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -99,6 +101,7 @@ export async function connectHub(db: WritableDB, keyring: Keyring, req: ConnectR
   const existing = readHubLink(db);
   if (existing) throw new CustodyError('ALREADY_INITIALIZED', `expected a desk not yet connected to a hub, got one connected to ${existing.url} as desk ${existing.deskId} since ${existing.connectedAt}`);
   const url = hubBaseUrl(req.url);
+  requireTls(url, req.plainHttp === true);
   if (req.token.trim() === '') throw new CustodyError('INVALID_ARGUMENT', 'expected an enrolment token from the hub admin, got an empty one');
   const keys = keyring.heldSigningKeys().map((k) => {
     const signer = keyring.signerFor(k.id);

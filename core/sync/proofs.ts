@@ -294,7 +294,8 @@ export class ProofPuller {
       const [from, to] = last.size < c.size ? [last, c] : [c, last];
       if (from.size > 0) {
         const o = await this.#client.request('GET', `/v1/log/consistency?from=${from.size}&to=${to.size}`);
-        if (o.kind === 'unreachable' || o.status === 429 || o.status === 401) {
+        // a refusal of who asks (a revoked or narrowed key, a rate limit) is no answer about the log: try again later
+        if (o.kind === 'unreachable' || o.status === 429 || o.status === 401 || o.status === 403) {
           throw new CustodyError('HUB_UNREACHABLE', `expected a consistency proof from ${from.size} to ${to.size}, got no answer (${o.kind === 'unreachable' ? o.reason : `HTTP ${o.status}`})`);
         }
         const hashes = Array.isArray(o.body.hashes) ? (o.body.hashes as unknown[]).filter((h): h is string => typeof h === 'string').map((h) => new Uint8Array(Buffer.from(h, 'base64'))) : null;
