@@ -76,14 +76,16 @@ export function registerHubLink(hub: Command): void {
     .argument('<url>', "the hub's URL")
     .requiredOption('--enrolment-token <token>', 'the one-time enrolment token')
     .option('--name <name>', 'how the desk is named on the hub (default: the host name)')
+    .option('--hub-key <key>', "the hub's checkpoint verifier key from its admin (`custody hub key`): enrol only if the hub serves this key")
     .option('--insecure-http', 'accept a plain-http URL to another machine (the token, the API key and the answers travel unprotected)')
     .option('--json', 'print the link as JSON')
-    .action(async (url: string, o: { enrolmentToken: string; name?: string; insecureHttp?: boolean; json?: boolean }) => {
+    .action(async (url: string, o: { enrolmentToken: string; name?: string; hubKey?: string; insecureHttp?: boolean; json?: boolean }) => {
       const { hostname } = await import('node:os');
-      const req = { url, token: o.enrolmentToken, name: o.name ?? hostname(), plainHttp: o.insecureHttp === true };
-      const link = await withDesk(async (desk) => desk.hub.connect((await actingFor(desk, 'hubConnect'))!, req), { unlock: true });
-      if (o.json) return json(link);
+      const req = { url, token: o.enrolmentToken, name: o.name ?? hostname(), plainHttp: o.insecureHttp === true, ...(o.hubKey !== undefined ? { hubKey: o.hubKey } : {}) };
+      const [link, logKey] = await withDesk(async (desk) => [await desk.hub.connect((await actingFor(desk, 'hubConnect'))!, req), desk.hub.status().proofs.logKey] as const, { unlock: true });
+      if (o.json) return json({ ...link, logKey });
       out(`connected to ${link.url} as desk ${link.deskName} (${link.deskId}) of ${link.org}`);
+      if (logKey) out(`checkpoints must be signed by ${logKey} (${o.hubKey ? 'the key given, which the hub serves' : 'the key the hub served now: compare it with `custody hub key` on the hub'})`);
       out('the API key is sealed in the vault; `custody sync` (or `custody watch`, or the desktop app) pushes the outbox');
     });
 

@@ -10,8 +10,8 @@ export function hubHandlers(ctx: HandlerContext): Handlers<'hubStatus' | 'hubCon
       ctx.as('hubStatus');
       return ctx.desk.hub.status();
     },
-    hubConnect: async ({ url, token, name, insecureHttp }) => {
-      const link = await ctx.desk.hub.connect(ctx.actor('hubConnect'), { url, token, name: name ?? hostname(), plainHttp: insecureHttp === true });
+    hubConnect: async ({ url, token, name, insecureHttp, hubKey }) => {
+      const link = await ctx.desk.hub.connect(ctx.actor('hubConnect'), { url, token, name: name ?? hostname(), plainHttp: insecureHttp === true, ...(hubKey !== undefined ? { hubKey } : {}) });
       ctx.desk.hub.start();
       return link;
     },

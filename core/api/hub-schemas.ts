@@ -16,6 +16,8 @@ export const hubConnectArgs = z.object({
   name: z.string().trim().min(1).max(100).optional(),
   /** Accepts a plain-http URL to another machine (the token, the API key and the answers travel unprotected). */
   insecureHttp: z.boolean().optional(),
+  /** The hub's checkpoint verifier key from its admin (`custody hub key`), checked and pinned at enrolment. */
+  hubKey: z.string().trim().min(1).max(300).optional(),
 });
 
 const counts = z.object({ pending: z.number(), delivered: z.number(), parked: z.number() });

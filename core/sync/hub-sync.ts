@@ -57,14 +57,14 @@ export class HubSync {
   }
 
   /** Enrols this desk with the hub (the vault open; an admin). */
-  async connect(actor: Actor, req: { url: string; token: string; name: string; plainHttp?: boolean }, opts: HubClientOptions = {}): Promise<HubLinkInfo> {
+  async connect(actor: Actor, req: { url: string; token: string; name: string; plainHttp?: boolean; hubKey?: string }, opts: HubClientOptions = {}): Promise<HubLinkInfo> {
     this.#d.authorize('hubConnect', actor);
     const keyring = this.#d.keyring();
     const link = await connectHub(this.#d.db, keyring, { ...req, c2paRootPem: firstCertificate(this.#d.orgRootPem()), ...opts });
     // a plain-http link to another machine is on the record as the admin's choice
     const insecure = new URL(link.url).protocol === 'http:' && !isLoopbackUrl(link.url);
     this.#d.audit.act(() =>
-      this.#d.audit.append({ actor: actor.name, action: 'hub.connected', subject: link.deskId, details: { url: link.url, org: link.org, deskName: link.deskName, apiKeyId: link.apiKeyId, ...(insecure ? { plainHttp: true } : {}) }, at: link.connectedAt }),
+      this.#d.audit.append({ actor: actor.name, action: 'hub.connected', subject: link.deskId, details: { url: link.url, org: link.org, deskName: link.deskName, apiKeyId: link.apiKeyId, logKey: getSetting(this.#d.db, HUB_LOG_KEY_SETTING), logKeyGiven: req.hubKey !== undefined, ...(insecure ? { plainHttp: true } : {}) }, at: link.connectedAt }),
     );
     return link;
   }

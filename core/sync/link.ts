@@ -6,8 +6,10 @@ import { CustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { HubClient, hubBaseUrl, hubError, requireTls } from './hub-client.ts';
 import { enrolmentProofBytes } from './hub-records.ts';
+import { setSetting } from '../store/settings.ts';
+import { parseVerifierKey } from '../tlog/note.ts';
 
-/** The hub's log verifier key (`name+id+base64`), pinned at the first contact that served it (proofs.ts). */
+/** The hub's log verifier key (`name+id+base64`), pinned at enrolment (connectHub), or at the first pull that served it when the hub served none then (proofs.ts). */
 export const HUB_LOG_KEY_SETTING = 'hub.log_key';
 
 /** The vault secret holding the hub API key (scopes ingest and verify). */
@@ -80,6 +82,12 @@ export interface ConnectRequest {
   c2paRootPem: string | null;
   /** Accepts a plain-http URL to another machine (requireTls): the admin's explicit choice, audited. */
   plainHttp?: boolean;
+  /**
+   * The hub's checkpoint verifier key as its admin gave it out of band (`custody hub key`): enrolment is refused,
+   * before the token is used, unless the hub serves this key. Without it the key the hub serves at enrolment is
+   * pinned (trust on first use, at the moment an admin connects rather than at some later pull).
+   */
+  hubKey?: string;
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
@@ -109,6 +117,7 @@ export async function connectHub(db: WritableDB, keyring: Keyring, req: ConnectR
   });
   if (keys.length === 0) throw new CustodyError('NOT_FOUND', 'expected at least one org signing key in the vault to enrol, got none');
   const client = new HubClient(url, null, { ...(req.fetch ? { fetch: req.fetch } : {}), ...(req.timeoutMs ? { timeoutMs: req.timeoutMs } : {}) });
+  const logKey = await logKeyToPin(client, url, req.hubKey);
   const o = await client.request('POST', '/v1/enrol', { token: req.token, name: req.name, keys, c2paRootPem: req.c2paRootPem });
   if (o.kind === 'unreachable') throw new CustodyError('HUB_UNREACHABLE', `expected the hub at ${url} to answer the enrolment, got no answer (${o.reason})`);
   if (o.status !== 201) throw hubError(o, 'enrol this desk');
@@ -118,6 +127,38 @@ export async function connectHub(db: WritableDB, keyring: Keyring, req: ConnectR
     keyring.replaceSecret(HUB_API_KEY_SECRET, new TextEncoder().encode(a.apiKey), at);
     db.run(sql`INSERT INTO hub_link (id, url, desk_id, desk_name, org, tenant_id, api_key_id, connected_at, last_contact_at)
       VALUES (1, ${url}, ${a.deskId}, ${a.deskName || req.name}, ${a.org}, ${a.tenantId}, ${a.apiKeyId}, ${at}, ${at})`);
+    if (logKey) setSetting(db, HUB_LOG_KEY_SETTING, logKey);
   });
   return readHubLink(db)!;
+}
+
+/**
+ * The log key to pin at enrolment: `expected` (checked against what the hub serves, and refused when it differs or
+ * the hub serves none), else what the hub serves, else null (a hub started without its checkpoint key, or an older
+ * one: the first pull pins it, as before).
+ */
+async function logKeyToPin(client: HubClient, url: string, expected: string | undefined): Promise<string | null> {
+  const given = expected?.trim();
+  if (given !== undefined) {
+    try {
+      parseVerifierKey(given);
+    } catch (e) {
+      throw new CustodyError('INVALID_ARGUMENT', `expected the hub's verifier key as \`custody hub key\` prints it (name+id+key), got one that does not parse: ${(e as Error).message}`);
+    }
+  }
+  const o = await client.request('GET', '/v1/log/key');
+  const served = o.kind === 'answered' && o.status === 200 && typeof o.body.key === 'string' ? o.body.key : null;
+  if (given !== undefined) {
+    if (served !== given) {
+      throw new CustodyError('CHECKPOINT_WRONG_KEY', `expected the hub at ${url} to sign its checkpoints with the key its admin gave (${given}), got ${served ?? (o.kind === 'unreachable' ? `no answer (${o.reason})` : `no key (HTTP ${o.status})`)}: not enrolled, the token is unused (another server answers at this address, or the key was copied wrong)`);
+    }
+    return given;
+  }
+  if (served === null) return null;
+  try {
+    parseVerifierKey(served);
+  } catch {
+    return null; // not a key: the first pull asks again, and refuses it there
+  }
+  return served;
 }

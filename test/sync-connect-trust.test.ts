@@ -1,13 +1,17 @@
-// A hub reached over plain http hands the enrolment token, the desk's API key and every answer (proofs, verdicts)
+// What a desk takes on trust when it connects to its hub, narrowed.
+// 1. A hub reached over plain http hands the enrolment token, the desk's API key and every answer (proofs, verdicts)
 // to whoever is on the path: connecting is refused for an http URL to another machine unless the admin accepts it
 // (--insecure-http), which the audit log then records. A hub on this machine (127.0.0.1, localhost, [::1]) is not
 // on a network path. The hub here is a real one on 127.0.0.1; the "other machine" is its address under another
 // name, reached through a fetch that rewrites the host (the network is the only thing stood in for).
+// 2. The hub's checkpoint key is pinned at enrolment: the one its admin gave (`--hub-key`, checked before the token
+// is used), or else the one it serves then, where it used to be whatever a hub served at the first pull.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEntries } from '../core/audit/log.ts';
 import type { Desk } from '../core/desk.ts';
 import type { Actor } from '../core/directory/roles.ts';
 import { isLoopbackUrl } from '../core/sync/hub-client.ts';
+import { formatVerifierKey, noteKeyOf, parseVerifierKey } from '../core/tlog/note.ts';
 import { freshDesk, runCli } from './helpers/cli.ts';
 import { inProcessHub, type TestHub } from './helpers/sync-hub.ts';
 import { tempDesk } from './helpers/desk.ts';
@@ -51,7 +55,7 @@ describe('plain-http hub URLs', { timeout: 60_000 }, () => {
     // the token never left: the same token still enrols the desk once the admin accepts plain http
     const link = await desk.hub.connect(ADMIN, { url: REMOTE, token, name: 'field desk', plainHttp: true }, { fetch: net.fetch });
     expect(link.url).toBe(REMOTE);
-    expect(net.calls[0]).toBe(`${REMOTE}/v1/enrol`);
+    expect(net.calls).toEqual([`${REMOTE}/v1/log/key`, `${REMOTE}/v1/enrol`]);
     expect(connected(desk).map((a) => a.details)).toEqual([expect.objectContaining({ url: REMOTE, plainHttp: true })]);
     desk.close();
   });
@@ -78,5 +82,49 @@ describe('plain-http hub URLs', { timeout: 60_000 }, () => {
     const tried = await runCli(['hub', 'connect', 'http://hub.invalid:9', '--enrolment-token', 'token-0123456789', '--insecure-http'], env);
     expect(tried.code).not.toBe(0);
     expect(tried.stderr).toMatch(/HUB_UNREACHABLE/);
+  });
+});
+
+const servedKey = async (): Promise<string> => ((await (await fetch(`${hub.url}/v1/log/key`)).json()) as { key: string }).key;
+
+describe("the hub's checkpoint key, pinned at enrolment", { timeout: 60_000 }, () => {
+  it('pins the key the hub serves when the admin gave none, before any proof is pulled', async () => {
+    const desk = await tempDesk('Daily Planet');
+    await desk.hub.connect(ADMIN, { url: hub.url, token: await hub.enrolmentToken(), name: 'tofu desk' });
+    expect(desk.hub.status().proofs.logKey).toBe(await servedKey());
+    expect(connected(desk)[0]!.details).toMatchObject({ logKey: await servedKey(), logKeyGiven: false });
+    desk.close();
+  });
+
+  it('enrols with the key the admin gave when the hub serves it', async () => {
+    const desk = await tempDesk('Daily Planet');
+    const key = await servedKey();
+    await desk.hub.connect(ADMIN, { url: hub.url, token: await hub.enrolmentToken(), name: 'pinned desk', hubKey: ` ${key}\n` });
+    expect(desk.hub.status().proofs.logKey).toBe(key);
+    expect(connected(desk)[0]!.details).toMatchObject({ logKey: key, logKeyGiven: true });
+    desk.close();
+  });
+
+  it('refuses, before the token is used, a hub that serves another key than the one given', async () => {
+    const desk = await tempDesk('Daily Planet');
+    const real = parseVerifierKey(await servedKey());
+    const other = formatVerifierKey(noteKeyOf(real.name, new Uint8Array(32).fill(9)));
+    const token = await hub.enrolmentToken();
+    const e = await desk.hub.connect(ADMIN, { url: hub.url, token, name: 'wary desk', hubKey: other }).then(() => null, (err: unknown) => err as { code: string; message: string });
+    expect(e?.code).toBe('CHECKPOINT_WRONG_KEY');
+    expect(e?.message).toContain(`got ${await servedKey()}`);
+    expect(desk.hub.link).toBeNull();
+    expect(desk.hub.status().proofs.logKey).toBeNull();
+    // the token was not spent on the wrong hub
+    await desk.hub.connect(ADMIN, { url: hub.url, token, name: 'wary desk', hubKey: await servedKey() });
+    expect(desk.hub.link).not.toBeNull();
+    desk.close();
+  });
+
+  it('refuses a key that does not parse, naming the expected form', async () => {
+    const desk = await tempDesk('Daily Planet');
+    const e = await desk.hub.connect(ADMIN, { url: hub.url, token: await hub.enrolmentToken(), name: 'typo desk', hubKey: 'custody-hub+12345678' }).then(() => null, (err: unknown) => err as { code: string; message: string });
+    expect(e).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/name\+id\+key/) });
+    desk.close();
   });
 });
