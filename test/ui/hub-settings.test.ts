@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatVerifierKey, noteKeyOf, parseVerifierKey } from '../../core/tlog/note.ts';
 import { photo } from '../fixtures/photos.ts';
 import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
@@ -47,7 +48,19 @@ describe('Settings → Hub', () => {
     expect(ui.desk.hub.link).toBeNull();
   });
 
+  it('refuses a hub that signs with another key than the admin gave, and stays unconnected', async () => {
+    const served = ((await (await fetch(`${hub.url}/v1/log/key`)).json()) as { key: string }).key;
+    const other = formatVerifierKey(noteKeyOf(parseVerifierKey(served).name, new Uint8Array(32).fill(5)));
+    await ui.page.getByLabel('Enrolment token').fill(await hub.enrolmentToken('ui wrong key'));
+    await ui.page.getByLabel('Hub key from the hub admin (recommended)').fill(other);
+    await ui.page.getByRole('button', { name: 'Connect' }).click();
+    await expect.poll(async () => (await ui.page.getByRole('alert').allTextContents()).join(' '), UI_WAIT).toMatch(/CHECKPOINT_WRONG_KEY|sign its checkpoints with the key its admin gave/);
+    expect(ui.desk.hub.link).toBeNull();
+    await ui.page.getByLabel('Hub key from the hub admin (recommended)').fill(served);
+  });
+
   it('connects through the form, and the record reaches the hub with its proof', async () => {
+    const served = ((await (await fetch(`${hub.url}/v1/log/key`)).json()) as { key: string }).key;
     await ui.page.getByLabel('Enrolment token').fill(await hub.enrolmentToken('ui'));
     await ui.page.getByLabel('Desk name on the hub (optional)').fill('picture desk');
     await ui.page.getByRole('button', { name: 'Connect' }).click();
@@ -55,6 +68,7 @@ describe('Settings → Hub', () => {
     await expect.poll(() => panel.getByTestId('hub-link').textContent(), UI_WAIT).toContain(hub.url);
     expect(await panel.getByTestId('hub-link').textContent()).toMatch(/picture desk .* of Daily Planet/);
     expect(ui.desk.hub.link?.deskName).toBe('picture desk');
+    expect(await panel.getByTestId('hub-log-key').textContent()).toBe(served);
     await expect.poll(async () => (await hub.records()).map((r) => r.id), { ...UI_WAIT, timeout: 60_000 }).toContain(recordId);
     await expect.poll(() => panel.getByTestId('hub-kind-record').textContent(), { ...UI_WAIT, timeout: 60_000 }).toMatch(/^Signed records010$/);
     await expect.poll(() => panel.getByTestId('hub-proofs').textContent(), { ...UI_WAIT, timeout: 60_000 }).toMatch(/^[1-9]\d* held/);

@@ -16,13 +16,14 @@ function Connect({ onDone, again }: { onDone: () => void; again: boolean }) {
   const [url, setUrl] = useState('');
   const [token, setToken] = useState('');
   const [name, setName] = useState('');
+  const [hubKey, setHubKey] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
-    desk.hubConnect({ url: url.trim(), token: token.trim(), ...(name.trim() ? { name: name.trim() } : {}) }).then(
+    desk.hubConnect({ url: url.trim(), token: token.trim(), ...(name.trim() ? { name: name.trim() } : {}), ...(hubKey.trim() ? { hubKey: hubKey.trim() } : {}) }).then(
       () => {
         setToken('');
         setBusy(false);
@@ -50,6 +51,11 @@ function Connect({ onDone, again }: { onDone: () => void; again: boolean }) {
         Desk name on the hub (optional)
         <input value={name} placeholder="this computer's name" onChange={(e) => setName(e.target.value)} />
       </label>
+      <label>
+        Hub key from the hub admin (recommended)
+        <input value={hubKey} autoComplete="off" spellCheck={false} placeholder="custody-hub+1a2b3c4d+A…" onChange={(e) => setHubKey(e.target.value)} />
+      </label>
+      <p className="muted">With the key (what <code>custody hub key</code> prints on the hub), the desk connects only to a hub that signs with it. Without it, the desk keeps the key the hub shows now: compare it with the admin’s.</p>
       <button type="submit" disabled={busy}>{busy ? 'Connecting…' : 'Connect'}</button>
       <Alert text={error} />
     </form>
@@ -71,6 +77,7 @@ export function Hub({ isAdmin }: { isAdmin: boolean }) {
           <dt>This desk</dt><dd>{link.deskName} <small className="muted">({link.deskId})</small> of {link.org}</dd>
           <dt>Connected</dt><dd>{dateTime(link.connectedAt)}</dd>
           <dt>Last contact</dt><dd data-testid="hub-contact">{when(link.lastContactAt)}</dd>
+          <dt>Checkpoint key</dt><dd data-testid="hub-log-key">{s.proofs.logKey ? <code>{s.proofs.logKey}</code> : 'none yet (the hub served none)'}</dd>
           {link.lastError && <><dt>Last error</dt><dd className="bad-text">{when(link.lastErrorAt)}: {link.lastError}</dd></>}
         </dl>
       ) : (
