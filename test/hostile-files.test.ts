@@ -41,7 +41,7 @@ async function outcomes(ext: string, variants: { name: string; bytes: Buffer }[]
       const r = await desk.verify(path);
       outcome = r.verdict;
     } catch (e) {
-      if (!isCustodyError(e)) throw new Error(`${v.name}: expected a coded refusal, got ${(e as Error).name}: ${(e as Error).message}`);
+      if (!isCustodyError(e)) throw new Error(`${v.name}: expected a coded refusal, got ${(e as Error).name}: ${(e as Error).message}`, { cause: e });
       outcome = e.code;
     }
     expect([v.name, outcome]).not.toEqual([v.name, 'authentic']);
