@@ -36,7 +36,7 @@ const EXPECTED: Record<UseCase, string> = {
   directory: ADMIN, directorySet: ADMIN, directoryTest: ADMIN, directoryRemove: ADMIN,
   keys: USERS, certificates: USERS, certificateImport: ADMIN, trustAdd: ADMIN, settings: USERS, settingsSet: ADMIN,
   timestampsStamp: ACTING, templates: USERS, templateSave: ADMIN,
-  hubConnect: ADMIN, hubRetryParked: ADMIN, fileDownload: USERS, hubStatus: USERS,
+  hubConnect: ADMIN, hubRetryParked: ADMIN, hubCheckChain: ADMIN, fileDownload: USERS, hubStatus: USERS,
   picture: USERS, viewPrefs: USERS, viewPrefsSet: USERS, bulk: ACTING,
 };
 

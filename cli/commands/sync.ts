@@ -1,4 +1,4 @@
-// `custody sync`, `custody hub connect` and `custody hub status`: the desk's side of the organisation's hub
+// `custody sync`, `custody hub connect`, `custody hub check-chain` and `custody hub status`: the desk's side of the organisation's hub
 // (core/sync). Pushing and connecting need the vault (the hub API key is sealed in it); the status does not.
 import type { Command } from 'commander';
 import { CustodyError } from '../../core/errors.ts';
@@ -101,6 +101,25 @@ export function registerHubLink(hub: Command): void {
       const text = `${JSON.stringify(JSON.parse(p.file), null, 2)}\n`;
       if (o.out) writeFileSync(o.out, text);
       else process.stdout.write(text);
+    });
+
+  hub
+    .command('check-chain')
+    .description("confirm on the chain the chain references the hub gave with the desk's proofs (read-only); a reference the chain does not bear out is an alarm and is dropped")
+    .requiredOption('--rpc <url>', "the chain's JSON-RPC endpoint (your organisation's node or provider)")
+    .requiredOption('--contract <address>', 'the registry your organisation published (the address `custody hub chain deploy` printed)')
+    .option('--all', 'check references confirmed before too')
+    .option('--json', 'print the report as JSON')
+    .action(async (o: { rpc: string; contract: string; all?: boolean; json?: boolean }) => {
+      const r = await withDesk(async (desk) => desk.hub.checkChain((await actingFor(desk, 'hubCheckChain'))!, { rpc: o.rpc, contract: o.contract, all: o.all === true }));
+      if (o.json) json(r);
+      else {
+        out(`${r.confirmed} chain reference(s) confirmed on the chain, ${r.refuted.length} not borne out`);
+        for (const x of r.refuted) out(`  alarm: ${x.message}`);
+        if (r.error) err(`stopped: ${r.error}`);
+      }
+      if (r.refuted.length > 0) throw new CustodyError('INTEGRITY_FAILED', `expected every chain reference the hub gave to be on the chain, got ${r.refuted.length} that are not (dropped; see \`custody hub status\`)`);
+      if (r.error) throw new CustodyError('CHAIN_UNREACHABLE', r.error);
     });
 
   hub

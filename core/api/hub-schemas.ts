@@ -44,7 +44,7 @@ export const anchorStateSchema = z.discriminatedUnion('state', [
   z.object({ state: z.literal('local'), detail: z.string() }),
   z.object({ state: z.literal('pending'), detail: z.string() }),
   z.object({ state: z.literal('logged'), detail: z.string(), at: z.string() }),
-  z.object({ state: z.literal('anchored'), detail: z.string(), at: z.string(), chain: ChainRefSchema }),
+  z.object({ state: z.literal('anchored'), detail: z.string(), at: z.string(), chain: ChainRefSchema, checkedAt: z.string().nullable() }),
   z.object({ state: z.literal('refused'), detail: z.string(), code: z.string() }),
 ]);
 

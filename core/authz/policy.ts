@@ -10,10 +10,11 @@ import { CustodyError } from '../errors.ts';
 /** Use cases only the CLI has: running the hot-folder engine in the foreground, a folder's job queue. */
 export const CLI_USE_CASES = ['watchRun', 'watchJobs'] as const;
 /**
- * Use cases of core that no DeskApi method offers: sending refused rows to the organisation's hub again (core/sync),
+ * Use cases of core that no DeskApi method offers: sending refused rows to the organisation's hub again and
+ * confirming the hub's chain references on a chain (core/sync),
  * and an item's file handed to a browser (web mode's downloads, DeskHost.file).
  */
-export const CORE_USE_CASES = ['hubRetryParked', 'fileDownload'] as const;
+export const CORE_USE_CASES = ['hubRetryParked', 'hubCheckChain', 'fileDownload'] as const;
 export type UseCase = DeskMethodName | (typeof CLI_USE_CASES)[number] | (typeof CORE_USE_CASES)[number];
 
 /**
@@ -128,6 +129,8 @@ export const POLICY = {
   // The hub link holds an API key in the vault and decides what leaves the desk.
   hubConnect: { who: ADMIN },
   hubRetryParked: { who: ADMIN },
+  // Which node and registry the desk believes decides what it marks confirmed: an admin's choice.
+  hubCheckChain: { who: ADMIN },
 } as const satisfies Record<UseCase, Rule>;
 
 /** What each use case is, in words, for messages ("expected a user with role admin to add trust anchors"). */
@@ -157,6 +160,7 @@ const DOING: Partial<Record<UseCase, string>> = {
   timestampsStamp: 'obtain pending time-stamps',
   hubConnect: 'connect the desk to a hub',
   hubRetryParked: 'send refused rows to the hub again',
+  hubCheckChain: "confirm the hub's chain references on a chain",
   fileDownload: "download an item's file",
 };
 const doing = (u: UseCase): string => DOING[u] ?? (['submit', 'approve', 'reject', 'resubmit', 'withdraw', 'publish'].includes(u) ? `${u} items` : `use ${u}`);

@@ -31,8 +31,10 @@ export function anchorCheck(db: ReadableDB, recordId: string | null): Check {
     if (state.state === 'anchored') {
       const c = state.chain;
       return {
-        status: 'pass', state: 'anchored', leafIndex: verified.index, treeSize: verified.checkpoint.size, chain: c,
-        detail: `record ${recordId} is ${where}; the hub reports that checkpoint registered on chain ${c.chainId} in block ${c.block}${c.timestamp ? ` at ${c.timestamp}` : ''} (transaction ${c.tx}): \`custody hub proof\` and \`custody proof verify --rpc\` check it on the chain`,
+        status: 'pass', state: 'anchored', leafIndex: verified.index, treeSize: verified.checkpoint.size, chain: c, chainCheckedAt: state.checkedAt,
+        detail: state.checkedAt
+          ? `record ${recordId} is ${where}; that checkpoint is registered on chain ${c.chainId} in block ${c.block}${c.timestamp ? ` at ${c.timestamp}` : ''} (transaction ${c.tx}), as this desk confirmed on the chain at ${state.checkedAt}`
+          : `record ${recordId} is ${where}; the hub reports that checkpoint registered on chain ${c.chainId} in block ${c.block}${c.timestamp ? ` at ${c.timestamp}` : ''} (transaction ${c.tx}): \`custody hub check-chain\` (or \`custody hub proof\` and \`custody proof verify --rpc\`) check it on the chain`,
       };
     }
     return {

@@ -11,6 +11,7 @@ import { getRecord } from '../store/records.ts';
 import { getSetting } from '../store/settings.ts';
 import { ALARM_ACTION, HUB_LOG_KEY_SETTING, ProofPuller, anchorState, lastCheckpoint, proofStats, type AnchorState } from './proofs.ts';
 import { HubClient, isLoopbackUrl, type HubClientOptions } from './hub-client.ts';
+import { checkChainRefs, type ChainCheckOptions, type ChainCheckReport } from './chain-check.ts';
 import { connectHub, hubApiKey, readHubLink, type HubLinkInfo } from './link.ts';
 import { outboxStats, parkedRows, unparkRows, type OutboxStats } from './outbox.ts';
 import { PUSHED_KINDS, SyncWorker, type PushReport, type SyncOptions } from './worker.ts';
@@ -67,6 +68,12 @@ export class HubSync {
       this.#d.audit.append({ actor: actor.name, action: 'hub.connected', subject: link.deskId, details: { url: link.url, org: link.org, deskName: link.deskName, apiKeyId: link.apiKeyId, logKey: getSetting(this.#d.db, HUB_LOG_KEY_SETTING), logKeyGiven: req.hubKey !== undefined, ...(insecure ? { plainHttp: true } : {}) }, at: link.connectedAt }),
     );
     return link;
+  }
+
+  /** Confirms the held proofs' chain references on the chain (chain-check.ts); an admin names the node and registry. */
+  async checkChain(actor: Actor, o: ChainCheckOptions): Promise<ChainCheckReport> {
+    this.#d.authorize('hubCheckChain', actor);
+    return checkChainRefs(this.#d.db, this.#d.audit, o);
   }
 
   status(): HubStatus {

@@ -52,12 +52,14 @@ export interface HeldProof {
   treeSize: number;
   file: string;
   chain: ChainRef | null;
+  /** When the desk confirmed `chain` on the chain itself (chain-check.ts); null: the hub's word. */
+  chainCheckedAt: string | null;
   receivedAt: string;
 }
 
 export function proofOf(db: ReadableDB, recordId: string): HeldProof | null {
-  const r = db.get<{ record_id: string; leaf_index: number; tree_size: number; proof: string; chain: string | null; received_at: string }>(sql`SELECT * FROM hub_proofs WHERE record_id = ${recordId}`);
-  return r ? { recordId: r.record_id, leafIndex: r.leaf_index, treeSize: r.tree_size, file: r.proof, chain: r.chain ? (JSON.parse(r.chain) as ChainRef) : null, receivedAt: r.received_at } : null;
+  const r = db.get<{ record_id: string; leaf_index: number; tree_size: number; proof: string; chain: string | null; chain_checked_at: string | null; received_at: string }>(sql`SELECT * FROM hub_proofs WHERE record_id = ${recordId}`);
+  return r ? { recordId: r.record_id, leafIndex: r.leaf_index, treeSize: r.tree_size, file: r.proof, chain: r.chain ? (JSON.parse(r.chain) as ChainRef) : null, chainCheckedAt: r.chain_checked_at, receivedAt: r.received_at } : null;
 }
 
 export function proofStats(db: ReadableDB): { held: number; anchored: number; lastReceivedAt: string | null } {
@@ -70,12 +72,15 @@ export type AnchorState =
   | { state: 'local'; detail: string }
   | { state: 'pending'; detail: string }
   | { state: 'logged'; detail: string; at: string }
-  | { state: 'anchored'; detail: string; at: string; chain: ChainRef }
+  | { state: 'anchored'; detail: string; at: string; chain: ChainRef; checkedAt: string | null }
   | { state: 'refused'; detail: string; code: string };
 
 export function anchorState(db: ReadableDB, recordId: string, linked: boolean): AnchorState {
   const p = proofOf(db, recordId);
-  if (p?.chain) return { state: 'anchored', at: p.chain.timestamp ?? p.receivedAt, chain: p.chain, detail: `anchored on chain ${p.chain.chainId} in block ${p.chain.block}${p.chain.timestamp ? ` at ${p.chain.timestamp}` : ''}` };
+  if (p?.chain) {
+    const where = `on chain ${p.chain.chainId} in block ${p.chain.block}${p.chain.timestamp ? ` at ${p.chain.timestamp}` : ''}`;
+    return { state: 'anchored', at: p.chain.timestamp ?? p.receivedAt, chain: p.chain, checkedAt: p.chainCheckedAt, detail: p.chainCheckedAt ? `anchored ${where}, confirmed on the chain by this desk at ${p.chainCheckedAt}` : `anchored ${where} (the hub reports it; \`custody hub check-chain\` confirms it on the chain)` };
+  }
   if (p) return { state: 'logged', at: p.receivedAt, detail: `in the hub's log (leaf ${p.leafIndex} of ${p.treeSize}), not yet on chain` };
   const o = outboxOfRecord(db, recordId);
   if (o?.state === 'parked') return { state: 'refused', code: o.parked?.code ?? '', detail: `the hub refused it: ${o.parked?.code}: ${o.parked?.reason}` };
@@ -163,7 +168,8 @@ export class ProofPuller {
     const keep = (id: string) => (file: ProofFile, verified: VerifiedProof, at: string) => {
       this.#db.run(sql`INSERT INTO hub_proofs (record_id, leaf_index, tree_size, proof, chain, received_at)
         VALUES (${id}, ${verified.index}, ${verified.checkpoint.size}, ${JSON.stringify(file)}, ${file.chain ? JSON.stringify(file.chain) : null}, ${at})
-        ON CONFLICT (record_id) DO UPDATE SET leaf_index = excluded.leaf_index, tree_size = excluded.tree_size, proof = excluded.proof, chain = excluded.chain, received_at = excluded.received_at`);
+        ON CONFLICT (record_id) DO UPDATE SET leaf_index = excluded.leaf_index, tree_size = excluded.tree_size, proof = excluded.proof, chain = excluded.chain,
+          chain_checked_at = CASE WHEN excluded.chain IS hub_proofs.chain THEN hub_proofs.chain_checked_at ELSE NULL END, received_at = excluded.received_at`);
       report.fetched++;
       if (file.chain) report.anchored++;
     };
