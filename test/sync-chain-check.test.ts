@@ -124,4 +124,45 @@ describe('confirming the hub\'s chain references on the chain', { timeout: 60_00
     expect(bad.stderr).toMatch(/INTEGRITY_FAILED/);
     expect(proofOf(desk.store, recordId)!.chain).toBeNull();
   });
+
+  it('remembered by an admin, the background sync checks each new reference after pulling proofs', async () => {
+    await expect(Promise.resolve().then(() => desk.hub.rememberChainCheck({ name: 'ed', roles: ['editor'] }, { rpc: node.chain.url, contract }))).rejects.toMatchObject({ code: 'NOT_PERMITTED' });
+    expect(() => desk.hub.rememberChainCheck(ADMIN, { rpc: node.chain.url, contract: '0x1234' })).toThrow(/registry's address/);
+    expect(await desk.hub.checkChainRemembered()).toBeNull();
+    desk.hub.rememberChainCheck(ADMIN, { rpc: node.chain.url, contract });
+    expect(desk.hub.status().proofs.chainCheck).toEqual({ rpc: node.chain.url, contract });
+    expect([...auditEntries(desk.store)].at(-1)).toMatchObject({ action: 'settings.changed', subject: 'hub.chain_check', details: { value: { rpc: node.chain.url, contract } } });
+    await proofWithChain();
+    const held = proofOf(desk.store, recordId)!;
+    const forged = { ...held.chain!, block: held.chain!.block + 2 };
+    desk.store.run(sql`UPDATE hub_proofs SET chain = ${JSON.stringify(forged)}, chain_checked_at = NULL WHERE record_id = ${recordId}`);
+    const before = alarms().length;
+    const bg = desk.hub.start()!;
+    try {
+      await until('the background sync to refute the forged reference', async () => alarms().length > before);
+    } finally {
+      await bg.stop();
+    }
+    expect(alarms().at(-1)).toMatchObject({ subject: recordId, details: { code: 'ANCHOR_MISMATCH' } });
+    expect(proofOf(desk.store, recordId)!.chain).toBeNull();
+  });
+
+  it('custody sync --once checks the new references with the remembered node: exit 3 and the alarm on a forged one', async () => {
+    await proofWithChain();
+    const env = { CUSTODY_HOME: desk.home, CUSTODY_PASSPHRASE: 'test passphrase' };
+    const ok = await runCli(['sync', '--once'], env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/chain references: 1 confirmed on the chain, 0 not borne out/);
+    expect(proofOf(desk.store, recordId)!.chainCheckedAt).toEqual(expect.any(String));
+    const held = proofOf(desk.store, recordId)!;
+    desk.store.run(sql`UPDATE hub_proofs SET chain = ${JSON.stringify({ ...held.chain!, chainId: 31337, tx: `0x${'0d'.repeat(32)}` })}, chain_checked_at = NULL WHERE record_id = ${recordId}`);
+    const bad = await runCli(['sync', '--once'], env);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/ALARM: record .*not borne out by the chain: ANCHOR_MISMATCH/);
+    const status = await runCli(['hub', 'status'], env);
+    expect(status.stdout).toMatch(/chain references checked by the sync with http:\/\/127\.0\.0\.1:\d+, registry 0x/);
+    const forget = await runCli(['hub', 'check-chain-forget'], env);
+    expect(forget.code, forget.stderr).toBe(0);
+    expect(desk.hub.status().proofs.chainCheck).toBeNull();
+  });
 });

@@ -20,7 +20,8 @@ export function printStatus(s: HubStatus): void {
   if (o) out(`  oldest unsent: ${o.kind} ${o.ref}, queued ${o.createdAt}, ${o.attempts} attempt(s)${o.lastError ? `, last error: ${o.lastError}` : ''}`);
   for (const k of s.held) out(`  ${s.outbox.byKind[k as keyof HubStatus['outbox']['byKind']].pending} ${k.replace('_', ' ')} row(s) wait: this hub does not take them yet`);
   for (const p of s.parked) out(`  parked #${p.seq} ${p.kind} ${p.ref}: ${p.code}: ${p.reason}`);
-  out(`proofs: ${s.proofs.held} held (${s.proofs.anchored} on chain), last received ${s.proofs.lastReceivedAt ?? 'never'}; checkpoint ${s.proofs.checkpoint ? `size ${s.proofs.checkpoint.size} at ${s.proofs.checkpoint.receivedAt}` : 'none yet'}`);
+  out(`proofs: ${s.proofs.held} held (${s.proofs.anchored} on chain, ${s.proofs.confirmed} of those confirmed by this desk), last received ${s.proofs.lastReceivedAt ?? 'never'}; checkpoint ${s.proofs.checkpoint ? `size ${s.proofs.checkpoint.size} at ${s.proofs.checkpoint.receivedAt}` : 'none yet'}`);
+  out(s.proofs.chainCheck ? `  chain references checked by the sync with ${s.proofs.chainCheck.rpc}, registry ${s.proofs.chainCheck.contract}` : '  chain references are the hub\'s word until `custody hub check-chain` (--remember to check each new one)');
   for (const a of s.alarms) out(`ALARM ${a.at}: ${a.message}`);
 }
 
@@ -45,8 +46,15 @@ export function register(program: Command): void {
           report(r);
           if (!r.error) {
             const p = await desk.hub.puller().pull();
-            if (o.json) out(JSON.stringify({ proofs: p }));
+            const c = p.alarm ? null : await desk.hub.checkChainRemembered();
+            if (o.json) out(JSON.stringify({ proofs: p, ...(c ? { chain: c } : {}) }));
             else if (!p.unsupported) err(`proofs: ${p.fetched} received (${p.anchored} on chain), ${p.notReady} not ready yet; ${p.heads} audit head proof(s)${p.error ? `; stopped: ${p.error}` : ''}`);
+            if (c && !o.json) err(`chain references: ${c.confirmed} confirmed on the chain, ${c.refuted.length} not borne out${c.error ? `; stopped: ${c.error}` : ''}`);
+            for (const x of c?.refuted ?? []) err(`ALARM: ${x.message}`);
+            if (c && c.refuted.length > 0) {
+              process.exitCode = 3;
+              return;
+            }
             if (p.alarm) {
               err(`ALARM: ${p.alarm}`);
               process.exitCode = 3;
@@ -104,14 +112,29 @@ export function registerHubLink(hub: Command): void {
     });
 
   hub
+    .command('check-chain-forget')
+    .description('stop the background sync from checking chain references (forget the node and registry `check-chain --remember` kept)')
+    .action(async () => {
+      await withDesk(async (desk) => desk.hub.rememberChainCheck((await actingFor(desk, 'hubCheckChain'))!, null));
+      out('chain references are left as the hub reports them until `custody hub check-chain` is run');
+    });
+
+  hub
     .command('check-chain')
     .description("confirm on the chain the chain references the hub gave with the desk's proofs (read-only); a reference the chain does not bear out is an alarm and is dropped")
     .requiredOption('--rpc <url>', "the chain's JSON-RPC endpoint (your organisation's node or provider)")
     .requiredOption('--contract <address>', 'the registry your organisation published (the address `custody hub chain deploy` printed)')
     .option('--all', 'check references confirmed before too')
+    .option('--remember', 'also keep this node and registry: the background sync (`custody sync`, `custody watch`, the app) then checks each new reference')
     .option('--json', 'print the report as JSON')
-    .action(async (o: { rpc: string; contract: string; all?: boolean; json?: boolean }) => {
-      const r = await withDesk(async (desk) => desk.hub.checkChain((await actingFor(desk, 'hubCheckChain'))!, { rpc: o.rpc, contract: o.contract, all: o.all === true }));
+    .action(async (o: { rpc: string; contract: string; all?: boolean; remember?: boolean; json?: boolean }) => {
+      const r = await withDesk(async (desk) => {
+        const actor = (await actingFor(desk, 'hubCheckChain'))!;
+        const report = await desk.hub.checkChain(actor, { rpc: o.rpc, contract: o.contract, all: o.all === true });
+        if (o.remember) desk.hub.rememberChainCheck(actor, { rpc: o.rpc, contract: o.contract });
+        return report;
+      });
+      if (o.remember && !o.json) err(`the background sync now checks new chain references with ${o.rpc} and registry ${o.contract} (\`custody hub check-chain-forget\` stops it)`);
       if (o.json) json(r);
       else {
         out(`${r.confirmed} chain reference(s) confirmed on the chain, ${r.refuted.length} not borne out`);

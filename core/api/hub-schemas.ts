@@ -31,7 +31,10 @@ export const hubStatusSchema = z.object({
   }),
   held: z.array(z.string()),
   parked: z.array(z.object({ seq: z.number(), kind: z.string(), ref: z.string(), code: z.string(), reason: z.string(), at: z.string().nullable() })),
-  proofs: z.object({ held: z.number(), anchored: z.number(), lastReceivedAt: z.string().nullable(), checkpoint: z.object({ size: z.number(), receivedAt: z.string() }).nullable(), logKey: z.string().nullable() }),
+  proofs: z.object({
+    held: z.number(), anchored: z.number(), lastReceivedAt: z.string().nullable(), checkpoint: z.object({ size: z.number(), receivedAt: z.string() }).nullable(), logKey: z.string().nullable(),
+    confirmed: z.number(), chainCheck: z.object({ rpc: z.string(), contract: z.string() }).nullable(),
+  }),
   alarms: z.array(z.object({ at: z.string(), code: z.string(), message: z.string() })),
 });
 

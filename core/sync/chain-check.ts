@@ -9,12 +9,45 @@
 import type { AuditLog } from '../audit/log.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { verifyAnchor } from '../ledger/verify-anchor.ts';
-import { sql, type WritableDB } from '../store/db.ts';
-import { getSetting } from '../store/settings.ts';
+import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
+import { getSetting, setSetting } from '../store/settings.ts';
 import { parseVerifierKey } from '../tlog/note.ts';
 import { parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
 import { HUB_LOG_KEY_SETTING, logOrigin } from './link.ts';
 import { ALARM_ACTION, expectedLeafOf } from './proofs.ts';
+
+/** The node and registry an admin chose for the background sync's check (`custody hub check-chain --remember`). */
+export const CHAIN_CHECK_SETTING = 'hub.chain_check';
+
+export interface ChainCheckTarget {
+  rpc: string;
+  contract: string;
+}
+
+/** The remembered node and registry, or null: the background sync then leaves the references as the hub's word. */
+export function chainCheckTarget(db: ReadableDB): ChainCheckTarget | null {
+  const v = getSetting(db, CHAIN_CHECK_SETTING);
+  return v ? (JSON.parse(v) as ChainCheckTarget) : null;
+}
+
+/** Checks the shape of a node URL and a registry address (what a typo would otherwise turn into refuted references). */
+export function chainCheckTargetOf(rpc: string, contract: string): ChainCheckTarget {
+  let u: URL;
+  try {
+    u = new URL(rpc);
+  } catch {
+    throw new CustodyError('INVALID_ARGUMENT', `expected an http(s) JSON-RPC URL for the chain, got ${JSON.stringify(rpc)}`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CustodyError('INVALID_ARGUMENT', `expected an http(s) JSON-RPC URL for the chain, got ${u.protocol}`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new CustodyError('INVALID_ARGUMENT', `expected the registry's address (0x and 40 hex digits), got ${JSON.stringify(contract)}`);
+  return { rpc, contract };
+}
+
+/** Remembers (or, with null, forgets) the node and registry; the caller authorises and audits. */
+export function setChainCheckTarget(db: WritableDB, target: ChainCheckTarget | null): void {
+  if (target) setSetting(db, CHAIN_CHECK_SETTING, JSON.stringify(chainCheckTargetOf(target.rpc, target.contract)));
+  else db.run(sql`DELETE FROM settings WHERE key = ${CHAIN_CHECK_SETTING}`);
+}
 
 export interface ChainCheckOptions {
   /** The chain's JSON-RPC endpoint. */
@@ -37,6 +70,7 @@ export interface ChainCheckReport {
 }
 
 export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptions): Promise<ChainCheckReport> {
+  chainCheckTargetOf(o.rpc, o.contract);
   const keyText = getSetting(db, HUB_LOG_KEY_SETTING);
   if (!keyText) throw new CustodyError('NOT_FOUND', "expected the hub's pinned log key, got none: connect the desk to its hub and sync first");
   const key = parseVerifierKey(keyText);

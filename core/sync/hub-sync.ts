@@ -11,7 +11,7 @@ import { getRecord } from '../store/records.ts';
 import { getSetting } from '../store/settings.ts';
 import { ALARM_ACTION, HUB_LOG_KEY_SETTING, ProofPuller, anchorState, lastCheckpoint, proofStats, type AnchorState } from './proofs.ts';
 import { HubClient, isLoopbackUrl, type HubClientOptions } from './hub-client.ts';
-import { checkChainRefs, type ChainCheckOptions, type ChainCheckReport } from './chain-check.ts';
+import { CHAIN_CHECK_SETTING, chainCheckTarget, chainCheckTargetOf, checkChainRefs, setChainCheckTarget, type ChainCheckOptions, type ChainCheckReport, type ChainCheckTarget } from './chain-check.ts';
 import { connectHub, hubApiKey, readHubLink, type HubLinkInfo } from './link.ts';
 import { outboxStats, parkedRows, unparkRows, type OutboxStats } from './outbox.ts';
 import { PUSHED_KINDS, SyncWorker, type PushReport, type SyncOptions } from './worker.ts';
@@ -25,7 +25,11 @@ export interface HubStatus {
   held: string[];
   parked: { seq: number; kind: string; ref: string; code: string; reason: string; at: string | null }[];
   /** Proofs from the hub's transparency log held with the records, and the newest checkpoint kept. */
-  proofs: { held: number; anchored: number; lastReceivedAt: string | null; checkpoint: { size: number; receivedAt: string } | null; logKey: string | null };
+  proofs: {
+    held: number; anchored: number; lastReceivedAt: string | null; checkpoint: { size: number; receivedAt: string } | null; logKey: string | null;
+    /** Chain references this desk confirmed on the chain (chain-check.ts), and the node and registry the background sync checks with. */
+    confirmed: number; chainCheck: ChainCheckTarget | null;
+  };
   /** A proof or checkpoint the hub sent that did not verify (newest first). */
   alarms: { at: string; code: string; message: string }[];
 }
@@ -76,6 +80,26 @@ export class HubSync {
     return checkChainRefs(this.#d.db, this.#d.audit, o);
   }
 
+  /**
+   * Remembers the node and registry (null: forgets them) for the background sync, which then confirms each new chain
+   * reference after pulling proofs; audited as a settings change.
+   */
+  rememberChainCheck(actor: Actor, target: ChainCheckTarget | null): void {
+    this.#d.authorize('hubCheckChain', actor);
+    const value = target ? chainCheckTargetOf(target.rpc, target.contract) : null;
+    this.#d.audit.act(() => {
+      setChainCheckTarget(this.#d.db, value);
+      this.#d.audit.append({ actor: actor.name, action: 'settings.changed', subject: CHAIN_CHECK_SETTING, details: { value }, at: new Date().toISOString() });
+    });
+  }
+
+  /** The background sync's check with the remembered node and registry; null when none is remembered. */
+  async checkChainRemembered(): Promise<ChainCheckReport | null> {
+    const target = chainCheckTarget(this.#d.db);
+    // nothing to check against before the hub's key is pinned (no proof is held without it)
+    return target && getSetting(this.#d.db, HUB_LOG_KEY_SETTING) ? checkChainRefs(this.#d.db, this.#d.audit, target) : null;
+  }
+
   status(): HubStatus {
     const outbox = outboxStats(this.#d.db);
     const cp = lastCheckpoint(this.#d.db);
@@ -85,7 +109,7 @@ export class HubSync {
       outbox,
       held,
       parked: parkedRows(this.#d.db).map((r) => ({ seq: r.seq, kind: r.kind, ref: r.ref, code: r.parked?.code ?? '', reason: r.parked?.reason ?? '', at: r.lastAttemptAt })),
-      proofs: { ...proofStats(this.#d.db), checkpoint: cp ? { size: cp.size, receivedAt: cp.receivedAt } : null, logKey: getSetting(this.#d.db, HUB_LOG_KEY_SETTING) },
+      proofs: { ...proofStats(this.#d.db), checkpoint: cp ? { size: cp.size, receivedAt: cp.receivedAt } : null, logKey: getSetting(this.#d.db, HUB_LOG_KEY_SETTING), chainCheck: chainCheckTarget(this.#d.db) },
       alarms: this.#d.db.all<{ at: string; details: string }>(sql`SELECT at, details FROM audit_log WHERE action = ${ALARM_ACTION} ORDER BY seq DESC LIMIT 10`).map((a) => {
         const d = JSON.parse(a.details) as { code?: string; message?: string };
         return { at: a.at, code: d.code ?? '', message: d.message ?? '' };
@@ -148,7 +172,12 @@ export class HubSync {
     const worker = this.worker(opts);
     const puller = this.puller(opts);
     const abort = new AbortController();
-    const done = worker.run(abort.signal, onReport, async () => void (await puller.pull())).catch(() => undefined);
+    // after each round's proofs, the new chain references are confirmed on the chain when an admin named one
+    const afterPush = async () => {
+      await puller.pull();
+      await this.checkChainRemembered();
+    };
+    const done = worker.run(abort.signal, onReport, afterPush).catch(() => undefined);
     const handle: BackgroundSync = {
       worker,
       wake: () => worker.wake(),

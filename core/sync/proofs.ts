@@ -62,9 +62,9 @@ export function proofOf(db: ReadableDB, recordId: string): HeldProof | null {
   return r ? { recordId: r.record_id, leafIndex: r.leaf_index, treeSize: r.tree_size, file: r.proof, chain: r.chain ? (JSON.parse(r.chain) as ChainRef) : null, chainCheckedAt: r.chain_checked_at, receivedAt: r.received_at } : null;
 }
 
-export function proofStats(db: ReadableDB): { held: number; anchored: number; lastReceivedAt: string | null } {
-  const r = db.get<{ n: number; a: number; last: string | null }>(sql`SELECT count(*) AS n, count(chain) AS a, max(received_at) AS last FROM hub_proofs`)!;
-  return { held: r.n, anchored: r.a, lastReceivedAt: r.last };
+export function proofStats(db: ReadableDB): { held: number; anchored: number; confirmed: number; lastReceivedAt: string | null } {
+  const r = db.get<{ n: number; a: number; c: number; last: string | null }>(sql`SELECT count(*) AS n, count(chain) AS a, count(chain_checked_at) AS c, max(received_at) AS last FROM hub_proofs`)!;
+  return { held: r.n, anchored: r.a, confirmed: r.c, lastReceivedAt: r.last };
 }
 
 /** Where a record stands with the hub, for the Library. */
