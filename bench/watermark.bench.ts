@@ -1,6 +1,6 @@
 // Watermark benchmark: the attack suite of /work/shared/BENCHMARKS.md over real photographs.
 //   node bin/run-ts.js bench/watermark.bench.ts [--quick] [--payloads=N] [--attacks=jpeg50,crop10] [--photos=camera.png,...]
-//     [--unmarked=N] [--verbose] [--geometry]
+//     [--unmarked=N] [--verbose] [--geometry] [--list=N]
 // --quick: the skimage images only (no 12–20 MP derived photos). Prints, per attack, the share of photographs whose
 // payload came back within Hamming 6 (the BENCHMARKS.md criterion), split into the photos the codec was tuned on and
 // the held-out ones, the mean bit accuracy and how often the codec itself reported a detection; beside it, the same
@@ -11,12 +11,13 @@
 // SSIM) and speed (seconds per megapixel, embed and extract, after a warm-up), each against the issue's target.
 // --geometry: each copy of issue 23's transforms is also read at the map its attack applied (attackGeometry, no
 // search), printed as the 'at map' column: a row that reads there and not through extractWatermark is the search's
-// miss, one that reads in neither lacks the mark.
+// miss, one that reads in neither lacks the mark. --list=N: paths list-decoded per reading under the sync score that
+// proves a mark (EXTRACT_PARAMS.list; 1 = the maximum-likelihood path only, as before list decoding).
 
 import { ATTACKS, GRAPHICS, HARD_ATTACKS, attack, attackGeometry, largePhotos, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack, type BenchPhoto } from './watermark-attacks.ts';
 import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
-import { extractAt } from '../core/media/watermark/extract.ts';
+import { EXTRACT_PARAMS, extractAt, listStats } from '../core/media/watermark/extract.ts';
 import { pixelPoolStarted } from '../core/media/pixel-pool.ts';
 
 /**
@@ -41,11 +42,17 @@ const verbose = args.includes('--verbose');
 const atGeometry = args.includes('--geometry');
 /** payloads embedded per photo (each attacked on its own): a photo near the margin shows as a rate, not a coin toss */
 const payloads = Math.max(1, Number(opt('payloads') ?? 1));
+if (opt('list')) EXTRACT_PARAMS.list = Number(opt('list'));
 
 // Extraction shares its geometry search with a pixel worker, as in a desk or a hub whose pool is up (extract.ts);
 // CUSTODY_PIXEL_WORKERS=0 measures the search on one thread (the same readings: the hits do not depend on it).
 const pool = await pixelPoolStarted();
 console.log(`pixel workers sharing the extractor's search: ${pool?.size ?? 0}`);
+console.log(
+  EXTRACT_PARAMS.list > 1
+    ? `list decoding: ${EXTRACT_PARAMS.list} paths per reading from sync score ${EXTRACT_PARAMS.listFloor}, ${Math.max(EXTRACT_PARAMS.list, EXTRACT_PARAMS.listProven)} from ${EXTRACT_PARAMS.threshold}`
+    : 'list decoding: off',
+);
 
 let photos: BenchPhoto[] = await skimagePhotos();
 if (!quick) photos = photos.concat(largePhotos());
@@ -72,6 +79,16 @@ let bigEmbedS = 0, bigEmbedMP = 0, bigExtractS = 0, bigExtractMP = 0, smallN = 0
 /** [seconds, megapixels] of each extraction from an unmarked image: nothing to find, so the whole geometry search */
 const unmarkedS: [number, number][] = [];
 const rand = mulberry32(20261121);
+/** CRC-24 chances taken on unmarked images (each passes by chance once in 2^24): decodes, list paths, list-decoded images */
+const chances = { images: 0, decodes: 0, paths: 0, listed: 0 };
+/** marked copies read by a list path past the maximum-likelihood one, and how many of those readings were > 6 bits off */
+const listHits = { n: 0, wrong: 0 };
+function countChances(before: { decodes: number; paths: number }): void {
+  chances.images++;
+  chances.decodes += listStats.decodes - before.decodes;
+  chances.paths += listStats.paths - before.paths;
+  if (listStats.paths > before.paths) chances.listed++;
+}
 
 // warm-up (not timed): a signing desk is a long-lived process, so the speed figures are the JIT-compiled codec's;
 // a cold first call costs about 0.1–0.2 s more
@@ -102,9 +119,15 @@ for (const p of photos) {
     for (const a of k === 0 ? ['unmarked', ...attacks] as const : attacks) {
       const input = a === 'unmarked' ? img : await attack(marked, a, 1 + quality.length);
       const amp = (input.width * input.height) / 1e6;
+      const seen = { ...listStats };
       t = performance.now();
       const r = extractWatermark(input);
       const tx = (performance.now() - t) / 1000;
+      if (a === 'unmarked') countChances(seen);
+      else if (listStats.hits > seen.hits) {
+        listHits.n++;
+        if (r.payload && hamming(r.payload, payload) > 6) listHits.wrong++;
+      }
       extractS += tx; extractMP += amp;
       if (big) { bigExtractS += tx; bigExtractMP += amp; }
       if (a === 'unmarked') unmarkedS.push([tx, amp]);
@@ -136,9 +159,11 @@ if (variants > 0 && !only?.length) {
     const img = await p.load();
     for (let i = 0; i < variants; i++) {
       const v = await unmarkedVariant(img, i, 23);
+      const seen = { ...listStats };
       const t = performance.now();
       const r = extractWatermark(v.img);
       variantStats.ms.push(performance.now() - t);
+      countChances(seen);
       variantStats.n++;
       variantStats.max = Math.max(variantStats.max, r.score);
       if (r.detected) {
@@ -192,6 +217,14 @@ if (variantStats.n) {
     `${'unmarked+gen'.padEnd(13)} false positives ${all}/${n} (the photos and ${variantStats.n} generated variants of the skimage images; max score ${variantStats.max.toFixed(1)}, ` +
       `threshold 7; median ${median(variantStats.ms).toFixed(0)} ms)   target 0 ${verdict(all === 0)}` +
       (variantStats.fps.length ? `\n  ${variantStats.fps.join('\n  ')}` : ''),
+  );
+}
+console.log(`${'list hits'.padEnd(13)} marked copies read by list decoding: ${listHits.n}, of them more than 6 bits off: ${listHits.wrong}`);
+if (chances.images) {
+  const per = (chances.decodes + chances.paths) / chances.images;
+  console.log(
+    `${'CRC chances'.padEnd(13)} per unmarked image: ${(chances.decodes / chances.images).toFixed(1)} decodes + ${(chances.paths / chances.images).toFixed(1)} list paths ` +
+      `(${chances.listed}/${chances.images} images list-decoded); expected false positives by chance ${(per / 2 ** 24).toExponential(1)} per image`,
   );
 }
 

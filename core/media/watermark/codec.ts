@@ -35,7 +35,8 @@ export interface Extraction {
   payload: Uint8Array | null;
   /**
    * The sync correlation peak over the RMS of its surface at the best geometry (≈ 3.5–5.5 on unmarked photos),
-   * plus `threshold` when the payload read there passed its CRC-24 (chance: once in 2^24 per reading tried), so
+   * plus `threshold` when the payload read there passed its CRC-24 (chance: once in 2^24 per reading, or path of a
+   * list-decoded reading, tried), so
    * `detected` is always `score ≥ threshold`.
    */
   score: number;

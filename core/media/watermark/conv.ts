@@ -155,3 +155,136 @@ export function viterbiDecode(soft: Float64Array, bits: number): Uint8Array {
   }
   return out;
 }
+
+/** The decoder's metric of a message: Σ over its codeword's bits of +soft (bit 1) or −soft (bit 0). */
+export function pathMetric(soft: Float64Array, bits: Uint8Array): number {
+  const code = convEncode(bits);
+  let m = 0;
+  for (let i = 0; i < code.length; i++) m += code[i] ? soft[i]! : -soft[i]!;
+  return m;
+}
+
+export interface ListPath {
+  bits: Uint8Array;
+  /** pathMetric of these bits (up to rounding) */
+  metric: number;
+}
+
+/**
+ * List Viterbi decoding (the tree-trellis algorithm, Soong & Huang 1991): the messages of `bits` bits in order of
+ * decreasing metric, the first the maximum-likelihood one (viterbiDecode's, ties aside), each once; as many as the
+ * caller takes. A forward pass keeps every state's best metric from the start at every step; a best-first search
+ * then grows paths back from the zero-terminated end, each partial path ranked by its metric from the end plus the
+ * forward metric of the state it has reached: that is the metric of its best completion, exactly, so complete paths
+ * come out in order and the k-th costs about one path's length of expansions more than the (k−1)-th.
+ */
+export function* viterbiList(soft: Float64Array, bits: number): Generator<ListPath, void, undefined> {
+  const steps = bits + K - 1;
+  if (soft.length < steps * RATE) throw new Error(`expected ${steps * RATE} soft values, got ${soft.length}`);
+  const branch = new Float64Array(steps << RATE);
+  for (let t = 0; t < steps; t++) {
+    for (let w = 0; w < 1 << RATE; w++) {
+      let bm = 0;
+      for (let j = 0; j < RATE; j++) bm += (w >> j) & 1 ? soft[t * RATE + j]! : -soft[t * RATE + j]!;
+      branch[(t << RATE) | w] = bm;
+    }
+  }
+  // fwd[t * STATES + s]: the best metric of a path from the zero state to s after t steps
+  const fwd = new Float64Array((steps + 1) * STATES).fill(-Infinity);
+  fwd[0] = 0;
+  for (let t = 0; t < steps; t++) {
+    const maxBit = t < bits ? 1 : 0;
+    const row = t * STATES;
+    for (let s = 0; s < STATES; s++) {
+      const m = fwd[row + s]!;
+      if (m === -Infinity) continue;
+      for (let b = 0; b <= maxBit; b++) {
+        const v = m + branch[(t << RATE) | WORD[(s << 1) | b]!]!;
+        const at = row + STATES + (((b << (K - 1)) | s) >>> 1);
+        if (v > fwd[at]!) fwd[at] = v;
+      }
+    }
+  }
+  // partial paths from the end: time reached, state there, metric from the end, the path it extends (−1: none)
+  let cap = 1024;
+  let nodeT = new Int32Array(cap);
+  let nodeS = new Int32Array(cap);
+  let nodeG = new Float64Array(cap);
+  let nodeUp = new Int32Array(cap);
+  let nodes = 0;
+  // a binary max-heap of node indices by their key (g + forward metric)
+  let heap = new Int32Array(cap);
+  let key = new Float64Array(cap);
+  let size = 0;
+  const add = (t: number, s: number, g: number, up: number): void => {
+    if (nodes === cap) {
+      cap *= 2;
+      const grow = <A extends Int32Array | Float64Array>(a: A): A => {
+        const b = new (a.constructor as new (n: number) => A)(cap);
+        b.set(a);
+        return b;
+      };
+      nodeT = grow(nodeT);
+      nodeS = grow(nodeS);
+      nodeG = grow(nodeG);
+      nodeUp = grow(nodeUp);
+      heap = grow(heap);
+      key = grow(key);
+    }
+    const n = nodes++;
+    nodeT[n] = t;
+    nodeS[n] = s;
+    nodeG[n] = g;
+    nodeUp[n] = up;
+    const f = g + fwd[t * STATES + s]!;
+    let i = size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (key[p]! >= f) break;
+      heap[i] = heap[p]!;
+      key[i] = key[p]!;
+      i = p;
+    }
+    heap[i] = n;
+    key[i] = f;
+  };
+  const pop = (): number => {
+    const top = heap[0]!;
+    const n = heap[--size]!;
+    const f = key[size]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= size) break;
+      if (c + 1 < size && key[c + 1]! > key[c]!) c++;
+      if (key[c]! <= f) break;
+      heap[i] = heap[c]!;
+      key[i] = key[c]!;
+      i = c;
+    }
+    heap[i] = n;
+    key[i] = f;
+    return top;
+  };
+  add(steps, 0, 0, -1);
+  while (size > 0) {
+    const f = key[0]!;
+    const n = pop();
+    const t = nodeT[n]!;
+    const s = nodeS[n]!;
+    if (t === 0) {
+      const out = new Uint8Array(bits);
+      // the bit that entered at step u is the top bit of the state after it
+      for (let u = 0, m = nodeUp[n]!; m >= 0 && u < steps; u++, m = nodeUp[m]!) if (u < bits) out[u] = (nodeS[m]! >>> (K - 2)) & 1;
+      yield { bits: out, metric: f };
+      continue;
+    }
+    const b = s >>> (K - 2);
+    const g = nodeG[n]!;
+    for (let x = 0; x < 2; x++) {
+      const p = ((s << 1) & (STATES - 1)) | x;
+      if (fwd[(t - 1) * STATES + p] === -Infinity) continue;
+      add(t - 1, p, g + branch[((t - 1) << RATE) | WORD[(p << 1) | b]!]!, n);
+    }
+  }
+}

@@ -1,14 +1,15 @@
 // Extraction: luminance → working grid → whitening (local mean removed, local contrast normalised, so busy areas
 // where the mask put a strong mark do not drown the rest) → fold onto one tile → sync correlation → at the strongest
-// sync peaks, read the payload slots, soft Viterbi, CRC check → only if no reading passes, the same under candidate
-// scales and rotations (crops, rotations).
+// sync peaks, read the payload slots, soft Viterbi, CRC check (where the sync score is high and no maximum-likelihood
+// reading passes, the next best paths of a list Viterbi decoder too) → only if no reading passes, the same under
+// candidate scales and rotations (crops, rotations).
 
 import type { Extraction, Raster } from './codec.ts';
 import { blockDctShifted } from './dct.ts';
 import { circularCorrelation, circularCorrelationTwo, correlationPeaksPairTwo, spectrum } from './fft.ts';
 import { CODED_BITS, COEFFS, LAYOUT, MESSAGE_BITS, PAYLOAD_BITS, SLOTS, TILE } from './layout.ts';
 import { crcMatches } from './crc.ts';
-import { viterbiDecode } from './conv.ts';
+import { viterbiDecode, viterbiList } from './conv.ts';
 import { bitsToBytes, fold, foldAffine, gridDims, highPass, inverseRms15, localRms, multiplyInto, sealGrid, type Affine } from './grid.ts';
 import { latticeSearch } from './lattice.ts';
 import { AspectFolds } from './aspect.ts';
@@ -52,6 +53,16 @@ export const EXTRACT_PARAMS = {
   /** sync peaks whose reading is decoded and checked against its CRC: at identity, and at each refined geometry */
   verify: 8,
   verifyRefined: 4,
+  /**
+   * List decoding (conv.ts, viterbiList): at a geometry whose best sync peak reaches listFloor and where no peak's
+   * maximum-likelihood reading passed its CRC, the `list` best paths of each reading are tried in metric order and the
+   * first that passes is taken; `listProven` of them where that peak reaches `threshold`, i.e. where the sync pattern
+   * alone already proves a mark. Each path is one more CRC-24 chance (2^-24), so the list runs only where the sync
+   * score is high: unmarked images score at most 6.2 in the bench, and few of them reach listFloor. 1 = off.
+   */
+  list: 64,
+  listFloor: 6,
+  listProven: 1024,
   /** slot weightings tried in turn at each candidate offset (readSoft) */
   weightings: ['flat', 'mrc'] as Weighting[],
   /** slot values are clipped at this multiple of their RMS: host leftovers and quantisation have heavy tails */
@@ -234,15 +245,39 @@ function foldCandidate(white: Float32Array, gw: number, gh: number, c: Candidate
   return c.sy === 1 ? aspect.across(c.sx, out) : c.sx === 1 ? aspect.down(c.sy, out) : foldAffine(white, gw, gh, TILE, [c.sx, 0, 0, c.sy], COARSE_HALF, out);
 }
 
-/** The payload read at offset (dx, dy) of a folded tile, or null when its CRC does not match. */
-function decodeAt(tile: Float64Array, dx: number, dy: number): Uint8Array | null {
+/**
+ * The payload read at offset (dx, dy) of a folded tile, or null when its CRC does not match; with `list` > 1, the
+ * first of each weighting's `list` best paths (viterbiList) whose CRC matches.
+ */
+function decodeAt(tile: Float64Array, dx: number, dy: number, list = 1): Uint8Array | null {
   const slots = readSlots(tile, dx, dy);
   for (const mrc of EXTRACT_PARAMS.weightings) {
-    const bits = viterbiDecode(softOfSlots(Float64Array.from(slots), mrc), MESSAGE_BITS);
-    if (crcMatches(bits)) return bitsToBytes(bits.subarray(0, PAYLOAD_BITS));
+    const soft = softOfSlots(Float64Array.from(slots), mrc);
+    if (list <= 1) {
+      listStats.decodes++;
+      const bits = viterbiDecode(soft, MESSAGE_BITS);
+      if (crcMatches(bits)) return bitsToBytes(bits.subarray(0, PAYLOAD_BITS));
+      continue;
+    }
+    let n = 0;
+    for (const { bits } of viterbiList(soft, MESSAGE_BITS)) {
+      listStats.paths++;
+      if (crcMatches(bits)) {
+        listStats.hits++;
+        listStats.lastRank = n;
+        return bitsToBytes(bits.subarray(0, PAYLOAD_BITS));
+      }
+      if (++n >= list) break;
+    }
   }
   return null;
 }
+
+/**
+ * CRC-24 chances taken in this process (benchmarks): maximum-likelihood decodes checked, readings list-decoded and
+ * the paths they tried, list hits and the last one's rank in its list (0: the maximum-likelihood path).
+ */
+export const listStats = { decodes: 0, readings: 0, paths: 0, hits: 0, lastRank: -1 };
 
 /**
  * The sync peak of a folded tile, straight and mirrored. With `verify` > 0, the payload is also decoded at that many
@@ -269,6 +304,16 @@ function syncOf(tile: Float64Array, verify: number, geometry: { scale: number; a
     const h = hitAt(peaks[n]!, null);
     const payload = decodeAt(h.tile, h.dx, h.dy);
     if (payload) return { ...h, payload };
+  }
+  // no maximum-likelihood reading passed: where the sync score is high, the same peaks list-decoded
+  if (verify > 0 && EXTRACT_PARAMS.list > 1 && peaks[0]!.z >= EXTRACT_PARAMS.listFloor) {
+    const list = peaks[0]!.z >= EXTRACT_PARAMS.threshold ? Math.max(EXTRACT_PARAMS.list, EXTRACT_PARAMS.listProven) : EXTRACT_PARAMS.list;
+    for (let n = 0; n < Math.min(verify, peaks.length); n++) {
+      const h = hitAt(peaks[n]!, null);
+      listStats.readings++;
+      const payload = decodeAt(h.tile, h.dx, h.dy, list);
+      if (payload) return { ...h, payload };
+    }
   }
   return hitAt(peaks[0]!, null);
 }
