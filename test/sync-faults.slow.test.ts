@@ -42,20 +42,24 @@ describe('the hub killed mid-ingest', { timeout: 600_000 }, () => {
     await desk.hub.connect({ name: 'desk', roles: ['admin'] }, { url: hub.url, token: await hub.enrolmentToken('mid-ingest'), name: 'mid-ingest' });
     const N = Number(process.env.SYNC_SLOW_RECORDS ?? 1500);
     const ids = await queueSignedRecords(desk, protector, N);
-    let kills = 0;
+    // Kills that cut a push off (it came back without the hub's answer): the faults the test is about. How many land
+    // depends on the machine's speed (an idle one ingests the 1,500 records in a few hundred ms), so the test asks
+    // for two, not for every kill to land inside an ingest.
+    let interrupted = 0;
     const KILLS = Math.min(8, Math.floor(N / 500) + 2);
     for (let round = 0; round < 40 && outboxStats(desk.store).byKind.record.pending > 0; round++) {
       const push = desk.hub.worker({ batchSize: 500, timeoutMs: 5000 }).pushOnce();
       if (round < KILLS) {
-        // Somewhere inside the ingest of a batch (a 500-record batch takes a few hundred ms to verify and commit).
-        await new Promise((d) => setTimeout(d, 20 + Math.floor(Math.random() * 400)));
+        // Somewhere inside the ingest of a batch (a 500-record batch takes 100–400 ms to verify and commit).
+        await new Promise((d) => setTimeout(d, 10 + Math.floor(Math.random() * 200)));
         await hub.kill();
-        kills++;
+        if ((await push).error !== null) interrupted++;
+      } else {
+        await push;
       }
-      await push;
       if (!hub.running) await hub.start();
     }
-    expect(kills).toBe(KILLS);
+    expect(interrupted).toBeGreaterThanOrEqual(2);
     expect(outboxStats(desk.store).byKind.record).toMatchObject({ pending: 0, delivered: N, parked: 0 });
     await expectEachOnce(ids);
     const puller = desk.hub.puller();
