@@ -8,7 +8,6 @@
 // log, not yet anchored" and its proof is asked for again. An unreachable node decides nothing.
 import type { AuditLog } from '../audit/log.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
-import { verifyAnchor } from '../ledger/verify-anchor.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getSetting, setSetting } from '../store/settings.ts';
 import { parseVerifierKey } from '../tlog/note.ts';
@@ -79,6 +78,10 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
     o.all ? sql`SELECT record_id, proof, chain FROM hub_proofs WHERE chain IS NOT NULL ORDER BY record_id` : sql`SELECT record_id, proof, chain FROM hub_proofs WHERE chain IS NOT NULL AND chain_checked_at IS NULL ORDER BY record_id`,
   );
   const report: ChainCheckReport = { confirmed: 0, refuted: [], error: null };
+  if (rows.length === 0) return report;
+  // ethers (about 0.1–0.2 s to load) only when there is something to check: the desk loads this module with its hub
+  // code, for every command and every signature
+  const { verifyAnchor } = await import('../ledger/verify-anchor.ts');
   for (const row of rows) {
     const chain = JSON.parse(row.chain) as ChainRef;
     try {
