@@ -464,7 +464,8 @@ export class Desk {
    * settles when the scan is ready or has failed (true: there is one), and never rejects.
    */
   prepareSigning(first?: string): Promise<boolean> {
-    if (signingChainPem(this.store)) loadC2pa().catch(() => undefined);
+    const c2pa = !!signingChainPem(this.store);
+    if (c2pa) loadC2pa().catch(() => undefined);
     if (first === undefined) return Promise.resolve(false);
     let input: string;
     try {
@@ -473,7 +474,7 @@ export class Desk {
       return Promise.resolve(false); // the sign refuses it with its reasons
     }
     this.#ahead?.drop();
-    this.#ahead = new ScanAhead(input, this.limits);
+    this.#ahead = new ScanAhead(input, this.limits, undefined, c2pa);
     return this.#ahead.ready();
   }
 

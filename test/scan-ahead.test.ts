@@ -1,14 +1,16 @@
 // A photo scanned while the vault unlocks (core/provenance/scan-ahead.ts, Desk.prepareSigning): the sign takes the
 // scan only when it was made from the bytes the sign itself read and binds, and the result is the same signature of
 // the same picture as without it. A file changed between the scan and the sign is signed from its new bytes.
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { readManifest } from '../core/c2pa/read.ts';
 import type { Desk } from '../core/desk.ts';
 import { DEFAULT_LIMITS } from '../core/media/detect.ts';
 import { sha256Hex } from '../core/media/hash.ts';
+import { releasePixels } from '../core/media/passes.ts';
 import { pixelPoolStarted } from '../core/media/pixel-pool.ts';
 import { ScanAhead, scanAheadPool } from '../core/provenance/scan-ahead.ts';
 import { photo } from './fixtures/photos.ts';
@@ -63,6 +65,19 @@ describe('ScanAhead', () => {
     expect(Buffer.from(alone!.watermarkLuma!.grid().buffer).equals(Buffer.from(shared!.watermarkLuma!.grid().buffer))).toBe(true);
   });
 
+  it('with Content Credentials to write, looks up whether the original carries some; without, does not', async () => {
+    const file = join(dir, 'lookup.jpg');
+    writeFileSync(file, coffee);
+    const scan = await new ScanAhead(file, DEFAULT_LIMITS, null, true).take(sha256Hex(coffee));
+    expect(scan!.manifest!.mime).toBe('image/jpeg');
+    expect(await scan!.manifest!.present).toBe(false);
+    expect(scan!.watermark).toMatchObject({ width: 1800, height: 1350 });
+    releasePixels(scan!.pixels);
+    const plain = await new ScanAhead(file, DEFAULT_LIMITS, null).take(sha256Hex(coffee));
+    expect(plain!.manifest).toBeUndefined();
+    releasePixels(plain!.pixels);
+  });
+
   it('shares a photo with the pixel workers only where a third core is free for them', () => {
     expect(scanAheadPool(2)).toBeNull();
     expect(scanAheadPool(1)).toBeNull();
@@ -101,6 +116,31 @@ describe('Desk.prepareSigning with the first file', () => {
     const report = await desk.verify(ahead.output);
     expect(report.verdict).toBe('authentic');
     expect(report.recordId).toBe(ahead.recordId);
+  });
+
+  it('signs a scanned original that carries credentials with them as its parent, one without them as created', async () => {
+    const actor = desk.bootstrapActor()!;
+    const file = join(dir, 'credited.jpg');
+    writeFileSync(file, coffee);
+    const first = await desk.sign(file, { actor, outDir: join(dir, 'credited'), again: true });
+    const manifests: (boolean | undefined)[] = [];
+    const take = vi.spyOn(ScanAhead.prototype, 'take');
+    expect(await desk.prepareSigning(first.output)).toBe(true);
+    const again = await desk.sign(first.output, { actor, outDir: join(dir, 'credited-again') });
+    const m = await readManifest(readFileSync(again.output), 'image/jpeg', { trustAnchorsPem: desk.orgRootPem() });
+    expect(m!.valid).toBe(true);
+    expect(m!.history).toHaveLength(2); // the first signature's manifest is the parent
+    expect(m!.actions[0]!.action).toBe('c2pa.opened');
+
+    const camera = join(dir, 'camera.jpg');
+    writeFileSync(camera, await sharp(coffee).withExif({ IFD0: { Make: 'Canon', Model: 'Canon EOS R5' } }).jpeg({ quality: 90 }).toBuffer());
+    expect(await desk.prepareSigning(camera)).toBe(true);
+    const created = await desk.sign(camera, { actor, outDir: join(dir, 'camera') });
+    const c = await readManifest(readFileSync(created.output), 'image/jpeg');
+    expect(c!.history).toHaveLength(1);
+    expect(c!.actions[0]).toMatchObject({ action: 'c2pa.created' });
+    for (const r of take.mock.results) manifests.push(await ((await r.value) as Awaited<ReturnType<ScanAhead['take']>>)?.manifest?.present);
+    expect(manifests).toEqual([true, false]); // both taken, each with its lookup
   });
 
   it('signs a file changed after the scan from the bytes it reads then, not from the scan', async () => {

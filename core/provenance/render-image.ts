@@ -17,7 +17,7 @@ import { withXmpPacket, xmpPacketOf } from '../media/xmp-container.ts';
 import { writeXmpPacket } from '../media/xmp.ts';
 import type { PixelPool } from '../media/pixel-pool.ts';
 import type { LumaGridSink } from '../media/watermark/resample.ts';
-import { WATERMARK_ALGORITHM, planWatermark } from '../media/watermark/codec.ts';
+import { WATERMARK_ALGORITHM, planWatermarkOn, prepareWatermark, type PreparedWatermark } from '../media/watermark/codec.ts';
 import { payloadFromSignature } from './fingerprint.ts';
 
 export interface RenderRequest {
@@ -62,15 +62,20 @@ export interface Rendered {
 
 /**
  * What signing a photo reads from it before the signature: decoded (its pixels shared with the pool's workers, or
- * not), its pHash, the watermark's view of its luma and its layout. Computed from the bytes alone: no key, nothing
- * written, so it may be computed while the vault unlocks (scan-ahead.ts).
+ * not), its pHash, the watermark's view of its luma, the half of the watermark's plan that needs no payload, and its
+ * layout. Computed from the bytes alone: no key, nothing written, so it may be computed while the vault unlocks
+ * (scan-ahead.ts).
  */
 export interface PhotoScan {
   info: ImageInfo;
   pixels: Pixels;
   phash: string;
   watermarkLuma: LumaGridSink | null;
+  /** prepareWatermark of the pixels (null when too small to carry a watermark) */
+  watermark: PreparedWatermark | null;
   layout: string;
+  /** whether the original carries a manifest store (hasManifest), looked up from `mime` while the key was not there */
+  manifest?: { mime: C2paMime; present: Promise<boolean> };
 }
 
 /** `pixelPool`: the pool to share a large image's rows with ('default': the process's), or null for this thread alone. */
@@ -83,7 +88,9 @@ export async function scanPhoto(original: Uint8Array, format: ImageFormat, limit
   // the picture's layout, read before the watermark goes in: what a verifier lays a copy over to find local edits
   const luma = layoutLuma(raster, watermarkLuma);
   const layout = encodeLayout(layoutFromLuma(luma.luma, luma.width, luma.height, raster.width, raster.height));
-  return { info, pixels, phash, watermarkLuma, layout };
+  // the watermark's texture mask, whitening, host slots and round-trip kernels: all that waits for is the payload
+  const watermark = watermarkLuma ? prepareWatermark(raster, { luma: watermarkLuma }) : null;
+  return { info, pixels, phash, watermarkLuma, watermark, layout };
 }
 
 /**
@@ -92,16 +99,17 @@ export async function scanPhoto(original: Uint8Array, format: ImageFormat, limit
  */
 export async function renderSignedImage(req: RenderRequest, host: RenderHost, pixelPool: PixelPool | null | 'default' = 'default', scanned: PhotoScan | null = null): Promise<Rendered> {
   const { original, format } = req;
-  const { info, pixels, phash, watermarkLuma, layout } = scanned ?? (await scanPhoto(original, format, req.limits, pixelPool));
+  const scan = scanned ?? (await scanPhoto(original, format, req.limits, pixelPool));
+  const { info, pixels, phash, watermark: prepared, layout } = scan;
   const raster = pixels.raster;
   const { signature, custody, claimReserve } = await host.signFingerprint({ phash, layout });
   const payload = payloadFromSignature(signature);
 
   let watermark: Rendered['watermark'];
   let marked = raster;
-  if (watermarkLuma) {
+  if (prepared) {
     // the decoded pixels are not needed afterwards: mark them in place
-    marked = await markPixels(pixels, planWatermark(raster, payload, { luma: watermarkLuma }));
+    marked = await markPixels(pixels, planWatermarkOn(prepared, payload));
     watermark = { status: 'embedded', algorithm: WATERMARK_ALGORITHM };
   } else {
     watermark = { status: 'skipped', algorithm: WATERMARK_ALGORITHM, reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK' };
@@ -124,7 +132,8 @@ export async function renderSignedImage(req: RenderRequest, host: RenderHost, pi
   const mime = req.c2pa?.mime;
   if (req.c2pa && mime && claimReserve !== null) {
     const sourceType = req.c2pa.digitalSourceType ?? metadata.digitalSourceType ?? (info.camera ? DIGITAL_CAPTURE : undefined);
-    const origin = await originOf(original, mime, req.name, sourceType, req.signedAt);
+    const known = scan.manifest?.mime === mime ? scan.manifest.present : undefined;
+    const origin = await originOf(original, mime, req.name, sourceType, req.signedAt, known);
     // The claim is signed by the host: only the algorithm and the length of its answer are known here.
     const signer = { algorithm: req.c2pa.algorithm, reserveSize: claimReserve, signClaim: (claim: Uint8Array) => host.signClaim(claim) };
     encoded = await embedManifest(encoded, mime, {
@@ -149,7 +158,15 @@ export async function renderSignedImage(req: RenderRequest, host: RenderHost, pi
  * that action) and, when it does not, `c2pa.opened` over the original as an ingredient of unknown provenance:
  * that is what the desk did, and nothing is guessed.
  */
-export async function originOf(original: Uint8Array, mime: C2paMime, title: string, digitalSourceType: string | undefined, signedAt: string): Promise<Pick<ManifestInput, 'intent' | 'parent' | 'digitalSourceType' | 'createdAt'>> {
-  if (!(await hasManifest(original, mime)) && digitalSourceType) return { intent: 'create', digitalSourceType, createdAt: signedAt };
+export async function originOf(
+  original: Uint8Array,
+  mime: C2paMime,
+  title: string,
+  digitalSourceType: string | undefined,
+  signedAt: string,
+  /** hasManifest(original, mime), if it was started before */
+  manifest: Promise<boolean> = hasManifest(original, mime),
+): Promise<Pick<ManifestInput, 'intent' | 'parent' | 'digitalSourceType' | 'createdAt'>> {
+  if (!(await manifest) && digitalSourceType) return { intent: 'create', digitalSourceType, createdAt: signedAt };
   return { intent: 'edit', parent: { bytes: original, mime, title } };
 }

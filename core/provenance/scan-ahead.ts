@@ -13,7 +13,9 @@ import { detectFile, isImageFormat, type Limits } from '../media/detect.ts';
 import { sha256Hex } from '../media/hash.ts';
 import { releasePixels } from '../media/passes.ts';
 import type { PixelPool } from '../media/pixel-pool.ts';
+import { hasManifest } from '../c2pa/read.ts';
 import { scanPhoto, type PhotoScan } from './render-image.ts';
+import { C2PA_MIME } from './sign-image.ts';
 
 /**
  * While the vault unlocks one core runs the key derivation and this thread the scan: a pixel worker helps only where
@@ -34,15 +36,24 @@ export class ScanAhead {
   /**
    * Starts scanning the photo at `path` (an absolute path, confined by the caller); anything that fails leaves no
    * scan. `pool`: the pixel workers to share its rows with (as scanPhoto); by default the process's only where a
-   * third core is free (scanAheadPool).
+   * third core is free (scanAheadPool). `c2pa`: the sign will write Content Credentials, so whether the original
+   * already carries some (originOf) is looked up too, once the scan is done.
    */
-  constructor(path: string, limits: Limits, pool: PixelPool | null | 'default' = scanAheadPool()) {
+  constructor(path: string, limits: Limits, pool: PixelPool | null | 'default' = scanAheadPool(), c2pa = false) {
     this.path = path;
     this.#result = (async () => {
       const { format } = await detectFile(path, limits);
       if (!isImageFormat(format)) return null;
       const bytes = await readFile(path);
-      return { sha256: sha256Hex(bytes), scan: await scanPhoto(bytes, format, limits, pool) };
+      const scan = await scanPhoto(bytes, format, limits, pool);
+      const mime = C2PA_MIME[format];
+      if (c2pa && mime) {
+        // a corrupt file rejects where the render awaits it, as hasManifest did there; untaken, it is ignored
+        const present = hasManifest(bytes, mime);
+        present.catch(() => undefined);
+        scan.manifest = { mime, present };
+      }
+      return { sha256: sha256Hex(bytes), scan };
     })().catch(() => null);
   }
 

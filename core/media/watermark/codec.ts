@@ -12,11 +12,11 @@
 // v2 (this format): 128-px tile, CRC-24, 384 sync slots, SSIM-driven energy; v1 marks do not read as v2.
 
 import { CustodyError } from '../../errors.ts';
-import { watermarkDelta } from './embed.ts';
+import { watermarkDeltaFor, watermarkHost, type WatermarkHost } from './embed.ts';
 import { extractFrom } from './extract.ts';
 import { gridDims } from './grid.ts';
 import type { RowRange } from '../luma.ts';
-import { LumaGridSink, addGridDelta } from './resample.ts';
+import { LumaGridSink, addGridDelta, lumaToGrid } from './resample.ts';
 
 export interface Raster {
   data: Uint8Array;
@@ -96,15 +96,50 @@ export interface WatermarkPlan {
   delta: Float32Array;
 }
 
+/**
+ * What planning a watermark reads from `img` alone, before the payload is known (embed.ts, watermarkHost): a scan
+ * made while the key is not there yet computes it, and planWatermarkOn finishes the plan once the payload is.
+ */
+export interface PreparedWatermark {
+  width: number;
+  height: number;
+  gw: number;
+  gh: number;
+  host: WatermarkHost;
+}
+
+/** The payload-independent half of planWatermark(img, payload, opts). */
+export function prepareWatermark(img: Raster, opts: WatermarkOptions = {}): PreparedWatermark {
+  checkRaster(img);
+  checkWatermarkSize(img);
+  const { gw, gh } = gridDims(img.width, img.height);
+  return { width: img.width, height: img.height, gw, gh, host: watermarkHost(img.width, img.height, gridOf(img, opts.luma) ?? lumaToGrid(img, gw, gh)) };
+}
+
 /** Plans the watermark carrying the 16-byte `payload` in `img` (applyWatermark adds it to the pixels). */
 export function planWatermark(img: Raster, payload: Uint8Array, opts: WatermarkOptions = {}): WatermarkPlan {
   checkRaster(img);
+  checkPayload(payload);
+  return planWatermarkOn(prepareWatermark(img, opts), payload);
+}
+
+/** planWatermark(img, payload, opts) from prepareWatermark(img, opts): the same plan to the bit. */
+export function planWatermarkOn(prepared: PreparedWatermark, payload: Uint8Array): WatermarkPlan {
+  checkPayload(payload);
+  const { width, height, gw, gh } = prepared;
+  return { width, height, gw, gh, delta: watermarkDeltaFor(prepared.host, payload) };
+}
+
+function checkPayload(payload: Uint8Array): void {
   if (!(payload instanceof Uint8Array) || payload.length !== WATERMARK_PAYLOAD_BYTES) {
     throw new CustodyError(
       'INVALID_ARGUMENT',
       `expected a ${WATERMARK_PAYLOAD_BYTES}-byte watermark payload, got ${payload instanceof Uint8Array ? `${payload.length} bytes` : typeof payload}`,
     );
   }
+}
+
+function checkWatermarkSize(img: Raster): void {
   if (Math.min(img.width, img.height) < WATERMARK_MIN_SIDE) {
     throw new CustodyError(
       'IMAGE_TOO_SMALL_FOR_WATERMARK',
@@ -112,8 +147,6 @@ export function planWatermark(img: Raster, payload: Uint8Array, opts: WatermarkO
       { width: img.width, height: img.height, minSide: WATERMARK_MIN_SIDE },
     );
   }
-  const { gw, gh } = gridDims(img.width, img.height);
-  return { width: img.width, height: img.height, gw, gh, delta: watermarkDelta(img, payload, gridOf(img, opts.luma)) };
 }
 
 /**

@@ -4,12 +4,11 @@
 
 import { WASM_BASE64 as SSIM_WASM } from '../kernels/wm-ssim.wasm.ts';
 import { growMemory, lazyKernel } from '../kernels/load.ts';
-import type { Raster } from './codec.ts';
 import { convEncode } from './conv.ts';
 import { withCrc } from './crc.ts';
 import { COEFFS, LAYOUT, SLOTS, TILE } from './layout.ts';
 import { boxBlur, bytesToBits, fold, gridDims, highPass, localRms } from './grid.ts';
-import { lumaToGrid, roundTripKernel, upsampledMeanSquare } from './resample.ts';
+import { roundTripKernel, upsampledMeanSquare } from './resample.ts';
 import { readSlots, whitening } from './extract.ts';
 import { deltaFor, informedAmplitudes, type Channel } from './informed.ts';
 
@@ -85,21 +84,30 @@ export function textureMask(grid: Float32Array, gw: number, gh: number): Float32
  * σx² and mark variance σw² in a window, SSIM's contrast-structure term falls by about σw² / (2σx² + C2 + σw²).
  */
 export function ssimGain(grid: Float32Array, delta: Float32Array, gw: number, gh: number, loss: number, r: number): number {
-  const sq = (a: Float32Array): Float32Array => {
-    const out = new Float32Array(a.length);
-    for (let i = 0; i < a.length; i++) out[i] = a[i]! * a[i]!;
-    return out;
-  };
+  return ssimGainOn(ssimHost(grid, gw, gh, r), delta, gw, gh, loss, r);
+}
+
+const squares = (a: Float32Array): Float32Array => {
+  const out = new Float32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! * a[i]!;
+  return out;
+};
+
+/** ssimGain's part from the host alone: 2σx² + C2 in every window (`r` its radius on the grid). */
+function ssimHost(grid: Float32Array, gw: number, gh: number, r: number): Float32Array {
   const mx = boxBlur(grid, gw, gh, r);
-  const vx = boxBlur(sq(grid), gw, gh, r);
-  const md = boxBlur(delta, gw, gh, r);
-  const vd = boxBlur(sq(delta), gw, gh, r);
+  const vx = boxBlur(squares(grid), gw, gh, r);
   const C2 = (0.03 * 255) ** 2;
   const den = new Float32Array(gw * gh);
-  for (let i = 0; i < den.length; i++) {
-    den[i] = 2 * Math.max(0, vx[i]! - mx[i]! * mx[i]!) + C2;
-    vd[i] = Math.max(0, vd[i]! - md[i]! * md[i]!);
-  }
+  for (let i = 0; i < den.length; i++) den[i] = 2 * Math.max(0, vx[i]! - mx[i]! * mx[i]!) + C2;
+  return den;
+}
+
+/** ssimGain with the host's part (ssimHost, windows of radius `r`) already computed. */
+function ssimGainOn(den: Float32Array, delta: Float32Array, gw: number, gh: number, loss: number, r: number): number {
+  const md = boxBlur(delta, gw, gh, r);
+  const vd = boxBlur(squares(delta), gw, gh, r);
+  for (let i = 0; i < den.length; i++) vd[i] = Math.max(0, vd[i]! - md[i]! * md[i]!);
   // every third window, its two variances copied once into f64 (exactly: every f32 is an f64) and in order
   const n = Math.ceil(den.length / 3);
   const vs = new Float64Array(n);
@@ -167,28 +175,48 @@ function wantedSigns(payload: Uint8Array): Float64Array {
   return want;
 }
 
-/** The luminance change (on the working grid) that carries `payload` in `img`; addGridDelta applies it. */
-export function watermarkDelta(img: Raster, payload: Uint8Array, lumaGrid?: Float32Array): Float32Array {
-  const { gw, gh } = gridDims(img.width, img.height);
-  const grid = lumaGrid ?? lumaToGrid(img, gw, gh);
+/**
+ * What the watermark's delta reads from the host photo alone, before a payload is known: the texture mask, the extractor's
+ * whitening, the host's own slot readings, the channel's round-trip kernels and SSIM's host variances. Nothing in it
+ * is changed by watermarkDeltaFor, so one host serves any number of payloads.
+ */
+export interface WatermarkHost {
+  width: number;
+  height: number;
+  ch: Channel;
+  host: Float64Array;
+  ssimWindow: number;
+  ssimDen: Float32Array;
+}
+
+/** The host part of the watermark's delta for a `width` × `height` photo whose working-grid luma is `grid`. */
+export function watermarkHost(width: number, height: number, grid: Float32Array): WatermarkHost {
+  const { gw, gh } = gridDims(width, height);
   const mask = textureMask(grid, gw, gh);
   const { hp, weight } = whitening(grid, gw, gh);
   for (let i = 0; i < hp.length; i++) hp[i] = hp[i]! * weight[i]!;
   const host = readSlots(fold(hp, gw, gh, TILE, 1, 0), 0, 0);
-  const ch: Channel = { gw, gh, mask, weight, kx: roundTripKernel(gw, img.width), ky: roundTripKernel(gh, img.height) };
+  const ch: Channel = { gw, gh, mask, weight, kx: roundTripKernel(gw, width), ky: roundTripKernel(gh, height) };
+  const ssimWindow = Math.max(1, Math.round((3 * gw) / width));
+  return { width, height, ch, host, ssimWindow, ssimDen: ssimHost(grid, gw, gh, ssimWindow) };
+}
+
+/** The luminance change (on the working grid) that carries `payload` in the photo of host part `h` (watermarkHost); addGridDelta applies it. */
+export function watermarkDeltaFor(h: WatermarkHost, payload: Uint8Array): Float32Array {
+  const { width, height, ch, host, ssimWindow } = h;
+  const { gw, gh } = ch;
   const want = wantedSigns(payload);
   const plain = deltaFor(want, ch);
-  const meanSquare = (d: Float32Array): number => upsampledMeanSquare(d, gw, gh, img.width, img.height);
+  const meanSquare = (d: Float32Array): number => upsampledMeanSquare(d, gw, gh, width, height);
   const plainMs = meanSquare(plain);
   const gainAt = (psnr: number): number => Math.sqrt((255 * 255) / 10 ** (psnr / 10) / plainMs);
   // energy per photo: what keeps SSIM's loss at ssimLoss, within the PSNR range. Busy photos take more than a
   // fixed PSNR would give them, flat ones (cell, moon) less: measured SSIM 0.9798 → 0.9814 and jpeg50/resize50
   // misses 3 → 1 on the photo set, against a fixed 41 dB.
-  const ssimWindow = Math.max(1, Math.round((3 * gw) / img.width));
   const { psnrMin, psnrMax, ssimLoss } = EMBED_PARAMS;
-  const g0 = Math.min(gainAt(psnrMin), Math.max(gainAt(psnrMax), ssimGain(grid, plain, gw, gh, ssimLoss, ssimWindow)));
+  const g0 = Math.min(gainAt(psnrMin), Math.max(gainAt(psnrMax), ssimGainOn(h.ssimDen, plain, gw, gh, ssimLoss, ssimWindow)));
   const informed = EMBED_PARAMS.informed ? informedAmplitudes(want, host, ch, g0, plain) : want;
-  const amp = Math.min(img.width, img.height) < EMBED_PARAMS.smallSide ? smallPhotoAmplitudes(informed) : informed;
+  const amp = Math.min(width, height) < EMBED_PARAMS.smallSide ? smallPhotoAmplitudes(informed) : informed;
   const delta = deltaFor(amp, ch);
   // informed amplitudes keep the plain pattern's energy in slot terms; hold it exactly at full resolution
   const g = g0 * Math.sqrt(plainMs / meanSquare(delta));
