@@ -56,14 +56,20 @@ afterAll(async () => {
   await hub?.close();
 });
 
-/** Pulls until the record's proof carries its chain section (a proof without one is made stale, so it is asked for again). */
+/**
+ * Pulls until the record's proof and the newest audit head's carry their chain sections (a proof without one is made
+ * stale, so it is asked for again).
+ */
 async function proofWithChain(): Promise<void> {
-  await until("the record's proof with its chain section", async () => {
+  await until("the record's proof and the newest head's with their chain sections", async () => {
     desk.store.run(sql`UPDATE hub_proofs SET received_at = '2000-01-01T00:00:00.000Z' WHERE chain IS NULL`);
+    desk.store.run(sql`UPDATE hub_audit_proofs SET received_at = '2000-01-01T00:00:00.000Z' WHERE chain IS NULL`);
     await desk.hub.puller().pull();
-    return proofOf(desk.store, recordId)?.chain ?? null;
+    return (proofOf(desk.store, recordId)?.chain ?? null) !== null && newestHead()?.chain != null;
   }, 60_000);
 }
+
+const newestHead = () => desk.store.get<{ seq: number; proof: string; chain: string | null; chain_checked_at: string | null }>(sql`SELECT seq, proof, chain, chain_checked_at FROM hub_audit_proofs ORDER BY seq DESC LIMIT 1`);
 
 const alarms = () => [...auditEntries(desk.store)].filter((e) => e.action === ALARM_ACTION);
 
@@ -72,12 +78,14 @@ describe('confirming the hub\'s chain references on the chain', { timeout: 60_00
     expect(proofOf(desk.store, recordId)).toMatchObject({ chainCheckedAt: null });
     expect((await desk.verify(output)).checks.anchor).toMatchObject({ status: 'pass', state: 'anchored', detail: expect.stringMatching(/the hub reports/) });
     const r = await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract });
-    expect(r).toEqual({ confirmed: 1, refuted: [], error: null });
+    expect(r).toEqual({ confirmed: 1, headsConfirmed: expect.any(Number), refuted: [], error: null });
+    expect(r.headsConfirmed).toBeGreaterThanOrEqual(1);
+    expect(newestHead()!.chain_checked_at).toEqual(expect.any(String));
     expect(proofOf(desk.store, recordId)!.chainCheckedAt).toEqual(expect.any(String));
     expect((await desk.verify(output)).checks.anchor).toMatchObject({ status: 'pass', state: 'anchored', detail: expect.stringMatching(/as this desk confirmed on the chain at/) });
     // confirmed references are not asked about again unless --all
-    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).toEqual({ confirmed: 0, refuted: [], error: null });
-    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract, all: true })).toEqual({ confirmed: 1, refuted: [], error: null });
+    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).toEqual({ confirmed: 0, headsConfirmed: 0, refuted: [], error: null });
+    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract, all: true })).toMatchObject({ confirmed: 1, refuted: [], error: null });
   });
 
   it('an unreachable node decides nothing', async () => {
@@ -107,20 +115,34 @@ describe('confirming the hub\'s chain references on the chain', { timeout: 60_00
     expect((await desk.verify(output)).checks.anchor).toMatchObject({ status: 'absent', state: 'logged' });
     // the puller asks for the proof again and gets the hub's real reference, which checks out
     await proofWithChain();
-    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).toEqual({ confirmed: 1, refuted: [], error: null });
+    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).toMatchObject({ confirmed: 1, refuted: [], error: null });
+  });
+
+  it("an audit head's reference the chain does not bear out is an alarm too, and is dropped", async () => {
+    const head = newestHead()!;
+    const chain = JSON.parse(head.chain!) as { block: number };
+    const forged = { ...chain, block: chain.block + 3 };
+    desk.store.run(sql`UPDATE hub_audit_proofs SET chain = ${JSON.stringify(forged)}, chain_checked_at = NULL WHERE seq = ${head.seq}`);
+    const before = alarms().length;
+    const r = await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract });
+    expect(r.refuted).toEqual([{ recordId: null, seq: head.seq, code: 'ANCHOR_MISMATCH', message: expect.stringMatching(new RegExp(`^audit head ${head.seq}: .*not borne out by the chain`)) }]);
+    expect(alarms()).toHaveLength(before + 1);
+    expect(alarms().at(-1)).toMatchObject({ details: { code: 'ANCHOR_MISMATCH', seq: head.seq } });
+    expect(newestHead()).toMatchObject({ seq: head.seq, chain: null, chain_checked_at: null });
+    expect(JSON.parse(newestHead()!.proof).chain).toBeNull();
   });
 
   it('custody hub check-chain: the report, and exit 2 with the alarm when a reference is refuted', async () => {
     const env = { CUSTODY_HOME: desk.home, CUSTODY_PASSPHRASE: 'test passphrase' };
     const ok = await runCli(['hub', 'check-chain', '--rpc', node.chain.url, '--contract', contract, '--all'], env);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/^1 chain reference\(s\) confirmed on the chain, 0 not borne out/);
+    expect(ok.stdout).toMatch(/^1 record and \d+ audit head chain reference\(s\) confirmed on the chain, 0 not borne out/);
     const held = proofOf(desk.store, recordId)!;
     const forged = { ...held.chain!, tx: `0x${'ee'.repeat(32)}` };
     desk.store.run(sql`UPDATE hub_proofs SET chain = ${JSON.stringify(forged)}, chain_checked_at = NULL WHERE record_id = ${recordId}`);
     const bad = await runCli(['hub', 'check-chain', '--rpc', node.chain.url, '--contract', contract], env);
     expect(bad.code).toBe(2);
-    expect(bad.stdout).toMatch(/0 chain reference\(s\) confirmed on the chain, 1 not borne out\n {2}alarm: record .* ANCHOR_MISMATCH/);
+    expect(bad.stdout).toMatch(/0 record and 0 audit head chain reference\(s\) confirmed on the chain, 1 not borne out\n {2}alarm: record .* ANCHOR_MISMATCH/);
     expect(bad.stderr).toMatch(/INTEGRITY_FAILED/);
     expect(proofOf(desk.store, recordId)!.chain).toBeNull();
   });
@@ -152,7 +174,7 @@ describe('confirming the hub\'s chain references on the chain', { timeout: 60_00
     const env = { CUSTODY_HOME: desk.home, CUSTODY_PASSPHRASE: 'test passphrase' };
     const ok = await runCli(['sync', '--once'], env);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stderr).toMatch(/chain references: 1 confirmed on the chain, 0 not borne out/);
+    expect(ok.stderr).toMatch(/chain references: 1 record and \d+ audit head reference\(s\) confirmed on the chain, 0 not borne out/);
     expect(proofOf(desk.store, recordId)!.chainCheckedAt).toEqual(expect.any(String));
     const held = proofOf(desk.store, recordId)!;
     desk.store.run(sql`UPDATE hub_proofs SET chain = ${JSON.stringify({ ...held.chain!, chainId: 31337, tx: `0x${'0d'.repeat(32)}` })}, chain_checked_at = NULL WHERE record_id = ${recordId}`);

@@ -49,7 +49,7 @@ export function register(program: Command): void {
             const c = p.alarm ? null : await desk.hub.checkChainRemembered();
             if (o.json) out(JSON.stringify({ proofs: p, ...(c ? { chain: c } : {}) }));
             else if (!p.unsupported) err(`proofs: ${p.fetched} received (${p.anchored} on chain), ${p.notReady} not ready yet; ${p.heads} audit head proof(s)${p.error ? `; stopped: ${p.error}` : ''}`);
-            if (c && !o.json) err(`chain references: ${c.confirmed} confirmed on the chain, ${c.refuted.length} not borne out${c.error ? `; stopped: ${c.error}` : ''}`);
+            if (c && !o.json) err(`chain references: ${c.confirmed} record and ${c.headsConfirmed} audit head reference(s) confirmed on the chain, ${c.refuted.length} not borne out${c.error ? `; stopped: ${c.error}` : ''}`);
             for (const x of c?.refuted ?? []) err(`ALARM: ${x.message}`);
             if (c && c.refuted.length > 0) {
               process.exitCode = 3;
@@ -137,7 +137,7 @@ export function registerHubLink(hub: Command): void {
       if (o.remember && !o.json) err(`the background sync now checks new chain references with ${o.rpc} and registry ${o.contract} (\`custody hub check-chain-forget\` stops it)`);
       if (o.json) json(r);
       else {
-        out(`${r.confirmed} chain reference(s) confirmed on the chain, ${r.refuted.length} not borne out`);
+        out(`${r.confirmed} record and ${r.headsConfirmed} audit head chain reference(s) confirmed on the chain, ${r.refuted.length} not borne out`);
         for (const x of r.refuted) out(`  alarm: ${x.message}`);
         if (r.error) err(`stopped: ${r.error}`);
       }

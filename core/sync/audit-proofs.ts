@@ -51,7 +51,8 @@ export function expectedHeadLeaf(db: ReadableDB, head: AuditHead): AuditHeadLeaf
 export function keepHeadProof(db: WritableDB, head: AuditHead, file: ProofFile, verified: VerifiedProof, at: string): void {
   db.run(sql`INSERT INTO hub_audit_proofs (seq, hash, leaf_index, tree_size, proof, chain, received_at)
     VALUES (${head.seq}, ${head.hash}, ${verified.index}, ${verified.checkpoint.size}, ${JSON.stringify(file)}, ${file.chain ? JSON.stringify(file.chain) : null}, ${at})
-    ON CONFLICT (seq) DO UPDATE SET leaf_index = excluded.leaf_index, tree_size = excluded.tree_size, proof = excluded.proof, chain = excluded.chain, received_at = excluded.received_at`);
+    ON CONFLICT (seq) DO UPDATE SET leaf_index = excluded.leaf_index, tree_size = excluded.tree_size, proof = excluded.proof, chain = excluded.chain,
+      chain_checked_at = CASE WHEN excluded.chain IS hub_audit_proofs.chain THEN hub_audit_proofs.chain_checked_at ELSE NULL END, received_at = excluded.received_at`);
 }
 
 export interface AnchoredHead {

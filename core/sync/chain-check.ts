@@ -11,8 +11,9 @@ import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getSetting, setSetting } from '../store/settings.ts';
 import { parseVerifierKey } from '../tlog/note.ts';
+import type { Checkpoint } from '../tlog/checkpoint.ts';
 import { parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
-import { HUB_LOG_KEY_SETTING, logOrigin } from './link.ts';
+import { HUB_LOG_KEY_SETTING, logOrigin, readHubLink } from './link.ts';
 import { ALARM_ACTION, expectedLeafOf } from './proofs.ts';
 
 /** The node and registry an admin chose for the background sync's check (`custody hub check-chain --remember`). */
@@ -60,13 +61,32 @@ export interface ChainCheckOptions {
 }
 
 export interface ChainCheckReport {
-  /** References confirmed on the chain by this run. */
+  /** Records' references confirmed on the chain by this run. */
   confirmed: number;
-  /** References the chain does not bear out: each an alarm, each dropped. */
-  refuted: { recordId: string; code: string; message: string }[];
+  /** Audit heads' references confirmed on the chain by this run. */
+  headsConfirmed: number;
+  /** References the chain does not bear out: each an alarm, each dropped (`recordId` null: an audit head's, `seq`). */
+  refuted: { recordId: string | null; seq?: number; code: string; message: string }[];
   /** Why the run stopped early (the node did not answer), or null. */
   error: string | null;
 }
+
+/** One held proof whose chain reference is to be checked: how to read its checkpoint, and where to mark or drop it. */
+interface HeldRef {
+  /** `record rec_…` or `audit head 12`, for messages. */
+  label: string;
+  chain: ChainRef;
+  /** The proof verified again with the pinned key, as verify and audit verify do: its checkpoint. */
+  checkpoint(): Checkpoint;
+  confirm(at: string): void;
+  drop(): void;
+  refuted: Pick<ChainCheckReport['refuted'][number], 'recordId' | 'seq'>;
+  count: 'confirmed' | 'headsConfirmed';
+  alarm: { subject: string | null; details: Record<string, unknown> };
+}
+
+/** The file kept without its chain section, so that `custody hub proof` does not hand a refuted reference on. */
+const withoutChain = (proof: string): string => JSON.stringify({ ...(JSON.parse(proof) as object), chain: null });
 
 export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptions): Promise<ChainCheckReport> {
   chainCheckTargetOf(o.rpc, o.contract);
@@ -74,38 +94,73 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
   if (!keyText) throw new CustodyError('NOT_FOUND', "expected the hub's pinned log key, got none: connect the desk to its hub and sync first");
   const key = parseVerifierKey(keyText);
   const origin = logOrigin(db, key.name);
+  const link = readHubLink(db);
   const rows = db.all<{ record_id: string; proof: string; chain: string }>(
     o.all ? sql`SELECT record_id, proof, chain FROM hub_proofs WHERE chain IS NOT NULL ORDER BY record_id` : sql`SELECT record_id, proof, chain FROM hub_proofs WHERE chain IS NOT NULL AND chain_checked_at IS NULL ORDER BY record_id`,
   );
-  const report: ChainCheckReport = { confirmed: 0, refuted: [], error: null };
-  if (rows.length === 0) return report;
+  // the audit heads' proofs too: the anchored head `custody audit verify` checks the log against
+  const heads = db.all<{ seq: number; proof: string; chain: string }>(
+    o.all ? sql`SELECT seq, proof, chain FROM hub_audit_proofs WHERE chain IS NOT NULL ORDER BY seq` : sql`SELECT seq, proof, chain FROM hub_audit_proofs WHERE chain IS NOT NULL AND chain_checked_at IS NULL ORDER BY seq`,
+  );
+  const refs: HeldRef[] = [
+    ...rows.map((r): HeldRef => ({
+      label: `record ${r.record_id}`,
+      chain: JSON.parse(r.chain) as ChainRef,
+      checkpoint: () => {
+        const file = parseProofFile(r.proof);
+        const expectLeaf = expectedLeafOf(db, r.record_id, file);
+        if (!expectLeaf) throw new CustodyError('NOT_FOUND', `expected record ${r.record_id} on this desk, got none`);
+        return verifyProofFile(file, key, { expectLeaf, ...(origin ? { origin } : {}) }).checkpoint;
+      },
+      // the reference kept beside the proof is the one checked, and the one verify shows
+      confirm: (at) => db.run(sql`UPDATE hub_proofs SET chain_checked_at = ${at} WHERE record_id = ${r.record_id} AND chain = ${r.chain}`),
+      drop: () => db.run(sql`UPDATE hub_proofs SET chain = NULL, chain_checked_at = NULL, proof = ${withoutChain(r.proof)} WHERE record_id = ${r.record_id}`),
+      refuted: { recordId: r.record_id },
+      count: 'confirmed',
+      alarm: { subject: r.record_id, details: {} },
+    })),
+    ...heads.map((h): HeldRef => ({
+      label: `audit head ${h.seq}`,
+      chain: JSON.parse(h.chain) as ChainRef,
+      checkpoint: () => {
+        if (!link) throw new CustodyError('NOT_FOUND', 'expected the hub link, got none');
+        const verified = verifyProofFile(parseProofFile(h.proof), key, { origin: `${key.name}/${link.tenantId}` });
+        if (verified.leaf.type !== 'audit-head' || verified.leaf.desk !== link.deskId || verified.leaf.seq !== h.seq) {
+          throw new CustodyError('PROOF_LEAF_MISMATCH', `expected the proof of audit head ${h.seq} of desk ${link.deskId}, got another leaf`);
+        }
+        return verified.checkpoint;
+      },
+      confirm: (at) => db.run(sql`UPDATE hub_audit_proofs SET chain_checked_at = ${at} WHERE seq = ${h.seq} AND chain = ${h.chain}`),
+      drop: () => db.run(sql`UPDATE hub_audit_proofs SET chain = NULL, chain_checked_at = NULL, proof = ${withoutChain(h.proof)} WHERE seq = ${h.seq}`),
+      refuted: { recordId: null, seq: h.seq },
+      count: 'headsConfirmed',
+      alarm: { subject: null, details: { seq: h.seq } },
+    })),
+  ];
+  const report: ChainCheckReport = { confirmed: 0, headsConfirmed: 0, refuted: [], error: null };
+  if (refs.length === 0) return report;
   // ethers (about 0.1–0.2 s to load) only when there is something to check: the desk loads this module with its hub
   // code, for every command and every signature
   const { verifyAnchor } = await import('../ledger/verify-anchor.ts');
-  for (const row of rows) {
-    const chain = JSON.parse(row.chain) as ChainRef;
+  const now = () => (o.now?.() ?? new Date()).toISOString();
+  for (const ref of refs) {
     try {
-      const file = parseProofFile(row.proof);
-      const expectLeaf = expectedLeafOf(db, row.record_id, file);
-      if (!expectLeaf) throw new CustodyError('NOT_FOUND', `expected record ${row.record_id} on this desk, got none`);
-      const verified = verifyProofFile(file, key, { expectLeaf, ...(origin ? { origin } : {}) });
-      // the reference kept beside the proof is the one checked, and the one verify shows
-      await verifyAnchor({ checkpoint: verified.checkpoint, chain }, { rpc: o.rpc, hubPublicKey: key.publicKey, contract: o.contract, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
-      db.run(sql`UPDATE hub_proofs SET chain_checked_at = ${(o.now?.() ?? new Date()).toISOString()} WHERE record_id = ${row.record_id} AND chain = ${row.chain}`);
-      report.confirmed++;
+      await verifyAnchor({ checkpoint: ref.checkpoint(), chain: ref.chain }, { rpc: o.rpc, hubPublicKey: key.publicKey, contract: o.contract, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
+      ref.confirm(now());
+      report[ref.count]++;
     } catch (e) {
       if (!isCustodyError(e)) throw e;
       if (e.code === 'CHAIN_UNREACHABLE') {
         report.error = e.message;
         return report;
       }
-      const message = `record ${row.record_id}: the hub's chain reference (chain ${chain.chainId}, transaction ${chain.tx}, block ${chain.block}) is not borne out by the chain: ${e.code}: ${e.message}`;
+      const c = ref.chain;
+      const message = `${ref.label}: the hub's chain reference (chain ${c.chainId}, transaction ${c.tx}, block ${c.block}) is not borne out by the chain: ${e.code}: ${e.message}`;
       audit.act(() => {
-        audit.append({ actor: 'desk', action: ALARM_ACTION, subject: row.record_id, details: { code: e.code, message, chain }, at: (o.now?.() ?? new Date()).toISOString() });
-        // dropped from the kept file too, so that `custody hub proof` does not hand the reference on
-        db.run(sql`UPDATE hub_proofs SET chain = NULL, chain_checked_at = NULL, proof = ${JSON.stringify({ ...(JSON.parse(row.proof) as object), chain: null })} WHERE record_id = ${row.record_id}`);
+        audit.append({ actor: 'desk', action: ALARM_ACTION, subject: ref.alarm.subject, details: { code: e.code, message, chain: c, ...ref.alarm.details }, at: now() });
+        ref.drop();
       });
-      report.refuted.push({ recordId: row.record_id, code: e.code, message });
+      report.refuted.push({ ...ref.refuted, code: e.code, message });
     }
   }
   return report;
