@@ -43,9 +43,9 @@ export function chainCheckTargetOf(rpc: string, contract: string): ChainCheckTar
   return { rpc, contract };
 }
 
-/** Remembers (or, with null, forgets) the node and registry; the caller authorises and audits. */
+/** Remembers (or, with null, forgets) a node and registry checked by chainCheckTargetOf; the caller authorises and audits. */
 export function setChainCheckTarget(db: WritableDB, target: ChainCheckTarget | null): void {
-  if (target) setSetting(db, CHAIN_CHECK_SETTING, JSON.stringify(chainCheckTargetOf(target.rpc, target.contract)));
+  if (target) setSetting(db, CHAIN_CHECK_SETTING, JSON.stringify(target));
   else db.run(sql`DELETE FROM settings WHERE key = ${CHAIN_CHECK_SETTING}`);
 }
 
