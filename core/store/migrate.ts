@@ -16,6 +16,7 @@ import m0012 from './migrations/0012-watch-folder-owner.ts';
 import m0013 from './migrations/0013-audit-head-proofs.ts';
 import m0014 from './migrations/0014-outbox-record-signature.ts';
 import m0015 from './migrations/0015-proof-chain-checked.ts';
+import m0016 from './migrations/0016-refuted-chain-refs.ts';
 
 export interface Migration {
   version: number;
@@ -23,7 +24,7 @@ export interface Migration {
   up(db: WritableDB): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016];
 
 export const LATEST_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 
