@@ -10,6 +10,7 @@ import { auditEntries } from '../core/audit/log.ts';
 import type { Desk } from '../core/desk.ts';
 import { sql } from '../core/store/db.ts';
 import { ALARM_ACTION, proofOf } from '../core/sync/proofs.ts';
+import type { ChainRef } from '../core/tlog/proof-file.ts';
 import { hubChainKeys, initHub, startHub, type RunningHub } from '../server/serve.ts';
 import { deployRegistry, fund, registerLog, sharedMiningNode, until } from './helpers/chain.ts';
 import { runCli, tempDir } from './helpers/cli.ts';
@@ -186,5 +187,145 @@ describe('confirming the hub\'s chain references on the chain', { timeout: 60_00
     const forget = await runCli(['hub', 'check-chain-forget'], env);
     expect(forget.code, forget.stderr).toBe(0);
     expect(desk.hub.status().proofs.chainCheck).toBeNull();
+  });
+});
+
+/**
+ * A hub (or its network path) that rewrites the chain section of the proofs it serves on `paths` (nothing signs it):
+ * `served()` counts the proofs so rewritten.
+ */
+function forging(forge: (c: ChainRef) => ChainRef, paths = /\/v1\/log\/records\//): { fetch: typeof fetch; served: () => number } {
+  let served = 0;
+  const rewrite = (p: { chain?: ChainRef | null }) => {
+    if (!p.chain) return p;
+    served++;
+    return { ...p, chain: forge(p.chain) };
+  };
+  const f = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const res = await fetch(input, init);
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (!paths.test(url) || res.status !== 200) return res;
+    const body = (await res.json()) as { proofs?: { proof?: { chain?: ChainRef | null } }[] } & { chain?: ChainRef | null };
+    const out = Array.isArray(body.proofs) ? { ...body, proofs: body.proofs.map((a) => (a.proof ? { ...a, proof: rewrite(a.proof) } : a)) } : rewrite(body);
+    return new Response(JSON.stringify(out), { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  return { fetch: f as typeof fetch, served: () => served };
+}
+
+/** A minute passes for the proofs held without a chain reference: the puller asks for them again. */
+const aMinuteLater = () => {
+  desk.store.run(sql`UPDATE hub_proofs SET received_at = '2000-01-01T00:00:00.000Z' WHERE chain IS NULL`);
+  desk.store.run(sql`UPDATE hub_audit_proofs SET received_at = '2000-01-01T00:00:00.000Z' WHERE chain IS NULL`);
+};
+
+const standingAlarms = () => desk.hub.status().refuted.filter((x) => x.supersededAt === null);
+const refutedOf = (c: ChainRef) => desk.hub.status().refuted.find((x) => x.chain.tx === c.tx && x.chain.block === c.block);
+
+describe('a hub that keeps serving a refuted chain reference', { timeout: 90_000 }, () => {
+  let genuine: ChainRef;
+  let forged: ChainRef;
+
+  it('alarms at the first refutation only: the same reference served again is not kept, raises nothing new, and stands in hub status', async () => {
+    await proofWithChain();
+    genuine = proofOf(desk.store, recordId)!.chain!;
+    forged = { ...genuine, block: genuine.block + 7 };
+    // the genuine reference confirmed: what earlier tests refuted for the record stands no more
+    await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract });
+    desk.hub.rememberChainCheck(ADMIN, { rpc: node.chain.url, contract });
+    // the desk holds the record's proof without its reference, as after a refutation: the puller asks for it again
+    desk.store.run(sql`UPDATE hub_proofs SET chain = NULL, chain_checked_at = NULL, received_at = '2000-01-01T00:00:00.000Z' WHERE record_id = ${recordId}`);
+    const before = alarms().length;
+    const path = forging(() => forged);
+    const bg = desk.hub.start(undefined, { fetch: path.fetch, idleMs: 50 })!;
+    try {
+      await until('the hub to serve the forged reference three times', async () => {
+        aMinuteLater();
+        return path.served() >= 3;
+      }, 60_000);
+    } finally {
+      await bg.stop();
+    }
+    const raised = alarms().slice(before);
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatchObject({ subject: recordId, details: { code: 'ANCHOR_MISMATCH', chain: forged } });
+    // the forged reference is not held again: the record reads "logged", not "anchored"
+    expect(proofOf(desk.store, recordId)!.chain).toBeNull();
+    expect(desk.hub.anchorState(recordId)).toMatchObject({ state: 'logged' });
+    const standing = standingAlarms();
+    expect(standing).toEqual([{ recordId, seq: null, treeSize: expect.any(Number), chain: forged, code: 'ANCHOR_MISMATCH', message: raised[0]!.details.message, refutedAt: raised[0]!.at, servedAgain: expect.any(Number), lastServedAt: expect.any(String), supersededAt: null, supersededBy: null }]);
+    expect(standing[0]!.servedAgain).toBeGreaterThanOrEqual(1);
+    // the same claim (this reference for this batch) served again: not kept, counted, no alarm
+    const { treeSize } = standing[0]!;
+    aMinuteLater();
+    expect(await desk.hub.puller({ fetch: forging(() => forged).fetch }).pull()).toMatchObject({ alarm: null, refutedAgain: 1 });
+    expect(proofOf(desk.store, recordId)!.chain).toBeNull();
+    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).toEqual({ confirmed: 0, headsConfirmed: 0, refuted: [], error: null });
+    expect(alarms()).toHaveLength(before + 1);
+    expect(standingAlarms()[0]!.servedAgain).toBe(standing[0]!.servedAgain + 1);
+    // the same reference for another batch (the log grew since): kept and checked, refuted again without a new alarm
+    desk.store.run(sql`UPDATE hub_refuted_refs SET tree_size = ${treeSize - 1} WHERE kind = 'record' AND ref = ${recordId} AND superseded_at IS NULL`);
+    aMinuteLater();
+    expect(await desk.hub.puller({ fetch: forging(() => forged).fetch }).pull()).toMatchObject({ alarm: null, refutedAgain: 0 });
+    expect(proofOf(desk.store, recordId)!.chain).toEqual(forged);
+    const again = await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract });
+    expect(again.refuted).toEqual([{ recordId, code: 'ANCHOR_MISMATCH', message: expect.stringMatching(/refuted before and served again, is still not borne out by the chain \(a standing alarm/), standing: true }]);
+    expect(proofOf(desk.store, recordId)!.chain).toBeNull();
+    expect(alarms()).toHaveLength(before + 1);
+    expect(standingAlarms()).toEqual([expect.objectContaining({ treeSize, refutedAt: raised[0]!.at, servedAgain: standing[0]!.servedAgain + 2 })]);
+    const env = { CUSTODY_HOME: desk.home, CUSTODY_PASSPHRASE: 'test passphrase' };
+    const status = await runCli(['hub', 'status'], env);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`STANDING ALARM since ${raised[0]!.at.replace(/[.]/g, '\\.')}: record ${recordId}: the hub keeps serving chain reference \\(chain 31337, transaction ${forged.tx}, block ${forged.block}\\), which the chain refuted \\(ANCHOR_MISMATCH\\); served again ${standing[0]!.servedAgain + 2} time\\(s\\)`));
+    desk.hub.rememberChainCheck(ADMIN, null);
+  });
+
+  it('another reference for the same record is checked as any: a new forgery alarms again, the genuine one is confirmed and supersedes the standing alarms', async () => {
+    const other = { ...genuine, tx: `0x${'ab'.repeat(32)}` };
+    aMinuteLater();
+    expect(await desk.hub.puller({ fetch: forging(() => other).fetch }).pull()).toMatchObject({ alarm: null, refutedAgain: 0 });
+    expect(proofOf(desk.store, recordId)!.chain).toEqual(other);
+    const before = alarms().length;
+    const r = await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract });
+    expect(r.refuted).toEqual([{ recordId, code: 'ANCHOR_MISMATCH', message: expect.stringMatching(/not borne out by the chain/) }]);
+    expect(alarms()).toHaveLength(before + 1);
+    expect(standingAlarms().map((x) => x.chain)).toEqual([other, forged]);
+    // the hub serves the genuine reference again: confirmed, and the standing alarms of the record are superseded
+    await proofWithChain();
+    // (the log grew meanwhile: the hub's proof may be against a newer checkpoint, in another batch)
+    const real = proofOf(desk.store, recordId)!.chain!;
+    expect([other, forged]).not.toContainEqual(real);
+    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).toMatchObject({ confirmed: 1, refuted: [], error: null });
+    const confirmedAt = proofOf(desk.store, recordId)!.chainCheckedAt;
+    expect(standingAlarms()).toEqual([]);
+    expect([refutedOf(other), refutedOf(forged)].map((x) => [x?.supersededAt, x?.supersededBy])).toEqual([[confirmedAt, real], [confirmedAt, real]]);
+    expect(alarms()).toHaveLength(before + 1);
+    const status = await runCli(['hub', 'status'], { CUSTODY_HOME: desk.home, CUSTODY_PASSPHRASE: 'test passphrase' });
+    expect(status.stdout).not.toMatch(/STANDING ALARM/);
+    expect(status.stdout).toMatch(new RegExp(`superseded alarm: record ${recordId}: chain reference \\(chain 31337, transaction ${other.tx}, block ${other.block}\\) refuted at .*; a reference confirmed on the chain at ${confirmedAt!.replace(/[.]/g, '\\.')} superseded it`));
+  });
+
+  it("an audit head's refuted reference served again is not kept and raises nothing new", async () => {
+    await proofWithChain();
+    const head = newestHead()!;
+    const forgedHead = { ...(JSON.parse(head.chain!) as ChainRef), block: (JSON.parse(head.chain!) as ChainRef).block + 5 };
+    desk.store.run(sql`UPDATE hub_audit_proofs SET chain = NULL, chain_checked_at = NULL, received_at = '2000-01-01T00:00:00.000Z' WHERE seq = ${head.seq}`);
+    const leaves = /\/v1\/log\/leaves\//;
+    await desk.hub.puller({ fetch: forging(() => forgedHead, leaves).fetch }).pull();
+    expect(newestHead()).toMatchObject({ seq: head.seq, chain: JSON.stringify(forgedHead) });
+    const before = alarms().length;
+    expect((await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).refuted).toContainEqual(expect.objectContaining({ recordId: null, seq: head.seq }));
+    const after = alarms().length;
+    expect(after).toBeGreaterThan(before);
+    aMinuteLater();
+    expect(await desk.hub.puller({ fetch: forging(() => forgedHead, leaves).fetch }).pull()).toMatchObject({ alarm: null, refutedAgain: 1 });
+    expect(newestHead()).toMatchObject({ seq: head.seq, chain: null });
+    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).toMatchObject({ headsConfirmed: 0, refuted: [] });
+    expect(alarms()).toHaveLength(after);
+    expect(refutedOf(forgedHead)).toMatchObject({ recordId: null, seq: head.seq, chain: forgedHead, servedAgain: 1, supersededAt: null });
+    // the genuine one again: confirmed, superseding it
+    aMinuteLater();
+    await proofWithChain();
+    expect(await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract })).toMatchObject({ refuted: [] });
+    expect(desk.hub.status().refuted.filter((x) => x.supersededAt === null)).toEqual([]);
   });
 });

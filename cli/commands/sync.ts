@@ -23,6 +23,12 @@ export function printStatus(s: HubStatus): void {
   out(`proofs: ${s.proofs.held} held (${s.proofs.anchored} on chain, ${s.proofs.confirmed} of those confirmed by this desk), last received ${s.proofs.lastReceivedAt ?? 'never'}; checkpoint ${s.proofs.checkpoint ? `size ${s.proofs.checkpoint.size} at ${s.proofs.checkpoint.receivedAt}` : 'none yet'}`);
   out(s.proofs.chainCheck ? `  chain references checked by the sync with ${s.proofs.chainCheck.rpc}, registry ${s.proofs.chainCheck.contract}` : '  chain references are the hub\'s word until `custody hub check-chain` (--remember to check each new one)');
   for (const a of s.alarms) out(`ALARM ${a.at}: ${a.message}`);
+  for (const r of s.refuted) {
+    const what = r.recordId !== null ? `record ${r.recordId}` : `audit head ${r.seq}`;
+    const ref = `(chain ${r.chain.chainId}, transaction ${r.chain.tx}, block ${r.chain.block})`;
+    if (r.supersededAt === null) out(`STANDING ALARM since ${r.refutedAt}: ${what}: the hub keeps serving chain reference ${ref}, which the chain refuted (${r.code}); served again ${r.servedAgain} time(s)${r.lastServedAt ? `, last at ${r.lastServedAt}` : ''}, not kept`);
+    else out(`  superseded alarm: ${what}: chain reference ${ref} refuted at ${r.refutedAt}; a reference confirmed on the chain at ${r.supersededAt} superseded it`);
+  }
 }
 
 const line = (r: PushReport): string =>
@@ -50,8 +56,10 @@ export function register(program: Command): void {
             if (o.json) out(JSON.stringify({ proofs: p, ...(c ? { chain: c } : {}) }));
             else if (!p.unsupported) err(`proofs: ${p.fetched} received (${p.anchored} on chain), ${p.notReady} not ready yet; ${p.heads} audit head proof(s)${p.error ? `; stopped: ${p.error}` : ''}`);
             if (c && !o.json) err(`chain references: ${c.confirmed} record and ${c.headsConfirmed} audit head reference(s) confirmed on the chain, ${c.refuted.length} not borne out${c.error ? `; stopped: ${c.error}` : ''}`);
-            for (const x of c?.refuted ?? []) err(`ALARM: ${x.message}`);
-            if (c && c.refuted.length > 0) {
+            for (const x of c?.refuted ?? []) err(`ALARM${x.standing ? ' (standing)' : ''}: ${x.message}`);
+            // the hub served a chain reference the chain refuted before: not kept, no new alarm, but not a clean run
+            if (p.refutedAgain > 0) err(`ALARM (standing): ${p.refutedAgain} proof(s) came back with a chain reference the chain refuted before, not kept (custody hub status)`);
+            if ((c && c.refuted.length > 0) || p.refutedAgain > 0) {
               process.exitCode = 3;
               return;
             }
@@ -138,7 +146,7 @@ export function registerHubLink(hub: Command): void {
       if (o.json) json(r);
       else {
         out(`${r.confirmed} record and ${r.headsConfirmed} audit head chain reference(s) confirmed on the chain, ${r.refuted.length} not borne out`);
-        for (const x of r.refuted) out(`  alarm: ${x.message}`);
+        for (const x of r.refuted) out(`  ${x.standing ? 'standing alarm' : 'alarm'}: ${x.message}`);
         if (r.error) err(`stopped: ${r.error}`);
       }
       if (r.refuted.length > 0) throw new CustodyError('INTEGRITY_FAILED', `expected every chain reference the hub gave to be on the chain, got ${r.refuted.length} that are not (dropped; see \`custody hub status\`)`);

@@ -36,6 +36,10 @@ export const hubStatusSchema = z.object({
     confirmed: z.number(), chainCheck: z.object({ rpc: z.string(), contract: z.string() }).nullable(),
   }),
   alarms: z.array(z.object({ at: z.string(), code: z.string(), message: z.string() })),
+  refuted: z.array(z.object({
+    recordId: z.string().nullable(), seq: z.number().nullable(), treeSize: z.number(), chain: ChainRefSchema, code: z.string(), message: z.string(), refutedAt: z.string(),
+    servedAgain: z.number(), lastServedAt: z.string().nullable(), supersededAt: z.string().nullable(), supersededBy: ChainRefSchema.nullable(),
+  })),
 });
 
 // Fails to compile when core's status grows a field in a shape this schema would refuse.

@@ -5,7 +5,9 @@
 // (core/ledger/verify-anchor.ts, as `custody proof verify --rpc` does for one file): a confirmed reference is marked
 // (`chain_checked_at`, and verify then says the desk confirmed it); one the chain does not bear out is an alarm
 // (`hub.log_alarm`, like a log that does not extend) and is dropped, so that the record reads "in the organisation's
-// log, not yet anchored" and its proof is asked for again. An unreachable node decides nothing.
+// log, not yet anchored" and its proof is asked for again; the refuted reference is remembered (refuted-refs.ts), so
+// that the hub serving it again is a standing alarm, not a new one each time (refuted again, it is dropped quietly).
+// An unreachable node decides nothing.
 import type { AuditLog } from '../audit/log.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
@@ -15,6 +17,7 @@ import type { Checkpoint } from '../tlog/checkpoint.ts';
 import { parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
 import { HUB_LOG_KEY_SETTING, logOrigin, readHubLink } from './link.ts';
 import { ALARM_ACTION, expectedLeafOf } from './proofs.ts';
+import { refutedAgain, rememberRefuted, supersedeRefuted, type RefProof } from './refuted-refs.ts';
 
 /** The node and registry an admin chose for the background sync's check (`custody hub check-chain --remember`). */
 export const CHAIN_CHECK_SETTING = 'hub.chain_check';
@@ -65,8 +68,12 @@ export interface ChainCheckReport {
   confirmed: number;
   /** Audit heads' references confirmed on the chain by this run. */
   headsConfirmed: number;
-  /** References the chain does not bear out: each an alarm, each dropped (`recordId` null: an audit head's, `seq`). */
-  refuted: { recordId: string | null; seq?: number; code: string; message: string }[];
+  /**
+   * References the chain does not bear out: each an alarm, each dropped (`recordId` null: an audit head's, `seq`).
+   * `standing`: the same reference was refuted before for this proof and its alarm stands (refuted-refs.ts): dropped
+   * again, without a new alarm.
+   */
+  refuted: { recordId: string | null; seq?: number; code: string; message: string; standing?: true }[];
   /** Why the run stopped early (the node did not answer), or null. */
   error: string | null;
 }
@@ -81,6 +88,9 @@ interface HeldRef {
   confirm(at: string): void;
   drop(): void;
   refuted: Pick<ChainCheckReport['refuted'][number], 'recordId' | 'seq'>;
+  /** Whose proof it is and the batch it claims, as a refutation is remembered. */
+  proof: RefProof;
+  treeSize: number;
   count: 'confirmed' | 'headsConfirmed';
   alarm: { subject: string | null; details: Record<string, unknown> };
 }
@@ -95,12 +105,12 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
   const key = parseVerifierKey(keyText);
   const origin = logOrigin(db, key.name);
   const link = readHubLink(db);
-  const rows = db.all<{ record_id: string; proof: string; chain: string }>(
-    o.all ? sql`SELECT record_id, proof, chain FROM hub_proofs WHERE chain IS NOT NULL ORDER BY record_id` : sql`SELECT record_id, proof, chain FROM hub_proofs WHERE chain IS NOT NULL AND chain_checked_at IS NULL ORDER BY record_id`,
+  const rows = db.all<{ record_id: string; tree_size: number; proof: string; chain: string }>(
+    o.all ? sql`SELECT record_id, tree_size, proof, chain FROM hub_proofs WHERE chain IS NOT NULL ORDER BY record_id` : sql`SELECT record_id, tree_size, proof, chain FROM hub_proofs WHERE chain IS NOT NULL AND chain_checked_at IS NULL ORDER BY record_id`,
   );
   // the audit heads' proofs too: the anchored head `custody audit verify` checks the log against
-  const heads = db.all<{ seq: number; proof: string; chain: string }>(
-    o.all ? sql`SELECT seq, proof, chain FROM hub_audit_proofs WHERE chain IS NOT NULL ORDER BY seq` : sql`SELECT seq, proof, chain FROM hub_audit_proofs WHERE chain IS NOT NULL AND chain_checked_at IS NULL ORDER BY seq`,
+  const heads = db.all<{ seq: number; tree_size: number; proof: string; chain: string }>(
+    o.all ? sql`SELECT seq, tree_size, proof, chain FROM hub_audit_proofs WHERE chain IS NOT NULL ORDER BY seq` : sql`SELECT seq, tree_size, proof, chain FROM hub_audit_proofs WHERE chain IS NOT NULL AND chain_checked_at IS NULL ORDER BY seq`,
   );
   const refs: HeldRef[] = [
     ...rows.map((r): HeldRef => ({
@@ -116,6 +126,8 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
       confirm: (at) => db.run(sql`UPDATE hub_proofs SET chain_checked_at = ${at} WHERE record_id = ${r.record_id} AND chain = ${r.chain}`),
       drop: () => db.run(sql`UPDATE hub_proofs SET chain = NULL, chain_checked_at = NULL, proof = ${withoutChain(r.proof)} WHERE record_id = ${r.record_id}`),
       refuted: { recordId: r.record_id },
+      proof: { recordId: r.record_id },
+      treeSize: r.tree_size,
       count: 'confirmed',
       alarm: { subject: r.record_id, details: {} },
     })),
@@ -133,6 +145,8 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
       confirm: (at) => db.run(sql`UPDATE hub_audit_proofs SET chain_checked_at = ${at} WHERE seq = ${h.seq} AND chain = ${h.chain}`),
       drop: () => db.run(sql`UPDATE hub_audit_proofs SET chain = NULL, chain_checked_at = NULL, proof = ${withoutChain(h.proof)} WHERE seq = ${h.seq}`),
       refuted: { recordId: null, seq: h.seq },
+      proof: { seq: h.seq },
+      treeSize: h.tree_size,
       count: 'headsConfirmed',
       alarm: { subject: null, details: { seq: h.seq } },
     })),
@@ -144,9 +158,18 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
   const { verifyAnchor } = await import('../ledger/verify-anchor.ts');
   const now = () => (o.now?.() ?? new Date()).toISOString();
   for (const ref of refs) {
+    // whether the chain was asked: only its answer is remembered as a refutation (a held proof that no longer
+    // verifies is dropped with an alarm, but says nothing about the reference)
+    let asked = false;
     try {
-      await verifyAnchor({ checkpoint: ref.checkpoint(), chain: ref.chain }, { rpc: o.rpc, hubPublicKey: key.publicKey, contract: o.contract, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
-      ref.confirm(now());
+      const checkpoint = ref.checkpoint();
+      asked = true;
+      await verifyAnchor({ checkpoint, chain: ref.chain }, { rpc: o.rpc, hubPublicKey: key.publicKey, contract: o.contract, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
+      const at = now();
+      db.transaction(() => {
+        ref.confirm(at);
+        supersedeRefuted(db, ref.proof, ref.chain, at);
+      });
       report[ref.count]++;
     } catch (e) {
       if (!isCustodyError(e)) throw e;
@@ -155,10 +178,23 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
         return report;
       }
       const c = ref.chain;
-      const message = `${ref.label}: the hub's chain reference (chain ${c.chainId}, transaction ${c.tx}, block ${c.block}) is not borne out by the chain: ${e.code}: ${e.message}`;
-      audit.act(() => {
-        audit.append({ actor: 'desk', action: ALARM_ACTION, subject: ref.alarm.subject, details: { code: e.code, message, chain: c, ...ref.alarm.details }, at: now() });
+      const at = now();
+      const claim = `${ref.label}: the hub's chain reference (chain ${c.chainId}, transaction ${c.tx}, block ${c.block})`;
+      // the same reference refuted before for this proof (for another batch), its alarm standing: no new alarm
+      const again = asked && db.transaction(() => {
+        if (!refutedAgain(db, ref.proof, ref.treeSize, c, at)) return false;
         ref.drop();
+        return true;
+      });
+      if (again) {
+        report.refuted.push({ ...ref.refuted, code: e.code, message: `${claim}, refuted before and served again, is still not borne out by the chain (a standing alarm, see \`custody hub status\`): ${e.code}: ${e.message}`, standing: true });
+        continue;
+      }
+      const message = `${claim} is not borne out by the chain: ${e.code}: ${e.message}`;
+      audit.act(() => {
+        audit.append({ actor: 'desk', action: ALARM_ACTION, subject: ref.alarm.subject, details: { code: e.code, message, chain: c, ...ref.alarm.details }, at });
+        ref.drop();
+        if (asked) rememberRefuted(db, ref.proof, { treeSize: ref.treeSize, chain: c, code: e.code, message, at });
       });
       report.refuted.push({ ...ref.refuted, code: e.code, message });
     }

@@ -12,6 +12,7 @@ import { getSetting } from '../store/settings.ts';
 import { ALARM_ACTION, HUB_LOG_KEY_SETTING, ProofPuller, anchorState, lastCheckpoint, proofStats, type AnchorState } from './proofs.ts';
 import { HubClient, isLoopbackUrl, type HubClientOptions } from './hub-client.ts';
 import { CHAIN_CHECK_SETTING, chainCheckTarget, chainCheckTargetOf, checkChainRefs, setChainCheckTarget, type ChainCheckOptions, type ChainCheckReport, type ChainCheckTarget } from './chain-check.ts';
+import { refutedRefs, type RefutedRef } from './refuted-refs.ts';
 import { connectHub, hubApiKey, readHubLink, type HubLinkInfo } from './link.ts';
 import { outboxStats, parkedRows, unparkRows, type OutboxStats } from './outbox.ts';
 import { PUSHED_KINDS, SyncWorker, type PushReport, type SyncOptions } from './worker.ts';
@@ -32,6 +33,11 @@ export interface HubStatus {
   };
   /** A proof or checkpoint the hub sent that did not verify (newest first). */
   alarms: { at: string; code: string; message: string }[];
+  /**
+   * Chain references the chain refuted (refuted-refs.ts): every standing one, newest first (the hub may serve it
+   * again; it is not kept, and raises no new alarm), then the newest superseded by a reference confirmed since.
+   */
+  refuted: RefutedRef[];
 }
 
 export interface BackgroundSync {
@@ -114,6 +120,7 @@ export class HubSync {
         const d = JSON.parse(a.details) as { code?: string; message?: string };
         return { at: a.at, code: d.code ?? '', message: d.message ?? '' };
       }),
+      refuted: refutedRefs(this.#d.db),
     };
   }
 

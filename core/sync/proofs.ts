@@ -17,6 +17,7 @@ import type { HubClient, HubOutcome } from './hub-client.ts';
 import { hubRecordOf } from './hub-records.ts';
 import { HUB_LOG_KEY_SETTING, logOrigin } from './link.ts';
 import { outboxOfRecord } from './outbox.ts';
+import { servedAgain, type RefProof } from './refuted-refs.ts';
 
 export { HUB_LOG_KEY_SETTING };
 export const ALARM_ACTION = 'hub.log_alarm';
@@ -28,6 +29,8 @@ export interface PullReport {
   heads: number;
   headsNotReady: number;
   notReady: number;
+  /** Proofs that came back with a chain reference the chain refuted before (refuted-refs.ts): not kept, no new alarm. */
+  refutedAgain: number;
   /** The hub has no transparency log (no proof routes). */
   unsupported: boolean;
   alarm: string | null;
@@ -160,7 +163,7 @@ export class ProofPuller {
   }
 
   async pull(limit = 200, now = () => new Date()): Promise<PullReport> {
-    const report: PullReport = { fetched: 0, anchored: 0, heads: 0, headsNotReady: 0, notReady: 0, unsupported: false, alarm: null, error: null };
+    const report: PullReport = { fetched: 0, anchored: 0, heads: 0, headsNotReady: 0, notReady: 0, refutedAgain: 0, unsupported: false, alarm: null, error: null };
     const key = await pinnedKey(this.#db, this.#client);
     if (key === 'unsupported') return { ...report, unsupported: true };
     if (!key) return { ...report, error: 'the hub did not serve its log key' };
@@ -233,7 +236,7 @@ export class ProofPuller {
     for (const { index, head } of [...headsToProve(this.#db), ...(again ? [again] : [])]) {
       const o = await this.#client.request('GET', `/v1/log/leaves/${index}/proof`);
       const leaf = expectedHeadLeaf(this.#db, head);
-      const step = await this.#take(o, `audit head ${head.seq}`, leaf && (() => leaf), { auditSeq: head.seq }, report, key, now, (file, verified, at) => {
+      const step = await this.#take(o, `audit head ${head.seq}`, leaf && (() => leaf), { seq: head.seq }, report, key, now, (file, verified, at) => {
         keepHeadProof(this.#db, head, file, verified, at);
         report.heads++;
       });
@@ -246,9 +249,10 @@ export class ProofPuller {
   /**
    * One proof answer: checked against the leaf the desk expects, its checkpoint accepted, then kept. 'stop' when
    * the pull must end (no answer, a refusal of the desk, an alarm); 'not-ready' before a checkpoint covers it;
-   * 'next' otherwise (kept, or an error about this item alone, asked for again at the next pull).
+   * 'next' otherwise (kept, or an error about this item alone, asked for again at the next pull). A proof whose chain
+   * reference the chain refuted before is not kept (refuted-refs.ts).
    */
-  async #take(o: HubOutcome, what: string, expectLeaf: ((file: ProofFile) => Leaf) | null, details: Record<string, unknown>, report: PullReport, key: NoteKey, now: () => Date, keep: (file: ProofFile, verified: VerifiedProof, at: string) => void): Promise<'next' | 'not-ready' | 'stop'> {
+  async #take(o: HubOutcome, what: string, expectLeaf: ((file: ProofFile) => Leaf) | null, subject: RefProof, report: PullReport, key: NoteKey, now: () => Date, keep: (file: ProofFile, verified: VerifiedProof, at: string) => void): Promise<'next' | 'not-ready' | 'stop'> {
     if (o.kind === 'unreachable') {
       report.error = o.reason;
       return 'stop';
@@ -273,7 +277,8 @@ export class ProofPuller {
       const verified = verifyProofFile(file, key, { expectLeaf: expectLeaf(file), ...(origin ? { origin } : {}) });
       const at = now().toISOString();
       await this.#accept({ size: verified.checkpoint.size, root: Buffer.from(verified.checkpoint.root).toString('hex'), note: verified.checkpointNote }, at);
-      keep(file, verified, at);
+      if (file.chain && servedAgain(this.#db, subject, verified.checkpoint.size, file.chain, at)) report.refutedAgain++;
+      else keep(file, verified, at);
       return 'next';
     } catch (e) {
       if (!isCustodyError(e)) throw e;
@@ -283,7 +288,7 @@ export class ProofPuller {
         return 'stop';
       }
       report.alarm = `${what}: ${e.code}: ${e.message}`;
-      this.#alarm(e.code, report.alarm, details);
+      this.#alarm(e.code, report.alarm, 'recordId' in subject ? subject : { auditSeq: subject.seq });
       return 'stop';
     }
   }

@@ -1,6 +1,7 @@
 // Settings → Hub: what `custody hub status` shows (the link, the outbox by kind, the oldest unsent row, rows the hub
-// refused with its reasons, proofs and the newest checkpoint, alarms), refreshed every few seconds, and for an
-// admin the connection itself (the hub's address and a one-time enrolment token), as `custody hub connect` does.
+// refused with its reasons, proofs and the newest checkpoint, alarms and the standing ones of chain references the
+// chain refuted), refreshed every few seconds, and for an admin the connection itself (the hub's address and a
+// one-time enrolment token), as `custody hub connect` does.
 import { useState, type FormEvent } from 'react';
 import type { DeskResult } from '../../../../core/api/desk-api.ts';
 import { desk, errorText } from '../../api.ts';
@@ -68,6 +69,7 @@ export function Hub({ isAdmin }: { isAdmin: boolean }) {
   if (!s) return <Alert text={status.error} />;
   const link = s.link;
   const o = s.outbox.oldestPending;
+  const standing = s.refuted.filter((r) => r.supersededAt === null);
   return (
     <div className="card" data-testid="hub-panel">
       <h3>Connection</h3>
@@ -83,8 +85,13 @@ export function Hub({ isAdmin }: { isAdmin: boolean }) {
       ) : (
         <p data-testid="hub-link">Not connected: this desk signs and verifies on its own, and its records are in no public log.</p>
       )}
-      {s.alarms.length > 0 && (
+      {(s.alarms.length > 0 || standing.length > 0) && (
         <div className="note error" role="alert" data-testid="hub-alarms">
+          {standing.map((r) => (
+            <p key={`${r.recordId ?? r.seq}-${r.chain.tx}-${r.chain.block}`} data-testid="hub-standing-alarm">
+              <strong>Standing since {dateTime(r.refutedAt)}</strong> {r.recordId !== null ? `record ${r.recordId}` : `audit head ${r.seq}`}: the hub keeps serving a chain reference the chain refuted (transaction <code>{r.chain.tx}</code>, block {r.chain.block}, {r.code}); served again {r.servedAgain} time(s), not kept
+            </p>
+          ))}
           {s.alarms.map((a) => <p key={`${a.at}-${a.code}`}><strong>{dateTime(a.at)}</strong> {a.message}</p>)}
         </div>
       )}
