@@ -329,3 +329,49 @@ describe('a hub that keeps serving a refuted chain reference', { timeout: 90_000
     expect(desk.hub.status().refuted.filter((x) => x.supersededAt === null)).toEqual([]);
   });
 });
+
+describe('the last chain check is on record', { timeout: 90_000 }, () => {
+  const env = () => ({ CUSTODY_HOME: desk.home, CUSTODY_PASSPHRASE: 'test passphrase' });
+  const last = () => desk.hub.status().proofs.lastChainCheck;
+
+  it('the background sync with an unreachable node: recorded and shown by hub status, not an alarm, sync exit codes as before', async () => {
+    const down = 'http://127.0.0.1:9';
+    desk.hub.rememberChainCheck(ADMIN, { rpc: down, contract });
+    desk.store.run(sql`UPDATE hub_proofs SET chain_checked_at = NULL WHERE record_id = ${recordId}`);
+    const before = alarms().length;
+    const bg = desk.hub.start(undefined, { idleMs: 50 })!;
+    try {
+      await until('the background chain check to be on record', async () => last()?.outcome === 'unreachable');
+    } finally {
+      await bg.stop();
+    }
+    expect(last()).toEqual({ at: expect.any(String), by: 'sync', rpc: down, outcome: 'unreachable', error: expect.stringMatching(/^expected the JSON-RPC endpoint http:\/\/127\.0\.0\.1:9 to answer/), checked: 0, confirmed: 0, refuted: 0, left: expect.any(Number) });
+    expect(last()!.left).toBeGreaterThanOrEqual(1);
+    expect(alarms()).toHaveLength(before);
+    const status = await runCli(['hub', 'status'], env());
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/\n {2}last chain check \S+ by the sync with http:\/\/127\.0\.0\.1:9: the node did not answer \(expected the JSON-RPC endpoint http:\/\/127\.0\.0\.1:9 to answer [^\n]*\); 0 checked, 0 confirmed, 0 refuted, \d+ left unchecked\n/);
+    // custody sync --once: the exit code as before (nothing left to push), the outcome on record again
+    const at = last()!.at;
+    const once = await runCli(['sync', '--once'], env());
+    expect(once.code, once.stderr).toBe(0);
+    expect(last()).toMatchObject({ outcome: 'unreachable', by: 'sync' });
+    expect(last()!.at > at).toBe(true);
+    desk.hub.rememberChainCheck(ADMIN, null);
+  });
+
+  it('custody hub check-chain by hand behaves as before and updates the record', async () => {
+    const down = await runCli(['hub', 'check-chain', '--rpc', 'http://127.0.0.1:9', '--contract', contract], env());
+    expect(down.code).not.toBe(0);
+    expect(down.stderr).toMatch(/CHAIN_UNREACHABLE/);
+    expect(last()).toMatchObject({ by: 'desk', rpc: 'http://127.0.0.1:9', outcome: 'unreachable', confirmed: 0 });
+    const ok = await runCli(['hub', 'check-chain', '--rpc', node.chain.url, '--contract', contract], env());
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^1 record and \d+ audit head chain reference\(s\) confirmed on the chain, 0 not borne out/);
+    expect(last()).toEqual({ at: expect.any(String), by: 'desk', rpc: node.chain.url, outcome: 'ok', error: null, checked: expect.any(Number), confirmed: expect.any(Number), refuted: 0, left: 0 });
+    expect(last()!.confirmed).toBeGreaterThanOrEqual(1);
+    expect(last()!.checked).toBe(last()!.confirmed);
+    const status = await runCli(['hub', 'status'], env());
+    expect(status.stdout).toMatch(/\n {2}last chain check \S+ by desk with http:\/\/127\.0\.0\.1:\d+: ok; \d+ checked, \d+ confirmed, 0 refuted, 0 left unchecked\n/);
+  });
+});

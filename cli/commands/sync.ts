@@ -22,6 +22,11 @@ export function printStatus(s: HubStatus): void {
   for (const p of s.parked) out(`  parked #${p.seq} ${p.kind} ${p.ref}: ${p.code}: ${p.reason}`);
   out(`proofs: ${s.proofs.held} held (${s.proofs.anchored} on chain, ${s.proofs.confirmed} of those confirmed by this desk), last received ${s.proofs.lastReceivedAt ?? 'never'}; checkpoint ${s.proofs.checkpoint ? `size ${s.proofs.checkpoint.size} at ${s.proofs.checkpoint.receivedAt}` : 'none yet'}`);
   out(s.proofs.chainCheck ? `  chain references checked by the sync with ${s.proofs.chainCheck.rpc}, registry ${s.proofs.chainCheck.contract}` : '  chain references are the hub\'s word until `custody hub check-chain` (--remember to check each new one)');
+  const c = s.proofs.lastChainCheck;
+  if (c) {
+    const outcome = c.outcome === 'ok' ? 'ok' : c.outcome === 'unreachable' ? `the node did not answer (${c.error})` : `failed (${c.error})`;
+    out(`  last chain check ${c.at} by ${c.by === 'sync' ? 'the sync' : c.by} with ${c.rpc}: ${outcome}; ${c.checked} checked, ${c.confirmed} confirmed, ${c.refuted} refuted, ${c.left} left unchecked`);
+  }
   for (const a of s.alarms) out(`ALARM ${a.at}: ${a.message}`);
   for (const r of s.refuted) {
     const what = r.recordId !== null ? `record ${r.recordId}` : `audit head ${r.seq}`;

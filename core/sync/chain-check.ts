@@ -6,8 +6,10 @@
 // (`chain_checked_at`, and verify then says the desk confirmed it); one the chain does not bear out is an alarm
 // (`hub.log_alarm`, like a log that does not extend) and is dropped, so that the record reads "in the organisation's
 // log, not yet anchored" and its proof is asked for again; the refuted reference is remembered (refuted-refs.ts), so
-// that the hub serving it again is a standing alarm, not a new one each time (refuted again, it is dropped quietly).
-// An unreachable node decides nothing.
+// that the hub serving it again is a standing alarm, not a new one each time (refuted again, it is dropped quietly). An unreachable node decides nothing. The
+// outcome of the last run (when, by whom, with which node: ok, the node unreachable, or failed; how many references
+// were checked, confirmed, refuted, left) is kept (`hub.chain_check_last`) for the hub status: the background sync's
+// runs show nowhere else.
 import type { AuditLog } from '../audit/log.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
@@ -21,6 +23,30 @@ import { refutedAgain, rememberRefuted, supersedeRefuted, type RefProof } from '
 
 /** The node and registry an admin chose for the background sync's check (`custody hub check-chain --remember`). */
 export const CHAIN_CHECK_SETTING = 'hub.chain_check';
+
+/** The outcome of the last chain check (the background sync's or one by hand), for the hub status. */
+export const CHAIN_CHECK_LAST_SETTING = 'hub.chain_check_last';
+
+export interface LastChainCheck {
+  /** When the run ended. */
+  at: string;
+  /** Who ran it: `sync` (the background sync or `custody sync --once`, with the remembered node) or the acting user. */
+  by: string;
+  rpc: string;
+  /** `unreachable`: the node did not answer (the run stopped, deciding nothing); `failed`: the run threw (error says why). */
+  outcome: 'ok' | 'unreachable' | 'failed';
+  error: string | null;
+  /** References the chain answered about (confirmed + refuted), and those the run did not get to. */
+  checked: number;
+  confirmed: number;
+  refuted: number;
+  left: number;
+}
+
+export function lastChainCheck(db: ReadableDB): LastChainCheck | null {
+  const v = getSetting(db, CHAIN_CHECK_LAST_SETTING);
+  return v ? (JSON.parse(v) as LastChainCheck) : null;
+}
 
 export interface ChainCheckTarget {
   rpc: string;
@@ -61,6 +87,8 @@ export interface ChainCheckOptions {
   all?: boolean;
   timeoutMs?: number;
   now?: () => Date;
+  /** Who runs the check, as the record of the last one names it (default `sync`). */
+  by?: string;
 }
 
 export interface ChainCheckReport {
@@ -100,6 +128,30 @@ const withoutChain = (proof: string): string => JSON.stringify({ ...(JSON.parse(
 
 export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptions): Promise<ChainCheckReport> {
   chainCheckTargetOf(o.rpc, o.contract);
+  const last = (outcome: LastChainCheck['outcome'], error: string | null, run: HeldRefsRun | null) => {
+    const confirmed = run ? run.report.confirmed + run.report.headsConfirmed : 0;
+    const refuted = run?.report.refuted.length ?? 0;
+    const v: LastChainCheck = { at: (o.now?.() ?? new Date()).toISOString(), by: o.by ?? 'sync', rpc: o.rpc, outcome, error, checked: confirmed + refuted, confirmed, refuted, left: (run?.total ?? 0) - confirmed - refuted };
+    setSetting(db, CHAIN_CHECK_LAST_SETTING, JSON.stringify(v));
+  };
+  let run: HeldRefsRun;
+  try {
+    run = await checkHeldRefs(db, audit, o);
+  } catch (e) {
+    last('failed', (e as Error).message, null);
+    throw e;
+  }
+  last(run.report.error === null ? 'ok' : 'unreachable', run.report.error, run);
+  return run.report;
+}
+
+/** A run's report, and how many references it had to check. */
+interface HeldRefsRun {
+  report: ChainCheckReport;
+  total: number;
+}
+
+async function checkHeldRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptions): Promise<HeldRefsRun> {
   const keyText = getSetting(db, HUB_LOG_KEY_SETTING);
   if (!keyText) throw new CustodyError('NOT_FOUND', "expected the hub's pinned log key, got none: connect the desk to its hub and sync first");
   const key = parseVerifierKey(keyText);
@@ -152,7 +204,8 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
     })),
   ];
   const report: ChainCheckReport = { confirmed: 0, headsConfirmed: 0, refuted: [], error: null };
-  if (refs.length === 0) return report;
+  const run: HeldRefsRun = { report, total: refs.length };
+  if (run.total === 0) return run;
   // ethers (about 0.1–0.2 s to load) only when there is something to check: the desk loads this module with its hub
   // code, for every command and every signature
   const { verifyAnchor } = await import('../ledger/verify-anchor.ts');
@@ -175,7 +228,7 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
       if (!isCustodyError(e)) throw e;
       if (e.code === 'CHAIN_UNREACHABLE') {
         report.error = e.message;
-        return report;
+        return run;
       }
       const c = ref.chain;
       const at = now();
@@ -199,5 +252,5 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
       report.refuted.push({ ...ref.refuted, code: e.code, message });
     }
   }
-  return report;
+  return run;
 }

@@ -11,7 +11,7 @@ import { getRecord } from '../store/records.ts';
 import { getSetting } from '../store/settings.ts';
 import { ALARM_ACTION, HUB_LOG_KEY_SETTING, ProofPuller, anchorState, lastCheckpoint, proofStats, type AnchorState } from './proofs.ts';
 import { HubClient, isLoopbackUrl, type HubClientOptions } from './hub-client.ts';
-import { CHAIN_CHECK_SETTING, chainCheckTarget, chainCheckTargetOf, checkChainRefs, setChainCheckTarget, type ChainCheckOptions, type ChainCheckReport, type ChainCheckTarget } from './chain-check.ts';
+import { CHAIN_CHECK_SETTING, chainCheckTarget, chainCheckTargetOf, checkChainRefs, lastChainCheck, setChainCheckTarget, type ChainCheckOptions, type ChainCheckReport, type ChainCheckTarget, type LastChainCheck } from './chain-check.ts';
 import { refutedRefs, type RefutedRef } from './refuted-refs.ts';
 import { connectHub, hubApiKey, readHubLink, type HubLinkInfo } from './link.ts';
 import { outboxStats, parkedRows, unparkRows, type OutboxStats } from './outbox.ts';
@@ -30,6 +30,8 @@ export interface HubStatus {
     held: number; anchored: number; lastReceivedAt: string | null; checkpoint: { size: number; receivedAt: string } | null; logKey: string | null;
     /** Chain references this desk confirmed on the chain (chain-check.ts), and the node and registry the background sync checks with. */
     confirmed: number; chainCheck: ChainCheckTarget | null;
+    /** The outcome of the last chain check, the background sync's or one by hand (null: none yet). */
+    lastChainCheck: LastChainCheck | null;
   };
   /** A proof or checkpoint the hub sent that did not verify (newest first). */
   alarms: { at: string; code: string; message: string }[];
@@ -81,9 +83,9 @@ export class HubSync {
   }
 
   /** Confirms the held proofs' chain references on the chain (chain-check.ts); an admin names the node and registry. */
-  async checkChain(actor: Actor, o: ChainCheckOptions): Promise<ChainCheckReport> {
+  async checkChain(actor: Actor, o: Omit<ChainCheckOptions, 'by'>): Promise<ChainCheckReport> {
     this.#d.authorize('hubCheckChain', actor);
-    return checkChainRefs(this.#d.db, this.#d.audit, o);
+    return checkChainRefs(this.#d.db, this.#d.audit, { ...o, by: actor.name });
   }
 
   /**
@@ -115,7 +117,7 @@ export class HubSync {
       outbox,
       held,
       parked: parkedRows(this.#d.db).map((r) => ({ seq: r.seq, kind: r.kind, ref: r.ref, code: r.parked?.code ?? '', reason: r.parked?.reason ?? '', at: r.lastAttemptAt })),
-      proofs: { ...proofStats(this.#d.db), checkpoint: cp ? { size: cp.size, receivedAt: cp.receivedAt } : null, logKey: getSetting(this.#d.db, HUB_LOG_KEY_SETTING), chainCheck: chainCheckTarget(this.#d.db) },
+      proofs: { ...proofStats(this.#d.db), checkpoint: cp ? { size: cp.size, receivedAt: cp.receivedAt } : null, logKey: getSetting(this.#d.db, HUB_LOG_KEY_SETTING), chainCheck: chainCheckTarget(this.#d.db), lastChainCheck: lastChainCheck(this.#d.db) },
       alarms: this.#d.db.all<{ at: string; details: string }>(sql`SELECT at, details FROM audit_log WHERE action = ${ALARM_ACTION} ORDER BY seq DESC LIMIT 10`).map((a) => {
         const d = JSON.parse(a.details) as { code?: string; message?: string };
         return { at: a.at, code: d.code ?? '', message: d.message ?? '' };

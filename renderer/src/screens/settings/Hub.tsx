@@ -1,7 +1,7 @@
 // Settings → Hub: what `custody hub status` shows (the link, the outbox by kind, the oldest unsent row, rows the hub
-// refused with its reasons, proofs and the newest checkpoint, alarms and the standing ones of chain references the
-// chain refuted), refreshed every few seconds, and for an admin the connection itself (the hub's address and a
-// one-time enrolment token), as `custody hub connect` does.
+// refused with its reasons, proofs and the newest checkpoint, the last chain check, alarms and the standing ones of
+// chain references the chain refuted), refreshed every few seconds, and for an admin the connection itself (the
+// hub's address and a one-time enrolment token), as `custody hub connect` does.
 import { useState, type FormEvent } from 'react';
 import type { DeskResult } from '../../../../core/api/desk-api.ts';
 import { desk, errorText } from '../../api.ts';
@@ -70,6 +70,7 @@ export function Hub({ isAdmin }: { isAdmin: boolean }) {
   const link = s.link;
   const o = s.outbox.oldestPending;
   const standing = s.refuted.filter((r) => r.supersededAt === null);
+  const check = s.proofs.lastChainCheck;
   return (
     <div className="card" data-testid="hub-panel">
       <h3>Connection</h3>
@@ -122,6 +123,11 @@ export function Hub({ isAdmin }: { isAdmin: boolean }) {
         {s.proofs.held} held ({s.proofs.anchored} on chain), last received {when(s.proofs.lastReceivedAt)}; newest checkpoint{' '}
         {s.proofs.checkpoint ? `of ${s.proofs.checkpoint.size} entries, received ${dateTime(s.proofs.checkpoint.receivedAt)}` : 'none yet'}
       </p>
+      {check && (
+        <p data-testid="hub-chain-check" className={check.outcome === 'ok' ? undefined : 'bad-text'}>
+          Last chain check {dateTime(check.at)} with <code>{check.rpc}</code>: {check.outcome === 'ok' ? 'ok' : check.outcome === 'unreachable' ? `the node did not answer (${check.error})` : `failed (${check.error})`}; {check.checked} checked, {check.confirmed} confirmed, {check.refuted} refuted, {check.left} left unchecked
+        </p>
+      )}
       {isAdmin ? <Connect onDone={status.reload} again={link !== null} /> : !link && <p className="muted">An admin connects the desk to the hub.</p>}
     </div>
   );
