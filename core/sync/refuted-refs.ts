@@ -60,14 +60,15 @@ export function refutedAgain(db: WritableDB, p: RefProof, treeSize: number, chai
 }
 
 /**
- * Whether a proof just received carries exactly a claim the chain refuted before (this reference for this batch):
- * then it is counted (and the held row's received_at set, so it is asked for again no more than once a minute, as
- * one not on chain), and the caller keeps nothing of it.
+ * Whether a proof just received carries exactly a claim the chain refuted before (this reference for this batch),
+ * its alarm still standing: then it is counted (and the held row's received_at set, so it is asked for again no more
+ * than once a minute, as one not on chain), and the caller keeps nothing of it. A claim whose refutation a confirmed
+ * reference superseded is kept and checked again: a hub going back to a claim the chain refuted is a new alarm.
  */
 export function servedAgain(db: WritableDB, p: RefProof, treeSize: number, chain: ChainRef, at: string): boolean {
   const k = keyOf(p);
   const again = db.run(sql`UPDATE hub_refuted_refs SET served_again = served_again + 1, last_served_at = ${at}
-    WHERE kind = ${k.kind} AND ref = ${k.ref} AND tree_size = ${treeSize} AND chain = ${chainKey(chain)}`).changes > 0;
+    WHERE kind = ${k.kind} AND ref = ${k.ref} AND tree_size = ${treeSize} AND chain = ${chainKey(chain)} AND superseded_at IS NULL`).changes > 0;
   if (!again) return false;
   if ('recordId' in p) db.run(sql`UPDATE hub_proofs SET received_at = ${at} WHERE record_id = ${p.recordId}`);
   else db.run(sql`UPDATE hub_audit_proofs SET received_at = ${at} WHERE seq = ${p.seq}`);
