@@ -1,6 +1,6 @@
 // Watermark benchmark: the attack suite of /work/shared/BENCHMARKS.md over real photographs.
 //   node bin/run-ts.js bench/watermark.bench.ts [--quick] [--payloads=N] [--attacks=jpeg50,crop10] [--photos=camera.png,...]
-//     [--unmarked=N] [--verbose] [--geometry] [--list=N]
+//     [--unmarked=N] [--verbose] [--geometry] [--list=N] [--deep]
 // --quick: the skimage images only (no 12–20 MP derived photos). Prints, per attack, the share of photographs whose
 // payload came back within Hamming 6 (the BENCHMARKS.md criterion), split into the photos the codec was tuned on and
 // the held-out ones, the mean bit accuracy and how often the codec itself reported a detection; beside it, the same
@@ -12,7 +12,8 @@
 // --geometry: each copy of issue 23's transforms is also read at the map its attack applied (attackGeometry, no
 // search), printed as the 'at map' column: a row that reads there and not through extractWatermark is the search's
 // miss, one that reads in neither lacks the mark. --list=N: paths list-decoded per reading under the sync score that
-// proves a mark (EXTRACT_PARAMS.list; 1 = the maximum-likelihood path only, as before list decoding).
+// proves a mark (EXTRACT_PARAMS.list; 1 = the maximum-likelihood path only, as before list decoding). --deep: every
+// extraction asks for the deep search (extract.ts, deepSearch), as `custody watermark extract --deep` does.
 
 import { ATTACKS, GRAPHICS, HARD_ATTACKS, attack, attackGeometry, largePhotos, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack, type BenchPhoto } from './watermark-attacks.ts';
 import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
@@ -43,6 +44,7 @@ const atGeometry = args.includes('--geometry');
 /** payloads embedded per photo (each attacked on its own): a photo near the margin shows as a rate, not a coin toss */
 const payloads = Math.max(1, Number(opt('payloads') ?? 1));
 if (opt('list')) EXTRACT_PARAMS.list = Number(opt('list'));
+const deep = args.includes('--deep');
 
 // Extraction shares its geometry search with a pixel worker, as in a desk or a hub whose pool is up (extract.ts);
 // CUSTODY_PIXEL_WORKERS=0 measures the search on one thread (the same readings: the hits do not depend on it).
@@ -53,6 +55,7 @@ console.log(
     ? `list decoding: ${EXTRACT_PARAMS.list} paths per reading from sync score ${EXTRACT_PARAMS.listFloor}, ${Math.max(EXTRACT_PARAMS.list, EXTRACT_PARAMS.listProven)} from ${EXTRACT_PARAMS.threshold}`
     : 'list decoding: off',
 );
+console.log(deep ? 'deep search: on (what the quick search misses is searched again over the aspect-and-crop plane, as `--deep` asks)' : 'deep search: off (--deep: as `custody watermark extract --deep`)');
 
 let photos: BenchPhoto[] = await skimagePhotos();
 if (!quick) photos = photos.concat(largePhotos());
@@ -121,7 +124,7 @@ for (const p of photos) {
       const amp = (input.width * input.height) / 1e6;
       const seen = { ...listStats };
       t = performance.now();
-      const r = extractWatermark(input);
+      const r = extractWatermark(input, { deep });
       const tx = (performance.now() - t) / 1000;
       if (a === 'unmarked') countChances(seen);
       else if (listStats.hits > seen.hits) {
@@ -161,7 +164,7 @@ if (variants > 0 && !only?.length) {
       const v = await unmarkedVariant(img, i, 23);
       const seen = { ...listStats };
       const t = performance.now();
-      const r = extractWatermark(v.img);
+      const r = extractWatermark(v.img, { deep });
       variantStats.ms.push(performance.now() - t);
       countChances(seen);
       variantStats.n++;

@@ -425,9 +425,11 @@ export class Desk {
       confineTo?: Confinement;
       /** Ask the organisation's hub too, with fingerprints only (default: when the desk is connected to one). */
       hub?: boolean;
+      /** A photo's watermark searched for deeper when the usual search finds none (extract.ts, deepSearch): slower. */
+      deep?: boolean;
     } = {},
   ): Promise<VerifyReport> {
-    const report = await this.#verifyFile(this.#confined(path, 'read', opts.confineTo), opts.onProgress);
+    const report = await this.#verifyFile(this.#confined(path, 'read', opts.confineTo), opts.onProgress, opts.deep ?? false);
     report.summary = summary(report);
     if (opts.hub !== false && this.hub.link) report.hub = await this.hub.verify(report);
     const at = (opts.now ?? new Date()).toISOString();
@@ -446,10 +448,10 @@ export class Desk {
     return report;
   }
 
-  async #verifyFile(path: string, onProgress?: ProgressListener): Promise<VerifyReport> {
+  async #verifyFile(path: string, onProgress: ProgressListener | undefined, deepWatermark: boolean): Promise<VerifyReport> {
     const limits = this.limits;
     const { format } = await detectFile(path, limits);
-    const ctx = { db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store), pqKeys: registeredPqKeys(this.store, this.info.org), tsaAnchorsPem: tsaAnchorsPem(this.store) };
+    const ctx = { db: this.store, limits, trustAnchorsPem: trustAnchorsPem(this.store), pqKeys: registeredPqKeys(this.store, this.info.org), tsaAnchorsPem: tsaAnchorsPem(this.store), deepWatermark };
     if (isImageFormat(format)) return verifyImage(ctx, path, format);
     return verifyVideo(ctx, path, format, onProgress ? { onProgress } : {});
   }

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeBadInputs } from './fixtures/bad-inputs.ts';
 import { photo } from './fixtures/photos.ts';
 import { freshDesk, runCli, tempDir } from './helpers/cli.ts';
+import { attack, loadRaster } from '../bench/watermark-attacks.ts';
 
 interface Receipt {
   recordId: string;
@@ -177,6 +178,28 @@ describe('verdicts', () => {
     expect(unrelated.report.verdict).toBe('unknown');
     expect(unrelated.report.recordId).toBeNull();
     expect(unrelated.report.checks.watermark!.status).toBe('absent');
+  });
+
+  it('finds the watermark of a squeezed and cropped copy with --deep only (verify and watermark extract)', { timeout: 120_000 }, async () => {
+    const src = join(work, 'gravel.png');
+    await sharp(photo('gravel.png')).toFile(src);
+    const [receipt] = await signJson([src], ['--out', join(work, 'out-deep')]);
+    // height squeezed to 90 %, 10 % cropped, WebP 75 (bench/watermark-attacks.ts), kept as PNG
+    const copied = await attack(await loadRaster(receipt!.output), 'squeeze90+crop10+webp75', 1);
+    const copy = join(work, 'gravel-reframed.png');
+    await sharp(Buffer.from(copied.data), { raw: { width: copied.width, height: copied.height, channels: copied.channels as 3 } }).png().toFile(copy);
+
+    const quick = await verifyJson(copy);
+    expect(quick.report.checks.watermark!.status).toBe('absent');
+    const r = await runCli(['verify', copy, '--json', '--deep'], env);
+    const deep = JSON.parse(r.stdout) as Awaited<ReturnType<typeof verifyJson>>['report'];
+    expect(deep.checks.watermark).toMatchObject({ status: 'pass', recordId: receipt!.recordId, distance: 0 });
+    expect(deep.recordId).toBe(receipt!.recordId);
+
+    expect((await runCli(['watermark', 'extract', copy], env)).code).toBe(1);
+    const x = await runCli(['watermark', 'extract', copy, '--deep', '--json'], env);
+    expect(x.code).toBe(0);
+    expect(JSON.parse(x.stdout)).toMatchObject({ detected: true, checked: true, payload: receipt!.payload });
   });
 
   it('a record whose signature no longer verifies makes the verdict tampered', async () => {

@@ -36,8 +36,9 @@ export function register(program: Command): void {
     .description('print the 32-hex payload of the watermark in an image; exit 1 when none is detected')
     .argument('<in>')
     .option('--json', 'print as JSON')
-    .action(async (input: string, o: { json?: boolean }) => {
-      const x = await extractWatermarkFile(input);
+    .option('--deep', 'search harder when the usual search finds none (a copy squeezed or stretched and cropped; about 0.3 s more)')
+    .action(async (input: string, o: { json?: boolean; deep?: boolean }) => {
+      const x = await extractWatermarkFile(input, DEFAULT_LIMITS, o.deep ?? false);
       const payload = x.detected && x.payload ? Buffer.from(x.payload).toString('hex') : null;
       if (o.json) json({ detected: x.detected, payload, score: x.score, threshold: x.threshold, checked: x.checked });
       else if (payload) out(payload);

@@ -75,7 +75,7 @@ export const deskApi = {
   },
   /** The IPTC fields a file carries, to prefill them before signing; writable: the desk can write edits into it. */
   fileMetadata: { args: z.object({ path }), result: z.object({ fields: photoMetadataSchema, writable: z.boolean() }) },
-  verify: { args: z.object({ path, progressKey: progressKey.optional() }), result: verifyReportSchema },
+  verify: { args: z.object({ path, progressKey: progressKey.optional(), deep: z.boolean().optional() }), result: verifyReportSchema },
   /**
    * How far a sign or verify started with this progress key has got: a video reports 0–100 % with its phase and the
    * seconds decoded of the total (core/media/progress.ts); a photo stays at 'starting'. Null before and after.

@@ -103,11 +103,11 @@ export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'fileMet
 
     // Anyone may verify (a verifier has no account); the audit entry names the user when one is logged in. A caller
     // without an account gets the report a verifier may see (public-record.ts), the desk's users all of it.
-    verify: async ({ path, progressKey }) => {
+    verify: async ({ path, progressKey, deep }) => {
       const actor = ctx.as('verify');
       const confineTo = ctx.hooks.confineFiles?.(ctx.session);
       const report = await ctx.tracked(progressKey, path, (onProgress) =>
-        desk.verify(path, { actor, ...(onProgress ? { onProgress } : {}), ...(confineTo ? { confineTo } : {}) }),
+        desk.verify(path, { actor, ...(onProgress ? { onProgress } : {}), ...(confineTo ? { confineTo } : {}), ...(deep ? { deep } : {}) }),
       );
       const outsider = actor === null && desk.directory.hasUsers();
       // A visitor learns the desk's name at the hub only (not the machine's), and no user; the desk itself is no user.

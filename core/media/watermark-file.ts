@@ -36,7 +36,7 @@ export async function embedWatermarkFile(input: string, output: string, payload:
   return commitOutput({ dir: dirname(output), name: basename(output) }, encoded, () => {});
 }
 
-export async function extractWatermarkFile(input: string, limits: Limits = DEFAULT_LIMITS): Promise<Extraction & { width: number; height: number }> {
+export async function extractWatermarkFile(input: string, limits: Limits = DEFAULT_LIMITS, deep = false): Promise<Extraction & { width: number; height: number }> {
   const { raster } = await readImage(input, limits);
-  return { ...extractWatermark(raster), width: raster.width, height: raster.height };
+  return { ...extractWatermark(raster, { deep }), width: raster.width, height: raster.height };
 }

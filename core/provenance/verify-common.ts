@@ -23,6 +23,8 @@ export interface VerifyContext {
   pqKeys: readonly RegisteredPqKey[];
   /** PEM bundle of the TSA roots a time-stamp may chain to; null when none is configured. */
   tsaAnchorsPem: string | null;
+  /** A photo's watermark searched for deeper when the usual search finds none (`custody verify --deep`): slower. */
+  deepWatermark?: boolean;
 }
 
 /** Exact bytes: the signed output, its original, or a publication of it. */

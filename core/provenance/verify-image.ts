@@ -53,9 +53,10 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   if (!watermarkLuma) {
     watermark = { status: 'skipped', reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK', detail: `the image is ${raster.width}×${raster.height}; watermarks need ${WATERMARK_MIN_SIDE} px on the short side` };
   } else {
-    const ex = extractWatermark(raster, { luma: watermarkLuma });
+    const deep = ctx.deepWatermark ?? false;
+    const ex = extractWatermark(raster, { luma: watermarkLuma, deep });
     if (!ex.detected || !ex.payload) {
-      watermark = { status: 'absent', score: round(ex.score), threshold: ex.threshold, detail: 'no Custody watermark was detected' };
+      watermark = { status: 'absent', score: round(ex.score), threshold: ex.threshold, detail: deep ? 'no Custody watermark was detected, by the deep search either' : 'no Custody watermark was detected' };
     } else {
       const payload = Buffer.from(ex.payload).toString('hex');
       wmNearest = nearest(known.map((k) => ({ id: k.id, value: k.payload })), payload);

@@ -11,9 +11,12 @@ import { photo } from '../fixtures/photos.ts';
 import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
+import { attack, loadRaster } from '../../bench/watermark-attacks.ts';
 
 let recordId = '';
 let copy = '';
+let reframedId = '';
+let reframed = '';
 
 const ui = useUi(async () => {
   const { desk, admin } = await testDesk();
@@ -25,6 +28,14 @@ const ui = useUi(async () => {
   recordId = r.recordId;
   copy = join(dir, 'harbour-from-the-web.jpg');
   await sharp(r.output).resize(400).jpeg({ quality: 75 }).toFile(copy);
+  // a copy squeezed to 90 % of its height, cropped by 10 % and re-encoded as WebP 75: the usual search misses its mark
+  const gravel = join(dir, 'gravel.png');
+  await sharp(photo('gravel.png')).toFile(gravel);
+  const g = await desk.sign(gravel, { actor: { name: 'erin', roles: ['editor'] }, outDir: dir });
+  reframedId = g.recordId;
+  const px = await attack(await loadRaster(g.output), 'squeeze90+crop10+webp75', 1);
+  reframed = join(dir, 'gravel-reframed.png');
+  await sharp(Buffer.from(px.data), { raw: { width: px.width, height: px.height, channels: px.channels as 3 } }).png().toFile(reframed);
   return desk;
 });
 
@@ -55,6 +66,20 @@ describe('the verify page for a visitor without an account', () => {
     await details.locator('summary').click();
 
     await screenshots(ui.page, 'verify-public', () => ui.page.evaluate(() => document.querySelector('main')?.scrollTo(0, 0)));
+  });
+
+  it('offers a deeper watermark search when none was found, and it finds the mark of a reframed copy', async () => {
+    await dropZone().setInputFiles(reframed);
+    const offer = ui.page.getByTestId('deep-search');
+    await offer.waitFor(UI_WAIT);
+    const details = ui.page.getByTestId('verdict').getByTestId('details');
+    await details.locator('summary').click();
+    expect(await details.getByTestId('check-watermark').textContent()).toMatch(/Invisible watermark\s*Not found/);
+    await offer.getByRole('button', { name: 'Search deeper' }).click();
+    await expect.poll(async () => (await ui.page.getByTestId('verdict').getByTestId('check-watermark').textContent()) ?? '', UI_WAIT).toMatch(/Invisible watermark\s*Passed/);
+    expect(await ui.page.getByTestId('verdict').getByTestId('signed-by').textContent()).toContain(`Record ${reframedId}`);
+    expect(await offer.count()).toBe(0);
+    expect(readdirSync(ui.web.uploads.dir)).toEqual([]);
   });
 
   it('deletes the upload after a failure too, and says what went wrong', async () => {

@@ -170,7 +170,7 @@ export function embedWatermark(img: Raster, payload: Uint8Array, opts: Watermark
 }
 
 /** Looks for a watermark; `detected` is false (and `payload` null) when the detection statistic is under threshold. */
-export function extractWatermark(img: Raster, opts: WatermarkOptions = {}): Extraction {
+export function extractWatermark(img: Raster, opts: WatermarkOptions & { deep?: boolean } = {}): Extraction {
   checkRaster(img);
-  return extractFrom(img, gridOf(img, opts.luma));
+  return extractFrom(img, gridOf(img, opts.luma), opts.deep ?? false);
 }

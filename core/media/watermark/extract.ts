@@ -13,6 +13,7 @@ import { viterbiDecode, viterbiList } from './conv.ts';
 import { bitsToBytes, fold, foldAffine, gridDims, highPass, inverseRms15, localRms, multiplyInto, sealGrid, type Affine } from './grid.ts';
 import { latticeSearch } from './lattice.ts';
 import { AspectFolds } from './aspect.ts';
+import { planeSearch } from './plane.ts';
 import { lumaToGrid } from './resample.ts';
 import { runningPixelPool, type PixelPool } from '../pixel-pool.ts';
 import { isMainThread } from 'node:worker_threads';
@@ -63,6 +64,8 @@ export const EXTRACT_PARAMS = {
   list: 64,
   listFloor: 6,
   listProven: 1024,
+  /** the deep search's (deepSearch): the best maps of the aspect-and-crop plane kept, of which the first that reach searchFloor are refined */
+  deepPlane: 3,
   /** slot weightings tried in turn at each candidate offset (readSoft) */
   weightings: ['flat', 'mrc'] as Weighting[],
   /** slot values are clipped at this multiple of their RMS: host leftovers and quantisation have heavy tails */
@@ -534,7 +537,33 @@ export function coarseSearch(white: Float32Array, gw: number, gh: number, share:
  * Best geometry: early exit on a verified or clear hit at identity, else a coarse search, then, when its best
  * candidate stands out of the noise, local refinement of the best few.
  */
-export function findSync(white: Float32Array, gw: number, gh: number, share: CoarseShare | null = null): SyncHit {
+export function findSync(white: Float32Array, gw: number, gh: number, share: CoarseShare | null = null, deep = false): SyncHit {
+  const found = quickSearch(white, gw, gh, share);
+  if (found.payload || !deep) return found;
+  // a deep search takes only a reading whose CRC matched: its wider search must not raise the unchecked score
+  return deepSearch(white, gw, gh) ?? found;
+}
+
+/**
+ * The deep search (`custody watermark extract --deep`, `custody verify --deep`), after the quick one found no
+ * payload: the aspect-and-crop plane (plane.ts), where a copy squeezed or stretched along one side and cropped as well
+ * lies (a platform's reframing: `squeeze90+crop10+webp75` magnifies the axes 1.17 and 1.05), every map folded over
+ * the whole grid; its best `deepPlane` maps that reach `searchFloor` are refined and read as the quick search's
+ * aspect changes are, and only a reading whose CRC matches is taken. It costs about 0.3 s more on a photo that
+ * carries no mark (docs/watermark.md), which is why it is asked for rather than run on every extraction.
+ */
+function deepSearch(white: Float32Array, gw: number, gh: number): SyncHit | null {
+  const maps = planeSearch(white, gw, gh, EXTRACT_PARAMS.deepPlane);
+  for (const c of maps) {
+    if (c.z < EXTRACT_PARAMS.searchFloor) break;
+    const hit = refineAspect(white, gw, gh, tryMap(white, gw, gh, [c.sx, 0, 0, c.sy]));
+    if (hit.payload) return hit;
+  }
+  return null;
+}
+
+/** The search every extraction runs (findSync without `deep`). */
+function quickSearch(white: Float32Array, gw: number, gh: number, share: CoarseShare | null): SyncHit {
   let identity = tryGeometry(white, gw, gh, 1, 0, Infinity, EXTRACT_PARAMS.verify);
   if (identity.payload || identity.z >= EXTRACT_PARAMS.clearHit) return identity;
   const { lattices, axes } = latticeSearch(white, gw, gh);
@@ -595,14 +624,14 @@ function whiteGrid(img: Raster, lumaGrid?: Float32Array): { white: Float32Array;
   return { white: sealGrid(whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh)), gw, gh };
 }
 
-export function extractFrom(img: Raster, lumaGrid?: Float32Array): Extraction {
+export function extractFrom(img: Raster, lumaGrid?: Float32Array, deep = false): Extraction {
   const threshold = EXTRACT_PARAMS.threshold;
   if (Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { detected: false, payload: null, score: 0, threshold, checked: false };
   const { white, gw, gh } = whiteGrid(img, lumaGrid);
   const share = offerCoarse(white, gw, gh);
   let best: SyncHit;
   try {
-    best = findSync(white, gw, gh, share);
+    best = findSync(white, gw, gh, share, deep);
   } finally {
     withdraw(share);
   }

@@ -10,6 +10,9 @@ import { MetadataView } from '../components/Metadata.tsx';
 
 type Report = DeskResult<'verify'>;
 
+/** Formats whose watermark is a video's (per frame): the deeper search is a photo's. */
+const VIDEO = new Set(['mp4', 'mov', 'webm']);
+
 /** What happens to the file, said truthfully for each host. */
 const WHERE: Record<'electron' | 'web' | 'test', string> = {
   electron: 'The file is read where it is and never copied; only its fingerprints go to the organisation’s hub.',
@@ -24,9 +27,12 @@ export function Verify({ nativeDialogs, host }: { nativeDialogs: boolean; host: 
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copy, setCopy] = useState<File | null>(null);
+  // the file last checked, for a deeper watermark search of the same file; `deep` once that search was made
+  const [last, setLast] = useState<{ pick: Picked; deep: boolean } | null>(null);
 
-  const verify = async ([p]: Picked[]) => {
+  const verify = async ([p]: Picked[], deep = false) => {
     if (!p) return;
+    setLast({ pick: p, deep });
     setBusy(true);
     setError(null);
     setReport(null);
@@ -35,7 +41,7 @@ export function Verify({ nativeDialogs, host }: { nativeDialogs: boolean; host: 
     try {
       const path = p.path ?? (await deskPath(p.file!, (f) => setProgress({ what: 'Sending', fraction: f })));
       setProgress(null);
-      setReport(await withProgress((f) => setProgress({ what: 'Checking', fraction: f }), (progressKey) => desk.verify({ path, progressKey })));
+      setReport(await withProgress((f) => setProgress({ what: 'Checking', fraction: f }), (progressKey) => desk.verify({ path, progressKey, ...(deep ? { deep } : {}) })));
     } catch (e) {
       setError(errorText(e));
     } finally {
@@ -62,6 +68,14 @@ export function Verify({ nativeDialogs, host }: { nativeDialogs: boolean; host: 
         </p>
       )}
       <Alert text={error} />
+      {report && last && !busy && !last.deep && !VIDEO.has(report.format) && report.checks.watermark.status === 'absent' && (
+        <p className="muted" data-testid="deep-search">
+          No watermark was found by the usual search. A copy that was squeezed or stretched and cropped can still carry one.{' '}
+          <button type="button" onClick={() => void verify([last.pick], true)}>
+            Search deeper
+          </button>
+        </p>
+      )}
       {report && <VerifyResult report={report} name={name} copy={copy} />}
       {report?.metadata && <MetadataView fields={report.metadata.fields} source={report.metadata.source} />}
     </section>
