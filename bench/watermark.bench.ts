@@ -1,6 +1,6 @@
 // Watermark benchmark: the attack suite of /work/shared/BENCHMARKS.md over real photographs.
 //   node bin/run-ts.js bench/watermark.bench.ts [--quick] [--payloads=N] [--attacks=jpeg50,crop10] [--photos=camera.png,...]
-//     [--unmarked=N] [--verbose] [--geometry] [--list=N] [--deep]
+//     [--unmarked=N] [--verbose] [--geometry] [--list=N] [--deep] [--long-side=N]
 // --quick: the skimage images only (no 12–20 MP derived photos). Prints, per attack, the share of photographs whose
 // payload came back within Hamming 6 (the BENCHMARKS.md criterion), split into the photos the codec was tuned on and
 // the held-out ones, the mean bit accuracy and how often the codec itself reported a detection; beside it, the same
@@ -14,8 +14,10 @@
 // miss, one that reads in neither lacks the mark. --list=N: paths list-decoded per reading under the sync score that
 // proves a mark (EXTRACT_PARAMS.list; 1 = the maximum-likelihood path only, as before list decoding). --deep: every
 // extraction asks for the deep search (extract.ts, deepSearch), as `custody watermark extract --deep` does.
+// --long-side=N: every photo resized to N pixels on its long side before it is marked (how a row depends on size).
 
-import { ATTACKS, GRAPHICS, HARD_ATTACKS, attack, attackGeometry, largePhotos, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack, type BenchPhoto } from './watermark-attacks.ts';
+import sharp from 'sharp';
+import { ATTACKS, GRAPHICS, HARD_ATTACKS, attack, attackGeometry, largePhotos, loadRaster, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack, type BenchPhoto } from './watermark-attacks.ts';
 import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
 import { EXTRACT_PARAMS, extractAt, listStats } from '../core/media/watermark/extract.ts';
@@ -45,6 +47,14 @@ const atGeometry = args.includes('--geometry');
 const payloads = Math.max(1, Number(opt('payloads') ?? 1));
 if (opt('list')) EXTRACT_PARAMS.list = Number(opt('list'));
 const deep = args.includes('--deep');
+/** --long-side=N: each photo resized (Lanczos) to N pixels on its long side before it is marked (the false positives keep their sizes) */
+const longSide = Number(opt('long-side') ?? 0);
+async function atLongSide(img: Raster): Promise<Raster> {
+  if (!longSide) return img;
+  const s = longSide / Math.max(img.width, img.height);
+  const raw = { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 2 | 3 | 4 } };
+  return loadRaster(await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), raw).resize(Math.round(img.width * s), Math.round(img.height * s), { kernel: 'lanczos3' }).png().toBuffer());
+}
 
 // Extraction shares its geometry search with a pixel worker, as in a desk or a hub whose pool is up (extract.ts);
 // CUSTODY_PIXEL_WORKERS=0 measures the search on one thread (the same readings: the hits do not depend on it).
@@ -104,7 +114,7 @@ function countChances(before: { decodes: number; paths: number }): void {
 
 const t0 = performance.now();
 for (const p of photos) {
-  const img: Raster = await p.load();
+  const img: Raster = await atLongSide(await p.load());
   const mp = (img.width * img.height) / 1e6;
   const big = mp >= 4;
   const groups = p.kind === 'graphic' ? ['graphic'] as const : (['photo', TUNING_SET.has(p.name) ? 'tuned' : 'held'] as const);
@@ -187,7 +197,7 @@ const nTuned = photos.filter((p) => p.kind === 'photo' && TUNING_SET.has(p.name)
 const graphics = photos.filter((p) => p.kind === 'graphic').map((p) => p.name);
 console.log(
   `\nwatermark benchmark: ${nPhoto} photographs (${nTuned} tuned on, ${nPhoto - nTuned} held out) + ${graphics.length} graphics` +
-    `${quick ? ', --quick' : ''}${perPhoto}; 128-bit payloads, detected = Hamming ≤ 6; targets on photographs`,
+    `${quick ? ', --quick' : ''}${longSide ? `, each resized to ${longSide} px on its long side before marking` : ''}${perPhoto}; 128-bit payloads, detected = Hamming ≤ 6; targets on photographs`,
 );
 if (graphics.length) console.log(`graphics (reported, not targeted): ${graphics.map((g) => `${g} (${GRAPHICS.get(g)})`).join(', ')}`);
 console.log(
