@@ -79,6 +79,24 @@ describe('Settings → Hub', () => {
     expect([...auditEntries(ui.desk.store)].some((e) => e.action === 'hub.connected' && e.actor === 'desk')).toBe(true);
   }, 120_000);
 
+  it("shows a chain reference the chain refuted as a standing alarm, and the last chain check's outcome", async () => {
+    // as the chain check leaves them (test/sync-chain-check.test.ts drives it against a real chain): a refuted
+    // reference remembered, then served again twice, and a background run whose node did not answer
+    const { rememberRefuted, servedAgain } = await import('../../core/sync/refuted-refs.ts');
+    const { CHAIN_CHECK_LAST_SETTING } = await import('../../core/sync/chain-check.ts');
+    const { setSetting } = await import('../../core/store/settings.ts');
+    const db = ui.desk.store;
+    const chain = { chainId: 31337, contract: `0x${'c'.repeat(40)}`, tx: `0x${'ab'.repeat(32)}`, block: 4242, timestamp: '2026-12-05T09:59:00Z' };
+    db.transaction(() => rememberRefuted(db, { recordId }, { treeSize: 3, chain, code: 'ANCHOR_MISMATCH', message: 'forged', at: '2026-12-05T10:00:00.000Z' }));
+    for (const at of ['2026-12-05T10:01:00.000Z', '2026-12-05T10:02:00.000Z']) db.transaction(() => servedAgain(db, { recordId }, 3, chain, at));
+    setSetting(db, CHAIN_CHECK_LAST_SETTING, JSON.stringify({ at: '2026-12-05T10:03:00.000Z', by: 'sync', rpc: 'http://127.0.0.1:8545', outcome: 'unreachable', error: 'connect ECONNREFUSED 127.0.0.1:8545', checked: 0, confirmed: 0, refuted: 0, left: 1 }));
+    const panel = ui.page.getByTestId('hub-panel');
+    const standing = panel.getByTestId('hub-standing-alarm');
+    await expect.poll(() => standing.count(), { ...UI_WAIT, timeout: 30_000 }).toBe(1);
+    expect(await standing.textContent()).toMatch(new RegExp(`^Standing since .+ record ${recordId}: the hub keeps serving a chain reference the chain refuted \\(transaction 0x(ab){32}, block 4242, ANCHOR_MISMATCH\\); served again 2 time\\(s\\), not kept$`));
+    expect(await panel.getByTestId('hub-chain-check').textContent()).toMatch(/^Last chain check .+ with http:\/\/127\.0\.0\.1:8545: the node did not answer \(connect ECONNREFUSED 127\.0\.0\.1:8545\); 0 checked, 0 confirmed, 0 refuted, 1 left unchecked$/);
+  });
+
   it('raised no script errors and broke no content security policy', () => {
     expect(ui.errors).toEqual([]);
   });
