@@ -302,6 +302,18 @@ describe('a hub that keeps serving a refuted chain reference', { timeout: 90_000
     const status = await runCli(['hub', 'status'], { CUSTODY_HOME: desk.home, CUSTODY_PASSPHRASE: 'test passphrase' });
     expect(status.stdout).not.toMatch(/STANDING ALARM/);
     expect(status.stdout).toMatch(new RegExp(`superseded alarm: record ${recordId}: chain reference \\(chain 31337, transaction ${other.tx}, block ${other.block}\\) refuted at .*; a reference confirmed on the chain at ${confirmedAt!.replace(/[.]/g, '\\.')} superseded it`));
+    // were the proof asked for again (held without its reference), a hub going back to a claim the chain refuted, for
+    // the very batch it was refuted for, is not waved through: that alarm was superseded, so the claim is kept,
+    // checked and refuted as new, a new alarm that stands again
+    const held = proofOf(desk.store, recordId)!;
+    desk.store.run(sql`UPDATE hub_refuted_refs SET tree_size = ${held.treeSize} WHERE kind = 'record' AND ref = ${recordId}`);
+    desk.store.run(sql`UPDATE hub_proofs SET chain = NULL, chain_checked_at = NULL, received_at = '2000-01-01T00:00:00.000Z' WHERE record_id = ${recordId}`);
+    expect(await desk.hub.puller({ fetch: forging(() => other).fetch }).pull()).toMatchObject({ alarm: null, refutedAgain: 0 });
+    expect(proofOf(desk.store, recordId)!.chain).toEqual(other);
+    const back = await desk.hub.checkChain(ADMIN, { rpc: node.chain.url, contract });
+    expect(back.refuted).toEqual([{ recordId, code: 'ANCHOR_MISMATCH', message: expect.stringMatching(/not borne out by the chain/) }]);
+    expect(alarms()).toHaveLength(before + 2);
+    expect(standingAlarms().map((x) => x.chain)).toEqual([other]);
   });
 
   it("an audit head's refuted reference served again is not kept and raises nothing new", async () => {
