@@ -1,4 +1,5 @@
-// Watermark benchmark: the attack suite of /work/shared/BENCHMARKS.md over real photographs.
+// Watermark benchmark: the attack suite (bench/watermark-attacks.ts: JPEG, WebP, rescaling, screenshots, crops,
+// colour, noise, blur, rotation, and issue 23's harder transforms) over real photographs.
 //   node bin/run-ts.js bench/watermark.bench.ts [--quick] [--payloads=N] [--attacks=jpeg50,crop10] [--photos=camera.png,...]
 //     [--unmarked=N] [--verbose] [--geometry] [--list=N] [--deep] [--long-side=N]
 // --quick: the skimage images only (no 12–20 MP derived photos). Prints, per attack, the share of photographs whose
