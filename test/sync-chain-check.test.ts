@@ -385,5 +385,10 @@ describe('the last chain check is on record', { timeout: 90_000 }, () => {
     expect(last()!.checked).toBe(last()!.confirmed);
     const status = await runCli(['hub', 'status'], env());
     expect(status.stdout).toMatch(/\n {2}last chain check \S+ by desk with http:\/\/127\.0\.0\.1:\d+: ok; \d+ checked, \d+ confirmed, 0 refuted, 0 left unchecked\n/);
+    // nothing left to check: the node is not asked, and the record says so rather than "ok" (a dead node would pass)
+    const idle = await runCli(['hub', 'check-chain', '--rpc', 'http://127.0.0.1:9', '--contract', contract], env());
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(last()).toMatchObject({ rpc: 'http://127.0.0.1:9', outcome: 'idle', error: null, checked: 0, left: 0 });
+    expect((await runCli(['hub', 'status'], env())).stdout).toMatch(/last chain check \S+ by desk with http:\/\/127\.0\.0\.1:9: nothing to check, the node was not asked; 0 checked/);
   });
 });

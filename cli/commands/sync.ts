@@ -24,7 +24,7 @@ export function printStatus(s: HubStatus): void {
   out(s.proofs.chainCheck ? `  chain references checked by the sync with ${s.proofs.chainCheck.rpc}, registry ${s.proofs.chainCheck.contract}` : '  chain references are the hub\'s word until `custody hub check-chain` (--remember to check each new one)');
   const c = s.proofs.lastChainCheck;
   if (c) {
-    const outcome = c.outcome === 'ok' ? 'ok' : c.outcome === 'unreachable' ? `the node did not answer (${c.error})` : `failed (${c.error})`;
+    const outcome = c.outcome === 'ok' ? 'ok' : c.outcome === 'idle' ? 'nothing to check, the node was not asked' : c.outcome === 'unreachable' ? `the node did not answer (${c.error})` : `failed (${c.error})`;
     out(`  last chain check ${c.at} by ${c.by === 'sync' ? 'the sync' : c.by} with ${c.rpc}: ${outcome}; ${c.checked} checked, ${c.confirmed} confirmed, ${c.refuted} refuted, ${c.left} left unchecked`);
   }
   for (const a of s.alarms) out(`ALARM ${a.at}: ${a.message}`);

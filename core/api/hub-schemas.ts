@@ -35,7 +35,7 @@ export const hubStatusSchema = z.object({
     held: z.number(), anchored: z.number(), lastReceivedAt: z.string().nullable(), checkpoint: z.object({ size: z.number(), receivedAt: z.string() }).nullable(), logKey: z.string().nullable(),
     confirmed: z.number(), chainCheck: z.object({ rpc: z.string(), contract: z.string() }).nullable(),
     lastChainCheck: z.object({
-      at: z.string(), by: z.string(), rpc: z.string(), outcome: z.enum(['ok', 'unreachable', 'failed']), error: z.string().nullable(),
+      at: z.string(), by: z.string(), rpc: z.string(), outcome: z.enum(['ok', 'idle', 'unreachable', 'failed']), error: z.string().nullable(),
       checked: z.number(), confirmed: z.number(), refuted: z.number(), left: z.number(),
     }).nullable(),
   }),

@@ -33,8 +33,11 @@ export interface LastChainCheck {
   /** Who ran it: `sync` (the background sync or `custody sync --once`, with the remembered node) or the acting user. */
   by: string;
   rpc: string;
-  /** `unreachable`: the node did not answer (the run stopped, deciding nothing); `failed`: the run threw (error says why). */
-  outcome: 'ok' | 'unreachable' | 'failed';
+  /**
+   * `idle`: no held reference was left to check, and the node was not asked (so this says nothing of it);
+   * `unreachable`: the node did not answer (the run stopped, deciding nothing); `failed`: the run threw (error says why).
+   */
+  outcome: 'ok' | 'idle' | 'unreachable' | 'failed';
   error: string | null;
   /** References the chain answered about (confirmed + refuted), and those the run did not get to. */
   checked: number;
@@ -141,7 +144,7 @@ export async function checkChainRefs(db: WritableDB, audit: AuditLog, o: ChainCh
     last('failed', (e as Error).message, null);
     throw e;
   }
-  last(run.report.error === null ? 'ok' : 'unreachable', run.report.error, run);
+  last(run.total === 0 ? 'idle' : run.report.error === null ? 'ok' : 'unreachable', run.report.error, run);
   return run.report;
 }
 

@@ -124,8 +124,8 @@ export function Hub({ isAdmin }: { isAdmin: boolean }) {
         {s.proofs.checkpoint ? `of ${s.proofs.checkpoint.size} entries, received ${dateTime(s.proofs.checkpoint.receivedAt)}` : 'none yet'}
       </p>
       {check && (
-        <p data-testid="hub-chain-check" className={check.outcome === 'ok' ? undefined : 'bad-text'}>
-          Last chain check {dateTime(check.at)} with <code>{check.rpc}</code>: {check.outcome === 'ok' ? 'ok' : check.outcome === 'unreachable' ? `the node did not answer (${check.error})` : `failed (${check.error})`}; {check.checked} checked, {check.confirmed} confirmed, {check.refuted} refuted, {check.left} left unchecked
+        <p data-testid="hub-chain-check" className={check.outcome === 'ok' || check.outcome === 'idle' ? undefined : 'bad-text'}>
+          Last chain check {dateTime(check.at)} with <code>{check.rpc}</code>: {check.outcome === 'ok' ? 'ok' : check.outcome === 'idle' ? 'nothing to check, the node was not asked' : check.outcome === 'unreachable' ? `the node did not answer (${check.error})` : `failed (${check.error})`}; {check.checked} checked, {check.confirmed} confirmed, {check.refuted} refuted, {check.left} left unchecked
         </p>
       )}
       {isAdmin ? <Connect onDone={status.reload} again={link !== null} /> : !link && <p className="muted">An admin connects the desk to the hub.</p>}
