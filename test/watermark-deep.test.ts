@@ -26,6 +26,15 @@ describe('the deep watermark search', () => {
     expect(unmarked.payload).toBeNull();
   });
 
+  it('reads a copy mirrored as well as squeezed and cropped (the plane is searched for the mirrored pattern too)', { timeout: 120_000 }, async () => {
+    const photo = (await skimagePhotos()).find((p) => p.name === 'gravel.png')!;
+    const copy = await attack(embedWatermark(await photo.load(), payload), 'mirror+squeeze90+crop10+webp75' as Parameters<typeof attack>[1], 1);
+    expect(hex(extractWatermark(copy).payload)).not.toBe(hex(payload));
+    const deep = extractWatermark(copy, { deep: true });
+    expect(deep.checked).toBe(true);
+    expect(hex(deep.payload)).toBe(hex(payload));
+  });
+
   it('leaves a copy the quick search reads as the quick search read it', { timeout: 60_000 }, async () => {
     const photo = (await skimagePhotos()).find((p) => p.name === 'moon.png')!;
     const copy = await attack(embedWatermark(await photo.load(), payload), 'squeeze90+crop10+webp75', 1);

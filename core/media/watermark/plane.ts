@@ -4,20 +4,28 @@
 // axis at 1) come near, and whose periodicity the flattened spectrum (lattice.ts) often does not show. Only the sync
 // correlation, a matched filter, finds such a mark, and a fold stays coherent only within about ±0.75 % of the map
 // on each axis: so every pair of magnifications of the plane 1 % apart is folded over the whole grid and correlated
-// with the sync pattern. The fold is separable for an axis-aligned map: each row of the tile is resampled once per
+// with the sync pattern and its mirror image. The fold is separable for an axis-aligned map: each row of the tile is resampled once per
 // magnification down, then each column once per magnification across (a bilinear fold's sums, reassociated).
 // Measured (docs/watermark.md): a search at half resolution (the grid summed over 2×2 cells, a quarter of the cost)
 // proposed the right map on 34–35 of 45 copies; the central square alone at full resolution on 42, the whole grid
 // on 45 (a sky filling the centre of rocket.jpg).
 
-import { circularCorrelationPair, spectrum, surfacePeak } from './fft.ts';
+import { correlationPeaksPairTwo, spectrum, type SurfacePeak } from './fft.ts';
 import { LAYOUT, TILE } from './layout.ts';
 
 /** The plane's step: magnifications R^i across and R^j down. */
 const R = 1.01;
 
-/** The sync pattern's spectrum, transposed (foldRow's tiles are). */
+/** The sync pattern's spectrum, transposed (foldRow's tiles are), and the pattern mirrored left-right's (a copy mirrored too). */
 const SYNC_T = spectrum(transpose(LAYOUT.syncPattern, TILE), TILE);
+const SYNC_T_MIRRORED = spectrum(transpose(mirrored(LAYOUT.syncPattern), TILE), TILE);
+
+/** A tile mirrored left-right about its column 0 (extract.ts, mirrorTile). */
+function mirrored(a: Float64Array): Float64Array {
+  const out = new Float64Array(TILE * TILE);
+  for (let y = 0; y < TILE; y++) for (let x = 0; x < TILE; x++) out[y * TILE + x] = a[y * TILE + ((TILE - x) & (TILE - 1))]!;
+  return out;
+}
 
 function transpose(a: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
@@ -47,7 +55,13 @@ export const PLANE: ReadonlyArray<readonly [number, number]> = (() => {
 })();
 
 /** Positions of an axis of `n` cells under magnification `s` (foldAffine's frame): cell index, weight of the next, tile slot. */
-function axis(n: number, s: number): { at: Int32Array; f: Float64Array; slot: Int32Array } {
+interface Axis {
+  at: Int32Array;
+  f: Float64Array;
+  slot: Int32Array;
+}
+
+function axis(n: number, s: number): Axis {
   const c = (n - 1) / 2;
   const un = Math.floor((2 * c) / s) + 1;
   const uc = (un - 1) / 2;
@@ -71,9 +85,10 @@ function axis(n: number, s: number): { at: Int32Array; f: Float64Array; slot: In
  * turned to cols[x][v mod TILE]), then each tile's columns, each a contiguous run of TILE values. `each` gets every
  * tile in turn (the same array, refilled).
  */
-function foldRow(white: Float32Array, w: number, h: number, sy: number, across: readonly number[], each: (k: number, tile: Float64Array) => void): void {
+function foldRow(white: Float32Array, w: number, h: number, sy: number, across: readonly Axis[], buffers: { rows: Float64Array; cols: Float64Array; tile: Float64Array }, each: (k: number, tile: Float64Array) => void): void {
   const t = TILE;
-  const rows = new Float64Array(t * w);
+  const { rows, cols, tile } = buffers;
+  rows.fill(0);
   const down = axis(h, sy);
   for (let k = 0; k < down.at.length; k++) {
     const a = down.at[k]! * w;
@@ -82,12 +97,10 @@ function foldRow(white: Float32Array, w: number, h: number, sy: number, across: 
     const r = down.slot[k]! * w;
     for (let x = 0; x < w; x++) rows[r + x]! += white[a + x]! + fy * (white[b + x]! - white[a + x]!);
   }
-  const cols = new Float64Array(w * t);
   for (let r = 0; r < t; r++) for (let x = 0; x < w; x++) cols[x * t + r] = rows[r * w + x]!;
-  const tile = new Float64Array(t * t);
   for (let n = 0; n < across.length; n++) {
     tile.fill(0);
-    const ax = axis(w, across[n]!);
+    const ax = across[n]!;
     for (let k = 0; k < ax.at.length; k++) {
       const p = ax.at[k]! * t;
       const q = p + t;
@@ -102,13 +115,13 @@ function foldRow(white: Float32Array, w: number, h: number, sy: number, across: 
 export interface PlaneMap {
   sx: number;
   sy: number;
-  /** the sync score of the map's fold over the whole grid (the straight pattern's peak over its RMS) */
+  /** the sync score of the map's fold over the whole grid (the straight or the mirrored pattern's peak over its RMS) */
   z: number;
 }
 
 /**
- * The `top` maps of the plane whose folds over the whole whitened grid correlate best with the sync pattern (the
- * straight pattern only), best first, none next to a better one (one step of R on either axis or both).
+ * The `top` maps of the plane whose folds over the whole whitened grid correlate best with the sync pattern, straight
+ * or mirrored, best first, none next to a better one (one step of R on either axis or both).
  */
 export function planeSearch(white: Float32Array, gw: number, gh: number, top: number): PlaneMap[] {
   if (top <= 0) return [];
@@ -117,18 +130,25 @@ export function planeSearch(white: Float32Array, gw: number, gh: number, top: nu
   // the tiles wait in pairs for their correlation (two real tiles in one complex transform)
   const held = new Float64Array(nn);
   let heldAt = -1;
+  const z1 = (p: SurfacePeak): number => p.value / (p.rms || 1);
   const score = (x: Float64Array, y: Float64Array): [number, number] => {
-    const [ca, cb] = circularCorrelationPair(x, y, SYNC_T, TILE);
-    const pa = surfacePeak(ca);
-    const pb = surfacePeak(cb);
-    return [pa.value / (pa.rms || 1), pb.value / (pb.rms || 1)];
+    // the surfaces' peaks only (they stay in the WebAssembly module): x straight, y straight, x mirrored, y mirrored
+    const [xs, ys, xm, ym] = correlationPeaksPairTwo(x, y, SYNC_T, SYNC_T_MIRRORED, TILE);
+    return [Math.max(z1(xs), z1(xm)), Math.max(z1(ys), z1(ym))];
   };
+  const across = new Map<number, Axis>();
+  const axisAt = (i: number): Axis => {
+    let a = across.get(i);
+    if (!a) across.set(i, (a = axis(gw, R ** i)));
+    return a;
+  };
+  const buffers = { rows: new Float64Array(TILE * gw), cols: new Float64Array(gw * TILE), tile: new Float64Array(nn) };
   for (let n = 0; n < PLANE.length; ) {
     const j = PLANE[n]![1];
     let end = n;
     while (end < PLANE.length && PLANE[end]![1] === j) end++;
     const first = n;
-    foldRow(white, gw, gh, R ** j, PLANE.slice(first, end).map(([i]) => R ** i), (k, tile) => {
+    foldRow(white, gw, gh, R ** j, PLANE.slice(first, end).map(([i]) => axisAt(i)), buffers, (k, tile) => {
       const at = first + k;
       if (heldAt < 0) {
         held.set(tile);
