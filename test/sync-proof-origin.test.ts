@@ -71,7 +71,10 @@ describe("a checkpoint of another organisation's log", { timeout: 60_000 }, () =
     const r = await pullUntilAnswered(otherLogPath);
     expect(r.alarm).toMatch(new RegExp(`CHECKPOINT_WRONG_KEY: .*${otherTenant}`));
     expect(proofOf(desk.store, id)).toBeNull();
-    expect(desk.store.get(sql`SELECT count(*) AS n FROM hub_checkpoints`)).toEqual({ n: 0 });
+    // no checkpoint of the other log kept (one of the desk's own log may be, from an audit head's proof the same pull
+    // took before the record's answer came: the path rewrites the records' proofs only)
+    const notes = desk.store.all<{ note: string }>(sql`SELECT note FROM hub_checkpoints`).map((c) => c.note);
+    expect(notes.filter((n) => n.includes(otherTenant))).toEqual([]);
     expect(desk.hub.anchorState(id)).toMatchObject({ state: 'pending' });
   });
 
