@@ -13,12 +13,14 @@ import { SCREENSHOTS, UI_WAIT, launchChromium } from './helpers/browser.ts';
 import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
 import { call, enrol, hubRecordOfSignedPng } from './helpers/hub-desk.ts';
+import { attack, loadRaster } from '../bench/watermark-attacks.ts';
 
 let hub: RunningHub;
 let desk: Desk;
 let browser: Browser;
 let dir: string;
 let copyPath: string;
+let deskKey: string;
 
 beforeAll(async () => {
   dir = tempDir('custody-hub-page-');
@@ -29,6 +31,7 @@ beforeAll(async () => {
   const { record } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output);
   const token = (await call(hub.url, 'POST', '/v1/enrolment-tokens', { token: init.adminKey, json: { label: 'photo desk' } })).body.token as string;
   const key = (await enrol(hub.url, desk, token)).body.apiKey as string;
+  deskKey = key;
   expect((await call(hub.url, 'POST', '/v1/records', { token: key, json: { records: [record] } })).status).toBe(200);
   copyPath = join(dir, 'found-online.jpg');
   writeFileSync(copyPath, await sharp(readFileSync(receipt.output)).jpeg({ quality: 85 }).toBuffer());
@@ -74,6 +77,36 @@ describe('the public verification page', () => {
     // Nothing of either upload reached the database: still the one record, no manifests beyond its own.
     const count = await hub.hub.db.selectFrom('records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(1);
+  });
+
+  it('offers a deeper watermark search when none was found, which finds the mark of a reframed copy', async () => {
+    // a second signed photo, squeezed to 90 % of its height, cropped by 10 % and re-encoded as WebP 75, kept as PNG
+    const receipt = await desk.sign(photo('gravel.png'), { actor: desk.bootstrapActor()!, outDir: dir });
+    const { record } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output);
+    expect((await call(hub.url, 'POST', '/v1/records', { token: deskKey, json: { records: [record] } })).status).toBe(200);
+    const px = await attack(await loadRaster(receipt.output), 'squeeze90+crop10+webp75', 1);
+    const reframed = join(dir, 'gravel-reframed.png');
+    await sharp(Buffer.from(px.data), { raw: { width: px.width, height: px.height, channels: px.channels as 1 | 3 } }).png().toFile(reframed);
+
+    // through the API: the usual search finds nothing, ?deep=1 finds the record's mark
+    const quick = await call(hub.url, 'POST', '/public/verify', { body: readFileSync(reframed), type: 'application/octet-stream' });
+    const wmOf = (b: Record<string, unknown>) => (b.signals as { name: string; status: string; words: string }[]).find((x) => x.name === 'Invisible watermark')!;
+    expect(wmOf(quick.body)).toMatchObject({ status: 'absent', words: 'No invisible watermark was found in the picture.' });
+    const deep = await call(hub.url, 'POST', '/public/verify?deep=1', { body: readFileSync(reframed), type: 'application/octet-stream' });
+    expect(wmOf(deep.body)).toMatchObject({ status: 'pass' });
+    expect((deep.body.signedBy as { recordId: string }).recordId).toBe(receipt.recordId);
+
+    // on the page: the offer, then the deeper answer
+    const page = await browser.newPage();
+    await page.goto(hub.url);
+    await page.setInputFiles('#file', reframed);
+    await page.locator('#deeper').waitFor({ state: 'visible', ...UI_WAIT });
+    expect(await page.$$eval('#signals li', (lis) => lis.map((li) => li.textContent ?? ''))).toContain('absentInvisible watermark: No invisible watermark was found in the picture.');
+    await page.click('#deep');
+    await expect.poll(async () => (await page.$$eval('#signals li', (lis) => lis.map((li) => li.textContent ?? ''))).join('\n'), UI_WAIT).toMatch(/passInvisible watermark: An invisible watermark was found and it names the signed record/);
+    expect(await page.textContent('#signer')).toContain(`Record ${receipt.recordId}.`);
+    expect(await page.locator('#deeper').isVisible()).toBe(false);
+    await page.close();
   });
 
   it('refuses a file that is not an image with a sentence, not a crash', async () => {

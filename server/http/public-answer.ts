@@ -39,7 +39,7 @@ export function explain(s: ImageSignals, a: VerifyAnswer): PublicAnswer {
       status: wm === null ? 'skipped' : c.watermark.status,
       words: wm === null
         ? 'The picture is too small to carry the invisible watermark.'
-        : !wm.detected ? 'No invisible watermark was found in the picture.'
+        : !wm.detected ? (wm.deep ? 'No invisible watermark was found in the picture, by the deeper search either.' : 'No invisible watermark was found in the picture.')
           : c.watermark.status === 'pass' ? `An invisible watermark was found and it names the signed record (${String(c.watermark['distance'])} of its 128 bits unreadable).`
             : c.watermark['copied'] ? 'An invisible watermark was found, but it belongs to a different picture: it was copied.'
               : 'An invisible watermark was found, but no organisation on this hub made it.',

@@ -30,6 +30,7 @@ small{color:#666}
 <p id="headline"></p>
 <p id="signer"></p>
 <ul id="signals"></ul>
+<p id="deeper" hidden>No watermark was found by the usual search. A copy that was squeezed or stretched and cropped can still carry one. <button id="deep" type="button">Search deeper</button></p>
 <small id="file-info"></small>
 </section>
 </main>
@@ -42,9 +43,12 @@ export const PUBLIC_PAGE_SCRIPT = `'use strict';
   var drop = document.getElementById('drop');
   var input = document.getElementById('file');
   var box = document.getElementById('result');
+  var deeper = document.getElementById('deeper');
+  var last = null;
   function text(id, s, cls) { var e = document.getElementById(id); e.textContent = s; if (cls !== undefined) e.className = cls; }
-  function show(a) {
+  function show(a, deep) {
     box.style.display = 'block';
+    deeper.hidden = true;
     if (a.code) { text('verdict', 'Could not check this file', 'tampered'); text('headline', a.message); text('signer', ''); document.getElementById('signals').replaceChildren(); text('file-info', ''); return; }
     text('verdict', a.verdict + ' · confidence ' + Math.round(a.confidence * 100) + '%', a.verdict);
     text('headline', a.headline);
@@ -57,20 +61,24 @@ export const PUBLIC_PAGE_SCRIPT = `'use strict';
       var nm = document.createElement('strong'); nm.textContent = s.name + ': ';
       li.append(st, nm, document.createTextNode(s.words));
       list.append(li);
+      if (s.name === 'Invisible watermark' && s.status === 'absent' && !deep) deeper.hidden = false;
     });
     text('file-info', a.file.format.toUpperCase() + ', ' + a.file.width + ' × ' + a.file.height + ' pixels; not kept on the server.');
   }
-  function check(file) {
+  function check(file, deep) {
     if (!file) return;
+    last = file;
     box.style.display = 'block';
+    deeper.hidden = true;
     text('verdict', 'Checking…', 'unknown'); text('headline', ''); text('signer', ''); document.getElementById('signals').replaceChildren(); text('file-info', '');
-    fetch('/public/verify', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file })
+    fetch(deep ? '/public/verify?deep=1' : '/public/verify', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file })
       .then(function (r) { return r.json(); })
-      .then(show, function () { show({ code: 'HUB_UNREACHABLE', message: 'The hub did not answer. Try again in a moment.' }); });
+      .then(function (a) { show(a, deep); }, function () { show({ code: 'HUB_UNREACHABLE', message: 'The hub did not answer. Try again in a moment.' }, deep); });
   }
-  input.addEventListener('change', function () { check(input.files[0]); });
+  document.getElementById('deep').addEventListener('click', function () { check(last, true); });
+  input.addEventListener('change', function () { check(input.files[0], false); });
   drop.addEventListener('dragover', function (e) { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', function () { drop.classList.remove('over'); });
-  drop.addEventListener('drop', function (e) { e.preventDefault(); drop.classList.remove('over'); check(e.dataTransfer.files[0]); });
+  drop.addEventListener('drop', function (e) { e.preventDefault(); drop.classList.remove('over'); check(e.dataTransfer.files[0], false); });
 })();
 `;

@@ -2,6 +2,7 @@
 // plain words, and who signed it. The upload is read in memory, fingerprinted and dropped; nothing is stored.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { CustodyError } from '../../core/errors.ts';
 import { imageSignals } from '../../core/provenance/image-signals.ts';
 import type { Gate, HubContext } from './context.ts';
@@ -24,10 +25,16 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
   r.post('/public/verify', {
     onRequest: gate.anonymous,
     bodyLimit: IMAGE_BODY_LIMIT,
-    schema: { tags: ['public'], summary: 'Verify a photo without an account: the verdict and every signal in plain words; the upload is not kept', response: { 200: PublicAnswerSchema, ...errorResponses(400, 413, 415, 422, 429) } },
+    schema: {
+      tags: ['public'],
+      summary: 'Verify a photo without an account: the verdict and every signal in plain words; the upload is not kept',
+      description: '`?deep=1`: when the usual search finds no watermark, search deeper (a copy squeezed or stretched and cropped, mirrored or not; about 0.3 s more)',
+      querystring: z.object({ deep: z.literal('1').optional() }),
+      response: { 200: PublicAnswerSchema, ...errorResponses(400, 413, 415, 422, 429) },
+    },
   }, async (req) => {
     if (!Buffer.isBuffer(req.body)) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected the photo as the request body with an image/* or application/octet-stream Content-Type');
-    const s = await imageSignals(req.body, ctx.limits);
+    const s = await imageSignals(req.body, ctx.limits, { deep: req.query.deep === '1' });
     const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;
     const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload } : {}) }, null);
     return explain(s, answer);
