@@ -22,10 +22,15 @@ export interface RateLimits {
   perTenant: number;
   /** Requests per window from one address to the public (no account) routes; as many credentials refused (unknown, expired, revoked). */
   perAddress: number;
+  /**
+   * Deep watermark searches per window on the whole hub, whoever asks (`/public/verify?deep=1`): each holds the
+   * hub's thread about 0.3 s (seconds for a panorama), so many addresses together must not hold it for long.
+   */
+  deepPerWindow: number;
   windowMs: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { perKey: 600, perTenant: 3000, perAddress: 60, windowMs: 60_000 };
+export const DEFAULT_RATE_LIMITS: RateLimits = { perKey: 600, perTenant: 3000, perAddress: 60, deepPerWindow: 30, windowMs: 60_000 };
 
 /** createRateLimit's check: `isAllowed` is true only for allow-listed keys; a counted request is over when `isExceeded`. */
 type Check = (req: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number; max: number }>;
@@ -55,10 +60,11 @@ export class Gate {
   readonly #byTenant: Check;
   readonly #byAddress: Check;
   readonly #refusedByAddress: Check;
+  readonly #deep: Check;
 
   constructor(app: FastifyInstance, ctx: HubContext) {
     this.#ctx = ctx;
-    const { perKey, perTenant, perAddress, windowMs } = ctx.rateLimits;
+    const { perKey, perTenant, perAddress, deepPerWindow, windowMs } = ctx.rateLimits;
     const key = (req: FastifyRequest) => {
       const p = principals.get(req);
       return p?.kind === 'key' ? `key:${p.keyId}` : p?.kind === 'admin' ? `admin:${p.name}` : `ip:${req.ip}`;
@@ -71,6 +77,7 @@ export class Gate {
     this.#byTenant = app.createRateLimit({ max: perTenant, timeWindow: windowMs, keyGenerator: tenant }) as Check;
     this.#byAddress = app.createRateLimit({ max: perAddress, timeWindow: windowMs, keyGenerator: (req) => `ip:${req.ip}` }) as Check;
     this.#refusedByAddress = app.createRateLimit({ max: perAddress, timeWindow: windowMs, keyGenerator: (req) => `refused:${req.ip}` }) as Check;
+    this.#deep = app.createRateLimit({ max: deepPerWindow, timeWindow: windowMs, keyGenerator: () => 'deep' }) as Check;
     // Every route registered after this whose schema names `security` gets its guard: the OpenAPI declaration is
     // what is enforced, and a route cannot forget it.
     app.addHook('onRoute', (route) => this.#guard(route));
@@ -144,6 +151,11 @@ export class Gate {
   /** Routes anyone may call: limited by address. An onRequest hook (`onRequest: gate.anonymous`), so a request past the limit is refused before its body is read. */
   readonly anonymous = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     await this.#limit(this.#byAddress, req, reply, 'this address');
+  };
+
+  /** A deep watermark search, counted for the whole hub (RateLimits.deepPerWindow), after the caller's own limit. */
+  readonly deep = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    await this.#limit(this.#deep, req, reply, 'all callers together for the deep search');
   };
 
   async #limit(check: Check, req: FastifyRequest, reply: FastifyReply, who: string): Promise<void> {

@@ -32,9 +32,11 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
       querystring: z.object({ deep: z.literal('1').optional() }),
       response: { 200: PublicAnswerSchema, ...errorResponses(400, 413, 415, 422, 429) },
     },
-  }, async (req) => {
+  }, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected the photo as the request body with an image/* or application/octet-stream Content-Type');
-    const s = await imageSignals(req.body, ctx.limits, { deep: req.query.deep === '1' });
+    const deep = req.query.deep === '1';
+    if (deep) await gate.deep(req, reply);
+    const s = await imageSignals(req.body, ctx.limits, { deep });
     const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;
     const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload } : {}) }, null);
     return explain(s, answer);
