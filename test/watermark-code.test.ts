@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { codedLength, convEncode, viterbiDecode } from '../core/media/watermark/conv.ts';
 import { blockDct, blockIdct } from '../core/media/watermark/dct.ts';
 import { autocorrelation, autocorrelationAnd, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, spectrum } from '../core/media/watermark/fft.ts';
-import { mirrorTile } from '../core/media/watermark/extract.ts';
+import { mirrorTile } from '../core/media/watermark/layout.ts';
 import { flattenPower, latticeCandidates, latticeSearch } from '../core/media/watermark/lattice.ts';
 import { AspectFolds } from '../core/media/watermark/aspect.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';

@@ -120,12 +120,17 @@ export function prepareWatermark(img: Raster, opts: WatermarkOptions = {}): Prep
 export function planWatermark(img: Raster, payload: Uint8Array, opts: WatermarkOptions = {}): WatermarkPlan {
   checkRaster(img);
   checkPayload(payload);
-  return planWatermarkOn(prepareWatermark(img, opts), payload);
+  return planOn(prepareWatermark(img, opts), payload);
 }
 
 /** planWatermark(img, payload, opts) from prepareWatermark(img, opts): the same plan to the bit. */
 export function planWatermarkOn(prepared: PreparedWatermark, payload: Uint8Array): WatermarkPlan {
   checkPayload(payload);
+  return planOn(prepared, payload);
+}
+
+/** planWatermarkOn once the payload is checked. */
+function planOn(prepared: PreparedWatermark, payload: Uint8Array): WatermarkPlan {
   const { width, height, gw, gh } = prepared;
   return { width, height, gw, gh, delta: watermarkDeltaFor(prepared.host, payload) };
 }

@@ -7,7 +7,7 @@
 import type { Extraction, Raster } from './codec.ts';
 import { blockDctShifted } from './dct.ts';
 import { circularCorrelation, circularCorrelationTwo, correlationPeaksPairTwo, spectrum } from './fft.ts';
-import { CODED_BITS, COEFFS, LAYOUT, MESSAGE_BITS, PAYLOAD_BITS, SLOTS, TILE } from './layout.ts';
+import { CODED_BITS, COEFFS, LAYOUT, MESSAGE_BITS, PAYLOAD_BITS, SLOTS, TILE, mirrorTile } from './layout.ts';
 import { crcMatches } from './crc.ts';
 import { viterbiDecode, viterbiList } from './conv.ts';
 import { bitsToBytes, fold, foldAffine, gridDims, highPass, inverseRms15, localRms, multiplyInto, sealGrid, type Affine } from './grid.ts';
@@ -73,14 +73,6 @@ export const EXTRACT_PARAMS = {
 };
 
 const SYNC_SPECTRUM = spectrum(LAYOUT.syncPattern, TILE);
-
-/** A tile mirrored left-right about its column 0: F(x, y) = T(−x mod TILE, y). */
-export function mirrorTile(tile: Float64Array): Float64Array {
-  const out = new Float64Array(TILE * TILE);
-  const m = TILE - 1;
-  for (let y = 0; y < TILE; y++) for (let x = 0; x < TILE; x++) out[y * TILE + x] = tile[y * TILE + ((TILE - x) & m)]!;
-  return out;
-}
 
 // A mirrored copy folds to a mirrored tile: correlating with the mirrored sync pattern finds it in the same pass
 const SYNC_MIRRORED = spectrum(mirrorTile(LAYOUT.syncPattern), TILE);

@@ -69,3 +69,11 @@ function build(): Layout {
 }
 
 export const LAYOUT = build();
+
+/** A tile mirrored left-right about its column 0: F(x, y) = T(−x mod TILE, y). */
+export function mirrorTile(tile: Float64Array): Float64Array {
+  const out = new Float64Array(TILE * TILE);
+  const m = TILE - 1;
+  for (let y = 0; y < TILE; y++) for (let x = 0; x < TILE; x++) out[y * TILE + x] = tile[y * TILE + ((TILE - x) & m)]!;
+  return out;
+}

@@ -4,28 +4,22 @@
 // axis at 1) come near, and whose periodicity the flattened spectrum (lattice.ts) often does not show. Only the sync
 // correlation, a matched filter, finds such a mark, and a fold stays coherent only within about ±0.75 % of the map
 // on each axis: so every pair of magnifications of the plane 1 % apart is folded over the whole grid and correlated
-// with the sync pattern and its mirror image. The fold is separable for an axis-aligned map: each row of the tile is resampled once per
-// magnification down, then each column once per magnification across (a bilinear fold's sums, reassociated).
+// with the sync pattern and its mirror image. The fold is separable for an axis-aligned map: each row of the tile is
+// resampled once per magnification down, then each column once per magnification across (a bilinear fold's sums,
+// reassociated).
 // Measured (docs/watermark.md): a search at half resolution (the grid summed over 2×2 cells, a quarter of the cost)
 // proposed the right map on 34–35 of 45 copies; the central square alone at full resolution on 42, the whole grid
 // on 45 (a sky filling the centre of rocket.jpg).
 
 import { correlationPeaksPairTwo, spectrum, type SurfacePeak } from './fft.ts';
-import { LAYOUT, TILE } from './layout.ts';
+import { LAYOUT, TILE, mirrorTile } from './layout.ts';
 
 /** The plane's step: magnifications R^i across and R^j down. */
 const R = 1.01;
 
 /** The sync pattern's spectrum, transposed (foldRow's tiles are), and the pattern mirrored left-right's (a copy mirrored too). */
 const SYNC_T = spectrum(transpose(LAYOUT.syncPattern, TILE), TILE);
-const SYNC_T_MIRRORED = spectrum(transpose(mirrored(LAYOUT.syncPattern), TILE), TILE);
-
-/** A tile mirrored left-right about its column 0 (extract.ts, mirrorTile). */
-function mirrored(a: Float64Array): Float64Array {
-  const out = new Float64Array(TILE * TILE);
-  for (let y = 0; y < TILE; y++) for (let x = 0; x < TILE; x++) out[y * TILE + x] = a[y * TILE + ((TILE - x) & (TILE - 1))]!;
-  return out;
-}
+const SYNC_T_MIRRORED = spectrum(transpose(mirrorTile(LAYOUT.syncPattern), TILE), TILE);
 
 function transpose(a: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
@@ -38,7 +32,7 @@ function transpose(a: Float64Array, n: number): Float64Array {
  * on both axes) with an aspect change a of 0.87–1.15 on either axis (m·a on it), as the coarse search's aspect
  * changes; i = j (a plain crop) and the axes at 1 (a plain aspect change) are the coarse search's own. Grouped by j.
  */
-export const PLANE: ReadonlyArray<readonly [number, number]> = (() => {
+const PLANE: ReadonlyArray<readonly [number, number]> = (() => {
   const lr = Math.log(R);
   const mMax = Math.log(1.196) / lr;
   const aLo = Math.log(0.87) / lr;
