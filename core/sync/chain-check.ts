@@ -6,10 +6,10 @@
 // (`chain_checked_at`, and verify then says the desk confirmed it); one the chain does not bear out is an alarm
 // (`hub.log_alarm`, like a log that does not extend) and is dropped, so that the record reads "in the organisation's
 // log, not yet anchored" and its proof is asked for again; the refuted reference is remembered (refuted-refs.ts), so
-// that the hub serving it again is a standing alarm, not a new one each time (refuted again, it is dropped quietly). An unreachable node decides nothing. The
-// outcome of the last run (when, by whom, with which node: ok, the node unreachable, or failed; how many references
-// were checked, confirmed, refuted, left) is kept (`hub.chain_check_last`) for the hub status: the background sync's
-// runs show nowhere else.
+// that the hub serving it again is a standing alarm, not a new one each time (refuted again, it is dropped quietly).
+// An unreachable node decides nothing. The outcome of the last run (when, by whom, with which node: ok, nothing to
+// check, the node unreachable, or failed; how many references were checked, confirmed, refuted, left) is kept
+// (`hub.chain_check_last`) for the hub status: the background sync's runs show nowhere else.
 import type { AuditLog } from '../audit/log.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
@@ -111,20 +111,20 @@ export interface ChainCheckReport {
 
 /** One held proof whose chain reference is to be checked: how to read its checkpoint, and where to mark or drop it. */
 interface HeldRef {
-  /** `record rec_…` or `audit head 12`, for messages. */
-  label: string;
+  /** Whose proof it is (a record's, or an audit head's), and the batch it claims. */
+  proof: RefProof;
+  treeSize: number;
   chain: ChainRef;
   /** The proof verified again with the pinned key, as verify and audit verify do: its checkpoint. */
   checkpoint(): Checkpoint;
   confirm(at: string): void;
   drop(): void;
-  refuted: Pick<ChainCheckReport['refuted'][number], 'recordId' | 'seq'>;
-  /** Whose proof it is and the batch it claims, as a refutation is remembered. */
-  proof: RefProof;
-  treeSize: number;
-  count: 'confirmed' | 'headsConfirmed';
-  alarm: { subject: string | null; details: Record<string, unknown> };
 }
+
+/** `record rec_…` or `audit head 12`, for messages. */
+const labelOf = (p: RefProof): string => ('recordId' in p ? `record ${p.recordId}` : `audit head ${p.seq}`);
+/** Whose reference it was, as the report names it (`recordId` null: an audit head's). */
+const reportedAs = (p: RefProof): Pick<ChainCheckReport['refuted'][number], 'recordId' | 'seq'> => ('recordId' in p ? { recordId: p.recordId } : { recordId: null, seq: p.seq });
 
 /** The file kept without its chain section, so that `custody hub proof` does not hand a refuted reference on. */
 const withoutChain = (proof: string): string => JSON.stringify({ ...(JSON.parse(proof) as object), chain: null });
@@ -169,7 +169,8 @@ async function checkHeldRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptio
   );
   const refs: HeldRef[] = [
     ...rows.map((r): HeldRef => ({
-      label: `record ${r.record_id}`,
+      proof: { recordId: r.record_id },
+      treeSize: r.tree_size,
       chain: JSON.parse(r.chain) as ChainRef,
       checkpoint: () => {
         const file = parseProofFile(r.proof);
@@ -180,14 +181,10 @@ async function checkHeldRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptio
       // the reference kept beside the proof is the one checked, and the one verify shows
       confirm: (at) => db.run(sql`UPDATE hub_proofs SET chain_checked_at = ${at} WHERE record_id = ${r.record_id} AND chain = ${r.chain}`),
       drop: () => db.run(sql`UPDATE hub_proofs SET chain = NULL, chain_checked_at = NULL, proof = ${withoutChain(r.proof)} WHERE record_id = ${r.record_id}`),
-      refuted: { recordId: r.record_id },
-      proof: { recordId: r.record_id },
-      treeSize: r.tree_size,
-      count: 'confirmed',
-      alarm: { subject: r.record_id, details: {} },
     })),
     ...heads.map((h): HeldRef => ({
-      label: `audit head ${h.seq}`,
+      proof: { seq: h.seq },
+      treeSize: h.tree_size,
       chain: JSON.parse(h.chain) as ChainRef,
       checkpoint: () => {
         if (!link) throw new CustodyError('NOT_FOUND', 'expected the hub link, got none');
@@ -199,11 +196,6 @@ async function checkHeldRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptio
       },
       confirm: (at) => db.run(sql`UPDATE hub_audit_proofs SET chain_checked_at = ${at} WHERE seq = ${h.seq} AND chain = ${h.chain}`),
       drop: () => db.run(sql`UPDATE hub_audit_proofs SET chain = NULL, chain_checked_at = NULL, proof = ${withoutChain(h.proof)} WHERE seq = ${h.seq}`),
-      refuted: { recordId: null, seq: h.seq },
-      proof: { seq: h.seq },
-      treeSize: h.tree_size,
-      count: 'headsConfirmed',
-      alarm: { subject: null, details: { seq: h.seq } },
     })),
   ];
   const report: ChainCheckReport = { confirmed: 0, headsConfirmed: 0, refuted: [], error: null };
@@ -226,7 +218,7 @@ async function checkHeldRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptio
         ref.confirm(at);
         supersedeRefuted(db, ref.proof, ref.chain, at);
       });
-      report[ref.count]++;
+      report['recordId' in ref.proof ? 'confirmed' : 'headsConfirmed']++;
     } catch (e) {
       if (!isCustodyError(e)) throw e;
       if (e.code === 'CHAIN_UNREACHABLE') {
@@ -235,7 +227,7 @@ async function checkHeldRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptio
       }
       const c = ref.chain;
       const at = now();
-      const claim = `${ref.label}: the hub's chain reference (chain ${c.chainId}, transaction ${c.tx}, block ${c.block})`;
+      const claim = `${labelOf(ref.proof)}: the hub's chain reference (chain ${c.chainId}, transaction ${c.tx}, block ${c.block})`;
       // the same reference refuted before for this proof (for another batch), its alarm standing: no new alarm
       const again = asked && db.transaction(() => {
         if (!refutedAgain(db, ref.proof, ref.treeSize, c, at)) return false;
@@ -243,16 +235,17 @@ async function checkHeldRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptio
         return true;
       });
       if (again) {
-        report.refuted.push({ ...ref.refuted, code: e.code, message: `${claim}, refuted before and served again, is still not borne out by the chain (a standing alarm, see \`custody hub status\`): ${e.code}: ${e.message}`, standing: true });
+        report.refuted.push({ ...reportedAs(ref.proof), code: e.code, message: `${claim}, refuted before and served again, is still not borne out by the chain (a standing alarm, see \`custody hub status\`): ${e.code}: ${e.message}`, standing: true });
         continue;
       }
       const message = `${claim} is not borne out by the chain: ${e.code}: ${e.message}`;
       audit.act(() => {
-        audit.append({ actor: 'desk', action: ALARM_ACTION, subject: ref.alarm.subject, details: { code: e.code, message, chain: c, ...ref.alarm.details }, at });
+        const p = ref.proof;
+        audit.append({ actor: 'desk', action: ALARM_ACTION, subject: 'recordId' in p ? p.recordId : null, details: { code: e.code, message, chain: c, ...('seq' in p ? { seq: p.seq } : {}) }, at });
         ref.drop();
         if (asked) rememberRefuted(db, ref.proof, { treeSize: ref.treeSize, chain: c, code: e.code, message, at });
       });
-      report.refuted.push({ ...ref.refuted, code: e.code, message });
+      report.refuted.push({ ...reportedAs(ref.proof), code: e.code, message });
     }
   }
   return run;
