@@ -34,6 +34,17 @@ function fromRaw(img: Raster): SharpPipe {
   return sharp(img.data, { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 2 | 3 | 4 } });
 }
 
+/** A PNG file of `img`'s pixels (lossless: they read back the same). */
+export function pngOf(img: Raster): Promise<Buffer> {
+  return fromRaw(img).png().toBuffer();
+}
+
+/** `img` resized (Lanczos) to `longSide` pixels on its long side. */
+export async function atLongSide(img: Raster, longSide: number): Promise<Raster> {
+  const s = longSide / Math.max(img.width, img.height);
+  return loadRaster(await fromRaw(img).resize(Math.round(img.width * s), Math.round(img.height * s), { kernel: 'lanczos3' }).png().toBuffer());
+}
+
 async function raw(s: SharpPipe): Promise<Raster> {
   const { data, info } = await s.raw().toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };

@@ -17,8 +17,7 @@
 // extraction asks for the deep search (extract.ts, deepSearch), as `custody watermark extract --deep` does.
 // --long-side=N: every photo resized to N pixels on its long side before it is marked (how a row depends on size).
 
-import sharp from 'sharp';
-import { ATTACKS, GRAPHICS, HARD_ATTACKS, attack, attackGeometry, largePhotos, loadRaster, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack, type BenchPhoto } from './watermark-attacks.ts';
+import { ATTACKS, GRAPHICS, HARD_ATTACKS, atLongSide, attack, attackGeometry, largePhotos, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack, type BenchPhoto } from './watermark-attacks.ts';
 import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
 import { EXTRACT_PARAMS, extractAt, listStats } from '../core/media/watermark/extract.ts';
@@ -50,12 +49,6 @@ if (opt('list')) EXTRACT_PARAMS.list = Number(opt('list'));
 const deep = args.includes('--deep');
 /** --long-side=N: each photo resized (Lanczos) to N pixels on its long side before it is marked (the false positives keep their sizes) */
 const longSide = Number(opt('long-side') ?? 0);
-async function atLongSide(img: Raster): Promise<Raster> {
-  if (!longSide) return img;
-  const s = longSide / Math.max(img.width, img.height);
-  const raw = { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 2 | 3 | 4 } };
-  return loadRaster(await sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.length), raw).resize(Math.round(img.width * s), Math.round(img.height * s), { kernel: 'lanczos3' }).png().toBuffer());
-}
 
 // Extraction shares its geometry search with a pixel worker, as in a desk or a hub whose pool is up (extract.ts);
 // CUSTODY_PIXEL_WORKERS=0 measures the search on one thread (the same readings: the hits do not depend on it).
@@ -115,7 +108,7 @@ function countChances(before: { decodes: number; paths: number }): void {
 
 const t0 = performance.now();
 for (const p of photos) {
-  const img: Raster = await atLongSide(await p.load());
+  const img: Raster = longSide ? await atLongSide(await p.load(), longSide) : await p.load();
   const mp = (img.width * img.height) / 1e6;
   const big = mp >= 4;
   const groups = p.kind === 'graphic' ? ['graphic'] as const : (['photo', TUNING_SET.has(p.name) ? 'tuned' : 'held'] as const);

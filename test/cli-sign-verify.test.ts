@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeBadInputs } from './fixtures/bad-inputs.ts';
 import { photo } from './fixtures/photos.ts';
 import { freshDesk, runCli, tempDir } from './helpers/cli.ts';
-import { attack, loadRaster } from '../bench/watermark-attacks.ts';
+import { attack, loadRaster, pngOf } from '../bench/watermark-attacks.ts';
 
 interface Receipt {
   recordId: string;
@@ -185,9 +185,8 @@ describe('verdicts', () => {
     await sharp(photo('gravel.png')).toFile(src);
     const [receipt] = await signJson([src], ['--out', join(work, 'out-deep')]);
     // height squeezed to 90 %, 10 % cropped, WebP 75 (bench/watermark-attacks.ts), kept as PNG
-    const copied = await attack(await loadRaster(receipt!.output), 'squeeze90+crop10+webp75', 1);
     const copy = join(work, 'gravel-reframed.png');
-    await sharp(Buffer.from(copied.data), { raw: { width: copied.width, height: copied.height, channels: copied.channels as 3 } }).png().toFile(copy);
+    writeFileSync(copy, await pngOf(await attack(await loadRaster(receipt!.output), 'squeeze90+crop10+webp75', 1)));
 
     const quick = await verifyJson(copy);
     expect(quick.report.checks.watermark!.status).toBe('absent');

@@ -13,7 +13,7 @@ import { SCREENSHOTS, UI_WAIT, launchChromium } from './helpers/browser.ts';
 import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
 import { call, enrol, hubRecordOfSignedPng } from './helpers/hub-desk.ts';
-import { attack, loadRaster } from '../bench/watermark-attacks.ts';
+import { attack, loadRaster, pngOf } from '../bench/watermark-attacks.ts';
 
 let hub: RunningHub;
 let desk: Desk;
@@ -85,9 +85,8 @@ describe('the public verification page', () => {
     const receipt = await desk.sign(photo('gravel.png'), { actor: desk.bootstrapActor()!, outDir: dir });
     const { record } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output);
     expect((await call(hub.url, 'POST', '/v1/records', { token: deskKey, json: { records: [record] } })).status).toBe(200);
-    const px = await attack(await loadRaster(receipt.output), 'squeeze90+crop10+webp75', 1);
     const reframed = join(dir, 'gravel-reframed.png');
-    await sharp(Buffer.from(px.data), { raw: { width: px.width, height: px.height, channels: px.channels as 1 | 3 } }).png().toFile(reframed);
+    writeFileSync(reframed, await pngOf(await attack(await loadRaster(receipt.output), 'squeeze90+crop10+webp75', 1)));
 
     // through the API: the usual search finds nothing, ?deep=1 finds the record's mark
     const quick = await call(hub.url, 'POST', '/public/verify', { body: readFileSync(reframed), type: 'application/octet-stream' });

@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { embedWatermark, extractWatermark } from '../core/media/watermark/codec.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
-import sharp from 'sharp';
-import { ATTACKS, HARD_ATTACKS, attack, loadRaster, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack } from '../bench/watermark-attacks.ts';
+import { ATTACKS, HARD_ATTACKS, atLongSide, attack, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack } from '../bench/watermark-attacks.ts';
 
 // The targets on the skimage photographs: ≥ 95 % after every attack (with 15 photographs: all of them), ≥ 75 %
 // after crop25 and rotate2. The graphics (GRAPHICS: colour wheel, silhouette, logo, phantom) are held to the rates
@@ -117,10 +116,7 @@ describe('watermark, exhaustive', () => {
     const missed: string[] = [];
     const photos = (await skimagePhotos()).filter((p) => p.kind === 'photo');
     for (const p of photos) {
-      const img = await p.load();
-      const s = 1200 / Math.max(img.width, img.height);
-      const raw = { raw: { width: img.width, height: img.height, channels: img.channels as 1 | 3 } };
-      const big = await loadRaster(await sharp(Buffer.from(img.data), raw).resize(Math.round(img.width * s), Math.round(img.height * s), { kernel: 'lanczos3' }).png().toBuffer());
+      const big = await atLongSide(await p.load(), 1200);
       const payload = new Uint8Array(16).map(() => Math.floor(rand() * 256));
       const r = extractWatermark(await attack(embedWatermark(big, payload), 'reshare', 5));
       if (!(r.payload && hamming(r.payload, payload) <= 6)) missed.push(p.name);

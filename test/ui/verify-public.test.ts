@@ -3,7 +3,7 @@
 // checks behind "Details"; the upload is gone once the answer is shown (and after a failure); the verdict's record
 // link opens the record as a verifier may see it, not the login page. Screenshots at 1280×800 and 1920×1080,
 // light and dark.
-import { readdirSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { photo } from '../fixtures/photos.ts';
 import { UI_WAIT, screenshots, useUi } from '../helpers/browser.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { addUsers, testDesk } from '../helpers/workflow-desk.ts';
-import { attack, loadRaster } from '../../bench/watermark-attacks.ts';
+import { attack, loadRaster, pngOf } from '../../bench/watermark-attacks.ts';
 
 let recordId = '';
 let copy = '';
@@ -33,9 +33,8 @@ const ui = useUi(async () => {
   await sharp(photo('gravel.png')).toFile(gravel);
   const g = await desk.sign(gravel, { actor: { name: 'erin', roles: ['editor'] }, outDir: dir });
   reframedId = g.recordId;
-  const px = await attack(await loadRaster(g.output), 'squeeze90+crop10+webp75', 1);
   reframed = join(dir, 'gravel-reframed.png');
-  await sharp(Buffer.from(px.data), { raw: { width: px.width, height: px.height, channels: px.channels as 3 } }).png().toFile(reframed);
+  writeFileSync(reframed, await pngOf(await attack(await loadRaster(g.output), 'squeeze90+crop10+webp75', 1)));
   return desk;
 });
 
