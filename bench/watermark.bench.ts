@@ -1,7 +1,7 @@
 // Watermark benchmark: the attack suite (bench/watermark-attacks.ts: JPEG, WebP, rescaling, screenshots, crops,
 // colour, noise, blur, rotation, and issue 23's harder transforms) over real photographs.
 //   node bin/run-ts.js bench/watermark.bench.ts [--quick] [--payloads=N] [--attacks=jpeg50,crop10] [--photos=camera.png,...]
-//     [--unmarked=N] [--verbose] [--geometry] [--list=N] [--deep] [--long-side=N]
+//     [--unmarked=N] [--verbose] [--geometry] [--list=N] [--deep] [--long-side=N] [--match=N]
 // --quick: the skimage images only (no 12–20 MP derived photos). Prints, per attack, the share of photographs whose
 // payload came back within Hamming 6 (the BENCHMARKS.md criterion), split into the photos the codec was tuned on and
 // the held-out ones, the mean bit accuracy and how often the codec itself reported a detection; beside it, the same
@@ -16,12 +16,17 @@
 // proves a mark (EXTRACT_PARAMS.list; 1 = the maximum-likelihood path only, as before list decoding). --deep: every
 // extraction asks for the deep search (extract.ts, deepSearch), as `custody watermark extract --deep` does.
 // --long-side=N: every photo resized to N pixels on its long side before it is marked (how a row depends on size).
+// --match=N: what a verifier with candidate records sees (match.ts, matchWatermark, as `custody verify` tries the
+// records whose picture looks like the copy): each copy the blind extraction missed is matched against N payloads,
+// its own among N − 1 decoys, and counts in the 'matched' column when its own is the one matched; every unmarked image
+// is matched against N decoys, and any match is a false one.
 
 import { ATTACKS, GRAPHICS, HARD_ATTACKS, atLongSide, attack, attackGeometry, largePhotos, psnr, skimagePhotos, ssim, unmarkedVariant, type Attack, type BenchPhoto } from './watermark-attacks.ts';
 import { embedWatermark, extractWatermark, type Raster } from '../core/media/watermark/codec.ts';
 import { mulberry32 } from '../core/media/watermark/prng.ts';
 import { EXTRACT_PARAMS, extractAt, listStats } from '../core/media/watermark/extract.ts';
 import { pixelPoolStarted } from '../core/media/pixel-pool.ts';
+import { MATCH_PARAMS, matchWatermark } from '../core/media/watermark/match.ts';
 
 /**
  * Photos the parameters were tuned on; every other photo is held out. The lattice search (issue 23) was developed
@@ -49,6 +54,8 @@ if (opt('list')) EXTRACT_PARAMS.list = Number(opt('list'));
 const deep = args.includes('--deep');
 /** --long-side=N: each photo resized (Lanczos) to N pixels on its long side before it is marked (the false positives keep their sizes) */
 const longSide = Number(opt('long-side') ?? 0);
+/** --match=N: candidate payloads a copy the blind extraction missed is matched against (its own among decoys) */
+const matchN = Math.min(MATCH_PARAMS.maxCandidates, Number(opt('match') ?? 0));
 
 // Extraction shares its geometry search with a pixel worker, as in a desk or a hub whose pool is up (extract.ts);
 // CUSTODY_PIXEL_WORKERS=0 measures the search on one thread (the same readings: the hits do not depend on it).
@@ -71,8 +78,8 @@ function hamming(a: Uint8Array, b: Uint8Array): number {
   return d;
 }
 
-interface Tally { hit: number; n: number; acc: number; reported: number; score: number; ms: number[]; atMap: number }
-const tally = (): Tally => ({ hit: 0, n: 0, acc: 0, reported: 0, score: 0, ms: [], atMap: 0 });
+interface Tally { hit: number; n: number; acc: number; reported: number; score: number; ms: number[]; atMap: number; matched: number }
+const tally = (): Tally => ({ hit: 0, n: 0, acc: 0, reported: 0, score: 0, ms: [], atMap: 0, matched: 0 });
 interface Row { photo: Tally; tuned: Tally; held: Tally; graphic: Tally }
 const rows = new Map<string, Row>();
 const row = (k: string): Row => {
@@ -86,6 +93,27 @@ let bigEmbedS = 0, bigEmbedMP = 0, bigExtractS = 0, bigExtractMP = 0, smallN = 0
 /** [seconds, megapixels] of each extraction from an unmarked image: nothing to find, so the whole geometry search */
 const unmarkedS: [number, number][] = [];
 const rand = mulberry32(20261121);
+const decoyRand = mulberry32(20261205);
+const decoy = (): Uint8Array => new Uint8Array(16).map(() => Math.floor(decoyRand() * 256));
+/** matchWatermark over unmarked images (--match): images matched, false matches, the highest score, the times */
+const matchNull = { n: 0, false: [] as string[], max: 0, ms: [] as number[] };
+/** the figures of one copy matched against `payload` hidden among decoys: whether its own was matched */
+function matchedOwn(input: Raster, payload: Uint8Array): { own: boolean; ms: number } {
+  const at = Math.floor(decoyRand() * matchN);
+  const candidates = Array.from({ length: matchN }, (_, i) => (i === at ? payload : decoy()));
+  const t = performance.now();
+  const r = matchWatermark(input, candidates);
+  return { own: r.match?.index === at, ms: performance.now() - t };
+}
+/** an unmarked image matched against decoys only: any match is false */
+function matchUnmarked(input: Raster, label: string): void {
+  const t = performance.now();
+  const r = matchWatermark(input, Array.from({ length: matchN }, decoy));
+  matchNull.ms.push(performance.now() - t);
+  matchNull.n++;
+  matchNull.max = Math.max(matchNull.max, ...r.scores);
+  if (r.match) matchNull.false.push(`${label}: score ${r.match.z.toFixed(1)}`);
+}
 /** CRC-24 chances taken on unmarked images (each passes by chance once in 2^24): decodes, list paths, list-decoded images */
 const chances = { images: 0, decodes: 0, paths: 0, listed: 0 };
 /** marked copies read by a list path past the maximum-likelihood one, and how many of those readings were > 6 bits off */
@@ -142,6 +170,10 @@ for (const p of photos) {
       // read at the map the attack applied (not timed): the ceiling the search could reach
       const known = atGeometry && a !== 'unmarked' && (HARD_ATTACKS as readonly string[]).includes(a) ? extractAt(input, attackGeometry(a, img.width, img.height)) : null;
       const hKnown = known?.payload ? hamming(known.payload, payload) : 128;
+      // what a verifier holding candidate records finds where the blind extraction found nothing
+      let matched = h <= 6;
+      if (matchN && a === 'unmarked') matchUnmarked(input, p.name);
+      else if (matchN && !matched) matched = matchedOwn(input, payload).own;
       for (const g of groups) {
         const s = row(a)[g];
         s.n++;
@@ -151,6 +183,7 @@ for (const p of photos) {
         s.acc += r.payload ? 1 - h / 128 : 0.5;
         if (h <= 6) s.hit++;
         if (hKnown <= 6) s.atMap++;
+        if (matched && a !== 'unmarked') s.matched++;
       }
       if (a !== 'unmarked') line.push(`${a}:${h <= 6 ? 'ok' : r.detected ? `h${h}` : '--'}(${r.score.toFixed(1)})${known ? `[at map ${hKnown <= 6 ? 'ok' : '--'}(${known.score.toFixed(1)})]` : ''}`);
     }
@@ -170,6 +203,7 @@ if (variants > 0 && !only?.length) {
       const t = performance.now();
       const r = extractWatermark(v.img, { deep });
       variantStats.ms.push(performance.now() - t);
+      if (matchN) matchUnmarked(v.img, `${p.name} ${v.name}`);
       countChances(seen);
       variantStats.n++;
       variantStats.max = Math.max(variantStats.max, r.score);
@@ -203,7 +237,12 @@ let hardHeader = false;
 for (const [a, r] of rows) {
   if (a === 'unmarked') continue;
   const hard = (HARD_ATTACKS as readonly string[]).includes(a);
-  if (!hardHeader && hard && (hardHeader = true)) console.log(`issue 23: reshares, heavy crops, rotation, mirroring, aspect changes, chains (ms: median extraction time${atGeometry ? '; at map: photographs read at the map the attack applied, no search' : ''})`);
+  if (!hardHeader && hard && (hardHeader = true)) {
+    console.log(
+      `issue 23: reshares, heavy crops, rotation, mirroring, aspect changes, chains (ms: median extraction time${atGeometry ? '; at map: photographs read at the map the attack applied, no search' : ''}` +
+        `${matchN ? `; matched: photographs read blind or, where not, matched against ${matchN} candidate payloads, their own among decoys` : ''})`,
+    );
+  }
   const s = r.photo;
   const target = s.n ? `≥${targetRate(a) * 100}% ${verdict(s.hit / s.n >= targetRate(a))}` : '';
   console.log(
@@ -211,7 +250,8 @@ for (const [a, r] of rows) {
       `${(s.n ? s.acc / s.n : 0).toFixed(4).padStart(8)} ${`${s.reported}/${s.n}`.padStart(9)} ${(s.n ? s.score / s.n : 0).toFixed(1).padStart(10)} ` +
       `${median([...s.ms, ...r.graphic.ms]).toFixed(0).padStart(5)} ` +
       `${frac(r.graphic).padStart(9)}   ${target}` +
-      (atGeometry && hard ? `   at map ${s.atMap}/${s.n}` : ''),
+      (atGeometry && hard ? `   at map ${s.atMap}/${s.n}` : '') +
+      (matchN ? `   matched ${s.matched}/${s.n}` : ''),
   );
 }
 const u = rows.get('unmarked')!;
@@ -224,6 +264,13 @@ if (variantStats.n) {
     `${'unmarked+gen'.padEnd(13)} false positives ${all}/${n} (the photos and ${variantStats.n} generated variants of the skimage images; max score ${variantStats.max.toFixed(1)}, ` +
       `threshold 7; median ${median(variantStats.ms).toFixed(0)} ms)   target 0 ${verdict(all === 0)}` +
       (variantStats.fps.length ? `\n  ${variantStats.fps.join('\n  ')}` : ''),
+  );
+}
+if (matchN) {
+  console.log(
+    `${'matching'.padEnd(13)} false matches ${matchNull.false.length}/${matchNull.n} unmarked images against ${matchN} decoy payloads each ` +
+      `(highest score ${matchNull.max.toFixed(2)}, threshold ${MATCH_PARAMS.threshold}; median ${median(matchNull.ms).toFixed(0)} ms)   target 0 ${verdict(matchNull.false.length === 0)}` +
+      (matchNull.false.length ? `\n  ${matchNull.false.join('\n  ')}` : ''),
   );
 }
 console.log(`${'list hits'.padEnd(13)} marked copies read by list decoding: ${listHits.n}, of them more than 6 bits off: ${listHits.wrong}`);

@@ -304,4 +304,29 @@ describe('other commands', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error INVALID_ARGUMENT: expected a payload of 32 hex digits/);
   });
+
+  it('matches a reshared copy that extract cannot read against candidate payloads; exit 1 when none matches', async () => {
+    const payload = '00112233445566778899aabbccddeeff';
+    const decoys = ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'deadbeefdeadbeefdeadbeefdeadbeef'];
+    const marked = join(work, 'wm-camera.png');
+    expect((await runCli(['watermark', 'embed', photo('camera.png'), marked, '--payload', payload])).code).toBe(0);
+    // crop 10 %, halve, JPEG 70, then WebP 75: 243 px wide
+    const copy = join(work, 'wm-camera-reshared.png');
+    writeFileSync(copy, await pngOf(await attack(await loadRaster(marked), 'reshare', 1)));
+    expect((await runCli(['watermark', 'extract', copy])).code).toBe(1);
+
+    const m = await runCli(['watermark', 'match', copy, '--payload', decoys[0]!, payload, decoys[1]!]);
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(new RegExp(`^${payload} \\(score \\d+\\.\\d\\d, threshold 8\\)`));
+    const j = await runCli(['watermark', 'match', copy, '--payload', ...decoys, payload, '--json']);
+    expect(JSON.parse(j.stdout)).toMatchObject({ matched: true, payload, threshold: 8, mirrored: false });
+    expect((JSON.parse(j.stdout) as { scores: number[] }).scores).toHaveLength(3);
+
+    const none = await runCli(['watermark', 'match', copy, '--payload', ...decoys]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/^none of the payloads matched \(best score \d+\.\d\d, threshold 8\)/);
+    const many = await runCli(['watermark', 'match', copy, '--payload', ...decoys, ...decoys, payload]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toMatch(/^error INVALID_ARGUMENT: expected 1 to 4 payloads to match, got 5/);
+  });
 });

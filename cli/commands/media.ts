@@ -5,7 +5,8 @@ import { CustodyError } from '../../core/errors.ts';
 import { DEFAULT_LIMITS, detectFile, isImageFormat } from '../../core/media/detect.ts';
 import { decodeImage, probeImage } from '../../core/media/image.ts';
 import { phashHex, phashPixels } from '../../core/media/phash.ts';
-import { embedWatermarkFile, extractWatermarkFile, parsePayload } from '../../core/media/watermark-file.ts';
+import { embedWatermarkFile, extractWatermarkFile, matchWatermarkFile, parsePayload } from '../../core/media/watermark-file.ts';
+import { MATCH_PARAMS } from '../../core/media/watermark/match.ts';
 import { err, json, out } from '../context.ts';
 
 export function register(program: Command): void {
@@ -43,6 +44,19 @@ export function register(program: Command): void {
       if (o.json) json({ detected: x.detected, payload, score: x.score, threshold: x.threshold, checked: x.checked });
       else if (payload) out(payload);
       else err(`no watermark detected (score ${x.score.toFixed(2)}, threshold ${x.threshold})`);
+      process.exitCode = payload ? 0 : 1;
+    });
+  wm.command('match')
+    .description(`whether the mark of one of the given payloads is in an image, when it is too faint to read blind (up to ${MATCH_PARAMS.maxCandidates}); print the one matched, exit 1 when none is`)
+    .argument('<in>')
+    .requiredOption('--payload <hex32...>', '32 hex digits each: the candidate records\' payloads')
+    .option('--json', 'print as JSON, with every candidate\'s score')
+    .action(async (input: string, o: { payload: string[]; json?: boolean }) => {
+      const x = await matchWatermarkFile(input, o.payload.map(parsePayload));
+      const payload = x.match ? o.payload[x.match.index]!.toLowerCase() : null;
+      if (o.json) json({ matched: payload !== null, payload, score: x.match?.z ?? null, threshold: MATCH_PARAMS.threshold, scores: x.scores, mirrored: x.match?.mirrored ?? null });
+      else if (payload) out(`${payload} (score ${x.match!.z.toFixed(2)}, threshold ${MATCH_PARAMS.threshold})`);
+      else err(`none of the payloads matched (best score ${Math.max(...x.scores).toFixed(2)}, threshold ${MATCH_PARAMS.threshold})`);
       process.exitCode = payload ? 0 : 1;
     });
 }

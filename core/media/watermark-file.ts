@@ -5,7 +5,8 @@ import { CustodyError } from '../errors.ts';
 import { commitOutput } from '../provenance/output.ts';
 import { DEFAULT_LIMITS, detectFile, isImageFormat, type ImageFormat, type Limits } from './detect.ts';
 import { decodeImage, encodeImage, probeImage } from './image.ts';
-import { embedWatermark, extractWatermark, type Extraction } from './watermark/codec.ts';
+import { embedWatermark, extractWatermark, matchWatermarkIn, type Extraction } from './watermark/codec.ts';
+import { MATCH_PARAMS, type MatchScores } from './watermark/match.ts';
 
 async function readImage(path: string, limits: Limits) {
   const { format } = await detectFile(path, limits);
@@ -39,4 +40,16 @@ export async function embedWatermarkFile(input: string, output: string, payload:
 export async function extractWatermarkFile(input: string, limits: Limits = DEFAULT_LIMITS, deep = false): Promise<Extraction & { width: number; height: number }> {
   const { raster } = await readImage(input, limits);
   return { ...extractWatermark(raster, { deep }), width: raster.width, height: raster.height };
+}
+
+/**
+ * Which of `payloads` is marked in the image at `input` (match.ts): for a copy whose mark is too faint to read blind
+ * when the candidate records are known. `match` is null when none reaches the threshold.
+ */
+export async function matchWatermarkFile(input: string, payloads: readonly Uint8Array[], limits: Limits = DEFAULT_LIMITS): Promise<MatchScores & { width: number; height: number }> {
+  if (payloads.length === 0 || payloads.length > MATCH_PARAMS.maxCandidates) {
+    throw new CustodyError('INVALID_ARGUMENT', `expected 1 to ${MATCH_PARAMS.maxCandidates} payloads to match, got ${payloads.length}`);
+  }
+  const { raster } = await readImage(input, limits);
+  return { ...matchWatermarkIn(raster, payloads), width: raster.width, height: raster.height };
 }

@@ -13,10 +13,11 @@
 
 import { CustodyError } from '../../errors.ts';
 import { watermarkDeltaFor, watermarkHost, type WatermarkHost } from './embed.ts';
-import { extractFrom } from './extract.ts';
+import { EXTRACT_PARAMS, extractFrom } from './extract.ts';
 import { gridDims } from './grid.ts';
 import type { RowRange } from '../luma.ts';
 import { LumaGridSink, addGridDelta, lumaToGrid } from './resample.ts';
+import { matchWatermark, type MatchScores } from './match.ts';
 
 export interface Raster {
   data: Uint8Array;
@@ -27,6 +28,8 @@ export interface Raster {
 
 export const WATERMARK_ALGORITHM = 'org.custody.watermark.dwtdct.v2';
 export const WATERMARK_MIN_SIDE = 256;
+/** the short side under which extraction does not look for a mark (copies are often smaller than their originals) */
+export const WATERMARK_READ_MIN_SIDE = EXTRACT_PARAMS.minSide;
 export const WATERMARK_PAYLOAD_BYTES = 16;
 
 export interface Extraction {
@@ -178,4 +181,15 @@ export function embedWatermark(img: Raster, payload: Uint8Array, opts: Watermark
 export function extractWatermark(img: Raster, opts: WatermarkOptions & { deep?: boolean } = {}): Extraction {
   checkRaster(img);
   return extractFrom(img, gridOf(img, opts.luma), opts.deep ?? false);
+}
+
+/**
+ * Which of `payloads` is marked in `img`, for a verifier that has candidate records when extraction read no mark
+ * (match.ts): a copy that kept too little of its mark to be read blind can still carry enough of one record's whole
+ * pattern to tell it from the others. `match` is null when no candidate reaches MATCH_PARAMS.threshold.
+ */
+export function matchWatermarkIn(img: Raster, payloads: readonly Uint8Array[], opts: WatermarkOptions = {}): MatchScores {
+  checkRaster(img);
+  for (const p of payloads) checkPayload(p);
+  return matchWatermark(img, payloads, { luma: gridOf(img, opts.luma) });
 }

@@ -165,7 +165,7 @@ function ssimKernel(vs: Float64Array, ds: Float64Array): ((g2: number) => number
 }
 
 /** Desired sign of every slot: +1 on sync slots, the coded bit on data slots. */
-function wantedSigns(payload: Uint8Array): Float64Array {
+export function wantedSigns(payload: Uint8Array): Float64Array {
   const code = convEncode(withCrc(bytesToBits(payload)));
   const want = new Float64Array(SLOTS);
   for (let k = 0; k < SLOTS; k++) {

@@ -219,14 +219,14 @@ const DEG = Math.PI / 180;
  * finds a heavy crop or an aspect change where the host's texture hides the lattice (lattice.ts) from the
  * autocorrelation. Each tile is correlated with the sync pattern and its mirror image.
  */
-const COARSE_HALF = 192;
+export const COARSE_HALF = 192;
 export interface Candidate {
   /** magnification across and down */
   sx: number;
   sy: number;
   angle: number;
 }
-const CANDIDATES: ReadonlyArray<Candidate> = (() => {
+export const CANDIDATES: ReadonlyArray<Candidate> = (() => {
   const out: Candidate[] = [];
   for (let s = 0.98; s <= 1.46; s *= 1.0125) out.push({ sx: s, sy: s, angle: 0 });
   for (let a = 1; a <= 10; a++) out.push({ sx: 1, sy: 1, angle: a * DEG }, { sx: 1, sy: 1, angle: -a * DEG });
@@ -235,7 +235,7 @@ const CANDIDATES: ReadonlyArray<Candidate> = (() => {
 })();
 
 /** A candidate's fold over the central square (an aspect change's through AspectFolds, the same sums), in `out` if given. */
-function foldCandidate(white: Float32Array, gw: number, gh: number, c: Candidate, aspect: AspectFolds, out?: Float64Array): Float64Array {
+export function foldCandidate(white: Float32Array, gw: number, gh: number, c: Candidate, aspect: AspectFolds, out?: Float64Array): Float64Array {
   if (c.sx === c.sy) return fold(white, gw, gh, TILE, c.sx, c.angle, COARSE_HALF, out);
   return c.sy === 1 ? aspect.across(c.sx, out) : c.sx === 1 ? aspect.down(c.sy, out) : foldAffine(white, gw, gh, TILE, [c.sx, 0, 0, c.sy], COARSE_HALF, out);
 }
@@ -611,7 +611,7 @@ function readUnderFloor(white: Float32Array, gw: number, gh: number, coarse: rea
  * The whitened working grid of `img` (from its luma grid when the caller has it), sealed: the WebAssembly folds keep
  * their own copy of it for the whole search (it is only read from here on).
  */
-function whiteGrid(img: Raster, lumaGrid?: Float32Array): { white: Float32Array; gw: number; gh: number } {
+export function whiteGrid(img: Raster, lumaGrid?: Float32Array): { white: Float32Array; gw: number; gh: number } {
   const { gw, gh } = gridDims(img.width, img.height);
   return { white: sealGrid(whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh)), gw, gh };
 }

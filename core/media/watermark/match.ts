@@ -1,0 +1,165 @@
+// Matching a copy against known payloads: is the mark of one of these records in this picture?
+//
+// Blind extraction (extract.ts) must find the tile's geometry from the 384 sync slots alone and then read 152 message
+// bits through the convolutional code; a copy that lost most of its mark (a reshare of a web-sized photo: crop,
+// halve, JPEG 70, then WebP 75) keeps too little for either. A verifier that already has candidate records (the
+// desk's records whose picture looks like the copy) asks a narrower question: does the whole tile of one known
+// payload, its 384 sync slots and its 2,688 coded slots together, correlate with the copy? That is a matched filter
+// over eight times the sync pattern's slots, and at a reshare's map the record's pattern scores 8–30 times the RMS
+// of its correlation surface where the sync pattern alone scores 4–6 (docs/watermark.md, "Matching known records").
+//
+// The search is the quick search's coarse one with each candidate record's pattern for the sync pattern: every
+// coarse geometry folded over the central square and correlated with the pattern (and its mirror image); the best
+// geometries refined over the whole grid. A match is reported only when its whole-grid score reaches `threshold`,
+// set over unmarked photographs and their transforms with decoy payloads, with every candidate and every geometry
+// counted as a chance (bench:watermark --match).
+
+import type { Raster } from './codec.ts';
+import { blockIdct } from './dct.ts';
+import { correlationPeaksPairTwo, spectrum, type Spectrum } from './fft.ts';
+import { foldAffine, type Affine } from './grid.ts';
+import { LAYOUT, SLOTS, TILE, mirrorTile } from './layout.ts';
+import { AspectFolds } from './aspect.ts';
+import { CANDIDATES, COARSE_HALF, foldCandidate, whiteGrid, EXTRACT_PARAMS } from './extract.ts';
+import { wantedSigns } from './embed.ts';
+
+export const MATCH_PARAMS = {
+  /** whole-grid score (peak over the RMS of the correlation surface) that reports a match */
+  threshold: 8,
+  /** pairs of candidate and coarse geometry refined over the whole grid (every candidate is scored at each) */
+  refine: 2,
+  /** at most this many candidate payloads are tried: each adds a chance of a false match (the threshold is set for this many) and cost */
+  maxCandidates: 4,
+};
+
+export interface WatermarkMatch {
+  /** index of the matching payload in the candidates given */
+  index: number;
+  /** its whole-grid score */
+  z: number;
+  /** the map (foldAffine's) under which it matched */
+  m: Affine;
+  mirrored: boolean;
+}
+
+/** What matchWatermark measured for each candidate, matched or not (benchmarks, diagnostics). */
+export interface MatchScores {
+  match: WatermarkMatch | null;
+  /** the best whole-grid score of each candidate, in the order given */
+  scores: number[];
+  /** the best central-square score of each candidate over the coarse geometries */
+  coarse: number[];
+}
+
+/** The spatial tile of a payload's whole mark (sync and coded slots as the embedder wants them), unit energy. */
+export function payloadPattern(payload: Uint8Array): Float64Array {
+  const want = wantedSigns(payload);
+  const coef = new Float64Array(TILE * TILE);
+  // the coded slots only: the sync slots are every mark's, so a copy strongly marked for another record would score
+  // on them (a decoy scored 7.5 on a copy whose own mark scored 36 with them)
+  for (let k = 0; k < SLOTS; k++) if (LAYOUT.bit[k]! >= 0) coef[LAYOUT.pos[k]!] = LAYOUT.sign[k]! * want[k]!;
+  const p = blockIdct(coef, TILE);
+  let e = 0;
+  for (let i = 0; i < p.length; i++) e += p[i]! * p[i]!;
+  e = Math.sqrt(e) || 1;
+  for (let i = 0; i < p.length; i++) p[i] = p[i]! / e;
+  return p;
+}
+
+interface Patterns {
+  straight: Spectrum;
+  mirrored: Spectrum;
+}
+
+const DEG = Math.PI / 180;
+const mapOf = (c: { sx: number; sy: number; angle: number }): Affine => {
+  const cs = Math.cos(c.angle);
+  const sn = Math.sin(c.angle);
+  return [c.sx * cs, -c.sx * sn, c.sy * sn, c.sy * cs];
+};
+
+/** A fold's best score against one payload's pattern, straight or mirrored (its tile folded over `half`). */
+function scoreFold(tile: Float64Array, p: Patterns): { z: number; mirrored: boolean } {
+  const [a, , am] = correlationPeaksPairTwo(tile, tile, p.straight, p.mirrored, TILE);
+  const z = a.value / (a.rms || 1);
+  const zm = am.value / (am.rms || 1);
+  return zm > z ? { z: zm, mirrored: true } : { z, mirrored: false };
+}
+
+/**
+ * Which of `payloads` (at most MATCH_PARAMS.maxCandidates are tried) is marked in `img`, with every candidate's best
+ * score. Candidates are tried in the order given, and a match is the best-scoring one at or over the threshold.
+ */
+export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opts: { luma?: Float32Array } = {}): MatchScores {
+  const tried = payloads.slice(0, MATCH_PARAMS.maxCandidates);
+  if (tried.length === 0 || Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { match: null, scores: tried.map(() => 0), coarse: tried.map(() => 0) };
+  const { white, gw, gh } = whiteGrid(img, opts.luma);
+  const patterns: Patterns[] = tried.map((p) => {
+    const pat = payloadPattern(p);
+    return { straight: spectrum(pat, TILE), mirrored: spectrum(mirrorTile(pat), TILE) };
+  });
+
+  // the coarse geometries over the central square, each fold scored against every candidate
+  const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
+  const coarse = patterns.map(() => 0);
+  const pairs: { i: number; c: (typeof CANDIDATES)[number]; z: number }[] = [];
+  const tile = new Float64Array(TILE * TILE);
+  for (const c of CANDIDATES) {
+    foldCandidate(white, gw, gh, c, aspect, tile);
+    patterns.forEach((p, i) => {
+      const { z } = scoreFold(tile, p);
+      coarse[i] = Math.max(coarse[i]!, z);
+      pairs.push({ i, c, z });
+    });
+  }
+
+  // the copy has one geometry, whichever record it carries: the best pairs of candidate and geometry are refined
+  // over the whole grid with their candidate's pattern, and every candidate is scored at the maps they end at
+  pairs.sort((x, y) => y.z - x.z);
+  const scores = patterns.map(() => 0);
+  let match: WatermarkMatch | null = null;
+  for (const { i, c } of pairs.slice(0, MATCH_PARAMS.refine)) {
+    const m = refineMatch(white, gw, gh, c, patterns[i]!);
+    const folded = foldAffine(white, gw, gh, TILE, m);
+    patterns.forEach((p, j) => {
+      const s = scoreFold(folded, p);
+      if (s.z > scores[j]!) scores[j] = s.z;
+      if (s.z >= MATCH_PARAMS.threshold && (!match || s.z > match.z)) match = { index: j, z: s.z, m, mirrored: s.mirrored };
+    });
+  }
+  return { match, scores, coarse };
+}
+
+/** Hill-climbs a coarse geometry's whole-grid score against one pattern: magnifications and rotation, finer each round. */
+function refineMatch(white: Float32Array, gw: number, gh: number, start: { sx: number; sy: number; angle: number }, p: Patterns): Affine {
+  const score = (c: { sx: number; sy: number; angle: number }): { z: number; m: Affine; mirrored: boolean } => {
+    const m = mapOf(c);
+    return { ...scoreFold(foldAffine(white, gw, gh, TILE, m), p), m };
+  };
+  let at = { ...start };
+  let best = score(at);
+  for (const [ds, da] of [[0.01, 0.5 * DEG], [0.005, 0.25 * DEG], [0.0025, 0.12 * DEG]] as const) {
+    for (let improved = true; improved; ) {
+      improved = false;
+      const around = [
+        { ...at, sx: at.sx * (1 + ds), sy: at.sy * (1 + ds) },
+        { ...at, sx: at.sx * (1 - ds), sy: at.sy * (1 - ds) },
+        { ...at, sx: at.sx * (1 + ds) },
+        { ...at, sx: at.sx * (1 - ds) },
+        { ...at, sy: at.sy * (1 + ds) },
+        { ...at, sy: at.sy * (1 - ds) },
+        { ...at, angle: at.angle + da },
+        { ...at, angle: at.angle - da },
+      ];
+      for (const next of around) {
+        const s = score(next);
+        if (s.z > best.z) {
+          best = s;
+          at = next;
+          improved = true;
+        }
+      }
+    }
+  }
+  return best.m;
+}

@@ -1,0 +1,76 @@
+// Matching known payloads (match.ts): a reshared copy of a web-sized photo keeps too little of its mark to be read
+// blind, but enough of its own record's whole pattern to be told from other records'. Real scikit-image photographs
+// through the bench's own attack (sharp's crop, resize, JPEG and WebP).
+import { describe, expect, it } from 'vitest';
+import { embedWatermark, extractWatermark, matchWatermarkIn } from '../core/media/watermark/codec.ts';
+import { MATCH_PARAMS, payloadPattern } from '../core/media/watermark/match.ts';
+import { attack, skimagePhotos } from '../bench/watermark-attacks.ts';
+
+const bytes = (seed: number): Uint8Array => Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + seed * 101 + 11) & 255);
+const own = bytes(1);
+const decoys = [bytes(2), bytes(3), bytes(4)];
+
+async function photo(name: string) {
+  return (await (await skimagePhotos()).find((p) => p.name === name)!.load());
+}
+
+describe('matching a copy against known payloads', () => {
+  it('finds the record of a reshared copy that blind extraction cannot read, and no record in a copy of another', { timeout: 120_000 }, async () => {
+    const img = await photo('camera.png');
+    // crop 10 %, halve, JPEG 70, then WebP 75: a 512-px photo becomes a 243-px copy
+    const copy = await attack(embedWatermark(img, own), 'reshare', 1);
+    expect(extractWatermark(copy).payload).toBeNull();
+
+    const r = matchWatermarkIn(copy, [decoys[0]!, own, decoys[1]!, decoys[2]!]);
+    expect(r.match?.index).toBe(1);
+    expect(r.match!.z).toBeGreaterThanOrEqual(MATCH_PARAMS.threshold);
+    expect(r.match!.mirrored).toBe(false);
+    // the others score as noise
+    for (const i of [0, 2, 3]) expect(r.scores[i]!).toBeLessThan(MATCH_PARAMS.threshold - 1);
+
+    // the same copy against other records' payloads only: it carries a Custody mark, but none of theirs
+    expect(matchWatermarkIn(copy, decoys).match).toBeNull();
+  });
+
+  it('finds the record of a mirrored reshare', { timeout: 120_000 }, async () => {
+    const img = await photo('gravel.png');
+    const copy = await attack(embedWatermark(img, own), 'mirror+reshare' as Parameters<typeof attack>[1], 1);
+    const r = matchWatermarkIn(copy, [own, ...decoys]);
+    expect(r.match?.index).toBe(0);
+    expect(r.match!.mirrored).toBe(true);
+  });
+
+  it('does not match another record on a strongly marked copy: the sync slots every mark shares are left out', { timeout: 60_000 }, async () => {
+    const img = await photo('retina.jpg');
+    const marked = embedWatermark(img, own);
+    const r = matchWatermarkIn(marked, [own, ...decoys]);
+    expect(r.match?.index).toBe(0);
+    // with the sync slots in the patterns, a decoy scored 7.5 against a reshare of this photo and more on the copy itself
+    for (const i of [1, 2, 3]) expect(r.scores[i]!).toBeLessThan(6.5);
+  });
+
+  it('matches nothing in unmarked photos', { timeout: 120_000 }, async () => {
+    for (const name of ['camera.png', 'coffee.png']) {
+      const img = await photo(name);
+      expect(matchWatermarkIn(img, [own, ...decoys]).match).toBeNull();
+      expect(matchWatermarkIn(await attack(img, 'reshare', 1), [own, ...decoys]).match).toBeNull();
+    }
+  });
+
+  it('builds a payload pattern from its coded slots only, at unit energy', () => {
+    const p = payloadPattern(own);
+    let e = 0;
+    for (const x of p) e += x * x;
+    expect(e).toBeCloseTo(1, 9);
+    // two payloads' patterns are nearly orthogonal (with the sync slots in, they would share an eighth of their energy)
+    const q = payloadPattern(decoys[0]!);
+    let dot = 0;
+    for (let i = 0; i < p.length; i++) dot += p[i]! * q[i]!;
+    expect(Math.abs(dot)).toBeLessThan(0.08);
+  });
+
+  it('refuses a payload of the wrong length', async () => {
+    const img = await photo('camera.png');
+    expect(() => matchWatermarkIn(img, [new Uint8Array(8)])).toThrow(/16-byte watermark payload/);
+  });
+});
