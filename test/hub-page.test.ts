@@ -14,6 +14,7 @@ import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
 import { call, enrol, hubRecordOfSignedPng } from './helpers/hub-desk.ts';
 import { attack, loadRaster, pngOf } from '../bench/watermark-attacks.ts';
+import { extractWatermark } from '../core/media/watermark/codec.ts';
 
 let hub: RunningHub;
 let desk: Desk;
@@ -110,6 +111,23 @@ describe('the public verification page', () => {
     expect(again.status).toBe(429);
     expect(again.body).toMatchObject({ code: 'RATE_LIMITED', message: expect.stringMatching(/^expected at most 1 requests a window from all callers together for the deep search, got more: retry in \d+ s$/) });
     expect((await call(hub.url, 'POST', '/public/verify', { body: readFileSync(reframed), type: 'application/octet-stream' })).status).toBe(200);
+  });
+
+  it('matches a reshared copy whose mark is too faint to read blind against the records that look like it', async () => {
+    // a third signed photo, shared twice (crop 10 %, halve, JPEG 70, then WebP 75): a 512-px photo becomes 243 px
+    const receipt = await desk.sign(photo('camera.png'), { actor: desk.bootstrapActor()!, outDir: dir });
+    const { record } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output);
+    expect((await call(hub.url, 'POST', '/v1/records', { token: deskKey, json: { records: [record] } })).status).toBe(200);
+    const copy = await attack(await loadRaster(receipt.output), 'reshare', 1);
+    expect(extractWatermark(copy).payload).toBeNull();
+    const r = await call(hub.url, 'POST', '/public/verify', { body: await pngOf(copy), type: 'application/octet-stream' });
+    expect(r.status).toBe(200);
+    const signals = r.body.signals as { name: string; status: string; words: string }[];
+    expect(signals.find((x) => x.name === 'Invisible watermark')).toMatchObject({ status: 'pass', words: expect.stringContaining('too faint to read on its own was found by matching it') });
+    expect(r.body).toMatchObject({ verdict: 'derived', signedBy: { recordId: receipt.recordId } });
+    // the unsigned original's reshare looks the same to the pHash, but carries no mark to match
+    const plain = await call(hub.url, 'POST', '/public/verify', { body: await pngOf(await attack(await loadRaster(photo('camera.png')), 'reshare', 1)), type: 'application/octet-stream' });
+    expect((plain.body.signals as { name: string; status: string }[]).find((x) => x.name === 'Invisible watermark')!.status).toBe('absent');
   });
 
   it('refuses a file that is not an image with a sentence, not a crash', async () => {

@@ -103,15 +103,19 @@ async function shareOut(
 export interface PerceptualScan {
   /** imagehash.phash, 16 hex digits */
   phash: string;
-  /** for planWatermark / extractWatermark; null when the image is too small to carry a watermark */
+  /** for planWatermark / extractWatermark; null when the image is under the scan's watermarkMinSide */
   watermarkLuma: LumaGridSink | null;
 }
 
-/** The pHash and the watermark's view of the luma, from one pass over the pixels. */
-export async function perceptualScan(px: Pixels): Promise<PerceptualScan> {
+/**
+ * The pHash and the watermark's view of the luma, from one pass over the pixels. `watermarkMinSide`: the short side
+ * under which no watermark view is made: WATERMARK_MIN_SIDE to carry one (signing), WATERMARK_READ_MIN_SIDE to look
+ * for one (a reshared copy is often smaller than what a mark is embedded in).
+ */
+export async function perceptualScan(px: Pixels, watermarkMinSide = WATERMARK_MIN_SIDE): Promise<PerceptualScan> {
   const { raster } = px;
   const phash = new PhashSink(raster.width, raster.height);
-  const watermarkLuma = Math.min(raster.width, raster.height) >= WATERMARK_MIN_SIDE ? watermarkLumaSink(raster.width, raster.height) : null;
+  const watermarkLuma = Math.min(raster.width, raster.height) >= watermarkMinSide ? watermarkLumaSink(raster.width, raster.height) : null;
   const sinks: LumaSink[] = watermarkLuma ? [phash, watermarkLuma] : [phash];
   if (!px.shared) {
     scanLuma(raster, sinks);

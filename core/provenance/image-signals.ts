@@ -6,7 +6,8 @@ import { DEFAULT_LIMITS, formatBytes, isImageFormat, sniff, type ImageFormat, ty
 import { sha256Hex } from '../media/hash.ts';
 import { decodeImage, probeImage } from '../media/image.ts';
 import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
-import { extractWatermark } from '../media/watermark/codec.ts';
+import { WATERMARK_READ_MIN_SIDE, extractWatermark, matchWatermarkIn } from '../media/watermark/codec.ts';
+import { MATCH_PARAMS } from '../media/watermark/match.ts';
 
 export interface ImageSignals {
   sha256: string;
@@ -14,12 +15,20 @@ export interface ImageSignals {
   width: number;
   height: number;
   phash: string;
-  /** null when the image is too small to carry a watermark; `deep` when the deep search was asked for (extract.ts). */
-  watermark: { detected: boolean; payload: string | null; score: number; threshold: number; deep: boolean } | null;
+  /**
+   * null when the image is too small to look for a watermark in; `deep` when the deep search was asked for
+   * (extract.ts); `matched` when no mark was read blind but one candidate record's was matched (match.ts): its payload
+   * is then that record's, and `score` and `threshold` the match's.
+   */
+  watermark: { detected: boolean; payload: string | null; score: number; threshold: number; deep: boolean; matched?: true } | null;
 }
 
-/** `deep`: the watermark searched for deeper when the quick search finds none (about 0.33 s more; extract.ts, deepSearch). */
-export async function imageSignals(bytes: Uint8Array, limits: Limits = DEFAULT_LIMITS, opts: { deep?: boolean } = {}): Promise<ImageSignals> {
+/**
+ * `deep`: the watermark searched for deeper when the quick search finds none (about 0.33 s more; extract.ts,
+ * deepSearch). `candidates`: where no mark is read, the payloads (hex) of the records whose picture looks like this
+ * one (by its pHash), matched against the copy (match.ts; at most MATCH_PARAMS.maxCandidates are tried).
+ */
+export async function imageSignals(bytes: Uint8Array, limits: Limits = DEFAULT_LIMITS, opts: { deep?: boolean; candidates?: (phash: string) => Promise<readonly string[]> } = {}): Promise<ImageSignals> {
   if (bytes.length === 0) throw new CustodyError('CORRUPT_MEDIA', 'expected an image, got 0 bytes');
   if (bytes.length > limits.maxImageBytes) throw new CustodyError('FILE_TOO_LARGE', `expected an image of at most ${formatBytes(limits.maxImageBytes)}, got ${formatBytes(bytes.length)}`);
   const format = sniff(bytes.subarray(0, 32));
@@ -29,15 +38,22 @@ export async function imageSignals(bytes: Uint8Array, limits: Limits = DEFAULT_L
   await probeImage(bytes, format, limits);
   const pixels = sharePixels(await decodeImage(bytes, format, limits));
   try {
-    const { phash, watermarkLuma } = await perceptualScan(pixels);
+    const { phash, watermarkLuma } = await perceptualScan(pixels, WATERMARK_READ_MIN_SIDE);
     let watermark: ImageSignals['watermark'] = null;
     if (watermarkLuma) {
       const deep = opts.deep ?? false;
       const ex = extractWatermark(pixels.raster, { luma: watermarkLuma, deep });
-      watermark = { detected: ex.detected, payload: ex.payload ? Buffer.from(ex.payload).toString('hex') : null, score: Math.round(ex.score * 1000) / 1000, threshold: ex.threshold, deep };
+      watermark = { detected: ex.detected, payload: ex.payload ? Buffer.from(ex.payload).toString('hex') : null, score: round(ex.score), threshold: ex.threshold, deep };
+      const candidates = !ex.detected && opts.candidates ? (await opts.candidates(phash)).filter((p) => /^[0-9a-f]{32}$/.test(p)).slice(0, MATCH_PARAMS.maxCandidates) : [];
+      if (candidates.length) {
+        const { match } = matchWatermarkIn(pixels.raster, candidates.map((p) => Buffer.from(p, 'hex')), { luma: watermarkLuma });
+        if (match) watermark = { detected: true, payload: candidates[match.index]!, score: round(match.z), threshold: MATCH_PARAMS.threshold, deep, matched: true };
+      }
     }
     return { sha256: sha256Hex(bytes), format, width: pixels.raster.width, height: pixels.raster.height, phash, watermark };
   } finally {
     releasePixels(pixels);
   }
 }
+
+const round = (x: number): number => Math.round(x * 1000) / 1000;

@@ -19,7 +19,8 @@ export function decideVerdict(c: Checks): { verdict: BaseVerdict; confidence: nu
   const ph = c.phash.status === 'pass';
   if (wm || ph) {
     // Each surviving signal adds evidence, scaled by how close it came to its threshold.
-    const wmScore = wm ? 1 - num(c.watermark.distance) / (WATERMARK_MAX_DISTANCE * 4) : 0;
+    // a mark matched against its record (too weak to read blind) counts as a reading at the largest distance taken
+    const wmScore = wm ? 1 - (c.watermark.matched === true ? WATERMARK_MAX_DISTANCE : num(c.watermark.distance)) / (WATERMARK_MAX_DISTANCE * 4) : 0;
     const phScore = ph ? 1 - num(c.phash.distance) / (PHASH_MAX_DISTANCE * 2) : 0;
     const confidence = wm && ph ? 0.75 + 0.24 * Math.min(wmScore, phScore) : wm ? 0.6 + 0.2 * wmScore : 0.45 + 0.2 * phScore;
     return { verdict: 'derived', confidence: Math.round(confidence * 100) / 100 };

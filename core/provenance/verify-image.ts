@@ -5,7 +5,9 @@ import { hammingHex, sha256Hex } from '../media/hash.ts';
 import { decodeImage, probeImage } from '../media/image.ts';
 import { layoutLuma } from '../media/layout.ts';
 import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
-import { WATERMARK_MIN_SIDE, extractWatermark } from '../media/watermark/codec.ts';
+import { WATERMARK_READ_MIN_SIDE, extractWatermark, matchWatermarkIn, type Raster } from '../media/watermark/codec.ts';
+import { MATCH_PARAMS } from '../media/watermark/match.ts';
+import type { LumaGridSink } from '../media/watermark/resample.ts';
 import { findBySha256, getRecord, imageFingerprints, type SignedRecord } from '../store/records.ts';
 import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_MIME } from './sign-image.ts';
@@ -33,13 +35,31 @@ function nearest(values: { id: string; value: string | null }[], target: string)
   return best;
 }
 
+/**
+ * Where blind extraction found no mark: the records whose picture looks like this one (pHash within the distance at
+ * which a watermark would be taken as copied from another picture), nearest first, are matched against the copy
+ * (match.ts). A copy that lost most of its mark (a reshare of a web-sized photo) still carries enough of its own
+ * record's whole pattern to tell it from every other record, though not enough to be read without knowing it.
+ */
+function matchKnown(raster: Raster, luma: LumaGridSink, known: { id: string; phash: string | null; payload: string | null }[], phash: string): { id: string; payload: string; z: number } | null {
+  const near = known
+    .filter((k) => k.payload?.length === 32 && k.phash?.length === phash.length)
+    .map((k) => ({ id: k.id, payload: k.payload!, d: hammingHex(k.phash!, phash) }))
+    .filter((k) => k.d <= PHASH_COPIED_WATERMARK)
+    .sort((a, b) => a.d - b.d)
+    .slice(0, MATCH_PARAMS.maxCandidates);
+  if (!near.length) return null;
+  const { match } = matchWatermarkIn(raster, near.map((k) => Buffer.from(k.payload, 'hex')), { luma });
+  return match ? { id: near[match.index]!.id, payload: near[match.index]!.payload, z: match.z } : null;
+}
+
 export async function verifyImage(ctx: VerifyContext, path: string, format: ImageFormat): Promise<VerifyReport> {
   const bytes = await readFile(path);
   const sha256 = sha256Hex(bytes);
   await probeImage(bytes, format, ctx.limits);
   const pixels = sharePixels(await decodeImage(bytes, format, ctx.limits));
   const raster = pixels.raster;
-  const { phash, watermarkLuma } = await perceptualScan(pixels);
+  const { phash, watermarkLuma } = await perceptualScan(pixels, WATERMARK_READ_MIN_SIDE);
   const known = imageFingerprints(ctx.db);
 
   // Exact bytes: the signed output or its original, or a published file.
@@ -51,11 +71,18 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   let watermark: Check;
   let wmNearest: Nearest | null = null;
   if (!watermarkLuma) {
-    watermark = { status: 'skipped', reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK', detail: `the image is ${raster.width}×${raster.height}; watermarks need ${WATERMARK_MIN_SIDE} px on the short side` };
+    watermark = { status: 'skipped', reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK', detail: `the image is ${raster.width}×${raster.height}; a watermark is looked for from ${WATERMARK_READ_MIN_SIDE} px on the short side` };
   } else {
     const deep = ctx.deepWatermark ?? false;
     const ex = extractWatermark(raster, { luma: watermarkLuma, deep });
-    if (!ex.detected || !ex.payload) {
+    const matched = ex.detected && ex.payload ? null : matchKnown(raster, watermarkLuma, known, phash);
+    if (matched) {
+      wmNearest = { id: matched.id, distance: 0 };
+      watermark = {
+        status: 'pass', recordId: matched.id, matched: true, payload: matched.payload, score: round(matched.z), threshold: MATCH_PARAMS.threshold,
+        detail: `watermark of record ${matched.id}, matched: too weak to read blind, the record's own pattern is in the picture (score ${matched.z.toFixed(1)}, at least ${MATCH_PARAMS.threshold})`,
+      };
+    } else if (!ex.detected || !ex.payload) {
       watermark = { status: 'absent', score: round(ex.score), threshold: ex.threshold, detail: deep ? 'no Custody watermark was detected, by the deep search either' : 'no Custody watermark was detected' };
     } else {
       const payload = Buffer.from(ex.payload).toString('hex');

@@ -38,8 +38,9 @@ export function explain(s: ImageSignals, a: VerifyAnswer): PublicAnswer {
       name: 'Invisible watermark',
       status: wm === null ? 'skipped' : c.watermark.status,
       words: wm === null
-        ? 'The picture is too small to carry the invisible watermark.'
+        ? 'The picture is too small to look for the invisible watermark in.'
         : !wm.detected ? (wm.deep ? 'No invisible watermark was found in the picture, by the deeper search either.' : 'No invisible watermark was found in the picture.')
+          : c.watermark.status === 'pass' && wm.matched ? 'An invisible watermark too faint to read on its own was found by matching it against the signed record\'s: it is that record\'s mark.'
           : c.watermark.status === 'pass' ? `An invisible watermark was found and it names the signed record (${String(c.watermark['distance'])} of its 128 bits unreadable).`
             : c.watermark['copied'] ? 'An invisible watermark was found, but it belongs to a different picture: it was copied.'
               : 'An invisible watermark was found, but no organisation on this hub made it.',

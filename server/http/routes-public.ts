@@ -5,6 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CustodyError } from '../../core/errors.ts';
 import { imageSignals } from '../../core/provenance/image-signals.ts';
+import { MATCH_PARAMS } from '../../core/media/watermark/match.ts';
 import type { Gate, HubContext } from './context.ts';
 import { errorResponses } from './errors.ts';
 import { PUBLIC_PAGE_HTML, PUBLIC_PAGE_SCRIPT, PUBLIC_PAGE_CSP } from './public-page.ts';
@@ -36,7 +37,8 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
     if (!Buffer.isBuffer(req.body)) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected the photo as the request body with an image/* or application/octet-stream Content-Type');
     const deep = req.query.deep === '1';
     if (deep) await gate.deep(req, reply);
-    const s = await imageSignals(req.body, ctx.limits, { deep });
+    // a copy whose mark is too faint to read blind is matched against the records that look like it
+    const s = await imageSignals(req.body, ctx.limits, { deep, candidates: (phash) => ctx.verifier.payloadsLike(phash, null, MATCH_PARAMS.maxCandidates) });
     const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;
     const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload } : {}) }, null);
     return explain(s, answer);

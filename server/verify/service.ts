@@ -73,6 +73,16 @@ export class Verifier {
     return out;
   }
 
+  /**
+   * The watermark payloads of the records whose pHash is within PHASH_MAX_DISTANCE of `phash`, nearest first, at most
+   * `limit`: the candidates a copy whose mark cannot be read blind is matched against (image-signals.ts).
+   */
+  async payloadsLike(phash: string, tenantId: string | null, limit: number): Promise<string[]> {
+    await this.#indexes.refresh(tenantId ?? undefined);
+    const near = await this.#search(tenantId, 'phash', codeFromHex(phash, 64), PHASH_MAX_DISTANCE, limit);
+    return near.flatMap((m) => (m.record.payload ? [m.record.payload] : []));
+  }
+
   /** Index hits of one kind in the chosen tenants, resolved to records, nearest first. */
   async #search(tenantId: string | null, pick: 'phash' | 'payload' | 'segments', code: Uint32Array, radius: number, limit: number): Promise<Match[]> {
     const signal: Signal = pick === 'payload' ? 'watermark' : pick === 'phash' ? 'phash' : 'segments';
