@@ -22,12 +22,14 @@ let browser: Browser;
 let dir: string;
 let copyPath: string;
 let deskKey: string;
+const MATCHINGS = 6;
 
 beforeAll(async () => {
   dir = tempDir('custody-hub-page-');
   const init = await initHub({ dataDir: dir }, { org: 'Daily Planet' });
-  // one deep search a minute on this hub (RateLimits.deepPerWindow), so that the test can see the second refused
-  hub = await startHub({ dataDir: dir }, { rateLimits: { deepPerWindow: 1 } });
+  // one deep search and six matchings a minute on this hub (RateLimits.deepPerWindow, matchPerWindow), so that the
+  // tests can see what happens past them
+  hub = await startHub({ dataDir: dir }, { rateLimits: { deepPerWindow: 1, matchPerWindow: MATCHINGS } });
   desk = await tempDesk('Daily Planet');
   const receipt = await desk.sign(photo('chelsea.png'), { actor: desk.bootstrapActor()!, outDir: dir });
   const { record } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output);
@@ -127,7 +129,16 @@ describe('the public verification page', () => {
     expect(r.body).toMatchObject({ verdict: 'derived', signedBy: { recordId: receipt.recordId } });
     // the unsigned original's reshare looks the same to the pHash, but carries no mark to match
     const plain = await call(hub.url, 'POST', '/public/verify', { body: await pngOf(await attack(await loadRaster(photo('camera.png')), 'reshare', 1)), type: 'application/octet-stream' });
-    expect((plain.body.signals as { name: string; status: string }[]).find((x) => x.name === 'Invisible watermark')!.status).toBe('absent');
+    expect((plain.body.signals as { name: string; status: string; words: string }[]).find((x) => x.name === 'Invisible watermark')).toEqual({ name: 'Invisible watermark', status: 'absent', words: 'No invisible watermark was found in the picture.' });
+    // past the hub's matchings a minute (every upload that some record looks like and whose mark is not read counts,
+    // the reframed copies above too), the answer goes out without one, and says so; the pHash still traces it
+    const answers: { body: Record<string, unknown> }[] = [];
+    for (let i = 0; i < MATCHINGS; i++) answers.push(await call(hub.url, 'POST', '/public/verify', { body: await pngOf(copy), type: 'application/octet-stream' }));
+    const words = answers.map((a) => (a.body.signals as { name: string; words: string }[]).find((x) => x.name === 'Invisible watermark')!.words);
+    expect(words.at(-1)).toBe('No invisible watermark was found in the picture. Signed photos look like it, but the hub is too busy to match it against their watermarks now: try again in a minute.');
+    // before the budget ran out, the same upload was matched
+    expect(words.filter((w) => w.includes('too faint to read on its own')).length).toBeGreaterThanOrEqual(1);
+    expect(answers.at(-1)!.body).toMatchObject({ verdict: 'derived', signedBy: { recordId: receipt.recordId } });
   });
 
   it('refuses a file that is not an image with a sentence, not a crash', async () => {

@@ -27,10 +27,16 @@ export interface RateLimits {
    * hub's thread about 0.3 s (seconds for a panorama), so many addresses together must not hold it for long.
    */
   deepPerWindow: number;
+  /**
+   * Matchings per window on the whole hub, whoever asks: a public upload whose watermark is not read blind but whose
+   * picture looks like some records' is matched against their payloads (about 0.4 s of the hub's thread). Past it,
+   * the answer goes out without the matching and says so.
+   */
+  matchPerWindow: number;
   windowMs: number;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { perKey: 600, perTenant: 3000, perAddress: 60, deepPerWindow: 30, windowMs: 60_000 };
+export const DEFAULT_RATE_LIMITS: RateLimits = { perKey: 600, perTenant: 3000, perAddress: 60, deepPerWindow: 30, matchPerWindow: 60, windowMs: 60_000 };
 
 /** createRateLimit's check: `isAllowed` is true only for allow-listed keys; a counted request is over when `isExceeded`. */
 type Check = (req: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number; max: number }>;
@@ -61,10 +67,11 @@ export class Gate {
   readonly #byAddress: Check;
   readonly #refusedByAddress: Check;
   readonly #deep: Check;
+  readonly #match: Check;
 
   constructor(app: FastifyInstance, ctx: HubContext) {
     this.#ctx = ctx;
-    const { perKey, perTenant, perAddress, deepPerWindow, windowMs } = ctx.rateLimits;
+    const { perKey, perTenant, perAddress, deepPerWindow, matchPerWindow, windowMs } = ctx.rateLimits;
     const key = (req: FastifyRequest) => {
       const p = principals.get(req);
       return p?.kind === 'key' ? `key:${p.keyId}` : p?.kind === 'admin' ? `admin:${p.name}` : `ip:${req.ip}`;
@@ -78,6 +85,7 @@ export class Gate {
     this.#byAddress = app.createRateLimit({ max: perAddress, timeWindow: windowMs, keyGenerator: (req) => `ip:${req.ip}` }) as Check;
     this.#refusedByAddress = app.createRateLimit({ max: perAddress, timeWindow: windowMs, keyGenerator: (req) => `refused:${req.ip}` }) as Check;
     this.#deep = app.createRateLimit({ max: deepPerWindow, timeWindow: windowMs, keyGenerator: () => 'deep' }) as Check;
+    this.#match = app.createRateLimit({ max: matchPerWindow, timeWindow: windowMs, keyGenerator: () => 'match' }) as Check;
     // Every route registered after this whose schema names `security` gets its guard: the OpenAPI declaration is
     // what is enforced, and a route cannot forget it.
     app.addHook('onRoute', (route) => this.#guard(route));
@@ -157,6 +165,12 @@ export class Gate {
   readonly deep = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     await this.#limit(this.#deep, req, reply, 'all callers together for the deep search');
   };
+
+  /** Whether a watermark matching may run now (RateLimits.matchPerWindow, for the whole hub); counts it when it may. */
+  async mayMatch(req: FastifyRequest): Promise<boolean> {
+    const r = await this.#match(req);
+    return r.isAllowed || !r.isExceeded;
+  }
 
   async #limit(check: Check, req: FastifyRequest, reply: FastifyReply, who: string): Promise<void> {
     const r = await check(req);

@@ -16,7 +16,8 @@ export type PublicAnswer = z.infer<typeof PublicAnswerSchema>;
 
 const day = (iso: string): string => new Date(iso).toUTCString().replace(' GMT', ' UTC');
 
-export function explain(s: ImageSignals, a: VerifyAnswer): PublicAnswer {
+/** `matchSkipped`: the upload's mark was not read and records look like it, but the hub was too busy to match them. */
+export function explain(s: ImageSignals, a: VerifyAnswer, opts: { matchSkipped?: boolean } = {}): PublicAnswer {
   const r = a.record;
   const who = r ? `${r.org} (desk “${r.desk.name}”)` : '';
   const headline = {
@@ -39,7 +40,8 @@ export function explain(s: ImageSignals, a: VerifyAnswer): PublicAnswer {
       status: wm === null ? 'skipped' : c.watermark.status,
       words: wm === null
         ? 'The picture is too small to look for the invisible watermark in.'
-        : !wm.detected ? (wm.deep ? 'No invisible watermark was found in the picture, by the deeper search either.' : 'No invisible watermark was found in the picture.')
+        : !wm.detected ? (wm.deep ? 'No invisible watermark was found in the picture, by the deeper search either.' : 'No invisible watermark was found in the picture.') +
+          (opts.matchSkipped ? ' Signed photos look like it, but the hub is too busy to match it against their watermarks now: try again in a minute.' : '')
           : c.watermark.status === 'pass' && wm.matched ? 'An invisible watermark too faint to read on its own was found by matching it against the signed record\'s: it is that record\'s mark.'
           : c.watermark.status === 'pass' ? `An invisible watermark was found and it names the signed record (${String(c.watermark['distance'])} of its 128 bits unreadable).`
             : c.watermark['copied'] ? 'An invisible watermark was found, but it belongs to a different picture: it was copied.'

@@ -37,10 +37,18 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
     if (!Buffer.isBuffer(req.body)) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected the photo as the request body with an image/* or application/octet-stream Content-Type');
     const deep = req.query.deep === '1';
     if (deep) await gate.deep(req, reply);
-    // a copy whose mark is too faint to read blind is matched against the records that look like it
-    const s = await imageSignals(req.body, ctx.limits, { deep, candidates: (phash) => ctx.verifier.payloadsLike(phash, null, MATCH_PARAMS.maxCandidates) });
+    // a copy whose mark is too faint to read blind is matched against the records that look like it, while the
+    // hub's budget for matching allows (RateLimits.matchPerWindow)
+    let busy = false;
+    const candidates = async (phash: string): Promise<string[]> => {
+      const payloads = await ctx.verifier.payloadsLike(phash, null, MATCH_PARAMS.maxCandidates);
+      if (payloads.length === 0 || (await gate.mayMatch(req))) return payloads;
+      busy = true;
+      return [];
+    };
+    const s = await imageSignals(req.body, ctx.limits, { deep, candidates });
     const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;
     const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload } : {}) }, null);
-    return explain(s, answer);
+    return explain(s, answer, { matchSkipped: busy });
   });
 }
