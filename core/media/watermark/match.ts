@@ -17,7 +17,7 @@
 import type { Raster } from './codec.ts';
 import { blockIdct } from './dct.ts';
 import { correlationPeaksPairTwo, spectrum, type Spectrum } from './fft.ts';
-import { foldAffine, type Affine } from './grid.ts';
+import { fold, foldAffine, type Affine } from './grid.ts';
 import { LAYOUT, SLOTS, TILE, mirrorTile } from './layout.ts';
 import { AspectFolds } from './aspect.ts';
 import { CANDIDATES, COARSE_HALF, foldCandidate, whiteGrid, EXTRACT_PARAMS } from './extract.ts';
@@ -30,6 +30,8 @@ export const MATCH_PARAMS = {
   refine: 2,
   /** at most this many candidate payloads are tried: each adds a chance of a false match (the threshold is set for this many) and cost */
   maxCandidates: 4,
+  /** step between the plain magnifications (0.98–1.46) folded over the whole grid */
+  wholeStep: 0.0125,
 };
 
 export interface WatermarkMatch {
@@ -105,7 +107,20 @@ export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opt
   const pairs: { i: number; c: (typeof CANDIDATES)[number]; z: number }[] = [];
   const tile = new Float64Array(TILE * TILE);
   for (const c of CANDIDATES) {
+    // plain magnifications are folded over the whole grid below
+    if (c.sx === c.sy && c.angle === 0) continue;
     foldCandidate(white, gw, gh, c, aspect, tile);
+    patterns.forEach((p, i) => {
+      const { z } = scoreFold(tile, p);
+      coarse[i] = Math.max(coarse[i]!, z);
+      pairs.push({ i, c, z });
+    });
+  }
+  // plain magnifications (a crop's, a reshare's: the common case) over the whole grid rather than the central square:
+  // a reshare of rocket.jpg, whose centre is sky, scored there under other geometries' noise and was missed
+  for (let s = 0.98; s <= 1.46; s *= 1 + MATCH_PARAMS.wholeStep) {
+    const c = { sx: s, sy: s, angle: 0 };
+    fold(white, gw, gh, TILE, s, 0, Infinity, tile);
     patterns.forEach((p, i) => {
       const { z } = scoreFold(tile, p);
       coarse[i] = Math.max(coarse[i]!, z);
