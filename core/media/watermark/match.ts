@@ -3,16 +3,16 @@
 // Blind extraction (extract.ts) must find the tile's geometry from the 384 sync slots alone and then read 152 message
 // bits through the convolutional code; a copy that lost most of its mark (a reshare of a web-sized photo: crop,
 // halve, JPEG 70, then WebP 75) keeps too little for either. A verifier that already has candidate records (the
-// desk's records whose picture looks like the copy) asks a narrower question: does the whole tile of one known
-// payload, its 384 sync slots and its 2,688 coded slots together, correlate with the copy? That is a matched filter
-// over eight times the sync pattern's slots, and at a reshare's map the record's pattern scores 8–30 times the RMS
-// of its correlation surface where the sync pattern alone scores 4–6 (docs/watermark.md, "Matching known records").
+// desk's records whose picture looks like the copy) asks a narrower question: does the tile of one known payload,
+// its 2,688 coded slots, correlate with the copy? That is a matched filter over seven times the sync pattern's slots,
+// one hypothesis per candidate, and at a reshare's map the record's pattern scores 8–35 times the RMS of its
+// correlation surface where the sync pattern alone scores 4–6 (docs/watermark.md, "Matching known records").
 //
-// The search is the quick search's coarse one with each candidate record's pattern for the sync pattern: every
-// coarse geometry folded over the central square and correlated with the pattern (and its mirror image); the best
-// geometries refined over the whole grid. A match is reported only when its whole-grid score reaches `threshold`,
-// set over unmarked photographs and their transforms with decoy payloads, with every candidate and every geometry
-// counted as a chance (bench:watermark --match).
+// The search is the quick search's coarse one with each candidate's pattern for the sync pattern: the coarse
+// rotations and aspect changes folded over the central square, plain magnifications over the whole grid, each fold
+// correlated with every pattern (and its mirror image); the best pairs of candidate and geometry refined over the
+// whole grid. A match is reported only when its whole-grid score reaches `threshold`, set over unmarked photographs
+// and their transforms with decoy payloads (bench:watermark --match).
 
 import type { Raster } from './codec.ts';
 import { blockIdct } from './dct.ts';
@@ -49,11 +49,11 @@ export interface MatchScores {
   match: WatermarkMatch | null;
   /** the best whole-grid score of each candidate, in the order given */
   scores: number[];
-  /** the best central-square score of each candidate over the coarse geometries */
+  /** the best score of each candidate over the coarse geometries, before refinement */
   coarse: number[];
 }
 
-/** The spatial tile of a payload's whole mark (sync and coded slots as the embedder wants them), unit energy. */
+/** The spatial tile of a payload's coded slots as the embedder wants them (the sync slots left out), unit energy. */
 export function payloadPattern(payload: Uint8Array): Float64Array {
   const want = wantedSigns(payload);
   const coef = new Float64Array(TILE * TILE);
@@ -101,31 +101,28 @@ export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opt
     return { straight: spectrum(pat, TILE), mirrored: spectrum(mirrorTile(pat), TILE) };
   });
 
-  // the coarse geometries over the central square, each fold scored against every candidate
+  // the coarse geometries, each fold scored against every candidate
   const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
   const coarse = patterns.map(() => 0);
   const pairs: { i: number; c: (typeof CANDIDATES)[number]; z: number }[] = [];
   const tile = new Float64Array(TILE * TILE);
+  const scoreAll = (c: (typeof CANDIDATES)[number]): void =>
+    patterns.forEach((p, i) => {
+      const { z } = scoreFold(tile, p);
+      coarse[i] = Math.max(coarse[i]!, z);
+      pairs.push({ i, c, z });
+    });
+  // rotations and aspect changes over the central square, as the quick search folds them
   for (const c of CANDIDATES) {
-    // plain magnifications are folded over the whole grid below
     if (c.sx === c.sy && c.angle === 0) continue;
     foldCandidate(white, gw, gh, c, aspect, tile);
-    patterns.forEach((p, i) => {
-      const { z } = scoreFold(tile, p);
-      coarse[i] = Math.max(coarse[i]!, z);
-      pairs.push({ i, c, z });
-    });
+    scoreAll(c);
   }
   // plain magnifications (a crop's, a reshare's: the common case) over the whole grid rather than the central square:
-  // a reshare of rocket.jpg, whose centre is sky, scored there under other geometries' noise and was missed
+  // reshares of rocket.jpg, whose centre is sky, scored there under other geometries' noise and were missed
   for (let s = 0.98; s <= 1.46; s *= 1 + MATCH_PARAMS.wholeStep) {
-    const c = { sx: s, sy: s, angle: 0 };
     fold(white, gw, gh, TILE, s, 0, Infinity, tile);
-    patterns.forEach((p, i) => {
-      const { z } = scoreFold(tile, p);
-      coarse[i] = Math.max(coarse[i]!, z);
-      pairs.push({ i, c, z });
-    });
+    scoreAll({ sx: s, sy: s, angle: 0 });
   }
 
   // the copy has one geometry, whichever record it carries: the best pairs of candidate and geometry are refined
