@@ -16,7 +16,7 @@
 
 import type { Raster } from './codec.ts';
 import { blockIdct } from './dct.ts';
-import { correlationPeaksPairTwo, spectrum, type Spectrum } from './fft.ts';
+import { correlationPeaksPairTwo, spectrum, type Spectrum, type SurfacePeak } from './fft.ts';
 import { fold, foldAffine, type Affine } from './grid.ts';
 import { LAYOUT, SLOTS, TILE, mirrorTile } from './layout.ts';
 import { AspectFolds } from './aspect.ts';
@@ -68,10 +68,7 @@ export function payloadPattern(payload: Uint8Array): Float64Array {
   return p;
 }
 
-interface Patterns {
-  straight: Spectrum;
-  mirrored: Spectrum;
-}
+type Score = { z: number; mirrored: boolean };
 
 const DEG = Math.PI / 180;
 const mapOf = (c: { sx: number; sy: number; angle: number }): Affine => {
@@ -80,12 +77,31 @@ const mapOf = (c: { sx: number; sy: number; angle: number }): Affine => {
   return [c.sx * cs, -c.sx * sn, c.sy * sn, c.sy * cs];
 };
 
-/** A fold's best score against one payload's pattern, straight or mirrored (its tile folded over `half`). */
-function scoreFold(tile: Float64Array, p: Patterns): { z: number; mirrored: boolean } {
-  const [a, , am] = correlationPeaksPairTwo(tile, tile, p.straight, p.mirrored, TILE);
+const better = (a: SurfacePeak, m: SurfacePeak): Score => {
   const z = a.value / (a.rms || 1);
-  const zm = am.value / (am.rms || 1);
+  const zm = m.value / (m.rms || 1);
   return zm > z ? { z: zm, mirrored: true } : { z, mirrored: false };
+};
+
+/**
+ * A fold's best score against each of two patterns (spectra `p`, `q`), straight or mirrored: the tile and its mirror
+ * image correlated with both in one call (a mirrored copy's tile mirrored back correlates with the pattern as the
+ * tile does with the mirrored pattern, the same surface permuted).
+ */
+function scoreTwo(tile: Float64Array, p: Spectrum, q: Spectrum): [Score, Score] {
+  const [ap, mp, aq, mq] = correlationPeaksPairTwo(tile, mirrorTile(tile), p, q, TILE);
+  return [better(ap, mp), better(aq, mq)];
+}
+
+/** Every pattern's best score on one fold, two patterns a call. */
+function scoreAll(tile: Float64Array, patterns: readonly Spectrum[]): Score[] {
+  const out: Score[] = [];
+  for (let i = 0; i < patterns.length; i += 2) {
+    const [a, b] = scoreTwo(tile, patterns[i]!, patterns[i + 1] ?? patterns[i]!);
+    out.push(a);
+    if (i + 1 < patterns.length) out.push(b);
+  }
+  return out;
 }
 
 /**
@@ -96,19 +112,15 @@ export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opt
   const tried = payloads.slice(0, MATCH_PARAMS.maxCandidates);
   if (tried.length === 0 || Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { match: null, scores: tried.map(() => 0), coarse: tried.map(() => 0) };
   const { white, gw, gh } = whiteGrid(img, opts.luma);
-  const patterns: Patterns[] = tried.map((p) => {
-    const pat = payloadPattern(p);
-    return { straight: spectrum(pat, TILE), mirrored: spectrum(mirrorTile(pat), TILE) };
-  });
+  const patterns = tried.map((p) => spectrum(payloadPattern(p), TILE));
 
   // the coarse geometries, each fold scored against every candidate
   const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
   const coarse = patterns.map(() => 0);
   const pairs: { i: number; c: (typeof CANDIDATES)[number]; z: number }[] = [];
   const tile = new Float64Array(TILE * TILE);
-  const scoreAll = (c: (typeof CANDIDATES)[number]): void =>
-    patterns.forEach((p, i) => {
-      const { z } = scoreFold(tile, p);
+  const scoreCoarse = (c: (typeof CANDIDATES)[number]): void =>
+    scoreAll(tile, patterns).forEach(({ z }, i) => {
       coarse[i] = Math.max(coarse[i]!, z);
       pairs.push({ i, c, z });
     });
@@ -116,13 +128,13 @@ export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opt
   for (const c of CANDIDATES) {
     if (c.sx === c.sy && c.angle === 0) continue;
     foldCandidate(white, gw, gh, c, aspect, tile);
-    scoreAll(c);
+    scoreCoarse(c);
   }
   // plain magnifications (a crop's, a reshare's: the common case) over the whole grid rather than the central square:
   // reshares of rocket.jpg, whose centre is sky, scored there under other geometries' noise and were missed
   for (let s = 0.98; s <= 1.46; s *= 1 + MATCH_PARAMS.wholeStep) {
     fold(white, gw, gh, TILE, s, 0, Infinity, tile);
-    scoreAll({ sx: s, sy: s, angle: 0 });
+    scoreCoarse({ sx: s, sy: s, angle: 0 });
   }
 
   // the copy has one geometry, whichever record it carries: the best pairs of candidate and geometry are refined
@@ -132,9 +144,7 @@ export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opt
   let match: WatermarkMatch | null = null;
   for (const { i, c } of pairs.slice(0, MATCH_PARAMS.refine)) {
     const m = refineMatch(white, gw, gh, c, patterns[i]!);
-    const folded = foldAffine(white, gw, gh, TILE, m);
-    patterns.forEach((p, j) => {
-      const s = scoreFold(folded, p);
+    scoreAll(foldAffine(white, gw, gh, TILE, m), patterns).forEach((s, j) => {
       if (s.z > scores[j]!) scores[j] = s.z;
       if (s.z >= MATCH_PARAMS.threshold && (!match || s.z > match.z)) match = { index: j, z: s.z, m, mirrored: s.mirrored };
     });
@@ -143,10 +153,10 @@ export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opt
 }
 
 /** Hill-climbs a coarse geometry's whole-grid score against one pattern: magnifications and rotation, finer each round. */
-function refineMatch(white: Float32Array, gw: number, gh: number, start: { sx: number; sy: number; angle: number }, p: Patterns): Affine {
-  const score = (c: { sx: number; sy: number; angle: number }): { z: number; m: Affine; mirrored: boolean } => {
+function refineMatch(white: Float32Array, gw: number, gh: number, start: { sx: number; sy: number; angle: number }, p: Spectrum): Affine {
+  const score = (c: { sx: number; sy: number; angle: number }): { z: number; m: Affine } => {
     const m = mapOf(c);
-    return { ...scoreFold(foldAffine(white, gw, gh, TILE, m), p), m };
+    return { z: scoreTwo(foldAffine(white, gw, gh, TILE, m), p, p)[0].z, m };
   };
   let at = { ...start };
   let best = score(at);
