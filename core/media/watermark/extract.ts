@@ -325,10 +325,10 @@ function tryMap(white: Float32Array, gw: number, gh: number, m: Affine, verify =
 }
 
 /**
- * Hill-climbs the sync score from `start`: for each step in turn, moves to any neighbour (evaluated in order, each
- * fold only when asked) that scores higher, until none does.
+ * Hill-climbs a score from `start`: for each step in turn, moves to any neighbour (evaluated in order, each fold only
+ * when asked) that scores higher, until none does. The sync score here; a payload's pattern score in match.ts.
  */
-function climb<S>(start: SyncHit, steps: readonly S[], around: (h: SyncHit, step: S) => (() => SyncHit)[]): SyncHit {
+export function climb<H extends { z: number }, S>(start: H, steps: readonly S[], around: (h: H, step: S) => (() => H)[]): H {
   let best = start;
   for (const step of steps) {
     let improved = true;

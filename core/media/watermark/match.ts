@@ -20,7 +20,7 @@ import { correlationPeaksPairTwo, spectrum, type Spectrum, type SurfacePeak } fr
 import { fold, foldAffine, type Affine } from './grid.ts';
 import { LAYOUT, SLOTS, TILE, mirrorTile } from './layout.ts';
 import { AspectFolds } from './aspect.ts';
-import { CANDIDATES, COARSE_HALF, foldCandidate, whiteGrid, EXTRACT_PARAMS } from './extract.ts';
+import { CANDIDATES, COARSE_HALF, climb, foldCandidate, whiteGrid, EXTRACT_PARAMS, type Candidate } from './extract.ts';
 import { wantedSigns } from './embed.ts';
 
 export const MATCH_PARAMS = {
@@ -49,8 +49,6 @@ export interface MatchScores {
   match: WatermarkMatch | null;
   /** the best whole-grid score of each candidate, in the order given */
   scores: number[];
-  /** the best score of each candidate over the coarse geometries, before refinement */
-  coarse: number[];
 }
 
 /** The spatial tile of a payload's coded slots as the embedder wants them (the sync slots left out), unit energy. */
@@ -71,7 +69,7 @@ export function payloadPattern(payload: Uint8Array): Float64Array {
 type Score = { z: number; mirrored: boolean };
 
 const DEG = Math.PI / 180;
-const mapOf = (c: { sx: number; sy: number; angle: number }): Affine => {
+const mapOf = (c: Candidate): Affine => {
   const cs = Math.cos(c.angle);
   const sn = Math.sin(c.angle);
   return [c.sx * cs, -c.sx * sn, c.sy * sn, c.sy * cs];
@@ -110,20 +108,16 @@ function scoreAll(tile: Float64Array, patterns: readonly Spectrum[]): Score[] {
  */
 export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opts: { luma?: Float32Array } = {}): MatchScores {
   const tried = payloads.slice(0, MATCH_PARAMS.maxCandidates);
-  if (tried.length === 0 || Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { match: null, scores: tried.map(() => 0), coarse: tried.map(() => 0) };
+  if (tried.length === 0 || Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { match: null, scores: tried.map(() => 0) };
   const { white, gw, gh } = whiteGrid(img, opts.luma);
   const patterns = tried.map((p) => spectrum(payloadPattern(p), TILE));
 
   // the coarse geometries, each fold scored against every candidate
   const aspect = new AspectFolds(white, gw, gh, TILE, COARSE_HALF);
-  const coarse = patterns.map(() => 0);
-  const pairs: { i: number; c: (typeof CANDIDATES)[number]; z: number }[] = [];
+  const pairs: { i: number; c: Candidate; z: number }[] = [];
   const tile = new Float64Array(TILE * TILE);
-  const scoreCoarse = (c: (typeof CANDIDATES)[number]): void =>
-    scoreAll(tile, patterns).forEach(({ z }, i) => {
-      coarse[i] = Math.max(coarse[i]!, z);
-      pairs.push({ i, c, z });
-    });
+  const scoreCoarse = (c: Candidate): void =>
+    scoreAll(tile, patterns).forEach(({ z }, i) => pairs.push({ i, c, z }));
   // rotations and aspect changes over the central square, as the quick search folds them
   for (const c of CANDIDATES) {
     if (c.sx === c.sy && c.angle === 0) continue;
@@ -149,39 +143,27 @@ export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opt
       if (s.z >= MATCH_PARAMS.threshold && (!match || s.z > match.z)) match = { index: j, z: s.z, m, mirrored: s.mirrored };
     });
   }
-  return { match, scores, coarse };
+  return { match, scores };
 }
 
 /** Hill-climbs a coarse geometry's whole-grid score against one pattern: magnifications and rotation, finer each round. */
-function refineMatch(white: Float32Array, gw: number, gh: number, start: { sx: number; sy: number; angle: number }, p: Spectrum): Affine {
-  const score = (c: { sx: number; sy: number; angle: number }): { z: number; m: Affine } => {
+function refineMatch(white: Float32Array, gw: number, gh: number, start: Candidate, p: Spectrum): Affine {
+  const score = (c: Candidate): { z: number; c: Candidate; m: Affine } => {
     const m = mapOf(c);
-    return { z: scoreTwo(foldAffine(white, gw, gh, TILE, m), p, p)[0].z, m };
+    return { z: scoreTwo(foldAffine(white, gw, gh, TILE, m), p, p)[0].z, c, m };
   };
-  let at = { ...start };
-  let best = score(at);
-  for (const [ds, da] of [[0.01, 0.5 * DEG], [0.005, 0.25 * DEG], [0.0025, 0.12 * DEG]] as const) {
-    for (let improved = true; improved; ) {
-      improved = false;
-      const around = [
-        { ...at, sx: at.sx * (1 + ds), sy: at.sy * (1 + ds) },
-        { ...at, sx: at.sx * (1 - ds), sy: at.sy * (1 - ds) },
-        { ...at, sx: at.sx * (1 + ds) },
-        { ...at, sx: at.sx * (1 - ds) },
-        { ...at, sy: at.sy * (1 + ds) },
-        { ...at, sy: at.sy * (1 - ds) },
-        { ...at, angle: at.angle + da },
-        { ...at, angle: at.angle - da },
-      ];
-      for (const next of around) {
-        const s = score(next);
-        if (s.z > best.z) {
-          best = s;
-          at = next;
-          improved = true;
-        }
-      }
-    }
-  }
+  const steps = [[0.01, 0.5 * DEG], [0.005, 0.25 * DEG], [0.0025, 0.12 * DEG]] as const;
+  const best = climb(score(start), steps, ({ c }, [ds, da]) =>
+    [
+      { ...c, sx: c.sx * (1 + ds), sy: c.sy * (1 + ds) },
+      { ...c, sx: c.sx * (1 - ds), sy: c.sy * (1 - ds) },
+      { ...c, sx: c.sx * (1 + ds) },
+      { ...c, sx: c.sx * (1 - ds) },
+      { ...c, sy: c.sy * (1 + ds) },
+      { ...c, sy: c.sy * (1 - ds) },
+      { ...c, angle: c.angle + da },
+      { ...c, angle: c.angle - da },
+    ].map((n) => () => score(n)),
+  );
   return best.m;
 }
