@@ -6,7 +6,8 @@ import { DEFAULT_LIMITS, formatBytes, isImageFormat, sniff, type ImageFormat, ty
 import { sha256Hex } from '../media/hash.ts';
 import { decodeImage, probeImage } from '../media/image.ts';
 import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
-import { WATERMARK_READ_MIN_SIDE, extractWatermark, matchWatermarkIn } from '../media/watermark/codec.ts';
+import { WATERMARK_READ_MIN_SIDE, extractWatermark, matchWatermarkIn, type Raster } from '../media/watermark/codec.ts';
+import type { LumaGridSink } from '../media/watermark/resample.ts';
 import { MATCH_PARAMS } from '../media/watermark/match.ts';
 
 export interface ImageSignals {
@@ -21,6 +22,17 @@ export interface ImageSignals {
    * is then that record's, and `score` and `threshold` the match's.
    */
   watermark: { detected: boolean; payload: string | null; score: number; threshold: number; deep: boolean; matched?: true } | null;
+}
+
+/**
+ * Which of `payloads` (hex, the likeliest first; at most MATCH_PARAMS.maxCandidates of them are tried) is marked in
+ * `raster`, whose mark could not be read blind (match.ts), with its score; null when none reaches the threshold.
+ */
+export function matchPayloads(raster: Raster, luma: LumaGridSink, payloads: readonly string[]): { payload: string; z: number } | null {
+  const tried = payloads.filter((p) => /^[0-9a-f]{32}$/.test(p)).slice(0, MATCH_PARAMS.maxCandidates);
+  if (tried.length === 0) return null;
+  const { match } = matchWatermarkIn(raster, tried.map((p) => Buffer.from(p, 'hex')), { luma });
+  return match ? { payload: tried[match.index]!, z: match.z } : null;
 }
 
 /**
@@ -44,11 +56,8 @@ export async function imageSignals(bytes: Uint8Array, limits: Limits = DEFAULT_L
       const deep = opts.deep ?? false;
       const ex = extractWatermark(pixels.raster, { luma: watermarkLuma, deep });
       watermark = { detected: ex.detected, payload: ex.payload ? Buffer.from(ex.payload).toString('hex') : null, score: round(ex.score), threshold: ex.threshold, deep };
-      const candidates = !ex.detected && opts.candidates ? (await opts.candidates(phash)).filter((p) => /^[0-9a-f]{32}$/.test(p)).slice(0, MATCH_PARAMS.maxCandidates) : [];
-      if (candidates.length) {
-        const { match } = matchWatermarkIn(pixels.raster, candidates.map((p) => Buffer.from(p, 'hex')), { luma: watermarkLuma });
-        if (match) watermark = { detected: true, payload: candidates[match.index]!, score: round(match.z), threshold: MATCH_PARAMS.threshold, deep, matched: true };
-      }
+      const match = !ex.detected && opts.candidates ? matchPayloads(pixels.raster, watermarkLuma, await opts.candidates(phash)) : null;
+      if (match) watermark = { detected: true, payload: match.payload, score: round(match.z), threshold: MATCH_PARAMS.threshold, deep, matched: true };
     }
     return { sha256: sha256Hex(bytes), format, width: pixels.raster.width, height: pixels.raster.height, phash, watermark };
   } finally {

@@ -5,12 +5,13 @@ import { hammingHex, sha256Hex } from '../media/hash.ts';
 import { decodeImage, probeImage } from '../media/image.ts';
 import { layoutLuma } from '../media/layout.ts';
 import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
-import { WATERMARK_READ_MIN_SIDE, extractWatermark, matchWatermarkIn, type Raster } from '../media/watermark/codec.ts';
+import { WATERMARK_READ_MIN_SIDE, extractWatermark, type Raster } from '../media/watermark/codec.ts';
 import { MATCH_PARAMS } from '../media/watermark/match.ts';
 import type { LumaGridSink } from '../media/watermark/resample.ts';
 import { findBySha256, getRecord, imageFingerprints, type SignedRecord } from '../store/records.ts';
 import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_MIME } from './sign-image.ts';
+import { matchPayloads } from './image-signals.ts';
 import { latestPublication, publicationByBytes, signedSummary, verdictForFile } from './file-kind.ts';
 import { layoutCheck } from './layout-check.ts';
 import { metadataSignal } from './metadata-signal.ts';
@@ -43,14 +44,12 @@ function nearest(values: { id: string; value: string | null }[], target: string)
  */
 function matchKnown(raster: Raster, luma: LumaGridSink, known: { id: string; phash: string | null; payload: string | null }[], phash: string): { id: string; payload: string; z: number } | null {
   const near = known
-    .filter((k) => k.payload?.length === 32 && k.phash?.length === phash.length)
+    .filter((k) => k.payload && k.phash?.length === phash.length)
     .map((k) => ({ id: k.id, payload: k.payload!, d: hammingHex(k.phash!, phash) }))
     .filter((k) => k.d <= PHASH_COPIED_WATERMARK)
-    .sort((a, b) => a.d - b.d)
-    .slice(0, MATCH_PARAMS.maxCandidates);
-  if (!near.length) return null;
-  const { match } = matchWatermarkIn(raster, near.map((k) => Buffer.from(k.payload, 'hex')), { luma });
-  return match ? { id: near[match.index]!.id, payload: near[match.index]!.payload, z: match.z } : null;
+    .sort((a, b) => a.d - b.d);
+  const match = matchPayloads(raster, luma, near.map((k) => k.payload));
+  return match ? { id: near.find((k) => k.payload === match.payload)!.id, ...match } : null;
 }
 
 export async function verifyImage(ctx: VerifyContext, path: string, format: ImageFormat): Promise<VerifyReport> {
