@@ -74,34 +74,34 @@ function axis(n: number, s: number): Axis {
 }
 
 /**
+ * One axis resampled and folded: line k of the result (`len` values) is `src`'s lines at[k] and at[k] + 1 blended by
+ * f[k], summed into line slot[k] of `out`. Rows down the grid (`len` = its width) and columns across (`len` = TILE).
+ */
+function resampleInto(out: Float64Array, src: Float64Array, ax: Axis, len: number): void {
+  for (let k = 0; k < ax.at.length; k++) {
+    const a = ax.at[k]! * len;
+    const b = a + len;
+    const f = ax.f[k]!;
+    const o = ax.slot[k]! * len;
+    for (let i = 0; i < len; i++) out[o + i]! += src[a + i]! + f * (src[b + i]! - src[a + i]!);
+  }
+}
+
+/**
  * The grid folded under [sx, 0, 0, sy] for every sx of `across` at one sy, transposed (tile[u][v], which correlates
  * with the transposed pattern as the tile with the pattern): the rows resampled once (rows[v mod TILE][x], then
  * turned to cols[x][v mod TILE]), then each tile's columns, each a contiguous run of TILE values. `each` gets every
  * tile in turn (the same array, refilled).
  */
-function foldRow(white: Float32Array, w: number, h: number, sy: number, across: readonly Axis[], buffers: { rows: Float64Array; cols: Float64Array; tile: Float64Array }, each: (k: number, tile: Float64Array) => void): void {
+function foldRow(white: Float64Array, w: number, h: number, sy: number, across: readonly Axis[], buffers: { rows: Float64Array; cols: Float64Array; tile: Float64Array }, each: (k: number, tile: Float64Array) => void): void {
   const t = TILE;
   const { rows, cols, tile } = buffers;
   rows.fill(0);
-  const down = axis(h, sy);
-  for (let k = 0; k < down.at.length; k++) {
-    const a = down.at[k]! * w;
-    const b = a + w;
-    const fy = down.f[k]!;
-    const r = down.slot[k]! * w;
-    for (let x = 0; x < w; x++) rows[r + x]! += white[a + x]! + fy * (white[b + x]! - white[a + x]!);
-  }
+  resampleInto(rows, white, axis(h, sy), w);
   for (let r = 0; r < t; r++) for (let x = 0; x < w; x++) cols[x * t + r] = rows[r * w + x]!;
   for (let n = 0; n < across.length; n++) {
     tile.fill(0);
-    const ax = across[n]!;
-    for (let k = 0; k < ax.at.length; k++) {
-      const p = ax.at[k]! * t;
-      const q = p + t;
-      const fx = ax.f[k]!;
-      const o = ax.slot[k]! * t;
-      for (let r = 0; r < t; r++) tile[o + r]! += cols[p + r]! + fx * (cols[q + r]! - cols[p + r]!);
-    }
+    resampleInto(tile, cols, across[n]!, t);
     each(n, tile);
   }
 }
@@ -137,12 +137,14 @@ export function planeSearch(white: Float32Array, gw: number, gh: number, top: nu
     return a;
   };
   const buffers = { rows: new Float64Array(TILE * gw), cols: new Float64Array(gw * TILE), tile: new Float64Array(nn) };
+  // one element type for both resampling steps (resampleInto): a copy of the grid costs less than a polymorphic loop
+  const white64 = Float64Array.from(white);
   for (let n = 0; n < PLANE.length; ) {
     const j = PLANE[n]![1];
     let end = n;
     while (end < PLANE.length && PLANE[end]![1] === j) end++;
     const first = n;
-    foldRow(white, gw, gh, R ** j, PLANE.slice(first, end).map(([i]) => axisAt(i)), buffers, (k, tile) => {
+    foldRow(white64, gw, gh, R ** j, PLANE.slice(first, end).map(([i]) => axisAt(i)), buffers, (k, tile) => {
       const at = first + k;
       if (heldAt < 0) {
         held.set(tile);
