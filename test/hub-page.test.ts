@@ -14,7 +14,7 @@ import { tempDir } from './helpers/cli.ts';
 import { tempDesk } from './helpers/desk.ts';
 import { call, enrol, hubRecordOfSignedPng } from './helpers/hub-desk.ts';
 import { attack, loadRaster, pngOf } from '../bench/watermark-attacks.ts';
-import { extractWatermark } from '../core/media/watermark/codec.ts';
+import { unreadableReshare } from './helpers/reshare.ts';
 
 let hub: RunningHub;
 let desk: Desk;
@@ -120,8 +120,7 @@ describe('the public verification page', () => {
     const receipt = await desk.sign(photo('camera.png'), { actor: desk.bootstrapActor()!, outDir: dir });
     const { record } = await hubRecordOfSignedPng(desk, receipt.recordId, receipt.output);
     expect((await call(hub.url, 'POST', '/v1/records', { token: deskKey, json: { records: [record] } })).status).toBe(200);
-    const copy = await attack(await loadRaster(receipt.output), 'reshare', 1);
-    expect(extractWatermark(copy).payload).toBeNull();
+    const { copy } = await unreadableReshare(await loadRaster(receipt.output));
     const r = await call(hub.url, 'POST', '/public/verify', { body: await pngOf(copy), type: 'application/octet-stream' });
     expect(r.status).toBe(200);
     const signals = r.body.signals as { name: string; status: string; words: string }[];
