@@ -177,10 +177,11 @@ describe('verdicts', () => {
     expect(unrelated.code).toBe(1);
     expect(unrelated.report.verdict).toBe('unknown');
     expect(unrelated.report.recordId).toBeNull();
-    expect(unrelated.report.checks.watermark!.status).toBe('absent');
+    // a photo that looks like no record is not searched deeper
+    expect(unrelated.report.checks.watermark).toMatchObject({ status: 'absent', deep: false, detail: 'no Custody watermark was detected' });
   });
 
-  it('finds the watermark of a squeezed and cropped copy with --deep only (verify and watermark extract)', { timeout: 120_000 }, async () => {
+  it('verify searches a squeezed and cropped copy of a signed photo deeper on its own; watermark extract with --deep only', { timeout: 120_000 }, async () => {
     const src = join(work, 'gravel.png');
     await sharp(photo('gravel.png')).toFile(src);
     const [receipt] = await signJson([src], ['--out', join(work, 'out-deep')]);
@@ -188,11 +189,14 @@ describe('verdicts', () => {
     const copy = join(work, 'gravel-reframed.png');
     writeFileSync(copy, await pngOf(await attack(await loadRaster(receipt!.output), 'squeeze90+crop10+webp75', 1)));
 
-    const quick = await verifyJson(copy);
-    expect(quick.report.checks.watermark!.status).toBe('absent');
+    // the usual search reads nothing, but the copy looks like the signed photo: verify searches deeper on its own
+    const auto = await verifyJson(copy);
+    expect(auto.report.checks.watermark).toMatchObject({ status: 'pass', recordId: receipt!.recordId, distance: 0, deep: true });
+    expect(auto.report.checks.watermark!.detail).toBe(`watermark of record ${receipt!.recordId}, 0 of 128 bits differ, found by the deep search, run because the copy looks like a signed photo`);
+    expect(auto.report.recordId).toBe(receipt!.recordId);
     const r = await runCli(['verify', copy, '--json', '--deep'], env);
     const deep = JSON.parse(r.stdout) as Awaited<ReturnType<typeof verifyJson>>['report'];
-    expect(deep.checks.watermark).toMatchObject({ status: 'pass', recordId: receipt!.recordId, distance: 0 });
+    expect(deep.checks.watermark).toMatchObject({ status: 'pass', recordId: receipt!.recordId, distance: 0, deep: true, detail: `watermark of record ${receipt!.recordId}, 0 of 128 bits differ` });
     expect(deep.recordId).toBe(receipt!.recordId);
 
     expect((await runCli(['watermark', 'extract', copy], env)).code).toBe(1);

@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS, formatBytes, isImageFormat, sniff, type ImageFormat, ty
 import { sha256Hex } from '../media/hash.ts';
 import { decodeImage, probeImage } from '../media/image.ts';
 import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
-import { WATERMARK_READ_MIN_SIDE, extractWatermark, matchWatermarkIn, type Raster } from '../media/watermark/codec.ts';
+import { WATERMARK_READ_MIN_SIDE, extractWatermark, matchWatermarkIn, type Extraction, type Raster } from '../media/watermark/codec.ts';
 import type { LumaGridSink } from '../media/watermark/resample.ts';
 import { MATCH_PARAMS } from '../media/watermark/match.ts';
 
@@ -17,9 +17,9 @@ export interface ImageSignals {
   height: number;
   phash: string;
   /**
-   * null when the image is too small to look for a watermark in; `deep` when the deep search was asked for
-   * (extract.ts); `matched` when no mark was read blind but one candidate record's was matched (match.ts): its payload
-   * is then that record's, and `score` and `threshold` the match's.
+   * null when the image is too small to look for a watermark in; `deep` when the deep search ran (extract.ts: asked
+   * for, or on its own, searchWatermark); `matched` when no mark was read blind but one candidate record's was matched
+   * (match.ts): its payload is then that record's, and `score` and `threshold` the match's.
    */
   watermark: { detected: boolean; payload: string | null; score: number; threshold: number; deep: boolean; matched?: true } | null;
 }
@@ -35,12 +35,52 @@ export function matchPayloads(raster: Raster, luma: LumaGridSink, payloads: read
   return match ? { payload: tried[match.index]!, z: match.z } : null;
 }
 
+/** What verify's watermark search found (searchWatermark). */
+export interface WatermarkSearch {
+  /** the blind reading: the quick search's, or the deep search's where it ran */
+  ex: Extraction;
+  /** the candidate matched where nothing was read blind (match.ts), with its score */
+  match: { payload: string; z: number } | null;
+  /** the deep search ran: asked for, or on its own (`autoDeep`) */
+  deep: boolean;
+  /** it ran on its own: the copy looks like a signed photo and neither the quick search nor the matching found a mark */
+  autoDeep: boolean;
+}
+
+/**
+ * Verify's watermark search, on the desk and on the hub: the quick search (the deep one too where `deep` asks for it);
+ * where it reads no mark, the records whose picture looks like this one (`candidates`, hex payloads, the likeliest
+ * first; asked for only then) matched against the copy; and where that finds none either, the deep search on its
+ * own, when there were candidates and `mayDeep` allows it (a hub's budget). A copy that looks like a signed photo is
+ * worth 0.3 s more: a platform's reframing (squeezed or stretched, and cropped) carries its mark where only the deep
+ * search finds it, and the verifier should not have to know to ask. A photo that looks like none pays nothing more.
+ */
+export async function searchWatermark(
+  raster: Raster,
+  luma: LumaGridSink,
+  opts: { deep: boolean; candidates: () => Promise<readonly string[]>; mayDeep?: () => Promise<boolean> },
+): Promise<WatermarkSearch> {
+  let ex = extractWatermark(raster, { luma, deep: opts.deep });
+  if (ex.detected && ex.payload) return { ex, match: null, deep: opts.deep, autoDeep: false };
+  const candidates = await opts.candidates();
+  const match = matchPayloads(raster, luma, candidates);
+  if (match || opts.deep || candidates.length === 0 || !(await (opts.mayDeep?.() ?? true))) return { ex, match, deep: opts.deep, autoDeep: false };
+  // the quick search runs again inside (tens of milliseconds on a copy found online): its reading is the same
+  ex = extractWatermark(raster, { luma, deep: true });
+  return { ex, match: null, deep: true, autoDeep: true };
+}
+
 /**
  * `deep`: the watermark searched for deeper when the quick search finds none (about 0.33 s more; extract.ts,
  * deepSearch). `candidates`: where no mark is read, the payloads (hex) of the records whose picture looks like this
- * one (by its pHash), matched against the copy (match.ts; at most MATCH_PARAMS.maxCandidates are tried).
+ * one (by its pHash), matched against the copy (match.ts; at most MATCH_PARAMS.maxCandidates are tried), and searched
+ * for deeper where none matches and `mayDeep` allows (searchWatermark).
  */
-export async function imageSignals(bytes: Uint8Array, limits: Limits = DEFAULT_LIMITS, opts: { deep?: boolean; candidates?: (phash: string) => Promise<readonly string[]> } = {}): Promise<ImageSignals> {
+export async function imageSignals(
+  bytes: Uint8Array,
+  limits: Limits = DEFAULT_LIMITS,
+  opts: { deep?: boolean; candidates?: (phash: string) => Promise<readonly string[]>; mayDeep?: () => Promise<boolean> } = {},
+): Promise<ImageSignals> {
   if (bytes.length === 0) throw new CustodyError('CORRUPT_MEDIA', 'expected an image, got 0 bytes');
   if (bytes.length > limits.maxImageBytes) throw new CustodyError('FILE_TOO_LARGE', `expected an image of at most ${formatBytes(limits.maxImageBytes)}, got ${formatBytes(bytes.length)}`);
   const format = sniff(bytes.subarray(0, 32));
@@ -53,11 +93,15 @@ export async function imageSignals(bytes: Uint8Array, limits: Limits = DEFAULT_L
     const { phash, watermarkLuma } = await perceptualScan(pixels, WATERMARK_READ_MIN_SIDE);
     let watermark: ImageSignals['watermark'] = null;
     if (watermarkLuma) {
-      const deep = opts.deep ?? false;
-      const ex = extractWatermark(pixels.raster, { luma: watermarkLuma, deep });
-      watermark = { detected: ex.detected, payload: ex.payload ? Buffer.from(ex.payload).toString('hex') : null, score: round(ex.score), threshold: ex.threshold, deep };
-      const match = !ex.detected && opts.candidates ? matchPayloads(pixels.raster, watermarkLuma, await opts.candidates(phash)) : null;
-      if (match) watermark = { detected: true, payload: match.payload, score: round(match.z), threshold: MATCH_PARAMS.threshold, deep, matched: true };
+      const { candidates, mayDeep } = opts;
+      const { ex, match, deep } = await searchWatermark(pixels.raster, watermarkLuma, {
+        deep: opts.deep ?? false,
+        candidates: async () => (candidates ? candidates(phash) : []),
+        ...(mayDeep ? { mayDeep } : {}),
+      });
+      watermark = match
+        ? { detected: true, payload: match.payload, score: round(match.z), threshold: MATCH_PARAMS.threshold, deep, matched: true }
+        : { detected: ex.detected, payload: ex.payload ? Buffer.from(ex.payload).toString('hex') : null, score: round(ex.score), threshold: ex.threshold, deep };
     }
     return { sha256: sha256Hex(bytes), format, width: pixels.raster.width, height: pixels.raster.height, phash, watermark };
   } finally {

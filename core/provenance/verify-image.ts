@@ -5,13 +5,12 @@ import { hammingHex, sha256Hex } from '../media/hash.ts';
 import { decodeImage, probeImage } from '../media/image.ts';
 import { layoutLuma } from '../media/layout.ts';
 import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
-import { WATERMARK_READ_MIN_SIDE, extractWatermark, type Raster } from '../media/watermark/codec.ts';
+import { WATERMARK_READ_MIN_SIDE } from '../media/watermark/codec.ts';
 import { MATCH_PARAMS } from '../media/watermark/match.ts';
-import type { LumaGridSink } from '../media/watermark/resample.ts';
 import { findBySha256, getRecord, imageFingerprints, type SignedRecord } from '../store/records.ts';
 import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_MIME } from './sign-image.ts';
-import { matchPayloads } from './image-signals.ts';
+import { searchWatermark } from './image-signals.ts';
 import { latestPublication, publicationByBytes, signedSummary, verdictForFile } from './file-kind.ts';
 import { layoutCheck } from './layout-check.ts';
 import { metadataSignal } from './metadata-signal.ts';
@@ -37,19 +36,18 @@ function nearest(values: { id: string; value: string | null }[], target: string)
 }
 
 /**
- * Where blind extraction found no mark: the records whose picture looks like this one (pHash within the distance at
- * which a watermark would be taken as copied from another picture), nearest first, are matched against the copy
- * (match.ts). A copy that lost most of its mark (a reshare of a web-sized photo) still carries enough of its own
- * record's whole pattern to tell it from every other record, though not enough to be read without knowing it.
+ * The records whose picture looks like this one (pHash within the distance at which a watermark would be taken as
+ * copied from another picture), nearest first: where blind extraction finds no mark, they are matched against the
+ * copy (match.ts), and the copy is searched deeper (searchWatermark). A copy that lost most of its mark (a reshare of a
+ * web-sized photo) still carries enough of its own record's whole pattern to tell it from every other record, though
+ * not enough to be read without knowing it.
  */
-function matchKnown(raster: Raster, luma: LumaGridSink, known: { id: string; phash: string | null; payload: string | null }[], phash: string): { id: string; payload: string; z: number } | null {
-  const near = known
+function lookalikes(known: { id: string; phash: string | null; payload: string | null }[], phash: string): { id: string; payload: string }[] {
+  return known
     .filter((k) => k.payload && k.phash?.length === phash.length)
     .map((k) => ({ id: k.id, payload: k.payload!, d: hammingHex(k.phash!, phash) }))
     .filter((k) => k.d <= PHASH_COPIED_WATERMARK)
     .sort((a, b) => a.d - b.d);
-  const match = matchPayloads(raster, luma, near.map((k) => k.payload));
-  return match ? { id: near.find((k) => k.payload === match.payload)!.id, ...match } : null;
 }
 
 export async function verifyImage(ctx: VerifyContext, path: string, format: ImageFormat): Promise<VerifyReport> {
@@ -72,28 +70,38 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   if (!watermarkLuma) {
     watermark = { status: 'skipped', reason: 'IMAGE_TOO_SMALL_FOR_WATERMARK', detail: `the image is ${raster.width}×${raster.height}; a watermark is looked for from ${WATERMARK_READ_MIN_SIDE} px on the short side` };
   } else {
-    const deep = ctx.deepWatermark ?? false;
-    const ex = extractWatermark(raster, { luma: watermarkLuma, deep });
-    const matched = ex.detected && ex.payload ? null : matchKnown(raster, watermarkLuma, known, phash);
-    if (matched) {
-      wmNearest = { id: matched.id, distance: 0 };
+    const near = lookalikes(known, phash);
+    const { ex, match, deep, autoDeep } = await searchWatermark(raster, watermarkLuma, {
+      deep: ctx.deepWatermark ?? false,
+      candidates: async () => near.map((k) => k.payload),
+      // the signed or published file itself needs no deeper search to say what it is
+      mayDeep: async () => !exact && !publishedBytes,
+    });
+    // the deep search that ran on its own says why, so that nobody asks for it again
+    const byDeep = autoDeep ? ', found by the deep search, run because the copy looks like a signed photo' : '';
+    if (match) {
+      const id = near.find((k) => k.payload === match.payload)!.id;
+      wmNearest = { id, distance: 0 };
       watermark = {
-        status: 'pass', recordId: matched.id, matched: true, payload: matched.payload, score: round(matched.z), threshold: MATCH_PARAMS.threshold,
-        detail: `watermark of record ${matched.id}, matched: too weak to read blind, the record's own pattern is in the picture (score ${matched.z.toFixed(1)}, at least ${MATCH_PARAMS.threshold})`,
+        status: 'pass', recordId: id, matched: true, payload: match.payload, score: round(match.z), threshold: MATCH_PARAMS.threshold, deep,
+        detail: `watermark of record ${id}, matched: too weak to read blind, the record's own pattern is in the picture (score ${match.z.toFixed(1)}, at least ${MATCH_PARAMS.threshold})`,
       };
     } else if (!ex.detected || !ex.payload) {
-      watermark = { status: 'absent', score: round(ex.score), threshold: ex.threshold, detail: deep ? 'no Custody watermark was detected, by the deep search either' : 'no Custody watermark was detected' };
+      const detail = !deep ? 'no Custody watermark was detected'
+        : autoDeep ? 'no Custody watermark was detected, by the deep search either (run because the copy looks like a signed photo)'
+          : 'no Custody watermark was detected, by the deep search either';
+      watermark = { status: 'absent', score: round(ex.score), threshold: ex.threshold, deep, detail };
     } else {
       const payload = Buffer.from(ex.payload).toString('hex');
       wmNearest = nearest(known.map((k) => ({ id: k.id, value: k.payload })), payload);
       if (wmNearest && wmNearest.distance <= WATERMARK_MAX_DISTANCE) {
-        watermark = { status: 'pass', recordId: wmNearest.id, distance: wmNearest.distance, payload, score: round(ex.score), detail: `watermark of record ${wmNearest.id}, ${wmNearest.distance} of 128 bits differ` };
+        watermark = { status: 'pass', recordId: wmNearest.id, distance: wmNearest.distance, payload, score: round(ex.score), deep, detail: `watermark of record ${wmNearest.id}, ${wmNearest.distance} of 128 bits differ${byDeep}` };
       } else {
         // a mark found by its sync pattern alone was read without a check: a wrong payload there says nothing of whose it is
         const detail = ex.checked
           ? 'a watermark was detected, but its payload belongs to no record on this desk'
           : 'a watermark was found by its sync pattern, but its payload failed its checksum and matches no record on this desk: it could not be read reliably';
-        watermark = { status: 'fail', payload, score: round(ex.score), checked: ex.checked, nearestDistance: wmNearest?.distance ?? null, detail };
+        watermark = { status: 'fail', payload, score: round(ex.score), deep, checked: ex.checked, nearestDistance: wmNearest?.distance ?? null, detail };
         wmNearest = null;
       }
     }

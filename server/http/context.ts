@@ -166,6 +166,16 @@ export class Gate {
     await this.#limit(this.#deep, req, reply, 'all callers together for the deep search');
   };
 
+  /**
+   * Whether a deep search may run on its own now (a copy that looks like a signed photo: image-signals.ts,
+   * searchWatermark), out of the same budget as the deep searches asked for (RateLimits.deepPerWindow); counts it when
+   * it may.
+   */
+  async mayDeep(req: FastifyRequest): Promise<boolean> {
+    const r = await this.#deep(req);
+    return r.isAllowed || !r.isExceeded;
+  }
+
   /** Whether a watermark matching may run now (RateLimits.matchPerWindow, for the whole hub); counts it when it may. */
   async mayMatch(req: FastifyRequest): Promise<boolean> {
     const r = await this.#match(req);

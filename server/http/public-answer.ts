@@ -10,6 +10,7 @@ export const PublicAnswerSchema = z.object({
   signedBy: z.object({ org: z.string(), desk: z.string(), signedAt: z.string(), recordId: z.string(), deskRevoked: z.boolean() }).nullable(),
   signals: z.array(z.object({ name: z.string(), status: z.enum(['pass', 'fail', 'absent', 'skipped']), words: z.string() })),
   file: z.object({ format: z.string(), width: z.number(), height: z.number(), kept: z.literal(false) }),
+  deepSearched: z.boolean().meta({ description: 'The deep watermark search ran: asked for (?deep=1), or on its own because the photo looks like a signed one' }),
 }).meta({ id: 'PublicAnswer' });
 
 export type PublicAnswer = z.infer<typeof PublicAnswerSchema>;
@@ -67,5 +68,6 @@ export function explain(s: ImageSignals, a: VerifyAnswer, opts: { matchSkipped?:
     signedBy: r ? { org: r.org, desk: r.desk.name, signedAt: r.signedAt, recordId: r.id, deskRevoked: r.desk.revokedAt !== null } : null,
     signals,
     file: { format: s.format, width: s.width, height: s.height, kept: false },
+    deepSearched: s.watermark?.deep ?? false,
   };
 }

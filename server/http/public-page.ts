@@ -61,7 +61,7 @@ export const PUBLIC_PAGE_SCRIPT = `'use strict';
       var nm = document.createElement('strong'); nm.textContent = s.name + ': ';
       li.append(st, nm, document.createTextNode(s.words));
       list.append(li);
-      if (s.name === 'Invisible watermark' && s.status === 'absent' && !deep) deeper.hidden = false;
+      if (s.name === 'Invisible watermark' && s.status === 'absent' && !deep && !a.deepSearched) deeper.hidden = false;
     });
     text('file-info', a.file.format.toUpperCase() + ', ' + a.file.width + ' × ' + a.file.height + ' pixels; not kept on the server.');
   }

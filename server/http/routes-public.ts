@@ -46,7 +46,9 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
       busy = true;
       return [];
     };
-    const s = await imageSignals(req.body, ctx.limits, { deep, candidates });
+    // and where neither the usual search nor the matching finds a mark in a copy that looks like a signed photo, it is
+    // searched deeper on its own, out of the budget for deep searches (RateLimits.deepPerWindow)
+    const s = await imageSignals(req.body, ctx.limits, { deep, candidates, mayDeep: () => gate.mayDeep(req) });
     const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;
     const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload } : {}) }, null);
     return explain(s, answer, { matchSkipped: busy });

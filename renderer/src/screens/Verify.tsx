@@ -68,7 +68,7 @@ export function Verify({ nativeDialogs, host }: { nativeDialogs: boolean; host: 
         </p>
       )}
       <Alert text={error} />
-      {report && last && !busy && !last.deep && !VIDEO.has(report.format) && report.checks.watermark.status === 'absent' && (
+      {report && last && !busy && !last.deep && report.checks.watermark['deep'] !== true && !VIDEO.has(report.format) && report.checks.watermark.status === 'absent' && (
         <p className="muted" data-testid="deep-search">
           No watermark was found by the usual search. A copy that was squeezed or stretched and cropped can still carry one.{' '}
           <button type="button" onClick={() => void verify([last.pick], true)}>
