@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { embedWatermark, extractWatermark, matchWatermarkIn } from '../core/media/watermark/codec.ts';
 import { MATCH_PARAMS, payloadPattern } from '../core/media/watermark/match.ts';
+import { wasmFftMemoryBytes } from '../core/media/watermark/fft.ts';
 import { attack, skimagePhotos } from '../bench/watermark-attacks.ts';
 
 const bytes = (seed: number): Uint8Array => Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + seed * 101 + 11) & 255);
@@ -67,6 +68,18 @@ describe('matching a copy against known payloads', () => {
     let dot = 0;
     for (let i = 0; i < p.length; i++) dot += p[i]! * q[i]!;
     expect(Math.abs(dot)).toBeLessThan(0.08);
+  });
+
+  it("keeps the transforms' memory bounded over many matchings, with the same scores once the candidates were moved out", { timeout: 120_000 }, async () => {
+    // each matching makes its candidates' spectra; they were once kept in the WebAssembly memory for good, a megabyte
+    // a matching, until the memory could grow no more and every transform failed (fft.ts, SpectrumSlots)
+    const copy = await attack(embedWatermark(await photo('camera.png'), own), 'reshare', 1);
+    const first = matchWatermarkIn(copy, [own, ...decoys]).scores;
+    const before = wasmFftMemoryBytes();
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 12; i++) matchWatermarkIn(copy, [0, 1, 2, 3].map((j) => bytes(10 + 4 * i + j)));
+    expect(wasmFftMemoryBytes()).toBe(before);
+    expect(matchWatermarkIn(copy, [own, ...decoys]).scores).toEqual(first);
   });
 
   it('refuses a payload of the wrong length', async () => {

@@ -89,12 +89,34 @@ interface WasmFft {
   memory: WebAssembly.Memory;
   /** byte offsets of each size's tables (rev, twc, tws), and where the data starts */
   tables: Map<number, { rev: number; twc: number; tws: number }>;
-  /** spectra of spectrum() copied into the memory, at these offsets */
+  /** spectra of spectrum() copied into the memory: the slot each holds, in its size's SpectrumSlots */
   spectra: WeakMap<Spectrum, number>;
+  slots: Map<number, SpectrumSlots>;
+  /** a clock for the slots' last use */
+  tick: number;
   top: number;
 }
 
+/**
+ * A fixed region of the module's memory for the spectra of one transform size, SPECTRUM_SLOTS of them, reused least
+ * recently used first. The sync patterns' spectra live for the whole process, but matching (match.ts) makes new ones
+ * on every call, one per candidate payload: placed each at a fresh offset, as they once were, they grew the memory
+ * by a megabyte a matching until it could grow no more (about four thousand matchings, an hour of a busy hub) and
+ * every transform failed.
+ */
+interface SpectrumSlots {
+  base: number;
+  owners: (Spectrum | null)[];
+  used: number[];
+}
+/** Spectra kept in the module per transform size: the four sync patterns' and a matching's candidates, with room to spare */
+export const SPECTRUM_SLOTS = 12;
+
 let wasm: WasmFft | null | undefined;
+/** The WebAssembly transforms' memory in bytes, 0 before they ran or without them (a test watches it stay bounded). */
+export function wasmFftMemoryBytes(): number {
+  return wasm ? wasm.memory.buffer.byteLength : 0;
+}
 /** Kernels off: the JavaScript transforms (tests compare the two). */
 export function useWasmFft(on: boolean): boolean {
   wasm = on ? undefined : null;
@@ -104,7 +126,7 @@ export function useWasmFft(on: boolean): boolean {
 function wasmFft(): WasmFft | null {
   if (wasm === undefined) {
     const exports = loadKernel<WasmFft>(WASM_BASE64);
-    wasm = exports && { rows: exports.rows, fft2: exports.fft2, product: exports.product, productTwo: exports.productTwo, peak: exports.peak, memory: exports.memory, tables: new Map(), spectra: new WeakMap(), top: 0 };
+    wasm = exports && { rows: exports.rows, fft2: exports.fft2, product: exports.product, productTwo: exports.productTwo, peak: exports.peak, memory: exports.memory, tables: new Map(), spectra: new WeakMap(), slots: new Map(), tick: 0, top: 0 };
   }
   return wasm;
 }
@@ -210,6 +232,41 @@ export function spectrum(real: Float64Array, n: number): Spectrum {
 }
 
 /**
+ * Where `p` (a spectrum of size n) is in the module's memory, copied into its size's least recently used slot if it is
+ * not there yet; the slots of `pinned` (the other patterns of the same call) are not taken.
+ */
+function placedSpectrum(k: WasmFft, p: Spectrum, n: number, pinned: readonly Spectrum[]): number {
+  const nn = n * n;
+  let r = k.slots.get(n);
+  if (!r) {
+    r = { base: k.top, owners: new Array<Spectrum | null>(SPECTRUM_SLOTS).fill(null), used: new Array<number>(SPECTRUM_SLOTS).fill(0) };
+    k.top += SPECTRUM_SLOTS * nn * 16;
+    growMemory(k.memory, k.top);
+    k.slots.set(n, r);
+  }
+  let slot = k.spectra.get(p);
+  if (slot === undefined) {
+    let lru = -1;
+    for (let i = 0; i < SPECTRUM_SLOTS; i++) {
+      const o = r.owners[i];
+      if (o && pinned.includes(o)) continue;
+      if (lru < 0 || r.used[i]! < r.used[lru]!) lru = i;
+    }
+    if (lru < 0) throw new Error(`expected at most ${SPECTRUM_SLOTS - 1} patterns in one correlation, got ${pinned.length}`);
+    slot = lru;
+    const old = r.owners[slot];
+    if (old) k.spectra.delete(old);
+    r.owners[slot] = p;
+    k.spectra.set(p, slot);
+    const at = r.base + slot * nn * 16;
+    new Float64Array(k.memory.buffer, at, nn).set(p.re);
+    new Float64Array(k.memory.buffer, at + nn * 8, nn).set(p.im);
+  }
+  r.used[slot] = ++k.tick;
+  return r.base + slot * nn * 16;
+}
+
+/**
  * The correlations in the WebAssembly module: the tiles copied in, transformed, multiplied by the patterns'
  * conjugate spectra and transformed back there (the same arithmetic as below, so the same surfaces to the bit), the
  * `out` planes copied out. `inputs` go in as the real and imaginary parts of plane 0; patterns of spectrum() stay in
@@ -229,18 +286,7 @@ function wasmCorrelate<T>(
   const nn = n * n;
   const w0 = wasmLayout(n, 0);
   if (!w0) return null;
-  const spectra = patterns.map((p) => {
-    let at = w0.k.spectra.get(p);
-    if (at === undefined) {
-      at = w0.k.top;
-      w0.k.top += nn * 16;
-      growMemory(w0.k.memory, w0.k.top);
-      new Float64Array(w0.k.memory.buffer, at, nn).set(p.re);
-      new Float64Array(w0.k.memory.buffer, at + nn * 8, nn).set(p.im);
-      w0.k.spectra.set(p, at);
-    }
-    return at;
-  });
+  const spectra = patterns.map((p) => placedSpectrum(w0.k, p, n, patterns));
   // planes: 0, 1 (re, im of the input), 2, 3 (a second product), 4, 5 (the transform's scratch)
   const { k, t, data } = wasmLayout(n, nn * 48)!;
   const at = (plane: number): number => data + plane * nn * 8;
