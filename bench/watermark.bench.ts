@@ -147,7 +147,8 @@ function matchUnmarked(input: Raster, label: string): void {
  * were none: the images' different noise levels widen the whole distribution more than its tail.
  */
 function decoyTail(z: readonly number[]): string {
-  if (z.length < 100) return `${z.length} scores, highest ${z.length ? Math.max(...z).toFixed(2) : '-'}`;
+  // a fit needs 20 excesses at least: under 2,000 scores only what was seen is told
+  if (z.length < 2000) return `${z.length} scores, highest ${z.length ? Math.max(...z).toFixed(2) : '-'}, ≥ 7: ${z.filter((x) => x >= 7).length}`;
   const sorted = [...z].sort((a, b) => a - b);
   const u = sorted[Math.floor(0.99 * sorted.length)]!;
   const over = sorted.filter((x) => x > u);
