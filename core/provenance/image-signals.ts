@@ -65,7 +65,8 @@ export async function searchWatermark(
   const candidates = await opts.candidates();
   const match = matchPayloads(raster, luma, candidates);
   if (match || opts.deep || candidates.length === 0 || !(await (opts.mayDeep?.() ?? true))) return { ex, match, deep: opts.deep, autoDeep: false };
-  // the quick search runs again inside (tens of milliseconds on a copy found online): its reading is the same
+  // the quick search runs again inside (about 0.1 s under 4 MP: bench:watermark's median unmarked extraction, 93 ms),
+  // and reads the same
   ex = extractWatermark(raster, { luma, deep: true });
   return { ex, match: null, deep: true, autoDeep: true };
 }

@@ -171,14 +171,18 @@ export class Gate {
    * searchWatermark), out of the same budget as the deep searches asked for (RateLimits.deepPerWindow); counts it when
    * it may.
    */
-  async mayDeep(req: FastifyRequest): Promise<boolean> {
-    const r = await this.#deep(req);
-    return r.isAllowed || !r.isExceeded;
+  mayDeep(req: FastifyRequest): Promise<boolean> {
+    return this.#may(this.#deep, req);
   }
 
   /** Whether a watermark matching may run now (RateLimits.matchPerWindow, for the whole hub); counts it when it may. */
-  async mayMatch(req: FastifyRequest): Promise<boolean> {
-    const r = await this.#match(req);
+  mayMatch(req: FastifyRequest): Promise<boolean> {
+    return this.#may(this.#match, req);
+  }
+
+  /** Whether `check` lets one more in; counts it when it does. */
+  async #may(check: Check, req: FastifyRequest): Promise<boolean> {
+    const r = await check(req);
     return r.isAllowed || !r.isExceeded;
   }
 

@@ -46,7 +46,7 @@ export const PUBLIC_PAGE_SCRIPT = `'use strict';
   var deeper = document.getElementById('deeper');
   var last = null;
   function text(id, s, cls) { var e = document.getElementById(id); e.textContent = s; if (cls !== undefined) e.className = cls; }
-  function show(a, deep) {
+  function show(a) {
     box.style.display = 'block';
     deeper.hidden = true;
     if (a.code) { text('verdict', 'Could not check this file', 'tampered'); text('headline', a.message); text('signer', ''); document.getElementById('signals').replaceChildren(); text('file-info', ''); return; }
@@ -61,7 +61,7 @@ export const PUBLIC_PAGE_SCRIPT = `'use strict';
       var nm = document.createElement('strong'); nm.textContent = s.name + ': ';
       li.append(st, nm, document.createTextNode(s.words));
       list.append(li);
-      if (s.name === 'Invisible watermark' && s.status === 'absent' && !deep && !a.deepSearched) deeper.hidden = false;
+      if (s.name === 'Invisible watermark' && s.status === 'absent' && !a.deepSearched) deeper.hidden = false;
     });
     text('file-info', a.file.format.toUpperCase() + ', ' + a.file.width + ' × ' + a.file.height + ' pixels; not kept on the server.');
   }
@@ -73,7 +73,7 @@ export const PUBLIC_PAGE_SCRIPT = `'use strict';
     text('verdict', 'Checking…', 'unknown'); text('headline', ''); text('signer', ''); document.getElementById('signals').replaceChildren(); text('file-info', '');
     fetch(deep ? '/public/verify?deep=1' : '/public/verify', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file })
       .then(function (r) { return r.json(); })
-      .then(function (a) { show(a, deep); }, function () { show({ code: 'HUB_UNREACHABLE', message: 'The hub did not answer. Try again in a moment.' }, deep); });
+      .then(show, function () { show({ code: 'HUB_UNREACHABLE', message: 'The hub did not answer. Try again in a moment.' }); });
   }
   document.getElementById('deep').addEventListener('click', function () { check(last, true); });
   input.addEventListener('change', function () { check(input.files[0], false); });

@@ -27,12 +27,12 @@ export function Verify({ nativeDialogs, host }: { nativeDialogs: boolean; host: 
   const [report, setReport] = useState<Report | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [copy, setCopy] = useState<File | null>(null);
-  // the file last checked, for a deeper watermark search of the same file; `deep` once that search was made
-  const [last, setLast] = useState<{ pick: Picked; deep: boolean } | null>(null);
+  // the file last checked, for a deeper watermark search of the same file (its report says whether one ran)
+  const [last, setLast] = useState<{ pick: Picked } | null>(null);
 
   const verify = async ([p]: Picked[], deep = false) => {
     if (!p) return;
-    setLast({ pick: p, deep });
+    setLast({ pick: p });
     setBusy(true);
     setError(null);
     setReport(null);
@@ -68,7 +68,7 @@ export function Verify({ nativeDialogs, host }: { nativeDialogs: boolean; host: 
         </p>
       )}
       <Alert text={error} />
-      {report && last && !busy && !last.deep && report.checks.watermark['deep'] !== true && !VIDEO.has(report.format) && report.checks.watermark.status === 'absent' && (
+      {report && last && !busy && report.checks.watermark['deep'] !== true && !VIDEO.has(report.format) && report.checks.watermark.status === 'absent' && (
         <p className="muted" data-testid="deep-search">
           No watermark was found by the usual search. A copy that was squeezed or stretched and cropped can still carry one.{' '}
           <button type="button" onClick={() => void verify([last.pick], true)}>
