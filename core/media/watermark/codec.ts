@@ -13,7 +13,7 @@
 
 import { CustodyError } from '../../errors.ts';
 import { watermarkDeltaFor, watermarkHost, type WatermarkHost } from './embed.ts';
-import { EXTRACT_PARAMS, extractFrom } from './extract.ts';
+import { EXTRACT_PARAMS, extractFrom, readGrid } from './extract.ts';
 import { gridDims } from './grid.ts';
 import type { RowRange } from '../luma.ts';
 import { LumaGridSink, addGridDelta, lumaToGrid } from './resample.ts';
@@ -181,6 +181,32 @@ export function embedWatermark(img: Raster, payload: Uint8Array, opts: Watermark
 export function extractWatermark(img: Raster, opts: WatermarkOptions & { deep?: boolean } = {}): Extraction {
   checkRaster(img);
   return extractFrom(img, gridOf(img, opts.luma), opts.deep ?? false);
+}
+
+/**
+ * One copy searched once and then as far as its verifier needs (searchWatermark in core/provenance/image-signals.ts):
+ * `extraction` is extractWatermark's, with the deep search when `deep` asked for it; `match` and `deeper` then match
+ * candidates (matchWatermarkIn) and search deeper (extractWatermark with `deep`) on the grid the first search
+ * whitened, and the deep search starts after the quick one's result instead of running it again. Each gives what
+ * those calls give on the same image.
+ */
+export interface WatermarkReading {
+  readonly extraction: Extraction;
+  match(payloads: readonly Uint8Array[]): MatchScores;
+  deeper(): Extraction;
+}
+
+export function readWatermark(img: Raster, opts: WatermarkOptions & { deep?: boolean } = {}): WatermarkReading {
+  checkRaster(img);
+  const r = readGrid(img, gridOf(img, opts.luma), opts.deep ?? false);
+  return {
+    extraction: r.first,
+    match(payloads) {
+      for (const p of payloads) checkPayload(p);
+      return matchWatermark(img, payloads, r.grid ? { grid: r.grid } : {});
+    },
+    deeper: () => r.deeper(),
+  };
 }
 
 /**

@@ -526,17 +526,6 @@ export function coarseSearch(white: Float32Array, gw: number, gh: number, share:
 }
 
 /**
- * Best geometry: early exit on a verified or clear hit at identity, else a coarse search, then, when its best
- * candidate stands out of the noise, local refinement of the best few.
- */
-export function findSync(white: Float32Array, gw: number, gh: number, share: CoarseShare | null = null, deep = false): SyncHit {
-  const found = quickSearch(white, gw, gh, share);
-  if (found.payload || !deep) return found;
-  // a deep search takes only a reading whose CRC matched: its wider search must not raise the unchecked score
-  return deepSearch(white, gw, gh) ?? found;
-}
-
-/**
  * The deep search (`custody watermark extract --deep`, `custody verify --deep`), after the quick one found no
  * payload: the aspect-and-crop plane (plane.ts), where a copy squeezed or stretched along one side and cropped as well
  * lies (a platform's reframing: `squeeze90+crop10+webp75` magnifies the axes 1.17 and 1.05), every map folded over
@@ -554,7 +543,10 @@ function deepSearch(white: Float32Array, gw: number, gh: number): SyncHit | null
   return null;
 }
 
-/** The search every extraction runs (findSync without `deep`). */
+/**
+ * The search every extraction runs: early exit on a verified or clear hit at identity, else the lattices, then a
+ * coarse search and, when its best candidate stands out of the noise, local refinement of the best few.
+ */
 function quickSearch(white: Float32Array, gw: number, gh: number, share: CoarseShare | null): SyncHit {
   let identity = tryGeometry(white, gw, gh, 1, 0, Infinity, EXTRACT_PARAMS.verify);
   if (identity.payload || identity.z >= EXTRACT_PARAMS.clearHit) return identity;
@@ -611,22 +603,70 @@ function readUnderFloor(white: Float32Array, gw: number, gh: number, coarse: rea
  * The whitened working grid of `img` (from its luma grid when the caller has it), sealed: the WebAssembly folds keep
  * their own copy of it for the whole search (it is only read from here on).
  */
-export function whiteGrid(img: Raster, lumaGrid?: Float32Array): { white: Float32Array; gw: number; gh: number } {
+export function whiteGrid(img: Raster, lumaGrid?: Float32Array): WhiteGrid {
   const { gw, gh } = gridDims(img.width, img.height);
   return { white: sealGrid(whiten(lumaGrid ?? lumaToGrid(img, gw, gh), gw, gh)), gw, gh };
 }
 
-export function extractFrom(img: Raster, lumaGrid?: Float32Array, deep = false): Extraction {
+export interface WhiteGrid {
+  white: Float32Array;
+  gw: number;
+  gh: number;
+}
+
+/**
+ * One copy's whitened grid and what its searches found: `first` is the quick search's extraction (the deep one's too
+ * when it was asked for at the start), `deeper()` the deep search's, run then on the same grid after the quick
+ * search's result rather than from the pixels again (verify searches deeper on its own once the matching found
+ * nothing: searchWatermark in core/provenance/image-signals.ts). The two are the same as extractFrom's without and
+ * with `deep`. `grid` is null when the copy is too small to be searched.
+ */
+export interface GridReading {
+  readonly first: Extraction;
+  readonly grid: WhiteGrid | null;
+  deeper(): Extraction;
+}
+
+export function readGrid(img: Raster, lumaGrid?: Float32Array, deep = false): GridReading {
   const threshold = EXTRACT_PARAMS.threshold;
-  if (Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { detected: false, payload: null, score: 0, threshold, checked: false };
-  const { white, gw, gh } = whiteGrid(img, lumaGrid);
+  if (Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) {
+    const none = { detected: false, payload: null, score: 0, threshold, checked: false };
+    return { first: none, grid: null, deeper: () => none };
+  }
+  const grid = whiteGrid(img, lumaGrid);
+  const { white, gw, gh } = grid;
   const share = offerCoarse(white, gw, gh);
-  let best: SyncHit;
+  let found: SyncHit;
   try {
-    best = findSync(white, gw, gh, share, deep);
+    found = quickSearch(white, gw, gh, share);
   } finally {
     withdraw(share);
   }
+  let best = found;
+  // a deep search takes only a reading whose CRC matched: its wider search must not raise the unchecked score
+  if (deep && !found.payload) best = deepSearch(white, gw, gh) ?? found;
+  const first = extractionOf(best);
+  let deeper: Extraction | null = deep || found.payload ? first : null;
+  return {
+    first,
+    grid,
+    deeper() {
+      if (deeper) return deeper;
+      // another search may have handed its own grid to the WebAssembly folds since
+      sealGrid(white);
+      deeper = extractionOf(deepSearch(white, gw, gh) ?? found);
+      return deeper;
+    },
+  };
+}
+
+export function extractFrom(img: Raster, lumaGrid?: Float32Array, deep = false): Extraction {
+  return readGrid(img, lumaGrid, deep).first;
+}
+
+/** What a search's best hit reads as. */
+function extractionOf(best: SyncHit): Extraction {
+  const threshold = EXTRACT_PARAMS.threshold;
   // a CRC-verified reading counts as a detection whatever its sync peak: the score carries it over the threshold
   if (best.payload) return { detected: true, payload: best.payload, score: Math.max(0, best.z) + threshold, threshold, checked: true };
   if (best.z < threshold) return { detected: false, payload: null, score: best.z, threshold, checked: false };

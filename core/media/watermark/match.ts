@@ -17,10 +17,10 @@
 import type { Raster } from './codec.ts';
 import { blockIdct } from './dct.ts';
 import { correlationPeaksPairTwo, spectrum, type Spectrum, type SurfacePeak } from './fft.ts';
-import { fold, foldAffine, type Affine } from './grid.ts';
+import { fold, foldAffine, sealGrid, type Affine } from './grid.ts';
 import { LAYOUT, SLOTS, TILE, mirrorTile } from './layout.ts';
 import { AspectFolds } from './aspect.ts';
-import { CANDIDATES, COARSE_HALF, climb, foldCandidate, whiteGrid, EXTRACT_PARAMS, type Candidate } from './extract.ts';
+import { CANDIDATES, COARSE_HALF, climb, foldCandidate, whiteGrid, EXTRACT_PARAMS, type Candidate, type WhiteGrid } from './extract.ts';
 import { wantedSigns } from './embed.ts';
 
 export const MATCH_PARAMS = {
@@ -106,10 +106,11 @@ function scoreAll(tile: Float64Array, patterns: readonly Spectrum[]): Score[] {
  * Which of `payloads` (at most MATCH_PARAMS.maxCandidates are tried) is marked in `img`, with every candidate's best
  * score. Candidates are tried in the order given, and a match is the best-scoring one at or over the threshold.
  */
-export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opts: { luma?: Float32Array } = {}): MatchScores {
+export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opts: { luma?: Float32Array; grid?: WhiteGrid } = {}): MatchScores {
   const tried = payloads.slice(0, MATCH_PARAMS.maxCandidates);
   if (tried.length === 0 || Math.min(img.width, img.height) < EXTRACT_PARAMS.minSide) return { match: null, scores: tried.map(() => 0) };
-  const { white, gw, gh } = whiteGrid(img, opts.luma);
+  // the grid an extraction whitened already (readGrid), handed back to the WebAssembly folds, or this copy's own
+  const { white, gw, gh } = opts.grid ? { ...opts.grid, white: sealGrid(opts.grid.white) } : whiteGrid(img, opts.luma);
   const patterns = tried.map((p) => spectrum(payloadPattern(p), TILE));
 
   // the coarse geometries, each fold scored against every candidate
