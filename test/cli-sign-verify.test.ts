@@ -199,7 +199,10 @@ describe('verdicts', () => {
     expect(deep.checks.watermark).toMatchObject({ status: 'pass', recordId: receipt!.recordId, distance: 0, deep: true, detail: `watermark of record ${receipt!.recordId}, 0 of 128 bits differ` });
     expect(deep.recordId).toBe(receipt!.recordId);
 
-    expect((await runCli(['watermark', 'extract', copy], env)).code).toBe(1);
+    const plain = await runCli(['watermark', 'extract', copy], env);
+    expect(plain.code).toBe(1);
+    // where the usual search found nothing, the command says what --deep would add
+    expect(plain.stderr).toMatch(/^no watermark detected \(score \d+\.\d\d, threshold 7\); --deep also searches copies squeezed or stretched and cropped\n$/);
     const x = await runCli(['watermark', 'extract', copy, '--deep', '--json'], env);
     expect(x.code).toBe(0);
     expect(JSON.parse(x.stdout)).toMatchObject({ detected: true, checked: true, payload: receipt!.payload });
@@ -298,6 +301,8 @@ describe('other commands', () => {
     const x = await runCli(['watermark', 'extract', out]);
     expect(x.code).toBe(0);
     expect(x.stdout.trim()).toBe(payload);
+    // read with its checksum: no warning
+    expect(x.stderr).toBe('');
 
     const jpeg90 = join(work, 'wm90.jpg');
     await sharp(out).jpeg({ quality: 90 }).toFile(jpeg90);
@@ -308,6 +313,9 @@ describe('other commands', () => {
     const none = await runCli(['watermark', 'extract', photo('astronaut.png')]);
     expect(none.code).toBe(1);
     expect(none.stdout).toBe('');
+    const noneDeep = await runCli(['watermark', 'extract', photo('astronaut.png'), '--deep']);
+    expect(noneDeep.code).toBe(1);
+    expect(noneDeep.stderr).toMatch(/^no watermark detected \(score \d+\.\d\d, threshold 7\)\n$/);
 
     const bad = await runCli(['watermark', 'embed', photo('astronaut.png'), join(work, 'x.png'), '--payload', 'abc']);
     expect(bad.code).toBe(2);

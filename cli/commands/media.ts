@@ -42,8 +42,11 @@ export function register(program: Command): void {
       const x = await extractWatermarkFile(input, DEFAULT_LIMITS, o.deep ?? false);
       const payload = x.detected && x.payload ? Buffer.from(x.payload).toString('hex') : null;
       if (o.json) json({ detected: x.detected, payload, score: x.score, threshold: x.threshold, checked: x.checked });
-      else if (payload) out(payload);
-      else err(`no watermark detected (score ${x.score.toFixed(2)}, threshold ${x.threshold})`);
+      else if (payload) {
+        out(payload);
+        // a mark found by its sync pattern alone: the payload was read without its CRC-24 and may be wrong in many bits
+        if (!x.checked) err('warning: found by its sync pattern only; the payload failed its checksum and may be wrong in many bits');
+      } else err(`no watermark detected (score ${x.score.toFixed(2)}, threshold ${x.threshold})${o.deep ? '' : '; --deep also searches copies squeezed or stretched and cropped'}`);
       process.exitCode = payload ? 0 : 1;
     });
   wm.command('match')
