@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WASM_BASE64 } from '../core/media/kernels/lanczos-rows.wasm.ts';
 import { LanczosRowsWasm, coefficients, horizontalRow } from '../core/media/phash.ts';
-import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, correlationPeaksPairTwo, fft2, spectrum, surfacePeak, useWasmFft } from '../core/media/watermark/fft.ts';
+import { autocorrelation, circularCorrelation, circularCorrelationPair, circularCorrelationPairTwo, circularCorrelationTwo, correlationPeaksPair, correlationPeaksPairTwo, fft2, spectrum, surfacePeak, useWasmFft } from '../core/media/watermark/fft.ts';
 import { blockDct, blockDctShifted, blockIdct, useWasmDct } from '../core/media/watermark/dct.ts';
 import { addGridDelta, lumaToGrid, roundTripKernel, useWasmAdd, useWasmLumaArea } from '../core/media/watermark/resample.ts';
 import { convolve, useWasmConv } from '../core/media/watermark/informed.ts';
@@ -82,7 +82,11 @@ describe('WebAssembly kernels', () => {
         expect(peaks).toEqual(js.slice(4, 8).map(surfacePeak));
         useWasmFft(false);
         expect(correlationPeaksPairTwo(tiles[0]!, tiles[1]!, p, q, n)).toEqual(peaks);
+        // one pattern: the first two of those peaks, one inverse transform fewer, in JavaScript and in the module
+        expect(correlationPeaksPair(tiles[0]!, tiles[1]!, p, n)).toEqual(peaks.slice(0, 2));
         kernelOn(useWasmFft);
+        expect(correlationPeaksPair(tiles[0]!, tiles[1]!, p, n)).toEqual(peaks.slice(0, 2));
+        expect(correlationPeaksPair(tiles[0]!, tiles[1]!, q, n)).toEqual(peaks.slice(2, 4));
         const top = js[4]!.indexOf(Math.max(...js[4]!));
         expect(peaks[0]).toEqual({ at: top, value: js[4]![top], rms: Math.sqrt(js[4]!.reduce((s, v) => s + v * v, 0) / (n * n)) });
       }

@@ -312,18 +312,21 @@ export function circularCorrelation(a: Float64Array, p: { re: Float64Array; im: 
   return correlate(Float64Array.from(a), new Float64Array(n * n), p, n).re;
 }
 
+/** The WebAssembly steps of circularCorrelationPair (and correlationPeaksPair): a⋆p, b⋆p in planes 0, 1. */
+const pairOne = (n: number) => (k: WasmFft, at: (plane: number) => number, [sp]: number[], fft: (plane: number, inverse: boolean) => void): number[] => {
+  fft(0, false);
+  k.product(at(0), at(1), sp!, sp! + n * n * 8, at(0), at(1), n * n);
+  fft(0, true);
+  return [0, 1];
+};
+
 /**
  * The circular correlations of two real tiles with the same pattern, for the price of one: a goes in as the real
  * part and b as the imaginary part, and since both correlations are real they come back apart, as the real and the
  * imaginary part of one inverse transform.
  */
 export function circularCorrelationPair(a: Float64Array, b: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): [Float64Array, Float64Array] {
-  const w = wasmCorrelate([a, b], [p], n, (k, at, [sp], fft) => {
-    fft(0, false);
-    k.product(at(0), at(1), sp!, sp! + n * n * 8, at(0), at(1), n * n);
-    fft(0, true);
-    return [0, 1];
-  });
+  const w = wasmCorrelate([a, b], [p], n, pairOne(n));
   if (w) return [w[0]!, w[1]!];
   const { re, im } = correlate(Float64Array.from(a), Float64Array.from(b), p, n);
   return [re, im];
@@ -374,20 +377,35 @@ export function surfacePeak(c: Float64Array): SurfacePeak {
   return { at, value: c[at]!, rms: Math.sqrt(s2 / c.length) };
 }
 
+/** A surface's peak read in the WebAssembly module (its `peak`), the surface left there. */
+const wasmPeak = (n: number) => (k: WasmFft, at: number, scratch: number): SurfacePeak => {
+  const nn = n * n;
+  k.peak(at, nn, scratch);
+  const out = new Float64Array(k.memory.buffer, scratch, 2);
+  return { at: new Int32Array(k.memory.buffer, scratch + 16, 1)[0]!, value: out[1]!, rms: Math.sqrt(out[0]! / nn) };
+};
+
 /**
  * circularCorrelationPairTwo's four surfaces reduced to their peaks, for a search that wants no more of each: in
  * WebAssembly the surfaces stay in the module's memory (four 128×128 planes not copied out per pair of tiles).
  */
 export function correlationPeaksPairTwo(a: Float64Array, b: Float64Array, p: Spectrum, q: Spectrum, n: number): [SurfacePeak, SurfacePeak, SurfacePeak, SurfacePeak] {
-  const nn = n * n;
-  const w = wasmCorrelate([a, b], [p, q], n, pairTwo(n), (k, at, scratch) => {
-    k.peak(at, nn, scratch);
-    const out = new Float64Array(k.memory.buffer, scratch, 2);
-    return { at: new Int32Array(k.memory.buffer, scratch + 16, 1)[0]!, value: out[1]!, rms: Math.sqrt(out[0]! / nn) };
-  });
+  const w = wasmCorrelate([a, b], [p, q], n, pairTwo(n), wasmPeak(n));
   if (w) return [w[0]!, w[1]!, w[2]!, w[3]!];
   const [ap, bp, aq, bq] = circularCorrelationPairTwo(a, b, p, q, n);
   return [surfacePeak(ap), surfacePeak(bp), surfacePeak(aq), surfacePeak(bq)];
+}
+
+/**
+ * circularCorrelationPair's two surfaces reduced to their peaks, as correlationPeaksPairTwo for one pattern: the
+ * same arithmetic as the first two of that call (one forward transform, the product, one inverse), so the same peaks
+ * to the bit, for one inverse transform fewer.
+ */
+export function correlationPeaksPair(a: Float64Array, b: Float64Array, p: Spectrum, n: number): [SurfacePeak, SurfacePeak] {
+  const w = wasmCorrelate([a, b], [p], n, pairOne(n), wasmPeak(n));
+  if (w) return [w[0]!, w[1]!];
+  const [ap, bp] = circularCorrelationPair(a, b, p, n);
+  return [surfacePeak(ap), surfacePeak(bp)];
 }
 
 function correlate(re: Float64Array, im: Float64Array, p: { re: Float64Array; im: Float64Array }, n: number): { re: Float64Array; im: Float64Array } {

@@ -16,7 +16,7 @@
 
 import type { Raster } from './codec.ts';
 import { blockIdct } from './dct.ts';
-import { correlationPeaksPairTwo, spectrum, type Spectrum, type SurfacePeak } from './fft.ts';
+import { correlationPeaksPair, correlationPeaksPairTwo, spectrum, type Spectrum, type SurfacePeak } from './fft.ts';
 import { fold, foldAffine, sealGrid, type Affine } from './grid.ts';
 import { LAYOUT, SLOTS, TILE, mirrorTile } from './layout.ts';
 import { AspectFolds } from './aspect.ts';
@@ -104,6 +104,12 @@ function scoreTwo(tile: Float64Array, p: Spectrum, q: Spectrum): [Score, Score] 
   return [better(ap, mp), better(aq, mq)];
 }
 
+/** A fold's best score against one pattern (spectrum `p`), straight or mirrored. */
+function scoreOne(tile: Float64Array, p: Spectrum): Score {
+  const [a, m] = correlationPeaksPair(tile, mirrorTile(tile), p, TILE);
+  return better(a, m);
+}
+
 /** Every pattern's best score on one fold, two patterns a call. */
 function scoreAll(tile: Float64Array, patterns: readonly Spectrum[]): Score[] {
   const out: Score[] = [];
@@ -169,7 +175,7 @@ export function matchWatermark(img: Raster, payloads: readonly Uint8Array[], opt
 function refineMatch(white: Float32Array, gw: number, gh: number, start: Candidate, p: Spectrum): Affine {
   const score = (c: Candidate): { z: number; c: Candidate; m: Affine } => {
     const m = mapOf(c);
-    return { z: scoreTwo(foldAffine(white, gw, gh, TILE, m), p, p)[0].z, c, m };
+    return { z: scoreOne(foldAffine(white, gw, gh, TILE, m), p).z, c, m };
   };
   const steps = [[0.01, 0.5 * DEG], [0.005, 0.25 * DEG], [0.0025, 0.12 * DEG]] as const;
   const best = climb(score(start), steps, ({ c }, [ds, da]) =>
