@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { embedWatermark, extractWatermark, matchWatermarkIn } from '../core/media/watermark/codec.ts';
 import { MATCH_PARAMS, payloadPattern } from '../core/media/watermark/match.ts';
 import { wasmFftMemoryBytes } from '../core/media/watermark/fft.ts';
-import { attack, skimagePhotos } from '../bench/watermark-attacks.ts';
+import { attack, pngOf, skimagePhotos } from '../bench/watermark-attacks.ts';
+import { imageSignals } from '../core/provenance/image-signals.ts';
 
 const bytes = (seed: number): Uint8Array => Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + seed * 101 + 11) & 255);
 const own = bytes(1);
@@ -32,6 +33,28 @@ describe('matching a copy against known payloads', () => {
 
     // the same copy against other records' payloads only: it carries a Custody mark, but none of theirs
     expect(matchWatermarkIn(copy, decoys).match).toBeNull();
+  });
+
+  it('matches a mark found by its sync pattern alone, whose payload failed its checksum, against the lookalike records', { timeout: 120_000 }, async () => {
+    // a reshare of cell.png whose sync pattern scores over the threshold while its payload reads 64 bits off: one
+    // copy in about 200 of the reshares of 15 photographs (a scratch search over payloads and attack seeds)
+    const mine = bytes(4);
+    const hex = Buffer.from(mine).toString('hex');
+    const png = await pngOf(await attack(embedWatermark(await photo('cell.png'), mine), 'reshare', 4));
+    const alone = await imageSignals(png);
+    expect(alone.watermark!.detected).toBe(true);
+    expect(alone.watermark!.matched).toBeUndefined();
+    expect(alone.watermark!.payload).not.toBe(hex);
+    expect(alone.watermark!.score).toBeGreaterThanOrEqual(alone.watermark!.threshold);
+
+    // (decoys[2] is bytes(4): other records' payloads here)
+    const others = [bytes(20), bytes(21), bytes(22)].map((d) => Buffer.from(d).toString('hex'));
+    const s = await imageSignals(png, undefined, { candidates: async () => [others[0]!, hex, others[1]!] });
+    expect(s.watermark).toMatchObject({ detected: true, matched: true, payload: hex, deep: false });
+    // none of them its own: the unchecked reading stands, and no deeper search runs for a mark whose sync was found
+    const none = await imageSignals(png, undefined, { candidates: async () => others, mayDeep: async () => { throw new Error('expected no deep search'); } });
+    expect(none.watermark).toMatchObject({ detected: true, payload: alone.watermark!.payload, deep: false });
+    expect(none.watermark!.matched).toBeUndefined();
   });
 
   it('finds the record of a mirrored reshare', { timeout: 120_000 }, async () => {

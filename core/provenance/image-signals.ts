@@ -50,9 +50,10 @@ export interface WatermarkSearch {
 
 /**
  * Verify's watermark search, on the desk and on the hub: the quick search (the deep one too where `deep` asks for it);
- * where it reads no mark, the records whose picture looks like this one (`candidates`, hex payloads, the likeliest
- * first; asked for only then) matched against the copy; and where that finds none either, the deep search on its
- * own, when there were candidates and `mayDeep` allows it (a hub's budget). A copy that looks like a signed photo is
+ * where it reads no mark, or finds one by its sync pattern alone whose payload fails its CRC-24, the records whose
+ * picture looks like this one (`candidates`, hex payloads, the likeliest first; asked for only then) matched against
+ * the copy; and where nothing was found and that matches none either, the deep search on its own, when there were
+ * candidates and `mayDeep` allows it (a hub's budget). A copy that looks like a signed photo is
  * worth 0.3 s more: a platform's reframing (squeezed or stretched, and cropped) carries its mark where only the deep
  * search finds it, and the verifier should not have to know to ask. A photo that looks like none pays nothing more.
  */
@@ -64,10 +65,13 @@ export async function searchWatermark(
   // one whitened grid for the three: the matching and the deep search start from what the quick search left
   const reading = readWatermark(raster, { luma, deep: opts.deep });
   const ex = reading.extraction;
-  if (ex.detected && ex.payload) return { ex, match: null, deep: opts.deep, autoDeep: false };
+  if (ex.checked) return { ex, match: null, deep: opts.deep, autoDeep: false };
+  // nothing read, or a mark found by its sync pattern alone whose payload failed its checksum (it may be wrong in
+  // many bits): the lookalike records are matched against it either way
   const candidates = await opts.candidates();
   const match = matchPayloads(reading, candidates);
-  if (match || opts.deep || candidates.length === 0 || !(await (opts.mayDeep?.() ?? true))) return { ex, match, deep: opts.deep, autoDeep: false };
+  // a mark whose sync pattern was found has its geometry: a deeper search for one would not read it better
+  if (match || ex.detected || opts.deep || candidates.length === 0 || !(await (opts.mayDeep?.() ?? true))) return { ex, match, deep: opts.deep, autoDeep: false };
   return { ex: reading.deeper(), match: null, deep: true, autoDeep: true };
 }
 
