@@ -322,6 +322,23 @@ describe('other commands', () => {
     expect(bad.stderr).toMatch(/^error INVALID_ARGUMENT: expected a payload of 32 hex digits/);
   });
 
+  it('prints a payload read without its checksum with a warning on stderr', async () => {
+    // a reshare of cell.png whose sync pattern scores over the threshold while its payload reads 64 bits off
+    // (test/watermark-match.test.ts matches it to its record)
+    const payload = '9fc4e90e33587da2c7ec11365b80a5ca';
+    const marked = join(work, 'wm-cell.png');
+    expect((await runCli(['watermark', 'embed', photo('cell.png'), marked, '--payload', payload])).code).toBe(0);
+    const copy = join(work, 'wm-cell-reshared.png');
+    writeFileSync(copy, await pngOf(await attack(await loadRaster(marked), 'reshare', 4)));
+    const x = await runCli(['watermark', 'extract', copy]);
+    expect(x.code).toBe(0);
+    expect(x.stdout.trim()).toMatch(/^[0-9a-f]{32}$/);
+    expect(x.stdout.trim()).not.toBe(payload);
+    expect(x.stderr).toBe('warning: found by its sync pattern only; the payload failed its checksum and may be wrong in many bits\n');
+    const j = JSON.parse((await runCli(['watermark', 'extract', copy, '--json'])).stdout) as { detected: boolean; checked: boolean; payload: string };
+    expect(j).toMatchObject({ detected: true, checked: false, payload: x.stdout.trim() });
+  });
+
   it('matches a reshared copy that extract cannot read against candidate payloads; exit 1 when none matches', async () => {
     const payload = '00112233445566778899aabbccddeeff';
     const decoys = ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'deadbeefdeadbeefdeadbeefdeadbeef'];
