@@ -353,11 +353,14 @@ describe('other commands', () => {
     expect(m.code).toBe(0);
     expect(m.stdout).toMatch(new RegExp(`^${payload} \\(score \\d+\\.\\d\\d, threshold 8\\)`));
     const j = await runCli(['watermark', 'match', copy, '--payload', ...decoys, payload, '--json']);
-    expect(JSON.parse(j.stdout)).toMatchObject({ matched: true, payload, threshold: 8, mirrored: false });
+    expect(JSON.parse(j.stdout)).toMatchObject({ matched: true, payload, threshold: 8, mirrored: false, refined: true });
     expect((JSON.parse(j.stdout) as { scores: number[] }).scores).toHaveLength(3);
 
     const none = await runCli(['watermark', 'match', copy, '--payload', ...decoys]);
     expect(none.code).toBe(1);
+    // an unmarked photo: nothing stands out, nothing is refined
+    const plain = JSON.parse((await runCli(['watermark', 'match', photo('camera.png'), '--payload', ...decoys, '--json'])).stdout) as { matched: boolean; refined: boolean };
+    expect(plain).toMatchObject({ matched: false, refined: false });
     expect(none.stderr).toMatch(/^none of the payloads matched \(best score \d+\.\d\d, threshold 8\)/);
     const many = await runCli(['watermark', 'match', copy, '--payload', ...decoys, ...decoys, payload]);
     expect(many.code).toBe(2);

@@ -57,7 +57,7 @@ export function register(program: Command): void {
     .action(async (input: string, o: { payload: string[]; json?: boolean }) => {
       const x = await matchWatermarkFile(input, o.payload.map(parsePayload));
       const payload = x.match ? o.payload[x.match.index]!.toLowerCase() : null;
-      if (o.json) json({ matched: payload !== null, payload, score: x.match?.z ?? null, threshold: MATCH_PARAMS.threshold, scores: x.scores, mirrored: x.match?.mirrored ?? null });
+      if (o.json) json({ matched: payload !== null, payload, score: x.match?.z ?? null, threshold: MATCH_PARAMS.threshold, scores: x.scores, refined: x.refined, mirrored: x.match?.mirrored ?? null });
       else if (payload) out(`${payload} (score ${x.match!.z.toFixed(2)}, threshold ${MATCH_PARAMS.threshold})`);
       else err(`none of the payloads matched (best score ${Math.max(...x.scores).toFixed(2)}, threshold ${MATCH_PARAMS.threshold})`);
       process.exitCode = payload ? 0 : 1;
