@@ -22,7 +22,8 @@
 // instead names the wrong record, and is counted apart); every unmarked image is matched against N decoys (--decoys=K:
 // K, in calls of N), and any match is a false one. The decoys' scores are summed up by their tail: the highest, how
 // many reach 7 and 7.5, and the chance of the threshold by an exponential fitted to the top 1 % (each score is a
-// maximum over offsets and geometries; --scores=FILE writes them all). The 'verify' column is what `custody verify`
+// maximum over offsets and geometries: the refined ones, or the coarse ones where no pair reached the matching's
+// refineFloor; --scores=FILE writes them all). The 'verify' column is what `custody verify`
 // finds with the photo's record on the desk: read blind, or, where the copy still looks like the marked photo (pHash
 // within 26 bits), matched, or read by the deep search verify then runs on its own (image-signals.ts,
 // searchWatermark).
