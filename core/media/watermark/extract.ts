@@ -654,7 +654,9 @@ export function readGrid(img: Raster, lumaGrid?: Float32Array, deep = false): Gr
       if (deeper) return deeper;
       // another search may have handed its own grid to the WebAssembly folds since
       sealGrid(white);
-      deeper = extractionOf(deepSearch(white, gw, gh) ?? found);
+      // `first` is the quick search's reading here: it stands where the deep search reads nothing
+      const hit = deepSearch(white, gw, gh);
+      deeper = hit ? extractionOf(hit) : first;
       return deeper;
     },
   };
