@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { CustodyError, isCustodyError } from '../../core/errors.ts';
 import type { LdapSource } from '../../core/directory/ldap-source.ts';
 import type { Limits } from '../../core/media/detect.ts';
+import { MATCH_PARAMS } from '../../core/media/watermark/match.ts';
 import { bearerOf, requireScope, resolvePrincipal, SCOPES, type Principal, type Scope } from '../auth/principal.ts';
 import { tokenKind } from '../auth/tokens.ts';
 import { checkCsrf, sessionCookieOf } from '../auth/web-session.ts';
@@ -178,6 +179,27 @@ export class Gate {
   /** Whether a watermark matching may run now (RateLimits.matchPerWindow, for the whole hub); counts it when it may. */
   mayMatch(req: FastifyRequest): Promise<boolean> {
     return this.#may(this.#match, req);
+  }
+
+  /**
+   * What verify's watermark search on an upload needs from the hub (core/provenance/image-signals.ts, searchWatermark):
+   * the payloads of the records, in every organisation, whose picture looks like the upload's (`candidates`, asked for
+   * only when its mark is not read), while the hub's budget for matching allows (RateLimits.matchPerWindow; `skipped()`
+   * is then true: records looked like it, but none was matched), and whether a deep search may run on its own
+   * (`mayDeep`, RateLimits.deepPerWindow). One upload counts once against each.
+   */
+  lookalikes(req: FastifyRequest): { candidates: (phash: string) => Promise<string[]>; mayDeep: () => Promise<boolean>; skipped: () => boolean } {
+    let skipped = false;
+    return {
+      candidates: async (phash) => {
+        const payloads = await this.#ctx.verifier.payloadsLike(phash, null, MATCH_PARAMS.maxCandidates);
+        if (payloads.length === 0 || (await this.mayMatch(req))) return payloads;
+        skipped = true;
+        return [];
+      },
+      mayDeep: () => this.mayDeep(req),
+      skipped: () => skipped,
+    };
   }
 
   /** Whether `check` lets one more in; counts it when it does. */

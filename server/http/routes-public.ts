@@ -5,7 +5,6 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CustodyError } from '../../core/errors.ts';
 import { imageSignals } from '../../core/provenance/image-signals.ts';
-import { MATCH_PARAMS } from '../../core/media/watermark/match.ts';
 import type { Gate, HubContext } from './context.ts';
 import { errorResponses } from './errors.ts';
 import { PUBLIC_PAGE_HTML, PUBLIC_PAGE_SCRIPT, PUBLIC_PAGE_CSP } from './public-page.ts';
@@ -38,19 +37,12 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
     const deep = req.query.deep === '1';
     if (deep) await gate.deep(req, reply);
     // a copy whose mark is too faint to read blind is matched against the records that look like it, while the
-    // hub's budget for matching allows (RateLimits.matchPerWindow)
-    let busy = false;
-    const candidates = async (phash: string): Promise<string[]> => {
-      const payloads = await ctx.verifier.payloadsLike(phash, null, MATCH_PARAMS.maxCandidates);
-      if (payloads.length === 0 || (await gate.mayMatch(req))) return payloads;
-      busy = true;
-      return [];
-    };
-    // and where neither the usual search nor the matching finds a mark in a copy that looks like a signed photo, it is
-    // searched deeper on its own, out of the budget for deep searches (RateLimits.deepPerWindow)
-    const s = await imageSignals(req.body, ctx.limits, { deep, candidates, mayDeep: () => gate.mayDeep(req) });
+    // hub's budget for matching allows; where neither the usual search nor the matching finds a mark in a copy that
+    // looks like a signed photo, it is searched deeper on its own, out of the budget for deep searches (Gate.lookalikes)
+    const look = gate.lookalikes(req);
+    const s = await imageSignals(req.body, ctx.limits, { deep, candidates: look.candidates, mayDeep: look.mayDeep });
     const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;
     const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload } : {}) }, null);
-    return explain(s, answer, { matchSkipped: busy });
+    return explain(s, answer, { matchSkipped: look.skipped() });
   });
 }

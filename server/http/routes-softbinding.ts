@@ -1,8 +1,9 @@
 // The C2PA Soft Binding Resolution API (C2PA 2.x, "Soft Binding Resolution API", OpenAPI 1.1.0): a copy whose
 // Content Credentials were stripped is found by its watermark or its pHash (byBinding), or by its pixels (byContent:
-// the hub reads both itself and forgets the upload), and the manifest store a desk pushed is served back. Answers
-// span every organisation on the hub, as a public resolver's do. Each match carries the spec's similarityScore
-// (0–100) and, beside it, the raw Hamming distance and the signal that matched.
+// the hub reads both itself and forgets the upload, matching a mark too faint to read against the records that look
+// like it, as the public page does), and the manifest store a desk pushed is served back. Answers span every
+// organisation on the hub, as a public resolver's do. Each match carries the spec's similarityScore (0–100) and,
+// beside it, the raw Hamming distance (or the matching's score) and the signal that matched.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -10,7 +11,7 @@ import { CustodyError } from '../../core/errors.ts';
 import { hammingHex } from '../../core/media/hash.ts';
 import { WATERMARK_ALGORITHM } from '../../core/media/watermark/codec.ts';
 import { imageSignals } from '../../core/provenance/image-signals.ts';
-import { PHASH_COPIED_WATERMARK } from '../../core/provenance/checks.ts';
+import { PHASH_COPIED_WATERMARK, WATERMARK_MAX_DISTANCE } from '../../core/provenance/checks.ts';
 import type { Match } from '../verify/service.ts';
 import type { Gate, HubContext } from './context.ts';
 import { errorResponses } from './errors.ts';
@@ -25,12 +26,25 @@ const security = [{ auth: ['fetch:manifests'] }];
 const MatchSchema = z.object({
   manifestId: z.string(),
   similarityScore: z.int().min(0).max(100),
-  distance: z.int().meta({ description: 'Hamming distance between the query and the stored code (0 for an exact SHA-256 match)' }),
+  distance: z.int().nullable().meta({ description: 'Hamming distance between the query and the stored code (0 for an exact SHA-256 match); null for a watermark matched rather than read (`matched`)' }),
   alg: z.string().meta({ description: 'The algorithm whose value matched (or "sha256" for exact bytes)' }),
   recordId: z.string(),
   org: z.string(),
+  matched: z.literal(true).optional().meta({ description: 'byContent: the upload\'s watermark was too faint to read, but this record\'s own pattern is in it (its correlation `score`, at least `threshold`)' }),
+  score: z.number().optional(),
+  threshold: z.number().optional(),
 }).meta({ id: 'SoftBindingMatch' });
-const ResultSchema = z.object({ matches: z.array(MatchSchema) }).meta({ id: 'c2pa.softBindingQueryResult' });
+const ResultSchema = z.object({
+  matches: z.array(MatchSchema),
+  matchingSkipped: z.literal(true).optional().meta({ description: 'byContent: records look like the upload and its watermark was not read, but the hub was too busy to match it against theirs: ask again in a minute' }),
+}).meta({ id: 'c2pa.softBindingQueryResult' });
+
+/**
+ * A matched watermark is scored as a payload read at the edge of what detection accepts (WATERMARK_MAX_DISTANCE of 128
+ * bits: 95): the matching's threshold was set for a false match no likelier than a false detection (match.ts), and it
+ * gives a yes, not a count of bits. The correlation score goes beside it.
+ */
+const MATCHED_SIMILARITY = Math.round(100 * (1 - WATERMARK_MAX_DISTANCE / 128));
 const QuerySchema = z.strictObject({ alg: z.string().max(200), value: z.string().max(1000) }).meta({ id: 'c2pa.softBindingQuery' });
 
 const MANIFEST_URN = 'urn:custody:manifest:';
@@ -95,6 +109,7 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
     schema: {
       tags: ['soft binding'],
       summary: 'Manifests matching an uploaded image: the hub reads its watermark and pHash, answers, and keeps nothing',
+      description: 'A watermark too faint to read is matched against the records whose pHash is near the upload\'s (`matched`, with its `score`; within the hub\'s matchings a minute, else `matchingSkipped`), and a copy that looks like a signed photo with no mark found is searched deeper (a copy squeezed or stretched and cropped), within the hub\'s deep searches a minute. `alg` = the pHash algorithm leaves the watermark out.',
       security,
       querystring: z.object({ alg: z.string().max(200).optional(), maxResults, hintAlg: z.string().max(200).optional(), hintValue: z.string().max(1000).optional() }),
       response: { 200: ResultSchema, ...errorResponses(400, 401, 403, 413, 415, 422, 429) },
@@ -106,8 +121,12 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
       throw new CustodyError('INVALID_ARGUMENT', `expected alg ${WATERMARK_ALGORITHM} or ${PHASH_ALGORITHM}, got ${JSON.stringify(alg)}`);
     }
     if (!Buffer.isBuffer(req.body)) throw new CustodyError('UNSUPPORTED_FORMAT', 'expected the image as the request body with an image/* or application/octet-stream Content-Type');
-    const s = await imageSignals(req.body, ctx.limits);
-    const payload = s.watermark?.detected && alg !== PHASH_ALGORITHM ? s.watermark.payload ?? undefined : undefined;
+    // As the public page does (routes-public.ts): a mark too faint to read blind is matched against the records that
+    // look like the upload, and a copy that looks like a signed photo with no mark found is searched deeper, within
+    // the hub's budgets. Asked for the pHash alone, the watermark is left out.
+    const look = alg === PHASH_ALGORITHM ? null : gate.lookalikes(req);
+    const s = await imageSignals(req.body, ctx.limits, look ? { candidates: look.candidates, mayDeep: look.mayDeep } : {});
+    const payload = s.watermark?.detected && look ? s.watermark.payload ?? undefined : undefined;
     const answer = await ctx.verifier.verify({ sha256: s.sha256, ...(payload ? { payload } : {}), ...(alg !== WATERMARK_ALGORITHM ? { phash: s.phash } : {}) }, null);
     const seen = new Set<string>();
     const matches = [];
@@ -117,11 +136,12 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
       const key = `${m.record.tenantId}/${m.record.id}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      matches.push(m.signal === 'sha256'
-        ? { manifestId: manifestIdOf(m.record), similarityScore: 100, distance: 0, alg: 'sha256', recordId: m.record.id, org: m.record.org }
-        : scored(m, m.signal === 'watermark' ? 128 : 64, m.signal === 'watermark' ? WATERMARK_ALGORITHM : PHASH_ALGORITHM));
+      if (m.signal === 'sha256') matches.push({ manifestId: manifestIdOf(m.record), similarityScore: 100, distance: 0, alg: 'sha256', recordId: m.record.id, org: m.record.org });
+      else if (m.signal === 'watermark' && s.watermark?.matched) {
+        matches.push({ ...scored(m, 128, WATERMARK_ALGORITHM), similarityScore: MATCHED_SIMILARITY, distance: null, matched: true as const, score: s.watermark.score, threshold: s.watermark.threshold });
+      } else matches.push(scored(m, m.signal === 'watermark' ? 128 : 64, m.signal === 'watermark' ? WATERMARK_ALGORITHM : PHASH_ALGORITHM));
     }
-    return { matches: matches.slice(0, req.query.maxResults) };
+    return { matches: matches.slice(0, req.query.maxResults), ...(look?.skipped() ? { matchingSkipped: true as const } : {}) };
   });
 
   r.get('/manifests/:manifestId', {
