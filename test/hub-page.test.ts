@@ -137,6 +137,9 @@ describe('the public verification page', () => {
     const signals = r.body.signals as { name: string; status: string; words: string }[];
     expect(signals.find((x) => x.name === 'Invisible watermark')).toMatchObject({ status: 'pass', words: expect.stringContaining('too faint to read on its own was found by matching it') });
     expect(r.body).toMatchObject({ verdict: 'derived', signedBy: { recordId: receipt.recordId } });
+    // counted as a reading at the largest distance taken (6 bits: 0.75 of the watermark's evidence), not as one at
+    // distance 0, though the payload matched is the record's own (verdict.ts): at most 0.75 + 0.24 × 0.75
+    expect(r.body.confidence).toBeLessThanOrEqual(0.93);
     // the unsigned original's reshare looks the same to the pHash, but carries no mark to match
     const plain = await call(hub.url, 'POST', '/public/verify', { body: await pngOf(await attack(await loadRaster(photo('camera.png')), 'reshare', 1)), type: 'application/octet-stream' });
     // (searched deeper on its own too, if the minute's deep searches are not spent by now)

@@ -9,6 +9,11 @@ import type { HubClient } from './hub-client.ts';
 export interface HubQuery {
   sha256?: string;
   payload?: string;
+  /**
+   * `payload` was not read: the copy's mark was too faint, and its record's whole pattern was matched in it (the
+   * watermark check's `matched`). The hub then claims no bits for it, as the desk's own verdict does not.
+   */
+  payloadMatched?: true;
   phash?: string;
 }
 
@@ -49,7 +54,10 @@ export function hubQueryOf(report: VerifyReport): HubQuery | null {
   const sha = report.checks.sha256.sha256;
   if (typeof sha === 'string' && HEX64.test(sha)) q.sha256 = sha;
   const payload = report.checks.watermark.payload;
-  if (typeof payload === 'string' && HEX32.test(payload)) q.payload = payload;
+  if (typeof payload === 'string' && HEX32.test(payload)) {
+    q.payload = payload;
+    if (report.checks.watermark.matched === true) q.payloadMatched = true;
+  }
   const phash = report.checks.phash.phash;
   if (typeof phash === 'string' && HEX16.test(phash)) q.phash = phash;
   return Object.keys(q).length ? q : null;
@@ -84,7 +92,15 @@ const HubAnswerSchema = z.object({
 
 /** Asks the hub about one copy. Never throws for a network failure: that is a HubMiss the report shows. */
 export async function verifyWithHub(client: HubClient, query: HubQuery, ownDeskId: string | null, signal?: AbortSignal): Promise<HubVerification> {
-  const o = await client.request('POST', '/v1/verify', query, signal);
+  let o = await client.request('POST', '/v1/verify', query, signal);
+  // A hub from before `payloadMatched` refuses the field. It is not sent the matched payload without it (it would
+  // answer as though every bit had been read): the copy is asked about by its other fingerprints.
+  if (query.payloadMatched && o.kind !== 'unreachable' && o.status === 400 && typeof o.body.message === 'string' && o.body.message.includes('payloadMatched')) {
+    const { payload: _p, payloadMatched: _m, ...older } = query;
+    query = older;
+    if (Object.keys(query).length === 0) return hubMiss(client.base, 'the hub is older than this desk and cannot be asked about a watermark matched rather than read, and the copy gave no other fingerprint');
+    o = await client.request('POST', '/v1/verify', query, signal);
+  }
   if (o.kind === 'unreachable') return hubMiss(client.base, o.reason);
   if (o.status !== 200) return hubMiss(client.base, `${typeof o.body.code === 'string' ? o.body.code : `HTTP ${o.status}`}: ${typeof o.body.message === 'string' ? o.body.message : 'refused'}`);
   const parsed = HubAnswerSchema.safeParse(o.body);

@@ -42,7 +42,7 @@ export function publicRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate):
     const look = gate.lookalikes(req);
     const s = await imageSignals(req.body, ctx.limits, { deep, candidates: look.candidates, mayDeep: look.mayDeep });
     const payload = s.watermark?.detected ? s.watermark.payload ?? undefined : undefined;
-    const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload } : {}) }, null);
+    const answer = await ctx.verifier.verify({ sha256: s.sha256, phash: s.phash, ...(payload ? { payload, ...(s.watermark?.matched ? { payloadMatched: true as const } : {}) } : {}) }, null);
     return explain(s, answer, { matchSkipped: look.skipped() });
   });
 }

@@ -127,7 +127,7 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
     const look = alg === PHASH_ALGORITHM ? null : gate.lookalikes(req);
     const s = await imageSignals(req.body, ctx.limits, look ? { candidates: look.candidates, mayDeep: look.mayDeep } : {});
     const payload = s.watermark?.detected && look ? s.watermark.payload ?? undefined : undefined;
-    const answer = await ctx.verifier.verify({ sha256: s.sha256, ...(payload ? { payload } : {}), ...(alg !== WATERMARK_ALGORITHM ? { phash: s.phash } : {}) }, null);
+    const answer = await ctx.verifier.verify({ sha256: s.sha256, ...(payload ? { payload, ...(s.watermark?.matched ? { payloadMatched: true as const } : {}) } : {}), ...(alg !== WATERMARK_ALGORITHM ? { phash: s.phash } : {}) }, null);
     const seen = new Set<string>();
     const matches = [];
     for (const m of answer.matches) {

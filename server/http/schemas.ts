@@ -58,6 +58,7 @@ export const VerifyQuerySchema = z.strictObject({
   sha256: hex(64, 'a SHA-256 of the file').optional(),
   payload: hex(32, 'a 128-bit watermark payload').optional(),
   phash: hex(16, 'a 64-bit pHash').optional(),
+  payloadMatched: z.literal(true).optional().meta({ description: "The payload was not read: the copy's mark was too faint to read blind, and its record's whole pattern was matched in it (the desk's verify). The watermark check says so and counts as a reading at the largest distance taken (6 of 128 bits), not at the distance between the two payloads" }),
   segments: z.array(hex(16, 'a segment pHash')).max(MAX_QUERY_SEGMENTS).optional().meta({ description: "A video's segment pHashes in order (bitwise majority of each 5-second segment's frame pHashes)" }),
 }).meta({ id: 'VerifyQuery' });
 

@@ -16,6 +16,8 @@ export interface VerifyQuery {
   payload?: string | undefined;
   phash?: string | undefined;
   segments?: string[] | undefined;
+  /** `payload` was matched in the copy, not read (VerifyQuerySchema) */
+  payloadMatched?: true | undefined;
 }
 
 export type Signal = 'sha256' | 'watermark' | 'phash' | 'segments';
@@ -105,6 +107,7 @@ export class Verifier {
     if (!q.sha256 && !q.payload && !q.phash && !q.segments?.length) {
       throw new CustodyError('INVALID_ARGUMENT', 'expected at least one signal to look up (sha256, payload, phash or segments), got none');
     }
+    if (q.payloadMatched && !q.payload) throw new CustodyError('INVALID_ARGUMENT', 'expected payloadMatched only with the payload that was matched, got it without one');
     if ((q.segments?.length ?? 0) > MAX_QUERY_SEGMENTS) throw new CustodyError('BATCH_TOO_LARGE', `expected at most ${MAX_QUERY_SEGMENTS} segment pHashes, got ${q.segments!.length}`);
     const tenants = tenantId ? [tenantId] : null;
     const signed = q.sha256 ? (await recordsBySha256(this.#db, tenants, q.sha256, this.maxMatches)).map((record): Match => ({ signal: 'sha256', distance: 0, record })) : [];
@@ -148,7 +151,12 @@ export class Verifier {
 
     let watermark: Check;
     if (!q.payload) watermark = { status: 'absent', detail: 'no watermark payload was given' };
-    else if (wm[0]) watermark = { status: 'pass', recordId: wm[0].record.id, distance: wm[0].distance, payload: q.payload, detail: `watermark of record ${wm[0].record.id}, ${wm[0].distance} of 128 bits differ` };
+    else if (q.payloadMatched) {
+      // no bits were read: the check claims none (the verdict counts it as a reading at the largest distance taken)
+      watermark = wm[0]
+        ? { status: 'pass', recordId: wm[0].record.id, matched: true, payload: q.payload, detail: `watermark of record ${wm[0].record.id}, matched: too weak to read blind, the record's own pattern is in the copy` }
+        : { status: 'fail', matched: true, payload: q.payload, detail: 'a watermark was matched in the copy, but its payload belongs to no record on this hub' };
+    } else if (wm[0]) watermark = { status: 'pass', recordId: wm[0].record.id, distance: wm[0].distance, payload: q.payload, detail: `watermark of record ${wm[0].record.id}, ${wm[0].distance} of 128 bits differ` };
     else watermark = { status: 'fail', payload: q.payload, detail: 'a watermark was read, but its payload belongs to no record on this hub' };
 
     let phash: Check;
