@@ -66,6 +66,8 @@ describe('a watermark matched rather than read, at the hub', { timeout: 60_000 }
   it('the desk matched it, and tells the hub so', () => {
     expect(report.checks.watermark).toMatchObject({ status: 'pass', matched: true, recordId });
     expect(report.hub).toMatchObject({ reached: true, verdict: 'derived', record: { id: recordId }, sent: { payloadMatched: true, payload: report.checks.watermark.payload } });
+    // the hub's watermark match says so too: its distance is between two payloads, not bits read
+    expect(report.hub!.reached && report.hub!.matches.filter((m) => m.signal === 'watermark')).toEqual([{ signal: 'watermark', distance: 0, recordId, desk: 'photo desk', matched: true }]);
   });
 
   it('the hub claims no bits for it: its check says matched, and its confidence is a reading at 6 bits, not at 0', async () => {

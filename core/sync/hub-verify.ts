@@ -26,7 +26,7 @@ export interface HubAnswer {
   /** The record the hub traced the copy to, and who signed it. */
   record: { id: string; org: string; desk: { id: string; name: string; revokedAt: string | null }; signedAt: string; receivedAt: string; kind: string; manifestId: string | null } | null;
   /** Which signals matched on the hub, at what distance. */
-  matches: { signal: string; distance: number; recordId: string; desk: string }[];
+  matches: { signal: string; distance: number; recordId: string; desk: string; matched?: true }[];
   /** The record was signed on another desk of the organisation. */
   otherDesk: boolean;
   /** One sentence for people. */
@@ -86,7 +86,7 @@ const HubAnswerSchema = z.object({
   verdict: z.enum(['authentic', 'derived', 'tampered', 'unknown']),
   confidence: z.number().default(0),
   record: SummarySchema.nullable().default(null),
-  matches: z.array(z.object({ signal: z.string(), distance: z.number(), record: SummarySchema })).default([]),
+  matches: z.array(z.object({ signal: z.string(), distance: z.number(), matched: z.literal(true).optional(), record: SummarySchema })).default([]),
   publication: z.object({ id: z.string(), publishedAt: z.string() }).optional(),
 }).refine((b) => b.verdict === 'unknown' || b.record !== null, { message: 'a verdict other than unknown that names no record' });
 
@@ -119,7 +119,7 @@ export async function verifyWithHub(client: HubClient, query: HubQuery, ownDeskI
     verdict,
     confidence: b.confidence,
     record,
-    matches: b.matches.map((m) => ({ signal: m.signal, distance: m.distance, recordId: m.record.id, desk: m.record.desk.name })),
+    matches: b.matches.map((m) => ({ signal: m.signal, distance: m.distance, recordId: m.record.id, desk: m.record.desk.name, ...(m.matched ? { matched: true as const } : {}) })),
     otherDesk,
     summary,
     sent: query,

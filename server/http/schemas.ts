@@ -69,7 +69,12 @@ export const VerifyAnswerSchema = z.object({
   checks: z.object({
     sha256: CheckSchema, signature: CheckSchema, watermark: CheckSchema, phash: CheckSchema, c2pa: CheckSchema, anchor: CheckSchema, segments: CheckSchema.optional(),
   }),
-  matches: z.array(z.object({ signal: z.enum(['sha256', 'watermark', 'phash', 'segments']), distance: z.number(), record: RecordSummarySchema })),
+  matches: z.array(z.object({
+    signal: z.enum(['sha256', 'watermark', 'phash', 'segments']),
+    distance: z.number(),
+    matched: z.literal(true).optional().meta({ description: 'a watermark payload matched in the copy, not read from it (the query\'s payloadMatched): its distance is between the two payloads, not bits read' }),
+    record: RecordSummarySchema,
+  })),
   publication: z.object({ id: z.string(), recordId: z.string(), publishedAt: z.string(), publishedBy: z.string() }).optional()
     .meta({ description: "The publication whose file has exactly the query's bytes (the organisation's published version of the record)" }),
   video: z.object({

@@ -24,8 +24,11 @@ export type Signal = 'sha256' | 'watermark' | 'phash' | 'segments';
 
 export interface Match {
   signal: Signal;
+  /** between the query's code and the record's */
   distance: number;
   record: RecordSummary;
+  /** a watermark payload the copy was matched with, not read from it (VerifyQuery.payloadMatched): no bits were read */
+  matched?: true;
 }
 
 export interface SegmentLink {
@@ -135,7 +138,7 @@ export class Verifier {
       record,
       checks,
       ...(publication ? { publication } : {}),
-      matches: [...exact, ...wm, ...ph, ...(video?.matches ?? [])],
+      matches: [...exact, ...(q.payloadMatched ? wm.map((m): Match => ({ ...m, matched: true })) : wm), ...ph, ...(video?.matches ?? [])],
       ...(video?.summary ? { video: video.summary } : {}),
     };
   }
