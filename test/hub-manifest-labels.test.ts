@@ -95,6 +95,34 @@ describe.each([['sqlite'], ['postgres']] as const)('manifest labels per organisa
     expect(JSON.stringify(answer.body)).not.toContain(recA!.id);
     expect(answer.status).toBe(200);
   });
+
+  it("no organisation supplies the store served under another's record id: a label spelled like one of the hub's ids is refused, and a record id is never looked up as a label", async (ctx) => {
+    if (!hub) return ctx.skip();
+    const url = hub.url;
+    // B's record, pushed without a store: the resolution API answers it with an id naming B's record
+    const [recB] = signedRecords(b, 1);
+    expect((await call(url, 'POST', '/v1/records', { token: b.apiKey, json: { records: [recB] } })).status).toBe(200);
+    const value = Buffer.from(recB!.payload!, 'hex').toString('base64');
+    const found = await call(url, 'GET', `/matches/byBinding?alg=${encodeURIComponent(WATERMARK_ALGORITHM)}&value=${encodeURIComponent(value)}`, { token: a.apiKey });
+    const recordUrn = (found.body.matches as { manifestId: string }[])[0]!.manifestId;
+    expect(recordUrn).toBe(`urn:custody:record:${b.tenantId}:${recB!.id}`);
+    const fetched = async (id: string) => {
+      const res = await fetch(`${url}/manifests/${encodeURIComponent(id)}`, { headers: { authorization: `Bearer ${a.apiKey}` } });
+      return `${res.status} ${res.status === 200 ? await res.text() : ((await res.json()) as { code: string }).code}`;
+    };
+    // A's desk pushes one of its own records with that id as its label, and with the qualified form of B's: refused
+    for (const label of [recordUrn, `urn:custody:manifest:${b.tenantId}:${LABEL}`, recordUrn.toUpperCase()]) {
+      const [recA] = signedRecords(a, 1);
+      const squat = await call(url, 'POST', '/v1/records', { token: a.apiKey, json: { records: [withManifest(a, recA!, "A's store", label)] } });
+      expect([squat.status, squat.body.code]).toEqual([400, 'INVALID_ARGUMENT']);
+      expect(squat.body.message).toContain("not one of the hub's own ids");
+    }
+    // a row stored before the refusal (written here straight into the database) is not served for B's record either
+    const [recA] = signedRecords(a, 1);
+    expect((await call(url, 'POST', '/v1/records', { token: a.apiKey, json: { records: [withManifest(a, recA!, "A's store", 'urn:c2pa:0a0a0a0a-2222-4333-8444-555555555555')] } })).status).toBe(200);
+    await hub.hub.db.updateTable('manifests').set({ id: recordUrn }).where('record_id', '=', recA!.id).execute();
+    expect(await fetched(recordUrn)).toBe('404 NOT_FOUND');
+  });
 });
 
 describe.each([['sqlite'], ['postgres']] as const)('migration 0005 on %s', (backend) => {

@@ -23,7 +23,10 @@ export const MAX_MANIFEST_BYTES = 2 * 1024 * 1024;
 
 export const HubManifestSchema = z.strictObject({
   /** The active manifest's label (`urn:c2pa:…`), the id the Soft Binding Resolution API answers with. */
-  id: z.string().min(1).max(300).regex(/^[\x21-\x7e]+$/, 'expected a manifest label of printable ASCII without spaces'),
+  id: z.string().min(1).max(300).regex(/^[\x21-\x7e]+$/, 'expected a manifest label of printable ASCII without spaces')
+    // the hub's own ids (urn:custody:manifest:<organisation>:<label>, urn:custody:record:<organisation>:<record>) name
+    // another organisation's store or record: a label spelled like one would be served under it
+    .refine((id) => !/^urn:custody:/i.test(id), 'expected a manifest label that is not one of the hub\'s own ids (urn:custody:…)'),
   /** The C2PA manifest store (JUMBF), base64. */
   data: z.base64().max(Math.ceil(MAX_MANIFEST_BYTES / 3) * 4, `expected a manifest store of at most ${MAX_MANIFEST_BYTES} bytes`),
 });

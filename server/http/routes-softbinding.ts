@@ -155,6 +155,9 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
     },
   }, async (req, reply) => {
     await gate.scoped(req, reply, 'fetch:manifests');
+    // a record pushed without a store has none, whoever pushed a label spelled like its id (ingest refuses those now,
+    // and a row stored before must not answer for another organisation's record)
+    if (req.params.manifestId.toLowerCase().startsWith(RECORD_URN)) throw new CustodyError('NOT_FOUND', `expected a stored manifest ${req.params.manifestId}, but that record was pushed without a manifest store`);
     const { tenantId, label } = parseManifestId(req.params.manifestId);
     let q = ctx.hub.db.selectFrom('manifests').select(['data', 'sha256']).where('id', '=', label);
     if (tenantId !== null) q = q.where('tenant_id', '=', tenantId);
@@ -163,10 +166,7 @@ export function softBindingRoutes(app: FastifyInstance, ctx: HubContext, gate: G
     const rows = await q.limit(2).execute();
     if (rows.length > 1) throw new CustodyError('NOT_FOUND', `expected a manifest id that names one stored manifest, got the label ${label}, which more than one organisation pushed: ask with the manifestId /matches answers (${MANIFEST_URN}<organisation>:<label>)`);
     const row = rows[0];
-    if (!row) {
-      const why = req.params.manifestId.startsWith(RECORD_URN) ? 'that record was pushed without a manifest store' : 'no desk pushed a manifest with this label';
-      throw new CustodyError('NOT_FOUND', `expected a stored manifest ${req.params.manifestId}, but ${why}`);
-    }
+    if (!row) throw new CustodyError('NOT_FOUND', `expected a stored manifest ${req.params.manifestId}, but no desk pushed a manifest with this label`);
     // The whole store is served either way: the hub keeps what the desk pushed and does not re-cut it.
     return reply.type('application/c2pa').header('etag', `"${row.sha256}"`).send(Buffer.from(row.data) as never);
   });
