@@ -189,7 +189,7 @@ async function store(db: HubKysely, dialect: Dialect, caller: IngestCaller, reco
     }
 
     const fresh = [...prepared.values()].filter((p) => !existing.has(p.record.id));
-    await checkParents(trx, caller.tenantId, fresh, prepared);
+    await checkParents(trx, caller, fresh, prepared);
     await checkManifests(trx, caller.tenantId, fresh);
     await checkReplays(trx, records, fresh);
 
@@ -259,20 +259,28 @@ async function checkReplays(trx: HubKysely, records: readonly HubRecord[], fresh
   }
 }
 
-/** A segment's parent must be a video record of the same tenant, in this batch or already stored. */
-async function checkParents(trx: HubKysely, tenantId: string, fresh: Prepared[], batch: Map<string, Prepared>): Promise<void> {
+/**
+ * A segment's parent must be a video record of the same desk, in this batch or already stored: a segment counts as
+ * part of its video (verify answers a clip of it as that video's), so another desk's, even of the same organisation,
+ * would put its own footage into a video it did not sign.
+ */
+async function checkParents(trx: HubKysely, caller: { tenantId: string; deskId: string }, fresh: Prepared[], batch: Map<string, Prepared>): Promise<void> {
   const wanted = [...new Set(fresh.map((p) => p.record.parentId).filter((x): x is string => x !== null && !batch.has(x)))];
-  const stored = new Map<string, string>();
+  const stored = new Map<string, { kind: string; deskId: string }>();
   for (let i = 0; i < wanted.length; i += INSERT_ROWS) {
-    const rows = await trx.selectFrom('records').select(['id', 'kind']).where('tenant_id', '=', tenantId).where(inText(trx, 'id', wanted.slice(i, i + INSERT_ROWS))).execute();
-    for (const r of rows) stored.set(r.id, r.kind);
+    const rows = await trx.selectFrom('records').select(['id', 'kind', 'desk_id']).where('tenant_id', '=', caller.tenantId).where(inText(trx, 'id', wanted.slice(i, i + INSERT_ROWS))).execute();
+    for (const r of rows) stored.set(r.id, { kind: r.kind, deskId: r.desk_id });
   }
   for (const p of fresh) {
     const parent = p.record.parentId;
     if (parent === null) continue;
-    const kind = batch.get(parent)?.record.kind ?? stored.get(parent);
-    if (kind !== 'video') {
-      throw new CustodyError('INVALID_ARGUMENT', `record ${p.record.id}: expected its parent ${parent} to be a video record pushed before it or in the same batch, got ${kind ? `a ${kind} record` : 'no such record'}`, { recordId: p.record.id });
+    const inBatch = batch.get(parent);
+    const found = inBatch ? { kind: inBatch.record.kind, deskId: caller.deskId } : stored.get(parent);
+    if (found?.kind !== 'video') {
+      throw new CustodyError('INVALID_ARGUMENT', `record ${p.record.id}: expected its parent ${parent} to be a video record pushed before it or in the same batch, got ${found ? `a ${found.kind} record` : 'no such record'}`, { recordId: p.record.id });
+    }
+    if (found.deskId !== caller.deskId) {
+      throw new CustodyError('INVALID_ARGUMENT', `record ${p.record.id}: expected its parent ${parent} to be a video this desk signed, got one another desk of the organisation signed`, { recordId: p.record.id });
     }
   }
 }
