@@ -14,6 +14,8 @@ import type { PushReport } from '../core/sync/worker.ts';
 import { CustodyError } from '../core/errors.ts';
 import { checkHost, checkOrigin, checkToken, cookie, type Refusal } from './web-guard.ts';
 import { writeZip, type ZipEntry } from '../core/api/zip.ts';
+import { openChecked, type CheckedFile } from '../core/api/checked-file.ts';
+import type { ItemFile } from '../core/api/handle-library.ts';
 import { ANONYMOUS_LIMITS, FOLDER_LISTINGS_PER_MINUTE, PerMinute, type AnonymousLimits } from './web-limits.ts';
 import { ANONYMOUS, Uploads } from './web-uploads.ts';
 
@@ -264,7 +266,7 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
     return send(res, answer.ok ? 200 : (STATUS[answer.error.code] ?? 422), outward(answer, 'the download'));
   }
 
-  function download(req: IncomingMessage, res: ServerResponse, id: string, url: URL): void {
+  async function download(req: IncomingMessage, res: ServerResponse, id: string, url: URL): Promise<void> {
     const t = url.searchParams.get('ticket') ?? '';
     const held = tickets.get(t);
     tickets.delete(t);
@@ -272,20 +274,29 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
     if (!held || held.until < Date.now() || held.id !== id || held.owner !== Uploads.owner(session.get())) {
       return refuse(res, { status: 401, code: 'NOT_AUTHENTICATED', message: 'expected a download ticket from the desk page, got none, an old one or another login\'s' });
     }
-    let path: string;
+    let file: ItemFile;
     try {
-      path = host.file(session, id, held.published); // checked again: the user may have lost the role meanwhile
+      file = host.file(session, id, held.published); // checked again: the user may have lost the role meanwhile
     } catch (e) {
       const code = e instanceof CustodyError ? e.code : 'INTERNAL';
       return refuse(res, { status: STATUS[code] ?? 422, code: code === 'NOT_AUTHENTICATED' ? code : 'NOT_PERMITTED', message: e instanceof CustodyError ? e.message : 'the desk failed' });
     }
+    // the bytes that were signed, or nothing: the file is opened once, checked, and sent through the same handle
+    let checked: CheckedFile;
+    try {
+      checked = await openChecked(file.path, file.sha256, file.what);
+    } catch (e) {
+      if (!(e instanceof CustodyError)) throw e;
+      return send(res, STATUS[e.code] ?? 409, { ok: false, error: { code: e.code, message: e.message } });
+    }
     res.writeHead(200, {
-      'content-type': MIME[extname(path).toLowerCase()] ?? 'application/octet-stream',
-      'content-disposition': `attachment; filename="${basename(path).replace(/[^\w.\- ]/g, '_')}"`,
+      'content-type': MIME[extname(file.path).toLowerCase()] ?? 'application/octet-stream',
+      'content-disposition': `attachment; filename="${basename(file.path).replace(/[^\w.\- ]/g, '_')}"`,
+      'content-length': String(checked.size),
       'x-content-type-options': 'nosniff',
       'cache-control': 'no-store',
     });
-    createReadStream(path).pipe(res);
+    checked.handle.createReadStream({ start: 0 }).pipe(res);
   }
 
   /**
@@ -374,7 +385,7 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
       if (file?.[1] === 'zip') return await (file[2] ? zipTicket(req, res) : zipDownload(req, res, url));
       if (file) {
         const id = decodeURIComponent(file[1]!);
-        return file[2] ? await ticket(req, res, id) : download(req, res, id, url);
+        return file[2] ? await ticket(req, res, id) : await download(req, res, id, url);
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, { status: 405, code: 'INVALID_ARGUMENT', message: `expected GET, got ${req.method}` });
       page(res, url);

@@ -156,14 +156,15 @@ describe("web mode's ZIP", () => {
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
-    await writeZip(out, files.map((path, i) => ({ name: names[i]!, path })));
+    const { createHash } = await import('node:crypto');
+    const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
+    await writeZip(out, files.map((path, i) => ({ name: names[i]!, path, sha256: sha(path), what: `file ${i}` })));
     const zip = join(dir, 'out.zip');
     writeFileSync(zip, Buffer.concat(chunks));
     const py = `import zipfile,sys,hashlib,json
 z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None
 print(json.dumps([[i.filename,hashlib.sha256(z.read(i)).hexdigest()] for i in z.infolist()]))`;
     const listed = JSON.parse(execFileSync('python3', ['-c', py, zip], { encoding: 'utf8' })) as [string, string][];
-    const { createHash } = await import('node:crypto');
-    expect(listed).toEqual(files.map((p, i) => [names[i], createHash('sha256').update(readFileSync(p)).digest('hex')]));
+    expect(listed).toEqual(files.map((p, i) => [names[i], sha(p)]));
   });
 });

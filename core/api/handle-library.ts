@@ -62,17 +62,34 @@ export function requireItem(desk: Desk, id: string): SignedRecord {
  * the rows fileDownload and reveal of the authorization policy.
  */
 export function fileOf(ctx: HandlerContext, id: string, published: boolean, useCase: 'fileDownload' | 'reveal' | 'picture'): string {
+  return itemFileOf(ctx, id, published, useCase).path;
+}
+
+/** An item's signed or published file: where the desk wrote it, and the hash its bytes must have to be handed out. */
+export interface ItemFile {
+  path: string;
+  sha256: string | null;
+  /** "the signed file of rec_…", for messages */
+  what: string;
+}
+
+/** fileOf, with the hash the file must still have (checked-file.ts opens it against it before a byte goes out). */
+export function itemFileOf(ctx: HandlerContext, id: string, published: boolean, useCase: 'fileDownload' | 'reveal' | 'picture'): ItemFile {
   const { desk } = ctx;
   // The policy's row for the use case, with its object check (signedCopyForSigners), before anything is read.
   checkSignedCopy(useCase, ctx.current()?.actor ?? null, desk.directory.hasUsers(), published);
   const record = requireItem(desk, id);
   let path = record.outputPath;
+  let sha256 = record.outputSha256;
   if (published) {
     const pubId = desk.workflow.status(null, id).publication?.id;
-    path = pubId ? (getPublication(desk.store, pubId)?.output_path ?? null) : null;
+    const pub = pubId ? getPublication(desk.store, pubId) : null;
+    path = pub?.output_path ?? null;
+    sha256 = pub?.output_sha256 ?? null;
   }
-  if (!path || !existsSync(path)) throw new CustodyError('NOT_FOUND', `expected the ${published ? 'published' : 'signed'} file of ${id} on disk, got none`);
-  return path;
+  const what = `the ${published ? 'published' : 'signed'} file of ${id}`;
+  if (!path || !existsSync(path)) throw new CustodyError('NOT_FOUND', `expected ${what} on disk, got none`);
+  return { path, sha256, what };
 }
 
 export function libraryHandlers(ctx: HandlerContext): Handlers<'sign' | 'fileMetadata' | 'verify' | 'progress' | 'publicRecord' | 'items' | 'item' | 'thumbnail' | 'picture' | 'reveal'> {

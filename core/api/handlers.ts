@@ -13,7 +13,7 @@ import { hubHandlers } from './handle-hub.ts';
 import { auditHandlers } from './handle-audit.ts';
 import { bulkHandlers } from './handle-bulk.ts';
 import { viewHandlers } from './handle-views.ts';
-import { fileOf, libraryHandlers } from './handle-library.ts';
+import { itemFileOf, libraryHandlers, type ItemFile } from './handle-library.ts';
 import { sessionHandlers } from './handle-session.ts';
 import { workflowHandlers } from './handle-workflow.ts';
 import { Thumbnails } from './thumbnails.ts';
@@ -92,9 +92,12 @@ export class DeskHost {
     return api as unknown as DeskApi;
   }
 
-  /** The path of an item's signed (or published) file, for a caller who may have it (web mode's downloads). */
-  file(session: SessionSlot, id: string, published: boolean): string {
-    return fileOf(new HandlerContext(this.#shared, session), id, published, 'fileDownload');
+  /**
+   * An item's signed (or published) file, for a caller who may have it (web mode's downloads): where it is and the
+   * hash it must still have, which the download checks opening it (checked-file.ts) before a byte goes out.
+   */
+  file(session: SessionSlot, id: string, published: boolean): ItemFile {
+    return itemFileOf(new HandlerContext(this.#shared, session), id, published, 'fileDownload');
   }
 
   /**
@@ -105,18 +108,18 @@ export class DeskHost {
   zipSelection(session: SessionSlot, ids: readonly string[], published: boolean): ZipSelection {
     const included: string[] = [];
     const refused: ZipSelection['refused'] = [];
-    const paths: string[] = [];
+    const files: ItemFile[] = [];
     for (const id of new Set(ids)) {
       try {
-        paths.push(this.file(session, id, published));
+        files.push(this.file(session, id, published));
         included.push(id);
       } catch (e) {
         if (!isCustodyError(e)) throw e;
         refused.push({ id, code: e.code, message: e.message });
       }
     }
-    const names = zipEntryNames(paths.map((p) => basename(p)));
-    const entries = paths.map((path, i) => ({ name: names[i]!, path }));
+    const names = zipEntryNames(files.map((f) => basename(f.path)));
+    const entries = files.map((f, i) => ({ ...f, name: names[i]! }));
     if (entries.length > 0) zipSize(entries);
     return { entries, included, refused };
   }

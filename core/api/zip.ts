@@ -4,15 +4,20 @@
 // computed on the way (zlib.crc32) and given after the data in a data descriptor (general purpose bit 3), so nothing
 // is held in memory and the first bytes leave at once.
 // The dependency that would do this (adm-zip) is in node_modules only for hardhat, and builds archives in memory.
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { CustodyError } from '../errors.ts';
+import { openChecked } from './checked-file.ts';
 
 export interface ZipEntry {
   /** The name inside the archive: a plain file name, no folders (zipEntryNames makes them). */
   name: string;
   path: string;
+  /** the hash its bytes must have: each file is opened, checked and read through one handle (checked-file.ts) */
+  sha256: string | null;
+  /** "the signed file of rec_…", for messages */
+  what: string;
 }
 
 /** Without ZIP64 (which not every unzip tool reads), sizes and offsets are 32-bit. */
@@ -69,7 +74,11 @@ const write = (out: Writable, b: Buffer): Promise<void> =>
     out.once('error', failed);
   });
 
-/** Streams the archive into `out` (not ended here). The files were checked by the caller; they are read once. */
+/**
+ * Streams the archive into `out` (not ended here). Each file is opened and checked against its hash just before its
+ * entry (checked-file.ts) and read through that handle: one that no longer holds the bytes that were signed ends the
+ * archive there with INTEGRITY_FAILED (the caller breaks the download off), so none of its bytes go out.
+ */
 export async function writeZip(out: Writable, entries: readonly ZipEntry[], now = new Date()): Promise<void> {
   const { time, date } = dosTime(now);
   const central: Buffer[] = [];
@@ -86,10 +95,11 @@ export async function writeZip(out: Writable, entries: readonly ZipEntry[], now 
     local.writeUInt16LE(time, 10);
     local.writeUInt16LE(date, 12);
     local.writeUInt16LE(name.length, 26);
+    const checked = await openChecked(e.path, e.sha256, e.what);
     await write(out, Buffer.concat([local, name]));
     let crc = 0;
     let size = 0;
-    for await (const chunk of createReadStream(e.path)) {
+    for await (const chunk of checked.handle.createReadStream({ start: 0 })) {
       crc = crc32(chunk as Buffer, crc);
       size += (chunk as Buffer).length;
       await write(out, chunk as Buffer);

@@ -1,6 +1,7 @@
 // The workflow as the desk runs it: load an item by replaying its events, ask the machine, and record the event,
 // the new snapshot and the audit entry in one transaction. A refused action is an audit entry too (who tried what,
 // and why it was refused), and then a NOT_PERMITTED or WORKFLOW_TRANSITION_REFUSED error.
+import { dirname } from 'node:path';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import { authorizeActor } from '../authz/policy.ts';
 import { getAuditEntry, signedEntry, type AuditLog } from '../audit/log.ts';
@@ -209,6 +210,7 @@ export class Workflow {
     const signer = this.#deps.signer();
     const c2pa = await this.#deps.c2pa();
     let next: WorkflowSnapshot | null = null;
+    const publishFolder = opts.outDir ?? (loaded.record.outputPath ? dirname(loaded.record.outputPath) : undefined);
     const receipt = await publishItem(
       {
         db: this.#deps.db,
@@ -225,7 +227,9 @@ export class Workflow {
       },
       loaded.record,
       { id: event.publicationId, approvals: toPublishedApprovals(loaded.snapshot.context.approvals), publishedBy: actor.name },
-      publishTarget(loaded.record, opts.outDir === undefined ? undefined : this.#deps.outputFolder(opts.outDir)),
+      // the folder asked for, else the signed copy's: confined either way (the desk's own folders refused), since the
+      // signed copy's folder may have been swapped for a link since it was written there
+      publishTarget(loaded.record, publishFolder === undefined ? undefined : this.#deps.outputFolder(publishFolder)),
       now,
     );
     this.#deps.audit.writeCheckpoint();
