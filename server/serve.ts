@@ -90,7 +90,9 @@ export interface RunningHub {
 export async function startHub(
   loc: HubLocation,
   o: {
-    port?: number; host?: string; logger?: FastifyServerOptions['logger']; rateLimits?: Partial<RateLimits>; trustProxy?: boolean; directory?: LdapSource | null;
+    port?: number; host?: string; logger?: FastifyServerOptions['logger']; rateLimits?: Partial<RateLimits>; directory?: LdapSource | null;
+    /** The reverse proxies whose X-Forwarded-For is believed: IP addresses or CIDR ranges, comma-separated (buildHubApp). */
+    trustProxy?: string;
     /** Opens the hub vault (creating it and the checkpoint key on first use); absent: the logs grow, nothing is signed. */
     passphrase?: string;
     scrypt?: ScryptParams;
@@ -129,7 +131,7 @@ export async function startHub(
       hub,
       logger: o.logger ?? false,
       ...(o.rateLimits ? { rateLimits: o.rateLimits } : {}),
-      ...(o.trustProxy ? { trustProxy: true } : {}),
+      ...(o.trustProxy !== undefined ? { trustProxy: o.trustProxy } : {}),
       directory: o.directory ?? null,
     });
     await app.loadIndex();

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { parseLdapConfig } from '../../core/directory/ldap-config.ts';
 import { LdapSource } from '../../core/directory/ldap-source.ts';
 import { CustodyError } from '../../core/errors.ts';
+import { trustedProxies } from '../../server/http/app.ts';
 import { hubLogKey, initHub, startHub, type HubLocation } from '../../server/serve.ts';
 import { hiddenPrompt } from '../passphrase.ts';
 import { err, json, out } from '../context.ts';
@@ -74,21 +75,22 @@ export function register(program: Command): void {
     .option('--host <addr>', 'address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)')
     .option('--data <dir>', 'data folder for the embedded SQLite database (default: CUSTODY_HUB_HOME, else ./custody-hub)')
     .option('--database <url>', 'PostgreSQL URL (default: DATABASE_URL; none: SQLite in the data folder)')
-    .option('--trust-proxy', 'take client addresses from X-Forwarded-For (behind a reverse proxy)')
+    .option('--trust-proxy <addresses>', "behind a reverse proxy: the proxies' IP addresses or CIDR ranges, comma-separated (such as 127.0.0.1 or 10.0.0.0/8); client addresses are then taken from X-Forwarded-For entries those proxies added")
     .option('--directory <file>', "also let hub admins log in with the newsroom's LDAP/AD: a JSON configuration as for desks (docs/directory.md)")
     .option('--log-name <name>', "the checkpoint key's name when the hub creates it (default custody-hub; a URL-like name such as hub.example.org/custody); fixed after")
     .option('--checkpoint-interval <seconds>', 'sign each organisation\'s log at least this often when it grew (default 10)', (v) => Number.parseFloat(v)))
-    .action(async (o: ChainFlags & { port?: number; host?: string; data?: string; database?: string; trustProxy?: boolean; directory?: string; logName?: string; checkpointInterval?: number }) => {
+    .action(async (o: ChainFlags & { port?: number; host?: string; data?: string; database?: string; trustProxy?: string; directory?: string; logName?: string; checkpointInterval?: number }) => {
       const port = o.port ?? 8640;
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CustodyError('INVALID_ARGUMENT', `expected a port from 0 to 65535, got ${o.port}`);
       const interval = o.checkpointInterval ?? 10;
       if (!(interval >= 0.1 && interval <= 86_400)) throw new CustodyError('INVALID_ARGUMENT', `expected a checkpoint interval from 0.1 to 86400 seconds, got ${o.checkpointInterval}`);
+      const trustProxy = o.trustProxy === undefined ? undefined : trustedProxies(o.trustProxy);
       const loc = location(o);
       const directory = directoryOf(o.directory);
       const chain = chainConfigOf(o);
       const passphrase = await hubPassphrase();
       const running = await startHub(loc, {
-        port, host: o.host ?? '127.0.0.1', logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...(o.trustProxy ? { trustProxy: true } : {}), directory,
+        port, host: o.host ?? '127.0.0.1', logger: { level: process.env.LOG_LEVEL ?? 'info' }, ...(trustProxy !== undefined ? { trustProxy } : {}), directory,
         passphrase, ...(o.logName ? { logName: o.logName } : {}), checkpointIntervalMs: Math.round(interval * 1000), chain,
       });
       err(`hub: serving ${running.url} (${running.hub.dialect} at ${running.hub.location}); checkpoints signed by ${running.app.ctx.tlog.verifierKey()}`);

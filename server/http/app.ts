@@ -2,6 +2,7 @@
 // responses are validated by the same schemas that generate the OpenAPI 3.1 document at /openapi.json.
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
+import { isIP } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { LdapSource } from '../../core/directory/ldap-source.ts';
@@ -11,7 +12,7 @@ import { IndexSet } from '../index/tenant-index.ts';
 import { Verifier } from '../verify/service.ts';
 import { DEFAULT_RATE_LIMITS, Gate, type HubContext, type RateLimits } from './context.ts';
 import { installErrorHandling } from './errors.ts';
-import { isCustodyError } from '../../core/errors.ts';
+import { CustodyError, isCustodyError } from '../../core/errors.ts';
 import { HubMetrics } from './metrics.ts';
 import { adminRoutes } from './routes-admin.ts';
 import { adminWebRoutes } from './routes-admin-web.ts';
@@ -30,8 +31,12 @@ export interface HubAppOptions {
   logger?: FastifyServerOptions['logger'];
   rateLimits?: Partial<RateLimits>;
   limits?: Limits;
-  /** Trust X-Forwarded-For from a reverse proxy (the address the public routes are limited by). */
-  trustProxy?: boolean;
+  /**
+   * The reverse proxies whose X-Forwarded-For entries are believed, as a comma-separated list of IP addresses or CIDR
+   * ranges (trustedProxies below): the client address the per-address limits count is the right-most entry not sent by
+   * one of them. Absent: the connection's own address, X-Forwarded-For ignored.
+   */
+  trustProxy?: string;
   /** Hub admins may also log in with the newsroom's directory, when their groups map to the admin role. */
   directory?: LdapSource | null;
   /** The key checkpoints are signed with (server/tlog/log-key.ts); null or absent: the logs grow but nothing is signed. */
@@ -50,8 +55,35 @@ export interface HubApp {
   loadIndex(): Promise<void>;
 }
 
+const NAMED_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(item: string): boolean {
+  if (NAMED_RANGES.includes(item)) return true;
+  const slash = item.lastIndexOf('/');
+  const version = isIP(slash < 0 ? item : item.slice(0, slash));
+  if (version === 0) return false;
+  if (slash < 0) return true;
+  const prefix = item.slice(slash + 1);
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * Checks the reverse proxies to trust (`custody hub serve --trust-proxy`): a comma-separated list of IP addresses, CIDR
+ * ranges (10.0.0.0/8, fd00::/8) or proxy-addr's names loopback, linklocal, uniquelocal; returns it as Fastify takes
+ * it. Trusting every hop (`true`) would let any client pick the address it is rate-limited by (the left-most
+ * X-Forwarded-For entry is the client's own), and Fastify 5 ignores a hop count (it cannot tell a request that came
+ * through the proxy from one that did not), so both are refused.
+ */
+export function trustedProxies(value: string): string {
+  const items = value.split(',').map((s) => s.trim());
+  if (items.every(isProxyAddress)) return items.join(',');
+  const hops = /^\s*\d+\s*$/.test(value) ? ' (a number of hops is not accepted: name the proxies, such as 127.0.0.1 for one on the same machine)' : '';
+  throw new CustodyError('INVALID_ARGUMENT', `expected the trusted reverse proxies (--trust-proxy) as a comma-separated list of IP addresses or CIDR ranges, such as 127.0.0.1 or 10.0.0.0/8,::1 (or loopback, linklocal, uniquelocal), got ${JSON.stringify(value)}${hops}`);
+}
+
 export async function buildHubApp(opts: HubAppOptions): Promise<HubApp> {
-  const app = Fastify({ logger: opts.logger ?? false, trustProxy: opts.trustProxy ?? false, bodyLimit: 1024 * 1024 });
+  const trustProxy = opts.trustProxy === undefined ? false : trustedProxies(opts.trustProxy);
+  const app = Fastify({ logger: opts.logger ?? false, trustProxy, bodyLimit: 1024 * 1024 });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);

@@ -31,6 +31,12 @@ function tenantAdmin(p: Principal | null): Extract<Principal, { kind: 'key' }> {
 export function adminRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const db = ctx.hub.db;
+  /** A key bound to a desk acts for that desk: the desk must be the organisation's own. */
+  const checkDeskOf = async (tenantId: string, deskId: string | undefined) => {
+    if (!deskId) return;
+    const d = await db.selectFrom('desks').select('id').where('id', '=', deskId).where('tenant_id', '=', tenantId).executeTakeFirst();
+    if (!d) throw new CustodyError('NOT_FOUND', `expected a desk ${deskId} of this organisation, but there is none`);
+  };
 
   r.post('/v1/admin/login', {
     onRequest: gate.anonymous,
@@ -57,6 +63,8 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): 
     schema: { tags: ['admin'], summary: "Create an API key for an organisation (hub admin, or that organisation's admin key)", security, params: z.object({ tenantId: z.string().max(100) }), body: KeyRequest, response: { 201: NewKeySchema, ...errorResponses(400, 401, 403, 404) } },
   }, async (req, reply) => {
     const p = requireAdmin(await gate.caller(req, reply), req.params.tenantId);
+    await getTenant(db, req.params.tenantId);
+    await checkDeskOf(req.params.tenantId, req.body.deskId);
     return reply.status(201).send(await createApiKey(db, { tenantId: req.params.tenantId, deskId: req.body.deskId ?? null, label: req.body.label, scopes: req.body.scopes, createdBy: actorName(p) }));
   });
 
@@ -104,13 +112,10 @@ export function adminRoutes(app: FastifyInstance, ctx: HubContext, gate: Gate): 
   });
 
   r.post('/v1/api-keys', {
-    schema: { tags: ['admin'], summary: 'Create an API key for this organisation', security, body: KeyRequest, response: { 201: NewKeySchema, ...errorResponses(400, 401, 403) } },
+    schema: { tags: ['admin'], summary: 'Create an API key for this organisation', security, body: KeyRequest, response: { 201: NewKeySchema, ...errorResponses(400, 401, 403, 404) } },
   }, async (req, reply) => {
     const p = tenantAdmin(await gate.caller(req, reply));
-    if (req.body.deskId) {
-      const d = await db.selectFrom('desks').select('id').where('id', '=', req.body.deskId).where('tenant_id', '=', p.tenantId).executeTakeFirst();
-      if (!d) throw new CustodyError('NOT_FOUND', `expected a desk ${req.body.deskId} of this organisation, but there is none`);
-    }
+    await checkDeskOf(p.tenantId, req.body.deskId);
     return reply.status(201).send(await createApiKey(db, { tenantId: p.tenantId, deskId: req.body.deskId ?? null, label: req.body.label, scopes: req.body.scopes, createdBy: actorName(p) }));
   });
 
