@@ -7,16 +7,17 @@
 // (`hub.log_alarm`, like a log that does not extend) and is dropped, so that the record reads "in the organisation's
 // log, not yet anchored" and its proof is asked for again; the refuted reference is remembered (refuted-refs.ts), so
 // that the hub serving it again is a standing alarm, not a new one each time (refuted again, it is dropped quietly).
-// An unreachable node decides nothing. The outcome of the last run (when, by whom, with which node: ok, nothing to
-// check, the node unreachable, or failed; how many references were checked, confirmed, refuted, left) is kept
-// (`hub.chain_check_last`) for the hub status: the background sync's runs show nowhere else.
+// An unreachable node decides nothing; any other failure checking one reference (a malformed address, a time that is
+// not the block's) refutes that reference alone, and the run goes on. The outcome of the last run (when, by whom, with
+// which node: ok, nothing to check, the node unreachable, or failed; how many references were checked, confirmed,
+// refuted, left) is kept (`hub.chain_check_last`) for the hub status: the background sync's runs show nowhere else.
 import type { AuditLog } from '../audit/log.ts';
 import { CustodyError, isCustodyError } from '../errors.ts';
 import { sql, type ReadableDB, type WritableDB } from '../store/db.ts';
 import { getSetting, setSetting } from '../store/settings.ts';
 import { parseVerifierKey } from '../tlog/note.ts';
 import type { Checkpoint } from '../tlog/checkpoint.ts';
-import { parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
+import { isEvmAddress, parseProofFile, verifyProofFile, type ChainRef } from '../tlog/proof-file.ts';
 import { HUB_LOG_KEY_SETTING, logOrigin, readHubLink } from './link.ts';
 import { ALARM_ACTION, expectedLeafOf } from './proofs.ts';
 import { refutedAgain, rememberRefuted, supersedeRefuted, type RefProof } from './refuted-refs.ts';
@@ -71,7 +72,7 @@ export function chainCheckTargetOf(rpc: string, contract: string): ChainCheckTar
     throw new CustodyError('INVALID_ARGUMENT', `expected an http(s) JSON-RPC URL for the chain, got ${JSON.stringify(rpc)}`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CustodyError('INVALID_ARGUMENT', `expected an http(s) JSON-RPC URL for the chain, got ${u.protocol}`);
-  if (!/^0x[0-9a-fA-F]{40}$/.test(contract)) throw new CustodyError('INVALID_ARGUMENT', `expected the registry's address (0x and 40 hex digits), got ${JSON.stringify(contract)}`);
+  if (!isEvmAddress(contract)) throw new CustodyError('INVALID_ARGUMENT', `expected the registry's address (0x and 40 hex digits, with a right EIP-55 checksum if in mixed case), got ${JSON.stringify(contract)}`);
   return { rpc, contract };
 }
 
@@ -209,44 +210,54 @@ async function checkHeldRefs(db: WritableDB, audit: AuditLog, o: ChainCheckOptio
     // whether the chain was asked: only its answer is remembered as a refutation (a held proof that no longer
     // verifies is dropped with an alarm, but says nothing about the reference)
     let asked = false;
+    // Anything but an unreachable node that goes wrong checking one reference is that reference's (the hub's word,
+    // in whatever shape it came): it is refuted, and the run goes on with the others. An error that is not a
+    // CustodyError must not end the run, or one malformed reference would shield every reference after it.
+    let failed: CustodyError | null = null;
     try {
       const checkpoint = ref.checkpoint();
       asked = true;
       await verifyAnchor({ checkpoint, chain: ref.chain }, { rpc: o.rpc, hubPublicKey: key.publicKey, contract: o.contract, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
+    } catch (e) {
+      failed = isCustodyError(e)
+        ? e
+        : new CustodyError(asked ? 'ANCHOR_MISMATCH' : 'PROOF_MALFORMED', `expected ${asked ? 'the reference to be checked on the chain' : 'the held proof to be read'}, got an error: ${String((e as Error)?.message ?? e).slice(0, 200)}`, undefined, { cause: e });
+    }
+    if (!failed) {
       const at = now();
       db.transaction(() => {
         ref.confirm(at);
         supersedeRefuted(db, ref.proof, ref.chain, at);
       });
       report['recordId' in ref.proof ? 'confirmed' : 'headsConfirmed']++;
-    } catch (e) {
-      if (!isCustodyError(e)) throw e;
-      if (e.code === 'CHAIN_UNREACHABLE') {
-        report.error = e.message;
-        return run;
-      }
-      const c = ref.chain;
-      const at = now();
-      const claim = `${labelOf(ref.proof)}: the hub's chain reference (chain ${c.chainId}, transaction ${c.tx}, block ${c.block})`;
-      // the same reference refuted before for this proof (for another batch), its alarm standing: no new alarm
-      const again = asked && db.transaction(() => {
-        if (!refutedAgain(db, ref.proof, ref.treeSize, c, at)) return false;
-        ref.drop();
-        return true;
-      });
-      if (again) {
-        report.refuted.push({ ...reportedAs(ref.proof), code: e.code, message: `${claim}, refuted before and served again, is still not borne out by the chain (a standing alarm, see \`custody hub status\`): ${e.code}: ${e.message}`, standing: true });
-        continue;
-      }
-      const message = `${claim} is not borne out by the chain: ${e.code}: ${e.message}`;
-      audit.act(() => {
-        const p = ref.proof;
-        audit.append({ actor: 'desk', action: ALARM_ACTION, subject: 'recordId' in p ? p.recordId : null, details: { code: e.code, message, chain: c, ...('seq' in p ? { seq: p.seq } : {}) }, at });
-        ref.drop();
-        if (asked) rememberRefuted(db, ref.proof, { treeSize: ref.treeSize, chain: c, code: e.code, message, at });
-      });
-      report.refuted.push({ ...reportedAs(ref.proof), code: e.code, message });
+      continue;
     }
+    const e = failed;
+    if (e.code === 'CHAIN_UNREACHABLE') {
+      report.error = e.message;
+      return run;
+    }
+    const c = ref.chain;
+    const at = now();
+    const claim = `${labelOf(ref.proof)}: the hub's chain reference (chain ${c.chainId}, transaction ${c.tx}, block ${c.block})`;
+    // the same reference refuted before for this proof (for another batch), its alarm standing: no new alarm
+    const again = asked && db.transaction(() => {
+      if (!refutedAgain(db, ref.proof, ref.treeSize, c, at)) return false;
+      ref.drop();
+      return true;
+    });
+    if (again) {
+      report.refuted.push({ ...reportedAs(ref.proof), code: e.code, message: `${claim}, refuted before and served again, is still not borne out by the chain (a standing alarm, see \`custody hub status\`): ${e.code}: ${e.message}`, standing: true });
+      continue;
+    }
+    const message = `${claim} is not borne out by the chain: ${e.code}: ${e.message}`;
+    audit.act(() => {
+      const p = ref.proof;
+      audit.append({ actor: 'desk', action: ALARM_ACTION, subject: 'recordId' in p ? p.recordId : null, details: { code: e.code, message, chain: c, ...('seq' in p ? { seq: p.seq } : {}) }, at });
+      ref.drop();
+      if (asked) rememberRefuted(db, ref.proof, { treeSize: ref.treeSize, chain: c, code: e.code, message, at });
+    });
+    report.refuted.push({ ...reportedAs(ref.proof), code: e.code, message });
   }
   return run;
 }

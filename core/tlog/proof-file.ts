@@ -2,6 +2,7 @@
 // nothing else. JSON around the C2SP tlog-proof text (index, inclusion hashes, signed checkpoint), with the leaf's
 // bytes, their leaf hash, the record's canonical body when the leaf is a record, and where the checkpoint's root was
 // anchored on a chain, once it was (docs/anchoring.md).
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { z } from 'zod';
 import { CustodyError } from '../errors.ts';
 import { sha256Hex } from '../media/hash.ts';
@@ -13,7 +14,28 @@ import { formatTlogProof, parseTlogProof } from './tlog-proof.ts';
 
 export const PROOF_FORMAT = 'custody-tlog-proof/v1';
 
-/** Where a checkpoint's root was registered (filled by the anchoring worker; null until then). */
+/**
+ * Whether `a` is an address as ethers' getAddress takes it: 0x and 40 hex digits, all lower case, all upper case, or
+ * mixed case with its EIP-55 checksum right. (Here, not through ethers, which the desk loads only to ask a chain.)
+ */
+export function isEvmAddress(a: string): boolean {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(a)) return false;
+  const digits = a.slice(2);
+  const lower = digits.toLowerCase();
+  if (digits === lower || digits === digits.toUpperCase()) return true;
+  const hash = keccak_256(new TextEncoder().encode(lower));
+  for (let i = 0; i < 40; i++) {
+    const nibble = (hash[i >> 1]! >> (i % 2 === 0 ? 4 : 0)) & 0xf;
+    if (digits[i] !== (nibble >= 8 ? lower[i]!.toUpperCase() : lower[i]!)) return false;
+  }
+  return true;
+}
+
+/**
+ * Where a checkpoint's root was registered (filled by the anchoring worker; null until then), as the desk keeps and
+ * shows it. A proof file's chain section is read with the stricter ServedChainRefSchema below; this one stays as
+ * lenient as before, so that a reference kept (or refuted and remembered) before that can still be shown.
+ */
 export const ChainRefSchema = z.strictObject({
   chainId: z.int().min(1),
   /** The ProvenanceRegistry contract, 0x + 40 hex. */
@@ -26,6 +48,14 @@ export const ChainRefSchema = z.strictObject({
 });
 export type ChainRef = z.infer<typeof ChainRefSchema>;
 
+/**
+ * A chain section as a proof file carries it (the hub's word, covered by no signature): the contract must be an
+ * address ethers takes (isEvmAddress), or one malformed address would stop the desk's chain check (chain-check.ts).
+ */
+export const ServedChainRefSchema = ChainRefSchema.extend({
+  contract: z.string().refine(isEvmAddress, { message: 'expected 0x and 40 hex digits, all lower case, all upper case or with a right EIP-55 checksum' }),
+});
+
 export const ProofFileSchema = z.strictObject({
   format: z.literal(PROOF_FORMAT),
   /** The leaf's bytes: canonical JSON (core/tlog/leaves.ts). */
@@ -36,7 +66,7 @@ export const ProofFileSchema = z.strictObject({
   record: z.string().max(100_000).nullable(),
   /** c2sp.org/tlog-proof@v1: index, inclusion hashes, the signed checkpoint. */
   proof: z.string().max(100_000),
-  chain: ChainRefSchema.nullable(),
+  chain: ServedChainRefSchema.nullable(),
 });
 export type ProofFile = z.infer<typeof ProofFileSchema>;
 
