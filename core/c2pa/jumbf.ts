@@ -16,25 +16,50 @@ export interface RawManifest {
   assertions: { label: string; content: Uint8Array }[];
 }
 
-/** Every manifest of the store, in store order (the active manifest last); null when the bytes carry no store. */
+// JUMBF content types (C2PA spec §11.1.3 "Manifest store"; c2pa-rs `jumbf/boxes.rs`): a box's role is its UUID,
+// not its label. c2pa-rs skips store children of any other type and finds the claim, signature and assertion
+// store of a manifest by these UUIDs, so the desk reads them the same way.
+const UUID = {
+  store: '6332706100110010800000aa00389b71', // c2pa
+  manifest: '63326d6100110010800000aa00389b71', // c2ma: standard manifest
+  updateManifest: '6332756d00110010800000aa00389b71', // c2um: update manifest
+  assertions: '6332617300110010800000aa00389b71', // c2as
+  claim: '6332636c00110010800000aa00389b71', // c2cl
+  signature: '6332637300110010800000aa00389b71', // c2cs
+} as const;
+
+/**
+ * Every manifest of the store, in store order (the active manifest last); null when the bytes carry no store.
+ * Only the store's children typed as C2PA manifests count (c2pa-rs ignores the others), and in each its claim,
+ * signature and assertion store are the boxes with those UUIDs. A store in which a manifest does not hold exactly
+ * one of each gives no manifests at all ([]): c2pa-rs refuses it, or (several signature boxes) reads one the desk
+ * could not be sure to be reading too.
+ */
 export function readRawManifests(bytes: Uint8Array, mime: C2paMime): RawManifest[] | null {
   const bytesOf = manifestStoreBytes(bytes, mime);
   if (!bytesOf) return null;
   const top = parseBoxes(bytesOf, 0, bytesOf.length)[0];
   if (!top || top.type !== 'jumb') return null;
+  const store = describe(bytesOf, top);
+  if (store.uuid !== UUID.store) return null;
   const out: RawManifest[] = [];
-  for (const m of superboxChildren(bytesOf, top)) {
-    const label = m.label ?? '';
-    const claimBox = m.children.find((c) => c.label?.startsWith('c2pa.claim'));
-    const sigBox = m.children.find((c) => c.label === 'c2pa.signature');
+  for (const m of store.children) {
+    if (m.uuid !== UUID.manifest && m.uuid !== UUID.updateManifest) continue;
+    const only = (uuid: string) => {
+      const found = m.children.filter((c) => c.uuid === uuid);
+      return found.length === 1 ? found[0]! : null;
+    };
+    const claimBox = only(UUID.claim);
+    const sigBox = only(UUID.signature);
+    const assertionStore = only(UUID.assertions);
     const claim = claimBox && firstContent(bytesOf, claimBox);
     const signature = sigBox && firstContent(bytesOf, sigBox);
-    const store = m.children.find((c) => c.label === 'c2pa.assertions');
-    const assertions = (store?.children ?? []).flatMap((a) => {
+    if (!claim || !signature || !assertionStore) return [];
+    const assertions = assertionStore.children.flatMap((a) => {
       const content = firstContent(bytesOf, a);
       return a.label && content ? [{ label: a.label, content }] : [];
     });
-    if (claim && signature) out.push({ label, claim, signature, assertions });
+    out.push({ label: m.label ?? '', claim, signature, assertions });
   }
   return out;
 }
@@ -46,6 +71,8 @@ export interface Box {
   content: number;
 }
 interface Superbox {
+  /** The content type UUID of its description box, lowercase hex ('' without one). */
+  uuid: string;
   label: string | null;
   box: Box;
   children: Superbox[];
@@ -71,12 +98,14 @@ export function parseBoxes(b: Uint8Array, start: number, end: number): Box[] {
   return out;
 }
 
-/** The label of a `jumb` superbox from its `jumd` description box (type UUID, toggles, then the label). */
+/** The type UUID and label of a `jumb` superbox from its `jumd` description box (type UUID, toggles, then the label). */
 function describe(b: Uint8Array, box: Box): Superbox {
   const boxes = parseBoxes(b, box.content, box.end);
   const jumd = boxes[0];
+  let uuid = '';
   let label: string | null = null;
   if (jumd?.type === 'jumd' && jumd.content + 17 <= jumd.end) {
+    uuid = Buffer.from(b.subarray(jumd.content, jumd.content + 16)).toString('hex');
     const toggles = b[jumd.content + 16] as number;
     if (toggles & 0x02) {
       const from = jumd.content + 17;
@@ -86,11 +115,7 @@ function describe(b: Uint8Array, box: Box): Superbox {
     }
   }
   const children = boxes.slice(1).filter((c) => c.type === 'jumb').map((c) => describe(b, c));
-  return { label, box, children };
-}
-
-function superboxChildren(b: Uint8Array, top: Box): Superbox[] {
-  return describe(b, top).children;
+  return { uuid, label, box, children };
 }
 
 /** The payload of the first content box after the description (the claim's or signature's `cbor` box). */

@@ -143,7 +143,10 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
   const m = await readManifest(bytes, mime, { trustAnchorsPem: tsaRoots ? `${ctx.trustAnchorsPem}\n${tsaRoots}` : ctx.trustAnchorsPem });
   if (!m) return { check: { status: 'absent', detail: 'the file carries no Content Credentials' }, recordId: null, manifest: null };
   const raws = readRawManifests(bytes, mime);
-  const active = raws?.find((r) => r.label === m.manifestLabel) ?? null;
+  // The desk's own checks (co-signature, TSA-root guard, time-stamp) must read the very manifest c2pa-rs validated:
+  // the last of the store, and the only one with its label. Anything else is refused (storeProblem) rather than guessed.
+  const storeProblem = activeManifestProblem(raws, m.manifestLabel);
+  const active = storeProblem ? null : (raws?.at(-1) ?? null);
   if (m.trusted && tsaRoots && !(active && (await chainsTo(active, ctx.trustAnchorsPem)))) Object.assign(m, { trusted: false, validationState: 'Valid' });
   const ts = await timestampResult(active, ctx.db, tsaRoots);
   const own = activeCustody(m);
@@ -179,11 +182,26 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
   if (!m.valid) {
     return result({ status: 'fail', ...evidence, detail: `the Content Credentials no longer match the content (${m.validationCodes.join(', ') || m.error || 'invalid'})` });
   }
+  if (storeProblem) return result({ status: 'fail', reason: 'C2PA_STORE_AMBIGUOUS', ...evidence, detail: `the Content Credentials cannot be checked: ${storeProblem}` });
   if (pq.status === 'fail') return result({ status: 'fail', ...evidence, detail: `the post-quantum co-signature fails: ${pq.detail}` });
   if (!m.trusted) return result({ status: 'fail', ...evidence, detail: `valid Content Credentials signed by ${who}, a signer this desk does not trust` });
   const edit = edited ? `; ${who} made this file from Custody record ${edited.recordId} (a parent manifest's), which does not vouch for the edit` : '';
   const foreign = own && m.signer.organization !== own.org ? `; its Custody assertion names ${own.org}, for whom ${who} cannot vouch, so it speaks for no record` : '';
   return result({ status: 'pass', ...evidence, detail: `valid Content Credentials signed by ${who}, trusted${pq.status === 'pass' ? `, with ${pq.detail}` : ''}${ts.status === 'pass' ? `, ${ts.detail}` : ''}${edit}${foreign}` });
+}
+
+/**
+ * Why the raw manifests read by the desk (jumbf.ts) cannot be taken for the active manifest c2pa-rs validated, or
+ * null when the last manifest of the store is the only one with the active label. A store with no manifest the
+ * desk can read gives null too: the checks that need the raw bytes then fail closed on their own (no co-signature
+ * to check, no chain for the TSA-root guard).
+ */
+function activeManifestProblem(raws: readonly { label: string }[] | null, label: string): string | null {
+  if (!raws || raws.length === 0) return null;
+  const same = raws.filter((r) => r.label === label).length;
+  if (same > 1) return `the manifest store holds ${same} manifests labelled ${label}, the active manifest's label, so which one was validated is ambiguous`;
+  if (raws.at(-1)!.label !== label) return `the active manifest ${label} is not the last manifest of the store`;
+  return null;
 }
 
 /**
