@@ -6,6 +6,8 @@ import { listSigningKeys } from '../crypto/keyring.ts';
 import type { ReadableDB } from '../store/db.ts';
 import type { SignedRecord } from '../store/records.ts';
 import { findPublicationBySha256, listPublicationsOf, type PublicationRow } from '../workflow/items.ts';
+import type { PublicationStatement } from '../workflow/publish.ts';
+import { canonicalJson } from '../audit/canonical-json.ts';
 import type { Verdict } from './checks.ts';
 
 export interface PublicationSummary {
@@ -31,8 +33,19 @@ export interface SignedSummary {
 function summarise(db: ReadableDB, row: PublicationRow): PublicationSummary | null {
   const ok = verifyEd25519(Buffer.from(row.signature, 'hex'), new TextEncoder().encode(row.statement), Buffer.from(row.public_key, 'hex'));
   if (!ok || !listSigningKeys(db).some((k) => k.publicKey === row.public_key)) return null;
-  const approvals = (JSON.parse(row.approvals) as { stage: string; role: string; by: string; at: string }[]).map((a) => ({ stage: a.stage, role: a.role, by: a.by, at: a.at }));
-  return { id: row.id, output: row.output_path, sha256: row.output_sha256, publishedAt: row.published_at, publishedBy: row.published_by, approvals };
+  // What verify says of a publication is what its signed statement says: a row whose columns were changed after it
+  // was signed (another file's hash, other approvers) is no publication.
+  let st: PublicationStatement;
+  let approvals: PublicationStatement['approvals'];
+  try {
+    st = JSON.parse(row.statement) as PublicationStatement;
+    approvals = JSON.parse(row.approvals) as PublicationStatement['approvals'];
+  } catch {
+    return null;
+  }
+  if (st.type !== 'custody.publication' || st.id !== row.id || st.itemId !== row.item_id || st.sha256 !== row.output_sha256 || st.source !== row.source_sha256
+    || st.publishedAt !== row.published_at || st.publishedBy !== row.published_by || !Array.isArray(st.approvals) || canonicalJson(st.approvals) !== canonicalJson(approvals)) return null;
+  return { id: st.id, output: row.output_path, sha256: st.sha256, publishedAt: st.publishedAt, publishedBy: st.publishedBy, approvals: st.approvals.map((a) => ({ stage: a.stage, role: a.role, by: a.by, at: a.at })) };
 }
 
 /** The publication whose file has exactly these bytes, with a valid statement. */

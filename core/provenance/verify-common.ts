@@ -1,5 +1,6 @@
 // The checks every verification reports the same way, whatever the medium: exact bytes, the record's signature,
 // and the Content Credentials.
+import { vouchesFor } from './record-binding.ts';
 import { readRawManifests } from '../c2pa/jumbf.ts';
 import { checkPqCoSignature, type PqResult, type RegisteredPqKey } from '../c2pa/mldsa.ts';
 import type { C2paMime } from '../c2pa/manifest.ts';
@@ -74,7 +75,8 @@ export function signatureCheck(db: ReadableDB, record: SignedRecord | null, file
   if (layout.status === 'invalid') return { status: 'fail', reason: layout.reason, keyId: record.keyId, detail: layout.detail };
   const orgKey = listSigningKeys(db).some((k) => k.publicKey === record.publicKey);
   if (!orgKey) return { status: 'fail', keyId: record.keyId, orgKey, detail: `the signature verifies, but key ${record.keyId} is not one of this desk's keys` };
-  if (file.sha256 === record.sha256 || file.sha256 === record.outputSha256) {
+  // the hashes as the record's signed data give them, not as its columns say (record-binding.ts)
+  if (vouchesFor(db, record, file.sha256)) {
     return { status: 'pass', keyId: record.keyId, orgKey, binds: 'exact-bytes', detail: `record ${record.id} is signed by org key ${record.keyId}, over these exact bytes` };
   }
   if (file.published?.itemId === record.id) {

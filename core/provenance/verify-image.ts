@@ -7,6 +7,7 @@ import { layoutLuma } from '../media/layout.ts';
 import { perceptualScan, releasePixels, sharePixels } from '../media/passes.ts';
 import { WATERMARK_READ_MIN_SIDE } from '../media/watermark/codec.ts';
 import { MATCH_PARAMS } from '../media/watermark/match.ts';
+import { vouchesFor } from './record-binding.ts';
 import { findBySha256, getRecord, imageFingerprints, type SignedRecord } from '../store/records.ts';
 import { PHASH_COPIED_WATERMARK, PHASH_MAX_DISTANCE, WATERMARK_MAX_DISTANCE, type Check, type Checks, type VerifyReport } from './checks.ts';
 import { C2PA_MIME } from './sign-image.ts';
@@ -60,7 +61,8 @@ export async function verifyImage(ctx: VerifyContext, path: string, format: Imag
   const known = imageFingerprints(ctx.db);
 
   // Exact bytes: the signed output or its original, or a published file.
-  const exact = findBySha256(ctx.db, sha256)[0] ?? null;
+  // (a row whose hash columns disagree with what its record signed, or its audit entry logged, is no match: record-binding.ts)
+  const exact = findBySha256(ctx.db, sha256).find((r) => r.kind === 'image' && vouchesFor(ctx.db, r, sha256)) ?? null;
   const publishedBytes = exact ? null : publicationByBytes(ctx.db, sha256);
   const c2pa = await c2paCheck(bytes, C2PA_MIME[format] ?? null, format, ctx);
 

@@ -9,6 +9,7 @@ import { compareVideo } from '../media/video/compare.ts';
 import { fingerprintVideo } from '../media/video/fingerprint.ts';
 import { resampleFingerprint } from '../media/video/resample.ts';
 import type { VideoComparison, VideoFingerprint } from '../media/video/types.ts';
+import { vouchesFor } from './record-binding.ts';
 import { findBySha256, getRecord, type SignedRecord } from '../store/records.ts';
 import { latestPublication, publicationByBytes, signedSummary, verdictForFile } from './file-kind.ts';
 import { PHASH_MAX_DISTANCE, type Checks, type VerifyReport } from './checks.ts';
@@ -51,7 +52,7 @@ function changedRanges(cmp: VideoComparison): NonNullable<VerifyReport['changedR
 export async function verifyVideo(ctx: VerifyContext, path: string, format: VideoFormat, opts: VideoVerifyOptions = {}): Promise<VerifyReport> {
   const { size } = await stat(path);
   const sha256 = await sha256File(path);
-  const exact = findBySha256(ctx.db, sha256).find((r) => r.kind === 'video') ?? null;
+  const exact = findBySha256(ctx.db, sha256).find((r) => r.kind === 'video' && vouchesFor(ctx.db, r, sha256)) ?? null;
   // A published MP4 carries its own manifest, so its bytes are not the signed output's; its statement names them.
   const publishedBytes = exact ? null : publicationByBytes(ctx.db, sha256);
   const publishedItem = publishedBytes ? getRecord(ctx.db, publishedBytes.itemId) : null;
