@@ -159,8 +159,13 @@ export async function c2paCheck(bytes: Uint8Array, mime: C2paMime | null, format
     pq = checkPqCoSignature(active, own, ctx.pqKeys);
     const signedWithPq = own.pq === undefined && recordSignedWithPq(ctx.db, own.recordId, own.signature);
     if (signedWithPq) pq = { status: 'fail', reason: 'PQ_STRIPPED', detail: `record ${own.recordId} was signed with an ML-DSA-65 co-signature, and these credentials have none: it was removed` };
+    // no co-signature for a record this desk does not hold signed without one, in a hybrid org's name
+    else if (own.pq === undefined && !recordSignedClassically(ctx.db, own.recordId, own.signature)) pq = hybridWithoutPq([own.org, m.signer.organization], ctx) ?? pq;
   } else if (edited) {
     pq = editPq(edited, ctx);
+  } else {
+    // no Custody assertion at all, in a claim a hybrid org's certificate signed
+    pq = hybridWithoutPq([m.signer.organization], ctx) ?? pq;
   }
   const who = [m.signer.commonName, m.signer.organization].filter(Boolean).join(', ') || 'an unnamed signer';
   const evidence = {
@@ -224,6 +229,24 @@ function editPq(parent: CustodyAssertion, ctx: Pick<VerifyContext, 'db' | 'pqKey
   return hybrid
     ? { status: 'fail', reason: 'PQ_EDIT_NOT_COSIGNED', detail: `${base}, and ${hybrid}: an edit that only a classical key signed is not accepted` }
     : { status: 'absent', reason: 'PQ_ABSENT', detail: base };
+}
+
+/**
+ * A claim with no ML-DSA-65 co-signature of its own, made in the name of (or with the certificate of) an org that signs
+ * in hybrid mode: its ML-DSA-65 key is registered here, so a claim only its classical key signed is what a thief of
+ * that key would make (docs/pq-cosignature.md). Null when none of `orgs` is hybrid.
+ */
+function hybridWithoutPq(orgs: readonly (string | null | undefined)[], ctx: Pick<VerifyContext, 'pqKeys'>): PqResult | null {
+  const org = orgs.find((o) => o && ctx.pqKeys.some((k) => k.org === o));
+  return org
+    ? { status: 'fail', reason: 'PQ_SIGNATURE_MISSING', detail: `${org} signs in hybrid mode (its ML-DSA-65 key is registered here), and this claim carries no ML-DSA-65 co-signature of its own: a claim only a classical key signed is not accepted` }
+    : null;
+}
+
+/** The record is this desk's, with this signature, and was signed without a co-signature (before hybrid mode). */
+function recordSignedClassically(db: ReadableDB, recordId: string, signature: string | undefined): boolean {
+  const record = getRecord(db, recordId);
+  return record !== null && record.signature === signature && !recordSignedWithPq(db, recordId, signature);
 }
 
 function recordSignedWithPq(db: ReadableDB, recordId: string, signature: string | undefined): boolean {
