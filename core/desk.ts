@@ -2,7 +2,7 @@
 // go through it.
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AUDIT_HEAD_FILE } from './audit/checkpoint.ts';
 import { AuditLog, auditEntries, signedEntry, type AuditVault } from './audit/log.ts';
 import { Keyring, listSigningKeys, type SigningKeyInfo } from './crypto/keyring.ts';
@@ -125,7 +125,8 @@ export class Desk {
     this.ldap = new LdapAdmin(store, this.audit, () => this.#requireKeyring());
     this.#throttle = new AttemptThrottle(store, opts.throttle);
     this.workflow = new Workflow({ db: store, audit: this.audit, signer: () => this.#requireKeyring().signer(), c2pa: () => this.#publishC2pa(), org: () => this.info.org,
-      outputFolder: (dir) => this.confine(dir, 'folder') });
+      // the desk's own outputs folder (web mode's signed uploads are there) is its to write into; any other is confined
+      outputFolder: (dir) => (resolve(dir) === resolve(this.signedDir) ? this.signedDir : this.confine(dir, 'folder')) });
     this.hub = new HubSync({ db: store, audit: this.audit, keyring: () => this.#requireKeyring(), orgRootPem: () => this.#orgRootOrNull(), authorize: (u, a) => this.#authorize(u, a) });
   }
 
