@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_FILE, type Desk } from '../core/desk.ts';
 import { sha256Hex } from '../core/media/hash.ts';
 import { sql } from '../core/store/db.ts';
+import { checkRecordRows } from '../core/provenance/record-binding.ts';
 import { photo } from './fixtures/photos.ts';
 import { tempDir } from './helpers/cli.ts';
 import { approveAndPublish, tempDesk } from './helpers/desk.ts';
@@ -55,6 +56,8 @@ describe('database columns against what was signed', { timeout: 60_000 }, () => 
     expect(v.verdict).not.toBe('authentic');
     expect(v.checks.sha256.status).not.toBe('pass');
     expect(v.checks.signature.binds).not.toBe('exact-bytes');
+    // and the audit check names the row (custody audit verify, the Audit screen)
+    expect(checkRecordRows(desk.store).problems).toEqual([{ recordId, problem: expect.stringContaining('not those its record.signed audit entry logged') }]);
     // a re-encoded copy of the signed photo, named the signed output in the row: traced by its watermark, but its
     // bytes are not said to be the signed ones
     const copy = join(dir, 'copy.jpg');
@@ -64,10 +67,11 @@ describe('database columns against what was signed', { timeout: 60_000 }, () => 
     expect(c.recordId).toBe(recordId);
     expect(c.verdict).not.toBe('authentic');
     expect(c.checks.signature.binds).not.toBe('exact-bytes');
-    // put back: the genuine output verifies as before
+    // put back: the genuine output verifies as before, and the rows agree again
     const genuine = sha256Hex(readFileSync(output));
     behindItsBack('UPDATE records SET output_sha256 = ? WHERE id = ?', genuine, recordId);
     expect((await desk.verify(output)).verdict).toBe('authentic');
+    expect(checkRecordRows(desk.store)).toEqual({ records: 1, problems: [] });
   });
 
   it("a record's original hash set to another file's: that file is not its original", async () => {
@@ -77,6 +81,7 @@ describe('database columns against what was signed', { timeout: 60_000 }, () => 
       const v = await desk.verify(other);
       expect(v.verdict).not.toBe('original');
       expect(v.checks.signature.binds).not.toBe('exact-bytes');
+      expect(checkRecordRows(desk.store).problems.map((p) => p.problem)).toEqual([expect.stringContaining('not the one its signature covers'), expect.stringContaining('not those its record.signed audit entry logged')]);
     } finally {
       behindItsBack('UPDATE records SET sha256 = ? WHERE id = ?', original, recordId);
     }

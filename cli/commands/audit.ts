@@ -5,6 +5,7 @@ import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'n
 import { basename, dirname, join } from 'node:path';
 import { EXPORT_FORMATS, exportLines, type ExportFormat } from '../../core/audit/export.ts';
 import { auditEntries } from '../../core/audit/log.ts';
+import { checkRecordRows } from '../../core/provenance/record-binding.ts';
 import { CustodyError } from '../../core/errors.ts';
 import { err, json, out } from '../context.ts';
 import { printableText } from '../printable.ts';
@@ -72,9 +73,10 @@ export function register(program: Command): void {
         const report = desk.audit.verify({ trustKeys: o.trustKey, knownHead });
         const items = desk.workflow.checkAll();
         const badItems = items.filter((i) => !i.ok);
-        const ok = report.ok && badItems.length === 0;
+        const records = checkRecordRows(desk.store);
+        const ok = report.ok && badItems.length === 0 && records.problems.length === 0;
         process.exitCode = ok ? 0 : 1;
-        if (o.json) return json({ ...report, ok, workflow: { items: items.length, problems: badItems } });
+        if (o.json) return json({ ...report, ok, workflow: { items: items.length, problems: badItems }, records });
         if (report.firstBad) {
           out(report.firstBad.kind === 'unpinned' ? `audit log NOT VERIFIED: ${report.firstBad.message}` : `audit log BROKEN at entry ${report.firstBad.seq}: ${report.firstBad.message}`);
           for (const p of report.problems.slice(1, 10)) out(`  also entry ${p.seq}: ${p.message}`);
@@ -89,6 +91,8 @@ export function register(program: Command): void {
         if (report.pending) out(`  entries ${report.pending.from}–${report.pending.to} were written while the vault was locked: they are checked and signed the next time it is unlocked`);
         for (const i of badItems) out(`workflow item ${i.itemId} does not replay: ${i.problem}`);
         if (items.length > 0 && badItems.length === 0) out(`  ${items.length} workflow item(s) replay to their stored state`);
+        for (const r of records.problems) out(`record ${r.recordId} was changed in the database: ${r.problem}`);
+        if (records.records > 0 && records.problems.length === 0) out(`  ${records.records} record(s) agree with what was signed of them`);
       } finally {
         desk.close();
       }

@@ -93,6 +93,11 @@ export const auditVerifySchema = z.object({
     items: z.number().int(),
     problems: z.array(z.object({ itemId: z.string(), problem: z.string().nullable() })),
   }),
+  /** Every record row against its signed fingerprint and its record.signed entry (core/provenance/record-binding.ts). */
+  records: z.object({
+    records: z.number().int(),
+    problems: z.array(z.object({ recordId: z.string(), problem: z.string() })),
+  }),
 });
 
 export const auditExportArgs = z.object({ format: z.enum(EXPORT_FORMATS) });

@@ -1,6 +1,7 @@
 // DeskApi handlers: the audit log (core/audit): a filtered page of entries, the integrity check, export.
 import { exportLines, type ExportFormat } from '../audit/export.ts';
 import { auditEntries } from '../audit/log.ts';
+import { checkRecordRows } from '../provenance/record-binding.ts';
 import type { AuditEntry } from '../audit/entry.ts';
 import type { HandlerContext, Handlers } from './context.ts';
 
@@ -41,7 +42,8 @@ export function auditHandlers(ctx: HandlerContext): Handlers<'auditList' | 'audi
       const report = desk.audit.verify();
       const items = desk.workflow.checkAll();
       const bad = items.filter((i) => !i.ok);
-      return { ...report, ok: report.ok && bad.length === 0, workflow: { items: items.length, problems: bad.map((i) => ({ itemId: i.itemId, problem: i.problem })) } };
+      const records = checkRecordRows(desk.store);
+      return { ...report, ok: report.ok && bad.length === 0 && records.problems.length === 0, workflow: { items: items.length, problems: bad.map((i) => ({ itemId: i.itemId, problem: i.problem })) }, records };
     },
 
     auditExport: ({ format }) => {

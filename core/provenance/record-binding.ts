@@ -3,8 +3,8 @@
 // output's is in the record's `record.signed` audit entry, whose hash chain `custody audit verify` checks. Verify takes
 // a column's word only where it agrees with those: someone who can write the desk's database and sets a record's
 // output hash to another file's must not make that file read as the signed one.
-import { signedEntry } from '../audit/log.ts';
-import type { ReadableDB } from '../store/db.ts';
+import { auditEntries, signedEntry } from '../audit/log.ts';
+import { sql, type ReadableDB } from '../store/db.ts';
 import type { SignedRecord } from '../store/records.ts';
 
 export interface VouchedHashes {
@@ -28,4 +28,24 @@ export function vouchedHashes(db: ReadableDB, record: SignedRecord): VouchedHash
 export function vouchesFor(db: ReadableDB, record: SignedRecord, sha256: string): boolean {
   const h = vouchedHashes(db, record);
   return h.original === sha256 || h.output === sha256;
+}
+
+/**
+ * Every record row against what was signed of it (`custody audit verify`): its original's hash against its signed
+ * fingerprint, and both hashes against its `record.signed` audit entry. A row changed behind the desk's back shows
+ * here, as a changed entry shows in the log's hash chain.
+ */
+export function checkRecordRows(db: ReadableDB): { records: number; problems: { recordId: string; problem: string }[] } {
+  const logged = new Map<string, Record<string, unknown>>();
+  for (const e of auditEntries(db)) if (e.action === 'record.signed' && e.subject) logged.set(e.subject, e.details);
+  const rows = db.all<{ id: string; sha256: string; output_sha256: string | null; fingerprint: string }>(sql`SELECT id, sha256, output_sha256, fingerprint FROM records ORDER BY signed_at, id`);
+  const problems: { recordId: string; problem: string }[] = [];
+  for (const r of rows) {
+    if (r.fingerprint.split('|')[0] !== r.sha256) problems.push({ recordId: r.id, problem: `its original's hash ${r.sha256.slice(0, 16)}… is not the one its signature covers` });
+    const d = logged.get(r.id);
+    if (d && (d.sha256 !== r.sha256 || (d.outputSha256 ?? null) !== r.output_sha256)) {
+      problems.push({ recordId: r.id, problem: `its hashes are not those its record.signed audit entry logged (output ${String(r.output_sha256).slice(0, 16)}…, logged ${String(d.outputSha256).slice(0, 16)}…)` });
+    }
+  }
+  return { records: rows.length, problems };
 }
