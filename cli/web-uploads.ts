@@ -88,6 +88,16 @@ export class Uploads {
     this.#sweeper.unref();
   }
 
+  /** A browser without a login, by its visitor id (a hash of it; none yet: an owner of nothing). */
+  static anonymousOwner(visitor: string | null): string {
+    return `${ANONYMOUS}/${visitor ? createHash('sha256').update(visitor).digest('hex') : 'none'}`;
+  }
+
+  /** Whether `owner` is a browser without a login: its uploads count against the anonymous quota, together. */
+  static isAnonymous(owner: string): boolean {
+    return owner === ANONYMOUS || owner.startsWith(`${ANONYMOUS}/`);
+  }
+
   /** Who owns an upload: a hash of the login session (or "desk" on a desk without users), never the token itself. */
   static owner(sessionToken: string | null): string {
     return sessionToken ? createHash('sha256').update(sessionToken).digest('hex') : 'desk';
@@ -95,9 +105,16 @@ export class Uploads {
 
   /** How many uploads this owner holds now (not yet used nor expired), and how many bytes, counting those still arriving. */
   held(owner: string): { files: number; bytes: number } {
-    const held = { ...(this.#arriving.get(owner) ?? { files: 0, bytes: 0 }) };
+    // the visitors without a login are held to one quota together, as they were when they were one owner: a visitor
+    // id is free to mint, so a quota each would be no bound
+    const same = (o: string) => (Uploads.isAnonymous(owner) ? Uploads.isAnonymous(o) : o === owner);
+    const held = { files: 0, bytes: 0 };
+    for (const [o, a] of this.#arriving) if (same(o)) {
+      held.files += a.files;
+      held.bytes += a.bytes;
+    }
     for (const u of this.#files.values()) {
-      if (u.owner !== owner) continue;
+      if (!same(u.owner)) continue;
       held.files += 1;
       held.bytes += u.bytes;
     }
@@ -196,7 +213,7 @@ export class Uploads {
   }
 
   sweep(now = Date.now()): void {
-    for (const [p, u] of [...this.#files]) if (now - u.at > (u.owner === ANONYMOUS ? ANONYMOUS_TTL_MS : UPLOAD_TTL_MS)) this.#remove(p);
+    for (const [p, u] of [...this.#files]) if (now - u.at > (Uploads.isAnonymous(u.owner) ? ANONYMOUS_TTL_MS : UPLOAD_TTL_MS)) this.#remove(p);
   }
 
   close(): void {

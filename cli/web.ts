@@ -17,7 +17,7 @@ import { writeZip, type ZipEntry } from '../core/api/zip.ts';
 import { openChecked, type CheckedFile } from '../core/api/checked-file.ts';
 import type { ItemFile } from '../core/api/handle-library.ts';
 import { ANONYMOUS_LIMITS, FOLDER_LISTINGS_PER_MINUTE, PerMinute, type AnonymousLimits } from './web-limits.ts';
-import { ANONYMOUS, Uploads } from './web-uploads.ts';
+import { Uploads } from './web-uploads.ts';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml',
@@ -53,10 +53,12 @@ export const WEB_CSP = "default-src 'self'; script-src 'self'; style-src 'self';
  * HTTPS, which a loopback desk does not serve; the cookie keeps its discipline otherwise (no Domain, Path=/,
  * HttpOnly, SameSite=Strict) and is worth nothing on its own: every call also needs the token header.
  */
-function cookieSession(req: IncomingMessage, name: string): SessionSlot & { setCookie: string | null } {
+function cookieSession(req: IncomingMessage, name: string): SessionSlot & { setCookie: string | null; visitor: string | null } {
   let token = cookie(req, name);
   const slot = {
     setCookie: null as string | null,
+    /** A browser without a login: its own random id (visitorCookie), so that its uploads are its own. */
+    visitor: cookie(req, `${name}-visitor`),
     get: () => token,
     set: (t: string | null) => {
       token = t;
@@ -148,7 +150,9 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
       return true;
     }
   };
-  const ownerOf = (session: SessionSlot): string => (isAnonymous(session) ? ANONYMOUS : Uploads.owner(session.get()));
+  // A verifier without an account owns its uploads by its browser's visitor id (a cookie of its own, given with its
+  // first upload), not as one "anonymous" shared by every visitor: another could otherwise use or delete them.
+  const ownerOf = (session: SessionSlot): string => (isAnonymous(session) ? Uploads.anonymousOwner((session as { visitor?: string | null }).visitor ?? null) : Uploads.owner(session.get()));
   // The hub sync worker runs here as in the desktop app's main process: from the start when the vault is open, else
   // from the unlock on (the hub API key is in the vault); each signature made through this server wakes it.
   const syncReport = (r: PushReport) => log(`custody web: hub: ${r.accepted} record(s) pushed, ${r.parked} parked, ${r.remaining} pending${r.error ? `; waiting: ${r.error}` : ''}`);
@@ -161,7 +165,7 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
     },
     // A verifier without an account reads its own uploads only: the allowed roots are the newsroom's files.
     confineFiles: (session) => isAnonymous(session)
-      ? { roots: uploads.foldersOf(ANONYMOUS), name: 'your uploads' }
+      ? { roots: uploads.foldersOf(ownerOf(session)), name: 'your uploads' }
       : { roots: [...uploads.foldersOf(ownerOf(session)), ...desk.allowedRoots], name: 'your uploads and the allowed roots' },
   });
   const rendererDir = resolve(opts.rendererDir);
@@ -194,14 +198,16 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
         } catch {
           throw new CustodyError('INVALID_ARGUMENT', 'expected a URI-encoded file name in x-file-name, got a malformed one');
         }
+        if (isAnonymous(session) && !session.visitor) session.visitor = randomBytes(24).toString('base64url');
         const owner = ownerOf(session);
-        if (owner === ANONYMOUS) {
+        const anonymous = Uploads.isAnonymous(owner);
+        if (anonymous) {
           uploadsPerMinute.take(req.socket.remoteAddress ?? '?', 'uploads');
         }
-        const quota = owner === ANONYMOUS ? { files: limits.held, bytes: limits.heldBytes } : undefined;
+        const quota = anonymous ? { files: limits.held, bytes: limits.heldBytes } : undefined;
         return { path: await uploads.receive(req, owner, name, desk.limits, quota) };
       });
-      if (answer.ok) return send(res, 200, answer);
+      if (answer.ok) return send(res, 200, answer, session.visitor && !cookie(req, `${cookieName}-visitor`) ? { 'set-cookie': `${cookieName}-visitor=${session.visitor}; HttpOnly; SameSite=Strict; Path=/` } : {});
       // What is left of a refused upload is not read: the connection closes rather than carry it to the next request.
       req.resume();
       return send(res, STATUS[answer.error.code] ?? 422, outward(answer, 'the upload'), { connection: 'close' });
@@ -219,7 +225,7 @@ export async function startWebServer(desk: Desk, opts: WebOptions): Promise<WebS
       const limited = await envelope(async () => folderListings.take(owner, 'folder listings'));
       if (!limited.ok) return send(res, STATUS[limited.error.code] ?? 429, limited);
     }
-    const counted = method === 'verify' && owner === ANONYMOUS;
+    const counted = method === 'verify' && Uploads.isAnonymous(owner);
     let answer: Envelope<unknown>;
     try {
       if (counted && verifying >= limits.verifying) {

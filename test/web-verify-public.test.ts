@@ -70,6 +70,23 @@ describe('verification without an account', () => {
     expect(entry?.actor).toBe('anonymous');
   });
 
+  it("keeps one visitor's upload from another without a login: neither listed, nor verified, nor deleted (found in review)", async () => {
+    const a = webClient(web);
+    const b = webClient(web);
+    const path = (await a.upload('IMG_4521.JPG', jpeg)).body.result.path as string;
+    // B probes with a path of its own: the refusal names no upload folder (it listed every visitor's before)
+    const probe = await b.call('verify', { path: '/nonexistent/x.jpg' });
+    expect(probe.body.error).toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+    expect(probe.body.error!.message).not.toContain(web.uploads.dir);
+    // B names A's upload: refused, and A's upload is still there for A
+    const guess = await b.call('verify', { path });
+    expect(guess.body.error).toMatchObject({ code: 'PATH_NOT_ALLOWED' });
+    expect(readdirSync(web.uploads.dir)).toHaveLength(1);
+    const own = await a.call('verify', { path });
+    expect(own.body.result).toMatchObject({ verdict: 'derived', recordId: signed.id });
+    expect(readdirSync(web.uploads.dir)).toEqual([]);
+  });
+
   it('tells a logged-in user who signed it', async () => {
     const erin = webClient(web);
     await erin.call('login', { name: 'erin', password: 'erin-tidal-lantern-42' });

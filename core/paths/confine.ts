@@ -117,7 +117,8 @@ export function confine(p: string, use: PathUse, rules: PathRules): string {
     if (!roots.some((r) => within(r, real))) {
       const name = rules.withinName ?? 'the allowed roots';
       const which = roots.length === 0 ? 'none are set: an admin sets the allowed roots with `custody settings set allowed-roots DIR...`' : roots.join(', ');
-      refuse(p, `lies outside ${name} (${which})`);
+      // a caller's own uploads are named, not listed: their folders are the only secret an anonymous verifier holds
+      refuse(p, rules.withinName === 'your uploads' ? `lies outside ${name}` : `lies outside ${name} (${which})`);
     }
   }
   return real;

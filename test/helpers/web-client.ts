@@ -12,11 +12,20 @@ export interface Answer {
 /** A client as the desk's own page is one: the token header, JSON, its own origin, and the cookie it was given. */
 export function webClient(web: WebServer) {
   const base = new URL(web.url).origin;
+  // the cookies a browser keeps for the page: the login's and, for a visitor without one, its visitor id
+  const jar = new Map<string, string>();
   let cookie = '';
   const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${web.token}`, origin: base, ...(cookie ? { cookie } : {}), ...extra });
   const remember = (res: Response) => {
     const set = res.headers.get('set-cookie');
-    if (set) cookie = set.split(';')[0]!.endsWith('=') ? '' : set.split(';')[0]!;
+    if (set) {
+      const [pair] = set.split(';');
+      const eq = pair!.indexOf('=');
+      const [name, value] = [pair!.slice(0, eq), pair!.slice(eq + 1)];
+      if (value) jar.set(name, value);
+      else jar.delete(name);
+      cookie = [...jar].map(([n, v]) => `${n}=${v}`).join('; ');
+    }
     return set;
   };
   return {
@@ -29,6 +38,7 @@ export function webClient(web: WebServer) {
     },
     async upload(name: string, body: Uint8Array<ArrayBuffer> | string): Promise<{ status: number; body: Answer }> {
       const res = await fetch(`${base}/api/upload`, { method: 'POST', headers: headers({ 'content-type': 'application/octet-stream', 'x-file-name': encodeURIComponent(name) }), body });
+      remember(res);
       return { status: res.status, body: (await res.json()) as Answer };
     },
     async download(id: string, published = false): Promise<Response> {
