@@ -8,7 +8,8 @@ import { initHub, startHub, type RunningHub } from '../server/serve.ts';
 import { adminLogin } from '../server/tenants/tenants.ts';
 import { tempDir } from './helpers/cli.ts';
 import { call } from './helpers/hub-desk.ts';
-import { SERVICE_PW, Slapd, loadNewsroom, newsroomConfig, slapdMissing } from './helpers/slapd.ts';
+import { SERVICE_PW, Slapd, groupDn, loadNewsroom, newsroomConfig, slapdMissing, userDn } from './helpers/slapd.ts';
+import { Attribute, Change } from 'ldapts';
 
 let slapd: Slapd;
 let hub: RunningHub;
@@ -35,6 +36,25 @@ describe.skipIf(slapdMissing !== null)('hub admin login with the directory (real
     expect(r.status).toBe(200);
     const tenants = await call(hub.url, 'GET', '/v1/tenants', { token: r.body.token as string });
     expect(tenants.status).toBe(200);
+  });
+
+  it("ends a directory admin's sessions once the directory no longer maps them to admin, and not on a wrong password (found in review)", async () => {
+    const r = await login('dave', 'dave-pw');
+    const token = r.body.token as string;
+    // someone types a wrong password for dave: his session goes on (else anyone could end an admin's sessions)
+    expect((await login('dave', 'wrong')).status).toBe(401);
+    expect((await call(hub.url, 'GET', '/v1/tenants', { token })).status).toBe(200);
+    // (a groupOfNames keeps a member: gina takes dave's place)
+    const member = (operation: 'add' | 'delete', uid: string) => new Change({ operation, modification: new Attribute({ type: 'member', values: [userDn(uid)] }) });
+    await slapd.admin((c) => c.modify(groupDn('custody-admins'), [member('add', 'gina'), member('delete', 'dave')]));
+    try {
+      // his next login is refused, and the session he held is over
+      expect(await login('dave', 'dave-pw')).toMatchObject({ status: 403, body: { code: 'NOT_PERMITTED' } });
+      expect((await call(hub.url, 'GET', '/v1/tenants', { token })).status).toBe(401);
+    } finally {
+      await slapd.admin((c) => c.modify(groupDn('custody-admins'), [member('add', 'dave'), member('delete', 'gina')]));
+    }
+    expect((await login('dave', 'dave-pw')).status).toBe(200);
   });
 
   it('refuses an editor (403), and a wrong password, an unknown name or an injection alike (401)', async () => {

@@ -169,7 +169,8 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
       }
       expect(new Set(answers).size).toBe(1);
       const reasons = entries(desk, 'auth.login_failed').map((e) => e.details.reason);
-      expect(reasons).toEqual(['unknown user', 'wrong password or locked', 'wrong password or locked', 'unknown user', 'unknown user', 'empty password']);
+      // the injections are no user names: refused after the same work, and never sent to the directory
+      expect(reasons).toEqual(['unknown user', 'wrong password or locked', 'wrong password or locked', 'not a user name', 'not a user name', 'empty password']);
     });
 
     it('recompute roles at every login: a group change shows at the next one', async () => {
@@ -197,6 +198,26 @@ describe.skipIf(slapdMissing !== null)('LDAP directory (real slapd)', () => {
       desk.ldap.set({ name: 'ada', roles: ['admin'] }, configOf({ roles: [...ROLE_MAP(), { group: '*', roles: ['viewer'] }] }));
       expect((await desk.directory.login('erin', 'erin-pw')).actor.roles).toEqual(['viewer']);
       expect((await desk.directory.login('alice', 'alice-pw')).actor.roles).toEqual(['editor', 'viewer']);
+    });
+
+    it('send the stored service password only to the server it was given for (found in review: LDAP passback)', async () => {
+      const { desk, admin } = await directoryDesk();
+      // another address, CA or service account without the password again: refused, the stored config unchanged
+      for (const over of [{ url: 'ldaps://127.0.0.1:1' }, { bindDn: 'cn=someone-else,dc=example,dc=org' }]) {
+        expect(() => desk.ldap.set(admin, configOf(over))).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('the stored one is sent only to the server it was given for') }));
+      }
+      expect(desk.ldap.status(admin).config?.url).toBe(configOf().url);
+      // the same server with other settings keeps it; a new server with the password given is taken
+      desk.ldap.set(admin, configOf({ roles: [...ROLE_MAP(), { group: '*', roles: ['viewer'] }] }));
+      expect((await desk.directory.login('erin', 'erin-pw')).actor.roles).toEqual(['viewer']);
+      desk.ldap.set(admin, configOf({ url: 'ldaps://127.0.0.1:1' }), SERVICE_PW);
+      expect(desk.ldap.status(admin).config?.url).toBe('ldaps://127.0.0.1:1');
+    });
+
+    it('refuse a name with spaces around it without asking the directory: each spelling a throttle key of its own reached the directory', async () => {
+      const { desk } = await directoryDesk();
+      for (const name of [' alice', 'alice ', '  alice']) expect(await codeOf(desk.directory.login(name, 'wrong'))).toBe('NOT_AUTHENTICATED');
+      expect(entries(desk, 'auth.login_failed').map((e) => e.details.reason)).toEqual(['not a user name', 'not a user name', 'not a user name']);
     });
 
     it('know one directory entry by one name: a second uid of the same person logs in as the first', async () => {

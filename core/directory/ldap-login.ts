@@ -54,15 +54,19 @@ export async function directoryAuthenticate(ctx: DirectoryLoginContext, typed: s
     valid = false;
   }
   const existing = valid ? getUser(ctx.db, name) : null;
-  if (existing?.source === 'local') {
-    failed(ctx, name, 'name of a local user', at);
+  // A local user's name in another case, or a name Custody could not keep, is refused after the same scrypt work as
+  // any refusal (an instant answer told which local names exist), and never sent to the directory: a directory that
+  // ignores spaces and look-alikes would take " alice" for alice, each spelling a new key of the desk's throttle, so
+  // that anyone could lock alice's directory account with wrong passwords.
+  if (existing?.source === 'local' || !valid) {
+    await burnPasswordCheck(password, ctx.params);
+    failed(ctx, name, valid ? 'name of a local user' : 'not a user name', at);
     throw badCredentials(name);
   }
 
   let outcome;
   try {
-    // A name Custody could not keep is still asked (escaped), so that it answers as slowly as any other.
-    outcome = await ctx.source.login(valid ? name : typed, password);
+    outcome = await ctx.source.login(name, password);
   } catch (e) {
     if (!isCustodyError(e, 'DIRECTORY_UNREACHABLE')) {
       failed(ctx, name, 'directory error', at, { code: isCustodyError(e) ? e.code : 'INTERNAL' });

@@ -27,6 +27,12 @@ export function putLdapConfig(db: WritableDB, keyring: Keyring, config: LdapConf
     throw new CustodyError('INVALID_ARGUMENT', `expected the password of the service account ${config.bindDn}, got none (the vault holds none yet)`);
   }
   if (bindPassword === '') throw new CustodyError('INVALID_ARGUMENT', 'expected the service account password, got an empty one (an empty password is an unauthenticated bind)');
+  // The stored password goes only to the server it was given for: a new address, CA or account must come with it
+  // again, or an admin could point the desk at a server of theirs and have the password sent there (LDAP passback).
+  const before = bindPassword === undefined ? getLdapConfig(db) : null;
+  if (before && (before.url !== config.url || before.caPem !== config.caPem || before.bindDn !== config.bindDn)) {
+    throw new CustodyError('INVALID_ARGUMENT', 'expected the service account password again with a new server address, CA certificate or service account: the stored one is sent only to the server it was given for');
+  }
   setSetting(db, CONFIG_KEY, JSON.stringify(config));
   if (bindPassword !== undefined) keyring.replaceSecret(BIND_PASSWORD_SECRET, Buffer.from(bindPassword, 'utf8'), at);
 }

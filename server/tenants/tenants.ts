@@ -1,7 +1,7 @@
 // Organisations on the hub, their API keys, and the hub's own admins (who create organisations and their first
 // admin key). Every token is returned once, here, and stored only as its hash.
 import { CustodyError } from '../../core/errors.ts';
-import { hashPassword, verifyPassword } from '../../core/directory/passwords.ts';
+import { burnPasswordCheck, hashPassword, verifyPassword } from '../../core/directory/passwords.ts';
 import type { ScryptParams } from '../../core/crypto/vault.ts';
 import type { LdapSource } from '../../core/directory/ldap-source.ts';
 import type { HubKysely } from '../db/schema.ts';
@@ -123,7 +123,6 @@ export async function createHubAdmin(db: HubKysely, name: string, password: stri
 
 /** hub_admins.password_hash of an admin known from the directory: a row for their sessions, matching no password. */
 export const DIRECTORY_ADMIN_HASH = 'directory';
-const DUMMY_HASH = 'scrypt$1024$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
 const BAD_LOGIN = 'expected a hub admin name and password, got ones that do not match';
 
 /**
@@ -134,8 +133,9 @@ const BAD_LOGIN = 'expected a hub admin name and password, got ones that do not 
 export async function adminLogin(db: HubKysely, name: string, password: string, now = new Date(), directory: LdapSource | null = null): Promise<{ token: string; expiresAt: string }> {
   const row = await db.selectFrom('hub_admins').select('password_hash').where('name', '=', name).executeTakeFirst();
   if (directory && (!row || row.password_hash === DIRECTORY_ADMIN_HASH)) return openAdminSession(db, await directoryAdmin(db, directory, name, password, now), now);
-  // The same answer, after the same work, whether the name or the password is wrong.
-  const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
+  // The same answer, after the same work, whether the name or the password is wrong: an unknown name costs a check at
+  // the cost admins' passwords are hashed at (a cheap dummy told which names exist by the time an answer took).
+  const ok = row ? await verifyPassword(password, row.password_hash) : (await burnPasswordCheck(password), false);
   if (!row || !ok) throw new CustodyError('NOT_AUTHENTICATED', BAD_LOGIN);
   return openAdminSession(db, name, now);
 }
@@ -144,11 +144,16 @@ async function directoryAdmin(db: HubKysely, directory: LdapSource, typed: strin
   // Directories match names without regard to case; the hub keeps them in lower case, like the desks.
   const name = typed.toLowerCase();
   const r = await directory.login(name, password);
+  // A directory admin the directory no longer knows, or no longer maps to the admin role, keeps no session open: their
+  // sessions end here (a wrong password alone ends none, or anyone could end an admin's sessions by typing one).
+  const endSessions = () => db.deleteFrom('admin_sessions').where('admin_name', '=', name).where((eb) => eb.exists(eb.selectFrom('hub_admins').select('name').where('name', '=', name).where('password_hash', '=', DIRECTORY_ADMIN_HASH))).execute();
   if (r.kind !== 'ok') {
-    await verifyPassword(password, DUMMY_HASH); // as slow as a local refusal
+    if (r.reason === 'unknown user') await endSessions();
+    await burnPasswordCheck(password); // as slow as a local refusal
     throw new CustodyError('NOT_AUTHENTICATED', BAD_LOGIN);
   }
   if (!r.grant.roles.includes('admin')) {
+    await endSessions();
     throw new CustodyError('NOT_PERMITTED', `expected ${name} to be in a directory group that maps to the admin role, got ${r.grant.roles.join(', ') || 'no role'}`);
   }
   await db.insertInto('hub_admins').values({ name, password_hash: DIRECTORY_ADMIN_HASH, created_at: now.toISOString() }).onConflict((oc) => oc.column('name').doNothing()).execute();
