@@ -8,6 +8,7 @@ import { publicPicture } from '../authz/policy.ts';
 import type { Desk } from '../desk.ts';
 import { summary } from '../provenance/verdict-words.ts';
 import { anchorState } from '../sync/proofs.ts';
+import type { HubVerification } from '../sync/hub-verify.ts';
 import type { SignedRecord } from '../store/records.ts';
 
 export const publicRecordSchema = z.object({
@@ -59,6 +60,20 @@ export async function publicRecord(desk: Desk, record: SignedRecord, viewer: { u
 
 type Report = Awaited<ReturnType<Desk['verify']>>;
 
+function publicHub(h: HubVerification): HubVerification {
+  if (!h.reached) return { reached: false, url: null, reason: 'not reached', summary: 'the hub was not reached: this answer is this desk\'s alone' };
+  const record = h.record ? { ...h.record, desk: { id: '', name: '', revokedAt: null } } : null;
+  return {
+    ...h,
+    url: '',
+    record,
+    matches: [],
+    otherDesk: false,
+    sent: {},
+    summary: record ? `${h.verdict}: signed by ${record.org} at ${record.signedAt}` : `${h.verdict}: no desk of the organisation signed this copy`,
+  };
+}
+
 /**
  * A verify report as a caller without an account receives it: the verdict, the checks and the regions stay (they
  * describe the copy the caller holds); the desk's file paths, the original's file name, who published and who
@@ -70,6 +85,9 @@ export function publicReport(r: Report): Report {
   if (r.publication) out.publication = { ...r.publication, output: '', publishedBy: '', approvals: [] };
   // IPTC fields from the record (not from the copy in hand) are work not yet public until the item is published.
   if (r.metadata?.source === 'record' && !r.publication) delete out.metadata;
+  // What the hub said, as a verifier may hear it: its verdict and the organisation, not the hub's address, its reason
+  // for not answering, or which records and desks matched (found in review: all three went to visitors).
+  if (r.hub) out.hub = publicHub(r.hub);
   // The sentence again, from what is left (it named the original's file, the publisher and the approvers).
   if (r.summary !== undefined) out.summary = summary(out);
   return out;
