@@ -229,6 +229,41 @@ export async function takeFile(fs: WatchFs, src: string, dst: string): Promise<v
   }
 }
 
+/**
+ * Creates `dir` (and what is missing above it) and makes sure it is reached without a symlink anywhere on the way.
+ * The desk's own folders under OUT (a job's staging folders, originals/, rejected/) are where whoever can write OUT
+ * could put a link to another folder: the desk would then write into it, take files from it or empty it. Refused
+ * with PATH_NOT_ALLOWED (retried, nothing touched) while it is so.
+ */
+export async function ownFolder(fs: WatchFs, dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  if (!(await isRealDir(fs, dir))) throw linkedFolder(dir);
+}
+
+/** ownFolder's check alone, for a folder that may not exist yet (nothing is created). */
+export async function ownFolderIfThere(fs: WatchFs, dir: string): Promise<void> {
+  if ((await exists(fs, dir)) && !(await isRealDir(fs, dir))) throw linkedFolder(dir);
+}
+
+const linkedFolder = (dir: string): CustodyError =>
+  new CustodyError('PATH_NOT_ALLOWED', `expected ${dir} to be a folder of the desk's under the output folder, but it is a link or leads through one: nothing was written, moved or removed there`);
+
+/** Whether `dst` is a regular file holding exactly `bytes` (a link, a pipe or anything else is not: never followed or waited on). */
+async function holds(fs: WatchFs, dst: string, bytes: Buffer): Promise<boolean> {
+  let opened;
+  try {
+    opened = await openRegular(fs, dst);
+  } catch (e) {
+    if (e instanceof CustodyError && e.code === 'UNSUPPORTED_FORMAT') return false;
+    throw e;
+  }
+  try {
+    return opened.st.size === bytes.length && Buffer.compare(await opened.fh.readFile(), bytes) === 0;
+  } finally {
+    await opened.fh.close();
+  }
+}
+
 /** Whether `dir` is reached without a symlink anywhere on the way: its real path is itself. False when it is gone. */
 export async function isRealDir(fs: WatchFs, dir: string): Promise<boolean> {
   try {
@@ -309,7 +344,7 @@ export async function moveUnread(fs: WatchFs, src: string, dst: string): Promise
       if (await exists(fs, dst)) return;
       throw new CustodyError('IO_ERROR', `expected ${src} or its moved entry at ${dst}, found neither`);
     }
-    await fs.mkdir(dirname(dst), { recursive: true });
+    await ownFolder(fs, dirname(dst));
     // Names under OUT are reserved per job in the database, so no other writer races for dst.
     if (await exists(fs, dst)) throw new NameTaken(dst);
     await fs.rename(src, dst);
@@ -331,7 +366,9 @@ export async function placeFile(fs: WatchFs, src: string, dst: string, sha256: s
     throw new CustodyError('IO_ERROR', `expected ${src} or its moved copy at ${dst} (SHA-256 ${sha256}), found neither`);
   }
   try {
-    await fs.mkdir(dirname(dst), { recursive: true });
+    // the desk's own staging folder: a link put in its place would have the desk take another folder's file
+    if (!(await isRealDir(fs, dirname(src)))) throw linkedFolder(dirname(src));
+    await ownFolder(fs, dirname(dst));
     await freshTemp(fs, dst);
     await linkOrCopy(fs, src, dst, sha256);
     await syncDir(fs, dirname(dst));
@@ -386,10 +423,10 @@ async function sameOrTaken(fs: WatchFs, dst: string, sha256: string): Promise<vo
 export async function writeNew(fs: WatchFs, dst: string, content: string): Promise<void> {
   const bytes = Buffer.from(content, 'utf8');
   try {
-    await fs.mkdir(dirname(dst), { recursive: true });
+    await ownFolder(fs, dirname(dst));
     const tmp = await freshTemp(fs, dst);
     if (await exists(fs, dst)) {
-      if (Buffer.compare(await fs.readFile(dst), bytes) === 0) return;
+      if (await holds(fs, dst, bytes)) return;
       throw new NameTaken(dst);
     }
     try {
@@ -400,7 +437,7 @@ export async function writeNew(fs: WatchFs, dst: string, content: string): Promi
       } finally {
         await fh.close();
       }
-      if (!(await linkNoReplace(fs, tmp, dst)) && Buffer.compare(await fs.readFile(dst), bytes) !== 0) throw new NameTaken(dst);
+      if (!(await linkNoReplace(fs, tmp, dst)) && !(await holds(fs, dst, bytes))) throw new NameTaken(dst);
       await syncDir(fs, dirname(dst));
     } finally {
       await fs.unlink(tmp).catch(() => undefined);

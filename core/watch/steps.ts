@@ -7,7 +7,7 @@ import { CustodyError, missingCase } from '../errors.ts';
 import type { SignPool } from '../provenance/sign-pool.ts';
 import { getRecord } from '../store/records.ts';
 import {
-  NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, isRealDir, moveUnread, notAFile, ownFile, placeFile, takeConfined, writeNew, type WatchFs,
+  NameTaken, errnoCode, exists, freshTemp, hashFile, ioError, isRealDir, moveUnread, notAFile, ownFile, ownFolder, ownFolderIfThere, placeFile, takeConfined, writeNew, type WatchFs,
 } from './fs.ts';
 import {
   UNREAD, decideReject, finishJob, getJob, linkRecord, markPlacing, markSetAside, markStaged, pathsTaken, releaseJob, repath, type WatchJob,
@@ -81,6 +81,8 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   // "signed", can collide with them).
   const dir = stagingDirOf(job.outDir, job.folderId, job.id);
   const staged = join(dir, 'original', fitName(basename(job.sourcePath)));
+  // a staging folder someone swapped for a link is neither replayed from nor written into (fs.ts, ownFolder)
+  await ownFolderIfThere(fs, dirname(staged));
   if (await exists(fs, staged)) {
     // A crash after a link or a pipe was renamed here and before it was judged: it is set aside as it would have been.
     const entry = await fs.lstat(staged);
@@ -112,8 +114,9 @@ async function stage(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
     return releaseJob(db, job.id, `expected ${job.relPath} unchanged since it was claimed, but it changed; it is taken again once it settles`, ctx.now());
   }
   try {
-    await fs.mkdir(dirname(staged), { recursive: true });
+    await ownFolder(fs, dirname(staged));
   } catch (e) {
+    if (e instanceof CustodyError && e.code === 'PATH_NOT_ALLOWED') throw e;
     throw ioError(`create the staging folder ${dir}`, e);
   }
   const taken = await takeConfined(fs, job.sourcePath, staged, st);
@@ -132,8 +135,11 @@ async function sign(ctx: StepContext, job: WatchJob): Promise<WatchJob> {
   const staged = job.stagedPath!;
   const dir = join(dirname(dirname(staged)), 'signed');
   // The job is not 'signed', so no record names anything here: whatever is left is the output of an attempt
-  // that crashed between writing it and committing its record.
+  // that crashed between writing it and committing its record. Only in the desk's own folder (a link put in its
+  // place would have the desk empty another), and only files.
+  await ownFolder(ctx.fs, dir);
   for (const name of await readdirOrEmpty(ctx.fs, dir)) {
+    if (!(await ctx.fs.lstat(join(dir, name))).isFile()) continue;
     await ctx.fs.unlink(join(dir, name)).catch((e: unknown) => {
       throw ioError(`clear the staging folder ${dir}`, e);
     });
