@@ -127,7 +127,21 @@ export class AnchorWorker {
     if (opened > 0) crashPoint('anchor.opened');
     await this.#checkChain();
     await this.#recheck();
-    for (const tenantId of await this.#store.tenantsWithWork()) await this.#advance(tenantId);
+    // One tenant's failure (its address cannot pay, its node refuses its transaction) is its own: the others go on.
+    // Only when every tenant failed does the round fail, and back off (the node is away).
+    const tenants = await this.#store.tenantsWithWork();
+    let failed: unknown = null;
+    let failures = 0;
+    for (const tenantId of tenants) {
+      try {
+        await this.#advance(tenantId);
+      } catch (e) {
+        failures += 1;
+        failed ??= e;
+        this.#o.log('anchor: a tenant\'s batch failed, the others go on', { tenant: tenantId, error: (e as Error).message?.slice(0, 300) });
+      }
+    }
+    if (failures > 0 && failures === tenants.length) throw failed;
   }
 
   /**
@@ -230,8 +244,11 @@ export class AnchorWorker {
     const used = await this.#provider.getTransactionCount(b.sender, 'latest');
     if (used > b.nonce!) return this.#settle(b, `its nonce ${b.nonce} went to another transaction`);
     // Not mined: the node may have dropped it (a restart, a full mempool). Send the same bytes again; after
-    // replaceAfterMs, replace it with higher fees at the same nonce.
-    if (now.getTime() - Date.parse(b.updated_at) > this.#o.chain.replaceAfterMs) {
+    // replaceAfterMs, replace it with higher fees at the same nonce, but only while the node holds it (fees too low):
+    // one the node refused (its address cannot pay) is sent again as it is, so that its fees never climb while it
+    // cannot be mined at any price (they grew a quarter each time, without bound, before).
+    const held = now.getTime() - Date.parse(b.updated_at) > this.#o.chain.replaceAfterMs ? await this.#provider.getTransaction(b.tx_hash!) : null;
+    if (held) {
       const proof = await this.#consistency(b);
       if (proof) await this.#sign(b, b.nonce!, proof, Transaction.from(b.raw_tx!));
     } else {
