@@ -3,7 +3,9 @@
 // link there to another folder, and the desk emptied it (the staging folder's leftovers cleared), signed and took a
 // file it was never given (a crash "replay" from a linked staging folder), or wrote a dropped file into it (a linked
 // rejected/). Each is now refused with PATH_NOT_ALLOWED and retried, touching nothing there.
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { sql } from '../core/store/db.ts';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/cli.ts';
@@ -66,6 +68,22 @@ describe('links put into a watched folder\'s OUT', { timeout: 60_000 }, () => {
     expect(await refusedForALink(s)).toContain('original');
     expect(readFileSync(join(victim, 'embargoed.jpg')).equals(secret)).toBe(true);
     expect(s.outcomes.filter((o) => o.status === 'signed')).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("a drop another user owns is kept as the desk's own copy: its owner's open descriptor cannot change the kept original", async () => {
+    const s = await setup();
+    await s.engine.start([s.folder.id]);
+    const p = join(s.inDir, 'photo.jpg');
+    writeFileSync(p, await uniqueJpeg());
+    chownSync(p, 65534, 65534); // the photographer's, not the desk's (rename keeps the owner)
+    const fd = openSync(p, 'r+'); // kept open by the photographer's tool
+    const [o] = await s.waitFor(1);
+    writeSync(fd, Buffer.from('TAMPERED'), 0, 8, 100);
+    closeSync(fd);
+    expect(o!.status).toBe('signed');
+    const rec = s.desk.store.get<{ sha256: string; input_path: string }>(sql`SELECT sha256, input_path FROM records WHERE id = ${o!.recordId}`)!;
+    expect(createHash('sha256').update(readFileSync(rec.input_path)).digest('hex')).toBe(rec.sha256);
+    expect(statSync(rec.input_path).uid).toBe(0);
   });
 
   it('rejected/ linked to another folder: nothing dropped is written there', async () => {

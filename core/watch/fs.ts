@@ -105,12 +105,15 @@ async function hashHandle(fh: fsp.FileHandle): Promise<{ sha256: string; size: n
  * Makes the staged file `p` the queue's alone, and returns its SHA-256 and size. A file that has other hard links
  * (a photographer kept one beside the drop, in a folder the watcher ignores, or anywhere on the disk) would still be
  * writable through them after signing, and the kept original with it: it is replaced by a verified copy with no
- * other name. The copy is refused (IO_ERROR, retried) if the file changed while it was copied.
+ * other name. So is a file another user owns, or others may write (a rename keeps its owner and mode): its owner
+ * could change the kept original after signing, by an open descriptor or by its name. The copy is refused
+ * (IO_ERROR, retried) if the file changed while it was copied.
  */
 export async function ownFile(fs: WatchFs, p: string): Promise<{ sha256: string; size: number }> {
   const { fh, st: before } = await openRegular(fs, p);
   try {
-    if (before.nlink <= 1) return await hashHandle(fh);
+    const desksOwn = (process.getuid === undefined || before.uid === process.getuid()) && (before.mode & 0o022) === 0;
+    if (before.nlink <= 1 && desksOwn) return await hashHandle(fh);
   } finally {
     await fh.close();
   }
@@ -119,7 +122,7 @@ export async function ownFile(fs: WatchFs, p: string): Promise<{ sha256: string;
     const after = await fs.stat(p);
     if (after.size !== size || after.mtimeMs !== before.mtimeMs || after.size !== before.size) {
       await fs.unlink(tmp).catch(() => undefined);
-      throw new CustodyError('IO_ERROR', `expected ${p}, which has other hard links, to stay unchanged while the desk copied it, but it changed (${before.size} → ${after.size} bytes); it is copied again`);
+      throw new CustodyError('IO_ERROR', `expected ${p}, which has other hard links or another owner, to stay unchanged while the desk copied it, but it changed (${before.size} → ${after.size} bytes); it is copied again`);
     }
     // The name is this job's (its staging folder): the copy takes it, and the other links keep the old file.
     await fs.rename(tmp, p);
