@@ -32,15 +32,18 @@ export function receiptText(job: WatchJob, record: SignedRecord, outputPath: str
   return `${JSON.stringify(receipt, null, 2)}\n`;
 }
 
+/** A value on one line of a note: control characters (a newline in a dropped file's name) written as escapes, so that no name can add a line of its own. */
+const oneLine = (s: string): string => [...s].map((c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? JSON.stringify(c).slice(1, -1) : c)).join('');
+
 export function errorNoteText(job: WatchJob): string {
   const e = job.error;
   return [
     `code: ${e?.code ?? 'INTERNAL'}`,
-    `error: ${e?.message ?? 'no message was recorded'}`,
+    `error: ${oneLine(e?.message ?? 'no message was recorded')}`,
     `time: ${e?.at ?? job.updatedAt}`,
-    `file: ${job.relPath}`,
+    `file: ${oneLine(job.relPath)}`,
     `sha256: ${job.sha256 ?? ''}`,
-    `watched folder: ${job.sourcePath.slice(0, job.sourcePath.length - job.relPath.length).replace(/[\\/]$/, '')}`,
+    `watched folder: ${oneLine(job.sourcePath.slice(0, job.sourcePath.length - job.relPath.length).replace(/[\\/]$/, ''))}`,
     '',
   ].join('\n');
 }
