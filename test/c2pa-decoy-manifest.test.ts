@@ -141,6 +141,13 @@ function withDecoyBoxes(forged: Uint8Array, genuine: RawManifest): Buffer {
   });
 }
 
+/** `bytes` written as `name` under `dir` and verified by `desk`. */
+async function verifyBytes(desk: Desk, dir: string, name: string, bytes: Uint8Array) {
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return desk.verify(path);
+}
+
 describe('hybrid org, stolen classical key: a decoy carrying the genuine claim and co-signature', () => {
   let desk: Desk;
   let dir: string;
@@ -171,11 +178,7 @@ describe('hybrid org, stolen classical key: a decoy carrying the genuine claim a
   }, 120_000);
   afterAll(() => desk?.close());
 
-  const verify = async (name: string, bytes: Uint8Array) => {
-    const path = join(dir, name);
-    writeFileSync(path, bytes);
-    return desk.verify(path);
-  };
+  const verify = (name: string, bytes: Uint8Array) => verifyBytes(desk, dir, name, bytes);
 
   it('the genuine file passes, co-signed', async () => {
     const v = await verify('genuine.png', genuine);
@@ -249,11 +252,7 @@ describe('TSA-root guard: a decoy carrying the org chain', () => {
   }, 120_000);
   afterAll(() => desk?.close());
 
-  const verify = async (name: string, bytes: Uint8Array) => {
-    const path = join(dir, name);
-    writeFileSync(path, bytes);
-    return desk.verify(path);
-  };
+  const verify = (name: string, bytes: Uint8Array) => verifyBytes(desk, dir, name, bytes);
 
   it('the genuine file passes, trusted', async () => {
     const v = await verify('genuine.png', genuine);

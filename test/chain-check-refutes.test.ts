@@ -15,15 +15,13 @@ import { sql } from '../core/store/db.ts';
 import { lastChainCheck } from '../core/sync/chain-check.ts';
 import { ALARM_ACTION, proofOf } from '../core/sync/proofs.ts';
 import { parseProofFile, type ChainRef } from '../core/tlog/proof-file.ts';
-import { hubChainKeys, initHub, startHub, type RunningHub } from '../server/serve.ts';
-import { deployRegistry, fund, registerLog, sharedMiningNode, until } from './helpers/chain.ts';
+import type { RunningHub } from '../server/serve.ts';
+import { sharedMiningNode, until } from './helpers/chain.ts';
+import { ADMIN, anchoringHubAndDesk } from './helpers/anchoring-desk.ts';
 import { tempDir } from './helpers/cli.ts';
-import { TEST_SCRYPT, tempDesk } from './helpers/desk.ts';
-import { call } from './helpers/hub-desk.ts';
 import { photo } from './fixtures/photos.ts';
 
 const PASSPHRASE = 'hub vault passphrase for the chain refutation test';
-const ADMIN = { name: 'desk', roles: ['admin' as const] };
 const node = sharedMiningNode();
 
 let hub: RunningHub;
@@ -46,21 +44,7 @@ function badChecksum(a: string): string {
 
 beforeAll(async () => {
   dir = tempDir('custody-chain-refutes-');
-  const loc = { database: null, dataDir: join(dir, 'hub') };
-  const init = await initHub(loc, { org: 'Daily Planet' });
-  const registry = await deployRegistry(node.owner);
-  contract = registry.target as string;
-  const [k] = await hubChainKeys(loc, PASSPHRASE, TEST_SCRYPT);
-  await registerLog(registry, k!.origin, k!.address);
-  await fund(node.chain, [k!.address]);
-  hub = await startHub(loc, {
-    passphrase: PASSPHRASE, scrypt: TEST_SCRYPT, checkpointIntervalMs: 100,
-    chain: { rpc: node.chain.url, chainId: 31337, contract, pollMs: 100 },
-  });
-  desk = await tempDesk('Daily Planet');
-  desk.setAllowedRoots(desk.bootstrapActor()!, [dir]);
-  const token = (await call(hub.url, 'POST', '/v1/enrolment-tokens', { token: init.adminKey, json: { label: 'desk' } })).body.token as string;
-  await desk.hub.connect(ADMIN, { url: hub.url, token, name: 'photo desk' });
+  ({ hub, desk, contract } = await anchoringHubAndDesk(node, dir, PASSPHRASE));
   for (const i of [1, 2, 3]) {
     const src = join(dir, `quay-${i}.png`);
     await sharp(photo('coffee.png')).resize(240 + i * 16).png().toFile(src);

@@ -4,10 +4,10 @@
 // desk's user may read (its own database among them): checked by path and then read by path, that file would go
 // out. So the file is opened once, without following a link at its last step, its bytes are hashed through that
 // handle and compared with the record's, and what is sent is read through the same handle.
-import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { CustodyError } from '../errors.ts';
+import { sha256Handle } from '../media/hash.ts';
 
 /** A file opened and checked: stream it with `handle.createReadStream({ start: 0 })`, which closes the handle at its end. */
 export interface CheckedFile {
@@ -34,9 +34,7 @@ export async function openChecked(path: string, sha256: string | null, what: str
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new CustodyError('INTEGRITY_FAILED', `expected ${what} at ${path} to be a file, got something else there: it is not sent`);
-    const h = createHash('sha256');
-    for await (const chunk of handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-    if (h.digest('hex') !== sha256) {
+    if ((await sha256Handle(handle)).sha256 !== sha256) {
       throw new CustodyError('INTEGRITY_FAILED', `expected ${what} at ${path} to hold the bytes that were signed, but it holds others (it was replaced or changed since): it is not sent`);
     }
     return { handle, size: st.size };

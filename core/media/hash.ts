@@ -19,6 +19,19 @@ export async function sha256File(path: string, onBytes?: (hashed: number) => voi
   return h.digest('hex');
 }
 
+/** SHA-256 and size of an open file, from the handle's current position to its end (a fresh handle: the whole file). */
+export async function sha256Handle(fh: FileHandle): Promise<{ sha256: string; size: number }> {
+  const h = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let size = 0;
+  for (;;) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) return { sha256: h.digest('hex'), size };
+    h.update(buf.subarray(0, bytesRead));
+    size += bytesRead;
+  }
+}
+
 const COPY_CHUNK = 4 << 20;
 
 /**

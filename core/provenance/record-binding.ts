@@ -3,7 +3,7 @@
 // output's is in the record's `record.signed` audit entry, whose hash chain `custody audit verify` checks. Verify takes
 // a column's word only where it agrees with those: someone who can write the desk's database and sets a record's
 // output hash to another file's must not make that file read as the signed one.
-import { auditEntries, signedEntry } from '../audit/log.ts';
+import { signedEntry } from '../audit/log.ts';
 import { sql, type ReadableDB } from '../store/db.ts';
 import type { SignedRecord } from '../store/records.ts';
 
@@ -36,8 +36,11 @@ export function vouchesFor(db: ReadableDB, record: SignedRecord, sha256: string)
  * here, as a changed entry shows in the log's hash chain.
  */
 export function checkRecordRows(db: ReadableDB): { records: number; problems: { recordId: string; problem: string }[] } {
+  // only the record.signed entries, not the whole log again (audit verify has just read it for its hash chain)
   const logged = new Map<string, Record<string, unknown>>();
-  for (const e of auditEntries(db)) if (e.action === 'record.signed' && e.subject) logged.set(e.subject, e.details);
+  for (const e of db.all<{ subject: string; details: string }>(sql`SELECT subject, details FROM audit_log WHERE action = 'record.signed' AND subject IS NOT NULL ORDER BY seq`)) {
+    logged.set(e.subject, JSON.parse(e.details) as Record<string, unknown>);
+  }
   const rows = db.all<{ id: string; sha256: string; output_sha256: string | null; fingerprint: string }>(sql`SELECT id, sha256, output_sha256, fingerprint FROM records ORDER BY signed_at, id`);
   const problems: { recordId: string; problem: string }[] = [];
   for (const r of rows) {

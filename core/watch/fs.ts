@@ -9,7 +9,7 @@ import { constants, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CustodyError } from '../errors.ts';
-import { copyHashing } from '../media/hash.ts';
+import { copyHashing, sha256Handle } from '../media/hash.ts';
 
 export type WatchFs = Pick<typeof fsp, 'stat' | 'lstat' | 'readdir' | 'mkdir' | 'rename' | 'link' | 'unlink' | 'rmdir' | 'open' | 'readFile' | 'realpath'>;
 
@@ -46,7 +46,6 @@ export async function exists(fs: WatchFs, p: string): Promise<boolean> {
   }
 }
 
-const CHUNK = 1 << 20;
 
 /**
  * Read-only, not through a symlink at the last step, and without waiting for a writer (a FIFO opened for reading
@@ -82,23 +81,10 @@ export async function openRegular(fs: WatchFs, p: string): Promise<{ fh: fsp.Fil
 export async function hashFile(fs: WatchFs, p: string): Promise<{ sha256: string; size: number }> {
   const { fh } = await openRegular(fs, p);
   try {
-    return await hashHandle(fh);
+    return await sha256Handle(fh);
   } finally {
     await fh.close();
   }
-}
-
-async function hashHandle(fh: fsp.FileHandle): Promise<{ sha256: string; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  const buf = Buffer.allocUnsafe(CHUNK);
-  for (;;) {
-    const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
-    if (bytesRead === 0) break;
-    h.update(buf.subarray(0, bytesRead));
-    size += bytesRead;
-  }
-  return { sha256: h.digest('hex'), size };
 }
 
 /**
@@ -113,7 +99,7 @@ export async function ownFile(fs: WatchFs, p: string): Promise<{ sha256: string;
   const { fh, st: before } = await openRegular(fs, p);
   try {
     const desksOwn = (process.getuid === undefined || before.uid === process.getuid()) && (before.mode & 0o022) === 0;
-    if (before.nlink <= 1 && desksOwn) return await hashHandle(fh);
+    if (before.nlink <= 1 && desksOwn) return await sha256Handle(fh);
   } finally {
     await fh.close();
   }
